@@ -1,0 +1,57 @@
+# Tỉnh số: `make demo` runs the platform with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/tinhso
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-sqlite test-postgres lint assets messages browser clean
+
+demo: $(BIN)/tinhso assets messages
+	mkdir -p var
+	TINHSO_DEMO=1 $(BIN)/tinhso migrate --no-input -v0
+	TINHSO_DEMO=1 $(BIN)/tinhso load-demo
+	TINHSO_DEMO=1 $(BIN)/tinhso run_huey --quiet & trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	  TINHSO_DEMO=1 $(BIN)/tinhso runserver 127.0.0.1:8000
+
+test: $(BIN)/tinhso assets messages browser lint test-sqlite
+	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+	  $(MAKE) --no-print-directory test-postgres; \
+	else echo "PostgreSQL does not answer on 127.0.0.1:5432: the suite ran on SQLite only."; fi
+
+test-sqlite:
+	@echo "== test suite on SQLite"
+	DATABASE_URL= TINHSO_ENV=test $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "== test suite on PostgreSQL"
+	DATABASE_URL=$(PG_URL) TINHSO_ENV=test $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(BIN)/tinhso
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+$(BIN)/tinhso: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+	node frontend/build.mjs
+
+messages: $(BIN)/tinhso
+	$(BIN)/python scripts/compile_messages.py
+
+# Browser tests drive Debian's Chromium; install it when missing and we may (root, as on CI machines).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null); } \
+	  || echo "Chromium is not installed and cannot be installed here: browser tests will be skipped."
+
+clean:
+	rm -rf $(VENV) node_modules tinhso/web/static/web/dist var staticfiles

@@ -1,0 +1,33 @@
+"""Shared test fixtures: reference data loaded once per test database, and the demo cast."""
+
+import pytest
+from huey.contrib.djhuey import HUEY
+
+from tinhso.core import services
+from tinhso.core.models import AdminUnit
+
+
+def load_reference_data() -> None:
+    if not AdminUnit.objects.filter(kind=AdminUnit.Kind.PROVINCE).exists():
+        services.import_admin_units()
+        services.create_province_agencies()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _jobs_run_inline():
+    """Jobs run at once in tests, in the test's own transaction."""
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = False
+
+
+@pytest.fixture
+def reference_data(db) -> None:
+    """For transactional tests, whose database is emptied after each test."""
+    load_reference_data()

@@ -1,0 +1,1 @@
+"""Tỉnh số: a digital-government platform for a Vietnamese province."""

@@ -1,0 +1,72 @@
+"""The JSON API under /api/v1/: every app's router, and errors as application/problem+json (RFC 9457)."""
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from tinhso.core.api import router as core_router
+from tinhso.core.errors import DomainError, InvalidInput
+from tinhso.core.eventlog import canonical_json
+
+logger = logging.getLogger(__name__)
+api = NinjaAPI(
+    title="Tỉnh số API", version="1", urls_namespace="api", docs_url="/docs", openapi_url="/openapi.json"
+)
+api.add_router("/", core_router)
+
+
+def problem(
+    request: HttpRequest, *, status: int, code: str, title: str, detail: str = "", **extra
+) -> HttpResponse:
+    body = {"type": f"urn:tinhso:problem:{code}", "title": title, "status": status, "code": code}
+    if detail:
+        body["detail"] = detail
+    body |= {key: value for key, value in extra.items() if value not in (None, {}, [])}
+    body["instance"] = request.path
+    return HttpResponse(canonical_json(body), status=status, content_type="application/problem+json")
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
+    errors = error.errors if isinstance(error, InvalidInput) else None
+    return problem(
+        request, status=error.status, code=error.code, title=error.message, errors=errors, **error.extra
+    )
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    for item in error.errors:
+        field = ".".join(str(part) for part in item.get("loc", [])[1:] if part != "body") or "body"
+        errors.setdefault(field, []).append(item.get("msg", "Giá trị không hợp lệ."))
+    return problem(
+        request, status=422, code="validation_error", title="Dữ liệu gửi lên không hợp lệ.", errors=errors
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    response = problem(
+        request, status=401, code="unauthenticated", title="Cần mã truy cập (Bearer token) hợp lệ."
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    return problem(request, status=error.status_code, code=f"http_{error.status_code}", title=str(error))
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+    return problem(request, status=404, code="not_found", title="Không tìm thấy.")
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request: HttpRequest, error: Exception) -> HttpResponse:
+    logger.exception("Unhandled API error on %s", request.path)
+    return problem(request, status=500, code="internal_error", title="Lỗi hệ thống, vui lòng thử lại sau.")

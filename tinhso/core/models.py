@@ -1,0 +1,183 @@
+"""The data core: administrative units, people and accounts, roles, the working calendar, the event log."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+PATH_SEPARATOR = "/"
+
+
+class AdminUnit(models.Model):
+    """A territory (province, commune) or an agency; units form a tree kept as a materialised path."""
+
+    class Kind(models.TextChoices):
+        PROVINCE = "province", _("Tỉnh, thành phố")
+        COMMUNE = "commune", _("Xã, phường, đặc khu")
+        AGENCY = "agency", _("Cơ quan")
+        SERVICE_CENTRE = "service_centre", _("Trung tâm phục vụ hành chính công")
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=120, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    category = models.CharField(max_length=40, blank=True, help_text="Xã, Phường, Đặc khu, Sở, ...")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Codes from the root down, each followed by "/": "96/31825/". Every unit under X is one LIKE 'X%' query.
+    path = models.CharField(max_length=400, unique=True)
+    depth = models.PositiveSmallIntegerField(default=0)
+    agency_code = models.CharField(
+        max_length=40, unique=True, null=True, blank=True, help_text="Mã định danh dùng trong mã hồ sơ"
+    )
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    area_km2 = models.FloatField(null=True, blank=True)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    successor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="predecessors"
+    )
+
+    class Meta:
+        ordering = ["path"]
+        indexes = [models.Index(fields=["kind", "path"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def receives_dossiers(self) -> bool:
+        return bool(self.agency_code)
+
+
+class User(AbstractUser):
+    """An account: a citizen (identified by citizen ID) or an official (holding scoped roles)."""
+
+    class AccountType(models.TextChoices):
+        CITIZEN = "citizen", _("Công dân")
+        OFFICIAL = "official", _("Cán bộ, công chức")
+
+    account_type = models.CharField(max_length=10, choices=AccountType.choices, default=AccountType.CITIZEN)
+    citizen_id = models.CharField(max_length=12, unique=True, null=True, blank=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.account_type == self.AccountType.CITIZEN
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+class PopulationRecord(models.Model):
+    """Identity data standing in for the national population database (see core.population)."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", _("Nam")
+        FEMALE = "F", _("Nữ")
+
+    citizen_id = models.CharField(max_length=12, unique=True)
+    full_name = models.CharField(max_length=150)
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    permanent_address = models.CharField(max_length=300)
+    permanent_commune = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT)
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.citizen_id})"
+
+
+class Role(models.TextChoices):
+    RECEPTIONIST = "receptionist", _("Cán bộ một cửa")
+    SPECIALIST = "specialist", _("Chuyên viên")
+    UNIT_LEADER = "unit_leader", _("Lãnh đạo đơn vị")
+    PROVINCE_LEADER = "province_leader", _("Lãnh đạo tỉnh")
+    REPORTING_OFFICER = "reporting_officer", _("Cán bộ báo cáo")
+    ADMINISTRATOR = "administrator", _("Quản trị hệ thống")
+
+
+class RoleAssignment(models.Model):
+    """A role held by an official over a unit and every unit under it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="role_assignments")
+    valid_from = models.DateField(auto_now_add=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role", "unit"], name="unique_role_per_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.unit}"
+
+
+class CalendarDay(models.Model):
+    """A day an administrator declared off or working, overriding weekends and computed holidays."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Ngày nghỉ")
+        WORKING_DAY = "working_day", _("Ngày làm việc bù")
+
+    date = models.DateField(unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    reason = models.CharField(max_length=200)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.get_kind_display()} ({self.reason})"
+
+
+class Event(models.Model):
+    """One entry of the append-only log; `hash` covers the entry and the previous hash of its stream."""
+
+    stream = models.CharField(max_length=120, help_text="The object the event belongs to: 'app.model:pk'")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=60)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    payload = models.JSONField(default=dict)
+    occurred_at = models.DateTimeField(db_index=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stream", "seq"], name="event_stream_seq")]
+        indexes = [models.Index(fields=["action", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.stream}#{self.seq} {self.action}"
+
+
+class Checkpoint(models.Model):
+    """The heads of the chains touched since the previous checkpoint, hashed onto that checkpoint."""
+
+    taken_at = models.DateTimeField()
+    heads = models.JSONField(help_text="[[stream, seq, hash], ...] sorted by stream")
+    prev_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.pk} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"token {self.pk} of {self.user}"

@@ -1,0 +1,33 @@
+"""What production refuses: each insecure setting is named so the administrator knows what to change."""
+
+from collections.abc import Mapping
+from typing import Any
+
+MIN_SECRET_KEY_LENGTH = 50
+DEMO_PASSWORD = "demo1234"
+DEMO_USERNAMES = ("congdan", "motcua", "chuyenvien", "lanhdao", "lanhdaotinh", "quantri")
+
+
+def insecure_settings(settings: Mapping[str, Any]) -> list[str]:
+    """Lists the settings that must not be used in production (an empty list means none)."""
+    problems = []
+    secret_key = settings["SECRET_KEY"]
+    if secret_key == settings["INSECURE_SECRET_KEY"]:
+        problems.append("SECRET_KEY is the demo default: set a random value of 50 or more characters")
+    elif len(secret_key) < MIN_SECRET_KEY_LENGTH or len(set(secret_key)) < 5:
+        problems.append(f"SECRET_KEY is too weak: use at least {MIN_SECRET_KEY_LENGTH} random characters")
+    if settings["DEBUG"]:
+        problems.append("DEBUG is on: set DEBUG=0")
+    if settings["TINHSO_DEMO"]:
+        problems.append("TINHSO_DEMO is on: demo accounts with the password demo1234 would be created")
+    if "*" in settings["ALLOWED_HOSTS"]:
+        problems.append("ALLOWED_HOSTS contains '*': list the host names the platform answers to")
+    return problems
+
+
+def demo_accounts_with_demo_password() -> list[str]:
+    """Usernames of demo accounts that still accept the demo password (checked against the database)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(username__in=DEMO_USERNAMES, is_active=True)
+    return [user.username for user in users if user.check_password(DEMO_PASSWORD)]

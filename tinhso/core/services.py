@@ -1,0 +1,376 @@
+"""Every write of the data core. Each function runs in one transaction and records its events."""
+
+import secrets
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from hashlib import sha256
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from tinhso.core import selectors, working_time
+from tinhso.core.errors import Conflict, InvalidInput, NotFound
+from tinhso.core.eventlog import GENESIS_HASH, checkpoint_digest, event_hash
+from tinhso.core.identifiers import validate_citizen_id
+from tinhso.core.models import (
+    AdminUnit,
+    ApiToken,
+    CalendarDay,
+    Checkpoint,
+    Event,
+    PopulationRecord,
+    Role,
+    RoleAssignment,
+    User,
+)
+
+# Heads recorded by a checkpoint cover events written this long before the previous one, so that a
+# transaction that committed late is never left out.
+CHECKPOINT_GRACE = timedelta(minutes=10)
+
+
+def stream_of(obj: Model) -> str:
+    return f"{obj._meta.label_lower}:{obj.pk}"
+
+
+def record_event(
+    *, subject: Model | str, action: str, actor: User | None, payload: dict | None = None
+) -> Event:
+    """Appends an event to the subject's chain. Must run inside the transaction of the change it records."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("record_event must run inside the transaction of the change it records")
+    stream = subject if isinstance(subject, str) else stream_of(subject)
+    previous = Event.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
+    seq, prev_hash = (previous[0] + 1, previous[1]) if previous else (1, GENESIS_HASH)
+    occurred_at = timezone.now()
+    payload = payload or {}
+    actor_id = actor.pk if actor else None
+    digest = event_hash(
+        stream=stream,
+        seq=seq,
+        action=action,
+        actor_id=actor_id,
+        payload=payload,
+        occurred_at=occurred_at,
+        prev_hash=prev_hash,
+    )
+    try:
+        with transaction.atomic():
+            return Event.objects.create(
+                stream=stream,
+                seq=seq,
+                action=action,
+                actor_id=actor_id,
+                payload=payload,
+                occurred_at=occurred_at,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"Another change to {stream} was recorded at the same time.", code="concurrent_event"
+        ) from None
+
+
+@transaction.atomic
+def take_checkpoint(*, now: datetime | None = None) -> Checkpoint | None:
+    """Hashes the heads of every chain written since the previous checkpoint onto that checkpoint."""
+    now = now or timezone.now()
+    previous = Checkpoint.objects.select_for_update().order_by("-id").first()
+    since = previous.taken_at - CHECKPOINT_GRACE if previous else None
+    heads = selectors.chain_heads(since=since)
+    if previous and not heads:
+        return None
+    prev_digest = previous.digest if previous else GENESIS_HASH
+    digest = checkpoint_digest(prev_digest=prev_digest, taken_at=now, heads=heads)
+    return Checkpoint.objects.create(taken_at=now, heads=heads, prev_digest=prev_digest, digest=digest)
+
+
+@transaction.atomic
+def declare_calendar_day(*, actor: User, day: date, kind: str, reason: str) -> CalendarDay:
+    """Declares an extra day off or a make-up working day (replacing an earlier declaration of that day)."""
+    if kind not in CalendarDay.Kind.values:
+        raise InvalidInput(f"Loại ngày “{kind}” không hợp lệ.", errors={"kind": ["Loại ngày không hợp lệ."]})
+    if not reason.strip():
+        raise InvalidInput("Cần ghi lý do.", errors={"reason": ["Cần ghi lý do."]})
+    calendar_day, _ = CalendarDay.objects.update_or_create(
+        date=day, defaults={"kind": kind, "reason": reason.strip(), "declared_by": actor}
+    )
+    record_event(
+        subject=f"core.calendar:{day.year}",
+        action="calendar.declared",
+        actor=actor,
+        payload={"date": day.isoformat(), "kind": kind, "reason": calendar_day.reason},
+    )
+    transaction.on_commit(working_time.forget_calendar)
+    return calendar_day
+
+
+def _validated_password(password: str, user: User) -> str:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput("Mật khẩu chưa đủ an toàn.", errors={"password": list(error.messages)}) from None
+    return password
+
+
+@transaction.atomic
+def register_citizen(
+    *,
+    citizen_id: str,
+    password: str,
+    username: str | None = None,
+    phone: str = "",
+    check_password: bool = True,
+) -> User:
+    """Creates a citizen account bound to an identity held by the population registry."""
+    try:
+        citizen_id = validate_citizen_id(citizen_id)
+    except ValidationError as error:
+        raise InvalidInput(error.messages[0], errors={"citizen_id": error.messages}) from None
+    identity = selectors.identity_of(citizen_id)
+    if identity is None:
+        message = f"Số định danh cá nhân “{citizen_id}” không có trong Cơ sở dữ liệu quốc gia về dân cư."
+        raise NotFound(message, code="citizen_not_in_registry")
+    if User.objects.filter(citizen_id=citizen_id).exists():
+        raise Conflict(f"Số định danh cá nhân “{citizen_id}” đã có tài khoản.", code="citizen_exists")
+    user = User(
+        username=username or citizen_id,
+        citizen_id=citizen_id,
+        full_name=identity.full_name,
+        account_type=User.AccountType.CITIZEN,
+        phone=phone,
+    )
+    user.set_password(_validated_password(password, user) if check_password else password)
+    user.save()
+    record_event(
+        subject=user, action="account.citizen_registered", actor=None, payload={"citizen_id": citizen_id}
+    )
+    return user
+
+
+@transaction.atomic
+def create_official(
+    *,
+    actor: User | None,
+    username: str,
+    full_name: str,
+    password: str,
+    roles: Iterable[tuple[str, str]] = (),
+    check_password: bool = True,
+) -> User:
+    """Creates an official's account holding roles given as (role, unit code) pairs."""
+    if User.objects.filter(username=username).exists():
+        raise Conflict(f"Tên đăng nhập “{username}” đã được dùng.", code="username_exists")
+    user = User(
+        username=username, full_name=full_name, account_type=User.AccountType.OFFICIAL, is_staff=False
+    )
+    user.set_password(_validated_password(password, user) if check_password else password)
+    user.save()
+    record_event(subject=user, action="account.official_created", actor=actor, payload={"username": username})
+    for role, unit_code in roles:
+        assign_role(actor=actor, user=user, role=role, unit_code=unit_code)
+    return user
+
+
+@transaction.atomic
+def assign_role(*, actor: User | None, user: User, role: str, unit_code: str) -> RoleAssignment:
+    if role not in Role.values:
+        raise InvalidInput(
+            f"Vai trò “{role}” không tồn tại.", errors={"role": [f"Vai trò “{role}” không tồn tại."]}
+        )
+    unit = selectors.unit_by_code(unit_code)
+    assignment, _ = RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit)
+    if role == Role.ADMINISTRATOR and not user.is_staff:
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+    record_event(
+        subject=user, action="account.role_assigned", actor=actor, payload={"role": role, "unit": unit.code}
+    )
+    return assignment
+
+
+@transaction.atomic
+def issue_api_token(*, username: str, password: str) -> tuple[str, ApiToken]:
+    """Returns a new bearer token (shown once) for valid credentials."""
+    user = selectors.authenticate_credentials(username=username, password=password)
+    token = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + timedelta(hours=settings.TINHSO_API_TOKEN_HOURS)
+    api_token = ApiToken.objects.create(
+        user=user, token_hash=sha256(token.encode()).hexdigest(), expires_at=expires_at
+    )
+    record_event(
+        subject=user, action="account.api_token_issued", actor=user, payload={"token_id": api_token.pk}
+    )
+    return token, api_token
+
+
+@transaction.atomic
+def save_population_record(
+    *,
+    citizen_id: str,
+    full_name: str,
+    birth_date: date,
+    sex: str,
+    permanent_address: str,
+    permanent_commune: AdminUnit | None,
+) -> PopulationRecord:
+    try:
+        citizen_id = validate_citizen_id(citizen_id, birth_date=birth_date, sex=sex)
+    except ValidationError as error:
+        raise InvalidInput(error.messages[0], errors={"citizen_id": error.messages}) from None
+    record, _ = PopulationRecord.objects.update_or_create(
+        citizen_id=citizen_id,
+        defaults={
+            "full_name": full_name,
+            "birth_date": birth_date,
+            "sex": sex,
+            "permanent_address": permanent_address,
+            "permanent_commune": permanent_commune,
+        },
+    )
+    return record
+
+
+REFORM_DATE = date(2025, 7, 1)
+# The agencies that receive dossiers in every province after the 2025 reform: (number, name, kind).
+PROVINCIAL_AGENCIES = (
+    ("01", "Trung tâm Phục vụ hành chính công", AdminUnit.Kind.SERVICE_CENTRE),
+    ("15", "Sở Tư pháp", AdminUnit.Kind.AGENCY),
+    ("16", "Sở Xây dựng", AdminUnit.Kind.AGENCY),
+    ("17", "Sở Nông nghiệp và Môi trường", AdminUnit.Kind.AGENCY),
+    ("18", "Sở Tài chính", AdminUnit.Kind.AGENCY),
+    ("19", "Sở Y tế", AdminUnit.Kind.AGENCY),
+    ("20", "Sở Giáo dục và Đào tạo", AdminUnit.Kind.AGENCY),
+    ("21", "Công an tỉnh", AdminUnit.Kind.AGENCY),
+)
+
+
+def _unit_rows() -> list[dict]:
+    from vietnamadminunits.database import query
+
+    return query("SELECT * FROM admin_units ORDER BY provinceCode, wardCode")
+
+
+@transaction.atomic
+def import_admin_units() -> int:
+    """Loads or refreshes the 34 provinces and 3,321 communes shipped by `vietnamadminunits`."""
+    rows = _unit_rows()
+    units: dict[str, AdminUnit] = {}
+    for row in rows:
+        code = row["provinceCode"]
+        units.setdefault(
+            code,
+            AdminUnit(
+                code=code,
+                name=row["province"],
+                short_name=row["provinceShort"],
+                kind=AdminUnit.Kind.PROVINCE,
+                category=row["province"].split(" ")[0] if row["province"].startswith("Tỉnh") else "Thành phố",
+                path=f"{code}/",
+                depth=0,
+                latitude=row["provinceLat"],
+                longitude=row["provinceLon"],
+                valid_from=REFORM_DATE,
+            ),
+        )
+    _save_units(list(units.values()))
+    provinces = {unit.code: unit for unit in AdminUnit.objects.filter(kind=AdminUnit.Kind.PROVINCE)}
+    communes = [
+        AdminUnit(
+            code=row["wardCode"],
+            name=row["ward"],
+            short_name=row["wardShort"],
+            kind=AdminUnit.Kind.COMMUNE,
+            category=row["wardType"],
+            parent=provinces[row["provinceCode"]],
+            path=f"{row['provinceCode']}/{row['wardCode']}/",
+            depth=1,
+            latitude=row["wardLat"],
+            longitude=row["wardLon"],
+            area_km2=row["wardAreaKm2"],
+            valid_from=REFORM_DATE,
+        )
+        for row in rows
+    ]
+    _save_units(communes)
+    return len(units) + len(communes)
+
+
+def _save_units(units: list[AdminUnit]) -> None:
+    existing = dict(AdminUnit.objects.filter(code__in=[u.code for u in units]).values_list("code", "pk"))
+    fresh = [unit for unit in units if unit.code not in existing]
+    stale = [unit for unit in units if unit.code in existing]
+    for unit in stale:
+        unit.pk = existing[unit.code]
+    AdminUnit.objects.bulk_create(fresh, batch_size=500)
+    AdminUnit.objects.bulk_update(
+        stale, ["name", "short_name", "category", "latitude", "longitude", "area_km2"], batch_size=500
+    )
+
+
+@transaction.atomic
+def create_agency(
+    *,
+    actor: User | None,
+    parent: AdminUnit,
+    agency_code: str,
+    name: str,
+    kind: str = AdminUnit.Kind.AGENCY,
+    category: str = "",
+) -> AdminUnit:
+    """Adds (or renames) a receiving unit under `parent`; its agency code prefixes its dossier codes."""
+    unit, created = AdminUnit.objects.update_or_create(
+        code=agency_code,
+        defaults={
+            "name": name,
+            "kind": kind,
+            "category": category,
+            "parent": parent,
+            "agency_code": agency_code,
+            "path": f"{parent.path}{agency_code}/",
+            "depth": parent.depth + 1,
+            "valid_from": REFORM_DATE,
+            "latitude": parent.latitude,
+            "longitude": parent.longitude,
+        },
+    )
+    if created:
+        record_event(
+            subject=unit, action="unit.created", actor=actor, payload={"name": name, "parent": parent.code}
+        )
+    return unit
+
+
+@transaction.atomic
+def create_province_agencies(*, actor: User | None = None) -> list[AdminUnit]:
+    """The configured province's agencies and each of its communes' people's committee."""
+    province = selectors.province_unit()
+    portal_code = settings.TINHSO_PROVINCE
+    where = f"{province.category.lower()} {province.short_name}"
+    agencies = [
+        create_agency(
+            actor=actor,
+            parent=province,
+            agency_code=f"000.00.{number}.{portal_code}",
+            name=f"{name} {where}",
+            kind=kind,
+            category=name.split(" ")[0],
+        )
+        for number, name, kind in PROVINCIAL_AGENCIES
+    ]
+    for commune in AdminUnit.objects.filter(parent=province, kind=AdminUnit.Kind.COMMUNE):
+        agencies.append(
+            create_agency(
+                actor=actor,
+                parent=commune,
+                agency_code=f"{commune.code}.{portal_code}",
+                name=f"Ủy ban nhân dân {commune.name[0].lower()}{commune.name[1:]}",
+                category="UBND",
+            )
+        )
+    return agencies

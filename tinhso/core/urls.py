@@ -1,0 +1,10 @@
+from django.urls import path
+
+from tinhso.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("dang-nhap/", views.CitizenSignInView.as_view(), name="citizen-login"),
+    path("can-bo/dang-nhap/", views.OfficialSignInView.as_view(), name="official-login"),
+    path("dang-xuat/", views.SignOutView.as_view(), name="logout"),
+]

@@ -1,0 +1,117 @@
+"""Working time: the only place that does date arithmetic for legal deadlines.
+
+Working days are Monday to Friday, less Vietnamese public holidays (from `holidays`, lunar dates
+included), less days an administrator declared off, plus make-up working days declared on weekends.
+Office hours come from TINHSO_OFFICE_HOURS. Instants are aware datetimes; results are in local time.
+"""
+
+import time as clock
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from django.conf import settings
+
+# Declared days are re-read at most this often, so every process sees an administrator's change soon.
+_DECLARED_TTL_SECONDS = 60
+# No real calendar has a year without working days; past this the calendar itself is wrong.
+_MAX_DAYS_SCANNED = 3 * 366
+_declared_cache: dict[int, tuple[float, dict[date, str]]] = {}
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("VN", years=year))
+
+
+def _declared_days(year: int) -> dict[date, str]:
+    cached = _declared_cache.get(year)
+    if cached and clock.monotonic() - cached[0] < _DECLARED_TTL_SECONDS:
+        return cached[1]
+    from tinhso.core.models import CalendarDay
+
+    days = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))
+    _declared_cache[year] = (clock.monotonic(), days)
+    return days
+
+
+def forget_calendar() -> None:
+    """Drops this process's copy of declared days (called after an administrator declares one)."""
+    _declared_cache.clear()
+
+
+def is_working_day(day: date) -> bool:
+    declared = _declared_days(day.year).get(day)
+    if declared is not None:
+        return declared == "working_day"
+    return day.weekday() < 5 and day not in _public_holidays(day.year)
+
+
+def _office_periods(day: date) -> list[tuple[datetime, datetime]]:
+    zone = local_zone()
+    return [
+        (datetime.combine(day, start, zone), datetime.combine(day, end, zone))
+        for start, end in settings.TINHSO_OFFICE_HOURS
+    ]
+
+
+def _working_days_from(day: date):
+    for offset in range(_MAX_DAYS_SCANNED):
+        candidate = day + timedelta(days=offset)
+        if is_working_day(candidate):
+            yield candidate
+    raise ValueError(f"No working day within {_MAX_DAYS_SCANNED} days of {day}: check the declared calendar.")
+
+
+def add_working_time(start: datetime, *, days: int = 0, hours: float | Decimal = 0) -> datetime:
+    """The instant `days` whole working days, or `hours` office hours, after `start`.
+
+    Days count from the working day after `start` and end when office hours close on the last one.
+    Hours count only office time, starting at `start` or at the next opening.
+    """
+    if (days > 0) == (hours > 0) or days < 0 or hours < 0:
+        raise ValueError("Give exactly one positive amount: days or hours.")
+    local_start = start.astimezone(local_zone())
+    if days:
+        working_days = _working_days_from(local_start.date() + timedelta(days=1))
+        for _ in range(days):
+            last_day = next(working_days)
+        return _office_periods(last_day)[-1][1]
+    remaining = timedelta(hours=float(hours))
+    for day in _working_days_from(local_start.date()):
+        for opens, closes in _office_periods(day):
+            begin = max(opens, local_start)
+            if begin >= closes:
+                continue
+            if remaining <= closes - begin:
+                return begin + remaining
+            remaining -= closes - begin
+    raise AssertionError("unreachable: _working_days_from is unbounded until it raises")
+
+
+def working_time_between(start: datetime, end: datetime) -> timedelta:
+    """Office time on working days between two instants (negative when `end` is before `start`)."""
+    if end < start:
+        return -working_time_between(end, start)
+    zone = local_zone()
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    total = timedelta()
+    day = local_start.date()
+    while day <= local_end.date():
+        if is_working_day(day):
+            for opens, closes in _office_periods(day):
+                overlap = min(closes, local_end) - max(opens, local_start)
+                if overlap > timedelta():
+                    total += overlap
+        day += timedelta(days=1)
+    return total
+
+
+def working_day_length() -> timedelta:
+    return sum((closes - opens for opens, closes in _office_periods(date(2000, 1, 3))), timedelta())

@@ -1,0 +1,174 @@
+"""Django settings for Tỉnh số. Everything comes from the environment, with safe demo defaults."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from tinhso.config import Env
+
+env = Env()
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.text("TINHSO_VAR_DIR", str(BASE_DIR / "var")))
+
+INSECURE_SECRET_KEY = "tinhso-demo-only-secret-key-not-for-production"
+TINHSO_ENV = env.choice("TINHSO_ENV", "development", ("development", "test", "production"))
+SECRET_KEY = env.text("SECRET_KEY", INSECURE_SECRET_KEY)
+DEBUG = env.flag("DEBUG", TINHSO_ENV == "development")
+ALLOWED_HOSTS = env.items("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.items("CSRF_TRUSTED_ORIGINS", [])
+# Demo mode creates the demo accounts (password demo1234); production refuses to start with it.
+TINHSO_DEMO = env.flag("TINHSO_DEMO", False)
+
+# The province this deployment serves: its code on the national portal (Hnn) and its statistical code.
+TINHSO_PROVINCE = env.text("TINHSO_PROVINCE", "H12")
+KNOWN_PROVINCE_CODES = {"H12": "96", "H26": "01", "H27": "42", "H57": "46"}
+TINHSO_PROVINCE_GSO_CODE = env.text("TINHSO_PROVINCE_GSO_CODE", KNOWN_PROVINCE_CODES.get(TINHSO_PROVINCE, ""))
+if not TINHSO_PROVINCE_GSO_CODE:
+    raise ImproperlyConfigured(
+        f"TINHSO_PROVINCE={TINHSO_PROVINCE!r} has no known statistical code: "
+        "set TINHSO_PROVINCE_GSO_CODE too (for example 96 for Cà Mau)."
+    )
+TINHSO_OFFICE_HOURS = env.office_hours("TINHSO_OFFICE_HOURS", "07:30-11:30,13:30-17:00")
+TINHSO_POPULATION_REGISTRY = env.text(
+    "TINHSO_POPULATION_REGISTRY", "tinhso.core.population.LocalPopulationRegistry"
+)
+TINHSO_CHECKPOINT_MINUTES = env.number("TINHSO_CHECKPOINT_MINUTES", 15, minimum=1)
+TINHSO_API_TOKEN_HOURS = env.number("TINHSO_API_TOKEN_HOURS", 12, minimum=1)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+    "tinhso.core",
+    "tinhso.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tinhso.urls"
+WSGI_APPLICATION = "tinhso.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tinhso.web.context_processors.platform",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env.text("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tinhso.sqlite3'}")
+try:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+except ValueError as error:
+    raise ImproperlyConfigured(f"DATABASE_URL={DATABASE_URL!r} is not a database URL: {error}") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers work beside the writer; IMMEDIATE takes the write lock up front, so two
+        # writers queue instead of failing half-way with "database is locked".
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["TEST"] = {"NAME": env.text("TINHSO_TEST_SQLITE", "") or None}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.text("REDIS_URL", "")
+HUEY = {
+    "name": "tinhso",
+    "immediate": env.flag("TINHSO_JOBS_IMMEDIATE", False),
+    "consumer": {"workers": env.number("TINHSO_JOB_WORKERS", 2, minimum=1), "worker_type": "thread"},
+}
+if REDIS_URL:
+    HUEY |= {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
+else:
+    HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "jobs.sqlite3")}
+
+AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = ["tinhso.core.auth.UsernameOrCitizenIdBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "core:citizen-login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if TINHSO_ENV == "production":
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env.number("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "tinhso" / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env.text("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env.text("MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if TINHSO_ENV == "production"
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
+}
+
+if TINHSO_ENV == "production":
+    from tinhso.core.production import insecure_settings
+
+    _problems = insecure_settings(globals())
+    if _problems:
+        raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(_problems))
