@@ -20,6 +20,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 at production cost takes ~100 MB and a second a hash; tests that check Argon2 ask for it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _jobs_run_inline():
     """Jobs run at once in tests, in the test's own transaction."""
     HUEY.immediate = True

@@ -31,3 +31,11 @@ def demo_accounts_with_demo_password() -> list[str]:
 
     users = get_user_model().objects.filter(username__in=DEMO_USERNAMES, is_active=True)
     return [user.username for user in users if user.check_password(DEMO_PASSWORD)]
+
+
+def refuse_to_serve_with_demo_passwords() -> None:
+    """Called by the WSGI and ASGI entry points once Django is set up."""
+    from django.conf import settings
+
+    if settings.TINHSO_ENV == "production" and (weak := demo_accounts_with_demo_password()):
+        raise SystemExit(f"Refusing to start in production: demo accounts keep the password demo1234: {weak}")

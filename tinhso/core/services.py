@@ -246,7 +246,7 @@ PROVINCIAL_AGENCIES = (
     ("18", "Sở Tài chính", AdminUnit.Kind.AGENCY),
     ("19", "Sở Y tế", AdminUnit.Kind.AGENCY),
     ("20", "Sở Giáo dục và Đào tạo", AdminUnit.Kind.AGENCY),
-    ("21", "Công an tỉnh", AdminUnit.Kind.AGENCY),
+    ("21", "Công an", AdminUnit.Kind.AGENCY),
 )
 
 

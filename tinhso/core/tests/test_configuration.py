@@ -1,0 +1,94 @@
+"""Configuration comes from the environment; bad values and insecure production settings are refused."""
+
+import os
+import subprocess
+import sys
+from datetime import time
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from tinhso.config import Env
+from tinhso.core.production import insecure_settings
+
+STRONG_KEY = "k3Jf9-vQ2xLm8Rt7Zp1Wc5Yb4Nh6Gd0Sa9Ue2Io7Pl3Mk8Jn5Bv1Cx6Hz4Tq0Wr2E"
+
+
+def run_settings(**environ: str) -> subprocess.CompletedProcess:
+    """Imports the settings in a fresh interpreter, as a starting server would."""
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"} | environ
+    return subprocess.run(
+        [sys.executable, "-c", "import tinhso.settings"], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_booleans_accept_the_usual_spellings_and_name_a_bad_value():
+    assert Env({"DEBUG": "yes"}).flag("DEBUG", False) is True
+    assert Env({"DEBUG": "0"}).flag("DEBUG", True) is False
+    assert Env({}).flag("DEBUG", True) is True
+    with pytest.raises(ImproperlyConfigured, match="DEBUG='maybe'"):
+        Env({"DEBUG": "maybe"}).flag("DEBUG", False)
+
+
+def test_numbers_and_choices_name_the_variable_and_value():
+    with pytest.raises(ImproperlyConfigured, match="TINHSO_JOB_WORKERS='two'"):
+        Env({"TINHSO_JOB_WORKERS": "two"}).number("TINHSO_JOB_WORKERS", 2)
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        Env({"TINHSO_JOB_WORKERS": "0"}).number("TINHSO_JOB_WORKERS", 2, minimum=1)
+    with pytest.raises(ImproperlyConfigured, match="TINHSO_ENV='prod'"):
+        Env({"TINHSO_ENV": "prod"}).choice("TINHSO_ENV", "development", ("development", "production"))
+
+
+def test_office_hours_are_parsed_and_overlaps_refused():
+    periods = Env({"H": "07:30-11:30, 13:30-17:00"}).office_hours("H", "")
+    assert periods == [(time(7, 30), time(11, 30)), (time(13, 30), time(17, 0))]
+    with pytest.raises(ImproperlyConfigured, match="must be ordered"):
+        Env({"H": "13:30-17:00,07:30-11:30"}).office_hours("H", "")
+    with pytest.raises(ImproperlyConfigured, match="H='8h-17h'"):
+        Env({"H": "8h-17h"}).office_hours("H", "")
+
+
+def test_production_lists_every_insecure_setting():
+    settings = {
+        "SECRET_KEY": "demo",
+        "INSECURE_SECRET_KEY": "demo",
+        "DEBUG": True,
+        "TINHSO_DEMO": True,
+        "ALLOWED_HOSTS": ["*"],
+    }
+    problems = " | ".join(insecure_settings(settings))
+    for name in ("SECRET_KEY", "DEBUG", "TINHSO_DEMO", "ALLOWED_HOSTS"):
+        assert name in problems
+    secure = settings | {
+        "SECRET_KEY": STRONG_KEY,
+        "DEBUG": False,
+        "TINHSO_DEMO": False,
+        "ALLOWED_HOSTS": ["x"],
+    }
+    assert insecure_settings(secure) == []
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({}, "SECRET_KEY is the demo default"),
+        ({"SECRET_KEY": STRONG_KEY, "DEBUG": "1"}, "DEBUG is on"),
+        ({"SECRET_KEY": STRONG_KEY, "TINHSO_DEMO": "1"}, "TINHSO_DEMO is on"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY is too weak"),
+    ],
+)
+def test_a_production_process_refuses_to_start_and_says_why(environ, named):
+    result = run_settings(TINHSO_ENV="production", ALLOWED_HOSTS="tinhso.camau.gov.vn", **environ)
+    assert result.returncode != 0
+    assert named in result.stderr
+
+
+def test_a_secure_production_configuration_starts():
+    result = run_settings(TINHSO_ENV="production", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="tinhso.camau.gov.vn")
+    assert result.returncode == 0, result.stderr
+
+
+def test_malformed_environment_variables_are_named_at_start():
+    assert "DATABASE_URL='mysql//oops'" in run_settings(DATABASE_URL="mysql//oops").stderr
+    assert "TINHSO_PROVINCE='H99'" in run_settings(TINHSO_PROVINCE="H99").stderr
+    assert "TINHSO_OFFICE_HOURS='7-5'" in run_settings(TINHSO_OFFICE_HOURS="7-5").stderr
