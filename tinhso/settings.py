@@ -10,6 +10,7 @@ from tinhso.config import Env
 env = Env()
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.text("TINHSO_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded database, job queue and files live here
 
 INSECURE_SECRET_KEY = "tinhso-demo-only-secret-key-not-for-production"
 TINHSO_ENV = env.choice("TINHSO_ENV", "development", ("development", "test", "production"))
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "tinhso.core",
     "tinhso.web",
+    "tinhso.fieldreports",
 ]
 
 MIDDLEWARE = [
