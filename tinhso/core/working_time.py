@@ -1,7 +1,7 @@
 """Working time: the only place that does date arithmetic for legal deadlines.
 
 Working days are Monday to Friday, less Vietnamese public holidays (from `holidays`, lunar dates
-included), less days an administrator declared off, plus make-up working days declared on weekends.
+included), less days an administrator declared off, plus make-up weekend days (from `holidays` or declared).
 Office hours come from TINHSO_OFFICE_HOURS. Instants are aware datetimes; results are in local time.
 """
 
@@ -30,6 +30,14 @@ def _public_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("VN", years=year))
 
 
+@lru_cache(maxsize=64)
+def _make_up_weekend_days(year: int) -> frozenset[date]:
+    """Weekend days the government ordered worked in exchange for a day off (e.g. Saturday 22/8/2026)."""
+    return frozenset(
+        day for day in holidays.country_holidays("VN", years=year).weekend_workdays if day.year == year
+    )
+
+
 def _declared_days(year: int) -> dict[date, str]:
     cached = _declared_cache.get(year)
     if cached and clock.monotonic() - cached[0] < _DECLARED_TTL_SECONDS:
@@ -50,7 +58,15 @@ def is_working_day(day: date) -> bool:
     declared = _declared_days(day.year).get(day)
     if declared is not None:
         return declared == "working_day"
-    return day.weekday() < 5 and day not in _public_holidays(day.year)
+    if day.weekday() >= 5:
+        return day in _make_up_weekend_days(day.year)
+    return day not in _public_holidays(day.year)
+
+
+def _require_aware(*instants: datetime) -> None:
+    # A naive instant would silently be read in the server's zone, not Asia/Ho_Chi_Minh.
+    if any(instant.utcoffset() is None for instant in instants):
+        raise ValueError("Instants must carry a time zone.")
 
 
 def _office_periods(day: date) -> list[tuple[datetime, datetime]]:
@@ -75,12 +91,13 @@ def add_working_time(start: datetime, *, days: int = 0, hours: float | Decimal =
     Days count from the working day after `start` and end when office hours close on the last one.
     Hours count only office time, starting at `start` or at the next opening.
     """
-    if (days > 0) == (hours > 0) or days < 0 or hours < 0:
-        raise ValueError("Give exactly one positive amount: days or hours.")
+    if (days > 0) == (hours > 0) or days < 0 or hours < 0 or days != int(days):
+        raise ValueError("Give exactly one positive amount: whole days or hours.")
+    _require_aware(start)
     local_start = start.astimezone(local_zone())
     if days:
         working_days = _working_days_from(local_start.date() + timedelta(days=1))
-        for _ in range(days):
+        for _ in range(int(days)):
             last_day = next(working_days)
         return _office_periods(last_day)[-1][1]
     remaining = timedelta(hours=float(hours))
@@ -97,6 +114,7 @@ def add_working_time(start: datetime, *, days: int = 0, hours: float | Decimal =
 
 def working_time_between(start: datetime, end: datetime) -> timedelta:
     """Office time on working days between two instants (negative when `end` is before `start`)."""
+    _require_aware(start, end)
     if end < start:
         return -working_time_between(end, start)
     zone = local_zone()
