@@ -48,7 +48,6 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "tinhso.core",
     "tinhso.web",
-    "tinhso.fieldreports",
 ]
 
 MIDDLEWARE = [
