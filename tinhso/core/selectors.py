@@ -113,3 +113,185 @@ def chain_heads(*, since=None) -> list[list]:
         )
     heads.sort()
     return heads
+
+
+# --- Verification of the event log ----------------------------------------------------------------------
+# Imports stay inside the functions below so this section only appends to the module.
+
+
+class LogProblem:
+    """One break in the event log, shown on the event where it appears (if that event still exists)."""
+
+    def __init__(
+        self,
+        *,
+        message: str,
+        stream: str = "",
+        seq: int | None = None,
+        event_id: int | None = None,
+        checkpoint_id: int | None = None,
+    ) -> None:
+        self.message, self.stream, self.seq = message, stream, seq
+        self.event_id, self.checkpoint_id = event_id, checkpoint_id
+
+    def sort_key(self) -> tuple:
+        # Broken events first, by id; then what only checkpoints still remember (deleted rows).
+        return (
+            self.event_id is None,
+            self.event_id or 0,
+            self.checkpoint_id or 0,
+            self.stream,
+            self.seq or 0,
+        )
+
+    def __str__(self) -> str:
+        from django.utils.translation import gettext as _
+
+        where = []
+        if self.event_id is not None:
+            where.append(_("sự kiện #%(id)s") % {"id": self.event_id})
+        if self.stream:
+            where.append(_("chuỗi %(stream)s") % {"stream": self.stream})
+        if self.seq is not None:
+            where.append(_("số thứ tự %(seq)s") % {"seq": self.seq})
+        if self.checkpoint_id is not None and self.event_id is None and not self.stream:
+            where.append(_("điểm kiểm #%(id)s") % {"id": self.checkpoint_id})
+        return f"{', '.join(where)}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"LogProblem({self})"
+
+
+class LogVerification(list):
+    """The problems found (first broken event first), with how much of the log was read."""
+
+    events = streams = checkpoints = 0
+
+
+def verify_event_log(*, chunk_size: int = 5000) -> LogVerification:
+    """Recomputes every chain and checkpoint; an empty result means the log is intact.
+
+    Events are read once in (stream, seq) order through the unique index, in chunks, so memory holds
+    one stream at a time plus the latest head each checkpoint recorded per stream.
+    """
+    from django.utils.translation import gettext as _
+
+    from tinhso.core.eventlog import GENESIS_HASH, event_hash
+
+    result = LogVerification()
+    recorded_heads = _verify_checkpoints(result, chunk_size=chunk_size)
+    rows = (
+        Event.objects.order_by("stream", "seq")
+        .values_list(
+            "id", "stream", "seq", "action", "actor_id", "payload", "occurred_at", "prev_hash", "hash"
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+    stream, head, last_seq, last_hash, last_id = None, None, 0, GENESIS_HASH, None
+    for event_id, event_stream, seq, action, actor_id, payload, occurred_at, prev_hash, stored_hash in rows:
+        if event_stream != stream:
+            if stream is not None:
+                _check_tail(result, stream, head, last_seq, last_id)
+            stream, last_seq, last_hash, last_id = event_stream, 0, GENESIS_HASH, None
+            head = recorded_heads.pop(stream, None)
+            result.streams += 1
+        result.events += 1
+        here = {"event_id": event_id, "stream": stream, "seq": seq}
+        computed = event_hash(
+            stream=stream,
+            seq=seq,
+            action=action,
+            actor_id=actor_id,
+            payload=payload,
+            occurred_at=occurred_at,
+            prev_hash=prev_hash,
+        )
+        if computed != stored_hash:
+            result.append(LogProblem(message=_("nội dung đã bị sửa: mã băm không còn khớp."), **here))
+        if seq != last_seq + 1:
+            gap = str(seq - 1) if seq - 1 == last_seq + 1 else f"{last_seq + 1}–{seq - 1}"
+            message = _(
+                "thiếu sự kiện số %(gap)s của chuỗi ngay trước sự kiện này "
+                "(sự kiện còn lại liền trước: #%(previous)s)."
+            )
+            result.append(LogProblem(message=message % {"gap": gap, "previous": last_id or "—"}, **here))
+        elif prev_hash != last_hash:
+            message = _("không nối với sự kiện liền trước #%(previous)s (số %(seq)s): chuỗi đã bị viết lại.")
+            result.append(LogProblem(message=message % {"previous": last_id, "seq": last_seq}, **here))
+        if head is not None and head[0] == seq:
+            if head[1] != stored_hash:
+                message = _("khác với sự kiện điểm kiểm #%(checkpoint)s đã ghi nhận: chuỗi đã bị viết lại.")
+                result.append(LogProblem(message=message % {"checkpoint": head[2]}, **here))
+            head = None
+        last_seq, last_hash, last_id = seq, stored_hash, event_id
+    if stream is not None:
+        _check_tail(result, stream, head, last_seq, last_id)
+    for lost_stream, (seq, _hash, checkpoint_id) in sorted(recorded_heads.items()):
+        message = _("điểm kiểm #%(checkpoint)s đã ghi nhận sự kiện này; nay cả chuỗi không còn sự kiện nào.")
+        result.append(
+            LogProblem(
+                message=message % {"checkpoint": checkpoint_id},
+                stream=lost_stream,
+                seq=seq,
+                checkpoint_id=checkpoint_id,
+            )
+        )
+    result.sort(key=LogProblem.sort_key)
+    return result
+
+
+def _verify_checkpoints(result: LogVerification, *, chunk_size: int) -> dict[str, tuple[int, str, int]]:
+    """Checks the checkpoints' own chain; returns the latest head each stream was recorded at:
+    {stream: (seq, hash, checkpoint id)}. An intact chain up to that head vouches for the earlier ones."""
+    from django.utils.translation import gettext as _
+
+    from tinhso.core.eventlog import GENESIS_HASH, checkpoint_digest
+    from tinhso.core.models import Checkpoint
+
+    recorded: dict[str, tuple[int, str, int]] = {}
+    previous_digest, previous_id = GENESIS_HASH, None
+    rows = (
+        Checkpoint.objects.order_by("id")
+        .values_list("id", "taken_at", "heads", "prev_digest", "digest")
+        .iterator(chunk_size=max(1, chunk_size // 100))
+    )
+    for checkpoint_id, taken_at, heads, prev_digest, digest in rows:
+        result.checkpoints += 1
+        if prev_digest != previous_digest:
+            message = _("không nối với điểm kiểm liền trước #%(previous)s: một điểm kiểm đã bị sửa hoặc xóa.")
+            result.append(
+                LogProblem(message=message % {"previous": previous_id or "—"}, checkpoint_id=checkpoint_id)
+            )
+        try:
+            intact = checkpoint_digest(prev_digest=prev_digest, taken_at=taken_at, heads=heads) == digest
+            for stream, seq, head_hash in heads:
+                if stream not in recorded or seq >= recorded[stream][0]:
+                    recorded[stream] = (seq, head_hash, checkpoint_id)
+        except (TypeError, ValueError):
+            intact = False
+        if not intact:
+            message = _("nội dung điểm kiểm đã bị sửa: mã băm không còn khớp.")
+            result.append(LogProblem(message=message, checkpoint_id=checkpoint_id))
+        previous_digest, previous_id = digest, checkpoint_id
+    return recorded
+
+
+def _check_tail(
+    result: LogVerification,
+    stream: str,
+    head: tuple[int, str, int] | None,
+    last_seq: int,
+    last_id: int | None,
+) -> None:
+    """A head a checkpoint recorded but the stream no longer holds: its tail was deleted."""
+    from django.utils.translation import gettext as _
+
+    if head is None:
+        return
+    seq, _hash, checkpoint_id = head
+    message = _(
+        "điểm kiểm #%(checkpoint)s đã ghi nhận sự kiện này nhưng nó không còn "
+        "(sự kiện cuối còn lại của chuỗi: số %(last)s, #%(last_id)s)."
+    )
+    values = {"checkpoint": checkpoint_id, "last": last_seq, "last_id": last_id}
+    result.append(LogProblem(message=message % values, stream=stream, seq=seq, checkpoint_id=checkpoint_id))
