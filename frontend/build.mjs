@@ -1,14 +1,19 @@
 // Bundles the platform's JavaScript and CSS from npm packages into static files served by Django.
+import { rmSync } from "node:fs";
 import * as esbuild from "esbuild";
+
+const outdir = "tinhso/web/static/web/dist";
+// Font file names carry a content hash: start empty so replaced fonts do not pile up.
+rmSync(outdir, { recursive: true, force: true });
 
 await esbuild.build({
   entryPoints: { app: "frontend/src/app.js", style: "frontend/src/app.css" },
-  outdir: "tinhso/web/static/web/dist",
+  outdir,
   bundle: true,
   minify: true,
   sourcemap: true,
-  target: ["es2019"],
-  loader: { ".woff": "file", ".woff2": "file" },
+  target: ["es2019", "chrome80", "safari13", "firefox78"],
+  loader: { ".woff2": "file" },
   assetNames: "fonts/[name]-[hash]",
   logLevel: "warning",
 });

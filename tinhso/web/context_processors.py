@@ -1,6 +1,82 @@
+"""Values every page needs: the province the portal serves and the main navigation."""
+
+from dataclasses import dataclass
+from functools import cache
+
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.core import selectors
+from tinhso.core.errors import NotFound
+
+# Main menu entries as (label, URL name, one-line description for the home page). An entry shows only once
+# the app that owns its URL name is installed, so the menu never links to a page that does not exist.
+MAIN_NAVIGATION: tuple[tuple[Promise, str, Promise | str], ...] = (
+    (_("Trang chủ"), "web:home", ""),
+    (
+        _("Thủ tục hành chính"),
+        "catalog:procedure-list",
+        _("Tìm thủ tục, giấy tờ cần chuẩn bị, thời hạn giải quyết và lệ phí."),
+    ),
+    (
+        _("Tra cứu hồ sơ"),
+        "dossiers:lookup",
+        _("Xem tiến độ giải quyết hồ sơ bằng mã hồ sơ trên giấy tiếp nhận."),
+    ),
+    (
+        _("Phản ánh hiện trường"),
+        "fieldreports:report-list",
+        _("Gửi và theo dõi phản ánh về hạ tầng, môi trường, trật tự đô thị nơi bạn sống."),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    description: str
+    current: bool
+
+
+@cache
+def _province() -> tuple[str, str]:
+    """(category, short name) of the configured province; cached once the units are loaded."""
+    unit = selectors.province_unit()
+    return unit.category, unit.short_name or unit.name
+
+
+def province_label() -> str:
+    """The province as it follows a noun: "tỉnh Cà Mau", "thành phố Cần Thơ"."""
+    try:
+        category, name = _province()
+    except NotFound:  # administrative units not imported yet: name the platform only
+        return ""
+    if category == "Thành phố":
+        return gettext("thành phố %(name)s") % {"name": name}
+    return gettext("tỉnh %(name)s") % {"name": name}
+
+
+def main_navigation(request: HttpRequest) -> list[NavItem]:
+    items = []
+    for label, url_name, description in MAIN_NAVIGATION:
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        current = request.path == url if url == "/" else request.path.startswith(url)
+        items.append(NavItem(label=str(label), url=url, description=str(description), current=current))
+    return items
 
 
 def platform(request: HttpRequest) -> dict:
-    return {"TINHSO_DEMO": settings.TINHSO_DEMO, "TINHSO_PROVINCE": settings.TINHSO_PROVINCE}
+    return {
+        "TINHSO_DEMO": settings.TINHSO_DEMO,
+        "TINHSO_PROVINCE": settings.TINHSO_PROVINCE,
+        "province_label": province_label(),
+        "main_navigation": main_navigation(request),
+    }
