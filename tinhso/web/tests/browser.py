@@ -1,0 +1,59 @@
+"""Browser fixtures for end-to-end tests: Debian's Chromium driven by Playwright against the live server.
+
+Use them from any app's tests (tinhso/conftest.py makes them available everywhere under tinhso/):
+
+    @pytest.mark.browser
+    def test_something(page, live_server):
+        page.goto(f"{live_server.url}/dang-nhap/")
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an event loop running in the test thread; Django would otherwise refuse
+# every ORM call made from the test body while a page is open.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium per test process; skipped when Debian's chromium package is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} does not exist: install Debian's chromium package to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server, reference_data) -> Iterator:
+    """A fresh Playwright page (own cookies) on the live server, in Vietnamese, with a 390 px phone screen.
+
+    Relative URLs resolve against the live server: `page.goto("/dang-nhap/")`. The database is
+    transactional (the live server runs in another thread) and holds the reference data (units, agencies),
+    so create the accounts and records a test needs with the services before opening pages.
+    """
+    context = browser.new_context(
+        base_url=live_server.url, locale="vi-VN", viewport={"width": 390, "height": 844}
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
