@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
@@ -143,7 +144,7 @@ def test_messages_are_shown_with_their_role(db):
     request = RequestFactory().get("/")
     request.session = {}
     request._messages = FallbackStorage(request)
-    request.user = User()
+    request.user = AnonymousUser()
     messages.success(request, "Đã gửi hồ sơ.")
     messages.error(request, "Không gửi được hồ sơ.")
     html = render_to_string("web/home.html", request=request)
