@@ -2,9 +2,12 @@
 
 Use them from any app's tests (tinhso/conftest.py makes them available everywhere under tinhso/):
 
+    from tinhso.web.tests.browser import sign_in
+
     @pytest.mark.browser
-    def test_something(page, live_server):
-        page.goto(f"{live_server.url}/dang-nhap/")
+    def test_something(page, citizen):
+        sign_in(page, username=citizen.citizen_id, password="...")
+        page.goto("/")
 """
 
 import os
@@ -57,3 +60,12 @@ def page(browser, live_server, reference_data) -> Iterator:
     page = context.new_page()
     yield page
     context.close()
+
+
+def sign_in(page, *, username: str, password: str, official: bool = False) -> None:
+    """Signs in through the real sign-in page (citizens may give their 12-digit ID as username)."""
+    page.goto("/can-bo/dang-nhap/" if official else "/dang-nhap/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()

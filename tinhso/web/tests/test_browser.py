@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tinhso.core import services
 from tinhso.core.models import AdminUnit, Role
+from tinhso.web.tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,13 +41,6 @@ def official(reference_data):
     )
 
 
-def sign_in(page, path: str, username: str, password: str) -> None:
-    page.goto(path)
-    page.locator("#id_username").fill(username)
-    page.get_by_label("Mật khẩu").fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
-
-
 def test_citizen_signs_in_with_citizen_id_switches_to_english_and_signs_out(page, citizen):
     page.goto("/")
     page.get_by_role("link", name="Đăng nhập", exact=True).click()
@@ -75,13 +69,13 @@ def test_citizen_signs_in_with_citizen_id_switches_to_english_and_signs_out(page
 
 
 def test_official_signs_in_on_the_officials_page(page, official):
-    sign_in(page, "/can-bo/dang-nhap/", "mai.nt", PASSWORD)
+    sign_in(page, username="mai.nt", password=PASSWORD, official=True)
     expect(page).to_have_url("/")
     expect(page.get_by_role("banner")).to_contain_text("Xin chào, Nguyễn Thị Mai")
 
 
 def test_wrong_password_shows_the_vietnamese_error_in_the_form(page, citizen):
-    sign_in(page, "/dang-nhap/", CITIZEN_ID, "mat-khau-sai")
+    sign_in(page, username=CITIZEN_ID, password="mat-khau-sai")
     expect(page).to_have_url("/dang-nhap/")
     alert = page.locator("form").get_by_role("alert")
     expect(alert).to_have_text(
@@ -100,7 +94,7 @@ def test_empty_fields_show_errors_next_to_each_field(page, reference_data):
 
 
 def test_citizen_account_is_refused_on_the_officials_page(page, citizen):
-    sign_in(page, "/can-bo/dang-nhap/", CITIZEN_ID, PASSWORD)
+    sign_in(page, username=CITIZEN_ID, password=PASSWORD, official=True)
     expect(page).to_have_url("/can-bo/dang-nhap/")
     expect(page.locator("form").get_by_role("alert")).to_have_text(
         "Tài khoản này không dùng để đăng nhập ở trang này."
