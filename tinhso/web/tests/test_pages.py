@@ -5,7 +5,9 @@ from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
+import polib
 import pytest
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.fallback import FallbackStorage
@@ -167,3 +169,9 @@ def test_wrong_password_shows_alert_in_vietnamese(client, citizen):
     html = client.post("/dang-nhap/", {"username": CITIZEN_ID, "password": "sai-mat-khau"}).content.decode()
     assert '<div class="alert alert-error" role="alert">' in html
     assert "Tên đăng nhập hoặc mật khẩu không đúng." in html
+
+
+def test_english_catalogue_has_no_untranslated_or_fuzzy_message():
+    catalogue = polib.pofile(str(Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES" / "django.po"))
+    assert [entry.msgid for entry in catalogue.untranslated_entries()] == []
+    assert [entry.msgid for entry in catalogue.fuzzy_entries()] == []
