@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "tinhso.core",
     "tinhso.web",
+    "tinhso.fieldreports",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("tinhso.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("tinhso.fieldreports.open311_urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

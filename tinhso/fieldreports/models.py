@@ -1,0 +1,260 @@
+"""Citizens' field reports: categories with deadlines, routing rules, reports, photos, partner API keys."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.core.models import AdminUnit
+
+
+class PrivateStorage(FileSystemStorage):
+    """Originals of uploaded photos (with their metadata), kept beside MEDIA_ROOT and never served."""
+
+    @property
+    def base_location(self) -> str:
+        return str(Path(settings.MEDIA_ROOT).parent / "private-media")
+
+    @property
+    def location(self) -> str:
+        return str(Path(self.base_location).resolve())
+
+    @property
+    def base_url(self) -> None:
+        return None
+
+
+private_storage = PrivateStorage()
+
+
+class Category(models.Model):
+    """A kind of problem; groups (no parent) hold the categories a citizen picks from (two levels)."""
+
+    class Urgency(models.TextChoices):
+        URGENT = "urgent", _("Khẩn cấp")
+        IMMEDIATE = "immediate", _("Xử lý ngay")
+        SCHEDULED = "scheduled", _("Có thời hạn")
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.SCHEDULED)
+    # Handling deadline in working time: whole working days, or office hours for urgent kinds.
+    deadline_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    deadline_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    keywords = models.CharField(max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("Lĩnh vực phản ánh")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True)
+                | Q(deadline_days__isnull=True) ^ Q(deadline_hours__isnull=True),
+                name="category_one_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(urgency="urgent") | Q(deadline_days__isnull=True) | Q(deadline_days__lte=1),
+                name="category_urgent_within_one_day",
+            ),
+            models.CheckConstraint(
+                condition=~Q(urgency="immediate") | Q(deadline_days__isnull=True) | Q(deadline_days__lte=3),
+                name="category_immediate_within_three_days",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_group(self) -> bool:
+        return self.parent_id is None
+
+
+class CategoryAttribute(models.Model):
+    """An extra question asked for a category (an Open311 service definition attribute)."""
+
+    class Datatype(models.TextChoices):
+        STRING = "string", "string"
+        NUMBER = "number", "number"
+        DATETIME = "datetime", "datetime"
+        TEXT = "text", "text"
+        SINGLE = "singlevaluelist", "singlevaluelist"
+        MULTI = "multivaluelist", "multivaluelist"
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="attributes")
+    code = models.SlugField(max_length=60)
+    datatype = models.CharField(max_length=16, choices=Datatype.choices)
+    required = models.BooleanField(default=False)
+    description = models.CharField(max_length=300)
+    datatype_description = models.CharField(max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    # [[key, name], ...] for the list datatypes.
+    values = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="category_attribute_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.code}.{self.code}"
+
+
+class RoutingRule(models.Model):
+    """Which unit handles a category in a commune; the most specific rule wins, then the lowest order."""
+
+    class Target(models.TextChoices):
+        COMMUNE_COMMITTEE = "commune_committee", _("Ủy ban nhân dân xã, phường nơi xảy ra")
+        FIXED_UNIT = "fixed_unit", _("Một cơ quan cố định")
+
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.CASCADE, related_name="routing_rules"
+    )
+    commune = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    target = models.CharField(max_length=20, choices=Target.choices)
+    unit = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target="fixed_unit", unit__isnull=False)
+                | Q(target="commune_committee", unit__isnull=True),
+                name="routing_rule_target_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or '*'} @ {self.commune or '*'} → {self.unit or self.get_target_display()}"
+
+
+class ApiKey(models.Model):
+    """A partner application allowed to file reports through Open311; only the key's SHA-256 is stored."""
+
+    name = models.CharField(max_length=150)
+    prefix = models.CharField(max_length=12, help_text="The key's first characters, to recognise it")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class Report(models.Model):
+    """A citizen's report of a problem at a place, and its handling."""
+
+    class Status(models.TextChoices):
+        ROUTED = "routed", _("Đã chuyển đơn vị xử lý")
+        ACKNOWLEDGED = "acknowledged", _("Đang xử lý")
+        RESOLVED = "resolved", _("Đã xử lý, chờ duyệt kết quả")
+        REOPENED = "reopened", _("Đang xử lý lại")
+        PUBLISHED = "published", _("Đã có kết quả")
+        REJECTED = "rejected", _("Không tiếp nhận")
+        MERGED = "merged", _("Đã gộp vào phản ánh khác")
+
+    OPEN_STATUSES = (Status.ROUTED, Status.ACKNOWLEDGED, Status.RESOLVED, Status.REOPENED)
+    CLOSED_STATUSES = (Status.PUBLISHED, Status.REJECTED, Status.MERGED)
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Cổng thông tin")
+        OPEN311 = "open311", _("Ứng dụng đối tác (Open311)")
+        STAFF = "staff", _("Cán bộ tách từ phản ánh khác")
+
+    tracking_code = models.CharField(max_length=20, unique=True)
+    # Returned to Open311 partners, who may look the report up by it (GET tokens/{token}).
+    token = models.CharField(max_length=40, unique=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
+    description = models.TextField(max_length=4000)
+    attributes = models.JSONField(default=dict, blank=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    address = models.CharField(max_length=300, blank=True)
+    commune = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+")
+    responsible_unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="field_reports")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    partner = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    # Personal data: never shown publicly, never written into events, erasable once the report is closed.
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reporter_name = models.CharField(max_length=150, blank=True)
+    reporter_phone = models.CharField(max_length=20, blank=True)
+    reporter_email = models.EmailField(blank=True)
+    personal_data_removed_at = models.DateTimeField(null=True, blank=True)
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ROUTED)
+    submitted_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    result = models.TextField(blank=True)
+    rejection_reason = models.TextField(blank=True)
+    satisfied = models.BooleanField(null=True, blank=True)
+    rating_comment = models.TextField(blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    split_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="split_parts"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("Phản ánh hiện trường")
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["category", "submitted_at"]),
+            models.Index(fields=["latitude", "longitude"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+def _photo_name(instance: "ReportPhoto", filename: str) -> str:
+    return f"fieldreports/{filename}"
+
+
+class ReportPhoto(models.Model):
+    """A photo of the problem (from the reporter) or of the result (from the unit)."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("Ảnh phản ánh")
+        RESULT = "result", _("Ảnh kết quả xử lý")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    # The public copy is re-encoded without EXIF (no GPS, no camera serial); the original stays private.
+    image = models.FileField(upload_to=_photo_name)
+    original = models.FileField(upload_to=_photo_name, storage=private_storage, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.kind} {self.pk}"

@@ -1,0 +1,77 @@
+"""Checks uploaded photos by their content and makes the public copy without location metadata."""
+
+import io
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from tinhso.core.errors import InvalidInput
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_PHOTOS = 5
+# Larger images are refused before decoding, so a small "decompression bomb" cannot exhaust memory.
+MAX_PIXELS = 40_000_000
+PUBLIC_MAX_SIDE = 2048
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+@dataclass(frozen=True)
+class CheckedPhoto:
+    original: bytes
+    extension: str
+    public: bytes
+    width: int
+    height: int
+
+
+def _refuse(message: str, field: str) -> InvalidInput:
+    return InvalidInput(message, code="invalid_photo", errors={field: [message]})
+
+
+def check_photos(uploads: list[UploadedFile], *, field: str = "photos") -> list[CheckedPhoto]:
+    """Refuses too many photos, files too large and files that are not JPEG, PNG or WebP images."""
+    if len(uploads) > MAX_PHOTOS:
+        raise _refuse(f"Chỉ gửi được tối đa {MAX_PHOTOS} ảnh.", field)
+    return [_check_photo(upload, field) for upload in uploads]
+
+
+def _check_photo(upload: UploadedFile, field: str) -> CheckedPhoto:
+    name = upload.name or "ảnh"
+    if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
+        raise _refuse(f"Ảnh “{name}” lớn hơn {MAX_PHOTO_BYTES // (1024 * 1024)} MB.", field)
+    upload.seek(0)
+    original = upload.read(MAX_PHOTO_BYTES + 1)
+    if len(original) > MAX_PHOTO_BYTES:
+        raise _refuse(f"Ảnh “{name}” lớn hơn {MAX_PHOTO_BYTES // (1024 * 1024)} MB.", field)
+    try:
+        with Image.open(io.BytesIO(original)) as probe:
+            extension = (probe.format or "").lower().replace("jpeg", "jpg")
+            if probe.format not in ACCEPTED_FORMATS:
+                raise _refuse(f"Tệp “{name}” không phải ảnh JPEG, PNG hoặc WebP.", field)
+            if probe.width * probe.height > MAX_PIXELS:
+                raise _refuse(f"Ảnh “{name}” có kích thước điểm ảnh quá lớn.", field)
+            probe.verify()
+        with Image.open(io.BytesIO(original)) as image:
+            public = _public_copy(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise _refuse(f"Tệp “{name}” không phải ảnh hợp lệ.", field) from None
+    with Image.open(io.BytesIO(public)) as result:
+        width, height = result.size
+    return CheckedPhoto(original=original, extension=extension, public=public, width=width, height=height)
+
+
+def _public_copy(image: Image.Image) -> bytes:
+    """Re-encodes the pixels only: EXIF (GPS, camera, time), XMP and comments are left behind."""
+    upright = ImageOps.exif_transpose(image)
+    if upright.mode in ("RGBA", "LA", "P"):
+        rgba = upright.convert("RGBA")
+        upright = Image.new("RGB", rgba.size, "white")
+        upright.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        upright = upright.convert("RGB")
+    upright.thumbnail((PUBLIC_MAX_SIDE, PUBLIC_MAX_SIDE))
+    pixels_only = Image.frombytes("RGB", upright.size, upright.tobytes())
+    buffer = io.BytesIO()
+    pixels_only.save(buffer, format="JPEG", quality=85, optimize=True)
+    return buffer.getvalue()

@@ -1,0 +1,307 @@
+"""Reads of field reports, with the acting user's scope applied; public reads never carry personal data."""
+
+import math
+from datetime import datetime, timedelta
+from hashlib import sha256
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from tinhso.core import selectors as core_selectors
+from tinhso.core.errors import Forbidden, InvalidInput, NotFound
+from tinhso.core.models import AdminUnit, Role, RoleAssignment, User
+from tinhso.fieldreports.models import ApiKey, Category, Report, RoutingRule
+
+EARTH_RADIUS_M = 6_371_000
+DUPLICATE_RADIUS_M = 50
+DUPLICATE_WINDOW = timedelta(weeks=12)
+# Communes are searched within this box around a point (about 30 km), so resolving a point reads few rows.
+_SEARCH_DEGREES = 0.27
+# A point further than this many commune radii from the nearest commune centre is at sea or abroad.
+_MAX_RADII = 3.0
+_MIN_REACH_M = 5_000
+COORDINATOR_ROLES = (Role.RECEPTIONIST, Role.SPECIALIST, Role.UNIT_LEADER)
+HANDLER_ROLES = (Role.SPECIALIST, Role.UNIT_LEADER)
+STAFF_VIEW_ROLES = (*HANDLER_ROLES, Role.RECEPTIONIST, Role.PROVINCE_LEADER)
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def _box(latitude: float, longitude: float, metres: float) -> Q:
+    dlat = metres / 111_320
+    dlon = metres / (111_320 * max(math.cos(math.radians(latitude)), 0.01))
+    return Q(
+        latitude__gte=latitude - dlat,
+        latitude__lte=latitude + dlat,
+        longitude__gte=longitude - dlon,
+        longitude__lte=longitude + dlon,
+    )
+
+
+def commune_at(*, latitude: float, longitude: float) -> AdminUnit:
+    """The configured province's commune whose centre is nearest the point; refuses a point outside."""
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise InvalidInput(
+            "Tọa độ không hợp lệ.",
+            errors={"latitude": ["Vĩ độ phải từ -90 đến 90, kinh độ từ -180 đến 180."]},
+        )
+    candidates = AdminUnit.objects.filter(
+        kind=AdminUnit.Kind.COMMUNE,
+        latitude__range=(latitude - _SEARCH_DEGREES, latitude + _SEARCH_DEGREES),
+        longitude__range=(longitude - _SEARCH_DEGREES, longitude + _SEARCH_DEGREES),
+    ).select_related("parent")
+    nearest = min(
+        candidates,
+        key=lambda unit: distance_m(latitude, longitude, unit.latitude, unit.longitude),
+        default=None,
+    )
+    province = core_selectors.province_unit()
+    outside = InvalidInput(
+        f"Vị trí ({latitude:.5f}, {longitude:.5f}) nằm ngoài địa bàn {province.name}.",
+        code="outside_province",
+        errors={"latitude": [f"Vị trí phải thuộc địa bàn {province.name}."]},
+    )
+    if nearest is None or nearest.parent_id != province.pk:
+        raise outside
+    radius = math.sqrt((nearest.area_km2 or 0) * 1_000_000 / math.pi)
+    if distance_m(latitude, longitude, nearest.latitude, nearest.longitude) > max(
+        _MAX_RADII * radius, _MIN_REACH_M
+    ):
+        raise outside
+    return nearest
+
+
+def category_by_code(code: str) -> Category:
+    category = Category.objects.filter(code=code, active=True, parent__isnull=False).first()
+    if category is None:
+        message = f"Không có lĩnh vực phản ánh mã “{code}”."
+        raise InvalidInput(message, code="unknown_category", errors={"category": [message]})
+    return category
+
+
+def reportable_categories() -> QuerySet[Category]:
+    """The categories a citizen picks from (second level), with their group."""
+    return (
+        Category.objects.filter(active=True, parent__isnull=False, parent__active=True)
+        .select_related("parent")
+        .order_by("parent__order", "parent__code", "order", "code")
+    )
+
+
+def commune_committee(commune: AdminUnit) -> AdminUnit:
+    """The commune's people's committee (its agency unit), or the commune itself before agencies exist."""
+    committee = AdminUnit.objects.filter(
+        parent=commune, agency_code=f"{commune.code}.{settings.TINHSO_PROVINCE}"
+    )
+    return committee.first() or commune
+
+
+def responsible_unit_for(*, category: Category, commune: AdminUnit) -> AdminUnit:
+    """The unit named by the most specific routing rule: commune before any commune, the category before its
+    group before any category, then the rule's order. Without a rule, the commune's people's committee."""
+    rules = RoutingRule.objects.filter(
+        Q(commune=commune) | Q(commune__isnull=True),
+        Q(category=category) | Q(category_id=category.parent_id) | Q(category__isnull=True),
+    ).select_related("unit")
+
+    def specificity(rule: RoutingRule) -> tuple:
+        category_rank = 0 if rule.category_id == category.pk else 1 if rule.category_id else 2
+        return (0 if rule.commune_id else 1, category_rank, rule.order, rule.pk)
+
+    rule = min(rules, key=specificity, default=None)
+    if rule is None or rule.target == RoutingRule.Target.COMMUNE_COMMITTEE:
+        return commune_committee(commune)
+    return rule.unit
+
+
+def duplicate_candidates(report: Report) -> list[Report]:
+    """Reports that may be the same problem: same category, within 50 m, filed in the last 12 weeks."""
+    since = report.submitted_at - DUPLICATE_WINDOW
+    nearby = (
+        Report.objects.filter(_box(report.latitude, report.longitude, DUPLICATE_RADIUS_M))
+        .filter(
+            category=report.category,
+            submitted_at__gte=since,
+            submitted_at__lte=report.submitted_at + DUPLICATE_WINDOW,
+        )
+        .exclude(pk=report.pk)
+        .exclude(status__in=[Report.Status.MERGED, Report.Status.REJECTED])
+    )
+    return sorted(
+        (
+            other
+            for other in nearby
+            if distance_m(report.latitude, report.longitude, other.latitude, other.longitude)
+            <= DUPLICATE_RADIUS_M
+        ),
+        key=lambda other: other.submitted_at,
+    )
+
+
+def nearby_open_reports(
+    *, category: Category, latitude: float, longitude: float, now: datetime | None = None
+) -> list[Report]:
+    """What a citizen is shown before filing: open public reports of the same kind within 50 m."""
+    since = (now or timezone.now()) - DUPLICATE_WINDOW
+    nearby = public_reports().filter(
+        _box(latitude, longitude, DUPLICATE_RADIUS_M),
+        category=category,
+        submitted_at__gte=since,
+        status__in=Report.OPEN_STATUSES,
+    )
+    return [
+        report
+        for report in nearby
+        if distance_m(latitude, longitude, report.latitude, report.longitude) <= DUPLICATE_RADIUS_M
+    ]
+
+
+def public_reports() -> QuerySet[Report]:
+    """Reports anyone may see (rejected ones are not published); callers show public fields only."""
+    return (
+        Report.objects.exclude(status=Report.Status.REJECTED)
+        .select_related("category", "category__parent", "commune", "responsible_unit", "merged_into")
+        .prefetch_related("photos")
+    )
+
+
+def public_report(tracking_code: str) -> Report:
+    report = public_reports().filter(tracking_code=tracking_code).first()
+    if report is None:
+        raise NotFound(f"Không có phản ánh mã “{tracking_code}”.", code="report_not_found")
+    return report
+
+
+def filter_public_reports(
+    *, category: str = "", commune: str = "", status: str = "", limit: int = 500
+) -> list[Report]:
+    reports = public_reports()
+    if category:
+        reports = reports.filter(Q(category__code=category) | Q(category__parent__code=category))
+    if commune:
+        reports = reports.filter(commune__code=commune)
+    if status == "open":
+        reports = reports.filter(status__in=Report.OPEN_STATUSES)
+    elif status == "closed":
+        reports = reports.filter(status__in=Report.CLOSED_STATUSES)
+    return list(reports.order_by("-submitted_at")[:limit])
+
+
+def reports_of_reporter(user: User) -> QuerySet[Report]:
+    """A citizen's own reports, whatever their status."""
+    return Report.objects.filter(reporter=user).select_related("category", "commune", "responsible_unit")
+
+
+def is_coordinator(user: User) -> bool:
+    """Coordinators hold a reception, specialist or leader role over the whole province."""
+    province = core_selectors.province_unit()
+    return core_selectors.units_where(user, *COORDINATOR_ROLES).filter(pk=province.pk).exists()
+
+
+def require_coordinator(user: User) -> None:
+    if not is_coordinator(user):
+        raise Forbidden("Chỉ trung tâm điều phối của tỉnh được làm việc này.", code="coordinator_required")
+
+
+def can_handle(user: User, report: Report) -> bool:
+    return core_selectors.units_where(user, *HANDLER_ROLES).filter(pk=report.responsible_unit_id).exists()
+
+
+def require_handler(user: User, report: Report) -> None:
+    if not can_handle(user, report):
+        raise Forbidden(
+            f"Phản ánh {report.tracking_code} không thuộc đơn vị của bạn.", code="not_responsible_unit"
+        )
+
+
+def reports_for_staff(user: User) -> QuerySet[Report]:
+    """Reports an official may see: all for coordinators, else those routed to units in their scope."""
+    reports = Report.objects.select_related("category", "commune", "responsible_unit")
+    if is_coordinator(user):
+        return reports
+    return reports.filter(responsible_unit__in=core_selectors.units_where(user, *STAFF_VIEW_ROLES))
+
+
+def report_for_staff(user: User, tracking_code: str) -> Report:
+    report = reports_for_staff(user).filter(tracking_code=tracking_code).first()
+    if report is None:
+        raise NotFound(
+            f"Không có phản ánh mã “{tracking_code}” trong phạm vi của bạn.", code="report_not_found"
+        )
+    return report
+
+
+def is_reporter(report: Report, *, user: User | None, contact: str = "") -> bool:
+    """The reporter is the signed-in author, or whoever gives the phone number or email they left."""
+    if user is not None and user.is_authenticated and report.reporter_id == user.pk:
+        return True
+    contact = contact.strip().lower()
+    return bool(contact) and contact in {
+        report.reporter_phone.strip(),
+        report.reporter_email.strip().lower(),
+    } - {""}
+
+
+def leaders_of(unit: AdminUnit) -> list[User]:
+    """The leaders of a unit; when it has none, those of the nearest unit above it that has."""
+    today = timezone.localdate()
+    current: AdminUnit | None = unit
+    while current is not None:
+        assignments = RoleAssignment.objects.filter(role=Role.UNIT_LEADER, unit=current).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+        )
+        leaders = [a.user for a in assignments.select_related("user") if a.user.is_active]
+        if leaders:
+            return leaders
+        current = current.parent
+    return []
+
+
+def overdue_reports(*, now: datetime) -> QuerySet[Report]:
+    """Reports still waiting on their unit after their deadline, not flagged yet."""
+    waiting = (Report.Status.ROUTED, Report.Status.ACKNOWLEDGED, Report.Status.REOPENED)
+    return Report.objects.filter(status__in=waiting, due_at__lt=now, overdue_at__isnull=True)
+
+
+def api_key_by_secret(secret: str) -> ApiKey | None:
+    digest = sha256(secret.encode()).hexdigest()
+    return ApiKey.objects.filter(key_hash=digest, revoked_at__isnull=True).first()
+
+
+def public_reports_by_codes(codes: list[str]) -> list[Report]:
+    """Reports looked up by tracking code: rejected ones too, so their filer learns the outcome."""
+    reports = (
+        Report.objects.filter(tracking_code__in=codes)
+        .select_related("category", "category__parent", "commune__parent", "responsible_unit", "merged_into")
+        .prefetch_related("photos")
+    )
+    return sorted(reports, key=lambda report: codes.index(report.tracking_code))
+
+
+def report_by_token(token: str) -> Report | None:
+    return Report.objects.filter(token=token).first()
+
+
+def open311_search(
+    *, start: datetime, end: datetime, service_codes: list[str], statuses: set[str], limit: int
+) -> list[Report]:
+    """Open311 search: filed between start and end, newest first, at most `limit`."""
+    reports = (
+        public_reports()
+        .select_related("commune__parent")
+        .filter(submitted_at__gte=start, submitted_at__lte=end)
+    )
+    if service_codes:
+        reports = reports.filter(category__code__in=service_codes)
+    if statuses == {"open"}:
+        reports = reports.filter(status__in=Report.OPEN_STATUSES)
+    elif statuses == {"closed"}:
+        reports = reports.filter(status__in=Report.CLOSED_STATUSES)
+    return list(reports.order_by("-submitted_at", "-pk")[:limit])

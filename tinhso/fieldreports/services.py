@@ -1,0 +1,688 @@
+"""Every write of field reports. Each runs in one transaction and appends its event; events never carry the
+reporter's personal data, which lives only on the report row and can be erased from there."""
+
+import secrets
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from hashlib import sha256
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from tinhso.core import selectors as core_selectors
+from tinhso.core import working_time
+from tinhso.core.errors import Conflict, Forbidden, InvalidInput
+from tinhso.core.models import User
+from tinhso.core.services import record_event
+from tinhso.fieldreports import selectors
+from tinhso.fieldreports.models import (
+    ApiKey,
+    Category,
+    CategoryAttribute,
+    Report,
+    ReportPhoto,
+    RoutingRule,
+)
+from tinhso.fieldreports.photos import CheckedPhoto, check_photos
+
+MAX_DESCRIPTION = 4000
+_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+_WAITING_ON_UNIT = (Report.Status.ROUTED, Report.Status.ACKNOWLEDGED, Report.Status.REOPENED)
+
+
+def _invalid(field: str, message: str, code: str = "invalid_input") -> InvalidInput:
+    return InvalidInput(message, code=code, errors={field: [message]})
+
+
+# Categories, routing rules and partner keys ---------------------------------------------------------------
+
+
+@transaction.atomic
+def create_category(
+    *,
+    actor: User | None,
+    code: str,
+    name: str,
+    parent_code: str | None = None,
+    urgency: str = Category.Urgency.SCHEDULED,
+    deadline_days: int | None = None,
+    deadline_hours: int | None = None,
+    description: str = "",
+    keywords: str = "",
+    order: int = 0,
+) -> Category:
+    """Adds or updates a category; a second-level one gets a deadline within its urgency's legal limit."""
+    if urgency not in Category.Urgency.values:
+        raise _invalid("urgency", f"Mức độ khẩn “{urgency}” không hợp lệ.")
+    parent = Category.objects.filter(code=parent_code, parent__isnull=True).first() if parent_code else None
+    if parent_code and parent is None:
+        raise _invalid("parent_code", f"Không có nhóm lĩnh vực mã “{parent_code}”.")
+    if parent is not None:
+        _check_deadline(urgency=urgency, days=deadline_days, hours=deadline_hours)
+    elif deadline_days or deadline_hours:
+        raise _invalid(
+            "deadline_days", "Nhóm lĩnh vực không có thời hạn riêng; đặt thời hạn cho từng lĩnh vực."
+        )
+    category, created = Category.objects.update_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "parent": parent,
+            "urgency": urgency,
+            "deadline_days": deadline_days or None,
+            "deadline_hours": deadline_hours or None,
+            "description": description,
+            "keywords": keywords,
+            "order": order,
+        },
+    )
+    record_event(
+        subject=category,
+        action="fieldreport.category_created" if created else "fieldreport.category_changed",
+        actor=actor,
+        payload={
+            "code": code,
+            "parent": parent_code,
+            "urgency": urgency,
+            "deadline_days": deadline_days,
+            "deadline_hours": deadline_hours,
+        },
+    )
+    return category
+
+
+def _check_deadline(*, urgency: str, days: int | None, hours: int | None) -> None:
+    """Urgent reports within 1 working day, immediate-handling kinds within 3 (Decision 960/QĐ-UBND)."""
+    if bool(days) == bool(hours) or (days or 0) < 0 or (hours or 0) < 0:
+        raise _invalid("deadline_days", "Cần đúng một thời hạn xử lý: số ngày làm việc hoặc số giờ làm việc.")
+    limit_days = {Category.Urgency.URGENT: 1, Category.Urgency.IMMEDIATE: 3}.get(urgency)
+    if limit_days is None:
+        return
+    day_hours = working_time.working_day_length().total_seconds() / 3600
+    if (days or 0) > limit_days or (hours or 0) > limit_days * day_hours:
+        label = Category.Urgency(urgency).label
+        raise _invalid(
+            "deadline_days", f"Phản ánh loại “{label}” phải xử lý trong {limit_days} ngày làm việc."
+        )
+
+
+@transaction.atomic
+def add_category_attribute(
+    *,
+    actor: User | None,
+    category: Category,
+    code: str,
+    datatype: str,
+    description: str,
+    required: bool = False,
+    values: Iterable[tuple[str, str]] = (),
+    datatype_description: str = "",
+    order: int = 0,
+) -> CategoryAttribute:
+    if datatype not in CategoryAttribute.Datatype.values:
+        raise _invalid("datatype", f"Kiểu dữ liệu “{datatype}” không hợp lệ.")
+    values = [list(pair) for pair in values]
+    if datatype in ("singlevaluelist", "multivaluelist") and not values:
+        raise _invalid("values", "Danh sách lựa chọn không được để trống.")
+    attribute, _ = CategoryAttribute.objects.update_or_create(
+        category=category,
+        code=code,
+        defaults={
+            "datatype": datatype,
+            "description": description,
+            "required": required,
+            "values": values,
+            "datatype_description": datatype_description,
+            "order": order,
+        },
+    )
+    record_event(
+        subject=category,
+        action="fieldreport.category_attribute_set",
+        actor=actor,
+        payload={"code": code, "datatype": datatype, "required": required},
+    )
+    return attribute
+
+
+@transaction.atomic
+def add_routing_rule(
+    *,
+    actor: User | None,
+    target: str,
+    category_code: str | None = None,
+    commune_code: str | None = None,
+    unit_code: str | None = None,
+    order: int = 0,
+) -> RoutingRule:
+    category = Category.objects.filter(code=category_code).first() if category_code else None
+    if category_code and category is None:
+        raise _invalid("category", f"Không có lĩnh vực phản ánh mã “{category_code}”.", "unknown_category")
+    commune = core_selectors.unit_by_code(commune_code) if commune_code else None
+    if target == RoutingRule.Target.FIXED_UNIT:
+        if not unit_code:
+            raise _invalid("unit_code", "Cần chọn cơ quan xử lý.")
+        unit = core_selectors.unit_by_code(unit_code)
+    elif target == RoutingRule.Target.COMMUNE_COMMITTEE:
+        unit = None
+    else:
+        raise _invalid("target", f"Cách phân công “{target}” không hợp lệ.")
+    rule = RoutingRule.objects.create(
+        category=category, commune=commune, target=target, unit=unit, order=order
+    )
+    record_event(
+        subject=rule,
+        action="fieldreport.routing_rule_added",
+        actor=actor,
+        payload={"category": category_code, "commune": commune_code, "target": target, "unit": unit_code},
+    )
+    return rule
+
+
+@transaction.atomic
+def create_api_key(*, actor: User | None, name: str) -> tuple[str, ApiKey]:
+    """A new partner key; the secret is returned once and only its hash is kept."""
+    if not name.strip():
+        raise _invalid("name", "Cần đặt tên ứng dụng đối tác.")
+    secret = f"ts311_{secrets.token_urlsafe(24)}"
+    api_key = ApiKey.objects.create(
+        name=name.strip(), prefix=secret[:10], key_hash=sha256(secret.encode()).hexdigest()
+    )
+    record_event(
+        subject=api_key, action="fieldreport.api_key_created", actor=actor, payload={"name": api_key.name}
+    )
+    return secret, api_key
+
+
+# Filing ---------------------------------------------------------------------------------------------------
+
+
+def deadline_for(category: Category, start: datetime) -> datetime:
+    if category.deadline_hours:
+        return working_time.add_working_time(start, hours=category.deadline_hours)
+    return working_time.add_working_time(start, days=category.deadline_days or 1)
+
+
+def _new_tracking_code(now: datetime) -> str:
+    local = timezone.localtime(now)
+    while True:
+        code = f"PA{local:%y%m%d}-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(5))
+        if not Report.objects.filter(tracking_code=code).exists():
+            return code
+
+
+def _checked_attributes(category: Category, values: dict[str, str | list[str]]) -> dict:
+    """Answers to the category's extra questions, by datatype; unknown codes are ignored."""
+    checked: dict = {}
+    for attribute in category.attributes.all():
+        raw = values.get(attribute.code)
+        field = f"attribute[{attribute.code}]"
+        items = [v for v in (raw if isinstance(raw, list) else [raw]) if v not in (None, "")]
+        if not items:
+            if attribute.required:
+                raise _invalid(field, f"Cần trả lời: {attribute.description}.")
+            continue
+        keys = {str(key) for key, _ in attribute.values}
+        if attribute.datatype == "multivaluelist":
+            if not set(items) <= keys:
+                raise _invalid(field, f"Lựa chọn không hợp lệ cho “{attribute.description}”.")
+            checked[attribute.code] = items
+            continue
+        value = str(items[0])
+        if attribute.datatype == "number":
+            try:
+                float(value)
+            except ValueError:
+                raise _invalid(field, f"“{attribute.description}” phải là một số.") from None
+        elif attribute.datatype == "datetime" and parse_datetime(value) is None:
+            raise _invalid(field, f"“{attribute.description}” phải là ngày giờ ISO 8601.")
+        elif attribute.datatype == "singlevaluelist" and value not in keys:
+            raise _invalid(field, f"Lựa chọn không hợp lệ cho “{attribute.description}”.")
+        checked[attribute.code] = value
+    return checked
+
+
+def _check_contact(*, reporter: User | None, phone: str, email: str, partner: ApiKey | None) -> None:
+    if phone and not (phone.lstrip("+").isdigit() and 9 <= len(phone.lstrip("+")) <= 12):
+        raise _invalid("phone", f"Số điện thoại “{phone}” không hợp lệ.")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise _invalid("email", f"Địa chỉ thư điện tử “{email}” không hợp lệ.") from None
+    if reporter is None and partner is None and not (phone or email):
+        raise _invalid("phone", "Cần đăng nhập, hoặc để lại số điện thoại hay thư điện tử để nhận kết quả.")
+
+
+def _store_photos(report: Report, photos: list[CheckedPhoto], kind: str) -> None:
+    for checked in photos:
+        name = uuid.uuid4().hex
+        photo = ReportPhoto(report=report, kind=kind, width=checked.width, height=checked.height)
+        photo.image.save(f"{name}.jpg", ContentFile(checked.public), save=False)
+        photo.original.save(f"{name}.{checked.extension}", ContentFile(checked.original), save=False)
+        photo.save()
+
+
+@transaction.atomic
+def submit_report(
+    *,
+    category_code: str,
+    description: str,
+    latitude: float,
+    longitude: float,
+    reporter: User | None = None,
+    reporter_name: str = "",
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    attributes: dict[str, str | list[str]] | None = None,
+    photos: list[UploadedFile] = (),
+    source: str = Report.Source.WEB,
+    partner: ApiKey | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """Files a report, resolves its commune from the point and routes it to the responsible unit."""
+    now = now or timezone.now()
+    category = selectors.category_by_code(category_code)
+    description = description.strip()
+    if not description:
+        raise _invalid("description", "Cần mô tả vấn đề cần phản ánh.")
+    if len(description) > MAX_DESCRIPTION:
+        raise _invalid(
+            "description", f"Nội dung phản ánh dài quá {MAX_DESCRIPTION:,} ký tự.".replace(",", ".")
+        )
+    reporter = reporter if reporter is not None and reporter.is_authenticated else None
+    phone, email = phone.strip().replace(" ", ""), email.strip().lower()
+    _check_contact(reporter=reporter, phone=phone, email=email, partner=partner)
+    checked_attributes = _checked_attributes(category, attributes or {})
+    commune = selectors.commune_at(latitude=latitude, longitude=longitude)
+    checked_photos = check_photos(list(photos))
+    unit = selectors.responsible_unit_for(category=category, commune=commune)
+    report = Report.objects.create(
+        tracking_code=_new_tracking_code(now),
+        token=secrets.token_urlsafe(18),
+        category=category,
+        description=description,
+        attributes=checked_attributes,
+        latitude=latitude,
+        longitude=longitude,
+        address=address.strip()[:300],
+        commune=commune,
+        responsible_unit=unit,
+        source=source,
+        partner=partner,
+        reporter=reporter,
+        reporter_name=reporter_name.strip()[:150],
+        reporter_phone=phone,
+        reporter_email=email,
+        status=Report.Status.ROUTED,
+        submitted_at=now,
+        due_at=deadline_for(category, now),
+    )
+    _store_photos(report, checked_photos, ReportPhoto.Kind.REPORT)
+    record_event(
+        subject=report,
+        action="fieldreport.submitted",
+        actor=reporter,
+        payload={
+            "tracking_code": report.tracking_code,
+            "category": category.code,
+            "commune": commune.code,
+            "source": source,
+            "partner": partner.pk if partner else None,
+            "photos": len(checked_photos),
+        },
+    )
+    record_event(
+        subject=report,
+        action="fieldreport.routed",
+        actor=None,
+        payload={"unit": unit.code, "due_at": report.due_at.isoformat(), "automatic": True},
+    )
+    return report
+
+
+# Coordination -------------------------------------------------------------------------------------------
+
+
+def _locked(report: Report, *allowed: str) -> Report:
+    """The row, locked; refuses a stale copy (someone changed it since it was read) or a wrong status."""
+    row = Report.objects.select_for_update().select_related("category", "responsible_unit").get(pk=report.pk)
+    if row.version != report.version:
+        raise Conflict(
+            f"Phản ánh {row.tracking_code} vừa được người khác cập nhật; hãy tải lại rồi thử lại.",
+            code="stale_version",
+        )
+    if allowed and row.status not in allowed:
+        raise Conflict(
+            f"Phản ánh {row.tracking_code} đang ở trạng thái “{row.get_status_display()}”, không thể làm việc này.",
+            code="wrong_status",
+            status=row.status,
+        )
+    return row
+
+
+def _save(report: Report, *fields: str) -> Report:
+    report.version += 1
+    report.save(update_fields=[*fields, "version", "updated_at"])
+    return report
+
+
+def _required_text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise _invalid(field, message)
+    return value
+
+
+@transaction.atomic
+def reroute_report(*, actor: User, report: Report, unit_code: str, reason: str) -> Report:
+    selectors.require_coordinator(actor)
+    report = _locked(report, *_WAITING_ON_UNIT)
+    reason = _required_text(reason, "reason", "Cần ghi lý do chuyển đơn vị.")
+    unit = core_selectors.unit_by_code(unit_code)
+    if unit.pk == report.responsible_unit_id:
+        raise _invalid("unit_code", f"Phản ánh đã ở {unit.name}.")
+    previous = report.responsible_unit.code
+    report.responsible_unit, report.status, report.acknowledged_at = unit, Report.Status.ROUTED, None
+    _save(report, "responsible_unit", "status", "acknowledged_at")
+    record_event(
+        subject=report,
+        action="fieldreport.rerouted",
+        actor=actor,
+        payload={"from": previous, "unit": unit.code, "reason": reason},
+    )
+    return report
+
+
+@transaction.atomic
+def change_category(*, actor: User, report: Report, category_code: str, reason: str) -> Report:
+    """Puts the report in another category: routed again by the rules, deadline counted again from filing."""
+    selectors.require_coordinator(actor)
+    report = _locked(report, *_WAITING_ON_UNIT)
+    reason = _required_text(reason, "reason", "Cần ghi lý do đổi lĩnh vực.")
+    category = selectors.category_by_code(category_code)
+    if category.pk == report.category_id:
+        raise _invalid("category", f"Phản ánh đã thuộc lĩnh vực “{category.name}”.")
+    previous = report.category.code
+    report.category = category
+    report.responsible_unit = selectors.responsible_unit_for(category=category, commune=report.commune)
+    report.due_at = deadline_for(category, report.submitted_at)
+    report.status, report.acknowledged_at = Report.Status.ROUTED, None
+    report.overdue_at = report.overdue_at if report.due_at < timezone.now() else None
+    _save(report, "category", "responsible_unit", "due_at", "status", "acknowledged_at", "overdue_at")
+    record_event(
+        subject=report,
+        action="fieldreport.category_changed",
+        actor=actor,
+        payload={
+            "from": previous,
+            "category": category.code,
+            "unit": report.responsible_unit.code,
+            "due_at": report.due_at.isoformat(),
+            "reason": reason,
+        },
+    )
+    return report
+
+
+@transaction.atomic
+def merge_reports(*, actor: User, duplicate: Report, into: Report) -> Report:
+    """Closes `duplicate` as a copy of `into`; whoever follows it is pointed to `into`."""
+    selectors.require_coordinator(actor)
+    if duplicate.pk == into.pk:
+        raise _invalid("into", "Không thể gộp phản ánh vào chính nó.")
+    duplicate = _locked(duplicate, *_WAITING_ON_UNIT)
+    into = _locked(into, *Report.OPEN_STATUSES, Report.Status.PUBLISHED)
+    now = timezone.now()
+    duplicate.status, duplicate.merged_into, duplicate.closed_at = Report.Status.MERGED, into, now
+    _save(duplicate, "status", "merged_into", "closed_at")
+    record_event(
+        subject=duplicate, action="fieldreport.merged", actor=actor, payload={"into": into.tracking_code}
+    )
+    _save(into)
+    record_event(
+        subject=into,
+        action="fieldreport.duplicate_merged",
+        actor=actor,
+        payload={"duplicate": duplicate.tracking_code},
+    )
+    return duplicate
+
+
+@transaction.atomic
+def split_report(*, actor: User, report: Report, parts: list[tuple[str, str]]) -> list[Report]:
+    """Files each further problem of a report as its own report (category, description), same place."""
+    selectors.require_coordinator(actor)
+    report = _locked(report, *_WAITING_ON_UNIT)
+    if not parts:
+        raise _invalid("parts", "Cần ít nhất một phần tách ra.")
+    children = []
+    for category_code, description in parts:
+        category = selectors.category_by_code(category_code)
+        description = _required_text(description, "parts", "Mỗi phần tách ra cần có nội dung.")
+        child = Report.objects.create(
+            tracking_code=_new_tracking_code(timezone.now()),
+            token=secrets.token_urlsafe(18),
+            category=category,
+            description=description[:MAX_DESCRIPTION],
+            latitude=report.latitude,
+            longitude=report.longitude,
+            address=report.address,
+            commune=report.commune,
+            responsible_unit=selectors.responsible_unit_for(category=category, commune=report.commune),
+            source=Report.Source.STAFF,
+            reporter=report.reporter,
+            reporter_name=report.reporter_name,
+            reporter_phone=report.reporter_phone,
+            reporter_email=report.reporter_email,
+            submitted_at=report.submitted_at,
+            due_at=deadline_for(category, report.submitted_at),
+            split_from=report,
+        )
+        record_event(
+            subject=child,
+            action="fieldreport.split_from",
+            actor=actor,
+            payload={
+                "parent": report.tracking_code,
+                "tracking_code": child.tracking_code,
+                "category": category.code,
+                "unit": child.responsible_unit.code,
+                "due_at": child.due_at.isoformat(),
+            },
+        )
+        children.append(child)
+    _save(report)
+    record_event(
+        subject=report,
+        action="fieldreport.split",
+        actor=actor,
+        payload={"parts": [child.tracking_code for child in children]},
+    )
+    return children
+
+
+@transaction.atomic
+def reject_report(*, actor: User, report: Report, reason: str) -> Report:
+    selectors.require_coordinator(actor)
+    report = _locked(report, *_WAITING_ON_UNIT)
+    report.rejection_reason = _required_text(reason, "reason", "Cần ghi lý do không tiếp nhận.")
+    report.status, report.closed_at = Report.Status.REJECTED, timezone.now()
+    _save(report, "rejection_reason", "status", "closed_at")
+    record_event(
+        subject=report,
+        action="fieldreport.rejected",
+        actor=actor,
+        payload={"reason": report.rejection_reason},
+    )
+    return report
+
+
+# Handling by the responsible unit ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def acknowledge_report(*, actor: User, report: Report) -> Report:
+    report = _locked(report, Report.Status.ROUTED, Report.Status.REOPENED)
+    selectors.require_handler(actor, report)
+    report.status, report.acknowledged_at = Report.Status.ACKNOWLEDGED, timezone.now()
+    _save(report, "status", "acknowledged_at")
+    record_event(
+        subject=report,
+        action="fieldreport.acknowledged",
+        actor=actor,
+        payload={"unit": report.responsible_unit.code},
+    )
+    return report
+
+
+@transaction.atomic
+def post_result(*, actor: User, report: Report, result: str, photos: list[UploadedFile] = ()) -> Report:
+    report = _locked(report, Report.Status.ACKNOWLEDGED)
+    selectors.require_handler(actor, report)
+    report.result = _required_text(result, "result", "Cần ghi kết quả xử lý.")
+    checked = check_photos(list(photos))
+    report.status, report.resolved_at = Report.Status.RESOLVED, timezone.now()
+    _save(report, "result", "status", "resolved_at")
+    _store_photos(report, checked, ReportPhoto.Kind.RESULT)
+    record_event(
+        subject=report,
+        action="fieldreport.resolved",
+        actor=actor,
+        payload={
+            "unit": report.responsible_unit.code,
+            "photos": len(checked),
+            "on_time": report.resolved_at <= report.due_at,
+        },
+    )
+    return report
+
+
+@transaction.atomic
+def approve_result(*, actor: User, report: Report) -> Report:
+    """The coordinating centre publishes the unit's result; the report closes and the reporter may rate it."""
+    selectors.require_coordinator(actor)
+    report = _locked(report, Report.Status.RESOLVED)
+    report.status, report.closed_at = Report.Status.PUBLISHED, timezone.now()
+    _save(report, "status", "closed_at")
+    record_event(subject=report, action="fieldreport.published", actor=actor, payload={})
+    return report
+
+
+@transaction.atomic
+def return_result(*, actor: User, report: Report, reason: str) -> Report:
+    """The coordinating centre sends an inadequate result back to the unit."""
+    selectors.require_coordinator(actor)
+    report = _locked(report, Report.Status.RESOLVED)
+    reason = _required_text(reason, "reason", "Cần ghi lý do trả lại kết quả.")
+    report.status, report.resolved_at = Report.Status.ACKNOWLEDGED, None
+    _save(report, "status", "resolved_at")
+    record_event(
+        subject=report, action="fieldreport.result_returned", actor=actor, payload={"reason": reason}
+    )
+    return report
+
+
+# The reporter ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rate_report(
+    *, report: Report, user: User | None, contact: str = "", satisfied: bool, comment: str = ""
+) -> Report:
+    """The reporter rates a published result; the first unsatisfied rating reopens the report."""
+    report = _locked(report, Report.Status.PUBLISHED)
+    if not selectors.is_reporter(report, user=user, contact=contact):
+        raise Forbidden("Chỉ người gửi phản ánh được đánh giá kết quả.", code="not_reporter")
+    if report.satisfied is not None:
+        raise Conflict(f"Kết quả phản ánh {report.tracking_code} đã được đánh giá.", code="already_rated")
+    actor = user if user is not None and user.is_authenticated else None
+    comment = comment.strip()[:1000]
+    record_event(subject=report, action="fieldreport.rated", actor=actor, payload={"satisfied": satisfied})
+    if satisfied or report.reopen_count >= 1:
+        report.satisfied, report.rating_comment = satisfied, comment
+        return _save(report, "satisfied", "rating_comment")
+    now = timezone.now()
+    report.status, report.reopen_count, report.closed_at = Report.Status.REOPENED, 1, None
+    report.resolved_at, report.acknowledged_at, report.overdue_at = None, None, None
+    report.due_at, report.rating_comment = deadline_for(report.category, now), comment
+    _save(
+        report,
+        "status",
+        "reopen_count",
+        "closed_at",
+        "resolved_at",
+        "acknowledged_at",
+        "overdue_at",
+        "due_at",
+        "rating_comment",
+    )
+    record_event(
+        subject=report,
+        action="fieldreport.reopened",
+        actor=actor,
+        payload={"unit": report.responsible_unit.code, "due_at": report.due_at.isoformat()},
+    )
+    return report
+
+
+@transaction.atomic
+def remove_personal_data(*, report: Report, user: User | None, contact: str = "") -> Report:
+    """Erases who filed a closed report (account link, name, phone, email, photo originals)."""
+    report = _locked(report, *Report.CLOSED_STATUSES)
+    if not selectors.is_reporter(report, user=user, contact=contact):
+        raise Forbidden("Chỉ người gửi phản ánh được xóa thông tin cá nhân của mình.", code="not_reporter")
+    actor = user if user is not None and user.is_authenticated else None
+    report.reporter, report.reporter_name, report.reporter_phone, report.reporter_email = None, "", "", ""
+    report.personal_data_removed_at = timezone.now()
+    _save(report, "reporter", "reporter_name", "reporter_phone", "reporter_email", "personal_data_removed_at")
+    for photo in report.photos.exclude(original=""):
+        photo.original.delete(save=False)
+        photo.original = ""
+        photo.save(update_fields=["original"])
+    record_event(subject=report, action="fieldreport.personal_data_removed", actor=actor, payload={})
+    return report
+
+
+# Deadlines ------------------------------------------------------------------------------------------------
+
+
+def flag_overdue_reports(*, now: datetime | None = None) -> int:
+    """Flags reports past their deadline and escalates each to its unit's leaders (one transaction each)."""
+    now = now or timezone.now()
+    flagged = 0
+    for report in selectors.overdue_reports(now=now).order_by("due_at"):
+        try:
+            _flag_overdue(report=report, now=now)
+        except Conflict:
+            continue  # changed meanwhile: the next run looks at it again
+        flagged += 1
+    return flagged
+
+
+@transaction.atomic
+def _flag_overdue(*, report: Report, now: datetime) -> Report:
+    report = _locked(report, *_WAITING_ON_UNIT)
+    report.overdue_at = now
+    _save(report, "overdue_at")
+    leaders = selectors.leaders_of(report.responsible_unit)
+    record_event(
+        subject=report,
+        action="fieldreport.overdue",
+        actor=None,
+        payload={"due_at": report.due_at.isoformat(), "unit": report.responsible_unit.code},
+    )
+    record_event(
+        subject=report,
+        action="fieldreport.escalated",
+        actor=None,
+        payload={"unit": report.responsible_unit.code, "leaders": [leader.pk for leader in leaders]},
+    )
+    return report

@@ -1,0 +1,11 @@
+"""Background jobs of field reports."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from tinhso.fieldreports import services
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def flag_overdue_reports() -> None:
+    services.flag_overdue_reports()

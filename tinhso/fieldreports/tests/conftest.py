@@ -1,0 +1,68 @@
+"""Fixtures of field-report tests: a few real categories and the officials who handle them."""
+
+import pytest
+
+from tinhso.core.models import Role
+from tinhso.core.tests.factories import CONSTRUCTION, official
+from tinhso.fieldreports import services
+from tinhso.fieldreports.models import Category, RoutingRule
+from tinhso.fieldreports.tests.helpers import AN_XUYEN_COMMITTEE, TAN_THANH_COMMITTEE
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def categories(db) -> dict[str, Category]:
+    made = {}
+    services.create_category(actor=None, code="ha-tang", name="Hạ tầng đô thị")
+    services.create_category(actor=None, code="giao-thong", name="Giao thông")
+    for code, name, group, urgency, days, hours in (
+        ("ha-tang-o-ga", "Đường hư hỏng, ổ gà", "ha-tang", Category.Urgency.IMMEDIATE, 3, None),
+        ("ha-tang-nap-cong", "Mất nắp cống, hố ga hở", "ha-tang", Category.Urgency.URGENT, None, 4),
+        ("ha-tang-den", "Đèn chiếu sáng hư hỏng", "ha-tang", Category.Urgency.IMMEDIATE, 3, None),
+        (
+            "giao-thong-tin-hieu",
+            "Đèn tín hiệu giao thông hư hỏng",
+            "giao-thong",
+            Category.Urgency.URGENT,
+            1,
+            None,
+        ),
+        ("khac-thai-do", "Thái độ của cán bộ", "ha-tang", Category.Urgency.SCHEDULED, 10, None),
+    ):
+        made[code] = services.create_category(
+            actor=None,
+            code=code,
+            name=name,
+            parent_code=group,
+            urgency=urgency,
+            deadline_days=days,
+            deadline_hours=hours,
+        )
+    services.add_category_attribute(
+        actor=None,
+        category=made["ha-tang-o-ga"],
+        code="muc-do",
+        datatype="singlevaluelist",
+        description="Mức độ hư hỏng",
+        required=True,
+        values=[("nho", "Nhỏ"), ("lon", "Lớn, nguy hiểm")],
+    )
+    services.add_routing_rule(
+        actor=None, target=RoutingRule.Target.FIXED_UNIT, category_code="giao-thong", unit_code=CONSTRUCTION
+    )
+    return made
+
+
+@pytest.fixture
+def staff(db) -> dict:
+    """The province's coordinator, and the An Xuyên committee's specialist and leader."""
+    return {
+        "coordinator": official("dieuphoi", (Role.SPECIALIST, "96")),
+        "handler": official("xulyxa", (Role.SPECIALIST, AN_XUYEN_COMMITTEE)),
+        "leader": official("lanhdaoxa", (Role.UNIT_LEADER, AN_XUYEN_COMMITTEE)),
+        "other_handler": official("xulytanthanh", (Role.SPECIALIST, TAN_THANH_COMMITTEE)),
+    }
