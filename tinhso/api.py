@@ -15,6 +15,8 @@ api = NinjaAPI(
     title="Tỉnh số API", version="1", urls_namespace="api", docs_url="/docs", openapi_url="/openapi.json"
 )
 api.add_router("/", core_router)
+api.add_router("/catalog", "tinhso.catalog.api.router")
+api.add_router("/dossiers", "tinhso.dossiers.api.router")
 
 
 def problem(

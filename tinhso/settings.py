@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "tinhso.core",
     "tinhso.web",
     "tinhso.fieldreports",
+    "tinhso.catalog",
+    "tinhso.dossiers",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,197 @@
+"""Writes of the catalog: publishing a procedure version and defining bundles."""
+
+from dataclasses import dataclass
+from datetime import time
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from unidecode import unidecode
+
+from tinhso.catalog.models import Bundle, BundleItem, Procedure, ProcessStep, RequiredDocument
+from tinhso.core import selectors as core_selectors
+from tinhso.core.errors import Forbidden, InvalidInput
+from tinhso.core.models import AdminUnit, Role, User
+from tinhso.core.services import record_event
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    name: str
+    form: str = RequiredDocument.Form.ORIGINAL_OR_COPY
+    mandatory: bool = True
+    reusable_from: str = RequiredDocument.Source.APPLICANT
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    name: str
+    role: str
+    unit_kind: str
+    hours: Decimal
+    unit: AdminUnit | None = None
+
+
+def search_key(text: str) -> str:
+    """Lower case without diacritics, so “dang ky khai sinh” finds “Đăng ký khai sinh”."""
+    return unidecode(text).lower()
+
+
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(message, errors={field: [message]})
+
+
+def _check_times(*, days: int, hours: Decimal, steps: list[StepSpec], legal_hours: Decimal) -> None:
+    if (days > 0) == (hours > 0):
+        raise _invalid(
+            "processing_days", "Cần đúng một thời hạn giải quyết: theo ngày làm việc hoặc theo giờ."
+        )
+    if not steps:
+        raise _invalid("steps", "Cần ít nhất một bước trong quy trình nội bộ.")
+    for index, step in enumerate(steps, start=1):
+        if step.hours <= 0:
+            raise _invalid("steps", f"Bước {index} cần thời gian lớn hơn 0.")
+        if step.role not in Role.values:
+            raise _invalid("steps", f"Bước {index}: vai trò “{step.role}” không tồn tại.")
+        if step.unit_kind not in ProcessStep.UnitKind.values:
+            raise _invalid("steps", f"Bước {index}: loại đơn vị “{step.unit_kind}” không hợp lệ.")
+        if (step.unit_kind == ProcessStep.UnitKind.FIXED) != (step.unit is not None):
+            raise _invalid("steps", f"Bước {index}: chỉ bước giao cho đơn vị chỉ định mới ghi đơn vị.")
+    total = sum((step.hours for step in steps), Decimal(0))
+    if total != legal_hours:
+        raise _invalid(
+            "steps",
+            f"Tổng thời gian các bước ({total:g} giờ làm việc) phải bằng thời hạn giải quyết "
+            f"({legal_hours:g} giờ làm việc).",
+        )
+
+
+@transaction.atomic
+def publish_procedure(
+    *,
+    actor: User | None,
+    code: str,
+    name: str,
+    sector: str,
+    level: str,
+    authority_name: str,
+    online_level: str,
+    form_schema: dict,
+    documents: list[DocumentSpec],
+    steps: list[StepSpec],
+    processing_days: int = 0,
+    processing_hours: Decimal = Decimal(0),
+    cutoff_time: time | None = None,
+    authority: AdminUnit | None = None,
+    fee: Decimal | None = None,
+    fee_note: str = "",
+    result_name: str = "",
+    legal_basis: str = "",
+    code_is_national: bool = True,
+) -> Procedure:
+    """Publishes a new version of a procedure; earlier versions stay as they were for their dossiers."""
+    if actor is not None and not core_selectors.has_role(actor, Role.ADMINISTRATOR):
+        raise Forbidden("Chỉ quản trị hệ thống được công bố thủ tục.", code="role_required")
+    if level not in Procedure.Level.values:
+        raise _invalid("level", "Cấp thực hiện phải là cấp tỉnh hoặc cấp xã.")
+    if online_level not in Procedure.OnlineLevel.values:
+        raise _invalid("online_level", "Mức độ dịch vụ công trực tuyến phải là toàn trình hoặc một phần.")
+    if level == Procedure.Level.PROVINCE and authority is None:
+        raise _invalid("authority", "Thủ tục cấp tỉnh cần cơ quan có thẩm quyền giải quyết.")
+    try:
+        Draft202012Validator.check_schema(form_schema)
+    except SchemaError as error:
+        raise _invalid("form_schema", f"Biểu mẫu không phải JSON Schema hợp lệ: {error.message}") from None
+    if form_schema.get("type") != "object":
+        raise _invalid("form_schema", "Biểu mẫu phải là một đối tượng (type: object).")
+    draft = Procedure(code=code, processing_days=processing_days, processing_hours=Decimal(processing_hours))
+    _check_times(
+        days=processing_days, hours=draft.processing_hours, steps=steps, legal_hours=draft.legal_hours
+    )
+    # Locking the current version makes two simultaneous publications queue, so versions never collide.
+    previous = Procedure.objects.select_for_update().filter(code=code, is_current=True).first()
+    if previous is not None:
+        Procedure.objects.filter(pk=previous.pk).update(is_current=False)
+    procedure = Procedure.objects.create(
+        code=code,
+        code_is_national=code_is_national,
+        version=previous.version + 1 if previous else 1,
+        is_current=True,
+        name=name,
+        sector=sector,
+        level=level,
+        authority=authority,
+        authority_name=authority_name,
+        processing_days=processing_days,
+        processing_hours=draft.processing_hours,
+        cutoff_time=cutoff_time,
+        fee=fee,
+        fee_note=fee_note,
+        online_level=online_level,
+        form_schema=form_schema,
+        result_name=result_name,
+        legal_basis=legal_basis,
+        search_text=search_key(f"{code} {name} {sector}"),
+        published_at=timezone.now(),
+        published_by=actor,
+    )
+    RequiredDocument.objects.bulk_create(
+        RequiredDocument(
+            procedure=procedure,
+            order=order,
+            name=spec.name,
+            mandatory=spec.mandatory,
+            form=spec.form,
+            reusable_from=spec.reusable_from,
+        )
+        for order, spec in enumerate(documents, start=1)
+    )
+    ProcessStep.objects.bulk_create(
+        ProcessStep(
+            procedure=procedure,
+            order=order,
+            name=spec.name,
+            role=spec.role,
+            unit_kind=spec.unit_kind,
+            unit=spec.unit,
+            hours=spec.hours,
+        )
+        for order, spec in enumerate(steps, start=1)
+    )
+    record_event(
+        subject=procedure,
+        action="procedure.published",
+        actor=actor,
+        payload={"code": code, "version": procedure.version, "name": name},
+    )
+    return procedure
+
+
+@transaction.atomic
+def define_bundle(
+    *, actor: User | None, code: str, name: str, procedure_codes: list[str], description: str = ""
+) -> Bundle:
+    if actor is not None and not core_selectors.has_role(actor, Role.ADMINISTRATOR):
+        raise Forbidden(
+            "Chỉ quản trị hệ thống được định nghĩa nhóm thủ tục liên thông.", code="role_required"
+        )
+    known = set(
+        Procedure.objects.filter(code__in=procedure_codes, is_current=True).values_list("code", flat=True)
+    )
+    missing = [c for c in procedure_codes if c not in known]
+    if missing:
+        raise _invalid("procedure_codes", f"Chưa có thủ tục: {', '.join(missing)}.")
+    bundle, _ = Bundle.objects.update_or_create(
+        code=code, defaults={"name": name, "description": description}
+    )
+    bundle.items.all().delete()
+    BundleItem.objects.bulk_create(
+        BundleItem(bundle=bundle, order=order, procedure_code=procedure_code)
+        for order, procedure_code in enumerate(procedure_codes, start=1)
+    )
+    record_event(
+        subject=bundle, action="bundle.defined", actor=actor, payload={"procedures": procedure_codes}
+    )
+    return bundle

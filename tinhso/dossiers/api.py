@@ -1,0 +1,296 @@
+"""JSON API of dossiers: submission (with Idempotency-Key), reading, citizens' and officials' actions,
+public tracking and the national status export. Every rule lives in the services."""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status
+
+from tinhso.core.api import bearer_auth
+from tinhso.dossiers import selectors, services
+from tinhso.dossiers.models import Dossier
+
+router = Router(tags=["dossiers"], auth=bearer_auth)
+
+
+class DossierOut(Schema):
+    code: str
+    procedure_code: str
+    procedure_version: int
+    procedure_name: str
+    receiving_unit: str
+    authority_unit: str
+    channel: int
+    status: int
+    status_label: str
+    version: int
+    form_data: dict
+    group_code: str
+    submitted_at: datetime
+    acknowledge_due_at: datetime | None
+    accepted_at: datetime | None
+    promised_at: datetime | None
+    finished_at: datetime | None
+    returned_at: datetime | None
+    current_step: int | None
+    current_step_name: str | None
+    current_unit: str | None
+    step_due_at: datetime | None
+    rating: int | None
+
+    @staticmethod
+    def resolve_procedure_code(dossier: Dossier) -> str:
+        return dossier.procedure.code
+
+    @staticmethod
+    def resolve_procedure_version(dossier: Dossier) -> int:
+        return dossier.procedure.version
+
+    @staticmethod
+    def resolve_procedure_name(dossier: Dossier) -> str:
+        return dossier.procedure.name
+
+    @staticmethod
+    def resolve_receiving_unit(dossier: Dossier) -> str:
+        return dossier.receiving_unit.code
+
+    @staticmethod
+    def resolve_authority_unit(dossier: Dossier) -> str:
+        return dossier.authority_unit.code
+
+    @staticmethod
+    def resolve_status_label(dossier: Dossier) -> str:
+        return dossier.get_status_display()
+
+    @staticmethod
+    def resolve_current_step(dossier: Dossier) -> int | None:
+        return dossier.current_step.order if dossier.current_step_id else None
+
+    @staticmethod
+    def resolve_current_step_name(dossier: Dossier) -> str | None:
+        return dossier.current_step.name if dossier.current_step_id else None
+
+    @staticmethod
+    def resolve_current_unit(dossier: Dossier) -> str | None:
+        return dossier.current_unit.code if dossier.current_unit_id else None
+
+
+class QueueItemOut(Schema):
+    dossier: DossierOut
+    due_at: datetime | None
+    overdue: bool
+    near_due: bool
+
+
+class SubmitIn(Schema):
+    procedure_code: str
+    form_data: dict
+    receiving_unit: str | None = None
+    authority_unit: str | None = None
+    channel: int | None = None
+    applicant_citizen_id: str | None = None
+
+
+class BundleIn(Schema):
+    bundle_code: str
+    receiving_unit: str
+    forms: dict[str, dict]
+
+
+class VersionIn(Schema):
+    version: int
+
+
+class ReasonIn(VersionIn):
+    reason: str
+
+
+class NoteIn(VersionIn):
+    note: str = ""
+
+
+class SendBackIn(ReasonIn):
+    to_step: int | None = None
+
+
+class ApologyIn(ReasonIn):
+    new_promised_at: datetime
+
+
+class SupplementAnswerIn(VersionIn):
+    form_data: dict | None = None
+    note: str = ""
+
+
+class WithdrawIn(VersionIn):
+    reason: str = ""
+
+
+class RateIn(VersionIn):
+    rating: int
+    comment: str = ""
+
+
+class HistoryOut(Schema):
+    action: str
+    at: datetime
+
+
+class TrackingOut(Schema):
+    code: str
+    procedure_code: str
+    procedure_name: str
+    receiving_unit: str
+    current_unit: str | None
+    status: int
+    status_label: str
+    submitted_at: datetime
+    accepted_at: datetime | None
+    promised_at: datetime | None
+    returned_at: datetime | None
+    history: list[HistoryOut]
+
+
+class NationalStatusOut(Schema):
+    MaHoSo: str
+    MaTTHC: str
+    TrangThaiHoSo: int
+    KenhThucHien: int
+    NgayNopHoSo: datetime
+    NgayTiepNhan: datetime | None
+    NgayHenTra: datetime | None
+    NgayKetThucXuLy: datetime | None
+    NgayTra: datetime | None
+    DonViTiepNhan: str
+
+
+@router.post("", response={200: DossierOut, 201: DossierOut}, summary="Submit a dossier")
+def submit(request: HttpRequest, body: SubmitIn):
+    """A retried request with the same `Idempotency-Key` header answers 200 with the first dossier."""
+    dossier, created = services.submit_dossier(
+        actor=request.auth,
+        procedure_code=body.procedure_code,
+        form_data=body.form_data,
+        receiving_unit_code=body.receiving_unit,
+        authority_unit_code=body.authority_unit,
+        channel=body.channel,
+        applicant_citizen_id=body.applicant_citizen_id,
+        idempotency_key=request.headers.get("Idempotency-Key"),
+    )
+    return Status(201 if created else 200, dossier)
+
+
+@router.post("/bundles", response={201: list[DossierOut]}, summary="Submit a bundle of linked dossiers")
+def submit_bundle(request: HttpRequest, body: BundleIn):
+    dossiers = services.submit_bundle(
+        actor=request.auth,
+        bundle_code=body.bundle_code,
+        forms=body.forms,
+        receiving_unit_code=body.receiving_unit,
+    )
+    return Status(201, dossiers)
+
+
+@router.get("/mine", response=list[DossierOut], summary="The signed-in citizen's dossiers")
+def mine(request: HttpRequest):
+    return selectors.citizen_dossiers(actor=request.auth)
+
+
+@router.get("/queue", response=list[QueueItemOut], summary="The signed-in official's work queue")
+def queue(request: HttpRequest):
+    return selectors.official_queue(actor=request.auth)
+
+
+@router.get(
+    "/export/national-status", response=list[NationalStatusOut], summary="Dossiers in national status codes"
+)
+def national_status(request: HttpRequest, since: datetime | None = None):
+    return selectors.national_status_export(actor=request.auth, since=since)
+
+
+@router.get("/tracking/{code}", response=TrackingOut, auth=None, summary="Public tracking by dossier code")
+def track(request: HttpRequest, code: str) -> dict:
+    return selectors.tracking(code=code)
+
+
+@router.get("/{code}", response=DossierOut, summary="One dossier")
+def detail(request: HttpRequest, code: str) -> Dossier:
+    return selectors.dossier_for(actor=request.auth, code=code)
+
+
+@router.post("/{code}/accept", response=DossierOut, summary="Accept (form 1)")
+def accept(request: HttpRequest, code: str, body: VersionIn) -> Dossier:
+    return services.accept(actor=request.auth, code=code, version=body.version)
+
+
+@router.post("/{code}/refuse", response=DossierOut, summary="Refuse to accept (form 3)")
+def refuse(request: HttpRequest, code: str, body: ReasonIn) -> Dossier:
+    return services.refuse(actor=request.auth, code=code, version=body.version, reason=body.reason)
+
+
+@router.post("/{code}/request-supplement", response=DossierOut, summary="Request a supplement (form 2)")
+def request_supplement(request: HttpRequest, code: str, body: ReasonIn) -> Dossier:
+    return services.request_supplement(
+        actor=request.auth, code=code, version=body.version, reason=body.reason
+    )
+
+
+@router.post("/{code}/answer-supplement", response=DossierOut, summary="Answer a supplement request")
+def answer_supplement(request: HttpRequest, code: str, body: SupplementAnswerIn) -> Dossier:
+    return services.answer_supplement(
+        actor=request.auth, code=code, version=body.version, form_data=body.form_data, note=body.note
+    )
+
+
+@router.post("/{code}/forward", response=DossierOut, summary="Forward to the next step")
+def forward(request: HttpRequest, code: str, body: NoteIn) -> Dossier:
+    return services.forward(actor=request.auth, code=code, version=body.version, note=body.note)
+
+
+@router.post("/{code}/send-back", response=DossierOut, summary="Send back to an earlier step")
+def send_back(request: HttpRequest, code: str, body: SendBackIn) -> Dossier:
+    return services.send_back(
+        actor=request.auth, code=code, version=body.version, reason=body.reason, to_step=body.to_step
+    )
+
+
+@router.post("/{code}/apologize", response=DossierOut, summary="Apologise with a new date (form 4)")
+def apologize(request: HttpRequest, code: str, body: ApologyIn) -> Dossier:
+    return services.apologize(
+        actor=request.auth,
+        code=code,
+        version=body.version,
+        new_promised_at=body.new_promised_at,
+        reason=body.reason,
+    )
+
+
+@router.post("/{code}/stop", response=DossierOut, summary="Stop handling (form 5)")
+def stop(request: HttpRequest, code: str, body: ReasonIn) -> Dossier:
+    return services.stop(actor=request.auth, code=code, version=body.version, reason=body.reason)
+
+
+@router.post("/{code}/finish", response=DossierOut, summary="Record the result (PDF upload)")
+def finish(
+    request: HttpRequest, code: str, version: Form[int], result_file: File[UploadedFile], note: Form[str] = ""
+) -> Dossier:
+    return services.finish(actor=request.auth, code=code, version=version, result_file=result_file, note=note)
+
+
+@router.post("/{code}/return", response=DossierOut, summary="Return the result to the applicant")
+def return_result(request: HttpRequest, code: str, body: VersionIn) -> Dossier:
+    return services.return_result(actor=request.auth, code=code, version=body.version)
+
+
+@router.post("/{code}/withdraw", response=DossierOut, summary="Withdraw (applicant)")
+def withdraw(request: HttpRequest, code: str, body: WithdrawIn) -> Dossier:
+    return services.withdraw(actor=request.auth, code=code, version=body.version, reason=body.reason)
+
+
+@router.post("/{code}/rate", response=DossierOut, summary="Rate the service (applicant)")
+def rate(request: HttpRequest, code: str, body: RateIn) -> Dossier:
+    return services.rate(
+        actor=request.auth, code=code, version=body.version, rating=body.rating, comment=body.comment
+    )

@@ -1,0 +1,129 @@
+"""Dossiers and their one-stop lifecycle, with the national status codes 1–10."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.catalog.models import Procedure, ProcessStep
+from tinhso.core.models import AdminUnit
+
+
+class Status(models.IntegerChoices):
+    """The codes used when dossiers are synchronised to the national portal."""
+
+    NEW = 1, _("Mới đăng ký")
+    ACCEPTED = 2, _("Được tiếp nhận")
+    REFUSED = 3, _("Không được tiếp nhận")
+    PROCESSING = 4, _("Đang xử lý")
+    SUPPLEMENT = 5, _("Yêu cầu bổ sung giấy tờ")
+    PAYMENT = 6, _("Yêu cầu thực hiện nghĩa vụ tài chính")
+    WITHDRAWN = 7, _("Công dân yêu cầu rút hồ sơ")
+    STOPPED = 8, _("Dừng xử lý")
+    FINISHED = 9, _("Đã xử lý xong")
+    RETURNED = 10, _("Đã trả kết quả")
+
+
+class Channel(models.IntegerChoices):
+    IN_PERSON = 1, _("Trực tiếp")
+    ONLINE = 2, _("Trực tuyến")
+    POSTAL = 3, _("Bưu chính công ích")
+
+
+class Rating(models.IntegerChoices):
+    UNSATISFIED = 1, _("Không hài lòng")
+    SATISFIED = 2, _("Hài lòng")
+    VERY_SATISFIED = 3, _("Rất hài lòng")
+
+
+class Dossier(models.Model):
+    code = models.CharField(max_length=60, unique=True)
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="dossiers")
+    receiving_unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="received_dossiers")
+    authority_unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="decided_dossiers")
+    channel = models.PositiveSmallIntegerField(choices=Channel.choices)
+    status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.NEW)
+    form_data = models.JSONField(default=dict)
+    group_code = models.CharField(
+        max_length=60, blank=True, help_text="Mã hồ sơ đầu tiên của nhóm liên thông"
+    )
+
+    submitted_at = models.DateTimeField()
+    acknowledge_due_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    promised_at = models.DateTimeField(null=True, blank=True)
+    original_promised_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="Refused, withdrawn or stopped")
+
+    current_step = models.ForeignKey(
+        ProcessStep, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    current_unit = models.ForeignKey(
+        AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    step_started_at = models.DateTimeField(null=True, blank=True)
+    step_due_at = models.DateTimeField(null=True, blank=True)
+
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_status = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)
+    paused_total = models.DurationField(
+        default=timedelta, help_text="Office time spent waiting for supplements"
+    )
+
+    result_file = models.FileField(upload_to="dossiers/results/%Y/%m/", blank=True)
+    result_note = models.CharField(max_length=500, blank=True)
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices, null=True, blank=True)
+    rating_comment = models.CharField(max_length=1000, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["status", "current_unit"]),
+            models.Index(fields=["applicant", "submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_late(self) -> bool:
+        """Late against the original promise: an apology moves the date but not the verdict."""
+        if self.original_promised_at is None:
+            return False
+        done = self.finished_at
+        return done > self.original_promised_at if done else False
+
+
+class DossierCounter(models.Model):
+    """The last sequence number given by a receiving unit on a local day."""
+
+    unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="dossier_counter_unit_day")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.day}: {self.last}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key for a creating call, so a retried submission finds the first dossier."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    dossier = models.ForeignKey(Dossier, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.key}"

@@ -1,0 +1,157 @@
+"""Reads of dossiers, each with the acting user's scope applied; tracking is public and shows no person."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from tinhso.core import selectors as core_selectors
+from tinhso.core.errors import NotFound
+from tinhso.core.models import Event, Role, User
+from tinhso.core.working_time import working_time_between
+from tinhso.dossiers.models import Dossier, Status
+
+# A dossier is flagged near due when less office time than this is left before its due time.
+NEAR_DUE = timedelta(hours=4)
+OPEN_STATUSES = (Status.NEW, Status.ACCEPTED, Status.PROCESSING, Status.FINISHED)
+
+
+def visible_dossiers(actor: User) -> QuerySet[Dossier]:
+    """A citizen sees their own dossiers; an official those received, decided or held by their units."""
+    if actor.is_citizen:
+        return Dossier.objects.filter(applicant=actor)
+    units = core_selectors.units_where(actor).values("pk")
+    return Dossier.objects.filter(
+        Q(receiving_unit__in=units) | Q(authority_unit__in=units) | Q(current_unit__in=units)
+    )
+
+
+def dossier_for(*, actor: User, code: str) -> Dossier:
+    dossier = (
+        visible_dossiers(actor)
+        .select_related("procedure", "receiving_unit", "authority_unit", "current_step", "current_unit")
+        .filter(code=code)
+        .first()
+    )
+    if dossier is None:
+        raise NotFound(f"Không tìm thấy hồ sơ “{code}”.", code="dossier_not_found", value=code)
+    return dossier
+
+
+def citizen_dossiers(*, actor: User) -> QuerySet[Dossier]:
+    return (
+        Dossier.objects.filter(applicant=actor)
+        .select_related("procedure", "receiving_unit", "current_step")
+        .order_by("-submitted_at")
+    )
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    dossier: Dossier
+    due_at: datetime | None
+    overdue: bool
+    near_due: bool
+
+
+def official_queue(*, actor: User, now: datetime | None = None) -> list[QueueItem]:
+    """New dossiers at the actor's desks, and dossiers at a step for a role the actor holds over its unit."""
+    now = now or timezone.now()
+    condition = Q(pk__in=[])
+    for role in {assignment.role for assignment in core_selectors.active_roles(actor)}:
+        units = core_selectors.units_where(actor, role).values("pk")
+        condition |= Q(
+            status__in=(Status.ACCEPTED, Status.PROCESSING, Status.FINISHED),
+            current_step__role=role,
+            current_unit__in=units,
+        )
+        if role == Role.RECEPTIONIST:
+            condition |= Q(status=Status.NEW, receiving_unit__in=units)
+    dossiers = (
+        Dossier.objects.filter(condition)
+        .select_related("procedure", "receiving_unit", "current_step", "current_unit", "applicant")
+        .order_by("submitted_at")
+    )
+    items = []
+    for dossier in dossiers:
+        due_at = dossier.acknowledge_due_at if dossier.status == Status.NEW else dossier.step_due_at
+        overdue = due_at is not None and now > due_at
+        near_due = due_at is not None and not overdue and working_time_between(now, due_at) <= NEAR_DUE
+        items.append(QueueItem(dossier=dossier, due_at=due_at, overdue=overdue, near_due=near_due))
+    items.sort(key=lambda item: (not item.overdue, not item.near_due, item.due_at or now))
+    return items
+
+
+def events_of(dossier: Dossier) -> QuerySet[Event]:
+    return Event.objects.filter(stream=f"dossiers.dossier:{dossier.pk}").order_by("seq")
+
+
+# What the public tracking page says for each event; reasons and names stay out of it.
+PUBLIC_ACTIONS = {
+    "dossier.submitted": "Nộp hồ sơ",
+    "dossier.accepted": "Tiếp nhận hồ sơ",
+    "dossier.refused": "Từ chối tiếp nhận hồ sơ",
+    "dossier.supplement_requested": "Yêu cầu bổ sung hồ sơ",
+    "dossier.supplement_answered": "Công dân đã bổ sung hồ sơ",
+    "dossier.forwarded": "Chuyển bước xử lý",
+    "dossier.sent_back": "Chuyển lại bước trước",
+    "dossier.apologized": "Xin lỗi và hẹn lại ngày trả kết quả",
+    "dossier.stopped": "Dừng xử lý",
+    "dossier.finished": "Đã có kết quả",
+    "dossier.returned": "Đã trả kết quả",
+    "dossier.withdrawn": "Công dân rút hồ sơ",
+    "dossier.rated": "Công dân đánh giá",
+}
+
+
+def tracking(*, code: str) -> dict:
+    """What anyone holding the code may know: procedure, units, status, dates and the steps taken."""
+    dossier = (
+        Dossier.objects.select_related("procedure", "receiving_unit", "current_unit")
+        .filter(code=code)
+        .first()
+    )
+    if dossier is None:
+        raise NotFound(f"Không tìm thấy hồ sơ “{code}”.", code="dossier_not_found", value=code)
+    return {
+        "code": dossier.code,
+        "procedure_code": dossier.procedure.code,
+        "procedure_name": dossier.procedure.name,
+        "receiving_unit": dossier.receiving_unit.name,
+        "current_unit": dossier.current_unit.name if dossier.current_unit else None,
+        "status": dossier.status,
+        "status_label": str(Status(dossier.status).label),
+        "submitted_at": dossier.submitted_at,
+        "accepted_at": dossier.accepted_at,
+        "promised_at": dossier.promised_at,
+        "returned_at": dossier.returned_at,
+        "history": [
+            {"action": PUBLIC_ACTIONS.get(event.action, event.action), "at": event.occurred_at}
+            for event in events_of(dossier)
+        ],
+    }
+
+
+def national_status_export(*, actor: User, since: datetime | None = None) -> list[dict]:
+    """Dossiers of the actor's units in the national portal's status codes (observed field names)."""
+    core_selectors.require_role(actor, Role.REPORTING_OFFICER, Role.UNIT_LEADER, Role.PROVINCE_LEADER)
+    units = core_selectors.units_where(actor).values("pk")
+    dossiers = Dossier.objects.filter(Q(receiving_unit__in=units) | Q(authority_unit__in=units))
+    if since is not None:
+        dossiers = dossiers.filter(submitted_at__gte=since)
+    return [
+        {
+            "MaHoSo": dossier.code,
+            "MaTTHC": dossier.procedure.code,
+            "TrangThaiHoSo": dossier.status,
+            "KenhThucHien": dossier.channel,
+            "NgayNopHoSo": dossier.submitted_at,
+            "NgayTiepNhan": dossier.accepted_at,
+            "NgayHenTra": dossier.promised_at,
+            "NgayKetThucXuLy": dossier.finished_at,
+            "NgayTra": dossier.returned_at,
+            "DonViTiepNhan": dossier.receiving_unit.agency_code,
+        }
+        for dossier in dossiers.select_related("procedure", "receiving_unit").order_by("submitted_at")
+    ]

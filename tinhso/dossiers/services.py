@@ -1,0 +1,651 @@
+"""Every write of a dossier's lifecycle. Each function locks the dossier, checks the caller's `version`,
+the actor's role and unit, and that the transition is allowed from the current status, then records it."""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from hashlib import sha256
+
+from django.conf import settings
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tinhso.catalog import selectors as catalog_selectors
+from tinhso.catalog.models import Procedure, ProcessStep
+from tinhso.core import selectors as core_selectors
+from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tinhso.core.eventlog import canonical_json
+from tinhso.core.models import AdminUnit, Role, User
+from tinhso.core.services import record_event
+from tinhso.core.working_time import add_working_time, is_working_day, working_time_between
+from tinhso.dossiers import selectors
+from tinhso.dossiers.models import Channel, Dossier, DossierCounter, IdempotencyKey, Rating, Status
+from tinhso.dossiers.validation import form_errors
+
+ACKNOWLEDGE_HOURS = 8  # Decree 45/2020: an online dossier is acknowledged within 8 working hours
+MAX_RESULT_BYTES = 20 * 1024 * 1024
+BEFORE_RESULT = (Status.NEW, Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT, Status.PAYMENT)
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+
+
+def _state(dossier: Dossier) -> dict:
+    """The current state a refused writer is shown, so it can reload and decide again."""
+    return {
+        "code": dossier.code,
+        "status": dossier.status,
+        "status_label": str(Status(dossier.status).label),
+        "version": dossier.version,
+        "current_step": dossier.current_step.order if dossier.current_step_id else None,
+        "current_unit": dossier.current_unit.code if dossier.current_unit_id else None,
+    }
+
+
+def _locked(*, actor: User, code: str, version: int) -> Dossier:
+    """The dossier, row-locked for this transaction, if the actor may see it and `version` is current."""
+    if not selectors.visible_dossiers(actor).filter(code=code).exists():
+        raise NotFound(f"Không tìm thấy hồ sơ “{code}”.", code="dossier_not_found", value=code)
+    dossier = Dossier.objects.select_for_update().get(code=code)
+    if dossier.version != version:
+        raise Conflict(
+            "Hồ sơ vừa được người khác cập nhật; vui lòng tải lại và thực hiện lại.",
+            code="stale_version",
+            current=_state(dossier),
+        )
+    return dossier
+
+
+def _require_status(dossier: Dossier, allowed: Iterable[int], doing: str) -> None:
+    if dossier.status not in allowed:
+        label = Status(dossier.status).label
+        raise Conflict(
+            f"Không thể {doing} khi hồ sơ đang ở trạng thái “{label}”.",
+            code="transition_not_allowed",
+            current=_state(dossier),
+        )
+
+
+def _holds(actor: User, role: str, unit_id: int | None) -> bool:
+    return unit_id is not None and core_selectors.units_where(actor, role).filter(pk=unit_id).exists()
+
+
+def _require_receptionist(actor: User, dossier: Dossier) -> None:
+    if not _holds(actor, Role.RECEPTIONIST, dossier.receiving_unit_id):
+        raise Forbidden(
+            "Chỉ cán bộ một cửa của nơi tiếp nhận được thực hiện việc này.", code="not_receptionist"
+        )
+
+
+def _require_step_actor(actor: User, dossier: Dossier) -> None:
+    step = dossier.current_step
+    if step is None or not _holds(actor, step.role, dossier.current_unit_id):
+        raise Forbidden("Hồ sơ không ở bước xử lý của anh/chị.", code="not_at_your_step")
+
+
+def _require_applicant(actor: User, dossier: Dossier) -> None:
+    if dossier.applicant_id != actor.pk:
+        raise Forbidden("Chỉ người nộp hồ sơ được thực hiện việc này.", code="not_applicant")
+
+
+def _required_text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(message, errors={field: [message]})
+    return value
+
+
+def _hours(amount: timedelta) -> float:
+    return amount.total_seconds() / 3600
+
+
+def _steps(dossier: Dossier) -> list[ProcessStep]:
+    return list(dossier.procedure.steps.order_by("order"))
+
+
+def _return_step(steps: list[ProcessStep]) -> ProcessStep | None:
+    """The last step when it hands the result back at the desk; reaching it needs a result."""
+    last = steps[-1]
+    if len(steps) > 1 and last.role == Role.RECEPTIONIST and last.unit_kind == ProcessStep.UnitKind.RECEIVING:
+        return last
+    return None
+
+
+def _step_unit(dossier: Dossier, step: ProcessStep) -> AdminUnit:
+    if step.unit_kind == ProcessStep.UnitKind.RECEIVING:
+        return dossier.receiving_unit
+    if step.unit_kind == ProcessStep.UnitKind.AUTHORITY:
+        return dossier.authority_unit
+    return step.unit
+
+
+def _enter_step(dossier: Dossier, step: ProcessStep | None, now: datetime) -> None:
+    dossier.current_step = step
+    dossier.current_unit = _step_unit(dossier, step) if step else None
+    dossier.step_started_at = now if step else None
+    dossier.step_due_at = add_working_time(now, hours=step.hours) if step else None
+
+
+def _commit(dossier: Dossier, *, actor: User, action: str, before: int, **payload) -> Dossier:
+    """Saves the change with the next version and appends its event, in the caller's transaction."""
+    dossier.version += 1
+    dossier.save()
+    record_event(
+        subject=dossier,
+        action=f"dossier.{action}",
+        actor=actor,
+        payload={
+            "code": dossier.code,
+            "from": before,
+            "status": dossier.status,
+            "version": dossier.version,
+            "step": dossier.current_step.order if dossier.current_step_id else None,
+            "unit": dossier.current_unit.code if dossier.current_unit_id else None,
+            "step_due_at": dossier.step_due_at.isoformat() if dossier.step_due_at else None,
+        }
+        | payload,
+    )
+    return dossier
+
+
+def promised_date(procedure: Procedure, accepted_at: datetime) -> datetime:
+    """The legal return date of a dossier accepted at `accepted_at`."""
+    if procedure.processing_hours:
+        return add_working_time(accepted_at, hours=procedure.processing_hours)
+    local = timezone.localtime(accepted_at)
+    start = accepted_at
+    if procedure.cutoff_time and is_working_day(local.date()) and local.time() < procedure.cutoff_time:
+        # Accepted before the cut-off, the day of acceptance is the first day counted (“trong ngày”).
+        start = accepted_at - timedelta(days=1)
+    return add_working_time(start, days=procedure.processing_days)
+
+
+def _checked_form(procedure: Procedure, form_data: object) -> dict:
+    errors = form_errors(procedure.form_schema, form_data)
+    if errors:
+        raise InvalidInput("Thông tin trong tờ khai chưa hợp lệ; xem lỗi ở từng mục.", errors=errors)
+    return form_data
+
+
+def _next_code(unit: AdminUnit, instant: datetime) -> str:
+    """`{agency code}-{yymmdd}-{seq}`, the sequence restarting per receiving unit per local day."""
+    day = timezone.localdate(instant)
+    # Insert-if-missing then lock the row: two first submissions of the day both end up on one counter.
+    DossierCounter.objects.bulk_create([DossierCounter(unit=unit, day=day)], ignore_conflicts=True)
+    counter = DossierCounter.objects.select_for_update().get(unit=unit, day=day)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{unit.agency_code}-{day:%y%m%d}-{counter.last:04d}"
+
+
+def _units_for(
+    procedure: Procedure, receiving_unit_code: str | None, authority_unit_code: str | None
+) -> tuple[AdminUnit, AdminUnit]:
+    """Where the dossier is lodged (any desk of the province, Decree 118) and who decides it."""
+    if receiving_unit_code:
+        receiving = core_selectors.unit_by_code(receiving_unit_code)
+    elif procedure.level == Procedure.Level.PROVINCE:
+        receiving = core_selectors.unit_by_code(f"000.00.01.{settings.TINHSO_PROVINCE}")
+    else:
+        message = "Cần chọn Ủy ban nhân dân xã, phường nơi nộp hồ sơ."
+        raise InvalidInput(message, errors={"receiving_unit": [message]})
+    if not receiving.agency_code:
+        message = f"{receiving.name} không tiếp nhận hồ sơ thủ tục hành chính."
+        raise InvalidInput(message, errors={"receiving_unit": [message]})
+    if procedure.level == Procedure.Level.PROVINCE:
+        return receiving, procedure.authority
+    authority = core_selectors.unit_by_code(authority_unit_code) if authority_unit_code else receiving
+    if authority.category != "UBND":
+        message = "Thủ tục cấp xã cần chọn Ủy ban nhân dân xã, phường có thẩm quyền giải quyết."
+        raise InvalidInput(message, errors={"authority_unit": [message]})
+    return receiving, authority
+
+
+def _fingerprint(**request: object) -> str:
+    return sha256(canonical_json(request).encode()).hexdigest()
+
+
+def _claim_key(*, actor: User, key: str, fingerprint: str) -> tuple[IdempotencyKey | None, Dossier | None]:
+    """Stores the key for this request, or returns the dossier of the earlier request that stored it."""
+    if not 1 <= len(key) <= 200:
+        message = "Idempotency-Key phải dài từ 1 đến 200 ký tự."
+        raise InvalidInput(message, errors={"Idempotency-Key": [message]})
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(user=actor, key=key, fingerprint=fingerprint), None
+    except IntegrityError:
+        # An earlier (or concurrent, now committed) request holds the key: answer with its dossier.
+        earlier = IdempotencyKey.objects.select_related("dossier").get(user=actor, key=key)
+    if earlier.fingerprint != fingerprint:
+        raise Conflict(
+            "Idempotency-Key này đã được dùng cho một yêu cầu khác.", code="idempotency_key_reused"
+        )
+    return None, earlier.dossier
+
+
+# ---- submission ------------------------------------------------------------------------------------
+
+
+def _create(
+    *,
+    actor: User,
+    applicant: User,
+    procedure: Procedure,
+    form_data: dict,
+    receiving: AdminUnit,
+    authority: AdminUnit,
+    channel: int,
+    group_code: str = "",
+) -> Dossier:
+    now = timezone.now()
+    dossier = Dossier.objects.create(
+        code=_next_code(receiving, now),
+        procedure=procedure,
+        applicant=applicant,
+        receiving_unit=receiving,
+        authority_unit=authority,
+        channel=channel,
+        status=Status.NEW,
+        form_data=form_data,
+        group_code=group_code,
+        submitted_at=now,
+        acknowledge_due_at=add_working_time(now, hours=ACKNOWLEDGE_HOURS)
+        if channel == Channel.ONLINE
+        else None,
+    )
+    record_event(
+        subject=dossier,
+        action="dossier.submitted",
+        actor=actor,
+        payload={
+            "code": dossier.code,
+            "status": Status.NEW,
+            "version": dossier.version,
+            "procedure": procedure.code,
+            "procedure_version": procedure.version,
+            "channel": channel,
+            "receiving_unit": receiving.code,
+            "acknowledge_due_at": dossier.acknowledge_due_at.isoformat()
+            if dossier.acknowledge_due_at
+            else None,
+        },
+    )
+    return dossier
+
+
+def _applicant_and_channel(
+    *, actor: User, receiving: AdminUnit, channel: int | None, applicant_citizen_id: str | None
+) -> tuple[User, int]:
+    """A citizen submits online for themself; a receptionist lodges at the desk or from the post for someone."""
+    if actor.is_citizen:
+        if channel not in (None, Channel.ONLINE) or applicant_citizen_id not in (None, actor.citizen_id):
+            raise Forbidden("Công dân chỉ nộp hồ sơ trực tuyến cho chính mình.", code="citizen_online_only")
+        return actor, Channel.ONLINE
+    if not _holds(actor, Role.RECEPTIONIST, receiving.pk):
+        raise Forbidden(
+            "Chỉ cán bộ một cửa của nơi tiếp nhận được nộp hồ sơ thay công dân.", code="not_receptionist"
+        )
+    if channel not in (Channel.IN_PERSON, Channel.POSTAL):
+        message = "Hồ sơ nộp tại quầy ghi kênh trực tiếp (1) hoặc bưu chính (3)."
+        raise InvalidInput(message, errors={"channel": [message]})
+    applicant = User.objects.filter(
+        citizen_id=applicant_citizen_id or "", account_type=User.AccountType.CITIZEN
+    ).first()
+    if applicant is None:
+        message = "Không tìm thấy tài khoản công dân có số định danh này."
+        raise NotFound(message, code="applicant_not_found", errors={"applicant_citizen_id": [message]})
+    return applicant, channel
+
+
+@transaction.atomic
+def submit_dossier(
+    *,
+    actor: User,
+    procedure_code: str,
+    form_data: dict,
+    receiving_unit_code: str | None = None,
+    authority_unit_code: str | None = None,
+    channel: int | None = None,
+    applicant_citizen_id: str | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[Dossier, bool]:
+    """Creates a dossier under the procedure's current version; returns it and whether it is new.
+
+    With an idempotency key, a retry of the same request returns the first dossier and creates nothing."""
+    key_row = None
+    if idempotency_key is not None:
+        fingerprint = _fingerprint(
+            procedure=procedure_code,
+            form=form_data,
+            receiving=receiving_unit_code,
+            authority=authority_unit_code,
+            channel=channel,
+            applicant=applicant_citizen_id,
+        )
+        key_row, earlier = _claim_key(actor=actor, key=idempotency_key, fingerprint=fingerprint)
+        if earlier is not None:
+            return earlier, False
+    procedure = catalog_selectors.procedure_by_code(procedure_code)
+    receiving, authority = _units_for(procedure, receiving_unit_code, authority_unit_code)
+    applicant, channel = _applicant_and_channel(
+        actor=actor, receiving=receiving, channel=channel, applicant_citizen_id=applicant_citizen_id
+    )
+    dossier = _create(
+        actor=actor,
+        applicant=applicant,
+        procedure=procedure,
+        form_data=_checked_form(procedure, form_data),
+        receiving=receiving,
+        authority=authority,
+        channel=channel,
+    )
+    if key_row is not None:
+        key_row.dossier = dossier
+        key_row.save(update_fields=["dossier"])
+    return dossier, True
+
+
+@transaction.atomic
+def submit_bundle(
+    *, actor: User, bundle_code: str, forms: dict[str, dict], receiving_unit_code: str
+) -> list[Dossier]:
+    """One application for interconnected procedures: a linked dossier for each, all or none."""
+    if not actor.is_citizen:
+        raise Forbidden("Nhóm thủ tục liên thông do công dân nộp trực tuyến.", code="citizen_online_only")
+    procedures = catalog_selectors.bundle_procedures(catalog_selectors.bundle_by_code(bundle_code))
+    errors: dict[str, list[str]] = {}
+    for procedure in procedures:
+        for field, messages in form_errors(procedure.form_schema, forms.get(procedure.code, {})).items():
+            errors[f"{procedure.code}.{field}"] = messages
+    if errors:
+        raise InvalidInput("Thông tin trong tờ khai chưa hợp lệ; xem lỗi ở từng mục.", errors=errors)
+    dossiers: list[Dossier] = []
+    for procedure in procedures:
+        receiving, authority = _units_for(procedure, receiving_unit_code, None)
+        dossier = _create(
+            actor=actor,
+            applicant=actor,
+            procedure=procedure,
+            form_data=forms[procedure.code],
+            receiving=receiving,
+            authority=authority,
+            channel=Channel.ONLINE,
+            group_code=dossiers[0].code if dossiers else "",
+        )
+        if not dossiers:
+            dossier.group_code = dossier.code
+            dossier.save(update_fields=["group_code"])
+        dossiers.append(dossier)
+    return dossiers
+
+
+# ---- reception -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def accept(*, actor: User, code: str, version: int) -> Dossier:
+    """Reception accepts the dossier (form 1): the legal clock starts and the promised date is set."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_status(dossier, [Status.NEW], "tiếp nhận")
+    _require_receptionist(actor, dossier)
+    now = timezone.now()
+    dossier.status = Status.ACCEPTED
+    dossier.accepted_at = now
+    dossier.promised_at = dossier.original_promised_at = promised_date(dossier.procedure, now)
+    _enter_step(dossier, _steps(dossier)[0], now)
+    acknowledged_in_time = dossier.acknowledge_due_at is None or now <= dossier.acknowledge_due_at
+    return _commit(
+        dossier,
+        actor=actor,
+        action="accepted",
+        before=Status.NEW,
+        promised_at=dossier.promised_at.isoformat(),
+        acknowledged_in_time=acknowledged_in_time,
+    )
+
+
+@transaction.atomic
+def refuse(*, actor: User, code: str, version: int, reason: str) -> Dossier:
+    """Reception refuses the dossier with reasons (form 3)."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_status(dossier, [Status.NEW], "từ chối tiếp nhận")
+    _require_receptionist(actor, dossier)
+    reason = _required_text(reason, "reason", "Cần nêu rõ lý do từ chối tiếp nhận.")
+    dossier.status = Status.REFUSED
+    dossier.closed_at = timezone.now()
+    _enter_step(dossier, None, dossier.closed_at)
+    return _commit(dossier, actor=actor, action="refused", before=Status.NEW, reason=reason)
+
+
+@transaction.atomic
+def request_supplement(*, actor: User, code: str, version: int, reason: str) -> Dossier:
+    """Asks the applicant to supplement (form 2); the clock stops until they answer."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_status(dossier, [Status.NEW, Status.ACCEPTED, Status.PROCESSING], "yêu cầu bổ sung")
+    if dossier.status == Status.NEW:
+        _require_receptionist(actor, dossier)
+    else:
+        _require_step_actor(actor, dossier)
+    reason = _required_text(reason, "reason", "Cần nêu rõ giấy tờ, thông tin phải bổ sung.")
+    before = dossier.status
+    dossier.paused_status = before
+    dossier.paused_at = timezone.now()
+    dossier.status = Status.SUPPLEMENT
+    return _commit(dossier, actor=actor, action="supplement_requested", before=before, reason=reason)
+
+
+@transaction.atomic
+def answer_supplement(
+    *, actor: User, code: str, version: int, form_data: dict | None = None, note: str = ""
+) -> Dossier:
+    """The applicant answers: the clock resumes and every deadline moves by the office time paused."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_applicant(actor, dossier)
+    _require_status(dossier, [Status.SUPPLEMENT], "bổ sung hồ sơ")
+    if form_data is not None:
+        dossier.form_data = _checked_form(dossier.procedure, form_data)
+    now = timezone.now()
+    paused = working_time_between(dossier.paused_at, now)
+    dossier.status = dossier.paused_status
+    if dossier.status == Status.NEW:
+        # Not yet accepted: the reception's acknowledgement clock starts over.
+        if dossier.channel == Channel.ONLINE:
+            dossier.acknowledge_due_at = add_working_time(now, hours=ACKNOWLEDGE_HOURS)
+    elif paused > timedelta():
+        dossier.paused_total += paused
+        dossier.promised_at = add_working_time(dossier.promised_at, hours=_hours(paused))
+        dossier.original_promised_at = add_working_time(dossier.original_promised_at, hours=_hours(paused))
+        dossier.step_due_at = add_working_time(dossier.step_due_at, hours=_hours(paused))
+    dossier.paused_at = dossier.paused_status = None
+    return _commit(
+        dossier,
+        actor=actor,
+        action="supplement_answered",
+        before=Status.SUPPLEMENT,
+        paused_hours=round(_hours(paused), 2),
+        promised_at=dossier.promised_at.isoformat() if dossier.promised_at else None,
+        note=note.strip(),
+    )
+
+
+# ---- processing ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def forward(*, actor: User, code: str, version: int, note: str = "") -> Dossier:
+    """Hands the dossier to the next step of the internal process (form 6 records on time or late)."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_status(dossier, [Status.ACCEPTED, Status.PROCESSING], "chuyển bước xử lý")
+    _require_step_actor(actor, dossier)
+    steps = _steps(dossier)
+    following = [step for step in steps if step.order > dossier.current_step.order]
+    if not following or following[0] == _return_step(steps):
+        raise Conflict(
+            "Đây là bước xử lý cuối: hãy ghi kết quả giải quyết thay vì chuyển bước.",
+            code="transition_not_allowed",
+            current=_state(dossier),
+        )
+    now = timezone.now()
+    on_time = now <= dossier.step_due_at
+    before = dossier.status
+    dossier.status = Status.PROCESSING
+    _enter_step(dossier, following[0], now)
+    return _commit(
+        dossier, actor=actor, action="forwarded", before=before, on_time=on_time, note=note.strip()
+    )
+
+
+@transaction.atomic
+def send_back(*, actor: User, code: str, version: int, reason: str, to_step: int | None = None) -> Dossier:
+    """Returns the dossier to an earlier step (the previous one unless told), with the reason."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_status(dossier, [Status.PROCESSING], "chuyển lại bước trước")
+    _require_step_actor(actor, dossier)
+    reason = _required_text(reason, "reason", "Cần nêu lý do chuyển lại.")
+    current = dossier.current_step.order
+    target_order = current - 1 if to_step is None else to_step
+    target = next((step for step in _steps(dossier) if step.order == target_order), None)
+    if target is None or target_order >= current:
+        message = "Chỉ chuyển lại được về một bước trước bước hiện tại."
+        raise InvalidInput(message, errors={"to_step": [message]})
+    _enter_step(dossier, target, timezone.now())
+    return _commit(dossier, actor=actor, action="sent_back", before=Status.PROCESSING, reason=reason)
+
+
+@transaction.atomic
+def apologize(*, actor: User, code: str, version: int, new_promised_at: datetime, reason: str) -> Dossier:
+    """Apology and a new date (form 4); the dossier still counts as late against its first promise."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_status(dossier, [Status.ACCEPTED, Status.PROCESSING], "xin lỗi, hẹn lại ngày trả")
+    if not _holds(actor, Role.UNIT_LEADER, dossier.authority_unit_id):
+        _require_step_actor(actor, dossier)
+    reason = _required_text(reason, "reason", "Cần nêu lý do chậm trả kết quả.")
+    if new_promised_at <= dossier.promised_at:
+        message = "Ngày hẹn mới phải sau ngày hẹn hiện tại."
+        raise InvalidInput(message, errors={"new_promised_at": [message]})
+    now = timezone.now()
+    one_day = add_working_time(now, days=1)
+    previous = dossier.promised_at
+    dossier.promised_at = new_promised_at
+    return _commit(
+        dossier,
+        actor=actor,
+        action="apologized",
+        before=dossier.status,
+        reason=reason,
+        previous_promised_at=previous.isoformat(),
+        promised_at=new_promised_at.isoformat(),
+        sent_a_day_ahead=one_day <= previous,
+    )
+
+
+@transaction.atomic
+def stop(*, actor: User, code: str, version: int, reason: str) -> Dossier:
+    """Stops handling (form 5)."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_status(dossier, [Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT], "dừng xử lý")
+    if not _holds(actor, Role.UNIT_LEADER, dossier.authority_unit_id):
+        _require_step_actor(actor, dossier)
+    reason = _required_text(reason, "reason", "Cần nêu lý do dừng xử lý.")
+    before = dossier.status
+    dossier.status = Status.STOPPED
+    dossier.closed_at = timezone.now()
+    dossier.paused_at = dossier.paused_status = None
+    dossier.step_due_at = None
+    return _commit(dossier, actor=actor, action="stopped", before=before, reason=reason)
+
+
+def _checked_result(result_file: File | None) -> File:
+    message = ""
+    if result_file is None:
+        message = "Cần đính kèm tệp kết quả giải quyết (PDF)."
+    elif result_file.size > MAX_RESULT_BYTES:
+        message = "Tệp kết quả không được lớn hơn 20 MB."
+    else:
+        result_file.seek(0)
+        if result_file.read(5) != b"%PDF-":
+            message = "Tệp kết quả phải là tệp PDF."
+        result_file.seek(0)
+    if message:
+        raise InvalidInput(message, errors={"result_file": [message]})
+    return result_file
+
+
+@transaction.atomic
+def finish(*, actor: User, code: str, version: int, result_file: File | None, note: str = "") -> Dossier:
+    """Records the result at the last handling step; the dossier goes to the desk to be returned."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_status(dossier, [Status.ACCEPTED, Status.PROCESSING], "ghi kết quả")
+    _require_step_actor(actor, dossier)
+    steps = _steps(dossier)
+    return_step = _return_step(steps)
+    last_handling = steps[-2] if return_step else steps[-1]
+    if dossier.current_step != last_handling:
+        raise Conflict(
+            "Chỉ ghi kết quả ở bước xử lý cuối cùng của quy trình.",
+            code="transition_not_allowed",
+            current=_state(dossier),
+        )
+    result_file = _checked_result(result_file)
+    now = timezone.now()
+    on_time = now <= dossier.step_due_at
+    before = dossier.status
+    dossier.status = Status.FINISHED
+    dossier.finished_at = now
+    dossier.result_note = note.strip()
+    dossier.result_file.save(f"{dossier.code}.pdf", result_file, save=False)
+    _enter_step(dossier, return_step, now)
+    return _commit(
+        dossier,
+        actor=actor,
+        action="finished",
+        before=before,
+        on_time=on_time,
+        late=now > dossier.original_promised_at,
+    )
+
+
+@transaction.atomic
+def return_result(*, actor: User, code: str, version: int) -> Dossier:
+    """The desk hands the result to the applicant (or sends it online / by post)."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_status(dossier, [Status.FINISHED], "trả kết quả")
+    _require_receptionist(actor, dossier)
+    now = timezone.now()
+    dossier.status = Status.RETURNED
+    dossier.returned_at = now
+    _enter_step(dossier, None, now)
+    return _commit(dossier, actor=actor, action="returned", before=Status.FINISHED)
+
+
+# ---- applicant -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def withdraw(*, actor: User, code: str, version: int, reason: str = "") -> Dossier:
+    """The applicant withdraws the dossier, at any time before the result is ready."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_applicant(actor, dossier)
+    _require_status(dossier, BEFORE_RESULT, "rút hồ sơ")
+    before = dossier.status
+    dossier.status = Status.WITHDRAWN
+    dossier.closed_at = timezone.now()
+    dossier.paused_at = dossier.paused_status = None
+    _enter_step(dossier, None, dossier.closed_at)
+    return _commit(dossier, actor=actor, action="withdrawn", before=before, reason=reason.strip())
+
+
+@transaction.atomic
+def rate(*, actor: User, code: str, version: int, rating: int, comment: str = "") -> Dossier:
+    """The applicant rates the service once the result is returned, once."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_applicant(actor, dossier)
+    _require_status(dossier, [Status.RETURNED], "đánh giá")
+    if dossier.rating is not None:
+        raise Conflict("Hồ sơ này đã được đánh giá.", code="already_rated", current=_state(dossier))
+    if rating not in Rating.values:
+        message = "Mức đánh giá phải là 1 (không hài lòng), 2 (hài lòng) hoặc 3 (rất hài lòng)."
+        raise InvalidInput(message, errors={"rating": [message]})
+    dossier.rating = rating
+    dossier.rating_comment = comment.strip()
+    return _commit(dossier, actor=actor, action="rated", before=Status.RETURNED, rating=rating)

@@ -1,0 +1,107 @@
+"""Brings a dossier to each state of its lifecycle through the services, as real users would."""
+
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+
+from tinhso.core.models import Role, User
+from tinhso.dossiers import services
+from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.tests.conftest import RECORD, RECORD_FORM, Cast
+
+
+def pdf() -> ContentFile:
+    return ContentFile(b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n", name="phieu-lltp.pdf")
+
+
+def step_actor(cast: Cast, dossier: Dossier) -> User:
+    role = dossier.current_step.role if dossier.current_step_id else Role.RECEPTIONIST
+    return {Role.RECEPTIONIST: cast.desk, Role.SPECIALIST: cast.specialist, Role.UNIT_LEADER: cast.leader}[
+        role
+    ]
+
+
+def submitted(cast: Cast) -> Dossier:
+    dossier, _ = services.submit_dossier(actor=cast.an, procedure_code=RECORD, form_data=RECORD_FORM)
+    return dossier
+
+
+def _advance(dossier: Dossier, call, actor: User, **kwargs) -> Dossier:
+    return call(actor=actor, code=dossier.code, version=dossier.version, **kwargs)
+
+
+def in_state(cast: Cast, state: str) -> Dossier:
+    """A dossier of the judicial record procedure in `state` (see STATES)."""
+    dossier = submitted(cast)
+    if state == "new":
+        return dossier
+    if state == "refused":
+        return _advance(
+            dossier, services.refuse, cast.desk, reason="Tờ khai không có chữ ký của người yêu cầu."
+        )
+    dossier = _advance(dossier, services.accept, cast.desk)
+    if state == "accepted":
+        return dossier
+    dossier = _advance(dossier, services.forward, cast.desk)
+    if state == "processing":
+        return dossier
+    if state == "supplement":
+        return _advance(
+            dossier, services.request_supplement, cast.specialist, reason="Bổ sung quá trình cư trú."
+        )
+    if state == "withdrawn":
+        return _advance(dossier, services.withdraw, cast.an, reason="Không còn nhu cầu.")
+    if state == "stopped":
+        return _advance(dossier, services.stop, cast.leader, reason="Người yêu cầu không bổ sung hồ sơ.")
+    dossier = _advance(dossier, services.forward, cast.specialist)
+    if state == "at_last_step":
+        return dossier
+    dossier = _advance(dossier, services.finish, cast.leader, result_file=pdf())
+    if state == "finished":
+        return dossier
+    dossier = _advance(dossier, services.return_result, cast.desk)
+    assert state == "returned", state
+    return dossier
+
+
+STATES = (
+    "new",
+    "refused",
+    "accepted",
+    "processing",
+    "supplement",
+    "withdrawn",
+    "stopped",
+    "at_last_step",
+    "finished",
+    "returned",
+)
+
+
+def act(cast: Cast, dossier: Dossier, action: str) -> Dossier:
+    """Performs `action` as the user who would be entitled to it, so only the state can forbid it."""
+    version = dossier.version
+    code = dossier.code
+    by_step = step_actor(cast, dossier)
+    later = (dossier.promised_at or dossier.submitted_at) + timedelta(days=5)
+    calls = {
+        "accept": lambda: services.accept(actor=cast.desk, code=code, version=version),
+        "refuse": lambda: services.refuse(
+            actor=cast.desk, code=code, version=version, reason="Thiếu tờ khai."
+        ),
+        "request_supplement": lambda: services.request_supplement(
+            actor=cast.desk if dossier.status == 1 else by_step, code=code, version=version, reason="Bổ sung."
+        ),
+        "answer_supplement": lambda: services.answer_supplement(actor=cast.an, code=code, version=version),
+        "forward": lambda: services.forward(actor=by_step, code=code, version=version),
+        "send_back": lambda: services.send_back(actor=by_step, code=code, version=version, reason="Xem lại."),
+        "apologize": lambda: services.apologize(
+            actor=cast.leader, code=code, version=version, new_promised_at=later, reason="Chờ xác minh."
+        ),
+        "stop": lambda: services.stop(actor=cast.leader, code=code, version=version, reason="Theo đề nghị."),
+        "finish": lambda: services.finish(actor=by_step, code=code, version=version, result_file=pdf()),
+        "return": lambda: services.return_result(actor=cast.desk, code=code, version=version),
+        "withdraw": lambda: services.withdraw(actor=cast.an, code=code, version=version),
+        "rate": lambda: services.rate(actor=cast.an, code=code, version=version, rating=3),
+    }
+    return calls[action]()

@@ -1,0 +1,108 @@
+"""The dossier API applies the services' rules and speaks problem+json."""
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.tests.conftest import RECORD, RECORD_FORM
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/dossiers"
+
+
+def bearer(client, username: str) -> dict:
+    answer = client.post(
+        "/api/v1/auth/token",
+        {"username": username, "password": "Camau@2026"},
+        content_type="application/json",
+    )
+    return {"HTTP_AUTHORIZATION": f"Bearer {answer.json()['access_token']}"}
+
+
+def post(client, path: str, body: dict, auth: dict, **headers):
+    return client.post(f"{API}{path}", body, content_type="application/json", **auth, **headers)
+
+
+def test_submission_honours_the_idempotency_key(client, cast):
+    an = bearer(client, "096090001234")
+    body = {"procedure_code": RECORD, "form_data": RECORD_FORM}
+    first = post(client, "", body, an, HTTP_IDEMPOTENCY_KEY="9f0e-lltp")
+    retry = post(client, "", body, an, HTTP_IDEMPOTENCY_KEY="9f0e-lltp")
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert first.json()["code"] == retry.json()["code"] and Dossier.objects.count() == 1
+    assert first.json()["status"] == 1 and first.json()["procedure_version"] == 1
+    changed = post(
+        client, "", body | {"form_data": RECORD_FORM | {"copies": 3}}, an, HTTP_IDEMPOTENCY_KEY="9f0e-lltp"
+    )
+    assert changed.status_code == 409 and changed.json()["code"] == "idempotency_key_reused"
+
+
+def test_a_bad_form_is_a_422_problem_with_errors_per_field(client, cast):
+    an = bearer(client, "096090001234")
+    answer = post(client, "", {"procedure_code": RECORD, "form_data": {"copies": 0}}, an)
+    assert answer.status_code == 422 and answer["Content-Type"] == "application/problem+json"
+    problem = json.loads(answer.content)
+    assert problem["code"] == "invalid_input"
+    assert problem["errors"] == {
+        "certificate_type": ["Cần nhập thông tin này."],
+        "purpose": ["Cần nhập thông tin này."],
+        "copies": ["Không được nhỏ hơn 1."],
+    }
+    assert not Dossier.objects.exists()
+
+
+def test_officials_act_with_the_version_and_a_stale_one_gets_409_with_the_current_state(client, cast):
+    an, desk, specialist, leader = (
+        bearer(client, name) for name in ("096090001234", "motcua", "chuyenvien", "lanhdao")
+    )
+    code = post(client, "", {"procedure_code": RECORD, "form_data": RECORD_FORM}, an).json()["code"]
+    assert [item["dossier"]["code"] for item in client.get(f"{API}/queue", **desk).json()] == [code]
+    accepted = post(client, f"/{code}/accept", {"version": 1}, desk)
+    assert accepted.status_code == 200 and accepted.json()["status"] == 2
+    stale = post(client, f"/{code}/refuse", {"version": 1, "reason": "Thiếu tờ khai"}, desk)
+    assert stale.status_code == 409 and stale["Content-Type"] == "application/problem+json"
+    assert stale.json()["code"] == "stale_version"
+    assert stale.json()["current"] == {
+        "code": code,
+        "status": 2,
+        "status_label": "Được tiếp nhận",
+        "version": 2,
+        "current_step": 1,
+        "current_unit": "000.00.01.H12",
+    }
+    assert post(client, f"/{code}/forward", {"version": 2}, desk).json()["current_step"] == 2
+    forbidden = post(client, f"/{code}/forward", {"version": 3}, leader)
+    assert forbidden.status_code == 403 and forbidden.json()["code"] == "not_at_your_step"
+    assert (
+        post(client, f"/{code}/forward", {"version": 3, "note": "Đủ điều kiện"}, specialist).status_code
+        == 200
+    )
+    result = SimpleUploadedFile("phieu.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf")
+    finished = client.post(f"{API}/{code}/finish", {"version": 4, "result_file": result}, **leader)
+    assert finished.status_code == 200 and finished.json()["status"] == 9
+    assert post(client, f"/{code}/return", {"version": 5}, desk).json()["status"] == 10
+    rated = post(client, f"/{code}/rate", {"version": 6, "rating": 3, "comment": "Nhanh, đúng hẹn"}, an)
+    assert rated.json()["rating"] == 3
+    assert [d["code"] for d in client.get(f"{API}/mine", **an).json()] == [code]
+
+
+def test_a_citizen_cannot_read_anothers_dossier_and_tracking_is_public(client, cast):
+    an, ngoc = bearer(client, "096090001234"), bearer(client, "096195004321")
+    code = post(client, "", {"procedure_code": RECORD, "form_data": RECORD_FORM}, an).json()["code"]
+    assert client.get(f"{API}/{code}", **an).status_code == 200
+    hidden = client.get(f"{API}/{code}", **ngoc)
+    assert hidden.status_code == 404 and hidden.json()["code"] == "dossier_not_found"
+    assert post(client, f"/{code}/withdraw", {"version": 1}, ngoc).status_code == 404
+    assert client.get(f"{API}/{code}").status_code == 401
+    tracked = client.get(f"{API}/tracking/{code}")
+    assert tracked.status_code == 200 and tracked.json()["status_label"] == "Mới đăng ký"
+    assert "Nguyễn Văn An" not in tracked.content.decode() and "form_data" not in tracked.json()
+    withdrawn = post(client, f"/{code}/withdraw", {"version": 1, "reason": "Nộp nhầm"}, an)
+    assert withdrawn.json()["status"] == 7
+
+
+def test_the_openapi_document_lists_the_dossier_and_catalog_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert {"/api/v1/dossiers", "/api/v1/dossiers/{code}/accept", "/api/v1/catalog/procedures"} <= set(paths)

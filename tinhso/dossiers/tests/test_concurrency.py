@@ -1,0 +1,95 @@
+"""Two officials acting on one dossier at once, and many first submissions of a day, on PostgreSQL with real
+connections (one per thread). SQLite serialises every writer, so there is nothing to race there."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from tinhso.core.errors import Conflict
+from tinhso.core.models import Role
+from tinhso.core.tests.factories import JUSTICE, official
+from tinhso.dossiers import services
+from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.tests.conftest import RECORD, RECORD_FORM
+from tinhso.dossiers.tests.flow import in_state
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: SQLite takes one write lock for the whole database, so writers never overlap",
+    ),
+]
+
+
+def run_together(*calls) -> list:
+    """Runs each call in its own thread and database connection, all released at the same instant."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list = [None] * len(calls)
+
+    def worker(index: int, call) -> None:
+        try:
+            barrier.wait()
+            outcomes[index] = call()
+        except Exception as error:  # the outcome under test may be any refusal
+            outcomes[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def test_of_two_officials_forwarding_the_same_version_exactly_one_succeeds(reference_data, cast, monkeypatch):
+    second = official("chuyenvien2", (Role.SPECIALIST, JUSTICE))
+    dossier = in_state(cast, "processing")
+    original = services.record_event
+
+    def slow_record_event(**kwargs):
+        # Hold the row lock a while, so the other writer surely arrives while the first is still in flight.
+        time.sleep(0.3)
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "record_event", slow_record_event)
+    outcomes = run_together(
+        lambda: services.forward(actor=cast.specialist, code=dossier.code, version=dossier.version),
+        lambda: services.send_back(
+            actor=second, code=dossier.code, version=dossier.version, reason="Xem lại"
+        ),
+    )
+    winners = [o for o in outcomes if isinstance(o, Dossier)]
+    losers = [o for o in outcomes if isinstance(o, Conflict)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    assert losers[0].code == "stale_version"
+    assert losers[0].extra["current"]["version"] == dossier.version + 1
+    stored = Dossier.objects.get(pk=dossier.pk)
+    assert stored.version == dossier.version + 1 and stored.current_step == winners[0].current_step
+
+
+def test_simultaneous_submissions_get_consecutive_codes_and_one_key_makes_one_dossier(reference_data, cast):
+    outcomes = run_together(
+        *[lambda: services.submit_dossier(actor=cast.an, procedure_code=RECORD, form_data=RECORD_FORM)] * 6
+    )
+    codes = sorted(outcome[0].code for outcome in outcomes)
+    assert [code[-4:] for code in codes] == ["0001", "0002", "0003", "0004", "0005", "0006"]
+    retried = run_together(
+        *[
+            lambda: services.submit_dossier(
+                actor=cast.ngoc,
+                procedure_code=RECORD,
+                form_data=RECORD_FORM,
+                idempotency_key="mang-chap-chon",
+            )
+        ]
+        * 4
+    )
+    assert len({outcome[0].pk for outcome in retried}) == 1, retried
+    assert sorted(outcome[1] for outcome in retried) == [False, False, False, True]
+    assert Dossier.objects.filter(applicant=cast.ngoc).count() == 1

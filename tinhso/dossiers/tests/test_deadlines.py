@@ -1,0 +1,84 @@
+"""Promised dates, acknowledgement and step clocks, across Tết 2026 (16–20 February) and a supplement pause.
+Expected instants are worked out by hand in the comments, not with the functions under test."""
+
+import pytest
+
+from tinhso.dossiers import selectors, services
+from tinhso.dossiers.models import Status
+from tinhso.dossiers.tests.conftest import AN_XUYEN, BIRTH, BIRTH_FORM, RESIDENCE, RESIDENCE_FORM, local
+
+pytestmark = pytest.mark.django_db
+
+
+def residence(cast):
+    dossier, _ = services.submit_dossier(
+        actor=cast.an, procedure_code=RESIDENCE, form_data=RESIDENCE_FORM, receiving_unit_code=AN_XUYEN
+    )
+    return dossier
+
+
+def test_an_online_dossier_must_be_acknowledged_within_eight_working_hours_across_tet(cast, clock):
+    clock.set(2026, 2, 13, 15, 0)
+    dossier = residence(cast)
+    # Friday 13 Feb 15:00–17:00 is 2 h; Tết and the weekend are skipped; Monday 23 Feb gives 4 h in the
+    # morning and 2 h from 13:30.
+    assert dossier.acknowledge_due_at == local(2026, 2, 23, 15, 30)
+
+
+def test_the_promised_date_skips_tet_and_moves_by_the_office_time_of_a_supplement_pause(cast, clock):
+    clock.set(2026, 2, 10, 9, 0)
+    dossier = residence(cast)
+    dossier = services.accept(actor=cast.commune_desk, code=dossier.code, version=dossier.version)
+    # Seven working days from Tuesday 10 Feb: 11, 12, 13, then 23, 24, 25, 26 February.
+    assert dossier.promised_at == local(2026, 2, 26, 17, 0)
+    dossier = services.forward(actor=cast.commune_desk, code=dossier.code, version=dossier.version)
+    clock.set(2026, 2, 12, 14, 0)
+    dossier = services.request_supplement(
+        actor=cast.commune_specialist,
+        code=dossier.code,
+        version=dossier.version,
+        reason="Bổ sung hợp đồng thuê nhà",
+    )
+    assert dossier.status == Status.SUPPLEMENT
+    clock.set(2026, 2, 23, 9, 30)
+    dossier = services.answer_supplement(actor=cast.an, code=dossier.code, version=dossier.version)
+    # Paused: 12 Feb 14:00–17:00 (3 h) + 13 Feb (7.5 h) + 23 Feb 07:30–09:30 (2 h) = 12.5 office hours.
+    assert dossier.paused_total.total_seconds() == 12.5 * 3600
+    # 26 Feb 17:00 + 12.5 h: Friday 27 Feb (7.5 h), Monday 2 Mar 07:30–11:30 (4 h), then 1 h from 13:30.
+    assert dossier.promised_at == local(2026, 3, 2, 14, 30)
+    assert dossier.original_promised_at == local(2026, 3, 2, 14, 30)
+    assert dossier.status == Status.PROCESSING and dossier.paused_at is None
+
+
+def test_a_same_day_procedure_is_due_tonight_before_the_cutoff_and_after_tet_past_it(cast, clock):
+    for accepted_at, due in [
+        ((2026, 2, 12, 10, 0), local(2026, 2, 12, 17, 0)),
+        ((2026, 2, 13, 15, 30), local(2026, 2, 23, 17, 0)),
+    ]:
+        clock.set(*accepted_at)
+        dossier, _ = services.submit_dossier(
+            actor=cast.an, procedure_code=BIRTH, form_data=BIRTH_FORM, receiving_unit_code=AN_XUYEN
+        )
+        dossier = services.accept(actor=cast.commune_desk, code=dossier.code, version=dossier.version)
+        assert dossier.promised_at == due
+
+
+def test_each_step_gets_its_own_due_time_and_the_queue_flags_near_due_and_overdue(cast, clock):
+    clock.set(2026, 3, 10, 8, 0)
+    dossier = residence(cast)
+    dossier = services.accept(actor=cast.commune_desk, code=dossier.code, version=dossier.version)
+    dossier = services.forward(actor=cast.commune_desk, code=dossier.code, version=dossier.version)
+    # The specialist's step is 6/10 of 7 days × 7.5 h = 31.5 office hours: from Tuesday 10 Mar 08:00,
+    # 10 Mar gives 7 h, 11, 12, 13 Mar 22.5 h, Monday 16 Mar 07:30–09:30 the last 2 h.
+    assert dossier.step_due_at == local(2026, 3, 16, 9, 30)
+    clock.set(2026, 3, 13, 10, 0)  # 7 office hours left: not yet near due
+    [item] = selectors.official_queue(actor=cast.commune_specialist)
+    assert (item.due_at, item.near_due, item.overdue) == (dossier.step_due_at, False, False)
+    clock.set(2026, 3, 16, 7, 45)  # 1 h 45 left
+    [item] = selectors.official_queue(actor=cast.commune_specialist)
+    assert (item.near_due, item.overdue) == (True, False)
+    clock.set(2026, 3, 16, 10, 0)
+    [item] = selectors.official_queue(actor=cast.commune_specialist)
+    assert (item.near_due, item.overdue) == (False, True)
+    late = services.forward(actor=cast.commune_specialist, code=dossier.code, version=dossier.version)
+    assert selectors.events_of(late).last().payload["on_time"] is False

@@ -1,0 +1,127 @@
+"""Submission: dossier codes, form validation in Vietnamese, idempotency, desk lodging, versions, bundles."""
+
+import re
+
+import pytest
+
+from tinhso.catalog import selectors as catalog_selectors
+from tinhso.catalog.tests.factories import republish
+from tinhso.core.errors import Conflict, Forbidden, InvalidInput
+from tinhso.dossiers import services
+from tinhso.dossiers.models import Channel, Dossier, DossierCounter, IdempotencyKey, Status
+from tinhso.dossiers.tests.conftest import (
+    AN_XUYEN,
+    BIRTH,
+    BIRTH_FORM,
+    RECORD,
+    RECORD_FORM,
+    RESIDENCE,
+    RESIDENCE_FORM,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def submit(actor, procedure=RECORD, form=RECORD_FORM, **kwargs):
+    return services.submit_dossier(actor=actor, procedure_code=procedure, form_data=form, **kwargs)
+
+
+def test_codes_follow_the_national_format_and_restart_per_agency_per_day(cast, clock):
+    clock.set(2026, 3, 10, 9, 0)
+    first, _ = submit(cast.an)
+    second, _ = submit(cast.ngoc)
+    commune, _ = submit(cast.an, RESIDENCE, RESIDENCE_FORM, receiving_unit_code=AN_XUYEN)
+    assert re.fullmatch(r"[0-9A-Z.]+-\d{6}-\d{4}", first.code)
+    assert (first.code, second.code) == ("000.00.01.H12-260310-0001", "000.00.01.H12-260310-0002")
+    assert commune.code == "32002.H12-260310-0001"
+    clock.set(2026, 3, 11, 0, 5)  # 5 past midnight in Cà Mau, still 10 March in UTC
+    assert submit(cast.an)[0].code == "000.00.01.H12-260311-0001"
+
+
+def test_a_form_that_breaks_the_schema_gets_vietnamese_errors_beside_each_field_and_nothing_is_kept(cast):
+    form = BIRTH_FORM | {"child_birth_date": "02/02/2026", "mother_citizen_id": "12345", "child_sex": "Khác"}
+    del form["birth_place"]
+    with pytest.raises(InvalidInput) as refused:
+        submit(cast.an, BIRTH, form | {"ghi_chu": "x"}, receiving_unit_code=AN_XUYEN)
+    assert refused.value.errors == {
+        "birth_place": ["Cần nhập thông tin này."],
+        "child_birth_date": ["Phải là ngày (năm-tháng-ngày) hợp lệ."],
+        "child_sex": ["Phải là một trong: Nam, Nữ."],
+        "ghi_chu": ["Thông tin này không có trong biểu mẫu."],
+        "mother_citizen_id": ["Không đúng định dạng."],
+    }
+    assert not Dossier.objects.exists() and not DossierCounter.objects.filter(last__gt=0).exists()
+
+
+def test_a_retried_submission_with_the_same_key_returns_the_first_dossier(cast):
+    first, created = submit(cast.an, idempotency_key="b7c1-2026-03-10")
+    again, created_again = submit(cast.an, idempotency_key="b7c1-2026-03-10")
+    assert (created, created_again) == (True, False) and again.pk == first.pk
+    assert Dossier.objects.count() == 1
+    other_user, created = submit(cast.ngoc, idempotency_key="b7c1-2026-03-10")
+    assert created and other_user.pk != first.pk
+    with pytest.raises(Conflict) as reused:
+        submit(cast.an, form=RECORD_FORM | {"copies": 2}, idempotency_key="b7c1-2026-03-10")
+    assert reused.value.code == "idempotency_key_reused"
+    assert Dossier.objects.count() == 2
+
+
+def test_a_refused_submission_leaves_its_key_free_for_the_corrected_retry(cast):
+    with pytest.raises(InvalidInput):
+        submit(cast.an, form={"purpose": ""}, idempotency_key="k-1")
+    assert not IdempotencyKey.objects.exists()
+    assert submit(cast.an, idempotency_key="k-1")[1]
+
+
+def test_a_receptionist_lodges_a_dossier_at_the_desk_for_a_citizen(cast):
+    dossier, _ = submit(cast.desk, channel=Channel.IN_PERSON, applicant_citizen_id="096195004321")
+    assert (dossier.applicant, dossier.channel, dossier.acknowledge_due_at) == (cast.ngoc, 1, None)
+    with pytest.raises(Forbidden):
+        submit(cast.an, channel=Channel.IN_PERSON)
+    with pytest.raises(Forbidden):
+        submit(cast.commune_desk, channel=Channel.IN_PERSON, applicant_citizen_id="096195004321")
+    with pytest.raises(InvalidInput):
+        submit(cast.desk, channel=Channel.ONLINE, applicant_citizen_id="096195004321")
+
+
+def test_a_dossier_keeps_the_procedure_version_it_was_received_under(cast):
+    dossier, _ = submit(cast.an)
+    old = dossier.procedure
+    new = republish(catalog_selectors.procedure_by_code(RECORD), name=old.name + " (sửa đổi)")
+    dossier.refresh_from_db()
+    assert dossier.procedure == old and dossier.procedure.version == 1
+    assert submit(cast.ngoc)[0].procedure == new
+
+
+def test_a_commune_procedure_needs_a_commune_desk(cast):
+    with pytest.raises(InvalidInput) as refused:
+        submit(cast.an, RESIDENCE, RESIDENCE_FORM)
+    assert "receiving_unit" in refused.value.errors
+    with pytest.raises(InvalidInput):
+        submit(cast.an, RESIDENCE, RESIDENCE_FORM, receiving_unit_code="96")
+
+
+def test_the_birth_bundle_creates_linked_dossiers_or_none(cast):
+    forms = {
+        BIRTH: BIRTH_FORM,
+        RESIDENCE: RESIDENCE_FORM,
+        "H12-BHYT-01": {
+            "child_full_name": "Nguyễn Ngọc Bảo Anh",
+            "child_birth_date": "2026-02-02",
+            "primary_care_facility": "Trạm Y tế phường An Xuyên",
+        },
+    }
+    with pytest.raises(InvalidInput) as refused:
+        services.submit_bundle(
+            actor=cast.an,
+            bundle_code="LT-KHAISINH",
+            forms=forms | {RESIDENCE: {}},
+            receiving_unit_code=AN_XUYEN,
+        )
+    assert "1.004222.address" in refused.value.errors and not Dossier.objects.exists()
+    dossiers = services.submit_bundle(
+        actor=cast.an, bundle_code="LT-KHAISINH", forms=forms, receiving_unit_code=AN_XUYEN
+    )
+    assert [d.procedure.code for d in dossiers] == [BIRTH, RESIDENCE, "H12-BHYT-01"]
+    assert {d.group_code for d in dossiers} == {dossiers[0].code}
+    assert all(d.status == Status.NEW for d in dossiers)
