@@ -80,7 +80,12 @@ def record_event(
 def take_checkpoint(*, now: datetime | None = None) -> Checkpoint | None:
     """Hashes the heads of every chain written since the previous checkpoint onto that checkpoint."""
     now = now or timezone.now()
-    previous = Checkpoint.objects.select_for_update().order_by("-id").first()
+    # A checkpointer that waited for the lock must chain onto the checkpoint written meanwhile, not fork.
+    while True:
+        previous = Checkpoint.objects.select_for_update().order_by("-id").first()
+        latest_id = Checkpoint.objects.order_by("-id").values_list("pk", flat=True).first()
+        if latest_id == (previous.pk if previous else None):
+            break
     since = previous.taken_at - CHECKPOINT_GRACE if previous else None
     heads = selectors.chain_heads(since=since)
     if previous and not heads:

@@ -3,10 +3,13 @@
 Tampering is done with raw SQL, as someone with database access would, bypassing every service.
 """
 
+import threading
+import time
 from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -310,3 +313,41 @@ def test_a_failed_change_leaves_neither_the_change_nor_its_event(reference_data)
     assert not User.objects.filter(username="motcua").exists()
     assert Event.objects.count() == events_before
     assert verify_log()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="SQLite runs one writer at a time (BEGIN IMMEDIATE): two checkpointers cannot overlap.",
+)
+def test_two_checkpointers_at_once_extend_the_chain_instead_of_forking_it(monkeypatch):
+    with transaction.atomic():
+        services.record_event(subject="dossiers.dossier:1", action="dossier.submitted", actor=None)
+    first = services.take_checkpoint()
+    with transaction.atomic():
+        services.record_event(subject="dossiers.dossier:1", action="dossier.accepted", actor=None)
+    read_heads = selectors.chain_heads
+
+    def slow_heads(**kwargs):
+        time.sleep(0.5)  # the first checkpointer holds the lock while the second queues behind it
+        return read_heads(**kwargs)
+
+    monkeypatch.setattr(selectors, "chain_heads", slow_heads)
+    start = threading.Barrier(2)
+
+    def checkpointer():
+        start.wait()
+        try:
+            services.take_checkpoint()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=checkpointer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    second, third = Checkpoint.objects.filter(pk__gt=first.pk).order_by("pk")
+    assert (second.prev_digest, third.prev_digest) == (first.digest, second.digest)
+    assert selectors.verify_event_log() == []
