@@ -7,10 +7,11 @@ from hashlib import sha256
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
-from tinhso.core.models import AdminUnit, Role, RoleAssignment, User
+from tinhso.core.models import AdminUnit, Event, Role, RoleAssignment, User
 from tinhso.fieldreports.models import ApiKey, Category, Report, RoutingRule
 
 EARTH_RADIUS_M = 6_371_000
@@ -63,11 +64,8 @@ def commune_at(*, latitude: float, longitude: float) -> AdminUnit:
         default=None,
     )
     province = core_selectors.province_unit()
-    outside = InvalidInput(
-        f"Vị trí ({latitude:.5f}, {longitude:.5f}) nằm ngoài địa bàn {province.name}.",
-        code="outside_province",
-        errors={"latitude": [f"Vị trí phải thuộc địa bàn {province.name}."]},
-    )
+    message = f"Vị trí ({latitude:.5f}, {longitude:.5f}) nằm ngoài địa bàn {province.name}."
+    outside = InvalidInput(message, code="outside_province", errors={"latitude": [message]})
     if nearest is None or nearest.parent_id != province.pk:
         raise outside
     radius = math.sqrt((nearest.area_km2 or 0) * 1_000_000 / math.pi)
@@ -173,7 +171,8 @@ def public_reports() -> QuerySet[Report]:
 
 
 def public_report(tracking_code: str) -> Report:
-    report = public_reports().filter(tracking_code=tracking_code).first()
+    """One report by its tracking code, rejected ones too, so whoever filed it learns the outcome."""
+    report = next(iter(public_reports_by_codes([tracking_code])), None)
     if report is None:
         raise NotFound(f"Không có phản ánh mã “{tracking_code}”.", code="report_not_found")
     return report
@@ -305,3 +304,41 @@ def open311_search(
     elif statuses == {"closed"}:
         reports = reports.filter(status__in=Report.CLOSED_STATUSES)
     return list(reports.order_by("-submitted_at", "-pk")[:limit])
+
+
+_TIMELINE = {
+    "fieldreport.submitted": _("Tiếp nhận phản ánh"),
+    "fieldreport.routed": _("Chuyển %(unit)s xử lý"),
+    "fieldreport.rerouted": _("Chuyển lại cho %(unit)s"),
+    "fieldreport.category_changed": _("Điều chỉnh lĩnh vực, chuyển %(unit)s xử lý"),
+    "fieldreport.split_from": _("Tách từ phản ánh %(parent)s, chuyển %(unit)s xử lý"),
+    "fieldreport.split": _("Tách nội dung thành phản ánh riêng"),
+    "fieldreport.acknowledged": _("Đơn vị xử lý đã nhận"),
+    "fieldreport.resolved": _("Đơn vị báo cáo kết quả xử lý"),
+    "fieldreport.result_returned": _("Trung tâm điều phối yêu cầu đơn vị xử lý tiếp"),
+    "fieldreport.published": _("Công khai kết quả xử lý"),
+    "fieldreport.rated": _("Người phản ánh đã đánh giá kết quả"),
+    "fieldreport.reopened": _("Mở lại để xử lý tiếp theo đánh giá của người phản ánh"),
+    "fieldreport.rejected": _("Không tiếp nhận: %(reason)s"),
+    "fieldreport.merged": _("Gộp vào phản ánh %(into)s"),
+    "fieldreport.duplicate_merged": _("Gộp phản ánh trùng %(duplicate)s"),
+    "fieldreport.overdue": _("Quá hạn xử lý"),
+    "fieldreport.personal_data_removed": _("Người phản ánh đã xóa thông tin cá nhân"),
+}
+
+
+def public_timeline(report: Report) -> list[tuple[datetime, str]]:
+    """What happened to a report, in words anyone may read: units by name, no person named."""
+    events = list(
+        Event.objects.filter(stream=f"{Report._meta.label_lower}:{report.pk}", action__in=_TIMELINE).order_by(
+            "seq"
+        )
+    )
+    codes = {event.payload.get("unit") for event in events} - {None}
+    names = dict(AdminUnit.objects.filter(code__in=codes).values_list("code", "name"))
+    timeline = []
+    for event in events:
+        values = {key: value for key, value in event.payload.items() if isinstance(value, str)}
+        values["unit"] = names.get(event.payload.get("unit"), "")
+        timeline.append((event.occurred_at, str(_TIMELINE[event.action]) % values))
+    return timeline

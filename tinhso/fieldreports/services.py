@@ -262,10 +262,12 @@ def _check_contact(*, reporter: User | None, phone: str, email: str, partner: Ap
 
 def _store_photos(report: Report, photos: list[CheckedPhoto], kind: str) -> None:
     for checked in photos:
-        name = uuid.uuid4().hex
         photo = ReportPhoto(report=report, kind=kind, width=checked.width, height=checked.height)
-        photo.image.save(f"{name}.jpg", ContentFile(checked.public), save=False)
-        photo.original.save(f"{name}.{checked.extension}", ContentFile(checked.original), save=False)
+        # Unrelated names: the public copy's URL says nothing about where the original is kept.
+        photo.image.save(f"{uuid.uuid4().hex}.jpg", ContentFile(checked.public), save=False)
+        photo.original.save(
+            f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.original), save=False
+        )
         photo.save()
 
 

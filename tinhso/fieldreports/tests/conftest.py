@@ -3,10 +3,17 @@
 import pytest
 
 from tinhso.core.models import Role
-from tinhso.core.tests.factories import CONSTRUCTION, official
+from tinhso.core.tests.factories import CONSTRUCTION, citizen, official
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Category, RoutingRule
-from tinhso.fieldreports.tests.helpers import AN_XUYEN_COMMITTEE, TAN_THANH_COMMITTEE
+from tinhso.fieldreports.tests.helpers import (
+    AN_XUYEN_COMMITTEE,
+    CITIZEN_ID,
+    REPORTER_PHONE,
+    TAN_THANH_COMMITTEE,
+    file_report,
+    jpeg_with_gps,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +73,29 @@ def staff(db) -> dict:
         "leader": official("lanhdaoxa", (Role.UNIT_LEADER, AN_XUYEN_COMMITTEE)),
         "other_handler": official("xulytanthanh", (Role.SPECIALIST, TAN_THANH_COMMITTEE)),
     }
+
+
+@pytest.fixture
+def reports_in_every_state(categories, staff) -> list:
+    person = citizen(CITIZEN_ID)
+    routed = file_report(reporter=person, photos=[jpeg_with_gps()])
+    acknowledged = services.acknowledge_report(actor=staff["handler"], report=file_report())
+    resolved = services.post_result(
+        actor=staff["handler"],
+        report=services.acknowledge_report(actor=staff["handler"], report=file_report()),
+        result="Đã xử lý.",
+    )
+    published = services.approve_result(
+        actor=staff["coordinator"],
+        report=services.post_result(
+            actor=staff["handler"],
+            report=services.acknowledge_report(actor=staff["handler"], report=file_report()),
+            result="Xong.",
+        ),
+    )
+    reopened = services.rate_report(report=published, user=None, contact=REPORTER_PHONE, satisfied=False)
+    rejected = services.reject_report(
+        actor=staff["coordinator"], report=file_report(), reason="Không rõ vị trí."
+    )
+    merged = services.merge_reports(actor=staff["coordinator"], duplicate=file_report(), into=routed)
+    return [routed, acknowledged, resolved, reopened, rejected, merged]

@@ -14,6 +14,7 @@ AN_XUYEN_COMMITTEE = "32002.H12"
 TAN_THANH_COMMITTEE = "32025.H12"
 AN_XUYEN_POINT = (9.22391, 105.17722)  # near the centre of Phường An Xuyên
 TAN_THANH_POINT = (9.18745, 105.21650)  # near the centre of Phường Tân Thành
+CITIZEN_ID = "096090001234"  # Nguyễn Văn An, in the test population registry
 REPORTER_NAME, REPORTER_PHONE, REPORTER_EMAIL = "Lâm Thị Ngọc Hân", "0918234567", "ngochan.lam@example.vn"
 
 

@@ -2,39 +2,11 @@
 
 import pytest
 
-from tinhso.core.tests.factories import citizen
 from tinhso.fieldreports import services
-from tinhso.fieldreports.tests.helpers import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, file_report
+from tinhso.fieldreports.tests.helpers import CITIZEN_ID, REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE
 
 pytestmark = pytest.mark.django_db
-CITIZEN_ID = "096090001234"
 PERSONAL = (REPORTER_NAME, REPORTER_PHONE, REPORTER_EMAIL, CITIZEN_ID, "Nguyễn Văn An", "0918 234 567")
-
-
-@pytest.fixture
-def reports_in_every_state(categories, staff) -> list:
-    person = citizen(CITIZEN_ID)
-    routed = file_report(reporter=person)
-    acknowledged = services.acknowledge_report(actor=staff["handler"], report=file_report())
-    resolved = services.post_result(
-        actor=staff["handler"],
-        report=services.acknowledge_report(actor=staff["handler"], report=file_report()),
-        result="Đã xử lý.",
-    )
-    published = services.approve_result(
-        actor=staff["coordinator"],
-        report=services.post_result(
-            actor=staff["handler"],
-            report=services.acknowledge_report(actor=staff["handler"], report=file_report()),
-            result="Xong.",
-        ),
-    )
-    reopened = services.rate_report(report=published, user=None, contact=REPORTER_PHONE, satisfied=False)
-    rejected = services.reject_report(
-        actor=staff["coordinator"], report=file_report(), reason="Không rõ vị trí."
-    )
-    merged = services.merge_reports(actor=staff["coordinator"], duplicate=file_report(), into=routed)
-    return [routed, acknowledged, resolved, reopened, rejected, merged]
 
 
 def assert_anonymous(content: bytes) -> None:
@@ -78,3 +50,29 @@ def test_the_answer_to_a_partner_s_post_does_not_echo_the_reporter(client, categ
     )
     assert response.status_code == 200
     assert_anonymous(response.content)
+
+
+def test_no_public_page_shows_who_filed_a_report(client, reports_in_every_state):
+    pages = [
+        client.get("/phan-anh/"),
+        client.get("/phan-anh/", {"status": "closed"}),
+        client.get("/phan-anh/", {"category": "ha-tang", "commune": "32002", "status": "open"}),
+        client.get("/phan-anh/ban-do.geojson"),
+        client.get(
+            "/phan-anh/gan-day/",
+            {"category": "ha-tang-o-ga", "latitude": "9.22391", "longitude": "105.17722"},
+        ),
+        *(client.get(f"/phan-anh/{r.tracking_code}/") for r in reports_in_every_state),
+    ]
+    assert all(page.status_code == 200 for page in pages)
+    assert reports_in_every_state[0].tracking_code in pages[0].content.decode()
+    assert reports_in_every_state[0].tracking_code in pages[4].content.decode()  # nearby lists it
+    for page in pages:
+        assert_anonymous(page.content)
+
+
+def test_public_copies_of_photos_are_the_only_files_linked(client, reports_in_every_state):
+    photo = reports_in_every_state[0].photos.get()
+    page = client.get(f"/phan-anh/{reports_in_every_state[0].tracking_code}/").content.decode()
+    assert photo.image.url in page
+    assert photo.original.name.rsplit("/", 1)[-1] not in page

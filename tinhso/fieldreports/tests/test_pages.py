@@ -1,0 +1,195 @@
+"""The public list and map, the citizen's form, a report's page with rating and erasure, "my reports"."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tinhso.core.tests.factories import citizen
+from tinhso.fieldreports import services, views
+from tinhso.fieldreports.models import Report
+from tinhso.fieldreports.tests.helpers import (
+    AN_XUYEN_POINT,
+    REPORTER_PHONE,
+    TAN_THANH_POINT,
+    file_report,
+    jpeg_with_gps,
+)
+
+pytestmark = pytest.mark.django_db
+FORM = "/phan-anh/gui/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle():
+    cache.clear()
+
+
+def form_data(**changes) -> dict:
+    data = {
+        "category": "ha-tang-den",
+        "description": "Hai trụ đèn trước chợ không sáng.",
+        "latitude": str(AN_XUYEN_POINT[0]),
+        "longitude": str(AN_XUYEN_POINT[1]),
+        "address": "Trước chợ Phường 5",
+        "phone": REPORTER_PHONE,
+    }
+    return {key: value for key, value in (data | changes).items() if value is not None}
+
+
+def published_report(staff, **kwargs) -> Report:
+    report = services.acknowledge_report(actor=staff["handler"], report=file_report(**kwargs))
+    report = services.post_result(actor=staff["handler"], report=report, result="Đã thay bóng đèn mới.")
+    return services.approve_result(actor=staff["coordinator"], report=report)
+
+
+def test_the_menu_links_to_the_public_list(client, categories):
+    assert 'href="/phan-anh/"' in client.get("/").content.decode()
+
+
+def test_the_list_shows_public_reports_with_their_result_and_filters(client, categories, staff):
+    done = published_report(staff)
+    waiting = file_report("ha-tang-den", point=TAN_THANH_POINT)
+    rejected = services.reject_report(
+        actor=staff["coordinator"], report=file_report(), reason="Không rõ vị trí."
+    )
+    page = client.get("/phan-anh/").content.decode()
+    assert done.tracking_code in page and "Đã thay bóng đèn mới." in page and waiting.tracking_code in page
+    assert rejected.tracking_code not in page
+    assert page.count('class="fr-map-report') == 2  # one point on the map per listed report
+
+    def codes(**filters) -> set[str]:
+        page = client.get("/phan-anh/", filters).content.decode()
+        return {code for code in (done.tracking_code, waiting.tracking_code) if code in page}
+
+    assert codes(status="open") == {waiting.tracking_code}
+    assert codes(status="closed") == {done.tracking_code}
+    assert codes(commune="32025") == {waiting.tracking_code}
+    assert codes(category="ha-tang-o-ga") == {done.tracking_code}
+    assert codes(category="ha-tang") == {done.tracking_code, waiting.tracking_code}
+
+
+def test_the_map_points_are_geojson(client, categories):
+    report = file_report()
+    collection = json.loads(client.get("/phan-anh/ban-do.geojson").content)
+    [feature] = collection["features"]
+    assert feature["geometry"]["coordinates"] == [AN_XUYEN_POINT[1], AN_XUYEN_POINT[0]]
+    assert (
+        feature["properties"]["tracking_code"] == report.tracking_code
+        and feature["properties"]["open"] is True
+    )
+
+
+def test_an_anonymous_citizen_files_a_report_with_a_photo_and_gets_a_tracking_code(client, categories):
+    response = client.post(FORM, form_data(photos=jpeg_with_gps()), follow=True)
+    report = Report.objects.get()
+    assert response.redirect_chain[-1][0] == reverse(
+        "fieldreports:report-detail", args=[report.tracking_code]
+    )
+    page = response.content.decode()
+    assert f"Mã theo dõi của bạn là {report.tracking_code}" in page
+    assert report.reporter is None and report.reporter_phone == REPORTER_PHONE and report.photos.count() == 1
+    assert report.responsible_unit.name in page
+
+
+def test_a_signed_in_citizen_needs_no_contact_and_sees_it_in_my_reports(client, categories):
+    person = citizen()
+    client.force_login(person)
+    assert 'name="phone"' not in client.get(FORM).content.decode()
+    client.post(FORM, form_data(phone=None))
+    report = Report.objects.get()
+    assert report.reporter == person
+    mine = client.get("/phan-anh/cua-toi/").content.decode()
+    assert report.tracking_code in mine and report.get_status_display() in mine
+
+
+def test_my_reports_needs_signing_in(client):
+    response = client.get("/phan-anh/cua-toi/")
+    assert response.status_code == 302 and "/dang-nhap/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field_id", "message"),
+    [
+        ({"latitude": "21.02851", "longitude": "105.85420"}, "id_latitude", "nằm ngoài địa bàn"),
+        ({"phone": ""}, "id_phone", "Cần đăng nhập, hoặc để lại số điện thoại"),
+        ({"photos": SimpleUploadedFile("anh.jpg", b"not an image")}, "id_photos", "không phải ảnh"),
+        ({"category": "ha-tang-o-ga"}, None, "Cần trả lời: Mức độ hư hỏng"),
+    ],
+)
+def test_bad_input_is_shown_at_its_field_and_nothing_is_filed(client, categories, changes, field_id, message):
+    response = client.post(FORM, form_data(**changes))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert message in page and not Report.objects.exists()
+    if field_id:
+        field_html = page[page.index(f'for="{field_id}"') :]
+        assert field_html.index(message) < field_html.index("</div>")
+
+
+def test_anonymous_filing_is_throttled_per_address(client, categories, monkeypatch):
+    assert views.SUBMISSIONS_PER_HOUR == 10
+    monkeypatch.setattr(views, "SUBMISSIONS_PER_HOUR", 2)
+    for _ in range(2):
+        assert client.post(FORM, form_data()).status_code == 302
+    response = client.post(FORM, form_data())
+    assert response.status_code == 400 and "nhiều phản ánh" in response.content.decode()
+    assert Report.objects.count() == 2
+
+
+def test_nearby_open_reports_of_the_same_kind_are_offered_before_filing(client, categories, staff):
+    same = file_report("ha-tang-den")
+    file_report("ha-tang-o-ga")  # other kind
+    partial = client.get(
+        "/phan-anh/gan-day/",
+        {"category": "ha-tang-den", "latitude": AN_XUYEN_POINT[0], "longitude": AN_XUYEN_POINT[1]},
+    ).content.decode()
+    assert same.tracking_code in partial and partial.count("<li>") == 1
+    services.reject_report(actor=staff["coordinator"], report=same, reason="Trùng.")
+    assert (
+        client.get(
+            "/phan-anh/gan-day/", {"category": "ha-tang-den", "latitude": "9.22391", "longitude": "105.17722"}
+        ).content.strip()
+        == b""
+    )
+
+
+def test_the_reporter_rates_a_published_result_on_its_page(client, categories, staff):
+    report = published_report(staff)
+    page = client.get(f"/phan-anh/{report.tracking_code}/").content.decode()
+    assert 'id="rate"' in page and "Đã thay bóng đèn mới." in page
+    url = reverse("fieldreports:rate", args=[report.tracking_code])
+    wrong = client.post(url, {"satisfied": "0", "contact": "0909000000"}, follow=True)
+    assert "Chỉ người gửi phản ánh" in wrong.content.decode()
+    client.post(url, {"satisfied": "0", "comment": "Đèn lại tắt.", "contact": REPORTER_PHONE})
+    report.refresh_from_db()
+    assert report.status == Report.Status.REOPENED
+
+
+def test_a_signed_in_reporter_erases_their_data_from_a_closed_report(client, categories, staff):
+    person = citizen()
+    report = published_report(staff, reporter=person)
+    client.force_login(person)
+    page = client.get(f"/phan-anh/{report.tracking_code}/").content.decode()
+    assert 'id="remove-personal-data"' in page and 'name="contact"' not in page
+    client.post(reverse("fieldreports:remove-personal-data", args=[report.tracking_code]))
+    report.refresh_from_db()
+    assert report.personal_data_removed_at and report.reporter is None and report.reporter_phone == ""
+
+
+def test_a_report_page_shows_its_history_without_naming_officials(client, categories, staff):
+    report = published_report(staff)
+    page = client.get(f"/phan-anh/{report.tracking_code}/").content.decode()
+    for step in (
+        "Tiếp nhận phản ánh",
+        "Chuyển Ủy ban nhân dân phường An Xuyên xử lý",
+        "Công khai kết quả xử lý",
+    ):
+        assert step in page
+    assert "Cán bộ xulyxa" not in page and "Cán bộ dieuphoi" not in page
+
+
+def test_an_unknown_tracking_code_is_404(client, categories):
+    assert client.get("/phan-anh/PA000000-XXXXX/").status_code == 404

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from tinhso.fieldreports import views
+
+app_name = "fieldreports"
+urlpatterns = [
+    path("phan-anh/", views.report_list, name="report-list"),
+    path("phan-anh/ban-do.geojson", views.report_points, name="report-points"),
+    path("phan-anh/gui/", views.report_new, name="report-new"),
+    path("phan-anh/gan-day/", views.nearby, name="nearby"),
+    path("phan-anh/cua-toi/", views.my_reports, name="my-reports"),
+    path("phan-anh/<str:tracking_code>/", views.report_detail, name="report-detail"),
+    path("phan-anh/<str:tracking_code>/danh-gia/", views.rate, name="rate"),
+    path(
+        "phan-anh/<str:tracking_code>/xoa-thong-tin/", views.remove_personal_data, name="remove-personal-data"
+    ),
+]

@@ -1,0 +1,220 @@
+"""Pages of field reports: the public list and map, the citizen's form, a report's page, "my reports"."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tinhso.core import selectors as core_selectors
+from tinhso.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from tinhso.core.models import AdminUnit
+from tinhso.fieldreports import maps, selectors, services
+from tinhso.fieldreports.forms import ContactForm, RatingForm, ReportForm
+from tinhso.fieldreports.models import Report
+
+# Anonymous filing is throttled per address, as Signalen does, so a script cannot flood the centre.
+SUBMISSIONS_PER_HOUR = 10
+
+
+def _client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _map_points(reports: list[Report]) -> list[dict]:
+    frame, _communes = maps.province_map()
+    points = []
+    for report in reports:
+        x, y = frame.xy(report.latitude, report.longitude)
+        points.append({"x": x, "y": y, "report": report})
+    return points
+
+
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    category, commune, status = (
+        request.GET.get(name, "").strip() for name in ("category", "commune", "status")
+    )
+    reports = selectors.filter_public_reports(category=category, commune=commune, status=status)
+    frame, communes = maps.province_map()
+    province = core_selectors.province_unit()
+    context = {
+        "reports": reports,
+        "points": _map_points(reports),
+        "frame": frame,
+        "communes": communes,
+        "categories": selectors.reportable_categories(),
+        "commune_options": AdminUnit.objects.filter(parent=province, kind=AdminUnit.Kind.COMMUNE).order_by(
+            "name"
+        ),
+        "filters": {"category": category, "commune": commune, "status": status},
+    }
+    return render(request, "fieldreports/report_list.html", context)
+
+
+@require_GET
+def report_points(request: HttpRequest) -> JsonResponse:
+    """Public report points as GeoJSON, for map clients (Leaflet, ECharts) and partners."""
+    reports = selectors.filter_public_reports(
+        category=request.GET.get("category", ""),
+        commune=request.GET.get("commune", ""),
+        status=request.GET.get("status", ""),
+    )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [report.longitude, report.latitude]},
+            "properties": {
+                "tracking_code": report.tracking_code,
+                "category": report.category.name,
+                "status": report.get_status_display(),
+                "open": report.is_open,
+                "url": f"/phan-anh/{report.tracking_code}/",
+            },
+        }
+        for report in reports
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@require_GET
+def nearby(request: HttpRequest) -> HttpResponse:
+    """Open reports of the same kind near the chosen point, shown before filing (HTMX partial)."""
+    try:
+        category = selectors.category_by_code(request.GET.get("category", ""))
+        latitude, longitude = float(request.GET["latitude"]), float(request.GET["longitude"])
+    except (DomainError, KeyError, ValueError):
+        return render(request, "fieldreports/_nearby.html", {"reports": []})
+    reports = selectors.nearby_open_reports(category=category, latitude=latitude, longitude=longitude)
+    return render(request, "fieldreports/_nearby.html", {"reports": reports})
+
+
+def _throttled(request: HttpRequest) -> bool:
+    if request.user.is_authenticated:
+        return False
+    key = f"fieldreports:submissions:{_client_address(request)}"
+    cache.add(key, 0, timeout=3600)
+    return cache.incr(key) > SUBMISSIONS_PER_HOUR
+
+
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    signed_in = request.user.is_authenticated
+    form = ReportForm(request.POST or None, request.FILES or None, signed_in=signed_in)
+    if request.method == "POST" and form.is_valid():
+        if _throttled(request):
+            form.add_error(None, _("Bạn đã gửi nhiều phản ánh trong một giờ qua; vui lòng thử lại sau."))
+        else:
+            data = form.cleaned_data
+            try:
+                report = services.submit_report(
+                    category_code=data["category"],
+                    description=data["description"],
+                    latitude=data["latitude"],
+                    longitude=data["longitude"],
+                    address=data["address"],
+                    photos=data["photos"],
+                    reporter=request.user if signed_in else None,
+                    reporter_name=data.get("reporter_name", ""),
+                    phone=data.get("phone", ""),
+                    email=data.get("email", ""),
+                )
+            except InvalidInput as error:
+                for field, problems in (error.errors or {None: [error.message]}).items():
+                    target = field if field in form.fields else None
+                    for problem in problems:
+                        form.add_error(target, problem)
+            else:
+                messages.success(
+                    request,
+                    _("Đã gửi phản ánh. Mã theo dõi của bạn là %(code)s.") % {"code": report.tracking_code},
+                )
+                return redirect("fieldreports:report-detail", tracking_code=report.tracking_code)
+    frame, communes = maps.province_map()
+    context = {"form": form, "frame": frame, "communes": communes}
+    return render(request, "fieldreports/report_form.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+def report_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    report = _public_report(tracking_code)
+    frame, communes = maps.province_map()
+    is_mine = selectors.is_reporter(report, user=request.user)
+    context = {
+        "report": report,
+        "timeline": selectors.public_timeline(report),
+        "report_photos": [p for p in report.photos.all() if p.kind == "report"],
+        "result_photos": [p for p in report.photos.all() if p.kind == "result"],
+        "points": _map_points([report]),
+        "frame": frame,
+        "communes": communes,
+        "rating_form": RatingForm()
+        if report.status == Report.Status.PUBLISHED and report.satisfied is None
+        else None,
+        "contact_form": ContactForm()
+        if not report.is_open and report.personal_data_removed_at is None
+        else None,
+        "is_mine": is_mine,
+        "signed_in_reporter": is_mine and request.user.is_authenticated,
+    }
+    return render(request, "fieldreports/report_detail.html", context)
+
+
+def _public_report(tracking_code: str) -> Report:
+    try:
+        return selectors.public_report(tracking_code)
+    except NotFound as error:
+        raise Http404(error.message) from None
+
+
+def _reporter_action(request: HttpRequest, tracking_code: str, action) -> HttpResponse:
+    report = _public_report(tracking_code)
+    try:
+        action(report)
+    except InvalidInput as error:
+        messages.error(request, error.message)
+    except (Forbidden, Conflict) as error:
+        messages.error(request, error.message)
+    return redirect("fieldreports:report-detail", tracking_code=report.tracking_code)
+
+
+@require_POST
+def rate(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    form = RatingForm(request.POST)
+
+    def action(report: Report) -> None:
+        if not form.is_valid():
+            raise InvalidInput(_("Vui lòng chọn mức độ hài lòng."))
+        services.rate_report(
+            report=report,
+            user=request.user,
+            contact=form.cleaned_data["contact"],
+            satisfied=form.cleaned_data["satisfied"],
+            comment=form.cleaned_data["comment"],
+        )
+        messages.success(request, _("Cảm ơn bạn đã đánh giá kết quả xử lý."))
+
+    return _reporter_action(request, tracking_code, action)
+
+
+@require_POST
+def remove_personal_data(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    form = ContactForm(request.POST)
+    form.is_valid()
+
+    def action(report: Report) -> None:
+        services.remove_personal_data(
+            report=report, user=request.user, contact=form.cleaned_data.get("contact", "")
+        )
+        messages.success(request, _("Đã xóa thông tin cá nhân của bạn khỏi phản ánh này."))
+
+    return _reporter_action(request, tracking_code, action)
+
+
+@login_required
+@require_GET
+def my_reports(request: HttpRequest) -> HttpResponse:
+    reports = selectors.reports_of_reporter(request.user)
+    return render(request, "fieldreports/my_reports.html", {"reports": reports})
