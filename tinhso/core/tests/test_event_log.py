@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tinhso.core import selectors, services, tasks
-from tinhso.core.errors import InvalidInput
+from tinhso.core.errors import Conflict, InvalidInput
 from tinhso.core.eventlog import GENESIS_HASH, canonical_json, checkpoint_digest, event_hash
 from tinhso.core.models import Checkpoint, Event, Role, User
 from tinhso.core.tests.factories import CENTRE, JUSTICE, official
@@ -350,4 +350,43 @@ def test_two_checkpointers_at_once_extend_the_chain_instead_of_forking_it(monkey
 
     second, third = Checkpoint.objects.filter(pk__gt=first.pk).order_by("pk")
     assert (second.prev_digest, third.prev_digest) == (first.digest, second.digest)
+    assert selectors.verify_event_log() == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="SQLite runs one writer at a time (BEGIN IMMEDIATE): two writers cannot overlap.",
+)
+def test_two_writers_to_one_object_at_once_get_a_conflict_not_a_fork():
+    first_recorded, outcome = threading.Event(), {}
+
+    def writer(name: str, wait: threading.Event | None):
+        try:
+            with transaction.atomic():
+                if wait:
+                    wait.wait()
+                services.record_event(subject="dossiers.dossier:1", action=f"dossier.{name}", actor=None)
+                if not wait:
+                    first_recorded.set()
+                    time.sleep(0.3)  # still uncommitted while the second writer reads the head
+            outcome[name] = "recorded"
+        except Conflict as error:
+            outcome[name] = error.code
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=writer, args=("accepted", None)),
+        threading.Thread(target=writer, args=("rejected", first_recorded)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcome == {"accepted": "recorded", "rejected": "concurrent_event"}
+    assert list(Event.objects.filter(stream="dossiers.dossier:1").values_list("seq", "action")) == [
+        (1, "dossier.accepted")
+    ]
     assert selectors.verify_event_log() == []

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tinhso.core import services
+from tinhso.core.errors import InvalidInput
 from tinhso.core.models import CalendarDay, Event, User
 from tinhso.core.working_time import (
     add_working_time,
@@ -319,8 +320,6 @@ def test_a_declaration_is_read_back_from_the_database_once_the_cache_is_forgotte
 
 
 def test_an_unknown_kind_or_a_missing_reason_is_refused(administrator):
-    from tinhso.core.errors import InvalidInput
-
     with pytest.raises(InvalidInput):
         services.declare_calendar_day(actor=administrator, day=date(2026, 1, 2), kind="holiday", reason="Tết")
     with pytest.raises(InvalidInput):
