@@ -78,11 +78,18 @@ def _office_periods(day: date) -> list[tuple[datetime, datetime]]:
 
 
 def _working_days_from(day: date):
-    for offset in range(_MAX_DAYS_SCANNED):
-        candidate = day + timedelta(days=offset)
-        if is_working_day(candidate):
-            yield candidate
-    raise ValueError(f"No working day within {_MAX_DAYS_SCANNED} days of {day}: check the declared calendar.")
+    # The limit is on a run of days off, not on the whole scan: long deadlines stay possible.
+    days_off = 0
+    while days_off < _MAX_DAYS_SCANNED:
+        if is_working_day(day):
+            days_off = 0
+            yield day
+        else:
+            days_off += 1
+        day += timedelta(days=1)
+    raise ValueError(
+        f"No working day within {_MAX_DAYS_SCANNED} days before {day}: check the declared calendar."
+    )
 
 
 def add_working_time(start: datetime, *, days: int = 0, hours: float | Decimal = 0) -> datetime:

@@ -139,6 +139,15 @@ def test_days_count_from_the_local_date_not_the_utc_date():
     assert deadline.utcoffset() == timedelta(hours=7)
 
 
+def test_a_deadline_longer_than_the_calendar_guard_still_counts():
+    # 800 working days (over three calendar years) must not be mistaken for a calendar without working days.
+    accepted = at(2026, 3, 2, 10)
+    deadline = add_working_time(accepted, days=800)
+    assert deadline.time().isoformat() == "17:00:00" and is_working_day(deadline.date())
+    assert deadline.date() > date(2029, 3, 2)
+    assert working_time_between(at(2026, 3, 3), deadline) == hours(800 * 7.5)
+
+
 # --- deadlines in hours -------------------------------------------------------------------------------
 
 
