@@ -3,7 +3,7 @@
 Every expected instant below was counted by hand on the calendar, in Asia/Ho_Chi_Minh (UTC+7).
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -180,6 +180,14 @@ def test_online_dossier_submitted_on_friday_evening_is_acknowledged_by_tuesday_m
     assert add_working_time(submitted, hours=8) == at(2026, 3, 10, 8)
     # The same Friday evening before Tết 2026 waits until Tuesday 24 February.
     assert add_working_time(at(2026, 2, 13, 20, 15), hours=8) == at(2026, 2, 24, 8)
+
+
+def test_office_hours_come_from_the_configuration(settings):
+    settings.TINHSO_OFFICE_HOURS = [(time(8), time(12)), (time(13), time(16, 30))]
+    assert working_day_length() == hours(7.5)
+    assert add_working_time(at(2026, 3, 6, 15), hours=8) == at(2026, 3, 9, 15, 30)  # 1.5 + 4 + 2.5
+    assert add_working_time(at(2026, 3, 6, 15), days=1) == at(2026, 3, 9, 16, 30)
+    assert working_time_between(at(2026, 3, 2, 7, 30), at(2026, 3, 2, 12, 30)) == hours(4)
 
 
 @pytest.mark.parametrize(
