@@ -28,8 +28,8 @@ def verify_log() -> tuple[int, str]:
     out = StringIO()
     try:
         call_command("verify_log", stdout=out)
-    except SystemExit as exit:
-        return exit.code, out.getvalue()
+    except SystemExit as stop:
+        return stop.code, out.getvalue()
     return 0, out.getvalue()
 
 
