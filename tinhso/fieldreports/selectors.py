@@ -342,3 +342,13 @@ def public_timeline(report: Report) -> list[tuple[datetime, str]]:
         values["unit"] = names.get(event.payload.get("unit"), "")
         timeline.append((event.occurred_at, str(_TIMELINE[event.action]) % values))
     return timeline
+
+
+def handling_units() -> QuerySet[AdminUnit]:
+    """Units a report can be routed to: the province's agencies and its communes' people's committees."""
+    province = core_selectors.province_unit()
+    return (
+        AdminUnit.objects.filter(core_selectors.under_path(province.path), agency_code__isnull=False)
+        .exclude(kind=AdminUnit.Kind.SERVICE_CENTRE)
+        .order_by("depth", "name")
+    )

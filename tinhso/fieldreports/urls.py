@@ -14,4 +14,7 @@ urlpatterns = [
     path(
         "phan-anh/<str:tracking_code>/xoa-thong-tin/", views.remove_personal_data, name="remove-personal-data"
     ),
+    path("can-bo/phan-anh/", views.staff_list, name="staff-list"),
+    path("can-bo/phan-anh/<str:tracking_code>/", views.staff_detail, name="staff-detail"),
+    path("can-bo/phan-anh/<str:tracking_code>/<slug:action>/", views.staff_action, name="staff-action"),
 ]

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -218,3 +219,105 @@ def remove_personal_data(request: HttpRequest, tracking_code: str) -> HttpRespon
 def my_reports(request: HttpRequest) -> HttpResponse:
     reports = selectors.reports_of_reporter(request.user)
     return render(request, "fieldreports/my_reports.html", {"reports": reports})
+
+
+# Back office: the coordinating centre and the responsible units ------------------------------------------
+
+official_required = login_required(login_url="core:official-login")
+
+
+@official_required
+@require_GET
+def staff_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "open")
+    reports = selectors.reports_for_staff(request.user)
+    if status == "open":
+        reports = reports.filter(status__in=Report.OPEN_STATUSES).order_by("due_at")
+    elif status in Report.Status.values:
+        reports = reports.filter(status=status)
+    context = {
+        "reports": list(reports[:300]),
+        "status": status,
+        "statuses": Report.Status.choices,
+        "is_coordinator": selectors.is_coordinator(request.user),
+        "now": timezone.now(),
+    }
+    return render(request, "fieldreports/staff_list.html", context)
+
+
+@official_required
+@require_GET
+def staff_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    try:
+        report = selectors.report_for_staff(request.user, tracking_code)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    is_coordinator = selectors.is_coordinator(request.user)
+    context = {
+        "report": report,
+        "timeline": selectors.public_timeline(report),
+        "photos": report.photos.all(),
+        "is_coordinator": is_coordinator,
+        "can_handle": selectors.can_handle(request.user, report),
+        "duplicates": selectors.duplicate_candidates(report) if is_coordinator and report.is_open else [],
+        "categories": selectors.reportable_categories(),
+        "units": selectors.handling_units(),
+    }
+    return render(request, "fieldreports/staff_detail.html", context)
+
+
+def _staff_actions(request: HttpRequest) -> dict:
+    """Each back-office action: the service it calls with the posted fields."""
+    data, user = request.POST, request.user
+    return {
+        "acknowledge": lambda report: services.acknowledge_report(actor=user, report=report),
+        "post_result": lambda report: services.post_result(
+            actor=user, report=report, result=data.get("result", ""), photos=request.FILES.getlist("photos")
+        ),
+        "approve": lambda report: services.approve_result(actor=user, report=report),
+        "return": lambda report: services.return_result(
+            actor=user, report=report, reason=data.get("reason", "")
+        ),
+        "reroute": lambda report: services.reroute_report(
+            actor=user, report=report, unit_code=data.get("unit_code", ""), reason=data.get("reason", "")
+        ),
+        "change_category": lambda report: services.change_category(
+            actor=user,
+            report=report,
+            category_code=data.get("category_code", ""),
+            reason=data.get("reason", ""),
+        ),
+        "reject": lambda report: services.reject_report(
+            actor=user, report=report, reason=data.get("reason", "")
+        ),
+        "merge": lambda report: services.merge_reports(
+            actor=user,
+            duplicate=report,
+            into=selectors.report_for_staff(user, data.get("into", "")),
+        ),
+        "split": lambda report: services.split_report(
+            actor=user, report=report, parts=[(data.get("category_code", ""), data.get("description", ""))]
+        ),
+    }
+
+
+@official_required
+@require_POST
+def staff_action(request: HttpRequest, tracking_code: str, action: str) -> HttpResponse:
+    try:
+        report = selectors.report_for_staff(request.user, tracking_code)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    handler = _staff_actions(request).get(action)
+    if handler is None:
+        raise Http404(action)
+    # The form carries the version the official saw, so acting on a stale page is refused, not applied.
+    report.version = int(request.POST.get("version") or 0)
+    try:
+        handler(report)
+    except DomainError as error:
+        details = [problem for problems in getattr(error, "errors", {}).values() for problem in problems]
+        messages.error(request, " ".join([error.message, *[d for d in details if d != error.message]]))
+    else:
+        messages.success(request, _("Đã cập nhật phản ánh %(code)s.") % {"code": tracking_code})
+    return redirect("fieldreports:staff-detail", tracking_code=tracking_code)
