@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("tinhso.web.urls")),
     path("", include("tinhso.core.urls")),
     path("", include("tinhso.fieldreports.urls")),
+    path("", include("tinhso.catalog.urls")),
+    path("", include("tinhso.dossiers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("tinhso.fieldreports.open311_urls")),

@@ -431,5 +431,5 @@ def load_demo(*, with_accounts: bool) -> list[str]:
                 roles=[(role, agency)],
                 check_password=False,
             )
-        lines.append(f"{username:<16} {DEMO_PASSWORD}  {Role(role).label} – {unit_name}")
+        lines.append(f"{username:<16} {DEMO_PASSWORD}  {Role(role).label}, {unit_name}")
     return lines

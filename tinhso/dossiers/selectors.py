@@ -5,10 +5,12 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from tinhso.catalog.models import Procedure
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import NotFound
-from tinhso.core.models import Event, Role, User
+from tinhso.core.models import AdminUnit, Event, Role, User
 from tinhso.core.working_time import working_time_between
 from tinhso.dossiers.models import Dossier, Status
 
@@ -155,3 +157,45 @@ def national_status_export(*, actor: User, since: datetime | None = None) -> lis
         }
         for dossier in dossiers.select_related("procedure", "receiving_unit").order_by("submitted_at")
     ]
+
+
+def receiving_desks() -> QuerySet[AdminUnit]:
+    """Commune committees that receive dossiers, for the citizen to choose where to lodge one."""
+    return AdminUnit.objects.filter(
+        kind=AdminUnit.Kind.AGENCY, category="UBND", agency_code__isnull=False
+    ).order_by("name")
+
+
+def prefill(*, actor: User, procedure: Procedure) -> tuple[dict, dict[str, str], str | None]:
+    """Once-only: values the platform already holds for this form, where each came from, and the desk of
+    the applicant's commune. Earlier answers to the same procedure first, then the population registry."""
+    properties = procedure.form_schema.get("properties", {})
+    values: dict = {}
+    sources: dict[str, str] = {}
+    earlier = (
+        Dossier.objects.filter(applicant=actor, procedure__code=procedure.code)
+        .order_by("-submitted_at")
+        .first()
+    )
+    for name, value in (earlier.form_data if earlier else {}).items():
+        if name in properties:
+            values[name], sources[name] = value, str(_("Từ hồ sơ trước của bạn"))
+    identity = core_selectors.identity_of(actor.citizen_id) if actor.citizen_id else None
+    if identity is None:
+        return values, sources, None
+    parent, spouse = ("father", "groom") if identity.sex == "M" else ("mother", "bride")
+    offered = {
+        f"{parent}_full_name": identity.full_name,
+        f"{parent}_citizen_id": identity.citizen_id,
+        f"{spouse}_full_name": identity.full_name,
+        f"{spouse}_citizen_id": identity.citizen_id,
+        "address": identity.permanent_address,
+    }
+    for name, value in offered.items():
+        if name in properties and name not in values:
+            values[name], sources[name] = value, str(_("Từ Cơ sở dữ liệu quốc gia về dân cư"))
+    commune = identity.permanent_commune_code
+    desk = (
+        AdminUnit.objects.filter(parent__code=commune, category="UBND").values_list("code", flat=True).first()
+    )
+    return values, sources, desk

@@ -1,0 +1,110 @@
+"""Pages: the catalog, the citizen's form and dossiers, the officials' queue and actions, public tracking."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tinhso.dossiers.models import Dossier, Status
+from tinhso.dossiers.tests.conftest import AN_XUYEN, BIRTH, BIRTH_FORM, RECORD
+from tinhso.dossiers.tests.flow import in_state
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_catalog_pages_search_and_show_what_a_citizen_needs(client, procedures):
+    listing = client.get("/thu-tuc/", {"q": "khai sinh"}).content.decode()
+    assert "Đăng ký khai sinh" in listing and "Cấp Phiếu lý lịch tư pháp" not in listing
+    page = client.get(f"/thu-tuc/{BIRTH}/").content.decode()
+    for expected in (
+        "Giấy chứng sinh",
+        "Miễn lệ phí",
+        "tiếp nhận trước 15:00",
+        "Lãnh đạo xem xét",
+        "Nộp hồ sơ trực tuyến",
+    ):
+        assert expected in page
+    assert client.get("/thu-tuc/9.999999/").status_code == 404
+
+
+def test_the_form_offers_what_the_registry_holds_and_shows_errors_beside_fields(client, cast):
+    client.force_login(cast.an)
+    page = client.get(f"/thu-tuc/{BIRTH}/nop/").content.decode()
+    assert 'value="Nguyễn Văn An"' in page and "Từ Cơ sở dữ liệu quốc gia về dân cư" in page
+    key = "5d1c5f0e-trang-nop"
+    bad = client.post(
+        f"/thu-tuc/{BIRTH}/nop/",
+        BIRTH_FORM
+        | {
+            "child_birth_date": "",
+            "mother_citizen_id": "0961",
+            "receiving_unit": AN_XUYEN,
+            "idempotency_key": key,
+        },
+    )
+    html = bad.content.decode()
+    assert bad.status_code == 200 and not Dossier.objects.exists()
+    assert 'id="e-child_birth_date" role="alert">Cần nhập thông tin này.' in html
+    assert 'id="e-mother_citizen_id" role="alert">Không đúng định dạng.' in html
+    good = BIRTH_FORM | {"receiving_unit": AN_XUYEN, "idempotency_key": key}
+    response = client.post(f"/thu-tuc/{BIRTH}/nop/", good)
+    dossier = Dossier.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/ho-so/{dossier.code}/"
+    client.post(f"/thu-tuc/{BIRTH}/nop/", good)  # a double click sends the same key again
+    assert Dossier.objects.count() == 1 and dossier.receiving_unit.code == AN_XUYEN
+    assert dossier.code in client.get("/ho-so/cua-toi/").content.decode()
+
+
+def test_officials_run_a_dossier_from_their_queue_and_the_citizen_rates_it(client, cast):
+    dossier = in_state(cast, "new")
+    client.force_login(cast.desk)
+    assert dossier.code in client.get("/can-bo/ho-so/").content.decode()
+    client.post(f"/ho-so/{dossier.code}/accept/", {"version": 1})
+    stale = client.post(
+        f"/ho-so/{dossier.code}/refuse/", {"version": 1, "reason": "Thiếu tờ khai"}, follow=True
+    )
+    assert "vừa được người khác cập nhật" in stale.content.decode()
+    client.post(f"/ho-so/{dossier.code}/forward/", {"version": 2})
+    client.force_login(cast.specialist)
+    client.post(f"/ho-so/{dossier.code}/forward/", {"version": 3, "note": "Đủ điều kiện cấp phiếu"})
+    client.force_login(cast.leader)
+    result = SimpleUploadedFile("phieu.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf")
+    client.post(f"/ho-so/{dossier.code}/finish/", {"version": 4, "result_file": result})
+    client.force_login(cast.an)
+    assert client.get(f"/ho-so/{dossier.code}/ket-qua/").status_code == 404  # not yet handed over
+    client.force_login(cast.desk)
+    client.post(f"/ho-so/{dossier.code}/return/", {"version": 5})
+    client.force_login(cast.an)
+    download = client.get(f"/ho-so/{dossier.code}/ket-qua/")
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF-")
+    client.post(f"/ho-so/{dossier.code}/rate/", {"version": 6, "rating": 3})
+    dossier.refresh_from_db()
+    assert (dossier.status, dossier.rating) == (Status.RETURNED, 3)
+    page = client.get(f"/ho-so/{dossier.code}/").content.decode()
+    assert "Rất hài lòng" in page and "Chuyển bước xử lý (Cán bộ chuyenvien)" in page
+
+
+def test_no_one_reads_a_dossier_outside_their_scope_and_citizens_have_no_queue(client, cast):
+    dossier = in_state(cast, "processing")
+    client.force_login(cast.ngoc)
+    assert client.get(f"/ho-so/{dossier.code}/").status_code == 404
+    assert client.post(f"/ho-so/{dossier.code}/withdraw/", {"version": dossier.version}).status_code == 404
+    assert client.get("/can-bo/ho-so/").status_code == 404
+    client.force_login(cast.other_commune_desk)
+    assert client.get(f"/ho-so/{dossier.code}/").status_code == 404
+    assert dossier.code not in client.get("/can-bo/ho-so/").content.decode()
+
+
+def test_public_tracking_shows_progress_without_personal_data(client, cast):
+    dossier = in_state(cast, "processing")
+    assert (
+        client.get("/ho-so/tra-cuu/", {"code": dossier.code})["Location"] == f"/ho-so/tra-cuu/{dossier.code}/"
+    )
+    page = client.get(f"/ho-so/tra-cuu/{dossier.code}/").content.decode()
+    assert "Đang xử lý" in page and "Tiếp nhận hồ sơ" in page and "Nguyễn Văn An" not in page
+    missing = client.get("/ho-so/tra-cuu/000.00.01.H12-260101-9999/")
+    assert missing.status_code == 404 and "Không tìm thấy hồ sơ" in missing.content.decode()
+
+
+def test_an_official_is_sent_to_the_desk_instead_of_the_online_form(client, cast):
+    client.force_login(cast.desk)
+    response = client.get(f"/thu-tuc/{RECORD}/nop/")
+    assert response.status_code == 302 and response["Location"] == f"/thu-tuc/{RECORD}/"

@@ -1,0 +1,219 @@
+"""Pages of dossiers: the citizen's form, their dossiers and actions; the officials' queue and actions;
+public tracking. Each page calls the same services and selectors as the API."""
+
+import uuid
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tinhso.catalog import selectors as catalog_selectors
+from tinhso.catalog.models import Procedure
+from tinhso.core.errors import DomainError, InvalidInput, NotFound
+from tinhso.core.models import User
+from tinhso.dossiers import selectors, services
+from tinhso.dossiers.forms import parsed_form, schema_fields
+from tinhso.dossiers.models import Dossier, Rating, Status
+
+
+def _procedure(code: str) -> Procedure:
+    try:
+        return catalog_selectors.procedure_by_code(code)
+    except NotFound as error:
+        raise Http404(error.message) from None
+
+
+def _dossier(user: User, code: str) -> Dossier:
+    try:
+        return selectors.dossier_for(actor=user, code=code)
+    except NotFound as error:
+        raise Http404(error.message) from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = _procedure(code)
+    if not request.user.is_citizen:
+        messages.error(request, _("Cán bộ nộp hồ sơ thay công dân tại quầy một cửa, không qua trang này."))
+        return redirect("catalog:procedure-detail", code=code)
+    values, sources, desk = selectors.prefill(actor=request.user, procedure=procedure)
+    errors: dict[str, list[str]] = {}
+    key = str(uuid.uuid4())
+    if request.method == "POST":
+        values = parsed_form(procedure.form_schema, request.POST)
+        desk = request.POST.get("receiving_unit") or None
+        key = request.POST.get("idempotency_key") or key
+        try:
+            dossier, _created = services.submit_dossier(
+                actor=request.user,
+                procedure_code=code,
+                form_data=values,
+                receiving_unit_code=desk if procedure.level == Procedure.Level.COMMUNE else None,
+                idempotency_key=key,
+            )
+        except InvalidInput as error:
+            errors = error.errors
+            messages.error(request, error.message)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("Đã nộp hồ sơ. Mã hồ sơ của bạn là %(code)s.") % {"code": dossier.code}
+            )
+            return redirect("dossiers:detail", code=dossier.code)
+    context = {
+        "procedure": procedure,
+        "fields": schema_fields(procedure.form_schema, values, errors, sources),
+        "desks": selectors.receiving_desks() if procedure.level == Procedure.Level.COMMUNE else None,
+        "desk": desk,
+        "desk_errors": errors.get("receiving_unit", []),
+        "idempotency_key": key,
+    }
+    return render(request, "dossiers/submit.html", context)
+
+
+@login_required
+@require_GET
+def my_dossiers(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "dossiers/my_dossiers.html", {"dossiers": selectors.citizen_dossiers(actor=request.user)}
+    )
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    if request.user.is_citizen:
+        raise Http404(_("Trang này dành cho cán bộ, công chức."))
+    return render(request, "dossiers/queue.html", {"items": selectors.official_queue(actor=request.user)})
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    dossier = _dossier(request.user, code)
+    labels = {
+        name: spec.get("title", name) for name, spec in dossier.procedure.form_schema["properties"].items()
+    }
+    history = [
+        {
+            "label": selectors.PUBLIC_ACTIONS.get(event.action, event.action),
+            "at": event.occurred_at,
+            "actor": event.actor.display_name if event.actor else "",
+            "reason": event.payload.get("reason", ""),
+            "on_time": event.payload.get("on_time"),
+        }
+        for event in selectors.events_of(dossier).select_related("actor")
+    ]
+    context = {
+        "dossier": dossier,
+        "answers": [(labels.get(name, name), value) for name, value in dossier.form_data.items()],
+        "history": history,
+        "is_applicant": dossier.applicant_id == request.user.pk,
+        "Status": Status,
+        "ratings": Rating.choices,
+        "can_withdraw": dossier.status in services.BEFORE_RESULT,
+    }
+    return render(request, "dossiers/detail.html", context)
+
+
+def _instant(value: str) -> datetime:
+    try:
+        return timezone.make_aware(datetime.fromisoformat(value))
+    except ValueError:
+        message = _("Ngày giờ hẹn mới không hợp lệ.")
+        raise InvalidInput(message, errors={"new_promised_at": [message]}) from None
+
+
+def _perform(action: str, request: HttpRequest, code: str, version: int) -> Dossier:
+    post, actor = request.POST, request.user
+    common = {"actor": actor, "code": code, "version": version}
+    match action:
+        case "accept":
+            return services.accept(**common)
+        case "refuse":
+            return services.refuse(**common, reason=post.get("reason", ""))
+        case "request-supplement":
+            return services.request_supplement(**common, reason=post.get("reason", ""))
+        case "answer-supplement":
+            return services.answer_supplement(**common, note=post.get("note", ""))
+        case "forward":
+            return services.forward(**common, note=post.get("note", ""))
+        case "send-back":
+            return services.send_back(**common, reason=post.get("reason", ""))
+        case "apologize":
+            when = _instant(post.get("new_promised_at", ""))
+            return services.apologize(**common, new_promised_at=when, reason=post.get("reason", ""))
+        case "stop":
+            return services.stop(**common, reason=post.get("reason", ""))
+        case "finish":
+            return services.finish(
+                **common, result_file=request.FILES.get("result_file"), note=post.get("note", "")
+            )
+        case "return":
+            return services.return_result(**common)
+        case "withdraw":
+            return services.withdraw(**common, reason=post.get("reason", ""))
+        case "rate":
+            rating = int(post.get("rating", "0")) if post.get("rating", "").isdigit() else 0
+            return services.rate(**common, rating=rating, comment=post.get("comment", ""))
+    raise Http404(_("Không có thao tác này."))
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    version = request.POST.get("version", "")
+    if not version.isdigit():
+        raise Http404(_("Thiếu phiên bản hồ sơ."))
+    try:
+        dossier = _perform(action, request, code, int(version))
+    except NotFound as error:
+        raise Http404(error.message) from None
+    except InvalidInput as error:
+        details = " ".join(message for messages_ in error.errors.values() for message in messages_)
+        messages.error(
+            request, f"{error.message} {details}" if details not in error.message else error.message
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Đã cập nhật: hồ sơ %(code)s %(status)s.")
+            % {"code": code, "status": dossier.get_status_display().lower()},
+        )
+    return redirect("dossiers:detail", code=code)
+
+
+@login_required
+@require_GET
+def result(request: HttpRequest, code: str) -> FileResponse:
+    dossier = _dossier(request.user, code)
+    ready = Status.RETURNED if request.user.is_citizen else Status.FINISHED
+    if not dossier.result_file or dossier.status < ready:
+        raise Http404(_("Hồ sơ chưa có kết quả để tải về."))
+    return FileResponse(dossier.result_file.open("rb"), as_attachment=True, filename=f"{dossier.code}.pdf")
+
+
+@require_GET
+def lookup(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("code", "").strip()
+    if code:
+        return redirect("dossiers:track", code=code)
+    return render(request, "dossiers/lookup.html", {})
+
+
+@require_GET
+def track(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        tracked = selectors.tracking(code=code)
+    except NotFound as error:
+        return render(request, "dossiers/lookup.html", {"code": code, "error": error.message}, status=404)
+    return render(request, "dossiers/track.html", {"tracked": tracked})
