@@ -5,6 +5,7 @@ from huey.contrib.djhuey import HUEY
 
 from tinhso.core import services
 from tinhso.core.models import AdminUnit
+from tinhso.core.working_time import forget_calendar
 
 
 def load_reference_data() -> None:
@@ -23,6 +24,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _fast_password_hashing(settings):
     """Argon2 at production cost takes ~100 MB and a second a hash; tests that check Argon2 ask for it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    """Declared days live in a per-process cache; a rolled-back test must not leave its days behind."""
+    forget_calendar()
+    yield
+    forget_calendar()
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,11 @@
 """Reads of the data core, with the caller's scope applied where there is one."""
 
+from datetime import datetime
 from hashlib import sha256
 
 from django.contrib.auth import authenticate
 from django.db import connection
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from tinhso.core.errors import Forbidden, NotFound
@@ -95,24 +96,12 @@ def user_by_token(token: str) -> User | None:
     return api_token.user
 
 
-def chain_heads(*, since=None) -> list[list]:
+def chain_heads(*, since: datetime | None = None) -> list[list]:
     """[[stream, seq, hash], ...] of the last event of every stream written since `since` (all if None)."""
     events = Event.objects.all() if since is None else Event.objects.filter(occurred_at__gte=since)
-    last_seq = events.values("stream").annotate(seq=Max("seq")).values_list("stream", "seq")
-    wanted = dict(last_seq)
-    if not wanted:
-        return []
-    heads = []
-    streams = sorted(wanted)
-    for start in range(0, len(streams), 500):
-        condition = Q()
-        for stream in streams[start : start + 500]:
-            condition |= Q(stream=stream, seq=wanted[stream])
-        heads.extend(
-            [list(row) for row in Event.objects.filter(condition).values_list("stream", "seq", "hash")]
-        )
-    heads.sort()
-    return heads
+    later = Event.objects.filter(stream=OuterRef("stream"), seq__gt=OuterRef("seq"))
+    heads = events.exclude(Exists(later)).order_by("stream").values_list("stream", "seq", "hash")
+    return [list(head) for head in heads]
 
 
 # --- Verification of the event log ----------------------------------------------------------------------

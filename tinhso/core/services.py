@@ -98,6 +98,7 @@ def take_checkpoint(*, now: datetime | None = None) -> Checkpoint | None:
 @transaction.atomic
 def declare_calendar_day(*, actor: User, day: date, kind: str, reason: str) -> CalendarDay:
     """Declares an extra day off or a make-up working day (replacing an earlier declaration of that day)."""
+    selectors.require_role(actor, Role.ADMINISTRATOR)
     if kind not in CalendarDay.Kind.values:
         raise InvalidInput(f"Loại ngày “{kind}” không hợp lệ.", errors={"kind": ["Loại ngày không hợp lệ."]})
     if not reason.strip():

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tinhso.core import services
-from tinhso.core.errors import InvalidInput
-from tinhso.core.models import CalendarDay, Event, User
+from tinhso.core.errors import Forbidden, InvalidInput
+from tinhso.core.models import CalendarDay, Event, Role, User
 from tinhso.core.working_time import (
     add_working_time,
     forget_calendar,
@@ -34,19 +34,30 @@ def hours(value: float) -> timedelta:
     return timedelta(hours=value)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_calendar():
-    """Declared days live in a per-process cache; a rolled-back test must not leave its days behind."""
-    forget_calendar()
-    yield
-    forget_calendar()
-
-
 @pytest.fixture
 def administrator() -> User:
-    return User.objects.create(
-        username="quantri", full_name="Quách Minh Trí", account_type=User.AccountType.OFFICIAL
+    return services.create_official(
+        actor=None,
+        username="quantri",
+        full_name="Quách Minh Trí",
+        password="Camau@2026",
+        roles=[(Role.ADMINISTRATOR, "96")],
     )
+
+
+def test_only_an_administrator_declares_days(db):
+    specialist = services.create_official(
+        actor=None,
+        username="chuyenvien",
+        full_name="Lý Văn Hùng",
+        password="Camau@2026",
+        roles=[(Role.SPECIALIST, "000.00.15.H12")],
+    )
+    with pytest.raises(Forbidden):
+        services.declare_calendar_day(
+            actor=specialist, day=date(2026, 1, 2), kind="day_off", reason="Nghỉ bù"
+        )
+    assert not CalendarDay.objects.exists()
 
 
 def declare(actor: User, day: date, kind: str, reason: str, capture) -> CalendarDay:
