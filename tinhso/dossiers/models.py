@@ -67,6 +67,9 @@ class Dossier(models.Model):
     )
     step_started_at = models.DateTimeField(null=True, blank=True)
     step_due_at = models.DateTimeField(null=True, blank=True)
+    overdue_flagged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the job flagged the current step (or reception) as overdue"
+    )
 
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_status = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)

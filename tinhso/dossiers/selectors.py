@@ -85,6 +85,14 @@ def official_queue(*, actor: User, now: datetime | None = None) -> list[QueueIte
     return items
 
 
+def overdue_dossier_ids(*, now: datetime) -> list[int]:
+    """Dossiers past their acknowledgement or step due time and not yet flagged for it."""
+    late_reception = Q(status=Status.NEW, acknowledge_due_at__lt=now)
+    late_step = Q(status__in=OPEN_STATUSES, current_step__isnull=False, step_due_at__lt=now)
+    dossiers = Dossier.objects.filter(late_reception | late_step, overdue_flagged_at__isnull=True)
+    return list(dossiers.order_by("step_due_at").values_list("pk", flat=True))
+
+
 def events_of(dossier: Dossier) -> QuerySet[Event]:
     return Event.objects.filter(stream=f"dossiers.dossier:{dossier.pk}").order_by("seq")
 

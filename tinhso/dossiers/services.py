@@ -15,7 +15,7 @@ from tinhso.catalog.models import Procedure, ProcessStep
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.eventlog import canonical_json
-from tinhso.core.models import AdminUnit, Role, User
+from tinhso.core.models import AdminUnit, Role, RoleAssignment, User
 from tinhso.core.services import record_event
 from tinhso.core.working_time import add_working_time, is_working_day, working_time_between
 from tinhso.dossiers import selectors
@@ -124,6 +124,7 @@ def _enter_step(dossier: Dossier, step: ProcessStep | None, now: datetime) -> No
     dossier.current_unit = _step_unit(dossier, step) if step else None
     dossier.step_started_at = now if step else None
     dossier.step_due_at = add_working_time(now, hours=step.hours) if step else None
+    dossier.overdue_flagged_at = None
 
 
 def _commit(dossier: Dossier, *, actor: User, action: str, before: int, **payload) -> Dossier:
@@ -451,6 +452,7 @@ def answer_supplement(
         # Not yet accepted: the reception's acknowledgement clock starts over.
         if dossier.channel == Channel.ONLINE:
             dossier.acknowledge_due_at = add_working_time(now, hours=ACKNOWLEDGE_HOURS)
+            dossier.overdue_flagged_at = None
     elif paused > timedelta():
         dossier.paused_total += paused
         dossier.promised_at = add_working_time(dossier.promised_at, hours=_hours(paused))
@@ -649,3 +651,52 @@ def rate(*, actor: User, code: str, version: int, rating: int, comment: str = ""
     dossier.rating = rating
     dossier.rating_comment = comment.strip()
     return _commit(dossier, actor=actor, action="rated", before=Status.RETURNED, rating=rating)
+
+
+# ---- clocks ----------------------------------------------------------------------------------------
+
+
+def _handlers(role: str, unit: AdminUnit) -> list[int]:
+    """Accounts holding `role` over `unit`, that is over the unit or any unit above it."""
+    parts = unit.path.rstrip("/").split("/")
+    paths = ["/".join(parts[: depth + 1]) + "/" for depth in range(len(parts))]
+    today = timezone.localdate()
+    holders = RoleAssignment.objects.filter(role=role, unit__path__in=paths).exclude(valid_to__lt=today)
+    return sorted(set(holders.values_list("user_id", flat=True)))
+
+
+@transaction.atomic
+def _flag_overdue(*, pk: int, now: datetime) -> bool:
+    dossier = Dossier.objects.select_for_update().get(pk=pk)
+    if dossier.status == Status.NEW:
+        due, role, unit = dossier.acknowledge_due_at, Role.RECEPTIONIST, dossier.receiving_unit
+    elif dossier.status in selectors.OPEN_STATUSES and dossier.current_step_id:
+        due, role, unit = dossier.step_due_at, dossier.current_step.role, dossier.current_unit
+    else:
+        return False
+    if dossier.overdue_flagged_at is not None or due is None or due >= now:
+        return False  # handled or flagged meanwhile
+    # A flag of the clock, not a change of state: the version stays, so officials' open pages stay valid.
+    dossier.overdue_flagged_at = now
+    dossier.save(update_fields=["overdue_flagged_at"])
+    record_event(
+        subject=dossier,
+        action="dossier.overdue",
+        actor=None,
+        payload={
+            "code": dossier.code,
+            "status": dossier.status,
+            "step": dossier.current_step.order if dossier.current_step_id else None,
+            "unit": unit.code,
+            "due_at": due.isoformat(),
+            "notify": _handlers(role, unit),
+        },
+    )
+    return True
+
+
+def flag_overdue_dossiers(*, now: datetime | None = None) -> int:
+    """Flags each dossier whose reception or current step is past due, once per step, naming its handlers
+    for notification; one transaction per dossier, so one busy dossier never holds up the others."""
+    now = now or timezone.now()
+    return sum(_flag_overdue(pk=pk, now=now) for pk in selectors.overdue_dossier_ids(now=now))

@@ -6,7 +6,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.tests.conftest import RECORD, RECORD_FORM
+from tinhso.dossiers.tests.conftest import (
+    AN_XUYEN,
+    BIRTH,
+    BIRTH_FORM,
+    RECORD,
+    RECORD_FORM,
+    RESIDENCE,
+    RESIDENCE_FORM,
+)
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/dossiers"
@@ -106,3 +114,22 @@ def test_a_citizen_cannot_read_anothers_dossier_and_tracking_is_public(client, c
 def test_the_openapi_document_lists_the_dossier_and_catalog_endpoints(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/dossiers", "/api/v1/dossiers/{code}/accept", "/api/v1/catalog/procedures"} <= set(paths)
+
+
+def test_a_bundle_is_one_request_making_linked_dossiers(client, cast):
+    an = bearer(client, "096090001234")
+    child_card = {
+        "child_full_name": "Nguyễn Ngọc Bảo Anh",
+        "child_birth_date": "2026-02-02",
+        "primary_care_facility": "Trạm Y tế phường An Xuyên",
+    }
+    body = {
+        "bundle_code": "LT-KHAISINH",
+        "receiving_unit": AN_XUYEN,
+        "forms": {BIRTH: BIRTH_FORM, RESIDENCE: RESIDENCE_FORM, "H12-BHYT-01": child_card},
+    }
+    answer = post(client, "/bundles", body, an)
+    assert answer.status_code == 201
+    dossiers = answer.json()
+    assert [d["procedure_code"] for d in dossiers] == [BIRTH, RESIDENCE, "H12-BHYT-01"]
+    assert {d["group_code"] for d in dossiers} == {dossiers[0]["code"]}

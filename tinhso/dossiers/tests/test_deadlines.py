@@ -82,3 +82,27 @@ def test_each_step_gets_its_own_due_time_and_the_queue_flags_near_due_and_overdu
     assert (item.near_due, item.overdue) == (False, True)
     late = services.forward(actor=cast.commune_specialist, code=dossier.code, version=dossier.version)
     assert selectors.events_of(late).last().payload["on_time"] is False
+
+
+def test_the_periodic_job_flags_an_overdue_step_once_and_names_who_to_notify(cast, clock):
+    clock.set(2026, 3, 10, 8, 0)
+    late = residence(cast)
+    services.accept(actor=cast.commune_desk, code=late.code, version=late.version)
+    waiting = residence(cast)
+    clock.set(2026, 3, 10, 9, 0)  # the reception step (0.1 of 52.5 h = 5.25 h) of `late` is not yet due
+    assert services.flag_overdue_dossiers() == 0
+    clock.set(2026, 3, 11, 8, 0)  # 5.25 office hours from 08:00 on the 10th: 3.5 h to 11:30, 1.75 h to 15:15
+    assert services.flag_overdue_dossiers() == 1
+    # `waiting` had 8 office hours to be acknowledged: 7 on the 10th, then until 08:30 on the 11th.
+    clock.set(2026, 3, 11, 8, 45)
+    assert services.flag_overdue_dossiers() == 1
+    assert services.flag_overdue_dossiers() == 0
+    late.refresh_from_db()
+    event = selectors.events_of(late).last()
+    assert event.action == "dossier.overdue" and late.version == 2
+    assert event.payload["due_at"] == "2026-03-10T08:15:00+00:00"  # 15:15 in Cà Mau
+    assert event.payload["notify"] == [cast.commune_desk.pk]
+    moved = services.forward(actor=cast.commune_desk, code=late.code, version=late.version)
+    assert moved.overdue_flagged_at is None
+    acknowledged = services.accept(actor=cast.commune_desk, code=waiting.code, version=waiting.version)
+    assert acknowledged.overdue_flagged_at is None
