@@ -17,6 +17,7 @@ api = NinjaAPI(
 api.add_router("/", core_router)
 api.add_router("/catalog", "tinhso.catalog.api.router")
 api.add_router("/dossiers", "tinhso.dossiers.api.router")
+api.add_router("/fieldreports", "tinhso.fieldreports.api.router")
 
 
 def problem(

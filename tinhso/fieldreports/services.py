@@ -11,13 +11,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from tinhso.core import selectors as core_selectors
 from tinhso.core import working_time
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput
+from tinhso.core.eventlog import canonical_json
 from tinhso.core.models import User
 from tinhso.core.services import record_event
 from tinhso.fieldreports import selectors
@@ -271,6 +272,21 @@ def _store_photos(report: Report, photos: list[CheckedPhoto], kind: str) -> None
         photo.save()
 
 
+def _earlier_request(*, reporter: User | None, key: str, fingerprint: str) -> Report | None:
+    if reporter is None:
+        message = "Idempotency-Key chỉ dùng khi đã đăng nhập."
+        raise InvalidInput(message, errors={"Idempotency-Key": [message]})
+    if len(key) > 200:
+        message = "Idempotency-Key dài tối đa 200 ký tự."
+        raise InvalidInput(message, errors={"Idempotency-Key": [message]})
+    earlier = Report.objects.filter(reporter=reporter, idempotency_key=key).first()
+    if earlier is not None and earlier.idempotency_fingerprint != fingerprint:
+        raise Conflict(
+            "Idempotency-Key này đã được dùng cho một phản ánh khác.", code="idempotency_key_reused"
+        )
+    return earlier
+
+
 @transaction.atomic
 def submit_report(
     *,
@@ -287,10 +303,21 @@ def submit_report(
     photos: list[UploadedFile] = (),
     source: str = Report.Source.WEB,
     partner: ApiKey | None = None,
+    idempotency_key: str = "",
     now: datetime | None = None,
 ) -> Report:
-    """Files a report, resolves its commune from the point and routes it to the responsible unit."""
+    """Files a report, resolves its commune from the point and routes it to the responsible unit.
+
+    With an idempotency key, a signed-in reporter repeating the same request gets the first report back."""
     now = now or timezone.now()
+    reporter = reporter if reporter is not None and reporter.is_authenticated else None
+    fingerprint = ""
+    if idempotency_key:
+        request = [category_code, description, latitude, longitude, address, attributes or {}, len(photos)]
+        fingerprint = sha256(canonical_json(request).encode()).hexdigest()
+        earlier = _earlier_request(reporter=reporter, key=idempotency_key, fingerprint=fingerprint)
+        if earlier is not None:
+            return earlier
     category = selectors.category_by_code(category_code)
     description = description.strip()
     if not description:
@@ -299,14 +326,13 @@ def submit_report(
         raise _invalid(
             "description", f"Nội dung phản ánh dài quá {MAX_DESCRIPTION:,} ký tự.".replace(",", ".")
         )
-    reporter = reporter if reporter is not None and reporter.is_authenticated else None
     phone, email = phone.strip().replace(" ", ""), email.strip().lower()
     _check_contact(reporter=reporter, phone=phone, email=email, partner=partner)
     checked_attributes = _checked_attributes(category, attributes or {})
     commune = selectors.commune_at(latitude=latitude, longitude=longitude)
     checked_photos = check_photos(list(photos))
     unit = selectors.responsible_unit_for(category=category, commune=commune)
-    report = Report.objects.create(
+    fields = dict(
         tracking_code=_new_tracking_code(now),
         token=secrets.token_urlsafe(18),
         category=category,
@@ -326,7 +352,15 @@ def submit_report(
         status=Report.Status.ROUTED,
         submitted_at=now,
         due_at=deadline_for(category, now),
+        idempotency_key=idempotency_key,
+        idempotency_fingerprint=fingerprint,
     )
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(**fields)
+    except IntegrityError:
+        # A concurrent request with the same key committed first: answer with its report.
+        return _earlier_request(reporter=reporter, key=idempotency_key, fingerprint=fingerprint)
     _store_photos(report, checked_photos, ReportPhoto.Kind.REPORT)
     record_event(
         subject=report,

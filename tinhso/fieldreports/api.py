@@ -1,0 +1,261 @@
+"""JSON API of field reports under /api/v1/fieldreports: public reads, a signed-in citizen's reports and
+ratings, officials' handling actions. Open311 GeoReport v2 for partners lives at /open311/v2/."""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Header, Query, Router, Schema
+from ninja.responses import Status
+
+from tinhso.core.api import bearer_auth
+from tinhso.core.errors import NotFound
+from tinhso.fieldreports import selectors, services
+from tinhso.fieldreports.models import Category, Report
+
+router = Router(tags=["fieldreports"])
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    group: str
+    urgency: str
+    deadline_days: int | None
+    deadline_hours: int | None
+
+    @staticmethod
+    def resolve_group(category: Category) -> str:
+        return category.parent.name
+
+
+class PublicReportOut(Schema):
+    """What anyone may read about a report: never who filed it."""
+
+    tracking_code: str
+    category_code: str
+    category_name: str
+    description: str
+    latitude: float
+    longitude: float
+    address: str
+    commune_code: str
+    commune_name: str
+    responsible_unit: str
+    status: str
+    status_label: str
+    open: bool
+    submitted_at: datetime
+    due_at: datetime
+    result: str
+    merged_into: str | None
+    photo_urls: list[str]
+
+    @staticmethod
+    def resolve_category_code(report: Report) -> str:
+        return report.category.code
+
+    @staticmethod
+    def resolve_category_name(report: Report) -> str:
+        return report.category.name
+
+    @staticmethod
+    def resolve_description(report: Report) -> str:
+        return "" if report.status == Report.Status.REJECTED else report.description
+
+    @staticmethod
+    def resolve_commune_code(report: Report) -> str:
+        return report.commune.code
+
+    @staticmethod
+    def resolve_commune_name(report: Report) -> str:
+        return report.commune.name
+
+    @staticmethod
+    def resolve_responsible_unit(report: Report) -> str:
+        return report.responsible_unit.name
+
+    @staticmethod
+    def resolve_status_label(report: Report) -> str:
+        return report.get_status_display()
+
+    @staticmethod
+    def resolve_open(report: Report) -> bool:
+        return report.is_open
+
+    @staticmethod
+    def resolve_result(report: Report) -> str:
+        return report.result if report.status == Report.Status.PUBLISHED else ""
+
+    @staticmethod
+    def resolve_merged_into(report: Report) -> str | None:
+        return report.merged_into.tracking_code if report.merged_into_id else None
+
+    @staticmethod
+    def resolve_photo_urls(report: Report) -> list[str]:
+        return [photo.image.url for photo in report.photos.all()]
+
+
+class StaffReportOut(PublicReportOut):
+    version: int
+    overdue: bool
+    responsible_unit_code: str
+
+    @staticmethod
+    def resolve_overdue(report: Report) -> bool:
+        return report.overdue_at is not None
+
+    @staticmethod
+    def resolve_responsible_unit_code(report: Report) -> str:
+        return report.responsible_unit.code
+
+
+class ReportFilters(Schema):
+    category: str = ""
+    commune: str = ""
+    status: str = ""
+
+
+class ReportIn(Schema):
+    category: str
+    description: str
+    latitude: float
+    longitude: float
+    address: str = ""
+    attributes: dict[str, str | list[str]] = {}
+
+
+class RatingIn(Schema):
+    satisfied: bool
+    comment: str = ""
+
+
+class ActionIn(Schema):
+    """The version the official read, and the fields the action needs."""
+
+    version: int
+    reason: str = ""
+    unit_code: str = ""
+    category_code: str = ""
+    result: str = ""
+    into: str = ""
+    description: str = ""
+
+
+@router.get("/categories", response=list[CategoryOut], auth=None, summary="Categories a citizen picks from")
+def categories(request: HttpRequest):
+    return selectors.reportable_categories()
+
+
+@router.get("/reports", response=list[PublicReportOut], auth=None, summary="Public reports, newest first")
+def reports(request: HttpRequest, filters: Query[ReportFilters]):
+    return selectors.filter_public_reports(
+        category=filters.category, commune=filters.commune, status=filters.status
+    )
+
+
+@router.get("/reports/{tracking_code}", response=PublicReportOut, auth=None, summary="One public report")
+def report(request: HttpRequest, tracking_code: str):
+    return selectors.public_report(tracking_code)
+
+
+@router.post("/reports", response={201: PublicReportOut}, auth=bearer_auth, summary="File a report")
+def file_report(
+    request: HttpRequest, body: ReportIn, idempotency_key: str = Header("", alias="Idempotency-Key")
+):
+    filed = services.submit_report(
+        category_code=body.category,
+        description=body.description,
+        latitude=body.latitude,
+        longitude=body.longitude,
+        address=body.address,
+        attributes=body.attributes,
+        reporter=request.auth,
+        idempotency_key=idempotency_key.strip(),
+    )
+    return Status(201, filed)
+
+
+@router.get(
+    "/mine", response=list[PublicReportOut], auth=bearer_auth, summary="The signed-in citizen's reports"
+)
+def mine(request: HttpRequest):
+    return selectors.reports_of_reporter(request.auth).prefetch_related("photos")
+
+
+def _own(request: HttpRequest, tracking_code: str) -> Report:
+    report = selectors.reports_of_reporter(request.auth).filter(tracking_code=tracking_code).first()
+    if report is None:
+        raise NotFound(f"Bạn không có phản ánh mã “{tracking_code}”.", code="report_not_found")
+    return report
+
+
+@router.post(
+    "/reports/{tracking_code}/rating", response=PublicReportOut, auth=bearer_auth, summary="Rate the result"
+)
+def rate(request: HttpRequest, tracking_code: str, body: RatingIn):
+    return services.rate_report(
+        report=_own(request, tracking_code), user=request.auth, satisfied=body.satisfied, comment=body.comment
+    )
+
+
+@router.post(
+    "/reports/{tracking_code}/personal-data-removal",
+    response=PublicReportOut,
+    auth=bearer_auth,
+    summary="Erase the reporter's personal data from a closed report",
+)
+def remove_personal_data(request: HttpRequest, tracking_code: str):
+    return services.remove_personal_data(report=_own(request, tracking_code), user=request.auth)
+
+
+@router.get(
+    "/staff/reports",
+    response=list[StaffReportOut],
+    auth=bearer_auth,
+    summary="Reports in the official's scope",
+)
+def staff_reports(request: HttpRequest):
+    return list(
+        selectors.reports_for_staff(request.auth)
+        .filter(status__in=Report.OPEN_STATUSES)
+        .prefetch_related("photos")
+        .order_by("due_at")[:500]
+    )
+
+
+@router.post(
+    "/staff/reports/{tracking_code}/{action}",
+    response=StaffReportOut,
+    auth=bearer_auth,
+    summary="A handling action: acknowledge, result, approve, return, reroute, category, merge, split, reject",
+)
+def staff_action(request: HttpRequest, tracking_code: str, action: str, body: ActionIn):
+    user = request.auth
+    report = selectors.report_for_staff(user, tracking_code)
+    report.version = body.version
+    match action:
+        case "acknowledge":
+            return services.acknowledge_report(actor=user, report=report)
+        case "result":
+            return services.post_result(actor=user, report=report, result=body.result)
+        case "approve":
+            return services.approve_result(actor=user, report=report)
+        case "return":
+            return services.return_result(actor=user, report=report, reason=body.reason)
+        case "reroute":
+            return services.reroute_report(
+                actor=user, report=report, unit_code=body.unit_code, reason=body.reason
+            )
+        case "category":
+            return services.change_category(
+                actor=user, report=report, category_code=body.category_code, reason=body.reason
+            )
+        case "merge":
+            into = selectors.report_for_staff(user, body.into)
+            return services.merge_reports(actor=user, duplicate=report, into=into)
+        case "split":
+            services.split_report(actor=user, report=report, parts=[(body.category_code, body.description)])
+            return selectors.report_for_staff(user, tracking_code)
+        case "reject":
+            return services.reject_report(actor=user, report=report, reason=body.reason)
+    raise NotFound(f"Không có thao tác “{action}”.", code="unknown_action")

@@ -1,0 +1,122 @@
+"""The JSON API under /api/v1/fieldreports: public reads without personal data, filing with an
+Idempotency-Key, ratings, officials' actions, and errors as problem+json."""
+
+import json
+
+import pytest
+
+from tinhso.core import services as core_services
+from tinhso.core.tests.factories import citizen
+from tinhso.fieldreports import services
+from tinhso.fieldreports.models import Report
+from tinhso.fieldreports.tests.helpers import (
+    AN_XUYEN_POINT,
+    REPORTER_EMAIL,
+    REPORTER_NAME,
+    REPORTER_PHONE,
+    TAN_THANH_POINT,
+    file_report,
+)
+
+pytestmark = pytest.mark.django_db
+BASE = "/api/v1/fieldreports"
+
+
+def bearer(username: str) -> dict:
+    token, _ = core_services.issue_api_token(username=username, password="Camau@2026")
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def post(client, url: str, body: dict, **headers):
+    return client.post(url, json.dumps(body), content_type="application/json", **headers)
+
+
+def report_body(**changes) -> dict:
+    return {
+        "category": "ha-tang-den",
+        "description": "Đèn đường không sáng.",
+        "latitude": AN_XUYEN_POINT[0],
+        "longitude": AN_XUYEN_POINT[1],
+    } | changes
+
+
+def test_public_reads_list_categories_and_reports_without_personal_data(client, categories):
+    report = file_report()
+    names = [c["code"] for c in client.get(f"{BASE}/categories").json()]
+    assert "ha-tang-o-ga" in names and "ha-tang" not in names
+    listed = client.get(f"{BASE}/reports", {"status": "open"})
+    [item] = listed.json()
+    assert item["tracking_code"] == report.tracking_code and item["commune_name"] == "Phường An Xuyên"
+    assert client.get(f"{BASE}/reports/{report.tracking_code}").json()["status"] == "routed"
+    for content in (listed.content, client.get(f"{BASE}/reports/{report.tracking_code}").content):
+        text = content.decode()
+        for secret in (REPORTER_NAME, REPORTER_PHONE, REPORTER_EMAIL, "reporter"):
+            assert secret not in text and json.dumps(secret)[1:-1] not in text
+
+
+def test_a_citizen_files_once_per_idempotency_key(client, categories):
+    person = citizen()
+    auth = bearer(person.username)
+    first = post(client, f"{BASE}/reports", report_body(), HTTP_IDEMPOTENCY_KEY="den-1", **auth)
+    again = post(client, f"{BASE}/reports", report_body(), HTTP_IDEMPOTENCY_KEY="den-1", **auth)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["tracking_code"] == again.json()["tracking_code"]
+    assert Report.objects.get().reporter == person
+    reused = post(
+        client, f"{BASE}/reports", report_body(description="Khác."), HTTP_IDEMPOTENCY_KEY="den-1", **auth
+    )
+    assert reused.status_code == 409 and reused.json()["code"] == "idempotency_key_reused"
+    assert [r["tracking_code"] for r in client.get(f"{BASE}/mine", **auth).json()] == [
+        first.json()["tracking_code"]
+    ]
+
+
+def test_filing_needs_a_token_and_bad_input_is_problem_json_naming_the_field(client, categories):
+    assert post(client, f"{BASE}/reports", report_body()).status_code == 401
+    auth = bearer(citizen().username)
+    outside = post(client, f"{BASE}/reports", report_body(latitude=21.02851, longitude=105.85420), **auth)
+    assert outside.status_code == 422 and outside["Content-Type"] == "application/problem+json"
+    assert outside.json()["code"] == "outside_province" and "latitude" in outside.json()["errors"]
+    unknown = post(client, f"{BASE}/reports", report_body(category="khong-co"), **auth)
+    assert unknown.status_code == 422 and "category" in unknown.json()["errors"]
+
+
+def test_officials_act_with_the_version_they_read(client, categories, staff):
+    report = file_report()
+    handler = bearer("xulyxa")
+    [listed] = client.get(f"{BASE}/staff/reports", **handler).json()
+    assert listed["version"] == 1 and listed["responsible_unit_code"] == "32002.H12"
+    url = f"{BASE}/staff/reports/{report.tracking_code}"
+    acknowledged = post(client, f"{url}/acknowledge", {"version": 1}, **handler)
+    assert acknowledged.status_code == 200 and acknowledged.json()["status"] == "acknowledged"
+    stale = post(client, f"{url}/result", {"version": 1, "result": "Đã thay bóng."}, **handler)
+    assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
+    post(client, f"{url}/result", {"version": 2, "result": "Đã thay bóng."}, **handler)
+    refused = post(client, f"{url}/approve", {"version": 3}, **handler)
+    assert refused.status_code == 403 and refused.json()["code"] == "coordinator_required"
+    approved = post(client, f"{url}/approve", {"version": 3}, **bearer("dieuphoi"))
+    assert approved.json()["status"] == "published" and approved.json()["result"] == "Đã thay bóng."
+
+
+def test_officials_outside_the_unit_get_404_and_unknown_actions_404(client, categories, staff):
+    report = file_report("ha-tang-den", point=TAN_THANH_POINT)
+    url = f"{BASE}/staff/reports/{report.tracking_code}"
+    assert post(client, f"{url}/acknowledge", {"version": 1}, **bearer("xulyxa")).status_code == 404
+    assert post(client, f"{url}/xoa", {"version": 1}, **bearer("dieuphoi")).status_code == 404
+
+
+def test_the_reporter_rates_and_erases_through_the_api(client, categories, staff):
+    person = citizen()
+    report = file_report(reporter=person)
+    report = services.acknowledge_report(actor=staff["handler"], report=report)
+    report = services.post_result(actor=staff["handler"], report=report, result="Xong.")
+    services.approve_result(actor=staff["coordinator"], report=report)
+    auth = bearer(person.username)
+    rated = post(client, f"{BASE}/reports/{report.tracking_code}/rating", {"satisfied": True}, **auth)
+    assert rated.status_code == 200
+    erased = post(client, f"{BASE}/reports/{report.tracking_code}/personal-data-removal", {}, **auth)
+    assert erased.status_code == 200
+    report.refresh_from_db()
+    assert report.satisfied is True and report.reporter is None and report.reporter_phone == ""
+    gone = post(client, f"{BASE}/reports/{report.tracking_code}/rating", {"satisfied": True}, **auth)
+    assert gone.status_code == 404
