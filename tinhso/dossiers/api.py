@@ -15,6 +15,13 @@ from tinhso.dossiers.models import Dossier
 router = Router(tags=["dossiers"], auth=bearer_auth)
 
 
+class DocumentOut(Schema):
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
 class DossierOut(Schema):
     code: str
     procedure_code: str
@@ -39,6 +46,11 @@ class DossierOut(Schema):
     current_unit: str | None
     step_due_at: datetime | None
     rating: int | None
+    documents: list[DocumentOut]
+
+    @staticmethod
+    def resolve_documents(dossier: Dossier) -> list:
+        return list(dossier.documents.all())
 
     @staticmethod
     def resolve_procedure_code(dossier: Dossier) -> str:
@@ -277,6 +289,11 @@ def finish(
     request: HttpRequest, code: str, version: Form[int], result_file: File[UploadedFile], note: Form[str] = ""
 ) -> Dossier:
     return services.finish(actor=request.auth, code=code, version=version, result_file=result_file, note=note)
+
+
+@router.post("/{code}/documents", response=DossierOut, summary="Attach documents (applicant; PDF, JPEG, PNG)")
+def attach(request: HttpRequest, code: str, version: Form[int], files: File[list[UploadedFile]]) -> Dossier:
+    return services.attach_documents(actor=request.auth, code=code, version=version, attachments=files)
 
 
 @router.post("/{code}/return", response=DossierOut, summary="Return the result to the applicant")

@@ -102,6 +102,24 @@ class Dossier(models.Model):
         return done > self.original_promised_at if done else False
 
 
+class DossierDocument(models.Model):
+    """A file the applicant attached, checked by its content, size and count before it was stored."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to="dossiers/documents/%Y/%m/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["dossier", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class DossierCounter(models.Model):
     """The last sequence number given by a receiving unit on a local day."""
 

@@ -4,6 +4,7 @@ the actor's role and unit, and that the transition is allowed from the current s
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from hashlib import sha256
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.base import File
@@ -19,8 +20,16 @@ from tinhso.core.models import AdminUnit, Role, RoleAssignment, User
 from tinhso.core.services import record_event
 from tinhso.core.working_time import add_working_time, is_working_day, working_time_between
 from tinhso.dossiers import selectors
-from tinhso.dossiers.models import Channel, Dossier, DossierCounter, IdempotencyKey, Rating, Status
-from tinhso.dossiers.validation import form_errors
+from tinhso.dossiers.models import (
+    Channel,
+    Dossier,
+    DossierCounter,
+    DossierDocument,
+    IdempotencyKey,
+    Rating,
+    Status,
+)
+from tinhso.dossiers.validation import checked_attachments, form_errors
 
 ACKNOWLEDGE_HOURS = 8  # Decree 45/2020: an online dossier is acknowledged within 8 working hours
 MAX_RESULT_BYTES = 20 * 1024 * 1024
@@ -202,6 +211,27 @@ def _units_for(
     return receiving, authority
 
 
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+def _store(dossier: Dossier, accepted: list[tuple[File, str, str]], now: datetime) -> list[str]:
+    """Stores checked uploads; runs after every check, so a refused request leaves no file behind."""
+    names = []
+    for upload, content_type, digest in accepted:
+        document = DossierDocument(
+            dossier=dossier,
+            name=PurePath(upload.name or "tep").name[:200],
+            content_type=content_type,
+            size=upload.size,
+            sha256=digest,
+            uploaded_at=now,
+        )
+        document.file.save(f"{dossier.code}-{digest[:16]}{EXTENSIONS[content_type]}", upload, save=False)
+        document.save()
+        names.append(document.name)
+    return names
+
+
 def _fingerprint(**request: object) -> str:
     return sha256(canonical_json(request).encode()).hexdigest()
 
@@ -309,10 +339,12 @@ def submit_dossier(
     channel: int | None = None,
     applicant_citizen_id: str | None = None,
     idempotency_key: str | None = None,
+    attachments: list[File] | None = None,
 ) -> tuple[Dossier, bool]:
     """Creates a dossier under the procedure's current version; returns it and whether it is new.
 
     With an idempotency key, a retry of the same request returns the first dossier and creates nothing."""
+    accepted = checked_attachments(attachments or [])
     key_row = None
     if idempotency_key is not None:
         fingerprint = _fingerprint(
@@ -322,6 +354,7 @@ def submit_dossier(
             authority=authority_unit_code,
             channel=channel,
             applicant=applicant_citizen_id,
+            files=[digest for _upload, _type, digest in accepted],
         )
         key_row, earlier = _claim_key(actor=actor, key=idempotency_key, fingerprint=fingerprint)
         if earlier is not None:
@@ -340,6 +373,7 @@ def submit_dossier(
         authority=authority,
         channel=channel,
     )
+    _store(dossier, accepted, dossier.submitted_at)
     if key_row is not None:
         key_row.dossier = dossier
         key_row.save(update_fields=["dossier"])
@@ -437,15 +471,23 @@ def request_supplement(*, actor: User, code: str, version: int, reason: str) -> 
 
 @transaction.atomic
 def answer_supplement(
-    *, actor: User, code: str, version: int, form_data: dict | None = None, note: str = ""
+    *,
+    actor: User,
+    code: str,
+    version: int,
+    form_data: dict | None = None,
+    note: str = "",
+    attachments: list[File] | None = None,
 ) -> Dossier:
     """The applicant answers: the clock resumes and every deadline moves by the office time paused."""
     dossier = _locked(actor=actor, code=code, version=version)
     _require_applicant(actor, dossier)
     _require_status(dossier, [Status.SUPPLEMENT], "bổ sung hồ sơ")
+    accepted = checked_attachments(attachments or [], already=dossier.documents.count())
     if form_data is not None:
         dossier.form_data = _checked_form(dossier.procedure, form_data)
     now = timezone.now()
+    files = _store(dossier, accepted, now)
     paused = working_time_between(dossier.paused_at, now)
     dossier.status = dossier.paused_status
     if dossier.status == Status.NEW:
@@ -467,7 +509,22 @@ def answer_supplement(
         paused_hours=round(_hours(paused), 2),
         promised_at=dossier.promised_at.isoformat() if dossier.promised_at else None,
         note=note.strip(),
+        files=files,
     )
+
+
+@transaction.atomic
+def attach_documents(*, actor: User, code: str, version: int, attachments: list[File]) -> Dossier:
+    """The applicant adds files while the dossier waits for reception or for a supplement."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_applicant(actor, dossier)
+    _require_status(dossier, [Status.NEW, Status.SUPPLEMENT], "đính kèm giấy tờ")
+    accepted = checked_attachments(attachments, already=dossier.documents.count())
+    if not accepted:
+        message = "Cần chọn ít nhất một tệp."
+        raise InvalidInput(message, errors={"attachments": [message]})
+    files = _store(dossier, accepted, timezone.now())
+    return _commit(dossier, actor=actor, action="documents_attached", before=dossier.status, files=files)
 
 
 # ---- processing ------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ urlpatterns = [
     path("ho-so/tra-cuu/<str:code>/", views.track, name="track"),
     path("ho-so/<str:code>/", views.detail, name="detail"),
     path("ho-so/<str:code>/ket-qua/", views.result, name="result"),
+    path("ho-so/<str:code>/giay-to/<int:pk>/", views.attachment, name="attachment"),
+    path("ho-so/<str:code>/van-ban/<slug:form>.pdf", views.document, name="document"),
     path("ho-so/<str:code>/<slug:action>/", views.act, name="act"),
     path("can-bo/ho-so/", views.queue, name="queue"),
 ]

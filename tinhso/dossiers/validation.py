@@ -1,7 +1,21 @@
 """Checks form data against a procedure's JSON Schema, with each error in Vietnamese beside its field."""
 
+from hashlib import sha256
+
+from django.core.files.base import File
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
+
+from tinhso.core.errors import InvalidInput
+
+MAX_ATTACHMENTS = 10
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# Types are told by the file's first bytes, never by its name or the browser's claim.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
 
 TYPE_NAMES = {
     "string": "chuỗi ký tự",
@@ -69,3 +83,30 @@ def form_errors(schema: dict, data: object) -> dict[str, list[str]]:
             if message not in errors.setdefault(field, []):
                 errors[field].append(message)
     return errors
+
+
+def checked_attachments(files: list[File], *, already: int = 0) -> list[tuple[File, str, str]]:
+    """(file, content type, SHA-256) for each upload, or InvalidInput naming every refused file and why."""
+    problems = []
+    if already + len(files) > MAX_ATTACHMENTS:
+        problems.append(f"Mỗi hồ sơ đính kèm tối đa {MAX_ATTACHMENTS} tệp.")
+    accepted = []
+    for upload in files:
+        name = upload.name or "tệp"
+        upload.seek(0)
+        head = upload.read(16)
+        content_type = next((kind for magic, kind in SIGNATURES if head.startswith(magic)), None)
+        if upload.size > MAX_ATTACHMENT_BYTES:
+            problems.append(f"“{name}” lớn hơn {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.")
+        elif content_type is None:
+            problems.append(f"“{name}” không phải tệp PDF, JPEG hoặc PNG.")
+        else:
+            upload.seek(0)
+            digest = sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+            accepted.append((upload, content_type, digest.hexdigest()))
+    if problems:
+        raise InvalidInput("Tệp đính kèm chưa hợp lệ.", errors={"attachments": problems})
+    return accepted

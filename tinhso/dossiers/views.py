@@ -8,15 +8,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.catalog import selectors as catalog_selectors
 from tinhso.catalog.models import Procedure
 from tinhso.core.errors import DomainError, InvalidInput, NotFound
 from tinhso.core.models import User
-from tinhso.dossiers import selectors, services
+from tinhso.dossiers import documents, selectors, services
 from tinhso.dossiers.forms import parsed_form, schema_fields
 from tinhso.dossiers.models import Dossier, Rating, Status
 
@@ -56,6 +58,7 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
                 form_data=values,
                 receiving_unit_code=desk if procedure.level == Procedure.Level.COMMUNE else None,
                 idempotency_key=key,
+                attachments=request.FILES.getlist("attachments"),
             )
         except InvalidInput as error:
             errors = error.errors
@@ -73,6 +76,7 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
         "desks": selectors.receiving_desks() if procedure.level == Procedure.Level.COMMUNE else None,
         "desk": desk,
         "desk_errors": errors.get("receiving_unit", []),
+        "attachment_errors": errors.get("attachments", []),
         "idempotency_key": key,
     }
     return render(request, "dossiers/submit.html", context)
@@ -94,6 +98,40 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "dossiers/queue.html", {"items": selectors.official_queue(actor=request.user)})
 
 
+# The printable forms of Circular 03/2025: URL name, the event that must have happened, the builder.
+DOCUMENTS = {
+    "giay-tiep-nhan": ("dossier.accepted", documents.receipt_pdf),
+    "phieu-yeu-cau-bo-sung": ("dossier.supplement_requested", documents.supplement_request_pdf),
+    "phieu-tu-choi": ("dossier.refused", documents.refusal_pdf),
+    "van-ban-xin-loi": ("dossier.apologized", documents.apology_pdf),
+    "thong-bao-dung": ("dossier.stopped", documents.stop_notice_pdf),
+    "phieu-kiem-soat": ("dossier.accepted", documents.control_sheet_pdf),
+}
+DOCUMENT_TITLES = {
+    "giay-tiep-nhan": gettext_lazy("Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
+    "phieu-yeu-cau-bo-sung": gettext_lazy("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
+    "phieu-tu-choi": gettext_lazy("Phiếu từ chối tiếp nhận hồ sơ"),
+    "van-ban-xin-loi": gettext_lazy("Văn bản xin lỗi và hẹn lại ngày trả kết quả"),
+    "thong-bao-dung": gettext_lazy("Thông báo dừng giải quyết hồ sơ"),
+    "phieu-kiem-soat": gettext_lazy("Phiếu kiểm soát quá trình giải quyết hồ sơ"),
+}
+
+
+@login_required
+@require_GET
+def document(request: HttpRequest, code: str, form: str) -> HttpResponse:
+    dossier = _dossier(request.user, code)
+    if form not in DOCUMENTS:
+        raise Http404(_("Không có văn bản này."))
+    needed, build = DOCUMENTS[form]
+    if not selectors.events_of(dossier).filter(action=needed).exists():
+        raise Http404(_("Hồ sơ chưa có văn bản này."))
+    tracking_url = request.build_absolute_uri(reverse("dossiers:track", kwargs={"code": code}))
+    response = HttpResponse(build(dossier, tracking_url=tracking_url), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{code}-{form}.pdf"'
+    return response
+
+
 @login_required
 @require_GET
 def detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -111,10 +149,16 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         }
         for event in selectors.events_of(dossier).select_related("actor")
     ]
+    happened = set(selectors.events_of(dossier).values_list("action", flat=True))
+    printable = [
+        (form, DOCUMENT_TITLES[form]) for form, (needed, _build) in DOCUMENTS.items() if needed in happened
+    ]
     context = {
         "dossier": dossier,
         "answers": [(labels.get(name, name), value) for name, value in dossier.form_data.items()],
         "history": history,
+        "printable": printable,
+        "documents": list(dossier.documents.all()),
         "is_applicant": dossier.applicant_id == request.user.pk,
         "Status": Status,
         "ratings": Rating.choices,
@@ -142,7 +186,9 @@ def _perform(action: str, request: HttpRequest, code: str, version: int) -> Doss
         case "request-supplement":
             return services.request_supplement(**common, reason=post.get("reason", ""))
         case "answer-supplement":
-            return services.answer_supplement(**common, note=post.get("note", ""))
+            return services.answer_supplement(
+                **common, note=post.get("note", ""), attachments=request.FILES.getlist("attachments")
+            )
         case "forward":
             return services.forward(**common, note=post.get("note", ""))
         case "send-back":
@@ -159,7 +205,7 @@ def _perform(action: str, request: HttpRequest, code: str, version: int) -> Doss
         case "return":
             return services.return_result(**common)
         case "withdraw":
-            return services.withdraw(**common, reason=post.get("reason", ""))
+            return services.withdraw(**common, reason=post.get("note", ""))
         case "rate":
             rating = int(post.get("rating", "0")) if post.get("rating", "").isdigit() else 0
             return services.rate(**common, rating=rating, comment=post.get("comment", ""))
@@ -200,6 +246,15 @@ def result(request: HttpRequest, code: str) -> FileResponse:
     if not dossier.result_file or dossier.status < ready:
         raise Http404(_("Hồ sơ chưa có kết quả để tải về."))
     return FileResponse(dossier.result_file.open("rb"), as_attachment=True, filename=f"{dossier.code}.pdf")
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    document = _dossier(request.user, code).documents.filter(pk=pk).first()
+    if document is None:
+        raise Http404(_("Không tìm thấy tệp."))
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name)
 
 
 @require_GET

@@ -133,3 +133,16 @@ def test_a_bundle_is_one_request_making_linked_dossiers(client, cast):
     dossiers = answer.json()
     assert [d["procedure_code"] for d in dossiers] == [BIRTH, RESIDENCE, "H12-BHYT-01"]
     assert {d["group_code"] for d in dossiers} == {dossiers[0]["code"]}
+
+
+def test_the_applicant_attaches_files_through_the_api_and_a_wrong_type_is_refused(client, cast):
+    an = bearer(client, "096090001234")
+    code = post(client, "", {"procedure_code": RECORD, "form_data": RECORD_FORM}, an).json()["code"]
+    pdf = SimpleUploadedFile("to-khai.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf")
+    attached = client.post(f"{API}/{code}/documents", {"version": 1, "files": [pdf]}, **an)
+    assert attached.status_code == 200 and attached.json()["version"] == 2
+    assert [d["content_type"] for d in attached.json()["documents"]] == ["application/pdf"]
+    fake = SimpleUploadedFile("anh.png", b"<html>not an image</html>", content_type="image/png")
+    refused = client.post(f"{API}/{code}/documents", {"version": 2, "files": [fake]}, **an)
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == {"attachments": ["“anh.png” không phải tệp PDF, JPEG hoặc PNG."]}

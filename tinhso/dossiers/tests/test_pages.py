@@ -108,3 +108,35 @@ def test_an_official_is_sent_to_the_desk_instead_of_the_online_form(client, cast
     client.force_login(cast.desk)
     response = client.get(f"/thu-tuc/{RECORD}/nop/")
     assert response.status_code == 302 and response["Location"] == f"/thu-tuc/{RECORD}/"
+
+
+def test_the_receipt_and_other_forms_print_as_pdf_only_once_they_exist(client, cast):
+    dossier = in_state(cast, "new")
+    client.force_login(cast.an)
+    assert client.get(f"/ho-so/{dossier.code}/van-ban/giay-tiep-nhan.pdf").status_code == 404
+    accepted = in_state(cast, "accepted")
+    detail = client.get(f"/ho-so/{accepted.code}/").content.decode()
+    assert "Giấy tiếp nhận hồ sơ và hẹn trả kết quả" in detail and "Thông báo dừng" not in detail
+    receipt = client.get(f"/ho-so/{accepted.code}/van-ban/giay-tiep-nhan.pdf")
+    assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
+    assert receipt.content.startswith(b"%PDF-")
+    assert client.get(f"/ho-so/{accepted.code}/van-ban/thong-bao-dung.pdf").status_code == 404
+    client.force_login(cast.ngoc)
+    assert client.get(f"/ho-so/{accepted.code}/van-ban/giay-tiep-nhan.pdf").status_code == 404
+
+
+def test_the_form_takes_attachments_and_refuses_a_disguised_file_beside_the_upload(client, cast):
+    client.force_login(cast.an)
+    form = {"certificate_type": "Phiếu số 1", "purpose": "Bổ sung hồ sơ xin việc", "copies": "1"}
+    disguised = SimpleUploadedFile("cccd.jpg", b"MZ\x90\x00", content_type="image/jpeg")
+    page = client.post(f"/thu-tuc/{RECORD}/nop/", form | {"attachments": [disguised]}).content.decode()
+    assert "“cccd.jpg” không phải tệp PDF, JPEG hoặc PNG." in page and not Dossier.objects.exists()
+    pdf = SimpleUploadedFile("to-khai.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf")
+    client.post(f"/thu-tuc/{RECORD}/nop/", form | {"attachments": [pdf]})
+    dossier = Dossier.objects.get()
+    document = dossier.documents.get()
+    assert document.name in client.get(f"/ho-so/{dossier.code}/").content.decode()
+    download = client.get(f"/ho-so/{dossier.code}/giay-to/{document.pk}/")
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+    client.force_login(cast.ngoc)
+    assert client.get(f"/ho-so/{dossier.code}/giay-to/{document.pk}/").status_code == 404

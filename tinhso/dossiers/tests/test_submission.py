@@ -1,8 +1,10 @@
 """Submission: dossier codes, form validation in Vietnamese, idempotency, desk lodging, versions, bundles."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 
 from tinhso.catalog import selectors as catalog_selectors
 from tinhso.catalog.tests.factories import republish
@@ -125,3 +127,65 @@ def test_the_birth_bundle_creates_linked_dossiers_or_none(cast):
     assert [d.procedure.code for d in dossiers] == [BIRTH, RESIDENCE, "H12-BHYT-01"]
     assert {d.group_code for d in dossiers} == {dossiers[0].code}
     assert all(d.status == Status.NEW for d in dossiers)
+
+
+def upload(name: str, content: bytes) -> ContentFile:
+    return ContentFile(content, name=name)
+
+
+PDF = b"%PDF-1.7\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_attachments_are_checked_by_content_size_and_count_before_anything_is_stored(cast, settings):
+    files = [upload("to-khai.pdf", PDF), upload("cccd.png", PNG)]
+    dossier, _ = submit(cast.an, attachments=files)
+    stored = list(dossier.documents.order_by("name"))
+    assert [(d.name, d.content_type, d.size) for d in stored] == [
+        ("cccd.png", "image/png", len(PNG)),
+        ("to-khai.pdf", "application/pdf", len(PDF)),
+    ]
+    assert stored[1].file.read() == PDF
+    media = Path(settings.MEDIA_ROOT)
+    before = sorted(media.rglob("*"))
+    too_big = upload("ban-ve.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024))
+    disguised = upload("anh-chup.jpg", b"MZ\x90\x00 a Windows program")
+    with pytest.raises(InvalidInput) as refused:
+        submit(cast.ngoc, attachments=[upload("don.pdf", PDF), too_big, disguised])
+    assert refused.value.errors["attachments"] == [
+        "“ban-ve.pdf” lớn hơn 10 MB.",
+        "“anh-chup.jpg” không phải tệp PDF, JPEG hoặc PNG.",
+    ]
+    with pytest.raises(InvalidInput, match="hợp lệ") as refused:
+        submit(cast.ngoc, attachments=[upload(f"trang-{i}.pdf", PDF) for i in range(11)])
+    assert refused.value.errors["attachments"] == ["Mỗi hồ sơ đính kèm tối đa 10 tệp."]
+    assert Dossier.objects.count() == 1 and sorted(media.rglob("*")) == before
+
+
+def test_the_applicant_adds_files_while_waiting_for_reception_or_a_supplement_only(cast):
+    dossier, _ = submit(cast.an, attachments=[upload("to-khai.pdf", PDF)])
+    dossier = services.attach_documents(
+        actor=cast.an, code=dossier.code, version=dossier.version, attachments=[upload("cccd.png", PNG)]
+    )
+    with pytest.raises(InvalidInput) as refused:
+        services.attach_documents(
+            actor=cast.an,
+            code=dossier.code,
+            version=dossier.version,
+            attachments=[upload(f"trang-{i}.pdf", PDF) for i in range(9)],
+        )
+    assert refused.value.errors == {"attachments": ["Mỗi hồ sơ đính kèm tối đa 10 tệp."]}
+    dossier = services.accept(actor=cast.desk, code=dossier.code, version=dossier.version)
+    with pytest.raises(Conflict):
+        services.attach_documents(
+            actor=cast.an, code=dossier.code, version=dossier.version, attachments=[upload("x.pdf", PDF)]
+        )
+    dossier = services.forward(actor=cast.desk, code=dossier.code, version=dossier.version)
+    dossier = services.request_supplement(
+        actor=cast.specialist, code=dossier.code, version=dossier.version, reason="Bổ sung quá trình cư trú"
+    )
+    dossier = services.answer_supplement(
+        actor=cast.an, code=dossier.code, version=dossier.version, attachments=[upload("cu-tru.pdf", PDF)]
+    )
+    assert dossier.status == Status.PROCESSING
+    assert [d.name for d in dossier.documents.all()] == ["to-khai.pdf", "cccd.png", "cu-tru.pdf"]
