@@ -174,6 +174,15 @@ def receiving_desks() -> QuerySet[AdminUnit]:
     ).order_by("name")
 
 
+def receptionist_desks(*, actor: User) -> QuerySet[AdminUnit]:
+    """The receiving units where the actor works the one-stop desk."""
+    return (
+        core_selectors.units_where(actor, Role.RECEPTIONIST)
+        .filter(agency_code__isnull=False)
+        .order_by("name")
+    )
+
+
 def prefill(*, actor: User, procedure: Procedure) -> tuple[dict, dict[str, str], str | None]:
     """Once-only: values the platform already holds for this form, where each came from, and the desk of
     the applicant's commune. Earlier answers to the same procedure first, then the population registry."""

@@ -37,14 +37,42 @@ def _dossier(user: User, code: str) -> Dossier:
         raise Http404(error.message) from None
 
 
+def _submission(request: HttpRequest, procedure: Procedure, values: dict, key: str) -> dict:
+    """The submit service's arguments from the page: online for a citizen, at the desk for a receptionist."""
+    post = request.POST
+    arguments = {
+        "actor": request.user,
+        "procedure_code": procedure.code,
+        "form_data": values,
+        "idempotency_key": key,
+        "attachments": request.FILES.getlist("attachments"),
+    }
+    commune_level = procedure.level == Procedure.Level.COMMUNE
+    if request.user.is_citizen:
+        return arguments | {
+            "receiving_unit_code": (post.get("receiving_unit") or None) if commune_level else None
+        }
+    channel = post.get("channel", "")
+    return arguments | {
+        "receiving_unit_code": post.get("receiving_unit") or None,
+        "authority_unit_code": (post.get("authority_unit") or None) if commune_level else None,
+        "channel": int(channel) if channel.isdigit() else None,
+        "applicant_citizen_id": post.get("applicant_citizen_id", "").strip(),
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest, code: str) -> HttpResponse:
+    """A citizen submits online; a receptionist lodges a dossier brought to the desk or by post."""
     procedure = _procedure(code)
-    if not request.user.is_citizen:
-        messages.error(request, _("Cán bộ nộp hồ sơ thay công dân tại quầy một cửa, không qua trang này."))
+    at_desk = not request.user.is_citizen
+    if at_desk and not selectors.receptionist_desks(actor=request.user).exists():
+        messages.error(request, _("Chỉ cán bộ một cửa được nộp hồ sơ thay công dân."))
         return redirect("catalog:procedure-detail", code=code)
-    values, sources, desk = selectors.prefill(actor=request.user, procedure=procedure)
+    values, sources, desk = (
+        ({}, {}, None) if at_desk else selectors.prefill(actor=request.user, procedure=procedure)
+    )
     errors: dict[str, list[str]] = {}
     key = str(uuid.uuid4())
     if request.method == "POST":
@@ -52,31 +80,25 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
         desk = request.POST.get("receiving_unit") or None
         key = request.POST.get("idempotency_key") or key
         try:
-            dossier, _created = services.submit_dossier(
-                actor=request.user,
-                procedure_code=code,
-                form_data=values,
-                receiving_unit_code=desk if procedure.level == Procedure.Level.COMMUNE else None,
-                idempotency_key=key,
-                attachments=request.FILES.getlist("attachments"),
-            )
+            dossier, _created = services.submit_dossier(**_submission(request, procedure, values, key))
         except InvalidInput as error:
             errors = error.errors
             messages.error(request, error.message)
         except DomainError as error:
             messages.error(request, error.message)
         else:
-            messages.success(
-                request, _("Đã nộp hồ sơ. Mã hồ sơ của bạn là %(code)s.") % {"code": dossier.code}
-            )
+            messages.success(request, _("Đã nộp hồ sơ. Mã hồ sơ là %(code)s.") % {"code": dossier.code})
             return redirect("dossiers:detail", code=dossier.code)
+    commune_desks = selectors.receiving_desks() if procedure.level == Procedure.Level.COMMUNE else None
     context = {
         "procedure": procedure,
         "fields": schema_fields(procedure.form_schema, values, errors, sources),
-        "desks": selectors.receiving_desks() if procedure.level == Procedure.Level.COMMUNE else None,
+        "at_desk": at_desk,
+        "desks": selectors.receptionist_desks(actor=request.user) if at_desk else commune_desks,
+        "authorities": commune_desks if at_desk else None,
         "desk": desk,
-        "desk_errors": errors.get("receiving_unit", []),
-        "attachment_errors": errors.get("attachments", []),
+        "posted": request.POST,
+        "errors": errors,
         "idempotency_key": key,
     }
     return render(request, "dossiers/submit.html", context)

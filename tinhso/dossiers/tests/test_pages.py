@@ -104,10 +104,27 @@ def test_public_tracking_shows_progress_without_personal_data(client, cast):
     assert missing.status_code == 404 and "Không tìm thấy hồ sơ" in missing.content.decode()
 
 
-def test_an_official_is_sent_to_the_desk_instead_of_the_online_form(client, cast):
-    client.force_login(cast.desk)
+def test_a_receptionist_lodges_a_dossier_at_the_desk_and_other_officials_cannot(client, cast):
+    client.force_login(cast.specialist)
     response = client.get(f"/thu-tuc/{RECORD}/nop/")
     assert response.status_code == 302 and response["Location"] == f"/thu-tuc/{RECORD}/"
+    client.force_login(cast.desk)
+    page = client.get(f"/thu-tuc/{RECORD}/nop/").content.decode()
+    assert "Nộp hồ sơ tại quầy" in page and "Trung tâm Phục vụ hành chính công" in page
+    form = {"certificate_type": "Phiếu số 2", "purpose": "Đi lao động ở nước ngoài", "copies": "2"}
+    lodged = form | {
+        "applicant_citizen_id": "096195004321",
+        "channel": "1",
+        "receiving_unit": "000.00.01.H12",
+    }
+    response = client.post(f"/thu-tuc/{RECORD}/nop/", lodged)
+    dossier = Dossier.objects.get()
+    assert response["Location"] == f"/ho-so/{dossier.code}/"
+    assert (dossier.applicant, dossier.channel, dossier.form_data["copies"]) == (cast.ngoc, 1, 2)
+    unknown = client.post(
+        f"/thu-tuc/{RECORD}/nop/", lodged | {"applicant_citizen_id": "096099999999"}, follow=True
+    )
+    assert "Không tìm thấy tài khoản công dân" in unknown.content.decode() and Dossier.objects.count() == 1
 
 
 def test_the_receipt_and_other_forms_print_as_pdf_only_once_they_exist(client, cast):
