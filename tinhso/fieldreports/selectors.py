@@ -323,7 +323,7 @@ _TIMELINE = {
     "fieldreport.merged": _("Gộp vào phản ánh %(into)s"),
     "fieldreport.duplicate_merged": _("Gộp phản ánh trùng %(duplicate)s"),
     "fieldreport.overdue": _("Quá hạn xử lý"),
-    "fieldreport.personal_data_removed": _("Người phản ánh đã xóa thông tin cá nhân"),
+    "fieldreport.personal_data_removed": _("Đã xóa thông tin cá nhân của người phản ánh"),
 }
 
 
@@ -352,3 +352,10 @@ def handling_units() -> QuerySet[AdminUnit]:
         .exclude(kind=AdminUnit.Kind.SERVICE_CENTRE)
         .order_by("depth", "name")
     )
+
+
+def reports_past_retention(*, closed_before: datetime) -> QuerySet[Report]:
+    """Closed reports still holding a reporter's data after the retention period."""
+    return Report.objects.filter(
+        status__in=Report.CLOSED_STATUSES, closed_at__lt=closed_before, personal_data_removed_at__isnull=True
+    ).filter(Q(reporter__isnull=False) | ~Q(reporter_name="") | ~Q(reporter_phone="") | ~Q(reporter_email=""))

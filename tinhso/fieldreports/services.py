@@ -4,7 +4,7 @@ reporter's personal data, which lives only on the report row and can be erased f
 import secrets
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from hashlib import sha256
 
 from django.core.exceptions import ValidationError
@@ -33,6 +33,8 @@ from tinhso.fieldreports.models import (
 from tinhso.fieldreports.photos import CheckedPhoto, check_photos
 
 MAX_DESCRIPTION = 4000
+# Contact details of closed reports are kept this long for follow-up questions, then erased.
+PERSONAL_DATA_RETENTION = timedelta(days=365)
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _WAITING_ON_UNIT = (Report.Status.ROUTED, Report.Status.ACKNOWLEDGED, Report.Status.REOPENED)
 
@@ -676,6 +678,24 @@ def remove_personal_data(*, report: Report, user: User | None, contact: str = ""
     if not selectors.is_reporter(report, user=user, contact=contact):
         raise Forbidden("Chỉ người gửi phản ánh được xóa thông tin cá nhân của mình.", code="not_reporter")
     actor = user if user is not None and user.is_authenticated else None
+    return _erase_reporter(report, actor=actor, reason="reporter")
+
+
+def purge_personal_data(*, now: datetime | None = None) -> int:
+    """Erases the reporter's data from reports closed longer than the retention period (one transaction each)."""
+    cutoff = (now or timezone.now()) - PERSONAL_DATA_RETENTION
+    purged = 0
+    for report in selectors.reports_past_retention(closed_before=cutoff):
+        try:
+            with transaction.atomic():
+                _erase_reporter(_locked(report, *Report.CLOSED_STATUSES), actor=None, reason="retention")
+        except Conflict:
+            continue  # reopened or changed meanwhile: looked at again on the next run
+        purged += 1
+    return purged
+
+
+def _erase_reporter(report: Report, *, actor: User | None, reason: str) -> Report:
     report.reporter, report.reporter_name, report.reporter_phone, report.reporter_email = None, "", "", ""
     report.personal_data_removed_at = timezone.now()
     _save(report, "reporter", "reporter_name", "reporter_phone", "reporter_email", "personal_data_removed_at")
@@ -683,7 +703,9 @@ def remove_personal_data(*, report: Report, user: User | None, contact: str = ""
         photo.original.delete(save=False)
         photo.original = ""
         photo.save(update_fields=["original"])
-    record_event(subject=report, action="fieldreport.personal_data_removed", actor=actor, payload={})
+    record_event(
+        subject=report, action="fieldreport.personal_data_removed", actor=actor, payload={"by": reason}
+    )
     return report
 
 

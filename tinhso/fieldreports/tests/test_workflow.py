@@ -324,3 +324,18 @@ def test_staff_see_reports_of_their_units_only_and_the_centre_sees_all(categorie
     assert list(selectors.reports_for_staff(staff["handler"])) == [mine]
     assert set(selectors.reports_for_staff(staff["coordinator"])) == {mine, theirs}
     assert list(selectors.reports_for_staff(citizen())) == []
+
+
+def test_personal_data_of_reports_closed_over_a_year_ago_is_purged(categories, staff):
+    old = services.reject_report(actor=staff["coordinator"], report=file_report(), reason="Trùng.")
+    recent = services.reject_report(actor=staff["coordinator"], report=file_report(), reason="Trùng.")
+    still_open = file_report()
+    Report.objects.filter(pk=old.pk).update(closed_at=old.closed_at - timedelta(days=400))
+    assert services.purge_personal_data() == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    still_open.refresh_from_db()
+    assert (old.reporter_phone, old.reporter_email, old.reporter_name) == ("", "", "")
+    assert recent.reporter_phone == REPORTER_PHONE and still_open.reporter_phone == REPORTER_PHONE
+    assert Event.objects.filter(stream=f"fieldreports.report:{old.pk}").last().payload == {"by": "retention"}
+    assert services.purge_personal_data() == 0
