@@ -68,7 +68,7 @@ def render(fmt: str, body, *, root: str, item: str | None = None, status: int = 
             target = ElementTree.SubElement(element, item) if item else element
             for key, value in entry.items():
                 _append(target, key, value)
-        content = '<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(element, encoding="unicode")
+        content = '<?xml version="1.0" encoding="UTF-8"?>' + ElementTree.tostring(element, encoding="unicode")
     return HttpResponse(content.encode(), status=status, content_type=FORMATS[fmt])
 
 
@@ -353,3 +353,9 @@ def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
         raise Open311Error(404, f"token: no request for token “{token}”.")
     body = [{"service_request_id": report.tracking_code, "token": report.token}]
     return render(fmt, body, root="service_requests", item="request")
+
+
+def unknown_resource(request: HttpRequest, path: str) -> HttpResponse:
+    """Anything else under /open311/v2/ gets the specification's 404, in the format its extension asks for."""
+    fmt = path.rsplit(".", 1)[-1] if "." in path else "xml"
+    return render_errors(fmt, 404, [f"Unknown resource “{path}”."])

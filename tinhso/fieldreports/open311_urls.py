@@ -13,4 +13,5 @@ urlpatterns = [
     re_path(r"^requests" + FMT, open311.requests, name="requests"),
     re_path(r"^requests/(?P<service_request_id>[^/]+)" + FMT, open311.request_detail, name="request"),
     re_path(r"^tokens/(?P<token>[^/]+)" + FMT, open311.token, name="token"),
+    re_path(r"^(?P<path>.*)$", open311.unknown_resource),
 ]

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -72,7 +73,7 @@ def report_points(request: HttpRequest) -> JsonResponse:
                 "category": report.category.name,
                 "status": report.get_status_display(),
                 "open": report.is_open,
-                "url": f"/phan-anh/{report.tracking_code}/",
+                "url": reverse("fieldreports:report-detail", args=[report.tracking_code]),
             },
         }
         for report in reports

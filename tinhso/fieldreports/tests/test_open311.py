@@ -44,7 +44,7 @@ def api_key(db) -> str:
 
 def xml(response) -> ElementTree.Element:
     assert response["Content-Type"] == "text/xml; charset=utf-8"
-    assert response.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    assert response.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
     return ElementTree.fromstring(response.content)
 
 
@@ -153,6 +153,8 @@ def test_unknown_resources_get_404_in_the_specification_s_format(client, categor
     json_error(client.get(f"{BASE}/requests/PA000000-XXXXX.json"), 404)
     xml_error(client.get(f"{BASE}/tokens/khong-co.xml"), 404)
     assert "yaml" in xml_error(client.get(f"{BASE}/services.yaml"), 404)
+    assert "services" in xml_error(client.get(f"{BASE}/services"), 404)  # no extension
+    json_error(client.get(f"{BASE}/khong/co/gi.json"), 404)
 
 
 # Creating requests ----------------------------------------------------------------------------------------
