@@ -7,7 +7,7 @@ const outdir = "tinhso/web/static/web/dist";
 rmSync(outdir, { recursive: true, force: true });
 
 await esbuild.build({
-  entryPoints: { app: "frontend/src/app.js", style: "frontend/src/app.css" },
+  entryPoints: { app: "frontend/src/app.js", style: "frontend/src/app.css", ioc: "frontend/src/ioc.js" },
   outdir,
   bundle: true,
   minify: true,

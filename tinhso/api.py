@@ -18,6 +18,7 @@ api.add_router("/", core_router)
 api.add_router("/catalog", "tinhso.catalog.api.router")
 api.add_router("/dossiers", "tinhso.dossiers.api.router")
 api.add_router("/fieldreports", "tinhso.fieldreports.api.router")
+api.add_router("/ioc", "tinhso.ioc.api.router")
 
 
 def problem(

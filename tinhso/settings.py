@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tinhso.fieldreports",
     "tinhso.catalog",
     "tinhso.dossiers",
+    "tinhso.ioc",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("tinhso.fieldreports.urls")),
     path("", include("tinhso.catalog.urls")),
     path("", include("tinhso.dossiers.urls")),
+    path("", include("tinhso.ioc.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("tinhso.fieldreports.open311_urls")),

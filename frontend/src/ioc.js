@@ -1,0 +1,144 @@
+// IOC dashboard: ECharts trend and commune map drawn from the page's JSON, and the live feed
+// (server-sent events, falling back to polling when the stream drops) that refreshes the figures.
+import * as echarts from "echarts/core";
+import { BarChart, LineChart, ScatterChart } from "echarts/charts";
+import { GridComponent, LegendComponent, TooltipComponent, VisualMapComponent } from "echarts/components";
+import { CanvasRenderer } from "echarts/renderers";
+
+echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+
+const charts = [];
+const percent = (rate) => (rate == null ? "—" : `${(rate * 100).toFixed(1).replace(".", ",")}%`);
+
+function readJson(id) {
+  const node = document.getElementById(id);
+  return node ? JSON.parse(node.textContent) : null;
+}
+
+function drawTrend() {
+  const node = document.getElementById("ioc-trend");
+  const data = readJson("ioc-trend-data");
+  if (!node || !data) return;
+  const chart = echarts.init(node);
+  chart.setOption({
+    tooltip: { trigger: "axis" },
+    legend: { bottom: 0 },
+    grid: { left: 48, right: 48, top: 24, bottom: 56 },
+    xAxis: { type: "category", data: data.map((p) => p.label) },
+    yAxis: [
+      { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
+      { type: "value", minInterval: 1 },
+    ],
+    series: [
+      { name: "Đúng hạn (2.1)", type: "line", data: data.map((p) => (p.on_time_rate == null ? null : +(p.on_time_rate * 100).toFixed(1))) },
+      { name: "Nộp trực tuyến (3.2)", type: "line", data: data.map((p) => (p.online_rate == null ? null : +(p.online_rate * 100).toFixed(1))) },
+      { name: "Hồ sơ tiếp nhận", type: "bar", yAxisIndex: 1, data: data.map((p) => p.received) },
+      { name: "Phản ánh tiếp nhận", type: "bar", yAxisIndex: 1, data: data.map((p) => p.reports_received) },
+    ],
+  });
+  charts.push(chart);
+}
+
+function drawMap() {
+  const node = document.getElementById("ioc-map");
+  const data = readJson("ioc-map-data");
+  if (!node || !data) return;
+  const chart = echarts.init(node);
+  const communes = data.communes.map((c) => ({ name: c.name, code: c.code, value: [c.longitude, c.latitude, c.rate == null ? -1 : c.rate * 100], rate: c.rate, counted: c.denominator }));
+  chart.setOption({
+    tooltip: {
+      formatter: (item) => (item.seriesIndex === 0 ? `${item.data.name}: ${percent(item.data.rate)} (${item.data.counted ?? 0})` : `Phản ánh ${item.data.code}${item.data.overdue ? " · quá hạn" : ""}`),
+    },
+    grid: { left: 8, right: 8, top: 8, bottom: 48 },
+    xAxis: { type: "value", scale: true, show: false },
+    yAxis: { type: "value", scale: true, show: false },
+    visualMap: {
+      seriesIndex: 0, min: 0, max: 100, orient: "horizontal", left: "center", bottom: 0,
+      text: ["100%", "0%"], inRange: { color: ["#b2182b", "#fddbc7", "#1a9850"] }, outOfRange: { color: "#bbb" },
+    },
+    series: [
+      { type: "scatter", symbolSize: 18, data: communes },
+      { type: "scatter", symbol: "triangle", symbolSize: 9, itemStyle: { color: "#222" }, data: data.reports.map((r) => ({ code: r.code, overdue: r.overdue, value: [r.longitude, r.latitude] })) },
+    ],
+  });
+  const drill = node.dataset.drill;
+  chart.on("click", (item) => {
+    if (item.seriesIndex === 0 && drill) window.location.href = `${drill}${drill.includes("?") ? "&" : "?"}unit=${encodeURIComponent(item.data.code)}`;
+  });
+  charts.push(chart);
+}
+
+function draw() {
+  while (charts.length) charts.pop().dispose();
+  drawTrend();
+  drawMap();
+}
+
+function say(text) {
+  const node = document.getElementById("ioc-connection");
+  if (node) node.textContent = text;
+}
+
+async function refresh() {
+  const response = await fetch(window.location.href, { headers: { "HX-Request": "true" }, credentials: "same-origin" });
+  if (!response.ok) return;
+  const holder = document.createElement("div");
+  holder.innerHTML = await response.text();
+  const fresh = holder.querySelector("#ioc-live");
+  const current = document.getElementById("ioc-live");
+  if (fresh && current) {
+    current.replaceWith(fresh);
+    draw();
+  }
+}
+
+function live() {
+  const root = document.getElementById("ioc-live");
+  if (!root || !root.dataset.liveUrl) return;
+  const liveUrl = root.dataset.liveUrl;
+  const statusUrl = root.dataset.statusUrl;
+  let lastEvent = root.dataset.lastEvent || "";
+  let polling = null;
+  let failures = 0;
+
+  const updated = async (eventId) => {
+    if (String(eventId) === String(lastEvent)) return;
+    lastEvent = String(eventId);
+    await refresh();
+    say("Đang cập nhật trực tiếp.");
+  };
+  const poll = () => {
+    if (polling) return;
+    say("Mất kết nối trực tiếp: đang cập nhật định kỳ 5 giây một lần.");
+    polling = window.setInterval(async () => {
+      try {
+        const response = await fetch(statusUrl, { credentials: "same-origin" });
+        if (response.ok) await updated((await response.json()).event_id);
+      } catch (error) {
+        say("Không kết nối được máy chủ; sẽ thử lại.");
+      }
+    }, 5000);
+  };
+  const connect = () => {
+    if (!window.EventSource) return poll();
+    const source = new EventSource(`${liveUrl}?since=${encodeURIComponent(lastEvent)}`);
+    source.addEventListener("open", () => {
+      failures = 0;
+      if (polling) { window.clearInterval(polling); polling = null; }
+      say("Đang cập nhật trực tiếp.");
+    });
+    source.addEventListener("update", (message) => updated(JSON.parse(message.data).event_id));
+    source.addEventListener("error", () => {
+      failures += 1;
+      // The server ends each stream after a while and the browser reconnects; repeated failures mean it is down.
+      if (failures >= 3) { source.close(); poll(); window.setTimeout(() => { failures = 0; connect(); }, 30000); }
+    });
+  };
+  connect();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  draw();
+  live();
+  window.addEventListener("resize", () => charts.forEach((chart) => chart.resize()));
+});

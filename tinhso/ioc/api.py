@@ -1,0 +1,182 @@
+"""JSON API of the IOC under /api/v1/ioc: every KPI, scoped like the pages (bearer token or session)."""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.security import django_auth
+
+from tinhso.core.api import bearer_auth
+from tinhso.ioc import rules, selectors
+
+router = Router(tags=["ioc"], auth=[bearer_auth, django_auth])
+
+
+class ValueOut(Schema):
+    code: str
+    name: str
+    group: str
+    formula: str
+    computable: bool
+    reason: str
+    numerator: float | None
+    denominator: float | None
+    rate: float | None
+    points: float | None
+    max_points: float
+    full_at: float
+
+
+class GroupOut(Schema):
+    code: str
+    name: str
+    points: float
+    score: float
+    computable_points: float
+
+
+class ScorecardOut(Schema):
+    unit: str
+    unit_name: str
+    period: str
+    sector: str
+    score: float
+    computable_points: float
+    data_as_of: datetime | None
+    groups: list[GroupOut]
+    indicators: list[ValueOut]
+    field_reports: list[ValueOut]
+
+
+class RankOut(Schema):
+    unit: str
+    unit_name: str
+    score: float
+    on_time_rate: float | None
+    online_rate: float | None
+    reports_on_time_rate: float | None
+    received: int
+
+
+class TrendOut(Schema):
+    period: str
+    label: str
+    on_time_rate: float | None
+    online_rate: float | None
+    received: int
+    reports_received: int
+
+
+class RecordOut(Schema):
+    code: str
+    title: str
+    unit: str
+    start: datetime | None
+    deadline: datetime | None
+    end: datetime | None
+    verdict: str
+    url: str
+
+
+class RecordsOut(Schema):
+    indicator: ValueOut
+    total: int
+    records: list[RecordOut]
+
+
+class StatusOut(Schema):
+    last_event_id: int
+    data_as_of: datetime | None
+
+
+def _value(value: rules.Value) -> dict:
+    indicator = value.indicator
+    return {
+        "code": indicator.code,
+        "name": str(indicator.name),
+        "group": indicator.group,
+        "formula": str(indicator.formula),
+        "computable": value.computable,
+        "reason": str(indicator.reason),
+        "numerator": value.numerator,
+        "denominator": value.denominator,
+        "rate": value.rate,
+        "points": value.points,
+        "max_points": indicator.points,
+        "full_at": indicator.full_at,
+    }
+
+
+def _period(period: str):
+    return selectors.period_or_current(period, timezone.now())
+
+
+@router.get("/kpis", response=ScorecardOut, summary="The service index and field-report KPIs of a unit")
+def kpis(request: HttpRequest, unit: str = "", period: str = "", sector: str = "") -> dict:
+    card = selectors.scorecard(actor=request.auth, unit_code=unit, period=_period(period), sector=sector)
+    return {
+        "unit": card.unit.code,
+        "unit_name": card.unit.name,
+        "period": card.period.key,
+        "sector": sector,
+        "score": card.score,
+        "computable_points": card.computable_points,
+        "data_as_of": card.data_as_of,
+        "groups": [group.__dict__ | {"values": None} for group in card.groups],
+        "indicators": [_value(value) for group in card.groups for value in group.values]
+        + [_value(card.extra[0])],
+        "field_reports": [_value(value) for value in card.extra[1:]],
+    }
+
+
+@router.get("/ranking", response=list[RankOut], summary="Agencies or communes under a unit, best first")
+def ranking(request: HttpRequest, unit: str = "", period: str = "", sector: str = "", kind: str = "agencies"):
+    rows = selectors.ranking(
+        actor=request.auth, unit_code=unit, period=_period(period), sector=sector, kind=kind
+    )
+    return [
+        {
+            "unit": row.unit.code,
+            "unit_name": row.unit.name,
+            "score": row.score,
+            "on_time_rate": row.on_time.rate,
+            "online_rate": row.online.rate,
+            "reports_on_time_rate": row.reports_on_time.rate,
+            "received": row.received,
+        }
+        for row in rows
+    ]
+
+
+@router.get("/trend", response=list[TrendOut], summary="Twelve months up to the period")
+def trend(request: HttpRequest, unit: str = "", period: str = "", sector: str = ""):
+    return selectors.trend(actor=request.auth, unit_code=unit, period=_period(period), sector=sector)
+
+
+@router.get("/map", summary="Communes coloured by an indicator and open field reports")
+def commune_map(
+    request: HttpRequest, unit: str = "", period: str = "", sector: str = "", indicator: str = "2.1"
+):
+    return selectors.commune_map(
+        actor=request.auth, unit_code=unit, period=_period(period), sector=sector, indicator=indicator
+    )
+
+
+@router.get("/records", response=RecordsOut, summary="The records behind an indicator's number")
+def records(request: HttpRequest, indicator: str, unit: str = "", period: str = "", sector: str = ""):
+    drill = selectors.records(
+        actor=request.auth, indicator=indicator, unit_code=unit, period=_period(period), sector=sector
+    )
+    return {
+        "indicator": _value(drill.value),
+        "total": drill.total,
+        "records": [row.__dict__ for row in drill.rows],
+    }
+
+
+@router.get("/status", response=StatusOut, summary="How far the rollups have read the event log")
+def status(request: HttpRequest) -> dict:
+    selectors.root_units(request.auth)
+    current = selectors.state()
+    return {"last_event_id": current.last_event_id if current else 0, "data_as_of": selectors.data_as_of()}

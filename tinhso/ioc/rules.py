@@ -1,0 +1,457 @@
+"""The indicators of the service index (Decision 766/QĐ-TTg) and the field-report KPIs: how a record
+counts, judged from its fact row, and how the counters turn into rates and points. Pure functions."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.core.working_time import add_working_time
+from tinhso.dossiers.models import Channel, Rating
+from tinhso.ioc.periods import Period, containing, of, through
+
+GROUPS = (
+    ("CKMB", _("Công khai, minh bạch"), 18),
+    ("TDGQ", _("Tiến độ giải quyết"), 20),
+    ("CLGQ", _("Dịch vụ trực tuyến"), 12),
+    ("TTTT", _("Thanh toán trực tuyến"), 10),
+    ("MDSH", _("Mức độ số hóa hồ sơ"), 22),
+    ("MDHL", _("Mức độ hài lòng"), 18),
+)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    group: str
+    name: str
+    points: float
+    formula: str
+    numerator: tuple[str, ...] = ()
+    denominator: tuple[str, ...] = ()
+    full_at: float = 1.0
+    source: str = "counters"  # counters | catalog | composite | none
+    reason: str = ""
+    drill: str = ""  # which records lie behind it: dossiers, reports or procedures
+    unit_word: str = field(default="hồ sơ")
+
+
+_NO_PAYMENT = _("Nền tảng chưa thu phí, lệ phí trực tuyến: chưa có hồ sơ nào thanh toán trực tuyến để tính.")
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "1.1",
+        "CKMB",
+        _("Thủ tục công khai đúng hạn"),
+        6,
+        "",
+        source="none",
+        reason=_("Danh mục không ghi ngày ban hành quyết định công bố, nên không xét được đúng hạn."),
+    ),
+    Indicator(
+        "1.2",
+        "CKMB",
+        _("Thủ tục có mã trên Cơ sở dữ liệu quốc gia"),
+        4,
+        _(
+            "thủ tục đang áp dụng có mã Cơ sở dữ liệu quốc gia ÷ thủ tục đang áp dụng (chưa có ngày cập nhật để xét đúng hạn)"
+        ),
+        source="catalog",
+        drill="procedures",
+        unit_word="thủ tục",
+    ),
+    Indicator(
+        "1.3",
+        "CKMB",
+        _("Thủ tục công khai đủ bộ phận"),
+        2,
+        _(
+            "thủ tục có tên, trình tự, cách thức, thành phần hồ sơ, thời hạn, cơ quan giải quyết ÷ thủ tục đang áp dụng"
+        ),
+        source="catalog",
+        drill="procedures",
+        unit_word="thủ tục",
+    ),
+    Indicator(
+        "1.4",
+        "CKMB",
+        _("Hồ sơ đồng bộ lên Cổng Dịch vụ công quốc gia"),
+        6,
+        "",
+        source="none",
+        reason=_("Chưa có kết nối đồng bộ hồ sơ lên Cổng Dịch vụ công quốc gia."),
+    ),
+    Indicator(
+        "2.1",
+        "TDGQ",
+        _("Hồ sơ giải quyết đúng hạn hoặc còn trong hạn"),
+        20,
+        _(
+            "(hồ sơ kết thúc trong kỳ đúng hạn + hồ sơ còn mở cuối kỳ chưa quá hạn) ÷ (hồ sơ kết thúc trong kỳ + hồ sơ còn mở cuối kỳ)"
+        ),
+        ("resolved_on_time", "open_on_time"),
+        ("resolved", "open"),
+        drill="dossiers",
+    ),
+    Indicator(
+        "3.1",
+        "CLGQ",
+        _("Thủ tục cung cấp dịch vụ công trực tuyến"),
+        4,
+        _(
+            "thủ tục có dịch vụ công trực tuyến (toàn trình hoặc một phần) ÷ thủ tục đang áp dụng; đủ điểm ở 80%"
+        ),
+        full_at=0.8,
+        source="catalog",
+        drill="procedures",
+        unit_word="thủ tục",
+    ),
+    Indicator(
+        "3.2",
+        "CLGQ",
+        _("Hồ sơ nộp trực tuyến"),
+        4,
+        _("hồ sơ tiếp nhận trong kỳ nộp trực tuyến ÷ hồ sơ tiếp nhận trong kỳ; đủ điểm ở 50%"),
+        ("received_online",),
+        ("received",),
+        full_at=0.5,
+        drill="dossiers",
+    ),
+    Indicator(
+        "3.3",
+        "CLGQ",
+        _("Hồ sơ trực tuyến toàn trình"),
+        4,
+        _("hồ sơ nộp trực tuyến của thủ tục toàn trình ÷ hồ sơ của thủ tục toàn trình tiếp nhận trong kỳ"),
+        ("received_full_online",),
+        ("received_full",),
+        drill="dossiers",
+    ),
+    Indicator(
+        "4.1",
+        "TTTT",
+        _("Thủ tục cho phép nộp phí trực tuyến"),
+        2,
+        "",
+        full_at=0.8,
+        source="none",
+        reason=_NO_PAYMENT,
+    ),
+    Indicator(
+        "4.2",
+        "TTTT",
+        _("Thủ tục có phát sinh thanh toán trực tuyến"),
+        2,
+        "",
+        source="none",
+        reason=_NO_PAYMENT,
+    ),
+    Indicator(
+        "4.3", "TTTT", _("Hồ sơ có phí được thanh toán trực tuyến"), 6, "", source="none", reason=_NO_PAYMENT
+    ),
+    Indicator(
+        "5.1",
+        "MDSH",
+        _("Hồ sơ có kết quả điện tử"),
+        6,
+        _("hồ sơ có kết quả trong kỳ kèm tệp kết quả điện tử ÷ hồ sơ có kết quả trong kỳ"),
+        ("finished_eresult",),
+        ("finished",),
+        drill="dossiers",
+    ),
+    Indicator(
+        "5.2",
+        "MDSH",
+        _("Hồ sơ được số hóa thành phần và kết quả"),
+        4,
+        _(
+            "hồ sơ có kết quả trong kỳ, nộp trực tuyến (thành phần số) và có kết quả điện tử ÷ hồ sơ có kết quả trong kỳ; đủ điểm ở 80%"
+        ),
+        ("finished_digitised",),
+        ("finished",),
+        full_at=0.8,
+        drill="dossiers",
+    ),
+    Indicator(
+        "5.3",
+        "MDSH",
+        _("Cấp bản sao điện tử có chứng thực"),
+        2,
+        "",
+        source="none",
+        reason=_("Nền tảng chưa cấp bản sao điện tử có chứng thực."),
+    ),
+    Indicator(
+        "5.4",
+        "MDSH",
+        _("Hồ sơ tái sử dụng dữ liệu số hóa"),
+        2,
+        "",
+        full_at=0.8,
+        source="none",
+        reason=_("Hồ sơ chưa ghi thành phần nào được lấy lại từ dữ liệu đã số hóa."),
+    ),
+    Indicator(
+        "5.5",
+        "MDSH",
+        _("Hồ sơ liên kết kho dữ liệu của công dân"),
+        4,
+        "",
+        source="none",
+        reason=_("Hồ sơ chưa ghi liên kết với kho dữ liệu cá nhân của công dân."),
+    ),
+    Indicator(
+        "5.6",
+        "MDSH",
+        _("Thủ tục kết nối Cơ sở dữ liệu quốc gia về dân cư"),
+        2,
+        _("thủ tục có giấy tờ lấy từ Cơ sở dữ liệu quốc gia về dân cư ÷ thủ tục đang áp dụng"),
+        source="catalog",
+        drill="procedures",
+        unit_word="thủ tục",
+    ),
+    Indicator(
+        "5.7",
+        "MDSH",
+        _("Hồ sơ sử dụng dữ liệu dân cư"),
+        2,
+        "",
+        source="none",
+        reason=_("Hồ sơ chưa ghi việc khai thác Cơ sở dữ liệu quốc gia về dân cư."),
+    ),
+    Indicator(
+        "6.1",
+        "MDHL",
+        _("Phản ánh, kiến nghị về thủ tục được xử lý đúng hạn"),
+        6,
+        "",
+        source="none",
+        reason=_(
+            "Nền tảng chưa tiếp nhận phản ánh, kiến nghị về thủ tục hành chính (khác phản ánh hiện trường)."
+        ),
+    ),
+    Indicator(
+        "6.2",
+        "MDHL",
+        _("Hài lòng về xử lý phản ánh, kiến nghị"),
+        6,
+        "",
+        source="none",
+        reason=_(
+            "Nền tảng chưa tiếp nhận phản ánh, kiến nghị về thủ tục hành chính (khác phản ánh hiện trường)."
+        ),
+    ),
+    Indicator(
+        "6.3",
+        "MDHL",
+        _("Hài lòng về giải quyết hồ sơ"),
+        6,
+        _(
+            "1 − (tỷ lệ hồ sơ quá hạn theo chỉ số 2.1 + hồ sơ bị đánh giá không hài lòng trong kỳ ÷ hồ sơ kết thúc trong kỳ); đủ điểm ở 90%"
+        ),
+        full_at=0.9,
+        source="composite",
+        drill="dossiers",
+    ),
+)
+BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
+
+# Informational KPIs, without points: the applicants' ratings and the field reports.
+EXTRA = (
+    Indicator(
+        "HL",
+        "",
+        _("Đánh giá hài lòng của người dân"),
+        0,
+        _("đánh giá hài lòng hoặc rất hài lòng trong kỳ ÷ đánh giá trong kỳ"),
+        ("rated_satisfied",),
+        ("rated",),
+        drill="dossiers",
+    ),
+    Indicator(
+        "PA.1",
+        "PAHT",
+        _("Phản ánh tiếp nhận"),
+        0,
+        _("phản ánh gửi trong kỳ"),
+        ("fr_received",),
+        drill="reports",
+        unit_word="phản ánh",
+    ),
+    Indicator(
+        "PA.2",
+        "PAHT",
+        _("Phản ánh đã xử lý"),
+        0,
+        _("phản ánh có kết quả được công bố trong kỳ"),
+        ("fr_handled",),
+        drill="reports",
+        unit_word="phản ánh",
+    ),
+    Indicator(
+        "PA.3",
+        "PAHT",
+        _("Phản ánh xử lý đúng hạn"),
+        0,
+        _("phản ánh có kết quả trong kỳ, đơn vị xử lý xong trước hạn ÷ phản ánh có kết quả trong kỳ"),
+        ("fr_handled_on_time",),
+        ("fr_handled",),
+        drill="reports",
+        unit_word="phản ánh",
+    ),
+    Indicator(
+        "PA.4",
+        "PAHT",
+        _("Phản ánh quá hạn"),
+        0,
+        _("phản ánh có kết quả trong kỳ nhưng quá hạn + phản ánh còn mở cuối kỳ đã quá hạn"),
+        ("fr_handled_late", "fr_open_overdue"),
+        drill="reports",
+        unit_word="phản ánh",
+    ),
+    Indicator(
+        "PA.5",
+        "PAHT",
+        _("Người phản ánh hài lòng"),
+        0,
+        _("đánh giá hài lòng trong kỳ ÷ đánh giá trong kỳ"),
+        ("fr_rated_satisfied",),
+        ("fr_rated",),
+        drill="reports",
+        unit_word="phản ánh",
+    ),
+)
+ALL = {indicator.code: indicator for indicator in INDICATORS + EXTRA}
+
+
+@dataclass
+class Value:
+    """One indicator for one unit and period: what was counted and what it scores."""
+
+    indicator: Indicator
+    numerator: float | None = None
+    denominator: float | None = None
+    rate: float | None = None
+    points: float | None = None
+    parts: dict = field(default_factory=dict)
+
+    @property
+    def computable(self) -> bool:
+        return self.indicator.source != "none"
+
+
+def score(points: float, rate: float | None, full_at: float) -> float | None:
+    """points × min(1, rate / full-at); no rate (nothing to count) scores full, as on the portal."""
+    if rate is None:
+        return float(points)
+    return round(points * min(1.0, max(0.0, rate) / full_at), 2)
+
+
+def evaluate(indicator: Indicator, sums: dict[str, int], catalog: dict[str, tuple[int, int]]) -> Value:
+    value = Value(indicator)
+    if indicator.source == "none":
+        return value
+    if indicator.source == "catalog":
+        value.numerator, value.denominator = catalog[indicator.code]
+    elif indicator.source == "composite":
+        judged = sums.get("resolved", 0) + sums.get("open", 0)
+        late = judged - sums.get("resolved_on_time", 0) - sums.get("open_on_time", 0)
+        resolved, unhappy = sums.get("resolved", 0), sums.get("rated_unsatisfied", 0)
+        value.parts = {"late": late, "judged": judged, "unsatisfied": unhappy, "resolved": resolved}
+        if judged or resolved:
+            overdue_rate = late / judged if judged else 0.0
+            unhappy_rate = unhappy / resolved if resolved else 0.0
+            value.rate = max(0.0, 1 - (overdue_rate + unhappy_rate))
+            value.numerator, value.denominator = round(value.rate * 1000) / 1000, 1
+    else:
+        value.numerator = sum(sums.get(metric, 0) for metric in indicator.numerator)
+        if indicator.denominator:
+            value.denominator = sum(sums.get(metric, 0) for metric in indicator.denominator)
+    if indicator.source != "composite" and indicator.denominator:
+        value.rate = value.numerator / value.denominator if value.denominator else None
+    if indicator.points:
+        value.points = score(indicator.points, value.rate, indicator.full_at)
+    return value
+
+
+# ---- how one dossier counts ------------------------------------------------------------------------
+
+
+def _instant(value: str | datetime | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+def on_time_at(fact, judged_at: datetime) -> bool:
+    """Indicator 2.1 for one dossier judged at `judged_at` (its end, or the end of a period it is open at).
+
+    More than one supplement request counts late; office time waiting for a supplement moves the deadline;
+    while a supplement is awaited the agency's clock stands at the request."""
+    supplements = [(_instant(r), _instant(a), hours) for r, a, hours in fact.supplements]
+    requested = [item for item in supplements if item[0] < judged_at]
+    if len(requested) > 1:
+        return False
+    if fact.deadline is None:
+        return True
+    deadline, effective = fact.deadline, judged_at
+    for requested_at, answered_at, hours in requested:
+        if answered_at is not None and answered_at <= judged_at:
+            if hours:
+                deadline = add_working_time(deadline, hours=hours)
+        elif fact.accepted_at is not None and requested_at >= fact.accepted_at:
+            effective = min(effective, requested_at)
+    return effective <= deadline
+
+
+def dossier_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]:
+    """(period, metric) pairs the dossier adds one to; open dossiers reach up to the horizon month."""
+    out: list[tuple[str, str]] = []
+
+    def add(instant: datetime, *metrics: str) -> None:
+        out.extend((period.key, metric) for period in containing(instant) for metric in metrics)
+
+    received = ["received"]
+    if fact.channel == Channel.ONLINE:
+        received.append("received_online")
+    if fact.full_online:
+        received.append("received_full")
+        if fact.channel == Channel.ONLINE:
+            received.append("received_full_online")
+    add(fact.submitted_at, *received)
+    if fact.ended_at is not None:
+        add(fact.ended_at, "resolved", *(["resolved_on_time"] if on_time_at(fact, fact.ended_at) else []))
+    if fact.finished_at is not None:
+        digitised = ["finished_digitised"] if fact.channel == Channel.ONLINE else []
+        add(fact.finished_at, "finished", "finished_eresult", *digitised)
+    if fact.rated_at is not None:
+        satisfied = "rated_satisfied" if fact.rating >= Rating.SATISFIED else "rated_unsatisfied"
+        add(fact.rated_at, "rated", satisfied)
+    if fact.accepted_at is not None and horizon is not None:
+        for period in through(of(fact.accepted_at), horizon):
+            if fact.ended_at is None or fact.ended_at >= period.end:
+                out.append((period.key, "open"))
+                if on_time_at(fact, period.end):
+                    out.append((period.key, "open_on_time"))
+    return out
+
+
+def report_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]:
+    """(period, metric) pairs one field report adds one to."""
+    out: list[tuple[str, str]] = []
+
+    def add(instant: datetime, *metrics: str) -> None:
+        out.extend((period.key, metric) for period in containing(instant) for metric in metrics)
+
+    add(fact.submitted_at, "fr_received")
+    if fact.published_at is not None:
+        on_time = fact.resolved_at is not None and fact.resolved_at <= fact.due_at
+        add(fact.published_at, "fr_handled", "fr_handled_on_time" if on_time else "fr_handled_late")
+    if fact.rated_at is not None:
+        add(fact.rated_at, "fr_rated", *(["fr_rated_satisfied"] if fact.satisfied else []))
+    if horizon is not None:
+        for period in through(of(fact.submitted_at), horizon):
+            if fact.closed_at is None or fact.closed_at >= period.end:
+                out.append((period.key, "fr_open"))
+                if fact.due_at < period.end:
+                    out.append((period.key, "fr_open_overdue"))
+    return out

@@ -1,0 +1,410 @@
+"""Every write of the IOC: the event consumer keeping fact rows and counters, the rebuild, alert rules.
+
+The consumer reads the event log after its cursor (and again over a short look-back, because on
+PostgreSQL an event with a lower id may commit after a higher one); each fact remembers the last `seq`
+of its stream it applied, so re-reading an event changes nothing."""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tinhso.catalog.models import Procedure
+from tinhso.core import selectors as core_selectors
+from tinhso.core.errors import InvalidInput
+from tinhso.core.models import AdminUnit, Event, Role, User
+from tinhso.core.services import record_event
+from tinhso.dossiers.models import Dossier, Status
+from tinhso.fieldreports import selectors as fieldreport_selectors
+from tinhso.fieldreports.models import Report
+from tinhso.ioc import periods, rules
+from tinhso.ioc.models import Alert, AlertRule, ConsumerState, Counter, DossierFact, ReportFact
+
+DOSSIER_STREAM = "dossiers.dossier:"
+REPORT_STREAM = "fieldreports.report:"
+STATE_NAME = "rollups"
+LOOK_BACK = timedelta(minutes=2)
+BATCH = 2000
+ENDING = {"dossier.refused", "dossier.withdrawn", "dossier.stopped", "dossier.finished"}
+
+
+def _state() -> ConsumerState:
+    ConsumerState.objects.get_or_create(name=STATE_NAME)
+    return ConsumerState.objects.select_for_update().get(name=STATE_NAME)
+
+
+class _Units:
+    """Unit ids by code, read once per run."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+
+    def __call__(self, code: str) -> int:
+        if code not in self.ids:
+            self.ids[code] = AdminUnit.objects.only("pk").get(code=code).pk
+        return self.ids[code]
+
+
+# ---- applying one event to a fact -------------------------------------------------------------------
+
+
+def _new_dossier_fact(pk: int, event: Event) -> DossierFact | None:
+    dossier = Dossier.objects.select_related("procedure").filter(pk=pk).first()
+    if dossier is None:
+        return None
+    procedure = dossier.procedure  # the exact version received under: never changes for this dossier
+    return DossierFact(
+        dossier_id=pk,
+        code=event.payload.get("code", dossier.code),
+        unit_id=dossier.authority_unit_id,
+        sector=procedure.sector,
+        procedure_code=procedure.code,
+        full_online=procedure.online_level == Procedure.OnlineLevel.FULL,
+        channel=event.payload.get("channel", dossier.channel),
+        status=Status.NEW,
+        submitted_at=event.occurred_at,
+    )
+
+
+def _apply_dossier(fact: DossierFact, event: Event) -> None:
+    action, payload, at = event.action, event.payload, event.occurred_at
+    if "status" in payload:
+        fact.status = payload["status"]
+    if action == "dossier.accepted":
+        fact.accepted_at = at
+        fact.deadline = datetime.fromisoformat(payload["promised_at"])
+    elif action == "dossier.supplement_requested":
+        fact.supplements = [*fact.supplements, [at.isoformat(), None, 0]]
+    elif action == "dossier.supplement_answered" and fact.supplements:
+        # Waiting before acceptance moves no deadline (the acknowledgement clock restarts instead).
+        hours = payload.get("paused_hours", 0) if payload.get("status") != Status.NEW else 0
+        last = fact.supplements[-1]
+        fact.supplements = [*fact.supplements[:-1], [last[0], at.isoformat(), hours]]
+    elif action == "dossier.rated":
+        fact.rating, fact.rated_at = payload["rating"], at
+    if action in ENDING and fact.ended_at is None:
+        fact.ended_at = at
+    if action == "dossier.finished":
+        fact.finished_at = at
+
+
+def _new_report_fact(pk: int, event: Event, units: _Units) -> ReportFact | None:
+    report = Report.objects.filter(pk=pk).first()
+    if report is None:
+        return None
+    payload = event.payload
+    # The place and the filing time never change; unit, category and deadline come from the events.
+    fact = ReportFact(
+        report_id=pk,
+        tracking_code=payload.get("tracking_code", report.tracking_code),
+        commune_id=report.commune_id,
+        unit_id=units(payload["unit"]) if "unit" in payload else report.commune_id,
+        category=payload.get("category", ""),
+        latitude=report.latitude,
+        longitude=report.longitude,
+        submitted_at=report.submitted_at,
+        due_at=datetime.fromisoformat(payload["due_at"]) if "due_at" in payload else report.submitted_at,
+    )
+    return fact
+
+
+def _apply_report(fact: ReportFact, event: Event, units: _Units) -> None:
+    action, payload, at = event.action, event.payload, event.occurred_at
+    if "unit" in payload and action in (
+        "fieldreport.routed",
+        "fieldreport.rerouted",
+        "fieldreport.category_changed",
+        "fieldreport.reopened",
+    ):
+        fact.unit_id = units(payload["unit"])
+    if "due_at" in payload and action != "fieldreport.overdue":
+        fact.due_at = datetime.fromisoformat(payload["due_at"])
+    if "category" in payload:
+        fact.category = payload["category"]
+    if action == "fieldreport.resolved":
+        fact.resolved_at = at
+    elif action == "fieldreport.result_returned":
+        fact.resolved_at = None
+    elif action == "fieldreport.published":
+        fact.published_at = fact.closed_at = at
+    elif action in ("fieldreport.rejected", "fieldreport.merged"):
+        fact.closed_at = at
+    elif action == "fieldreport.rated":
+        fact.satisfied, fact.rated_at = payload["satisfied"], at
+    elif action == "fieldreport.reopened":
+        fact.satisfied = fact.rated_at = fact.published_at = fact.closed_at = fact.resolved_at = None
+
+
+# ---- the consumer -----------------------------------------------------------------------------------
+
+
+def _contributions(fact, horizon: periods.Period | None) -> list[list]:
+    if isinstance(fact, DossierFact):
+        pairs, sector = rules.dossier_contributions(fact, horizon), fact.sector
+    else:
+        pairs, sector = rules.report_contributions(fact, horizon), ""
+    return sorted([fact.unit_id, sector, period, metric] for period, metric in pairs)
+
+
+def _apply_deltas(deltas: dict[tuple, int]) -> None:
+    deltas = {key: change for key, change in deltas.items() if change}
+    if not deltas:
+        return
+    unit_ids = {key[0] for key in deltas}
+    existing = {
+        (row.unit_id, row.sector, row.period, row.metric): row
+        for row in Counter.objects.filter(
+            unit_id__in=unit_ids,
+            period__in={key[2] for key in deltas},
+            metric__in={key[3] for key in deltas},
+        )
+    }
+    created, changed, emptied = [], [], []
+    for key, change in deltas.items():
+        row = existing.get(key)
+        if row is None:
+            created.append(Counter(unit_id=key[0], sector=key[1], period=key[2], metric=key[3], value=change))
+            continue
+        row.value += change
+        (changed if row.value else emptied).append(row)
+    Counter.objects.bulk_create(created, batch_size=1000)
+    Counter.objects.bulk_update(changed, ["value"], batch_size=1000)
+    Counter.objects.filter(pk__in=[row.pk for row in emptied]).delete()
+
+
+def _store(facts: list, horizon: periods.Period | None, deltas: dict[tuple, int]) -> None:
+    for fact in facts:
+        new = _contributions(fact, horizon)
+        for key in fact.contributions:
+            deltas[tuple(key)] -= 1
+        for key in new:
+            deltas[tuple(key)] += 1
+        fact.contributions = new
+        fact.save()
+
+
+def _roll_open_facts(horizon: periods.Period, deltas: dict[tuple, int]) -> None:
+    """A later month was reached: open records now also count as open at its end."""
+    open_dossiers = DossierFact.objects.filter(ended_at__isnull=True, accepted_at__isnull=False)
+    open_reports = ReportFact.objects.filter(closed_at__isnull=True)
+    for facts in (open_dossiers, open_reports):
+        _store(list(facts.iterator(chunk_size=1000)), horizon, deltas)
+
+
+def _later(horizon: str, instant: datetime) -> str:
+    month = periods.of(instant).key
+    return max(horizon, month) if horizon else month
+
+
+@transaction.atomic
+def consume_events(*, now: datetime | None = None, batch: int = BATCH, alerts: bool = True) -> int:
+    """Applies the events written since the last run to the facts and counters; returns how many applied."""
+    now = now or timezone.now()
+    state = _state()
+    touched_units: set[int] = set()
+    ours = Q(stream__startswith=DOSSIER_STREAM) | Q(stream__startswith=REPORT_STREAM)
+    # Events below the cursor that committed late: seen again, applied only if their stream lacks them.
+    late = list(
+        Event.objects.filter(ours, pk__lte=state.last_event_id, occurred_at__gte=now - LOOK_BACK).order_by(
+            "pk"
+        )
+    )
+    applied, horizon_key = _apply_batch(late, state, touched_units)
+    state.horizon = horizon_key or state.horizon
+    while True:
+        events = list(Event.objects.filter(pk__gt=state.last_event_id).order_by("pk")[:batch])
+        if not events:
+            break
+        count, horizon_key = _apply_batch(events, state, touched_units)
+        applied += count
+        state.horizon = horizon_key or state.horizon
+        state.last_event_id = events[-1].pk
+        latest = max(event.occurred_at for event in events)
+        state.data_as_of = max(state.data_as_of or latest, latest)
+        if len(events) < batch:
+            break
+    state.updated_at = now
+    state.save()
+    if alerts and touched_units:
+        evaluate_alerts(unit_ids=touched_units, now=now)
+    return applied
+
+
+def _apply_batch(events: list[Event], state: ConsumerState, touched_units: set[int]) -> tuple[int, str]:
+    by_stream: dict[str, list[Event]] = defaultdict(list)
+    horizon = state.horizon
+    for event in events:
+        if event.stream.startswith((DOSSIER_STREAM, REPORT_STREAM)):
+            by_stream[event.stream].append(event)
+            horizon = _later(horizon, event.occurred_at)
+    deltas: dict[tuple, int] = defaultdict(int)
+    horizon_period = periods.parse(horizon) if horizon else None
+    if horizon and horizon != state.horizon and state.horizon:
+        _roll_open_facts(horizon_period, deltas)
+    units = _Units()
+    changed, applied = [], 0
+    for stream, stream_events in by_stream.items():
+        fact, count = _apply_stream(stream, stream_events, units)
+        if fact is not None and count:
+            changed.append(fact)
+            applied += count
+    for fact in changed:
+        touched_units.add(fact.unit_id)
+        touched_units.update(key[0] for key in fact.contributions)
+    _store(changed, horizon_period, deltas)
+    _apply_deltas(deltas)
+    return applied, horizon if horizon != state.horizon else ""
+
+
+def _apply_stream(stream: str, events: list[Event], units: _Units) -> tuple[object | None, int]:
+    """Applies a stream's unseen events in order; a gap (an earlier event not yet visible) stops there."""
+    pk = int(stream.split(":", 1)[1])
+    is_dossier = stream.startswith(DOSSIER_STREAM)
+    model = DossierFact if is_dossier else ReportFact
+    fact = model.objects.filter(pk=pk).first()
+    seen = fact.applied_seq if fact else 0
+    pending = sorted((event for event in events if event.seq > seen), key=lambda event: event.seq)
+    if pending and pending[0].seq != seen + 1:
+        missing = Event.objects.filter(stream=stream, seq__gt=seen, seq__lt=pending[0].seq).order_by("seq")
+        pending = sorted({event.pk: event for event in [*missing, *pending]}.values(), key=lambda e: e.seq)
+    count = 0
+    for event in pending:
+        if event.seq != seen + 1:
+            break
+        if fact is None:
+            fact = _new_dossier_fact(pk, event) if is_dossier else _new_report_fact(pk, event, units)
+            if fact is None:
+                break
+        if is_dossier:
+            _apply_dossier(fact, event)
+        else:
+            _apply_report(fact, event, units)
+        seen = fact.applied_seq = event.seq
+        count += 1
+    return fact, count
+
+
+@transaction.atomic
+def roll_horizon(*, now: datetime | None = None) -> str:
+    """At a new month, open records start counting as open at its end even before any event arrives."""
+    now = now or timezone.now()
+    state = _state()
+    horizon = _later(state.horizon, now)
+    if horizon != state.horizon:
+        deltas: dict[tuple, int] = defaultdict(int)
+        _roll_open_facts(periods.parse(horizon), deltas)
+        _apply_deltas(deltas)
+        state.horizon = horizon
+        state.save(update_fields=["horizon"])
+    return horizon
+
+
+@transaction.atomic
+def rebuild_rollups(*, now: datetime | None = None) -> int:
+    """Recomputes every fact and counter from the whole event log; the horizon reached is kept."""
+    state = _state()
+    horizon = state.horizon
+    Counter.objects.all().delete()
+    DossierFact.objects.all().delete()
+    ReportFact.objects.all().delete()
+    state.last_event_id, state.horizon, state.data_as_of = 0, "", None
+    state.save()
+    applied = consume_events(now=now, alerts=False)
+    if horizon:
+        state = _state()
+        if horizon > state.horizon:
+            roll_horizon(now=periods.parse(horizon).start)
+    return applied
+
+
+# ---- alerts -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_alert_rule(
+    *, actor: User, indicator: str, threshold: Decimal, min_denominator: int = 1
+) -> AlertRule:
+    """A threshold on an indicator's monthly rate, checked for every unit that receives records."""
+    core_selectors.require_role(actor, Role.PROVINCE_LEADER, Role.ADMINISTRATOR)
+    definition = rules.ALL.get(indicator)
+    if definition is None or not definition.denominator:
+        message = "Chỉ đặt ngưỡng cho chỉ số tính theo tỷ lệ từ hồ sơ hoặc phản ánh."
+        raise InvalidInput(message, errors={"indicator": [message]})
+    if not Decimal(0) < threshold <= Decimal(1):
+        message = "Ngưỡng là tỷ lệ lớn hơn 0 và không quá 1 (ví dụ 0.9 cho 90%)."
+        raise InvalidInput(message, errors={"threshold": [message]})
+    rule = AlertRule.objects.create(
+        indicator=indicator, threshold=threshold, min_denominator=max(1, min_denominator), created_by=actor
+    )
+    record_event(
+        subject=rule,
+        action="ioc.alert_rule_created",
+        actor=actor,
+        payload={
+            "indicator": indicator,
+            "threshold": str(threshold),
+            "min_denominator": rule.min_denominator,
+        },
+    )
+    return rule
+
+
+def _unit_rate(indicator: rules.Indicator, unit: AdminUnit, period: str) -> tuple[float | None, int]:
+    from tinhso.ioc.selectors import counter_sums
+
+    sums = counter_sums(unit=unit, period=period)
+    value = rules.evaluate(indicator, sums, {})
+    return value.rate, int(value.denominator or 0)
+
+
+def evaluate_alerts(*, unit_ids: set[int], now: datetime | None = None) -> list[Alert]:
+    """Raises one alert per breach (rule, unit, month) and clears it once the rate is back above."""
+    now = now or timezone.now()
+    period = periods.of(now).key
+    raised = []
+    rules_ = list(AlertRule.objects.filter(active=True))
+    if not rules_:
+        return raised
+    for unit in AdminUnit.objects.filter(pk__in=unit_ids):
+        for rule in rules_:
+            rate, denominator = _unit_rate(rules.ALL[rule.indicator], unit, period)
+            breach = rate is not None and denominator >= rule.min_denominator and rate < float(rule.threshold)
+            open_alert = Alert.objects.filter(
+                rule=rule, unit=unit, period=period, cleared_at__isnull=True
+            ).first()
+            if breach and open_alert is None:
+                raised.append(_raise(rule=rule, unit=unit, period=period, rate=rate, now=now))
+            elif not breach and open_alert is not None:
+                open_alert.cleared_at = now
+                open_alert.save(update_fields=["cleared_at"])
+                record_event(
+                    subject=open_alert,
+                    action="ioc.alert_cleared",
+                    actor=None,
+                    payload={"unit": unit.code, "indicator": rule.indicator, "period": period, "rate": rate},
+                )
+    return raised
+
+
+def _raise(*, rule: AlertRule, unit: AdminUnit, period: str, rate: float, now: datetime) -> Alert:
+    leaders = [leader.pk for leader in fieldreport_selectors.leaders_of(unit)]
+    alert = Alert.objects.create(
+        rule=rule, unit=unit, period=period, rate=rate, raised_at=now, notified=leaders
+    )
+    record_event(
+        subject=alert,
+        action="ioc.alert_raised",
+        actor=None,
+        payload={
+            "unit": unit.code,
+            "indicator": rule.indicator,
+            "period": period,
+            "rate": round(rate, 4),
+            "threshold": str(rule.threshold),
+            "notify": leaders,
+        },
+    )
+    return alert

@@ -1,0 +1,38 @@
+"""Background jobs of the IOC: apply new events after every commit that wrote some, and every minute."""
+
+import logging
+
+from django.db import connection, transaction
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from tinhso.ioc import services
+
+logger = logging.getLogger(__name__)
+
+
+@db_task()
+def apply_new_events() -> None:
+    services.consume_events()
+
+
+@db_periodic_task(crontab(minute="*"))
+def keep_rollups_current() -> None:
+    services.roll_horizon()
+    services.consume_events()
+
+
+def _kick() -> None:
+    try:
+        apply_new_events()
+    except Exception:  # the change that wrote the event is committed already; the periodic job catches up
+        logger.exception("Could not queue the IOC rollup job")
+
+
+def event_recorded(sender, instance, created: bool, **kwargs) -> None:
+    """Once per transaction that wrote a dossier or field-report event, queue the consumer after commit."""
+    if not created or not instance.stream.startswith((services.DOSSIER_STREAM, services.REPORT_STREAM)):
+        return
+    if any(callback is _kick for _sids, callback, _robust in connection.run_on_commit):
+        return
+    transaction.on_commit(_kick, robust=True)

@@ -1,0 +1,148 @@
+"""Each formula against cases counted by hand, through the real services and the event consumer."""
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.tests.conftest import local
+from tinhso.ioc import rules, selectors, services
+from tinhso.ioc.periods import parse
+from tinhso.ioc.tests.helpers import accept, answer, finish, returned_and_rated, submit, supplement
+
+
+def test_points_are_max_times_rate_over_full_at_capped_at_one():
+    assert rules.score(20, 0.75, 1.0) == 15
+    assert rules.score(4, 0.4, 0.5) == 3.2
+    assert rules.score(4, 0.6, 0.5) == 4
+    assert rules.score(6, None, 0.9) == 6  # nothing to count scores full, as "no feedback" does
+
+
+def _fact(**fields):
+    base = {"supplements": [], "deadline": local(2026, 3, 16, 17), "accepted_at": local(2026, 3, 2, 9)}
+    return SimpleNamespace(**(base | fields))
+
+
+def test_on_time_rules_as_written(db):
+    deadline = local(2026, 3, 16, 17)
+    assert rules.on_time_at(_fact(), deadline)
+    assert not rules.on_time_at(_fact(), deadline + timedelta(minutes=1))
+    # A supplement answered after two working days moves the deadline by the office time waited.
+    waited = _fact(supplements=[[local(2026, 3, 3, 9).isoformat(), local(2026, 3, 5, 9).isoformat(), 15.0]])
+    assert rules.on_time_at(waited, local(2026, 3, 18, 9))
+    # While the applicant still has the supplement, the agency's clock stands at the request.
+    waiting = _fact(supplements=[[local(2026, 3, 3, 9).isoformat(), None, 0]])
+    assert rules.on_time_at(waiting, local(2026, 4, 30, 17))
+    # Sent back for supplements twice: late, however fast.
+    twice = _fact(
+        supplements=[
+            [local(2026, 3, 3, 9).isoformat(), local(2026, 3, 3, 10).isoformat(), 1.0],
+            [local(2026, 3, 4, 9).isoformat(), local(2026, 3, 4, 10).isoformat(), 1.0],
+        ]
+    )
+    assert not rules.on_time_at(twice, local(2026, 3, 5, 9))
+    assert rules.on_time_at(twice, local(2026, 3, 4, 8))  # judged before the second request: one only
+
+
+@pytest.fixture
+def march(cast, clock):
+    """Five dossiers of the judicial record procedure (10 working days) at the Department of Justice:
+    A finished at once; B waited two days for a supplement and finished after its first promise but before
+    the moved one; C asked for supplements twice; D accepted late in March, still open; E open and overdue.
+    C, D and E were lodged at the desk; A and B online. A was rated unsatisfied, B very satisfied."""
+    clock.set(2026, 3, 2, 8)
+    a, b, c, e = (submit(cast), submit(cast), submit(cast, online=False), submit(cast, online=False))
+    for dossier in (a, b, c, e):
+        accept(cast, dossier)
+    first_promise = Dossier.objects.get(pk=b.pk).original_promised_at
+    clock.set(2026, 3, 3, 9)
+    finish(cast, a)
+    supplement(cast, b)
+    supplement(cast, c)
+    clock.set(2026, 3, 3, 10)
+    answer(cast, c)
+    clock.set(2026, 3, 4, 9)
+    supplement(cast, c)
+    clock.set(2026, 3, 4, 10)
+    answer(cast, c)
+    clock.set(2026, 3, 5, 9)
+    answer(cast, b)
+    finish(cast, c)
+    clock.now = Dossier.objects.get(pk=b.pk).original_promised_at - timedelta(minutes=1)
+    assert clock.now > first_promise + timedelta(days=1)
+    finish(cast, b)
+    returned_and_rated(cast, a, 1)
+    returned_and_rated(cast, b, 3)
+    clock.set(2026, 3, 25, 9)
+    d = submit(cast, online=False)
+    accept(cast, d)
+    services.consume_events()
+    return {"a": a, "b": b, "c": c, "d": d, "e": e}
+
+
+def _card(leader, key):
+    return selectors.scorecard(actor=leader, period=parse(key))
+
+
+def test_progress_2_1_counts_hand_computed(march, province_leader, clock):
+    card = _card(province_leader, "2026-03")
+    value = card.value("2.1")
+    # Ended in March: A, B on time, C late (two supplements); open at 31/3: D within time, E overdue.
+    assert (value.numerator, value.denominator) == (3, 5)
+    assert value.rate == pytest.approx(0.6)
+    assert value.points == 12.0
+    # The quarter ends on the same day as March: the same verdicts.
+    assert (card.value("2.1").numerator, _card(province_leader, "2026-Q1").value("2.1").denominator) == (3, 5)
+    # A new month reached: D and E are open at its end and judged there, both overdue by 30/4.
+    clock.set(2026, 4, 1, 8)
+    services.roll_horizon()
+    april = _card(province_leader, "2026-04").value("2.1")
+    assert (april.numerator, april.denominator, april.points) == (0, 2, 0.0)
+    year = _card(province_leader, "2026").value("2.1")
+    assert (year.numerator, year.denominator) == (2, 5)
+
+
+def test_online_digitisation_and_satisfaction_hand_computed(march, province_leader):
+    card = _card(province_leader, "2026-03")
+    online = card.value("3.2")
+    assert (online.numerator, online.denominator, online.points) == (2, 5, 3.2)  # 4 × 0.4 / 0.5
+    electronic = card.value("5.1")
+    assert (electronic.numerator, electronic.denominator, electronic.points) == (3, 3, 6.0)
+    digitised = card.value("5.2")
+    assert (digitised.numerator, digitised.denominator) == (2, 3)
+    assert digitised.points == pytest.approx(4 * (2 / 3) / 0.8, abs=0.01)
+    ratings = card.value("HL")
+    assert (ratings.numerator, ratings.denominator) == (1, 2)
+    # 1 − (2 late of 5 judged + 1 unsatisfied of 3 ended) = 4/15, full at 0.9.
+    satisfaction = card.value("6.3")
+    assert satisfaction.rate == pytest.approx(1 - (2 / 5 + 1 / 3))
+    assert satisfaction.points == pytest.approx(6 * (4 / 15) / 0.9, abs=0.01)
+
+
+def test_payment_is_reported_not_computable(march, province_leader):
+    card = _card(province_leader, "2026-03")
+    payment = next(group for group in card.groups if group.code == "TTTT")
+    assert payment.computable_points == 0
+    assert all(not value.computable and value.points is None for value in payment.values)
+    assert card.computable_points == sum(i.points for i in rules.INDICATORS if i.source != "none")
+
+
+def test_catalog_transparency_counts_the_procedures(march, province_leader):
+    card = _card(province_leader, "2026-03")
+    published = card.value("1.3")
+    assert published.denominator == 4  # the four procedures the cast publishes, all with every part
+    assert published.numerator == 4
+    online = card.value("3.1")
+    assert online.numerator == online.denominator == 4
+
+
+def test_drill_down_lists_the_dossiers_behind_2_1(march, province_leader):
+    drill = selectors.records(actor=province_leader, indicator="2.1", period=parse("2026-03"))
+    verdicts = {row.code: row.verdict for row in drill.rows}
+    assert drill.total == 5
+    assert verdicts[march["a"].code].startswith("Đúng hạn")
+    assert verdicts[march["c"].code].startswith("Quá hạn")
+    assert verdicts[march["e"].code] == "Quá hạn (còn mở cuối kỳ)"
+    assert verdicts[march["d"].code] == "Đúng hạn (còn mở cuối kỳ)"
+    assert sum(row.verdict.startswith("Đúng hạn") for row in drill.rows) == drill.value.numerator

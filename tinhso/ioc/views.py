@@ -1,0 +1,288 @@
+"""IOC pages: the index and its groups, rankings, trends, the commune map, drill-down lists, exports,
+and the live feed (server-sent events) that tells an open dashboard to refresh."""
+
+import json
+import time
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import close_old_connections
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from tinhso.core.errors import DomainError, Forbidden, NotFound
+from tinhso.core.models import AdminUnit, Event
+from tinhso.ioc import exports, periods, rules, selectors, services
+from tinhso.ioc.services import DOSSIER_STREAM, REPORT_STREAM
+
+LIVE_SECONDS = 25  # a stream ends after this; the browser reconnects, so no worker is held for long
+LIVE_POLL = 0.5
+
+
+def _filters(request: HttpRequest) -> dict:
+    try:
+        period = selectors.period_or_current(request.GET.get("period", ""), timezone.now())
+    except DomainError as error:
+        raise Http404(error.message) from None
+    return {
+        "unit_code": request.GET.get("unit", ""),
+        "period": period,
+        "sector": request.GET.get("sector", ""),
+    }
+
+
+def _guarded(call, *args, **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except Forbidden as error:
+        raise PermissionDenied(error.message) from None
+    except NotFound as error:
+        raise Http404(error.message) from None
+    except DomainError as error:
+        raise Http404(error.message) from None
+
+
+def _period_choices(now) -> list[tuple[str, str]]:
+    current = periods.of(now)
+    months = current.previous_months(12)[::-1]
+    quarters = [periods.of(now, "quarter")]
+    for _ in range(3):
+        quarters.append(periods.of(quarters[-1].start.replace(day=1) - timezone.timedelta(days=1), "quarter"))
+    years = [periods.of(now, "year"), periods.Period(now.year - 1, 1, 12)]
+    return [(p.key, p.label()) for p in months + quarters + years]
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    card = _guarded(selectors.scorecard, actor=request.user, **filters)
+    unit = card.unit
+    map_kpi = request.GET.get("map", "2.1")
+    if map_kpi not in rules.ALL or not rules.ALL[map_kpi].denominator:
+        map_kpi = "2.1"
+    context = {
+        "card": card,
+        "filters": filters,
+        "query": request.GET.urlencode(),
+        "agencies": selectors.ranking(
+            actor=request.user, kind="agencies", unit_code=unit.code, period=card.period, sector=card.sector
+        ),
+        "communes": selectors.ranking(
+            actor=request.user, kind="communes", unit_code=unit.code, period=card.period, sector=card.sector
+        ),
+        "trend": selectors.trend(
+            actor=request.user, unit_code=unit.code, period=card.period, sector=card.sector
+        ),
+        "map": selectors.commune_map(
+            actor=request.user, unit_code=unit.code, period=card.period, sector=card.sector, indicator=map_kpi
+        ),
+        "map_kpi": map_kpi,
+        "map_choices": [(code, i.name) for code, i in rules.ALL.items() if i.denominator],
+        "alerts": selectors.alerts_for(actor=request.user),
+        "sectors": selectors.sectors(),
+        "period_choices": _period_choices(timezone.localtime()),
+        "roots": selectors.root_units(request.user),
+        "ancestors": _ancestors(request, unit),
+        "last_event_id": (selectors.state().last_event_id if selectors.state() else 0),
+        "may_see_ioc": True,
+    }
+    template = "ioc/_live.html" if request.headers.get("HX-Request") else "ioc/dashboard.html"
+    return render(request, template, context)
+
+
+def _ancestors(request: HttpRequest, unit: AdminUnit) -> list[AdminUnit]:
+    """The path from the user's top unit down to `unit`, for the breadcrumb."""
+    roots = selectors.root_units(request.user)
+    chain = []
+    current = unit
+    while current is not None:
+        chain.append(current)
+        if any(current.pk == root.pk for root in roots):
+            break
+        current = current.parent
+    return chain[::-1]
+
+
+@login_required
+@require_GET
+def records(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    drill = _guarded(
+        selectors.records, actor=request.user, indicator=request.GET.get("indicator", "2.1"), **filters
+    )
+    context = {
+        "drill": drill,
+        "filters": filters,
+        "query": request.GET.urlencode(),
+        "ancestors": _ancestors(request, drill.unit),
+        "data_as_of": selectors.data_as_of(),
+        "may_see_ioc": True,
+    }
+    return render(request, "ioc/records.html", context)
+
+
+HEADER_RECORDS = ["Mã", "Nội dung", "Đơn vị", "Ngày nộp", "Hạn", "Ngày kết thúc", "Kết quả tính"]
+
+
+@login_required
+@require_GET
+def records_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    filters = _filters(request)
+    drill = _guarded(
+        selectors.records,
+        actor=request.user,
+        indicator=request.GET.get("indicator", "2.1"),
+        limit=None,
+        **filters,
+    )
+    rows = [[r.code, r.title, r.unit, r.start, r.deadline, r.end, r.verdict] for r in drill.rows]
+    name = f"ioc-{drill.indicator.code}-{drill.unit.code}-{drill.period.key}"
+    return _guarded(
+        exports.table_response, fmt=fmt, name=name, title="Hồ sơ", header=HEADER_RECORDS, rows=rows
+    )
+
+
+@login_required
+@require_GET
+def scorecard_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    filters = _filters(request)
+    card = _guarded(selectors.scorecard, actor=request.user, **filters)
+    header = [
+        "Nhóm",
+        "Chỉ số",
+        "Tên",
+        "Công thức",
+        "Tử số",
+        "Mẫu số",
+        "Tỷ lệ",
+        "Điểm",
+        "Điểm tối đa",
+        "Ghi chú",
+    ]
+    rows = []
+    for group in card.groups:
+        for value in group.values:
+            i = value.indicator
+            rows.append(
+                [
+                    group.name,
+                    i.code,
+                    str(i.name),
+                    str(i.formula),
+                    value.numerator,
+                    value.denominator,
+                    value.rate,
+                    value.points,
+                    i.points,
+                    str(i.reason),
+                ]
+            )
+    for value in card.extra:
+        i = value.indicator
+        rows.append(
+            [
+                "",
+                i.code,
+                str(i.name),
+                str(i.formula),
+                value.numerator,
+                value.denominator,
+                value.rate,
+                None,
+                None,
+                "",
+            ]
+        )
+    name = f"ioc-chi-so-{card.unit.code}-{card.period.key}"
+    return _guarded(exports.table_response, fmt=fmt, name=name, title="Chỉ số", header=header, rows=rows)
+
+
+@login_required
+@require_GET
+def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    filters = _filters(request)
+    kind = request.GET.get("kind", "agencies")
+    ranked = _guarded(selectors.ranking, actor=request.user, kind=kind, **filters)
+    header = [
+        "Hạng",
+        "Mã đơn vị",
+        "Đơn vị",
+        "Điểm",
+        "Đúng hạn (2.1)",
+        "Nộp trực tuyến (3.2)",
+        "Phản ánh đúng hạn",
+        "Hồ sơ tiếp nhận",
+    ]
+    rows = [
+        [
+            n,
+            row.unit.code,
+            row.unit.name,
+            row.score,
+            row.on_time.rate,
+            row.online.rate,
+            row.reports_on_time.rate,
+            row.received,
+        ]
+        for n, row in enumerate(ranked, 1)
+    ]
+    name = f"ioc-xep-hang-{kind}-{filters['period'].key}"
+    return _guarded(exports.table_response, fmt=fmt, name=name, title="Xếp hạng", header=header, rows=rows)
+
+
+def _newest() -> int:
+    ours = Q(stream__startswith=DOSSIER_STREAM) | Q(stream__startswith=REPORT_STREAM)
+    return Event.objects.filter(ours).order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _stream(last_seen: int):
+    """Sends `update` as soon as a dossier or report event is in the rollups, then ends after a while."""
+    deadline = time.monotonic() + LIVE_SECONDS
+    beat = time.monotonic()
+    try:
+        yield "retry: 1000\n\n"
+        while time.monotonic() < deadline:
+            newest = _newest()
+            if newest > last_seen:
+                state = selectors.state()
+                if state is None or state.last_event_id < newest:
+                    services.consume_events()
+                last_seen = newest
+                as_of = selectors.data_as_of()
+                data = json.dumps({"event_id": newest, "data_as_of": as_of.isoformat() if as_of else None})
+                yield f"id: {newest}\nevent: update\ndata: {data}\n\n"
+            elif time.monotonic() - beat > 10:
+                beat = time.monotonic()
+                yield ": keep-alive\n\n"
+            time.sleep(LIVE_POLL)
+    finally:
+        close_old_connections()
+
+
+@login_required
+@require_GET
+def live(request: HttpRequest) -> StreamingHttpResponse:
+    _guarded(selectors.root_units, request.user)
+    header = request.headers.get("Last-Event-ID") or request.GET.get("since", "")
+    last_seen = int(header) if header.isdigit() else _newest()
+    response = StreamingHttpResponse(_stream(last_seen), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+@login_required
+@require_GET
+def status(request: HttpRequest) -> JsonResponse:
+    """For browsers whose event stream dropped: polled instead, catching the rollups up like the stream."""
+    _guarded(selectors.root_units, request.user)
+    newest = _newest()
+    state = selectors.state()
+    if newest and (state is None or state.last_event_id < newest):
+        services.consume_events()
+    as_of = selectors.data_as_of()
+    return JsonResponse({"event_id": newest, "data_as_of": as_of.isoformat() if as_of else None})
