@@ -1,0 +1,717 @@
+"""Throughput and latency of the dossier submission API on PostgreSQL, against a floor measured in the same run.
+
+The floor is a bare endpoint on the same gunicorn setup that inserts two rows in one transaction. The script
+recreates its own database, loads the reference data and the demo catalog, registers citizens with API
+tokens through the real services, serves the platform with gunicorn on 127.0.0.1 and drives it with keep-alive
+clients from this process. Run: .venv/bin/python bench/submit.py  (see bench/README.md).
+"""
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import os
+import pstats
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tinhso_bench"
+HOST = "127.0.0.1"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+GOAL_RATIO = 0.5
+GOAL_P99_MS = 100.0
+
+# Plausible residents of Cà Mau for the benchmark's citizens.
+FAMILY_NAMES = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Huỳnh",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lâm",
+)
+MIDDLE_NAMES = {"M": ("Văn", "Minh", "Hoàng", "Quốc", "Thanh"), "F": ("Thị", "Ngọc", "Thu", "Mỹ", "Kim")}
+GIVEN_NAMES = {
+    "M": ("An", "Bình", "Cường", "Dũng", "Hải", "Khang", "Lộc", "Phúc", "Tài", "Trung", "Nghĩa"),
+    "F": ("Anh", "Châu", "Diễm", "Hà", "Hân", "Lan", "Linh", "My", "Nhung", "Trâm", "Yến"),
+}
+PURPOSES = (
+    "Bổ sung hồ sơ xin việc tại doanh nghiệp",
+    "Hoàn thiện hồ sơ du học",
+    "Bổ sung hồ sơ thành lập doanh nghiệp",
+    "Hồ sơ xuất khẩu lao động",
+)
+DOCUMENTS = (
+    "Bằng tốt nghiệp trung học phổ thông",
+    "Giấy khai sinh",
+    "Giấy chứng nhận quyền sử dụng đất",
+    "Bằng tốt nghiệp đại học",
+)
+# Province-level procedures are lodged at the provincial service centre; commune-level ones at each
+# citizen's own commune, so the two differ in how many submissions share one receiving unit.
+PROCEDURES = {
+    "judicial-record": "H12-LLTP-01",  # Cấp Phiếu lý lịch tư pháp: every dossier to one desk
+    "certified-copy": "2.000815",  # Chứng thực bản sao từ bản chính: dossiers spread over the communes
+}
+
+
+@dataclass
+class Citizen:
+    citizen_id: str
+    token: str
+    commune_name: str
+    receiving_unit: str
+
+
+# ---- setup -------------------------------------------------------------------------------------------
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = urlsplit(url).path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"Refusing to drop database {name!r}: the benchmark only recreates databases named *bench*.")
+    with psycopg.connect(maintenance_url(url), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def maintenance_url(url: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
+
+
+def prepare(url: str, citizens: int) -> list[Citizen]:
+    """Migrates, loads the demo data (tinhso load-demo) and registers citizens with API tokens."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.floor_urls import FLOOR_TABLE_SQL
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("load_demo", stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute(FLOOR_TABLE_SQL)
+    return register_citizens(citizens)
+
+
+def register_citizens(count: int) -> list[Citizen]:
+    from django.conf import settings
+    from django.test import override_settings
+
+    from tinhso.core import selectors, services
+    from tinhso.core.identifiers import citizen_id_prefix
+    from tinhso.core.models import AdminUnit
+
+    province = selectors.province_unit()
+    communes = list(AdminUnit.objects.filter(parent=province, kind=AdminUnit.Kind.COMMUNE).order_by("code"))
+    citizens = []
+    # Sign-in is not measured: a fast hasher spares ~1 s of Argon2 per account and per token.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        for number in range(count):
+            sex = "F" if number % 2 else "M"
+            born = date(1970 + number % 35, 1 + number % 12, 1 + number % 28)
+            citizen_id = (
+                citizen_id_prefix(birth_province_code="96", birth_date=born, sex=sex) + f"{number:06d}"
+            )
+            name = " ".join(
+                (
+                    FAMILY_NAMES[number % len(FAMILY_NAMES)],
+                    MIDDLE_NAMES[sex][number % 5],
+                    GIVEN_NAMES[sex][number % len(GIVEN_NAMES[sex])],
+                )
+            )
+            commune = communes[number % len(communes)]
+            services.save_population_record(
+                citizen_id=citizen_id,
+                full_name=name,
+                birth_date=born,
+                sex=sex,
+                permanent_address=f"Ấp {1 + number % 9}, {commune.name}, {province.name}",
+                permanent_commune=commune,
+            )
+            password = uuid.uuid4().hex
+            services.register_citizen(citizen_id=citizen_id, password=password, check_password=False)
+            token, _ = services.issue_api_token(username=citizen_id, password=password)
+            receiving = f"{commune.code}.{settings.TINHSO_PROVINCE}"
+            citizens.append(Citizen(citizen_id, token, commune.name, receiving))
+    return citizens
+
+
+# ---- requests ----------------------------------------------------------------------------------------
+
+
+def submission_body(procedure: str, citizen: Citizen, number: int) -> dict:
+    if procedure == "judicial-record":
+        form_data = {
+            "certificate_type": "Phiếu số 1" if number % 3 else "Phiếu số 2",
+            "purpose": PURPOSES[number % len(PURPOSES)],
+            "copies": 1 + number % 2,
+            "residence_history": f"Từ năm 2010 đến nay cư trú tại {citizen.commune_name}",
+        }
+        return {"procedure_code": PROCEDURES[procedure], "form_data": form_data}
+    form_data = {"document_name": DOCUMENTS[number % len(DOCUMENTS)], "copies": 1 + number % 3}
+    return {
+        "procedure_code": PROCEDURES[procedure],
+        "receiving_unit": citizen.receiving_unit,
+        "form_data": form_data,
+    }
+
+
+def http_post(port: int, path: str, body: dict, headers: dict[str, str]) -> bytes:
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    lines = [f"POST {path} HTTP/1.1", f"Host: {HOST}:{port}", "Content-Type: application/json"]
+    lines += [f"Content-Length: {len(payload)}", *(f"{name}: {value}" for name, value in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+
+
+def submission_requests(port: int, procedure: str, citizen: Citizen):
+    """Endless submissions of one citizen, each with a fresh Idempotency-Key."""
+    number = 0
+    while True:
+        headers = {"Authorization": f"Bearer {citizen.token}", "Idempotency-Key": str(uuid.uuid4())}
+        yield http_post(port, "/api/v1/dossiers", submission_body(procedure, citizen, number), headers)
+        number += 1
+
+
+def floor_requests(port: int, procedure: str, citizen: Citizen):
+    """The same bodies as the submissions, to the bare endpoint."""
+    number = 0
+    while True:
+        yield http_post(port, "/bench/floor", submission_body(procedure, citizen, number), {})
+        number += 1
+
+
+# ---- load generator ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    latency: float
+    status: int
+    timing: dict[str, float]
+
+
+@dataclass
+class Run:
+    samples: list[Sample] = field(default_factory=list)
+    transport_errors: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes):
+    writer.write(request)
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionResetError("the server closed the connection")
+    headers = {}
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    await reader.readexactly(int(headers.get("content-length", "0")))
+    return int(status_line.split()[1]), headers
+
+
+def _server_timing(header: str) -> dict[str, float]:
+    """{'app': ms, 'cpu': ms, 'sql': ms, 'sql_count': n} from our Server-Timing header."""
+    timing = {}
+    for metric in header.split(","):
+        name, *params = (part.strip() for part in metric.split(";"))
+        for param in params:
+            key, _, value = param.partition("=")
+            timing[name if key == "dur" else f"{name}_count"] = float(value)
+    return timing
+
+
+async def _client(port: int, requests, stop_at: float, budget: list[int], run: Run) -> None:
+    reader = writer = None
+    while time.monotonic() < stop_at and budget[0] > 0:
+        budget[0] -= 1
+        request = next(requests)
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection(HOST, port)
+            start = time.perf_counter()
+            status, headers = await asyncio.wait_for(_exchange(reader, writer, request), timeout=30)
+        except (OSError, EOFError, TimeoutError) as error:
+            run.transport_errors[type(error).__name__] += 1
+            if writer is not None:
+                writer.close()
+            reader = writer = None
+            continue
+        latency = time.perf_counter() - start
+        run.samples.append(Sample(latency, status, _server_timing(headers.get("server-timing", ""))))
+        if headers.get("connection", "").lower() == "close":
+            writer.close()
+            reader = writer = None
+    if writer is not None:
+        writer.close()
+
+
+def drive(port: int, streams: list, seconds: float, max_requests: int) -> Run:
+    """One keep-alive connection per stream, all at once, until the time or the request budget runs out."""
+    run = Run()
+
+    async def main() -> None:
+        budget = [max_requests]
+        stop_at = time.monotonic() + seconds
+        start = time.perf_counter()
+        await asyncio.gather(*(_client(port, stream, stop_at, budget, run) for stream in streams))
+        run.seconds = time.perf_counter() - start
+
+    asyncio.run(main())
+    return run
+
+
+# ---- server and resource accounting ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_server(args: argparse.Namespace, port: int) -> subprocess.Popen:
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "tinhso.wsgi:application",
+        f"--bind={HOST}:{port}",
+        "--worker-class=gthread",
+        f"--workers={args.workers}",
+        f"--threads={args.threads}",
+        "--keep-alive=10",
+        "--log-level=warning",
+        f"--chdir={ROOT}",
+    ]
+    server = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited with status {server.returncode}")
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    sys.exit("gunicorn did not answer within 60 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            if parent == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    total = sum(values[:8])
+    return (total - values[3] - values[4]) / CLOCK_TICKS, total / CLOCK_TICKS
+
+
+def describe(query: str) -> str:
+    """'SELECT dossiers_dossiercounter FOR UPDATE' for a statement, to name what a waiting backend runs."""
+    verb = query.split(None, 1)[0].upper() if query.strip() else "?"
+    table = re.search(r'(?:FROM|INTO|UPDATE) "?(\w+)"?', query)
+    locking = " FOR UPDATE" if "FOR UPDATE" in query.upper() else ""
+    return f"{verb} {table[1] if table else ''}{locking}".strip()
+
+
+class ActivitySampler(threading.Thread):
+    """Samples pg_stat_activity of the benchmark database 20 times a second: who runs, waits or idles."""
+
+    def __init__(self, database_url: str) -> None:
+        import psycopg
+
+        super().__init__(daemon=True)
+        self.database = urlsplit(database_url).path.lstrip("/")
+        self.connection = psycopg.connect(maintenance_url(database_url), autocommit=True)
+        self.finished = threading.Event()
+        self.samples = 0
+        self.states: Counter = Counter()
+        self.lock_waits: Counter = Counter()
+
+    def run(self) -> None:
+        while not self.finished.wait(0.05):
+            rows = self.connection.execute(
+                "SELECT state, wait_event_type, left(query, 400) FROM pg_stat_activity WHERE datname = %s",
+                [self.database],
+            ).fetchall()
+            self.samples += 1
+            for state, wait_type, query in rows:
+                if state == "active" and wait_type == "Lock":
+                    self.states["waiting for a lock"] += 1
+                    self.lock_waits[describe(query)] += 1
+                else:
+                    self.states[state or "other"] += 1
+
+    def stop(self) -> dict:
+        self.finished.set()
+        self.join()
+        self.connection.close()
+        samples = max(self.samples, 1)
+        return {
+            "backends": {state: count / samples for state, count in self.states.items()},
+            "lock_waits": {query: count / samples for query, count in self.lock_waits.most_common(3)},
+        }
+
+
+class Accounting:
+    """CPU of gunicorn, PostgreSQL backends, this process and the machine; PostgreSQL's own counters."""
+
+    def __init__(self, database_url: str, server: subprocess.Popen) -> None:
+        import psycopg
+
+        self.database_url = database_url
+        self.database = urlsplit(database_url).path.lstrip("/")
+        self.monitor = psycopg.connect(maintenance_url(database_url), autocommit=True)
+        self.server = server
+
+    def _backends(self) -> list[int]:
+        rows = self.monitor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database])
+        return [pid for (pid,) in rows]
+
+    def _database_counters(self) -> dict[str, float]:
+        row = self.monitor.execute(
+            "SELECT xact_commit, xact_rollback, active_time, idle_in_transaction_time "
+            "FROM pg_stat_database WHERE datname = %s",
+            [self.database],
+        ).fetchone()
+        return dict(zip(("commits", "rollbacks", "active_ms", "idle_in_transaction_ms"), row, strict=True))
+
+    def start(self) -> None:
+        time.sleep(1.5)  # PostgreSQL publishes a backend's counters at most once a second
+        self.counters = self._database_counters()
+        self.workers = {pid: process_cpu(pid) for pid in children_of(self.server.pid)}
+        self.backends = {pid: process_cpu(pid) for pid in self._backends()}
+        self.own = sum(os.times()[:2])
+        self.machine = machine_cpu()
+        self.sampler = ActivitySampler(self.database_url)
+        self.sampler.start()
+        self.wall = time.perf_counter()
+
+    def stop(self) -> dict:
+        wall = time.perf_counter() - self.wall
+        activity = self.sampler.stop()
+        workers = sum(process_cpu(pid) - self.workers.get(pid, 0.0) for pid in children_of(self.server.pid))
+        backends = sum(process_cpu(pid) - self.backends.get(pid, 0.0) for pid in self._backends())
+        own = sum(os.times()[:2]) - self.own
+        busy, total = (after - before for after, before in zip(machine_cpu(), self.machine, strict=True))
+        stop_server(self.server)
+        time.sleep(1.5)
+        counters = {key: value - self.counters[key] for key, value in self._database_counters().items()}
+        self.monitor.close()
+        return (
+            {
+                "cores": total / wall,
+                "gunicorn": workers / wall,
+                "postgres": backends / wall,
+                "client": own / wall,
+                "other": max(busy - workers - backends - own, 0.0) / wall,
+                "idle": (total - busy) / wall,
+            }
+            | counters
+            | activity
+        )
+
+
+# ---- figures -----------------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: list[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, max(0, round(share * len(sorted_values)) - 1))]
+
+
+@dataclass
+class Figures:
+    name: str
+    requests: int
+    errors: int
+    error_kinds: dict[str, int]
+    throughput: float
+    p50: float
+    p95: float
+    p99: float
+    resources: dict
+    server: dict[str, float]
+
+
+def figures(name: str, run: Run, expected_status: int, resources: dict) -> Figures:
+    ok = [sample for sample in run.samples if sample.status == expected_status]
+    kinds = Counter(f"HTTP {sample.status}" for sample in run.samples if sample.status != expected_status)
+    kinds.update(run.transport_errors)
+    latencies = sorted(sample.latency * 1000 for sample in ok)
+    server = {
+        key: sum(sample.timing.get(key, 0.0) for sample in ok) / max(len(ok), 1)
+        for key in ("app", "cpu", "sql", "sql_count")
+    }
+    return Figures(
+        name=name,
+        requests=len(run.samples) + sum(run.transport_errors.values()),
+        errors=sum(kinds.values()),
+        error_kinds=dict(kinds),
+        throughput=len(ok) / run.seconds if run.seconds else 0.0,
+        p50=percentile(latencies, 0.50),
+        p95=percentile(latencies, 0.95),
+        p99=percentile(latencies, 0.99),
+        resources=resources,
+        server=server,
+    )
+
+
+def bound(result: "Figures") -> str:
+    """What limits the figure: lock waits, the CPU (and whose), or neither."""
+    r = result.resources
+    waiting = r["backends"].get("waiting for a lock", 0.0)
+    if waiting >= 1:
+        where = ", ".join(f"{query} ({share:.1f})" for query, share in r["lock_waits"].items())
+        return f"row locks: on average {waiting:.1f} connections wait for a lock, in {where}"
+    busy = r["cores"] - r["idle"]
+    if r["idle"] < 0.1 * r["cores"]:
+        users = {key: r[key] for key in ("gunicorn", "postgres", "client", "other")}
+        top = max(users, key=users.get)
+        return f"CPU: the machine is {busy / r['cores']:.0%} busy, most of it in {top}"
+    return f"not CPU ({r['idle']:.2f} of {r['cores']:.0f} cores idle) nor row locks: too few server threads"
+
+
+def show(result: Figures) -> None:
+    r, s = result.resources, result.server
+    answered = max(result.requests - result.errors, 1)
+    per_request = 1000 / result.throughput if result.throughput else float("nan")
+    backends = ", ".join(f"{share:.1f} {state}" for state, share in sorted(r["backends"].items()))
+    print(f"== {result.name}")
+    print(
+        f"   requests {result.requests}  errors {result.errors}  throughput {result.throughput:.1f} req/s  "
+        f"p50 {result.p50:.1f} ms  p95 {result.p95:.1f} ms  p99 {result.p99:.1f} ms"
+    )
+    if result.error_kinds:
+        print(f"   errors by kind: {result.error_kinds}")
+    print(
+        f"   in Django per request: {s['app']:.2f} ms wall, {s['cpu']:.2f} ms thread CPU, "
+        f"{s['sql']:.2f} ms waiting on {s['sql_count']:.1f} SQL statements"
+    )
+    print(
+        f"   in PostgreSQL per request: {r['commits'] / answered:.2f} commits, "
+        f"{r['active_ms'] / answered:.2f} ms executing, {r['idle_in_transaction_ms'] / answered:.2f} ms idle "
+        f"in transaction; connections on average: {backends}"
+    )
+    print(
+        f"   CPU in cores (of {r['cores']:.0f}): gunicorn {r['gunicorn']:.2f}, postgres {r['postgres']:.2f}, "
+        f"load generator {r['client']:.2f}, other processes {r['other']:.2f}, idle {r['idle']:.2f}; "
+        f"per request gunicorn {r['gunicorn'] * per_request:.2f} ms, postgres {r['postgres'] * per_request:.2f} ms"
+    )
+    print(f"   bound: {bound(result)}")
+
+
+def measure(
+    args: argparse.Namespace, name: str, make_stream, citizens: list[Citizen], expected: int
+) -> Figures:
+    port = free_port()
+    server = start_server(args, port)
+    streams = [make_stream(port, args.procedure, citizens[i % len(citizens)]) for i in range(args.clients)]
+    drive(port, streams, args.warmup, args.max_requests)
+    accounting = Accounting(args.database_url, server)
+    accounting.start()
+    run = drive(port, streams, args.duration, args.max_requests)
+    return figures(name, run, expected, accounting.stop())
+
+
+# ---- one submission, in this process -----------------------------------------------------------------
+
+
+class StatementTimer:
+    """An execute wrapper keeping each statement and its wall time (BEGIN and COMMIT do not pass here)."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, float]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.statements.append((sql, time.perf_counter() - start))
+
+
+def analyse_one(args: argparse.Namespace, citizen: Citizen) -> None:
+    """Queries of one submission (CaptureQueriesContext) and a cProfile of many, through the test client."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(headers={"Authorization": f"Bearer {citizen.token}"})
+
+    def submit(number: int) -> None:
+        response = client.post(
+            "/api/v1/dossiers",
+            submission_body(args.procedure, citizen, number),
+            content_type="application/json",
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        if response.status_code != 201:
+            sys.exit(f"submission failed: {response.status_code} {response.content[:300]!r}")
+
+    for number in range(5):  # caches, imports and the persistent connection
+        submit(number)
+    timer = StatementTimer()
+    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):
+        submit(5)
+    timed = iter(timer.statements)
+    print(
+        f"== One submission, alone, through Django's test client: {len(captured)} statements "
+        f"({len(timer.statements)} SQL + BEGIN/COMMIT; the server adds a health-check SELECT 1 per request)"
+    )
+    for query in captured.captured_queries:
+        duration = "" if query["sql"] in ("BEGIN", "COMMIT") else f"{next(timed)[1] * 1000:.2f} ms"
+        print(f"   {duration:>9}  {query['sql'][:104]}")
+    rounds = args.profile_requests
+    start, cpu = time.perf_counter(), time.process_time()
+    for number in range(rounds):
+        submit(number)
+    wall, cpu = (time.perf_counter() - start) / rounds * 1000, (time.process_time() - cpu) / rounds * 1000
+    timer = StatementTimer()
+    with connection.execute_wrapper(timer):
+        for number in range(rounds):
+            submit(number)
+    sql = sum(seconds for _, seconds in timer.statements) / rounds * 1000
+    print(
+        f"   {rounds} in a row: {wall:.2f} ms wall per submission, {cpu:.2f} ms CPU of this process, "
+        f"{sql:.2f} ms in SQL statements (commit not included)"
+    )
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for number in range(rounds):
+        submit(number)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    print(
+        f"== cProfile of {rounds} submissions ({stats.total_tt / rounds * 1000:.2f} ms each under the profiler)"
+    )
+    print("   the platform's functions by cumulative time per submission:")
+    ours = [(key, value) for key, value in stats.stats.items() if "/tinhso/" in key[0]]
+    for (filename, line, function), (_, calls, _, cumulative, _) in sorted(ours, key=lambda r: -r[1][3])[:14]:
+        where = filename.split("/tinhso/", 1)[1]
+        print(
+            f"   {cumulative / rounds * 1000:6.2f} ms  {calls / rounds:4.1f}x  tinhso/{where}:{line} {function}"
+        )
+    print("   everything by own time per submission:")
+    for (filename, line, function), (_, calls, own, _, _) in sorted(
+        stats.stats.items(), key=lambda r: -r[1][2]
+    )[:10]:
+        where = "/".join(Path(filename).parts[-2:])
+        print(f"   {own / rounds * 1000:6.2f} ms  {calls / rounds:6.1f}x  {where}:{line} {function}")
+
+
+# ---- main --------------------------------------------------------------------------------------------
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument("--clients", type=int, default=32, help="concurrent keep-alive clients")
+    parser.add_argument("--duration", type=float, default=15, help="seconds measured per endpoint")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of load before measuring")
+    parser.add_argument("--max-requests", type=int, default=30000, help="request budget per endpoint")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--procedure", choices=sorted(PROCEDURES), default="judicial-record")
+    parser.add_argument("--profile-requests", type=int, default=200, help="submissions profiled in-process")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
+    os.environ |= {"DATABASE_URL": args.database_url, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    os.environ |= {"TINHSO_DEMO": "0", "TINHSO_ENV": "development", "DEBUG": "0"}
+    started = time.perf_counter()
+    recreate_database(args.database_url)
+    citizens = prepare(args.database_url, args.clients)
+    from django.db import connections
+
+    connections.close_all()
+    print(
+        f"Database {urlsplit(args.database_url).path.lstrip('/')} ready in {time.perf_counter() - started:.0f} s: "
+        f"{len(citizens)} citizens with tokens. Server: gunicorn gthread, {args.workers} workers x "
+        f"{args.threads} threads on {HOST}; {args.clients} keep-alive clients for {args.duration:g} s each "
+        f"(after {args.warmup:g} s warm-up); procedure {PROCEDURES[args.procedure]} ({args.procedure})."
+    )
+    floor = measure(
+        args, "Floor: POST /bench/floor (two rows, one transaction)", floor_requests, citizens, 201
+    )
+    show(floor)
+    submission = measure(args, "Submission: POST /api/v1/dossiers", submission_requests, citizens, 201)
+    show(submission)
+    ratio = submission.throughput / floor.throughput if floor.throughput else 0.0
+    ratio_met = ratio >= GOAL_RATIO
+    p99_met = submission.p99 < GOAL_P99_MS and submission.errors == 0
+    print("== Goals")
+    print(
+        f"   throughput ratio submission/floor = {ratio:.2f} (goal >= {GOAL_RATIO}): {'met' if ratio_met else 'NOT met'}"
+    )
+    print(
+        f"   submission p99 = {submission.p99:.1f} ms at {args.clients} clients, {submission.errors} errors "
+        f"(goal < {GOAL_P99_MS:.0f} ms, no errors): {'met' if p99_met else 'NOT met'}"
+    )
+    analyse_one(args, citizens[0])
+    print(f"Done in {time.perf_counter() - started:.0f} s.")
+    sys.exit(0 if ratio_met and p99_met else 1)
+
+
+if __name__ == "__main__":
+    main()
