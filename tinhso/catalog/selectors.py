@@ -45,6 +45,14 @@ def procedure_by_code(code: str, *, version: int | None = None) -> Procedure:
     return procedure
 
 
+def current_procedure(code: str) -> Procedure:
+    """The current version alone, in one query, for writes that need no documents or steps."""
+    procedure = Procedure.objects.select_related("authority").filter(code=code, is_current=True).first()
+    if procedure is None:
+        raise NotFound(f"Không tìm thấy thủ tục có mã “{code}”.", code="procedure_not_found", value=code)
+    return procedure
+
+
 def bundle_by_code(code: str) -> Bundle:
     bundle = Bundle.objects.prefetch_related("items").filter(code=code).first()
     if bundle is None:

@@ -180,9 +180,11 @@ def _checked_form(procedure: Procedure, form_data: object) -> dict:
 def _next_code(unit: AdminUnit, instant: datetime) -> str:
     """`{agency code}-{yymmdd}-{seq}`, the sequence restarting per receiving unit per local day."""
     day = timezone.localdate(instant)
-    # Insert-if-missing then lock the row: two first submissions of the day both end up on one counter.
-    DossierCounter.objects.bulk_create([DossierCounter(unit=unit, day=day)], ignore_conflicts=True)
-    counter = DossierCounter.objects.select_for_update().get(unit=unit, day=day)
+    counter = DossierCounter.objects.select_for_update().filter(unit=unit, day=day).first()
+    if counter is None:
+        # Insert-if-missing then lock: two first submissions of the day both end up on one counter.
+        DossierCounter.objects.bulk_create([DossierCounter(unit=unit, day=day)], ignore_conflicts=True)
+        counter = DossierCounter.objects.select_for_update().get(unit=unit, day=day)
     counter.last += 1
     counter.save(update_fields=["last"])
     return f"{unit.agency_code}-{day:%y%m%d}-{counter.last:04d}"
@@ -359,7 +361,7 @@ def submit_dossier(
         key_row, earlier = _claim_key(actor=actor, key=idempotency_key, fingerprint=fingerprint)
         if earlier is not None:
             return earlier, False
-    procedure = catalog_selectors.procedure_by_code(procedure_code)
+    procedure = catalog_selectors.current_procedure(procedure_code)
     receiving, authority = _units_for(procedure, receiving_unit_code, authority_unit_code)
     applicant, channel = _applicant_and_channel(
         actor=actor, receiving=receiving, channel=channel, applicant_citizen_id=applicant_citizen_id
