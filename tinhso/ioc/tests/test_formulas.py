@@ -5,11 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.tests.conftest import local
 from tinhso.ioc import rules, selectors, services
 from tinhso.ioc.periods import parse
-from tinhso.ioc.tests.helpers import accept, answer, finish, returned_and_rated, submit, supplement
 
 
 def test_points_are_max_times_rate_over_full_at_capped_at_one():
@@ -43,42 +41,6 @@ def test_on_time_rules_as_written(db):
     )
     assert not rules.on_time_at(twice, local(2026, 3, 5, 9))
     assert rules.on_time_at(twice, local(2026, 3, 4, 8))  # judged before the second request: one only
-
-
-@pytest.fixture
-def march(cast, clock):
-    """Five dossiers of the judicial record procedure (10 working days) at the Department of Justice:
-    A finished at once; B waited two days for a supplement and finished after its first promise but before
-    the moved one; C asked for supplements twice; D accepted late in March, still open; E open and overdue.
-    C, D and E were lodged at the desk; A and B online. A was rated unsatisfied, B very satisfied."""
-    clock.set(2026, 3, 2, 8)
-    a, b, c, e = (submit(cast), submit(cast), submit(cast, online=False), submit(cast, online=False))
-    for dossier in (a, b, c, e):
-        accept(cast, dossier)
-    first_promise = Dossier.objects.get(pk=b.pk).original_promised_at
-    clock.set(2026, 3, 3, 9)
-    finish(cast, a)
-    supplement(cast, b)
-    supplement(cast, c)
-    clock.set(2026, 3, 3, 10)
-    answer(cast, c)
-    clock.set(2026, 3, 4, 9)
-    supplement(cast, c)
-    clock.set(2026, 3, 4, 10)
-    answer(cast, c)
-    clock.set(2026, 3, 5, 9)
-    answer(cast, b)
-    finish(cast, c)
-    clock.now = Dossier.objects.get(pk=b.pk).original_promised_at - timedelta(minutes=1)
-    assert clock.now > first_promise + timedelta(days=1)
-    finish(cast, b)
-    returned_and_rated(cast, a, 1)
-    returned_and_rated(cast, b, 3)
-    clock.set(2026, 3, 25, 9)
-    d = submit(cast, online=False)
-    accept(cast, d)
-    services.consume_events()
-    return {"a": a, "b": b, "c": c, "d": d, "e": e}
 
 
 def _card(leader, key):

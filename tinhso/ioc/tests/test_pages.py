@@ -1,0 +1,92 @@
+"""Dashboard pages, drill-down, exports (CSV and Excel), the live feed and its polling fallback."""
+
+import csv
+import io
+import time
+
+from openpyxl import load_workbook
+
+from tinhso.core.models import Event
+from tinhso.ioc.models import ConsumerState
+from tinhso.ioc.tests.helpers import submit
+
+
+def test_dashboard_shows_score_groups_rankings_and_charts(client, march, province_leader):
+    client.force_login(province_leader)
+    response = client.get("/dieu-hanh/", {"period": "2026-03"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "web/dist/ioc.js" in html
+    assert 'href="/dieu-hanh/"' in html  # the menu entry for those who may see the IOC
+    assert "Sở Tư pháp tỉnh Cà Mau" in html
+    assert 'id="ioc-trend-data"' in html and 'id="ioc-map-data"' in html
+    assert html.count("Dữ liệu đến") >= 8  # every tile says as of when
+    assert "/dieu-hanh/so-lieu/?indicator=2.1&amp;unit=96&amp;period=2026-03" in html
+    partial = client.get("/dieu-hanh/", {"period": "2026-03"}, HTTP_HX_REQUEST="true").content.decode()
+    assert partial.startswith('\n<div id="ioc-live"') or partial.lstrip().startswith('<div id="ioc-live"')
+
+
+def test_other_pages_do_not_load_echarts_nor_show_the_menu(client, march, cast):
+    client.force_login(cast.an)
+    html = client.get("/").content.decode()
+    assert "ioc.js" not in html
+    assert "/dieu-hanh/" not in html
+    assert client.get("/dieu-hanh/").status_code == 403
+
+
+def test_drill_down_from_unit_to_its_dossiers(client, march, province_leader):
+    client.force_login(province_leader)
+    html = client.get(
+        "/dieu-hanh/so-lieu/", {"indicator": "2.1", "unit": "000.00.15.H12", "period": "2026-03"}
+    ).content.decode()
+    for dossier in march.values():
+        assert f'href="/ho-so/{dossier.code}/"' in html
+    assert "Quá hạn (còn mở cuối kỳ)" in html
+    detail = client.get(f"/ho-so/{march['e'].code}/")
+    assert detail.status_code == 200
+
+
+def test_exports_as_csv_and_xlsx(client, march, province_leader):
+    client.force_login(province_leader)
+    query = {"indicator": "2.1", "period": "2026-03"}
+    response = client.get("/dieu-hanh/so-lieu.csv", query)
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "Mã" and len(rows) == 6
+    assert {row[0] for row in rows[1:]} == {d.code for d in march.values()}
+    workbook = load_workbook(io.BytesIO(client.get("/dieu-hanh/chi-so.xlsx", {"period": "2026-03"}).content))
+    sheet = workbook.active
+    progress = next(row for row in sheet.iter_rows(values_only=True) if row[1] == "2.1")
+    assert progress[4:8] == (3, 5, 0.6, 12.0)
+    ranking = load_workbook(io.BytesIO(client.get("/dieu-hanh/xep-hang.xlsx", {"period": "2026-03"}).content))
+    names = [row[2] for row in ranking.active.iter_rows(min_row=2, values_only=True)]
+    assert "Sở Tư pháp tỉnh Cà Mau" in names
+    assert client.get("/dieu-hanh/xep-hang.pdf").status_code == 404
+
+
+def test_live_feed_announces_a_new_event_within_two_seconds(client, cast, clock, province_leader):
+    client.force_login(province_leader)
+    submit(cast)
+    newest = Event.objects.order_by("-pk").first().pk
+    response = client.get("/dieu-hanh/truc-tiep/", HTTP_LAST_EVENT_ID=str(newest))
+    assert response["Content-Type"] == "text/event-stream"
+    stream = iter(response.streaming_content)
+    assert next(stream) == b"retry: 1000\n\n"
+    dossier = submit(cast)
+    started = time.monotonic()
+    message = next(stream).decode()
+    assert time.monotonic() - started < 2
+    assert message.startswith("id: ") and "event: update" in message
+    state = ConsumerState.objects.get()
+    assert state.last_event_id >= Event.objects.filter(stream=f"dossiers.dossier:{dossier.pk}").get().pk
+    response.close()
+
+
+def test_polling_fallback_catches_up(client, cast, clock, province_leader):
+    client.force_login(province_leader)
+    dossier = submit(cast)
+    body = client.get("/dieu-hanh/trang-thai/").json()
+    assert body["event_id"] == Event.objects.get(stream=f"dossiers.dossier:{dossier.pk}").pk
+    assert ConsumerState.objects.get().last_event_id >= body["event_id"]
+    client.force_login(cast.an)
+    assert client.get("/dieu-hanh/trang-thai/").status_code == 403
