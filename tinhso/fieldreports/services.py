@@ -390,8 +390,13 @@ def submit_report(
 
 
 def _locked(report: Report, *allowed: str) -> Report:
-    """The row, locked; refuses a stale copy (someone changed it since it was read) or a wrong status."""
-    row = Report.objects.select_for_update().select_related("category", "responsible_unit").get(pk=report.pk)
+    """The row, locked; refuses a stale copy (someone changed it since it was read) or a wrong status.
+    Only the report row is locked: locking its category and unit too would serialise unrelated reports."""
+    row = (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("category", "responsible_unit")
+        .get(pk=report.pk)
+    )
     if row.version != report.version:
         raise Conflict(
             f"Phản ánh {row.tracking_code} vừa được người khác cập nhật; hãy tải lại rồi thử lại.",
@@ -476,6 +481,13 @@ def merge_reports(*, actor: User, duplicate: Report, into: Report) -> Report:
     selectors.require_coordinator(actor)
     if duplicate.pk == into.pk:
         raise _invalid("into", "Không thể gộp phản ánh vào chính nó.")
+    # Rows are locked in id order, so two coordinators merging the same pair both ways cannot deadlock.
+    list(
+        Report.objects.select_for_update()
+        .filter(pk__in=[duplicate.pk, into.pk])
+        .order_by("pk")
+        .values_list("pk")
+    )
     duplicate = _locked(duplicate, *_WAITING_ON_UNIT)
     into = _locked(into, *Report.OPEN_STATUSES, Report.Status.PUBLISHED)
     now = timezone.now()
