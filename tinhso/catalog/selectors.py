@@ -60,5 +60,10 @@ def bundle_by_code(code: str) -> Bundle:
     return bundle
 
 
+def bundles(*, containing: str = "") -> QuerySet[Bundle]:
+    found = Bundle.objects.order_by("name")
+    return found.filter(items__procedure_code=containing) if containing else found
+
+
 def bundle_procedures(bundle: Bundle) -> list[Procedure]:
     return [procedure_by_code(item.procedure_code) for item in bundle.items.order_by("order")]

@@ -20,6 +20,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         "sectors": selectors.sectors(),
         "levels": Procedure.Level.choices,
         "filters": {"q": query, "sector": sector, "level": level},
+        "bundles": selectors.bundles(),
     }
     return render(request, "catalog/procedure_list.html", context)
 
@@ -30,4 +31,5 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
         procedure = selectors.procedure_by_code(code)
     except NotFound as error:
         raise Http404(error.message) from None
-    return render(request, "catalog/procedure_detail.html", {"procedure": procedure})
+    context = {"procedure": procedure, "bundles": selectors.bundles(containing=code)}
+    return render(request, "catalog/procedure_detail.html", context)

@@ -201,6 +201,7 @@ def submit_bundle(request: HttpRequest, body: BundleIn):
         bundle_code=body.bundle_code,
         forms=body.forms,
         receiving_unit_code=body.receiving_unit,
+        idempotency_key=request.headers.get("Idempotency-Key"),
     )
     return Status(201, dossiers)
 

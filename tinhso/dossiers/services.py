@@ -384,11 +384,23 @@ def submit_dossier(
 
 @transaction.atomic
 def submit_bundle(
-    *, actor: User, bundle_code: str, forms: dict[str, dict], receiving_unit_code: str
+    *,
+    actor: User,
+    bundle_code: str,
+    forms: dict[str, dict],
+    receiving_unit_code: str,
+    idempotency_key: str | None = None,
 ) -> list[Dossier]:
-    """One application for interconnected procedures: a linked dossier for each, all or none."""
+    """One application for interconnected procedures: a linked dossier for each, all or none.
+    A retry with the same idempotency key returns the dossiers of the first application."""
     if not actor.is_citizen:
         raise Forbidden("Nhóm thủ tục liên thông do công dân nộp trực tuyến.", code="citizen_online_only")
+    key_row = None
+    if idempotency_key is not None:
+        fingerprint = _fingerprint(bundle=bundle_code, forms=forms, receiving=receiving_unit_code)
+        key_row, earlier = _claim_key(actor=actor, key=idempotency_key, fingerprint=fingerprint)
+        if earlier is not None:
+            return list(Dossier.objects.filter(group_code=earlier.group_code).order_by("pk"))
     procedures = catalog_selectors.bundle_procedures(catalog_selectors.bundle_by_code(bundle_code))
     errors: dict[str, list[str]] = {}
     for procedure in procedures:
@@ -413,6 +425,9 @@ def submit_bundle(
             dossier.group_code = dossier.code
             dossier.save(update_fields=["group_code"])
         dossiers.append(dossier)
+    if key_row is not None:
+        key_row.dossier = dossiers[0]
+        key_row.save(update_fields=["dossier"])
     return dossiers
 
 

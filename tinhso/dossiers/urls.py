@@ -5,6 +5,7 @@ from tinhso.dossiers import views
 app_name = "dossiers"
 urlpatterns = [
     path("thu-tuc/<str:code>/nop/", views.submit, name="submit"),
+    path("lien-thong/<str:code>/nop/", views.submit_bundle, name="bundle"),
     path("ho-so/cua-toi/", views.my_dossiers, name="mine"),
     path("ho-so/tra-cuu/", views.lookup, name="lookup"),
     path("ho-so/tra-cuu/<str:code>/", views.track, name="track"),

@@ -104,6 +104,67 @@ def submit(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "dossiers/submit.html", context)
 
 
+def _prefixed(post, code: str) -> dict[str, str]:
+    prefix = f"{code}__"
+    return {name[len(prefix) :]: value for name, value in post.items() if name.startswith(prefix)}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit_bundle(request: HttpRequest, code: str) -> HttpResponse:
+    """One application for a bundle of interconnected procedures (Đề án 06): a linked dossier for each."""
+    try:
+        bundle = catalog_selectors.bundle_by_code(code)
+        procedures = catalog_selectors.bundle_procedures(bundle)
+    except NotFound as error:
+        raise Http404(error.message) from None
+    if not request.user.is_citizen:
+        messages.error(request, _("Nhóm thủ tục liên thông do công dân nộp trực tuyến."))
+        return redirect("catalog:procedure-list")
+    offered = {p.code: selectors.prefill(actor=request.user, procedure=p) for p in procedures}
+    values = {p.code: offered[p.code][0] for p in procedures}
+    desk = next((found[2] for found in offered.values() if found[2]), None)
+    errors: dict[str, list[str]] = {}
+    key = str(uuid.uuid4())
+    if request.method == "POST":
+        values = {p.code: parsed_form(p.form_schema, _prefixed(request.POST, p.code)) for p in procedures}
+        desk = request.POST.get("receiving_unit") or None
+        key = request.POST.get("idempotency_key") or key
+        try:
+            dossiers = services.submit_bundle(
+                actor=request.user,
+                bundle_code=code,
+                forms=values,
+                receiving_unit_code=desk,
+                idempotency_key=key,
+            )
+        except InvalidInput as error:
+            errors = error.errors
+            messages.error(request, error.message)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            codes = ", ".join(dossier.code for dossier in dossiers)
+            messages.success(request, _("Đã nộp các hồ sơ liên thông: %(codes)s.") % {"codes": codes})
+            return redirect("dossiers:mine")
+    sections = []
+    for procedure in procedures:
+        own = {k.split(".", 1)[1]: v for k, v in errors.items() if k.startswith(f"{procedure.code}.")}
+        fields = schema_fields(procedure.form_schema, values[procedure.code], own, offered[procedure.code][1])
+        for field in fields:
+            field.name = f"{procedure.code}__{field.name}"
+        sections.append((procedure, fields))
+    context = {
+        "bundle": bundle,
+        "sections": sections,
+        "desks": selectors.receiving_desks(),
+        "desk": desk,
+        "errors": errors,
+        "idempotency_key": key,
+    }
+    return render(request, "dossiers/bundle_submit.html", context)
+
+
 @login_required
 @require_GET
 def my_dossiers(request: HttpRequest) -> HttpResponse:

@@ -128,11 +128,14 @@ def test_a_bundle_is_one_request_making_linked_dossiers(client, cast):
         "receiving_unit": AN_XUYEN,
         "forms": {BIRTH: BIRTH_FORM, RESIDENCE: RESIDENCE_FORM, "H12-BHYT-01": child_card},
     }
-    answer = post(client, "/bundles", body, an)
+    answer = post(client, "/bundles", body, an, HTTP_IDEMPOTENCY_KEY="lt-khaisinh-1")
     assert answer.status_code == 201
     dossiers = answer.json()
     assert [d["procedure_code"] for d in dossiers] == [BIRTH, RESIDENCE, "H12-BHYT-01"]
     assert {d["group_code"] for d in dossiers} == {dossiers[0]["code"]}
+    retry = post(client, "/bundles", body, an, HTTP_IDEMPOTENCY_KEY="lt-khaisinh-1")
+    assert [d["code"] for d in retry.json()] == [d["code"] for d in dossiers]
+    assert Dossier.objects.count() == 3
 
 
 def test_the_applicant_attaches_files_through_the_api_and_a_wrong_type_is_refused(client, cast):

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tinhso.dossiers.models import Dossier, Status
-from tinhso.dossiers.tests.conftest import AN_XUYEN, BIRTH, BIRTH_FORM, RECORD
+from tinhso.dossiers.tests.conftest import AN_XUYEN, BIRTH, BIRTH_FORM, RECORD, RESIDENCE_FORM
 from tinhso.dossiers.tests.flow import in_state
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +157,27 @@ def test_the_form_takes_attachments_and_refuses_a_disguised_file_beside_the_uplo
     assert b"".join(download.streaming_content).startswith(b"%PDF-")
     client.force_login(cast.ngoc)
     assert client.get(f"/ho-so/{dossier.code}/giay-to/{document.pk}/").status_code == 404
+
+
+def test_the_birth_bundle_is_one_page_making_linked_dossiers_once(client, cast):
+    assert "/lien-thong/LT-KHAISINH/nop/" in client.get("/thu-tuc/").content.decode()
+    assert "/lien-thong/LT-KHAISINH/nop/" in client.get(f"/thu-tuc/{BIRTH}/").content.decode()
+    client.force_login(cast.an)
+    page = client.get("/lien-thong/LT-KHAISINH/nop/").content.decode()
+    assert 'name="1.001193__father_full_name" value="Nguyễn Văn An"' in page
+    posted = {"receiving_unit": AN_XUYEN, "idempotency_key": "lt-0001"}
+    posted |= {f"{BIRTH}__{name}": value for name, value in BIRTH_FORM.items()}
+    posted |= {f"1.004222__{name}": value for name, value in RESIDENCE_FORM.items()}
+    posted |= {
+        "H12-BHYT-01__child_full_name": "Nguyễn Ngọc Bảo Anh",
+        "H12-BHYT-01__child_birth_date": "2026-02-02",
+    }
+    incomplete = client.post("/lien-thong/LT-KHAISINH/nop/", posted).content.decode()
+    assert 'id="e-H12-BHYT-01__primary_care_facility" role="alert">Cần nhập thông tin này.' in incomplete
+    assert not Dossier.objects.exists()
+    posted["H12-BHYT-01__primary_care_facility"] = "Trạm Y tế phường An Xuyên"
+    assert client.post("/lien-thong/LT-KHAISINH/nop/", posted)["Location"] == "/ho-so/cua-toi/"
+    client.post("/lien-thong/LT-KHAISINH/nop/", posted)  # sent twice: still one application
+    dossiers = list(Dossier.objects.order_by("pk"))
+    assert [d.procedure.code for d in dossiers] == [BIRTH, "1.004222", "H12-BHYT-01"]
+    assert {d.group_code for d in dossiers} == {dossiers[0].code}
