@@ -268,3 +268,17 @@ class ReportPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} {self.kind} {self.pk}"
+
+
+class Follow(models.Model):
+    """A signed-in citizen following a report someone else filed, instead of filing the same problem again."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    followed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["report", "user"], name="follow_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.report}"

@@ -318,6 +318,7 @@ _TIMELINE = {
     "fieldreport.result_returned": _("Trung tâm điều phối yêu cầu đơn vị xử lý tiếp"),
     "fieldreport.published": _("Công khai kết quả xử lý"),
     "fieldreport.rated": _("Người phản ánh đã đánh giá kết quả"),
+    "fieldreport.followed": _("Thêm một người dân theo dõi phản ánh này"),
     "fieldreport.reopened": _("Mở lại để xử lý tiếp theo đánh giá của người phản ánh"),
     "fieldreport.rejected": _("Không tiếp nhận: %(reason)s"),
     "fieldreport.merged": _("Gộp vào phản ánh %(into)s"),
@@ -359,3 +360,11 @@ def reports_past_retention(*, closed_before: datetime) -> QuerySet[Report]:
     return Report.objects.filter(
         status__in=Report.CLOSED_STATUSES, closed_at__lt=closed_before, personal_data_removed_at__isnull=True
     ).filter(Q(reporter__isnull=False) | ~Q(reporter_name="") | ~Q(reporter_phone="") | ~Q(reporter_email=""))
+
+
+def reports_followed_by(user: User) -> QuerySet[Report]:
+    return (
+        Report.objects.filter(follows__user=user)
+        .select_related("category", "commune")
+        .order_by("-submitted_at")
+    )

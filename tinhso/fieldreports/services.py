@@ -26,6 +26,7 @@ from tinhso.fieldreports.models import (
     ApiKey,
     Category,
     CategoryAttribute,
+    Follow,
     Report,
     ReportPhoto,
     RoutingRule,
@@ -719,6 +720,22 @@ def _erase_reporter(report: Report, *, actor: User | None, reason: str) -> Repor
         subject=report, action="fieldreport.personal_data_removed", actor=actor, payload={"by": reason}
     )
     return report
+
+
+@transaction.atomic
+def follow_report(*, user: User, report: Report) -> Follow:
+    """A signed-in citizen follows an open report instead of filing the same problem again."""
+    if user is None or not user.is_authenticated:
+        raise Forbidden("Cần đăng nhập để theo dõi phản ánh.", code="sign_in_required")
+    report = Report.objects.get(pk=report.pk)
+    if not report.is_open:
+        raise Conflict(f"Phản ánh {report.tracking_code} đã đóng, không cần theo dõi.", code="wrong_status")
+    if report.reporter_id == user.pk:
+        raise Conflict(f"Bạn là người gửi phản ánh {report.tracking_code}.", code="own_report")
+    follow, created = Follow.objects.get_or_create(report=report, user=user)
+    if created:
+        record_event(subject=report, action="fieldreport.followed", actor=user, payload={})
+    return follow
 
 
 # Deadlines ------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ urlpatterns = [
     path("phan-anh/cua-toi/", views.my_reports, name="my-reports"),
     path("phan-anh/<str:tracking_code>/", views.report_detail, name="report-detail"),
     path("phan-anh/<str:tracking_code>/danh-gia/", views.rate, name="rate"),
+    path("phan-anh/<str:tracking_code>/theo-doi/", views.follow, name="follow"),
     path(
         "phan-anh/<str:tracking_code>/xoa-thong-tin/", views.remove_personal_data, name="remove-personal-data"
     ),

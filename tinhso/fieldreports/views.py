@@ -159,6 +159,8 @@ def report_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
         if not report.is_open and report.personal_data_removed_at is None
         else None,
         "is_mine": is_mine,
+        "followers": report.follows.count(),
+        "following": request.user.is_authenticated and report.follows.filter(user=request.user).exists(),
         "signed_in_reporter": is_mine and request.user.is_authenticated,
     }
     return render(request, "fieldreports/report_detail.html", context)
@@ -216,10 +218,26 @@ def remove_personal_data(request: HttpRequest, tracking_code: str) -> HttpRespon
 
 
 @login_required
+@require_POST
+def follow(request: HttpRequest, tracking_code: str) -> HttpResponse:
+    def action(report: Report) -> None:
+        services.follow_report(user=request.user, report=report)
+        messages.success(
+            request,
+            _("Bạn đang theo dõi phản ánh %(code)s; xem trong “Phản ánh của tôi”.") % {"code": tracking_code},
+        )
+
+    return _reporter_action(request, tracking_code, action)
+
+
+@login_required
 @require_GET
 def my_reports(request: HttpRequest) -> HttpResponse:
-    reports = selectors.reports_of_reporter(request.user)
-    return render(request, "fieldreports/my_reports.html", {"reports": reports})
+    context = {
+        "reports": selectors.reports_of_reporter(request.user),
+        "followed": selectors.reports_followed_by(request.user),
+    }
+    return render(request, "fieldreports/my_reports.html", context)
 
 
 # Back office: the coordinating centre and the responsible units ------------------------------------------

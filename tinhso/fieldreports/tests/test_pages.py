@@ -193,3 +193,25 @@ def test_a_report_page_shows_its_history_without_naming_officials(client, catego
 
 def test_an_unknown_tracking_code_is_404(client, categories):
     assert client.get("/phan-anh/PA000000-XXXXX/").status_code == 404
+
+
+def test_a_signed_in_citizen_follows_a_nearby_report_from_the_form(client, categories):
+    existing = file_report("ha-tang-den")
+    client.force_login(citizen())
+    partial = client.get(
+        "/phan-anh/gan-day/",
+        {"category": "ha-tang-den", "latitude": AN_XUYEN_POINT[0], "longitude": AN_XUYEN_POINT[1]},
+    ).content.decode()
+    follow_url = reverse("fieldreports:follow", args=[existing.tracking_code])
+    assert "Theo dõi phản ánh này thay vì gửi mới" in partial and f'action="{follow_url}"' in partial
+    page = client.post(follow_url, follow=True).content.decode()
+    assert "Bạn đang theo dõi phản ánh" in page
+    assert existing.tracking_code in client.get("/phan-anh/cua-toi/").content.decode()
+    assert Report.objects.count() == 1
+
+
+def test_an_anonymous_visitor_is_asked_to_sign_in_to_follow(client, categories):
+    report = file_report()
+    page = client.get(f"/phan-anh/{report.tracking_code}/").content.decode()
+    assert "Đăng nhập để theo dõi phản ánh này" in page
+    assert client.post(reverse("fieldreports:follow", args=[report.tracking_code])).status_code == 302

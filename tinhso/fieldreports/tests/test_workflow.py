@@ -1,9 +1,10 @@
 """Every transition of the handling workflow: who may do it, from which status, and the event it writes."""
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput
 from tinhso.core.models import Event
@@ -339,3 +340,22 @@ def test_personal_data_of_reports_closed_over_a_year_ago_is_purged(categories, s
     assert recent.reporter_phone == REPORTER_PHONE and still_open.reporter_phone == REPORTER_PHONE
     assert Event.objects.filter(stream=f"fieldreports.report:{old.pk}").last().payload == {"by": "retention"}
     assert services.purge_personal_data() == 0
+
+
+def test_a_citizen_follows_an_open_report_instead_of_filing_it_again(categories, staff):
+    report = file_report()
+    neighbour = citizen("096195004321", full_name="Trần Thị Bích Ngọc", birth_date=date(1995, 8, 27), sex="F")
+    services.follow_report(user=neighbour, report=report)
+    services.follow_report(user=neighbour, report=report)
+    assert list(selectors.reports_followed_by(neighbour)) == [report]
+    assert (
+        actions(report)[-1] == "fieldreport.followed" and actions(report).count("fieldreport.followed") == 1
+    )
+    with pytest.raises(Forbidden):
+        services.follow_report(user=AnonymousUser(), report=report)
+    closed = services.reject_report(actor=staff["coordinator"], report=file_report(), reason="Trùng.")
+    with pytest.raises(Conflict):
+        services.follow_report(user=neighbour, report=closed)
+    own = file_report(reporter=neighbour)
+    with pytest.raises(Conflict):
+        services.follow_report(user=neighbour, report=own)
