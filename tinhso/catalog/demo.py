@@ -39,6 +39,11 @@ def text(title: str, min_length: int = 1) -> dict:
     return {"type": "string", "title": title, "minLength": min_length, "maxLength": 500}
 
 
+def reused(spec: dict) -> dict:
+    """Marks a field about the applicant (not about the matter applied for): earlier answers are offered."""
+    return spec | {"x-reuse": True}
+
+
 def form(properties: dict, required: list[str]) -> dict:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -59,11 +64,11 @@ BIRTH_FORM = form(
         "child_sex": {"type": "string", "enum": ["Nam", "Nữ"], "title": "Giới tính"},
         "birth_place": text("Nơi sinh"),
         "ethnicity": text("Dân tộc"),
-        "mother_full_name": text("Họ, chữ đệm và tên của mẹ", 2),
-        "mother_citizen_id": CITIZEN_ID | {"title": "Số định danh cá nhân của mẹ"},
-        "father_full_name": text("Họ, chữ đệm và tên của cha", 2),
-        "father_citizen_id": CITIZEN_ID | {"title": "Số định danh cá nhân của cha"},
-        "relationship_to_child": text("Quan hệ với trẻ"),
+        "mother_full_name": reused(text("Họ, chữ đệm và tên của mẹ", 2)),
+        "mother_citizen_id": reused(CITIZEN_ID | {"title": "Số định danh cá nhân của mẹ"}),
+        "father_full_name": reused(text("Họ, chữ đệm và tên của cha", 2)),
+        "father_citizen_id": reused(CITIZEN_ID | {"title": "Số định danh cá nhân của cha"}),
+        "relationship_to_child": reused(text("Quan hệ với trẻ")),
     },
     ["child_full_name", "child_birth_date", "child_sex", "birth_place", "mother_full_name",
      "mother_citizen_id", "relationship_to_child"],
@@ -89,9 +94,9 @@ DEATH_FORM = form(
 )
 RESIDENCE_FORM = form(
     {
-        "address": text("Địa chỉ nơi đăng ký cư trú", 5),
-        "household_head_name": text("Họ và tên chủ hộ"),
-        "relationship_to_head": text("Quan hệ với chủ hộ"),
+        "address": reused(text("Địa chỉ nơi đăng ký cư trú", 5)),
+        "household_head_name": reused(text("Họ và tên chủ hộ")),
+        "relationship_to_head": reused(text("Quan hệ với chủ hộ")),
         "reason": text("Lý do"),
     },
     ["address", "relationship_to_head"],
@@ -105,9 +110,9 @@ CERTIFY_FORM = form(
 )
 BUSINESS_FORM = form(
     {
-        "business_name": text("Tên hộ kinh doanh", 2),
-        "address": text("Địa điểm kinh doanh", 5),
-        "business_lines": text("Ngành, nghề kinh doanh", 2),
+        "business_name": reused(text("Tên hộ kinh doanh", 2)),
+        "address": reused(text("Địa điểm kinh doanh", 5)),
+        "business_lines": reused(text("Ngành, nghề kinh doanh", 2)),
         "capital_vnd": {"type": "integer", "minimum": 0, "title": "Vốn kinh doanh (đồng)"},
         "employees": {"type": "integer", "minimum": 0, "title": "Số lao động"},
     },
@@ -115,9 +120,9 @@ BUSINESS_FORM = form(
 )
 BUILDING_FORM = form(
     {
-        "site_address": text("Địa điểm xây dựng", 5),
-        "parcel_number": text("Số thửa đất"),
-        "map_sheet": text("Số tờ bản đồ"),
+        "site_address": reused(text("Địa điểm xây dựng", 5)),
+        "parcel_number": reused(text("Số thửa đất")),
+        "map_sheet": reused(text("Số tờ bản đồ")),
         "floor_area_m2": {"type": "number", "exclusiveMinimum": 0, "title": "Tổng diện tích sàn (m²)"},
         "floors": {"type": "integer", "minimum": 1, "maximum": 100, "title": "Số tầng"},
     },
@@ -125,9 +130,9 @@ BUILDING_FORM = form(
 )
 LAND_FORM = form(
     {
-        "parcel_number": text("Số thửa đất"),
-        "map_sheet": text("Số tờ bản đồ"),
-        "land_address": text("Địa chỉ thửa đất", 5),
+        "parcel_number": reused(text("Số thửa đất")),
+        "map_sheet": reused(text("Số tờ bản đồ")),
+        "land_address": reused(text("Địa chỉ thửa đất", 5)),
         "area_m2": {"type": "number", "exclusiveMinimum": 0, "title": "Diện tích (m²)"},
     },
     ["parcel_number", "map_sheet", "land_address", "area_m2"],
@@ -137,7 +142,7 @@ RECORD_FORM = form(
         "certificate_type": {"type": "string", "enum": ["Phiếu số 1", "Phiếu số 2"], "title": "Loại phiếu"},
         "purpose": text("Mục đích yêu cầu cấp phiếu", 2),
         "copies": {"type": "integer", "minimum": 1, "maximum": 10, "title": "Số lượng phiếu"},
-        "residence_history": text("Quá trình cư trú từ đủ 14 tuổi"),
+        "residence_history": reused(text("Quá trình cư trú từ đủ 14 tuổi")),
     },
     ["certificate_type", "purpose", "copies"],
 )
@@ -145,7 +150,7 @@ CHILD_INSURANCE_FORM = form(
     {
         "child_full_name": text("Họ, chữ đệm và tên của trẻ", 2),
         "child_birth_date": DATE | {"title": "Ngày sinh của trẻ"},
-        "primary_care_facility": text("Nơi đăng ký khám bệnh, chữa bệnh ban đầu", 2),
+        "primary_care_facility": reused(text("Nơi đăng ký khám bệnh, chữa bệnh ban đầu", 2)),
     },
     ["child_full_name", "child_birth_date", "primary_care_facility"],
 )

@@ -195,7 +195,8 @@ def prefill(*, actor: User, procedure: Procedure) -> tuple[dict, dict[str, str],
         .first()
     )
     for name, value in (earlier.form_data if earlier else {}).items():
-        if name in properties:
+        # Only fields about the applicant carry over: a second birth registration is for another child.
+        if properties.get(name, {}).get("x-reuse"):
             values[name], sources[name] = value, str(_("Từ hồ sơ trước của bạn"))
     identity = core_selectors.identity_of(actor.citizen_id) if actor.citizen_id else None
     if identity is None:

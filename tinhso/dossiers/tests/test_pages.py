@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier, Status
 from tinhso.dossiers.tests.conftest import AN_XUYEN, BIRTH, BIRTH_FORM, RECORD, RESIDENCE_FORM
 from tinhso.dossiers.tests.flow import in_state
@@ -181,3 +182,13 @@ def test_the_birth_bundle_is_one_page_making_linked_dossiers_once(client, cast):
     dossiers = list(Dossier.objects.order_by("pk"))
     assert [d.procedure.code for d in dossiers] == [BIRTH, "1.004222", "H12-BHYT-01"]
     assert {d.group_code for d in dossiers} == {dossiers[0].code}
+
+
+def test_a_second_application_offers_earlier_answers_about_the_applicant_but_not_the_matter(client, cast):
+    services.submit_dossier(
+        actor=cast.an, procedure_code=BIRTH, form_data=BIRTH_FORM, receiving_unit_code=AN_XUYEN
+    )
+    client.force_login(cast.an)
+    page = client.get(f"/thu-tuc/{BIRTH}/nop/").content.decode()
+    assert 'name="mother_full_name" value="Trần Thị Bích Ngọc"' in page and "Từ hồ sơ trước của bạn" in page
+    assert BIRTH_FORM["child_full_name"] not in page
