@@ -93,8 +93,7 @@ def _procedures(unit: AdminUnit, sector: str = "") -> QuerySet[Procedure]:
     unit holds communes' people's committees."""
     procedures = Procedure.objects.filter(is_current=True)
     condition = Q(level=Procedure.Level.PROVINCE) & core_selectors.under_path(unit.path, "authority__path")
-    has_committees = core_selectors.units_under(unit).filter(category="UBND").exists()
-    if has_committees:
+    if _holds_committees(unit):
         condition |= Q(level=Procedure.Level.COMMUNE)
     procedures = procedures.filter(condition)
     return procedures.filter(sector=sector) if sector else procedures
@@ -127,13 +126,45 @@ CATALOG_CONDITIONS = {
 }
 
 
-def catalog_counts(*, unit: AdminUnit, sector: str = "") -> dict[str, tuple[int, int]]:
-    procedures = _procedures(unit, sector)
-    total = procedures.count()
-    return {
-        code: (procedures.filter(condition()).count(), total)
+@dataclass(frozen=True)
+class CatalogRow:
+    level: str
+    authority_path: str
+    meets: frozenset[str]
+
+
+def catalog_rows(sector: str = "") -> list[CatalogRow]:
+    """Every current procedure with the catalog indicators it meets: a handful of queries for any unit."""
+    procedures = Procedure.objects.filter(is_current=True)
+    if sector:
+        procedures = procedures.filter(sector=sector)
+    meeting = {
+        code: set(procedures.filter(condition()).values_list("pk", flat=True))
         for code, condition in CATALOG_CONDITIONS.items()
     }
+    return [
+        CatalogRow(level, path or "", frozenset(code for code, pks in meeting.items() if pk in pks))
+        for pk, level, path in procedures.values_list("pk", "level", "authority__path")
+    ]
+
+
+def _holds_committees(unit: AdminUnit) -> bool:
+    return unit.kind in (AdminUnit.Kind.PROVINCE, AdminUnit.Kind.COMMUNE) or unit.category == "UBND"
+
+
+def catalog_counts(
+    *, unit: AdminUnit, sector: str = "", rows: list[CatalogRow] | None = None
+) -> dict[str, tuple[int, int]]:
+    """(procedures meeting, procedures) per catalog indicator, over the procedures decided under the unit."""
+    rows = catalog_rows(sector) if rows is None else rows
+    committees = _holds_committees(unit)
+    mine = [
+        row
+        for row in rows
+        if (row.level == Procedure.Level.COMMUNE and committees)
+        or (row.level == Procedure.Level.PROVINCE and row.authority_path.startswith(unit.path))
+    ]
+    return {code: (sum(code in row.meets for row in mine), len(mine)) for code in CATALOG_CONDITIONS}
 
 
 # ---- the index --------------------------------------------------------------------------------------
@@ -244,9 +275,10 @@ def ranking(
             bucket = sums[child.pk]
             bucket[row["metric"]] = bucket.get(row["metric"], 0) + row["total"]
     result = []
+    procedures = catalog_rows(sector)
     for child in children:
         child_sums = sums[child.pk]
-        catalog = catalog_counts(unit=child, sector=sector)
+        catalog = catalog_counts(unit=child, sector=sector, rows=procedures)
         values = {i.code: rules.evaluate(i, child_sums, catalog) for i in rules.INDICATORS + rules.EXTRA}
         total = round(sum(v.points for v in values.values() if v.computable and v.points is not None), 2)
         result.append(

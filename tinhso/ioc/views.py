@@ -2,6 +2,7 @@
 and the live feed (server-sent events) that tells an open dashboard to refresh."""
 
 import json
+import logging
 import time
 
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from tinhso.core.models import AdminUnit, Event
 from tinhso.ioc import exports, periods, rules, selectors, services
 from tinhso.ioc.services import DOSSIER_STREAM, REPORT_STREAM
 
+logger = logging.getLogger(__name__)
 LIVE_SECONDS = 25  # a stream ends after this; the browser reconnects, so no worker is held for long
 LIVE_POLL = 0.5
 
@@ -240,24 +242,31 @@ def _newest() -> int:
 
 
 def _stream(last_seen: int):
-    """Sends `update` as soon as a dossier or report event is in the rollups, then ends after a while."""
+    """Sends `update` as soon as a dossier or report event is in the rollups, then ends after a while.
+
+    A comment line goes out every second: writing to a closed connection is how a departed browser shows."""
     deadline = time.monotonic() + LIVE_SECONDS
     beat = time.monotonic()
     try:
         yield "retry: 1000\n\n"
         while time.monotonic() < deadline:
-            newest = _newest()
+            try:
+                newest = _newest()
+                if newest > last_seen:
+                    current = selectors.state()
+                    if current is None or current.last_event_id < newest:
+                        services.consume_events()
+                    as_of = selectors.data_as_of()
+            except Exception:  # the database went away (restart, shutdown): end; the browser reconnects
+                logger.warning("IOC live stream ended by a database error", exc_info=True)
+                return
             if newest > last_seen:
-                state = selectors.state()
-                if state is None or state.last_event_id < newest:
-                    services.consume_events()
                 last_seen = newest
-                as_of = selectors.data_as_of()
                 data = json.dumps({"event_id": newest, "data_as_of": as_of.isoformat() if as_of else None})
                 yield f"id: {newest}\nevent: update\ndata: {data}\n\n"
-            elif time.monotonic() - beat > 10:
+            elif time.monotonic() - beat >= 1:
                 beat = time.monotonic()
-                yield ": keep-alive\n\n"
+                yield ":\n\n"
             time.sleep(LIVE_POLL)
     finally:
         close_old_connections()

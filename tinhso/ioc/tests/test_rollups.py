@@ -145,3 +145,27 @@ def test_rollups_equal_rebuild_under_random_sequences(cast, clock, categories, s
     # Applying the whole log again changes nothing: every fact knows the last event it took.
     services.consume_events(now=clock.now)
     assert snapshot() == live
+
+
+def test_kpi_queries_do_not_grow_with_the_records(cast, clock, province_leader):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tinhso.ioc import selectors
+    from tinhso.ioc.periods import parse
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            selectors.scorecard(actor=province_leader, period=parse("2026-03"))
+            selectors.ranking(actor=province_leader, period=parse("2026-03"), kind="communes")
+        return len(queries)
+
+    clock.set(2026, 3, 10, 9)
+    submit(cast)
+    services.consume_events()
+    few = cost()
+    for _ in range(12):
+        submit(cast, online=False)
+    services.consume_events()
+    assert cost() == few
+    assert few < 40

@@ -1,0 +1,48 @@
+"""In a real browser: a province leader drills from the province's score down to one dossier, and an open
+dashboard takes a new dossier in without reloading."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tinhso.ioc.tests.helpers import submit
+from tinhso.web.tests.browser import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_drill_down_from_the_score_to_a_dossier(page, march, province_leader):
+    sign_in(page, username="lanhdaotinh", password="Camau@2026", official=True)
+    page.goto("/dieu-hanh/?period=2026-03")
+    expect(page.locator("h1")).to_contain_text("Tỉnh Cà Mau")
+    page.get_by_test_id("score").click()
+    progress = page.get_by_test_id("numerator-2.1")
+    expect(progress).to_have_text("3")
+    progress.click()
+    expect(page.locator("h1")).to_contain_text("2.1")
+    expect(page.locator("#ioc-numerator")).to_have_text("3")
+    late = march["e"].code
+    row = page.locator("tr", has=page.get_by_role("link", name=late))
+    expect(row).to_contain_text("Quá hạn (còn mở cuối kỳ)")
+    row.get_by_role("link", name=late).click()
+    expect(page).to_have_url(re.compile(rf"/ho-so/{re.escape(late)}/$"))
+    expect(page.locator("main")).to_contain_text(late)
+    leave(page)
+
+
+def test_an_open_dashboard_shows_a_new_dossier_within_two_seconds(page, march, cast, province_leader):
+    sign_in(page, username="lanhdaotinh", password="Camau@2026", official=True)
+    page.goto("/dieu-hanh/?period=2026-03")
+    online = page.get_by_test_id("numerator-3.2")
+    expect(online).to_have_text("2")
+    expect(page.locator("#ioc-connection")).to_have_text("Đang cập nhật trực tiếp.")
+    submit(cast)  # a citizen submits online, elsewhere
+    expect(page.get_by_test_id("numerator-3.2")).to_have_text("3", timeout=2000)
+    leave(page)
+
+
+def leave(page) -> None:
+    """Closes the event stream and gives the server two heartbeats to notice, before the database goes."""
+    page.goto("about:blank")
+    page.wait_for_timeout(2500)
