@@ -45,6 +45,8 @@ class DossierOut(Schema):
     current_step_name: str | None
     current_unit: str | None
     step_due_at: datetime | None
+    consulted_unit: str | None
+    consult_due_at: datetime | None
     rating: int | None
     documents: list[DocumentOut]
 
@@ -83,6 +85,10 @@ class DossierOut(Schema):
     @staticmethod
     def resolve_current_step_name(dossier: Dossier) -> str | None:
         return dossier.current_step.name if dossier.current_step_id else None
+
+    @staticmethod
+    def resolve_consulted_unit(dossier: Dossier) -> str | None:
+        return dossier.consulted_unit.code if dossier.consulted_unit_id else None
 
     @staticmethod
     def resolve_current_unit(dossier: Dossier) -> str | None:
@@ -134,6 +140,16 @@ class ApologyIn(ReasonIn):
 class SupplementAnswerIn(VersionIn):
     form_data: dict | None = None
     note: str = ""
+
+
+class ConsultIn(VersionIn):
+    unit_code: str
+    question: str
+    days: int = 3
+
+
+class ConsultAnswerIn(VersionIn):
+    answer: str
 
 
 class WithdrawIn(VersionIn):
@@ -277,6 +293,25 @@ def apologize(request: HttpRequest, code: str, body: ApologyIn) -> Dossier:
         version=body.version,
         new_promised_at=body.new_promised_at,
         reason=body.reason,
+    )
+
+
+@router.post("/{code}/consult", response=DossierOut, summary="Ask another agency's opinion (liên thông)")
+def consult(request: HttpRequest, code: str, body: ConsultIn) -> Dossier:
+    return services.consult(
+        actor=request.auth,
+        code=code,
+        version=body.version,
+        unit_code=body.unit_code,
+        question=body.question,
+        days=body.days,
+    )
+
+
+@router.post("/{code}/answer-consultation", response=DossierOut, summary="Answer a consultation")
+def answer_consultation(request: HttpRequest, code: str, body: ConsultAnswerIn) -> Dossier:
+    return services.answer_consultation(
+        actor=request.auth, code=code, version=body.version, answer=body.answer
     )
 
 

@@ -71,6 +71,10 @@ class Dossier(models.Model):
         null=True, blank=True, help_text="When the job flagged the current step (or reception) as overdue"
     )
 
+    consulted_unit = models.ForeignKey(
+        AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="consulted_dossiers"
+    )
+    consult_due_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_status = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)
     paused_total = models.DurationField(

@@ -17,6 +17,8 @@ from tinhso.dossiers.models import Dossier, Status
 # A dossier is flagged near due when less office time than this is left before its due time.
 NEAR_DUE = timedelta(hours=4)
 OPEN_STATUSES = (Status.NEW, Status.ACCEPTED, Status.PROCESSING, Status.FINISHED)
+# Who answers when another agency is consulted (liên thông) about a dossier.
+CONSULTED_ROLES = (Role.SPECIALIST, Role.UNIT_LEADER)
 
 
 def visible_dossiers(actor: User) -> QuerySet[Dossier]:
@@ -25,7 +27,10 @@ def visible_dossiers(actor: User) -> QuerySet[Dossier]:
         return Dossier.objects.filter(applicant=actor)
     units = core_selectors.units_where(actor).values("pk")
     return Dossier.objects.filter(
-        Q(receiving_unit__in=units) | Q(authority_unit__in=units) | Q(current_unit__in=units)
+        Q(receiving_unit__in=units)
+        | Q(authority_unit__in=units)
+        | Q(current_unit__in=units)
+        | Q(consulted_unit__in=units)
     )
 
 
@@ -57,6 +62,14 @@ class QueueItem:
     near_due: bool
 
 
+def _holds_step(actor: User, dossier: Dossier) -> bool:
+    step = dossier.current_step
+    return (
+        step is not None
+        and core_selectors.units_where(actor, step.role).filter(pk=dossier.current_unit_id).exists()
+    )
+
+
 def official_queue(*, actor: User, now: datetime | None = None) -> list[QueueItem]:
     """New dossiers at the actor's desks, and dossiers at a step for a role the actor holds over its unit."""
     now = now or timezone.now()
@@ -70,14 +83,19 @@ def official_queue(*, actor: User, now: datetime | None = None) -> list[QueueIte
         )
         if role == Role.RECEPTIONIST:
             condition |= Q(status=Status.NEW, receiving_unit__in=units)
+        if role in CONSULTED_ROLES:
+            condition |= Q(status=Status.PROCESSING, consulted_unit__in=units)
     dossiers = (
         Dossier.objects.filter(condition)
         .select_related("procedure", "receiving_unit", "current_step", "current_unit", "applicant")
         .order_by("submitted_at")
+        .distinct()
     )
     items = []
     for dossier in dossiers:
         due_at = dossier.acknowledge_due_at if dossier.status == Status.NEW else dossier.step_due_at
+        if dossier.consulted_unit_id and not _holds_step(actor, dossier):
+            due_at = dossier.consult_due_at
         overdue = due_at is not None and now > due_at
         near_due = due_at is not None and not overdue and working_time_between(now, due_at) <= NEAR_DUE
         items.append(QueueItem(dossier=dossier, due_at=due_at, overdue=overdue, near_due=near_due))
@@ -111,7 +129,11 @@ PUBLIC_ACTIONS = {
     "dossier.finished": "Đã có kết quả",
     "dossier.returned": "Đã trả kết quả",
     "dossier.withdrawn": "Công dân rút hồ sơ",
+    "dossier.consulted": "Lấy ý kiến cơ quan liên quan",
+    "dossier.consultation_answered": "Cơ quan liên quan đã có ý kiến",
+    "dossier.documents_attached": "Công dân bổ sung giấy tờ",
     "dossier.rated": "Công dân đánh giá",
+    "dossier.overdue": "Quá hạn xử lý",
 }
 
 
@@ -172,6 +194,15 @@ def receiving_desks() -> QuerySet[AdminUnit]:
     return AdminUnit.objects.filter(
         kind=AdminUnit.Kind.AGENCY, category="UBND", agency_code__isnull=False
     ).order_by("name")
+
+
+def consultable_agencies() -> QuerySet[AdminUnit]:
+    """The province's departments, which commune and provincial handlers consult most."""
+    return (
+        AdminUnit.objects.filter(kind=AdminUnit.Kind.AGENCY, agency_code__isnull=False)
+        .exclude(category="UBND")
+        .order_by("name")
+    )
 
 
 def receptionist_desks(*, actor: User) -> QuerySet[AdminUnit]:

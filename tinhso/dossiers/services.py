@@ -92,6 +92,15 @@ def _require_step_actor(actor: User, dossier: Dossier) -> None:
         raise Forbidden("Hồ sơ không ở bước xử lý của anh/chị.", code="not_at_your_step")
 
 
+def _require_no_consultation(dossier: Dossier) -> None:
+    if dossier.consulted_unit_id:
+        raise Conflict(
+            f"Hồ sơ đang chờ ý kiến của {dossier.consulted_unit.name}.",
+            code="awaiting_consultation",
+            current=_state(dossier),
+        )
+
+
 def _require_applicant(actor: User, dossier: Dossier) -> None:
     if dossier.applicant_id != actor.pk:
         raise Forbidden("Chỉ người nộp hồ sơ được thực hiện việc này.", code="not_applicant")
@@ -553,6 +562,7 @@ def forward(*, actor: User, code: str, version: int, note: str = "") -> Dossier:
     dossier = _locked(actor=actor, code=code, version=version)
     _require_status(dossier, [Status.ACCEPTED, Status.PROCESSING], "chuyển bước xử lý")
     _require_step_actor(actor, dossier)
+    _require_no_consultation(dossier)
     steps = _steps(dossier)
     following = [step for step in steps if step.order > dossier.current_step.order]
     if not following or following[0] == _return_step(steps):
@@ -627,6 +637,7 @@ def stop(*, actor: User, code: str, version: int, reason: str) -> Dossier:
     dossier.status = Status.STOPPED
     dossier.closed_at = timezone.now()
     dossier.paused_at = dossier.paused_status = None
+    dossier.consulted_unit = dossier.consult_due_at = None
     dossier.step_due_at = None
     return _commit(dossier, actor=actor, action="stopped", before=before, reason=reason)
 
@@ -653,6 +664,7 @@ def finish(*, actor: User, code: str, version: int, result_file: File | None, no
     dossier = _locked(actor=actor, code=code, version=version)
     _require_status(dossier, [Status.ACCEPTED, Status.PROCESSING], "ghi kết quả")
     _require_step_actor(actor, dossier)
+    _require_no_consultation(dossier)
     steps = _steps(dossier)
     return_step = _return_step(steps)
     last_handling = steps[-2] if return_step else steps[-1]
@@ -694,6 +706,56 @@ def return_result(*, actor: User, code: str, version: int) -> Dossier:
     return _commit(dossier, actor=actor, action="returned", before=Status.FINISHED)
 
 
+@transaction.atomic
+def consult(*, actor: User, code: str, version: int, unit_code: str, question: str, days: int = 3) -> Dossier:
+    """Asks another agency's opinion (liên thông); the dossier waits at its step until the answer."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_status(dossier, [Status.PROCESSING], "lấy ý kiến cơ quan khác")
+    _require_step_actor(actor, dossier)
+    _require_no_consultation(dossier)
+    question = _required_text(question, "question", "Cần nêu nội dung xin ý kiến.")
+    unit = core_selectors.unit_by_code(unit_code)
+    if not unit.agency_code or unit.pk == dossier.current_unit_id:
+        message = "Chọn một cơ quan khác có tiếp nhận, giải quyết hồ sơ."
+        raise InvalidInput(message, errors={"unit_code": [message]})
+    if not 1 <= days <= 30:
+        raise InvalidInput("Thời hạn trả lời từ 1 đến 30 ngày làm việc.", errors={"days": ["1–30"]})
+    dossier.consulted_unit = unit
+    dossier.consult_due_at = add_working_time(timezone.now(), days=days)
+    return _commit(
+        dossier,
+        actor=actor,
+        action="consulted",
+        before=Status.PROCESSING,
+        consulted_unit=unit.code,
+        question=question,
+        consult_due_at=dossier.consult_due_at.isoformat(),
+    )
+
+
+@transaction.atomic
+def answer_consultation(*, actor: User, code: str, version: int, answer: str) -> Dossier:
+    """The consulted agency answers; the dossier's handler may go on."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_status(dossier, [Status.PROCESSING], "trả lời xin ý kiến")
+    if not dossier.consulted_unit_id:
+        raise Conflict("Hồ sơ không chờ ý kiến nào.", code="transition_not_allowed", current=_state(dossier))
+    if not any(_holds(actor, role, dossier.consulted_unit_id) for role in selectors.CONSULTED_ROLES):
+        raise Forbidden("Chỉ cơ quan được xin ý kiến mới trả lời.", code="not_consulted_unit")
+    answer = _required_text(answer, "answer", "Cần nêu ý kiến trả lời.")
+    unit, due = dossier.consulted_unit, dossier.consult_due_at
+    dossier.consulted_unit = dossier.consult_due_at = None
+    return _commit(
+        dossier,
+        actor=actor,
+        action="consultation_answered",
+        before=Status.PROCESSING,
+        consulted_unit=unit.code,
+        answer=answer,
+        on_time=timezone.now() <= due,
+    )
+
+
 # ---- applicant -------------------------------------------------------------------------------------
 
 
@@ -707,6 +769,7 @@ def withdraw(*, actor: User, code: str, version: int, reason: str = "") -> Dossi
     dossier.status = Status.WITHDRAWN
     dossier.closed_at = timezone.now()
     dossier.paused_at = dossier.paused_status = None
+    dossier.consulted_unit = dossier.consult_due_at = None
     _enter_step(dossier, None, dossier.closed_at)
     return _commit(dossier, actor=actor, action="withdrawn", before=before, reason=reason.strip())
 

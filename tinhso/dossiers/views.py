@@ -246,6 +246,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "Status": Status,
         "ratings": Rating.choices,
         "can_withdraw": dossier.status in services.BEFORE_RESULT,
+        "agencies": selectors.consultable_agencies(),
     }
     return render(request, "dossiers/detail.html", context)
 
@@ -279,6 +280,12 @@ def _perform(action: str, request: HttpRequest, code: str, version: int) -> Doss
         case "apologize":
             when = _instant(post.get("new_promised_at", ""))
             return services.apologize(**common, new_promised_at=when, reason=post.get("reason", ""))
+        case "consult":
+            return services.consult(
+                **common, unit_code=post.get("unit_code", ""), question=post.get("reason", "")
+            )
+        case "answer-consultation":
+            return services.answer_consultation(**common, answer=post.get("reason", ""))
         case "stop":
             return services.stop(**common, reason=post.get("reason", ""))
         case "finish":

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 
 from tinhso.core.models import Role, User
+from tinhso.core.tests.factories import CONSTRUCTION
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.tests.conftest import RECORD, RECORD_FORM, Cast
@@ -99,6 +100,12 @@ def act(cast: Cast, dossier: Dossier, action: str) -> Dossier:
             actor=cast.leader, code=code, version=version, new_promised_at=later, reason="Chờ xác minh."
         ),
         "stop": lambda: services.stop(actor=cast.leader, code=code, version=version, reason="Theo đề nghị."),
+        "consult": lambda: services.consult(
+            actor=by_step, code=code, version=version, unit_code=CONSTRUCTION, question="Xin ý kiến."
+        ),
+        "answer_consultation": lambda: services.answer_consultation(
+            actor=cast.specialist, code=code, version=version, answer="Đồng ý."
+        ),
         "finish": lambda: services.finish(actor=by_step, code=code, version=version, result_file=pdf()),
         "return": lambda: services.return_result(actor=cast.desk, code=code, version=version),
         "withdraw": lambda: services.withdraw(actor=cast.an, code=code, version=version),

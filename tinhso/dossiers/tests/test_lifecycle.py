@@ -22,6 +22,8 @@ ALLOWED = {
     "return": {"finished"},
     "withdraw": {"new", "accepted", "processing", "at_last_step", "supplement"},
     "rate": {"returned"},
+    "consult": {"processing", "at_last_step"},
+    "answer_consultation": set(),  # none of these states awaits an answer: see the consultation test
 }
 RESULT = {
     "accept": Status.ACCEPTED,
@@ -34,6 +36,7 @@ RESULT = {
     "return": Status.RETURNED,
     "withdraw": Status.WITHDRAWN,
     "rate": Status.RETURNED,
+    "consult": Status.PROCESSING,
 }
 
 
@@ -188,3 +191,43 @@ def test_a_stale_version_is_refused_with_the_current_state(cast):
         "current_step": 2,
         "current_unit": "000.00.15.H12",
     }
+
+
+def test_a_handler_consults_another_agency_and_waits_for_its_answer(cast):
+    from tinhso.core.models import Role
+    from tinhso.core.tests.factories import CONSTRUCTION, official
+
+    builder = official("chuyenvien.xaydung", (Role.SPECIALIST, CONSTRUCTION))
+    dossier = in_state(cast, "processing")
+    with pytest.raises(InvalidInput):
+        services.consult(
+            actor=cast.specialist, code=dossier.code, version=dossier.version, unit_code="96", question="?"
+        )
+    dossier = services.consult(
+        actor=cast.specialist,
+        code=dossier.code,
+        version=dossier.version,
+        unit_code=CONSTRUCTION,
+        question="Công trình tại thửa đất có vi phạm trật tự xây dựng không?",
+    )
+    assert dossier.consulted_unit.code == CONSTRUCTION
+    with pytest.raises(Conflict) as waiting:
+        services.forward(actor=cast.specialist, code=dossier.code, version=dossier.version)
+    assert waiting.value.code == "awaiting_consultation"
+    [item] = selectors.official_queue(actor=builder)
+    assert item.dossier == dossier and item.due_at == dossier.consult_due_at
+    assert selectors.dossier_for(actor=builder, code=dossier.code) == dossier
+    with pytest.raises(Forbidden):
+        services.answer_consultation(
+            actor=cast.specialist, code=dossier.code, version=dossier.version, answer="Có"
+        )
+    dossier = services.answer_consultation(
+        actor=builder, code=dossier.code, version=dossier.version, answer="Không có vi phạm."
+    )
+    assert dossier.consulted_unit is None
+    assert selectors.events_of(dossier).last().payload["on_time"] is True
+    assert selectors.official_queue(actor=builder) == []
+    assert (
+        services.forward(actor=cast.specialist, code=dossier.code, version=dossier.version).current_step.order
+        == 3
+    )

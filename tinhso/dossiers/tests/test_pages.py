@@ -192,3 +192,24 @@ def test_a_second_application_offers_earlier_answers_about_the_applicant_but_not
     page = client.get(f"/thu-tuc/{BIRTH}/nop/").content.decode()
     assert 'name="mother_full_name" value="Trần Thị Bích Ngọc"' in page and "Từ hồ sơ trước của bạn" in page
     assert BIRTH_FORM["child_full_name"] not in page
+
+
+def test_consulting_another_agency_from_the_dossier_page(client, cast):
+    from tinhso.core.models import Role
+    from tinhso.core.tests.factories import CONSTRUCTION, official
+
+    builder = official("chuyenvien.xaydung", (Role.SPECIALIST, CONSTRUCTION))
+    dossier = in_state(cast, "processing")
+    client.force_login(cast.specialist)
+    assert "Sở Xây dựng tỉnh Cà Mau" in client.get(f"/ho-so/{dossier.code}/").content.decode()
+    question = {"version": dossier.version, "unit_code": CONSTRUCTION, "reason": "Xin ý kiến về quy hoạch"}
+    client.post(f"/ho-so/{dossier.code}/consult/", question)
+    client.force_login(builder)
+    assert dossier.code in client.get("/can-bo/ho-so/").content.decode()
+    page = client.get(f"/ho-so/{dossier.code}/").content.decode()
+    assert "Trả lời xin ý kiến" in page and "Đang xin ý kiến" in page
+    client.post(
+        f"/ho-so/{dossier.code}/answer-consultation/", {"version": dossier.version + 1, "reason": "Phù hợp"}
+    )
+    dossier.refresh_from_db()
+    assert dossier.consulted_unit is None and dossier.version == 5
