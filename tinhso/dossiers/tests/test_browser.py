@@ -50,7 +50,7 @@ def test_a_citizen_submits_online_officials_return_the_result_and_the_citizen_ra
     page.get_by_label("Mục đích yêu cầu cấp phiếu").fill("Bổ sung hồ sơ xin việc")
     page.get_by_label("Số lượng phiếu").fill("1")
     page.get_by_role("button", name="Nộp hồ sơ").click()
-    expect(page.locator(".alert-success")).to_contain_text("Mã hồ sơ của bạn là")
+    expect(page.locator(".alert-success")).to_contain_text("Đã nộp hồ sơ. Mã hồ sơ là")
     dossier = Dossier.objects.get(procedure__code=RECORD)
     expect(page.locator("h1")).to_have_text(f"Hồ sơ {dossier.code}")
 
