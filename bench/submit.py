@@ -638,14 +638,15 @@ def analyse_one(args: argparse.Namespace, citizen: Citizen) -> None:
         f"   {rounds} in a row: {wall:.2f} ms wall per submission, {cpu:.2f} ms CPU of this process, "
         f"{sql:.2f} ms in SQL statements (commit not included)"
     )
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for number in range(rounds):
-        submit(number)
-    profiler.disable()
-    stats = pstats.Stats(profiler)
+    floor_calls, floor_seconds = profiled(
+        lambda number: post_floor(client, args.procedure, citizen, number), rounds
+    )
+    stats = pstats.Stats(profile(submit, rounds))
+    calls, seconds = stats.total_calls / rounds, stats.total_tt / rounds
     print(
-        f"== cProfile of {rounds} submissions ({stats.total_tt / rounds * 1000:.2f} ms each under the profiler)"
+        f"== cProfile of {rounds} requests through the test client, per request: floor {floor_calls:,.0f} Python "
+        f"calls in {floor_seconds * 1000:.2f} ms, submission {calls:,.0f} calls in {seconds * 1000:.2f} ms "
+        f"({calls / floor_calls:.1f}x the floor's calls; call counts do not vary with the machine's load)"
     )
     print("   the platform's functions by cumulative time per submission:")
     ours = [(key, value) for key, value in stats.stats.items() if "/tinhso/" in key[0]]
@@ -662,6 +663,30 @@ def analyse_one(args: argparse.Namespace, citizen: Citizen) -> None:
         print(f"   {own / rounds * 1000:6.2f} ms  {calls / rounds:6.1f}x  {where}:{line} {function}")
 
 
+def post_floor(client, procedure: str, citizen: Citizen, number: int) -> None:
+    body = submission_body(procedure, citizen, number)
+    response = client.post("/bench/floor", body, content_type="application/json")
+    if response.status_code != 201:
+        sys.exit(f"floor failed: {response.status_code} {response.content[:300]!r}")
+
+
+def profile(request, rounds: int) -> cProfile.Profile:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for number in range(rounds):
+        request(number)
+    profiler.disable()
+    return profiler
+
+
+def profiled(request, rounds: int) -> tuple[float, float]:
+    """Python calls and seconds per request, under cProfile."""
+    for number in range(5):
+        request(number)
+    stats = pstats.Stats(profile(request, rounds))
+    return stats.total_calls / rounds, stats.total_tt / rounds
+
+
 # ---- main --------------------------------------------------------------------------------------------
 
 
@@ -676,6 +701,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--procedure", choices=sorted(PROCEDURES), default="judicial-record")
     parser.add_argument("--profile-requests", type=int, default=200, help="submissions profiled in-process")
+    parser.add_argument(
+        "--analyse-only", action="store_true", help="skip the HTTP load; only analyse in-process"
+    )
     return parser.parse_args()
 
 
@@ -714,6 +742,9 @@ def run(args: argparse.Namespace, var_dir: str) -> bool:
         f"{args.threads} threads on {HOST}; {args.clients} keep-alive clients for {args.duration:g} s each "
         f"(after {args.warmup:g} s warm-up); procedure {PROCEDURES[args.procedure]} ({args.procedure})."
     )
+    if args.analyse_only:
+        analyse_one(args, citizens[0])
+        return True
     floor = measure(
         args, "Floor: POST /bench/floor (two rows, one transaction)", floor_requests, citizens, 201
     )
