@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tinhso.catalog.models import Procedure
 from tinhso.core import selectors as core_selectors
@@ -115,25 +116,26 @@ def events_of(dossier: Dossier) -> QuerySet[Event]:
     return Event.objects.filter(stream=f"dossiers.dossier:{dossier.pk}").order_by("seq")
 
 
-# What the public tracking page says for each event; reasons and names stay out of it.
+# What the public tracking page says for each event; reasons and names stay out of it. Marked for
+# translation but kept as plain Vietnamese, which the printed forms use as they are.
 PUBLIC_ACTIONS = {
-    "dossier.submitted": "Nộp hồ sơ",
-    "dossier.accepted": "Tiếp nhận hồ sơ",
-    "dossier.refused": "Từ chối tiếp nhận hồ sơ",
-    "dossier.supplement_requested": "Yêu cầu bổ sung hồ sơ",
-    "dossier.supplement_answered": "Công dân đã bổ sung hồ sơ",
-    "dossier.forwarded": "Chuyển bước xử lý",
-    "dossier.sent_back": "Chuyển lại bước trước",
-    "dossier.apologized": "Xin lỗi và hẹn lại ngày trả kết quả",
-    "dossier.stopped": "Dừng xử lý",
-    "dossier.finished": "Đã có kết quả",
-    "dossier.returned": "Đã trả kết quả",
-    "dossier.withdrawn": "Công dân rút hồ sơ",
-    "dossier.consulted": "Lấy ý kiến cơ quan liên quan",
-    "dossier.consultation_answered": "Cơ quan liên quan đã có ý kiến",
-    "dossier.documents_attached": "Công dân bổ sung giấy tờ",
-    "dossier.rated": "Công dân đánh giá",
-    "dossier.overdue": "Quá hạn xử lý",
+    "dossier.submitted": gettext_noop("Nộp hồ sơ"),
+    "dossier.accepted": gettext_noop("Tiếp nhận hồ sơ"),
+    "dossier.refused": gettext_noop("Từ chối tiếp nhận hồ sơ"),
+    "dossier.supplement_requested": gettext_noop("Yêu cầu bổ sung hồ sơ"),
+    "dossier.supplement_answered": gettext_noop("Công dân đã bổ sung hồ sơ"),
+    "dossier.forwarded": gettext_noop("Chuyển bước xử lý"),
+    "dossier.sent_back": gettext_noop("Chuyển lại bước trước"),
+    "dossier.apologized": gettext_noop("Xin lỗi và hẹn lại ngày trả kết quả"),
+    "dossier.stopped": gettext_noop("Dừng xử lý"),
+    "dossier.finished": gettext_noop("Đã có kết quả"),
+    "dossier.returned": gettext_noop("Đã trả kết quả"),
+    "dossier.withdrawn": gettext_noop("Công dân rút hồ sơ"),
+    "dossier.consulted": gettext_noop("Lấy ý kiến cơ quan liên quan"),
+    "dossier.consultation_answered": gettext_noop("Cơ quan liên quan đã có ý kiến"),
+    "dossier.documents_attached": gettext_noop("Công dân bổ sung giấy tờ"),
+    "dossier.rated": gettext_noop("Công dân đánh giá"),
+    "dossier.overdue": gettext_noop("Quá hạn xử lý"),
 }
 
 
@@ -159,7 +161,7 @@ def tracking(*, code: str) -> dict:
         "promised_at": dossier.promised_at,
         "returned_at": dossier.returned_at,
         "history": [
-            {"action": PUBLIC_ACTIONS.get(event.action, event.action), "at": event.occurred_at}
+            {"action": _(PUBLIC_ACTIONS.get(event.action, event.action)), "at": event.occurred_at}
             for event in events_of(dossier)
         ],
     }

@@ -224,7 +224,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     }
     history = [
         {
-            "label": selectors.PUBLIC_ACTIONS.get(event.action, event.action),
+            "label": _(selectors.PUBLIC_ACTIONS.get(event.action, event.action)),
             "at": event.occurred_at,
             "actor": event.actor.display_name if event.actor else "",
             "reason": event.payload.get("reason", ""),
