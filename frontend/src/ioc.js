@@ -44,26 +44,30 @@ function drawMap() {
   const data = readJson("ioc-map-data");
   if (!node || !data) return;
   const chart = echarts.init(node);
-  const communes = data.communes.map((c) => ({ name: c.name, code: c.code, value: [c.longitude, c.latitude, c.rate == null ? -1 : c.rate * 100], rate: c.rate, counted: c.denominator }));
+  const point = (c) => ({ name: c.name, code: c.code, value: [c.longitude, c.latitude, c.rate == null ? null : c.rate * 100], rate: c.rate, counted: c.denominator });
+  // Communes with nothing to count stay grey, apart from the colour scale.
+  const measured = data.communes.filter((c) => c.rate != null).map(point);
+  const empty = data.communes.filter((c) => c.rate == null).map(point);
   chart.setOption({
     tooltip: {
-      formatter: (item) => (item.seriesIndex === 0 ? `${item.data.name}: ${percent(item.data.rate)} (${item.data.counted ?? 0})` : `Phản ánh ${item.data.code}${item.data.overdue ? " · quá hạn" : ""}`),
+      formatter: (item) => (item.seriesIndex < 2 ? `${item.data.name}: ${percent(item.data.rate)} (${item.data.counted ?? 0})` : `Phản ánh ${item.data.code}${item.data.overdue ? " · quá hạn" : ""}`),
     },
     grid: { left: 8, right: 8, top: 8, bottom: 48 },
     xAxis: { type: "value", scale: true, show: false },
     yAxis: { type: "value", scale: true, show: false },
     visualMap: {
-      seriesIndex: 0, min: 0, max: 100, orient: "horizontal", left: "center", bottom: 0,
-      text: ["100%", "0%"], inRange: { color: ["#b2182b", "#fddbc7", "#1a9850"] }, outOfRange: { color: "#bbb" },
+      seriesIndex: 0, dimension: 2, min: 0, max: 100, orient: "horizontal", left: "center", bottom: 0,
+      text: ["100%", "0%"], inRange: { color: ["#b2182b", "#fddbc7", "#1a9850"] },
     },
     series: [
-      { type: "scatter", symbolSize: 18, data: communes },
+      { name: "measured", type: "scatter", symbolSize: 18, data: measured },
+      { name: "empty", type: "scatter", symbolSize: 14, itemStyle: { color: "#c8c8c8" }, data: empty },
       { type: "scatter", symbol: "triangle", symbolSize: 9, itemStyle: { color: "#222" }, data: data.reports.map((r) => ({ code: r.code, overdue: r.overdue, value: [r.longitude, r.latitude] })) },
     ],
   });
   const drill = node.dataset.drill;
   chart.on("click", (item) => {
-    if (item.seriesIndex === 0 && drill) window.location.href = `${drill}${drill.includes("?") ? "&" : "?"}unit=${encodeURIComponent(item.data.code)}`;
+    if (item.seriesIndex < 2 && drill) window.location.href = `${drill}${drill.includes("?") ? "&" : "?"}unit=${encodeURIComponent(item.data.code)}`;
   });
   charts.push(chart);
 }

@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from tinhso.core.errors import InvalidInput
 from tinhso.core.working_time import local_zone
 
@@ -44,10 +46,13 @@ class Period:
 
     def label(self) -> str:
         if self.months == 1:
-            return f"Tháng {self.first_month}/{self.year}"
+            return _("Tháng %(month)s/%(year)s") % {"month": self.first_month, "year": self.year}
         if self.months == 3:
-            return f"Quý {(self.first_month - 1) // 3 + 1}/{self.year}"
-        return f"Năm {self.year}"
+            return _("Quý %(quarter)s/%(year)s") % {
+                "quarter": (self.first_month - 1) // 3 + 1,
+                "year": self.year,
+            }
+        return _("Năm %(year)s") % {"year": self.year}
 
     def months_in(self) -> list["Period"]:
         return [month(self.year, self.first_month + index) for index in range(self.months)]

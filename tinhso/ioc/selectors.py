@@ -6,11 +6,13 @@ from datetime import datetime
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from tinhso.catalog.models import Procedure, ProcessStep, RequiredDocument
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
 from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Role, User
+from tinhso.dossiers.models import Channel, Rating
 from tinhso.ioc import periods, rules
 from tinhso.ioc.models import Alert, ConsumerState, Counter, DossierFact, ReportFact
 from tinhso.ioc.periods import Period
@@ -410,14 +412,23 @@ def _dossier_rows(indicator: str, facts: QuerySet[DossierFact], period: Period) 
             ended = fact.ended_at is not None and period.contains(fact.ended_at)
             judged_at = fact.ended_at if ended else period.end
             on_time = rules.on_time_at(fact, judged_at)
-            state = "kết thúc" if ended else "còn mở cuối kỳ"
-            verdict = f"{'Đúng hạn' if on_time else 'Quá hạn'} ({state})"
+            verdicts = {
+                (True, True): _("Đúng hạn (kết thúc)"),
+                (True, False): _("Quá hạn (kết thúc)"),
+                (False, True): _("Đúng hạn (còn mở cuối kỳ)"),
+                (False, False): _("Quá hạn (còn mở cuối kỳ)"),
+            }
+            verdict = verdicts[(ended, on_time)]
         elif indicator in ("3.2", "3.3"):
-            verdict = "Trực tuyến" if fact.channel == 2 else "Trực tiếp hoặc bưu chính"
+            verdict = _("Trực tuyến") if fact.channel == Channel.ONLINE else _("Trực tiếp hoặc bưu chính")
         elif indicator == "HL":
-            verdict = {1: "Không hài lòng", 2: "Hài lòng", 3: "Rất hài lòng"}.get(fact.rating, "")
+            verdict = str(Rating(fact.rating).label) if fact.rating else ""
         else:
-            verdict = "Có kết quả điện tử" + ("; nộp trực tuyến" if fact.channel == 2 else "")
+            verdict = (
+                _("Có kết quả điện tử; nộp trực tuyến")
+                if fact.channel == Channel.ONLINE
+                else _("Có kết quả điện tử")
+            )
         rows.append(
             RecordRow(
                 code=fact.code,
@@ -434,21 +445,24 @@ def _dossier_rows(indicator: str, facts: QuerySet[DossierFact], period: Period) 
 
 
 def _report_rows(facts: QuerySet[ReportFact], period: Period) -> list[RecordRow]:
+    from tinhso.fieldreports.models import Category
+
+    names = dict(Category.objects.filter(code__in={f.category for f in facts}).values_list("code", "name"))
     rows = []
     for fact in facts:
         if fact.published_at is not None:
             on_time = fact.resolved_at is not None and fact.resolved_at <= fact.due_at
-            verdict = "Xử lý đúng hạn" if on_time else "Xử lý quá hạn"
+            verdict = _("Xử lý đúng hạn") if on_time else _("Xử lý quá hạn")
         elif fact.closed_at is None:
-            verdict = "Đang xử lý, quá hạn" if fact.due_at < period.end else "Đang xử lý, trong hạn"
+            verdict = _("Đang xử lý, quá hạn") if fact.due_at < period.end else _("Đang xử lý, trong hạn")
         else:
-            verdict = "Đã đóng"
+            verdict = _("Đã đóng")
         if fact.satisfied is not None:
-            verdict += "; hài lòng" if fact.satisfied else "; không hài lòng"
+            verdict += _("; hài lòng") if fact.satisfied else _("; không hài lòng")
         rows.append(
             RecordRow(
                 code=fact.tracking_code,
-                title=fact.category,
+                title=names.get(fact.category, fact.category),
                 unit=fact.unit.name,
                 start=fact.submitted_at,
                 deadline=fact.due_at,
@@ -471,7 +485,7 @@ def _procedure_rows(indicator: str, unit: AdminUnit, sector: str) -> list[Record
             start=procedure.published_at,
             deadline=None,
             end=None,
-            verdict="Đạt" if procedure.pk in meeting else "Chưa đạt",
+            verdict=_("Đạt") if procedure.pk in meeting else _("Chưa đạt"),
             url=reverse("catalog:procedure-detail", args=[procedure.code]),
         )
         for procedure in procedures.order_by("sector", "name")

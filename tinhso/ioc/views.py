@@ -4,6 +4,7 @@ and the live feed (server-sent events) that tells an open dashboard to refresh."
 import json
 import logging
 import time
+from datetime import datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -47,14 +48,17 @@ def _guarded(call, *args, **kwargs):
         raise Http404(error.message) from None
 
 
-def _period_choices(now) -> list[tuple[str, str]]:
+def _period_choices(now: datetime, selected: periods.Period) -> list[tuple[str, str]]:
     current = periods.of(now)
     months = current.previous_months(12)[::-1]
     quarters = [periods.of(now, "quarter")]
     for _ in range(3):
-        quarters.append(periods.of(quarters[-1].start.replace(day=1) - timezone.timedelta(days=1), "quarter"))
+        quarters.append(periods.of(quarters[-1].start - timedelta(days=1), "quarter"))
     years = [periods.of(now, "year"), periods.Period(now.year - 1, 1, 12)]
-    return [(p.key, p.label()) for p in months + quarters + years]
+    choices = months + quarters + years
+    if selected not in choices:
+        choices.insert(0, selected)
+    return [(p.key, p.label()) for p in choices]
 
 
 @login_required
@@ -86,7 +90,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "map_choices": [(code, i.name) for code, i in rules.ALL.items() if i.denominator],
         "alerts": selectors.alerts_for(actor=request.user),
         "sectors": selectors.sectors(),
-        "period_choices": _period_choices(timezone.localtime()),
+        "period_choices": _period_choices(timezone.localtime(), card.period),
         "roots": selectors.root_units(request.user),
         "ancestors": _ancestors(request, unit),
         "last_event_id": (selectors.state().last_event_id if selectors.state() else 0),
