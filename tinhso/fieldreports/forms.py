@@ -1,6 +1,7 @@
 """Forms of the field-report pages: they parse input only; the rules live in services."""
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.fieldreports import selectors
@@ -17,6 +18,20 @@ class MultiplePhotoField(forms.FileField):
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
         return [super(MultiplePhotoField, self).clean(item, initial) for item in files]
+
+
+def attribute_values(data: QueryDict) -> dict[str, str | list[str]]:
+    """Answers posted as attribute[code]=value, or attribute[code][]=value repeated for several (Open311)."""
+    values: dict[str, str | list[str]] = {}
+    for key in data:
+        if key.startswith("attribute[") and "]" in key:
+            code = key[len("attribute[") : key.index("]")]
+            items = [item for item in data.getlist(key) if item.strip()]
+            if key.endswith("[]"):
+                values[code] = items
+            elif items:
+                values[code] = items[0]
+    return values
 
 
 def category_choices() -> list:

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from tinhso.core.errors import DomainError, InvalidInput, NotFound
 from tinhso.fieldreports import selectors, services
+from tinhso.fieldreports.forms import attribute_values
 from tinhso.fieldreports.models import Category, Report
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -246,20 +247,6 @@ def _float(request: HttpRequest, name: str) -> float:
         raise Open311Error(400, f"{name}: “{_param(request, name, request.POST)}” is not a number.") from None
 
 
-def _attributes(request: HttpRequest) -> dict[str, str | list[str]]:
-    """attribute[code]=value, and attribute[code][]=value repeated for multivaluelist."""
-    values: dict[str, str | list[str]] = {}
-    for key in request.POST:
-        if key.startswith("attribute[") and "]" in key:
-            code = key[len("attribute[") : key.index("]")]
-            items = [item for item in request.POST.getlist(key) if item.strip()]
-            if key.endswith("[]"):
-                values[code] = items
-            elif items:
-                values[code] = items[0]
-    return values
-
-
 def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     secret = _param(request, "api_key", request.POST)
     partner = selectors.api_key_by_secret(secret) if secret else None
@@ -281,7 +268,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         phone=_param(request, "phone", request.POST),
         email=_param(request, "email", request.POST),
         address=_param(request, "address_string", request.POST),
-        attributes=_attributes(request),
+        attributes=attribute_values(request.POST),
         photos=request.FILES.getlist("media"),
         source=Report.Source.OPEN311,
         partner=partner,

@@ -392,12 +392,11 @@ def submit_report(
 
 def _locked(report: Report, *allowed: str) -> Report:
     """The row, locked; refuses a stale copy (someone changed it since it was read) or a wrong status.
-    Only the report row is locked: locking its category and unit too would serialise unrelated reports."""
-    row = (
-        Report.objects.select_for_update(of=("self",))
-        .select_related("category", "responsible_unit")
-        .get(pk=report.pk)
-    )
+
+    The lock query joins nothing: a join would lock the category and unit too (serialising unrelated
+    reports), and PostgreSQL re-checks a joined condition against the old unit row after waiting for a
+    writer who changed the unit, silently finding no row."""
+    row = Report.objects.select_for_update().get(pk=report.pk)
     if row.version != report.version:
         raise Conflict(
             f"Phản ánh {row.tracking_code} vừa được người khác cập nhật; hãy tải lại rồi thử lại.",

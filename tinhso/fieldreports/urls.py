@@ -8,6 +8,7 @@ urlpatterns = [
     path("phan-anh/ban-do.geojson", views.report_points, name="report-points"),
     path("phan-anh/gui/", views.report_new, name="report-new"),
     path("phan-anh/gan-day/", views.nearby, name="nearby"),
+    path("phan-anh/cau-hoi/", views.questions, name="questions"),
     path("phan-anh/cua-toi/", views.my_reports, name="my-reports"),
     path("phan-anh/<str:tracking_code>/", views.report_detail, name="report-detail"),
     path("phan-anh/<str:tracking_code>/danh-gia/", views.rate, name="rate"),

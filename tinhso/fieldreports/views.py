@@ -14,7 +14,7 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tinhso.core.models import AdminUnit
 from tinhso.fieldreports import maps, selectors, services
-from tinhso.fieldreports.forms import ContactForm, RatingForm, ReportForm
+from tinhso.fieldreports.forms import ContactForm, RatingForm, ReportForm, attribute_values
 from tinhso.fieldreports.models import Report
 
 # Anonymous filing is throttled per address, as Signalen does, so a script cannot flood the centre.
@@ -93,6 +93,34 @@ def nearby(request: HttpRequest) -> HttpResponse:
     return render(request, "fieldreports/_nearby.html", {"reports": reports})
 
 
+def _questions(category_code: str, answers: dict, errors: dict) -> list[dict]:
+    """The category's extra questions, with the citizen's answers and the errors the services named."""
+    try:
+        category = selectors.category_by_code(category_code)
+    except DomainError:
+        return []
+    return [
+        {
+            "code": attribute.code,
+            "datatype": attribute.datatype,
+            "description": attribute.description,
+            "datatype_description": attribute.datatype_description,
+            "required": attribute.required,
+            "values": attribute.values,
+            "answer": answers.get(attribute.code, ""),
+            "error": " ".join(errors.get(f"attribute[{attribute.code}]", [])),
+        }
+        for attribute in category.attributes.all()
+    ]
+
+
+@require_GET
+def questions(request: HttpRequest) -> HttpResponse:
+    """The extra questions of the chosen category (HTMX partial of the form)."""
+    attributes = _questions(request.GET.get("category", ""), {}, {})
+    return render(request, "fieldreports/_questions.html", {"attributes": attributes})
+
+
 def _throttled(request: HttpRequest) -> bool:
     if request.user.is_authenticated:
         return False
@@ -105,6 +133,7 @@ def _throttled(request: HttpRequest) -> bool:
 def report_new(request: HttpRequest) -> HttpResponse:
     signed_in = request.user.is_authenticated
     form = ReportForm(request.POST or None, request.FILES or None, signed_in=signed_in)
+    answers, attribute_errors = attribute_values(request.POST), {}
     if request.method == "POST" and form.is_valid():
         if _throttled(request):
             form.add_error(None, _("Bạn đã gửi nhiều phản ánh trong một giờ qua; vui lòng thử lại sau."))
@@ -118,6 +147,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     longitude=data["longitude"],
                     address=data["address"],
                     photos=data["photos"],
+                    attributes=answers,
                     reporter=request.user if signed_in else None,
                     reporter_name=data.get("reporter_name", ""),
                     phone=data.get("phone", ""),
@@ -125,6 +155,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 )
             except InvalidInput as error:
                 for field, problems in (error.errors or {None: [error.message]}).items():
+                    if field and field.startswith("attribute["):
+                        attribute_errors[field] = problems
+                        continue
                     target = field if field in form.fields else None
                     for problem in problems:
                         form.add_error(target, problem)
@@ -135,8 +168,14 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("fieldreports:report-detail", tracking_code=report.tracking_code)
     frame, communes = maps.province_map()
-    context = {"form": form, "frame": frame, "communes": communes}
-    return render(request, "fieldreports/report_form.html", context, status=400 if form.errors else 200)
+    context = {
+        "form": form,
+        "frame": frame,
+        "communes": communes,
+        "attributes": _questions(request.POST.get("category", ""), answers, attribute_errors),
+    }
+    status = 400 if form.errors or attribute_errors else 200
+    return render(request, "fieldreports/report_form.html", context, status=status)
 
 
 @require_GET

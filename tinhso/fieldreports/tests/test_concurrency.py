@@ -148,3 +148,26 @@ def test_acting_on_a_report_locks_that_report_only_not_its_category_or_unit(
 
     outcomes = run_together(hold_report_lock, lock_category_and_unit_without_waiting)
     assert outcomes[1] == "free", outcomes
+
+
+def test_a_writer_waiting_behind_a_reroute_gets_a_conflict_not_a_vanished_report(
+    reference_data, categories, staff, slow_events
+):
+    report = file_report()
+
+    def acknowledge_a_moment_later():
+        stale = Report.objects.get(pk=report.pk)
+        time.sleep(0.1)  # the reroute holds the row lock by now
+        return services.acknowledge_report(actor=staff["handler"], report=stale)
+
+    outcomes = run_together(
+        lambda: services.reroute_report(
+            actor=staff["coordinator"],
+            report=Report.objects.get(pk=report.pk),
+            unit_code=CONSTRUCTION,
+            reason="Đường do tỉnh quản lý.",
+        ),
+        acknowledge_a_moment_later,
+    )
+    assert isinstance(outcomes[0], Report), outcomes
+    assert isinstance(outcomes[1], Conflict) and outcomes[1].code == "stale_version", outcomes

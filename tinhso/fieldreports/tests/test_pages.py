@@ -116,7 +116,7 @@ def test_my_reports_needs_signing_in(client):
         ({"latitude": "21.02851", "longitude": "105.85420"}, "id_latitude", "nằm ngoài địa bàn"),
         ({"phone": ""}, "id_phone", "Cần đăng nhập, hoặc để lại số điện thoại"),
         ({"photos": SimpleUploadedFile("anh.jpg", b"not an image")}, "id_photos", "không phải ảnh"),
-        ({"category": "ha-tang-o-ga"}, None, "Cần trả lời: Mức độ hư hỏng"),
+        ({"category": "ha-tang-o-ga"}, "attribute-muc-do", "Cần trả lời: Mức độ hư hỏng"),
     ],
 )
 def test_bad_input_is_shown_at_its_field_and_nothing_is_filed(client, categories, changes, field_id, message):
@@ -215,3 +215,14 @@ def test_an_anonymous_visitor_is_asked_to_sign_in_to_follow(client, categories):
     page = client.get(f"/phan-anh/{report.tracking_code}/").content.decode()
     assert "Đăng nhập để theo dõi phản ánh này" in page
     assert client.post(reverse("fieldreports:follow", args=[report.tracking_code])).status_code == 302
+
+
+def test_the_category_s_extra_questions_are_asked_and_answered(client, categories):
+    partial = client.get("/phan-anh/cau-hoi/", {"category": "ha-tang-o-ga"}).content.decode()
+    assert (
+        "Mức độ hư hỏng" in partial and 'name="attribute[muc-do]"' in partial and "Lớn, nguy hiểm" in partial
+    )
+    assert client.get("/phan-anh/cau-hoi/", {"category": "ha-tang-den"}).content.strip() == b""
+    response = client.post(FORM, form_data(category="ha-tang-o-ga", **{"attribute[muc-do]": "lon"}))
+    assert response.status_code == 302
+    assert Report.objects.get().attributes == {"muc-do": "lon"}
