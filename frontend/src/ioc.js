@@ -36,6 +36,12 @@ function drawTrend() {
       { name: "Phản ánh tiếp nhận", type: "bar", yAxisIndex: 1, data: data.map((p) => p.reports_received) },
     ],
   });
+  // A month of the trend opens the dashboard for that month.
+  const drill = node.dataset.drill;
+  chart.on("click", (item) => {
+    const month = data[item.dataIndex];
+    if (month && drill) window.location.href = `${drill}${drill.includes("?") ? "&" : "?"}period=${month.period}`;
+  });
   charts.push(chart);
 }
 

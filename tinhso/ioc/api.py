@@ -180,3 +180,30 @@ def status(request: HttpRequest) -> dict:
     selectors.root_units(request.auth)
     current = selectors.state()
     return {"last_event_id": current.last_event_id if current else 0, "data_as_of": selectors.data_as_of()}
+
+
+class AlertOut(Schema):
+    unit: str
+    unit_name: str
+    indicator: str
+    period: str
+    rate: float
+    threshold: float
+    raised_at: datetime
+
+
+@router.get("/alerts", response=list[AlertOut], summary="Open threshold breaches in the user's units")
+def alerts(request: HttpRequest) -> list[dict]:
+    selectors.root_units(request.auth)
+    return [
+        {
+            "unit": alert.unit.code,
+            "unit_name": alert.unit.name,
+            "indicator": alert.rule.indicator,
+            "period": alert.period,
+            "rate": alert.rate,
+            "threshold": float(alert.rule.threshold),
+            "raised_at": alert.raised_at,
+        }
+        for alert in selectors.alerts_for(actor=request.auth, limit=200)
+    ]

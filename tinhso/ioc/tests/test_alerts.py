@@ -15,7 +15,7 @@ def _raised() -> list[Event]:
     return list(Event.objects.filter(action="ioc.alert_raised").order_by("pk"))
 
 
-def test_one_alert_per_breach(march, cast, clock, province_leader):
+def test_one_alert_per_breach(client, march, cast, clock, province_leader):
     # 3 of 5 on time in March at the Department of Justice: below 65%.
     services.create_alert_rule(actor=province_leader, indicator="2.1", threshold=Decimal("0.65"))
     submit(cast)
@@ -28,6 +28,11 @@ def test_one_alert_per_breach(march, cast, clock, province_leader):
     services.consume_events()
     assert len(_raised()) == 1
     assert [alert.unit.code for alert in selectors.alerts_for(actor=cast.leader)] == ["000.00.15.H12"]
+    client.force_login(cast.leader)
+    listed = client.get("/api/v1/ioc/alerts").json()
+    assert [(a["unit"], a["indicator"], a["rate"]) for a in listed] == [("000.00.15.H12", "2.1", 0.6)]
+    client.force_login(cast.commune_leader)
+    assert client.get("/api/v1/ioc/alerts").json() == []  # not their unit
     # One more dossier finished on time: 4 of 6, back above the threshold; the breach is cleared.
     dossier = accept(cast, submit(cast))
     finish(cast, dossier)

@@ -6,7 +6,7 @@ from tinhso.ioc import selectors, services
 from tinhso.ioc.periods import parse
 
 
-def test_field_report_kpis_hand_computed(clock, categories, staff, province_leader):
+def test_field_report_kpis_hand_computed(client, clock, categories, staff, province_leader):
     """Four pothole reports in An Xuyên (3 working days each) filed on Monday 2/3/2026: one handled the
     next day and rated satisfied, one handled a week late, one still open at the end of March, one rejected."""
     clock.set(2026, 3, 2, 8)
@@ -46,3 +46,9 @@ def test_field_report_kpis_hand_computed(clock, categories, staff, province_lead
     ]
     assert [point["code"] for point in points] == [waiting.tracking_code]
     assert points[0]["overdue"] is True
+    # The list behind a report KPI opens each report's back-office page.
+    client.force_login(province_leader)
+    html = client.get("/dieu-hanh/so-lieu/", {"indicator": "PA.4", "period": "2026-03"}).content.decode()
+    assert f'href="/can-bo/phan-anh/{waiting.tracking_code}/"' in html
+    assert "Đường hư hỏng, ổ gà" in html
+    assert client.get(f"/can-bo/phan-anh/{waiting.tracking_code}/").status_code == 200

@@ -15,7 +15,7 @@ from tinhso.fieldreports.models import Report
 from tinhso.fieldreports.tests.helpers import file_report
 from tinhso.ioc import services
 from tinhso.ioc.models import Counter, DossierFact, ReportFact
-from tinhso.ioc.tests.helpers import act, finish, submit
+from tinhso.ioc.tests.helpers import accept, act, finish, submit
 
 DOSSIER_ACTIONS = (
     "submit_online",
@@ -169,3 +169,20 @@ def test_kpi_queries_do_not_grow_with_the_records(cast, clock, province_leader):
     services.consume_events()
     assert cost() == few
     assert few < 40
+
+
+def test_rebuild_command_recomputes_the_same_numbers(cast, clock):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    clock.set(2026, 3, 10, 9)
+    accept(cast, submit(cast))
+    submit(cast, online=False)
+    services.consume_events()
+    live = snapshot()
+    Counter.objects.update(value=99)  # damaged rollups
+    output = StringIO()
+    call_command("rebuild_rollups", stdout=output)
+    assert "sự kiện" in output.getvalue()
+    assert snapshot() == live
