@@ -3,6 +3,7 @@
 import math
 from datetime import datetime, timedelta
 from hashlib import sha256
+from itertools import islice
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -17,6 +18,8 @@ from tinhso.fieldreports.models import ApiKey, Category, Report, RoutingRule
 EARTH_RADIUS_M = 6_371_000
 DUPLICATE_RADIUS_M = 50
 DUPLICATE_WINDOW = timedelta(weeks=12)
+# Suggestions shown at once: enough to find the match, few enough for a phone screen.
+MAX_SUGGESTIONS = 10
 # Communes are searched within this box around a point (about 30 km), so resolving a point reads few rows.
 _SEARCH_DEGREES = 0.27
 # A point further than this many commune radii from the nearest commune centre is at sea or abroad.
@@ -119,8 +122,9 @@ def responsible_unit_for(*, category: Category, commune: AdminUnit) -> AdminUnit
     return rule.unit
 
 
-def duplicate_candidates(report: Report) -> list[Report]:
-    """Reports that may be the same problem: same category, within 50 m, filed in the last 12 weeks."""
+def duplicate_candidates(report: Report, *, limit: int = MAX_SUGGESTIONS) -> list[Report]:
+    """Reports that may be the same problem: same category, within 50 m, filed in the last 12 weeks;
+    the oldest first, since a duplicate is merged into the report filed first."""
     since = report.submitted_at - DUPLICATE_WINDOW
     nearby = (
         Report.objects.filter(_box(report.latitude, report.longitude, DUPLICATE_RADIUS_M))
@@ -131,16 +135,15 @@ def duplicate_candidates(report: Report) -> list[Report]:
         )
         .exclude(pk=report.pk)
         .exclude(status__in=[Report.Status.MERGED, Report.Status.REJECTED])
+        .order_by("submitted_at", "pk")
     )
-    return sorted(
-        (
-            other
-            for other in nearby
-            if distance_m(report.latitude, report.longitude, other.latitude, other.longitude)
-            <= DUPLICATE_RADIUS_M
-        ),
-        key=lambda other: other.submitted_at,
+    within = (
+        other
+        for other in nearby.iterator(chunk_size=200)
+        if distance_m(report.latitude, report.longitude, other.latitude, other.longitude)
+        <= DUPLICATE_RADIUS_M
     )
+    return list(islice(within, limit))
 
 
 def nearby_open_reports(
@@ -148,17 +151,22 @@ def nearby_open_reports(
 ) -> list[Report]:
     """What a citizen is shown before filing: open public reports of the same kind within 50 m."""
     since = (now or timezone.now()) - DUPLICATE_WINDOW
-    nearby = public_reports().filter(
-        _box(latitude, longitude, DUPLICATE_RADIUS_M),
-        category=category,
-        submitted_at__gte=since,
-        status__in=Report.OPEN_STATUSES,
+    nearby = (
+        Report.objects.filter(
+            _box(latitude, longitude, DUPLICATE_RADIUS_M),
+            category=category,
+            submitted_at__gte=since,
+            status__in=Report.OPEN_STATUSES,
+        )
+        .select_related("category")
+        .order_by("-submitted_at", "-pk")
     )
-    return [
+    within = (
         report
-        for report in nearby
+        for report in nearby.iterator(chunk_size=200)
         if distance_m(latitude, longitude, report.latitude, report.longitude) <= DUPLICATE_RADIUS_M
-    ]
+    )
+    return list(islice(within, MAX_SUGGESTIONS))
 
 
 def public_reports() -> QuerySet[Report]:

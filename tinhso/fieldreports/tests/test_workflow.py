@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput
 from tinhso.core.models import Event
@@ -359,3 +360,11 @@ def test_a_citizen_follows_an_open_report_instead_of_filing_it_again(categories,
     own = file_report(reporter=neighbour)
     with pytest.raises(Conflict):
         services.follow_report(user=neighbour, report=own)
+
+
+def test_duplicate_suggestions_are_capped_oldest_first(categories):
+    reports = [file_report(now=timezone.now() - timedelta(hours=hours)) for hours in range(12, 0, -1)]
+    newest = reports[-1]
+    suggested = selectors.duplicate_candidates(newest)
+    assert len(suggested) == selectors.MAX_SUGGESTIONS == 10
+    assert suggested == reports[:10]
