@@ -152,6 +152,15 @@ class ConsultAnswerIn(VersionIn):
     answer: str
 
 
+class PaymentIn(VersionIn):
+    amount: int
+    note: str = ""
+
+
+class ReceiptIn(VersionIn):
+    receipt: str
+
+
 class WithdrawIn(VersionIn):
     reason: str = ""
 
@@ -313,6 +322,18 @@ def answer_consultation(request: HttpRequest, code: str, body: ConsultAnswerIn) 
     return services.answer_consultation(
         actor=request.auth, code=code, version=body.version, answer=body.answer
     )
+
+
+@router.post("/{code}/request-payment", response=DossierOut, summary="Ask for fees or taxes (status 6)")
+def request_payment(request: HttpRequest, code: str, body: PaymentIn) -> Dossier:
+    return services.request_payment(
+        actor=request.auth, code=code, version=body.version, amount=body.amount, note=body.note
+    )
+
+
+@router.post("/{code}/confirm-payment", response=DossierOut, summary="Record the payment; the clock resumes")
+def confirm_payment(request: HttpRequest, code: str, body: ReceiptIn) -> Dossier:
+    return services.confirm_payment(actor=request.auth, code=code, version=body.version, receipt=body.receipt)
 
 
 @router.post("/{code}/stop", response=DossierOut, summary="Stop handling (form 5)")

@@ -136,6 +136,8 @@ PUBLIC_ACTIONS = {
     "dossier.documents_attached": gettext_noop("Công dân bổ sung giấy tờ"),
     "dossier.rated": gettext_noop("Công dân đánh giá"),
     "dossier.overdue": gettext_noop("Quá hạn xử lý"),
+    "dossier.payment_requested": gettext_noop("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    "dossier.payment_confirmed": gettext_noop("Đã thực hiện nghĩa vụ tài chính"),
 }
 
 

@@ -495,6 +495,24 @@ def request_supplement(*, actor: User, code: str, version: int, reason: str) -> 
     return _commit(dossier, actor=actor, action="supplement_requested", before=before, reason=reason)
 
 
+def _resume(dossier: Dossier, now: datetime) -> timedelta:
+    """Ends a pause (supplement or payment): every deadline moves by the office time paused."""
+    paused = working_time_between(dossier.paused_at, now)
+    dossier.status = dossier.paused_status
+    if dossier.status == Status.NEW:
+        # Not yet accepted: the reception's acknowledgement clock starts over.
+        if dossier.channel == Channel.ONLINE:
+            dossier.acknowledge_due_at = add_working_time(now, hours=ACKNOWLEDGE_HOURS)
+            dossier.overdue_flagged_at = None
+    elif paused > timedelta():
+        dossier.paused_total += paused
+        dossier.promised_at = add_working_time(dossier.promised_at, hours=_hours(paused))
+        dossier.original_promised_at = add_working_time(dossier.original_promised_at, hours=_hours(paused))
+        dossier.step_due_at = add_working_time(dossier.step_due_at, hours=_hours(paused))
+    dossier.paused_at = dossier.paused_status = None
+    return paused
+
+
 @transaction.atomic
 def answer_supplement(
     *,
@@ -514,19 +532,7 @@ def answer_supplement(
         dossier.form_data = _checked_form(dossier.procedure, form_data)
     now = timezone.now()
     files = _store(dossier, accepted, now)
-    paused = working_time_between(dossier.paused_at, now)
-    dossier.status = dossier.paused_status
-    if dossier.status == Status.NEW:
-        # Not yet accepted: the reception's acknowledgement clock starts over.
-        if dossier.channel == Channel.ONLINE:
-            dossier.acknowledge_due_at = add_working_time(now, hours=ACKNOWLEDGE_HOURS)
-            dossier.overdue_flagged_at = None
-    elif paused > timedelta():
-        dossier.paused_total += paused
-        dossier.promised_at = add_working_time(dossier.promised_at, hours=_hours(paused))
-        dossier.original_promised_at = add_working_time(dossier.original_promised_at, hours=_hours(paused))
-        dossier.step_due_at = add_working_time(dossier.step_due_at, hours=_hours(paused))
-    dossier.paused_at = dossier.paused_status = None
+    paused = _resume(dossier, now)
     return _commit(
         dossier,
         actor=actor,
@@ -629,7 +635,9 @@ def apologize(*, actor: User, code: str, version: int, new_promised_at: datetime
 def stop(*, actor: User, code: str, version: int, reason: str) -> Dossier:
     """Stops handling (form 5)."""
     dossier = _locked(actor=actor, code=code, version=version)
-    _require_status(dossier, [Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT], "dừng xử lý")
+    _require_status(
+        dossier, [Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT, Status.PAYMENT], "dừng xử lý"
+    )
     if not _holds(actor, Role.UNIT_LEADER, dossier.authority_unit_id):
         _require_step_actor(actor, dossier)
     reason = _required_text(reason, "reason", "Cần nêu lý do dừng xử lý.")
@@ -753,6 +761,43 @@ def answer_consultation(*, actor: User, code: str, version: int, answer: str) ->
         consulted_unit=unit.code,
         answer=answer,
         on_time=timezone.now() <= due,
+    )
+
+
+@transaction.atomic
+def request_payment(*, actor: User, code: str, version: int, amount: int, note: str = "") -> Dossier:
+    """Asks the applicant to pay fees or taxes before the result; the time waiting is not counted."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_status(dossier, [Status.ACCEPTED, Status.PROCESSING], "yêu cầu thực hiện nghĩa vụ tài chính")
+    _require_step_actor(actor, dossier)
+    if amount <= 0:
+        message = "Số tiền phải nộp phải lớn hơn 0."
+        raise InvalidInput(message, errors={"amount": [message]})
+    before = dossier.status
+    dossier.paused_status = before
+    dossier.paused_at = timezone.now()
+    dossier.status = Status.PAYMENT
+    return _commit(
+        dossier, actor=actor, action="payment_requested", before=before, amount=amount, note=note.strip()
+    )
+
+
+@transaction.atomic
+def confirm_payment(*, actor: User, code: str, version: int, receipt: str) -> Dossier:
+    """Records the payment (receipt or transaction number); the clock resumes where it stopped."""
+    dossier = _locked(actor=actor, code=code, version=version)
+    _require_status(dossier, [Status.PAYMENT], "xác nhận đã nộp")
+    if not _holds(actor, Role.RECEPTIONIST, dossier.receiving_unit_id):
+        _require_step_actor(actor, dossier)
+    receipt = _required_text(receipt, "receipt", "Cần ghi số biên lai hoặc mã giao dịch.")
+    paused = _resume(dossier, timezone.now())
+    return _commit(
+        dossier,
+        actor=actor,
+        action="payment_confirmed",
+        before=Status.PAYMENT,
+        receipt=receipt,
+        paused_hours=round(_hours(paused), 2),
     )
 
 

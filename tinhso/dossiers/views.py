@@ -286,6 +286,13 @@ def _perform(action: str, request: HttpRequest, code: str, version: int) -> Doss
             )
         case "answer-consultation":
             return services.answer_consultation(**common, answer=post.get("reason", ""))
+        case "request-payment":
+            amount = post.get("amount", "")
+            return services.request_payment(
+                **common, amount=int(amount) if amount.isdigit() else 0, note=post.get("note", "")
+            )
+        case "confirm-payment":
+            return services.confirm_payment(**common, receipt=post.get("note", ""))
         case "stop":
             return services.stop(**common, reason=post.get("reason", ""))
         case "finish":

@@ -52,6 +52,8 @@ def in_state(cast: Cast, state: str) -> Dossier:
         )
     if state == "withdrawn":
         return _advance(dossier, services.withdraw, cast.an, reason="Không còn nhu cầu.")
+    if state == "payment":
+        return _advance(dossier, services.request_payment, cast.specialist, amount=200000)
     if state == "stopped":
         return _advance(dossier, services.stop, cast.leader, reason="Người yêu cầu không bổ sung hồ sơ.")
     dossier = _advance(dossier, services.forward, cast.specialist)
@@ -71,6 +73,7 @@ STATES = (
     "accepted",
     "processing",
     "supplement",
+    "payment",
     "withdrawn",
     "stopped",
     "at_last_step",
@@ -102,6 +105,12 @@ def act(cast: Cast, dossier: Dossier, action: str) -> Dossier:
         "stop": lambda: services.stop(actor=cast.leader, code=code, version=version, reason="Theo đề nghị."),
         "consult": lambda: services.consult(
             actor=by_step, code=code, version=version, unit_code=CONSTRUCTION, question="Xin ý kiến."
+        ),
+        "request_payment": lambda: services.request_payment(
+            actor=by_step, code=code, version=version, amount=50000
+        ),
+        "confirm_payment": lambda: services.confirm_payment(
+            actor=cast.desk, code=code, version=version, receipt="BL-0001234"
         ),
         "answer_consultation": lambda: services.answer_consultation(
             actor=cast.specialist, code=code, version=version, answer="Đồng ý."

@@ -149,3 +149,20 @@ def test_the_applicant_attaches_files_through_the_api_and_a_wrong_type_is_refuse
     refused = client.post(f"{API}/{code}/documents", {"version": 2, "files": [fake]}, **an)
     assert refused.status_code == 422
     assert refused.json()["errors"] == {"attachments": ["“anh.png” không phải tệp PDF, JPEG hoặc PNG."]}
+
+
+def test_fees_are_requested_and_confirmed_through_the_api(client, cast):
+    an, desk, specialist = (bearer(client, name) for name in ("096090001234", "motcua", "chuyenvien"))
+    code = post(client, "", {"procedure_code": RECORD, "form_data": RECORD_FORM}, an).json()["code"]
+    post(client, f"/{code}/accept", {"version": 1}, desk)
+    post(client, f"/{code}/forward", {"version": 2}, desk)
+    asked = post(
+        client,
+        f"/{code}/request-payment",
+        {"version": 3, "amount": 200000, "note": "Phí cấp phiếu"},
+        specialist,
+    )
+    assert asked.json()["status"] == 6
+    assert post(client, f"/{code}/confirm-payment", {"version": 4, "receipt": " "}, desk).status_code == 422
+    paid = post(client, f"/{code}/confirm-payment", {"version": 4, "receipt": "BL-2026-000871"}, desk)
+    assert paid.json()["status"] == 4

@@ -106,3 +106,23 @@ def test_the_periodic_job_flags_an_overdue_step_once_and_names_who_to_notify(cas
     assert moved.overdue_flagged_at is None
     acknowledged = services.accept(actor=cast.commune_desk, code=waiting.code, version=waiting.version)
     assert acknowledged.overdue_flagged_at is None
+
+
+def test_time_waiting_for_fees_is_not_counted(cast, clock):
+    clock.set(2026, 3, 10, 8, 0)
+    dossier = residence(cast)
+    dossier = services.accept(actor=cast.commune_desk, code=dossier.code, version=dossier.version)
+    promised = dossier.promised_at
+    dossier = services.forward(actor=cast.commune_desk, code=dossier.code, version=dossier.version)
+    clock.set(2026, 3, 11, 16, 0)
+    dossier = services.request_payment(
+        actor=cast.commune_specialist, code=dossier.code, version=dossier.version, amount=20000
+    )
+    assert dossier.status == Status.PAYMENT
+    clock.set(2026, 3, 12, 8, 30)
+    dossier = services.confirm_payment(
+        actor=cast.commune_desk, code=dossier.code, version=dossier.version, receipt="BL 0045678"
+    )
+    # Paused 11 Mar 16:00–17:00 and 12 Mar 07:30–08:30: two office hours.
+    assert dossier.status == Status.PROCESSING and dossier.paused_total.total_seconds() == 2 * 3600
+    assert dossier.promised_at == local(2026, 3, 20, 9, 30) and promised == local(2026, 3, 19, 17, 0)

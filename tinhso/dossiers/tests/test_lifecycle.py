@@ -17,12 +17,14 @@ ALLOWED = {
     "forward": {"accepted", "processing"},
     "send_back": {"processing", "at_last_step"},
     "apologize": {"accepted", "processing", "at_last_step"},
-    "stop": {"accepted", "processing", "at_last_step", "supplement"},
+    "stop": {"accepted", "processing", "at_last_step", "supplement", "payment"},
     "finish": {"at_last_step"},
     "return": {"finished"},
-    "withdraw": {"new", "accepted", "processing", "at_last_step", "supplement"},
+    "withdraw": {"new", "accepted", "processing", "at_last_step", "supplement", "payment"},
     "rate": {"returned"},
     "consult": {"processing", "at_last_step"},
+    "request_payment": {"accepted", "processing", "at_last_step"},
+    "confirm_payment": {"payment"},
     "answer_consultation": set(),  # none of these states awaits an answer: see the consultation test
 }
 RESULT = {
@@ -37,6 +39,8 @@ RESULT = {
     "withdraw": Status.WITHDRAWN,
     "rate": Status.RETURNED,
     "consult": Status.PROCESSING,
+    "request_payment": Status.PAYMENT,
+    "confirm_payment": Status.PROCESSING,
 }
 
 

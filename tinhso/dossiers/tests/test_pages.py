@@ -3,7 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tinhso.dossiers import services
+from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier, Status
 from tinhso.dossiers.tests.conftest import AN_XUYEN, BIRTH, BIRTH_FORM, RECORD, RESIDENCE_FORM
 from tinhso.dossiers.tests.flow import in_state
@@ -213,3 +213,15 @@ def test_consulting_another_agency_from_the_dossier_page(client, cast):
     )
     dossier.refresh_from_db()
     assert dossier.consulted_unit is None and dossier.version == 5
+
+
+def test_fees_from_the_dossier_page(client, cast):
+    dossier = in_state(cast, "processing")
+    client.force_login(cast.specialist)
+    client.post(f"/ho-so/{dossier.code}/request-payment/", {"version": 3, "amount": "200000", "note": "Phí"})
+    client.force_login(cast.desk)
+    assert "Xác nhận đã nộp" in client.get(f"/ho-so/{dossier.code}/").content.decode()
+    client.post(f"/ho-so/{dossier.code}/confirm-payment/", {"version": 4, "note": "BL-2026-000871"})
+    dossier.refresh_from_db()
+    assert dossier.status == Status.PROCESSING
+    assert selectors.events_of(dossier).last().payload["receipt"] == "BL-2026-000871"
