@@ -520,17 +520,20 @@ def figures(name: str, run: Run, expected_status: int, resources: dict) -> Figur
 
 
 def bound(result: "Figures") -> str:
-    """What limits the figure: lock waits, the CPU (and whose), or neither."""
+    """What limits the figure: the CPU (and whose), lock waits, or neither."""
     r = result.resources
     waiting = r["backends"].get("waiting for a lock", 0.0)
+    locks = ""
     if waiting >= 1:
         where = ", ".join(f"{query} ({share:.1f})" for query, share in r["lock_waits"].items())
-        return f"row locks: on average {waiting:.1f} connections wait for a lock, in {where}"
-    busy = r["cores"] - r["idle"]
+        locks = f"row locks: on average {waiting:.1f} connections wait for a lock, in {where}"
     if r["idle"] < 0.1 * r["cores"]:
         users = {key: r[key] for key in ("gunicorn", "postgres", "client", "other")}
-        top = max(users, key=users.get)
-        return f"CPU: the machine is {busy / r['cores']:.0%} busy, most of it in {top}"
+        busiest = ", ".join(f"{key} {users[key]:.2f}" for key in sorted(users, key=users.get, reverse=True))
+        cpu = f"CPU: the machine is {(r['cores'] - r['idle']) / r['cores']:.0%} busy ({busiest} cores)"
+        return f"{cpu}; {locks} (queueing that lengthens latency)" if locks else cpu
+    if locks:
+        return locks
     return f"not CPU ({r['idle']:.2f} of {r['cores']:.0f} cores idle) nor row locks: too few server threads"
 
 
