@@ -18,6 +18,8 @@ class ConsumerState(models.Model):
     )
     updated_at = models.DateTimeField(null=True, blank=True)
     data_as_of = models.DateTimeField(null=True, blank=True, help_text="Time of the last event applied")
+    # [[first id, last id, first seen], ...]: ids skipped below the cursor, read again for a while.
+    gaps = models.JSONField(default=list)
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_event_id}"

@@ -1,8 +1,8 @@
 """Every write of the IOC: the event consumer keeping fact rows and counters, the rebuild, alert rules.
 
-The consumer reads the event log after its cursor (and again over a short look-back, because on
-PostgreSQL an event with a lower id may commit after a higher one); each fact remembers the last `seq`
-of its stream it applied, so re-reading an event changes nothing."""
+The consumer reads the event log after its cursor; ids it skipped (on PostgreSQL an event with a lower id
+may commit after a higher one) are read again for a short while. Each fact remembers the last `seq` of
+its stream it applied, so re-reading an event changes nothing."""
 
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -27,6 +27,7 @@ DOSSIER_STREAM = "dossiers.dossier:"
 REPORT_STREAM = "fieldreports.report:"
 STATE_NAME = "rollups"
 LOOK_BACK = timedelta(minutes=2)
+MAX_GAPS = 1000
 BATCH = 2000
 ENDING = {"dossier.refused", "dossier.withdrawn", "dossier.stopped", "dossier.finished"}
 
@@ -205,13 +206,14 @@ def consume_events(*, now: datetime | None = None, batch: int = BATCH, alerts: b
     now = now or timezone.now()
     state = _state()
     touched_units: set[int] = set()
-    ours = Q(stream__startswith=DOSSIER_STREAM) | Q(stream__startswith=REPORT_STREAM)
-    # Events below the cursor that committed late: seen again, applied only if their stream lacks them.
-    late = list(
-        Event.objects.filter(ours, pk__lte=state.last_event_id, occurred_at__gte=now - LOOK_BACK).order_by(
-            "pk"
-        )
-    )
+    # Ids skipped below the cursor may belong to transactions that commit late: read them again a while.
+    gaps = [gap for gap in state.gaps if datetime.fromisoformat(gap[2]) >= now - LOOK_BACK]
+    late: list[Event] = []
+    if gaps:
+        condition = Q()
+        for first, last, _seen in gaps:
+            condition |= Q(pk__gte=first, pk__lte=last)
+        late = list(Event.objects.filter(condition).order_by("pk"))
     applied, horizon_key = _apply_batch(late, state, touched_units)
     state.horizon = horizon_key or state.horizon
     while True:
@@ -221,11 +223,17 @@ def consume_events(*, now: datetime | None = None, batch: int = BATCH, alerts: b
         count, horizon_key = _apply_batch(events, state, touched_units)
         applied += count
         state.horizon = horizon_key or state.horizon
+        previous = state.last_event_id
+        for event in events:
+            if event.pk > previous + 1:
+                gaps.append([previous + 1, event.pk - 1, now.isoformat()])
+            previous = event.pk
         state.last_event_id = events[-1].pk
         latest = max(event.occurred_at for event in events)
         state.data_as_of = max(state.data_as_of or latest, latest)
         if len(events) < batch:
             break
+    state.gaps = gaps[-MAX_GAPS:]
     state.updated_at = now
     state.save()
     if alerts and touched_units:
@@ -310,7 +318,7 @@ def rebuild_rollups(*, now: datetime | None = None) -> int:
     Counter.objects.all().delete()
     DossierFact.objects.all().delete()
     ReportFact.objects.all().delete()
-    state.last_event_id, state.horizon, state.data_as_of = 0, "", None
+    state.last_event_id, state.horizon, state.data_as_of, state.gaps = 0, "", None, []
     state.save()
     applied = consume_events(now=now, alerts=False)
     if horizon:

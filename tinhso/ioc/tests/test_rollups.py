@@ -186,3 +186,24 @@ def test_rebuild_command_recomputes_the_same_numbers(cast, clock):
     call_command("rebuild_rollups", stdout=output)
     assert "sự kiện" in output.getvalue()
     assert snapshot() == live
+
+
+def test_an_event_committed_after_a_later_id_is_still_applied(cast, clock):
+    """On PostgreSQL a transaction may commit its lower event id after the consumer read a higher one."""
+    clock.set(2026, 3, 10, 9)
+    services.consume_events()
+    first = submit(cast)
+    second = submit(cast)
+    slow = Event.objects.get(stream=f"dossiers.dossier:{first.pk}")
+    row = {field.attname: getattr(slow, field.attname) for field in Event._meta.concrete_fields}
+    slow.delete()  # not yet visible to the consumer
+    services.consume_events()
+    assert set(DossierFact.objects.values_list("dossier_id", flat=True)) == {second.pk}
+    Event.objects.create(**row)  # now it commits
+    services.consume_events()
+    assert set(DossierFact.objects.values_list("dossier_id", flat=True)) == {first.pk, second.pk}
+    received = Counter.objects.filter(period="2026-03", metric="received").values_list("value", flat=True)
+    assert list(received) == [2]
+    live = snapshot()
+    services.rebuild_rollups()
+    assert snapshot() == live
