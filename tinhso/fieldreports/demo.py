@@ -344,6 +344,7 @@ def _handle(reports: list[Report], accounts: dict[str, User]) -> None:
 
 @transaction.atomic
 def load_demo(*, with_accounts: bool) -> list[str]:
+    """Loads categories, routing rules and a dozen reports; returns the lines to print (the demo accounts)."""
     if not Category.objects.exists():
         _load_categories()
     lines = []
@@ -352,6 +353,8 @@ def load_demo(*, with_accounts: bool) -> list[str]:
         reports = _file_reports()
         if accounts:
             _handle(reports, accounts)
-    for username, _full_name, role, _unit in DEMO_OFFICIALS if with_accounts else ():
-        lines.append(f"{username:<12} {DEMO_PASSWORD}  {Role(role).label} (phản ánh hiện trường)")
+    for username, user in accounts.items():
+        assignment = user.roles.select_related("unit").first()
+        role, unit = Role(assignment.role).label, assignment.unit.name
+        lines.append(f"{username:<12} {DEMO_PASSWORD}  {role}, {unit} – xử lý phản ánh hiện trường")
     return lines
