@@ -204,6 +204,22 @@ def create_api_key(*, actor: User | None, name: str) -> tuple[str, ApiKey]:
     return secret, api_key
 
 
+@transaction.atomic
+def revoke_api_key(*, actor: User | None, prefix: str) -> ApiKey:
+    """Stops a partner key from working; the key is named by its first characters, as `list` shows them."""
+    matches = list(ApiKey.objects.select_for_update().filter(prefix=prefix, revoked_at__isnull=True))
+    if len(matches) != 1:
+        message = f"Không có khóa API đang dùng nào bắt đầu bằng “{prefix}”."
+        raise InvalidInput(message, errors={"prefix": [message]})
+    api_key = matches[0]
+    api_key.revoked_at = timezone.now()
+    api_key.save(update_fields=["revoked_at"])
+    record_event(
+        subject=api_key, action="fieldreport.api_key_revoked", actor=actor, payload={"name": api_key.name}
+    )
+    return api_key
+
+
 # Filing ---------------------------------------------------------------------------------------------------
 
 

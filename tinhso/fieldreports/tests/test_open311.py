@@ -6,7 +6,7 @@ from xml.etree import ElementTree
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from tinhso.fieldreports import open311, services
@@ -376,3 +376,16 @@ def test_the_api_key_command_prints_a_key_that_works_and_only_its_hash_is_stored
     stored = ApiKey.objects.get(name="Ứng dụng Zalo OA")
     assert secret not in (stored.key_hash, stored.prefix) and secret.startswith(stored.prefix)
     assert new_request(client, secret).status_code == 200
+
+
+def test_a_revoked_key_stops_working_and_list_shows_prefixes_only(client, categories, capsys):
+    call_command("apikey", "create", "Ứng dụng CaMau-G")
+    secret = capsys.readouterr().out.strip()
+    call_command("apikey", "list")
+    listing = capsys.readouterr().out
+    assert secret[:10] in listing and secret not in listing and "đang dùng" in listing
+    call_command("apikey", "revoke", secret[:10])
+    assert "Đã thu hồi" in capsys.readouterr().out
+    json_error(new_request(client, secret), 403)
+    with pytest.raises(CommandError, match="Không có khóa API"):
+        call_command("apikey", "revoke", secret[:10])
