@@ -41,7 +41,8 @@ class DossierFact(models.Model):
     deadline = models.DateTimeField(null=True, blank=True, help_text="The first promised date")
     ended_at = models.DateTimeField(null=True, blank=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # [[requested_at, answered_at or null, office hours the deadline moves], ...] in order.
+    # Pauses in order: [[requested_at, answered_at or null, office hours the deadline moves, kind], ...]
+    # where kind is "supplement" or "payment" (only supplements count towards the limit of one).
     supplements = models.JSONField(default=list)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)

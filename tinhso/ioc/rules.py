@@ -376,6 +376,13 @@ def evaluate(indicator: Indicator, sums: dict[str, int], catalog: dict[str, tupl
 # ---- how one dossier counts ------------------------------------------------------------------------
 
 
+SUPPLEMENT, PAYMENT = "supplement", "payment"
+
+
+def _kind(pause: list) -> str:
+    return pause[3] if len(pause) > 3 else SUPPLEMENT
+
+
 def _instant(value: str | datetime | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
@@ -385,16 +392,16 @@ def _instant(value: str | datetime | None) -> datetime | None:
 def on_time_at(fact, judged_at: datetime) -> bool:
     """Indicator 2.1 for one dossier judged at `judged_at` (its end, or the end of a period it is open at).
 
-    More than one supplement request counts late; office time waiting for a supplement moves the deadline;
-    while a supplement is awaited the agency's clock stands at the request."""
-    supplements = [(_instant(r), _instant(a), hours) for r, a, hours in fact.supplements]
-    requested = [item for item in supplements if item[0] < judged_at]
-    if len(requested) > 1:
+    More than one supplement request counts late; office time waiting for a supplement or a payment moves
+    the deadline; while the applicant is awaited the agency's clock stands at the request."""
+    pauses = [(_instant(item[0]), _instant(item[1]), item[2], _kind(item)) for item in fact.supplements]
+    started = [pause for pause in pauses if pause[0] < judged_at]
+    if sum(kind == SUPPLEMENT for *_rest, kind in started) > 1:
         return False
     if fact.deadline is None:
         return True
     deadline, effective = fact.deadline, judged_at
-    for requested_at, answered_at, hours in requested:
+    for requested_at, answered_at, hours, _pause_kind in started:
         if answered_at is not None and answered_at <= judged_at:
             if hours:
                 deadline = add_working_time(deadline, hours=hours)

@@ -77,13 +77,14 @@ def _apply_dossier(fact: DossierFact, event: Event) -> None:
     if action == "dossier.accepted":
         fact.accepted_at = at
         fact.deadline = datetime.fromisoformat(payload["promised_at"])
-    elif action == "dossier.supplement_requested":
-        fact.supplements = [*fact.supplements, [at.isoformat(), None, 0]]
-    elif action == "dossier.supplement_answered" and fact.supplements:
+    elif action in ("dossier.supplement_requested", "dossier.payment_requested"):
+        kind = rules.SUPPLEMENT if action == "dossier.supplement_requested" else rules.PAYMENT
+        fact.supplements = [*fact.supplements, [at.isoformat(), None, 0, kind]]
+    elif action in ("dossier.supplement_answered", "dossier.payment_confirmed") and fact.supplements:
         # Waiting before acceptance moves no deadline (the acknowledgement clock restarts instead).
         hours = payload.get("paused_hours", 0) if payload.get("status") != Status.NEW else 0
         last = fact.supplements[-1]
-        fact.supplements = [*fact.supplements[:-1], [last[0], at.isoformat(), hours]]
+        fact.supplements = [*fact.supplements[:-1], [last[0], at.isoformat(), hours, *last[3:]]]
     elif action == "dossier.rated":
         fact.rating, fact.rated_at = payload["rating"], at
     if action in ENDING and fact.ended_at is None:

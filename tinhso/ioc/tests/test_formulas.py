@@ -41,6 +41,15 @@ def test_on_time_rules_as_written(db):
     )
     assert not rules.on_time_at(twice, local(2026, 3, 5, 9))
     assert rules.on_time_at(twice, local(2026, 3, 4, 8))  # judged before the second request: one only
+    # Waiting for the applicant to pay fees moves the deadline too, but is no supplement request.
+    paid = _fact(
+        supplements=[
+            [local(2026, 3, 3, 9).isoformat(), local(2026, 3, 3, 10).isoformat(), 1.0],
+            [local(2026, 3, 4, 9).isoformat(), local(2026, 3, 6, 9).isoformat(), 15.0, "payment"],
+        ]
+    )
+    assert rules.on_time_at(paid, local(2026, 3, 18, 9))
+    assert not rules.on_time_at(paid, local(2026, 3, 20, 9))
 
 
 def _card(leader, key):

@@ -13,7 +13,7 @@ from tinhso.dossiers.models import Dossier
 from tinhso.fieldreports import services as report_services
 from tinhso.fieldreports.models import Report
 from tinhso.fieldreports.tests.helpers import file_report
-from tinhso.ioc import services
+from tinhso.ioc import rules, services
 from tinhso.ioc.models import Counter, DossierFact, ReportFact
 from tinhso.ioc.tests.helpers import accept, act, finish, submit
 
@@ -30,6 +30,8 @@ DOSSIER_ACTIONS = (
     "stop",
     "return",
     "rate",
+    "request_payment",
+    "confirm_payment",
 )
 REPORT_ACTIONS = (
     "file",
@@ -81,6 +83,8 @@ def _dossier_step(cast, action: str, pick: int) -> None:
         "stop": lambda: act(dossier, s.stop, cast.leader, reason="Người nộp không bổ sung."),
         "return": lambda: act(dossier, s.return_result, cast.desk),
         "rate": lambda: act(dossier, s.rate, cast.an, rating=1 + pick % 3),
+        "request_payment": lambda: act(dossier, s.request_payment, cast.specialist, amount=200_000),
+        "confirm_payment": lambda: act(dossier, s.confirm_payment, cast.desk, receipt="BL-2026-000123"),
     }
     calls[action]()
 
@@ -139,6 +143,11 @@ def test_rollups_equal_rebuild_under_random_sequences(cast, clock, categories, s
             else:
                 _report_step(staff, action, number)
     services.consume_events(now=clock.now)
+    # The verdict from the events agrees with the dossier's own record of lateness.
+    for fact in DossierFact.objects.filter(finished_at__isnull=False):
+        supplements = sum(1 for pause in fact.supplements if pause[3:] in ([], ["supplement"]))
+        if supplements <= 1:
+            assert rules.on_time_at(fact, fact.finished_at) == (not Dossier.objects.get(pk=fact.pk).is_late)
     live = snapshot()
     assert services.rebuild_rollups(now=clock.now) > 0 or not Event.objects.exists()
     assert snapshot() == live
