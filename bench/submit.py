@@ -161,7 +161,7 @@ def register_citizens(count: int) -> list[Citizen]:
                 permanent_commune=commune,
             )
             password = uuid.uuid4().hex
-            services.register_citizen(citizen_id=citizen_id, password=password, check_password=False)
+            services.register_citizen(citizen_id=citizen_id, password=password, demo=True)
             token, _ = services.issue_api_token(username=citizen_id, password=password)
             receiving = f"{commune.code}.{settings.TINHSO_PROVINCE}"
             citizens.append(Citizen(citizen_id, token, commune.name, receiving))

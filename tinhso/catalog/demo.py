@@ -434,7 +434,7 @@ def load_demo(*, with_accounts: bool) -> list[str]:
                 full_name=full_name,
                 password=DEMO_PASSWORD,
                 roles=[(role, agency)],
-                check_password=False,
+                demo=True,
             )
         lines.append(f"{username:<16} {DEMO_PASSWORD}  {Role(role).label}, {unit_name}")
     return lines

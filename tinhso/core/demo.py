@@ -63,7 +63,7 @@ def load_demo(*, with_accounts: bool) -> list[str]:
     lines = []
     if not User.objects.filter(username="congdan").exists():
         services.register_citizen(
-            citizen_id=DEMO_PEOPLE[0][0], username="congdan", password=DEMO_PASSWORD, check_password=False
+            citizen_id=DEMO_PEOPLE[0][0], username="congdan", password=DEMO_PASSWORD, demo=True
         )
     lines.append(f"congdan      {DEMO_PASSWORD}  công dân {DEMO_PEOPLE[0][1]} ({DEMO_PEOPLE[0][0]})")
     for username, full_name, roles in DEMO_OFFICIALS:
@@ -74,7 +74,7 @@ def load_demo(*, with_accounts: bool) -> list[str]:
                 full_name=full_name,
                 password=DEMO_PASSWORD,
                 roles=[(role, _unit_code(unit)) for role, unit in roles],
-                check_password=False,
+                demo=True,
             )
         role, unit = roles[0]
         unit_name = selectors.unit_by_code(_unit_code(unit)).name

@@ -63,6 +63,9 @@ class User(AbstractUser):
     citizen_id = models.CharField(max_length=12, unique=True, null=True, blank=True)
     full_name = models.CharField(max_length=150, blank=True)
     phone = models.CharField(max_length=20, blank=True)
+    is_demo = models.BooleanField(
+        default=False, help_text="Created by `tinhso load-demo` with password demo1234"
+    )
 
     @property
     def is_citizen(self) -> bool:

@@ -5,7 +5,6 @@ from typing import Any
 
 MIN_SECRET_KEY_LENGTH = 50
 DEMO_PASSWORD = "demo1234"
-DEMO_USERNAMES = ("congdan", "motcua", "chuyenvien", "lanhdao", "lanhdaotinh", "quantri")
 
 
 def insecure_settings(settings: Mapping[str, Any]) -> list[str]:
@@ -29,7 +28,7 @@ def demo_accounts_with_demo_password() -> list[str]:
     """Usernames of demo accounts that still accept the demo password (checked against the database)."""
     from django.contrib.auth import get_user_model
 
-    users = get_user_model().objects.filter(username__in=DEMO_USERNAMES, is_active=True)
+    users = get_user_model().objects.filter(is_demo=True, is_active=True)
     return [user.username for user in users if user.check_password(DEMO_PASSWORD)]
 
 

@@ -116,12 +116,13 @@ def declare_calendar_day(*, actor: User, day: date, kind: str, reason: str) -> C
     return calendar_day
 
 
-def _validated_password(password: str, user: User) -> str:
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        raise InvalidInput("Mật khẩu chưa đủ an toàn.", errors={"password": list(error.messages)}) from None
-    return password
+def _set_password(user: User, password: str, *, demo: bool) -> None:
+    if not demo:
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise InvalidInput("Mật khẩu chưa đủ an toàn.", errors={"password": list(error.messages)}) from None
+    user.set_password(password)
 
 
 @transaction.atomic
@@ -131,9 +132,12 @@ def register_citizen(
     password: str,
     username: str | None = None,
     phone: str = "",
-    check_password: bool = True,
+    demo: bool = False,
 ) -> User:
-    """Creates a citizen account bound to an identity held by the population registry."""
+    """Creates a citizen account bound to an identity held by the population registry.
+
+    A demo account skips the password rules (its password is demo1234) and is marked so that production
+    refuses to start while it still accepts that password."""
     try:
         citizen_id = validate_citizen_id(citizen_id)
     except ValidationError as error:
@@ -150,8 +154,9 @@ def register_citizen(
         full_name=identity.full_name,
         account_type=User.AccountType.CITIZEN,
         phone=phone,
+        is_demo=demo,
     )
-    user.set_password(_validated_password(password, user) if check_password else password)
+    _set_password(user, password, demo=demo)
     user.save()
     record_event(
         subject=user, action="account.citizen_registered", actor=None, payload={"citizen_id": citizen_id}
@@ -167,15 +172,15 @@ def create_official(
     full_name: str,
     password: str,
     roles: Iterable[tuple[str, str]] = (),
-    check_password: bool = True,
+    demo: bool = False,
 ) -> User:
-    """Creates an official's account holding roles given as (role, unit code) pairs."""
+    """Creates an official's account holding roles given as (role, unit code) pairs (demo: as above)."""
     if User.objects.filter(username=username).exists():
         raise Conflict(f"Tên đăng nhập “{username}” đã được dùng.", code="username_exists")
     user = User(
-        username=username, full_name=full_name, account_type=User.AccountType.OFFICIAL, is_staff=False
+        username=username, full_name=full_name, account_type=User.AccountType.OFFICIAL, is_demo=demo
     )
-    user.set_password(_validated_password(password, user) if check_password else password)
+    _set_password(user, password, demo=demo)
     user.save()
     record_event(subject=user, action="account.official_created", actor=actor, payload={"username": username})
     for role, unit_code in roles:

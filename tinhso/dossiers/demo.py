@@ -17,7 +17,7 @@ RECORD_FORM = {"certificate_type": "Phiếu số 1", "purpose": "Bổ sung hồ 
 def _citizen(index: int) -> User:
     citizen_id = DEMO_PEOPLE[index][0]
     user = User.objects.filter(citizen_id=citizen_id).first()
-    return user or register_citizen(citizen_id=citizen_id, password=DEMO_PASSWORD, check_password=False)
+    return user or register_citizen(citizen_id=citizen_id, password=DEMO_PASSWORD, demo=True)
 
 
 def _step(call, dossier: Dossier, actor: str, **kwargs) -> Dossier:

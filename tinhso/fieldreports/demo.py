@@ -287,7 +287,7 @@ def _officials() -> dict[str, User]:
             full_name=full_name,
             password=DEMO_PASSWORD,
             roles=[(role, unit_code)],
-            check_password=False,
+            demo=True,
         )
         accounts[username] = user
     return accounts
