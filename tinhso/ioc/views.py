@@ -61,10 +61,21 @@ def _period_choices(now: datetime, selected: periods.Period) -> list[tuple[str, 
     return [(p.key, p.label()) for p in choices]
 
 
+def _catch_up() -> int:
+    """Applies events the background job has not yet reached, so a page never shows stale figures."""
+    newest = _newest()
+    current = selectors.state()
+    if newest and (current is None or current.last_event_id < newest):
+        services.consume_events()
+    return newest
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
+    _guarded(selectors.root_units, request.user)
+    _catch_up()
     card = _guarded(selectors.scorecard, actor=request.user, **filters)
     unit = card.unit
     map_kpi = request.GET.get("map", "2.1")
@@ -117,6 +128,8 @@ def _ancestors(request: HttpRequest, unit: AdminUnit) -> list[AdminUnit]:
 @require_GET
 def records(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
+    _guarded(selectors.root_units, request.user)
+    _catch_up()
     drill = _guarded(
         selectors.records, actor=request.user, indicator=request.GET.get("indicator", "2.1"), **filters
     )
@@ -293,9 +306,6 @@ def live(request: HttpRequest) -> StreamingHttpResponse:
 def status(request: HttpRequest) -> JsonResponse:
     """For browsers whose event stream dropped: polled instead, catching the rollups up like the stream."""
     _guarded(selectors.root_units, request.user)
-    newest = _newest()
-    state = selectors.state()
-    if newest and (state is None or state.last_event_id < newest):
-        services.consume_events()
+    newest = _catch_up()
     as_of = selectors.data_as_of()
     return JsonResponse({"event_id": newest, "data_as_of": as_of.isoformat() if as_of else None})

@@ -92,3 +92,26 @@ def test_polling_fallback_catches_up(client, cast, clock, province_leader):
     assert ConsumerState.objects.get().last_event_id >= body["event_id"]
     client.force_login(cast.an)
     assert client.get("/dieu-hanh/trang-thai/").status_code == 403
+
+
+def test_a_page_catches_the_rollups_up_before_showing_them(client, cast, clock, province_leader):
+    clock.set(2026, 3, 10, 9)
+    submit(cast)  # no job has run since
+    client.force_login(province_leader)
+    html = client.get("/dieu-hanh/", {"period": "2026-03"}).content.decode()
+    assert 'data-testid="numerator-3.2">1<' in html
+    assert ConsumerState.objects.get().last_event_id == Event.objects.order_by("-pk").first().pk
+
+
+def test_commits_queue_the_rollup_job_at_most_once_a_second(monkeypatch):
+    from tinhso.ioc import tasks
+
+    calls = []
+    monkeypatch.setattr(tasks, "apply_new_events", lambda: calls.append(1))
+    monkeypatch.setattr(tasks, "_last_kick", [float("-inf")])
+    tasks._kick()
+    tasks._kick()
+    assert calls == [1]
+    tasks._last_kick[0] -= tasks.KICK_INTERVAL
+    tasks._kick()
+    assert calls == [1, 1]
