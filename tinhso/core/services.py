@@ -38,13 +38,24 @@ def stream_of(obj: Model) -> str:
 
 
 def record_event(
-    *, subject: Model | str, action: str, actor: User | None, payload: dict | None = None
+    *,
+    subject: Model | str,
+    action: str,
+    actor: User | None,
+    payload: dict | None = None,
+    new_stream: bool = False,
 ) -> Event:
-    """Appends an event to the subject's chain. Must run inside the transaction of the change it records."""
+    """Appends an event to the subject's chain. Must run inside the transaction of the change it records.
+
+    `new_stream=True` (the subject was created in this transaction) starts the chain without looking it up."""
     if not connection.in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change it records")
     stream = subject if isinstance(subject, str) else stream_of(subject)
-    previous = Event.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
+    previous = (
+        None
+        if new_stream
+        else Event.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
+    )
     seq, prev_hash = (previous[0] + 1, previous[1]) if previous else (1, GENESIS_HASH)
     occurred_at = timezone.now()
     payload = payload or {}
@@ -58,18 +69,24 @@ def record_event(
         occurred_at=occurred_at,
         prev_hash=prev_hash,
     )
+    event = Event(
+        stream=stream,
+        seq=seq,
+        action=action,
+        actor_id=actor_id,
+        payload=payload,
+        occurred_at=occurred_at,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    if new_stream:
+        # Nobody else can write the chain of an object not yet committed: no savepoint for a clash.
+        event.save(force_insert=True)
+        return event
     try:
         with transaction.atomic():
-            return Event.objects.create(
-                stream=stream,
-                seq=seq,
-                action=action,
-                actor_id=actor_id,
-                payload=payload,
-                occurred_at=occurred_at,
-                prev_hash=prev_hash,
-                hash=digest,
-            )
+            event.save(force_insert=True)
+            return event
     except IntegrityError:
         raise Conflict(
             f"Another change to {stream} was recorded at the same time.", code="concurrent_event"
@@ -121,7 +138,9 @@ def _set_password(user: User, password: str, *, demo: bool) -> None:
         try:
             validate_password(password, user)
         except ValidationError as error:
-            raise InvalidInput("Mật khẩu chưa đủ an toàn.", errors={"password": list(error.messages)}) from None
+            raise InvalidInput(
+                "Mật khẩu chưa đủ an toàn.", errors={"password": list(error.messages)}
+            ) from None
     user.set_password(password)
 
 
@@ -177,9 +196,7 @@ def create_official(
     """Creates an official's account holding roles given as (role, unit code) pairs (demo: as above)."""
     if User.objects.filter(username=username).exists():
         raise Conflict(f"Tên đăng nhập “{username}” đã được dùng.", code="username_exists")
-    user = User(
-        username=username, full_name=full_name, account_type=User.AccountType.OFFICIAL, is_demo=demo
-    )
+    user = User(username=username, full_name=full_name, account_type=User.AccountType.OFFICIAL, is_demo=demo)
     _set_password(user, password, demo=demo)
     user.save()
     record_event(subject=user, action="account.official_created", actor=actor, payload={"username": username})

@@ -8,7 +8,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tinhso.catalog import selectors as catalog_selectors
@@ -189,14 +189,17 @@ def _checked_form(procedure: Procedure, form_data: object) -> dict:
 def _next_code(unit: AdminUnit, instant: datetime) -> str:
     """`{agency code}-{yymmdd}-{seq}`, the sequence restarting per receiving unit per local day."""
     day = timezone.localdate(instant)
-    counter = DossierCounter.objects.select_for_update().filter(unit=unit, day=day).first()
-    if counter is None:
-        # Insert-if-missing then lock: two first submissions of the day both end up on one counter.
-        DossierCounter.objects.bulk_create([DossierCounter(unit=unit, day=day)], ignore_conflicts=True)
-        counter = DossierCounter.objects.select_for_update().get(unit=unit, day=day)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{unit.agency_code}-{day:%y%m%d}-{counter.last:04d}"
+    quote = connection.ops.quote_name
+    table, day_column, last = quote(DossierCounter._meta.db_table), quote("day"), quote("last")
+    # One upsert takes the number and row-locks the counter to commit; the ORM cannot express it.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (unit_id, {day_column}, {last}) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (unit_id, {day_column}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}",
+            [unit.pk, connection.ops.adapt_datefield_value(day)],
+        )
+        (sequence,) = cursor.fetchone()
+    return f"{unit.agency_code}-{day:%y%m%d}-{sequence:04d}"
 
 
 def _units_for(
@@ -247,17 +250,25 @@ def _fingerprint(**request: object) -> str:
     return sha256(canonical_json(request).encode()).hexdigest()
 
 
-def _claim_key(*, actor: User, key: str, fingerprint: str) -> tuple[IdempotencyKey | None, Dossier | None]:
-    """Stores the key for this request, or returns the dossier of the earlier request that stored it."""
+def _claim_key(*, actor: User, key: str, fingerprint: str) -> tuple[int | None, Dossier | None]:
+    """Stores the key for this request and returns its id, or returns the dossier of the earlier request."""
     if not 1 <= len(key) <= 200:
         message = "Idempotency-Key phải dài từ 1 đến 200 ký tự."
         raise InvalidInput(message, errors={"Idempotency-Key": [message]})
-    try:
-        with transaction.atomic():
-            return IdempotencyKey.objects.create(user=actor, key=key, fingerprint=fingerprint), None
-    except IntegrityError:
-        # An earlier (or concurrent, now committed) request holds the key: answer with its dossier.
-        earlier = IdempotencyKey.objects.select_related("dossier").get(user=actor, key=key)
+    quote = connection.ops.quote_name
+    table = quote(IdempotencyKey._meta.db_table)
+    # Insert-or-nothing without a savepoint: a concurrent holder of the key makes this wait for its commit.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, {quote('key')}, fingerprint, created_at) VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT (user_id, {quote('key')}) DO NOTHING RETURNING id",
+            [actor.pk, key, fingerprint, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        claimed = cursor.fetchone()
+    if claimed is not None:
+        return claimed[0], None
+    # An earlier (or concurrent, now committed) request holds the key: answer with its dossier.
+    earlier = IdempotencyKey.objects.select_related("dossier").get(user=actor, key=key)
     if earlier.fingerprint != fingerprint:
         raise Conflict(
             "Idempotency-Key này đã được dùng cho một yêu cầu khác.", code="idempotency_key_reused"
@@ -280,8 +291,7 @@ def _create(
     group_code: str = "",
 ) -> Dossier:
     now = timezone.now()
-    dossier = Dossier.objects.create(
-        code=_next_code(receiving, now),
+    dossier = Dossier(
         procedure=procedure,
         applicant=applicant,
         receiving_unit=receiving,
@@ -295,10 +305,14 @@ def _create(
         if channel == Channel.ONLINE
         else None,
     )
+    # Numbered last, so the counter's row lock is held only by the inserts that follow until commit.
+    dossier.code = _next_code(receiving, now)
+    dossier.save(force_insert=True)
     record_event(
         subject=dossier,
         action="dossier.submitted",
         actor=actor,
+        new_stream=True,
         payload={
             "code": dossier.code,
             "status": Status.NEW,
@@ -356,7 +370,7 @@ def submit_dossier(
 
     With an idempotency key, a retry of the same request returns the first dossier and creates nothing."""
     accepted = checked_attachments(attachments or [])
-    key_row = None
+    key_id = None
     if idempotency_key is not None:
         fingerprint = _fingerprint(
             procedure=procedure_code,
@@ -367,7 +381,7 @@ def submit_dossier(
             applicant=applicant_citizen_id,
             files=[digest for _upload, _type, digest in accepted],
         )
-        key_row, earlier = _claim_key(actor=actor, key=idempotency_key, fingerprint=fingerprint)
+        key_id, earlier = _claim_key(actor=actor, key=idempotency_key, fingerprint=fingerprint)
         if earlier is not None:
             return earlier, False
     procedure = catalog_selectors.current_procedure(procedure_code)
@@ -385,9 +399,8 @@ def submit_dossier(
         channel=channel,
     )
     _store(dossier, accepted, dossier.submitted_at)
-    if key_row is not None:
-        key_row.dossier = dossier
-        key_row.save(update_fields=["dossier"])
+    if key_id is not None:
+        IdempotencyKey.objects.filter(pk=key_id).update(dossier=dossier)
     return dossier, True
 
 
@@ -404,10 +417,10 @@ def submit_bundle(
     A retry with the same idempotency key returns the dossiers of the first application."""
     if not actor.is_citizen:
         raise Forbidden("Nhóm thủ tục liên thông do công dân nộp trực tuyến.", code="citizen_online_only")
-    key_row = None
+    key_id = None
     if idempotency_key is not None:
         fingerprint = _fingerprint(bundle=bundle_code, forms=forms, receiving=receiving_unit_code)
-        key_row, earlier = _claim_key(actor=actor, key=idempotency_key, fingerprint=fingerprint)
+        key_id, earlier = _claim_key(actor=actor, key=idempotency_key, fingerprint=fingerprint)
         if earlier is not None:
             return list(Dossier.objects.filter(group_code=earlier.group_code).order_by("pk"))
     procedures = catalog_selectors.bundle_procedures(catalog_selectors.bundle_by_code(bundle_code))
@@ -434,9 +447,8 @@ def submit_bundle(
             dossier.group_code = dossier.code
             dossier.save(update_fields=["group_code"])
         dossiers.append(dossier)
-    if key_row is not None:
-        key_row.dossier = dossiers[0]
-        key_row.save(update_fields=["dossier"])
+    if key_id is not None:
+        IdempotencyKey.objects.filter(pk=key_id).update(dossier=dossiers[0])
     return dossiers
 
 
