@@ -36,6 +36,9 @@ TINHSO_POPULATION_REGISTRY = env.text(
 )
 TINHSO_CHECKPOINT_MINUTES = env.number("TINHSO_CHECKPOINT_MINUTES", 15, minimum=1)
 TINHSO_API_TOKEN_HOURS = env.number("TINHSO_API_TOKEN_HOURS", 12, minimum=1)
+# Maps draw the platform's own data; a deployment with its own tile server adds it underneath ({z}/{x}/{y}).
+TINHSO_TILE_URL = env.text("TINHSO_TILE_URL", "")
+TINHSO_TILE_ATTRIBUTION = env.text("TINHSO_TILE_ATTRIBUTION", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "tinhso.core",
     "tinhso.web",
+    "tinhso.notifications",
     "tinhso.fieldreports",
     "tinhso.catalog",
     "tinhso.dossiers",
@@ -80,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tinhso.web.context_processors.platform",
+                "tinhso.notifications.context_processors.unread_notifications",
             ],
         },
     },

@@ -8,6 +8,7 @@ from tinhso.api import api
 urlpatterns = [
     path("", include("tinhso.web.urls")),
     path("", include("tinhso.core.urls")),
+    path("", include("tinhso.notifications.urls")),
     path("", include("tinhso.fieldreports.urls")),
     path("", include("tinhso.catalog.urls")),
     path("", include("tinhso.dossiers.urls")),

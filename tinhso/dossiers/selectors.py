@@ -252,3 +252,8 @@ def prefill(*, actor: User, procedure: Procedure) -> tuple[dict, dict[str, str],
         AdminUnit.objects.filter(parent__code=commune, category="UBND").values_list("code", flat=True).first()
     )
     return values, sources, desk
+
+
+def applicant_id_of(dossier_pk: int) -> int | None:
+    """The applicant's account id, for telling them what happened to their dossier."""
+    return Dossier.objects.filter(pk=dossier_pk).values_list("applicant_id", flat=True).first()

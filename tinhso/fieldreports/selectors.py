@@ -376,3 +376,17 @@ def reports_followed_by(user: User) -> QuerySet[Report]:
         .select_related("category", "commune")
         .order_by("-submitted_at")
     )
+
+
+def tracking_code_of(report_pk: int) -> str | None:
+    return Report.objects.filter(pk=report_pk).values_list("tracking_code", flat=True).first()
+
+
+def people_to_tell(report_pk: int) -> list[int]:
+    """Accounts told about a report's result: the signed-in reporter (unless erased) and its followers."""
+    report = Report.objects.filter(pk=report_pk).values("reporter_id", "personal_data_removed_at").first()
+    if report is None:
+        return []
+    followers = list(Report.objects.get(pk=report_pk).follows.values_list("user_id", flat=True))
+    reporter = [report["reporter_id"]] if report["reporter_id"] and not report["personal_data_removed_at"] else []
+    return reporter + followers

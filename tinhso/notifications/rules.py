@@ -1,0 +1,85 @@
+"""Which events notify whom, and what the notification says. Recipients come from the event's payload
+or from the record the event belongs to; nothing here writes."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from tinhso.core.models import Event
+from tinhso.dossiers import selectors as dossier_selectors
+from tinhso.fieldreports import selectors as report_selectors
+
+
+@dataclass(frozen=True)
+class Message:
+    recipients: list[int]
+    title: str
+    link: str
+
+
+def _stream_pk(event: Event) -> int:
+    return int(event.stream.rsplit(":", 1)[1])
+
+
+def _to_applicant(title: str) -> Callable[[Event], Message | None]:
+    def build(event: Event) -> Message | None:
+        applicant_id = dossier_selectors.applicant_id_of(_stream_pk(event))
+        if applicant_id is None:
+            return None
+        code = event.payload.get("code", "")
+        return Message([applicant_id], title % {"code": code}, reverse("dossiers:detail", args=[code]))
+
+    return build
+
+
+def _overdue_dossier(event: Event) -> Message:
+    code = event.payload["code"]
+    title = _("Hồ sơ %(code)s đã quá hạn xử lý.") % {"code": code}
+    return Message(list(event.payload.get("notify", [])), title, reverse("dossiers:detail", args=[code]))
+
+
+def _escalated_report(event: Event) -> Message | None:
+    code = report_selectors.tracking_code_of(_stream_pk(event))
+    if code is None:
+        return None
+    title = _("Phản ánh %(code)s đã quá hạn xử lý và được chuyển lãnh đạo đơn vị.") % {"code": code}
+    return Message(
+        list(event.payload.get("leaders", [])), title, reverse("fieldreports:staff-detail", args=[code])
+    )
+
+
+def _published_report(event: Event) -> Message | None:
+    code = report_selectors.tracking_code_of(_stream_pk(event))
+    if code is None:
+        return None
+    recipients = report_selectors.people_to_tell(_stream_pk(event))
+    title = _("Phản ánh %(code)s đã có kết quả xử lý. Mời bạn xem và đánh giá.") % {"code": code}
+    return Message(recipients, title, reverse("fieldreports:report-detail", args=[code]))
+
+
+def _alert(event: Event) -> Message:
+    rate = round(float(event.payload.get("rate", 0)) * 100, 1)
+    title = _("Cảnh báo: chỉ số %(indicator)s của %(unit)s kỳ %(period)s là %(rate)s%%, dưới ngưỡng.") % {
+        "indicator": event.payload.get("indicator", ""),
+        "unit": event.payload.get("unit", ""),
+        "period": event.payload.get("period", ""),
+        "rate": rate,
+    }
+    return Message(list(event.payload.get("notify", [])), title, reverse("ioc:dashboard"))
+
+
+RULES: dict[str, Callable[[Event], Message | None]] = {
+    "dossier.accepted": _to_applicant(_("Hồ sơ %(code)s đã được tiếp nhận.")),
+    "dossier.refused": _to_applicant(_("Hồ sơ %(code)s không được tiếp nhận. Xem lý do trong hồ sơ.")),
+    "dossier.supplement_requested": _to_applicant(_("Hồ sơ %(code)s cần bổ sung giấy tờ.")),
+    "dossier.payment_requested": _to_applicant(_("Hồ sơ %(code)s cần thực hiện nghĩa vụ tài chính.")),
+    "dossier.apologized": _to_applicant(_("Hồ sơ %(code)s được hẹn lại ngày trả kết quả, kèm thư xin lỗi.")),
+    "dossier.stopped": _to_applicant(_("Hồ sơ %(code)s đã dừng giải quyết.")),
+    "dossier.finished": _to_applicant(_("Hồ sơ %(code)s đã có kết quả.")),
+    "dossier.overdue": _overdue_dossier,
+    "fieldreport.escalated": _escalated_report,
+    "fieldreport.published": _published_report,
+    "ioc.alert_raised": _alert,
+}

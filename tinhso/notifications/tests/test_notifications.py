@@ -1,0 +1,91 @@
+"""Notifications come from the event log: the right people, once per event, in their inbox."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tinhso.core.models import Event, Role
+from tinhso.core.services import record_event
+from tinhso.core.tests.factories import citizen, official
+from tinhso.notifications import selectors, services
+from tinhso.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def overdue_event(handlers: list[int], code: str = "000.00.15.H12-260310-0001") -> Event:
+    from django.db import transaction
+
+    with transaction.atomic():
+        return record_event(
+            subject="dossiers.dossier:999999",
+            action="dossier.overdue",
+            actor=None,
+            payload={"code": code, "unit": "000.00.15.H12", "notify": handlers},
+        )
+
+
+def test_handlers_named_by_an_overdue_event_get_one_notification_each_even_if_delivery_runs_twice(client):
+    specialist = official("chuyenvien", (Role.SPECIALIST, "000.00.15.H12"))
+    leader = official("lanhdao", (Role.UNIT_LEADER, "000.00.15.H12"))
+    overdue_event([specialist.pk, leader.pk, specialist.pk])
+    assert services.deliver_notifications() == 2
+    assert services.deliver_notifications() == 0
+    notification = selectors.inbox(specialist).get()
+    assert notification.title == "Hồ sơ 000.00.15.H12-260310-0001 đã quá hạn xử lý."
+    assert notification.link == "/ho-so/000.00.15.H12-260310-0001/"
+    assert selectors.unread_count(leader) == 1
+
+
+def test_an_event_committed_late_is_still_delivered_but_old_ones_are_not_repeated():
+    specialist = official("chuyenvien", (Role.SPECIALIST, "000.00.15.H12"))
+    now = timezone.now()
+    services.deliver_notifications(now=now)
+    late = overdue_event([specialist.pk])
+    Event.objects.filter(pk=late.pk).update(occurred_at=now - timedelta(minutes=5))  # began before the run
+    assert services.deliver_notifications(now=now + timedelta(minutes=1)) == 1
+
+
+def test_reading_a_notification_marks_it_and_follows_its_link_only_for_its_recipient(client):
+    specialist = official("chuyenvien", (Role.SPECIALIST, "000.00.15.H12"), password="Camau@2026")
+    other = citizen()
+    overdue_event([specialist.pk])
+    services.deliver_notifications()
+    notification = Notification.objects.get()
+    client.force_login(other)
+    assert client.post(f"/thong-bao/{notification.pk}/mo/").status_code == 404
+    client.force_login(specialist)
+    page = client.get("/thong-bao/")
+    assert "đã quá hạn xử lý" in page.content.decode() and "chưa đọc" in page.content.decode()
+    response = client.post(f"/thong-bao/{notification.pk}/mo/")
+    assert response.status_code == 302 and response["Location"] == notification.link
+    assert selectors.unread_count(specialist) == 0
+
+
+def test_an_alert_tells_the_leaders_it_names_with_the_rate(client):
+    from django.db import transaction
+
+    leader = official("lanhdao", (Role.UNIT_LEADER, "000.00.15.H12"))
+    with transaction.atomic():
+        record_event(
+            subject="ioc.alert:1",
+            action="ioc.alert_raised",
+            actor=None,
+            payload={
+                "unit": "000.00.15.H12",
+                "indicator": "2.1",
+                "period": "2026-11",
+                "rate": 0.8312,
+                "threshold": "0.9",
+                "notify": [leader.pk],
+            },
+        )
+    services.deliver_notifications()
+    notification = selectors.inbox(leader).get()
+    assert (
+        "2.1" in notification.title
+        and "83.1%" in notification.title
+        and "000.00.15.H12" in notification.title
+    )
+    assert notification.link == "/dieu-hanh/"

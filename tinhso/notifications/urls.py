@@ -1,0 +1,9 @@
+from django.urls import path
+
+from tinhso.notifications import views
+
+app_name = "notifications"
+urlpatterns = [
+    path("thong-bao/", views.inbox, name="inbox"),
+    path("thong-bao/<int:pk>/mo/", views.open_notification, name="open"),
+]

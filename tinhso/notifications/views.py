@@ -1,0 +1,26 @@
+"""The inbox page: read a notification and follow its link."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from tinhso.core.errors import NotFound
+from tinhso.notifications import selectors, services
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    return render(request, "notifications/inbox.html", {"notifications": selectors.inbox(request.user)[:100]})
+
+
+@login_required
+@require_POST
+def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        notification = services.mark_read(actor=request.user, notification_id=pk)
+    except NotFound:
+        raise Http404 from None
+    safe = url_has_allowed_host_and_scheme(notification.link, allowed_hosts={request.get_host()})
+    return redirect(notification.link if notification.link and safe else "notifications:inbox")
