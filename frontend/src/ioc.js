@@ -84,7 +84,10 @@ function draw() {
   drawMap();
 }
 
+let connection = "";
+
 function say(text) {
+  connection = text;
   const node = document.getElementById("ioc-connection");
   if (node) node.textContent = text;
 }
@@ -98,6 +101,7 @@ async function refresh() {
   const current = document.getElementById("ioc-live");
   if (fresh && current) {
     current.replaceWith(fresh);
+    say(connection);
     draw();
   }
 }
@@ -109,39 +113,43 @@ function live() {
   const statusUrl = root.dataset.statusUrl;
   let lastEvent = root.dataset.lastEvent || "";
   let polling = null;
-  let failures = 0;
 
   const updated = async (eventId) => {
     if (String(eventId) === String(lastEvent)) return;
     lastEvent = String(eventId);
     await refresh();
-    say("Đang cập nhật trực tiếp.");
   };
-  const poll = () => {
+  const pollOnce = async () => {
+    try {
+      const response = await fetch(statusUrl, { credentials: "same-origin" });
+      if (response.ok) await updated((await response.json()).event_id);
+    } catch (error) {
+      say("Không kết nối được máy chủ; sẽ thử lại.");
+    }
+  };
+  // While the stream is down (dropped, or between two streams) the page asks every 5 seconds instead.
+  const startPolling = () => {
     if (polling) return;
     say("Mất kết nối trực tiếp: đang cập nhật định kỳ 5 giây một lần.");
-    polling = window.setInterval(async () => {
-      try {
-        const response = await fetch(statusUrl, { credentials: "same-origin" });
-        if (response.ok) await updated((await response.json()).event_id);
-      } catch (error) {
-        say("Không kết nối được máy chủ; sẽ thử lại.");
-      }
-    }, 5000);
+    pollOnce();
+    polling = window.setInterval(pollOnce, 5000);
+  };
+  const stopPolling = () => {
+    if (polling) window.clearInterval(polling);
+    polling = null;
   };
   const connect = () => {
-    if (!window.EventSource) return poll();
+    if (!window.EventSource) return startPolling();
     const source = new EventSource(`${liveUrl}?since=${encodeURIComponent(lastEvent)}`);
     source.addEventListener("open", () => {
-      failures = 0;
-      if (polling) { window.clearInterval(polling); polling = null; }
+      stopPolling();
       say("Đang cập nhật trực tiếp.");
     });
     source.addEventListener("update", (message) => updated(JSON.parse(message.data).event_id));
     source.addEventListener("error", () => {
-      failures += 1;
-      // The server ends each stream after a while and the browser reconnects; repeated failures mean it is down.
-      if (failures >= 3) { source.close(); poll(); window.setTimeout(() => { failures = 0; connect(); }, 30000); }
+      startPolling();
+      // The browser retries by itself unless the server refused the stream; then try again later.
+      if (source.readyState === EventSource.CLOSED) window.setTimeout(connect, 10000);
     });
   };
   connect();

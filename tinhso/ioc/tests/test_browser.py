@@ -39,6 +39,7 @@ def test_an_open_dashboard_shows_a_new_dossier_within_two_seconds(page, march, c
     expect(page.locator("#ioc-connection")).to_have_text("Đang cập nhật trực tiếp.")
     submit(cast)  # a citizen submits online, elsewhere
     expect(page.get_by_test_id("numerator-3.2")).to_have_text("3", timeout=2000)
+    expect(page.locator("#ioc-connection")).to_have_text("Đang cập nhật trực tiếp.")
     leave(page)
 
 
@@ -46,3 +47,13 @@ def leave(page) -> None:
     """Closes the event stream and gives the server two heartbeats to notice, before the database goes."""
     page.goto("about:blank")
     page.wait_for_timeout(2500)
+
+
+def test_when_the_stream_drops_the_dashboard_falls_back_to_polling(page, march, cast, province_leader):
+    sign_in(page, username="lanhdaotinh", password="Camau@2026", official=True)
+    page.route("**/dieu-hanh/truc-tiep/**", lambda route: route.abort())  # the stream cannot get through
+    page.goto("/dieu-hanh/?period=2026-03")
+    expect(page.locator("#ioc-connection")).to_contain_text("cập nhật định kỳ")
+    submit(cast)
+    expect(page.get_by_test_id("numerator-3.2")).to_have_text("3", timeout=7000)
+    leave(page)
