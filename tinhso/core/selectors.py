@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from tinhso.core.errors import Forbidden, NotFound
-from tinhso.core.models import PATH_SEPARATOR, AdminUnit, ApiToken, Event, Role, RoleAssignment, User
+from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Event, Role, RoleAssignment, User
 from tinhso.core.population import Identity, population_registry
 
 
@@ -90,10 +90,10 @@ def authenticate_credentials(*, username: str, password: str) -> User:
 
 def user_by_token(token: str) -> User | None:
     digest = sha256(token.encode()).hexdigest()
-    api_token = ApiToken.objects.select_related("user").filter(token_hash=digest).first()
-    if api_token is None or api_token.expires_at <= timezone.now() or not api_token.user.is_active:
-        return None
-    return api_token.user
+    # One query that builds only the user: unknown, expired and inactive all come back empty.
+    return User.objects.filter(
+        api_tokens__token_hash=digest, api_tokens__expires_at__gt=timezone.now(), is_active=True
+    ).first()
 
 
 def chain_heads(*, since: datetime | None = None) -> list[list]:

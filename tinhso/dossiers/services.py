@@ -399,6 +399,9 @@ def submit_dossier(
         channel=channel,
     )
     _store(dossier, accepted, dossier.submitted_at)
+    if not accepted:
+        # Known to have no documents: the answer lists them without a read-back (Django's prefetch cache).
+        dossier._prefetched_objects_cache = {"documents": DossierDocument.objects.none()}
     if key_id is not None:
         IdempotencyKey.objects.filter(pk=key_id).update(dossier=dossier)
     return dossier, True

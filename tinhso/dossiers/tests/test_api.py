@@ -4,6 +4,8 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.tests.conftest import (
@@ -45,6 +47,29 @@ def test_submission_honours_the_idempotency_key(client, cast):
         client, "", body | {"form_data": RECORD_FORM | {"copies": 3}}, an, HTTP_IDEMPOTENCY_KEY="9f0e-lltp"
     )
     assert changed.status_code == 409 and changed.json()["code"] == "idempotency_key_reused"
+
+
+def test_a_submission_is_one_savepoint_free_transaction_with_no_read_back(client, cast):
+    an = bearer(client, "096090001234")
+    body = {"procedure_code": RECORD, "form_data": RECORD_FORM}
+    post(client, "", body, an)  # loads the year's calendar into the process's cache
+    with CaptureQueriesContext(connection) as statements:
+        answer = post(client, "", body, an, HTTP_IDEMPOTENCY_KEY="c2d4-lltp")
+    assert answer.status_code == 201 and answer.json()["documents"] == []
+    verbs = [query["sql"].split()[0].upper() for query in statements.captured_queries]
+    # The test's own transaction turns the service's atomic block into its one savepoint.
+    assert verbs == [
+        "SELECT",  # the bearer token's user
+        "SAVEPOINT",
+        "INSERT",  # the Idempotency-Key, or nothing if a retry
+        "SELECT",  # the procedure's current version
+        "SELECT",  # the receiving desk
+        "INSERT",  # the day's counter, incremented in the same statement
+        "INSERT",  # the dossier
+        "INSERT",  # its first event
+        "UPDATE",  # the key points at the dossier
+        "RELEASE",
+    ], statements.captured_queries
 
 
 def test_a_bad_form_is_a_422_problem_with_errors_per_field(client, cast):
