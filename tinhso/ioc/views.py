@@ -102,13 +102,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "alerts": selectors.alerts_for(actor=request.user),
         "sectors": selectors.sectors(),
         "period_choices": _period_choices(timezone.localtime(), card.period),
-        "roots": selectors.root_units(request.user),
+        "unit_choices": _unit_choices(request, unit),
         "ancestors": _ancestors(request, unit),
         "last_event_id": (selectors.state().last_event_id if selectors.state() else 0),
         "may_see_ioc": True,
     }
     template = "ioc/_live.html" if request.headers.get("HX-Request") else "ioc/dashboard.html"
     return render(request, template, context)
+
+
+def _unit_choices(request: HttpRequest, unit: AdminUnit) -> list[AdminUnit]:
+    """The user's top units, each followed by its agencies and communes, and the unit shown if elsewhere."""
+    choices = []
+    for root in selectors.root_units(request.user):
+        choices += [root, *selectors.child_units(root, "agencies"), *selectors.child_units(root, "communes")]
+    return choices if unit in choices else [unit, *choices]
 
 
 def _ancestors(request: HttpRequest, unit: AdminUnit) -> list[AdminUnit]:

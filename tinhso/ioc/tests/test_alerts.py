@@ -9,6 +9,8 @@ from tinhso.core.models import Event
 from tinhso.ioc import selectors, services
 from tinhso.ioc.models import Alert
 from tinhso.ioc.tests.helpers import accept, answer, finish, submit, supplement
+from tinhso.notifications.models import Notification
+from tinhso.notifications.services import deliver_notifications
 
 
 def _raised() -> list[Event]:
@@ -27,6 +29,9 @@ def test_one_alert_per_breach(client, march, cast, clock, province_leader):
     submit(cast)  # more events while still in breach: no second notice
     services.consume_events()
     assert len(_raised()) == 1
+    deliver_notifications()
+    inbox = list(Notification.objects.filter(recipient=cast.leader).values_list("title", flat=True))
+    assert len(inbox) == 1 and "2.1" in inbox[0]
     assert [alert.unit.code for alert in selectors.alerts_for(actor=cast.leader)] == ["000.00.15.H12"]
     client.force_login(cast.leader)
     listed = client.get("/api/v1/ioc/alerts").json()

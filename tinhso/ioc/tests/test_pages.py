@@ -22,6 +22,7 @@ def test_dashboard_shows_score_groups_rankings_and_charts(client, march, provinc
     assert 'id="ioc-trend-data"' in html and 'id="ioc-map-data"' in html
     assert html.count("Dữ liệu đến") >= 8  # every tile says as of when
     assert "/dieu-hanh/so-lieu/?indicator=2.1&amp;unit=96&amp;period=2026-03" in html
+    assert '<option value="000.00.15.H12">Sở Tư pháp tỉnh Cà Mau</option>' in html  # the unit filter
     partial = client.get("/dieu-hanh/", {"period": "2026-03"}, HTTP_HX_REQUEST="true").content.decode()
     assert partial.startswith('\n<div id="ioc-live"') or partial.lstrip().startswith('<div id="ioc-live"')
 
