@@ -6,7 +6,7 @@ from hashlib import sha256
 from itertools import islice
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -77,6 +77,21 @@ def commune_at(*, latitude: float, longitude: float) -> AdminUnit:
     ):
         raise outside
     return nearest
+
+
+def commune_centres() -> QuerySet[AdminUnit]:
+    """The configured province's communes that have a centre, for the maps."""
+    return AdminUnit.objects.filter(
+        parent=core_selectors.province_unit(), kind=AdminUnit.Kind.COMMUNE, latitude__isnull=False
+    ).order_by("name")
+
+
+def province_bounds() -> tuple[tuple[float, float], tuple[float, float]]:
+    """South-west and north-east corners of the box holding every commune centre of the province."""
+    box = commune_centres().aggregate(
+        south=Min("latitude"), west=Min("longitude"), north=Max("latitude"), east=Max("longitude")
+    )
+    return (box["south"], box["west"]), (box["north"], box["east"])
 
 
 def category_by_code(code: str) -> Category:
@@ -388,5 +403,7 @@ def people_to_tell(report_pk: int) -> list[int]:
     if report is None:
         return []
     followers = list(Report.objects.get(pk=report_pk).follows.values_list("user_id", flat=True))
-    reporter = [report["reporter_id"]] if report["reporter_id"] and not report["personal_data_removed_at"] else []
+    reporter = (
+        [report["reporter_id"]] if report["reporter_id"] and not report["personal_data_removed_at"] else []
+    )
     return reporter + followers

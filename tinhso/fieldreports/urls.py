@@ -6,6 +6,7 @@ app_name = "fieldreports"
 urlpatterns = [
     path("phan-anh/", views.report_list, name="report-list"),
     path("phan-anh/ban-do.geojson", views.report_points, name="report-points"),
+    path("phan-anh/xa-phuong.geojson", views.commune_centres, name="commune-centres"),
     path("phan-anh/gui/", views.report_new, name="report-new"),
     path("phan-anh/gan-day/", views.nearby, name="nearby"),
     path("phan-anh/cau-hoi/", views.questions, name="questions"),

@@ -1,5 +1,6 @@
 """Pages of field reports: the public list and map, the citizen's form, a report's page, "my reports"."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -40,13 +41,11 @@ def report_list(request: HttpRequest) -> HttpResponse:
         request.GET.get(name, "").strip() for name in ("category", "commune", "status")
     )
     reports = selectors.filter_public_reports(category=category, commune=commune, status=status)
-    frame, communes = maps.province_map()
     province = core_selectors.province_unit()
     context = {
         "reports": reports,
-        "points": _map_points(reports),
-        "frame": frame,
-        "communes": communes,
+        "map": _map_options(),
+        "points_url": f"{reverse('fieldreports:report-points')}?{request.GET.urlencode()}",
         "categories": selectors.reportable_categories(),
         "commune_options": AdminUnit.objects.filter(parent=province, kind=AdminUnit.Kind.COMMUNE).order_by(
             "name"
@@ -54,6 +53,29 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "filters": {"category": category, "commune": commune, "status": status},
     }
     return render(request, "fieldreports/report_list.html", context)
+
+
+def _map_options() -> dict:
+    """What a Leaflet map needs: the province's extent and the deployment's own tile server, if any."""
+    return {
+        "bounds": selectors.province_bounds(),
+        "tile_url": settings.TINHSO_TILE_URL,
+        "tile_attribution": settings.TINHSO_TILE_ATTRIBUTION,
+    }
+
+
+@require_GET
+def commune_centres(request: HttpRequest) -> JsonResponse:
+    """The province's commune centres as GeoJSON: the maps' background on a closed network."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [unit.longitude, unit.latitude]},
+            "properties": {"code": unit.code, "name": unit.name},
+        }
+        for unit in selectors.commune_centres()
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
 @require_GET
@@ -83,14 +105,23 @@ def report_points(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def nearby(request: HttpRequest) -> HttpResponse:
-    """Open reports of the same kind near the chosen point, shown before filing (HTMX partial)."""
+    """The commune the chosen point resolves to and open reports of the same kind nearby (HTMX partial)."""
     try:
-        category = selectors.category_by_code(request.GET.get("category", ""))
         latitude, longitude = float(request.GET["latitude"]), float(request.GET["longitude"])
-    except (DomainError, KeyError, ValueError):
+    except (KeyError, ValueError):
         return render(request, "fieldreports/_nearby.html", {"reports": []})
-    reports = selectors.nearby_open_reports(category=category, latitude=latitude, longitude=longitude)
-    return render(request, "fieldreports/_nearby.html", {"reports": reports})
+    context = {"reports": []}
+    try:
+        context["commune"] = selectors.commune_at(latitude=latitude, longitude=longitude)
+        category = selectors.category_by_code(request.GET.get("category", ""))
+    except InvalidInput as error:
+        if "latitude" in (error.errors or {}):  # a bad place is shown; no category yet is not an error
+            context["place_error"] = error.message
+    else:
+        context["reports"] = selectors.nearby_open_reports(
+            category=category, latitude=latitude, longitude=longitude
+        )
+    return render(request, "fieldreports/_nearby.html", context)
 
 
 def _questions(category_code: str, answers: dict, errors: dict) -> list[dict]:
@@ -167,11 +198,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     _("Đã gửi phản ánh. Mã theo dõi của bạn là %(code)s.") % {"code": report.tracking_code},
                 )
                 return redirect("fieldreports:report-detail", tracking_code=report.tracking_code)
-    frame, communes = maps.province_map()
     context = {
         "form": form,
-        "frame": frame,
-        "communes": communes,
+        "map": _map_options(),
         "attributes": _questions(request.POST.get("category", ""), answers, attribute_errors),
     }
     status = 400 if form.errors or attribute_errors else 200

@@ -1,11 +1,13 @@
-"""In a real browser: a citizen files a report with a photo, picking the place on the map, and follows it
-to a rated result."""
+"""In a real browser: a citizen files a report with a photo, picking the place on the Leaflet map and by
+GPS, and follows it to a rated result; the maps never ask another host for anything."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from tinhso.core import selectors as core_selectors
+from tinhso.core.models import AdminUnit
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Report
 from tinhso.fieldreports.tests.helpers import REPORTER_PHONE, file_report, jpeg_with_gps
@@ -13,22 +15,39 @@ from tinhso.fieldreports.tests.helpers import REPORTER_PHONE, file_report, jpeg_
 pytestmark = pytest.mark.browser
 
 
-def test_a_citizen_files_a_report_with_a_photo_and_rates_the_published_result(page, categories, staff):
+def _requests_to_other_hosts(page, live_server) -> list[str]:
+    """Collects every request the page makes that does not go to the platform itself."""
+    elsewhere: list[str] = []
+    own = (f"{live_server.url}/", "data:", "blob:")
+    page.on("request", lambda request: None if request.url.startswith(own) else elsewhere.append(request.url))
+    return elsewhere
+
+
+def test_a_citizen_files_a_report_with_a_photo_and_rates_the_published_result(
+    page, live_server, categories, staff
+):
     existing = file_report("ha-tang-den", point=(9.22461, 105.178))  # at the centre of Phường An Xuyên
+    elsewhere = _requests_to_other_hosts(page, live_server)
     page.goto("/phan-anh/gui/")
     page.get_by_label("Lĩnh vực").select_option("ha-tang-den")
     page.get_by_label("Nội dung phản ánh").fill(
         "Ba trụ đèn trên đường Lý Thường Kiệt không sáng đã một tuần."
     )
-    an_xuyen = page.locator(
-        "#pick-map circle.fr-map-commune", has=page.locator("title", has_text="Phường An Xuyên")
+    # The citizen taps the Leaflet map where Phường An Xuyên's centre is drawn.
+    expect(page.locator("#pick-map path.leaflet-interactive").first).to_be_attached()
+    x, y = page.evaluate(
+        "() => { const p = document.getElementById('pick-map').leafletMap"
+        ".latLngToContainerPoint([9.22461, 105.178]); return [p.x, p.y]; }"
     )
-    an_xuyen.click(force=True)
+    page.locator("#pick-map").click(position={"x": x, "y": y})
     expect(page.locator("#id_latitude")).to_have_value(re.compile(r"^9\.2"))
-    # One map pixel is about 200 m: the citizen refines the point by typing the phone's coordinates.
-    page.locator("#id_latitude").fill("9.22470")
-    page.locator("#id_longitude").fill("105.17790")
-    page.locator("#id_longitude").dispatch_event("change")
+    expect(page.locator("#nearby")).to_contain_text("Vị trí thuộc Phường An Xuyên.")
+    # One map pixel is a few hundred metres at this zoom: the phone's GPS gives the exact place.
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 9.22470, "longitude": 105.17790})
+    page.get_by_role("button", name="Dùng vị trí của tôi").click()
+    expect(page.locator("#id_latitude")).to_have_value("9.224700")
+    expect(page.locator("#id_longitude")).to_have_value("105.177900")
     # Before filing, the open report of the same kind nearby is offered.
     expect(page.locator("#nearby")).to_contain_text(existing.tracking_code)
     photo = jpeg_with_gps()
@@ -60,3 +79,25 @@ def test_a_citizen_files_a_report_with_a_photo_and_rates_the_published_result(pa
     expect(page.get_by_text("Người phản ánh hài lòng với kết quả.")).to_be_visible()
     report.refresh_from_db()
     assert report.satisfied is True and report.status == Report.Status.PUBLISHED
+    assert elsewhere == []
+
+
+def test_the_public_map_draws_the_platforms_own_data_and_only_the_configured_tiles(
+    page, live_server, categories, settings
+):
+    report = file_report("ha-tang-den")
+    # A deployment's own tile server; here the platform itself, which answers 404 for these paths.
+    settings.TINHSO_TILE_URL = f"{live_server.url}/ban-do-nen/{{z}}/{{x}}/{{y}}.png"
+    elsewhere = _requests_to_other_hosts(page, live_server)
+    tiles: list[str] = []
+    page.on("request", lambda request: tiles.append(request.url) if "/ban-do-nen/" in request.url else None)
+    page.goto("/phan-anh/")
+    expect(page.locator("#reports-map path.leaflet-interactive")).to_have_count(
+        AdminUnit.objects.filter(
+            parent=core_selectors.province_unit(), kind=AdminUnit.Kind.COMMUNE, latitude__isnull=False
+        ).count()
+        + 1
+    )
+    page.locator("#reports-map path.leaflet-interactive[fill='#c62828']").click(force=True)
+    expect(page.locator(".leaflet-popup-content a")).to_have_text(re.compile(report.tracking_code))
+    assert tiles and elsewhere == []
