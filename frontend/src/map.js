@@ -125,6 +125,13 @@ function setUp(element) {
   map.fitBounds(province.pad(0.05));
   drawCommunes(map, data.communesUrl);
   if (data.pointsUrl) drawReports(map, data.pointsUrl);
+  if (data.reportLatitude) {
+    // One report's page: its place, close enough to see the streets when tiles exist.
+    const place = [parseFloat(data.reportLatitude), parseFloat(data.reportLongitude)];
+    const style = "reportOpen" in data ? OPEN_REPORT : CLOSED_REPORT;
+    L.circleMarker(place, style).bindTooltip(data.reportLabel).addTo(map);
+    map.setView(place, 14);
+  }
   if (data.latitudeInput) setUpPicker(map, element);
   element.leafletMap = map;
 }

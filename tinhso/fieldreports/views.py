@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tinhso.core.models import AdminUnit
-from tinhso.fieldreports import maps, selectors, services
+from tinhso.fieldreports import selectors, services
 from tinhso.fieldreports.forms import ContactForm, RatingForm, ReportForm, attribute_values
 from tinhso.fieldreports.models import Report
 
@@ -24,15 +24,6 @@ SUBMISSIONS_PER_HOUR = 10
 
 def _client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
-
-
-def _map_points(reports: list[Report]) -> list[dict]:
-    frame, _communes = maps.province_map()
-    points = []
-    for report in reports:
-        x, y = frame.xy(report.latitude, report.longitude)
-        points.append({"x": x, "y": y, "report": report})
-    return points
 
 
 @require_GET
@@ -210,16 +201,13 @@ def report_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def report_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
     report = _public_report(tracking_code)
-    frame, communes = maps.province_map()
     is_mine = selectors.is_reporter(report, user=request.user)
     context = {
         "report": report,
         "timeline": selectors.public_timeline(report),
         "report_photos": [p for p in report.photos.all() if p.kind == "report"],
         "result_photos": [p for p in report.photos.all() if p.kind == "result"],
-        "points": _map_points([report]),
-        "frame": frame,
-        "communes": communes,
+        "map": _map_options(),
         "rating_form": RatingForm()
         if report.status == Report.Status.PUBLISHED and report.satisfied is None
         else None,

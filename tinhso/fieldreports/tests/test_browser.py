@@ -71,6 +71,8 @@ def test_a_citizen_files_a_report_with_a_photo_and_rates_the_published_result(
 
     page.goto(f"/phan-anh/{report.tracking_code}/")
     expect(page.locator(".fr-status")).to_have_text("Đã có kết quả")
+    # The report's own place is drawn as a closed (green) point on its page's map.
+    expect(page.locator("#report-map path.leaflet-interactive[fill='#1a7f37']")).to_have_count(1)
     expect(page.get_by_text("Đã thay ba bóng đèn LED mới.")).to_be_visible()
     page.get_by_label("Hài lòng", exact=True).check()
     page.get_by_label("Số điện thoại hoặc thư điện tử bạn đã để lại khi gửi").fill(REPORTER_PHONE)

@@ -36,6 +36,16 @@ def test_the_bundled_map_fetches_nothing_from_another_host():
     assert "tile.openstreetmap.org" not in script and "unpkg.com" not in script
 
 
+def test_a_reports_page_maps_its_place_with_the_platforms_own_files(client, categories):
+    report = file_report()
+    page = client.get(f"/phan-anh/{report.tracking_code}/").content.decode()
+    loaded = LOADED.findall(page)
+    assert "/static/web/dist/map.js" in loaded
+    assert all(url.startswith("/") and not url.startswith("//") for url in loaded), loaded
+    assert f'data-report-latitude="{AN_XUYEN_POINT[0]}" data-report-longitude="{AN_XUYEN_POINT[1]}"' in page
+    assert "data-report-open" in page
+
+
 def test_pages_without_a_map_do_not_load_leaflet(client, categories):
     assert "web/dist/map.js" not in client.get("/").content.decode()
 
