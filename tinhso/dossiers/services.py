@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from hashlib import sha256
 from pathlib import PurePath
+from uuid import uuid4
 
 from django.conf import settings
 from django.core.files.base import File
@@ -289,9 +290,14 @@ def _create(
     authority: AdminUnit,
     channel: int,
     group_code: str = "",
+    leads_group: bool = False,
+    key_id: int | None = None,
 ) -> Dossier:
+    """Inserts the dossier under a provisional code, points the idempotency key at it, then numbers it and
+    records the event: only those two statements and the commit run under the counter's row lock."""
     now = timezone.now()
-    dossier = Dossier(
+    dossier = Dossier.objects.create(
+        code=f"~{uuid4().hex}",  # unique, and never seen outside this transaction
         procedure=procedure,
         applicant=applicant,
         receiving_unit=receiving,
@@ -305,9 +311,11 @@ def _create(
         if channel == Channel.ONLINE
         else None,
     )
-    # Numbered last, so the counter's row lock is held only by the inserts that follow until commit.
+    if key_id is not None:
+        IdempotencyKey.objects.filter(pk=key_id).update(dossier=dossier)
     dossier.code = _next_code(receiving, now)
-    dossier.save(force_insert=True)
+    dossier.group_code = dossier.code if leads_group else group_code
+    Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code, group_code=dossier.group_code)
     record_event(
         subject=dossier,
         action="dossier.submitted",
@@ -397,13 +405,12 @@ def submit_dossier(
         receiving=receiving,
         authority=authority,
         channel=channel,
+        key_id=key_id,
     )
     _store(dossier, accepted, dossier.submitted_at)
     if not accepted:
         # Known to have no documents: the answer lists them without a read-back (Django's prefetch cache).
         dossier._prefetched_objects_cache = {"documents": DossierDocument.objects.none()}
-    if key_id is not None:
-        IdempotencyKey.objects.filter(pk=key_id).update(dossier=dossier)
     return dossier, True
 
 
@@ -445,13 +452,10 @@ def submit_bundle(
             authority=authority,
             channel=Channel.ONLINE,
             group_code=dossiers[0].code if dossiers else "",
+            leads_group=not dossiers,
+            key_id=key_id if not dossiers else None,
         )
-        if not dossiers:
-            dossier.group_code = dossier.code
-            dossier.save(update_fields=["group_code"])
         dossiers.append(dossier)
-    if key_id is not None:
-        IdempotencyKey.objects.filter(pk=key_id).update(dossier=dossiers[0])
     return dossiers
 
 

@@ -64,10 +64,11 @@ def test_a_submission_is_one_savepoint_free_transaction_with_no_read_back(client
         "INSERT",  # the Idempotency-Key, or nothing if a retry
         "SELECT",  # the procedure's current version
         "SELECT",  # the receiving desk
-        "INSERT",  # the day's counter, incremented in the same statement
-        "INSERT",  # the dossier
-        "INSERT",  # its first event
+        "INSERT",  # the dossier, under a provisional code
         "UPDATE",  # the key points at the dossier
+        "INSERT",  # the day's counter, incremented in the same statement: its row lock is held from here
+        "UPDATE",  # the dossier's code
+        "INSERT",  # its first event
         "RELEASE",
     ], statements.captured_queries
 
