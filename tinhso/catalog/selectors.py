@@ -1,6 +1,8 @@
 """Reads of the catalog. The catalog is public: these take no acting user."""
 
 from django.db.models import Prefetch, QuerySet
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 
 from tinhso.catalog.models import Bundle, Procedure, ProcessStep, RequiredDocument
 from tinhso.catalog.services import search_key
@@ -45,11 +47,26 @@ def procedure_by_code(code: str, *, version: int | None = None) -> Procedure:
     return procedure
 
 
+# A published version never changes (publishing only moves `is_current`), so a process keeps those it read.
+_versions: dict[tuple, Procedure] = {}
+
+
+@receiver(post_save, sender=Procedure)
+def _forget_versions(**kwargs) -> None:
+    # Ids can come back after a rollback (SQLite, tests): a new row empties the cache of its process.
+    _versions.clear()
+
+
 def current_procedure(code: str) -> Procedure:
-    """The current version alone, in one query, for writes that need no documents or steps."""
-    procedure = Procedure.objects.select_related("authority").filter(code=code, is_current=True).first()
-    if procedure is None:
+    """The current version alone, for writes that need no documents or steps: which version is current is
+    asked of the database every time (another process may have published), the version itself is cached."""
+    current = Procedure.objects.filter(code=code, is_current=True)
+    key = current.values_list("pk", "version", "published_at").first()
+    if key is None:
         raise NotFound(f"Không tìm thấy thủ tục có mã “{code}”.", code="procedure_not_found", value=code)
+    procedure = _versions.get(key)
+    if procedure is None:
+        procedure = _versions[key] = Procedure.objects.select_related("authority").get(pk=key[0])
     return procedure
 
 

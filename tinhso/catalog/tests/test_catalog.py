@@ -8,7 +8,7 @@ import pytest
 from tinhso.catalog import demo, selectors
 from tinhso.catalog.models import Bundle, Procedure
 from tinhso.catalog.tests.factories import republish
-from tinhso.core.errors import Forbidden, InvalidInput
+from tinhso.core.errors import Forbidden, InvalidInput, NotFound
 from tinhso.core.models import Role
 from tinhso.core.tests.factories import official
 
@@ -51,6 +51,20 @@ def test_publishing_a_change_makes_a_new_version_and_keeps_the_old_one_intact(ca
     assert sum(step.hours for step in first.steps.all()) == Decimal("22.50")
     assert selectors.procedure_by_code("1.004873").pk == second.pk
     assert selectors.procedure_by_code("1.004873", version=1).pk == first.pk
+
+
+def test_the_current_version_for_a_submission_is_asked_of_the_database_and_each_version_kept(catalog):
+    first = selectors.current_procedure("1.004873")
+    assert selectors.current_procedure("1.004873") is first  # the version itself comes from the cache
+    second = republish(first, processing_days=2, steps=demo.step_plan(Decimal("15.00")))
+    assert selectors.current_procedure("1.004873").pk == second.pk
+    # Another process switching back leaves no signal here: the query for the current version sees it.
+    Procedure.objects.filter(pk=second.pk).update(is_current=False)
+    Procedure.objects.filter(pk=first.pk).update(is_current=True)
+    assert selectors.current_procedure("1.004873").pk == first.pk
+    Procedure.objects.filter(code="1.004873").update(is_current=False)
+    with pytest.raises(NotFound):
+        selectors.current_procedure("1.004873")
 
 
 def test_steps_that_do_not_add_up_to_the_legal_time_are_refused(catalog):
