@@ -1,50 +1,18 @@
 """Two officials acting on one dossier at once, and many first submissions of a day, on PostgreSQL with real
 connections (one per thread). SQLite serialises every writer, so there is nothing to race there."""
 
-import threading
 import time
-
-import pytest
-from django.db import connection
 
 from tinhso.core.errors import Conflict
 from tinhso.core.models import Role
+from tinhso.core.tests.concurrency import POSTGRES_RACES, run_together
 from tinhso.core.tests.factories import JUSTICE, official
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.tests.conftest import RECORD, RECORD_FORM
 from tinhso.dossiers.tests.flow import in_state
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: SQLite takes one write lock for the whole database, so writers never overlap",
-    ),
-]
-
-
-def run_together(*calls) -> list:
-    """Runs each call in its own thread and database connection, all released at the same instant."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def worker(index: int, call) -> None:
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as error:  # the outcome under test may be any refusal
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+pytestmark = POSTGRES_RACES
 
 
 def test_of_two_officials_forwarding_the_same_version_exactly_one_succeeds(reference_data, cast, monkeypatch):

@@ -5,45 +5,17 @@ import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from tinhso.core.errors import Conflict
 from tinhso.core.models import AdminUnit
+from tinhso.core.tests.concurrency import POSTGRES_RACES, run_together
 from tinhso.core.tests.factories import CONSTRUCTION, citizen
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Category, Report
 from tinhso.fieldreports.tests.helpers import AN_XUYEN_POINT, file_report
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: SQLite takes one write lock for the whole database, so writers never overlap",
-    ),
-]
-
-
-def run_together(*calls) -> list:
-    """Runs each call in its own thread and database connection, all released at the same instant."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list = [None] * len(calls)
-
-    def worker(index: int, call) -> None:
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as error:  # the outcome under test may be any refusal
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+pytestmark = POSTGRES_RACES
 
 
 @pytest.fixture
