@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from tinhso.core import selectors, working_time
+from tinhso.core import files, selectors, working_time
 from tinhso.core.errors import Conflict, InvalidInput, NotFound
 from tinhso.core.eventlog import GENESIS_HASH, checkpoint_digest, event_hash
 from tinhso.core.identifiers import validate_citizen_id
@@ -402,3 +402,11 @@ def create_province_agencies(*, actor: User | None = None) -> list[AdminUnit]:
             )
         )
     return agencies
+
+
+def sweep_orphan_files(*, now: datetime | None = None) -> int:
+    """Deletes stored files no row refers to any more; returns how many were deleted."""
+    orphans = files.orphan_files(now=now)
+    for storage, name in orphans:
+        storage.delete(name)
+    return len(orphans)

@@ -1,0 +1,30 @@
+"""Files no row refers to (a request that failed after storing its upload) are swept once old enough."""
+
+import os
+import time
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from tinhso.core import services as core_services
+from tinhso.dossiers.tests.flow import in_state
+
+pytestmark = pytest.mark.django_db
+
+
+def aged(name: str, hours: float) -> str:
+    path = default_storage.path(name)
+    then = time.time() - hours * 3600
+    os.utime(path, (then, then))
+    return name
+
+
+def test_old_unreferenced_files_are_deleted_and_everything_else_kept(cast):
+    dossier = in_state(cast, "finished")
+    result = aged(dossier.result_file.name, 48)
+    orphan = aged(default_storage.save("dossiers/results/2026/03/bo-do.pdf", ContentFile(b"%PDF-1.7")), 7)
+    recent = default_storage.save("dossiers/results/2026/03/dang-luu.pdf", ContentFile(b"%PDF-1.7"))
+    assert core_services.sweep_orphan_files() == 1
+    assert not default_storage.exists(orphan)
+    assert default_storage.exists(result) and default_storage.exists(recent)
