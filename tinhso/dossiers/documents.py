@@ -350,15 +350,41 @@ def _processing_time(dossier: Dossier) -> str:
 # ---- form 1: receipt -------------------------------------------------------------------------------
 
 
+def _form_sheet(
+    dossier: Dossier,
+    *,
+    form: int,
+    title: str,
+    suffix: str,
+    unit: AdminUnit,
+    issued_at: datetime,
+    tracking_url: str,
+    orientation: str = "P",
+    attached_to: str = "",
+) -> Sheet:
+    """A sheet opened with the national header, the issuing unit, the document number and the form's title."""
+    sheet = Sheet(dossier=dossier, title=title, tracking_url=tracking_url, orientation=orientation)
+    sheet.header_block(unit=unit, number=f"{dossier.code}/{suffix}", issued_at=issued_at)
+    subtitles = [f"(Mẫu số {form:02d} – Thông tư số 03/2025/TT-VPCP)"] + (
+        [attached_to] if attached_to else []
+    )
+    sheet.title_block(title, *subtitles)
+    return sheet
+
+
 def receipt_pdf(dossier: Dossier, *, tracking_url: str) -> bytes:
     """Form 1: Giấy tiếp nhận hồ sơ và hẹn trả kết quả, with a QR code of `tracking_url`."""
-    title = "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"
-    sheet = Sheet(dossier=dossier, title=title, tracking_url=tracking_url)
     person = _applicant(dossier.applicant)
     unit = dossier.receiving_unit
-    issued_at = dossier.accepted_at or dossier.submitted_at
-    sheet.header_block(unit=unit, number=f"{dossier.code}/TNHS", issued_at=issued_at)
-    sheet.title_block(title, "(Mẫu số 01 – Thông tư số 03/2025/TT-VPCP)")
+    sheet = _form_sheet(
+        dossier,
+        form=1,
+        title="GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+        suffix="TNHS",
+        unit=unit,
+        issued_at=dossier.accepted_at or dossier.submitted_at,
+        tracking_url=tracking_url,
+    )
     right_margin = sheet.r_margin
     qr_bottom = sheet.qr_beside()
     sheet.paragraph(f"{unit.name} tiếp nhận hồ sơ của:")
@@ -402,12 +428,17 @@ def receipt_pdf(dossier: Dossier, *, tracking_url: str) -> bytes:
 def supplement_request_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
     """Form 2: Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ, from the latest supplement request."""
     event = _latest(dossier, "dossier.supplement_requested", "Hồ sơ này chưa có yêu cầu bổ sung.")
-    title = "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"
-    sheet = Sheet(dossier=dossier, title=title, tracking_url=tracking_url)
     person = _applicant(dossier.applicant)
     unit = dossier.receiving_unit if event.payload.get("from") == 1 else dossier.authority_unit
-    sheet.header_block(unit=unit, number=f"{dossier.code}/BSHS", issued_at=event.occurred_at)
-    sheet.title_block(title, "(Mẫu số 02 – Thông tư số 03/2025/TT-VPCP)")
+    sheet = _form_sheet(
+        dossier,
+        form=2,
+        title="PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+        suffix="BSHS",
+        unit=unit,
+        issued_at=event.occurred_at,
+        tracking_url=tracking_url,
+    )
     _dossier_lines(sheet, dossier, person)
     sheet.field("Ngày nộp hồ sơ", _date(dossier.submitted_at), bold=False)
     sheet.paragraph("Yêu cầu hoàn thiện hồ sơ gồm những nội dung sau:", style="B")
@@ -429,12 +460,17 @@ def supplement_request_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes
 def refusal_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
     """Form 3: Phiếu từ chối tiếp nhận giải quyết hồ sơ, with the reason recorded at the refusal."""
     event = _latest(dossier, "dossier.refused", "Hồ sơ này không bị từ chối tiếp nhận.")
-    title = "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ"
-    sheet = Sheet(dossier=dossier, title=title, tracking_url=tracking_url)
     person = _applicant(dossier.applicant)
     unit = dossier.receiving_unit
-    sheet.header_block(unit=unit, number=f"{dossier.code}/TCHS", issued_at=event.occurred_at)
-    sheet.title_block(title, "(Mẫu số 03 – Thông tư số 03/2025/TT-VPCP)")
+    sheet = _form_sheet(
+        dossier,
+        form=3,
+        title="PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
+        suffix="TCHS",
+        unit=unit,
+        issued_at=event.occurred_at,
+        tracking_url=tracking_url,
+    )
     sheet.paragraph(f"{unit.name} tiếp nhận hồ sơ của:")
     _dossier_lines(sheet, dossier, person)
     sheet.field("Ngày nộp hồ sơ", _moment(dossier.submitted_at), bold=False)
@@ -450,14 +486,19 @@ def refusal_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
 def apology_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
     """Form 4: apology with a new return date, from the latest apology's reason and dates."""
     event = _latest(dossier, "dossier.apologized", "Hồ sơ này chưa có văn bản xin lỗi, hẹn lại ngày trả.")
-    title = "VĂN BẢN XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"
-    sheet = Sheet(dossier=dossier, title=title, tracking_url=tracking_url)
     person = _applicant(dossier.applicant)
     unit = dossier.authority_unit
     previous = _instant(event.payload.get("previous_promised_at"))
     new = _instant(event.payload.get("promised_at"))
-    sheet.header_block(unit=unit, number=f"{dossier.code}/XL", issued_at=event.occurred_at)
-    sheet.title_block(title, "(Mẫu số 04 – Thông tư số 03/2025/TT-VPCP)")
+    sheet = _form_sheet(
+        dossier,
+        form=4,
+        title="VĂN BẢN XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+        suffix="XL",
+        unit=unit,
+        issued_at=event.occurred_at,
+        tracking_url=tracking_url,
+    )
     sheet.set_font(FONT, "", 11)
     sheet.cell(0, 7, _text(f"Kính gửi: {person.salutation} {person.name}"), align="C")
     sheet.ln(10)
@@ -485,12 +526,17 @@ def apology_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
 def stop_notice_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
     """Form 5: Thông báo dừng giải quyết hồ sơ, with the reason recorded when handling stopped."""
     event = _latest(dossier, "dossier.stopped", "Hồ sơ này không bị dừng giải quyết.")
-    title = "THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ"
-    sheet = Sheet(dossier=dossier, title=title, tracking_url=tracking_url)
     person = _applicant(dossier.applicant)
     unit = dossier.authority_unit
-    sheet.header_block(unit=unit, number=f"{dossier.code}/DGQ", issued_at=event.occurred_at)
-    sheet.title_block(title, "(Mẫu số 05 – Thông tư số 03/2025/TT-VPCP)")
+    sheet = _form_sheet(
+        dossier,
+        form=5,
+        title="THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ",
+        suffix="DGQ",
+        unit=unit,
+        issued_at=event.occurred_at,
+        tracking_url=tracking_url,
+    )
     sheet.set_font(FONT, "", 11)
     sheet.cell(0, 7, _text(f"Kính gửi: {person.salutation} {person.name}"), align="C")
     sheet.ln(10)
@@ -594,14 +640,17 @@ def hand_overs(dossier: Dossier) -> list[HandOver]:
 
 def control_sheet_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
     """Form 6: Phiếu kiểm soát quá trình giải quyết hồ sơ — every hand-over, on time or late."""
-    title = "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"
-    sheet = Sheet(dossier=dossier, title=title, tracking_url=tracking_url, orientation="L")
     now = timezone.now()
-    sheet.header_block(unit=dossier.receiving_unit, number=f"{dossier.code}/KSQT", issued_at=now)
-    sheet.title_block(
-        title,
-        "(Mẫu số 06 – Thông tư số 03/2025/TT-VPCP)",
-        f"Kèm theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả, mã hồ sơ: {dossier.code}",
+    sheet = _form_sheet(
+        dossier,
+        form=6,
+        title="PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
+        suffix="KSQT",
+        unit=dossier.receiving_unit,
+        issued_at=now,
+        tracking_url=tracking_url,
+        orientation="L",
+        attached_to=f"Kèm theo Giấy tiếp nhận hồ sơ và hẹn trả kết quả, mã hồ sơ: {dossier.code}",
     )
     person = _applicant(dossier.applicant)
     sheet.field("Mã hồ sơ", dossier.code)
