@@ -154,18 +154,22 @@ def _commit(dossier: Dossier, *, actor: User, action: str, before: int, **payloa
         subject=dossier,
         action=f"dossier.{action}",
         actor=actor,
-        payload={
-            "code": dossier.code,
-            "from": before,
-            "status": dossier.status,
-            "version": dossier.version,
-            "step": dossier.current_step.order if dossier.current_step_id else None,
-            "unit": dossier.current_unit.code if dossier.current_unit_id else None,
-            "step_due_at": dossier.step_due_at.isoformat() if dossier.step_due_at else None,
-        }
-        | payload,
+        payload=event_payload(dossier, before=before) | payload,
     )
     return dossier
+
+
+def event_payload(dossier: Dossier, *, before: int) -> dict:
+    """What every lifecycle event says of the dossier after the change (the data generator writes it too)."""
+    return {
+        "code": dossier.code,
+        "from": before,
+        "status": dossier.status,
+        "version": dossier.version,
+        "step": dossier.current_step.order if dossier.current_step_id else None,
+        "unit": dossier.current_unit.code if dossier.current_unit_id else None,
+        "step_due_at": dossier.step_due_at.isoformat() if dossier.step_due_at else None,
+    }
 
 
 def promised_date(procedure: Procedure, accepted_at: datetime) -> datetime:

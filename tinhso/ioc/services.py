@@ -140,6 +140,33 @@ def _apply_report(fact: ReportFact, event: Event, units: _Units) -> None:
         fact.satisfied = fact.rated_at = fact.published_at = fact.closed_at = fact.resolved_at = None
 
 
+# ---- facts replayed outside the consumer (the data generator) ---------------------------------------
+
+
+def replay_dossier_fact(fact: DossierFact, events: list, horizon: periods.Period | None) -> DossierFact:
+    """Applies a new dossier's events (objects with action, payload, occurred_at, seq) in order and sets
+    its contributions, exactly as the consumer would; nothing is saved."""
+    for event in events:
+        _apply_dossier(fact, event)
+        fact.applied_seq = event.seq
+    fact.contributions = _contributions(fact, horizon)
+    return fact
+
+
+def replay_report_fact(fact: ReportFact, events: list, horizon: periods.Period | None, units) -> ReportFact:
+    """As replay_dossier_fact, for a field report; `units` maps a unit code to its id."""
+    for event in events:
+        _apply_report(fact, event, units)
+        fact.applied_seq = event.seq
+    fact.contributions = _contributions(fact, horizon)
+    return fact
+
+
+def add_to_counters(deltas: dict[tuple, int]) -> None:
+    """Adds {(unit id, sector, period, metric): change} to the counters, in the caller's transaction."""
+    _apply_deltas(deltas)
+
+
 # ---- the consumer -----------------------------------------------------------------------------------
 
 
