@@ -1,0 +1,447 @@
+"""What the benchmarks share: gunicorn on 127.0.0.1, keep-alive HTTP/1.1 clients driven by asyncio in the
+script's own process, per-request timing sent back by bench.timing, CPU and memory read from /proc."""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# ---- environment -------------------------------------------------------------------------------------
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def maintenance_url(url: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
+
+
+def bench_environment(*, database_url: str, var_dir: str) -> None:
+    """Production-like settings of the benchmarks for this process and the servers it starts; the job
+    queue and files go to `var_dir`, never the developer's var/."""
+    os.environ |= {"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    os.environ |= {"TINHSO_DEMO": "0", "TINHSO_ENV": "development", "DEBUG": "0", "TINHSO_VAR_DIR": var_dir}
+
+
+def signed_in(user) -> tuple[dict[str, str], str]:
+    """A session for `user` as the sign-in page would leave it, stored without touching the user's row (no
+    last_login update): request headers carrying its cookie, and its key for end_session."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}, session.session_key
+
+
+def end_session(key: str) -> None:
+    from django.conf import settings
+
+    import_module(settings.SESSION_ENGINE).SessionStore(session_key=key).delete()
+
+
+# ---- requests ----------------------------------------------------------------------------------------
+
+
+def http_request(
+    port: int, method: str, path: str, *, headers: dict[str, str] | None = None, body: bytes = b""
+) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}"]
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def http_get(port: int, path: str, headers: dict[str, str] | None = None) -> bytes:
+    return http_request(port, "GET", path, headers=headers)
+
+
+def repeat(request: bytes) -> Iterator[bytes]:
+    """The same request over and over (reads whose answer does not change the next one)."""
+    while True:
+        yield request
+
+
+# ---- load generator ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    latency: float
+    status: int
+    timing: dict[str, float]
+    tag: str = ""
+
+
+@dataclass
+class Run:
+    samples: list[Sample] = field(default_factory=list)
+    transport_errors: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes):
+    writer.write(request)
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionResetError("the server closed the connection")
+    headers = {}
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    await reader.readexactly(int(headers.get("content-length", "0")))
+    return int(status_line.split()[1]), headers
+
+
+def server_timing(header: str) -> dict[str, float]:
+    """{'app': ms, 'cpu': ms, 'sql': ms, 'sql_count': n} from bench.timing's Server-Timing header."""
+    timing = {}
+    for metric in header.split(","):
+        name, *params = (part.strip() for part in metric.split(";"))
+        for param in params:
+            key, _, value = param.partition("=")
+            timing[name if key == "dur" else f"{name}_count"] = float(value)
+    return timing
+
+
+async def _client(port: int, requests, stop_at: float, budget: list[int], run: Run, tag: str) -> None:
+    reader = writer = None
+    while time.monotonic() < stop_at and budget[0] > 0:
+        budget[0] -= 1
+        request = next(requests)
+        try:
+            if writer is None:
+                reader, writer = await asyncio.open_connection(HOST, port)
+            start = time.perf_counter()
+            status, headers = await asyncio.wait_for(_exchange(reader, writer, request), timeout=30)
+        except (OSError, EOFError, TimeoutError) as error:
+            run.transport_errors[type(error).__name__] += 1
+            if writer is not None:
+                writer.close()
+            reader = writer = None
+            continue
+        latency = time.perf_counter() - start
+        timing = server_timing(headers.get("server-timing", ""))
+        run.samples.append(Sample(latency, status, timing, tag))
+        if headers.get("connection", "").lower() == "close":
+            writer.close()
+            reader = writer = None
+    if writer is not None:
+        writer.close()
+
+
+def drive(port: int, streams: list, seconds: float, max_requests: int, tags: list[str] | None = None) -> Run:
+    """One keep-alive connection per stream, all at once, until the time or the request budget runs out.
+    `tags` (one per stream) label the samples, so one run can mix several pages."""
+    run = Run()
+    tags = tags or [""] * len(streams)
+
+    async def main() -> None:
+        budget = [max_requests]
+        stop_at = time.monotonic() + seconds
+        start = time.perf_counter()
+        clients = (_client(port, s, stop_at, budget, run, t) for s, t in zip(streams, tags, strict=True))
+        await asyncio.gather(*clients)
+        run.seconds = time.perf_counter() - start
+
+    asyncio.run(main())
+    return run
+
+
+# ---- server ------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def start_server(*, port: int, workers: int, threads: int) -> subprocess.Popen:
+    """gunicorn (gthread) serving the platform with the environment of this process."""
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "tinhso.wsgi:application",
+        f"--bind={HOST}:{port}",
+        "--worker-class=gthread",
+        f"--workers={workers}",
+        f"--threads={threads}",
+        "--keep-alive=10",
+        "--log-level=warning",
+        f"--chdir={ROOT}",
+    ]
+    server = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited with status {server.returncode}")
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    sys.exit("gunicorn did not answer within 60 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+# ---- /proc -------------------------------------------------------------------------------------------
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            if parent == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    total = sum(values[:8])
+    return (total - values[3] - values[4]) / CLOCK_TICKS, total / CLOCK_TICKS
+
+
+def memory_of(pid: int) -> dict[str, int]:
+    """Resident set now (VmRSS) and its peak since the process started (VmHWM), in bytes; {} once gone."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return {}
+    found = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            found[name] = int(value.split()[0]) * 1024
+    return found
+
+
+class MemorySampler(threading.Thread):
+    """Reads the resident memory of a server's worker processes 20 times a second while the load runs;
+    the peak is the larger of the highest sample and the kernel's own high-water mark (VmHWM)."""
+
+    def __init__(self, server_pid: int) -> None:
+        super().__init__(daemon=True)
+        self.server_pid = server_pid
+        self.finished = threading.Event()
+        self.peaks: dict[int, int] = {}
+
+    def _read(self) -> None:
+        for pid in children_of(self.server_pid):
+            memory = memory_of(pid)
+            if memory:
+                self.peaks[pid] = max(self.peaks.get(pid, 0), memory["VmRSS"], memory["VmHWM"])
+
+    def run(self) -> None:
+        while not self.finished.wait(0.05):
+            self._read()
+
+    def stop(self) -> dict[int, int]:
+        """Peak bytes per worker pid."""
+        self.finished.set()
+        self.join()
+        self._read()
+        return dict(self.peaks)
+
+
+# ---- figures -----------------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: list[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, max(0, round(share * len(sorted_values)) - 1))]
+
+
+@dataclass
+class Latency:
+    count: int
+    p50: float
+    p95: float
+    p99: float
+    worst: float
+
+    def __str__(self) -> str:
+        return (
+            f"n {self.count}  p50 {self.p50:.1f} ms  p95 {self.p95:.1f} ms  p99 {self.p99:.1f} ms  "
+            f"max {self.worst:.1f} ms"
+        )
+
+
+def latency(milliseconds: list[float]) -> Latency:
+    ordered = sorted(milliseconds)
+    worst = ordered[-1] if ordered else float("nan")
+    return Latency(
+        len(ordered),
+        percentile(ordered, 0.50),
+        percentile(ordered, 0.95),
+        percentile(ordered, 0.99),
+        worst,
+    )
+
+
+def timed(call: Callable[[], object], repetitions: int) -> tuple[list[float], object]:
+    """Milliseconds of each call, and the last call's result."""
+    times, result = [], None
+    for _ in range(repetitions):
+        start = time.perf_counter()
+        result = call()
+        times.append((time.perf_counter() - start) * 1000)
+    return times, result
+
+
+def megabytes(size: int) -> float:
+    return size / (1024 * 1024)
+
+
+# ---- pages under load --------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    """A GET measured under load: `name` in the figures, the path, and headers such as the session cookie."""
+
+    name: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PageFigures:
+    page: Page
+    latency: Latency
+    errors: dict[str, int]
+    throughput: float
+    app_ms: float
+    sql_ms: float
+    sql_count: float
+
+
+@dataclass
+class LoadFigures:
+    pages: list[PageFigures]
+    worker_peaks: dict[int, int]
+
+    @property
+    def peak(self) -> int:
+        return max(self.worker_peaks.values(), default=0)
+
+
+def _page_figures(page: Page, run: Run) -> PageFigures:
+    ok = [sample for sample in run.samples if sample.status == 200]
+    errors = Counter(f"HTTP {sample.status}" for sample in run.samples if sample.status != 200)
+    errors.update(run.transport_errors)
+    mean = {
+        key: sum(sample.timing.get(key, 0.0) for sample in ok) / max(len(ok), 1)
+        for key in ("app", "sql", "sql_count")
+    }
+    return PageFigures(
+        page=page,
+        latency=latency([sample.latency * 1000 for sample in ok]),
+        errors=dict(errors),
+        throughput=len(ok) / run.seconds if run.seconds else 0.0,
+        app_ms=mean["app"],
+        sql_ms=mean["sql"],
+        sql_count=mean["sql_count"],
+    )
+
+
+def load_pages(
+    pages: list[Page],
+    *,
+    clients: int,
+    seconds: float,
+    warmup: float,
+    workers: int,
+    threads: int,
+    max_requests: int = 100_000,
+) -> LoadFigures:
+    """Serves the platform with gunicorn and loads each page in turn with `clients` keep-alive clients,
+    reading the workers' resident memory the whole time (warm-up included: a worker's peak counts)."""
+    port = free_port()
+    server = start_server(port=port, workers=workers, threads=threads)
+    sampler = MemorySampler(server.pid)
+    sampler.start()
+    results = []
+    try:
+        for page in pages:
+            request = http_get(port, page.path, page.headers)
+            drive(port, [repeat(request) for _ in range(clients)], warmup, max_requests)
+            run = drive(port, [repeat(request) for _ in range(clients)], seconds, max_requests)
+            results.append(_page_figures(page, run))
+    finally:
+        peaks = sampler.stop()
+        stop_server(server)
+    return LoadFigures(results, peaks)
+
+
+def show_load(figures: LoadFigures, goal_ms: float) -> bool:
+    """Prints each page's figures; True when every page answered 200 with p95 under the goal."""
+    met = True
+    for result in figures.pages:
+        ok = not result.errors and result.latency.p95 < goal_ms
+        met = met and ok
+        print(f"== {result.page.name}: GET {result.page.path}")
+        print(f"   {result.latency}  throughput {result.throughput:.1f} req/s")
+        if result.errors:
+            print(f"   errors: {result.errors}")
+        print(
+            f"   in Django per request: {result.app_ms:.1f} ms wall, {result.sql_ms:.1f} ms in "
+            f"{result.sql_count:.1f} SQL statements; p95 goal < {goal_ms:.0f} ms: {'met' if ok else 'NOT met'}"
+        )
+    return met
+
+
+def show_memory(figures: LoadFigures, goal_mb: float) -> bool:
+    peaks = ", ".join(f"{megabytes(size):.0f} MB" for size in sorted(figures.worker_peaks.values()))
+    met = 0 < megabytes(figures.peak) < goal_mb
+    print(
+        f"== Peak resident memory of a gunicorn worker under this load: {megabytes(figures.peak):.0f} MB "
+        f"(workers: {peaks}; VmRSS sampled 20/s and VmHWM from /proc) — goal < {goal_mb:.0f} MB: "
+        f"{'met' if met else 'NOT met'}"
+    )
+    return met

@@ -1,0 +1,363 @@
+"""IOC on an existing PostgreSQL database: the province scorecard and a drill-down list, timed in-process through
+the selectors and over HTTP on gunicorn, against computing the same KPIs straight from the dossier table in
+the same run, with equal numbers. Reads the database; only adds (and reuses) one province leader's account.
+Run: .venv/bin/python bench/ioc.py --database-url postgres://...  (see bench/README.md)."""
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from urllib.parse import urlencode
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench import harness
+
+GOAL_P95_MS = 100.0
+GOAL_RATIO = 100.0
+GOAL_WORKER_MB = 300.0
+LEADER = "bench.lanhdaotinh"
+EVENT_CHUNK = 2000
+
+
+# ---- data and accounts -------------------------------------------------------------------------------
+
+
+def bench_leader():
+    """The benchmark's province leader, created once and reused; no password can sign in with it."""
+    import secrets
+
+    from tinhso.core import selectors as core_selectors
+    from tinhso.core import services as core_services
+    from tinhso.core.models import Role, RoleAssignment, User
+
+    province = core_selectors.province_unit()
+    user = User.objects.filter(username=LEADER).first()
+    if user is None:
+        user = core_services.create_official(
+            actor=None,
+            username=LEADER,
+            full_name="Lãnh đạo tỉnh (đo hiệu năng)",
+            password=secrets.token_hex(16),
+        )
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if not RoleAssignment.objects.filter(user=user, role=Role.PROVINCE_LEADER, unit=province).exists():
+        core_services.assign_role(actor=None, user=user, role=Role.PROVINCE_LEADER, unit_code=province.code)
+    return user
+
+
+def busiest_month(province) -> str:
+    """The month in which the province received the most dossiers, from the counters."""
+    from django.db.models import Sum
+
+    from tinhso.core import selectors as core_selectors
+    from tinhso.ioc.models import Counter
+
+    rows = (
+        Counter.objects.filter(core_selectors.under_path(province.path, "unit__path"), metric="received")
+        .filter(period__regex=r"^\d{4}-\d{2}$")
+        .values("period")
+        .annotate(total=Sum("value"))
+        .order_by("-total", "-period")
+    )
+    first = rows.first()
+    if first is None:
+        sys.exit("No dossier counters in this database: fill it first (tinhso load-demo, tinhso gen).")
+    return first["period"]
+
+
+def table_sizes() -> dict[str, int]:
+    """Rows per table as PostgreSQL estimates them (exact counts would take seconds at 10 million)."""
+    from django.db import connection
+
+    tables = ("dossiers_dossier", "core_event", "ioc_dossierfact", "ioc_reportfact", "ioc_counter")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples::bigint FROM pg_class WHERE relname = ANY(%s)", [list(tables)]
+        )
+        sizes = dict(cursor.fetchall())
+        for table in tables:
+            if sizes.get(table, -1) <= 0:  # never analysed: small enough to count
+                cursor.execute(f"SELECT count(*) FROM {table}")
+                sizes[table] = cursor.fetchone()[0]
+    return {table: sizes[table] for table in tables}
+
+
+def rollups_behind() -> int:
+    """Dossier and report events the rollups have not applied yet."""
+    from django.db.models import Q
+
+    from tinhso.core.models import Event
+    from tinhso.ioc import selectors
+    from tinhso.ioc.services import DOSSIER_STREAM, REPORT_STREAM
+
+    state = selectors.state()
+    cursor = state.last_event_id if state else 0
+    ours = Q(stream__startswith=DOSSIER_STREAM) | Q(stream__startswith=REPORT_STREAM)
+    return Event.objects.filter(ours, pk__gt=cursor).count()
+
+
+# ---- the same KPIs, straight from the dossier table ------------------------------------------------
+
+
+def direct_online(province, period) -> tuple[int, int]:
+    """Indicator 3.2 without rollups: (received online, received) in the period by units under the province,
+    counted over the dossier table."""
+    from django.db.models import Count, Q
+
+    from tinhso.core import selectors as core_selectors
+    from tinhso.dossiers.models import Channel, Dossier
+
+    totals = Dossier.objects.filter(
+        core_selectors.under_path(province.path, "authority_unit__path"),
+        submitted_at__gte=period.start,
+        submitted_at__lt=period.end,
+    ).aggregate(received=Count("pk"), online=Count("pk", filter=Q(channel=Channel.ONLINE)))
+    return totals["online"], totals["received"]
+
+
+def direct_on_time(province, period) -> tuple[int, int]:
+    """Indicator 2.1 without rollups: (on time, judged) over the dossiers that ended in the period or were open
+    at its end, each judged from the dossier row and its events in the log by the rules the IOC applies."""
+    from django.db.models import Q
+
+    from tinhso.core import selectors as core_selectors
+    from tinhso.core.models import Event
+    from tinhso.dossiers.models import Dossier, Status
+    from tinhso.ioc import rules
+    from tinhso.ioc.models import DossierFact
+    from tinhso.ioc.services import DOSSIER_STREAM, _apply_dossier
+
+    # Not ended before the period: ended in it, or still open at its start.
+    candidates = Dossier.objects.filter(
+        core_selectors.under_path(province.path, "authority_unit__path"),
+        submitted_at__lt=period.end,
+    ).filter(
+        Q(finished_at__isnull=True) | Q(finished_at__gte=period.start),
+        Q(closed_at__isnull=True) | Q(closed_at__gte=period.start),
+    )
+    rows = list(candidates.values_list("pk", "authority_unit_id", "channel", "submitted_at"))
+    on_time = judged = 0
+    for start in range(0, len(rows), EVENT_CHUNK):
+        chunk = rows[start : start + EVENT_CHUNK]
+        streams = [f"{DOSSIER_STREAM}{pk}" for pk, *_ in chunk]
+        events = defaultdict(list)
+        for event in Event.objects.filter(stream__in=streams).order_by("stream", "seq"):
+            events[event.stream].append(event)
+        for pk, unit_id, channel, submitted_at in chunk:
+            fact = DossierFact(dossier_id=pk, unit_id=unit_id, channel=channel, status=Status.NEW)
+            fact.submitted_at = submitted_at
+            for event in events[f"{DOSSIER_STREAM}{pk}"]:
+                _apply_dossier(fact, event)
+            ended_in = fact.ended_at is not None and period.contains(fact.ended_at)
+            accepted = fact.accepted_at is not None and fact.accepted_at < period.end
+            open_at_end = accepted and (fact.ended_at is None or fact.ended_at >= period.end)
+            if ended_in or open_at_end:
+                judged += 1
+                on_time += rules.on_time_at(fact, fact.ended_at if ended_in else period.end)
+    return on_time, judged
+
+
+# ---- in-process ---------------------------------------------------------------------------------------
+
+
+def in_process(args: argparse.Namespace, leader, province, month) -> tuple[bool, dict]:
+    from tinhso.ioc import periods, selectors
+
+    quarter, year = periods.of(month.start, "quarter"), periods.of(month.start, "year")
+    met = True
+    medians = {}
+    print(
+        f"== In-process through tinhso.ioc.selectors, {args.repetitions} repetitions each (after 3 warm-up calls)"
+    )
+    calls = [
+        (f"scorecard {p.key}", lambda p=p: selectors.scorecard(actor=leader, period=p))
+        for p in (month, quarter, year)
+    ]
+    for indicator in ("3.2", "2.1"):
+        calls.append(
+            (
+                f"drill-down {indicator} {month.key}, first page",
+                lambda i=indicator: selectors.records(actor=leader, indicator=i, period=month),
+            )
+        )
+    for name, call in calls:
+        harness.timed(call, 3)
+        times, result = harness.timed(call, args.repetitions)
+        figures = harness.latency(times)
+        ok = figures.p95 < GOAL_P95_MS
+        met = met and ok
+        medians[name] = statistics.median(times)
+        extra = f"  ({result.total} records, {len(result.rows)} shown)" if hasattr(result, "rows") else ""
+        print(f"   {name:34} {figures}{extra}  p95 goal < {GOAL_P95_MS:.0f} ms: {'met' if ok else 'NOT met'}")
+    return met, medians
+
+
+def direct_comparison(args: argparse.Namespace, leader, province, month, medians: dict) -> bool:
+    from tinhso.ioc import periods, selectors
+
+    met = True
+    print(
+        "== The same KPI computed straight from the dossier table (median of "
+        f"{args.direct_repetitions}) against the whole IOC scorecard (median of {args.repetitions})"
+    )
+    for period in (month, periods.of(month.start, "year")):
+        card = selectors.scorecard(actor=leader, period=period)
+        value = card.value("3.2")
+        times, (online, received) = harness.timed(
+            lambda p=period: direct_online(province, p), args.direct_repetitions
+        )
+        met = (
+            _compare(
+                f"3.2 {period.key}",
+                (value.numerator, value.denominator),
+                (online, received),
+                times,
+                medians[f"scorecard {period.key}"],
+            )
+            and met
+        )
+    if args.skip_on_time:
+        return met
+    card = selectors.scorecard(actor=leader, period=month)
+    value = card.value("2.1")
+    times, (on_time, judged) = harness.timed(lambda: direct_on_time(province, month), 1)
+    return (
+        _compare(
+            f"2.1 {month.key}",
+            (value.numerator, value.denominator),
+            (on_time, judged),
+            times,
+            medians[f"scorecard {month.key}"],
+        )
+        and met
+    )
+
+
+def _compare(name: str, ioc: tuple, direct: tuple, direct_times: list[float], ioc_ms: float) -> bool:
+    equal = tuple(int(x or 0) for x in ioc) == tuple(direct)
+    direct_ms = statistics.median(direct_times)
+    ratio = direct_ms / ioc_ms if ioc_ms else float("inf")
+    print(
+        f"   {name}: IOC {int(ioc[0] or 0):,}/{int(ioc[1] or 0):,}  direct {direct[0]:,}/{direct[1]:,}  "
+        f"{'EQUAL' if equal else 'DIFFERENT'};  direct {direct_ms:,.1f} ms vs scorecard {ioc_ms:.2f} ms = "
+        f"{ratio:,.0f}x (goal >= {GOAL_RATIO:.0f}x): {'met' if ratio >= GOAL_RATIO else 'NOT met'}"
+    )
+    return equal and ratio >= GOAL_RATIO
+
+
+# ---- over HTTP ----------------------------------------------------------------------------------------
+
+
+def over_http(args: argparse.Namespace, headers: dict[str, str], month) -> bool:
+    from tinhso.ioc import periods
+
+    year = periods.of(month.start, "year")
+    pages = [
+        harness.Page("Dashboard (month)", f"/dieu-hanh/?{urlencode({'period': month.key})}", headers),
+        harness.Page(
+            "Drill-down 3.2 (month)",
+            f"/dieu-hanh/so-lieu/?{urlencode({'indicator': '3.2', 'period': month.key})}",
+            headers,
+        ),
+        harness.Page(
+            "Drill-down 2.1 (month)",
+            f"/dieu-hanh/so-lieu/?{urlencode({'indicator': '2.1', 'period': month.key})}",
+            headers,
+        ),
+        harness.Page("API kpis (month)", f"/api/v1/ioc/kpis?{urlencode({'period': month.key})}", headers),
+        harness.Page("API kpis (year)", f"/api/v1/ioc/kpis?{urlencode({'period': year.key})}", headers),
+    ]
+    print(
+        f"== Over HTTP: gunicorn gthread {args.workers} workers x {args.threads} threads on {harness.HOST}, "
+        f"{args.clients} keep-alive clients per page for {args.duration:g} s (after {args.warmup:g} s warm-up)"
+    )
+    load = harness.load_pages(
+        pages,
+        clients=args.clients,
+        seconds=args.duration,
+        warmup=args.warmup,
+        workers=args.workers,
+        threads=args.threads,
+    )
+    pages_met = harness.show_load(load, GOAL_P95_MS)
+    return harness.show_memory(load, GOAL_WORKER_MB) and pages_met
+
+
+# ---- main ---------------------------------------------------------------------------------------------
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
+    parser.add_argument("--period", default="", help="month measured, e.g. 2026-03 (default: the busiest)")
+    parser.add_argument("--repetitions", type=int, default=100, help="calls per selector in-process")
+    parser.add_argument("--direct-repetitions", type=int, default=3, help="direct 3.2 computations")
+    parser.add_argument("--skip-on-time", action="store_true", help="skip the slow direct 2.1 computation")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive clients per page")
+    parser.add_argument("--duration", type=float, default=10, help="seconds measured per page")
+    parser.add_argument("--warmup", type=float, default=2, help="seconds of load before measuring")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--no-http", action="store_true", help="in-process figures only")
+    args = parser.parse_args()
+    if not args.database_url.startswith("postgres"):
+        parser.error(
+            "give the PostgreSQL database to read: --database-url postgres://... or BENCH_DATABASE_URL"
+        )
+    return args
+
+
+def main() -> None:
+    args = arguments()
+    var_dir = tempfile.mkdtemp(prefix="tinhso-bench-")
+    harness.bench_environment(database_url=args.database_url, var_dir=var_dir)
+    try:
+        met = run(args)
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
+    sys.exit(0 if met else 1)
+
+
+def run(args: argparse.Namespace) -> bool:
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from tinhso.core import selectors as core_selectors
+    from tinhso.ioc import periods
+
+    started = time.perf_counter()
+    province = core_selectors.province_unit()
+    leader = bench_leader()
+    month = periods.parse(args.period) if args.period else periods.parse(busiest_month(province))
+    if month.months != 1:
+        sys.exit("--period is a month (2026-03); its quarter and year are measured too.")
+    sizes = table_sizes()
+    print(
+        f"Database {harness.database_name(args.database_url)} (estimated rows): "
+        + ", ".join(f"{table} {rows:,}" for table, rows in sizes.items())
+    )
+    behind = rollups_behind()
+    print(f"Province {province.name}; month {month.key}; rollups behind the event log by {behind} events.")
+    headers, session_key = harness.signed_in(leader)
+    try:
+        met, medians = in_process(args, leader, province, month)
+        met = direct_comparison(args, leader, province, month, medians) and met
+        connections.close_all()
+        if not args.no_http:
+            met = over_http(args, headers, month) and met
+    finally:
+        harness.end_session(session_key)
+    print(f"== Goals {'all met' if met else 'NOT all met'}. Done in {time.perf_counter() - started:.0f} s.")
+    return met
+
+
+if __name__ == "__main__":
+    main()
