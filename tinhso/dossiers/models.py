@@ -92,6 +92,10 @@ class Dossier(models.Model):
         indexes = [
             models.Index(fields=["status", "current_unit"]),
             models.Index(fields=["applicant", "submitted_at"]),
+            # A desk's new dossiers, without walking every dossier the desk ever received.
+            models.Index(
+                fields=["receiving_unit"], condition=models.Q(status=Status.NEW), name="dossier_new_at_desk"
+            ),
         ]
 
     def __str__(self) -> str:

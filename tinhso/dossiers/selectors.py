@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -20,6 +20,8 @@ NEAR_DUE = timedelta(hours=4)
 OPEN_STATUSES = (Status.NEW, Status.ACCEPTED, Status.PROCESSING, Status.FINISHED)
 # Who answers when another agency is consulted (liên thông) about a dossier.
 CONSULTED_ROLES = (Role.SPECIALIST, Role.UNIT_LEADER)
+# Rows per page of the lists that grow with the years: a citizen's dossiers, an official's queue.
+PAGE_SIZE = 50
 
 
 def visible_dossiers(actor: User) -> QuerySet[Dossier]:
@@ -51,8 +53,29 @@ def citizen_dossiers(*, actor: User) -> QuerySet[Dossier]:
     return (
         Dossier.objects.filter(applicant=actor)
         .select_related("procedure", "receiving_unit", "current_step")
-        .order_by("-submitted_at")
+        .order_by("-submitted_at", "-pk")
     )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list and the cursor of the next one (None on the last page)."""
+
+    items: list
+    next_cursor: str | None
+    total: int | None = None
+
+
+def citizen_dossier_page(*, actor: User, cursor: str = "", size: int = PAGE_SIZE) -> Page:
+    """The citizen's dossiers newest first, `size` at a time after `cursor` (keyset: submission time, id)."""
+    dossiers = citizen_dossiers(actor=actor)
+    after = _parse_cursor(cursor)
+    if after is not None:
+        submitted_at, pk = after
+        dossiers = dossiers.filter(Q(submitted_at__lt=submitted_at) | Q(submitted_at=submitted_at, pk__lt=pk))
+    found = list(dossiers[: size + 1])
+    last = found[size - 1] if len(found) > size else None
+    return Page(found[:size], _cursor(last.submitted_at, last.pk) if last else None)
 
 
 @dataclass(frozen=True)
@@ -63,45 +86,85 @@ class QueueItem:
     near_due: bool
 
 
-def _holds_step(actor: User, dossier: Dossier) -> bool:
-    step = dossier.current_step
-    return (
-        step is not None
-        and core_selectors.units_where(actor, step.role).filter(pk=dossier.current_unit_id).exists()
-    )
-
-
-def official_queue(*, actor: User, now: datetime | None = None) -> list[QueueItem]:
-    """New dossiers at the actor's desks, and dossiers at a step for a role the actor holds over its unit."""
-    now = now or timezone.now()
-    condition = Q(pk__in=[])
+def _queue_conditions(actor: User) -> tuple[Q, Q]:
+    """Which dossiers wait for the actor, and which of those are at a step the actor holds (the others wait
+    for the actor's unit as the consulted agency)."""
+    waiting, holds_step = Q(pk__in=[]), Q(pk__in=[])
     for role in {assignment.role for assignment in core_selectors.active_roles(actor)}:
         units = core_selectors.units_where(actor, role).values("pk")
-        condition |= Q(
-            status__in=(Status.ACCEPTED, Status.PROCESSING, Status.FINISHED),
-            current_step__role=role,
-            current_unit__in=units,
-        )
+        at_step = Q(current_step__role=role, current_unit__in=units)
+        holds_step |= at_step
+        waiting |= Q(status__in=(Status.ACCEPTED, Status.PROCESSING, Status.FINISHED)) & at_step
         if role == Role.RECEPTIONIST:
-            condition |= Q(status=Status.NEW, receiving_unit__in=units)
+            waiting |= Q(status=Status.NEW, receiving_unit__in=units)
         if role in CONSULTED_ROLES:
-            condition |= Q(status=Status.PROCESSING, consulted_unit__in=units)
-    dossiers = (
-        Dossier.objects.filter(condition)
-        .select_related("procedure", "receiving_unit", "current_step", "current_unit", "applicant")
-        .order_by("submitted_at")
-        .distinct()
+            waiting |= Q(status=Status.PROCESSING, consulted_unit__in=units)
+    return waiting, holds_step
+
+
+def _queue(actor: User) -> QuerySet[Dossier]:
+    """The actor's queue with each dossier's due time for them: the acknowledgement clock for a new one, the
+    consultation's for a consulted agency, otherwise the step's."""
+    waiting, holds_step = _queue_conditions(actor)
+    due = Case(
+        When(Q(consulted_unit__isnull=False) & ~holds_step, then=F("consult_due_at")),
+        When(status=Status.NEW, then=F("acknowledge_due_at")),
+        default=F("step_due_at"),
     )
+    return Dossier.objects.filter(waiting).annotate(due=due)
+
+
+def official_queue(
+    *, actor: User, now: datetime | None = None, cursor: str = "", size: int | None = None
+) -> list[QueueItem]:
+    """New dossiers at the actor's desks, and dossiers at a step for a role the actor holds over its unit.
+
+    Soonest due first (so overdue, then near due; a dossier without a due time last), `size` at a time after
+    `cursor` (keyset: due time, id), all of them without a size."""
+    return _queue_items(_queue(actor), now=now or timezone.now(), cursor=cursor, size=size)
+
+
+def official_queue_page(*, actor: User, cursor: str = "", size: int = PAGE_SIZE) -> Page:
+    """A page of the queue, and how many dossiers the whole queue holds."""
+    queue = _queue(actor)
+    items = _queue_items(queue, now=timezone.now(), cursor=cursor, size=size + 1)
+    last = items[size - 1] if len(items) > size else None
+    return Page(items[:size], _cursor(last.due_at, last.dossier.pk) if last else None, queue.count())
+
+
+def _queue_items(
+    dossiers: QuerySet[Dossier], *, now: datetime, cursor: str, size: int | None
+) -> list[QueueItem]:
+    after = _parse_cursor(cursor)
+    if after is not None:
+        due_at, pk = after
+        if due_at is None:  # already among the dossiers without a due time, which come last
+            dossiers = dossiers.filter(due__isnull=True, pk__gt=pk)
+        else:
+            dossiers = dossiers.filter(Q(due__gt=due_at) | Q(due=due_at, pk__gt=pk) | Q(due__isnull=True))
+    dossiers = dossiers.select_related(
+        "procedure", "receiving_unit", "current_step", "current_unit", "applicant"
+    ).order_by(F("due").asc(nulls_last=True), "pk")
     items = []
-    for dossier in dossiers:
-        due_at = dossier.acknowledge_due_at if dossier.status == Status.NEW else dossier.step_due_at
-        if dossier.consulted_unit_id and not _holds_step(actor, dossier):
-            due_at = dossier.consult_due_at
+    for dossier in dossiers[:size] if size else dossiers:
+        due_at = dossier.due
         overdue = due_at is not None and now > due_at
         near_due = due_at is not None and not overdue and working_time_between(now, due_at) <= NEAR_DUE
         items.append(QueueItem(dossier=dossier, due_at=due_at, overdue=overdue, near_due=near_due))
-    items.sort(key=lambda item: (not item.overdue, not item.near_due, item.due_at or now))
     return items
+
+
+def _cursor(instant: datetime | None, pk: int) -> str:
+    return f"{instant.isoformat() if instant else ''}~{pk}"
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime | None, int] | None:
+    """(instant or None, id) from a cursor; None for no cursor or one that was tampered with."""
+    instant, _, pk = cursor.rpartition("~")
+    try:
+        return (datetime.fromisoformat(instant) if instant else None), int(pk)
+    except ValueError:
+        return None
 
 
 def overdue_dossier_ids(*, now: datetime) -> list[int]:

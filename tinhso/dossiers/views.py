@@ -168,9 +168,8 @@ def submit_bundle(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def my_dossiers(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "dossiers/my_dossiers.html", {"dossiers": selectors.citizen_dossiers(actor=request.user)}
-    )
+    page = selectors.citizen_dossier_page(actor=request.user, cursor=request.GET.get("sau", ""))
+    return render(request, "dossiers/my_dossiers.html", {"dossiers": page.items, "page": page})
 
 
 @login_required
@@ -178,7 +177,8 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
 def queue(request: HttpRequest) -> HttpResponse:
     if request.user.is_citizen:
         raise Http404(_("Trang này dành cho cán bộ, công chức."))
-    return render(request, "dossiers/queue.html", {"items": selectors.official_queue(actor=request.user)})
+    page = selectors.official_queue_page(actor=request.user, cursor=request.GET.get("sau", ""))
+    return render(request, "dossiers/queue.html", {"items": page.items, "page": page})
 
 
 # The printable forms of Circular 03/2025: URL name, the event that must have happened, the builder.

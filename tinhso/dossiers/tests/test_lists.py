@@ -1,0 +1,79 @@
+"""Lists that grow with the years come a page at a time: a citizen's dossiers and an official's queue."""
+
+import pytest
+
+from tinhso.core.models import Role
+from tinhso.core.tests.factories import CONSTRUCTION, official
+from tinhso.dossiers import selectors, services
+from tinhso.dossiers.tests.flow import in_state, submitted
+
+pytestmark = pytest.mark.django_db
+
+
+def _lodged(cast, clock, days: list[int]) -> list:
+    """New judicial record dossiers lodged at 9:00 on the given March 2026 days (their desk clocks differ)."""
+    dossiers = []
+    for day in days:
+        clock.set(2026, 3, day, 9)
+        dossiers.append(submitted(cast))
+    return dossiers
+
+
+def test_the_queue_puts_the_soonest_due_first_and_pages_cover_it_once(cast, clock):
+    lodged = _lodged(cast, clock, [12, 10, 11, 10, 13])
+    soonest_first = sorted(lodged, key=lambda dossier: (dossier.acknowledge_due_at, dossier.pk))
+    clock.set(2026, 3, 11, 17)  # the desk had eight office hours: the two of 10 March are overdue
+    items = selectors.official_queue(actor=cast.desk)
+    assert [item.dossier for item in items] == soonest_first
+    assert [item.overdue for item in items] == [True, True, False, False, False]
+    seen, cursor = [], ""
+    for _ in range(3):
+        page = selectors.official_queue_page(actor=cast.desk, cursor=cursor, size=2)
+        seen += [item.dossier for item in page.items]
+        assert page.total == 5
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == soonest_first and cursor is None
+
+
+def test_a_consulted_agency_is_due_at_the_consultation_and_the_handler_at_the_step(cast):
+    builder = official("xaydung", (Role.SPECIALIST, CONSTRUCTION))
+    dossier = in_state(cast, "processing")
+    dossier = services.consult(
+        actor=cast.specialist,
+        code=dossier.code,
+        version=dossier.version,
+        unit_code=CONSTRUCTION,
+        question="Công trình có vi phạm trật tự xây dựng không?",
+    )
+    [consulted] = selectors.official_queue(actor=builder)
+    [handler] = selectors.official_queue(actor=cast.specialist)
+    assert consulted.due_at == dossier.consult_due_at
+    assert handler.due_at == dossier.step_due_at != dossier.consult_due_at
+
+
+def test_a_citizens_dossiers_come_newest_first_a_page_at_a_time(cast, clock):
+    lodged = _lodged(cast, clock, [9, 10, 10, 11, 12])
+    newest_first = sorted(lodged, key=lambda dossier: (dossier.submitted_at, dossier.pk), reverse=True)
+    first = selectors.citizen_dossier_page(actor=cast.an, size=3)
+    second = selectors.citizen_dossier_page(actor=cast.an, cursor=first.next_cursor, size=3)
+    assert first.items + second.items == newest_first
+    assert second.next_cursor is None
+    assert selectors.citizen_dossier_page(actor=cast.an, cursor="not-a-cursor", size=3).items == first.items
+    assert selectors.citizen_dossier_page(actor=cast.ngoc).items == []
+
+
+def test_the_pages_link_to_the_next_page(client, cast, clock, monkeypatch):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors.citizen_dossier_page, "__kwdefaults__", {"cursor": "", "size": 2})
+    monkeypatch.setattr(selectors.official_queue_page, "__kwdefaults__", {"cursor": "", "size": 2})
+    lodged = _lodged(cast, clock, [9, 10, 11])
+    for user, url in ((cast.an, "/ho-so/cua-toi/"), (cast.desk, "/can-bo/ho-so/")):
+        client.force_login(user)
+        first = client.get(url).content.decode()
+        assert sum(dossier.code in first for dossier in lodged) == 2
+        next_url = first.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+        rest = client.get(url + next_url).content.decode()
+        assert sum(dossier.code in rest for dossier in lodged) == 1 and 'rel="next"' not in rest
+    assert "3 hồ sơ đang chờ." in first
