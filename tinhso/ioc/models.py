@@ -54,6 +54,8 @@ class DossierFact(models.Model):
         indexes = [
             models.Index(fields=["unit", "submitted_at"]),
             models.Index(fields=["ended_at", "accepted_at"]),
+            # Newest first across many units (a province's drill-down) walks this backwards.
+            models.Index(fields=["submitted_at"], name="ioc_dossierfact_submitted"),
         ]
 
     def __str__(self) -> str:
@@ -81,7 +83,11 @@ class ReportFact(models.Model):
     contributions = models.JSONField(default=list)
 
     class Meta:
-        indexes = [models.Index(fields=["unit", "submitted_at"]), models.Index(fields=["closed_at"])]
+        indexes = [
+            models.Index(fields=["unit", "submitted_at"]),
+            models.Index(fields=["closed_at"]),
+            models.Index(fields=["submitted_at"], name="ioc_reportfact_submitted"),
+        ]
 
     def __str__(self) -> str:
         return self.tracking_code

@@ -4,7 +4,7 @@ KPIs read the counters (a few rows per unit and period), never the dossiers them
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -130,24 +130,29 @@ CATALOG_CONDITIONS = {
 
 @dataclass(frozen=True)
 class CatalogRow:
+    """Current procedures of one level and authority that meet the same catalog indicators."""
+
     level: str
     authority_path: str
     meets: frozenset[str]
+    procedures: int = 1
 
 
 def catalog_rows(sector: str = "") -> list[CatalogRow]:
-    """Every current procedure with the catalog indicators it meets: a handful of queries for any unit."""
+    """Current procedures grouped by level, authority and the catalog indicators they meet: one query."""
     procedures = Procedure.objects.filter(is_current=True)
     if sector:
         procedures = procedures.filter(sector=sector)
-    meeting = {
-        code: set(procedures.filter(condition()).values_list("pk", flat=True))
-        for code, condition in CATALOG_CONDITIONS.items()
+    flags = {
+        f"meets_{index}": ExpressionWrapper(condition(), output_field=BooleanField())
+        for index, condition in enumerate(CATALOG_CONDITIONS.values())
     }
-    return [
-        CatalogRow(level, path or "", frozenset(code for code, pks in meeting.items() if pk in pks))
-        for pk, level, path in procedures.values_list("pk", "level", "authority__path")
-    ]
+    groups: dict[tuple[str, str, frozenset[str]], int] = {}
+    for row in procedures.annotate(**flags).values("level", "authority__path", *flags):
+        meets = frozenset(code for index, code in enumerate(CATALOG_CONDITIONS) if row[f"meets_{index}"])
+        key = (row["level"], row["authority__path"] or "", meets)
+        groups[key] = groups.get(key, 0) + 1
+    return [CatalogRow(level, path, meets, count) for (level, path, meets), count in groups.items()]
 
 
 def _holds_committees(unit: AdminUnit) -> bool:
@@ -166,7 +171,10 @@ def catalog_counts(
         if (row.level == Procedure.Level.COMMUNE and committees)
         or (row.level == Procedure.Level.PROVINCE and row.authority_path.startswith(unit.path))
     ]
-    return {code: (sum(code in row.meets for row in mine), len(mine)) for code in CATALOG_CONDITIONS}
+    total = sum(row.procedures for row in mine)
+    return {
+        code: (sum(row.procedures for row in mine if code in row.meets), total) for code in CATALOG_CONDITIONS
+    }
 
 
 # ---- the index --------------------------------------------------------------------------------------
@@ -498,8 +506,12 @@ def _dossier_facts(indicator: str, unit: AdminUnit, period: Period, sector: str)
     )
     if sector:
         facts = facts.filter(sector=sector)
+    # Every record behind a number was submitted before the period's end: lets the newest-first page walk
+    # the submission index backwards from there.
+    facts = facts.filter(submitted_at__lt=period.end)
     if indicator in ("2.1", "6.3"):
-        horizon = state().horizon if state() else ""
+        current = state()
+        horizon = current.horizon if current else ""
         open_at_end = Q(accepted_at__lt=period.end) & (Q(ended_at__isnull=True) | Q(ended_at__gte=period.end))
         if not horizon or period.start > periods.parse(horizon).start:
             open_at_end = Q(pk__in=[])
@@ -565,14 +577,24 @@ def records(
         total = len(rows)
     elif definition.drill == "reports":
         facts = _report_facts(indicator, unit, period).order_by("-submitted_at")
-        total = facts.count()
+        total = _total(definition, card.value(indicator), facts)
         rows = _report_rows(facts[:limit] if limit else facts, period)
     else:
         facts = _dossier_facts(indicator, unit, period, sector).order_by("-submitted_at")
-        total = facts.count()
+        total = _total(definition, card.value(indicator), facts)
         rows = _dossier_rows(indicator, facts[:limit] if limit else facts, period)
     rows = rows[:limit] if limit else rows
     return Drill(definition, unit, period, sector, rows, total, card.value(indicator))
+
+
+def _total(definition: rules.Indicator, value: rules.Value, facts: QuerySet) -> int:
+    """How many records lie behind the number. Each adds one to the indicator's denominator (or its only
+    numerator metric), so the counters already hold it; counting the facts instead would read them all."""
+    if definition.denominator:
+        return int(value.denominator or 0)
+    if len(definition.numerator) == 1:
+        return int(value.numerator or 0)
+    return facts.count()
 
 
 def alerts_for(*, actor: User, limit: int = 20) -> list[Alert]:

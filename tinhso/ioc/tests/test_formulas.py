@@ -117,3 +117,17 @@ def test_drill_down_lists_the_dossiers_behind_2_1(march, province_leader):
     assert verdicts[march["e"].code] == "Quá hạn (còn mở cuối kỳ)"
     assert verdicts[march["d"].code] == "Đúng hạn (còn mở cuối kỳ)"
     assert sum(row.verdict.startswith("Đúng hạn") for row in drill.rows) == drill.value.numerator
+
+
+@pytest.mark.parametrize("indicator", ["2.1", "3.2", "3.3", "5.1", "5.2", "6.3", "HL"])
+def test_drill_down_total_is_every_record_behind_the_number(march, province_leader, indicator):
+    """The total comes from the counters; it must be the number of records the full list holds."""
+    period = parse("2026-03")
+    everything = selectors.records(actor=province_leader, indicator=indicator, period=period, limit=None)
+    assert everything.total == len(everything.rows) > 0
+    first_page = selectors.records(actor=province_leader, indicator=indicator, period=period, limit=2)
+    assert first_page.total == everything.total
+    assert [row.code for row in first_page.rows] == [row.code for row in everything.rows[:2]]
+    assert [row.start for row in everything.rows] == sorted(
+        (row.start for row in everything.rows), reverse=True
+    )
