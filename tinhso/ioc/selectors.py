@@ -576,11 +576,11 @@ def records(
         rows = _procedure_rows(indicator, unit, sector)
         total = len(rows)
     elif definition.drill == "reports":
-        facts = _report_facts(indicator, unit, period).order_by("-submitted_at")
+        facts = _report_facts(indicator, unit, period).order_by("-submitted_at", "-pk")
         total = _total(definition, card.value(indicator), facts)
         rows = _report_rows(facts[:limit] if limit else facts, period)
     else:
-        facts = _dossier_facts(indicator, unit, period, sector).order_by("-submitted_at")
+        facts = _dossier_facts(indicator, unit, period, sector).order_by("-submitted_at", "-pk")
         total = _total(definition, card.value(indicator), facts)
         rows = _dossier_rows(indicator, facts[:limit] if limit else facts, period)
     rows = rows[:limit] if limit else rows
