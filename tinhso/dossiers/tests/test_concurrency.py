@@ -1,6 +1,7 @@
 """Two officials acting on one dossier at once, and many first submissions of a day, on PostgreSQL with real
 connections (one per thread). SQLite serialises every writer, so there is nothing to race there."""
 
+import threading
 import time
 
 from tinhso.core.errors import Conflict
@@ -61,3 +62,35 @@ def test_simultaneous_submissions_get_consecutive_codes_and_one_key_makes_one_do
     assert len({outcome[0].pk for outcome in retried}) == 1, retried
     assert sorted(outcome[1] for outcome in retried) == [False, False, False, True]
     assert Dossier.objects.filter(applicant=cast.ngoc).count() == 1
+
+
+def test_a_submission_still_in_its_transaction_does_not_hold_up_the_next_one_at_the_same_desk(
+    reference_data, cast, monkeypatch
+):
+    first_in_flight, second_done = threading.Event(), threading.Event()
+    waited = []
+    original = services.record_event
+
+    def record_event(**kwargs):
+        if (
+            kwargs["actor"] == cast.an
+        ):  # the first submission, numbered, waits in its transaction for the second
+            first_in_flight.set()
+            waited.append(second_done.wait(timeout=10))
+        return original(**kwargs)
+
+    def second() -> Dossier:
+        first_in_flight.wait(timeout=10)
+        dossier, _ = services.submit_dossier(actor=cast.ngoc, procedure_code=RECORD, form_data=RECORD_FORM)
+        second_done.set()
+        return dossier
+
+    monkeypatch.setattr(services, "record_event", record_event)
+    first, later = run_together(
+        lambda: services.submit_dossier(actor=cast.an, procedure_code=RECORD, form_data=RECORD_FORM)[0],
+        second,
+    )
+    # Had the counter's row stayed locked to the first one's commit, the second would have waited for it.
+    assert waited == [True], (first, later)
+    assert (first.code[-4:], later.code[-4:]) == ("0001", "0002")
+    assert Dossier.objects.count() == 2
