@@ -57,7 +57,8 @@ def unit_for(user: User, code: str = "") -> AdminUnit:
     unit = AdminUnit.objects.filter(code=code).first()
     if unit is None:
         raise NotFound(f"Không tìm thấy đơn vị có mã “{code}”.", code="unit_not_found", value=code)
-    if not core_selectors.units_where(user, *IOC_ROLES).filter(pk=unit.pk).exists():
+    # The units a leader follows are those under the units they lead, i.e. under one of their roots.
+    if not any(unit.path.startswith(root.path) for root in roots):
         raise Forbidden("Anh/chị không theo dõi số liệu của đơn vị này.", code="ioc_unit_forbidden")
     return unit
 
@@ -311,7 +312,14 @@ def trend(
     """Month by month up to the period's last month: on-time and online rates, records received."""
     unit = unit_for(actor, unit_code)
     keys = [month.key for month in period.previous_months(months)]
-    counters = Counter.objects.filter(core_selectors.under_path(unit.path, "unit__path"), period__in=keys)
+    shown = {"received", "fr_received"} | {
+        metric
+        for code in ("2.1", "3.2")
+        for metric in rules.BY_CODE[code].numerator + rules.BY_CODE[code].denominator
+    }
+    counters = Counter.objects.filter(
+        core_selectors.under_path(unit.path, "unit__path"), period__in=keys, metric__in=shown
+    )
     if sector:
         counters = counters.filter(Q(sector=sector) | Q(metric__startswith="fr_"))
     sums: dict[str, dict[str, int]] = {key: {} for key in keys}
@@ -352,10 +360,13 @@ def commune_map(
     keyed: dict[str, dict[str, int]] = {commune.path: {} for commune in communes}
     counters = Counter.objects.none()
     if communes:
+        # One prefix for the unit's own communes (grouped by commune below), not one per commune.
+        within = [unit] if all(c.path.startswith(unit.path) for c in communes) else communes
         condition = Q()
-        for commune in communes:
-            condition |= core_selectors.under_path(commune.path, "unit__path")
-        counters = Counter.objects.filter(condition, period=period.key)
+        for root in within:
+            condition |= core_selectors.under_path(root.path, "unit__path")
+        metrics = definition.numerator + definition.denominator
+        counters = Counter.objects.filter(condition, period=period.key, metric__in=metrics)
         if sector and definition.group != "PAHT":
             counters = counters.filter(sector=sector)
     for row in counters.values("unit__path", "metric").annotate(total=Sum("value")):
