@@ -18,7 +18,7 @@ from tinhso.ioc.models import Alert, ConsumerState, Counter, DossierFact, Report
 from tinhso.ioc.periods import Period
 
 IOC_ROLES = (Role.PROVINCE_LEADER, Role.UNIT_LEADER)
-PAGE_SIZE = 200
+PAGE_SIZE = 50  # rows of a drill-down page; the CSV and Excel exports hold them all
 
 
 # ---- scope ------------------------------------------------------------------------------------------
