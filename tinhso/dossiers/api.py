@@ -11,6 +11,7 @@ from ninja.responses import Status
 from tinhso.core.api import bearer_auth
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.models import Status as DossierStatus
 
 router = Router(tags=["dossiers"], auth=bearer_auth)
 
@@ -232,7 +233,7 @@ def _submitted(dossier: Dossier) -> DossierOut:
         authority_unit=dossier.authority_unit.code,
         channel=dossier.channel,
         status=dossier.status,
-        status_label=str(dossier.get_status_display()),
+        status_label=str(DossierStatus(dossier.status).label),
         version=dossier.version,
         form_data=dossier.form_data,
         group_code=dossier.group_code,

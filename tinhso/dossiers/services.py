@@ -3,14 +3,12 @@ the actor's role and unit, and that the transition is allowed from the current s
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import cache
 from hashlib import sha256
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.base import File
 from django.db import connection, transaction
-from django.db.models import Field, signals
 from django.utils import timezone
 
 from tinhso.catalog import selectors as catalog_selectors
@@ -19,7 +17,7 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.eventlog import canonical_json
 from tinhso.core.models import AdminUnit, Role, RoleAssignment, User
-from tinhso.core.services import record_event
+from tinhso.core.services import insert_new, record_event
 from tinhso.core.working_time import add_working_time, is_working_day, working_time_between
 from tinhso.dossiers import selectors
 from tinhso.dossiers.models import (
@@ -319,33 +317,6 @@ def _claim_key(*, actor: User, key: str, fingerprint: str, dossier: Dossier) -> 
 # ---- submission ------------------------------------------------------------------------------------
 
 
-@cache
-def _insert_statement(vendor: str) -> tuple[str, list[Field]]:
-    fields = [field for field in Dossier._meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    table, pk = quote(Dossier._meta.db_table), quote(Dossier._meta.pk.column)
-    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {pk}", fields
-
-
-def _insert(dossier: Dossier) -> None:
-    """Saves a new dossier as `save(force_insert=True)` would, signals included, with the statement built once
-    per process: the ORM compiles it anew for each row, a tenth of a submission's Python."""
-    statement, fields = _insert_statement(connection.vendor)
-    signals.pre_save.send(
-        sender=Dossier, instance=dossier, raw=False, using=connection.alias, update_fields=None
-    )
-    values = [field.get_db_prep_save(field.pre_save(dossier, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, values)
-        (dossier.pk,) = cursor.fetchone()
-    dossier._state.adding, dossier._state.db = False, connection.alias
-    signals.post_save.send(
-        sender=Dossier, instance=dossier, created=True, update_fields=None, raw=False, using=connection.alias
-    )
-
-
 class _KeyTaken(Exception):
     """A concurrent request with the same Idempotency-Key committed first."""
 
@@ -379,7 +350,7 @@ def _create(
         if channel == Channel.ONLINE
         else None,
     )
-    _insert(dossier)
+    insert_new(dossier)
     record_event(
         subject=dossier,
         action="dossier.submitted",

@@ -73,9 +73,25 @@ def _fields(error: ValidationError) -> list[str]:
     return [path or "form_data"]
 
 
+# Validators of the schemas seen, by the schema's identity: each cached procedure version keeps its schema.
+_validators: dict[int, tuple[dict, Draft202012Validator]] = {}
+_MAX_VALIDATORS = 256
+
+
+def _validator(schema: dict) -> Draft202012Validator:
+    cached = _validators.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    if len(_validators) >= _MAX_VALIDATORS:
+        _validators.clear()
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    _validators[id(schema)] = (schema, validator)  # holding the schema keeps its id from being reused
+    return validator
+
+
 def form_errors(schema: dict, data: object) -> dict[str, list[str]]:
     """{field: [Vietnamese messages]} for every way `data` breaks `schema`; empty when it conforms."""
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator = _validator(schema)
     errors: dict[str, list[str]] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         message = _message(error)
