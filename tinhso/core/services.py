@@ -134,9 +134,20 @@ def take_checkpoint(*, now: datetime | None = None) -> Checkpoint | None:
     heads = selectors.chain_heads(since=since)
     if previous and not heads:
         return None
+    return _chain_checkpoint(previous, heads, now)
+
+
+def _chain_checkpoint(previous: Checkpoint | None, heads: list[list], now: datetime) -> Checkpoint:
     prev_digest = previous.digest if previous else GENESIS_HASH
     digest = checkpoint_digest(prev_digest=prev_digest, taken_at=now, heads=heads)
     return Checkpoint.objects.create(taken_at=now, heads=heads, prev_digest=prev_digest, digest=digest)
+
+
+def checkpoint_heads(*, heads: list[list], now: datetime) -> Checkpoint:
+    """Records given chain heads ([[stream, seq, hash], ...] sorted) as a checkpoint, in the caller's
+    transaction: for bulk writers (the data generator) whose events are older than the last checkpoint."""
+    previous = Checkpoint.objects.select_for_update().order_by("-id").first()
+    return _chain_checkpoint(previous, heads, now)
 
 
 @transaction.atomic
@@ -160,7 +171,10 @@ def declare_calendar_day(*, actor: User, day: date, kind: str, reason: str) -> C
     return calendar_day
 
 
-def _set_password(user: User, password: str, *, demo: bool) -> None:
+def _set_password(user: User, password: str | None, *, demo: bool) -> None:
+    if password is None:
+        user.set_unusable_password()  # the administrator sets one when the official starts work
+        return
     if not demo:
         try:
             validate_password(password, user)
@@ -216,11 +230,12 @@ def create_official(
     actor: User | None,
     username: str,
     full_name: str,
-    password: str,
+    password: str | None,
     roles: Iterable[tuple[str, str]] = (),
     demo: bool = False,
 ) -> User:
-    """Creates an official's account holding roles given as (role, unit code) pairs (demo: as above)."""
+    """Creates an official's account holding roles given as (role, unit code) pairs (demo: as above);
+    without a password the account cannot sign in until an administrator sets one."""
     if User.objects.filter(username=username).exists():
         raise Conflict(f"Tên đăng nhập “{username}” đã được dùng.", code="username_exists")
     user = User(username=username, full_name=full_name, account_type=User.AccountType.OFFICIAL, is_demo=demo)

@@ -69,7 +69,7 @@ def _require_aware(*instants: datetime) -> None:
         raise ValueError("Instants must carry a time zone.")
 
 
-def _office_periods(day: date) -> list[tuple[datetime, datetime]]:
+def office_periods(day: date) -> list[tuple[datetime, datetime]]:
     zone = local_zone()
     return [
         (datetime.combine(day, start, zone), datetime.combine(day, end, zone))
@@ -106,10 +106,10 @@ def add_working_time(start: datetime, *, days: int = 0, hours: float | Decimal =
         working_days = _working_days_from(local_start.date() + timedelta(days=1))
         for _ in range(int(days)):
             last_day = next(working_days)
-        return _office_periods(last_day)[-1][1]
+        return office_periods(last_day)[-1][1]
     remaining = timedelta(hours=float(hours))
     for day in _working_days_from(local_start.date()):
-        for opens, closes in _office_periods(day):
+        for opens, closes in office_periods(day):
             begin = max(opens, local_start)
             if begin >= closes:
                 continue
@@ -130,7 +130,7 @@ def working_time_between(start: datetime, end: datetime) -> timedelta:
     day = local_start.date()
     while day <= local_end.date():
         if is_working_day(day):
-            for opens, closes in _office_periods(day):
+            for opens, closes in office_periods(day):
                 overlap = min(closes, local_end) - max(opens, local_start)
                 if overlap > timedelta():
                     total += overlap
@@ -139,4 +139,4 @@ def working_time_between(start: datetime, end: datetime) -> timedelta:
 
 
 def working_day_length() -> timedelta:
-    return sum((closes - opens for opens, closes in _office_periods(date(2000, 1, 3))), timedelta())
+    return sum((closes - opens for opens, closes in office_periods(date(2000, 1, 3))), timedelta())

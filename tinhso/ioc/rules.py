@@ -410,6 +410,11 @@ def on_time_at(fact, judged_at: datetime) -> bool:
     return effective <= deadline
 
 
+def _last_open_month(ended_at: datetime | None, horizon: Period) -> Period:
+    """No period starting after a record ended can count it open: the walk stops at its last month."""
+    return horizon if ended_at is None else min(horizon, of(ended_at))
+
+
 def dossier_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]:
     """(period, metric) pairs the dossier adds one to; open dossiers reach up to the horizon month."""
     out: list[tuple[str, str]] = []
@@ -434,7 +439,7 @@ def dossier_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]
         satisfied = "rated_satisfied" if fact.rating >= Rating.SATISFIED else "rated_unsatisfied"
         add(fact.rated_at, "rated", satisfied)
     if fact.accepted_at is not None and horizon is not None:
-        for period in through(of(fact.accepted_at), horizon):
+        for period in through(of(fact.accepted_at), _last_open_month(fact.ended_at, horizon)):
             if fact.ended_at is None or fact.ended_at >= period.end:
                 out.append((period.key, "open"))
                 if on_time_at(fact, period.end):
@@ -456,7 +461,7 @@ def report_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]:
     if fact.rated_at is not None:
         add(fact.rated_at, "fr_rated", *(["fr_rated_satisfied"] if fact.satisfied else []))
     if horizon is not None:
-        for period in through(of(fact.submitted_at), horizon):
+        for period in through(of(fact.submitted_at), _last_open_month(fact.closed_at, horizon)):
             if fact.closed_at is None or fact.closed_at >= period.end:
                 out.append((period.key, "fr_open"))
                 if fact.due_at < period.end:

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tinhso.catalog.models import Procedure
+from tinhso.core import bulk
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import InvalidInput
 from tinhso.core.models import AdminUnit, Event, Role, User
@@ -143,28 +144,36 @@ def _apply_report(fact: ReportFact, event: Event, units: _Units) -> None:
 # ---- facts replayed outside the consumer (the data generator) ---------------------------------------
 
 
-def replay_dossier_fact(fact: DossierFact, events: list, horizon: periods.Period | None) -> DossierFact:
-    """Applies a new dossier's events (objects with action, payload, occurred_at, seq) in order and sets
-    its contributions, exactly as the consumer would; nothing is saved."""
+def replay_dossier_fact(fact, events: list, horizon: periods.Period | None):
+    """Applies a new dossier's events (objects with action, payload, occurred_at, seq) to its fact (a
+    DossierFact or any object with its fields) and sets its contributions, as the consumer would."""
     for event in events:
         _apply_dossier(fact, event)
         fact.applied_seq = event.seq
-    fact.contributions = _contributions(fact, horizon)
+    fact.contributions = _dossier_contributions(fact, horizon)
     return fact
 
 
-def replay_report_fact(fact: ReportFact, events: list, horizon: periods.Period | None, units) -> ReportFact:
+def replay_report_fact(fact, events: list, horizon: periods.Period | None, units):
     """As replay_dossier_fact, for a field report; `units` maps a unit code to its id."""
     for event in events:
         _apply_report(fact, event, units)
         fact.applied_seq = event.seq
-    fact.contributions = _contributions(fact, horizon)
+    fact.contributions = _report_contributions(fact, horizon)
     return fact
 
 
-def add_to_counters(deltas: dict[tuple, int]) -> None:
-    """Adds {(unit id, sector, period, metric): change} to the counters, in the caller's transaction."""
-    _apply_deltas(deltas)
+def add_to_counters(increments: dict[tuple, int]) -> None:
+    """Adds {(unit id, sector, period, metric): positive count} to the counters in one upsert, in the
+    caller's transaction (bulk writers: a year of history touches every counter of the province)."""
+    bulk.upsert_rows(
+        Counter._meta.db_table,
+        ["unit_id", "sector", "period", "metric", "value"],
+        [(*counter, value) for counter, value in increments.items()],
+        key=["unit_id", "sector", "period", "metric"],
+        column_types=["bigint", "varchar(200)", "varchar(7)", "varchar(40)", "bigint"],
+        update="value = {table}.value + excluded.value",
+    )
 
 
 # ---- the consumer -----------------------------------------------------------------------------------
@@ -172,10 +181,18 @@ def add_to_counters(deltas: dict[tuple, int]) -> None:
 
 def _contributions(fact, horizon: periods.Period | None) -> list[list]:
     if isinstance(fact, DossierFact):
-        pairs, sector = rules.dossier_contributions(fact, horizon), fact.sector
-    else:
-        pairs, sector = rules.report_contributions(fact, horizon), ""
-    return sorted([fact.unit_id, sector, period, metric] for period, metric in pairs)
+        return _dossier_contributions(fact, horizon)
+    return _report_contributions(fact, horizon)
+
+
+def _dossier_contributions(fact, horizon: periods.Period | None) -> list[list]:
+    pairs = rules.dossier_contributions(fact, horizon)
+    return sorted([fact.unit_id, fact.sector, period, metric] for period, metric in pairs)
+
+
+def _report_contributions(fact, horizon: periods.Period | None) -> list[list]:
+    pairs = rules.report_contributions(fact, horizon)
+    return sorted([fact.unit_id, "", period, metric] for period, metric in pairs)
 
 
 def _apply_deltas(deltas: dict[tuple, int]) -> None:

@@ -1,0 +1,135 @@
+"""One field report's life, simulated: the row and the events tinhso.fieldreports.services would write."""
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tinhso.fieldreports.models import Report
+from tinhso.generator import clock
+from tinhso.generator.dossiers import Unit
+
+REJECT = 0.04
+LATE = 0.12
+RATE = 0.3
+SATISFIED = 0.8
+FLAG_EVERY = timedelta(minutes=15)  # fieldreports.tasks runs the overdue job every quarter hour
+REJECTION_REASONS = (
+    "Nội dung không thuộc phạm vi phản ánh hiện trường.",
+    "Phản ánh không đủ thông tin để xử lý.",
+)
+RESULTS = (
+    "Đơn vị đã cử lực lượng đến hiện trường và khắc phục xong.",
+    "Đã phối hợp với đơn vị quản lý khắc phục, hiện trường đã thông thoáng.",
+    "Đã kiểm tra, nhắc nhở và yêu cầu chấm dứt vi phạm.",
+)
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    pk: int
+    code: str
+    name: str
+    deadline_days: int | None
+    deadline_hours: int | None
+    weight: int
+    attributes: dict  # answers to the category's required questions
+
+
+@dataclass
+class ReportLife:
+    fields: dict
+    events: list[tuple[str, int | None, dict, datetime]]
+
+
+class ReportStory:
+    """Plays one report from filing to publication and rating, stopping at `now`."""
+
+    def __init__(
+        self, *, now: datetime, rng: random.Random, coordinator: int, handlers: dict[int, int]
+    ) -> None:
+        self.now, self.rng, self.coordinator, self.handlers = now, rng, coordinator, handlers
+
+    def play(
+        self, fields: dict, category: CategoryInfo, commune: Unit, unit: Unit, reporter: int | None
+    ) -> ReportLife:
+        rng, submitted, due = self.rng, fields["submitted_at"], fields["due_at"]
+        events = [
+            (
+                "fieldreport.submitted",
+                reporter,
+                {
+                    "tracking_code": fields["tracking_code"],
+                    "category": category.code,
+                    "commune": commune.code,
+                    "source": fields["source"],
+                    "partner": None,
+                    "photos": 0,
+                },
+                submitted,
+            ),
+            (
+                "fieldreport.routed",
+                None,
+                {"unit": unit.code, "due_at": due.isoformat(), "automatic": True},
+                submitted,
+            ),
+        ]
+        life = ReportLife(fields, events)
+        handler = self.handlers[unit.pk]
+        total = max(30, int((due - submitted).total_seconds() // 60))
+        acknowledged = clock.add_minutes(submitted, rng.randint(10, 240))
+        late = rng.random() < LATE
+        resolved = acknowledged + timedelta(
+            minutes=int(total * (rng.uniform(1.1, 2.5) if late else rng.uniform(0.2, 0.9)))
+        )
+        self._flag(life, due, unit, min(acknowledged, self.now))
+        if acknowledged > self.now:
+            return life
+        if rng.random() < REJECT:
+            fields.update(
+                status=Report.Status.REJECTED,
+                closed_at=acknowledged,
+                rejection_reason=rng.choice(REJECTION_REASONS),
+            )
+            events.append(
+                (
+                    "fieldreport.rejected",
+                    self.coordinator,
+                    {"reason": fields["rejection_reason"]},
+                    acknowledged,
+                )
+            )
+            return life
+        fields.update(status=Report.Status.ACKNOWLEDGED, acknowledged_at=acknowledged)
+        events.append(("fieldreport.acknowledged", handler, {"unit": unit.code}, acknowledged))
+        self._flag(life, due, unit, min(resolved, self.now))
+        if resolved > self.now:
+            return life
+        fields.update(status=Report.Status.RESOLVED, resolved_at=resolved, result=rng.choice(RESULTS))
+        payload = {"unit": unit.code, "photos": 0, "on_time": resolved <= due}
+        events.append(("fieldreport.resolved", handler, payload, resolved))
+        published = resolved + timedelta(minutes=rng.randint(20, 600))
+        if published > self.now:
+            return life
+        fields.update(status=Report.Status.PUBLISHED, closed_at=published)
+        events.append(("fieldreport.published", self.coordinator, {}, published))
+        rated = published + timedelta(minutes=rng.randint(30, 4000))
+        if reporter is not None and rng.random() < RATE and rated <= self.now:
+            fields["satisfied"] = rng.random() < SATISFIED
+            events.append(("fieldreport.rated", reporter, {"satisfied": fields["satisfied"]}, rated))
+        return life
+
+    def _flag(self, life: ReportLife, due: datetime, unit: Unit, until: datetime) -> None:
+        """The overdue job flags a report still waiting on its unit past the deadline, and escalates it."""
+        if life.fields.get("overdue_at") is not None:
+            return
+        utc = due.astimezone(UTC)
+        flagged = utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0) + FLAG_EVERY
+        if flagged > until:
+            return
+        life.fields["overdue_at"] = flagged
+        life.events.append(
+            ("fieldreport.overdue", None, {"due_at": utc.isoformat(), "unit": unit.code}, flagged)
+        )
+        leaders = [self.handlers[unit.pk]]
+        life.events.append(("fieldreport.escalated", None, {"unit": unit.code, "leaders": leaders}, flagged))

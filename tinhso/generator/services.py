@@ -1,0 +1,789 @@
+"""`tinhso gen`: years of a province's history written in bulk, yet exactly the rows and events the services
+and the IOC consumer would have written, so every KPI and `tinhso verify-log` hold on generated data.
+
+History is written day by day in batches; each batch is one transaction holding its citizens' or dossiers'
+and reports' rows, their hash-chained events, the IOC facts and counters, the dossier code counters and a
+checkpoint of the new chains, so an interrupted run leaves whole days behind, never half of one."""
+
+import math
+import random
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import FileField, JSONField, Model
+from django.utils import timezone
+
+from tinhso.catalog.models import Procedure
+from tinhso.core import bulk
+from tinhso.core import services as core_services
+from tinhso.core.errors import InvalidInput
+from tinhso.core.eventlog import GENESIS_HASH, event_hash
+from tinhso.core.models import AdminUnit, Event, PopulationRecord, Role, User
+from tinhso.dossiers.models import Channel, Dossier, DossierCounter, Status
+from tinhso.dossiers.services import ACKNOWLEDGE_HOURS
+from tinhso.fieldreports import selectors as fieldreport_selectors
+from tinhso.fieldreports.models import Category, Report
+from tinhso.fieldreports.services import deadline_for
+from tinhso.generator import clock, forms
+from tinhso.generator.dossiers import Lifecycle, Officials, ProcedureInfo, SimulatedDossier, Step, Unit
+from tinhso.generator.people import People, Person, full_name, street_address
+from tinhso.generator.reports import CategoryInfo, ReportStory
+from tinhso.generator.writer import columns_of, dumps, next_id, reset_sequences
+from tinhso.ioc import periods
+from tinhso.ioc import services as ioc_services
+from tinhso.ioc.models import ConsumerState, DossierFact, ReportFact
+
+# Shares of a province's dossiers by sector (one-stop statistics of Mekong delta provinces, rounded).
+SECTOR_WEIGHTS = {
+    "Chứng thực": 30,
+    "Hộ tịch": 24,
+    "Đăng ký, quản lý cư trú": 16,
+    "Đất đai": 11,
+    "Lý lịch tư pháp": 5,
+    "Thành lập và hoạt động của hộ kinh doanh": 5,
+    "Bảo hiểm y tế": 4,
+    "Hoạt động xây dựng": 3,
+    "Thành lập và hoạt động doanh nghiệp": 2,
+}
+OWN_COMMUNE = 0.88  # commune-level dossiers lodged at the applicant's own commune
+POSTAL = 0.04
+DOSSIERS_PER_CITIZEN = 6
+OFFICIAL_LOGINS = {Role.RECEPTIONIST: "motcua", Role.SPECIALIST: "chuyenvien", Role.UNIT_LEADER: "lanhdao"}
+TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+@dataclass
+class Summary:
+    citizens: int = 0
+    dossiers: int = 0
+    reports: int = 0
+    events: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+
+
+class Written(NamedTuple):
+    """An event as the IOC replay reads it."""
+
+    action: str
+    payload: dict
+    occurred_at: datetime
+    seq: int
+
+
+@dataclass
+class Citizen:
+    user_id: int
+    person: Person
+    commune: int  # index into World.communes
+
+
+@dataclass
+class World:
+    """Everything read once: the province's units, the catalog, the categories, the officials."""
+
+    province: AdminUnit
+    centre: Unit
+    communes: list[AdminUnit]
+    committees: list[Unit]  # the people's committee of communes[i]
+    procedures: list[ProcedureInfo]
+    procedure_weights: list[float]
+    categories: list[CategoryInfo]
+    category_models: dict[int, Category]
+    officials: Officials
+    coordinator: int
+    leaders: dict[int, int]
+    routes: dict[tuple[int, int], Unit]  # (category, commune) -> the unit handling such reports there
+    unit_ids: dict[str, int]
+    radius: list[float] = field(default_factory=list)
+
+
+# ---- the world ------------------------------------------------------------------------------------------
+
+
+def _unit(unit: AdminUnit) -> Unit:
+    return Unit(unit.pk, unit.code)
+
+
+def _procedures() -> tuple[list[ProcedureInfo], list[float]]:
+    procedures = (
+        Procedure.objects.filter(is_current=True).select_related("authority").prefetch_related("steps__unit")
+    )
+    infos, weights = [], []
+    by_sector: dict[str, int] = defaultdict(int)
+    for procedure in procedures:
+        by_sector[procedure.sector] += 1
+    for procedure in procedures:
+        steps = tuple(
+            Step(s.pk, s.order, s.role, s.unit_kind, _unit(s.unit) if s.unit else None, s.hours)
+            for s in sorted(procedure.steps.all(), key=lambda step: step.order)
+        )
+        if not steps:
+            continue
+        last = steps[-1]
+        returns = len(steps) > 1 and last.role == Role.RECEPTIONIST and last.unit_kind == "receiving"
+        infos.append(
+            ProcedureInfo(
+                pk=procedure.pk,
+                code=procedure.code,
+                version=procedure.version,
+                level=procedure.level,
+                sector=procedure.sector,
+                full_online=procedure.online_level == Procedure.OnlineLevel.FULL,
+                processing_days=procedure.processing_days,
+                processing_hours=procedure.processing_hours,
+                cutoff_time=procedure.cutoff_time,
+                authority=_unit(procedure.authority) if procedure.authority else None,
+                handling=steps[:-1] if returns else steps,
+                return_step=last if returns else None,
+                schema=procedure.form_schema,
+            )
+        )
+        weights.append(SECTOR_WEIGHTS.get(procedure.sector, 2) / by_sector[procedure.sector])
+    if not infos:
+        raise InvalidInput(
+            "Chưa có thủ tục nào trong danh mục: chạy `tinhso load-demo` trước khi sinh dữ liệu."
+        )
+    return infos, weights
+
+
+def _categories() -> tuple[list[CategoryInfo], dict[int, Category]]:
+    categories = Category.objects.filter(active=True, parent__isnull=False).prefetch_related("attributes")
+    infos = []
+    for index, category in enumerate(categories):
+        answers = {
+            attribute.code: _attribute_answer(attribute)
+            for attribute in category.attributes.all()
+            if attribute.required
+        }
+        weight = 6 if category.code.startswith(("ha-tang", "moi-truong")) else 3 if index % 2 else 2
+        infos.append(
+            CategoryInfo(
+                category.pk,
+                category.code,
+                category.name,
+                category.deadline_days,
+                category.deadline_hours,
+                weight,
+                answers,
+            )
+        )
+    return infos, {category.pk: category for category in categories}
+
+
+def _attribute_answer(attribute) -> str:
+    if attribute.values:
+        return attribute.values[0][0]
+    return "1" if attribute.datatype == "number" else "Có"
+
+
+def _official(role: str, unit: AdminUnit, rng: random.Random) -> int:
+    """The generated official holding `role` at `unit`, created through the services the first time."""
+    username = f"{OFFICIAL_LOGINS[role]}.{unit.code.lower()}"
+    existing = User.objects.filter(username=username).values_list("pk", flat=True).first()
+    if existing:
+        return existing
+    sex = rng.choice("MF")
+    user = core_services.create_official(
+        actor=None,
+        username=username,
+        full_name=full_name(rng, sex),
+        password=None,
+        roles=[(role, unit.code)],
+    )
+    return user.pk
+
+
+def _world(rng: random.Random) -> World:
+    from tinhso.core import selectors as core_selectors
+
+    province = core_selectors.province_unit()
+    centre = core_selectors.unit_by_code(f"000.00.01.{settings.TINHSO_PROVINCE}")
+    committees_by_commune = {
+        unit.parent_id: unit for unit in AdminUnit.objects.filter(category="UBND", parent__parent=province)
+    }
+    communes = [
+        unit
+        for unit in AdminUnit.objects.filter(
+            parent=province, kind=AdminUnit.Kind.COMMUNE, valid_to__isnull=True
+        )
+        if unit.pk in committees_by_commune and unit.latitude is not None
+    ]
+    if not communes:
+        raise InvalidInput("Chưa có xã, phường của tỉnh: chạy `tinhso load-demo` trước khi sinh dữ liệu.")
+    procedures, weights = _procedures()
+    categories, category_models = _categories()
+    ids: dict[tuple[str, int], int] = {}
+    with transaction.atomic():
+        receiving = [centre, *committees_by_commune.values()]
+        deciding = {unit.pk: unit for unit in committees_by_commune.values()}
+        for info in procedures:
+            if info.authority:
+                deciding[info.authority.pk] = AdminUnit.objects.get(pk=info.authority.pk)
+            for step in info.handling:
+                if step.unit:
+                    deciding[step.unit.pk] = AdminUnit.objects.get(pk=step.unit.pk)
+        for unit in receiving:
+            ids[(Role.RECEPTIONIST, unit.pk)] = _official(Role.RECEPTIONIST, unit, rng)
+        for unit in deciding.values():
+            for role in (Role.SPECIALIST, Role.UNIT_LEADER):
+                ids[(role, unit.pk)] = _official(role, unit, rng)
+        routes = {
+            (category.pk, commune.pk): fieldreport_selectors.responsible_unit_for(
+                category=category, commune=commune
+            )
+            for category in category_models.values()
+            for commune in communes
+        }
+        for unit in {unit.pk: unit for unit in routes.values()}.values():
+            ids.setdefault((Role.UNIT_LEADER, unit.pk), _official(Role.UNIT_LEADER, unit, rng))
+        coordinator = _official(Role.SPECIALIST, province, rng)
+    leaders = {pk: ids[(Role.UNIT_LEADER, pk)] for role, pk in ids if role == Role.UNIT_LEADER}
+    world = World(
+        province=province,
+        centre=_unit(centre),
+        communes=communes,
+        committees=[_unit(committees_by_commune[commune.pk]) for commune in communes],
+        procedures=procedures,
+        procedure_weights=weights,
+        categories=categories,
+        category_models=category_models,
+        officials=Officials(ids),
+        coordinator=coordinator,
+        leaders=leaders,
+        routes={key: _unit(unit) for key, unit in routes.items()},
+        unit_ids=dict(AdminUnit.objects.filter(path__startswith=province.path).values_list("code", "pk")),
+    )
+    world.radius = [_jitter_radius(commune, communes) for commune in communes]
+    return world
+
+
+def _jitter_radius(commune: AdminUnit, communes: list[AdminUnit]) -> float:
+    """Reports fall within 40% of the way to the nearest other commune centre, so the nearest centre
+    (how the platform finds a report's commune) is the commune's own."""
+    nearest = min(
+        math.hypot(other.latitude - commune.latitude, other.longitude - commune.longitude)
+        for other in communes
+        if other.pk != commune.pk
+    )
+    return 0.4 * nearest / 2
+
+
+# ---- rows -----------------------------------------------------------------------------------------------
+
+
+class Record:
+    """A row's values by attribute name, defaults filled in: the IOC replay and the writer read it like a
+    model instance, at a fraction of the cost of building one (millions are made)."""
+
+    _defaults: dict[type[Model], dict] = {}
+
+    def __init__(self, model: type[Model], **values) -> None:
+        if model not in self._defaults:
+            self._defaults[model] = {
+                field.attname: field.get_default() for field in model._meta.concrete_fields
+            }
+        self.__dict__.update(self._defaults[model])
+        self.__dict__.update(values)
+
+
+_layouts: dict[type[Model], list[tuple[str, str]]] = {}
+
+
+def _row(model: type[Model], instance: object) -> tuple:
+    """The instance's values in the table's column order (columns_of), JSON as text, files as names."""
+    if model not in _layouts:
+        _layouts[model] = [
+            (
+                field.attname,
+                "json" if isinstance(field, JSONField) else "file" if isinstance(field, FileField) else "",
+            )
+            for field in model._meta.concrete_fields
+        ]
+    values = []
+    for attname, kind in _layouts[model]:
+        value = getattr(instance, attname)
+        if kind == "json":
+            value = dumps(value)
+        elif kind == "file":
+            value = getattr(value, "name", value) or ""
+        values.append(value)
+    return tuple(values)
+
+
+class Batch:
+    """What one transaction writes."""
+
+    def __init__(self, ids: dict[str, int]) -> None:
+        self.ids = ids
+        self.rows: dict[type[Model], list[tuple]] = defaultdict(list)
+        self.heads: list[list] = []
+        self.deltas: dict[tuple, int] = defaultdict(int)
+        self.last_event_at: datetime | None = None
+
+    def take(self, kind: str) -> int:
+        self.ids[kind] += 1
+        return self.ids[kind] - 1
+
+    def chain(self, stream: str, events: list[tuple[str, int | None, dict, datetime]]) -> list[Written]:
+        """Hash-chains a new stream's events exactly as record_event does; returns them for the IOC."""
+        previous, written = GENESIS_HASH, []
+        rows = self.rows[Event]
+        for seq, (action, actor, payload, local) in enumerate(events, 1):
+            at = local.astimezone(UTC)  # as the database returns it, so the IOC facts match the consumer's
+            digest = event_hash(
+                stream=stream,
+                seq=seq,
+                action=action,
+                actor_id=actor,
+                payload=payload,
+                occurred_at=at,
+                prev_hash=previous,
+            )
+            rows.append(
+                (self.take("event"), stream, seq, action, actor, dumps(payload), at, previous, digest)
+            )
+            written.append(Written(action, payload, at, seq))
+            previous = digest
+            if self.last_event_at is None or at > self.last_event_at:
+                self.last_event_at = at
+        self.heads.append([stream, len(events), previous])
+        return written
+
+    def count(self, contributions: list[list]) -> None:
+        for key in contributions:
+            self.deltas[tuple(key)] += 1
+
+    def write(self, code_counters: dict[tuple[int, date], int], now: datetime) -> int:
+        _skip_reference_checks()
+        for model in (User, PopulationRecord, Dossier, Report, Event, DossierFact, ReportFact):
+            bulk.copy_rows(model._meta.db_table, columns_of(model), self.rows.get(model, []))
+        _save_code_counters(code_counters)
+        ioc_services.add_to_counters(dict(self.deltas))
+        if self.heads:
+            core_services.checkpoint_heads(heads=sorted(self.heads), now=now)
+        _advance_consumer(self.ids["event"] - 1, self.last_event_at)
+        return len(self.rows.get(Event, []))
+
+
+def _skip_reference_checks() -> None:
+    """Every reference the generator writes points at a row it read or wrote itself, so on PostgreSQL the
+    batch skips the per-row foreign-key triggers (as pg_restore --disable-triggers does), when allowed."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if cursor.fetchone()[0]:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+
+
+def _save_code_counters(code_counters: dict[tuple[int, date], int]) -> None:
+    """The last number each desk gave on each generated day, so later real submissions continue it."""
+    bulk.upsert_rows(
+        DossierCounter._meta.db_table,
+        ["unit_id", "day", "last"],
+        [(unit, day, last) for (unit, day), last in code_counters.items()],
+        key=["unit_id", "day"],
+        column_types=["bigint", "date", "integer"],
+        update='"last" = GREATEST({table}."last", excluded."last")'
+        if connection.vendor == "postgresql"
+        else '"last" = MAX({table}."last", excluded."last")',
+    )
+    code_counters.clear()
+
+
+def _advance_consumer(last_event_id: int, last_event_at: datetime | None) -> None:
+    """The IOC consumer need not read what the generator already rolled up."""
+    state = ConsumerState.objects.select_for_update().get(name=ioc_services.STATE_NAME)
+    state.last_event_id = max(state.last_event_id, last_event_id)
+    if last_event_at is not None:
+        state.data_as_of = max(state.data_as_of or last_event_at, last_event_at)
+    state.save(update_fields=["last_event_id", "data_as_of"])
+
+
+# ---- citizens -------------------------------------------------------------------------------------------
+
+
+def _citizens(
+    world: World, count: int, rng: random.Random, ids: dict[str, int], now: datetime, registered_at: datetime
+) -> list[Citizen]:
+    """Citizens of the province who already have an account are reused; the rest are registered in bulk
+    (as if they had signed up when the history starts, before their first dossier)."""
+    citizens = []
+    communes = {commune.pk: index for index, commune in enumerate(world.communes)}
+    people = PopulationRecord.objects.filter(permanent_commune__in=communes).values_list(
+        "citizen_id", "full_name", "birth_date", "sex", "permanent_address", "permanent_commune"
+    )
+    accounts = dict(User.objects.filter(citizen_id__isnull=False).values_list("citizen_id", "pk"))
+    for citizen_id, name, born, sex, address, commune in people:
+        if citizen_id in accounts and len(citizens) < count:
+            citizens.append(
+                Citizen(accounts[citizen_id], Person(citizen_id, name, born, sex, address), communes[commune])
+            )
+    registry = People(rng, set(PopulationRecord.objects.values_list("citizen_id", flat=True)))
+    today = timezone.localdate(now)
+    while len(citizens) < count:
+        batch = Batch(ids)
+        for _ in range(min(50_000, count - len(citizens))):
+            citizens.append(_register(world, registry, batch, today, registered_at))
+        with transaction.atomic():
+            batch.write({}, now)
+    return citizens
+
+
+def _register(world: World, registry: People, batch: Batch, today: date, registered_at: datetime) -> Citizen:
+    person = registry.adult(today=today)
+    index = registry.rng.randrange(len(world.communes))
+    commune = world.communes[index]
+    address = f"{person.street}, {commune.name}, {world.province.name}"
+    record = PopulationRecord(
+        id=batch.take("population"),
+        citizen_id=person.citizen_id,
+        full_name=person.full_name,
+        birth_date=person.birth_date,
+        sex=person.sex,
+        permanent_address=address,
+        permanent_commune_id=commune.pk,
+    )
+    user = User(
+        id=batch.take("user"),
+        password="!",  # no password until the citizen signs in through the national identity service
+        username=person.citizen_id,
+        citizen_id=person.citizen_id,
+        full_name=person.full_name,
+        account_type=User.AccountType.CITIZEN,
+        date_joined=registered_at,
+    )
+    batch.rows[PopulationRecord].append(_row(PopulationRecord, record))
+    batch.rows[User].append(_row(User, user))
+    event = ("account.citizen_registered", None, {"citizen_id": person.citizen_id}, registered_at)
+    batch.chain(f"core.user:{user.pk}", [event])
+    return Citizen(
+        user.pk, Person(person.citizen_id, person.full_name, person.birth_date, person.sex, address), index
+    )
+
+
+# ---- dossiers -------------------------------------------------------------------------------------------
+
+
+class DossierMaker:
+    def __init__(
+        self, world: World, citizens: list[Citizen], rng: random.Random, now: datetime, horizon, first: date
+    ) -> None:
+        self.world, self.citizens, self.rng, self.now, self.horizon = world, citizens, rng, now, horizon
+        self.lifecycles = {
+            info.pk: Lifecycle(procedure=info, officials=world.officials, now=now, rng=rng)
+            for info in world.procedures
+        }
+        self.agency_codes = dict(AdminUnit.objects.exclude(agency_code=None).values_list("pk", "agency_code"))
+        # The last number each desk gave on each day, so generated codes continue real ones.
+        self.numbered = {
+            (unit, day): last
+            for unit, day, last in DossierCounter.objects.filter(day__gte=first).values_list(
+                "unit_id", "day", "last"
+            )
+        }
+        self.code_counters: dict[tuple[int, date], int] = {}
+
+    def arrivals(self, day: date, count: int, online_share: dict[bool | None, float]) -> list[tuple]:
+        rng, world = self.rng, self.world
+        procedures = rng.choices(world.procedures, weights=world.procedure_weights, k=count)
+        out = []
+        for procedure in procedures:
+            share = online_share[procedure.full_online]
+            if rng.random() < share:
+                channel, instant = Channel.ONLINE, clock.any_instant(rng, day)
+            else:
+                channel = Channel.POSTAL if rng.random() < POSTAL else Channel.IN_PERSON
+                instant = clock.office_instant(rng, day)
+            if instant > self.now:
+                instant = self.now - timedelta(minutes=rng.randint(1, 180))
+            out.append((instant, procedure, channel, rng.choice(self.citizens)))
+        out.sort(key=lambda arrival: arrival[0])
+        return out
+
+    def _units(self, procedure: ProcedureInfo, citizen: Citizen) -> tuple[Unit, Unit]:
+        world = self.world
+        if procedure.level == Procedure.Level.PROVINCE:
+            return world.centre, procedure.authority
+        index = (
+            citizen.commune if self.rng.random() < OWN_COMMUNE else self.rng.randrange(len(world.committees))
+        )
+        committee = world.committees[index]
+        return committee, committee
+
+    def _code(self, unit: Unit, instant: datetime) -> str:
+        day = timezone.localdate(instant)
+        key = (unit.pk, day)
+        self.numbered[key] = self.code_counters[key] = self.numbered.get(key, 0) + 1
+        return f"{self.agency_codes[unit.pk]}-{day:%y%m%d}-{self.numbered[key]:04d}"
+
+    def make(self, batch: Batch, arrival: tuple) -> None:
+        instant, procedure, channel, citizen = arrival
+        receiving, authority = self._units(procedure, citizen)
+        online = channel == Channel.ONLINE
+        dossier = SimulatedDossier(
+            code=self._code(receiving, instant),
+            status=Status.NEW,
+            version=1,
+            channel=channel,
+            receiving_unit=receiving,
+            authority_unit=authority,
+            applicant_id=citizen.user_id,
+            submitted_at=instant,
+            acknowledge_due_at=clock.add_hours(instant, Decimal(ACKNOWLEDGE_HOURS)) if online else None,
+            accepted_at=None,
+            promised_at=None,
+            original_promised_at=None,
+            finished_at=None,
+            returned_at=None,
+            closed_at=None,
+            current_step=None,
+            current_unit=None,
+            step_started_at=None,
+            step_due_at=None,
+            overdue_flagged_at=None,
+            paused_at=None,
+            paused_status=None,
+            paused_total=timedelta(),
+            result_file="",
+            rating=None,
+        )
+        submitter = citizen.user_id if online else self.world.officials(Role.RECEPTIONIST, receiving)
+        life = self.lifecycles[procedure.pk].play(dossier, submitter)
+        pk = batch.take("dossier")
+        form = forms.answers(procedure.schema, citizen.person, self.rng, timezone.localdate(instant))
+        batch.rows[Dossier].append(_row(Dossier, _dossier(pk, procedure, dossier, form)))
+        written = batch.chain(f"dossiers.dossier:{pk}", life.events)
+        fact = Record(
+            DossierFact,
+            dossier_id=pk,
+            code=dossier.code,
+            unit_id=authority.pk,
+            sector=procedure.sector,
+            procedure_code=procedure.code,
+            full_online=procedure.full_online,
+            channel=channel,
+            status=Status.NEW,
+            submitted_at=instant,
+        )
+        ioc_services.replay_dossier_fact(fact, written, self.horizon)
+        batch.rows[DossierFact].append(_row(DossierFact, fact))
+        batch.count(fact.contributions)
+
+
+def _dossier(pk: int, procedure: ProcedureInfo, dossier: SimulatedDossier, form: dict) -> Record:
+    return Record(
+        Dossier,
+        id=pk,
+        code=dossier.code,
+        procedure_id=procedure.pk,
+        applicant_id=dossier.applicant_id,
+        receiving_unit_id=dossier.receiving_unit.pk,
+        authority_unit_id=dossier.authority_unit.pk,
+        channel=dossier.channel,
+        status=dossier.status,
+        form_data=form,
+        submitted_at=dossier.submitted_at,
+        acknowledge_due_at=dossier.acknowledge_due_at,
+        accepted_at=dossier.accepted_at,
+        promised_at=dossier.promised_at,
+        original_promised_at=dossier.original_promised_at,
+        finished_at=dossier.finished_at,
+        returned_at=dossier.returned_at,
+        closed_at=dossier.closed_at,
+        current_step_id=dossier.current_step_id,
+        current_unit_id=dossier.current_unit_id,
+        step_started_at=dossier.step_started_at,
+        step_due_at=dossier.step_due_at,
+        overdue_flagged_at=dossier.overdue_flagged_at,
+        paused_at=dossier.paused_at,
+        paused_status=dossier.paused_status,
+        paused_total=dossier.paused_total,
+        result_file=dossier.result_file,
+        rating=dossier.rating,
+        version=dossier.version,
+    )
+
+
+# ---- field reports --------------------------------------------------------------------------------------
+
+
+class ReportMaker:
+    def __init__(
+        self, world: World, citizens: list[Citizen], rng: random.Random, now: datetime, horizon
+    ) -> None:
+        self.world, self.citizens, self.rng, self.now, self.horizon = world, citizens, rng, now, horizon
+        self.story = ReportStory(now=now, rng=rng, coordinator=world.coordinator, handlers=world.leaders)
+        self.codes = set(Report.objects.values_list("tracking_code", flat=True))
+
+    def _tracking_code(self, instant: datetime) -> str:
+        prefix = f"PA{timezone.localtime(instant):%y%m%d}-"
+        while True:
+            code = prefix + "".join(self.rng.choice(TRACKING_ALPHABET) for _ in range(5))
+            if code not in self.codes:
+                self.codes.add(code)
+                return code
+
+    def make(self, batch: Batch, day: date) -> None:
+        rng, world = self.rng, self.world
+        category = rng.choices(world.categories, weights=[c.weight for c in world.categories])[0]
+        index = rng.randrange(len(world.communes))
+        commune, radius = world.communes[index], world.radius[index]
+        angle, distance = rng.uniform(0, 2 * math.pi), radius * math.sqrt(rng.random())
+        instant = clock.any_instant(rng, day)
+        if instant > self.now:
+            instant = self.now - timedelta(minutes=rng.randint(1, 180))
+        unit = world.routes[(category.pk, commune.pk)]
+        citizen = rng.choice(self.citizens) if rng.random() < 0.7 else None
+        due = deadline_for(world.category_models[category.pk], instant)
+        fields = {
+            "tracking_code": self._tracking_code(instant),
+            "source": Report.Source.WEB,
+            "submitted_at": instant,
+            "due_at": due,
+            "status": Report.Status.ROUTED,
+        }
+        reporter = citizen.user_id if citizen else None
+        life = self.story.play(fields, category, _unit(commune), unit, reporter)
+        pk = batch.take("report")
+        report = Record(
+            Report,
+            id=pk,
+            token=secrets.token_urlsafe(18),
+            category_id=category.pk,
+            description=f"{category.name}: {rng.choice(REPORT_DETAILS)}",
+            attributes=category.attributes,
+            latitude=round(commune.latitude + distance * math.sin(angle), 6),
+            longitude=round(commune.longitude + distance * math.cos(angle), 6),
+            address=f"{street_address(rng)}, {commune.name}",
+            commune_id=commune.pk,
+            responsible_unit_id=unit.pk,
+            reporter_id=reporter,
+            reporter_phone="" if citizen else f"09{rng.randrange(10**8):08d}",
+            updated_at=life.events[-1][3],
+            **life.fields,
+        )
+        batch.rows[Report].append(_row(Report, report))
+        written = batch.chain(f"fieldreports.report:{pk}", life.events)
+        fact = Record(
+            ReportFact,
+            report_id=pk,
+            tracking_code=report.tracking_code,
+            commune_id=commune.pk,
+            unit_id=commune.pk,
+            category="",
+            latitude=report.latitude,
+            longitude=report.longitude,
+            submitted_at=instant,
+            due_at=instant,
+        )
+        ioc_services.replay_report_fact(fact, written, self.horizon, world.unit_ids.__getitem__)
+        batch.rows[ReportFact].append(_row(ReportFact, fact))
+        batch.count(fact.contributions)
+
+
+REPORT_DETAILS = (
+    "đề nghị cơ quan chức năng kiểm tra, xử lý sớm.",
+    "tình trạng kéo dài nhiều ngày, ảnh hưởng đến việc đi lại của người dân.",
+    "gây mất an toàn, nhất là vào ban đêm.",
+    "người dân trong khu vực đã phản ánh nhiều lần.",
+)
+
+
+# ---- the run --------------------------------------------------------------------------------------------
+
+
+def _spread(total: int, weights: list[float]) -> list[int]:
+    """Splits `total` in proportion to `weights` (largest remainders), so the counts add up exactly."""
+    whole = sum(weights)
+    exact = [total * weight / whole for weight in weights]
+    counts = [int(value) for value in exact]
+    order = sorted(range(len(weights)), key=lambda i: exact[i] - counts[i], reverse=True)
+    for i in order[: total - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+def _online_share(progress: float) -> dict[bool, float]:
+    """Online submission grows over the years: for fully online procedures, and for partly online ones."""
+    return {True: 0.45 + 0.35 * progress, False: 0.18 + 0.27 * progress}
+
+
+def _prepare_consumer(now: datetime) -> periods.Period:
+    ioc_services.consume_events(now=now, alerts=False)
+    return periods.parse(ioc_services.roll_horizon(now=now))
+
+
+def generate(
+    *,
+    dossiers: int,
+    reports: int,
+    months: int = 24,
+    seed: int = 2026,
+    now: datetime | None = None,
+    batch_size: int = 20_000,
+    log: Callable[[str], None] = lambda line: None,
+) -> Summary:
+    """Writes `dossiers` dossiers and `reports` field reports spread over the last `months` months."""
+    if settings.TINHSO_ENV == "production":
+        raise InvalidInput("Không sinh dữ liệu mẫu trên hệ thống đang vận hành (TINHSO_ENV=production).")
+    if dossiers < 0 or reports < 0 or months < 1:
+        raise InvalidInput("Số hồ sơ, số phản ánh không được âm; số tháng ít nhất là 1.")
+    started = time.monotonic()
+    now = (now or timezone.now()).replace(second=0, microsecond=0)
+    rng = random.Random(seed)
+    horizon = _prepare_consumer(now)
+    world = _world(rng)
+    if reports and not world.categories:
+        raise InvalidInput(
+            "Chưa có lĩnh vực phản ánh hiện trường: chạy `tinhso load-demo` trước khi sinh dữ liệu."
+        )
+    ids = {
+        "user": next_id(User),
+        "population": next_id(PopulationRecord),
+        "dossier": next_id(Dossier),
+        "report": next_id(Report),
+        "event": next_id(Event),
+    }
+    summary = Summary()
+    wanted = max(20, (dossiers + reports) // DOSSIERS_PER_CITIZEN) if dossiers or reports else 0
+    first = timezone.localdate(now) - timedelta(days=round(months * 30.44))
+    registered_at = datetime.combine(first, datetime.min.time(), tzinfo=clock.local_zone())
+    citizens = _citizens(world, wanted, rng, ids, now, registered_at)
+    summary.citizens = len(citizens)
+    log(f"{len(citizens):,} công dân sẵn sàng ({time.monotonic() - started:.1f} s)")
+    days = clock.working_days(first, timezone.localdate(now))
+    growth = [1 + 0.6 * index / max(1, len(days) - 1) for index in range(len(days))]
+    dossier_counts, report_counts = _spread(dossiers, growth), _spread(reports, growth)
+    dossier_maker = DossierMaker(world, citizens, rng, now, horizon, first)
+    report_maker = ReportMaker(world, citizens, rng, now, horizon)
+    batch = Batch(ids)
+    for index, day in enumerate(days):
+        share = _online_share(index / max(1, len(days) - 1))
+        for arrival in dossier_maker.arrivals(day, dossier_counts[index], share):
+            dossier_maker.make(batch, arrival)
+        for _ in range(report_counts[index]):
+            report_maker.make(batch, day)
+        summary.dossiers += dossier_counts[index]
+        summary.reports += report_counts[index]
+        if len(batch.heads) >= batch_size or index == len(days) - 1:
+            with transaction.atomic():
+                summary.events += batch.write(dossier_maker.code_counters, now)
+            summary.batches += 1
+            log(
+                f"{day:%d/%m/%Y}: {summary.dossiers:,} hồ sơ, {summary.reports:,} phản ánh, {summary.events:,} sự kiện "
+                f"({time.monotonic() - started:.0f} s)"
+            )
+            batch = Batch(ids)
+    reset_sequences(User, PopulationRecord, Dossier, Report, Event)
+    summary.seconds = time.monotonic() - started
+    return summary
