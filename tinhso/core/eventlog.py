@@ -22,8 +22,31 @@ def event_hash(
     occurred_at: datetime,
     prev_hash: str,
 ) -> str:
-    body = [stream, seq, action, actor_id, occurred_at.astimezone(UTC).isoformat(), payload, prev_hash]
-    return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+    return event_hash_of_json(
+        stream=stream,
+        seq=seq,
+        action=action,
+        actor_id=actor_id,
+        payload_json=canonical_json(payload),
+        occurred_at=occurred_at,
+        prev_hash=prev_hash,
+    )
+
+
+def event_hash_of_json(
+    *,
+    stream: str,
+    seq: int,
+    action: str,
+    actor_id: int | None,
+    payload_json: str,
+    occurred_at: datetime,
+    prev_hash: str,
+) -> str:
+    """event_hash for a payload already in canonical JSON (bulk writers store that same text)."""
+    head = canonical_json([stream, seq, action, actor_id, occurred_at.astimezone(UTC).isoformat()])
+    body = f"{head[:-1]},{payload_json},{canonical_json(prev_hash)}]"
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def checkpoint_digest(*, prev_digest: str, taken_at: datetime, heads: list[list]) -> str:

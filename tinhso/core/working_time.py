@@ -13,6 +13,9 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils import timezone
 
 # Declared days are re-read at most this often, so every process sees an administrator's change soon.
 _DECLARED_TTL_SECONDS = 60
@@ -22,7 +25,7 @@ _declared_cache: dict[int, tuple[float, dict[date, str]]] = {}
 
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+    return timezone.get_default_timezone()  # cached by Django, and dropped when TIME_ZONE changes
 
 
 @lru_cache(maxsize=64)
@@ -70,11 +73,23 @@ def _require_aware(*instants: datetime) -> None:
 
 
 def office_periods(day: date) -> list[tuple[datetime, datetime]]:
-    zone = local_zone()
-    return [
-        (datetime.combine(day, start, zone), datetime.combine(day, end, zone))
-        for start, end in settings.TINHSO_OFFICE_HOURS
-    ]
+    return _office_periods(day, local_zone(), _office_hours())
+
+
+@lru_cache(maxsize=4096)
+def _office_periods(day: date, zone: ZoneInfo, hours: tuple) -> list[tuple[datetime, datetime]]:
+    return [(datetime.combine(day, start, zone), datetime.combine(day, end, zone)) for start, end in hours]
+
+
+@lru_cache(maxsize=1)
+def _office_hours() -> tuple:
+    return tuple(tuple(period) for period in settings.TINHSO_OFFICE_HOURS)
+
+
+@receiver(setting_changed)
+def _forget_office_hours(*, setting: str, **kwargs) -> None:
+    if setting == "TINHSO_OFFICE_HOURS":
+        _office_hours.cache_clear()
 
 
 def _working_days_from(day: date):

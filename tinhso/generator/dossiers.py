@@ -68,6 +68,22 @@ class Rates:
 RATES = Rates()
 
 
+INSTANTS = (
+    "submitted_at",
+    "acknowledge_due_at",
+    "accepted_at",
+    "promised_at",
+    "original_promised_at",
+    "finished_at",
+    "returned_at",
+    "closed_at",
+    "step_started_at",
+    "step_due_at",
+    "overdue_flagged_at",
+    "paused_at",
+)
+
+
 class SimulatedDossier:
     """The fields of a Dossier the lifecycle changes, named as on the model so event_payload reads them."""
 
@@ -137,8 +153,9 @@ class Lifecycle:
         """Appends the event; the next service call reads the dossier back from the database, in UTC."""
         self.events.append((action, actor, payload, at))
         fields = self.dossier.__dict__
-        for name, value in fields.items():
-            if isinstance(value, datetime):
+        for name in INSTANTS:
+            value = fields[name]
+            if value is not None and value.tzinfo is not UTC:
                 fields[name] = value.astimezone(UTC)
 
     def _step_unit(self, step: Step) -> Unit:
