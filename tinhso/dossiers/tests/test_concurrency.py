@@ -4,6 +4,8 @@ connections (one per thread). SQLite serialises every writer, so there is nothin
 import threading
 import time
 
+from django.db import connection, transaction
+
 from tinhso.core.errors import Conflict
 from tinhso.core.models import Role
 from tinhso.core.tests.concurrency import POSTGRES_RACES, run_together
@@ -94,3 +96,20 @@ def test_a_submission_still_in_its_transaction_does_not_hold_up_the_next_one_at_
     assert waited == [True], (first, later)
     assert (first.code[-4:], later.code[-4:]) == ("0001", "0002")
     assert Dossier.objects.count() == 2
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+def test_only_the_counters_own_commit_skips_the_disk_flush_and_every_dossiers_commit_keeps_it(
+    reference_data, cast
+):
+    submit = lambda: services.submit_dossier(actor=cast.an, procedure_code=RECORD, form_data=RECORD_FORM)  # noqa: E731
+    assert submit()[0].code.endswith("-0001") and _synchronous_commit() == "on"
+    with (
+        transaction.atomic()
+    ):  # numbered inside a caller's transaction, that transaction's commit stays flushed
+        assert submit()[0].code.endswith("-0002") and _synchronous_commit() == "on"
