@@ -9,7 +9,7 @@ from hashlib import sha256
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Field, Model, signals
 from django.utils import timezone
 
@@ -52,10 +52,11 @@ def insert_new(obj: Model) -> None:
     """Saves a new row as `obj.save(force_insert=True)` would, signals included, with its INSERT built once per
     process: the ORM compiles it anew for every row, which on a hot path costs more than the database's work."""
     model, using = type(obj), connection.alias
-    statement, fields = _insert_statement(model, connection.vendor)
+    database = connections[using]  # once: each use of the `connection` proxy looks the thread's one up again
+    statement, fields = _insert_statement(model, database.vendor)
     signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
-    values = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
-    with connection.cursor() as cursor:
+    values = [field.get_db_prep_save(field.pre_save(obj, True), database) for field in fields]
+    with database.cursor() as cursor:
         cursor.execute(statement, values)
         (obj.pk,) = cursor.fetchone()
     obj._state.adding, obj._state.db = False, using
