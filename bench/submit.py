@@ -537,6 +537,12 @@ def bound(result: "Figures") -> str:
     return f"not CPU ({r['idle']:.2f} of {r['cores']:.0f} cores idle) nor row locks: too few server threads"
 
 
+def server_cpu_ms(result: Figures) -> float:
+    """CPU of the gunicorn workers and PostgreSQL backends per answered request."""
+    r = result.resources
+    return (r["gunicorn"] + r["postgres"]) * 1000 / result.throughput if result.throughput else float("nan")
+
+
 def show(result: Figures) -> None:
     r, s = result.resources, result.server
     answered = max(result.requests - result.errors, 1)
@@ -771,6 +777,12 @@ def run(args: argparse.Namespace, var_dir: str) -> bool:
     print(
         f"   submission p99 = {submission.p99:.1f} ms at {args.clients} clients, {submission.errors} errors "
         f"(goal < {GOAL_P99_MS:.0f} ms, no errors): {'met' if p99_met else 'NOT met'}"
+    )
+    floor_cpu, submission_cpu = server_cpu_ms(floor), server_cpu_ms(submission)
+    print(
+        f"   server CPU per request (gunicorn + PostgreSQL): floor {floor_cpu:.2f} ms, submission "
+        f"{submission_cpu:.2f} ms, ratio {floor_cpu / submission_cpu:.2f} (what the throughput ratio tends to on "
+        "a machine that serves only this, less the load generator's share; steadier when others load it)"
     )
     analyse_one(args, citizens[0])
     print(f"Done in {time.perf_counter() - started:.0f} s.")
