@@ -1,11 +1,18 @@
 """Reads of the IOC, scoped like the pages: a province leader sees the province, a unit leader their units.
 KPIs read the counters (a few rows per unit and period), never the dossiers themselves."""
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote
 
+from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Collate
 from django.urls import reverse
+from django.utils.encoding import iri_to_uri
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 
 from tinhso.catalog.models import Procedure, ProcessStep, RequiredDocument
@@ -49,9 +56,10 @@ def root_units(user: User) -> list[AdminUnit]:
     return roots
 
 
-def unit_for(user: User, code: str = "") -> AdminUnit:
-    """The unit asked for, if the user leads it or a unit above it; their first unit when none is asked."""
-    roots = root_units(user)
+def unit_for(user: User, code: str = "", *, roots: list[AdminUnit] | None = None) -> AdminUnit:
+    """The unit asked for, if the user leads it or a unit above it; their first unit when none is asked.
+    `roots` are the user's root_units when the caller has read them already."""
+    roots = root_units(user) if roots is None else roots
     if not code:
         return roots[0]
     unit = AdminUnit.objects.filter(code=code).first()
@@ -77,8 +85,9 @@ def state() -> ConsumerState | None:
 
 
 def data_as_of() -> datetime | None:
-    current = state()
-    return current.updated_at if current else None
+    from tinhso.ioc.services import STATE_NAME
+
+    return ConsumerState.objects.filter(name=STATE_NAME).values_list("updated_at", flat=True).first()
 
 
 def _counters(unit: AdminUnit, period: str, sector: str = "") -> QuerySet[Counter]:
@@ -86,9 +95,46 @@ def _counters(unit: AdminUnit, period: str, sector: str = "") -> QuerySet[Counte
     return counters.filter(sector=sector) if sector else counters
 
 
-def counter_sums(*, unit: AdminUnit, period: str, sector: str = "") -> dict[str, int]:
-    rows = _counters(unit, period, sector).values("metric").annotate(total=Sum("value"))
-    return {row["metric"]: row["total"] for row in rows}
+def _key(name: str) -> F | Collate:
+    """A text column to group by: compared bytewise on PostgreSQL, where the database's collation would
+    make sorting a few thousand counters the slowest part of the query."""
+    return Collate(F(name), "C") if connection.vendor == "postgresql" else F(name)
+
+
+def counter_sums(
+    *, unit: AdminUnit, period: str, sector: str = "", metrics: tuple[str, ...] = ()
+) -> dict[str, int]:
+    """Sums per metric under the unit for a period (only `metrics` when given)."""
+    counters = _counters(unit, period, sector)
+    if metrics:
+        counters = counters.filter(metric__in=metrics)
+    rows = counters.values(key=_key("metric")).annotate(total=Sum("value")).values_list("key", "total")
+    return dict(rows)
+
+
+def _unit_sums(unit: AdminUnit, period: str, sector: str = "") -> list[tuple[int, str, int]]:
+    """(unit id, metric, sum) for every unit under the unit in a period: one grouped query the score, the
+    rankings and the map of a dashboard all read."""
+    rows = _counters(unit, period, sector).values("unit_id", key=_key("metric")).annotate(total=Sum("value"))
+    return list(rows.values_list("unit_id", "key", "total"))
+
+
+def _bucket(rows: list[tuple[int, str, int]], bucket_of: dict[int, int]) -> dict[int, dict[str, int]]:
+    """Sums per bucket (a child unit, a commune) of the units' rows; rows of units in no bucket are left out."""
+    sums: dict[int, dict[str, int]] = {}
+    for unit_id, metric, total in rows:
+        bucket = bucket_of.get(unit_id)
+        if bucket is not None:
+            into = sums.setdefault(bucket, {})
+            into[metric] = into.get(metric, 0) + total
+    return sums
+
+
+def _summed(rows: list[tuple[int, str, int]]) -> dict[str, int]:
+    sums: dict[str, int] = {}
+    for _unit_id, metric, total in rows:
+        sums[metric] = sums.get(metric, 0) + total
+    return sums
 
 
 def _procedures(unit: AdminUnit, sector: str = "") -> QuerySet[Procedure]:
@@ -131,29 +177,43 @@ CATALOG_CONDITIONS = {
 
 @dataclass(frozen=True)
 class CatalogRow:
-    """Current procedures of one level and authority that meet the same catalog indicators."""
+    """Current procedures of one level, authority and sector that meet the same catalog indicators."""
 
     level: str
     authority_path: str
     meets: frozenset[str]
     procedures: int = 1
+    sector: str = ""
 
 
-def catalog_rows(sector: str = "") -> list[CatalogRow]:
-    """Current procedures grouped by level, authority and the catalog indicators they meet: one query."""
-    procedures = Procedure.objects.filter(is_current=True)
-    if sector:
-        procedures = procedures.filter(sector=sector)
+@functools.cache
+def _catalog_query(vendor: str) -> tuple[str, tuple]:
+    """The catalog query, compiled once per process: building its conditions takes longer than running it."""
     flags = {
         f"meets_{index}": ExpressionWrapper(condition(), output_field=BooleanField())
         for index, condition in enumerate(CATALOG_CONDITIONS.values())
     }
-    groups: dict[tuple[str, str, frozenset[str]], int] = {}
-    for row in procedures.annotate(**flags).values("level", "authority__path", *flags):
-        meets = frozenset(code for index, code in enumerate(CATALOG_CONDITIONS) if row[f"meets_{index}"])
-        key = (row["level"], row["authority__path"] or "", meets)
+    procedures = Procedure.objects.filter(is_current=True).order_by("sector").annotate(**flags)
+    return procedures.values("level", "authority__path", "sector", *flags).query.sql_with_params()
+
+
+def catalog_rows(sector: str = "") -> list[CatalogRow]:
+    """Current procedures grouped by level, authority, sector and the catalog indicators they meet, in the
+    order of their sectors: one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_catalog_query(connection.vendor))
+        found = cursor.fetchall()
+    groups: dict[tuple[str, str, str, frozenset[str]], int] = {}
+    for level, authority_path, row_sector, *flags in found:
+        if sector and row_sector != sector:
+            continue
+        meets = frozenset(code for code, met in zip(CATALOG_CONDITIONS, flags, strict=True) if met)
+        key = (level, authority_path or "", row_sector, meets)
         groups[key] = groups.get(key, 0) + 1
-    return [CatalogRow(level, path, meets, count) for (level, path, meets), count in groups.items()]
+    return [
+        CatalogRow(level, path, meets, count, sector)
+        for (level, path, sector, meets), count in groups.items()
+    ]
 
 
 def _holds_committees(unit: AdminUnit) -> bool:
@@ -164,7 +224,9 @@ def catalog_counts(
     *, unit: AdminUnit, sector: str = "", rows: list[CatalogRow] | None = None
 ) -> dict[str, tuple[int, int]]:
     """(procedures meeting, procedures) per catalog indicator, over the procedures decided under the unit."""
-    rows = catalog_rows(sector) if rows is None else rows
+    rows = (
+        catalog_rows(sector) if rows is None else [row for row in rows if not sector or row.sector == sector]
+    )
     committees = _holds_committees(unit)
     mine = [
         row
@@ -215,27 +277,47 @@ class Scorecard:
         raise KeyError(code)
 
 
-def _scorecard(unit: AdminUnit, period: Period, sector: str) -> Scorecard:
-    sums = counter_sums(unit=unit, period=period.key, sector=sector)
-    catalog = catalog_counts(unit=unit, sector=sector)
+_NOT_READ = object()
+
+
+def _scorecard(
+    unit: AdminUnit,
+    period: Period,
+    sector: str,
+    *,
+    sums: dict[str, int] | None = None,
+    report_sums: dict[str, int] | None = None,
+    catalog: list[CatalogRow] | None = None,
+    as_of: object = _NOT_READ,
+) -> Scorecard:
+    """The index from the unit's sums (read here unless given); field reports have no sector, so their KPIs
+    read `report_sums`, the sums over every sector."""
+    if sums is None:
+        sums = counter_sums(unit=unit, period=period.key, sector=sector)
+    if report_sums is None:
+        report_sums = counter_sums(unit=unit, period=period.key) if sector else sums
+    counts = catalog_counts(unit=unit, sector=sector, rows=catalog)
     groups = []
     for code, name, points in rules.GROUPS:
         group = Group(code=code, name=str(name), points=points)
         for indicator in rules.INDICATORS:
             if indicator.group != code:
                 continue
-            value = rules.evaluate(indicator, sums, catalog)
+            value = rules.evaluate(indicator, sums, counts)
             group.values.append(value)
             if value.computable:
                 group.score += value.points
                 group.computable_points += indicator.points
         group.score = round(group.score, 2)
         groups.append(group)
-    # Field reports have no sector: their KPIs ignore the sector filter.
-    report_sums = counter_sums(unit=unit, period=period.key) if sector else sums
-    extra = [rules.evaluate(i, report_sums if i.group == "PAHT" else sums, catalog) for i in rules.EXTRA]
+    extra = [rules.evaluate(i, report_sums if i.group == "PAHT" else sums, counts) for i in rules.EXTRA]
     return Scorecard(
-        unit=unit, period=period, sector=sector, groups=groups, extra=extra, data_as_of=data_as_of()
+        unit=unit,
+        period=period,
+        sector=sector,
+        groups=groups,
+        extra=extra,
+        data_as_of=data_as_of() if as_of is _NOT_READ else as_of,
     )
 
 
@@ -254,6 +336,10 @@ class RankRow:
     received: int
 
 
+def _is_ranked(unit: AdminUnit, kind: str) -> bool:
+    return (unit.kind == AdminUnit.Kind.COMMUNE) == (kind == "communes")
+
+
 def child_units(unit: AdminUnit, kind: str) -> list[AdminUnit]:
     """The units ranked under `unit`: its agencies or its communes (or the committees of a commune)."""
     children = AdminUnit.objects.filter(parent=unit)
@@ -264,33 +350,35 @@ def child_units(unit: AdminUnit, kind: str) -> list[AdminUnit]:
     return list(children.order_by("name"))
 
 
-def ranking(
-    *, actor: User, unit_code: str = "", period: Period, sector: str = "", kind: str = "agencies"
-) -> list[RankRow]:
-    """The units under the unit, best score first; one grouped counter query for all of them."""
+def _check_kind(kind: str) -> None:
     if kind not in ("agencies", "communes"):
         raise InvalidInput(
             "Xếp hạng theo “agencies” (cơ quan) hoặc “communes” (xã, phường).",
             errors={"kind": ["Giá trị không hợp lệ."]},
         )
-    parent = unit_for(actor, unit_code)
-    children = child_units(parent, kind)
-    by_path = {child.path: child for child in children}
-    sums: dict[int, dict[str, int]] = {child.pk: {} for child in children}
-    rows = _counters(parent, period.key, sector).values("unit__path", "metric").annotate(total=Sum("value"))
+
+
+def _children_buckets(parent: AdminUnit, units: list[AdminUnit]) -> dict[int, int]:
+    """Each unit under `parent` (below it) to the child of `parent` it lies under."""
     depth = parent.path.count(PATH_SEPARATOR) + 1
-    for row in rows:
-        prefix = PATH_SEPARATOR.join(row["unit__path"].split(PATH_SEPARATOR)[:depth]) + PATH_SEPARATOR
-        child = by_path.get(prefix)
-        if child is not None:
-            bucket = sums[child.pk]
-            bucket[row["metric"]] = bucket.get(row["metric"], 0) + row["total"]
+    children = {unit.path: unit.pk for unit in units if unit.parent_id == parent.pk}
+    buckets = {}
+    for unit in units:
+        prefix = PATH_SEPARATOR.join(unit.path.split(PATH_SEPARATOR)[:depth]) + PATH_SEPARATOR
+        if prefix in children:
+            buckets[unit.pk] = children[prefix]
+    return buckets
+
+
+def _rank(
+    children: list[AdminUnit], sums: dict[int, dict[str, int]], catalog: list[CatalogRow], sector: str
+) -> list[RankRow]:
+    """The children, best score first, from their sums."""
     result = []
-    procedures = catalog_rows(sector)
     for child in children:
-        child_sums = sums[child.pk]
-        catalog = catalog_counts(unit=child, sector=sector, rows=procedures)
-        values = {i.code: rules.evaluate(i, child_sums, catalog) for i in rules.INDICATORS + rules.EXTRA}
+        child_sums = sums.get(child.pk, {})
+        counts = catalog_counts(unit=child, sector=sector, rows=catalog)
+        values = {i.code: rules.evaluate(i, child_sums, counts) for i in rules.INDICATORS + rules.EXTRA}
         total = round(sum(v.points for v in values.values() if v.computable and v.points is not None), 2)
         result.append(
             RankRow(
@@ -306,11 +394,32 @@ def ranking(
     return result
 
 
+def ranking(
+    *, actor: User, unit_code: str = "", period: Period, sector: str = "", kind: str = "agencies"
+) -> list[RankRow]:
+    """The units under the unit, best score first; one grouped counter query for all of them."""
+    _check_kind(kind)
+    parent = unit_for(actor, unit_code)
+    units = list(AdminUnit.objects.filter(core_selectors.under_path(parent.path)).order_by("name"))
+    children = [unit for unit in units if unit.parent_id == parent.pk and _is_ranked(unit, kind)]
+    sums = _bucket(_unit_sums(parent, period.key, sector), _children_buckets(parent, units))
+    return _rank(children, sums, catalog_rows(), sector)
+
+
 def trend(
-    *, actor: User, unit_code: str = "", period: Period, sector: str = "", months: int = 12
+    *,
+    actor: User,
+    unit_code: str = "",
+    period: Period,
+    sector: str = "",
+    months: int = 12,
+    roots: list[AdminUnit] | None = None,
 ) -> list[dict]:
     """Month by month up to the period's last month: on-time and online rates, records received."""
-    unit = unit_for(actor, unit_code)
+    return _trend(unit_for(actor, unit_code, roots=roots), period, sector, months)
+
+
+def _trend(unit: AdminUnit, period: Period, sector: str, months: int = 12) -> list[dict]:
     keys = [month.key for month in period.previous_months(months)]
     shown = {"received", "fr_received"} | {
         metric
@@ -323,8 +432,9 @@ def trend(
     if sector:
         counters = counters.filter(Q(sector=sector) | Q(metric__startswith="fr_"))
     sums: dict[str, dict[str, int]] = {key: {} for key in keys}
-    for row in counters.values("period", "metric").annotate(total=Sum("value")):
-        sums[row["period"]][row["metric"]] = row["total"]
+    grouped = counters.values(month=_key("period"), key=_key("metric")).annotate(total=Sum("value"))
+    for month_key, metric, total in grouped.values_list("month", "key", "total"):
+        sums[month_key][metric] = total
     points = []
     for month in period.previous_months(months):
         month_sums = sums[month.key]
@@ -341,41 +451,35 @@ def trend(
     return points
 
 
-def commune_map(
-    *, actor: User, unit_code: str = "", period: Period, sector: str = "", indicator: str = "2.1"
-) -> dict:
-    """Communes at their own centre coordinates, with the indicator's rate; open field reports as points."""
+def _map_definition(indicator: str) -> rules.Indicator:
     definition = rules.ALL.get(indicator)
     if definition is None or not definition.denominator:
         message = "Bản đồ tô màu theo chỉ số có tỷ lệ (ví dụ 2.1, 3.2, PA.3)."
         raise InvalidInput(message, errors={"indicator": [message]})
-    unit = unit_for(actor, unit_code)
-    communes = list(
-        AdminUnit.objects.filter(core_selectors.under_path(unit.path), kind=AdminUnit.Kind.COMMUNE)
-        .exclude(latitude=None)
-        .order_by("name")
-    )
-    if not communes and unit.kind != AdminUnit.Kind.PROVINCE:
-        communes = [u for u in AdminUnit.objects.filter(pk=unit.parent_id, kind=AdminUnit.Kind.COMMUNE)]
-    keyed: dict[str, dict[str, int]] = {commune.path: {} for commune in communes}
-    counters = Counter.objects.none()
-    if communes:
-        # One prefix for the unit's own communes (grouped by commune below), not one per commune.
-        within = [unit] if all(c.path.startswith(unit.path) for c in communes) else communes
-        condition = Q()
-        for root in within:
-            condition |= core_selectors.under_path(root.path, "unit__path")
-        metrics = definition.numerator + definition.denominator
-        counters = Counter.objects.filter(condition, period=period.key, metric__in=metrics)
-        if sector and definition.group != "PAHT":
-            counters = counters.filter(sector=sector)
-    for row in counters.values("unit__path", "metric").annotate(total=Sum("value")):
-        prefix = PATH_SEPARATOR.join(row["unit__path"].split(PATH_SEPARATOR)[:2]) + PATH_SEPARATOR
-        if prefix in keyed:
-            keyed[prefix][row["metric"]] = keyed[prefix].get(row["metric"], 0) + row["total"]
+    return definition
+
+
+def _commune_buckets(units: list[AdminUnit], communes: list[AdminUnit]) -> dict[int, int]:
+    """Each unit to the province's commune it lies in (the first two codes of its path)."""
+    by_path = {commune.path: commune.pk for commune in communes}
+    buckets = {}
+    for unit in units:
+        prefix = PATH_SEPARATOR.join(unit.path.split(PATH_SEPARATOR)[:2]) + PATH_SEPARATOR
+        if prefix in by_path:
+            buckets[unit.pk] = by_path[prefix]
+    return buckets
+
+
+def _map(
+    unit: AdminUnit,
+    period: Period,
+    definition: rules.Indicator,
+    communes: list[AdminUnit],
+    sums: dict[int, dict[str, int]],
+) -> dict:
     areas = []
     for commune in communes:
-        value = rules.evaluate(definition, keyed[commune.path], {})
+        value = rules.evaluate(definition, sums.get(commune.pk, {}), {})
         areas.append(
             {
                 "code": commune.code,
@@ -400,6 +504,140 @@ def commune_map(
     return {"indicator": definition.code, "name": str(definition.name), "communes": areas, "reports": points}
 
 
+def _mapped_communes(unit: AdminUnit, units: list[AdminUnit]) -> list[AdminUnit]:
+    """The communes under the unit with their centre; a unit without any shows the commune it lies in."""
+    communes = [u for u in units if u.kind == AdminUnit.Kind.COMMUNE and u.latitude is not None]
+    if not communes and unit.kind != AdminUnit.Kind.PROVINCE:
+        communes = list(AdminUnit.objects.filter(pk=unit.parent_id, kind=AdminUnit.Kind.COMMUNE))
+    return communes
+
+
+def _map_sums(
+    unit: AdminUnit, definition: rules.Indicator, period: Period, sector: str, communes: list[AdminUnit]
+) -> dict[int, dict[str, int]]:
+    """Sums of the indicator's metrics per commune, over the units under the communes."""
+    if not communes:
+        return {}
+    # One prefix for the unit's own communes (grouped by commune below), not one per commune.
+    within = [unit] if all(c.path.startswith(unit.path) for c in communes) else communes
+    condition = Q()
+    for root in within:
+        condition |= core_selectors.under_path(root.path, "unit__path")
+    counters = Counter.objects.filter(
+        condition, period=period.key, metric__in=definition.numerator + definition.denominator
+    )
+    if sector and definition.group != "PAHT":
+        counters = counters.filter(sector=sector)
+    rows = counters.values("unit_id", "unit__path", key=_key("metric")).annotate(total=Sum("value"))
+    rows = list(rows.values_list("unit_id", "unit__path", "key", "total"))
+    by_path = {commune.path: commune.pk for commune in communes}
+    buckets = {}
+    for unit_id, path, _metric, _total in rows:
+        prefix = PATH_SEPARATOR.join(path.split(PATH_SEPARATOR)[:2]) + PATH_SEPARATOR
+        if prefix in by_path:
+            buckets[unit_id] = by_path[prefix]
+    return _bucket([(unit_id, metric, total) for unit_id, _path, metric, total in rows], buckets)
+
+
+def commune_map(
+    *, actor: User, unit_code: str = "", period: Period, sector: str = "", indicator: str = "2.1"
+) -> dict:
+    """Communes at their own centre coordinates, with the indicator's rate; open field reports as points."""
+    definition = _map_definition(indicator)
+    unit = unit_for(actor, unit_code)
+    units = list(AdminUnit.objects.filter(core_selectors.under_path(unit.path)).order_by("name"))
+    communes = _mapped_communes(unit, units)
+    return _map(unit, period, definition, communes, _map_sums(unit, definition, period, sector, communes))
+
+
+@dataclass
+class Dashboard:
+    card: Scorecard
+    agencies: list[RankRow]
+    communes: list[RankRow]
+    trend: list[dict]
+    map: dict
+    alerts: list[Alert]
+    sectors: list[str]
+    unit_choices: list[AdminUnit]
+    ancestors: list[AdminUnit]
+
+
+def dashboard(
+    *,
+    actor: User,
+    unit_code: str = "",
+    period: Period,
+    sector: str = "",
+    map_indicator: str = "2.1",
+    roots: list[AdminUnit] | None = None,
+    as_of: datetime | None = None,
+) -> Dashboard:
+    """Everything the dashboard shows, reading what its parts share once: the leader's roles, the units
+    under the unit, one grouped counter query for the score, both rankings and the map, and the catalog."""
+    roots = root_units(actor) if roots is None else roots
+    unit = unit_for(actor, unit_code, roots=roots)
+    definition = _map_definition(map_indicator)
+    units = list(AdminUnit.objects.filter(core_selectors.under_path(unit.path)).order_by("name"))
+    rows = _unit_sums(unit, period.key, sector)
+    every_sector = _unit_sums(unit, period.key) if sector else rows
+    catalog = catalog_rows()
+    card = _scorecard(
+        unit,
+        period,
+        sector,
+        sums=_summed(rows),
+        report_sums=_summed(every_sector),
+        catalog=catalog,
+        as_of=as_of,
+    )
+    by_child = _bucket(rows, _children_buckets(unit, units))
+    children = [u for u in units if u.parent_id == unit.pk]
+    communes = _mapped_communes(unit, units)
+    if all(commune.path.startswith(unit.path) for commune in communes):
+        map_rows = every_sector if definition.group == "PAHT" else rows
+        map_sums = _bucket(map_rows, _commune_buckets(units, communes))
+    else:  # a unit outside any commune's subtree is shown on the map of the commune it lies in
+        map_sums = _map_sums(unit, definition, period, sector, communes)
+    return Dashboard(
+        card=card,
+        agencies=_rank([c for c in children if _is_ranked(c, "agencies")], by_child, catalog, sector),
+        communes=_rank([c for c in children if _is_ranked(c, "communes")], by_child, catalog, sector),
+        trend=_trend(unit, period, sector),
+        map=_map(unit, period, definition, communes, map_sums),
+        alerts=alerts_for(actor=actor, roots=roots),
+        sectors=list(dict.fromkeys(row.sector for row in catalog)),
+        unit_choices=_unit_choices(unit, units, roots),
+        ancestors=ancestors(unit, roots),
+    )
+
+
+def _unit_choices(unit: AdminUnit, units: list[AdminUnit], roots: list[AdminUnit]) -> list[AdminUnit]:
+    """The user's top units, each followed by its agencies and communes, and the unit shown if elsewhere."""
+    if [root.pk for root in roots] == [unit.pk]:
+        known = units
+    else:
+        known = list(AdminUnit.objects.filter(parent__in=roots).order_by("name"))
+    choices = []
+    for root in roots:
+        children = [u for u in known if u.parent_id == root.pk]
+        choices += [root, *[c for c in children if _is_ranked(c, "agencies")]]
+        choices += [c for c in children if _is_ranked(c, "communes")]
+    return choices if unit in choices else [unit, *choices]
+
+
+def ancestors(unit: AdminUnit, roots: list[AdminUnit]) -> list[AdminUnit]:
+    """The path from the user's top unit down to `unit`, for the breadcrumb: one query for any depth."""
+    if any(root.pk == unit.pk for root in roots):
+        return [unit]
+    codes = [code for code in unit.path.split(PATH_SEPARATOR) if code][:-1]
+    above = sorted(AdminUnit.objects.filter(code__in=codes), key=lambda u: u.path.count(PATH_SEPARATOR))
+    chain = [*above, unit]
+    root_pks = {root.pk for root in roots}
+    starts = [index for index, u in enumerate(chain) if u.pk in root_pks]
+    return chain[starts[-1] :] if starts else chain
+
+
 # ---- drill-down: the records behind a number -------------------------------------------------------
 
 
@@ -415,6 +653,16 @@ class RecordRow:
     url: str
 
 
+_MARKER = "0record0"
+
+
+def _url_of(name: str) -> Callable[[str], str]:
+    """reverse(name, args=[code]) for many codes at the cost of one: the pattern's only argument is a
+    plain string, which reverse quotes like this."""
+    pattern = reverse(name, args=[_MARKER])
+    return lambda code: pattern.replace(_MARKER, iri_to_uri(quote(code, safe=RFC3986_SUBDELIMS + "/~:@")))
+
+
 def _in(period: Period, field_name: str) -> Q:
     return Q(**{f"{field_name}__gte": period.start, f"{field_name}__lt": period.end})
 
@@ -425,6 +673,7 @@ def _dossier_rows(indicator: str, facts: QuerySet[DossierFact], period: Period) 
             "code", "name"
         )
     )
+    url = _url_of("dossiers:detail")
     rows = []
     for fact in facts:
         if indicator in ("2.1", "6.3"):
@@ -457,7 +706,7 @@ def _dossier_rows(indicator: str, facts: QuerySet[DossierFact], period: Period) 
                 deadline=fact.deadline,
                 end=fact.ended_at,
                 verdict=verdict,
-                url=reverse("dossiers:detail", args=[fact.code]),
+                url=url(fact.code),
             )
         )
     return rows
@@ -467,6 +716,7 @@ def _report_rows(facts: QuerySet[ReportFact], period: Period) -> list[RecordRow]
     from tinhso.fieldreports.models import Category
 
     names = dict(Category.objects.filter(code__in={f.category for f in facts}).values_list("code", "name"))
+    url = _url_of("fieldreports:staff-detail")
     rows = []
     for fact in facts:
         if fact.published_at is not None:
@@ -487,7 +737,7 @@ def _report_rows(facts: QuerySet[ReportFact], period: Period) -> list[RecordRow]
                 deadline=fact.due_at,
                 end=fact.published_at or fact.closed_at,
                 verdict=verdict,
-                url=reverse("fieldreports:staff-detail", args=[fact.tracking_code]),
+                url=url(fact.tracking_code),
             )
         )
     return rows
@@ -512,8 +762,10 @@ def _procedure_rows(indicator: str, unit: AdminUnit, sector: str) -> list[Record
 
 
 def _dossier_facts(indicator: str, unit: AdminUnit, period: Period, sector: str) -> QuerySet[DossierFact]:
-    facts = DossierFact.objects.filter(core_selectors.under_path(unit.path, "unit__path")).select_related(
-        "unit"
+    facts = (
+        DossierFact.objects.filter(core_selectors.under_path(unit.path, "unit__path"))
+        .select_related("unit")
+        .defer("contributions")  # the counters a fact adds to: the list shows none of them
     )
     if sector:
         facts = facts.filter(sector=sector)
@@ -539,8 +791,10 @@ def _dossier_facts(indicator: str, unit: AdminUnit, period: Period, sector: str)
 
 
 def _report_facts(indicator: str, unit: AdminUnit, period: Period) -> QuerySet[ReportFact]:
-    facts = ReportFact.objects.filter(core_selectors.under_path(unit.path, "unit__path")).select_related(
-        "unit"
+    facts = (
+        ReportFact.objects.filter(core_selectors.under_path(unit.path, "unit__path"))
+        .select_related("unit")
+        .defer("contributions")
     )
     if indicator == "PA.1":
         return facts.filter(_in(period, "submitted_at"))
@@ -576,26 +830,41 @@ def records(
     period: Period,
     sector: str = "",
     limit: int | None = PAGE_SIZE,
+    roots: list[AdminUnit] | None = None,
 ) -> Drill:
     """The dossiers, reports or procedures behind an indicator's number, with how each one counted."""
     definition = rules.ALL.get(indicator)
     if definition is None or definition.source == "none":
         raise NotFound(f"Chỉ số “{indicator}” không có danh sách hồ sơ.", code="indicator_not_found")
-    unit = unit_for(actor, unit_code)
-    card = _scorecard(unit, period, sector)
+    unit = unit_for(actor, unit_code, roots=roots)
+    value = indicator_value(unit=unit, period=period, sector=sector, indicator=definition)
     if definition.drill == "procedures":
         rows = _procedure_rows(indicator, unit, sector)
         total = len(rows)
     elif definition.drill == "reports":
         facts = _report_facts(indicator, unit, period).order_by("-submitted_at", "-pk")
-        total = _total(definition, card.value(indicator), facts)
+        total = _total(definition, value, facts)
         rows = _report_rows(facts[:limit] if limit else facts, period)
     else:
         facts = _dossier_facts(indicator, unit, period, sector).order_by("-submitted_at", "-pk")
-        total = _total(definition, card.value(indicator), facts)
+        total = _total(definition, value, facts)
         rows = _dossier_rows(indicator, facts[:limit] if limit else facts, period)
     rows = rows[:limit] if limit else rows
-    return Drill(definition, unit, period, sector, rows, total, card.value(indicator))
+    return Drill(definition, unit, period, sector, rows, total, value)
+
+
+def indicator_value(
+    *, unit: AdminUnit, period: Period, sector: str, indicator: rules.Indicator
+) -> rules.Value:
+    """One indicator as the scorecard computes it, reading only its own metrics (or the catalog)."""
+    if indicator.source == "catalog":
+        return rules.evaluate(indicator, {}, catalog_counts(unit=unit, sector=sector))
+    # The composite reads metrics rules.evaluate names itself: all of them are read.
+    metrics = () if indicator.source == "composite" else indicator.numerator + indicator.denominator
+    # Field reports have no sector: their KPIs ignore the sector filter, as on the scorecard.
+    sector = "" if indicator.group == "PAHT" else sector
+    sums = counter_sums(unit=unit, period=period.key, sector=sector, metrics=metrics)
+    return rules.evaluate(indicator, sums, {})
 
 
 def _total(definition: rules.Indicator, value: rules.Value, facts: QuerySet) -> int:
@@ -608,9 +877,15 @@ def _total(definition: rules.Indicator, value: rules.Value, facts: QuerySet) -> 
     return facts.count()
 
 
-def alerts_for(*, actor: User, limit: int = 20) -> list[Alert]:
-    """Open breaches in the units the user follows."""
-    units = core_selectors.units_where(actor, *IOC_ROLES).values("pk")
+def alerts_for(*, actor: User, limit: int = 20, roots: list[AdminUnit] | None = None) -> list[Alert]:
+    """Open breaches in the units the user follows (those under `roots`, the root_units, when given)."""
+    if roots is None:
+        units = core_selectors.units_where(actor, *IOC_ROLES).values("pk")
+    else:
+        condition = Q()
+        for root in roots:
+            condition |= core_selectors.under_path(root.path)
+        units = AdminUnit.objects.filter(condition).values("pk")
     return list(
         Alert.objects.filter(unit__in=units, cleared_at__isnull=True).select_related("rule", "unit")[:limit]
     )

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from tinhso.core.errors import DomainError, Forbidden, NotFound
-from tinhso.core.models import AdminUnit, Event
+from tinhso.core.models import Event
 from tinhso.ioc import exports, periods, rules, selectors, services
+from tinhso.ioc.models import ConsumerState
 from tinhso.ioc.services import DOSSIER_STREAM, REPORT_STREAM
 
 logger = logging.getLogger(__name__)
@@ -61,92 +62,75 @@ def _period_choices(now: datetime, selected: periods.Period) -> list[tuple[str, 
     return [(p.key, p.label()) for p in choices]
 
 
-def _catch_up() -> int:
-    """Applies events the background job has not yet reached, so a page never shows stale figures."""
+def _catch_up() -> tuple[int, ConsumerState | None]:
+    """Applies events the background job has not yet reached, so a page never shows stale figures; the
+    newest event id and where the rollups stand after."""
     newest = _newest()
     current = selectors.state()
     if newest and (current is None or current.last_event_id < newest):
         services.consume_events()
-    return newest
+        current = selectors.state()
+    return newest, current
 
 
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
-    _guarded(selectors.root_units, request.user)
-    _catch_up()
-    card = _guarded(selectors.scorecard, actor=request.user, **filters)
-    unit = card.unit
+    roots = _guarded(selectors.root_units, request.user)
+    _, current = _catch_up()
     map_kpi = request.GET.get("map", "2.1")
     if map_kpi not in rules.ALL or not rules.ALL[map_kpi].denominator:
         map_kpi = "2.1"
+    page = _guarded(
+        selectors.dashboard,
+        actor=request.user,
+        roots=roots,
+        map_indicator=map_kpi,
+        as_of=current.updated_at if current else None,
+        **filters,
+    )
     context = {
-        "card": card,
+        "card": page.card,
         "filters": filters,
         "query": request.GET.urlencode(),
-        "agencies": selectors.ranking(
-            actor=request.user, kind="agencies", unit_code=unit.code, period=card.period, sector=card.sector
-        ),
-        "communes": selectors.ranking(
-            actor=request.user, kind="communes", unit_code=unit.code, period=card.period, sector=card.sector
-        ),
-        "trend": selectors.trend(
-            actor=request.user, unit_code=unit.code, period=card.period, sector=card.sector
-        ),
-        "map": selectors.commune_map(
-            actor=request.user, unit_code=unit.code, period=card.period, sector=card.sector, indicator=map_kpi
-        ),
+        "agencies": page.agencies,
+        "communes": page.communes,
+        "trend": page.trend,
+        "map": page.map,
         "map_kpi": map_kpi,
         "map_choices": [(code, i.name) for code, i in rules.ALL.items() if i.denominator],
-        "alerts": selectors.alerts_for(actor=request.user),
-        "sectors": selectors.sectors(),
-        "period_choices": _period_choices(timezone.localtime(), card.period),
-        "unit_choices": _unit_choices(request, unit),
-        "ancestors": _ancestors(request, unit),
-        "last_event_id": (selectors.state().last_event_id if selectors.state() else 0),
+        "alerts": page.alerts,
+        "sectors": page.sectors,
+        "period_choices": _period_choices(timezone.localtime(), page.card.period),
+        "unit_choices": page.unit_choices,
+        "ancestors": page.ancestors,
+        "last_event_id": current.last_event_id if current else 0,
         "may_see_ioc": True,
     }
     template = "ioc/_live.html" if request.headers.get("HX-Request") else "ioc/dashboard.html"
     return render(request, template, context)
 
 
-def _unit_choices(request: HttpRequest, unit: AdminUnit) -> list[AdminUnit]:
-    """The user's top units, each followed by its agencies and communes, and the unit shown if elsewhere."""
-    choices = []
-    for root in selectors.root_units(request.user):
-        choices += [root, *selectors.child_units(root, "agencies"), *selectors.child_units(root, "communes")]
-    return choices if unit in choices else [unit, *choices]
-
-
-def _ancestors(request: HttpRequest, unit: AdminUnit) -> list[AdminUnit]:
-    """The path from the user's top unit down to `unit`, for the breadcrumb."""
-    roots = selectors.root_units(request.user)
-    chain = []
-    current = unit
-    while current is not None:
-        chain.append(current)
-        if any(current.pk == root.pk for root in roots):
-            break
-        current = current.parent
-    return chain[::-1]
-
-
 @login_required
 @require_GET
 def records(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
-    _guarded(selectors.root_units, request.user)
-    _catch_up()
+    roots = _guarded(selectors.root_units, request.user)
+    _, current = _catch_up()
     drill = _guarded(
-        selectors.records, actor=request.user, indicator=request.GET.get("indicator", "2.1"), **filters
+        selectors.records,
+        actor=request.user,
+        indicator=request.GET.get("indicator", "2.1"),
+        roots=roots,
+        **filters,
     )
     context = {
         "drill": drill,
         "filters": filters,
         "query": request.GET.urlencode(),
-        "ancestors": _ancestors(request, drill.unit),
-        "data_as_of": selectors.data_as_of(),
+        "ancestors": selectors.ancestors(drill.unit, roots),
+        "data_as_of": current.updated_at if current else None,
         "may_see_ioc": True,
     }
     return render(request, "ioc/records.html", context)
@@ -314,6 +298,6 @@ def live(request: HttpRequest) -> StreamingHttpResponse:
 def status(request: HttpRequest) -> JsonResponse:
     """For browsers whose event stream dropped: polled instead, catching the rollups up like the stream."""
     _guarded(selectors.root_units, request.user)
-    newest = _catch_up()
-    as_of = selectors.data_as_of()
+    newest, current = _catch_up()
+    as_of = current.updated_at if current else None
     return JsonResponse({"event_id": newest, "data_as_of": as_of.isoformat() if as_of else None})

@@ -1,0 +1,77 @@
+"""The dashboard and the drill-down read what their parts share once: their SQL statements stay few and do
+not grow with the number of units, tiles or records (each used to re-read the leader's roles, the catalog
+and the rollups' state; the dashboard ran 37 statements)."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tinhso.core.models import AdminUnit
+from tinhso.ioc import periods, selectors
+
+# session, user, roles, newest event, rollups' state, units under the unit, counters of the period,
+# catalog, trend, open field reports, alerts, unread notifications
+DASHBOARD_STATEMENTS = 12
+# session, user, roles, newest event, rollups' state, the indicator's counters, facts, procedure names,
+# unread notifications (and, for 2.1, the rollups' horizon)
+DRILL_STATEMENTS = 10
+
+
+def _statements(client, path: str, query: dict) -> tuple[int, str]:
+    client.get(path, query)  # what a process reads once (the province's name in the header) is read
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, query)
+    assert response.status_code == 200
+    return len(captured.captured_queries), response.content.decode()
+
+
+def test_the_dashboard_reads_each_thing_once(client, march, province_leader):
+    client.force_login(province_leader)
+    count, html = _statements(client, "/dieu-hanh/", {"period": "2026-03"})
+    assert "Sở Tư pháp tỉnh Cà Mau" in html and 'id="ioc-map-data"' in html
+    assert count <= DASHBOARD_STATEMENTS
+    # A unit below the leader's own adds finding it by its code, the commune it lies in (for the map), its
+    # breadcrumb and the leader's other units: four statements, whatever its depth.
+    below, _ = _statements(client, "/dieu-hanh/", {"period": "2026-03", "unit": "000.00.15.H12"})
+    assert below <= DASHBOARD_STATEMENTS + 4
+
+
+def test_more_units_add_no_statement_to_the_dashboard(client, march, province_leader):
+    client.force_login(province_leader)
+    before, _ = _statements(client, "/dieu-hanh/", {"period": "2026-03"})
+    province = AdminUnit.objects.get(code="96")
+    for number in range(5):
+        AdminUnit.objects.create(
+            code=f"TEST{number}",
+            name=f"Sở thử {number}",
+            kind=AdminUnit.Kind.AGENCY,
+            parent=province,
+            path=f"{province.path}TEST{number}/",
+            depth=1,
+            valid_from=province.valid_from,
+        )
+    after, html = _statements(client, "/dieu-hanh/", {"period": "2026-03"})
+    assert "Sở thử 4" in html
+    assert after == before
+
+
+def test_the_drill_down_reads_only_its_indicator(client, march, province_leader):
+    client.force_login(province_leader)
+    for indicator in ("2.1", "3.2", "HL"):
+        count, html = _statements(
+            client, "/dieu-hanh/so-lieu/", {"indicator": indicator, "period": "2026-03"}
+        )
+        assert march["a"].code in html or indicator == "HL"
+        assert count <= DRILL_STATEMENTS, indicator
+
+
+def test_the_drill_down_total_and_value_are_the_scorecards(march, province_leader):
+    month = periods.parse("2026-03")
+    card = selectors.scorecard(actor=province_leader, period=month)
+    for indicator in ("1.3", "2.1", "3.2", "HL", "6.3", "PA.3"):
+        drill = selectors.records(actor=province_leader, indicator=indicator, period=month)
+        expected = card.value(indicator)
+        assert (drill.value.numerator, drill.value.denominator, drill.value.rate) == (
+            expected.numerator,
+            expected.denominator,
+            expected.rate,
+        ), indicator
