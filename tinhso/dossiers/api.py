@@ -2,9 +2,10 @@
 public tracking and the national status export. Every rule lives in the services."""
 
 from datetime import datetime
+from urllib.parse import urlencode
 
-from django.http import HttpRequest
-from ninja import File, Form, Router, Schema
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
@@ -271,9 +272,29 @@ def mine(request: HttpRequest):
     return selectors.citizen_dossiers(actor=request.auth)
 
 
-@router.get("/queue", response=list[QueueItemOut], summary="The signed-in official's work queue")
-def queue(request: HttpRequest):
-    return selectors.official_queue(actor=request.auth)
+@router.get(
+    "/queue",
+    response=list[QueueItemOut],
+    summary="The signed-in official's work queue, a page at a time",
+    description=(
+        "Soonest due first, at most `size` dossiers (default 50) after `cursor`. The `X-Total-Count` "
+        "header tells how many dossiers the whole queue holds; while more follow, the `Link` header "
+        'carries the next page\'s URL with `rel="next"` (its `cursor` is opaque).'
+    ),
+)
+def queue(
+    request: HttpRequest,
+    response: HttpResponse,
+    cursor: str = "",
+    size: int | None = Query(None, ge=1, le=200, description="Dossiers per page, 50 if not given"),
+):
+    size = size or selectors.PAGE_SIZE
+    page = selectors.official_queue_page_in_full(actor=request.auth, cursor=cursor, size=size)
+    response["X-Total-Count"] = str(page.total)
+    if page.next_cursor:
+        following = request.build_absolute_uri(f"?{urlencode({'cursor': page.next_cursor, 'size': size})}")
+        response["Link"] = f'<{following}>; rel="next"'
+    return page.items
 
 
 @router.get(

@@ -1,5 +1,6 @@
 """Reads of dossiers, each with the acting user's scope applied; tracking is public and shows no person."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -67,8 +68,10 @@ class Page:
 
 
 def citizen_dossier_page(*, actor: User, cursor: str = "", size: int = PAGE_SIZE) -> Page:
-    """The citizen's dossiers newest first, `size` at a time after `cursor` (keyset: submission time, id)."""
-    dossiers = citizen_dossiers(actor=actor)
+    """The citizen's dossiers newest first, `size` at a time after `cursor` (keyset: submission time, id),
+    with the columns their list shows."""
+    dossiers = citizen_dossiers(actor=actor).select_related(None).select_related("procedure")
+    dossiers = dossiers.only("code", "status", "submitted_at", "promised_at", "procedure__name")
     after = _parse_cursor(cursor)
     if after is not None:
         submitted_at, pk = after
@@ -86,12 +89,28 @@ class QueueItem:
     near_due: bool
 
 
+def _units_per_role(actor: User) -> dict[str, list[int]]:
+    """The ids of the units (with their subtrees) over which the actor holds each role: two queries for
+    all the roles, and ids the planner matches against the dossiers' unit indexes."""
+    assignments = list(core_selectors.active_roles(actor))
+    if not assignments:
+        return {}
+    condition = Q()
+    for path in {assignment.unit.path for assignment in assignments}:
+        condition |= core_selectors.under_path(path)
+    units = list(AdminUnit.objects.filter(condition).values_list("pk", "path"))
+    per_role: dict[str, list[int]] = {}
+    for role in dict.fromkeys(assignment.role for assignment in assignments):
+        paths = tuple(assignment.unit.path for assignment in assignments if assignment.role == role)
+        per_role[role] = [pk for pk, path in units if path.startswith(paths)]
+    return per_role
+
+
 def _queue_conditions(actor: User) -> tuple[Q, Q]:
     """Which dossiers wait for the actor, and which of those are at a step the actor holds (the others wait
     for the actor's unit as the consulted agency)."""
     waiting, holds_step = Q(pk__in=[]), Q(pk__in=[])
-    for role in {assignment.role for assignment in core_selectors.active_roles(actor)}:
-        units = core_selectors.units_where(actor, role).values("pk")
+    for role, units in _units_per_role(actor).items():
         at_step = Q(current_step__role=role, current_unit__in=units)
         holds_step |= at_step
         waiting |= Q(status__in=(Status.ACCEPTED, Status.PROCESSING, Status.FINISHED)) & at_step
@@ -120,16 +139,45 @@ def official_queue(
     """New dossiers at the actor's desks, and dossiers at a step for a role the actor holds over its unit.
 
     Soonest due first (so overdue, then near due; a dossier without a due time last), `size` at a time after
-    `cursor` (keyset: due time, id), all of them without a size."""
-    return _queue_items(_queue(actor), now=now or timezone.now(), cursor=cursor, size=size)
+    `cursor` (keyset: due time, id), all of them without a size. Each dossier comes whole, with what the
+    API shows of it."""
+    dossiers = _whole(_queue(actor))
+    return _queue_items(dossiers, now=now or timezone.now(), cursor=cursor, size=size)
 
 
 def official_queue_page(*, actor: User, cursor: str = "", size: int = PAGE_SIZE) -> Page:
-    """A page of the queue, and how many dossiers the whole queue holds."""
+    """A page of the queue, and how many dossiers the whole queue holds; each dossier with what the queue
+    page shows (code, status, procedure and step names, due time)."""
+    return _queue_page(actor, cursor, size, _listed)
+
+
+def official_queue_page_in_full(*, actor: User, cursor: str = "", size: int = PAGE_SIZE) -> Page:
+    """The same page with each dossier whole, as the API shows it."""
+    return _queue_page(actor, cursor, size, _whole)
+
+
+def _queue_page(
+    actor: User, cursor: str, size: int, columns: Callable[[QuerySet[Dossier]], QuerySet[Dossier]]
+) -> Page:
     queue = _queue(actor)
-    items = _queue_items(queue, now=timezone.now(), cursor=cursor, size=size + 1)
+    items = _queue_items(columns(queue), now=timezone.now(), cursor=cursor, size=size + 1)
     last = items[size - 1] if len(items) > size else None
-    return Page(items[:size], _cursor(last.due_at, last.dossier.pk) if last else None, queue.count())
+    # A first page that holds the whole queue has counted it already.
+    total = len(items) if not cursor and len(items) <= size else queue.count()
+    return Page(items[:size], _cursor(last.due_at, last.dossier.pk) if last else None, total)
+
+
+def _listed(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """Only the columns a list of dossiers shows: no form data, no procedure's form schema."""
+    return dossiers.select_related("procedure", "current_step").only(
+        "code", "status", "procedure__name", "current_step__name"
+    )
+
+
+def _whole(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """Dossiers with every unit, step and document the API shows of each, in two queries for any number."""
+    related = ("procedure", "receiving_unit", "authority_unit", "current_step", "current_unit")
+    return dossiers.select_related(*related, "consulted_unit", "applicant").prefetch_related("documents")
 
 
 def _queue_items(
@@ -142,9 +190,7 @@ def _queue_items(
             dossiers = dossiers.filter(due__isnull=True, pk__gt=pk)
         else:
             dossiers = dossiers.filter(Q(due__gt=due_at) | Q(due=due_at, pk__gt=pk) | Q(due__isnull=True))
-    dossiers = dossiers.select_related(
-        "procedure", "receiving_unit", "current_step", "current_unit", "applicant"
-    ).order_by(F("due").asc(nulls_last=True), "pk")
+    dossiers = dossiers.order_by(F("due").asc(nulls_last=True), "pk")
     items = []
     for dossier in dossiers[:size] if size else dossiers:
         due_at = dossier.due

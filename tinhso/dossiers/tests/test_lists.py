@@ -1,11 +1,14 @@
 """Lists that grow with the years come a page at a time: a citizen's dossiers and an official's queue."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tinhso.core.models import Role
 from tinhso.core.tests.factories import CONSTRUCTION, official
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.tests.flow import in_state, submitted
+from tinhso.dossiers.tests.test_api import bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +80,47 @@ def test_the_pages_link_to_the_next_page(client, cast, clock, monkeypatch):
         rest = client.get(url + next_url).content.decode()
         assert sum(dossier.code in rest for dossier in lodged) == 1 and 'rel="next"' not in rest
     assert "3 hồ sơ đang chờ." in first
+
+
+def _statements(client, url: str, **headers) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **headers)
+    assert response.status_code == 200
+    return len(captured.captured_queries), response
+
+
+def test_the_queue_page_reads_the_same_statements_for_one_dossier_or_many(client, cast, clock):
+    _lodged(cast, clock, [9])
+    client.force_login(cast.desk)
+    client.get("/can-bo/ho-so/")  # what a process reads once (the province's name in the header)
+    one, _ = _statements(client, "/can-bo/ho-so/")
+    lodged = _lodged(cast, clock, [10, 11, 12])
+    client.force_login(cast.desk)  # the clock moved past the first session's end
+    many, response = _statements(client, "/can-bo/ho-so/")
+    assert all(dossier.code in response.content.decode() for dossier in lodged)
+    # session, user, roles, their units, the page of dossiers (with procedures and steps), the calendar,
+    # unread notifications; the whole queue is on the page, so it is not counted again
+    assert many == one <= 7
+
+
+def test_the_api_queue_comes_a_page_at_a_time(client, cast, clock):
+    lodged = _lodged(cast, clock, [12, 10, 11, 10, 13])
+    soonest_first = [d.code for d in sorted(lodged, key=lambda d: (d.acknowledge_due_at, d.pk))]
+    desk = bearer(client, "motcua")
+    small, first = _statements(client, "/api/v1/dossiers/queue?size=2", **desk)
+    assert [item["dossier"]["code"] for item in first.json()] == soonest_first[:2]
+    assert first["X-Total-Count"] == "5"
+    seen = [item["dossier"]["code"] for item in first.json()]
+    following = first["Link"]
+    while following:
+        url, rel = following.split(";")
+        assert rel.strip() == 'rel="next"'
+        answer = client.get(url.strip("<> "), **desk)
+        seen += [item["dossier"]["code"] for item in answer.json()]
+        following = answer.get("Link")
+    assert seen == soonest_first
+    # Units, steps and documents of every dossier come in the page's own statements, not one per dossier.
+    whole, answer = _statements(client, "/api/v1/dossiers/queue", **desk)
+    assert len(answer.json()) == 5 and "Link" not in answer
+    assert whole <= small + 1  # the page of 2 counted the queue; the page of all did not need to
+    assert client.get("/api/v1/dossiers/queue?size=0", **desk).status_code == 422
