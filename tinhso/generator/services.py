@@ -6,6 +6,7 @@ and reports' rows, their hash-chained events, the IOC facts and counters, the do
 checkpoint of the new chains, so an interrupted run leaves whole days behind, never half of one."""
 
 import math
+import multiprocessing
 import random
 import secrets
 import time
@@ -17,7 +18,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import FileField, JSONField, Model
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ from tinhso.catalog.models import Procedure
 from tinhso.core import bulk
 from tinhso.core import services as core_services
 from tinhso.core.errors import InvalidInput
-from tinhso.core.eventlog import GENESIS_HASH, event_hash
+from tinhso.core.eventlog import GENESIS_HASH, canonical_json, event_hash_of_json
 from tinhso.core.models import AdminUnit, Event, PopulationRecord, Role, User
 from tinhso.dossiers.models import Channel, Dossier, DossierCounter, Status
 from tinhso.dossiers.services import ACKNOWLEDGE_HOURS
@@ -36,7 +37,7 @@ from tinhso.generator import clock, forms
 from tinhso.generator.dossiers import Lifecycle, Officials, ProcedureInfo, SimulatedDossier, Step, Unit
 from tinhso.generator.people import People, Person, full_name, street_address
 from tinhso.generator.reports import CategoryInfo, ReportStory
-from tinhso.generator.writer import columns_of, dumps, next_id, reset_sequences
+from tinhso.generator.writer import columns_of, dumps, next_id
 from tinhso.ioc import periods
 from tinhso.ioc import services as ioc_services
 from tinhso.ioc.models import ConsumerState, DossierFact, ReportFact
@@ -339,18 +340,17 @@ class Batch:
         rows = self.rows[Event]
         for seq, (action, actor, payload, local) in enumerate(events, 1):
             at = local.astimezone(UTC)  # as the database returns it, so the IOC facts match the consumer's
-            digest = event_hash(
+            text = canonical_json(payload)
+            digest = event_hash_of_json(
                 stream=stream,
                 seq=seq,
                 action=action,
                 actor_id=actor,
-                payload=payload,
+                payload_json=text,
                 occurred_at=at,
                 prev_hash=previous,
             )
-            rows.append(
-                (self.take("event"), stream, seq, action, actor, dumps(payload), at, previous, digest)
-            )
+            rows.append((None, stream, seq, action, actor, text, at, previous, digest))
             written.append(Written(action, payload, at, seq))
             previous = digest
             if self.last_event_at is None or at > self.last_event_at:
@@ -363,15 +363,47 @@ class Batch:
             self.deltas[tuple(key)] += 1
 
     def write(self, code_counters: dict[tuple[int, date], int], now: datetime) -> int:
+        """Writes the batch; the rows shared with a concurrent worker (counters, the last checkpoint, the
+        consumer's cursor) come last and in a fixed order, so workers wait for each other only briefly."""
         _skip_reference_checks()
+        events = self.rows.pop(Event, [])
+        numbers = _event_ids(len(events))
+        self.rows[Event] = [(number, *row[1:]) for number, row in zip(numbers, events, strict=True)]
         for model in (User, PopulationRecord, Dossier, Report, Event, DossierFact, ReportFact):
             bulk.copy_rows(model._meta.db_table, columns_of(model), self.rows.get(model, []))
         _save_code_counters(code_counters)
-        ioc_services.add_to_counters(dict(self.deltas))
+        ioc_services.add_to_counters(dict(sorted(self.deltas.items())))
         if self.heads:
             core_services.checkpoint_heads(heads=sorted(self.heads), now=now)
-        _advance_consumer(self.ids["event"] - 1, self.last_event_at)
-        return len(self.rows.get(Event, []))
+        _advance_consumer(max(numbers, default=0), self.last_event_at)
+        return len(events)
+
+
+def _event_ids(count: int) -> list[int]:
+    """Ids for new events from the table's own sequence on PostgreSQL (workers never collide)."""
+    if connection.vendor != "postgresql":
+        first = next_id(Event)
+        return list(range(first, first + count))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Event._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _reserve(model: type[Model], count: int) -> int:
+    """The first of `count` consecutive ids kept for the generator; anyone inserting later gets ids after."""
+    first = next_id(model)
+    if connection.vendor == "postgresql" and count:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [model._meta.db_table])
+            first = max(first, cursor.fetchone()[0])
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                [model._meta.db_table, first + count - 1],
+            )
+    return first
 
 
 def _skip_reference_checks() -> None:
@@ -430,6 +462,8 @@ def _citizens(
             )
     registry = People(rng, set(PopulationRecord.objects.values_list("citizen_id", flat=True)))
     today = timezone.localdate(now)
+    missing = count - len(citizens)
+    ids.update(user=_reserve(User, missing), population=_reserve(PopulationRecord, missing))
     while len(citizens) < count:
         batch = Batch(ids)
         for _ in range(min(50_000, count - len(citizens))):
@@ -731,6 +765,7 @@ def generate(
     seed: int = 2026,
     now: datetime | None = None,
     batch_size: int = 20_000,
+    workers: int = 1,
     log: Callable[[str], None] = lambda line: None,
 ) -> Summary:
     """Writes `dossiers` dossiers and `reports` field reports spread over the last `months` months."""
@@ -747,43 +782,106 @@ def generate(
         raise InvalidInput(
             "Chưa có lĩnh vực phản ánh hiện trường: chạy `tinhso load-demo` trước khi sinh dữ liệu."
         )
-    ids = {
-        "user": next_id(User),
-        "population": next_id(PopulationRecord),
-        "dossier": next_id(Dossier),
-        "report": next_id(Report),
-        "event": next_id(Event),
-    }
     summary = Summary()
     wanted = max(20, (dossiers + reports) // DOSSIERS_PER_CITIZEN) if dossiers or reports else 0
     first = timezone.localdate(now) - timedelta(days=round(months * 30.44))
     registered_at = datetime.combine(first, datetime.min.time(), tzinfo=clock.local_zone())
-    citizens = _citizens(world, wanted, rng, ids, now, registered_at)
+    citizens = _citizens(world, wanted, rng, {}, now, registered_at)
     summary.citizens = len(citizens)
     log(f"{len(citizens):,} công dân sẵn sàng ({time.monotonic() - started:.1f} s)")
-    days = clock.working_days(first, timezone.localdate(now))
+    plan = _plan(first, timezone.localdate(now), dossiers, reports)
+    context = dict(
+        world=world, citizens=citizens, now=now, horizon=horizon, first=first, seed=seed,
+        batch_size=batch_size, log=log, started=started, workers=workers,
+    )  # fmt: skip
+    if workers > 1 and connection.vendor == "postgresql":
+        parts = _in_processes(plan, context)
+    else:
+        parts = [_write_days(plan, worker=0, **context)]
+    for part in parts:
+        summary.dossiers += part.dossiers
+        summary.reports += part.reports
+        summary.events += part.events
+        summary.batches += part.batches
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+@dataclass(frozen=True)
+class Day:
+    """One working day of history and the ids its dossiers and reports take."""
+
+    index: int
+    day: date
+    dossiers: int
+    first_dossier: int
+    reports: int
+    first_report: int
+    online_share: dict
+
+
+def _plan(first: date, last: date, dossiers: int, reports: int) -> list[Day]:
+    """Working days with their arrivals (growing over time) and id ranges reserved for them."""
+    days = clock.working_days(first, last)
     growth = [1 + 0.6 * index / max(1, len(days) - 1) for index in range(len(days))]
     dossier_counts, report_counts = _spread(dossiers, growth), _spread(reports, growth)
-    dossier_maker = DossierMaker(world, citizens, rng, now, horizon, first)
-    report_maker = ReportMaker(world, citizens, rng, now, horizon)
-    batch = Batch(ids)
+    next_dossier, next_report = _reserve(Dossier, dossiers), _reserve(Report, reports)
+    plan = []
     for index, day in enumerate(days):
         share = _online_share(index / max(1, len(days) - 1))
-        for arrival in dossier_maker.arrivals(day, dossier_counts[index], share):
+        plan.append(
+            Day(index, day, dossier_counts[index], next_dossier, report_counts[index], next_report, share)
+        )
+        next_dossier += dossier_counts[index]
+        next_report += report_counts[index]
+    return plan
+
+
+def _write_days(plan: list[Day], *, worker: int, workers: int, **context) -> Summary:
+    """Simulates and writes the days given, in order, one transaction per batch."""
+    world, citizens, now, horizon = context["world"], context["citizens"], context["now"], context["horizon"]
+    rng = random.Random(context["seed"] * 7919 + worker)
+    dossier_maker = DossierMaker(world, citizens, rng, now, horizon, context["first"])
+    report_maker = ReportMaker(world, citizens, rng, now, horizon)
+    summary, ids = Summary(), {}
+    batch = Batch(ids)
+    for number, day in enumerate(plan):
+        if number % workers != worker:
+            continue
+        ids.update(dossier=day.first_dossier, report=day.first_report)
+        for arrival in dossier_maker.arrivals(day.day, day.dossiers, day.online_share):
             dossier_maker.make(batch, arrival)
-        for _ in range(report_counts[index]):
-            report_maker.make(batch, day)
-        summary.dossiers += dossier_counts[index]
-        summary.reports += report_counts[index]
-        if len(batch.heads) >= batch_size or index == len(days) - 1:
+        for _ in range(day.reports):
+            report_maker.make(batch, day.day)
+        summary.dossiers += day.dossiers
+        summary.reports += day.reports
+        if len(batch.heads) >= context["batch_size"] or number >= len(plan) - workers:
             with transaction.atomic():
                 summary.events += batch.write(dossier_maker.code_counters, now)
             summary.batches += 1
-            log(
-                f"{day:%d/%m/%Y}: {summary.dossiers:,} hồ sơ, {summary.reports:,} phản ánh, {summary.events:,} sự kiện "
-                f"({time.monotonic() - started:.0f} s)"
-            )
             batch = Batch(ids)
-    reset_sequences(User, PopulationRecord, Dossier, Report, Event)
-    summary.seconds = time.monotonic() - started
+            elapsed = time.monotonic() - context["started"]
+            context["log"](
+                f"[{worker + 1}/{workers}] {day.day:%d/%m/%Y}: {summary.dossiers:,} hồ sơ, {summary.reports:,} phản ánh, "
+                f"{summary.events:,} sự kiện ({elapsed:.0f} s)"
+            )
     return summary
+
+
+_FORKED: dict = {}
+
+
+def _in_processes(plan: list[Day], context: dict) -> list[Summary]:
+    """One worker process per share of the days (PostgreSQL only): each simulates and writes its own days
+    on its own connection; they meet only on the counters, the checkpoint chain and the consumer's cursor."""
+    connections.close_all()  # each child opens its own connection
+    _FORKED.update(plan=plan, context=context)
+    with multiprocessing.get_context("fork").Pool(context["workers"]) as pool:
+        return pool.map(_work, range(context["workers"]))
+
+
+def _work(worker: int) -> Summary:
+    try:
+        return _write_days(_FORKED["plan"], worker=worker, **_FORKED["context"])
+    finally:
+        connections.close_all()

@@ -2,8 +2,6 @@
 
 import json
 
-from django.core.management.color import no_style
-from django.db import connection
 from django.db.models import Max, Model
 
 
@@ -17,11 +15,3 @@ def next_id(model: type[Model]) -> int:
 
 def dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-def reset_sequences(*models: type[Model]) -> None:
-    """After inserts with explicit ids, the next id PostgreSQL hands out comes after them."""
-    statements = connection.ops.sequence_reset_sql(no_style(), list(models))
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)

@@ -24,6 +24,9 @@ class Command(BaseCommand):
             "--seed", type=int, default=2026, help="random seed: the same seed, the same history"
         )
         parser.add_argument("--batch", type=int, default=20_000, help="records per transaction")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="worker processes on PostgreSQL (one per core is fastest)"
+        )
 
     def handle(self, *args, **options) -> None:
         try:
@@ -33,6 +36,7 @@ class Command(BaseCommand):
                 months=options["months"],
                 seed=options["seed"],
                 batch_size=options["batch"],
+                workers=max(1, options["workers"]),
                 log=self.stdout.write,
             )
         except InvalidInput as error:
