@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from tinhso.core.errors import Forbidden, NotFound
-from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Event, Role, RoleAssignment, User
+from tinhso.core.models import PATH_SEPARATOR, AdminUnit, ApiToken, Event, Role, RoleAssignment, User
 from tinhso.core.population import Identity, population_registry
 
 
@@ -90,10 +90,16 @@ def authenticate_credentials(*, username: str, password: str) -> User:
 
 def user_by_token(token: str) -> User | None:
     digest = sha256(token.encode()).hexdigest()
-    # One query that builds only the user: unknown, expired and inactive all come back empty.
-    return User.objects.filter(
-        api_tokens__token_hash=digest, api_tokens__expires_at__gt=timezone.now(), is_active=True
-    ).first()
+    # One statement written once: every API call runs it, and building it through the ORM cost more
+    # Python than the rest of a submission's reads. Unknown, expired and inactive all come back empty.
+    found = User.objects.raw(_USER_BY_TOKEN, [digest, timezone.now()])
+    return next(iter(found), None)
+
+
+_USER_BY_TOKEN = (
+    f"SELECT u.* FROM {User._meta.db_table} u JOIN {ApiToken._meta.db_table} t ON t.user_id = u.id "
+    "WHERE t.token_hash = %s AND t.expires_at > %s AND u.is_active LIMIT 1"
+)
 
 
 def chain_heads(*, since: datetime | None = None) -> list[list]:
