@@ -108,8 +108,9 @@ def maintenance_url(url: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path="/postgres"))
 
 
-def prepare(url: str, citizens: int) -> list[Citizen]:
-    """Migrates, loads the demo data (tinhso load-demo) and registers citizens with API tokens."""
+def prepare(url: str, citizens: int, *, existing: bool = False) -> list[Citizen]:
+    """Migrates, loads the demo data (tinhso load-demo) and registers citizens with API tokens; on an
+    existing (generated) database only the floor's table and the citizens are added."""
     import django
 
     django.setup()
@@ -119,9 +120,10 @@ def prepare(url: str, citizens: int) -> list[Citizen]:
     from bench.floor_urls import FLOOR_TABLE_SQL
 
     call_command("migrate", verbosity=0, interactive=False)
-    call_command("load_demo", stdout=io.StringIO())
+    if not existing:
+        call_command("load_demo", stdout=io.StringIO())
     with connection.cursor() as cursor:
-        cursor.execute(FLOOR_TABLE_SQL)
+        cursor.execute(FLOOR_TABLE_SQL.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
     return register_citizens(citizens)
 
 
@@ -131,7 +133,7 @@ def register_citizens(count: int) -> list[Citizen]:
 
     from tinhso.core import selectors, services
     from tinhso.core.identifiers import citizen_id_prefix
-    from tinhso.core.models import AdminUnit
+    from tinhso.core.models import AdminUnit, User
 
     province = selectors.province_unit()
     communes = list(AdminUnit.objects.filter(parent=province, kind=AdminUnit.Kind.COMMUNE).order_by("code"))
@@ -161,7 +163,12 @@ def register_citizens(count: int) -> list[Citizen]:
                 permanent_commune=commune,
             )
             password = uuid.uuid4().hex
-            services.register_citizen(citizen_id=citizen_id, password=password, demo=True)
+            account = User.objects.filter(citizen_id=citizen_id).first()
+            if account is None:
+                services.register_citizen(citizen_id=citizen_id, password=password, demo=True)
+            else:  # an earlier run on this database (--existing-database) registered them
+                account.set_password(password)
+                account.save(update_fields=["password"])
             token, _ = services.issue_api_token(username=citizen_id, password=password)
             receiving = f"{commune.code}.{settings.TINHSO_PROVINCE}"
             citizens.append(Citizen(citizen_id, token, commune.name, receiving))
@@ -713,6 +720,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--analyse-only", action="store_true", help="skip the HTTP load; only analyse in-process"
     )
+    parser.add_argument(
+        "--existing-database",
+        action="store_true",
+        help="submit into the database given as it is (e.g. filled by tinhso gen): adds the floor's table, "
+        "the clients' citizens and their dossiers, drops nothing",
+    )
     return parser.parse_args()
 
 
@@ -740,8 +753,9 @@ def main() -> None:
 
 def run(args: argparse.Namespace, var_dir: str) -> bool:
     started = time.perf_counter()
-    recreate_database(args.database_url)
-    citizens = prepare(args.database_url, args.clients)
+    if not args.existing_database:
+        recreate_database(args.database_url)
+    citizens = prepare(args.database_url, args.clients, existing=args.existing_database)
     from django.db import connections
 
     connections.close_all()
