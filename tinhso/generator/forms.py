@@ -3,7 +3,7 @@
 import random
 from datetime import date, timedelta
 
-from tinhso.generator.people import Person, full_name, street_address
+from tinhso.generator.people import Person, full_name
 
 PURPOSES = (
     "Bổ sung hồ sơ xin việc tại doanh nghiệp",
@@ -72,6 +72,3 @@ def _value(name: str, spec: dict, applicant: Person, rng: random.Random, today: 
 
 def _other_id(rng: random.Random) -> str:
     return f"0960{rng.randint(50, 99)}{rng.randrange(1_000_000):06d}"
-
-
-__all__ = ["answers", "street_address"]

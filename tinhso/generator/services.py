@@ -445,7 +445,7 @@ def _advance_consumer(last_event_id: int, last_event_at: datetime | None) -> Non
 
 
 def _citizens(
-    world: World, count: int, rng: random.Random, ids: dict[str, int], now: datetime, registered_at: datetime
+    world: World, count: int, rng: random.Random, now: datetime, registered_at: datetime
 ) -> list[Citizen]:
     """Citizens of the province who already have an account are reused; the rest are registered in bulk
     (as if they had signed up when the history starts, before their first dossier)."""
@@ -463,7 +463,7 @@ def _citizens(
     registry = People(rng, set(PopulationRecord.objects.values_list("citizen_id", flat=True)))
     today = timezone.localdate(now)
     missing = count - len(citizens)
-    ids.update(user=_reserve(User, missing), population=_reserve(PopulationRecord, missing))
+    ids = {"user": _reserve(User, missing), "population": _reserve(PopulationRecord, missing)}
     while len(citizens) < count:
         batch = Batch(ids)
         for _ in range(min(50_000, count - len(citizens))):
@@ -786,7 +786,7 @@ def generate(
     wanted = max(20, (dossiers + reports) // DOSSIERS_PER_CITIZEN) if dossiers or reports else 0
     first = timezone.localdate(now) - timedelta(days=round(months * 30.44))
     registered_at = datetime.combine(first, datetime.min.time(), tzinfo=clock.local_zone())
-    citizens = _citizens(world, wanted, rng, {}, now, registered_at)
+    citizens = _citizens(world, wanted, rng, now, registered_at)
     summary.citizens = len(citizens)
     log(f"{len(citizens):,} công dân sẵn sàng ({time.monotonic() - started:.1f} s)")
     plan = _plan(first, timezone.localdate(now), dossiers, reports)

@@ -1,7 +1,6 @@
 """Two worker processes writing history at once (PostgreSQL): the chains, checkpoints, counters and the
 consumer's cursor they share stay exactly what one writer would have left."""
 
-
 from tinhso.catalog import demo as catalog_demo
 from tinhso.core.models import Event
 from tinhso.core.selectors import verify_event_log
