@@ -5,6 +5,8 @@ import json
 import logging
 import time
 from datetime import datetime, timedelta
+from typing import TypedDict
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +14,7 @@ from django.db import close_old_connections
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -20,6 +23,7 @@ from tinhso.core.models import Event
 from tinhso.ioc import exports, periods, rules, selectors, services
 from tinhso.ioc.models import ConsumerState
 from tinhso.ioc.services import DOSSIER_STREAM, REPORT_STREAM
+from tinhso.ioc.templatetags.ioc_tags import number, percent
 
 logger = logging.getLogger(__name__)
 LIVE_SECONDS = 25  # a stream ends after this; the browser reconnects, so no worker is held for long
@@ -62,6 +66,107 @@ def _period_choices(now: datetime, selected: periods.Period) -> list[tuple[str, 
     return [(p.key, p.label()) for p in choices]
 
 
+def _link(base: str, **params: str) -> str:
+    """`base` with the filters in its query, empty ones left out, as the ioc_url tag writes it; for the rows
+    of a table, whose route is reversed once rather than once a row."""
+    query = {key: value for key, value in params.items() if value}
+    return base + ("?" + urlencode(query) if query else "")
+
+
+# The rows of the dashboard's tables come to the template as dicts of formatted strings: a dict is what a
+# template variable looks up first, and formatting here spares a filter and a tag per cell.
+
+
+class IndicatorLine(TypedDict):
+    code: str
+    name: str
+    formula: str
+    reason: str
+    computable: bool
+    url: str  # the records behind the number; "" when the indicator has no list
+    numerator: str
+    denominator: str
+    denominator_link: bool
+    rate: str
+    points: str
+    max_points: str
+    scored: bool
+    full_at: str
+
+
+class Section(TypedDict):
+    id: str  # "" for the indicators outside the score
+    title: str  # "" for the indicators outside the score, whose title is translated in the template
+    lines: list[IndicatorLine]
+
+
+class RankLine(TypedDict):
+    name: str
+    url: str
+    score: str
+    on_time: str
+    on_time_url: str
+    online: str
+    reports_on_time: str
+    received: str
+
+
+def _indicator_line(value: rules.Value, records_url: str, filters: dict[str, str]) -> IndicatorLine:
+    i = value.indicator
+    return {
+        "code": i.code,
+        "name": str(i.name),
+        "formula": str(i.formula),
+        "reason": str(i.reason),
+        "computable": value.computable,
+        "url": _link(records_url, indicator=i.code, **filters) if i.drill else "",
+        "numerator": number(value.numerator),
+        "denominator": number(value.denominator),
+        "denominator_link": value.denominator is not None,
+        "rate": percent(value.rate),
+        "points": number(value.points),
+        "max_points": number(i.points),
+        "scored": bool(i.points),
+        "full_at": percent(i.full_at) if i.points else "",
+    }
+
+
+def _sections(card: selectors.Scorecard) -> list[Section]:
+    """The scorecard's groups, then the indicators followed outside the score."""
+    records_url = reverse("ioc:records")
+    filters = {"unit": card.unit.code, "period": card.period.key, "sector": card.sector}
+    sections: list[Section] = [
+        {
+            "id": f"group-{group.code}",
+            "title": f"{group.name} ({number(group.score)} / {number(group.points)})",
+            "lines": [_indicator_line(value, records_url, filters) for value in group.values],
+        }
+        for group in card.groups
+    ]
+    extra = [_indicator_line(value, records_url, filters) for value in card.extra]
+    return [*sections, {"id": "", "title": "", "lines": extra}]
+
+
+def _rank_lines(rows: list[selectors.RankRow], card: selectors.Scorecard) -> list[RankLine]:
+    dashboard_url, records_url = reverse("ioc:dashboard"), reverse("ioc:records")
+    period, sector = card.period.key, card.sector
+    return [
+        {
+            "name": row.unit.name,
+            "url": _link(dashboard_url, unit=row.unit.code, period=period, sector=sector),
+            "score": number(row.score),
+            "on_time": percent(row.on_time.rate),
+            "on_time_url": _link(
+                records_url, indicator="2.1", unit=row.unit.code, period=period, sector=sector
+            ),
+            "online": percent(row.online.rate),
+            "reports_on_time": percent(row.reports_on_time.rate),
+            "received": number(row.received),
+        }
+        for row in rows
+    ]
+
+
 def _catch_up() -> tuple[int, ConsumerState | None]:
     """Applies events the background job has not yet reached, so a page never shows stale figures; the
     newest event id and where the rollups stand after."""
@@ -94,8 +199,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "card": page.card,
         "filters": filters,
         "query": request.GET.urlencode(),
-        "agencies": page.agencies,
-        "communes": page.communes,
+        "sections": _sections(page.card),
+        "agencies": _rank_lines(page.agencies, page.card),
+        "communes": _rank_lines(page.communes, page.card),
         "trend": page.trend,
         "map": page.map,
         "map_kpi": map_kpi,
@@ -103,7 +209,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "alerts": page.alerts,
         "sectors": page.sectors,
         "period_choices": _period_choices(timezone.localtime(), page.card.period),
-        "unit_choices": page.unit_choices,
+        "unit_choices": [(u.code, u.name, u.pk == page.card.unit.pk) for u in page.unit_choices],
         "ancestors": page.ancestors,
         "last_event_id": current.last_event_id if current else 0,
         "may_see_ioc": True,
