@@ -1,0 +1,34 @@
+"""The 12-month trend: each month's rates and counts are the scorecard's for that month, a sector keeps its own
+dossiers and every field report (reports have no sector)."""
+
+from tinhso.dossiers.models import Dossier
+from tinhso.fieldreports.tests.helpers import file_report
+from tinhso.ioc import selectors, services
+from tinhso.ioc.periods import parse
+
+
+def test_each_month_of_the_trend_is_the_scorecards(march, province_leader):
+    month = parse("2026-03")
+    points = selectors.trend(actor=province_leader, period=month)
+    card = selectors.scorecard(actor=province_leader, period=month)
+    assert [point["period"] for point in points] == [m.key for m in month.previous_months(12)]
+    last = points[-1]
+    assert last["on_time_rate"] == card.value("2.1").rate is not None
+    assert last["online_rate"] == card.value("3.2").rate == 2 / 5
+    assert last["received"] == card.value("3.2").denominator == 5
+    february = points[-2]
+    assert (february["received"], february["on_time_rate"], february["online_rate"]) == (0, None, None)
+
+
+def test_a_sector_keeps_its_dossiers_and_every_field_report(march, categories, staff, clock, province_leader):
+    clock.set(2026, 3, 26, 8)
+    file_report()
+    file_report()
+    services.consume_events()
+    month = parse("2026-03")
+    sector = Dossier.objects.get(pk=march["a"].pk).procedure.sector
+    everything = selectors.trend(actor=province_leader, period=month)[-1]
+    assert (everything["received"], everything["reports_received"]) == (5, 2)
+    assert selectors.trend(actor=province_leader, period=month, sector=sector)[-1] == everything
+    other = selectors.trend(actor=province_leader, period=month, sector="Lĩnh vực không có hồ sơ")[-1]
+    assert (other["received"], other["online_rate"], other["reports_received"]) == (0, None, 2)
