@@ -4,9 +4,12 @@ import csv
 import io
 import time
 
+from django.utils.dateformat import format
+from django.utils.timezone import localtime
 from openpyxl import load_workbook
 
 from tinhso.core.models import Event
+from tinhso.dossiers.models import Dossier
 from tinhso.ioc.models import ConsumerState
 from tinhso.ioc.tests.helpers import submit
 
@@ -43,6 +46,14 @@ def test_drill_down_from_unit_to_its_dossiers(client, march, province_leader):
     for dossier in march.values():
         assert f'href="/ho-so/{dossier.code}/"' in html
     assert "Quá hạn (còn mở cuối kỳ)" in html
+    # Dates in the province's time: A lodged at 8:00 on 2/3, finished on 3/3; D still open ("—").
+    a, d = Dossier.objects.get(pk=march["a"].pk), Dossier.objects.get(pk=march["d"].pk)
+    shown = [format(localtime(a.submitted_at), "d/m/Y H:i"), format(localtime(a.finished_at), "d/m/Y H:i")]
+    assert shown[0] == "02/03/2026 08:00" and shown[1].startswith("03/03/2026")
+    row_a = html[html.index(f'href="/ho-so/{a.code}/"') :].split("</tr>")[0]
+    row_d = html[html.index(f'href="/ho-so/{d.code}/"') :].split("</tr>")[0]
+    assert f"<td>{shown[0]}</td>" in row_a and f"<td>{shown[1]}</td>" in row_a
+    assert "<td>—</td>" in row_d and "<td>—</td>" not in row_a
     detail = client.get(f"/ho-so/{march['e'].code}/")
     assert detail.status_code == 200
 
