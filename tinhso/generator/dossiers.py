@@ -251,7 +251,8 @@ class Lifecycle:
     def play(self, dossier: SimulatedDossier, submitter: int) -> Life:
         self.dossier, self.events = dossier, []
         self._submitted(submitter)
-        self._reception() and self._processing() and self._return()
+        if self._reception() and self._processing():
+            self._return()
         return Life(dossier, self.events)
 
     def _submitted(self, submitter: int) -> None:
@@ -398,15 +399,15 @@ class Lifecycle:
         self._enter_step(self.procedure.return_step, at)
         self._commit("finished", actor, before, at, on_time=on_time, late=at > dossier.original_promised_at)
 
-    def _return(self) -> bool:
+    def _return(self) -> None:
         dossier, rng = self.dossier, self.rng
         step = self.procedure.return_step
         if step is None:
-            return False
+            return
         returned_at = clock.add_minutes(dossier.step_started_at, self._handling_minutes(step))
         self._flag_if_overdue(dossier.step_due_at, step.role, dossier.current_unit, returned_at)
         if returned_at > self.now:
-            return False
+            return
         dossier.status, dossier.returned_at = Status.RETURNED, returned_at
         self._enter_step(None, returned_at)
         self._commit("returned", self._receptionist(), Status.FINISHED, returned_at)
@@ -415,7 +416,6 @@ class Lifecycle:
         if rng.random() < chance and rated_at <= self.now:
             dossier.rating = rng.choices(RATINGS, weights=RATING_WEIGHTS)[0]
             self._commit("rated", dossier.applicant_id, Status.RETURNED, rated_at, rating=dossier.rating)
-        return True
 
 
 RATINGS = (Rating.VERY_SATISFIED, Rating.SATISFIED, Rating.UNSATISFIED)
