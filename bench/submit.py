@@ -7,7 +7,6 @@ clients from this process. Run: .venv/bin/python bench/submit.py  (see bench/REA
 """
 
 import argparse
-import asyncio
 import contextlib
 import cProfile
 import io
@@ -16,8 +15,6 @@ import os
 import pstats
 import re
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,17 +23,30 @@ import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import (  # noqa: E402 (the repository root goes on the path first)
+    HOST,
+    Run,
+    children_of,
+    drive,
+    free_port,
+    http_request,
+    machine_cpu,
+    maintenance_url,
+    percentile,
+    process_cpu,
+    start_server,
+    stop_server,
+)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tinhso_bench"
-HOST = "127.0.0.1"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 GOAL_RATIO = 0.5
 GOAL_P99_MS = 100.0
 
@@ -102,10 +112,6 @@ def recreate_database(url: str) -> None:
     with psycopg.connect(maintenance_url(url), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def maintenance_url(url: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/postgres"))
 
 
 def prepare(url: str, citizens: int, *, existing: bool = False) -> list[Citizen]:
@@ -197,9 +203,8 @@ def submission_body(procedure: str, citizen: Citizen, number: int) -> dict:
 
 def http_post(port: int, path: str, body: dict, headers: dict[str, str]) -> bytes:
     payload = json.dumps(body, ensure_ascii=False).encode()
-    lines = [f"POST {path} HTTP/1.1", f"Host: {HOST}:{port}", "Content-Type: application/json"]
-    lines += [f"Content-Length: {len(payload)}", *(f"{name}: {value}" for name, value in headers.items())]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+    headers = {"Content-Type": "application/json", **headers}
+    return http_request(port, "POST", path, headers=headers, body=payload)
 
 
 def submission_requests(port: int, procedure: str, citizen: Citizen):
@@ -219,158 +224,7 @@ def floor_requests(port: int, procedure: str, citizen: Citizen):
         number += 1
 
 
-# ---- load generator ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Sample:
-    latency: float
-    status: int
-    timing: dict[str, float]
-
-
-@dataclass
-class Run:
-    samples: list[Sample] = field(default_factory=list)
-    transport_errors: Counter = field(default_factory=Counter)
-    seconds: float = 0.0
-
-
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes):
-    writer.write(request)
-    status_line = await reader.readline()
-    if not status_line:
-        raise ConnectionResetError("the server closed the connection")
-    headers = {}
-    while (line := await reader.readline()) not in (b"\r\n", b""):
-        name, _, value = line.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
-    await reader.readexactly(int(headers.get("content-length", "0")))
-    return int(status_line.split()[1]), headers
-
-
-def _server_timing(header: str) -> dict[str, float]:
-    """{'app': ms, 'cpu': ms, 'sql': ms, 'sql_count': n} from our Server-Timing header."""
-    timing = {}
-    for metric in header.split(","):
-        name, *params = (part.strip() for part in metric.split(";"))
-        for param in params:
-            key, _, value = param.partition("=")
-            timing[name if key == "dur" else f"{name}_count"] = float(value)
-    return timing
-
-
-async def _client(port: int, requests, stop_at: float, budget: list[int], run: Run) -> None:
-    reader = writer = None
-    while time.monotonic() < stop_at and budget[0] > 0:
-        budget[0] -= 1
-        request = next(requests)
-        try:
-            if writer is None:
-                reader, writer = await asyncio.open_connection(HOST, port)
-            start = time.perf_counter()
-            status, headers = await asyncio.wait_for(_exchange(reader, writer, request), timeout=30)
-        except (OSError, EOFError, TimeoutError) as error:
-            run.transport_errors[type(error).__name__] += 1
-            if writer is not None:
-                writer.close()
-            reader = writer = None
-            continue
-        latency = time.perf_counter() - start
-        run.samples.append(Sample(latency, status, _server_timing(headers.get("server-timing", ""))))
-        if headers.get("connection", "").lower() == "close":
-            writer.close()
-            reader = writer = None
-    if writer is not None:
-        writer.close()
-
-
-def drive(port: int, streams: list, seconds: float, max_requests: int) -> Run:
-    """One keep-alive connection per stream, all at once, until the time or the request budget runs out."""
-    run = Run()
-
-    async def main() -> None:
-        budget = [max_requests]
-        stop_at = time.monotonic() + seconds
-        start = time.perf_counter()
-        await asyncio.gather(*(_client(port, stream, stop_at, budget, run) for stream in streams))
-        run.seconds = time.perf_counter() - start
-
-    asyncio.run(main())
-    return run
-
-
-# ---- server and resource accounting ------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def start_server(args: argparse.Namespace, port: int) -> subprocess.Popen:
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "tinhso.wsgi:application",
-        f"--bind={HOST}:{port}",
-        "--worker-class=gthread",
-        f"--workers={args.workers}",
-        f"--threads={args.threads}",
-        "--keep-alive=10",
-        "--log-level=warning",
-        f"--chdir={ROOT}",
-    ]
-    server = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited with status {server.returncode}")
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    stop_server(server)
-    sys.exit("gunicorn did not answer within 60 s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
-def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of one process (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            if parent == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine since boot."""
-    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    total = sum(values[:8])
-    return (total - values[3] - values[4]) / CLOCK_TICKS, total / CLOCK_TICKS
+# ---- resource accounting ----------------------------------------------------------------------------
 
 
 def describe(query: str) -> str:
@@ -482,13 +336,6 @@ class Accounting:
 # ---- figures -----------------------------------------------------------------------------------------
 
 
-def percentile(sorted_values: list[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    if not sorted_values:
-        return float("nan")
-    return sorted_values[min(len(sorted_values) - 1, max(0, round(share * len(sorted_values)) - 1))]
-
-
 @dataclass
 class Figures:
     name: str
@@ -583,7 +430,7 @@ def measure(
     args: argparse.Namespace, name: str, make_stream, citizens: list[Citizen], expected: int
 ) -> Figures:
     port = free_port()
-    server = start_server(args, port)
+    server = start_server(port=port, workers=args.workers, threads=args.threads)
     streams = [make_stream(port, args.procedure, citizens[i % len(citizens)]) for i in range(args.clients)]
     drive(port, streams, args.warmup, args.max_requests)
     accounting = Accounting(args.database_url, server)
