@@ -1,12 +1,15 @@
 """What the benchmarks share: gunicorn on 127.0.0.1, keep-alive HTTP/1.1 clients driven by asyncio in the
 script's own process, per-request timing sent back by bench.timing, CPU and memory read from /proc."""
 
+import argparse
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -445,3 +448,39 @@ def show_memory(figures: LoadFigures, goal_mb: float) -> bool:
         f"{'met' if met else 'NOT met'}"
     )
     return met
+
+
+# ---- scripts on an existing database ------------------------------------------------------------------
+
+
+def existing_database_parser(description: str, *, repetitions: int) -> argparse.ArgumentParser:
+    """The options bench/ioc.py and bench/pages.py share; the script adds its own."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
+    parser.add_argument("--repetitions", type=int, default=repetitions, help="calls per selector in-process")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive clients per page")
+    parser.add_argument("--duration", type=float, default=10, help="seconds measured per page")
+    parser.add_argument("--warmup", type=float, default=2, help="seconds of load before measuring")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    return parser
+
+
+def parse_for_existing_database(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    args = parser.parse_args()
+    if not args.database_url.startswith("postgres"):
+        parser.error(
+            "give the PostgreSQL database to read: --database-url postgres://... or BENCH_DATABASE_URL"
+        )
+    return args
+
+
+def run_and_exit(run: Callable[[argparse.Namespace], bool], args: argparse.Namespace) -> None:
+    """Runs the script in the bench environment with a temporary var/; exits 0 when its goals are met."""
+    var_dir = tempfile.mkdtemp(prefix="tinhso-bench-")
+    bench_environment(database_url=args.database_url, var_dir=var_dir)
+    try:
+        met = run(args)
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
+    sys.exit(0 if met else 1)

@@ -5,10 +5,8 @@ Run: .venv/bin/python bench/ioc.py --database-url postgres://...  (see bench/REA
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from urllib.parse import urlencode
@@ -306,35 +304,16 @@ def over_http(args: argparse.Namespace, headers: dict[str, str], month) -> bool:
 
 
 def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
+    parser = harness.existing_database_parser(__doc__.split("\n\n")[0], repetitions=100)
     parser.add_argument("--period", default="", help="month measured, e.g. 2026-03 (default: the busiest)")
-    parser.add_argument("--repetitions", type=int, default=100, help="calls per selector in-process")
     parser.add_argument("--direct-repetitions", type=int, default=3, help="direct 3.2 computations")
     parser.add_argument("--skip-on-time", action="store_true", help="skip the slow direct 2.1 computation")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive clients per page")
-    parser.add_argument("--duration", type=float, default=10, help="seconds measured per page")
-    parser.add_argument("--warmup", type=float, default=2, help="seconds of load before measuring")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--no-http", action="store_true", help="in-process figures only")
-    args = parser.parse_args()
-    if not args.database_url.startswith("postgres"):
-        parser.error(
-            "give the PostgreSQL database to read: --database-url postgres://... or BENCH_DATABASE_URL"
-        )
-    return args
+    return harness.parse_for_existing_database(parser)
 
 
 def main() -> None:
-    args = arguments()
-    var_dir = tempfile.mkdtemp(prefix="tinhso-bench-")
-    harness.bench_environment(database_url=args.database_url, var_dir=var_dir)
-    try:
-        met = run(args)
-    finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
-    sys.exit(0 if met else 1)
+    harness.run_and_exit(run, arguments())
 
 
 def run(args: argparse.Namespace) -> bool:

@@ -7,9 +7,7 @@ citizen with the most dossiers for the run. Run: .venv/bin/python bench/pages.py
 import argparse
 import os
 import secrets
-import shutil
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -105,31 +103,12 @@ def in_process(args: argparse.Namespace, official, citizen) -> None:
 
 
 def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
-    parser.add_argument("--repetitions", type=int, default=50, help="calls per selector in-process")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive clients per page")
-    parser.add_argument("--duration", type=float, default=10, help="seconds measured per page")
-    parser.add_argument("--warmup", type=float, default=2, help="seconds of load before measuring")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
-    args = parser.parse_args()
-    if not args.database_url.startswith("postgres"):
-        parser.error(
-            "give the PostgreSQL database to read: --database-url postgres://... or BENCH_DATABASE_URL"
-        )
-    return args
+    parser = harness.existing_database_parser(__doc__.split("\n\n")[0], repetitions=50)
+    return harness.parse_for_existing_database(parser)
 
 
 def main() -> None:
-    args = arguments()
-    var_dir = tempfile.mkdtemp(prefix="tinhso-bench-")
-    harness.bench_environment(database_url=args.database_url, var_dir=var_dir)
-    try:
-        met = run(args)
-    finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
-    sys.exit(0 if met else 1)
+    harness.run_and_exit(run, arguments())
 
 
 def run(args: argparse.Namespace) -> bool:
