@@ -106,9 +106,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["TEST"] = {"NAME": env.text("TINHSO_TEST_SQLITE", "") or None}
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.flag(
+    "TINHSO_DB_PREPARED", True
+):
     # Server-side parameters let psycopg prepare a statement a connection runs repeatedly: PostgreSQL then
-    # skips planning it (about 1 ms for an IOC counter query, most of its cost).
+    # skips planning it (about 1 ms for an IOC counter query, most of its cost). Off behind a pooler that
+    # hands one connection to many clients per transaction (PgBouncer's transaction mode).
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -92,3 +92,16 @@ def test_malformed_environment_variables_are_named_at_start():
     assert "DATABASE_URL='mysql//oops'" in run_settings(DATABASE_URL="mysql//oops").stderr
     assert "TINHSO_PROVINCE='H99'" in run_settings(TINHSO_PROVINCE="H99").stderr
     assert "TINHSO_OFFICE_HOURS='7-5'" in run_settings(TINHSO_OFFICE_HOURS="7-5").stderr
+
+
+def _database_options(**environ: str) -> str:
+    env = {**os.environ, "DATABASE_URL": "postgres://tinhso@db.example/tinhso", **environ}
+    code = "import tinhso.settings as s; print(s.DATABASES['default'].get('OPTIONS'))"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_postgresql_prepares_repeated_statements_unless_a_pooler_forbids_it():
+    assert "'server_side_binding': True" in _database_options()
+    assert _database_options(TINHSO_DB_PREPARED="0") == "None"
