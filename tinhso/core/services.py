@@ -35,7 +35,12 @@ CHECKPOINT_GRACE = timedelta(minutes=10)
 
 
 def stream_of(obj: Model) -> str:
-    return f"{obj._meta.label_lower}:{obj.pk}"
+    return stream_name(type(obj), obj.pk)
+
+
+def stream_name(model: type[Model], pk: int) -> str:
+    """The event stream of a row, named before the row exists (bulk writers choose its id)."""
+    return f"{model._meta.label_lower}:{pk}"
 
 
 @cache

@@ -2,7 +2,7 @@
 same few thousand minutes; and the instants at which people act (whole minutes in office hours)."""
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -25,6 +25,15 @@ def add_days(start: datetime, days: int) -> datetime:
 def add_minutes(start: datetime, minutes: int) -> datetime:
     """`minutes` of office time after `start`, to the minute."""
     return add_hours(start, Decimal(minutes) / 60).replace(second=0, microsecond=0)
+
+
+OVERDUE_JOB_EVERY = timedelta(minutes=15)  # dossiers.tasks and fieldreports.tasks flag overdue records
+
+
+def first_flag_after(instant: datetime) -> datetime:
+    """When a quarter-hourly overdue job first sees `instant` passed (in UTC, as it records it)."""
+    utc = instant.astimezone(UTC)
+    return utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0) + OVERDUE_JOB_EVERY
 
 
 def working_days(first: date, last: date) -> list[date]:

@@ -5,6 +5,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from tinhso.core import working_time
 from tinhso.core.models import Role
@@ -12,7 +13,6 @@ from tinhso.dossiers.models import Channel, Rating, Status
 from tinhso.dossiers.services import ACKNOWLEDGE_HOURS, event_payload, promised_date
 from tinhso.generator import clock
 
-FLAG_EVERY = timedelta(minutes=15)  # how often the overdue job runs (dossiers.tasks)
 SHARED_RESULT = "generated/ket-qua-giai-quyet-mau.pdf"
 
 
@@ -115,23 +115,9 @@ class Officials:
         return self.ids[(role, unit.pk)]
 
 
-def _ceil_flag(instant: datetime) -> datetime:
-    """When the periodic overdue job first sees `instant` passed."""
-    utc = instant.astimezone(UTC)
-    base = utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0)
-    return base + FLAG_EVERY
-
-
-_promises: dict[tuple, datetime] = {}
-
-
+@lru_cache(maxsize=clock.CACHE_SIZE)
 def _promised(procedure: ProcedureInfo, accepted_at: datetime) -> datetime:
-    key = (procedure.processing_days, procedure.processing_hours, procedure.cutoff_time, accepted_at)
-    if key not in _promises:
-        if len(_promises) > clock.CACHE_SIZE:
-            _promises.clear()
-        _promises[key] = promised_date(procedure, accepted_at)
-    return _promises[key]
+    return promised_date(procedure, accepted_at)
 
 
 class Lifecycle:
@@ -178,7 +164,7 @@ class Lifecycle:
         dossier = self.dossier
         if due is None or dossier.overdue_flagged_at is not None:
             return
-        flagged_at = _ceil_flag(due)
+        flagged_at = clock.first_flag_after(due)
         if flagged_at > min(until, self.now):
             return
         dossier.overdue_flagged_at = flagged_at

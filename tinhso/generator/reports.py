@@ -12,7 +12,6 @@ REJECT = 0.04
 LATE = 0.12
 RATE = 0.3
 SATISFIED = 0.8
-FLAG_EVERY = timedelta(minutes=15)  # fieldreports.tasks runs the overdue job every quarter hour
 REJECTION_REASONS = (
     "Nội dung không thuộc phạm vi phản ánh hiện trường.",
     "Phản ánh không đủ thông tin để xử lý.",
@@ -123,13 +122,17 @@ class ReportStory:
         """The overdue job flags a report still waiting on its unit past the deadline, and escalates it."""
         if life.fields.get("overdue_at") is not None:
             return
-        utc = due.astimezone(UTC)
-        flagged = utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0) + FLAG_EVERY
+        flagged = clock.first_flag_after(due)
         if flagged > until:
             return
         life.fields["overdue_at"] = flagged
         life.events.append(
-            ("fieldreport.overdue", None, {"due_at": utc.isoformat(), "unit": unit.code}, flagged)
+            (
+                "fieldreport.overdue",
+                None,
+                {"due_at": due.astimezone(UTC).isoformat(), "unit": unit.code},
+                flagged,
+            )
         )
         leaders = [self.handlers[unit.pk]]
         life.events.append(("fieldreport.escalated", None, {"unit": unit.code, "leaders": leaders}, flagged))

@@ -499,7 +499,7 @@ def _register(world: World, registry: People, batch: Batch, today: date, registe
     batch.rows[PopulationRecord].append(_row(PopulationRecord, record))
     batch.rows[User].append(_row(User, user))
     event = ("account.citizen_registered", None, {"citizen_id": person.citizen_id}, registered_at)
-    batch.chain(f"core.user:{user.pk}", [event])
+    batch.chain(core_services.stream_name(User, user.pk), [event])
     return Citizen(
         user.pk, Person(person.citizen_id, person.full_name, person.birth_date, person.sex, address), index
     )
@@ -596,7 +596,7 @@ class DossierMaker:
         pk = batch.take("dossier")
         form = forms.answers(procedure.schema, citizen.person, self.rng, timezone.localdate(instant))
         batch.rows[Dossier].append(_row(Dossier, _dossier(pk, procedure, dossier, form)))
-        written = batch.chain(f"dossiers.dossier:{pk}", life.events)
+        written = batch.chain(core_services.stream_name(Dossier, pk), life.events)
         fact = Record(
             DossierFact,
             dossier_id=pk,
@@ -707,7 +707,7 @@ class ReportMaker:
             **life.fields,
         )
         batch.rows[Report].append(_row(Report, report))
-        written = batch.chain(f"fieldreports.report:{pk}", life.events)
+        written = batch.chain(core_services.stream_name(Report, pk), life.events)
         fact = Record(
             ReportFact,
             report_id=pk,
