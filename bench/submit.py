@@ -13,6 +13,7 @@ import io
 import json
 import os
 import pstats
+import random
 import re
 import shutil
 import sqlite3
@@ -50,27 +51,6 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tinhso_bench"
 GOAL_RATIO = 0.5
 GOAL_P99_MS = 100.0
 
-# Plausible residents of Cà Mau for the benchmark's citizens.
-FAMILY_NAMES = (
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Huỳnh",
-    "Võ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Hồ",
-    "Ngô",
-    "Dương",
-    "Lâm",
-)
-MIDDLE_NAMES = {"M": ("Văn", "Minh", "Hoàng", "Quốc", "Thanh"), "F": ("Thị", "Ngọc", "Thu", "Mỹ", "Kim")}
-GIVEN_NAMES = {
-    "M": ("An", "Bình", "Cường", "Dũng", "Hải", "Khang", "Lộc", "Phúc", "Tài", "Trung", "Nghĩa"),
-    "F": ("Anh", "Châu", "Diễm", "Hà", "Hân", "Lan", "Linh", "My", "Nhung", "Trâm", "Yến"),
-}
 PURPOSES = (
     "Bổ sung hồ sơ xin việc tại doanh nghiệp",
     "Hoàn thiện hồ sơ du học",
@@ -140,6 +120,7 @@ def register_citizens(count: int) -> list[Citizen]:
     from tinhso.core import selectors, services
     from tinhso.core.identifiers import citizen_id_prefix
     from tinhso.core.models import AdminUnit, User
+    from tinhso.generator.people import full_name
 
     province = selectors.province_unit()
     communes = list(AdminUnit.objects.filter(parent=province, kind=AdminUnit.Kind.COMMUNE).order_by("code"))
@@ -152,13 +133,7 @@ def register_citizens(count: int) -> list[Citizen]:
             citizen_id = (
                 citizen_id_prefix(birth_province_code="96", birth_date=born, sex=sex) + f"{number:06d}"
             )
-            name = " ".join(
-                (
-                    FAMILY_NAMES[number % len(FAMILY_NAMES)],
-                    MIDDLE_NAMES[sex][number % 5],
-                    GIVEN_NAMES[sex][number % len(GIVEN_NAMES[sex])],
-                )
-            )
+            name = full_name(random.Random(number), sex)  # plausible residents, the same every run
             commune = communes[number % len(communes)]
             services.save_population_record(
                 citizen_id=citizen_id,
