@@ -1,7 +1,9 @@
-"""Working time for simulated history: the core functions, memoised, since millions of dossiers share the
-same few thousand minutes; and the instants at which people act (whole minutes in office hours)."""
+"""Working time for simulated history: the core functions, answered from a calendar of office periods read
+once per run (millions of dossiers add office hours to a few hundred working days); and the instants at
+which people act (whole minutes in office hours)."""
 
 import random
+from bisect import bisect_left, bisect_right
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -10,10 +12,90 @@ from tinhso.core import working_time
 from tinhso.core.working_time import local_zone
 
 CACHE_SIZE = 1 << 19
+MICROSECOND = timedelta(microseconds=1)
+MINUTE = 60_000_000  # in microseconds
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def add_hours(start: datetime, hours: Decimal) -> datetime:
+class Calendar:
+    """The office periods of every working day from `first` to `last` as wall-clock microseconds (working_time
+    compares and subtracts local instants as wall-clock times too), with the office time before each, so
+    adding office time or measuring it is two bisections instead of a walk over days and periods."""
+
+    def __init__(self, first: date, last: date) -> None:
+        self.zone = local_zone()
+        self.epoch = datetime(1970, 1, 1, tzinfo=self.zone)
+        self.low = self._wall(datetime.combine(first, datetime.min.time(), self.zone))
+        self.high = self._wall(datetime.combine(last + timedelta(days=1), datetime.min.time(), self.zone))
+        self.opens: list[int] = []
+        self.closes: list[int] = []
+        self.before: list[int] = []  # office time before each period
+        self.through: list[int] = []  # office time up to each period's close
+        total, day = 0, first
+        while day <= last:
+            if working_time.is_working_day(day):
+                for opens, closes in working_time.office_periods(day):
+                    start, end = self._wall(opens), self._wall(closes)
+                    self.opens.append(start)
+                    self.closes.append(end)
+                    self.before.append(total)
+                    total += max(0, end - start)
+                    self.through.append(total)
+            day += timedelta(days=1)
+
+    def _wall(self, local: datetime) -> int:
+        return (local - self.epoch) // MICROSECOND  # both in the local zone: a wall-clock difference
+
+    def local_wall(self, instant: datetime) -> int:
+        return (instant.astimezone(self.zone) - self.epoch) // MICROSECOND
+
+    def instant(self, wall: int) -> datetime:
+        return self.epoch + timedelta(microseconds=wall)
+
+    def add(self, wall: int, amount: int) -> int | None:
+        """add_working_time(hours=…) on wall-clock microseconds; None outside the calendar."""
+        if wall < self.low:
+            return None
+        index = bisect_right(self.closes, wall)  # the first period still open after `wall`
+        if index == len(self.closes):
+            return None
+        opens = self.opens[index]
+        target = self.before[index] + max(0, wall - opens) + amount
+        last = bisect_left(self.through, target, index)  # the period in which the office time runs out
+        if last == len(self.through):
+            return None
+        return self.opens[last] + target - self.before[last]
+
+    def office_time(self, wall: int) -> int:
+        """Office time from the calendar's first day up to `wall` (inside the calendar)."""
+        index = bisect_right(self.closes, wall)
+        if index == len(self.closes):
+            return self.through[-1] if self.through else 0
+        return self.before[index] + max(0, wall - self.opens[index])
+
+
+_calendar: Calendar | None = None
+
+
+def prepare(first: date, last: date) -> None:
+    """Reads the calendar from `first` to `last` for this run (the core functions answer outside it)."""
+    global _calendar
+    _calendar = Calendar(first, last)
+    add_days.cache_clear()
+    _amount.cache_clear()
+
+
+@lru_cache(maxsize=4096)
+def _amount(hours: Decimal | float) -> int:
+    """`hours` of office time as add_working_time counts them, in microseconds."""
+    return timedelta(hours=float(hours)) // MICROSECOND
+
+
+def add_hours(start: datetime, hours: Decimal | float) -> datetime:
+    calendar, amount = _calendar, _amount(hours)
+    if calendar is not None and amount > 0:
+        wall = calendar.add(calendar.local_wall(start), amount)
+        if wall is not None:
+            return calendar.instant(wall)
     return working_time.add_working_time(start, hours=hours)
 
 
@@ -24,7 +106,27 @@ def add_days(start: datetime, days: int) -> datetime:
 
 def add_minutes(start: datetime, minutes: int) -> datetime:
     """`minutes` of office time after `start`, to the minute."""
-    return add_hours(start, Decimal(minutes) / 60).replace(second=0, microsecond=0)
+    hours = _minute_hours(minutes)
+    calendar, amount = _calendar, _amount(hours)
+    if calendar is not None and amount > 0:
+        wall = calendar.add(calendar.local_wall(start), amount)
+        if wall is not None:
+            return calendar.instant(wall - wall % MINUTE)
+    return working_time.add_working_time(start, hours=hours).replace(second=0, microsecond=0)
+
+
+@lru_cache(maxsize=8192)
+def _minute_hours(minutes: int) -> Decimal:
+    return Decimal(minutes) / 60
+
+
+def working_time_between(start: datetime, end: datetime) -> timedelta:
+    calendar = _calendar
+    if calendar is not None and start <= end:
+        first, last = calendar.local_wall(start), calendar.local_wall(end)
+        if calendar.low <= first and last < calendar.high:
+            return timedelta(microseconds=calendar.office_time(last) - calendar.office_time(first))
+    return working_time.working_time_between(start, end)
 
 
 OVERDUE_JOB_EVERY = timedelta(minutes=15)  # dossiers.tasks and fieldreports.tasks flag overdue records

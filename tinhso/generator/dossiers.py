@@ -7,7 +7,6 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from tinhso.core import working_time
 from tinhso.core.models import Role
 from tinhso.dossiers.models import Channel, Rating, Status
 from tinhso.dossiers.services import ACKNOWLEDGE_HOURS, event_payload, promised_date
@@ -115,9 +114,31 @@ class Officials:
         return self.ids[(role, unit.pk)]
 
 
-@lru_cache(maxsize=clock.CACHE_SIZE)
+_promised_by_day: dict[tuple, datetime] = {}
+
+
 def _promised(procedure: ProcedureInfo, accepted_at: datetime) -> datetime:
+    """promised_date, memoised: counted in days it reads only the local day and the side of the cut-off."""
+    if procedure.processing_hours:
+        return _promised_at(procedure, accepted_at)
+    local = accepted_at.astimezone(clock.local_zone())
+    cutoff = procedure.cutoff_time
+    key = (procedure.pk, local.date(), cutoff is not None and local.time() < cutoff)
+    promised = _promised_by_day.get(key)
+    if promised is None:
+        promised = _promised_by_day[key] = promised_date(procedure, accepted_at)
+    return promised
+
+
+@lru_cache(maxsize=clock.CACHE_SIZE)
+def _promised_at(procedure: ProcedureInfo, accepted_at: datetime) -> datetime:
     return promised_date(procedure, accepted_at)
+
+
+def forget_promised_dates() -> None:
+    """A new run may read another calendar."""
+    _promised_by_day.clear()
+    _promised_at.cache_clear()
 
 
 class Lifecycle:
@@ -194,7 +215,7 @@ class Lifecycle:
 
     def _resume(self, at: datetime) -> None:
         dossier = self.dossier
-        paused = working_time.working_time_between(dossier.paused_at, at)
+        paused = clock.working_time_between(dossier.paused_at, at)
         dossier.status = dossier.paused_status
         if dossier.status == Status.NEW:
             if dossier.channel == Channel.ONLINE:
@@ -203,11 +224,9 @@ class Lifecycle:
         elif paused > timedelta():
             hours = paused.total_seconds() / 3600
             dossier.paused_total += paused
-            dossier.promised_at = working_time.add_working_time(dossier.promised_at, hours=hours)
-            dossier.original_promised_at = working_time.add_working_time(
-                dossier.original_promised_at, hours=hours
-            )
-            dossier.step_due_at = working_time.add_working_time(dossier.step_due_at, hours=hours)
+            dossier.promised_at = clock.add_hours(dossier.promised_at, hours)
+            dossier.original_promised_at = clock.add_hours(dossier.original_promised_at, hours)
+            dossier.step_due_at = clock.add_hours(dossier.step_due_at, hours)
         dossier.paused_at = dossier.paused_status = None
         self._commit(
             "supplement_answered",

@@ -10,11 +10,12 @@ import multiprocessing
 import random
 import secrets
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 from typing import NamedTuple
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from tinhso.catalog.models import Procedure
 from tinhso.core import bulk
 from tinhso.core import services as core_services
 from tinhso.core.errors import InvalidInput
-from tinhso.core.eventlog import GENESIS_HASH, canonical_json, event_hash_of_json
+from tinhso.core.eventlog import GENESIS_HASH
 from tinhso.core.models import AdminUnit, Event, PopulationRecord, Role, User
 from tinhso.dossiers.models import Channel, Dossier, DossierCounter, Status
 from tinhso.dossiers.services import ACKNOWLEDGE_HOURS
@@ -34,10 +35,18 @@ from tinhso.fieldreports import selectors as fieldreport_selectors
 from tinhso.fieldreports.models import Category, Report
 from tinhso.fieldreports.services import deadline_for
 from tinhso.generator import clock, forms
-from tinhso.generator.dossiers import Lifecycle, Officials, ProcedureInfo, SimulatedDossier, Step, Unit
+from tinhso.generator.dossiers import (
+    Lifecycle,
+    Officials,
+    ProcedureInfo,
+    SimulatedDossier,
+    Step,
+    Unit,
+    forget_promised_dates,
+)
 from tinhso.generator.people import People, Person, full_name, street_address
 from tinhso.generator.reports import CategoryInfo, ReportStory
-from tinhso.generator.writer import columns_of, dumps, next_id
+from tinhso.generator.writer import canonical_json, columns_of, dumps, event_hash, next_id
 from tinhso.ioc import periods
 from tinhso.ioc import services as ioc_services
 from tinhso.ioc.models import ConsumerState, DossierFact, ReportFact
@@ -59,6 +68,10 @@ POSTAL = 0.04
 DOSSIERS_PER_CITIZEN = 6
 OFFICIAL_LOGINS = {Role.RECEPTIONIST: "motcua", Role.SPECIALIST: "chuyenvien", Role.UNIT_LEADER: "lanhdao"}
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+# Office time is counted from a calendar read once per run, from a little before the history starts to
+# well past the latest deadline it sets (the core functions answer beyond it).
+CALENDAR_BEFORE = timedelta(days=10)
+CALENDAR_AHEAD = timedelta(days=400)
 
 
 @dataclass
@@ -296,38 +309,47 @@ class Record:
         self.__dict__.update(values)
 
 
-_layouts: dict[type[Model], list[tuple[str, str]]] = {}
+class _Layout(NamedTuple):
+    values: Callable[[object], tuple]  # the attributes in column order
+    json: tuple[int, ...]  # positions of JSON columns
+    files: tuple[int, ...]  # positions of file columns
+
+
+_layouts: dict[type[Model], _Layout] = {}
+
+
+def _layout(model: type[Model]) -> _Layout:
+    fields = model._meta.concrete_fields
+    return _Layout(
+        attrgetter(*(field.attname for field in fields)),
+        tuple(i for i, field in enumerate(fields) if isinstance(field, JSONField)),
+        tuple(i for i, field in enumerate(fields) if isinstance(field, FileField)),
+    )
 
 
 def _row(model: type[Model], instance: object) -> tuple:
     """The instance's values in the table's column order (columns_of), JSON as text, files as names."""
-    if model not in _layouts:
-        _layouts[model] = [
-            (
-                field.attname,
-                "json" if isinstance(field, JSONField) else "file" if isinstance(field, FileField) else "",
-            )
-            for field in model._meta.concrete_fields
-        ]
-    values = []
-    for attname, kind in _layouts[model]:
-        value = getattr(instance, attname)
-        if kind == "json":
-            value = dumps(value)
-        elif kind == "file":
-            value = getattr(value, "name", value) or ""
-        values.append(value)
+    layout = _layouts.get(model) or _layouts.setdefault(model, _layout(model))
+    values = layout.values(instance)
+    if not layout.json and not layout.files:
+        return values
+    values = list(values)
+    for index in layout.json:
+        values[index] = dumps(values[index])
+    for index in layout.files:
+        values[index] = getattr(values[index], "name", values[index]) or ""
     return tuple(values)
 
 
 class Batch:
     """What one transaction writes."""
 
-    def __init__(self, ids: dict[str, int]) -> None:
+    def __init__(self, ids: dict[str, int], *, replica: bool = False) -> None:
         self.ids = ids
+        self.replica = replica  # may skip the foreign-key triggers (see _may_skip_reference_checks)
         self.rows: dict[type[Model], list[tuple]] = defaultdict(list)
         self.heads: list[list] = []
-        self.deltas: dict[tuple, int] = defaultdict(int)
+        self.deltas: Counter[tuple] = Counter()
         self.last_event_at: datetime | None = None
 
     def take(self, kind: str) -> int:
@@ -341,16 +363,8 @@ class Batch:
         for seq, (action, actor, payload, local) in enumerate(events, 1):
             at = local.astimezone(UTC)  # as the database returns it, so the IOC facts match the consumer's
             text = canonical_json(payload)
-            digest = event_hash_of_json(
-                stream=stream,
-                seq=seq,
-                action=action,
-                actor_id=actor,
-                payload_json=text,
-                occurred_at=at,
-                prev_hash=previous,
-            )
-            rows.append((None, stream, seq, action, actor, text, at, previous, digest))
+            digest = event_hash(stream, seq, action, actor, text, at, previous)
+            rows.append((stream, seq, action, actor, text, at, previous, digest))
             written.append(Written(action, payload, at, seq))
             previous = digest
             if self.last_event_at is None or at > self.last_event_at:
@@ -359,37 +373,39 @@ class Batch:
         return written
 
     def count(self, contributions: list[list]) -> None:
-        for key in contributions:
-            self.deltas[tuple(key)] += 1
+        self.deltas.update(map(tuple, contributions))
 
     def write(self, code_counters: dict[tuple[int, date], int], now: datetime) -> int:
         """Writes the batch; the rows shared with a concurrent worker (counters, the last checkpoint, the
         consumer's cursor) come last and in a fixed order, so workers wait for each other only briefly."""
-        _skip_reference_checks()
-        events = self.rows.pop(Event, [])
-        numbers = _event_ids(len(events))
-        self.rows[Event] = [(number, *row[1:]) for number, row in zip(numbers, events, strict=True)]
-        for model in (User, PopulationRecord, Dossier, Report, Event, DossierFact, ReportFact):
+        _batch_settings(self.replica)
+        for model in (User, PopulationRecord, Dossier, Report):
+            bulk.copy_rows(model._meta.db_table, columns_of(model), self.rows.get(model, []))
+        events = self.rows.get(Event, [])
+        bulk.copy_rows(Event._meta.db_table, EVENT_COLUMNS, events)  # ids from the table's own sequence
+        last_event_id = _last_event_id() if events else 0
+        for model in (DossierFact, ReportFact):
             bulk.copy_rows(model._meta.db_table, columns_of(model), self.rows.get(model, []))
         _save_code_counters(code_counters)
         ioc_services.add_to_counters(dict(sorted(self.deltas.items())))
         if self.heads:
             core_services.checkpoint_heads(heads=sorted(self.heads), now=now)
-        _advance_consumer(max(numbers, default=0), self.last_event_at)
+        _advance_consumer(last_event_id, self.last_event_at)
         return len(events)
 
 
-def _event_ids(count: int) -> list[int]:
-    """Ids for new events from the table's own sequence on PostgreSQL (workers never collide)."""
-    if connection.vendor != "postgresql":
-        first = next_id(Event)
-        return list(range(first, first + count))
+EVENT_COLUMNS = [column for column in columns_of(Event) if column != Event._meta.pk.column]
+
+
+def _last_event_id() -> int:
+    """The id of the last event this connection wrote: numbered by the table's sequence on PostgreSQL in
+    row order, so a worker's ids never collide with another's."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [Event._meta.db_table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT currval(pg_get_serial_sequence(%s, 'id'))", [Event._meta.db_table])
+        else:
+            cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(Event._meta.db_table)}")
+        return cursor.fetchone()[0]
 
 
 def _reserve(model: type[Model], count: int) -> int:
@@ -406,15 +422,25 @@ def _reserve(model: type[Model], count: int) -> int:
     return first
 
 
-def _skip_reference_checks() -> None:
-    """Every reference the generator writes points at a row it read or wrote itself, so on PostgreSQL the
-    batch skips the per-row foreign-key triggers (as pg_restore --disable-triggers does), when allowed."""
+def _may_skip_reference_checks() -> bool:
+    """Every reference the generator writes points at a row it read or wrote itself, so on PostgreSQL its
+    batches skip the per-row foreign-key triggers (as pg_restore --disable-triggers does), when allowed."""
     if connection.vendor != "postgresql":
-        return
+        return False
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        if cursor.fetchone()[0]:
-            cursor.execute("SET LOCAL session_replication_role = replica")
+        return bool(cursor.fetchone()[0])
+
+
+def _batch_settings(replica: bool) -> None:
+    """A batch's commit need not wait for the disk: a crash may lose the last batches, each one whole."""
+    if connection.vendor != "postgresql":
+        return
+    statement = "SELECT set_config('synchronous_commit', 'off', true)"
+    if replica:
+        statement += ", set_config('session_replication_role', 'replica', true)"
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
 
 
 def _save_code_counters(code_counters: dict[tuple[int, date], int]) -> None:
@@ -445,7 +471,7 @@ def _advance_consumer(last_event_id: int, last_event_at: datetime | None) -> Non
 
 
 def _citizens(
-    world: World, count: int, rng: random.Random, now: datetime, registered_at: datetime
+    world: World, count: int, rng: random.Random, now: datetime, registered_at: datetime, replica: bool
 ) -> list[Citizen]:
     """Citizens of the province who already have an account are reused; the rest are registered in bulk
     (as if they had signed up when the history starts, before their first dossier)."""
@@ -465,7 +491,7 @@ def _citizens(
     missing = count - len(citizens)
     ids = {"user": _reserve(User, missing), "population": _reserve(PopulationRecord, missing)}
     while len(citizens) < count:
-        batch = Batch(ids)
+        batch = Batch(ids, replica=replica)
         for _ in range(min(50_000, count - len(citizens))):
             citizens.append(_register(world, registry, batch, today, registered_at))
         with transaction.atomic():
@@ -786,13 +812,16 @@ def generate(
     wanted = max(20, (dossiers + reports) // DOSSIERS_PER_CITIZEN) if dossiers or reports else 0
     first = timezone.localdate(now) - timedelta(days=round(months * 30.44))
     registered_at = datetime.combine(first, datetime.min.time(), tzinfo=clock.local_zone())
-    citizens = _citizens(world, wanted, rng, now, registered_at)
+    clock.prepare(first - CALENDAR_BEFORE, timezone.localdate(now) + CALENDAR_AHEAD)
+    forget_promised_dates()
+    replica = _may_skip_reference_checks()  # read once per run
+    citizens = _citizens(world, wanted, rng, now, registered_at, replica)
     summary.citizens = len(citizens)
     log(f"{len(citizens):,} công dân sẵn sàng ({time.monotonic() - started:.1f} s)")
     plan = _plan(first, timezone.localdate(now), dossiers, reports)
     context = dict(
         world=world, citizens=citizens, now=now, horizon=horizon, first=first, seed=seed,
-        batch_size=batch_size, log=log, started=started, workers=workers,
+        batch_size=batch_size, log=log, started=started, workers=workers, replica=replica,
     )  # fmt: skip
     if workers > 1 and connection.vendor == "postgresql":
         parts = _in_processes(plan, context)
@@ -844,7 +873,7 @@ def _write_days(plan: list[Day], *, worker: int, workers: int, **context) -> Sum
     dossier_maker = DossierMaker(world, citizens, rng, now, horizon, context["first"])
     report_maker = ReportMaker(world, citizens, rng, now, horizon)
     summary, ids = Summary(), {}
-    batch = Batch(ids)
+    batch = Batch(ids, replica=context["replica"])
     for number, day in enumerate(plan):
         if number % workers != worker:
             continue
@@ -859,7 +888,7 @@ def _write_days(plan: list[Day], *, worker: int, workers: int, **context) -> Sum
             with transaction.atomic():
                 summary.events += batch.write(dossier_maker.code_counters, now)
             summary.batches += 1
-            batch = Batch(ids)
+            batch = Batch(ids, replica=context["replica"])
             elapsed = time.monotonic() - context["started"]
             context["log"](
                 f"[{worker + 1}/{workers}] {day.day:%d/%m/%Y}: {summary.dossiers:,} hồ sơ, {summary.reports:,} phản ánh, "
