@@ -16,10 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from tinhso.core.errors import DomainError, Forbidden, NotFound
-from tinhso.core.models import Event
+from tinhso.core.models import AdminUnit, Event
 from tinhso.ioc import exports, periods, rules, selectors, services
 from tinhso.ioc.models import ConsumerState
 from tinhso.ioc.services import DOSSIER_STREAM, REPORT_STREAM
@@ -100,17 +102,6 @@ class Section(TypedDict):
     lines: list[IndicatorLine]
 
 
-class RankLine(TypedDict):
-    name: str
-    url: str
-    score: str
-    on_time: str
-    on_time_url: str
-    online: str
-    reports_on_time: str
-    received: str
-
-
 def _indicator_line(value: rules.Value, records_url: str, filters: dict[str, str]) -> IndicatorLine:
     i = value.indicator
     return {
@@ -147,24 +138,53 @@ def _sections(card: selectors.Scorecard) -> list[Section]:
     return [*sections, {"id": "", "title": "", "lines": extra}]
 
 
-def _rank_lines(rows: list[selectors.RankRow], card: selectors.Scorecard) -> list[RankLine]:
+def _query_tail(**params: str) -> str:
+    """`&key=value` for each filter given, as urlencode writes it: what follows the unit in a row's links."""
+    query = urlencode({key: value for key, value in params.items() if value})
+    return "&" + query if query else ""
+
+
+# A ranking row as the template wrote it, one format string a row: the tables' 70-odd rows of eight cells cost
+# the template a lookup, an escape and a render per cell. Names and links are escaped here; the figures come
+# from number and percent, which write digits, separators, "%" and "—" only.
+_RANK_ROW = (
+    '<tr><td>{n}</td><td><a href="{url}">{name}</a></td><td class="num">{score}</td>'
+    '<td class="num"><a href="{on_time_url}">{on_time}</a></td><td class="num">{online}</td>'
+    '<td class="num">{reports_on_time}</td><td class="num">{received}</td></tr>'
+)
+
+
+def _ranking_rows(rows: list[selectors.RankRow], card: selectors.Scorecard) -> SafeString:
     dashboard_url, records_url = reverse("ioc:dashboard"), reverse("ioc:records")
-    period, sector = card.period.key, card.sector
-    return [
-        {
-            "name": row.unit.name,
-            "url": _link(dashboard_url, unit=row.unit.code, period=period, sector=sector),
-            "score": number(row.score),
-            "on_time": percent(row.on_time.rate),
-            "on_time_url": _link(
-                records_url, indicator="2.1", unit=row.unit.code, period=period, sector=sector
-            ),
-            "online": percent(row.online.rate),
-            "reports_on_time": percent(row.reports_on_time.rate),
-            "received": number(row.received),
-        }
-        for row in rows
-    ]
+    tail = _query_tail(period=card.period.key, sector=card.sector)
+    lines = []
+    for n, row in enumerate(rows, 1):
+        unit = urlencode({"unit": row.unit.code})
+        lines.append(
+            _RANK_ROW.format(
+                n=n,
+                url=escape(f"{dashboard_url}?{unit}{tail}"),
+                name=escape(row.unit.name),
+                score=number(row.score),
+                on_time_url=escape(f"{records_url}?indicator=2.1&{unit}{tail}"),
+                on_time=percent(row.on_time.rate),
+                online=percent(row.online.rate),
+                reports_on_time=percent(row.reports_on_time.rate),
+                received=number(row.received),
+            )
+        )
+    return mark_safe("\n".join(lines))
+
+
+def _unit_options(units: list[AdminUnit], shown: AdminUnit) -> SafeString:
+    """The unit filter's options, written here for the same reason as the ranking rows."""
+    return mark_safe(
+        "".join(
+            f'<option value="{escape(unit.code)}"{" selected" if unit.pk == shown.pk else ""}>'
+            f"{escape(unit.name)}</option>"
+            for unit in units
+        )
+    )
 
 
 class RecordLine(TypedDict):
@@ -232,8 +252,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "query": request.GET.urlencode(),
         "sections": _sections(page.card),
-        "agencies": _rank_lines(page.agencies, page.card),
-        "communes": _rank_lines(page.communes, page.card),
+        "agencies": _ranking_rows(page.agencies, page.card),
+        "communes": _ranking_rows(page.communes, page.card),
         "trend": page.trend,
         "map": page.map,
         "map_kpi": map_kpi,
@@ -241,7 +261,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "alerts": page.alerts,
         "sectors": page.sectors,
         "period_choices": _period_choices(timezone.localtime(), page.card.period),
-        "unit_choices": [(u.code, u.name, u.pk == page.card.unit.pk) for u in page.unit_choices],
+        "unit_options": _unit_options(page.unit_choices, page.card.unit),
         "ancestors": page.ancestors,
         "last_event_id": current.last_event_id if current else 0,
         "may_see_ioc": True,
