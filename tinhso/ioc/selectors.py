@@ -8,8 +8,18 @@ from datetime import datetime
 from urllib.parse import quote
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import Collate
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Cast, Collate
 from django.urls import reverse
 from django.utils.encoding import iri_to_uri
 from django.utils.http import RFC3986_SUBDELIMS
@@ -114,20 +124,36 @@ def counter_sums(
 
 def _unit_sums(unit: AdminUnit, period: str, sector: str = "") -> list[tuple[int, str, int]]:
     """(unit id, metric, sum) for every unit under the unit in a period: one grouped query the score, the
-    rankings and the map of a dashboard all read."""
-    rows = _counters(unit, period, sector).values("unit_id", key=_key("metric")).annotate(total=Sum("value"))
-    return list(rows.values_list("unit_id", "key", "total"))
+    rankings and the map of a dashboard all read. Its ~1,400 rows are read off the cursor: Django's per-row
+    converters cost more than the query."""
+    rows = _counters(unit, period, sector).values("unit_id", key=_key("metric"))
+    rows = rows.annotate(total=Cast(Sum("value"), BigIntegerField())).values_list("unit_id", "key", "total")
+    with connection.cursor() as cursor:
+        cursor.execute(*rows.query.sql_with_params())
+        return cursor.fetchall()
 
 
 def _bucket(rows: list[tuple[int, str, int]], bucket_of: dict[int, int]) -> dict[int, dict[str, int]]:
     """Sums per bucket (a child unit, a commune) of the units' rows; rows of units in no bucket are left out."""
+    return _split(rows, bucket_of)[0]
+
+
+def _split(
+    rows: list[tuple[int, str, int]], bucket_of: dict[int, int]
+) -> tuple[dict[int, dict[str, int]], dict[str, int]]:
+    """Sums per bucket of the units' rows (those of units in no bucket left out), and the sums of all rows:
+    one pass."""
     sums: dict[int, dict[str, int]] = {}
+    summed: dict[str, int] = {}
     for unit_id, metric, total in rows:
+        summed[metric] = summed.get(metric, 0) + total
         bucket = bucket_of.get(unit_id)
         if bucket is not None:
-            into = sums.setdefault(bucket, {})
+            into = sums.get(bucket)
+            if into is None:
+                into = sums[bucket] = {}
             into[metric] = into.get(metric, 0) + total
-    return sums
+    return sums, summed
 
 
 def _summed(rows: list[tuple[int, str, int]]) -> dict[str, int]:
@@ -227,16 +253,23 @@ def catalog_counts(
     rows = (
         catalog_rows(sector) if rows is None else [row for row in rows if not sector or row.sector == sector]
     )
+    return _tally(_decided_under(unit, rows))
+
+
+def _decided_under(unit: AdminUnit, rows: list[CatalogRow]) -> list[CatalogRow]:
     committees = _holds_committees(unit)
-    mine = [
+    return [
         row
         for row in rows
         if (row.level == Procedure.Level.COMMUNE and committees)
         or (row.level == Procedure.Level.PROVINCE and row.authority_path.startswith(unit.path))
     ]
-    total = sum(row.procedures for row in mine)
+
+
+def _tally(rows: list[CatalogRow]) -> dict[str, tuple[int, int]]:
+    total = sum(row.procedures for row in rows)
     return {
-        code: (sum(row.procedures for row in mine if code in row.meets), total) for code in CATALOG_CONDITIONS
+        code: (sum(row.procedures for row in rows if code in row.meets), total) for code in CATALOG_CONDITIONS
     }
 
 
@@ -370,17 +403,28 @@ def _children_buckets(parent: AdminUnit, units: list[AdminUnit]) -> dict[int, in
     return buckets
 
 
+# The indicators a unit's score adds up: those without data (source "none") never score.
+_SCORED = tuple(indicator for indicator in rules.INDICATORS if rules.Value(indicator).computable)
+
+
 def _rank(
     children: list[AdminUnit], sums: dict[int, dict[str, int]], catalog: list[CatalogRow], sector: str
 ) -> list[RankRow]:
     """The children, best score first, from their sums."""
+    catalog = [row for row in catalog if not sector or row.sector == sector]
+    # Children deciding the same procedures share their catalog counts: every commune, most agencies.
+    tallies: dict[tuple[int, ...], dict[str, tuple[int, int]]] = {}
     result = []
     for child in children:
         child_sums = sums.get(child.pk, {})
-        counts = catalog_counts(unit=child, sector=sector, rows=catalog)
+        decided = _decided_under(child, catalog)
+        key = tuple(id(row) for row in decided)
+        counts = tallies.get(key)
+        if counts is None:
+            counts = tallies[key] = _tally(decided)
         # The score is the indicators' points; of those followed outside it, the ranking shows PA.3 only.
-        values = {i.code: rules.evaluate(i, child_sums, counts) for i in rules.INDICATORS}
-        total = round(sum(v.points for v in values.values() if v.computable and v.points is not None), 2)
+        values = {i.code: rules.evaluate(i, child_sums, counts) for i in _SCORED}
+        total = round(sum(v.points for v in values.values() if v.points is not None), 2)
         result.append(
             RankRow(
                 unit=child,
@@ -451,7 +495,10 @@ def _month_sums(
     per pair, which PostgreSQL reads off the covering index where grouping the ~30,000 counters of a
     province's year by period and metric spent most of the trend's time hashing."""
     units_sql, units_params = (
-        AdminUnit.objects.filter(core_selectors.under_path(unit.path)).values("pk").query.sql_with_params()
+        AdminUnit.objects.filter(core_selectors.under_path(unit.path))
+        .order_by()  # a set of ids: sorting them by path cost PostgreSQL a sort per statement
+        .values("pk")
+        .query.sql_with_params()
     )
     pairs = [(key, metric, metric.startswith("fr_")) for key in keys for metric in metrics]
     sector_sql = " AND (pairs.every_sector = %s OR c.sector = %s)" if sector else ""
@@ -604,22 +651,24 @@ def dashboard(
     definition = _map_definition(map_indicator)
     units = list(AdminUnit.objects.filter(core_selectors.under_path(unit.path)).order_by("name"))
     rows = _unit_sums(unit, period.key, sector)
+    by_child, sums = _split(rows, _children_buckets(unit, units))
     every_sector = _unit_sums(unit, period.key) if sector else rows
     catalog = catalog_rows()
     card = _scorecard(
         unit,
         period,
         sector,
-        sums=_summed(rows),
-        report_sums=_summed(every_sector),
+        sums=sums,
+        report_sums=_summed(every_sector) if sector else sums,
         catalog=catalog,
         as_of=as_of,
     )
-    by_child = _bucket(rows, _children_buckets(unit, units))
     children = [u for u in units if u.parent_id == unit.pk]
     communes = _mapped_communes(unit, units)
-    if all(commune.path.startswith(unit.path) for commune in communes):
-        map_rows = every_sector if definition.group == "PAHT" else rows
+    map_rows = every_sector if definition.group == "PAHT" else rows
+    if map_rows is rows and all(_is_province_commune_under(commune, unit) for commune in communes):
+        map_sums = by_child  # the communes are the unit's children: their sums are the ranking's
+    elif all(commune.path.startswith(unit.path) for commune in communes):
         map_sums = _bucket(map_rows, _commune_buckets(units, communes))
     else:  # a unit outside any commune's subtree is shown on the map of the commune it lies in
         map_sums = _map_sums(unit, definition, period, sector, communes)
@@ -634,6 +683,12 @@ def dashboard(
         unit_choices=_unit_choices(unit, units, roots),
         ancestors=ancestors(unit, roots),
     )
+
+
+def _is_province_commune_under(commune: AdminUnit, unit: AdminUnit) -> bool:
+    """Whether the commune is a child of the unit and, like every commune on the map, the child of a root
+    (the map groups units by the first two codes of their path)."""
+    return commune.parent_id == unit.pk and commune.path.count(PATH_SEPARATOR) == 2
 
 
 def _unit_choices(unit: AdminUnit, units: list[AdminUnit], roots: list[AdminUnit]) -> list[AdminUnit]:
