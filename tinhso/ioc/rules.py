@@ -3,10 +3,11 @@ counts, judged from its fact row, and how the counters turn into rates and point
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.core.working_time import add_working_time
+from tinhso.core.working_time import add_working_time, local_zone
 from tinhso.dossiers.models import Channel, Rating
 from tinhso.ioc.periods import Period, containing, of, through
 
@@ -410,6 +411,27 @@ def on_time_at(fact, judged_at: datetime) -> bool:
     return effective <= deadline
 
 
+@lru_cache(maxsize=4096)
+def _keys_of_month(year: int, month: int) -> tuple[str, ...]:
+    """The keys of the month, quarter and year holding a local month (containing(), asked once per month)."""
+    return tuple(period.key for period in containing(datetime(year, month, 1, tzinfo=local_zone())))
+
+
+def _period_keys(instant: datetime) -> tuple[str, ...]:
+    local = instant.astimezone(local_zone())
+    return _keys_of_month(local.year, local.month)
+
+
+def _open_periods(first: Period, last_month: Period) -> tuple[tuple[str, datetime], ...]:
+    """through(first, last_month) as (key, end) pairs, worked out once per pair of months and zone."""
+    return _open_periods_in(first, last_month, local_zone())
+
+
+@lru_cache(maxsize=4096)
+def _open_periods_in(first: Period, last_month: Period, zone) -> tuple[tuple[str, datetime], ...]:
+    return tuple((period.key, period.end) for period in through(first, last_month))
+
+
 def _last_open_month(ended_at: datetime | None, horizon: Period) -> Period:
     """No period starting after a record ended can count it open: the walk stops at its last month."""
     return horizon if ended_at is None else min(horizon, of(ended_at))
@@ -420,7 +442,7 @@ def dossier_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]
     out: list[tuple[str, str]] = []
 
     def add(instant: datetime, *metrics: str) -> None:
-        out.extend((period.key, metric) for period in containing(instant) for metric in metrics)
+        out.extend((key, metric) for key in _period_keys(instant) for metric in metrics)
 
     received = ["received"]
     if fact.channel == Channel.ONLINE:
@@ -439,11 +461,11 @@ def dossier_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]
         satisfied = "rated_satisfied" if fact.rating >= Rating.SATISFIED else "rated_unsatisfied"
         add(fact.rated_at, "rated", satisfied)
     if fact.accepted_at is not None and horizon is not None:
-        for period in through(of(fact.accepted_at), _last_open_month(fact.ended_at, horizon)):
-            if fact.ended_at is None or fact.ended_at >= period.end:
-                out.append((period.key, "open"))
-                if on_time_at(fact, period.end):
-                    out.append((period.key, "open_on_time"))
+        for key, end in _open_periods(of(fact.accepted_at), _last_open_month(fact.ended_at, horizon)):
+            if fact.ended_at is None or fact.ended_at >= end:
+                out.append((key, "open"))
+                if on_time_at(fact, end):
+                    out.append((key, "open_on_time"))
     return out
 
 
@@ -452,7 +474,7 @@ def report_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
 
     def add(instant: datetime, *metrics: str) -> None:
-        out.extend((period.key, metric) for period in containing(instant) for metric in metrics)
+        out.extend((key, metric) for key in _period_keys(instant) for metric in metrics)
 
     add(fact.submitted_at, "fr_received")
     if fact.published_at is not None:
@@ -461,9 +483,9 @@ def report_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]:
     if fact.rated_at is not None:
         add(fact.rated_at, "fr_rated", *(["fr_rated_satisfied"] if fact.satisfied else []))
     if horizon is not None:
-        for period in through(of(fact.submitted_at), _last_open_month(fact.closed_at, horizon)):
-            if fact.closed_at is None or fact.closed_at >= period.end:
-                out.append((period.key, "fr_open"))
-                if fact.due_at < period.end:
-                    out.append((period.key, "fr_open_overdue"))
+        for key, end in _open_periods(of(fact.submitted_at), _last_open_month(fact.closed_at, horizon)):
+            if fact.closed_at is None or fact.closed_at >= end:
+                out.append((key, "fr_open"))
+                if fact.due_at < end:
+                    out.append((key, "fr_open_overdue"))
     return out

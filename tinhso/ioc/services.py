@@ -186,13 +186,15 @@ def _contributions(fact, horizon: periods.Period | None) -> list[list]:
 
 
 def _dossier_contributions(fact, horizon: periods.Period | None) -> list[list]:
-    pairs = rules.dossier_contributions(fact, horizon)
-    return sorted([fact.unit_id, fact.sector, period, metric] for period, metric in pairs)
+    pairs = sorted(rules.dossier_contributions(fact, horizon))  # the unit and sector are the same in all
+    unit, sector = fact.unit_id, fact.sector
+    return [[unit, sector, period, metric] for period, metric in pairs]
 
 
 def _report_contributions(fact, horizon: periods.Period | None) -> list[list]:
-    pairs = rules.report_contributions(fact, horizon)
-    return sorted([fact.unit_id, "", period, metric] for period, metric in pairs)
+    pairs = sorted(rules.report_contributions(fact, horizon))
+    unit = fact.unit_id
+    return [[unit, "", period, metric] for period, metric in pairs]
 
 
 def _apply_deltas(deltas: dict[tuple, int]) -> None:
