@@ -2,14 +2,63 @@
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 
+from django.db import connection
 from django.db.models import Max, Model
 
-# The encoders json.dumps would build on every call, built once (millions of payloads are encoded).
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
-# tinhso.core.eventlog.canonical_json, the same encoder settings.
-canonical_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _c_encoder(encoder: json.JSONEncoder):
+    """What encoder.encode builds on every call for a dict or a list, built once (millions of payloads
+    are encoded); None where the C encoder is missing. Never used on cyclic values, so no cycle check."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None or encoder.indent is not None:
+        return None
+    return make(
+        None,
+        encoder.default,
+        encode_basestring,
+        None,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+
+
+_canonical_c = _c_encoder(_canonical)
+_dumps_c = _c_encoder(json.JSONEncoder(ensure_ascii=False))
+
+
+def canonical_json(value: object) -> str:
+    """tinhso.core.eventlog.canonical_json: the same encoder settings, the same text."""
+    if _canonical_c is None or isinstance(value, str):
+        return _canonical.encode(value)
+    return "".join(_canonical_c(value, 0))
+
+
+def dumps(value: object) -> str:
+    if _dumps_c is None or isinstance(value, str):
+        return _dumps(value)
+    return "".join(_dumps_c(value, 0))
+
+
+def event_hash(
+    stream: str, seq: int, action: str, actor_id: int | None, payload_json: str, at: datetime, prev_hash: str
+) -> str:
+    """tinhso.core.eventlog.event_hash_of_json, with its head's JSON array written out: strings as the
+    encoder writes them, integers as int's repr, None as null."""
+    actor = "null" if actor_id is None else int.__repr__(actor_id)
+    occurred = encode_basestring(at.astimezone(UTC).isoformat())
+    head = f"[{encode_basestring(stream)},{int.__repr__(seq)},{encode_basestring(action)},{actor},{occurred}"
+    body = f"{head},{payload_json},{encode_basestring(prev_hash)}]"
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def columns_of(model: type[Model]) -> list[str]:
@@ -20,14 +69,26 @@ def next_id(model: type[Model]) -> int:
     return (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
 
 
-def dumps(value: object) -> str:
-    return _dumps(value)
+COPY_NULL = "\\N"
 
 
-def event_hash(
-    stream: str, seq: int, action: str, actor_id: int | None, payload_json: str, at: datetime, prev_hash: str
-) -> str:
-    """tinhso.core.eventlog.event_hash_of_json, its JSON encoder built once."""
-    head = canonical_json([stream, seq, action, actor_id, at.astimezone(UTC).isoformat()])
-    body = f"{head[:-1]},{payload_json},{canonical_json(prev_hash)}]"
-    return hashlib.sha256(body.encode()).hexdigest()
+def copy_text(value: str) -> str:
+    """A text value escaped for COPY's text format."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def copy_lines(table: str, columns: list[str], lines: Iterable[str], chunk: int = 5000) -> None:
+    """COPY of lines already in PostgreSQL's text format (PostgreSQL only)."""
+    quote = connection.ops.quote_name
+    target = f"{quote(table)} ({', '.join(quote(column) for column in columns)})"
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        pending: list[str] = []
+        for line in lines:
+            pending.append(line)
+            if len(pending) >= chunk:
+                copy.write("".join(pending))
+                pending.clear()
+        if pending:
+            copy.write("".join(pending))
