@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,7 +24,7 @@ from tinhso.core.errors import DomainError, Forbidden, NotFound
 from tinhso.core.models import AdminUnit, Event
 from tinhso.ioc import exports, periods, rules, selectors, services
 from tinhso.ioc.models import ConsumerState
-from tinhso.ioc.services import DOSSIER_STREAM, REPORT_STREAM
+from tinhso.ioc.services import DOSSIER_STREAM, REPORT_STREAM, STATE_NAME
 from tinhso.ioc.templatetags.ioc_tags import number, percent
 
 logger = logging.getLogger(__name__)
@@ -221,9 +221,11 @@ def _record_lines(rows: list[selectors.RecordRow]) -> list[RecordLine]:
 
 def _catch_up() -> tuple[int, ConsumerState | None]:
     """Applies events the background job has not yet reached, so a page never shows stale figures; the
-    newest event id and where the rollups stand after."""
-    newest = _newest()
-    current = selectors.state()
+    newest event id and where the rollups stand after. One statement reads both while the rollups exist."""
+    current = (
+        ConsumerState.objects.filter(name=STATE_NAME).annotate(newest=Subquery(_newest_events()[:1])).first()
+    )
+    newest = (current.newest or 0) if current is not None else _newest()
     if newest and (current is None or current.last_event_id < newest):
         services.consume_events()
         current = selectors.state()
@@ -404,9 +406,14 @@ def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return _guarded(exports.table_response, fmt=fmt, name=name, title="Xếp hạng", header=header, rows=rows)
 
 
-def _newest() -> int:
+def _newest_events() -> QuerySet:
+    """Ids of the dossier and report events, newest first."""
     ours = Q(stream__startswith=DOSSIER_STREAM) | Q(stream__startswith=REPORT_STREAM)
-    return Event.objects.filter(ours).order_by("-pk").values_list("pk", flat=True).first() or 0
+    return Event.objects.filter(ours).order_by("-pk").values("pk")
+
+
+def _newest() -> int:
+    return _newest_events().values_list("pk", flat=True).first() or 0
 
 
 def _stream(last_seen: int):

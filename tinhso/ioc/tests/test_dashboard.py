@@ -29,9 +29,14 @@ def counters(march):
     elsewhere = list(AdminUnit.objects.exclude(path__startswith=province.path)[:20])
     assert any(u.path.count(PATH_SEPARATOR) == 3 for u in under), "units under the communes"
     rows = {}
-    for unit in random.sample(under, min(60, len(under))) + [province] + elsewhere:
+    for unit in [*random.sample(under, min(60, len(under))), province, *elsewhere]:
         for _ in range(8):
-            key = (unit.pk, random.choice(SECTORS), random.choice(["2026-03", "2026-02"]), random.choice(METRICS))
+            key = (
+                unit.pk,
+                random.choice(SECTORS),
+                random.choice(["2026-03", "2026-02"]),
+                random.choice(METRICS),
+            )
             rows[key] = random.randint(0, 40)
     Counter.objects.bulk_create(
         Counter(unit_id=unit_id, sector=sector, period=period, metric=metric, value=value)
@@ -76,7 +81,9 @@ def test_the_dashboards_sums_are_the_counters_of_the_units_under_each_part(
     counters, province_leader, sector, map_indicator
 ):
     province = counters
-    commune = AdminUnit.objects.filter(parent=province, kind=AdminUnit.Kind.COMMUNE, children__isnull=False)[0]
+    commune = AdminUnit.objects.filter(parent=province, kind=AdminUnit.Kind.COMMUNE, children__isnull=False)[
+        0
+    ]
     below = AdminUnit.objects.filter(parent=commune)[0]
     for unit in (province, commune, below, AdminUnit.objects.get(code="000.00.15.H12")):
         page = selectors.dashboard(
@@ -88,9 +95,10 @@ def test_the_dashboards_sums_are_the_counters_of_the_units_under_each_part(
         )
         sums, every_sector = counted(unit.path, sector), counted(unit.path)
         for indicator in ("2.1", "3.2", "3.3", "5.1", "5.2", "6.3"):
-            assert page.card.value(indicator).numerator == rules.evaluate(
-                rules.ALL[indicator], sums, {}
-            ).numerator, (unit.code, indicator)
+            assert (
+                page.card.value(indicator).numerator
+                == rules.evaluate(rules.ALL[indicator], sums, {}).numerator
+            ), (unit.code, indicator)
         for indicator in ("PA.1", "PA.3", "PA.4", "PA.5"):
             assert _value(indicator, every_sector) == (
                 page.card.value(indicator).numerator,

@@ -115,6 +115,21 @@ def test_a_page_catches_the_rollups_up_before_showing_them(client, cast, clock, 
     assert ConsumerState.objects.get().last_event_id == Event.objects.order_by("-pk").first().pk
 
 
+def test_a_page_catches_up_rollups_that_stand_behind(client, cast, clock, province_leader):
+    """The rollups' state and the newest event are read together; a state behind the log is caught up."""
+    clock.set(2026, 3, 10, 9)
+    submit(cast)
+    client.force_login(province_leader)
+    client.get("/dieu-hanh/", {"period": "2026-03"})
+    assert ConsumerState.objects.exists()
+    submit(cast)
+    html = client.get("/dieu-hanh/", {"period": "2026-03"}).content.decode()
+    assert 'data-testid="numerator-3.2">2<' in html
+    newest = Event.objects.order_by("-pk").first().pk
+    assert ConsumerState.objects.get().last_event_id == newest
+    assert f'data-last-event="{newest}"' in html
+
+
 def test_commits_queue_the_rollup_job_at_most_once_a_second(monkeypatch):
     from tinhso.ioc import tasks
 
