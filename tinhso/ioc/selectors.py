@@ -464,14 +464,23 @@ def trend(
     return _trend(unit_for(actor, unit_code, roots=roots), period, sector, months)
 
 
-def _trend(unit: AdminUnit, period: Period, sector: str, months: int = 12) -> list[dict]:
+def _trend(
+    unit: AdminUnit,
+    period: Period,
+    sector: str,
+    months: int = 12,
+    known: dict[str, dict[str, int]] | None = None,
+) -> list[dict]:
+    """The trend; `known` holds sums of months already read (metric by metric, as _month_sums reads them)."""
+    known = known or {}
     keys = [month.key for month in period.previous_months(months)]
     shown = {"received", "fr_received"} | {
         metric
         for code in ("2.1", "3.2")
         for metric in rules.BY_CODE[code].numerator + rules.BY_CODE[code].denominator
     }
-    sums = _month_sums(unit, keys, sorted(shown), sector)
+    sums = _month_sums(unit, [key for key in keys if key not in known], sorted(shown), sector)
+    sums |= {key: month_sums for key, month_sums in known.items() if key in keys}
     points = []
     for month in period.previous_months(months):
         month_sums = sums[month.key]
@@ -488,6 +497,11 @@ def _trend(unit: AdminUnit, period: Period, sector: str, months: int = 12) -> li
     return points
 
 
+def _every_sector(metric: str) -> bool:
+    """Whether a metric counts field reports, which have no sector: summed over every sector."""
+    return metric.startswith("fr_")
+
+
 def _month_sums(
     unit: AdminUnit, keys: list[str], metrics: list[str], sector: str
 ) -> dict[str, dict[str, int]]:
@@ -500,7 +514,9 @@ def _month_sums(
         .values("pk")
         .query.sql_with_params()
     )
-    pairs = [(key, metric, metric.startswith("fr_")) for key in keys for metric in metrics]
+    if not keys:
+        return {}
+    pairs = [(key, metric, _every_sector(metric)) for key in keys for metric in metrics]
     sector_sql = " AND (pairs.every_sector = %s OR c.sector = %s)" if sector else ""
     sql = (
         f"WITH pairs (period, metric, every_sector) AS (VALUES {', '.join(['(%s, %s, %s)'] * len(pairs))}) "
@@ -653,13 +669,14 @@ def dashboard(
     rows = _unit_sums(unit, period.key, sector)
     by_child, sums = _split(rows, _children_buckets(unit, units))
     every_sector = _unit_sums(unit, period.key) if sector else rows
+    report_sums = _summed(every_sector) if sector else sums
     catalog = catalog_rows()
     card = _scorecard(
         unit,
         period,
         sector,
         sums=sums,
-        report_sums=_summed(every_sector) if sector else sums,
+        report_sums=report_sums,
         catalog=catalog,
         as_of=as_of,
     )
@@ -676,13 +693,23 @@ def dashboard(
         card=card,
         agencies=_rank([c for c in children if _is_ranked(c, "agencies")], by_child, catalog, sector),
         communes=_rank([c for c in children if _is_ranked(c, "communes")], by_child, catalog, sector),
-        trend=_trend(unit, period, sector),
+        trend=_trend(unit, period, sector, known=_known_month(period, sums, report_sums)),
         map=_map(unit, period, definition, communes, map_sums),
         alerts=alerts_for(actor=actor, roots=roots),
         sectors=list(dict.fromkeys(row.sector for row in catalog)),
         unit_choices=_unit_choices(unit, units, roots),
         ancestors=ancestors(unit, roots),
     )
+
+
+def _known_month(
+    period: Period, sums: dict[str, int], report_sums: dict[str, int]
+) -> dict[str, dict[str, int]]:
+    """The sums of a month the dashboard shows, as its trend reads a month: the trend need not read it again."""
+    if period.months != 1:
+        return {}
+    metrics = sums.keys() | report_sums.keys()
+    return {period.key: {m: (report_sums if _every_sector(m) else sums).get(m, 0) for m in metrics}}
 
 
 def _is_province_commune_under(commune: AdminUnit, unit: AdminUnit) -> bool:

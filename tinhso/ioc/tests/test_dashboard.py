@@ -123,5 +123,14 @@ def test_the_dashboard_agrees_with_the_ranking_the_map_and_the_trend_alone(count
     ]
     assert page.map == selectors.commune_map(actor=province_leader, period=MARCH, indicator="3.2")
     assert page.trend == selectors.trend(actor=province_leader, period=MARCH)
+    # The month shown is summed once, for the tiles and the trend's last point alike.
+    for sector in ("", "Tư pháp"):
+        for period in (MARCH, periods.parse("2026-Q1")):
+            shown = selectors.dashboard(actor=province_leader, period=period, sector=sector)
+            assert shown.trend == selectors.trend(actor=province_leader, period=period, sector=sector)
+            last = counted("96/", sector)
+            assert shown.trend[-1]["received"] == last.get("received", 0)
+            assert shown.trend[-1]["reports_received"] == counted("96/").get("fr_received", 0)
+            assert shown.trend[-1]["online_rate"] == _value("3.2", last)[2]
     assert page.trend[-1]["received"] == counted("96/").get("received", 0)
     assert page.trend[-2]["received"] == counted("96/", period="2026-02").get("received", 0)
