@@ -5,7 +5,9 @@ from django.urls import include, path
 
 from tinhso.api import api
 
+# The API first: Django tries the patterns in order, and API calls are the most frequent requests.
 urlpatterns = [
+    path("api/v1/", api.urls),
     path("", include("tinhso.web.urls")),
     path("", include("tinhso.core.urls")),
     path("", include("tinhso.notifications.urls")),
@@ -14,7 +16,6 @@ urlpatterns = [
     path("", include("tinhso.dossiers.urls")),
     path("", include("tinhso.ioc.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", api.urls),
     path("open311/v2/", include("tinhso.fieldreports.open311_urls")),
     path("admin/", admin.site.urls),
 ]

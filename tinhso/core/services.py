@@ -2,6 +2,7 @@
 
 import secrets
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from functools import cache
 from hashlib import sha256
@@ -43,55 +44,92 @@ def stream_name(model: type[Model], pk: int) -> str:
     return f"{model._meta.label_lower}:{pk}"
 
 
+def _columns(obj: Model) -> list[Field]:
+    """The fields an INSERT of `obj` writes: all but the primary key, unless its id was chosen beforehand."""
+    return [field for field in obj._meta.concrete_fields if not field.primary_key or obj.pk is not None]
+
+
 @cache
-def _insert_statement(model: type[Model], vendor: str) -> tuple[str, list[Field]]:
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+def _insert_statement(shapes: tuple[tuple[type[Model], bool], ...], vendor: str) -> list[str]:
+    """The INSERTs of rows of these (model, id chosen) shapes, returning their ids: on PostgreSQL one
+    statement (data-modifying WITH), which commits or fails as a whole without BEGIN and COMMIT round trips."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {pk}", fields
+    inserts = []
+    for model, chosen_pk in shapes:
+        fields = [field for field in model._meta.concrete_fields if not field.primary_key or chosen_pk]
+        columns = ", ".join(quote(field.column) for field in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        inserts.append(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {pk}")
+    if vendor != "postgresql" or len(inserts) == 1:
+        return inserts
+    parts = ", ".join(f"r{number} AS ({insert})" for number, insert in enumerate(inserts))
+    ids = ", ".join(f"r{number}.{quote(model._meta.pk.column)}" for number, (model, _) in enumerate(shapes))
+    tables = ", ".join(f"r{number}" for number in range(len(shapes)))
+    return [f"WITH {parts} SELECT {ids} FROM {tables}"]
 
 
-def insert_new(obj: Model) -> None:
-    """Saves a new row as `obj.save(force_insert=True)` would, signals included, with its INSERT built once per
-    process: the ORM compiles it anew for every row, which on a hot path costs more than the database's work."""
-    model, using = type(obj), connection.alias
+def insert_new(*objs: Model) -> None:
+    """Saves new rows as `obj.save(force_insert=True)` would, signals included, with their INSERT built once
+    per process: the ORM compiles it anew for every row, which on a hot path costs more than the database's
+    work. Several rows are written all or none, in one statement on PostgreSQL."""
+    using = connection.alias
     database = connections[using]  # once: each use of the `connection` proxy looks the thread's one up again
-    statement, fields = _insert_statement(model, database.vendor)
-    signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
-    values = [field.get_db_prep_save(field.pre_save(obj, True), database) for field in fields]
-    with database.cursor() as cursor:
-        cursor.execute(statement, values)
-        (obj.pk,) = cursor.fetchone()
-    obj._state.adding, obj._state.db = False, using
-    signals.post_save.send(
-        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
-    )
+    statements = _insert_statement(tuple((type(obj), obj.pk is not None) for obj in objs), database.vendor)
+    values = []
+    for obj in objs:
+        signals.pre_save.send(sender=type(obj), instance=obj, raw=False, using=using, update_fields=None)
+        values.append(
+            [field.get_db_prep_save(field.pre_save(obj, True), database) for field in _columns(obj)]
+        )
+    with transaction.atomic(using) if len(statements) > 1 else nullcontext(), database.cursor() as cursor:
+        if len(statements) == 1:
+            cursor.execute(statements[0], [value for row in values for value in row])
+            ids = cursor.fetchone()
+        else:
+            ids = []
+            for statement, row in zip(statements, values, strict=True):
+                cursor.execute(statement, row)
+                ids.append(cursor.fetchone()[0])
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, using
+    for obj in objs:
+        signals.post_save.send(
+            sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=using
+        )
 
 
-def record_event(
-    *,
-    subject: Model | str,
-    action: str,
-    actor: User | None,
-    payload: dict | None = None,
-    new_stream: bool = False,
-) -> Event:
-    """Appends an event to the subject's chain. Must run inside the transaction of the change it records.
+def reserve_id(model: type[Model]) -> int:
+    """An id for a row inserted later, so that what refers to it (its event stream) is written beforehand."""
+    quote = connection.ops.quote_name
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT {id_sequence_sql(model)}")
+            return cursor.fetchone()[0]
+        # SQLite: an AUTOINCREMENT table keeps its highest id in sqlite_sequence, which may be moved on directly.
+        cursor.execute(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT %s, 0 "
+            "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = %s)",
+            [table, table],
+        )
+        cursor.execute(
+            f"UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max({quote(model._meta.pk.column)}), 0) "
+            f"FROM {quote(table)})) + 1 WHERE name = %s RETURNING seq",
+            [table],
+        )
+        return cursor.fetchone()[0]
 
-    `new_stream=True` (the subject was created in this transaction) starts the chain without looking it up."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("record_event must run inside the transaction of the change it records")
-    stream = subject if isinstance(subject, str) else stream_of(subject)
-    previous = (
-        None
-        if new_stream
-        else Event.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
-    )
-    seq, prev_hash = (previous[0] + 1, previous[1]) if previous else (1, GENESIS_HASH)
+
+def id_sequence_sql(model: type[Model]) -> str:
+    """PostgreSQL: the expression taking the next id of `model`'s table (to fold into another statement)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    return f"nextval(pg_get_serial_sequence('{table}', '{model._meta.pk.column}'))"
+
+
+def _event(*, stream: str, seq: int, prev_hash: str, action: str, actor: User | None, payload: dict) -> Event:
     occurred_at = timezone.now()
-    payload = payload or {}
     actor_id = actor.pk if actor else None
     digest = event_hash(
         stream=stream,
@@ -102,7 +140,7 @@ def record_event(
         occurred_at=occurred_at,
         prev_hash=prev_hash,
     )
-    event = Event(
+    return Event(
         stream=stream,
         seq=seq,
         action=action,
@@ -112,10 +150,28 @@ def record_event(
         prev_hash=prev_hash,
         hash=digest,
     )
-    if new_stream:
-        # Nobody else can write the chain of an object not yet committed: no savepoint for a clash.
-        insert_new(event)
-        return event
+
+
+def first_event(*, subject: Model, action: str, actor: User | None, payload: dict) -> Event:
+    """The unsaved first event of the chain of a row not yet inserted (its id reserved): the caller inserts
+    both with `insert_new(row, event)`, so the change and its event commit together."""
+    return _event(
+        stream=stream_of(subject), seq=1, prev_hash=GENESIS_HASH, action=action, actor=actor, payload=payload
+    )
+
+
+def record_event(
+    *, subject: Model | str, action: str, actor: User | None, payload: dict | None = None
+) -> Event:
+    """Appends an event to the subject's chain. Must run inside the transaction of the change it records."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("record_event must run inside the transaction of the change it records")
+    stream = subject if isinstance(subject, str) else stream_of(subject)
+    previous = Event.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
+    seq, prev_hash = (previous[0] + 1, previous[1]) if previous else (1, GENESIS_HASH)
+    event = _event(
+        stream=stream, seq=seq, prev_hash=prev_hash, action=action, actor=actor, payload=payload or {}
+    )
     try:
         with transaction.atomic():
             event.save(force_insert=True)

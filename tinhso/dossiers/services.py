@@ -2,6 +2,7 @@
 the actor's role and unit, and that the transition is allowed from the current status, then records it."""
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from functools import cache
 from hashlib import sha256
@@ -9,7 +10,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tinhso.catalog import selectors as catalog_selectors
@@ -17,8 +18,8 @@ from tinhso.catalog.models import Procedure, ProcessStep
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.eventlog import canonical_json
-from tinhso.core.models import AdminUnit, Role, RoleAssignment, User
-from tinhso.core.services import insert_new, record_event
+from tinhso.core.models import AdminUnit, Event, Role, RoleAssignment, User
+from tinhso.core.services import first_event, id_sequence_sql, insert_new, record_event, reserve_id
 from tinhso.core.working_time import add_working_time, is_working_day, working_time_between
 from tinhso.dossiers import selectors
 from tinhso.dossiers.models import (
@@ -196,18 +197,26 @@ def _counter_upsert(vendor: str, *, own_commit: bool) -> str:
     quote = connection.ops.quote_name
     table, day, last = quote(DossierCounter._meta.db_table), quote("day"), quote("last")
     source = "VALUES (%s, %s, 1)"
-    if vendor == "postgresql" and own_commit:
-        # Its commit need not wait for the disk (under the row lock, that wait capped a desk at a few hundred
-        # numbers a second): the dossier given the number commits later, and flushing that commit flushes this.
-        source = "SELECT %s, %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed"
+    returning = last
+    if vendor == "postgresql":
+        # The dossier's id comes with its number: its event chain is named by the id before the one INSERT.
+        returning = f"{last}, {id_sequence_sql(Dossier)}"
+        if own_commit:
+            # Its commit need not wait for the disk (under the row lock, that wait capped a desk at a few
+            # hundred numbers a second): the dossier given the number commits later, and flushing that commit
+            # flushes this.
+            source = (
+                "SELECT %s, %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed"
+            )
     return (
         f"INSERT INTO {table} (unit_id, {day}, {last}) {source} "
-        f"ON CONFLICT (unit_id, {day}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}"
+        f"ON CONFLICT (unit_id, {day}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {returning}"
     )
 
 
-def _next_code(unit: AdminUnit, instant: datetime) -> str:
-    """`{agency code}-{yymmdd}-{seq}`, the sequence restarting per receiving unit per local day.
+def _take_number(unit: AdminUnit, instant: datetime) -> tuple[str, int]:
+    """The dossier's code, `{agency code}-{yymmdd}-{seq}` with the sequence restarting per receiving unit per
+    local day, and its id.
 
     Called outside a transaction, the upsert commits on its own: like a sequence, the counter's row is locked
     for one statement, not for the submission's transaction, and a submission failing later leaves a gap."""
@@ -216,8 +225,9 @@ def _next_code(unit: AdminUnit, instant: datetime) -> str:
     # One upsert takes the number; the ORM cannot express it.
     with connection.cursor() as cursor:
         cursor.execute(statement, [unit.pk, connection.ops.adapt_datefield_value(day)])
-        (sequence,) = cursor.fetchone()
-    return f"{unit.agency_code}-{day:%y%m%d}-{sequence:04d}"
+        sequence, *dossier_id = cursor.fetchone()
+    dossier_id = dossier_id[0] if dossier_id else reserve_id(Dossier)
+    return f"{unit.agency_code}-{day:%y%m%d}-{sequence:04d}", dossier_id
 
 
 def _province_desk(procedure: Procedure) -> AdminUnit:
@@ -304,35 +314,10 @@ def _earlier_dossier(*, actor: User, key: str, fingerprint: str) -> Dossier | No
     return Dossier.objects.get(pk=earlier[1])
 
 
-def _claim_key(*, actor: User, key: str, fingerprint: str, dossier: Dossier) -> None:
-    """Stores the key pointing at the new dossier, or raises _KeyTaken if a concurrent request stored it."""
-    quote = connection.ops.quote_name
-    table = quote(IdempotencyKey._meta.db_table)
-    # Insert-or-nothing without a savepoint: a concurrent holder of the key makes this wait for its commit.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (user_id, {quote('key')}, fingerprint, dossier_id, created_at) "
-            f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT (user_id, {quote('key')}) DO NOTHING RETURNING id",
-            [
-                actor.pk,
-                key,
-                fingerprint,
-                dossier.pk,
-                connection.ops.adapt_datetimefield_value(timezone.now()),
-            ],
-        )
-        if cursor.fetchone() is None:
-            raise _KeyTaken
-
-
 # ---- submission ------------------------------------------------------------------------------------
 
 
-class _KeyTaken(Exception):
-    """A concurrent request with the same Idempotency-Key committed first."""
-
-
-def _create(
+def _new_dossier(
     *,
     actor: User,
     applicant: User,
@@ -341,12 +326,14 @@ def _create(
     receiving: AdminUnit,
     authority: AdminUnit,
     channel: int,
-    code: str,
+    number: tuple[str, int],
     now: datetime,
     group_code: str = "",
-) -> Dossier:
-    """Inserts the dossier under its code and starts its event chain, in the caller's transaction."""
+) -> tuple[Dossier, Event]:
+    """The dossier under its code and id, and the first event of its chain, both still to be inserted."""
+    code, dossier_id = number
     dossier = Dossier(
+        pk=dossier_id,
         code=code,
         procedure=procedure,
         applicant=applicant,
@@ -361,12 +348,10 @@ def _create(
         if channel == Channel.ONLINE
         else None,
     )
-    insert_new(dossier)
-    record_event(
+    event = first_event(
         subject=dossier,
         action="dossier.submitted",
         actor=actor,
-        new_stream=True,
         payload={
             "code": dossier.code,
             "status": Status.NEW,
@@ -380,7 +365,17 @@ def _create(
             else None,
         },
     )
-    return dossier
+    return dossier, event
+
+
+def _key_row(
+    *, actor: User, key: str | None, fingerprint: str | None, dossier: Dossier
+) -> list[IdempotencyKey]:
+    """The Idempotency-Key pointing at the new dossier, inserted with it: a concurrent request that stored the
+    same key first makes that insert fail, and the submission answers with its dossier instead."""
+    if fingerprint is None:
+        return []
+    return [IdempotencyKey(user=actor, key=key, fingerprint=fingerprint, dossier=dossier)]
 
 
 def _applicant_and_channel(
@@ -445,25 +440,28 @@ def submit_dossier(
     )
     form_data = _checked_form(procedure, form_data)
     now = timezone.now()
-    code = _next_code(receiving, now)
+    dossier, event = _new_dossier(
+        actor=actor,
+        applicant=applicant,
+        procedure=procedure,
+        form_data=form_data,
+        receiving=receiving,
+        authority=authority,
+        channel=channel,
+        number=_take_number(receiving, now),
+        now=now,
+    )
+    key = _key_row(actor=actor, key=idempotency_key, fingerprint=fingerprint, dossier=dossier)
     try:
-        with transaction.atomic():
-            dossier = _create(
-                actor=actor,
-                applicant=applicant,
-                procedure=procedure,
-                form_data=form_data,
-                receiving=receiving,
-                authority=authority,
-                channel=channel,
-                code=code,
-                now=now,
-            )
-            if fingerprint is not None:
-                _claim_key(actor=actor, key=idempotency_key, fingerprint=fingerprint, dossier=dossier)
+        # Without files, the dossier, its event and its key are one statement that commits on its own.
+        with transaction.atomic() if accepted else nullcontext():
+            insert_new(dossier, event, *key)
             _store(dossier, accepted, now)
-    except _KeyTaken:
-        return _earlier_dossier(actor=actor, key=idempotency_key, fingerprint=fingerprint), False
+    except IntegrityError:
+        earlier = key and _earlier_dossier(actor=actor, key=idempotency_key, fingerprint=fingerprint)
+        if not earlier:
+            raise
+        return earlier, False
     if not accepted:
         # Known to have no documents: the answer lists them without a read-back (Django's prefetch cache).
         dossier._prefetched_objects_cache = {"documents": DossierDocument.objects.none()}
@@ -497,29 +495,31 @@ def submit_bundle(
         raise InvalidInput("Thông tin trong tờ khai chưa hợp lệ; xem lỗi ở từng mục.", errors=errors)
     units = [_units_for(procedure, receiving_unit_code, None) for procedure in procedures]
     now = timezone.now()
-    codes = [_next_code(receiving, now) for receiving, _authority in units]
+    numbers = [_take_number(receiving, now) for receiving, _authority in units]
+    written = [
+        _new_dossier(
+            actor=actor,
+            applicant=actor,
+            procedure=procedure,
+            form_data=forms[procedure.code],
+            receiving=receiving,
+            authority=authority,
+            channel=Channel.ONLINE,
+            number=number,
+            now=now,
+            group_code=numbers[0][0],
+        )
+        for procedure, (receiving, authority), number in zip(procedures, units, numbers, strict=True)
+    ]
+    key = _key_row(actor=actor, key=idempotency_key, fingerprint=fingerprint, dossier=written[0][0])
     try:
-        with transaction.atomic():
-            dossiers = [
-                _create(
-                    actor=actor,
-                    applicant=actor,
-                    procedure=procedure,
-                    form_data=forms[procedure.code],
-                    receiving=receiving,
-                    authority=authority,
-                    channel=Channel.ONLINE,
-                    code=code,
-                    now=now,
-                    group_code=codes[0],
-                )
-                for procedure, (receiving, authority), code in zip(procedures, units, codes, strict=True)
-            ]
-            if fingerprint is not None:
-                _claim_key(actor=actor, key=idempotency_key, fingerprint=fingerprint, dossier=dossiers[0])
-    except _KeyTaken:
-        return _group(_earlier_dossier(actor=actor, key=idempotency_key, fingerprint=fingerprint))
-    return dossiers
+        insert_new(*[row for pair in written for row in pair], *key)
+    except IntegrityError:
+        earlier = key and _earlier_dossier(actor=actor, key=idempotency_key, fingerprint=fingerprint)
+        if not earlier:
+            raise
+        return _group(earlier)
+    return [dossier for dossier, _event in written]
 
 
 def _group(lead: Dossier) -> list[Dossier]:

@@ -50,7 +50,7 @@ def test_submission_honours_the_idempotency_key(client, cast):
     assert changed.status_code == 409 and changed.json()["code"] == "idempotency_key_reused"
 
 
-def test_a_submission_reads_then_takes_its_number_then_writes_in_one_transaction(client, cast):
+def test_a_submission_reads_then_takes_its_number_then_writes_all_or_nothing(client, cast):
     an = bearer(client, "096090001234")
     body = {"procedure_code": RECORD, "form_data": RECORD_FORM}
     post(client, "", body, an)  # loads the year's calendar and the procedure's desk into the process's caches
@@ -58,13 +58,23 @@ def test_a_submission_reads_then_takes_its_number_then_writes_in_one_transaction
         answer = post(client, "", body, an, HTTP_IDEMPOTENCY_KEY="c2d4-lltp")
     assert answer.status_code == 201 and answer.json()["documents"] == []
     verbs = [query["sql"].split()[0].upper() for query in statements.captured_queries]
-    # The test's own transaction turns the service's atomic block into a savepoint; outside a test, the
-    # counter's upsert commits on its own, so its row lock is not held while the dossier is written.
-    assert verbs == [
+    reads = [
         "SELECT",  # the bearer token's user
         "SELECT",  # an earlier request with this Idempotency-Key
         "SELECT",  # the procedure's current version
+    ]
+    if connection.vendor == "postgresql":
+        # The counter's upsert commits on its own, so its row lock is not held while the dossier is written;
+        # the dossier, its first event and the key are one statement, atomic without BEGIN and COMMIT.
+        assert verbs == [*reads, "INSERT", "WITH"], statements.captured_queries
+        assert "nextval" in statements.captured_queries[3]["sql"]  # the dossier's id comes with its number
+        return
+    # The test's own transaction turns the atomic block into a savepoint.
+    assert verbs == [
+        *reads,
         "INSERT",  # the day's counter, incremented and read in the same statement
+        "INSERT",  # the dossier's id, reserved: the first time, the table's row of sqlite_sequence
+        "UPDATE",
         "SAVEPOINT",
         "INSERT",  # the dossier, under its code
         "INSERT",  # its first event

@@ -66,17 +66,15 @@ def test_simultaneous_submissions_get_consecutive_codes_and_one_key_makes_one_do
     assert Dossier.objects.filter(applicant=cast.ngoc).count() == 1
 
 
-def test_a_submission_still_in_its_transaction_does_not_hold_up_the_next_one_at_the_same_desk(
+def test_a_numbered_submission_not_yet_written_does_not_hold_up_the_next_one_at_the_same_desk(
     reference_data, cast, monkeypatch
 ):
     first_in_flight, second_done = threading.Event(), threading.Event()
     waited = []
-    original = services.record_event
+    original = services.first_event
 
-    def record_event(**kwargs):
-        if (
-            kwargs["actor"] == cast.an
-        ):  # the first submission, numbered, waits in its transaction for the second
+    def first_event(**kwargs):
+        if kwargs["actor"] == cast.an:  # the first submission, numbered, waits before writing for the second
             first_in_flight.set()
             waited.append(second_done.wait(timeout=10))
         return original(**kwargs)
@@ -87,7 +85,7 @@ def test_a_submission_still_in_its_transaction_does_not_hold_up_the_next_one_at_
         second_done.set()
         return dossier
 
-    monkeypatch.setattr(services, "record_event", record_event)
+    monkeypatch.setattr(services, "first_event", first_event)
     first, later = run_together(
         lambda: services.submit_dossier(actor=cast.an, procedure_code=RECORD, form_data=RECORD_FORM)[0],
         second,
