@@ -53,7 +53,7 @@ from tinhso.generator.writer import (
     copy_lines,
     copy_text,
     dumps,
-    event_hash,
+    event_hash_at,
     next_id,
 )
 from tinhso.ioc import periods
@@ -371,9 +371,9 @@ class Batch:
         rows = self.rows[Event]
         for seq, (action, actor, payload, local) in enumerate(events, 1):
             at = local.astimezone(UTC)  # as the database returns it, so the IOC facts match the consumer's
-            text = canonical_json(payload)
-            digest = event_hash(stream, seq, action, actor, text, at, previous)
-            rows.append((stream, seq, action, actor, text, at, previous, digest))
+            text, iso = canonical_json(payload), at.isoformat()
+            digest = event_hash_at(stream, seq, action, actor, text, iso, previous)
+            rows.append((stream, seq, action, actor, text, at, previous, digest, iso))
             written.append(Written(action, payload, at, seq))
             previous = digest
             if self.last_event_at is None or at > self.last_event_at:
@@ -407,15 +407,15 @@ EVENT_COLUMNS = [column for column in columns_of(Event) if column != Event._meta
 
 
 def _copy_events(events: list[tuple]) -> None:
-    """The events in EVENT_COLUMNS order, their ids from the table's own sequence; on PostgreSQL as COPY
-    text written here (every value is a string, an integer or an instant, so formatting is simple)."""
+    """The events in EVENT_COLUMNS order (and the instant in ISO format), their ids from the table's own
+    sequence; on PostgreSQL as COPY text written here (strings, integers and instants: simple to format)."""
     if connection.vendor != "postgresql":
-        bulk.copy_rows(Event._meta.db_table, EVENT_COLUMNS, events)
+        bulk.copy_rows(Event._meta.db_table, EVENT_COLUMNS, [row[:-1] for row in events])
         return
     lines = (
         f"{copy_text(stream)}\t{seq}\t{copy_text(action)}\t{COPY_NULL if actor is None else actor}\t"
-        f"{copy_text(payload)}\t{at.isoformat()}\t{prev_hash}\t{digest}\n"
-        for stream, seq, action, actor, payload, at, prev_hash, digest in events
+        f"{copy_text(payload)}\t{iso}\t{prev_hash}\t{digest}\n"
+        for stream, seq, action, actor, payload, _at, prev_hash, digest, iso in events
     )
     copy_lines(Event._meta.db_table, EVENT_COLUMNS, lines)
 
@@ -603,18 +603,18 @@ class DossierMaker:
         committee = world.committees[index]
         return committee, committee
 
-    def _code(self, unit: Unit, instant: datetime) -> str:
-        day = timezone.localdate(instant)
+    def _code(self, unit: Unit, day: date) -> str:
         key = (unit.pk, day)
         self.numbered[key] = self.code_counters[key] = self.numbered.get(key, 0) + 1
         return f"{self.agency_codes[unit.pk]}-{day:%y%m%d}-{self.numbered[key]:04d}"
 
     def make(self, batch: Batch, arrival: tuple) -> None:
         instant, procedure, channel, citizen = arrival
+        day = instant.astimezone(clock.local_zone()).date()
         receiving, authority = self._units(procedure, citizen)
         online = channel == Channel.ONLINE
         dossier = SimulatedDossier(
-            code=self._code(receiving, instant),
+            code=self._code(receiving, day),
             status=Status.NEW,
             version=1,
             channel=channel,
@@ -643,7 +643,7 @@ class DossierMaker:
         submitter = citizen.user_id if online else self.world.officials(Role.RECEPTIONIST, receiving)
         life = self.lifecycles[procedure.pk].play(dossier, submitter)
         pk = batch.take("dossier")
-        form = forms.answers(procedure.schema, citizen.person, self.rng, timezone.localdate(instant))
+        form = forms.answers(procedure.schema, citizen.person, self.rng, day)
         batch.rows[Dossier].append(_row(Dossier, _dossier(pk, procedure, dossier, form)))
         written = batch.chain(core_services.stream_name(Dossier, pk), life.events)
         fact = Record(

@@ -52,10 +52,18 @@ def dumps(value: object) -> str:
 def event_hash(
     stream: str, seq: int, action: str, actor_id: int | None, payload_json: str, at: datetime, prev_hash: str
 ) -> str:
-    """tinhso.core.eventlog.event_hash_of_json, with its head's JSON array written out: strings as the
-    encoder writes them, integers as int's repr, None as null."""
+    """tinhso.core.eventlog.event_hash_of_json."""
+    utc = at if at.tzinfo is UTC else at.astimezone(UTC)
+    return event_hash_at(stream, seq, action, actor_id, payload_json, utc.isoformat(), prev_hash)
+
+
+def event_hash_at(
+    stream: str, seq: int, action: str, actor_id: int | None, payload_json: str, utc_iso: str, prev_hash: str
+) -> str:
+    """event_hash for an instant given in UTC ISO format, with the head's JSON array written out: strings
+    as the encoder writes them, integers as int's repr, None as null."""
     actor = "null" if actor_id is None else int.__repr__(actor_id)
-    occurred = encode_basestring(at.astimezone(UTC).isoformat())
+    occurred = encode_basestring(utc_iso)
     head = f"[{encode_basestring(stream)},{int.__repr__(seq)},{encode_basestring(action)},{actor},{occurred}"
     body = f"{head},{payload_json},{encode_basestring(prev_hash)}]"
     return hashlib.sha256(body.encode()).hexdigest()
