@@ -50,6 +50,7 @@ from tinhso.generator.writer import (
     COPY_NULL,
     canonical_json,
     columns_of,
+    copy_json,
     copy_lines,
     copy_text,
     dumps,
@@ -414,7 +415,7 @@ def _copy_events(events: list[tuple]) -> None:
         return
     lines = (
         f"{copy_text(stream)}\t{seq}\t{copy_text(action)}\t{COPY_NULL if actor is None else actor}\t"
-        f"{copy_text(payload)}\t{iso}\t{prev_hash}\t{digest}\n"
+        f"{copy_json(payload)}\t{iso}\t{prev_hash}\t{digest}\n"
         for stream, seq, action, actor, payload, _at, prev_hash, digest, iso in events
     )
     copy_lines(Event._meta.db_table, EVENT_COLUMNS, lines)

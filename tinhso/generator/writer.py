@@ -87,6 +87,11 @@ def copy_text(value: str) -> str:
     return value
 
 
+def copy_json(text: str) -> str:
+    """JSON text escaped for COPY's text format: JSON already writes tabs and line breaks as escapes."""
+    return text.replace("\\", "\\\\") if "\\" in text else text
+
+
 def copy_lines(table: str, columns: list[str], lines: Iterable[str], chunk: int = 5000) -> None:
     """COPY of lines already in PostgreSQL's text format (PostgreSQL only)."""
     quote = connection.ops.quote_name

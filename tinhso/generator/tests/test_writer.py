@@ -53,3 +53,6 @@ def test_copy_text_escapes_what_copy_reads_as_special() -> None:
     assert writer.copy_text('{"a":"x\\\\ny"}') == '{"a":"x\\\\\\\\ny"}'
     assert writer.copy_text("a\tb\nc\rd") == "a\\tb\\nc\\rd"
     assert writer.copy_text("plain") == "plain"
+    for payload in PAYLOADS:
+        text = writer.canonical_json(payload)
+        assert writer.copy_json(text) == writer.copy_text(text)
