@@ -134,3 +134,23 @@ def test_the_dashboard_agrees_with_the_ranking_the_map_and_the_trend_alone(count
             assert shown.trend[-1]["online_rate"] == _value("3.2", last)[2]
     assert page.trend[-1]["received"] == counted("96/").get("received", 0)
     assert page.trend[-2]["received"] == counted("96/", period="2026-02").get("received", 0)
+
+
+def test_the_page_escapes_the_names_and_links_it_writes_itself(client, march, province_leader):
+    province = AdminUnit.objects.get(code="96")
+    AdminUnit.objects.create(
+        code='X&"<1>',
+        name="Sở <b>\"Thử\"</b> & 'Mới'",
+        kind=AdminUnit.Kind.AGENCY,
+        parent=province,
+        path=f"{province.path}X1/",
+        depth=1,
+        valid_from=province.valid_from,
+    )
+    client.force_login(province_leader)
+    html = client.get("/dieu-hanh/", {"period": "2026-03"}).content.decode()
+    name = "Sở &lt;b&gt;&quot;Thử&quot;&lt;/b&gt; &amp; &#x27;Mới&#x27;"
+    assert f'<option value="X&amp;&quot;&lt;1&gt;">{name}</option>' in html
+    assert f'<td><a href="/dieu-hanh/?unit=X%26%22%3C1%3E&amp;period=2026-03">{name}</a></td>' in html
+    assert "/dieu-hanh/so-lieu/?indicator=2.1&amp;unit=X%26%22%3C1%3E&amp;period=2026-03" in html
+    assert "<b>" not in html
