@@ -462,9 +462,6 @@ def submit_dossier(
         if not earlier:
             raise
         return earlier, False
-    if not accepted:
-        # Known to have no documents: the answer lists them without a read-back (Django's prefetch cache).
-        dossier._prefetched_objects_cache = {"documents": DossierDocument.objects.none()}
     return dossier, True
 
 
