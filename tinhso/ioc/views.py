@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tinhso.core.errors import DomainError, Forbidden, NotFound
@@ -59,7 +60,7 @@ def _period_choices(now: datetime, selected: periods.Period) -> list[tuple[str, 
     current = periods.of(now)
     months = current.previous_months(12)[::-1]
     quarters = [periods.of(now, "quarter")]
-    for _ in range(3):
+    for _step in range(3):
         quarters.append(periods.of(quarters[-1].start - timedelta(days=1), "quarter"))
     years = [periods.of(now, "year"), periods.Period(now.year - 1, 1, 12)]
     choices = months + quarters + years
@@ -68,85 +69,71 @@ def _period_choices(now: datetime, selected: periods.Period) -> list[tuple[str, 
     return [(p.key, p.label()) for p in choices]
 
 
-def _link(base: str, **params: str) -> str:
-    """`base` with the filters in its query, empty ones left out, as the ioc_url tag writes it; for the rows
-    of a table, whose route is reversed once rather than once a row."""
-    query = {key: value for key, value in params.items() if value}
-    return base + ("?" + urlencode(query) if query else "")
-
-
-# The rows of the dashboard's tables come to the template as dicts of formatted strings: a dict is what a
-# template variable looks up first, and formatting here spares a filter and a tag per cell.
-
-
-class IndicatorLine(TypedDict):
-    code: str
-    name: str
-    formula: str
-    reason: str
-    computable: bool
-    url: str  # the records behind the number; "" when the indicator has no list
-    numerator: str
-    denominator: str
-    denominator_link: bool
-    rate: str
-    points: str
-    max_points: str
-    scored: bool
-    full_at: str
+# The rows of the dashboard's tables are written here, one format string a row, as the template wrote them:
+# the indicators' 27 rows and the rankings' 70-odd cost the template a lookup, an escape and a render per
+# cell. Texts and links are escaped here; the figures come from number and percent, which write digits,
+# separators, "%" and "—" only.
 
 
 class Section(TypedDict):
     id: str  # "" for the indicators outside the score
     title: str  # "" for the indicators outside the score, whose title is translated in the template
-    lines: list[IndicatorLine]
+    rows: SafeString
 
 
-def _indicator_line(value: rules.Value, records_url: str, filters: dict[str, str]) -> IndicatorLine:
+def _indicator_row(value: rules.Value, records_url: str, tail: str) -> str:
     i = value.indicator
-    return {
-        "code": i.code,
-        "name": str(i.name),
-        "formula": str(i.formula),
-        "reason": str(i.reason),
-        "computable": value.computable,
-        "url": _link(records_url, indicator=i.code, **filters) if i.drill else "",
-        "numerator": number(value.numerator),
-        "denominator": number(value.denominator),
-        "denominator_link": value.denominator is not None,
-        "rate": percent(value.rate),
-        "points": number(value.points),
-        "max_points": number(i.points),
-        "scored": bool(i.points),
-        "full_at": percent(i.full_at) if i.points else "",
-    }
+    about = f"<strong>{escape(i.code)}</strong> {escape(str(i.name))}"
+    formula = str(i.formula)
+    if formula:
+        rule = ""
+        if i.points:
+            full = {"points": number(i.points), "full": percent(i.full_at)}
+            rule = "; " + escape(_("điểm = %(points)s × min(1, tỷ lệ ÷ %(full)s)") % full)
+        about += f'<br><span class="ioc-formula">{escape(formula)}{rule}</span>'
+    if not value.computable:
+        reason = f"{escape(_('Chưa tính được:'))} {escape(str(i.reason))}"
+        about += f'<br><span class="ioc-formula">{reason}</span>'
+        figures = '<td class="num">—</td>' * 3
+        figures += f'<td class="num">{escape(_("không tính được"))} / {number(i.points)}</td>'
+        return f"<tr><td>{about}</td>{figures}</tr>"
+    numerator, denominator = number(value.numerator), number(value.denominator)
+    if i.drill:
+        url = escape(f"{records_url}?{urlencode({'indicator': i.code})}{tail}")
+        numerator = f'<a href="{url}" data-testid="numerator-{escape(i.code)}">{numerator}</a>'
+        denominator = f'<a href="{url}">{denominator}</a>' if value.denominator is not None else "—"
+    points = f"{number(value.points)} / {number(i.points)}" if i.points else "—"
+    figures = "".join(
+        f'<td class="num">{cell}</td>' for cell in (numerator, denominator, percent(value.rate), points)
+    )
+    return f"<tr><td>{about}</td>{figures}</tr>"
 
 
 def _sections(card: selectors.Scorecard) -> list[Section]:
     """The scorecard's groups, then the indicators followed outside the score."""
     records_url = reverse("ioc:records")
-    filters = {"unit": card.unit.code, "period": card.period.key, "sector": card.sector}
+    tail = _query_tail(unit=card.unit.code, period=card.period.key, sector=card.sector)
+
+    def rows(values: list[rules.Value]) -> SafeString:
+        return mark_safe("\n".join(_indicator_row(value, records_url, tail) for value in values))
+
     sections: list[Section] = [
         {
             "id": f"group-{group.code}",
             "title": f"{group.name} ({number(group.score)} / {number(group.points)})",
-            "lines": [_indicator_line(value, records_url, filters) for value in group.values],
+            "rows": rows(group.values),
         }
         for group in card.groups
     ]
-    extra = [_indicator_line(value, records_url, filters) for value in card.extra]
-    return [*sections, {"id": "", "title": "", "lines": extra}]
+    return [*sections, {"id": "", "title": "", "rows": rows(card.extra)}]
 
 
 def _query_tail(**params: str) -> str:
-    """`&key=value` for each filter given, as urlencode writes it: what follows the unit in a row's links."""
+    """`&key=value` for each filter given, as urlencode writes it: what follows the first one in a row's links."""
     query = urlencode({key: value for key, value in params.items() if value})
     return "&" + query if query else ""
 
 
-# A ranking row as the template wrote it, one format string a row: the tables' 70-odd rows of eight cells cost
-# the template a lookup, an escape and a render per cell. Names and links are escaped here; the figures come
-# from number and percent, which write digits, separators, "%" and "—" only.
 _RANK_ROW = (
     '<tr><td>{n}</td><td><a href="{url}">{name}</a></td><td class="num">{score}</td>'
     '<td class="num"><a href="{on_time_url}">{on_time}</a></td><td class="num">{online}</td>'

@@ -154,3 +154,12 @@ def test_the_page_escapes_the_names_and_links_it_writes_itself(client, march, pr
     assert f'<td><a href="/dieu-hanh/?unit=X%26%22%3C1%3E&amp;period=2026-03">{name}</a></td>' in html
     assert "/dieu-hanh/so-lieu/?indicator=2.1&amp;unit=X%26%22%3C1%3E&amp;period=2026-03" in html
     assert "<b>" not in html
+
+
+def test_the_rows_written_by_the_view_are_translated(client, march, province_leader):
+    client.force_login(province_leader)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/dieu-hanh/", {"period": "2026-03"}).content.decode()
+    assert "; points = 20 × min(1, rate ÷ " in html
+    assert "Cannot be computed yet:" in html and "cannot be computed / 6" in html
+    assert 'data-testid="numerator-2.1">3</a>' in html
