@@ -5,7 +5,18 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db.models import Model
+
 GENESIS_HASH = ""
+
+
+def stream_of(obj: Model) -> str:
+    return stream_name(type(obj), obj.pk)
+
+
+def stream_name(model: type[Model], pk: int) -> str:
+    """The event stream of a row, named before the row exists (bulk writers choose its id)."""
+    return f"{model._meta.label_lower}:{pk}"
 
 
 def canonical_json(value: Any) -> str:

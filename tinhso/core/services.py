@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from tinhso.core import files, selectors, working_time
 from tinhso.core.errors import Conflict, InvalidInput, NotFound
-from tinhso.core.eventlog import GENESIS_HASH, checkpoint_digest, event_hash
+from tinhso.core.eventlog import GENESIS_HASH, checkpoint_digest, event_hash, stream_of
 from tinhso.core.identifiers import validate_citizen_id
 from tinhso.core.models import (
     AdminUnit,
@@ -33,15 +33,6 @@ from tinhso.core.models import (
 # Heads recorded by a checkpoint cover events written this long before the previous one, so that a
 # transaction that committed late is never left out.
 CHECKPOINT_GRACE = timedelta(minutes=10)
-
-
-def stream_of(obj: Model) -> str:
-    return stream_name(type(obj), obj.pk)
-
-
-def stream_name(model: type[Model], pk: int) -> str:
-    """The event stream of a row, named before the row exists (bulk writers choose its id)."""
-    return f"{model._meta.label_lower}:{pk}"
 
 
 def _columns(obj: Model) -> list[Field]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 from tinhso.catalog.models import Procedure
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import NotFound
+from tinhso.core.eventlog import stream_of
 from tinhso.core.models import AdminUnit, Event, Role, User
 from tinhso.core.working_time import working_time_between
 from tinhso.dossiers.models import Dossier, Status
@@ -222,7 +223,7 @@ def overdue_dossier_ids(*, now: datetime) -> list[int]:
 
 
 def events_of(dossier: Dossier) -> QuerySet[Event]:
-    return Event.objects.filter(stream=f"dossiers.dossier:{dossier.pk}").order_by("seq")
+    return Event.objects.filter(stream=stream_of(dossier)).order_by("seq")
 
 
 # What the public tracking page says for each event; reasons and names stay out of it. Marked for

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
+from tinhso.core.eventlog import stream_of
 from tinhso.core.models import AdminUnit, Event, Role, RoleAssignment, User
 from tinhso.fieldreports.models import ApiKey, Category, Report, RoutingRule
 
@@ -353,11 +354,7 @@ _TIMELINE = {
 
 def public_timeline(report: Report) -> list[tuple[datetime, str]]:
     """What happened to a report, in words anyone may read: units by name, no person named."""
-    events = list(
-        Event.objects.filter(stream=f"{Report._meta.label_lower}:{report.pk}", action__in=_TIMELINE).order_by(
-            "seq"
-        )
-    )
+    events = list(Event.objects.filter(stream=stream_of(report), action__in=_TIMELINE).order_by("seq"))
     codes = {event.payload.get("unit") for event in events} - {None}
     names = dict(AdminUnit.objects.filter(code__in=codes).values_list("code", "name"))
     timeline = []

@@ -27,7 +27,7 @@ from tinhso.catalog.models import Procedure
 from tinhso.core import bulk
 from tinhso.core import services as core_services
 from tinhso.core.errors import InvalidInput
-from tinhso.core.eventlog import GENESIS_HASH
+from tinhso.core.eventlog import GENESIS_HASH, stream_name
 from tinhso.core.models import AdminUnit, Event, PopulationRecord, Role, User
 from tinhso.dossiers.models import Channel, Dossier, DossierCounter, Status
 from tinhso.dossiers.services import ACKNOWLEDGE_HOURS
@@ -549,7 +549,7 @@ def _register(world: World, registry: People, batch: Batch, today: date, registe
     batch.rows[PopulationRecord].append(_row(PopulationRecord, record))
     batch.rows[User].append(_row(User, user))
     event = ("account.citizen_registered", None, {"citizen_id": person.citizen_id}, registered_at)
-    batch.chain(core_services.stream_name(User, user.pk), [event])
+    batch.chain(stream_name(User, user.pk), [event])
     return Citizen(
         user.pk, Person(person.citizen_id, person.full_name, person.birth_date, person.sex, address), index
     )
@@ -646,7 +646,7 @@ class DossierMaker:
         pk = batch.take("dossier")
         form = forms.answers(procedure.schema, citizen.person, self.rng, day)
         batch.rows[Dossier].append(_row(Dossier, _dossier(pk, procedure, dossier, form)))
-        written = batch.chain(core_services.stream_name(Dossier, pk), life.events)
+        written = batch.chain(stream_name(Dossier, pk), life.events)
         fact = Record(
             DossierFact,
             dossier_id=pk,
@@ -757,7 +757,7 @@ class ReportMaker:
             **life.fields,
         )
         batch.rows[Report].append(_row(Report, report))
-        written = batch.chain(core_services.stream_name(Report, pk), life.events)
+        written = batch.chain(stream_name(Report, pk), life.events)
         fact = Record(
             ReportFact,
             report_id=pk,

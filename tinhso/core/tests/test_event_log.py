@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from tinhso.core import selectors, services, tasks
 from tinhso.core.errors import Conflict, InvalidInput
-from tinhso.core.eventlog import GENESIS_HASH, canonical_json, checkpoint_digest, event_hash
+from tinhso.core.eventlog import GENESIS_HASH, canonical_json, checkpoint_digest, event_hash, stream_of
 from tinhso.core.models import Checkpoint, Event, Role, User
 from tinhso.core.tests.factories import CENTRE, JUSTICE, official
 
@@ -39,7 +39,7 @@ def sql(statement: str, params: list) -> None:
 
 
 def chain(user: User) -> list[Event]:
-    return list(Event.objects.filter(stream=services.stream_of(user)).order_by("seq"))
+    return list(Event.objects.filter(stream=stream_of(user)).order_by("seq"))
 
 
 def problem_lines(output: str) -> list[str]:
@@ -209,7 +209,7 @@ def test_a_rewritten_tail_with_a_recomputed_hash_is_caught_by_the_checkpoint(rec
 
 
 def test_a_whole_stream_deleted_after_a_checkpoint_is_named(receptionist):
-    stream = services.stream_of(receptionist)
+    stream = stream_of(receptionist)
     checkpoint = services.take_checkpoint()
     sql("DELETE FROM core_event WHERE stream = %s", [stream])
 
@@ -223,7 +223,7 @@ def test_a_whole_stream_deleted_after_a_checkpoint_is_named(receptionist):
 
 def test_an_edited_checkpoint_is_named(receptionist):
     first = services.take_checkpoint()
-    trimmed = [head for head in first.heads if head[0] != services.stream_of(receptionist)]
+    trimmed = [head for head in first.heads if head[0] != stream_of(receptionist)]
     sql("UPDATE core_checkpoint SET heads = %s WHERE id = %s", [canonical_json(trimmed), first.pk])
 
     status, output = verify_log()
@@ -239,7 +239,7 @@ def test_a_forged_checkpoint_with_a_recomputed_digest_is_named_by_the_next_one(r
     official("chuyenvien", (Role.SPECIALIST, JUSTICE))
     second = services.take_checkpoint(now=now + timedelta(minutes=15))
     # Someone deletes the receptionist's history, then rewrites the checkpoint that remembered it.
-    stream = services.stream_of(receptionist)
+    stream = stream_of(receptionist)
     sql("DELETE FROM core_event WHERE stream = %s", [stream])
     trimmed = [head for head in first.heads if head[0] != stream]
     digest = checkpoint_digest(prev_digest=first.prev_digest, taken_at=first.taken_at, heads=trimmed)
@@ -261,14 +261,14 @@ def test_a_forged_checkpoint_with_a_recomputed_digest_is_named_by_the_next_one(r
 def test_checkpoints_chain_and_record_only_recent_heads_with_a_grace_period(receptionist):
     start = timezone.now()
     first = services.take_checkpoint(now=start + timedelta(minutes=5))
-    assert [services.stream_of(receptionist), 3, chain(receptionist)[-1].hash] in first.heads
+    assert [stream_of(receptionist), 3, chain(receptionist)[-1].hash] in first.heads
 
     # Written (stamped) before the first checkpoint was taken but committed after it.
     late = official("chuyenvien", (Role.SPECIALIST, JUSTICE))
     second = services.take_checkpoint(now=start + timedelta(minutes=20))
     assert second.prev_digest == first.digest
     recorded = {head[0] for head in second.heads}
-    assert {services.stream_of(receptionist), services.stream_of(late)} <= recorded
+    assert {stream_of(receptionist), stream_of(late)} <= recorded
     assert second.digest == checkpoint_digest(
         prev_digest=first.digest, taken_at=second.taken_at, heads=second.heads
     )
@@ -285,7 +285,7 @@ def test_the_periodic_job_takes_a_checkpoint(receptionist):
 
     assert Checkpoint.objects.count() == before + 1
     checkpoint = Checkpoint.objects.latest("id")
-    assert [services.stream_of(receptionist), 3, chain(receptionist)[-1].hash] in checkpoint.heads
+    assert [stream_of(receptionist), 3, chain(receptionist)[-1].hash] in checkpoint.heads
     assert verify_log()[0] == 0
 
 
