@@ -73,7 +73,10 @@ def insert_new(*objs: Model) -> None:
         values.append(
             [field.get_db_prep_save(field.pre_save(obj, True), database) for field in _columns(obj)]
         )
-    with transaction.atomic(using) if len(statements) > 1 else nullcontext(), database.cursor() as cursor:
+    with (
+        transaction.atomic(using, savepoint=False) if len(statements) > 1 else nullcontext(),
+        database.cursor() as cursor,
+    ):
         if len(statements) == 1:
             cursor.execute(statements[0], [value for row in values for value in row])
             ids = cursor.fetchone()

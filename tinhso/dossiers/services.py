@@ -2,7 +2,7 @@
 the actor's role and unit, and that the transition is allowed from the current status, then records it."""
 
 from collections.abc import Iterable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from functools import cache
 from hashlib import sha256
@@ -288,23 +288,25 @@ def _fingerprint(**request: object) -> str:
     return sha256(canonical_json(request).encode()).hexdigest()
 
 
-def _checked_key(key: str) -> str:
+def _checked_key(key: str) -> None:
     if not 1 <= len(key) <= 200:
         message = "Idempotency-Key phải dài từ 1 đến 200 ký tự."
         raise InvalidInput(message, errors={"Idempotency-Key": [message]})
-    return key
 
 
-def _earlier_dossier(*, actor: User, key: str, fingerprint: str) -> Dossier | None:
-    """The dossier of an earlier request with this key (Conflict if it asked something else), or None."""
+def _answered_before(*, actor: User, key: str | None, fingerprint: str | None) -> Dossier | None:
+    """After an insert refused as a duplicate: the dossier of the earlier request with this key (Conflict if
+    it asked something else), or None when there is none and the refusal had another cause."""
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT fingerprint, dossier_id FROM {quote(IdempotencyKey._meta.db_table)} "
-            f"WHERE user_id = %s AND {quote('key')} = %s",
-            [actor.pk, _checked_key(key)],
-        )
-        earlier = cursor.fetchone()
+    earlier = None
+    if key is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT fingerprint, dossier_id FROM {quote(IdempotencyKey._meta.db_table)} "
+                f"WHERE user_id = %s AND {quote('key')} = %s",
+                [actor.pk, key],
+            )
+            earlier = cursor.fetchone()
     if earlier is None:
         return None
     if earlier[0] != fingerprint:
@@ -312,6 +314,12 @@ def _earlier_dossier(*, actor: User, key: str, fingerprint: str) -> Dossier | No
             "Idempotency-Key này đã được dùng cho một yêu cầu khác.", code="idempotency_key_reused"
         )
     return Dossier.objects.get(pk=earlier[1])
+
+
+def _all_or_nothing(*, files: bool) -> AbstractContextManager:
+    """Without files the inserts are one statement, atomic by itself; files, or a caller's transaction (whose
+    savepoint keeps a refused insert from aborting it), need an atomic block."""
+    return transaction.atomic() if files or connection.in_atomic_block else nullcontext()
 
 
 # ---- submission ------------------------------------------------------------------------------------
@@ -416,11 +424,14 @@ def submit_dossier(
 ) -> tuple[Dossier, bool]:
     """Creates a dossier under the procedure's current version; returns it and whether it is new.
 
-    With an idempotency key, a retry of the same request returns the first dossier and creates nothing.
-    Everything is checked, and the number taken, before the one transaction that writes the dossier."""
+    With an idempotency key, a retry of the same request returns the first dossier and creates nothing. The
+    key is claimed by the insert of the dossier, not looked up before (retries are rare, every first request
+    would pay for the look-up), so a retry uses up the number it took. Everything is checked, and the number
+    taken, before the one transaction that writes the dossier."""
     accepted = checked_attachments(attachments or [])
     fingerprint = None
     if idempotency_key is not None:
+        _checked_key(idempotency_key)
         fingerprint = _fingerprint(
             procedure=procedure_code,
             form=form_data,
@@ -430,9 +441,6 @@ def submit_dossier(
             applicant=applicant_citizen_id,
             files=[digest for _upload, _type, digest in accepted],
         )
-        earlier = _earlier_dossier(actor=actor, key=idempotency_key, fingerprint=fingerprint)
-        if earlier is not None:
-            return earlier, False
     procedure = catalog_selectors.current_procedure(procedure_code)
     receiving, authority = _units_for(procedure, receiving_unit_code, authority_unit_code)
     applicant, channel = _applicant_and_channel(
@@ -453,13 +461,12 @@ def submit_dossier(
     )
     key = _key_row(actor=actor, key=idempotency_key, fingerprint=fingerprint, dossier=dossier)
     try:
-        # Without files, the dossier, its event and its key are one statement that commits on its own.
-        with transaction.atomic() if accepted else nullcontext():
+        with _all_or_nothing(files=bool(accepted)):
             insert_new(dossier, event, *key)
             _store(dossier, accepted, now)
     except IntegrityError:
-        earlier = key and _earlier_dossier(actor=actor, key=idempotency_key, fingerprint=fingerprint)
-        if not earlier:
+        earlier = _answered_before(actor=actor, key=idempotency_key, fingerprint=fingerprint)
+        if earlier is None:
             raise
         return earlier, False
     return dossier, True
@@ -479,10 +486,8 @@ def submit_bundle(
         raise Forbidden("Nhóm thủ tục liên thông do công dân nộp trực tuyến.", code="citizen_online_only")
     fingerprint = None
     if idempotency_key is not None:
+        _checked_key(idempotency_key)
         fingerprint = _fingerprint(bundle=bundle_code, forms=forms, receiving=receiving_unit_code)
-        earlier = _earlier_dossier(actor=actor, key=idempotency_key, fingerprint=fingerprint)
-        if earlier is not None:
-            return _group(earlier)
     procedures = catalog_selectors.bundle_procedures(catalog_selectors.bundle_by_code(bundle_code))
     errors: dict[str, list[str]] = {}
     for procedure in procedures:
@@ -510,10 +515,11 @@ def submit_bundle(
     ]
     key = _key_row(actor=actor, key=idempotency_key, fingerprint=fingerprint, dossier=written[0][0])
     try:
-        insert_new(*[row for pair in written for row in pair], *key)
+        with _all_or_nothing(files=False):
+            insert_new(*[row for pair in written for row in pair], *key)
     except IntegrityError:
-        earlier = key and _earlier_dossier(actor=actor, key=idempotency_key, fingerprint=fingerprint)
-        if not earlier:
+        earlier = _answered_before(actor=actor, key=idempotency_key, fingerprint=fingerprint)
+        if earlier is None:
             raise
         return _group(earlier)
     return [dossier for dossier, _event in written]

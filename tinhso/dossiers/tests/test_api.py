@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.dateparse import parse_datetime
 
-from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.models import Dossier, DossierCounter
 from tinhso.dossiers.tests.conftest import (
     AN_XUYEN,
     BIRTH,
@@ -50,6 +50,15 @@ def test_submission_honours_the_idempotency_key(client, cast):
     assert changed.status_code == 409 and changed.json()["code"] == "idempotency_key_reused"
 
 
+def test_an_idempotency_key_too_long_to_store_is_refused_before_anything_is_written(client, cast):
+    an = bearer(client, "096090001234")
+    body = {"procedure_code": RECORD, "form_data": RECORD_FORM}
+    answer = post(client, "", body, an, HTTP_IDEMPOTENCY_KEY="k" * 201)
+    assert answer.status_code == 422 and answer["Content-Type"] == "application/problem+json"
+    assert answer.json()["errors"]["Idempotency-Key"] == ["Idempotency-Key phải dài từ 1 đến 200 ký tự."]
+    assert not Dossier.objects.exists() and not DossierCounter.objects.exists()
+
+
 def test_a_submission_reads_then_takes_its_number_then_writes_all_or_nothing(client, cast):
     an = bearer(client, "096090001234")
     body = {"procedure_code": RECORD, "form_data": RECORD_FORM}
@@ -60,14 +69,14 @@ def test_a_submission_reads_then_takes_its_number_then_writes_all_or_nothing(cli
     verbs = [query["sql"].split()[0].upper() for query in statements.captured_queries]
     reads = [
         "SELECT",  # the bearer token's user
-        "SELECT",  # an earlier request with this Idempotency-Key
-        "SELECT",  # the procedure's current version
+        "SELECT",  # the procedure's current version (the Idempotency-Key is claimed by the insert, not looked up)
     ]
     if connection.vendor == "postgresql":
         # The counter's upsert commits on its own, so its row lock is not held while the dossier is written;
         # the dossier, its first event and the key are one statement, atomic without BEGIN and COMMIT.
-        assert verbs == [*reads, "INSERT", "WITH"], statements.captured_queries
-        assert "nextval" in statements.captured_queries[3]["sql"]  # the dossier's id comes with its number
+        # Inside the test's transaction a savepoint keeps a refused insert from aborting it.
+        assert verbs == [*reads, "INSERT", "SAVEPOINT", "WITH", "RELEASE"], statements.captured_queries
+        assert "nextval" in statements.captured_queries[2]["sql"]  # the dossier's id comes with its number
         return
     # The test's own transaction turns the atomic block into a savepoint.
     assert verbs == [
