@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,8 +20,37 @@ def stream_name(model: type[Model], pk: int) -> str:
     return f"{model._meta.label_lower}:{pk}"
 
 
+def built_encoder(encoder: json.JSONEncoder) -> Callable[[Any], str]:
+    """`encoder.encode` with what it builds on every call for a dict or a list built once: every event's
+    payload is encoded, millions of them by bulk writers. No cycle check: payloads are plain data."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None or encoder.indent is not None:
+        return encoder.encode
+    strings = json.encoder.encode_basestring_ascii if encoder.ensure_ascii else json.encoder.encode_basestring
+    separators = (encoder.key_separator, encoder.item_separator)
+    iterencode = make(
+        None,
+        encoder.default,
+        strings,
+        None,
+        *separators,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+
+    def encode(value: Any) -> str:
+        return strings(value) if isinstance(value, str) else "".join(iterencode(value, 0))
+
+    return encode
+
+
+_canonical = built_encoder(json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Sorted keys, no spaces, UTF-8 as is: the text every hash of the log is taken over."""
+    return _canonical(value)
 
 
 def event_hash(
@@ -55,9 +85,19 @@ def event_hash_of_json(
     prev_hash: str,
 ) -> str:
     """event_hash for a payload already in canonical JSON (bulk writers store that same text)."""
-    head = canonical_json([stream, seq, action, actor_id, occurred_at.astimezone(UTC).isoformat()])
-    body = f"{head[:-1]},{payload_json},{canonical_json(prev_hash)}]"
-    return hashlib.sha256(body.encode()).hexdigest()
+    utc = occurred_at if occurred_at.tzinfo is UTC else occurred_at.astimezone(UTC)
+    return event_hash_at(stream, seq, action, actor_id, payload_json, utc.isoformat(), prev_hash)
+
+
+def event_hash_at(
+    stream: str, seq: int, action: str, actor_id: int | None, payload_json: str, utc_iso: str, prev_hash: str
+) -> str:
+    """SHA-256 of the canonical JSON array [stream, seq, action, actor_id, instant in UTC (ISO 8601),
+    payload, prev_hash], written out here for an instant already formatted and a payload already encoded."""
+    actor = "null" if actor_id is None else int.__repr__(actor_id)
+    strings = json.encoder.encode_basestring
+    head = f"[{strings(stream)},{int.__repr__(seq)},{strings(action)},{actor},{strings(utc_iso)}"
+    return hashlib.sha256(f"{head},{payload_json},{strings(prev_hash)}]".encode()).hexdigest()
 
 
 def checkpoint_digest(*, prev_digest: str, taken_at: datetime, heads: list[list]) -> str:

@@ -27,7 +27,7 @@ from tinhso.catalog.models import Procedure
 from tinhso.core import bulk
 from tinhso.core import services as core_services
 from tinhso.core.errors import InvalidInput
-from tinhso.core.eventlog import GENESIS_HASH, stream_name
+from tinhso.core.eventlog import GENESIS_HASH, canonical_json, event_hash_at, stream_name
 from tinhso.core.models import AdminUnit, Event, PopulationRecord, Role, User
 from tinhso.dossiers.models import Channel, Dossier, DossierCounter, Status
 from tinhso.dossiers.services import ACKNOWLEDGE_HOURS
@@ -48,13 +48,11 @@ from tinhso.generator.people import People, Person, full_name, street_address
 from tinhso.generator.reports import CategoryInfo, ReportStory
 from tinhso.generator.writer import (
     COPY_NULL,
-    canonical_json,
     columns_of,
     copy_json,
     copy_lines,
     copy_text,
     dumps,
-    event_hash_at,
     next_id,
 )
 from tinhso.ioc import periods
