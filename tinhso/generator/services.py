@@ -931,7 +931,17 @@ def _in_processes(plan: list[Day], context: dict) -> list[Summary]:
         return pool.map(_work, range(context["workers"]))
 
 
+_INHERITED: list = []
+
+
 def _work(worker: int) -> Summary:
+    # A forked child may find its parent's open connection (seen under the test runner although the parent
+    # closed its own): it must not read replies meant for another process, nor free it (that would end the
+    # parent's session), so it keeps it aside and opens its own.
+    for wrapper in connections.all(initialized_only=True):
+        if wrapper.connection is not None:
+            _INHERITED.append(wrapper.connection)
+            wrapper.connection = None
     try:
         return _write_days(_FORKED["plan"], worker=worker, **_FORKED["context"])
     finally:
