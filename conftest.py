@@ -6,6 +6,7 @@ from huey.contrib.djhuey import HUEY
 from tinhso.core import services
 from tinhso.core.models import AdminUnit
 from tinhso.core.working_time import forget_calendar
+from tinhso.ioc.selectors import forget_closed_months
 
 
 def load_reference_data() -> None:
@@ -27,11 +28,14 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_calendar():
-    """Declared days live in a per-process cache; a rolled-back test must not leave its days behind."""
+def _fresh_caches():
+    """Declared days and the trend's closed months live in per-process caches; a rolled-back test must not
+    leave its days or its counters' sums behind."""
     forget_calendar()
+    forget_closed_months()
     yield
     forget_calendar()
+    forget_closed_months()
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 KPIs read the counters (a few rows per unit and period), never the dossiers themselves."""
 
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Collate
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
@@ -480,7 +482,7 @@ def _trend(
         for code in ("2.1", "3.2")
         for metric in rules.BY_CODE[code].numerator + rules.BY_CODE[code].denominator
     }
-    sums = _month_sums(unit, [key for key in keys if key not in known], sorted(shown), sector)
+    sums = _closed_or_read(unit, [key for key in keys if key not in known], sorted(shown), sector)
     sums |= {key: month_sums for key, month_sums in known.items() if key in keys}
     points = []
     for month in period.previous_months(months):
@@ -496,6 +498,37 @@ def _trend(
             }
         )
     return points
+
+
+# Months before the current one change only when events reach them late: each process keeps their sums a
+# minute, so a dashboard refreshed by many leaders does not sum a year of counters every time.
+CLOSED_MONTHS_SECONDS = 60.0
+_closed_months: dict[tuple, tuple[float, dict[str, int]]] = {}
+
+
+def forget_closed_months() -> None:
+    _closed_months.clear()
+
+
+def _closed_or_read(
+    unit: AdminUnit, keys: list[str], metrics: list[str], sector: str
+) -> dict[str, dict[str, int]]:
+    """_month_sums, with the closed months' sums taken from this process's recent reads."""
+    current, now = periods.of(timezone.now()).key, time.monotonic()
+    sums, missing = {}, []
+    for key in keys:
+        kept = _closed_months.get((unit.pk, sector, key, *metrics))
+        if key < current and kept and now - kept[0] < CLOSED_MONTHS_SECONDS:
+            sums[key] = kept[1]
+        else:
+            missing.append(key)
+    read = _month_sums(unit, missing, metrics, sector)
+    if len(_closed_months) > 10_000:  # a bound for a process serving many units and sectors
+        _closed_months.clear()
+    for key, month_sums in read.items():
+        if key < current:
+            _closed_months[(unit.pk, sector, key, *metrics)] = (now, month_sums)
+    return sums | read
 
 
 def _every_sector(metric: str) -> bool:

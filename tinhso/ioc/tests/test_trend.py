@@ -1,9 +1,14 @@
 """The 12-month trend: each month's rates and counts are the scorecard's for that month, a sector keeps its own
 dossiers and every field report (reports have no sector)."""
 
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
 from tinhso.dossiers.models import Dossier
 from tinhso.fieldreports.tests.helpers import file_report
 from tinhso.ioc import selectors, services
+from tinhso.ioc.models import Counter
 from tinhso.ioc.periods import parse
 
 
@@ -32,3 +37,20 @@ def test_a_sector_keeps_its_dossiers_and_every_field_report(march, categories, s
     assert selectors.trend(actor=province_leader, period=month, sector=sector)[-1] == everything
     other = selectors.trend(actor=province_leader, period=month, sector="Lĩnh vực không có hồ sơ")[-1]
     assert (other["received"], other["online_rate"], other["reports_received"]) == (0, None, 2)
+
+
+def test_closed_months_are_summed_once_a_minute_and_the_current_month_every_time(
+    march, clock, province_leader, monkeypatch
+):
+    clock.set(2026, 4, 6, 9)  # March is now a closed month
+    month = parse("2026-04")
+    first = selectors.trend(actor=province_leader, period=month)
+    with CaptureQueriesContext(connection) as again:
+        second = selectors.trend(actor=province_leader, period=month)
+    assert second == first and first[-2]["received"] == 5
+    sums = [query["sql"] for query in again.captured_queries if "WITH pairs" in query["sql"]]
+    assert len(sums) == 1 and sums[0].count("'2026-04'") == 7 and "'2026-03'" not in sums[0]
+    Counter.objects.filter(period="2026-03", metric="received").update(value=F("value") + 1)
+    assert selectors.trend(actor=province_leader, period=month)[-2]["received"] == 5  # kept for the minute
+    monkeypatch.setattr(selectors, "CLOSED_MONTHS_SECONDS", 0.0)
+    assert selectors.trend(actor=province_leader, period=month)[-2]["received"] == 6
