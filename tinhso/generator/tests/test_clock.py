@@ -1,0 +1,38 @@
+"""The generator's calendar of office periods answers exactly as tinhso.core.working_time, across Tết and
+weekends, at any instant of the day (not only office hours)."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tinhso.core import working_time
+from tinhso.core.working_time import local_zone
+from tinhso.generator import clock
+
+pytestmark = pytest.mark.django_db
+FIRST, LAST = date(2025, 12, 1), date(2027, 3, 31)  # Tết 2026 and 2027 inside
+
+
+@pytest.fixture(autouse=True)
+def _calendar():
+    clock.prepare(FIRST, LAST)
+    yield
+    clock._calendar = None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    day=st.dates(min_value=FIRST, max_value=date(2027, 1, 31)),
+    minute_of_day=st.integers(min_value=0, max_value=24 * 60 - 1),
+    quarter_hours=st.integers(min_value=1, max_value=4 * 8 * 30),
+)
+def test_office_hours_added_and_measured_as_the_core_does(day, minute_of_day, quarter_hours):
+    start = datetime(day.year, day.month, day.day, tzinfo=local_zone()) + timedelta(minutes=minute_of_day)
+    hours = Decimal(quarter_hours) / 4
+    expected = working_time.add_working_time(start, hours=hours)
+    assert clock.add_hours(start, hours) == expected
+    assert clock.add_minutes(start, quarter_hours * 15) == expected.replace(second=0, microsecond=0)
+    assert clock.working_time_between(start, expected) == working_time.working_time_between(start, expected)
