@@ -457,7 +457,8 @@ def analyse_one(args: argparse.Namespace, citizen: Citizen) -> None:
     timed = iter(timer.statements)
     print(
         f"== One submission, alone, through Django's test client: {len(captured)} statements "
-        f"({len(timer.statements)} SQL + BEGIN/COMMIT; the server adds a health-check SELECT 1 per request)"
+        f"({len(captured) - len(timer.statements)} of them BEGIN/COMMIT; the server adds a health-check SELECT 1 "
+        "per request)"
     )
     for query in captured.captured_queries:
         duration = "" if query["sql"] in ("BEGIN", "COMMIT") else f"{next(timed)[1] * 1000:.2f} ms"
