@@ -35,29 +35,28 @@ from tinhso.core.models import (
 CHECKPOINT_GRACE = timedelta(minutes=10)
 
 
-def _columns(obj: Model) -> list[Field]:
-    """The fields an INSERT of `obj` writes: all but the primary key, unless its id was chosen beforehand."""
-    return [field for field in obj._meta.concrete_fields if not field.primary_key or obj.pk is not None]
-
-
 @cache
-def _insert_statement(shapes: tuple[tuple[type[Model], bool], ...], vendor: str) -> list[str]:
-    """The INSERTs of rows of these (model, id chosen) shapes, returning their ids: on PostgreSQL one
-    statement (data-modifying WITH), which commits or fails as a whole without BEGIN and COMMIT round trips."""
+def _insert_statement(
+    shapes: tuple[tuple[type[Model], bool], ...], vendor: str
+) -> tuple[list[str], list[list[Field]]]:
+    """The INSERTs of rows of these (model, id chosen) shapes, returning their ids, and the fields each row
+    writes: on PostgreSQL one statement (data-modifying WITH), which commits or fails as a whole without
+    BEGIN and COMMIT round trips."""
     quote = connection.ops.quote_name
-    inserts = []
+    inserts, fields_per_row = [], []
     for model, chosen_pk in shapes:
         fields = [field for field in model._meta.concrete_fields if not field.primary_key or chosen_pk]
         columns = ", ".join(quote(field.column) for field in fields)
         placeholders = ", ".join(["%s"] * len(fields))
         table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
         inserts.append(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {pk}")
+        fields_per_row.append(fields)
     if vendor != "postgresql" or len(inserts) == 1:
-        return inserts
+        return inserts, fields_per_row
     parts = ", ".join(f"r{number} AS ({insert})" for number, insert in enumerate(inserts))
     ids = ", ".join(f"r{number}.{quote(model._meta.pk.column)}" for number, (model, _) in enumerate(shapes))
     tables = ", ".join(f"r{number}" for number in range(len(shapes)))
-    return [f"WITH {parts} SELECT {ids} FROM {tables}"]
+    return [f"WITH {parts} SELECT {ids} FROM {tables}"], fields_per_row
 
 
 def insert_new(*objs: Model) -> None:
@@ -66,13 +65,12 @@ def insert_new(*objs: Model) -> None:
     work. Several rows are written all or none, in one statement on PostgreSQL."""
     using = connection.alias
     database = connections[using]  # once: each use of the `connection` proxy looks the thread's one up again
-    statements = _insert_statement(tuple((type(obj), obj.pk is not None) for obj in objs), database.vendor)
+    shapes = tuple((type(obj), obj.pk is not None) for obj in objs)
+    statements, fields_per_row = _insert_statement(shapes, database.vendor)
     values = []
-    for obj in objs:
+    for obj, fields in zip(objs, fields_per_row, strict=True):
         signals.pre_save.send(sender=type(obj), instance=obj, raw=False, using=using, update_fields=None)
-        values.append(
-            [field.get_db_prep_save(field.pre_save(obj, True), database) for field in _columns(obj)]
-        )
+        values.append([field.get_db_prep_save(field.pre_save(obj, True), database) for field in fields])
     with (
         transaction.atomic(using, savepoint=False) if len(statements) > 1 else nullcontext(),
         database.cursor() as cursor,
