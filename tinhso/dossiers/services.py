@@ -1,8 +1,8 @@
 """Every write of a dossier's lifecycle. Each function locks the dossier, checks the caller's `version`,
 the actor's role and unit, and that the transition is allowed from the current status, then records it."""
 
-from collections.abc import Iterable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from functools import cache
 from hashlib import sha256
@@ -11,6 +11,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.files.base import File
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from tinhso.catalog import selectors as catalog_selectors
@@ -225,8 +226,10 @@ def _take_number(unit: AdminUnit, instant: datetime) -> tuple[str, int]:
     # One upsert takes the number; the ORM cannot express it.
     with connection.cursor() as cursor:
         cursor.execute(statement, [unit.pk, connection.ops.adapt_datefield_value(day)])
-        sequence, *dossier_id = cursor.fetchone()
-    dossier_id = dossier_id[0] if dossier_id else reserve_id(Dossier)
+        numbered = cursor.fetchone()
+    sequence = numbered[0]
+    # PostgreSQL answers the id with the number; elsewhere it is reserved by a statement of its own.
+    dossier_id = numbered[1] if len(numbered) > 1 else reserve_id(Dossier)
     return f"{unit.agency_code}-{day:%y%m%d}-{sequence:04d}", dossier_id
 
 
@@ -266,7 +269,7 @@ def _units_for(
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
 
-def _store(dossier: Dossier, accepted: list[tuple[File, str, str]], now: datetime) -> list[str]:
+def _store(dossier: Dossier, accepted: Sequence[tuple[File, str, str]], now: datetime) -> list[str]:
     """Stores checked uploads; runs after every check, so a refused request leaves no file behind."""
     names = []
     for upload, content_type, digest in accepted:
@@ -316,13 +319,29 @@ def _answered_before(*, actor: User, key: str | None, fingerprint: str | None) -
     return Dossier.objects.get(pk=earlier[1])
 
 
-def _all_or_nothing(*, files: bool) -> AbstractContextManager:
-    """Without files the inserts are one statement, atomic by itself; files, or a caller's transaction (whose
-    savepoint keeps a refused insert from aborting it), need an atomic block."""
-    return transaction.atomic() if files or connection.in_atomic_block else nullcontext()
-
-
-# ---- submission ------------------------------------------------------------------------------------
+def _insert_or_earlier(
+    rows: list[Model],
+    *,
+    actor: User,
+    key: str | None,
+    fingerprint: str | None,
+    now: datetime,
+    accepted: Sequence[tuple[File, str, str]] = (),
+) -> Dossier | None:
+    """Inserts the new dossiers, their events and the Idempotency-Key, with the checked files of the first
+    dossier, all or none; returns None, or, when a request with the same key stored it first, writes nothing
+    and returns that request's dossier. Without files the inserts are one statement, atomic by itself; files,
+    or a caller's transaction (whose savepoint keeps a refused insert from aborting it), need an atomic block."""
+    try:
+        with transaction.atomic() if accepted or connection.in_atomic_block else nullcontext():
+            insert_new(*rows)
+            _store(rows[0], accepted, now)
+    except IntegrityError:
+        earlier = _answered_before(actor=actor, key=key, fingerprint=fingerprint)
+        if earlier is None:
+            raise
+        return earlier
+    return None
 
 
 def _new_dossier(
@@ -460,16 +479,15 @@ def submit_dossier(
         now=now,
     )
     key = _key_row(actor=actor, key=idempotency_key, fingerprint=fingerprint, dossier=dossier)
-    try:
-        with _all_or_nothing(files=bool(accepted)):
-            insert_new(dossier, event, *key)
-            _store(dossier, accepted, now)
-    except IntegrityError:
-        earlier = _answered_before(actor=actor, key=idempotency_key, fingerprint=fingerprint)
-        if earlier is None:
-            raise
-        return earlier, False
-    return dossier, True
+    earlier = _insert_or_earlier(
+        [dossier, event, *key],
+        actor=actor,
+        key=idempotency_key,
+        fingerprint=fingerprint,
+        accepted=accepted,
+        now=now,
+    )
+    return (earlier, False) if earlier else (dossier, True)
 
 
 def submit_bundle(
@@ -514,15 +532,9 @@ def submit_bundle(
         for procedure, (receiving, authority), number in zip(procedures, units, numbers, strict=True)
     ]
     key = _key_row(actor=actor, key=idempotency_key, fingerprint=fingerprint, dossier=written[0][0])
-    try:
-        with _all_or_nothing(files=False):
-            insert_new(*[row for pair in written for row in pair], *key)
-    except IntegrityError:
-        earlier = _answered_before(actor=actor, key=idempotency_key, fingerprint=fingerprint)
-        if earlier is None:
-            raise
-        return _group(earlier)
-    return [dossier for dossier, _event in written]
+    rows = [*[row for pair in written for row in pair], *key]
+    earlier = _insert_or_earlier(rows, actor=actor, key=idempotency_key, fingerprint=fingerprint, now=now)
+    return _group(earlier) if earlier else [dossier for dossier, _event in written]
 
 
 def _group(lead: Dossier) -> list[Dossier]:
