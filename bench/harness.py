@@ -180,19 +180,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(*, port: int, workers: int, threads: int) -> subprocess.Popen:
-    """gunicorn (gthread) serving the platform with the environment of this process."""
+def start_server(*, port: int, workers: int, threads: int, worker_class: str = "gthread") -> subprocess.Popen:
+    """gunicorn serving the platform with the environment of this process: `gthread` workers keep the
+    clients' connections alive; `sync` workers answer one request per connection, as behind nginx."""
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "tinhso.wsgi:application",
         f"--bind={HOST}:{port}",
-        "--worker-class=gthread",
+        f"--worker-class={worker_class}",
         f"--workers={workers}",
-        f"--threads={threads}",
-        "--keep-alive=10",
         "--log-level=warning",
         f"--chdir={ROOT}",
     ]
+    if worker_class == "gthread":
+        command += [f"--threads={threads}", "--keep-alive=10"]
     server = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

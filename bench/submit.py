@@ -405,7 +405,9 @@ def measure(
     args: argparse.Namespace, name: str, make_stream, citizens: list[Citizen], expected: int
 ) -> Figures:
     port = free_port()
-    server = start_server(port=port, workers=args.workers, threads=args.threads)
+    server = start_server(
+        port=port, workers=args.workers, threads=args.threads, worker_class=args.worker_class
+    )
     streams = [make_stream(port, args.procedure, citizens[i % len(citizens)]) for i in range(args.clients)]
     drive(port, streams, args.warmup, args.max_requests)
     accounting = Accounting(args.database_url, server)
@@ -537,7 +539,13 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before measuring")
     parser.add_argument("--max-requests", type=int, default=30000, help="request budget per endpoint")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (gthread)")
+    parser.add_argument(
+        "--worker-class",
+        choices=("gthread", "sync"),
+        default="gthread",
+        help="gunicorn workers: gthread keeps connections alive; sync answers one request per connection",
+    )
     parser.add_argument("--procedure", choices=sorted(PROCEDURES), default="judicial-record")
     parser.add_argument("--profile-requests", type=int, default=200, help="submissions profiled in-process")
     parser.add_argument(
