@@ -47,6 +47,7 @@ function drawTrend() {
 
 function drawMap() {
   const node = document.getElementById("ioc-map");
+  // Each open report comes as [code, latitude, longitude, category, overdue].
   const data = readJson("ioc-map-data");
   if (!node || !data) return;
   const chart = echarts.init(node);
@@ -68,7 +69,7 @@ function drawMap() {
     series: [
       { name: "measured", type: "scatter", symbolSize: 18, data: measured },
       { name: "empty", type: "scatter", symbolSize: 14, itemStyle: { color: "#c8c8c8" }, data: empty },
-      { type: "scatter", symbol: "triangle", symbolSize: 9, itemStyle: { color: "#222" }, data: data.reports.map((r) => ({ code: r.code, overdue: r.overdue, value: [r.longitude, r.latitude] })) },
+      { type: "scatter", symbol: "triangle", symbolSize: 9, itemStyle: { color: "#222" }, data: data.reports.map((r) => ({ code: r[0], overdue: r[4], value: [r[2], r[1]] })) },
     ],
   });
   const drill = node.dataset.drill;

@@ -158,9 +158,10 @@ def trend(request: HttpRequest, unit: str = "", period: str = "", sector: str = 
 def commune_map(
     request: HttpRequest, unit: str = "", period: str = "", sector: str = "", indicator: str = "2.1"
 ):
-    return selectors.commune_map(
+    shown = selectors.commune_map(
         actor=request.auth, unit_code=unit, period=_period(period), sector=sector, indicator=indicator
     )
+    return shown | {"reports": [point._asdict() for point in shown["reports"]]}
 
 
 @router.get("/records", response=RecordsOut, summary="The records behind an indicator's number")

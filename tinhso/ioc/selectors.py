@@ -6,8 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-from urllib.parse import quote
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import (
@@ -24,12 +23,11 @@ from django.db.models import (
 from django.db.models.functions import Cast, Collate
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import iri_to_uri
-from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.translation import gettext as _
 
 from tinhso.catalog.models import Procedure, ProcessStep, RequiredDocument
 from tinhso.core import selectors as core_selectors
+from tinhso.core.display import url_of
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
 from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Role, User
 from tinhso.dossiers.models import Channel, Rating
@@ -589,6 +587,16 @@ def _commune_buckets(units: list[AdminUnit], communes: list[AdminUnit]) -> dict[
     return buckets
 
 
+class ReportPoint(NamedTuple):
+    """An open field report on the map; the page writes it as an array (up to 2,000 of them), the API by name."""
+
+    code: str
+    latitude: float
+    longitude: float
+    category: str
+    overdue: bool
+
+
 def _map(
     unit: AdminUnit,
     period: Period,
@@ -616,12 +624,10 @@ def _map(
     )
     # Overdue is judged by the database: reading each due time into a datetime cost more than the query.
     overdue = ExpressionWrapper(Q(due_at__lt=period.end), output_field=BooleanField())
-    points = [
-        {"code": code, "latitude": lat, "longitude": lon, "category": category, "overdue": late}
-        for code, lat, lon, category, late in reports.annotate(late=overdue).values_list(
-            "tracking_code", "latitude", "longitude", "category", "late"
-        )[:2000]
-    ]
+    rows = reports.annotate(late=overdue).values_list(
+        "tracking_code", "latitude", "longitude", "category", "late"
+    )[:2000]
+    points = list(map(ReportPoint._make, rows))
     return {"indicator": definition.code, "name": str(definition.name), "communes": areas, "reports": points}
 
 
@@ -793,16 +799,6 @@ class RecordRow:
     url: str
 
 
-_MARKER = "0record0"
-
-
-def _url_of(name: str) -> Callable[[str], str]:
-    """reverse(name, args=[code]) for many codes at the cost of one: the pattern's only argument is a
-    plain string, which reverse quotes like this."""
-    pattern = reverse(name, args=[_MARKER])
-    return lambda code: pattern.replace(_MARKER, iri_to_uri(quote(code, safe=RFC3986_SUBDELIMS + "/~:@")))
-
-
 def _in(period: Period, field_name: str) -> Q:
     return Q(**{f"{field_name}__gte": period.start, f"{field_name}__lt": period.end})
 
@@ -864,7 +860,7 @@ def _dossier_rows(indicator: str, facts: QuerySet[DossierFact], period: Period) 
     found = list(facts.values_list(*_DOSSIER_FIELDS, named=True))
     codes = {fact.procedure_code for fact in found}
     names = dict(Procedure.objects.filter(code__in=codes, is_current=True).values_list("code", "name"))
-    url = _url_of("dossiers:detail")
+    url = url_of("dossiers:detail")
     verdict = _dossier_verdict(indicator, period)
     return [
         RecordRow(
@@ -907,7 +903,7 @@ def _report_rows(facts: QuerySet[ReportFact], period: Period) -> list[RecordRow]
 
     found = list(facts.values_list(*_REPORT_FIELDS, named=True))
     names = dict(Category.objects.filter(code__in={f.category for f in found}).values_list("code", "name"))
-    url = _url_of("fieldreports:staff-detail")
+    url = url_of("fieldreports:staff-detail")
     verdict = _report_verdict(period)
     return [
         RecordRow(

@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from tinhso.core.display import day_and_time
 from tinhso.core.errors import DomainError, Forbidden, NotFound
 from tinhso.core.models import AdminUnit, Event
 from tinhso.ioc import exports, periods, rules, selectors, services
@@ -185,11 +186,6 @@ class RecordLine(TypedDict):
     verdict: str
 
 
-def _day_and_time(instant: datetime | None, empty: str) -> str:
-    """As the `date:"d/m/Y H:i"` filter writes it, in the current time zone, at a fraction of its cost."""
-    return timezone.localtime(instant).strftime("%d/%m/%Y %H:%M") if instant else empty
-
-
 def _record_lines(rows: list[selectors.RecordRow]) -> list[RecordLine]:
     return [
         {
@@ -197,9 +193,9 @@ def _record_lines(rows: list[selectors.RecordRow]) -> list[RecordLine]:
             "url": row.url,
             "title": row.title,
             "unit": row.unit,
-            "start": _day_and_time(row.start, ""),
-            "deadline": _day_and_time(row.deadline, "—"),
-            "end": _day_and_time(row.end, "—"),
+            "start": day_and_time(row.start, ""),
+            "deadline": day_and_time(row.deadline, "—"),
+            "end": day_and_time(row.end, "—"),
             "verdict": str(row.verdict),
         }
         for row in rows

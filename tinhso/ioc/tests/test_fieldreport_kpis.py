@@ -4,6 +4,7 @@ from tinhso.fieldreports import services as reports
 from tinhso.fieldreports.tests.helpers import file_report
 from tinhso.ioc import selectors, services
 from tinhso.ioc.periods import parse
+from tinhso.ioc.tests.test_api_scope import bearer
 
 
 def test_field_report_kpis_hand_computed(client, clock, categories, staff, province_leader):
@@ -44,8 +45,21 @@ def test_field_report_kpis_hand_computed(client, clock, categories, staff, provi
     points = selectors.commune_map(actor=province_leader, period=parse("2026-03"), indicator="PA.3")[
         "reports"
     ]
-    assert [point["code"] for point in points] == [waiting.tracking_code]
-    assert points[0]["overdue"] is True
+    assert [point.code for point in points] == [waiting.tracking_code]
+    assert points[0].overdue is True
+    # The API names each point's fields; the page writes them as arrays.
+    api = client.get(
+        "/api/v1/ioc/map", {"period": "2026-03", "indicator": "PA.3"}, **bearer("lanhdaotinh")
+    ).json()
+    assert api["reports"] == [
+        {
+            "code": waiting.tracking_code,
+            "latitude": points[0].latitude,
+            "longitude": points[0].longitude,
+            "category": points[0].category,
+            "overdue": True,
+        }
+    ]
     # The list behind a report KPI opens each report's back-office page.
     client.force_login(province_leader)
     html = client.get("/dieu-hanh/so-lieu/", {"indicator": "PA.4", "period": "2026-03"}).content.decode()

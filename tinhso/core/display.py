@@ -1,0 +1,24 @@
+"""What list pages show of many records, at the cost of one: links by code and dates as the pages write them."""
+
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import quote
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import iri_to_uri
+from django.utils.http import RFC3986_SUBDELIMS
+
+_MARKER = "0record0"
+
+
+def url_of(name: str) -> Callable[[str], str]:
+    """reverse(name, args=[code]) for many codes at the cost of one: the pattern's only argument is a
+    plain string, which reverse quotes like this."""
+    pattern = reverse(name, args=[_MARKER])
+    return lambda code: pattern.replace(_MARKER, iri_to_uri(quote(code, safe=RFC3986_SUBDELIMS + "/~:@")))
+
+
+def day_and_time(instant: datetime | None, empty: str) -> str:
+    """As the `date:"d/m/Y H:i"` filter writes it, in the current time zone, at a fraction of its cost."""
+    return timezone.localtime(instant).strftime("%d/%m/%Y %H:%M") if instant else empty
