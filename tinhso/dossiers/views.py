@@ -3,6 +3,7 @@ public tracking. Each page calls the same services and selectors as the API."""
 
 import uuid
 from datetime import datetime
+from typing import TypedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tinhso.catalog import selectors as catalog_selectors
 from tinhso.catalog.models import Procedure
+from tinhso.core.display import day_and_time, url_of
 from tinhso.core.errors import DomainError, InvalidInput, NotFound
 from tinhso.core.models import User
 from tinhso.dossiers import documents, selectors, services
@@ -178,7 +180,40 @@ def queue(request: HttpRequest) -> HttpResponse:
     if request.user.is_citizen:
         raise Http404(_("Trang này dành cho cán bộ, công chức."))
     page = selectors.official_queue_page(actor=request.user, cursor=request.GET.get("sau", ""))
-    return render(request, "dossiers/queue.html", {"items": page.items, "page": page})
+    return render(request, "dossiers/queue.html", {"lines": _queue_lines(page.items), "page": page})
+
+
+class QueueLine(TypedDict):
+    code: str
+    url: str
+    procedure: str
+    state: str
+    due: str
+    overdue: bool
+    near_due: bool
+
+
+def _queue_lines(items: list[selectors.QueueItem]) -> list[QueueLine]:
+    """What each row of the queue shows, as text: the status labels translated once a page instead of once a
+    row, one reverse() for every link, dates by strftime (the template's lookups cost more than the queries)."""
+    statuses = {value: str(label) for value, label in Status.choices}
+    detail = url_of("dossiers:detail")
+    lines = []
+    for item in items:
+        dossier = item.dossier
+        step = dossier.current_step
+        lines.append(
+            QueueLine(
+                code=dossier.code,
+                url=detail(dossier.code),
+                procedure=dossier.procedure.name,
+                state=f"{statuses[dossier.status]} · {step.name}" if step else statuses[dossier.status],
+                due=day_and_time(item.due_at, ""),
+                overdue=item.overdue,
+                near_due=item.near_due,
+            )
+        )
+    return lines
 
 
 # The printable forms of Circular 03/2025: URL name, the event that must have happened, the builder.

@@ -1,6 +1,8 @@
 """Promised dates, acknowledgement and step clocks, across Tết 2026 (16–20 February) and a supplement pause.
 Expected instants are worked out by hand in the comments, not with the functions under test."""
 
+import re
+
 import pytest
 
 from tinhso.dossiers import selectors, services
@@ -8,6 +10,14 @@ from tinhso.dossiers.models import Status
 from tinhso.dossiers.tests.conftest import AN_XUYEN, BIRTH, BIRTH_FORM, RESIDENCE, RESIDENCE_FORM, local
 
 pytestmark = pytest.mark.django_db
+
+
+def _queue_row(client, official, code: str) -> str:
+    """The text of the dossier's row on the official's queue page, cells joined by spaces."""
+    client.force_login(official)
+    html = client.get("/can-bo/ho-so/").content.decode()
+    row = html[html.index(f">{code}</a>") : html.index("</tr>", html.index(f">{code}</a>"))]
+    return " ".join(re.sub(r"<[^>]+>", " ", row).split())
 
 
 def residence(cast):
@@ -63,7 +73,7 @@ def test_a_same_day_procedure_is_due_tonight_before_the_cutoff_and_after_tet_pas
         assert dossier.promised_at == due
 
 
-def test_each_step_gets_its_own_due_time_and_the_queue_flags_near_due_and_overdue(cast, clock):
+def test_each_step_gets_its_own_due_time_and_the_queue_flags_near_due_and_overdue(client, cast, clock):
     clock.set(2026, 3, 10, 8, 0)
     dossier = residence(cast)
     dossier = services.accept(actor=cast.commune_desk, code=dossier.code, version=dossier.version)
@@ -77,9 +87,13 @@ def test_each_step_gets_its_own_due_time_and_the_queue_flags_near_due_and_overdu
     clock.set(2026, 3, 16, 7, 45)  # 1 h 45 left
     [item] = selectors.official_queue(actor=cast.commune_specialist)
     assert (item.near_due, item.overdue) == (True, False)
+    assert _queue_row(client, cast.commune_specialist, dossier.code).endswith("16/03/2026 09:30 Sắp đến hạn")
     clock.set(2026, 3, 16, 10, 0)
     [item] = selectors.official_queue(actor=cast.commune_specialist)
     assert (item.near_due, item.overdue) == (False, True)
+    row = _queue_row(client, cast.commune_specialist, dossier.code)
+    step = dossier.current_step.name
+    assert row == f">{dossier.code} Đăng ký thường trú Đang xử lý · {step} 16/03/2026 09:30 Quá hạn"
     late = services.forward(actor=cast.commune_specialist, code=dossier.code, version=dossier.version)
     assert selectors.events_of(late).last().payload["on_time"] is False
 
