@@ -402,12 +402,13 @@ def load_pages(
     warmup: float,
     workers: int,
     threads: int,
+    worker_class: str = "gthread",
     max_requests: int = 100_000,
 ) -> LoadFigures:
     """Serves the platform with gunicorn and loads each page in turn with `clients` keep-alive clients,
     reading the workers' resident memory the whole time (warm-up included: a worker's peak counts)."""
     port = free_port()
-    server = start_server(port=port, workers=workers, threads=threads)
+    server = start_server(port=port, workers=workers, threads=threads, worker_class=worker_class)
     sampler = MemorySampler(server.pid)
     sampler.start()
     results = []
@@ -463,8 +464,18 @@ def existing_database_parser(description: str, *, repetitions: int) -> argparse.
     parser.add_argument("--duration", type=float, default=10, help="seconds measured per page")
     parser.add_argument("--warmup", type=float, default=2, help="seconds of load before measuring")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (gthread)")
+    add_worker_class(parser)
     return parser
+
+
+def add_worker_class(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--worker-class",
+        choices=("gthread", "sync"),
+        default="gthread",
+        help="gunicorn workers: gthread keeps connections alive; sync answers one request per connection",
+    )
 
 
 def parse_for_existing_database(parser: argparse.ArgumentParser) -> argparse.Namespace:

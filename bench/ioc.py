@@ -333,6 +333,7 @@ def over_http(args: argparse.Namespace, headers: dict[str, str], month) -> bool:
         warmup=args.warmup,
         workers=args.workers,
         threads=args.threads,
+        worker_class=args.worker_class,
     )
     pages_met = harness.show_load(load, GOAL_P95_MS)
     return harness.show_memory(load, GOAL_WORKER_MB) and pages_met

@@ -148,6 +148,7 @@ def run(args: argparse.Namespace) -> bool:
             warmup=args.warmup,
             workers=args.workers,
             threads=args.threads,
+            worker_class=args.worker_class,
         )
     finally:
         harness.end_session(official_session)

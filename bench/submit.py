@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bench.harness import (  # noqa: E402 (the repository root goes on the path first)
     HOST,
     Run,
+    add_worker_class,
     children_of,
     drive,
     free_port,
@@ -540,12 +541,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--max-requests", type=int, default=30000, help="request budget per endpoint")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (gthread)")
-    parser.add_argument(
-        "--worker-class",
-        choices=("gthread", "sync"),
-        default="gthread",
-        help="gunicorn workers: gthread keeps connections alive; sync answers one request per connection",
-    )
+    add_worker_class(parser)
     parser.add_argument("--procedure", choices=sorted(PROCEDURES), default="judicial-record")
     parser.add_argument("--profile-requests", type=int, default=200, help="submissions profiled in-process")
     parser.add_argument(
