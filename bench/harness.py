@@ -1,5 +1,6 @@
-"""What the benchmarks share: gunicorn on 127.0.0.1, keep-alive HTTP/1.1 clients driven by asyncio in the
-script's own process, per-request timing sent back by bench.timing, CPU and memory read from /proc."""
+"""What the benchmarks share: gunicorn on 127.0.0.1, HTTP/1.1 clients (kept alive where the server allows)
+driven by asyncio in the script's own process, per-request timing sent back by bench.timing, CPU and memory read
+from /proc."""
 
 import argparse
 import asyncio
@@ -405,7 +406,7 @@ def load_pages(
     worker_class: str = "gthread",
     max_requests: int = 100_000,
 ) -> LoadFigures:
-    """Serves the platform with gunicorn and loads each page in turn with `clients` keep-alive clients,
+    """Serves the platform with gunicorn and loads each page in turn with `clients` clients,
     reading the workers' resident memory the whole time (warm-up included: a worker's peak counts)."""
     port = free_port()
     server = start_server(port=port, workers=workers, threads=threads, worker_class=worker_class)
@@ -460,22 +461,39 @@ def existing_database_parser(description: str, *, repetitions: int) -> argparse.
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
     parser.add_argument("--repetitions", type=int, default=repetitions, help="calls per selector in-process")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive clients per page")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients per page")
     parser.add_argument("--duration", type=float, default=10, help="seconds measured per page")
     parser.add_argument("--warmup", type=float, default=2, help="seconds of load before measuring")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (gthread)")
-    add_worker_class(parser)
+    add_server_options(parser)
     return parser
 
 
-def add_worker_class(parser: argparse.ArgumentParser) -> None:
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    """gunicorn as production runs it behind nginx (sync workers, 2 x cores + 1), or threaded workers that
+    keep the clients' connections alive (2 x 8, the setup of the earlier figures)."""
     parser.add_argument(
         "--worker-class",
-        choices=("gthread", "sync"),
-        default="gthread",
-        help="gunicorn workers: gthread keeps connections alive; sync answers one request per connection",
+        choices=("sync", "gthread"),
+        default="sync",
+        help="sync: one request per connection, as behind nginx; gthread: keep-alive connections",
     )
+    parser.add_argument(
+        "--workers", type=int, default=0, help="worker processes (default: sync 2 x cores + 1, gthread 2)"
+    )
+    parser.add_argument("--threads", type=int, default=8, help="threads per gthread worker")
+
+
+def server_workers(args: argparse.Namespace) -> int:
+    if args.workers:
+        return args.workers
+    return 2 * (os.cpu_count() or 1) + 1 if args.worker_class == "sync" else 2
+
+
+def server_setup(args: argparse.Namespace) -> str:
+    """How the benchmark serves the platform, for its printed figures."""
+    if args.worker_class == "sync":
+        return f"gunicorn sync, {server_workers(args)} workers on {HOST} (a new connection per request)"
+    return f"gunicorn gthread, {server_workers(args)} workers x {args.threads} threads on {HOST} (keep-alive)"
 
 
 def parse_for_existing_database(parser: argparse.ArgumentParser) -> argparse.Namespace:

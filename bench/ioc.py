@@ -323,15 +323,15 @@ def over_http(args: argparse.Namespace, headers: dict[str, str], month) -> bool:
     if args.dashboard_only:
         pages = pages[:1]
     print(
-        f"== Over HTTP: gunicorn gthread {args.workers} workers x {args.threads} threads on {harness.HOST}, "
-        f"{args.clients} keep-alive clients per page for {args.duration:g} s (after {args.warmup:g} s warm-up)"
+        f"== Over HTTP: {harness.server_setup(args)}, "
+        f"{args.clients} clients per page for {args.duration:g} s (after {args.warmup:g} s warm-up)"
     )
     load = harness.load_pages(
         pages,
         clients=args.clients,
         seconds=args.duration,
         warmup=args.warmup,
-        workers=args.workers,
+        workers=harness.server_workers(args),
         threads=args.threads,
         worker_class=args.worker_class,
     )

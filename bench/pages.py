@@ -138,15 +138,15 @@ def run(args: argparse.Namespace) -> bool:
             harness.Page("Citizen's dossiers", "/ho-so/cua-toi/", citizen_headers),
         ]
         print(
-            f"== Over HTTP: gunicorn gthread {args.workers} workers x {args.threads} threads on {harness.HOST}, "
-            f"{args.clients} keep-alive clients per page for {args.duration:g} s (after {args.warmup:g} s warm-up)"
+            f"== Over HTTP: {harness.server_setup(args)}, "
+            f"{args.clients} clients per page for {args.duration:g} s (after {args.warmup:g} s warm-up)"
         )
         load = harness.load_pages(
             pages,
             clients=args.clients,
             seconds=args.duration,
             warmup=args.warmup,
-            workers=args.workers,
+            workers=harness.server_workers(args),
             threads=args.threads,
             worker_class=args.worker_class,
         )

@@ -2,7 +2,7 @@
 
 The floor is a bare endpoint on the same gunicorn setup that inserts two rows in one transaction. The script
 recreates its own database, loads the reference data and the demo catalog, registers citizens with API
-tokens through the real services, serves the platform with gunicorn on 127.0.0.1 and drives it with keep-alive
+tokens through the real services, serves the platform with gunicorn on 127.0.0.1 and drives it with HTTP/1.1
 clients from this process. Run: .venv/bin/python bench/submit.py  (see bench/README.md).
 """
 
@@ -33,9 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import (  # noqa: E402 (the repository root goes on the path first)
-    HOST,
     Run,
-    add_worker_class,
+    add_server_options,
     children_of,
     drive,
     free_port,
@@ -44,6 +43,8 @@ from bench.harness import (  # noqa: E402 (the repository root goes on the path 
     maintenance_url,
     percentile,
     process_cpu,
+    server_setup,
+    server_workers,
     start_server,
     stop_server,
 )
@@ -407,7 +408,7 @@ def measure(
 ) -> Figures:
     port = free_port()
     server = start_server(
-        port=port, workers=args.workers, threads=args.threads, worker_class=args.worker_class
+        port=port, workers=server_workers(args), threads=args.threads, worker_class=args.worker_class
     )
     streams = [make_stream(port, args.procedure, citizens[i % len(citizens)]) for i in range(args.clients)]
     drive(port, streams, args.warmup, args.max_requests)
@@ -535,13 +536,11 @@ def profiled(request, rounds: int) -> tuple[float, float]:
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
-    parser.add_argument("--clients", type=int, default=32, help="concurrent keep-alive clients")
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
     parser.add_argument("--duration", type=float, default=15, help="seconds measured per endpoint")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before measuring")
     parser.add_argument("--max-requests", type=int, default=30000, help="request budget per endpoint")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker (gthread)")
-    add_worker_class(parser)
+    add_server_options(parser)
     parser.add_argument("--procedure", choices=sorted(PROCEDURES), default="judicial-record")
     parser.add_argument("--profile-requests", type=int, default=200, help="submissions profiled in-process")
     parser.add_argument(
@@ -588,8 +587,8 @@ def run(args: argparse.Namespace, var_dir: str) -> bool:
     connections.close_all()
     print(
         f"Database {urlsplit(args.database_url).path.lstrip('/')} ready in {time.perf_counter() - started:.0f} s: "
-        f"{len(citizens)} citizens with tokens. Server: gunicorn gthread, {args.workers} workers x "
-        f"{args.threads} threads on {HOST}; {args.clients} keep-alive clients for {args.duration:g} s each "
+        f"{len(citizens)} citizens with tokens. Server: {server_setup(args)}; "
+        f"{args.clients} clients for {args.duration:g} s each "
         f"(after {args.warmup:g} s warm-up); procedure {PROCEDURES[args.procedure]} ({args.procedure})."
     )
     if args.analyse_only:
