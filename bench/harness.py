@@ -181,7 +181,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(*, port: int, workers: int, threads: int, worker_class: str = "gthread") -> subprocess.Popen:
+def start_server(*, port: int, workers: int, threads: int, worker_class: str) -> subprocess.Popen:
     """gunicorn serving the platform with the environment of this process: `gthread` workers keep the
     clients' connections alive; `sync` workers answer one request per connection, as behind nginx."""
     command = [
@@ -403,7 +403,7 @@ def load_pages(
     warmup: float,
     workers: int,
     threads: int,
-    worker_class: str = "gthread",
+    worker_class: str,
     max_requests: int = 100_000,
 ) -> LoadFigures:
     """Serves the platform with gunicorn and loads each page in turn with `clients` clients,
@@ -483,17 +483,18 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=8, help="threads per gthread worker")
 
 
-def server_workers(args: argparse.Namespace) -> int:
-    if args.workers:
-        return args.workers
-    return 2 * (os.cpu_count() or 1) + 1 if args.worker_class == "sync" else 2
+def server_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of start_server and load_pages from those options."""
+    workers = args.workers or (2 * (os.cpu_count() or 1) + 1 if args.worker_class == "sync" else 2)
+    return {"workers": workers, "threads": args.threads, "worker_class": args.worker_class}
 
 
 def server_setup(args: argparse.Namespace) -> str:
     """How the benchmark serves the platform, for its printed figures."""
+    workers = server_options(args)["workers"]
     if args.worker_class == "sync":
-        return f"gunicorn sync, {server_workers(args)} workers on {HOST} (a new connection per request)"
-    return f"gunicorn gthread, {server_workers(args)} workers x {args.threads} threads on {HOST} (keep-alive)"
+        return f"gunicorn sync, {workers} workers on {HOST} (a new connection per request)"
+    return f"gunicorn gthread, {workers} workers x {args.threads} threads on {HOST} (keep-alive)"
 
 
 def parse_for_existing_database(parser: argparse.ArgumentParser) -> argparse.Namespace:

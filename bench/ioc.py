@@ -331,9 +331,7 @@ def over_http(args: argparse.Namespace, headers: dict[str, str], month) -> bool:
         clients=args.clients,
         seconds=args.duration,
         warmup=args.warmup,
-        workers=harness.server_workers(args),
-        threads=args.threads,
-        worker_class=args.worker_class,
+        **harness.server_options(args),
     )
     pages_met = harness.show_load(load, GOAL_P95_MS)
     return harness.show_memory(load, GOAL_WORKER_MB) and pages_met

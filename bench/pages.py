@@ -146,9 +146,7 @@ def run(args: argparse.Namespace) -> bool:
             clients=args.clients,
             seconds=args.duration,
             warmup=args.warmup,
-            workers=harness.server_workers(args),
-            threads=args.threads,
-            worker_class=args.worker_class,
+            **harness.server_options(args),
         )
     finally:
         harness.end_session(official_session)

@@ -43,8 +43,8 @@ from bench.harness import (  # noqa: E402 (the repository root goes on the path 
     maintenance_url,
     percentile,
     process_cpu,
+    server_options,
     server_setup,
-    server_workers,
     start_server,
     stop_server,
 )
@@ -407,9 +407,7 @@ def measure(
     args: argparse.Namespace, name: str, make_stream, citizens: list[Citizen], expected: int
 ) -> Figures:
     port = free_port()
-    server = start_server(
-        port=port, workers=server_workers(args), threads=args.threads, worker_class=args.worker_class
-    )
+    server = start_server(port=port, **server_options(args))
     streams = [make_stream(port, args.procedure, citizens[i % len(citizens)]) for i in range(args.clients)]
     drive(port, streams, args.warmup, args.max_requests)
     accounting = Accounting(args.database_url, server)
