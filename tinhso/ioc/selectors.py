@@ -938,7 +938,9 @@ def _procedure_rows(indicator: str, unit: AdminUnit, sector: str) -> list[Record
     ]
 
 
-def _dossier_facts(indicator: str, unit: AdminUnit, period: Period, sector: str) -> QuerySet[DossierFact]:
+def _dossier_facts(
+    indicator: str, unit: AdminUnit, period: Period, sector: str, horizon: str | None
+) -> QuerySet[DossierFact]:
     facts = DossierFact.objects.filter(core_selectors.under_path(unit.path, "unit__path"))
     if sector:
         facts = facts.filter(sector=sector)
@@ -946,8 +948,9 @@ def _dossier_facts(indicator: str, unit: AdminUnit, period: Period, sector: str)
     # the submission index backwards from there.
     facts = facts.filter(submitted_at__lt=period.end)
     if indicator in ("2.1", "6.3"):
-        current = state()
-        horizon = current.horizon if current else ""
+        if horizon is None:
+            current = state()
+            horizon = current.horizon if current else ""
         open_at_end = Q(accepted_at__lt=period.end) & (Q(ended_at__isnull=True) | Q(ended_at__gte=period.end))
         if not horizon or period.start > periods.parse(horizon).start:
             open_at_end = Q(pk__in=[])
@@ -1000,8 +1003,10 @@ def records(
     sector: str = "",
     limit: int | None = PAGE_SIZE,
     roots: list[AdminUnit] | None = None,
+    horizon: str | None = None,
 ) -> Drill:
-    """The dossiers, reports or procedures behind an indicator's number, with how each one counted."""
+    """The dossiers, reports or procedures behind an indicator's number, with how each one counted. The
+    rollups' `horizon` (the latest month open records reach) is read when not given."""
     definition = rules.ALL.get(indicator)
     if definition is None or definition.source == "none":
         raise NotFound(f"Chỉ số “{indicator}” không có danh sách hồ sơ.", code="indicator_not_found")
@@ -1015,7 +1020,7 @@ def records(
         total = _total(definition, value, facts)
         rows = _report_rows(facts[:limit] if limit else facts, period)
     else:
-        facts = _dossier_facts(indicator, unit, period, sector).order_by("-submitted_at", "-pk")
+        facts = _dossier_facts(indicator, unit, period, sector, horizon).order_by("-submitted_at", "-pk")
         total = _total(definition, value, facts)
         rows = _dossier_rows(indicator, facts[:limit] if limit else facts, period)
     rows = rows[:limit] if limit else rows
