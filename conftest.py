@@ -1,6 +1,9 @@
 """Shared test fixtures: reference data loaded once per test database, and the demo cast."""
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import translation
 from huey.contrib.djhuey import HUEY
 
 from tinhso.core import services
@@ -28,14 +31,23 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English leaves English active in the thread (LocaleMiddleware activates, never resets)."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_caches():
-    """Declared days and the trend's closed months live in per-process caches; a rolled-back test must not
-    leave its days or its counters' sums behind."""
+    """Declared days, the trend's closed months and rendered dashboards live in per-process caches; a
+    rolled-back test must not leave its days, its counters' sums or its pages behind."""
     forget_calendar()
     forget_closed_months()
+    cache.clear()
     yield
     forget_calendar()
     forget_closed_months()
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

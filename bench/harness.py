@@ -4,6 +4,7 @@ from /proc."""
 
 import argparse
 import asyncio
+import itertools
 import os
 import shutil
 import signal
@@ -84,6 +85,13 @@ def repeat(request: bytes) -> Iterator[bytes]:
     """The same request over and over (reads whose answer does not change the next one)."""
     while True:
         yield request
+
+
+def distinct(port: int, page: "Page", numbers: Iterator[int]) -> Iterator[bytes]:
+    """The page with a query parameter of its own each time (`numbers` shared by all clients), so that no
+    page rendered for an earlier request serves it: what every leader meets just after the figures moved."""
+    for number in numbers:
+        yield http_get(port, f"{page.path}&n={number}", page.headers)
 
 
 # ---- load generator ----------------------------------------------------------------------------------
@@ -353,6 +361,7 @@ class Page:
     name: str
     path: str
     headers: dict[str, str] = field(default_factory=dict)
+    distinct: bool = False  # each request differs (see `distinct`)
 
 
 @dataclass
@@ -395,6 +404,14 @@ def _page_figures(page: Page, run: Run) -> PageFigures:
     )
 
 
+def _streams(port: int, page: Page, clients: int) -> list[Iterator[bytes]]:
+    if page.distinct:
+        numbers = itertools.count(time.monotonic_ns())  # not the warm-up's numbers again
+        return [distinct(port, page, numbers) for _ in range(clients)]
+    request = http_get(port, page.path, page.headers)
+    return [repeat(request) for _ in range(clients)]
+
+
 def load_pages(
     pages: list[Page],
     *,
@@ -415,9 +432,8 @@ def load_pages(
     results = []
     try:
         for page in pages:
-            request = http_get(port, page.path, page.headers)
-            drive(port, [repeat(request) for _ in range(clients)], warmup, max_requests)
-            run = drive(port, [repeat(request) for _ in range(clients)], seconds, max_requests)
+            drive(port, _streams(port, page, clients), warmup, max_requests)
+            run = drive(port, _streams(port, page, clients), seconds, max_requests)
             results.append(_page_figures(page, run))
     finally:
         peaks = sampler.stop()

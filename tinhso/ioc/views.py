@@ -1,6 +1,7 @@
 """IOC pages: the index and its groups, rankings, trends, the commune map, drill-down lists, exports,
 and the live feed (server-sent events) that tells an open dashboard to refresh."""
 
+import hashlib
 import json
 import logging
 import time
@@ -10,14 +11,17 @@ from typing import TypedDict
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections
 from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -215,12 +219,28 @@ def _catch_up() -> tuple[int, ConsumerState | None]:
     return newest, current
 
 
-@login_required
-@require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+# Every open dashboard refetches its figures when the rollups move; leaders watching the same view share one
+# render per worker and rollup state. Catalog indicators change without an event: they may lag this long.
+DASHBOARD_SECONDS = 60
+
+
+class DashboardParts(TypedDict):
+    heading: SafeString  # title, breadcrumb and filters
+    live: SafeString  # the figures the live feed refreshes
+
+
+def _dashboard_key(request: HttpRequest, roots: list[AdminUnit], current: ConsumerState | None) -> str:
+    """What the rendered dashboard depends on: the rollups' state, the view asked for, whose units (the
+    leader's top units decide what they may see), the language and the day (the period choices)."""
+    state = (current.last_event_id, current.horizon, current.updated_at) if current else None
+    view = (state, request.GET.urlencode(), [root.pk for root in roots], get_language(), timezone.localdate())
+    return "ioc:dashboard:" + hashlib.sha256(repr(view).encode()).hexdigest()
+
+
+def _dashboard_parts(
+    request: HttpRequest, roots: list[AdminUnit], current: ConsumerState | None
+) -> DashboardParts:
     filters = _filters(request)
-    roots = _guarded(selectors.root_units, request.user)
-    _, current = _catch_up()
     map_kpi = request.GET.get("map", "2.1")
     if map_kpi not in rules.ALL or not rules.ALL[map_kpi].denominator:
         map_kpi = "2.1"
@@ -249,10 +269,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "unit_options": _unit_options(page.unit_choices, page.card.unit),
         "ancestors": page.ancestors,
         "last_event_id": current.last_event_id if current else 0,
-        "may_see_ioc": True,
     }
-    template = "ioc/_live.html" if request.headers.get("HX-Request") else "ioc/dashboard.html"
-    return render(request, template, context)
+    return {
+        "heading": mark_safe(render_to_string("ioc/_heading.html", context)),
+        "live": mark_safe(render_to_string("ioc/_live.html", context)),
+    }
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    roots = _guarded(selectors.root_units, request.user)
+    _, current = _catch_up()
+    key = _dashboard_key(request, roots, current)
+    parts = cache.get(key)
+    if parts is None:
+        parts = _dashboard_parts(request, roots, current)
+        cache.set(key, parts, DASHBOARD_SECONDS)
+    if request.headers.get("HX-Request"):
+        return HttpResponse(parts["live"])
+    return render(request, "ioc/dashboard.html", {**parts, "may_see_ioc": True})
 
 
 @login_required
@@ -266,6 +302,7 @@ def records(request: HttpRequest) -> HttpResponse:
         actor=request.user,
         indicator=request.GET.get("indicator", "2.1"),
         roots=roots,
+        horizon=current.horizon if current else "",
         **filters,
     )
     context = {

@@ -4,11 +4,14 @@ import csv
 import io
 import time
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.dateformat import format
 from django.utils.timezone import localtime
 from openpyxl import load_workbook
 
-from tinhso.core.models import Event
+from tinhso.core.models import Event, Role
+from tinhso.core.tests.factories import official
 from tinhso.dossiers.models import Dossier
 from tinhso.ioc.models import ConsumerState
 from tinhso.ioc.tests.helpers import submit
@@ -128,6 +131,48 @@ def test_a_page_catches_up_rollups_that_stand_behind(client, cast, clock, provin
     newest = Event.objects.order_by("-pk").first().pk
     assert ConsumerState.objects.get().last_event_id == newest
     assert f'data-last-event="{newest}"' in html
+
+
+def _counter_reads(client, **params) -> tuple[str, int]:
+    """The dashboard's live part (the page around it holds a token of its own) and how often it read counters."""
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/dieu-hanh/", params, HTTP_HX_REQUEST="true").content.decode()
+    return html, sum("ioc_counter" in query["sql"] for query in queries.captured_queries)
+
+
+def test_leaders_share_a_rendered_dashboard_until_the_rollups_move(client, cast, clock, province_leader):
+    clock.set(2026, 3, 10, 9)
+    submit(cast)
+    client.force_login(province_leader)
+    first, reads = _counter_reads(client, period="2026-03")
+    assert reads > 0 and 'data-testid="numerator-3.2">1<' in first
+    again, reads = _counter_reads(client, period="2026-03")
+    assert reads == 0 and again == first
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/dieu-hanh/", {"period": "2026-03"}).content.decode()
+    assert first in page and not any("ioc_counter" in query["sql"] for query in queries.captured_queries)
+    client.force_login(official("lanhdaotinh2", (Role.PROVINCE_LEADER, "96")))
+    assert _counter_reads(client, period="2026-03") == (first, 0)  # another leader, the same view
+    submit(cast)
+    moved, reads = _counter_reads(client, period="2026-03")
+    assert reads > 0 and 'data-testid="numerator-3.2">2<' in moved
+
+
+def test_a_rendered_dashboard_serves_only_the_same_view_units_and_language(
+    client, march, cast, province_leader
+):
+    client.force_login(province_leader)
+    province = client.get("/dieu-hanh/", {"period": "2026-03"}).content.decode()
+    assert "<h1>Trung tâm điều hành: Tỉnh Cà Mau</h1>" in province
+    client.force_login(cast.leader)  # the Department of Justice's leader asks the same address
+    justice = client.get("/dieu-hanh/", {"period": "2026-03"}).content.decode()
+    assert "<h1>Trung tâm điều hành: Sở Tư pháp tỉnh Cà Mau</h1>" in justice
+    assert "Xếp hạng" in justice and "Tỉnh Cà Mau</option>" not in justice
+    february = client.get("/dieu-hanh/", {"period": "2026-02"}).content.decode()
+    assert '<option value="2026-02" selected>' in february
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get("/dieu-hanh/", {"period": "2026-03"}).content.decode()
+    assert "<h1>Operations Centre: Sở Tư pháp tỉnh Cà Mau</h1>" in english
 
 
 def test_commits_queue_the_rollup_job_at_most_once_a_second(monkeypatch):
