@@ -179,31 +179,29 @@ def _unit_options(units: list[AdminUnit], shown: AdminUnit) -> SafeString:
     )
 
 
-class RecordLine(TypedDict):
-    code: str
-    url: str
-    title: str
-    unit: str
-    start: str
-    deadline: str
-    end: str
-    verdict: str
+_RECORD_ROW = (
+    '<tr><td><a href="{url}">{code}</a></td><td>{title}</td><td>{unit}</td>'
+    "<td>{start}</td><td>{deadline}</td><td>{end}</td><td>{verdict}</td></tr>"
+)
 
 
-def _record_lines(rows: list[selectors.RecordRow]) -> list[RecordLine]:
-    return [
-        {
-            "code": row.code,
-            "url": row.url,
-            "title": row.title,
-            "unit": row.unit,
-            "start": day_and_time(row.start, ""),
-            "deadline": day_and_time(row.deadline, "—"),
-            "end": day_and_time(row.end, "—"),
-            "verdict": str(row.verdict),
-        }
-        for row in rows
-    ]
+def _record_rows(rows: list[selectors.RecordRow]) -> SafeString:
+    """A drill-down page's 50 rows, written here for the same reason as the ranking rows."""
+    return mark_safe(
+        "\n".join(
+            _RECORD_ROW.format(
+                url=escape(row.url),
+                code=escape(row.code),
+                title=escape(row.title),
+                unit=escape(row.unit),
+                start=day_and_time(row.start, ""),
+                deadline=day_and_time(row.deadline, "—"),
+                end=day_and_time(row.end, "—"),
+                verdict=escape(str(row.verdict)),
+            )
+            for row in rows
+        )
+    )
 
 
 def _catch_up() -> tuple[int, ConsumerState | None]:
@@ -307,7 +305,7 @@ def records(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "drill": drill,
-        "rows": _record_lines(drill.rows),
+        "rows": _record_rows(drill.rows),
         "filters": filters,
         "query": request.GET.urlencode(),
         "ancestors": selectors.ancestors(drill.unit, roots),
