@@ -36,3 +36,9 @@ def official(username: str, *roles: tuple[str, str], password: str = "Camau@2026
     return services.create_official(
         actor=None, username=username, full_name=f"Cán bộ {username}", password=password, roles=roles
     )
+
+
+def bearer(username: str, password: str = "Camau@2026") -> dict[str, str]:
+    """Test client headers carrying an API token of the user, issued by the real service."""
+    token, _ = services.issue_api_token(username=username, password=password)
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.dateparse import parse_datetime
 
+from tinhso.core.tests.factories import bearer
 from tinhso.dossiers.models import Dossier, DossierCounter
 from tinhso.dossiers.tests.conftest import (
     AN_XUYEN,
@@ -23,21 +24,12 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1/dossiers"
 
 
-def bearer(client, username: str) -> dict:
-    answer = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": "Camau@2026"},
-        content_type="application/json",
-    )
-    return {"HTTP_AUTHORIZATION": f"Bearer {answer.json()['access_token']}"}
-
-
 def post(client, path: str, body: dict, auth: dict, **headers):
     return client.post(f"{API}{path}", body, content_type="application/json", **auth, **headers)
 
 
 def test_submission_honours_the_idempotency_key(client, cast):
-    an = bearer(client, "096090001234")
+    an = bearer("096090001234")
     body = {"procedure_code": RECORD, "form_data": RECORD_FORM}
     first = post(client, "", body, an, HTTP_IDEMPOTENCY_KEY="9f0e-lltp")
     retry = post(client, "", body, an, HTTP_IDEMPOTENCY_KEY="9f0e-lltp")
@@ -51,7 +43,7 @@ def test_submission_honours_the_idempotency_key(client, cast):
 
 
 def test_an_idempotency_key_too_long_to_store_is_refused_before_anything_is_written(client, cast):
-    an = bearer(client, "096090001234")
+    an = bearer("096090001234")
     body = {"procedure_code": RECORD, "form_data": RECORD_FORM}
     answer = post(client, "", body, an, HTTP_IDEMPOTENCY_KEY="k" * 201)
     assert answer.status_code == 422 and answer["Content-Type"] == "application/problem+json"
@@ -60,7 +52,7 @@ def test_an_idempotency_key_too_long_to_store_is_refused_before_anything_is_writ
 
 
 def test_a_submission_reads_then_takes_its_number_then_writes_all_or_nothing(client, cast):
-    an = bearer(client, "096090001234")
+    an = bearer("096090001234")
     body = {"procedure_code": RECORD, "form_data": RECORD_FORM}
     post(client, "", body, an)  # loads the year's calendar and the procedure's desk into the process's caches
     with CaptureQueriesContext(connection) as statements:
@@ -101,7 +93,7 @@ def _instants(dossier: dict) -> dict:
 
 
 def test_the_answer_to_a_submission_is_the_dossier_as_the_api_reads_it(client, cast):
-    an = bearer(client, "096090001234")
+    an = bearer("096090001234")
     for body in (
         {"procedure_code": RECORD, "form_data": RECORD_FORM},
         {"procedure_code": RESIDENCE, "form_data": RESIDENCE_FORM, "receiving_unit": AN_XUYEN},
@@ -113,7 +105,7 @@ def test_the_answer_to_a_submission_is_the_dossier_as_the_api_reads_it(client, c
 
 
 def test_a_bad_form_is_a_422_problem_with_errors_per_field(client, cast):
-    an = bearer(client, "096090001234")
+    an = bearer("096090001234")
     answer = post(client, "", {"procedure_code": RECORD, "form_data": {"copies": 0}}, an)
     assert answer.status_code == 422 and answer["Content-Type"] == "application/problem+json"
     problem = json.loads(answer.content)
@@ -128,7 +120,7 @@ def test_a_bad_form_is_a_422_problem_with_errors_per_field(client, cast):
 
 def test_officials_act_with_the_version_and_a_stale_one_gets_409_with_the_current_state(client, cast):
     an, desk, specialist, leader = (
-        bearer(client, name) for name in ("096090001234", "motcua", "chuyenvien", "lanhdao")
+        bearer(name) for name in ("096090001234", "motcua", "chuyenvien", "lanhdao")
     )
     code = post(client, "", {"procedure_code": RECORD, "form_data": RECORD_FORM}, an).json()["code"]
     assert [item["dossier"]["code"] for item in client.get(f"{API}/queue", **desk).json()] == [code]
@@ -162,7 +154,7 @@ def test_officials_act_with_the_version_and_a_stale_one_gets_409_with_the_curren
 
 
 def test_a_citizen_cannot_read_anothers_dossier_and_tracking_is_public(client, cast):
-    an, ngoc = bearer(client, "096090001234"), bearer(client, "096195004321")
+    an, ngoc = bearer("096090001234"), bearer("096195004321")
     code = post(client, "", {"procedure_code": RECORD, "form_data": RECORD_FORM}, an).json()["code"]
     assert client.get(f"{API}/{code}", **an).status_code == 200
     hidden = client.get(f"{API}/{code}", **ngoc)
@@ -182,7 +174,7 @@ def test_the_openapi_document_lists_the_dossier_and_catalog_endpoints(client):
 
 
 def test_a_bundle_is_one_request_making_linked_dossiers(client, cast):
-    an = bearer(client, "096090001234")
+    an = bearer("096090001234")
     child_card = {
         "child_full_name": "Nguyễn Ngọc Bảo Anh",
         "child_birth_date": "2026-02-02",
@@ -204,7 +196,7 @@ def test_a_bundle_is_one_request_making_linked_dossiers(client, cast):
 
 
 def test_the_applicant_attaches_files_through_the_api_and_a_wrong_type_is_refused(client, cast):
-    an = bearer(client, "096090001234")
+    an = bearer("096090001234")
     code = post(client, "", {"procedure_code": RECORD, "form_data": RECORD_FORM}, an).json()["code"]
     pdf = SimpleUploadedFile("to-khai.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf")
     attached = client.post(f"{API}/{code}/documents", {"version": 1, "files": [pdf]}, **an)
@@ -217,7 +209,7 @@ def test_the_applicant_attaches_files_through_the_api_and_a_wrong_type_is_refuse
 
 
 def test_fees_are_requested_and_confirmed_through_the_api(client, cast):
-    an, desk, specialist = (bearer(client, name) for name in ("096090001234", "motcua", "chuyenvien"))
+    an, desk, specialist = (bearer(name) for name in ("096090001234", "motcua", "chuyenvien"))
     code = post(client, "", {"procedure_code": RECORD, "form_data": RECORD_FORM}, an).json()["code"]
     post(client, f"/{code}/accept", {"version": 1}, desk)
     post(client, f"/{code}/forward", {"version": 2}, desk)

@@ -5,10 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tinhso.core.models import Role
-from tinhso.core.tests.factories import CONSTRUCTION, official
+from tinhso.core.tests.factories import CONSTRUCTION, bearer, official
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.tests.flow import in_state, submitted
-from tinhso.dossiers.tests.test_api import bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +105,7 @@ def test_the_queue_page_reads_the_same_statements_for_one_dossier_or_many(client
 def test_the_api_queue_comes_a_page_at_a_time(client, cast, clock):
     lodged = _lodged(cast, clock, [12, 10, 11, 10, 13])
     soonest_first = [d.code for d in sorted(lodged, key=lambda d: (d.acknowledge_due_at, d.pk))]
-    desk = bearer(client, "motcua")
+    desk = bearer("motcua")
     small, first = _statements(client, "/api/v1/dossiers/queue?size=2", **desk)
     assert [item["dossier"]["code"] for item in first.json()] == soonest_first[:2]
     assert first["X-Total-Count"] == "5"

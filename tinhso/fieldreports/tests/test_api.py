@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-from tinhso.core import services as core_services
-from tinhso.core.tests.factories import citizen
+from tinhso.core.tests.factories import bearer, citizen
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Report
 from tinhso.fieldreports.tests.helpers import (
@@ -20,11 +19,6 @@ from tinhso.fieldreports.tests.helpers import (
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/fieldreports"
-
-
-def bearer(username: str) -> dict:
-    token, _ = core_services.issue_api_token(username=username, password="Camau@2026")
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 def post(client, url: str, body: dict, **headers):

@@ -2,15 +2,10 @@
 
 import pytest
 
-from tinhso.core.services import issue_api_token
+from tinhso.core.tests.factories import bearer
 from tinhso.dossiers.tests.conftest import AN_XUYEN
 
 URL = "/api/v1/ioc"
-
-
-def bearer(username: str) -> dict:
-    token, _ = issue_api_token(username=username, password="Camau@2026")
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 def test_province_leader_gets_the_province_scorecard(client, march, province_leader):
