@@ -2,7 +2,7 @@
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import translation
 from huey.contrib.djhuey import HUEY
 
@@ -43,11 +43,11 @@ def _fresh_caches():
     rolled-back test must not leave its days, its counters' sums or its pages behind."""
     forget_calendar()
     forget_closed_months()
-    cache.clear()
+    caches["pages"].clear()
     yield
     forget_calendar()
     forget_closed_months()
-    cache.clear()
+    caches["pages"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -115,6 +115,17 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.f
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Per process. "pages" keeps rendered IOC dashboards (100–200 KB each) that leaders watching the same view
+# share: at most 100 of them a process, whatever views are asked for.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 100},
+    },
+}
+
 REDIS_URL = env.text("REDIS_URL", "")
 HUEY = {
     "name": "tinhso",

@@ -11,7 +11,7 @@ from typing import TypedDict
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.db import close_old_connections
 from django.db.models import Q, QuerySet, Subquery
@@ -280,10 +280,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     roots = _guarded(selectors.root_units, request.user)
     _, current = _catch_up()
     key = _dashboard_key(request, roots, current)
-    parts = cache.get(key)
+    parts = caches["pages"].get(key)
     if parts is None:
         parts = _dashboard_parts(request, roots, current)
-        cache.set(key, parts, DASHBOARD_SECONDS)
+        caches["pages"].set(key, parts, DASHBOARD_SECONDS)
     if request.headers.get("HX-Request"):
         return HttpResponse(parts["live"])
     return render(request, "ioc/dashboard.html", {**parts, "may_see_ioc": True})

@@ -2,7 +2,7 @@
 not grow with the number of units, tiles or records (each used to re-read the leader's roles, the catalog
 and the rollups' state; the dashboard ran 37 statements)."""
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -23,7 +23,7 @@ def _statements(client, path: str, query: dict, *, rendered: bool = False) -> tu
     """Statements of a page built afresh, or (`rendered`) of a dashboard another leader's request rendered."""
     client.get(path, query)  # what a process reads once (the province's name in the header) is read
     if not rendered:
-        cache.clear()
+        caches["pages"].clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, query)
     assert response.status_code == 200
