@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models import Case, Count, F, Q, QuerySet, When, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -161,10 +161,14 @@ def _queue_page(
     actor: User, cursor: str, size: int, columns: Callable[[QuerySet[Dossier]], QuerySet[Dossier]]
 ) -> Page:
     queue = _queue(actor)
-    items = _queue_items(columns(queue), now=timezone.now(), cursor=cursor, size=size + 1)
+    if cursor:
+        items = _queue_items(columns(queue), now=timezone.now(), cursor=cursor, size=size + 1)
+        total = queue.count()
+    else:  # the first page counts the whole queue in the same statement instead of reading it twice
+        counted = columns(queue).annotate(queue_total=Window(Count("pk")))
+        items = _queue_items(counted, now=timezone.now(), cursor="", size=size + 1)
+        total = items[0].dossier.queue_total if items else 0
     last = items[size - 1] if len(items) > size else None
-    # A first page that holds the whole queue has counted it already.
-    total = len(items) if not cursor and len(items) <= size else queue.count()
     return Page(items[:size], _cursor(last.due_at, last.dossier.pk) if last else None, total)
 
 
