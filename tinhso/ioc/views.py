@@ -168,13 +168,12 @@ def _ranking_rows(rows: list[selectors.RankRow], card: selectors.Scorecard) -> S
     return mark_safe("\n".join(lines))
 
 
-def _unit_options(units: list[AdminUnit], shown: AdminUnit) -> SafeString:
-    """The unit filter's options, written here for the same reason as the ranking rows."""
+def _options(choices: list[tuple[str, str]], selected: str) -> SafeString:
+    """A filter's <option>s (value, label), written here for the same reason as the ranking rows."""
     return mark_safe(
         "".join(
-            f'<option value="{escape(unit.code)}"{" selected" if unit.pk == shown.pk else ""}>'
-            f"{escape(unit.name)}</option>"
-            for unit in units
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>{escape(str(label))}</option>'
+            for value, label in choices
         )
     )
 
@@ -260,11 +259,15 @@ def _dashboard_parts(
         "trend": page.trend,
         "map": page.map,
         "map_kpi": map_kpi,
-        "map_choices": [(code, i.name) for code, i in rules.ALL.items() if i.denominator],
+        "map_options": _options(
+            [(code, f"{code} · {i.name}") for code, i in rules.ALL.items() if i.denominator], map_kpi
+        ),
         "alerts": page.alerts,
-        "sectors": page.sectors,
-        "period_choices": _period_choices(timezone.localtime(), page.card.period),
-        "unit_options": _unit_options(page.unit_choices, page.card.unit),
+        "sector_options": _options([(sector, sector) for sector in page.sectors], page.card.sector),
+        "period_options": _options(
+            _period_choices(timezone.localtime(), page.card.period), page.card.period.key
+        ),
+        "unit_options": _options([(unit.code, unit.name) for unit in page.unit_choices], page.card.unit.code),
         "ancestors": page.ancestors,
         "last_event_id": current.last_event_id if current else 0,
     }

@@ -170,6 +170,10 @@ def test_a_rendered_dashboard_serves_only_the_same_view_units_and_language(
     assert "Xếp hạng" in justice and "Tỉnh Cà Mau</option>" not in justice
     february = client.get("/dieu-hanh/", {"period": "2026-02"}).content.decode()
     assert '<option value="2026-02" selected>' in february
+    chosen = {"period": "2026-03", "sector": "Lý lịch tư pháp", "map": "3.2"}
+    sector = client.get("/dieu-hanh/", chosen).content.decode()
+    assert '<option value="Lý lịch tư pháp" selected>Lý lịch tư pháp</option>' in sector
+    assert '<option value="3.2" selected>3.2 · ' in sector and '<option value="2.1">' in sector
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     english = client.get("/dieu-hanh/", {"period": "2026-03"}).content.decode()
     assert "<h1>Operations Centre: Sở Tư pháp tỉnh Cà Mau</h1>" in english
