@@ -639,7 +639,9 @@ def _map(
     rows = reports.annotate(late=overdue).values_list(
         "tracking_code", "latitude", "longitude", "category", "late"
     )[:2000]
-    points = list(map(ReportPoint._make, rows))
+    with connection.cursor() as cursor:  # up to 2,000 rows: read off the cursor, as the counter sums are
+        cursor.execute(*rows.query.sql_with_params())
+        points = [ReportPoint(code, lat, lon, kind, bool(late)) for code, lat, lon, kind, late in cursor]
     return {"indicator": definition.code, "name": str(definition.name), "communes": areas, "reports": points}
 
 
@@ -1066,15 +1068,12 @@ def _total(definition: rules.Indicator, value: rules.Value, facts: QuerySet) -> 
 def alerts_for(*, actor: User, limit: int = 20, roots: list[AdminUnit] | None = None) -> list[Alert]:
     """Open breaches in the units the user follows (those under `roots`, the root_units, when given)."""
     if roots is None:
-        units = core_selectors.units_where(actor, *IOC_ROLES).values("pk")
-    else:
-        condition = Q()
+        where = Q(unit__in=core_selectors.units_where(actor, *IOC_ROLES).values("pk"))
+    else:  # the alert's unit is joined anyway: its path says whether it lies under a root
+        where = Q()
         for root in roots:
-            condition |= core_selectors.under_path(root.path)
-        units = AdminUnit.objects.filter(condition).values("pk")
-    return list(
-        Alert.objects.filter(unit__in=units, cleared_at__isnull=True).select_related("rule", "unit")[:limit]
-    )
+            where |= core_selectors.under_path(root.path, "unit__path")
+    return list(Alert.objects.filter(where, cleared_at__isnull=True).select_related("rule", "unit")[:limit])
 
 
 def sectors() -> list[str]:
