@@ -101,6 +101,14 @@ def data_as_of() -> datetime | None:
     return ConsumerState.objects.filter(name=STATE_NAME).values_list("updated_at", flat=True).first()
 
 
+def _fetched(sql: str, params: tuple | list) -> list[tuple]:
+    """The statement's rows as the cursor gives them: for hundreds or thousands of rows, Django's per-row
+    converters cost more than the query."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _key(name: str) -> F | Collate:
     """A text column to group by: compared bytewise on PostgreSQL, where the database's collation would
     make sorting a few thousand counters the slowest part of the query."""
@@ -126,11 +134,8 @@ def _sums_statement(
 def _sums(
     unit: AdminUnit, period: str, sector: str, metrics: tuple[str, ...], *, by_unit: bool
 ) -> list[tuple]:
-    """Counter sums per metric (per unit and metric with `by_unit`) under the unit, read off the cursor:
-    Django's per-row converters cost more than the query."""
-    with connection.cursor() as cursor:
-        cursor.execute(*_sums_statement(connection.vendor, unit.path, period, sector, metrics, by_unit))
-        return cursor.fetchall()
+    """Counter sums per metric (per unit and metric with `by_unit`) under the unit."""
+    return _fetched(*_sums_statement(connection.vendor, unit.path, period, sector, metrics, by_unit))
 
 
 def counter_sums(
@@ -239,9 +244,7 @@ def _catalog_query(vendor: str) -> tuple[str, tuple]:
 def catalog_rows(sector: str = "") -> list[CatalogRow]:
     """Current procedures grouped by level, authority, sector and the catalog indicators they meet, in the
     order of their sectors: one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(*_catalog_query(connection.vendor))
-        found = cursor.fetchall()
+    found = _fetched(*_catalog_query(connection.vendor))
     groups: dict[tuple[str, str, str, frozenset[str]], int] = {}
     for level, authority_path, row_sector, *flags in found:
         if sector and row_sector != sector:
@@ -572,11 +575,9 @@ def _month_sums(
         [value for pair in pairs for value in pair] + list(units_params) + ([True, sector] if sector else [])
     )
     sums: dict[str, dict[str, int]] = {key: {} for key in keys}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for key, metric, total in cursor.fetchall():
-            if total is not None:
-                sums[key][metric] = int(total)
+    for key, metric, total in _fetched(sql, params):
+        if total is not None:
+            sums[key][metric] = int(total)
     return sums
 
 
@@ -639,9 +640,8 @@ def _map(
     rows = reports.annotate(late=overdue).values_list(
         "tracking_code", "latitude", "longitude", "category", "late"
     )[:2000]
-    with connection.cursor() as cursor:  # up to 2,000 rows: read off the cursor, as the counter sums are
-        cursor.execute(*rows.query.sql_with_params())
-        points = [ReportPoint(code, lat, lon, kind, bool(late)) for code, lat, lon, kind, late in cursor]
+    found = _fetched(*rows.query.sql_with_params())  # up to 2,000 rows
+    points = [ReportPoint(code, lat, lon, kind, bool(late)) for code, lat, lon, kind, late in found]
     return {"indicator": definition.code, "name": str(definition.name), "communes": areas, "reports": points}
 
 
