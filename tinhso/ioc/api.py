@@ -180,7 +180,9 @@ def records(request: HttpRequest, indicator: str, unit: str = "", period: str = 
 def status(request: HttpRequest) -> dict:
     selectors.root_units(request.auth)
     current = selectors.state()
-    return {"last_event_id": current.last_event_id if current else 0, "data_as_of": selectors.data_as_of()}
+    if current is None:
+        return {"last_event_id": 0, "data_as_of": None}
+    return {"last_event_id": current.last_event_id, "data_as_of": current.updated_at}
 
 
 class AlertOut(Schema):
