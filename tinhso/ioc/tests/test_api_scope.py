@@ -1,9 +1,11 @@
 """The API under /api/v1/ioc: every KPI for the leaders, scoped to their units, 403 problem+json for others."""
 
 import pytest
+from django.utils.dateparse import parse_datetime
 
 from tinhso.core.tests.factories import bearer
 from tinhso.dossiers.tests.conftest import AN_XUYEN
+from tinhso.ioc.models import ConsumerState
 
 URL = "/api/v1/ioc"
 
@@ -71,3 +73,10 @@ def test_bad_period_is_a_named_error(client, province_leader):
     response = client.get(f"{URL}/kpis", {"period": "2026-13"}, **bearer("lanhdaotinh"))
     assert response.status_code == 422
     assert "period" in response.json()["errors"]
+
+
+def test_status_says_how_far_the_rollups_have_read(client, march, province_leader):
+    state = ConsumerState.objects.get()
+    body = client.get(f"{URL}/status", **bearer("lanhdaotinh")).json()
+    assert body["last_event_id"] == state.last_event_id > 0
+    assert parse_datetime(body["data_as_of"]) == state.updated_at
