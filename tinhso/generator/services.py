@@ -34,7 +34,7 @@ from tinhso.dossiers.services import ACKNOWLEDGE_HOURS
 from tinhso.fieldreports import selectors as fieldreport_selectors
 from tinhso.fieldreports.models import Category, Report
 from tinhso.fieldreports.services import deadline_for
-from tinhso.generator import clock, forms
+from tinhso.generator import clock, forms, indexes
 from tinhso.generator.dossiers import (
     Lifecycle,
     Officials,
@@ -814,18 +814,24 @@ def generate(
     now: datetime | None = None,
     batch_size: int = 20_000,
     workers: int = 1,
+    defer_indexes: bool | None = None,
     log: Callable[[str], None] = lambda line: None,
 ) -> Summary:
-    """Writes `dossiers` dossiers and `reports` field reports spread over the last `months` months."""
+    """Writes `dossiers` dossiers and `reports` field reports spread over the last `months` months; with
+    `defer_indexes` (by default when the run at least doubles the dossiers, on PostgreSQL) the loaded tables'
+    secondary indexes are dropped meanwhile and rebuilt at the end (tinhso.generator.indexes)."""
     if settings.TINHSO_ENV == "production":
         raise InvalidInput("Không sinh dữ liệu mẫu trên hệ thống đang vận hành (TINHSO_ENV=production).")
     if dossiers < 0 or reports < 0 or months < 1:
         raise InvalidInput("Số hồ sơ, số phản ánh không được âm; số tháng ít nhất là 1.")
     started = time.monotonic()
+    indexes.rebuild(workers=workers, log=log)  # what a killed run left dropped
     now = (now or timezone.now()).replace(second=0, microsecond=0)
     rng = random.Random(seed)
     horizon = _prepare_consumer(now)
     world = _world(rng)
+    if indexes.worth_deferring(dossiers) if defer_indexes is None else defer_indexes:
+        log(f"Tạm gỡ {indexes.defer()} chỉ mục phụ trong lúc nạp (dựng lại ở cuối)")
     if reports and not world.categories:
         raise InvalidInput(
             "Chưa có lĩnh vực phản ánh hiện trường: chạy `tinhso load-demo` trước khi sinh dữ liệu."
@@ -854,6 +860,9 @@ def generate(
         summary.reports += part.reports
         summary.events += part.events
         summary.batches += part.batches
+    rebuilding = time.monotonic()
+    if rebuilt := indexes.rebuild(workers=workers, log=log):
+        log(f"{rebuilt} chỉ mục dựng lại trong {time.monotonic() - rebuilding:.1f} s")
     summary.seconds = time.monotonic() - started
     return summary
 

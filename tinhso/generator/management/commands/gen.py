@@ -1,5 +1,7 @@
 """`tinhso gen --dossiers N --reports M`: realistic history for benchmarks (see tinhso.generator.services)."""
 
+import argparse
+
 from django.core.management.base import BaseCommand, CommandError
 
 from tinhso.core.errors import InvalidInput
@@ -27,6 +29,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=1, help="worker processes on PostgreSQL (one per core is fastest)"
         )
+        parser.add_argument(
+            "--defer-indexes",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="drop secondary indexes while loading, rebuild at the end (default: when the run at least "
+            "doubles the dossiers, from 100,000, on PostgreSQL)",
+        )
 
     def handle(self, *args, **options) -> None:
         try:
@@ -37,6 +46,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 batch_size=options["batch"],
                 workers=max(1, options["workers"]),
+                defer_indexes=options["defer_indexes"],
                 log=self.stdout.write,
             )
         except InvalidInput as error:
