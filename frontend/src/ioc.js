@@ -47,8 +47,9 @@ function drawTrend() {
 
 function drawMap() {
   const node = document.getElementById("ioc-map");
-  // Each open report comes as [code, latitude, longitude, category, overdue].
   const data = readJson("ioc-map-data");
+  // Each open report comes as [code, latitude, longitude, category, overdue], apart from the communes.
+  const reports = readJson("ioc-map-reports") ?? [];
   if (!node || !data) return;
   const chart = echarts.init(node);
   const point = (c) => ({ name: c.name, code: c.code, value: [c.longitude, c.latitude, c.rate == null ? null : c.rate * 100], rate: c.rate, counted: c.denominator });
@@ -69,7 +70,7 @@ function drawMap() {
     series: [
       { name: "measured", type: "scatter", symbolSize: 18, data: measured },
       { name: "empty", type: "scatter", symbolSize: 14, itemStyle: { color: "#c8c8c8" }, data: empty },
-      { type: "scatter", symbol: "triangle", symbolSize: 9, itemStyle: { color: "#222" }, data: data.reports.map((r) => ({ code: r[0], overdue: r[4], value: [r[2], r[1]] })) },
+      { type: "scatter", symbol: "triangle", symbolSize: 9, itemStyle: { color: "#222" }, data: reports.map((r) => ({ code: r[0], overdue: r[4], value: [r[2], r[1]] })) },
     ],
   });
   const drill = node.dataset.drill;

@@ -616,6 +616,8 @@ def _map(
     definition: rules.Indicator,
     communes: list[AdminUnit],
     sums: dict[int, dict[str, int]],
+    *,
+    reports: bool = True,
 ) -> dict:
     areas = []
     for commune in communes:
@@ -631,6 +633,13 @@ def _map(
                 "denominator": value.denominator,
             }
         )
+    points = open_report_points(unit, period) if reports else []
+    return {"indicator": definition.code, "name": str(definition.name), "communes": areas, "reports": points}
+
+
+def open_report_points(unit: AdminUnit, period: Period) -> list[ReportPoint]:
+    """Up to 2,000 field reports open under the unit (handled there or lying in its communes), overdue at the
+    period's end: the same for every sector and indicator the map is coloured by."""
     reports = ReportFact.objects.filter(closed_at__isnull=True).filter(
         core_selectors.under_path(unit.path, "unit__path")
         | core_selectors.under_path(unit.path, "commune__path")
@@ -641,8 +650,7 @@ def _map(
         "tracking_code", "latitude", "longitude", "category", "late"
     )[:2000]
     found = _fetched(*rows.query.sql_with_params())  # up to 2,000 rows
-    points = [ReportPoint(code, lat, lon, kind, bool(late)) for code, lat, lon, kind, late in found]
-    return {"indicator": definition.code, "name": str(definition.name), "communes": areas, "reports": points}
+    return [ReportPoint(code, lat, lon, kind, bool(late)) for code, lat, lon, kind, late in found]
 
 
 def _mapped_communes(unit: AdminUnit, units: list[AdminUnit]) -> list[AdminUnit]:
@@ -713,9 +721,11 @@ def dashboard(
     map_indicator: str = "2.1",
     roots: list[AdminUnit] | None = None,
     as_of: datetime | None = None,
+    report_points: bool = True,
 ) -> Dashboard:
     """Everything the dashboard shows, reading what its parts share once: the leader's roles, the units
-    under the unit, one grouped counter query for the score, both rankings and the map, and the catalog."""
+    under the unit, one grouped counter query for the score, both rankings and the map, and the catalog;
+    without the map's open reports when the caller has them (`report_points=False`)."""
     roots = root_units(actor) if roots is None else roots
     unit = unit_for(actor, unit_code, roots=roots)
     definition = _map_definition(map_indicator)
@@ -748,7 +758,7 @@ def dashboard(
         agencies=_rank([c for c in children if _is_ranked(c, "agencies")], by_child, catalog, sector),
         communes=_rank([c for c in children if _is_ranked(c, "communes")], by_child, catalog, sector),
         trend=_trend(unit, period, sector, known=_known_month(period, sums, report_sums)),
-        map=_map(unit, period, definition, communes, map_sums),
+        map=_map(unit, period, definition, communes, map_sums, reports=report_points),
         alerts=alerts_for(actor=actor, roots=roots),
         sectors=list(dict.fromkeys(row.sector for row in catalog)),
         unit_choices=_unit_choices(unit, units, roots),

@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import json_script
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -226,12 +227,28 @@ class DashboardParts(TypedDict):
     live: SafeString  # the figures the live feed refreshes
 
 
+def _rendered_key(kind: str, current: ConsumerState | None, *view: object) -> str:
+    """A key for something rendered from the rollups: their state and what else it depends on."""
+    state = (current.last_event_id, current.horizon, current.updated_at) if current else None
+    return f"ioc:{kind}:" + hashlib.sha256(repr((state, *view)).encode()).hexdigest()
+
+
 def _dashboard_key(request: HttpRequest, roots: list[AdminUnit], current: ConsumerState | None) -> str:
     """What the rendered dashboard depends on: the rollups' state, the view asked for, whose units (the
     leader's top units decide what they may see), the language and the day (the period choices)."""
-    state = (current.last_event_id, current.horizon, current.updated_at) if current else None
-    view = (state, request.GET.urlencode(), [root.pk for root in roots], get_language(), timezone.localdate())
-    return "ioc:dashboard:" + hashlib.sha256(repr(view).encode()).hexdigest()
+    view = (request.GET.urlencode(), [root.pk for root in roots], get_language(), timezone.localdate())
+    return _rendered_key("dashboard", current, *view)
+
+
+def _report_points(unit: AdminUnit, period: periods.Period, current: ConsumerState | None) -> SafeString:
+    """The map's open reports as a JSON script (up to 2,000, most of a page's weight): whatever the sector
+    or the map's indicator, so every view of a unit and period shares one per rollup state."""
+    key = _rendered_key("reports", current, unit.pk, period.key, period.end)
+    script = caches["pages"].get(key)
+    if script is None:
+        script = json_script(selectors.open_report_points(unit, period), "ioc-map-reports")
+        caches["pages"].set(key, script, DASHBOARD_SECONDS)
+    return script
 
 
 def _dashboard_parts(
@@ -247,6 +264,7 @@ def _dashboard_parts(
         roots=roots,
         map_indicator=map_kpi,
         as_of=current.updated_at if current else None,
+        report_points=False,
         **filters,
     )
     context = {
@@ -258,6 +276,7 @@ def _dashboard_parts(
         "communes": _ranking_rows(page.communes, page.card),
         "trend": page.trend,
         "map": page.map,
+        "map_reports": _report_points(page.card.unit, page.card.period, current),
         "map_kpi": map_kpi,
         "map_options": _options(
             [(code, f"{code} · {i.name}") for code, i in rules.ALL.items() if i.denominator], map_kpi

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from tinhso.core.models import Event, Role
 from tinhso.core.tests.factories import official
 from tinhso.dossiers.models import Dossier
+from tinhso.fieldreports.tests.helpers import file_report
 from tinhso.ioc.models import ConsumerState
 from tinhso.ioc.tests.helpers import submit
 
@@ -177,6 +178,24 @@ def test_a_rendered_dashboard_serves_only_the_same_view_units_and_language(
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     english = client.get("/dieu-hanh/", {"period": "2026-03"}).content.decode()
     assert "<h1>Operations Centre: Sở Tư pháp tỉnh Cà Mau</h1>" in english
+
+
+def test_views_of_a_unit_and_period_share_the_maps_open_reports(client, clock, categories, province_leader):
+    clock.set(2026, 3, 2, 8)
+    pothole = file_report()
+    client.force_login(province_leader)
+    pages, reads = [], 0
+    for view in ({"map": "2.1"}, {"map": "3.2", "sector": "Hộ tịch"}, {"map": "PA.3"}):
+        with CaptureQueriesContext(connection) as queries:
+            pages.append(client.get("/dieu-hanh/", {"period": "2026-03", **view}).content.decode())
+        reads += sum('"closed_at" IS NULL' in query["sql"] for query in queries.captured_queries)
+    assert reads == 1  # three views of the province in March, one reading of its open reports
+    for page in pages:
+        assert f'id="ioc-map-reports" type="application/json">[["{pothole.tracking_code}", ' in page
+    clock.set(2026, 3, 2, 9)
+    another = file_report()  # the rollups move: the open reports are read again
+    moved = client.get("/dieu-hanh/", {"period": "2026-03", "map": "3.2", "sector": "Hộ tịch"})
+    assert pothole.tracking_code in moved.content.decode() and another.tracking_code in moved.content.decode()
 
 
 def test_commits_queue_the_rollup_job_at_most_once_a_second(monkeypatch):
