@@ -466,17 +466,13 @@ def _stream(last_seen: int):
         yield "retry: 1000\n\n"
         while time.monotonic() < deadline:
             try:
-                newest = _newest()
-                if newest > last_seen:
-                    current = selectors.state()
-                    if current is None or current.last_event_id < newest:
-                        services.consume_events()
-                    as_of = selectors.data_as_of()
+                newest, current = _catch_up()
             except Exception:  # the database went away (restart, shutdown): end; the browser reconnects
                 logger.warning("IOC live stream ended by a database error", exc_info=True)
                 return
             if newest > last_seen:
                 last_seen = newest
+                as_of = current.updated_at if current else None
                 data = json.dumps({"event_id": newest, "data_as_of": as_of.isoformat() if as_of else None})
                 yield f"id: {newest}\nevent: update\ndata: {data}\n\n"
             elif time.monotonic() - beat >= 1:
