@@ -2,10 +2,13 @@
 once from sorted rows costs far less than one updated row by row, and the event table's five indexes take
 seventy million random insertions at ten million dossiers. Each definition is kept (DeferredIndex) in the
 transaction that drops it; the run rebuilds them at its end, and a run killed before that leaves them for
-the next run, which rebuilds them before it writes anything."""
+the next run, which rebuilds them before it writes anything. Meanwhile nothing else may write those tables
+(their unique keys are gone): the generator fills benchmark and demo databases, never a production one."""
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.db.models import Model
@@ -65,6 +68,20 @@ def defer() -> int:
             DeferredIndex.objects.create(name=constraint or index, table=table, rebuild=rebuild)
             cursor.execute(drop)
     return len(rows)
+
+
+@contextmanager
+def set_aside(enabled: bool, *, workers: int, log: Callable[[str], None]) -> Iterator[None]:
+    """The block runs without the secondary indexes (when `enabled`), which are rebuilt after it even when
+    it fails; only a killed process leaves them to the next rebuild()."""
+    if enabled:
+        log(f"Tạm gỡ {defer()} chỉ mục phụ trong lúc nạp (dựng lại ở cuối)")
+    try:
+        yield
+    finally:
+        started = time.monotonic()
+        if rebuilt := rebuild(workers=workers, log=log):
+            log(f"{rebuilt} chỉ mục dựng lại trong {time.monotonic() - started:.1f} s")
 
 
 def rebuild(*, workers: int = 1, log: Callable[[str], None] = lambda line: None) -> int:

@@ -830,39 +830,36 @@ def generate(
     rng = random.Random(seed)
     horizon = _prepare_consumer(now)
     world = _world(rng)
-    if indexes.worth_deferring(dossiers) if defer_indexes is None else defer_indexes:
-        log(f"Tạm gỡ {indexes.defer()} chỉ mục phụ trong lúc nạp (dựng lại ở cuối)")
     if reports and not world.categories:
         raise InvalidInput(
             "Chưa có lĩnh vực phản ánh hiện trường: chạy `tinhso load-demo` trước khi sinh dữ liệu."
         )
-    summary = Summary()
-    wanted = max(20, (dossiers + reports) // DOSSIERS_PER_CITIZEN) if dossiers or reports else 0
-    first = timezone.localdate(now) - timedelta(days=round(months * 30.44))
-    registered_at = datetime.combine(first, datetime.min.time(), tzinfo=clock.local_zone())
-    clock.prepare(first - CALENDAR_BEFORE, timezone.localdate(now) + CALENDAR_AHEAD)
-    forget_promised_dates()
-    replica = _may_skip_reference_checks()  # read once per run
-    citizens = _citizens(world, wanted, rng, now, registered_at, replica)
-    summary.citizens = len(citizens)
-    log(f"{len(citizens):,} công dân sẵn sàng ({time.monotonic() - started:.1f} s)")
-    plan = _plan(first, timezone.localdate(now), dossiers, reports)
-    context = dict(
-        world=world, citizens=citizens, now=now, horizon=horizon, first=first, seed=seed,
-        batch_size=batch_size, log=log, started=started, workers=workers, replica=replica,
-    )  # fmt: skip
-    if workers > 1 and connection.vendor == "postgresql":
-        parts = _in_processes(plan, context)
-    else:
-        parts = [_write_days(plan, worker=0, **context)]
-    for part in parts:
-        summary.dossiers += part.dossiers
-        summary.reports += part.reports
-        summary.events += part.events
-        summary.batches += part.batches
-    rebuilding = time.monotonic()
-    if rebuilt := indexes.rebuild(workers=workers, log=log):
-        log(f"{rebuilt} chỉ mục dựng lại trong {time.monotonic() - rebuilding:.1f} s")
+    deferring = indexes.worth_deferring(dossiers) if defer_indexes is None else defer_indexes
+    with indexes.set_aside(deferring, workers=workers, log=log):
+        summary = Summary()
+        wanted = max(20, (dossiers + reports) // DOSSIERS_PER_CITIZEN) if dossiers or reports else 0
+        first = timezone.localdate(now) - timedelta(days=round(months * 30.44))
+        registered_at = datetime.combine(first, datetime.min.time(), tzinfo=clock.local_zone())
+        clock.prepare(first - CALENDAR_BEFORE, timezone.localdate(now) + CALENDAR_AHEAD)
+        forget_promised_dates()
+        replica = _may_skip_reference_checks()  # read once per run
+        citizens = _citizens(world, wanted, rng, now, registered_at, replica)
+        summary.citizens = len(citizens)
+        log(f"{len(citizens):,} công dân sẵn sàng ({time.monotonic() - started:.1f} s)")
+        plan = _plan(first, timezone.localdate(now), dossiers, reports)
+        context = dict(
+            world=world, citizens=citizens, now=now, horizon=horizon, first=first, seed=seed,
+            batch_size=batch_size, log=log, started=started, workers=workers, replica=replica,
+        )  # fmt: skip
+        if workers > 1 and connection.vendor == "postgresql":
+            parts = _in_processes(plan, context)
+        else:
+            parts = [_write_days(plan, worker=0, **context)]
+        for part in parts:
+            summary.dossiers += part.dossiers
+            summary.reports += part.reports
+            summary.events += part.events
+            summary.batches += part.batches
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -73,6 +73,21 @@ def test_a_large_run_loads_without_secondary_indexes_and_rebuilds_them_as_they_w
         )  # fmt: skip
 
 
+def test_a_failed_run_rebuilds_what_it_dropped(demo, monkeypatch):
+    from tinhso.generator import services
+
+    def broken(*args, **kwargs):
+        assert len(schema()) < len(demo)  # it fails while the indexes are set aside
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(services, "_plan", broken)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        generate(dossiers=50, reports=5, months=1, now=NOW, defer_indexes=True)
+
+    assert schema() == demo
+    assert not DeferredIndex.objects.exists()
+
+
 def test_indexes_a_killed_run_left_dropped_are_rebuilt_before_the_next_run_writes(demo):
     kept = indexes.defer()  # what a run killed during its load leaves behind
     assert kept == DeferredIndex.objects.count() > 0
