@@ -29,8 +29,9 @@ class DossierFact(models.Model):
     """What the events said about one dossier, reduced to what the indicators need."""
 
     dossier_id = models.BigIntegerField(primary_key=True)
-    code = models.CharField(max_length=60, db_index=True)
-    unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=60)  # shown, never searched: facts are found by dossier or unit
+    # Found by unit through the (unit, submitted_at) index below: an index on the unit alone would repeat it.
+    unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+", db_index=False)
     sector = models.CharField(max_length=200, blank=True)
     procedure_code = models.CharField(max_length=40)
     full_online = models.BooleanField(default=False)
@@ -39,7 +40,7 @@ class DossierFact(models.Model):
     submitted_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     deadline = models.DateTimeField(null=True, blank=True, help_text="The first promised date")
-    ended_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)  # indexed first in (ended_at, accepted_at)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Pauses in order: [[requested_at, answered_at or null, office hours the deadline moves, kind], ...]
     # where kind is "supplement" or "payment" (only supplements count towards the limit of one).
@@ -66,8 +67,8 @@ class ReportFact(models.Model):
     """What the events said about one field report."""
 
     report_id = models.BigIntegerField(primary_key=True)
-    tracking_code = models.CharField(max_length=20, db_index=True)
-    unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+")
+    tracking_code = models.CharField(max_length=20)  # shown, never searched: as a dossier fact's code
+    unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+", db_index=False)
     commune = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+")
     category = models.CharField(max_length=60)
     latitude = models.FloatField()
