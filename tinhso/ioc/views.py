@@ -243,12 +243,11 @@ def _dashboard_key(request: HttpRequest, roots: list[AdminUnit], current: Consum
 def _report_points(unit: AdminUnit, period: periods.Period, current: ConsumerState | None) -> SafeString:
     """The map's open reports as a JSON script (up to 2,000, most of a page's weight): whatever the sector
     or the map's indicator, so every view of a unit and period shares one per rollup state."""
-    key = _rendered_key("reports", current, unit.pk, period.key, period.end)
-    script = caches["pages"].get(key)
-    if script is None:
-        script = json_script(selectors.open_report_points(unit, period), "ioc-map-reports")
-        caches["pages"].set(key, script, DASHBOARD_SECONDS)
-    return script
+    return caches["pages"].get_or_set(
+        _rendered_key("reports", current, unit.pk, period.key, period.end),
+        lambda: json_script(selectors.open_report_points(unit, period), "ioc-map-reports"),
+        DASHBOARD_SECONDS,
+    )
 
 
 def _dashboard_parts(
@@ -301,11 +300,11 @@ def _dashboard_parts(
 def dashboard(request: HttpRequest) -> HttpResponse:
     roots = _guarded(selectors.root_units, request.user)
     _, current = _catch_up()
-    key = _dashboard_key(request, roots, current)
-    parts = caches["pages"].get(key)
-    if parts is None:
-        parts = _dashboard_parts(request, roots, current)
-        caches["pages"].set(key, parts, DASHBOARD_SECONDS)
+    parts = caches["pages"].get_or_set(
+        _dashboard_key(request, roots, current),
+        lambda: _dashboard_parts(request, roots, current),
+        DASHBOARD_SECONDS,
+    )
     if request.headers.get("HX-Request"):
         return HttpResponse(parts["live"])
     return render(request, "ioc/dashboard.html", {**parts, "may_see_ioc": True})
