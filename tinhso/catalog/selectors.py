@@ -1,5 +1,7 @@
 """Reads of the catalog. The catalog is public: these take no acting user."""
 
+import time
+
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.db.models.signals import post_save
@@ -50,12 +52,19 @@ def procedure_by_code(code: str, *, version: int | None = None) -> Procedure:
 
 # A published version never changes (publishing only moves `is_current`), so a process keeps those it read.
 _versions: dict[tuple, Procedure] = {}
+# Which version each code had when this process last asked, and when (monotonic seconds).
+_last_current: dict[str, tuple[tuple, float]] = {}
+# How long a submission may check its form against the version last seen current without asking again: a
+# refusal under a version replaced less than this ago answers as if the request had come that much earlier;
+# an acceptance is always under the current version (the write confirms it, `still_current_sql`).
+LAST_SEEN_SECONDS = 1.0
 
 
 @receiver(post_save, sender=Procedure)
 def _forget_versions(**kwargs) -> None:
     # Ids can come back after a rollback (SQLite, tests): a new row empties the cache of its process.
     _versions.clear()
+    _last_current.clear()
 
 
 def current_procedure(code: str) -> Procedure:
@@ -69,11 +78,29 @@ def current_procedure(code: str) -> Procedure:
         )
         key = cursor.fetchone()
     if key is None:
+        _last_current.pop(code, None)
         raise NotFound(f"Không tìm thấy thủ tục có mã “{code}”.", code="procedure_not_found", value=code)
     procedure = _versions.get(key)
     if procedure is None:
         procedure = _versions[key] = Procedure.objects.select_related("authority").get(pk=key[0])
+    _last_current[code] = (key, time.monotonic())
     return procedure
+
+
+def last_seen_procedure(code: str) -> Procedure:
+    """The version this process saw current less than LAST_SEEN_SECONDS ago, without a query, else the current
+    one: for a write that confirms in its own statement that the version is still current."""
+    seen = _last_current.get(code)
+    if seen is not None and time.monotonic() - seen[1] < LAST_SEEN_SECONDS and seen[0] in _versions:
+        return _versions[seen[0]]
+    return current_procedure(code)
+
+
+def still_current_sql() -> str:
+    """A condition true while the procedure version whose id is its one parameter is current: folded into a
+    write, it spares the write a query of its own."""
+    table = connection.ops.quote_name(Procedure._meta.db_table)
+    return f"EXISTS (SELECT 1 FROM {table} WHERE id = %s AND is_current)"
 
 
 def bundle_by_code(code: str) -> Bundle:

@@ -197,7 +197,7 @@ def _checked_form(procedure: Procedure, form_data: object) -> dict:
 def _counter_upsert(vendor: str, *, own_commit: bool) -> str:
     quote = connection.ops.quote_name
     table, day, last = quote(DossierCounter._meta.db_table), quote("day"), quote("last")
-    source = "VALUES (%s, %s, 1)"
+    source = ""
     returning = last
     if vendor == "postgresql":
         # The dossier's id comes with its number: its event chain is named by the id before the one INSERT.
@@ -206,18 +206,17 @@ def _counter_upsert(vendor: str, *, own_commit: bool) -> str:
             # Its commit need not wait for the disk (under the row lock, that wait capped a desk at a few
             # hundred numbers a second): the dossier given the number commits later, and flushing that commit
             # flushes this.
-            source = (
-                "SELECT %s, %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed"
-            )
+            source = "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed "
     return (
-        f"INSERT INTO {table} (unit_id, {day}, {last}) {source} "
+        f"INSERT INTO {table} (unit_id, {day}, {last}) SELECT %s, %s, 1 {source}"
+        f"WHERE {catalog_selectors.still_current_sql()} "
         f"ON CONFLICT (unit_id, {day}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {returning}"
     )
 
 
-def _take_number(unit: AdminUnit, instant: datetime) -> tuple[str, int]:
+def _take_number(unit: AdminUnit, instant: datetime, procedure: Procedure) -> tuple[str, int] | None:
     """The dossier's code, `{agency code}-{yymmdd}-{seq}` with the sequence restarting per receiving unit per
-    local day, and its id.
+    local day, and its id; None, taking nothing, when `procedure` is no longer the current version.
 
     Called outside a transaction, the upsert commits on its own: like a sequence, the counter's row is locked
     for one statement, not for the submission's transaction, and a submission failing later leaves a gap."""
@@ -225,12 +224,21 @@ def _take_number(unit: AdminUnit, instant: datetime) -> tuple[str, int]:
     statement = _counter_upsert(connection.vendor, own_commit=not connection.in_atomic_block)
     # One upsert takes the number; the ORM cannot express it.
     with connection.cursor() as cursor:
-        cursor.execute(statement, [unit.pk, connection.ops.adapt_datefield_value(day)])
+        cursor.execute(statement, [unit.pk, connection.ops.adapt_datefield_value(day), procedure.pk])
         numbered = cursor.fetchone()
+    if numbered is None:
+        return None
     sequence = numbered[0]
     # PostgreSQL answers the id with the number; elsewhere it is reserved by a statement of its own.
     dossier_id = numbered[1] if len(numbered) > 1 else reserve_id(Dossier)
     return f"{unit.agency_code}-{day:%y%m%d}-{sequence:04d}", dossier_id
+
+
+def _replaced(procedure: Procedure) -> Conflict:
+    return Conflict(
+        f"Thủ tục “{procedure.name}” vừa được cập nhật; vui lòng xem lại và nộp lại hồ sơ.",
+        code="procedure_changed",
+    )
 
 
 def _province_desk(procedure: Procedure) -> AdminUnit:
@@ -460,22 +468,30 @@ def submit_dossier(
             applicant=applicant_citizen_id,
             files=[digest for _upload, _type, digest in accepted],
         )
-    procedure = catalog_selectors.current_procedure(procedure_code)
-    receiving, authority = _units_for(procedure, receiving_unit_code, authority_unit_code)
-    applicant, channel = _applicant_and_channel(
-        actor=actor, receiving=receiving, channel=channel, applicant_citizen_id=applicant_citizen_id
-    )
-    form_data = _checked_form(procedure, form_data)
-    now = timezone.now()
+    # First the version this process saw current a moment ago (no query); the number's upsert confirms it is
+    # still current, and when it is not, the request is checked again against the one the database names.
+    for read_procedure in (catalog_selectors.last_seen_procedure, catalog_selectors.current_procedure):
+        procedure = read_procedure(procedure_code)
+        receiving, authority = _units_for(procedure, receiving_unit_code, authority_unit_code)
+        applicant, channel_used = _applicant_and_channel(
+            actor=actor, receiving=receiving, channel=channel, applicant_citizen_id=applicant_citizen_id
+        )
+        checked_form = _checked_form(procedure, form_data)
+        now = timezone.now()
+        number = _take_number(receiving, now, procedure)
+        if number is not None:
+            break
+    else:
+        raise _replaced(procedure)
     dossier, event = _new_dossier(
         actor=actor,
         applicant=applicant,
         procedure=procedure,
-        form_data=form_data,
+        form_data=checked_form,
         receiving=receiving,
         authority=authority,
-        channel=channel,
-        number=_take_number(receiving, now),
+        channel=channel_used,
+        number=number,
         now=now,
     )
     key = _key_row(actor=actor, key=idempotency_key, fingerprint=fingerprint, dossier=dossier)
@@ -515,7 +531,12 @@ def submit_bundle(
         raise InvalidInput("Thông tin trong tờ khai chưa hợp lệ; xem lỗi ở từng mục.", errors=errors)
     units = [_units_for(procedure, receiving_unit_code, None) for procedure in procedures]
     now = timezone.now()
-    numbers = [_take_number(receiving, now) for receiving, _authority in units]
+    numbers = []
+    for procedure, (receiving, _authority) in zip(procedures, units, strict=True):
+        number = _take_number(receiving, now, procedure)
+        if number is None:
+            raise _replaced(procedure)
+        numbers.append(number)
     written = [
         _new_dossier(
             actor=actor,

@@ -67,6 +67,17 @@ def test_the_current_version_for_a_submission_is_asked_of_the_database_and_each_
         selectors.current_procedure("1.004873")
 
 
+def test_the_version_last_seen_current_is_reused_for_a_moment_without_asking(
+    catalog, django_assert_num_queries, monkeypatch
+):
+    first = selectors.current_procedure("1.004873")
+    with django_assert_num_queries(0):
+        assert selectors.last_seen_procedure("1.004873") is first
+    monkeypatch.setattr(selectors, "LAST_SEEN_SECONDS", 0.0)
+    with django_assert_num_queries(1):  # asked again, and the version itself still comes from the cache
+        assert selectors.last_seen_procedure("1.004873") is first
+
+
 def test_steps_that_do_not_add_up_to_the_legal_time_are_refused(catalog):
     procedure = selectors.procedure_by_code("1.004873")
     with pytest.raises(InvalidInput) as refused:

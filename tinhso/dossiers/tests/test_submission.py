@@ -7,8 +7,9 @@ import pytest
 from django.core.files.base import ContentFile
 
 from tinhso.catalog import selectors as catalog_selectors
+from tinhso.catalog.models import Procedure
 from tinhso.catalog.tests.factories import republish
-from tinhso.core.errors import Conflict, Forbidden, InvalidInput
+from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Channel, Dossier, DossierCounter, IdempotencyKey, Status
 from tinhso.dossiers.tests.conftest import (
@@ -93,6 +94,30 @@ def test_a_dossier_keeps_the_procedure_version_it_was_received_under(cast):
     dossier.refresh_from_db()
     assert dossier.procedure == old and dossier.procedure.version == 1
     assert submit(cast.ngoc)[0].procedure == new
+
+
+def test_a_version_another_process_replaced_is_caught_by_the_number_and_the_current_one_used(
+    cast, monkeypatch
+):
+    monkeypatch.setattr(catalog_selectors, "LAST_SEEN_SECONDS", 60.0)  # however slow the machine
+    first = submit(cast.an)[0]
+    new = republish(catalog_selectors.procedure_by_code(RECORD), name=first.procedure.name + " (sửa đổi)")
+    assert submit(cast.an)[0].procedure == new  # this process now holds the new version as the current one
+    # Another process switches back to version 1: no signal reaches this process, only the database knows.
+    Procedure.objects.filter(pk=new.pk).update(is_current=False)
+    Procedure.objects.filter(pk=first.procedure.pk).update(is_current=True)
+    third = submit(cast.ngoc)[0]
+    assert third.procedure == first.procedure
+    # The refused upsert took no number: the codes follow on.
+    assert [int(code[-4:]) for code in Dossier.objects.order_by("pk").values_list("code", flat=True)] == [
+        1,
+        2,
+        3,
+    ]
+    Procedure.objects.filter(code=RECORD).update(is_current=False)
+    with pytest.raises(NotFound):
+        submit(cast.ngoc)
+    assert Dossier.objects.count() == 3
 
 
 def test_a_commune_procedure_needs_a_commune_desk(cast):
