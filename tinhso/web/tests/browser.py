@@ -33,8 +33,11 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium per test process; skipped when Debian's chromium package is not installed."""
+def browser(live_server):
+    """One headless Chromium per test process; skipped when Debian's chromium package is not installed.
+
+    It asks for the live server so that it closes first: connections it kept open to a stopped server were
+    closed by threads no longer allowed to touch the test database (SQLite's shared in-memory connection)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} does not exist: install Debian's chromium package to run browser tests")
     from playwright.sync_api import sync_playwright
