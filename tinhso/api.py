@@ -3,6 +3,7 @@
 import logging
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -68,6 +69,17 @@ def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
     return problem(request, status=404, code="not_found", title="Không tìm thấy.")
+
+
+@api.exception_handler(MultiPartParserError)
+def malformed_body(request: HttpRequest, error: MultiPartParserError) -> HttpResponse:
+    # Django answers 400 to a page for this; without its own handler the API's catch-all made it a 500.
+    return problem(
+        request,
+        status=400,
+        code="malformed_body",
+        title="Nội dung gửi lên không đọc được: multipart/form-data thiếu hoặc sai boundary.",
+    )
 
 
 @api.exception_handler(Exception)

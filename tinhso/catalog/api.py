@@ -4,7 +4,7 @@ from datetime import time
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from tinhso.catalog import selectors
@@ -71,6 +71,15 @@ class ProcedureDetail(ProcedureSummary):
         return list(procedure.steps.all())
 
 
+class CatalogPages(PageNumberPagination):
+    """Pages of the catalog; a page number past any catalog is refused before it becomes an OFFSET that
+    overflows the database's integers."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=10_000)
+        page_size: int | None = Field(None, ge=1)
+
+
 class SearchParams(Schema):
     q: str = ""
     sector: str = ""
@@ -78,7 +87,7 @@ class SearchParams(Schema):
 
 
 @router.get("/procedures", response=list[ProcedureSummary], auth=None, summary="Search procedures")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(CatalogPages, page_size=20)
 def search(request: HttpRequest, filters: Query[SearchParams]):
     return selectors.search_procedures(query=filters.q, sector=filters.sector, level=filters.level)
 

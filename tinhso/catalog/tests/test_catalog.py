@@ -122,6 +122,11 @@ def test_the_api_searches_with_pages_and_shows_one_procedure(client, catalog):
         "unit_leader",
         "receptionist",
     ]
+    assert client.get("/api/v1/catalog/procedures", {"page": 2}).json()["items"] != everything["items"]
+    # A page number whose OFFSET would overflow the database's integers is refused as invalid, not a 500.
+    beyond = client.get("/api/v1/catalog/procedures", {"page": 2443670550302106471890944})
+    assert beyond.status_code == 422 and beyond.json()["code"] == "validation_error"
+    assert "page" in beyond.json()["errors"]
     missing = client.get("/api/v1/catalog/procedures/9.999999")
     assert missing.status_code == 404 and missing["Content-Type"] == "application/problem+json"
     assert json.loads(missing.content)["code"] == "procedure_not_found"

@@ -211,6 +211,17 @@ def test_the_applicant_attaches_files_through_the_api_and_a_wrong_type_is_refuse
     assert refused.json()["errors"] == {"attachments": ["“anh.png” không phải tệp PDF, JPEG hoặc PNG."]}
 
 
+def test_an_upload_whose_multipart_body_cannot_be_read_gets_400_and_changes_nothing(client, cast):
+    an = bearer("096090001234")
+    code = post(client, "", {"procedure_code": RECORD, "form_data": RECORD_FORM}, an).json()["code"]
+    unreadable = client.post(
+        f"{API}/{code}/documents", b"version=1", content_type="multipart/form-data", **an
+    )
+    assert unreadable.status_code == 400 and unreadable["Content-Type"] == "application/problem+json"
+    assert unreadable.json()["code"] == "malformed_body"
+    assert Dossier.objects.get(code=code).version == 1
+
+
 def test_fees_are_requested_and_confirmed_through_the_api(client, cast):
     an, desk, specialist = (bearer(name) for name in ("096090001234", "motcua", "chuyenvien"))
     code = post(client, "", {"procedure_code": RECORD, "form_data": RECORD_FORM}, an).json()["code"]
