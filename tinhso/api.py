@@ -4,16 +4,36 @@ import logging
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from tinhso.core.api import router as core_router
 from tinhso.core.errors import DomainError, InvalidInput
 from tinhso.core.eventlog import canonical_json
+from tinhso.web.middleware import refuse_nul
 
 logger = logging.getLogger(__name__)
+
+
+class FormParser(Parser):
+    """Form fields (of multipart calls) refused, with the fields named, when their text holds a NUL character;
+    the path, the query and JSON bodies are checked by tinhso.web.middleware."""
+
+    def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest) -> dict:
+        values = super().parse_querydict(data, list_fields, request)
+        refuse_nul(values)
+        return values
+
+
 api = NinjaAPI(
-    title="Tỉnh số API", version="1", urls_namespace="api", docs_url="/docs", openapi_url="/openapi.json"
+    title="Tỉnh số API",
+    version="1",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    parser=FormParser(),
 )
 api.add_router("/", core_router)
 api.add_router("/catalog", "tinhso.catalog.api.router")

@@ -211,6 +211,15 @@ def test_the_applicant_attaches_files_through_the_api_and_a_wrong_type_is_refuse
     assert refused.json()["errors"] == {"attachments": ["“anh.png” không phải tệp PDF, JPEG hoặc PNG."]}
 
 
+def test_a_nul_character_in_the_body_is_refused_with_the_field_named_and_nothing_written(client, cast):
+    an = bearer("096090001234")
+    body = {"procedure_code": RECORD, "form_data": RECORD_FORM | {"purpose": "Xin việc\x00"}}
+    refused = post(client, "", body, an)
+    assert refused.status_code == 422 and refused.json()["code"] == "nul_character"
+    assert refused.json()["errors"] == {"form_data.purpose": ["Không được chứa ký tự NUL (mã 0)."]}
+    assert not Dossier.objects.exists() and not DossierCounter.objects.exists()
+
+
 def test_an_upload_whose_multipart_body_cannot_be_read_gets_400_and_changes_nothing(client, cast):
     an = bearer("096090001234")
     code = post(client, "", {"procedure_code": RECORD, "form_data": RECORD_FORM}, an).json()["code"]
@@ -219,6 +228,11 @@ def test_an_upload_whose_multipart_body_cannot_be_read_gets_400_and_changes_noth
     )
     assert unreadable.status_code == 400 and unreadable["Content-Type"] == "application/problem+json"
     assert unreadable.json()["code"] == "malformed_body"
+    assert Dossier.objects.get(code=code).version == 1
+    pdf = SimpleUploadedFile("to-khai.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf")
+    nul_field = client.post(f"{API}/{code}/documents", {"version": "1\x00", "files": [pdf]}, **an)
+    assert nul_field.status_code == 422 and nul_field.json()["code"] == "nul_character"
+    assert list(nul_field.json()["errors"]) == ["version"]
     assert Dossier.objects.get(code=code).version == 1
 
 

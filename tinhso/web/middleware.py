@@ -1,0 +1,76 @@
+"""Requests refused before any view: text that no database column can hold."""
+
+import json
+from collections.abc import Callable
+
+from django.core.exceptions import BadRequest
+from django.http import HttpRequest, HttpResponse
+
+from tinhso.core.errors import InvalidInput
+
+NUL = "\x00"
+NUL_MESSAGE = "Không được chứa ký tự NUL (mã 0)."
+
+
+def nul_paths(value: object, path: str = "") -> list[str]:
+    """Where `value` (JSON-like: text, lists, objects and their keys) holds a NUL character, as dotted paths:
+    PostgreSQL refuses NUL in text, and a refusal at the database would be a 500 instead of an answer."""
+    if isinstance(value, str):
+        return [path or "body"] if NUL in value else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            found += [where.replace(NUL, "\\0")] if NUL in str(key) else nul_paths(item, where)
+        return found
+    if isinstance(value, list | tuple):
+        return [found for index, item in enumerate(value) for found in nul_paths(item, f"{path}.{index}")]
+    return []
+
+
+def refuse_nul(value: object) -> None:
+    """InvalidInput naming each field of `value` that holds a NUL character."""
+    paths = nul_paths(value)
+    if paths:
+        raise InvalidInput(NUL_MESSAGE, code="nul_character", errors={path: [NUL_MESSAGE] for path in paths})
+
+
+def refuse_nul_characters(get_response: Callable[[HttpRequest], HttpResponse]):
+    """Refuses a request whose path or query holds a NUL character (400, as problem+json under /api/), or
+    an API call whose JSON body does (422 naming the fields)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        api = request.path.startswith("/api/")
+        if NUL in request.path or _nul_in_query(request):
+            if api:
+                return _problem(request, status=400, code="nul_character", title=NUL_MESSAGE)
+            raise BadRequest(NUL_MESSAGE)
+        paths = _nul_in_json(request) if api else []
+        if paths:
+            errors = {path: [NUL_MESSAGE] for path in paths}
+            return _problem(request, status=422, code="nul_character", title=NUL_MESSAGE, errors=errors)
+        return get_response(request)
+
+    return middleware
+
+
+def _problem(request: HttpRequest, **answer) -> HttpResponse:
+    from tinhso.api import problem  # the API imports every app's router: only when needed
+
+    return problem(request, **answer)
+
+
+def _nul_in_query(request: HttpRequest) -> bool:
+    query = request.META.get("QUERY_STRING", "")
+    # Only "%00" (or a raw NUL) decodes to NUL: most requests need no decoding here.
+    return ("%00" in query or NUL in query) and bool(nul_paths(dict(request.GET.lists())))
+
+
+def _nul_in_json(request: HttpRequest) -> list[str]:
+    # JSON can only carry NUL escaped: a body without the escape needs no parsing here (the API parses it).
+    if request.content_type != "application/json" or b"\\u0000" not in request.body:
+        return []
+    try:
+        return nul_paths(json.loads(request.body))
+    except ValueError:
+        return []  # the API answers a body it cannot parse
