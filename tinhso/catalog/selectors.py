@@ -52,8 +52,8 @@ def procedure_by_code(code: str, *, version: int | None = None) -> Procedure:
 
 # A published version never changes (publishing only moves `is_current`), so a process keeps those it read.
 _versions: dict[tuple, Procedure] = {}
-# Which version each code had when this process last asked, and when (monotonic seconds).
-_last_current: dict[str, tuple[tuple, float]] = {}
+# The version each code had when this process last asked, and when (monotonic seconds).
+_last_current: dict[str, tuple[Procedure, float]] = {}
 # How long a submission may check its form against the version last seen current without asking again: a
 # refusal under a version replaced less than this ago answers as if the request had come that much earlier;
 # an acceptance is always under the current version (the write confirms it, `still_current_sql`).
@@ -83,7 +83,7 @@ def current_procedure(code: str) -> Procedure:
     procedure = _versions.get(key)
     if procedure is None:
         procedure = _versions[key] = Procedure.objects.select_related("authority").get(pk=key[0])
-    _last_current[code] = (key, time.monotonic())
+    _last_current[code] = (procedure, time.monotonic())
     return procedure
 
 
@@ -91,8 +91,8 @@ def last_seen_procedure(code: str) -> Procedure:
     """The version this process saw current less than LAST_SEEN_SECONDS ago, without a query, else the current
     one: for a write that confirms in its own statement that the version is still current."""
     seen = _last_current.get(code)
-    if seen is not None and time.monotonic() - seen[1] < LAST_SEEN_SECONDS and seen[0] in _versions:
-        return _versions[seen[0]]
+    if seen is not None and time.monotonic() - seen[1] < LAST_SEEN_SECONDS:
+        return seen[0]
     return current_procedure(code)
 
 

@@ -28,11 +28,16 @@ def nul_paths(value: object, path: str = "") -> list[str]:
     return []
 
 
+def nul_errors(value: object) -> dict[str, list[str]]:
+    """The message for each field of `value` that holds a NUL character, as InvalidInput carries them."""
+    return {path: [NUL_MESSAGE] for path in nul_paths(value)}
+
+
 def refuse_nul(value: object) -> None:
     """InvalidInput naming each field of `value` that holds a NUL character."""
-    paths = nul_paths(value)
-    if paths:
-        raise InvalidInput(NUL_MESSAGE, code="nul_character", errors={path: [NUL_MESSAGE] for path in paths})
+    errors = nul_errors(value)
+    if errors:
+        raise InvalidInput(NUL_MESSAGE, code="nul_character", errors=errors)
 
 
 def refuse_nul_characters(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -45,9 +50,8 @@ def refuse_nul_characters(get_response: Callable[[HttpRequest], HttpResponse]):
             if api:
                 return _problem(request, status=400, code="nul_character", title=NUL_MESSAGE)
             raise BadRequest(NUL_MESSAGE)
-        paths = _nul_in_json(request) if api else []
-        if paths:
-            errors = {path: [NUL_MESSAGE] for path in paths}
+        errors = _nul_errors_in_json(request) if api else {}
+        if errors:
             return _problem(request, status=422, code="nul_character", title=NUL_MESSAGE, errors=errors)
         return get_response(request)
 
@@ -66,11 +70,11 @@ def _nul_in_query(request: HttpRequest) -> bool:
     return ("%00" in query or NUL in query) and bool(nul_paths(dict(request.GET.lists())))
 
 
-def _nul_in_json(request: HttpRequest) -> list[str]:
+def _nul_errors_in_json(request: HttpRequest) -> dict[str, list[str]]:
     # JSON can only carry NUL escaped: a body without the escape needs no parsing here (the API parses it).
     if request.content_type != "application/json" or b"\\u0000" not in request.body:
-        return []
+        return {}
     try:
-        return nul_paths(json.loads(request.body))
+        return nul_errors(json.loads(request.body))
     except ValueError:
-        return []  # the API answers a body it cannot parse
+        return {}  # the API answers a body it cannot parse
