@@ -9,7 +9,7 @@ from huey.contrib.djhuey import HUEY
 from tinhso.core import services
 from tinhso.core.models import AdminUnit
 from tinhso.core.working_time import forget_calendar
-from tinhso.ioc.selectors import forget_closed_months
+from tinhso.ioc.selectors import forget_kept_reads
 
 
 def load_reference_data() -> None:
@@ -39,14 +39,14 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """Declared days, the trend's closed months and rendered dashboards live in per-process caches; a
-    rolled-back test must not leave its days, its counters' sums or its pages behind."""
+    """Declared days, the trend's closed months, the units under a unit and rendered dashboards live in
+    per-process caches; a rolled-back test must not leave its days, its sums, its units or its pages behind."""
     forget_calendar()
-    forget_closed_months()
+    forget_kept_reads()
     caches["pages"].clear()
     yield
     forget_calendar()
-    forget_closed_months()
+    forget_kept_reads()
     caches["pages"].clear()
 
 

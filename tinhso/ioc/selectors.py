@@ -86,6 +86,24 @@ def period_or_current(key: str, now: datetime) -> Period:
     return periods.parse(key) if key else periods.of(now)
 
 
+# The administrative map changes when it is reloaded, not between two requests: each process keeps the units
+# under a unit a minute (building a province's 137 units took a dashboard longer than summing its counters).
+UNITS_SECONDS = 60.0
+_units: dict[str, tuple[float, list[AdminUnit]]] = {}
+
+
+def _units_under(unit: AdminUnit) -> list[AdminUnit]:
+    """The unit and every unit under it, by name, as this process read them less than a minute ago."""
+    now = time.monotonic()
+    kept = _units.get(unit.path)
+    if kept is None or now - kept[0] >= UNITS_SECONDS:
+        if len(_units) > 1_000:  # a bound for a process serving many units
+            _units.clear()
+        units = list(AdminUnit.objects.filter(core_selectors.under_path(unit.path)).order_by("name"))
+        kept = _units[unit.path] = (now, units)
+    return list(kept[1])
+
+
 # ---- counters ---------------------------------------------------------------------------------------
 
 
@@ -121,14 +139,28 @@ def _key(name: str) -> F | Collate:
 def _sums_statement(
     vendor: str, path: str, period: str, sector: str, metrics: tuple[str, ...], by_unit: bool
 ) -> tuple[str, tuple]:
-    counters = Counter.objects.filter(core_selectors.under_path(path, "unit__path"), period=period)
+    counters = Counter.objects.filter(period=period)
     if sector:
         counters = counters.filter(sector=sector)
     if metrics:
         counters = counters.filter(metric__in=metrics)
+    if by_unit and path.count(PATH_SEPARATOR) == 1:
+        return _province_unit_sums(counters, path)
+    counters = counters.filter(core_selectors.under_path(path, "unit__path"))
     keys = ("unit_id",) if by_unit else ()
     rows = counters.values(*keys, key=_key("metric")).annotate(total=Cast(Sum("value"), BigIntegerField()))
     return rows.values_list(*keys, "key", "total").query.sql_with_params()
+
+
+def _province_unit_sums(counters: QuerySet[Counter], path: str) -> tuple[str, tuple]:
+    """The counters' sums per unit and metric under a province, summed before keeping the province's units:
+    in the order of the (period, metric, unit) index nothing is sorted, where joining the units first made
+    PostgreSQL expect a few hundred rows of the period's thousands and sort them all to group them."""
+    grouped = counters.values("metric", "unit_id").annotate(total=Cast(Sum("value"), BigIntegerField()))
+    sql, params = grouped.values_list("unit_id", "metric", "total").query.sql_with_params()
+    units = AdminUnit.objects.filter(core_selectors.under_path(path)).order_by().values("pk")
+    units_sql, units_params = units.query.sql_with_params()
+    return f"SELECT * FROM ({sql}) sums WHERE sums.unit_id IN ({units_sql})", (*params, *units_params)
 
 
 def _sums(
@@ -256,6 +288,20 @@ def catalog_rows(sector: str = "") -> list[CatalogRow]:
         CatalogRow(level, path, meets, count, sector)
         for (level, path, sector, meets), count in groups.items()
     ]
+
+
+# Publishing a procedure raises no event the dashboards follow, so their shared renders may show the catalog's
+# indicators a minute late already (views.DASHBOARD_SECONDS); each process reads the catalog that often too.
+CATALOG_SECONDS = 60.0
+_catalog: list[tuple[float, list[CatalogRow]]] = []
+
+
+def _recent_catalog_rows() -> list[CatalogRow]:
+    """catalog_rows() as this process read it less than a minute ago."""
+    now = time.monotonic()
+    if not _catalog or now - _catalog[0][0] >= CATALOG_SECONDS:
+        _catalog[:] = [(now, catalog_rows())]
+    return _catalog[0][1]
 
 
 def _holds_committees(unit: AdminUnit) -> bool:
@@ -419,8 +465,16 @@ def _children_buckets(parent: AdminUnit, units: list[AdminUnit]) -> dict[int, in
     return buckets
 
 
-# The indicators a unit's score adds up: those without data (source "none") never score.
+# The indicators a unit's score adds up: those without data (source "none") never score. Those read from the
+# catalog score the same for every unit deciding the same procedures.
 _SCORED = tuple(indicator for indicator in rules.INDICATORS if rules.Value(indicator).computable)
+_SCORED_BY_CATALOG = tuple(indicator for indicator in _SCORED if indicator.source == "catalog")
+_SCORED_BY_COUNTERS = tuple(indicator for indicator in _SCORED if indicator.source != "catalog")
+
+
+def _catalog_points(decided: list[CatalogRow]) -> float:
+    counts = _tally(decided)
+    return sum(rules.evaluate(i, {}, counts).points or 0 for i in _SCORED_BY_CATALOG)
 
 
 def _rank(
@@ -428,26 +482,26 @@ def _rank(
 ) -> list[RankRow]:
     """The children, best score first, from their sums."""
     catalog = [row for row in catalog if not sector or row.sector == sector]
-    # Children deciding the same procedures share their catalog counts: every commune, most agencies.
-    tallies: dict[tuple[int, ...], dict[str, tuple[int, int]]] = {}
+    # Children deciding the same procedures share their catalog points: every commune, most agencies.
+    shared: dict[tuple[int, ...], float] = {}
     result = []
     for child in children:
         child_sums = sums.get(child.pk, {})
         decided = _decided_under(child, catalog)
         key = tuple(id(row) for row in decided)
-        counts = tallies.get(key)
-        if counts is None:
-            counts = tallies[key] = _tally(decided)
+        catalog_points = shared.get(key)
+        if catalog_points is None:
+            catalog_points = shared[key] = _catalog_points(decided)
         # The score is the indicators' points; of those followed outside it, the ranking shows PA.3 only.
-        values = {i.code: rules.evaluate(i, child_sums, counts) for i in _SCORED}
-        total = round(sum(v.points for v in values.values() if v.points is not None), 2)
+        values = {i.code: rules.evaluate(i, child_sums, {}) for i in _SCORED_BY_COUNTERS}
+        total = round(catalog_points + sum(v.points for v in values.values() if v.points is not None), 2)
         result.append(
             RankRow(
                 unit=child,
                 score=total,
                 on_time=values["2.1"],
                 online=values["3.2"],
-                reports_on_time=rules.evaluate(rules.ALL["PA.3"], child_sums, counts),
+                reports_on_time=rules.evaluate(rules.ALL["PA.3"], child_sums, {}),
                 received=child_sums.get("received", 0),
             )
         )
@@ -461,7 +515,7 @@ def ranking(
     """The units under the unit, best score first; one grouped counter query for all of them."""
     _check_kind(kind)
     parent = unit_for(actor, unit_code)
-    units = list(AdminUnit.objects.filter(core_selectors.under_path(parent.path)).order_by("name"))
+    units = _units_under(parent)
     children = [unit for unit in units if unit.parent_id == parent.pk and _is_ranked(unit, kind)]
     sums = _bucket(_unit_sums(parent, period.key, sector), _children_buckets(parent, units))
     return _rank(children, sums, catalog_rows(), sector)
@@ -519,8 +573,11 @@ CLOSED_MONTHS_SECONDS = 60.0
 _closed_months: dict[tuple, tuple[float, dict[str, int]]] = {}
 
 
-def forget_closed_months() -> None:
+def forget_kept_reads() -> None:
+    """Forgets the closed months' sums, the units and the catalog this process keeps."""
     _closed_months.clear()
+    _units.clear()
+    _catalog.clear()
 
 
 def _closed_or_read(
@@ -694,7 +751,7 @@ def commune_map(
     """Communes at their own centre coordinates, with the indicator's rate; open field reports as points."""
     definition = _map_definition(indicator)
     unit = unit_for(actor, unit_code)
-    units = list(AdminUnit.objects.filter(core_selectors.under_path(unit.path)).order_by("name"))
+    units = _units_under(unit)
     communes = _mapped_communes(unit, units)
     return _map(unit, period, definition, communes, _map_sums(unit, definition, period, sector, communes))
 
@@ -729,12 +786,12 @@ def dashboard(
     roots = root_units(actor) if roots is None else roots
     unit = unit_for(actor, unit_code, roots=roots)
     definition = _map_definition(map_indicator)
-    units = list(AdminUnit.objects.filter(core_selectors.under_path(unit.path)).order_by("name"))
+    units = _units_under(unit)
     rows = _unit_sums(unit, period.key, sector)
     by_child, sums = _split(rows, _children_buckets(unit, units))
     every_sector = _unit_sums(unit, period.key) if sector else rows
     report_sums = _summed(every_sector) if sector else sums
-    catalog = catalog_rows()
+    catalog = _recent_catalog_rows()
     card = _scorecard(
         unit,
         period,

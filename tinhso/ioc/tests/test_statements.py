@@ -8,10 +8,11 @@ from django.test.utils import CaptureQueriesContext
 
 from tinhso.core.models import AdminUnit
 from tinhso.ioc import periods, selectors
+from tinhso.ioc.models import Counter
 
-# session, user, roles, the rollups' state with the newest event, units under the unit, counters of the
-# period, catalog, trend, open field reports, alerts, unread notifications
-DASHBOARD_STATEMENTS = 11
+# session, user, roles, the rollups' state with the newest event, counters of the period, trend, open field
+# reports, alerts, unread notifications (the units under the unit and the catalog are kept by the process)
+DASHBOARD_STATEMENTS = 9
 # session, user, roles, the rollups' state with the newest event, unread notifications
 RENDERED_DASHBOARD_STATEMENTS = 5
 # session, user, roles, the rollups' state with the newest event, the indicator's counters, facts, procedure
@@ -43,20 +44,12 @@ def test_the_dashboard_reads_each_thing_once(client, march, province_leader):
     assert "Sở Tư pháp tỉnh Cà Mau" in html and rendered <= RENDERED_DASHBOARD_STATEMENTS
 
 
-def test_more_units_add_no_statement_to_the_dashboard(client, march, province_leader):
+def test_more_units_add_no_statement_to_the_dashboard(client, march, province_leader, monkeypatch):
+    monkeypatch.setattr(selectors, "UNITS_SECONDS", 0)  # the units are read again for each page
     client.force_login(province_leader)
     before, _ = _statements(client, "/dieu-hanh/", {"period": "2026-03"})
-    province = AdminUnit.objects.get(code="96")
     for number in range(5):
-        AdminUnit.objects.create(
-            code=f"TEST{number}",
-            name=f"Sở thử {number}",
-            kind=AdminUnit.Kind.AGENCY,
-            parent=province,
-            path=f"{province.path}TEST{number}/",
-            depth=1,
-            valid_from=province.valid_from,
-        )
+        _new_agency(number)
     after, html = _statements(client, "/dieu-hanh/", {"period": "2026-03"})
     assert "Sở thử 4" in html
     assert after == before
@@ -83,3 +76,55 @@ def test_the_drill_down_total_and_value_are_the_scorecards(march, province_leade
             expected.denominator,
             expected.rate,
         ), indicator
+
+
+def _new_agency(number: int) -> AdminUnit:
+    province = AdminUnit.objects.get(code="96")
+    return AdminUnit.objects.create(
+        code=f"TEST{number}",
+        name=f"Sở thử {number}",
+        kind=AdminUnit.Kind.AGENCY,
+        parent=province,
+        path=f"{province.path}TEST{number}/",
+        depth=1,
+        valid_from=province.valid_from,
+    )
+
+
+def test_the_units_are_kept_a_minute(client, march, province_leader, monkeypatch):
+    client.force_login(province_leader)
+    first, _ = _statements(client, "/dieu-hanh/", {"period": "2026-03"})
+    _new_agency(1)
+    kept, html = _statements(client, "/dieu-hanh/", {"period": "2026-03"})
+    assert "Sở thử 1" not in html and kept == first
+    monkeypatch.setattr(selectors, "UNITS_SECONDS", 0)  # the minute has passed
+    again, html = _statements(client, "/dieu-hanh/", {"period": "2026-03"})
+    assert "Sở thử 1" in html and again == first + 1
+
+
+def test_the_province_sums_only_its_own_units(march, province_leader):
+    month = periods.parse("2026-03")
+    before = selectors.dashboard(actor=province_leader, period=month)
+    elsewhere = AdminUnit.objects.filter(kind=AdminUnit.Kind.PROVINCE).exclude(code="96").first()
+    Counter.objects.create(unit=elsewhere, sector="", period=month.key, metric="received", value=1000)
+    Counter.objects.create(unit=elsewhere, sector="", period=month.key, metric="received_online", value=900)
+    after = selectors.dashboard(actor=province_leader, period=month)
+    assert after.card.value("3.2") == before.card.value("3.2")
+    assert before.card.value("3.2").denominator == 5
+    assert [(row.unit, row.received) for row in after.agencies] == [
+        (row.unit, row.received) for row in before.agencies
+    ]
+
+
+def test_the_catalog_is_kept_a_minute(march, province_leader, monkeypatch):
+    from tinhso.catalog.models import Procedure
+
+    month = periods.parse("2026-03")
+    before = selectors.dashboard(actor=province_leader, period=month).card.value("1.2")
+    assert before.numerator > 0
+    Procedure.objects.filter(is_current=True).update(code_is_national=False)
+    kept = selectors.dashboard(actor=province_leader, period=month).card.value("1.2")
+    assert kept.numerator == before.numerator
+    monkeypatch.setattr(selectors, "CATALOG_SECONDS", 0)  # the minute has passed
+    read = selectors.dashboard(actor=province_leader, period=month).card.value("1.2")
+    assert read.numerator == 0 and read.denominator == before.denominator
