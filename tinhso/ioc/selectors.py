@@ -144,23 +144,26 @@ def _sums_statement(
         counters = counters.filter(sector=sector)
     if metrics:
         counters = counters.filter(metric__in=metrics)
-    if by_unit and path.count(PATH_SEPARATOR) == 1:
-        return _province_unit_sums(counters, path)
+    if path.count(PATH_SEPARATOR) == 1:
+        return _province_sums(counters, path, by_unit)
     counters = counters.filter(core_selectors.under_path(path, "unit__path"))
     keys = ("unit_id",) if by_unit else ()
     rows = counters.values(*keys, key=_key("metric")).annotate(total=Cast(Sum("value"), BigIntegerField()))
     return rows.values_list(*keys, "key", "total").query.sql_with_params()
 
 
-def _province_unit_sums(counters: QuerySet[Counter], path: str) -> tuple[str, tuple]:
-    """The counters' sums per unit and metric under a province, summed before keeping the province's units:
-    in the order of the (period, metric, unit) index nothing is sorted, where joining the units first made
-    PostgreSQL expect a few hundred rows of the period's thousands and sort them all to group them."""
+def _province_sums(counters: QuerySet[Counter], path: str, by_unit: bool) -> tuple[str, tuple]:
+    """The counters' sums (per unit with `by_unit`) and metric under a province, summed per unit before keeping
+    the province's units: in the order of the (period, metric, unit) index nothing is sorted, where joining the
+    units first made PostgreSQL expect a few hundred rows of the period's thousands and sort them all."""
     grouped = counters.values("metric", "unit_id").annotate(total=Cast(Sum("value"), BigIntegerField()))
     sql, params = grouped.values_list("unit_id", "metric", "total").query.sql_with_params()
     units = AdminUnit.objects.filter(core_selectors.under_path(path)).order_by().values("pk")
     units_sql, units_params = units.query.sql_with_params()
-    return f"SELECT * FROM ({sql}) sums WHERE sums.unit_id IN ({units_sql})", (*params, *units_params)
+    kept = f"SELECT * FROM ({sql}) sums WHERE sums.unit_id IN ({units_sql})"
+    if not by_unit:
+        kept = f"SELECT metric, CAST(SUM(total) AS bigint) FROM ({kept}) kept GROUP BY metric"
+    return kept, (*params, *units_params)
 
 
 def _sums(

@@ -105,12 +105,14 @@ def test_the_units_are_kept_a_minute(client, march, province_leader, monkeypatch
 def test_the_province_sums_only_its_own_units(march, province_leader):
     month = periods.parse("2026-03")
     before = selectors.dashboard(actor=province_leader, period=month)
+    card = selectors.scorecard(actor=province_leader, period=month)
     elsewhere = AdminUnit.objects.filter(kind=AdminUnit.Kind.PROVINCE).exclude(code="96").first()
     Counter.objects.create(unit=elsewhere, sector="", period=month.key, metric="received", value=1000)
     Counter.objects.create(unit=elsewhere, sector="", period=month.key, metric="received_online", value=900)
     after = selectors.dashboard(actor=province_leader, period=month)
     assert after.card.value("3.2") == before.card.value("3.2")
     assert before.card.value("3.2").denominator == 5
+    assert selectors.scorecard(actor=province_leader, period=month).value("3.2") == card.value("3.2")
     assert [(row.unit, row.received) for row in after.agencies] == [
         (row.unit, row.received) for row in before.agencies
     ]
