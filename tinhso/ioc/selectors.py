@@ -144,7 +144,7 @@ def _sums_statement(
         counters = counters.filter(sector=sector)
     if metrics:
         counters = counters.filter(metric__in=metrics)
-    if path.count(PATH_SEPARATOR) == 1:
+    if path.count(PATH_SEPARATOR) == 1 and not metrics:  # a few metrics: joining first reads only theirs
         return _province_sums(counters, path, by_unit)
     counters = counters.filter(core_selectors.under_path(path, "unit__path"))
     keys = ("unit_id",) if by_unit else ()
