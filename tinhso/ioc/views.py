@@ -88,8 +88,10 @@ class Section(TypedDict):
     rows: SafeString
 
 
-def _indicator_row(value: rules.Value, records_url: str, tail: str) -> str:
-    i = value.indicator
+@functools.lru_cache(maxsize=256)
+def _indicator_about(code: str, language: str) -> str:
+    """The first cell of an indicator's row, the same on every page in a language: its code, name and formula."""
+    i = rules.ALL[code]
     about = f"<strong>{escape(i.code)}</strong> {escape(str(i.name))}"
     formula = str(i.formula)
     if formula:
@@ -98,9 +100,16 @@ def _indicator_row(value: rules.Value, records_url: str, tail: str) -> str:
             full = {"points": number(i.points), "full": percent(i.full_at)}
             rule = "; " + escape(_("điểm = %(points)s × min(1, tỷ lệ ÷ %(full)s)") % full)
         about += f'<br><span class="ioc-formula">{escape(formula)}{rule}</span>'
-    if not value.computable:
+    if i.source == "none":
         reason = f"{escape(_('Chưa tính được:'))} {escape(str(i.reason))}"
         about += f'<br><span class="ioc-formula">{reason}</span>'
+    return about
+
+
+def _indicator_row(value: rules.Value, records_url: str, tail: str) -> str:
+    i = value.indicator
+    about = _indicator_about(i.code, get_language())
+    if not value.computable:
         figures = '<td class="num">—</td>' * 3
         figures += f'<td class="num">{escape(_("không tính được"))} / {number(i.points)}</td>'
         return f"<tr><td>{about}</td>{figures}</tr>"
