@@ -39,8 +39,8 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """Declared days, the trend's closed months, the units under a unit and rendered dashboards live in
-    per-process caches; a rolled-back test must not leave its days, its sums, its units or its pages behind."""
+    """Declared days, the trend's closed months, the units under a unit, the catalog's rows and rendered
+    dashboards live in per-process caches; a rolled-back test must not leave any of them behind."""
     forget_calendar()
     forget_kept_reads()
     caches["pages"].clear()
