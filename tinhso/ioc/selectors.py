@@ -615,14 +615,14 @@ def _month_sums(
     """Sums per period and metric under the unit (field reports' metrics over every sector): one indexed sum
     per pair, which PostgreSQL reads off the covering index where grouping the ~30,000 counters of a
     province's year by period and metric spent most of the trend's time hashing."""
+    if not keys:
+        return {}
     units_sql, units_params = (
         AdminUnit.objects.filter(core_selectors.under_path(unit.path))
         .order_by()  # a set of ids: sorting them by path cost PostgreSQL a sort per statement
         .values("pk")
         .query.sql_with_params()
     )
-    if not keys:
-        return {}
     pairs = [(key, metric, _every_sector(metric)) for key in keys for metric in metrics]
     sector_sql = " AND (pairs.every_sector = %s OR c.sector = %s)" if sector else ""
     sql = (
