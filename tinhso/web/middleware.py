@@ -10,6 +10,7 @@ from tinhso.core.errors import InvalidInput
 
 NUL = "\x00"
 NUL_MESSAGE = "Không được chứa ký tự NUL (mã 0)."
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def nul_paths(value: object, path: str = "") -> list[str]:
@@ -41,12 +42,13 @@ def refuse_nul(value: object) -> None:
 
 
 def refuse_nul_characters(get_response: Callable[[HttpRequest], HttpResponse]):
-    """Refuses a request whose path or query holds a NUL character (400, as problem+json under /api/), or
-    an API call whose JSON body does (422 naming the fields)."""
+    """Refuses a request whose path or query holds a NUL character (400, as problem+json under /api/), a
+    page's form whose fields do (400; uploaded files may hold any byte), or an API call whose JSON body does
+    (422 naming the fields; the API's form parser refuses its form fields)."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         api = request.path.startswith("/api/")
-        if NUL in request.path or _nul_in_query(request):
+        if NUL in request.path or _nul_in_query(request) or (not api and _nul_in_form(request)):
             if api:
                 return _problem(request, status=400, code="nul_character", title=NUL_MESSAGE)
             raise BadRequest(NUL_MESSAGE)
@@ -68,6 +70,13 @@ def _nul_in_query(request: HttpRequest) -> bool:
     query = request.META.get("QUERY_STRING", "")
     # Only "%00" (or a raw NUL) decodes to NUL: most requests need no decoding here.
     return ("%00" in query or NUL in query) and bool(nul_paths(dict(request.GET.lists())))
+
+
+def _nul_in_form(request: HttpRequest) -> bool:
+    # The form is parsed here as the CSRF check would parse it next: its fields, never the files' bytes.
+    if request.method != "POST" or request.content_type not in FORM_TYPES:
+        return False
+    return bool(nul_paths(dict(request.POST.lists())))
 
 
 def _nul_errors_in_json(request: HttpRequest) -> dict[str, list[str]]:

@@ -39,3 +39,29 @@ def test_a_missing_page_says_why_in_vietnamese_and_in_english(client):
 def test_the_server_error_page_stands_alone_in_vietnamese():
     html = render_to_string("500.html")
     assert "Lỗi hệ thống" in html and "vẫn được lưu giữ" in html
+
+
+def test_a_nul_character_in_a_page_form_is_refused_with_400_but_not_in_an_uploaded_file(client):
+    from urllib.parse import urlencode
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    form = {"username": "lanh\x00daotinh", "password": "x"}
+    encoded = client.post(
+        "/can-bo/dang-nhap/", urlencode(form), content_type="application/x-www-form-urlencoded"
+    )
+    assert encoded.status_code == 400 and "Yêu cầu không hợp lệ" in encoded.content.decode()
+    assert client.post("/can-bo/dang-nhap/", form).status_code == 400  # multipart
+    upload = SimpleUploadedFile("anh.jpg", b"\xff\xd8\x00\x00binary", content_type="image/jpeg")
+    with_file = client.post(
+        "/can-bo/dang-nhap/", {"username": "lanhdaotinh", "password": "x", "photo": upload}
+    )
+    assert with_file.status_code == 200  # the sign-in form answers: the file's NUL bytes are not text
+
+
+def test_whole_number_takes_only_what_the_database_can_hold():
+    from tinhso.web.posted import BIGINT_MAX, whole_number
+
+    assert whole_number("12") == 12 and whole_number("2147483647") == 2**31 - 1
+    assert [whole_number(text) for text in ("", "²", "-1", "1.5", "2147483648", "9" * 40)] == [None] * 6
+    assert whole_number("2147483648", BIGINT_MAX) == 2**31
