@@ -23,6 +23,7 @@ from tinhso.core.models import User
 from tinhso.dossiers import documents, selectors, services
 from tinhso.dossiers.forms import parsed_form, schema_fields
 from tinhso.dossiers.models import Dossier, Rating, Status
+from tinhso.web.posted import whole_number
 
 
 def _procedure(code: str) -> Procedure:
@@ -58,7 +59,7 @@ def _submission(request: HttpRequest, procedure: Procedure, values: dict, key: s
     return arguments | {
         "receiving_unit_code": post.get("receiving_unit") or None,
         "authority_unit_code": (post.get("authority_unit") or None) if commune_level else None,
-        "channel": int(channel) if channel.isdigit() else None,
+        "channel": whole_number(channel),
         "applicant_citizen_id": post.get("applicant_citizen_id", "").strip(),
     }
 
@@ -324,7 +325,7 @@ def _perform(action: str, request: HttpRequest, code: str, version: int) -> Doss
         case "request-payment":
             amount = post.get("amount", "")
             return services.request_payment(
-                **common, amount=int(amount) if amount.isdigit() else 0, note=post.get("note", "")
+                **common, amount=whole_number(amount) or 0, note=post.get("note", "")
             )
         case "confirm-payment":
             return services.confirm_payment(**common, receipt=post.get("note", ""))
@@ -339,7 +340,7 @@ def _perform(action: str, request: HttpRequest, code: str, version: int) -> Doss
         case "withdraw":
             return services.withdraw(**common, reason=post.get("note", ""))
         case "rate":
-            rating = int(post.get("rating", "0")) if post.get("rating", "").isdigit() else 0
+            rating = whole_number(post.get("rating", "")) or 0
             return services.rate(**common, rating=rating, comment=post.get("comment", ""))
     raise Http404(_("Không có thao tác này."))
 
@@ -347,11 +348,11 @@ def _perform(action: str, request: HttpRequest, code: str, version: int) -> Doss
 @login_required
 @require_POST
 def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
-    version = request.POST.get("version", "")
-    if not version.isdigit():
+    version = whole_number(request.POST.get("version", ""))
+    if version is None:
         raise Http404(_("Thiếu phiên bản hồ sơ."))
     try:
-        dossier = _perform(action, request, code, int(version))
+        dossier = _perform(action, request, code, version)
     except NotFound as error:
         raise Http404(error.message) from None
     except InvalidInput as error:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from tinhso.core.models import AdminUnit
 from tinhso.fieldreports import selectors, services
 from tinhso.fieldreports.forms import ContactForm, RatingForm, ReportForm, attribute_values
 from tinhso.fieldreports.models import Report
+from tinhso.web.posted import whole_number
 
 # Anonymous filing is throttled per address, as Signalen does, so a script cannot flood the centre.
 SUBMISSIONS_PER_HOUR = 10
@@ -387,7 +389,10 @@ def staff_action(request: HttpRequest, tracking_code: str, action: str) -> HttpR
     if handler is None:
         raise Http404(action)
     # The form carries the version the official saw, so acting on a stale page is refused, not applied.
-    report.version = int(request.POST.get("version") or 0)
+    version = whole_number(request.POST.get("version", ""))
+    if version is None:
+        raise BadRequest(_("Thiếu phiên bản phản ánh."))
+    report.version = version
     try:
         handler(report)
     except DomainError as error:

@@ -34,6 +34,7 @@ from tinhso.ioc import exports, periods, rules, selectors, services
 from tinhso.ioc.models import ConsumerState
 from tinhso.ioc.services import DOSSIER_STREAM, REPORT_STREAM, STATE_NAME
 from tinhso.ioc.templatetags.ioc_tags import number, percent
+from tinhso.web.posted import BIGINT_MAX, whole_number
 
 logger = logging.getLogger(__name__)
 LIVE_SECONDS = 25  # a stream ends after this; the browser reconnects, so no worker is held for long
@@ -502,7 +503,8 @@ def _stream(last_seen: int):
 def live(request: HttpRequest) -> StreamingHttpResponse:
     _guarded(selectors.root_units, request.user)
     header = request.headers.get("Last-Event-ID") or request.GET.get("since", "")
-    last_seen = int(header) if header.isdigit() else _newest()
+    last_seen = whole_number(header, BIGINT_MAX)
+    last_seen = _newest() if last_seen is None else last_seen
     response = StreamingHttpResponse(_stream(last_seen), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"

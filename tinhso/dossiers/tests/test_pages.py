@@ -225,3 +225,20 @@ def test_fees_from_the_dossier_page(client, cast):
     dossier.refresh_from_db()
     assert dossier.status == Status.PROCESSING
     assert selectors.events_of(dossier).last().payload["receipt"] == "BL-2026-000871"
+
+
+def test_malformed_numbers_in_an_action_are_answered_and_change_nothing(client, cast):
+    dossier = in_state(cast, "new")
+    client.force_login(cast.desk)
+    for version in ("²", "9" * 30, "-1"):
+        assert client.post(f"/ho-so/{dossier.code}/accept/", {"version": version}).status_code == 404
+    dossier.refresh_from_db()
+    assert dossier.status == Status.NEW and dossier.version == 1
+    returned = in_state(cast, "returned")
+    client.force_login(cast.an)
+    page = client.post(
+        f"/ho-so/{returned.code}/rate/", {"version": returned.version, "rating": "²"}, follow=True
+    )
+    assert page.status_code == 200
+    returned.refresh_from_db()
+    assert returned.rating is None

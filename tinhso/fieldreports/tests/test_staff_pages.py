@@ -106,3 +106,12 @@ def test_the_centre_splits_and_changes_category(client, categories, staff):
     act(client, report, "change_category", category_code="giao-thong-tin-hieu", reason="Là đèn tín hiệu.")
     report.refresh_from_db()
     assert report.category.code == "giao-thong-tin-hieu" and report.responsible_unit.code == CONSTRUCTION
+
+
+def test_a_malformed_version_is_refused_with_400_and_nothing_changes(client, categories, staff):
+    report = file_report()
+    client.force_login(staff["coordinator"])
+    for version in ("", "abc", "²", "9" * 30):
+        assert act(client, report, "reject", reason="Trùng.", version=version).status_code == 400
+    report.refresh_from_db()
+    assert report.status == Report.Status.ROUTED
