@@ -20,10 +20,10 @@ from tinhso.catalog.models import Procedure
 from tinhso.core.display import day_and_time, url_of
 from tinhso.core.errors import DomainError, InvalidInput, NotFound
 from tinhso.core.models import User
+from tinhso.core.parsing import whole_number
 from tinhso.dossiers import documents, selectors, services
 from tinhso.dossiers.forms import parsed_form, schema_fields
 from tinhso.dossiers.models import Dossier, Rating, Status
-from tinhso.web.posted import whole_number
 
 
 def _procedure(code: str) -> Procedure:

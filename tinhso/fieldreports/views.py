@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tinhso.core.models import AdminUnit
+from tinhso.core.parsing import whole_number
 from tinhso.fieldreports import selectors, services
 from tinhso.fieldreports.forms import ContactForm, RatingForm, ReportForm, attribute_values
 from tinhso.fieldreports.models import Report
-from tinhso.web.posted import whole_number
 
 # Anonymous filing is throttled per address, as Signalen does, so a script cannot flood the centre.
 SUBMISSIONS_PER_HOUR = 10

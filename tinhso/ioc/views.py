@@ -30,11 +30,11 @@ from django.views.decorators.http import require_GET
 from tinhso.core.display import day_and_time
 from tinhso.core.errors import DomainError, Forbidden, NotFound
 from tinhso.core.models import AdminUnit, Event
+from tinhso.core.parsing import BIGINT_MAX, whole_number
 from tinhso.ioc import exports, periods, rules, selectors, services
 from tinhso.ioc.models import ConsumerState
 from tinhso.ioc.services import DOSSIER_STREAM, REPORT_STREAM, STATE_NAME
 from tinhso.ioc.templatetags.ioc_tags import number, percent
-from tinhso.web.posted import BIGINT_MAX, whole_number
 
 logger = logging.getLogger(__name__)
 LIVE_SECONDS = 25  # a stream ends after this; the browser reconnects, so no worker is held for long

@@ -60,7 +60,7 @@ def test_a_nul_character_in_a_page_form_is_refused_with_400_but_not_in_an_upload
 
 
 def test_whole_number_takes_only_what_the_database_can_hold():
-    from tinhso.web.posted import BIGINT_MAX, whole_number
+    from tinhso.core.parsing import BIGINT_MAX, whole_number
 
     assert whole_number("12") == 12 and whole_number("2147483647") == 2**31 - 1
     assert [whole_number(text) for text in ("", "²", "-1", "1.5", "2147483648", "9" * 40)] == [None] * 6

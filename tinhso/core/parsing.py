@@ -1,4 +1,4 @@
-"""Reading what a request carries outside a Django form."""
+"""Reading numbers from text a request carries outside a form or a schema."""
 
 INTEGER_MAX = 2**31 - 1  # PostgreSQL's integer: a larger number would fail at the database, not here
 BIGINT_MAX = 2**63 - 1  # PostgreSQL's bigint (event ids)
