@@ -14,6 +14,7 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import NotFound
 from tinhso.core.eventlog import stream_of
 from tinhso.core.models import AdminUnit, Event, Role, User
+from tinhso.core.parsing import BIGINT_MAX, whole_number
 from tinhso.core.working_time import working_time_between
 from tinhso.dossiers.models import Dossier, Status
 
@@ -74,7 +75,7 @@ def citizen_dossier_page(*, actor: User, cursor: str = "", size: int = PAGE_SIZE
     dossiers = citizen_dossiers(actor=actor).select_related(None).select_related("procedure")
     dossiers = dossiers.only("code", "status", "submitted_at", "promised_at", "procedure__name")
     after = _parse_cursor(cursor)
-    if after is not None:
+    if after is not None and after[0] is not None:  # every listed dossier was submitted at some time
         submitted_at, pk = after
         dossiers = dossiers.filter(Q(submitted_at__lt=submitted_at) | Q(submitted_at=submitted_at, pk__lt=pk))
     found = list(dossiers[: size + 1])
@@ -212,8 +213,9 @@ def _cursor(instant: datetime | None, pk: int) -> str:
 def _parse_cursor(cursor: str) -> tuple[datetime | None, int] | None:
     """(instant or None, id) from a cursor; None for no cursor or one that was tampered with."""
     instant, _, pk = cursor.rpartition("~")
+    pk = whole_number(pk, BIGINT_MAX)
     try:
-        return (datetime.fromisoformat(instant) if instant else None), int(pk)
+        return ((datetime.fromisoformat(instant) if instant else None), pk) if pk is not None else None
     except ValueError:
         return None
 

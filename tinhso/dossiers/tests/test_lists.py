@@ -62,7 +62,10 @@ def test_a_citizens_dossiers_come_newest_first_a_page_at_a_time(cast, clock):
     second = selectors.citizen_dossier_page(actor=cast.an, cursor=first.next_cursor, size=3)
     assert first.items + second.items == newest_first
     assert second.next_cursor is None
-    assert selectors.citizen_dossier_page(actor=cast.an, cursor="not-a-cursor", size=3).items == first.items
+    for tampered in ("not-a-cursor", "~5", f"2026-03-02T09:00:00+07:00~{'9' * 30}", "2026-03-02~²"):
+        assert selectors.citizen_dossier_page(actor=cast.an, cursor=tampered, size=3).items == first.items
+    queue = selectors.official_queue_page(actor=cast.desk, cursor=f"~{'9' * 30}", size=3)
+    assert queue.items == selectors.official_queue_page(actor=cast.desk, size=3).items
     assert selectors.citizen_dossier_page(actor=cast.ngoc).items == []
 
 
