@@ -86,22 +86,32 @@ def period_or_current(key: str, now: datetime) -> Period:
     return periods.parse(key) if key else periods.of(now)
 
 
-# The administrative map changes when it is reloaded, not between two requests: each process keeps the units
-# under a unit a minute (building a province's 137 units took a dashboard longer than summing its counters).
+# What changes when it is reloaded or republished, not between two requests, each process keeps a while.
+_kept: dict[tuple, tuple[float, Any]] = {}
+
+
+def _kept_read(key: tuple, seconds: float, read: Callable[[], Any]) -> Any:
+    """read(), as this process got it less than `seconds` ago."""
+    now = time.monotonic()
+    kept = _kept.get(key)
+    if kept is None or now - kept[0] >= seconds:
+        if len(_kept) > 1_000:  # a bound for a process serving many units
+            _kept.clear()
+        kept = _kept[key] = (now, read())
+    return kept[1]
+
+
+# The administrative map changes when it is reloaded: building a province's 137 units took a dashboard longer
+# than summing its counters.
 UNITS_SECONDS = 60.0
-_units: dict[str, tuple[float, list[AdminUnit]]] = {}
 
 
 def _units_under(unit: AdminUnit) -> list[AdminUnit]:
     """The unit and every unit under it, by name, as this process read them less than a minute ago."""
-    now = time.monotonic()
-    kept = _units.get(unit.path)
-    if kept is None or now - kept[0] >= UNITS_SECONDS:
-        if len(_units) > 1_000:  # a bound for a process serving many units
-            _units.clear()
-        units = list(AdminUnit.objects.filter(core_selectors.under_path(unit.path)).order_by("name"))
-        kept = _units[unit.path] = (now, units)
-    return list(kept[1])
+    units = _kept_read(
+        ("units", unit.path), UNITS_SECONDS, lambda: list(core_selectors.units_under(unit).order_by("name"))
+    )
+    return list(units)
 
 
 # ---- counters ---------------------------------------------------------------------------------------
@@ -152,14 +162,20 @@ def _sums_statement(
     return rows.values_list(*keys, "key", "total").query.sql_with_params()
 
 
+def _unit_ids_statement(path: str) -> tuple[str, tuple]:
+    """The ids of the units under `path`, as a statement to select from."""
+    units = AdminUnit.objects.filter(core_selectors.under_path(path))
+    # A set of ids: sorting them by path cost PostgreSQL a sort per statement.
+    return units.order_by().values("pk").query.sql_with_params()
+
+
 def _province_sums(counters: QuerySet[Counter], path: str, by_unit: bool) -> tuple[str, tuple]:
     """The counters' sums (per unit with `by_unit`) and metric under a province, summed per unit before keeping
     the province's units: in the order of the (period, metric, unit) index nothing is sorted, where joining the
     units first made PostgreSQL expect a few hundred rows of the period's thousands and sort them all."""
     grouped = counters.values("metric", "unit_id").annotate(total=Cast(Sum("value"), BigIntegerField()))
     sql, params = grouped.values_list("unit_id", "metric", "total").query.sql_with_params()
-    units = AdminUnit.objects.filter(core_selectors.under_path(path)).order_by().values("pk")
-    units_sql, units_params = units.query.sql_with_params()
+    units_sql, units_params = _unit_ids_statement(path)
     kept = f"SELECT * FROM ({sql}) sums WHERE sums.unit_id IN ({units_sql})"
     if not by_unit:
         kept = f"SELECT metric, CAST(SUM(total) AS bigint) FROM ({kept}) kept GROUP BY metric"
@@ -296,15 +312,11 @@ def catalog_rows(sector: str = "") -> list[CatalogRow]:
 # Publishing a procedure raises no event the dashboards follow, so their shared renders may show the catalog's
 # indicators a minute late already (views.DASHBOARD_SECONDS); each process reads the catalog that often too.
 CATALOG_SECONDS = 60.0
-_catalog: list[tuple[float, list[CatalogRow]]] = []
 
 
 def _recent_catalog_rows() -> list[CatalogRow]:
     """catalog_rows() as this process read it less than a minute ago."""
-    now = time.monotonic()
-    if not _catalog or now - _catalog[0][0] >= CATALOG_SECONDS:
-        _catalog[:] = [(now, catalog_rows())]
-    return _catalog[0][1]
+    return _kept_read(("catalog",), CATALOG_SECONDS, catalog_rows)
 
 
 def _holds_committees(unit: AdminUnit) -> bool:
@@ -579,8 +591,7 @@ _closed_months: dict[tuple, tuple[float, dict[str, int]]] = {}
 def forget_kept_reads() -> None:
     """Forgets the closed months' sums, the units and the catalog this process keeps."""
     _closed_months.clear()
-    _units.clear()
-    _catalog.clear()
+    _kept.clear()
 
 
 def _closed_or_read(
@@ -617,12 +628,7 @@ def _month_sums(
     province's year by period and metric spent most of the trend's time hashing."""
     if not keys:
         return {}
-    units_sql, units_params = (
-        AdminUnit.objects.filter(core_selectors.under_path(unit.path))
-        .order_by()  # a set of ids: sorting them by path cost PostgreSQL a sort per statement
-        .values("pk")
-        .query.sql_with_params()
-    )
+    units_sql, units_params = _unit_ids_statement(unit.path)
     pairs = [(key, metric, _every_sector(metric)) for key in keys for metric in metrics]
     sector_sql = " AND (pairs.every_sector = %s OR c.sector = %s)" if sector else ""
     sql = (
