@@ -214,8 +214,10 @@ def _parse_cursor(cursor: str) -> tuple[datetime | None, int] | None:
     """(instant or None, id) from a cursor; None for no cursor or one that was tampered with."""
     instant, _, pk = cursor.rpartition("~")
     pk = whole_number(pk, BIGINT_MAX)
+    if pk is None:
+        return None
     try:
-        return ((datetime.fromisoformat(instant) if instant else None), pk) if pk is not None else None
+        return (datetime.fromisoformat(instant) if instant else None), pk
     except ValueError:
         return None
 
