@@ -772,7 +772,6 @@ class Dashboard:
     communes: list[RankRow]
     trend: list[dict]
     map: dict
-    alerts: list[Alert]
     sectors: list[str]
     unit_choices: list[AdminUnit]
     ancestors: list[AdminUnit]
@@ -789,9 +788,9 @@ def dashboard(
     as_of: datetime | None = None,
     report_points: bool = True,
 ) -> Dashboard:
-    """Everything the dashboard shows, reading what its parts share once: the leader's roles, the units
-    under the unit, one grouped counter query for the score, both rankings and the map, and the catalog;
-    without the map's open reports when the caller has them (`report_points=False`)."""
+    """The dashboard's figures, reading what its parts share once: the leader's roles, the units under the
+    unit, one grouped counter query for the score, both rankings and the map, and the catalog; without the
+    map's open reports when the caller has them (`report_points=False`). The alerts come from alerts_for."""
     roots = root_units(actor) if roots is None else roots
     unit = unit_for(actor, unit_code, roots=roots)
     definition = _map_definition(map_indicator)
@@ -825,7 +824,6 @@ def dashboard(
         communes=_rank([c for c in children if _is_ranked(c, "communes")], by_child, catalog, sector),
         trend=_trend(unit, period, sector, known=_known_month(period, sums, report_sums)),
         map=_map(unit, period, definition, communes, map_sums, reports=report_points),
-        alerts=alerts_for(actor=actor, roots=roots),
         sectors=list(dict.fromkeys(row.sector for row in catalog)),
         unit_choices=_unit_choices(unit, units, roots),
         ancestors=ancestors(unit, roots),

@@ -29,10 +29,10 @@ from django.views.decorators.http import require_GET
 
 from tinhso.core.display import day_and_time
 from tinhso.core.errors import DomainError, Forbidden, NotFound
-from tinhso.core.models import AdminUnit, Event
+from tinhso.core.models import AdminUnit, Event, User
 from tinhso.core.parsing import BIGINT_MAX, whole_number
 from tinhso.ioc import exports, periods, rules, selectors, services
-from tinhso.ioc.models import ConsumerState
+from tinhso.ioc.models import Alert, ConsumerState
 from tinhso.ioc.services import DOSSIER_STREAM, REPORT_STREAM, STATE_NAME
 from tinhso.ioc.templatetags.ioc_tags import number, percent
 
@@ -266,6 +266,16 @@ def _report_points(unit: AdminUnit, period: periods.Period, current: ConsumerSta
     )
 
 
+def _open_alerts(user: User, roots: list[AdminUnit], current: ConsumerState | None) -> list[Alert]:
+    """The leader's open alerts, read once per rollup state: raising or clearing one records an event, so
+    the state moves whenever they change, and every view of the same leader's units shares them."""
+    return caches["pages"].get_or_set(
+        _rendered_key("alerts", current, [root.pk for root in roots]),
+        lambda: selectors.alerts_for(actor=user, roots=roots),
+        DASHBOARD_SECONDS,
+    )
+
+
 def _dashboard_parts(
     request: HttpRequest, roots: list[AdminUnit], current: ConsumerState | None
 ) -> DashboardParts:
@@ -296,7 +306,7 @@ def _dashboard_parts(
         "map_options": _options(
             [(code, f"{code} · {i.name}") for code, i in rules.ALL.items() if i.denominator], map_kpi
         ),
-        "alerts": page.alerts,
+        "alerts": _open_alerts(request.user, roots, current),
         "sector_options": _options([(sector, sector) for sector in page.sectors], page.card.sector),
         "period_options": _options(
             _period_choices(timezone.localtime(), page.card.period), page.card.period.key

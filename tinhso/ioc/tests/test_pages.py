@@ -3,6 +3,7 @@
 import csv
 import io
 import time
+from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +15,7 @@ from tinhso.core.models import Event, Role
 from tinhso.core.tests.factories import official
 from tinhso.dossiers.models import Dossier
 from tinhso.fieldreports.tests.helpers import file_report
+from tinhso.ioc import services
 from tinhso.ioc.models import ConsumerState
 from tinhso.ioc.tests.helpers import submit
 
@@ -196,6 +198,24 @@ def test_views_of_a_unit_and_period_share_the_maps_open_reports(client, clock, c
     another = file_report()  # the rollups move: the open reports are read again
     moved = client.get("/dieu-hanh/", {"period": "2026-03", "map": "3.2", "sector": "Hộ tịch"})
     assert pothole.tracking_code in moved.content.decode() and another.tracking_code in moved.content.decode()
+
+
+def test_views_share_the_leaders_open_alerts_until_the_rollups_move(client, march, cast, province_leader):
+    services.create_alert_rule(actor=province_leader, indicator="2.1", threshold=Decimal("0.65"))
+    services.consume_events()
+    client.force_login(province_leader)
+    reads = 0
+    for view in ({"map": "2.1"}, {"map": "3.2"}, {"period": "2026-02"}):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/dieu-hanh/", {"period": "2026-03", **view}).content.decode()
+        reads += sum('FROM "ioc_alert" ' in query["sql"] for query in queries.captured_queries)
+        assert "Cảnh báo đang mở" not in page
+    assert reads == 1  # three views of the province leader's units, one reading of their open alerts
+    submit(cast)  # 3 of 5 on time at the Department of Justice: the catch-up raises an alert, the state moves
+    page = client.get("/dieu-hanh/", {"period": "2026-03", "map": "3.2"}).content.decode()
+    assert (
+        "<strong>Sở Tư pháp tỉnh Cà Mau</strong>: chỉ số 2.1 kỳ 2026-03 đạt 60,0%, dưới ngưỡng 65,0%." in page
+    )
 
 
 def test_commits_queue_the_rollup_job_at_most_once_a_second(monkeypatch):
