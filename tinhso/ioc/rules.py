@@ -324,7 +324,7 @@ EXTRA = (
 ALL = {indicator.code: indicator for indicator in INDICATORS + EXTRA}
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     """One indicator for one unit and period: what was counted and what it scores."""
 
@@ -333,7 +333,6 @@ class Value:
     denominator: float | None = None
     rate: float | None = None
     points: float | None = None
-    parts: dict = field(default_factory=dict)
 
     @property
     def computable(self) -> bool:
@@ -364,7 +363,6 @@ def evaluate(indicator: Indicator, sums: dict[str, int], catalog: dict[str, tupl
         judged = sums.get("resolved", 0) + sums.get("open", 0)
         late = judged - sums.get("resolved_on_time", 0) - sums.get("open_on_time", 0)
         resolved, unhappy = sums.get("resolved", 0), sums.get("rated_unsatisfied", 0)
-        value.parts = {"late": late, "judged": judged, "unsatisfied": unhappy, "resolved": resolved}
         if judged or resolved:
             overdue_rate = late / judged if judged else 0.0
             unhappy_rate = unhappy / resolved if resolved else 0.0
