@@ -1,5 +1,8 @@
 """The signed-in user's inbox."""
 
+import functools
+
+from django.db import connection
 from django.db.models import QuerySet
 
 from tinhso.core.models import User
@@ -10,5 +13,16 @@ def inbox(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user)
 
 
+@functools.cache
+def _unread_statement() -> str:
+    """Written once per process: every page a signed-in user opens counts their unread notifications, and
+    building the count through the ORM cost five times what the database took to answer it."""
+    quote, meta = connection.ops.quote_name, Notification._meta
+    recipient, read_at = (quote(meta.get_field(name).column) for name in ("recipient", "read_at"))
+    return f"SELECT COUNT(*) FROM {quote(meta.db_table)} WHERE {recipient} = %s AND {read_at} IS NULL"
+
+
 def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    with connection.cursor() as cursor:
+        cursor.execute(_unread_statement(), [user.pk])
+        return cursor.fetchone()[0]
