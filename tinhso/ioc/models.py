@@ -113,6 +113,25 @@ class Counter(models.Model):
         return f"{self.unit_id} {self.sector} {self.period} {self.metric}={self.value}"
 
 
+class CounterTotal(models.Model):
+    """A unit's counter summed over every sector (field reports' too), kept with the counters: KPIs asked
+    without a sector read it, a quarter of the rows of a period's counters."""
+
+    # The key leads with the unit; migration 0005 adds the (period, metric, unit) index the KPIs read.
+    unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+", db_index=False)
+    period = models.CharField(max_length=7)
+    metric = models.CharField(max_length=40)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "period", "metric"], name="ioc_countertotal_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.period} {self.metric}={self.value}"
+
+
 class AlertRule(models.Model):
     """A threshold on an indicator's rate for each unit, checked for the current month."""
 

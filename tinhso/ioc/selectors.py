@@ -32,7 +32,7 @@ from tinhso.core.errors import Forbidden, InvalidInput, NotFound
 from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Role, User
 from tinhso.dossiers.models import Channel, Rating
 from tinhso.ioc import periods, rules
-from tinhso.ioc.models import Alert, ConsumerState, Counter, DossierFact, ReportFact
+from tinhso.ioc.models import Alert, ConsumerState, Counter, CounterTotal, DossierFact, ReportFact
 from tinhso.ioc.periods import Period
 
 IOC_ROLES = (Role.PROVINCE_LEADER, Role.UNIT_LEADER)
@@ -149,9 +149,9 @@ def _key(name: str) -> F | Collate:
 def _sums_statement(
     vendor: str, path: str, period: str, sector: str, metrics: tuple[str, ...], by_unit: bool
 ) -> tuple[str, tuple]:
-    counters = Counter.objects.filter(period=period)
-    if sector:
-        counters = counters.filter(sector=sector)
+    # Without a sector, the totals over every sector: a quarter of the rows.
+    counters = Counter.objects.filter(sector=sector) if sector else CounterTotal.objects.all()
+    counters = counters.filter(period=period)
     if metrics:
         counters = counters.filter(metric__in=metrics)
     if path.count(PATH_SEPARATOR) == 1 and not metrics:  # a few metrics: joining first reads only theirs
@@ -169,7 +169,9 @@ def _unit_ids_statement(path: str) -> tuple[str, tuple]:
     return units.order_by().values("pk").query.sql_with_params()
 
 
-def _province_sums(counters: QuerySet[Counter], path: str, by_unit: bool) -> tuple[str, tuple]:
+def _province_sums(
+    counters: QuerySet[Counter] | QuerySet[CounterTotal], path: str, by_unit: bool
+) -> tuple[str, tuple]:
     """The counters' sums (per unit with `by_unit`) and metric under a province, summed per unit before keeping
     the province's units: in the order of the (period, metric, unit) index nothing is sorted, where joining the
     units first made PostgreSQL expect a few hundred rows of the period's thousands and sort them all."""
@@ -631,9 +633,10 @@ def _month_sums(
     units_sql, units_params = _unit_ids_statement(unit.path)
     pairs = [(key, metric, _every_sector(metric)) for key in keys for metric in metrics]
     sector_sql = " AND (pairs.every_sector = %s OR c.sector = %s)" if sector else ""
+    table = (Counter if sector else CounterTotal)._meta.db_table
     sql = (
         f"WITH pairs (period, metric, every_sector) AS (VALUES {', '.join(['(%s, %s, %s)'] * len(pairs))}) "
-        f"SELECT pairs.period, pairs.metric, (SELECT SUM(c.value) FROM {Counter._meta.db_table} c "
+        f"SELECT pairs.period, pairs.metric, (SELECT SUM(c.value) FROM {table} c "
         f"WHERE c.unit_id IN ({units_sql}) AND c.period = pairs.period AND c.metric = pairs.metric{sector_sql}) "
         "FROM pairs"
     )

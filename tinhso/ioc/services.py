@@ -22,7 +22,15 @@ from tinhso.dossiers.models import Dossier, Status
 from tinhso.fieldreports import selectors as fieldreport_selectors
 from tinhso.fieldreports.models import Report
 from tinhso.ioc import periods, rules
-from tinhso.ioc.models import Alert, AlertRule, ConsumerState, Counter, DossierFact, ReportFact
+from tinhso.ioc.models import (
+    Alert,
+    AlertRule,
+    ConsumerState,
+    Counter,
+    CounterTotal,
+    DossierFact,
+    ReportFact,
+)
 
 DOSSIER_STREAM = "dossiers.dossier:"
 REPORT_STREAM = "fieldreports.report:"
@@ -163,17 +171,40 @@ def replay_report_fact(fact, events: list, horizon: periods.Period | None, units
     return fact
 
 
+COUNTER_KEY = ("unit_id", "sector", "period", "metric")
+TOTAL_KEY = ("unit_id", "period", "metric")
+_COLUMN_TYPES = {
+    "unit_id": "bigint",
+    "sector": "varchar(200)",
+    "period": "varchar(7)",
+    "metric": "varchar(40)",
+    "value": "bigint",
+}
+
+
+def _totals(changes: dict[tuple, int]) -> dict[tuple, int]:
+    """Changes to the counters, per (unit, period, metric): every sector together, in key order."""
+    totals: dict[tuple, int] = defaultdict(int)
+    for (unit, _sector, period, metric), change in changes.items():
+        totals[(unit, period, metric)] += change
+    return dict(sorted(totals.items()))
+
+
 def add_to_counters(increments: dict[tuple, int]) -> None:
-    """Adds {(unit id, sector, period, metric): positive count} to the counters in one upsert, in the
-    caller's transaction (bulk writers: a year of history touches every counter of the province)."""
-    bulk.upsert_rows(
-        Counter._meta.db_table,
-        ["unit_id", "sector", "period", "metric", "value"],
-        [(*counter, value) for counter, value in increments.items()],
-        key=["unit_id", "sector", "period", "metric"],
-        column_types=["bigint", "varchar(200)", "varchar(7)", "varchar(40)", "bigint"],
-        update="value = {table}.value + excluded.value",
-    )
+    """Adds {(unit id, sector, period, metric): positive count} to the counters and their totals in two
+    upserts, in the caller's transaction (bulk writers: a year of history touches every counter of the
+    province). Callers give the counters in key order and the totals are written in theirs, so concurrent
+    writers never wait on each other in a cycle."""
+    counters = {Counter: (COUNTER_KEY, increments), CounterTotal: (TOTAL_KEY, _totals(increments))}
+    for model, (key, changes) in counters.items():
+        bulk.upsert_rows(
+            model._meta.db_table,
+            [*key, "value"],
+            [(*row, value) for row, value in changes.items()],
+            key=list(key),
+            column_types=[_COLUMN_TYPES[name] for name in (*key, "value")],
+            update="value = {table}.value + excluded.value",
+        )
 
 
 # ---- the consumer -----------------------------------------------------------------------------------
@@ -199,28 +230,35 @@ def _report_contributions(fact, horizon: periods.Period | None) -> list[list]:
 
 def _apply_deltas(deltas: dict[tuple, int]) -> None:
     deltas = {key: change for key, change in deltas.items() if change}
-    if not deltas:
+    _apply_changes(Counter, COUNTER_KEY, deltas)
+    _apply_changes(
+        CounterTotal, TOTAL_KEY, {key: change for key, change in _totals(deltas).items() if change}
+    )
+
+
+def _apply_changes(model: type[Counter] | type[CounterTotal], key: tuple[str, ...], changes: dict) -> None:
+    """Adds each change to the row of its key: creates the rows missing, deletes those brought to 0."""
+    if not changes:
         return
-    unit_ids = {key[0] for key in deltas}
     existing = {
-        (row.unit_id, row.sector, row.period, row.metric): row
-        for row in Counter.objects.filter(
-            unit_id__in=unit_ids,
-            period__in={key[2] for key in deltas},
-            metric__in={key[3] for key in deltas},
+        tuple(getattr(row, name) for name in key): row
+        for row in model.objects.filter(
+            unit_id__in={row[0] for row in changes},
+            period__in={row[-2] for row in changes},
+            metric__in={row[-1] for row in changes},
         )
     }
     created, changed, emptied = [], [], []
-    for key, change in deltas.items():
-        row = existing.get(key)
+    for row_key, change in changes.items():
+        row = existing.get(row_key)
         if row is None:
-            created.append(Counter(unit_id=key[0], sector=key[1], period=key[2], metric=key[3], value=change))
+            created.append(model(**dict(zip(key, row_key, strict=True)), value=change))
             continue
         row.value += change
         (changed if row.value else emptied).append(row)
-    Counter.objects.bulk_create(created, batch_size=1000)
-    Counter.objects.bulk_update(changed, ["value"], batch_size=1000)
-    Counter.objects.filter(pk__in=[row.pk for row in emptied]).delete()
+    model.objects.bulk_create(created, batch_size=1000)
+    model.objects.bulk_update(changed, ["value"], batch_size=1000)
+    model.objects.filter(pk__in=[row.pk for row in emptied]).delete()
 
 
 def _store(facts: list, horizon: periods.Period | None, deltas: dict[tuple, int]) -> None:
@@ -363,6 +401,7 @@ def rebuild_rollups(*, now: datetime | None = None) -> int:
     state = _state()
     horizon = state.horizon
     Counter.objects.all().delete()
+    CounterTotal.objects.all().delete()
     DossierFact.objects.all().delete()
     ReportFact.objects.all().delete()
     state.last_event_id, state.horizon, state.data_as_of, state.gaps = 0, "", None, []

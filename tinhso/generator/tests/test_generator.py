@@ -22,7 +22,7 @@ from tinhso.fieldreports import demo as fieldreport_demo
 from tinhso.fieldreports.models import Report
 from tinhso.generator.services import generate
 from tinhso.ioc import services as ioc_services
-from tinhso.ioc.models import Counter, DossierFact, ReportFact
+from tinhso.ioc.models import Counter, CounterTotal, DossierFact, ReportFact
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 3, 20, 16, 0, tzinfo=ZONE)
@@ -47,7 +47,9 @@ def history(db) -> int:
 
 
 def counters() -> dict:
-    return {(c.unit_id, c.sector, c.period, c.metric): c.value for c in Counter.objects.all()}
+    counted = {(c.unit_id, c.sector, c.period, c.metric): c.value for c in Counter.objects.all()}
+    totals = {(c.unit_id, "*", c.period, c.metric): c.value for c in CounterTotal.objects.all()}
+    return counted | totals
 
 
 def facts() -> tuple[dict, dict]:

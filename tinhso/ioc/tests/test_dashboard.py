@@ -7,7 +7,7 @@ import random
 import pytest
 
 from tinhso.core.models import PATH_SEPARATOR, AdminUnit
-from tinhso.ioc import periods, rules, selectors
+from tinhso.ioc import periods, rules, selectors, services
 from tinhso.ioc.models import Counter
 
 MARCH = periods.parse("2026-03")
@@ -38,11 +38,7 @@ def counters(march):
                 random.choice(METRICS),
             )
             rows[key] = random.randint(0, 40)
-    Counter.objects.bulk_create(
-        Counter(unit_id=unit_id, sector=sector, period=period, metric=metric, value=value)
-        for (unit_id, sector, period, metric), value in rows.items()
-        if not Counter.objects.filter(unit_id=unit_id, sector=sector, period=period, metric=metric).exists()
-    )
+    services.add_to_counters(dict(sorted(rows.items())))  # with their totals over every sector
     return province
 
 

@@ -14,7 +14,7 @@ from tinhso.fieldreports import services as report_services
 from tinhso.fieldreports.models import Report
 from tinhso.fieldreports.tests.helpers import file_report
 from tinhso.ioc import rules, services
-from tinhso.ioc.models import Counter, DossierFact, ReportFact
+from tinhso.ioc.models import Counter, CounterTotal, DossierFact, ReportFact
 from tinhso.ioc.tests.helpers import accept, act, finish, submit
 
 DOSSIER_ACTIONS = (
@@ -60,6 +60,11 @@ steps = st.lists(
 
 def snapshot() -> tuple:
     counters = sorted(Counter.objects.values_list("unit_id", "sector", "period", "metric", "value"))
+    totals = sorted(CounterTotal.objects.values_list("unit_id", "period", "metric", "value"))
+    summed: dict[tuple, int] = {}
+    for unit_id, _sector, period, metric, value in counters:
+        summed[(unit_id, period, metric)] = summed.get((unit_id, period, metric), 0) + value
+    assert totals == sorted((*key, value) for key, value in summed.items())  # the totals over every sector
     dossiers = sorted(DossierFact.objects.values_list("dossier_id", "applied_seq", "contributions"))
     reports = sorted(ReportFact.objects.values_list("report_id", "applied_seq", "contributions", "unit_id"))
     return counters, dossiers, reports
@@ -206,6 +211,7 @@ def test_rebuild_command_recomputes_the_same_numbers(cast, clock):
     services.consume_events()
     live = snapshot()
     Counter.objects.update(value=99)  # damaged rollups
+    CounterTotal.objects.update(value=99)
     output = StringIO()
     call_command("rebuild_rollups", stdout=output)
     assert "sự kiện" in output.getvalue()
