@@ -1,0 +1,102 @@
+"""Instructions a page costs the web process, counted by callgrind: unlike times, the count comes out the same run
+after run on a machine whose speed drifts, so it compares two versions of a page's code. PostgreSQL's own work
+is not counted. Reads the database; signs in the IOC benchmark's province leader (bench/ioc.py).
+Run: .venv/bin/python bench/instructions.py --database-url postgres://...  (see bench/README.md)."""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench import harness
+
+UNDER_CALLGRIND = "BENCH_UNDER_CALLGRIND"
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
+    parser.add_argument("--path", default="/dieu-hanh/", help="the page, with its query")
+    parser.add_argument("--requests", type=int, default=20, help="requests counted")
+    parser.add_argument("--warmup", type=int, default=10, help="requests before counting")
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="ask the same address each time (default: a query parameter n of its own for each request, so no "
+        "render kept for an earlier request serves it)",
+    )
+    return harness.parse_for_existing_database(parser)
+
+
+def count_under_callgrind(args: argparse.Namespace) -> None:
+    """Runs this script again under callgrind, which counts only between its two callgrind_control calls."""
+    with tempfile.TemporaryDirectory() as folder:
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            f"--callgrind-out-file={Path(folder) / 'callgrind.out'}",
+            sys.executable,
+            *sys.argv,
+        ]
+        run = subprocess.run(
+            command, env={**os.environ, UNDER_CALLGRIND: "1"}, capture_output=True, text=True
+        )
+    collected = re.search(r"Collected : (\d+)", run.stderr)
+    if run.returncode != 0 or collected is None:
+        sys.exit(f"callgrind run failed ({run.returncode}):\n{run.stderr[-3000:]}")
+    per_request = int(collected.group(1)) / args.requests
+    shown = "the same address" if args.shared else "a distinct address each"
+    print(
+        f"{args.path} ({shown}): {per_request / 1e6:.2f} M instructions per request, {args.requests} counted"
+    )
+
+
+def request_pages(args: argparse.Namespace) -> None:
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from bench.ioc import bench_leader
+
+    headers, session_key = harness.signed_in(bench_leader())
+    client = Client(HTTP_COOKIE=headers["Cookie"])
+    separator = "&" if "?" in args.path else "?"
+
+    def get(number: int) -> None:
+        path = args.path if args.shared else f"{args.path}{separator}n={number}"
+        response = client.get(path)
+        if response.status_code != 200:
+            sys.exit(f"{path} answered {response.status_code}")
+
+    try:
+        for number in range(args.warmup):
+            get(number)
+        subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
+        for number in range(args.warmup, args.warmup + args.requests):
+            get(number)
+        subprocess.run(
+            ["callgrind_control", "--instr=off", str(os.getpid())], check=True, capture_output=True
+        )
+    finally:
+        harness.end_session(session_key)
+
+
+def main() -> None:
+    args = arguments()
+    if not os.environ.get(UNDER_CALLGRIND):
+        count_under_callgrind(args)
+        return
+    with tempfile.TemporaryDirectory(prefix="tinhso-bench-") as var_dir:
+        harness.bench_environment(database_url=args.database_url, var_dir=var_dir)
+        request_pages(args)
+
+
+if __name__ == "__main__":
+    main()
