@@ -1,5 +1,6 @@
 """Counters summed over every sector, filled from the counters, with the index the KPIs read them by: on
-PostgreSQL a covering one (period, metric, unit) INCLUDE (value), as for the counters (migration 0003)."""
+PostgreSQL a covering one (period, metric, unit) INCLUDE (value), as for the counters (migration 0003).
+Run with the job consumer stopped (README, Upgrading): the earlier code's consumer writes no totals."""
 
 import django.db.models.deletion
 from django.db import migrations, models
