@@ -229,15 +229,13 @@ def _report_contributions(fact, horizon: periods.Period | None) -> list[list]:
 
 
 def _apply_deltas(deltas: dict[tuple, int]) -> None:
-    deltas = {key: change for key, change in deltas.items() if change}
     _apply_changes(Counter, COUNTER_KEY, deltas)
-    _apply_changes(
-        CounterTotal, TOTAL_KEY, {key: change for key, change in _totals(deltas).items() if change}
-    )
+    _apply_changes(CounterTotal, TOTAL_KEY, _totals(deltas))
 
 
 def _apply_changes(model: type[Counter] | type[CounterTotal], key: tuple[str, ...], changes: dict) -> None:
     """Adds each change to the row of its key: creates the rows missing, deletes those brought to 0."""
+    changes = {row_key: change for row_key, change in changes.items() if change}
     if not changes:
         return
     existing = {
