@@ -14,6 +14,7 @@ from tinhso.catalog.models import Bundle, BundleItem, Procedure, ProcessStep, Re
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput
 from tinhso.core.models import AdminUnit, Role, User
+from tinhso.core.money import checked_amount
 from tinhso.core.services import record_event
 
 
@@ -100,6 +101,8 @@ def publish_procedure(
         raise _invalid("online_level", "Mức độ dịch vụ công trực tuyến phải là toàn trình hoặc một phần.")
     if level == Procedure.Level.PROVINCE and authority is None:
         raise _invalid("authority", "Thủ tục cấp tỉnh cần cơ quan có thẩm quyền giải quyết.")
+    if fee is not None:
+        checked_amount(fee, field="fee", allow_zero=True)
     try:
         Draft202012Validator.check_schema(form_schema)
     except SchemaError as error:

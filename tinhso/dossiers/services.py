@@ -18,6 +18,7 @@ from tinhso.catalog import selectors as catalog_selectors
 from tinhso.catalog.models import Procedure, ProcessStep
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tinhso.core.money import checked_amount
 from tinhso.core.eventlog import canonical_json
 from tinhso.core.models import AdminUnit, Event, Role, RoleAssignment, User
 from tinhso.core.services import first_event, id_sequence_sql, insert_new, record_event, reserve_id
@@ -892,9 +893,7 @@ def request_payment(*, actor: User, code: str, version: int, amount: int, note: 
     dossier = _locked(actor=actor, code=code, version=version)
     _require_status(dossier, [Status.ACCEPTED, Status.PROCESSING], "yêu cầu thực hiện nghĩa vụ tài chính")
     _require_step_actor(actor, dossier)
-    if amount <= 0:
-        message = "Số tiền phải nộp phải lớn hơn 0."
-        raise InvalidInput(message, errors={"amount": [message]})
+    checked_amount(amount, field="amount")
     before = dossier.status
     dossier.paused_status = before
     dossier.paused_at = timezone.now()

@@ -93,6 +93,15 @@ def test_a_form_that_is_not_json_schema_is_refused(catalog):
     assert "form_schema" in refused.value.errors
 
 
+@pytest.mark.parametrize("fee", [Decimal(10**12), Decimal("-1"), Decimal("1.5"), Decimal("Infinity")])
+def test_a_fee_out_of_range_is_refused_beside_its_field(catalog, fee):
+    procedure = selectors.procedure_by_code("1.004873")
+    with pytest.raises(InvalidInput) as refused:
+        republish(procedure, fee=fee)
+    assert "999.999.999.999 đồng" in refused.value.errors["fee"][0]
+    assert Procedure.objects.filter(code="1.004873").count() == 1
+
+
 def test_only_an_administrator_publishes(catalog):
     specialist = official("chuyenvien", (Role.SPECIALIST, "000.00.15.H12"))
     with pytest.raises(Forbidden):

@@ -251,3 +251,17 @@ def test_fees_are_requested_and_confirmed_through_the_api(client, cast):
     assert post(client, f"/{code}/confirm-payment", {"version": 4, "receipt": " "}, desk).status_code == 422
     paid = post(client, f"/{code}/confirm-payment", {"version": 4, "receipt": "BL-2026-000871"}, desk)
     assert paid.json()["status"] == 4
+
+
+@pytest.mark.parametrize("amount", [10**30, 10**12, 0, -5])
+def test_a_payment_request_out_of_range_is_refused_and_changes_nothing(client, cast, amount):
+    an, desk, specialist = (bearer(name) for name in ("096090001234", "motcua", "chuyenvien"))
+    code = post(client, "", {"procedure_code": RECORD, "form_data": RECORD_FORM}, an).json()["code"]
+    post(client, f"/{code}/accept", {"version": 1}, desk)
+    post(client, f"/{code}/forward", {"version": 2}, desk)
+    asked = post(client, f"/{code}/request-payment", {"version": 3, "amount": amount}, specialist)
+    assert asked.status_code == 422 and asked["Content-Type"] == "application/problem+json"
+    assert asked.json()["code"] == "amount_out_of_range" and list(asked.json()["errors"]) == ["amount"]
+    assert Dossier.objects.get(code=code).version == 3
+    largest = post(client, f"/{code}/request-payment", {"version": 3, "amount": 999_999_999_999}, specialist)
+    assert largest.json()["status"] == 6
