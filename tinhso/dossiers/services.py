@@ -18,9 +18,9 @@ from tinhso.catalog import selectors as catalog_selectors
 from tinhso.catalog.models import Procedure, ProcessStep
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tinhso.core.money import checked_amount
 from tinhso.core.eventlog import canonical_json
 from tinhso.core.models import AdminUnit, Event, Role, RoleAssignment, User
+from tinhso.core.money import checked_amount
 from tinhso.core.services import first_event, id_sequence_sql, insert_new, record_event, reserve_id
 from tinhso.core.working_time import add_working_time, is_working_day, working_time_between
 from tinhso.dossiers import selectors
