@@ -1,5 +1,7 @@
 """Reads of dossiers, each with the acting user's scope applied; tracking is public and shows no person."""
 
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -259,8 +261,20 @@ PUBLIC_ACTIONS = {
 }
 
 
+# What a receipt prints before the code ("Số: ...", "Mã hồ sơ: ..."), any case.
+_RECEIPT_LABEL = re.compile(r"^\s*(?:s[oố]|m[aã](?:\s+h[oồ]\s+s[oơ])?)\s*[:.]\s*", re.IGNORECASE)
+
+
+def receipt_code(text: str) -> str:
+    """The dossier code in what a person typed from a receipt: `Số: 32002.h12-261206-0005/TNHS ` gives
+    `32002.H12-261206-0005` (the label, the desk's suffix after “/”, spaces and case are not the code)."""
+    code = _RECEIPT_LABEL.sub("", unicodedata.normalize("NFC", text or "")).split("/", 1)[0]
+    return "".join(code.split()).upper()
+
+
 def tracking(*, code: str) -> dict:
     """What anyone holding the code may know: procedure, units, status, dates and the steps taken."""
+    code = receipt_code(code)
     dossier = (
         Dossier.objects.select_related("procedure", "receiving_unit", "current_unit")
         .filter(code=code)

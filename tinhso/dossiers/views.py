@@ -392,14 +392,20 @@ def attachment(request: HttpRequest, code: str, pk: int) -> FileResponse:
 
 @require_GET
 def lookup(request: HttpRequest) -> HttpResponse:
-    code = request.GET.get("code", "").strip()
+    typed = request.GET.get("code", "")
+    code = selectors.receipt_code(typed)
     if code:
         return redirect("dossiers:track", code=code)
+    if typed:
+        error = _("Nhập mã hồ sơ in trên giấy tiếp nhận, ví dụ 32002.H12-261206-0005.")
+        return render(request, "dossiers/lookup.html", {"code": typed, "error": error}, status=400)
     return render(request, "dossiers/lookup.html", {})
 
 
 @require_GET
 def track(request: HttpRequest, code: str) -> HttpResponse:
+    if selectors.receipt_code(code) != code and selectors.receipt_code(code):
+        return redirect("dossiers:track", code=selectors.receipt_code(code))
     try:
         tracked = selectors.tracking(code=code)
     except NotFound as error:
