@@ -1,6 +1,7 @@
 """Reads of field reports, with the acting user's scope applied; public reads never carry personal data."""
 
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from hashlib import sha256
 from itertools import islice
@@ -259,6 +260,25 @@ def report_for_staff(user: User, tracking_code: str) -> Report:
             f"Không có phản ánh mã “{tracking_code}” trong phạm vi của bạn.", code="report_not_found"
         )
     return report
+
+
+@dataclass(frozen=True)
+class ReporterContact:
+    name: str
+    phone: str
+    email: str
+    signed_in: bool
+
+
+def reporter_contact(report: Report) -> ReporterContact:
+    """How a coordinator reaches the reporter: what they left on the form, else their account's details."""
+    account = report.reporter
+    return ReporterContact(
+        name=report.reporter_name or (account.display_name if account else ""),
+        phone=report.reporter_phone or (account.phone if account else ""),
+        email=report.reporter_email or (account.email if account else ""),
+        signed_in=account is not None,
+    )
 
 
 def is_reporter(report: Report, *, user: User | None, contact: str = "") -> bool:

@@ -335,6 +335,7 @@ def staff_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
         "timeline": selectors.public_timeline(report),
         "photos": report.photos.all(),
         "is_coordinator": is_coordinator,
+        "contact": selectors.reporter_contact(report) if is_coordinator else None,
         "can_handle": selectors.can_handle(request.user, report),
         "duplicates": selectors.duplicate_candidates(report) if is_coordinator and report.is_open else [],
         "categories": selectors.reportable_categories(),
