@@ -363,12 +363,41 @@ def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            _("Đã cập nhật: hồ sơ %(code)s %(status)s.")
-            % {"code": code, "status": dossier.get_status_display().lower()},
-        )
+        messages.success(request, done_message(action, dossier))
     return redirect("dossiers:detail", code=code)
+
+
+# What each action did, said after it succeeded; %(step)s and %(date)s are the dossier's after the change.
+DONE = {
+    "accept": gettext_lazy("Đã tiếp nhận hồ sơ %(code)s; hẹn trả kết quả %(date)s."),
+    "refuse": gettext_lazy("Đã từ chối tiếp nhận hồ sơ %(code)s."),
+    "request-supplement": gettext_lazy("Đã gửi yêu cầu bổ sung hồ sơ %(code)s cho người nộp."),
+    "answer-supplement": gettext_lazy("Đã gửi phần bổ sung của hồ sơ %(code)s."),
+    "forward": gettext_lazy("Đã chuyển hồ sơ %(code)s sang bước “%(step)s”."),
+    "send-back": gettext_lazy("Đã chuyển hồ sơ %(code)s về bước “%(step)s”."),
+    "apologize": gettext_lazy("Đã gửi văn bản xin lỗi; hồ sơ %(code)s hẹn trả kết quả mới %(date)s."),
+    "consult": gettext_lazy("Đã gửi xin ý kiến về hồ sơ %(code)s."),
+    "answer-consultation": gettext_lazy("Đã gửi ý kiến trả lời về hồ sơ %(code)s."),
+    "request-payment": gettext_lazy("Đã yêu cầu người nộp thực hiện nghĩa vụ tài chính của hồ sơ %(code)s."),
+    "confirm-payment": gettext_lazy("Đã xác nhận nghĩa vụ tài chính của hồ sơ %(code)s."),
+    "stop": gettext_lazy("Đã dừng xử lý hồ sơ %(code)s."),
+    "finish": gettext_lazy(
+        "Đã ghi kết quả giải quyết hồ sơ %(code)s; hồ sơ chuyển về bộ phận một cửa để trả kết quả."
+    ),
+    "return": gettext_lazy("Đã trả kết quả hồ sơ %(code)s cho người nộp."),
+    "withdraw": gettext_lazy("Đã rút hồ sơ %(code)s."),
+    "rate": gettext_lazy("Cảm ơn anh/chị đã đánh giá việc giải quyết hồ sơ %(code)s."),
+}
+
+
+def done_message(action: str, dossier: Dossier) -> str:
+    step = dossier.current_step
+    values = {
+        "code": dossier.code,
+        "step": step.name if step else "",
+        "date": day_and_time(dossier.promised_at, ""),
+    }
+    return str(DONE.get(action, gettext_lazy("Đã cập nhật hồ sơ %(code)s."))) % values
 
 
 @login_required

@@ -10,9 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core import selectors as core_selectors
+from tinhso.core.display import day_and_time
 from tinhso.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tinhso.core.models import AdminUnit
 from tinhso.core.parsing import whole_number
@@ -249,16 +251,35 @@ def rate(request: HttpRequest, tracking_code: str) -> HttpResponse:
     def action(report: Report) -> None:
         if not form.is_valid():
             raise InvalidInput(_("Vui lòng chọn mức độ hài lòng."))
-        services.rate_report(
+        rated = services.rate_report(
             report=report,
             user=request.user,
             contact=form.cleaned_data["contact"],
             satisfied=form.cleaned_data["satisfied"],
             comment=form.cleaned_data["comment"],
         )
-        messages.success(request, _("Cảm ơn bạn đã đánh giá kết quả xử lý."))
+        messages.success(request, _rating_message(rated))
 
     return _reporter_action(request, tracking_code, action)
+
+
+def _rating_message(report: Report) -> str:
+    """Thanks, and what the rating did: an unsatisfied one reopens the report once, and says so."""
+    if report.status == Report.Status.REOPENED:
+        return _(
+            "Cảm ơn bạn đã đánh giá. Vì bạn chưa hài lòng, phản ánh %(code)s đã được mở lại và chuyển lại "
+            "cho %(unit)s xử lý, hạn mới %(due)s."
+        ) % {
+            "code": report.tracking_code,
+            "unit": report.responsible_unit.name,
+            "due": day_and_time(report.due_at, ""),
+        }
+    if report.satisfied is False:
+        return _(
+            "Cảm ơn bạn đã đánh giá. Phản ánh này đã được mở lại một lần nên được khép lại; ý kiến chưa hài "
+            "lòng của bạn đã được ghi nhận và báo cho đơn vị xử lý."
+        )
+    return _("Cảm ơn bạn đã đánh giá kết quả xử lý phản ánh %(code)s.") % {"code": report.tracking_code}
 
 
 @require_POST
@@ -344,6 +365,20 @@ def staff_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
     return render(request, "fieldreports/staff_detail.html", context)
 
 
+# What each back-office action did, said after it succeeded.
+STAFF_DONE = {
+    "acknowledge": gettext_lazy("Đã nhận xử lý phản ánh %(code)s."),
+    "post_result": gettext_lazy("Đã báo cáo kết quả xử lý phản ánh %(code)s; chờ lãnh đạo đơn vị duyệt."),
+    "approve": gettext_lazy("Đã duyệt và công khai kết quả xử lý phản ánh %(code)s."),
+    "return": gettext_lazy("Đã trả lại kết quả của phản ánh %(code)s để xử lý tiếp."),
+    "reroute": gettext_lazy("Đã chuyển phản ánh %(code)s cho đơn vị khác."),
+    "change_category": gettext_lazy("Đã đổi lĩnh vực của phản ánh %(code)s."),
+    "reject": gettext_lazy("Đã không tiếp nhận phản ánh %(code)s."),
+    "merge": gettext_lazy("Đã gộp phản ánh %(code)s vào phản ánh trùng."),
+    "split": gettext_lazy("Đã tách một phản ánh mới từ phản ánh %(code)s."),
+}
+
+
 def _staff_actions(request: HttpRequest) -> dict:
     """Each back-office action: the service it calls with the posted fields."""
     data, user = request.POST, request.user
@@ -400,5 +435,6 @@ def staff_action(request: HttpRequest, tracking_code: str, action: str) -> HttpR
         details = [problem for problems in getattr(error, "errors", {}).values() for problem in problems]
         messages.error(request, " ".join([error.message, *[d for d in details if d != error.message]]))
     else:
-        messages.success(request, _("Đã cập nhật phản ánh %(code)s.") % {"code": tracking_code})
+        done = STAFF_DONE.get(action, gettext_lazy("Đã cập nhật phản ánh %(code)s."))
+        messages.success(request, str(done) % {"code": tracking_code})
     return redirect("fieldreports:staff-detail", tracking_code=tracking_code)

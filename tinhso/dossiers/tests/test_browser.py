@@ -29,7 +29,7 @@ def act_from_queue(page, code: str, button: str, **fields) -> None:
     for label, value in fields.items():
         form.get_by_label(label).fill(value)
     form.get_by_role("button", name=button).click()
-    expect(page.locator(".alert-success")).to_contain_text(f"Đã cập nhật: hồ sơ {code}")
+    expect(page.locator(".alert-success")).to_contain_text(f"hồ sơ {code}")
 
 
 def test_a_citizen_submits_online_officials_return_the_result_and_the_citizen_rates(
@@ -67,7 +67,7 @@ def test_a_citizen_submits_online_officials_return_the_result_and_the_citizen_ra
     finish = leader.locator("form", has=leader.get_by_role("button", name="Ghi kết quả giải quyết"))
     finish.get_by_label("Tệp kết quả (PDF, tối đa 20 MB)").set_input_files(str(result))
     finish.get_by_role("button", name="Ghi kết quả giải quyết").click()
-    expect(leader.locator(".alert-success")).to_contain_text("đã xử lý xong")
+    expect(leader.locator(".alert-success")).to_contain_text("Đã ghi kết quả giải quyết hồ sơ")
     act_from_queue(desk, dossier.code, "Đã trả kết quả")
 
     page.goto("/ho-so/cua-toi/")
@@ -77,6 +77,9 @@ def test_a_citizen_submits_online_officials_return_the_result_and_the_citizen_ra
     assert download.value.suggested_filename == f"{dossier.code}.pdf"
     page.get_by_label("Rất hài lòng").check()
     page.get_by_role("button", name="Gửi đánh giá").click()
+    expect(page.locator(".alert-success")).to_have_text(
+        f"Cảm ơn anh/chị đã đánh giá việc giải quyết hồ sơ {dossier.code}."
+    )
     expect(page.locator("main")).to_contain_text("Đánh giá")
     dossier.refresh_from_db()
     assert (dossier.status, dossier.rating) == (Status.RETURNED, 3)

@@ -51,7 +51,7 @@ def test_the_unit_handles_and_the_centre_publishes_through_the_pages(client, cat
     report = file_report()
     client.force_login(staff["handler"])
     page = act(client, report, "acknowledge").content.decode()
-    assert "Đã cập nhật phản ánh" in page and "Báo cáo kết quả" in page
+    assert f"Đã nhận xử lý phản ánh {report.tracking_code}." in page and "Báo cáo kết quả" in page
     report.refresh_from_db()
     url = reverse("fieldreports:staff-action", args=[report.tracking_code, "post_result"])
     client.post(url, {"version": report.version, "result": "Đã vá ổ gà.", "photos": [jpeg_with_gps()]})
