@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tinhso.catalog",
     "tinhso.dossiers",
     "tinhso.ioc",
+    "tinhso.reporting",
     "tinhso.generator",
 ]
 

@@ -1,0 +1,435 @@
+"""Reads of the reporting app, with the caller's scope applied: who a unit reports to, whether entry is
+locked and why, the checks a report must pass, computed value kinds, cross-checks, completeness."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.core import selectors as core_selectors
+from tinhso.core.errors import Forbidden, InvalidInput, NotFound
+from tinhso.core.models import AdminUnit, Role, User
+from tinhso.reporting import deadlines, lifecycle, periods, validation
+from tinhso.reporting.models import (
+    Aggregate,
+    DataValue,
+    Derivation,
+    Explanation,
+    FormRow,
+    IndicatorVersion,
+    LockException,
+    Regime,
+    Status,
+    Submission,
+)
+
+REPORTERS = (Role.REPORTING_OFFICER,)
+SUBMITTERS = (Role.REPORTING_OFFICER, Role.UNIT_LEADER)
+APPROVERS = (Role.UNIT_LEADER, Role.PROVINCE_LEADER)
+
+LOCK_REASONS = {
+    "period_not_closed": _("Kỳ báo cáo chưa đến ngày chốt số liệu."),
+    "deadline_passed": _("Đã quá thời hạn nhập số liệu của kỳ này."),
+    "exception_expired": _("Thời gian được mở khóa nhập liệu đã hết."),
+    "submitted": _("Báo cáo đã gửi, đang chờ cấp trên tiếp nhận."),
+    "accepted": _("Báo cáo đã được cấp trên tiếp nhận."),
+    "approved": _("Báo cáo đã được phê duyệt."),
+}
+
+
+def regime_by_code(code: str) -> Regime:
+    regime = Regime.objects.filter(code=code).select_related("recipient").first()
+    if regime is None:
+        raise NotFound(f"Không tìm thấy chế độ báo cáo “{code}”.", code="regime_not_found", value=code)
+    return regime
+
+
+def period_of(regime: Regime, period_id: str) -> periods.Period:
+    period = periods.parse(period_id, mode=regime.cutoff_mode or periods.DECREE_09)
+    if regime.frequency and period.frequency != regime.frequency:
+        message = f"Kỳ “{period_id}” không phải kỳ của chế độ báo cáo {regime.code} ({regime.get_frequency_display()})."
+        raise InvalidInput(message, code="period_not_in_regime", errors={"period": [message]})
+    return period
+
+
+def effective_unit(unit: AdminUnit) -> AdminUnit:
+    """The unit a merged unit's figures belong to now: its successor's, followed to the end."""
+    seen = set()
+    while unit.successor_id and unit.pk not in seen:
+        seen.add(unit.pk)
+        unit = unit.successor
+    return unit
+
+
+def reporter_units(regime: Regime) -> list[AdminUnit]:
+    return list(regime.reporters.order_by("path"))
+
+
+def reports_to(regime: Regime, unit: AdminUnit) -> AdminUnit:
+    """The nearest unit above `unit` that takes part in the regime (or its recipient); the top reports to itself."""
+    if unit.pk == regime.recipient_id:
+        return unit
+    path = effective_unit(unit).path
+    candidates = [
+        other for other in reporter_units(regime) if path.startswith(other.path) and other.path != path
+    ]
+    candidates.append(regime.recipient)
+    return max(candidates, key=lambda other: len(other.path))
+
+
+def children(regime: Regime, unit: AdminUnit) -> list[AdminUnit]:
+    """The units reporting to `unit` directly (merged units through their successor)."""
+    return [
+        other
+        for other in reporter_units(regime)
+        if other.pk != unit.pk and reports_to(regime, other).pk == unit.pk
+    ]
+
+
+def _holds(user: User, unit: AdminUnit, roles: tuple[str, ...]) -> bool:
+    return any(
+        unit.path.startswith(assignment.unit.path)
+        for assignment in core_selectors.active_roles(user)
+        if assignment.role in roles
+    )
+
+
+def may_enter(user: User, unit: AdminUnit) -> bool:
+    return _holds(user, unit, REPORTERS)
+
+
+def may_act(user: User, submission: Submission, transition: lifecycle.Transition) -> bool:
+    if transition.actor == lifecycle.UNIT:
+        return _holds(user, submission.unit, SUBMITTERS)
+    return _holds(user, reports_to(submission.regime, submission.unit), APPROVERS)
+
+
+def require_entry(user: User, unit: AdminUnit) -> None:
+    if not may_enter(user, unit):
+        raise Forbidden(f"Bạn không được nhập số liệu cho {unit.name}.", code="not_a_reporter")
+
+
+def submission_of(regime: Regime, period_id: str, unit: AdminUnit) -> Submission | None:
+    return Submission.objects.filter(regime=regime, period=period_id, unit=unit).first()
+
+
+def visible_submission(user: User, *, regime_code: str, period_id: str, unit_code: str) -> Submission:
+    regime = regime_by_code(regime_code)
+    unit = core_selectors.unit_by_code(unit_code)
+    submission = submission_of(regime, period_id, unit)
+    above = reports_to(regime, unit)
+    if not (_holds(user, unit, SUBMITTERS + APPROVERS) or _holds(user, above, APPROVERS)):
+        raise NotFound("Không tìm thấy báo cáo.", code="submission_not_found")
+    if submission is None:
+        raise NotFound("Đơn vị chưa lập báo cáo kỳ này.", code="submission_not_found")
+    return submission
+
+
+def first_deadline(regime: Regime, period: periods.Period) -> datetime | None:
+    rules = deadlines.rules_of(regime.deadline_rules)
+    return deadlines.deadline(rules[0], period) if rules else None
+
+
+def level_deadline(regime: Regime, period: periods.Period, unit: AdminUnit) -> datetime | None:
+    rules = deadlines.rules_of(regime.deadline_rules)
+    if not rules:
+        return None
+    level = 1 if unit.pk == regime.recipient_id and len(rules) > 1 else 0
+    return deadlines.deadline(rules[level], period)
+
+
+def entry_lock(
+    regime: Regime, period: periods.Period, unit: AdminUnit, submission: Submission | None, now: datetime
+) -> str | None:
+    """Why values of this report cannot be typed now (a key of LOCK_REASONS), or None when they can."""
+    status = submission.status if submission else Status.DRAFT
+    if status in (Status.SUBMITTED, Status.ACCEPTED, Status.APPROVED):
+        return str(status)
+    if status == Status.RETURNED:
+        return None  # sent back to be corrected, whatever the date
+    if now < period.end:
+        return "period_not_closed"
+    due = level_deadline(regime, period, unit)
+    if due is None or now <= due + timedelta(days=regime.expiry_days):
+        return None
+    exceptions = LockException.objects.filter(regime=regime, period=period.id, unit=unit)
+    if not exceptions.exists():
+        return "deadline_passed"
+    return None if exceptions.filter(expires_at__gt=now).exists() else "exception_expired"
+
+
+def form_rows(regime: Regime) -> list[FormRow]:
+    return list(
+        FormRow.objects.filter(form__regime=regime)
+        .select_related("indicator_version__indicator", "form")
+        .order_by("form__code", "order")
+    )
+
+
+def row_versions(regime: Regime) -> dict[str, IndicatorVersion]:
+    return {row.indicator_version.indicator.code: row.indicator_version for row in form_rows(regime)}
+
+
+def typed_values(submission: Submission, kind: str = DataValue.Kind.PERIOD) -> validation.Values:
+    rows = DataValue.objects.filter(submission=submission, kind=kind, value__isnull=False).values_list(
+        "indicator_version__indicator__code", "disaggregation", "value"
+    )
+    return {(code, disaggregation): value for code, disaggregation, value in rows}
+
+
+def values_for(regime: Regime, period_id: str, unit: AdminUnit) -> validation.Values:
+    """A unit's values of a period: what it typed, or for a level above, its kept aggregate."""
+    submission = submission_of(regime, period_id, unit)
+    own = typed_values(submission) if submission else {}
+    if own:
+        return own
+    rows = Aggregate.objects.filter(regime=regime, period=period_id, unit=unit).values_list(
+        "indicator_version__indicator__code", "disaggregation", "value"
+    )
+    return {(code, disaggregation): value for code, disaggregation, value in rows}
+
+
+# ---- checks ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something a report must pass or explain: a broken rule, an outlier, a cross-check mismatch."""
+
+    subject: str
+    kind: str  # rule, outlier, crosscheck
+    message: str
+    blocking: bool  # a HIGH rule: explaining does not help
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    code: str
+    name: str
+    typed: Decimal | None
+    derived: Decimal | None
+    status: str  # match, within_tolerance, mismatch, not_derivable
+    derivation: Derivation | None
+
+
+def history(
+    regime: Regime, unit: AdminUnit, code: str, disaggregation: str, before: periods.Period, count: int = 24
+):
+    period, ids = before, []
+    for _step in range(count):
+        period = period.previous()
+        ids.append(period.id)
+    rows = DataValue.objects.filter(
+        submission__regime=regime,
+        submission__unit=unit,
+        submission__period__in=ids,
+        indicator_version__indicator__code=code,
+        disaggregation=disaggregation,
+        kind=DataValue.Kind.PERIOD,
+        value__isnull=False,
+    ).values_list("submission__period", "value")
+    return dict(rows)
+
+
+def crosschecks(submission: Submission) -> list[CrossCheck]:
+    values = typed_values(submission)
+    derivations = {
+        derivation.indicator_version_id: derivation
+        for derivation in Derivation.objects.filter(
+            regime=submission.regime, period=submission.period, unit=submission.unit
+        )
+    }
+    out = []
+    for row in form_rows(submission.regime):
+        version = row.indicator_version
+        if not version.derivation:
+            continue
+        typed = values.get((version.indicator.code, ""))
+        derivation = derivations.get(version.pk)
+        derived = derivation.value if derivation else None
+        out.append(
+            CrossCheck(
+                version.indicator.code,
+                version.name,
+                typed,
+                derived,
+                _compare(typed, derived, version.tolerance),
+                derivation,
+            )
+        )
+    return out
+
+
+def _compare(typed: Decimal | None, derived: Decimal | None, tolerance: Decimal) -> str:
+    if derived is None or typed is None:
+        return "not_derivable" if derived is None else "mismatch"
+    if typed == derived:
+        return "match"
+    if derived and abs(typed - derived) <= abs(derived) * tolerance:
+        return "within_tolerance"
+    return "mismatch"
+
+
+def findings(submission: Submission) -> list[Finding]:
+    regime, unit = submission.regime, submission.unit
+    period = period_of(regime, submission.period)
+    values = typed_values(submission)
+    explained = dict(Explanation.objects.filter(submission=submission).values_list("subject", "text"))
+    out = []
+    for rule in regime.rules.order_by("code"):
+        violation = validation.check_rule(rule, values)
+        if violation is None:
+            continue
+        subject = f"rule:{rule.code}"
+        shown = f"{rule.name}: {rule.left} {rule.operator} {rule.right}"
+        if violation.left is not None:
+            shown += f" ({violation.left:g} {rule.operator} {violation.right:g})"
+        blocking = rule.importance == rule.Importance.HIGH
+        out.append(Finding(subject, "rule", shown, blocking, explained.get(subject, "")))
+    for (code, disaggregation), value in values.items():
+        past = history(regime, unit, code, disaggregation, period)
+        year_before = past.get(period.year_before().id)
+        if validation.is_outlier(value, list(past.values()), year_before):
+            subject = f"outlier:{code}{'.' + disaggregation if disaggregation else ''}"
+            message = f"{code}: {value:g} khác thường so với các kỳ trước của đơn vị."
+            out.append(Finding(subject, "outlier", message, False, explained.get(subject, "")))
+    for check in crosschecks(submission):
+        if check.status == "mismatch":
+            subject = f"crosscheck:{check.code}"
+            message = (
+                f"{check.name}: đơn vị nhập {_shown(check.typed)}, nền tảng ghi nhận {_shown(check.derived)}."
+            )
+            out.append(Finding(subject, "crosscheck", message, False, explained.get(subject, "")))
+    return out
+
+
+def _shown(value: Decimal | None) -> str:
+    return "(trống)" if value is None else f"{value:g}"
+
+
+# ---- computed value kinds -------------------------------------------------------------------------------
+
+
+def computed(
+    regime: Regime, period_id: str, unit: AdminUnit
+) -> dict[tuple[str, str], dict[str, Decimal | None]]:
+    """Year-to-date and percentages of every row, computed from stored period values (never typed)."""
+    period = period_of(regime, period_id)
+    versions = row_versions(regime)
+    current = values_for(regime, period_id, unit)
+    previous = values_for(regime, period.previous().id, unit)
+    year_before = values_for(regime, period.year_before().id, unit)
+    months = [values_for(regime, month.id, unit) for month in _to_date(period)]
+    months_last_year = [values_for(regime, month.id, unit) for month in _to_date(period.year_before())]
+    submission = submission_of(regime, period_id, unit)
+    plans = typed_values(submission, DataValue.Kind.PLAN) if submission else {}
+    out = {}
+    for key, value in current.items():
+        version = versions.get(key[0])
+        if version is None:
+            continue
+        ytd = _to_date_value(version.aggregation, [month.get(key) for month in months])
+        ytd_last = _to_date_value(version.aggregation, [month.get(key) for month in months_last_year])
+        out[key] = {
+            "period": value,
+            "ytd": ytd,
+            "pct_prev": _percent(value, previous.get(key)),
+            "pct_yoy": _percent(value, year_before.get(key)),
+            "pct_ytd_yoy": _percent(ytd, ytd_last),
+            "pct_plan": _percent(ytd, plans.get(key)),
+        }
+    return out
+
+
+def _to_date(period: periods.Period) -> list[periods.Period]:
+    if period.months == 1:
+        return period.months_to_date()
+    return [
+        periods.Period(period.year, last, period.months, period.mode)
+        for last in range(period.months, period.last_month + 1, period.months)
+    ]
+
+
+def _to_date_value(aggregation: str, values: list[Decimal | None]) -> Decimal | None:
+    known = [value for value in values if value is not None]
+    if not known or aggregation == IndicatorVersion.Aggregation.NONE:
+        return None
+    if aggregation == IndicatorVersion.Aggregation.LAST:
+        return known[-1]
+    if aggregation == IndicatorVersion.Aggregation.AVERAGE:
+        return sum(known, Decimal(0)) / len(known)
+    return sum(known, Decimal(0))
+
+
+def _percent(value: Decimal | None, base: Decimal | None) -> Decimal | None:
+    if value is None or not base:
+        return None
+    return (value / base * 100).quantize(Decimal("0.01"))
+
+
+# ---- what a person may do, what is late --------------------------------------------------------------------
+
+
+def allowed_actions(user: User, submission: Submission) -> list[lifecycle.Transition]:
+    return [
+        transition
+        for transition in lifecycle.LIFECYCLE
+        if submission.status in transition.sources and may_act(user, submission, transition)
+    ]
+
+
+@dataclass(frozen=True)
+class Completeness:
+    unit: AdminUnit
+    status: str
+    submitted_at: datetime | None
+    deadline: datetime | None
+    on_time: bool
+    days_late: int
+
+
+def completeness(regime: Regime, period_id: str, *, now: datetime | None = None) -> list[Completeness]:
+    """Expected, received and on-time reports of every reporting unit, computed from the submissions."""
+    now = now or timezone.now()
+    period = period_of(regime, period_id)
+    found = {s.unit_id: s for s in Submission.objects.filter(regime=regime, period=period_id)}
+    out = []
+    for unit in reporter_units(regime):
+        submission = found.get(unit.pk)
+        due = level_deadline(regime, period, unit)
+        sent = submission.submitted_at if submission and submission.status != Status.DRAFT else None
+        on_time = sent is not None and (due is None or sent <= due)
+        late_at = sent or now
+        days_late = max(0, (late_at - due).days + (1 if late_at > due else 0)) if due and late_at > due else 0
+        out.append(
+            Completeness(unit, submission.status if submission else "missing", sent, due, on_time, days_late)
+        )
+    return out
+
+
+def overdue(regime: Regime, period_id: str, *, now: datetime | None = None) -> list[Completeness]:
+    return [
+        row for row in completeness(regime, period_id, now=now) if row.submitted_at is None and row.days_late
+    ]
+
+
+def due_soon(regime: Regime, period_id: str, *, now: datetime, within: timedelta) -> list[Completeness]:
+    """Units that have not sent the report and whose deadline falls within `within` (for reminders)."""
+    return [
+        row
+        for row in completeness(regime, period_id, now=now)
+        if row.submitted_at is None and row.deadline and now <= row.deadline <= now + within
+    ]
+
+
+def submissions_for(user: User) -> QuerySet[Submission]:
+    units = core_selectors.units_where(user, *SUBMITTERS, *APPROVERS)
+    return (
+        Submission.objects.filter(unit__in=units)
+        .select_related("regime", "unit")
+        .order_by("-period", "unit__path")
+    )

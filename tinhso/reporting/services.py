@@ -1,0 +1,839 @@
+"""Every write of the reporting app, each in one transaction with its event on the object's chain: a
+regime's, an indicator's, or a unit's report for a period (whose chain records every value and decision)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from tinhso.core import selectors as core_selectors
+from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tinhso.core.models import AdminUnit, Role, User
+from tinhso.core.services import record_event
+from tinhso.reporting import deadlines, derived, lifecycle, periods, selectors, validation
+from tinhso.reporting.models import (
+    Aggregate,
+    DataValue,
+    Derivation,
+    Explanation,
+    Form,
+    FormRow,
+    Indicator,
+    IndicatorVersion,
+    LockException,
+    ObsStatus,
+    Regime,
+    Status,
+    Submission,
+    ValidationRule,
+    ValueRevision,
+)
+
+# Decree 09/2019 Art. 7 components a periodic regime must have (Art. 11.2: clauses 1-9), with their names.
+REQUIRED_COMPONENTS = (
+    ("title", "tên báo cáo"),
+    ("content", "nội dung yêu cầu báo cáo"),
+    ("reporters", "đối tượng thực hiện báo cáo"),
+    ("recipient", "cơ quan nhận báo cáo"),
+    ("channels", "phương thức gửi, nhận báo cáo"),
+    ("cutoff_mode", "thời gian chốt số liệu báo cáo"),
+    ("frequency", "tần suất thực hiện báo cáo"),
+    ("deadline_rules", "thời hạn gửi báo cáo"),
+    ("outline", "mẫu đề cương báo cáo"),
+    ("forms", "biểu mẫu số liệu"),
+    ("legal_basis", "văn bản quy phạm pháp luật ban hành chế độ báo cáo"),
+)
+REGIME_FIELDS = (
+    "title", "kind", "content", "recipient", "channels", "cutoff_mode", "frequency", "deadline_rules",
+    "outline", "procedure_guide", "legal_basis", "expiry_days", "valid_from", "valid_to",
+)  # fmt: skip
+INDICATOR_FIELDS = (
+    "parent_code", "name", "unit_of_measure", "unit_multiplier", "definition", "method", "breakdowns",
+    "release_period", "data_source", "owner", "source", "derivation", "aggregation", "value_kinds",
+    "disaggregations", "decimals", "minimum", "maximum", "tolerance",
+)  # fmt: skip
+COMPUTED_KINDS = ("ytd", "pct_prev", "pct_yoy", "pct_plan")
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None:
+        core_selectors.require_role(actor, Role.ADMINISTRATOR, Role.REPORTING_OFFICER)
+
+
+# ---- regimes ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def define_regime(*, actor: User | None, code: str, reporters: list[str] | None = None, **fields) -> Regime:
+    """Creates or changes a regime still in draft; an active regime changes only through a new code."""
+    _require_admin(actor)
+    unknown = set(fields) - set(REGIME_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Không có thành phần “{', '.join(sorted(unknown))}”.", code="unknown_field")
+    if isinstance(fields.get("recipient"), str):
+        fields["recipient"] = core_selectors.unit_by_code(fields["recipient"])
+    regime = Regime.objects.select_for_update().filter(code=code).first()
+    if regime is not None and regime.state != Regime.State.DRAFT:
+        raise Conflict(f"Chế độ báo cáo {code} đang áp dụng, không sửa trực tiếp được.", code="regime_active")
+    regime = regime or Regime(code=code)
+    for name, value in fields.items():
+        setattr(regime, name, value)
+    if regime.pk:
+        regime.version += 1
+    regime.save()
+    if reporters is not None:
+        regime.reporters.set([core_selectors.unit_by_code(unit) for unit in reporters])
+    record_event(
+        subject=regime, action="reporting.regime_defined", actor=actor, payload={"version": regime.version}
+    )
+    return regime
+
+
+def missing_components(regime: Regime) -> list[str]:
+    missing = []
+    for name, label in REQUIRED_COMPONENTS:
+        if name == "reporters":
+            present = regime.reporters.exists()
+        elif name == "forms":
+            present = FormRow.objects.filter(form__regime=regime).exists()
+        else:
+            present = bool(getattr(regime, name + "_id" if name == "recipient" else name))
+        if not present:
+            missing.append(label)
+    return missing
+
+
+@transaction.atomic
+def activate_regime(*, actor: User | None, code: str, today: date | None = None) -> Regime:
+    """A periodic regime starts only with every Art. 7 component and deadlines Art. 8.5 allows."""
+    _require_admin(actor)
+    regime = Regime.objects.select_for_update().filter(code=code).first()
+    if regime is None:
+        raise NotFound(f"Không tìm thấy chế độ báo cáo “{code}”.", code="regime_not_found")
+    if regime.kind == Regime.Kind.PERIODIC:
+        missing = missing_components(regime)
+        if missing:
+            raise InvalidInput(
+                f"Chế độ báo cáo định kỳ còn thiếu: {', '.join(missing)} (Nghị định 09/2019, Điều 7).",
+                code="regime_incomplete",
+                missing=missing,
+            )
+        year = (today or timezone.localdate()).year
+        deadlines.check(
+            regime.deadline_rules, periods.of_year(year, frequency=regime.frequency, mode=regime.cutoff_mode)
+        )
+    regime.state = Regime.State.ACTIVE
+    regime.save(update_fields=["state"])
+    record_event(
+        subject=regime, action=lifecycle.REGIME_ACTIVATED, actor=actor, payload={"version": regime.version}
+    )
+    return regime
+
+
+@transaction.atomic
+def define_form(
+    *, actor: User | None, regime_code: str, code: str, title: str, rows: list[tuple[str, str]]
+) -> Form:
+    """A data form of a draft regime: rows are (section, indicator code), each at its current version."""
+    _require_admin(actor)
+    regime = selectors.regime_by_code(regime_code)
+    if regime.state != Regime.State.DRAFT:
+        raise Conflict("Chỉ sửa biểu mẫu khi chế độ báo cáo còn là dự thảo.", code="regime_active")
+    form, _ = Form.objects.update_or_create(regime=regime, code=code, defaults={"title": title})
+    form.rows.all().delete()
+    for order, (section, indicator_code) in enumerate(rows, start=1):
+        FormRow.objects.create(
+            form=form, order=order, section=section, indicator_version=_current(indicator_code)
+        )
+    record_event(
+        subject=regime,
+        action="reporting.form_defined",
+        actor=actor,
+        payload={"form": code, "rows": [r[1] for r in rows]},
+    )
+    return form
+
+
+@transaction.atomic
+def define_rule(*, actor: User | None, regime_code: str, code: str, name: str, left: str, operator: str, right: str,
+                importance: str = "medium", missing: str = validation.SKIP_IF_ANY) -> ValidationRule:  # fmt: skip
+    _require_admin(actor)
+    if operator not in ValidationRule.Operator.values:
+        raise InvalidInput(f"Toán tử “{operator}” không hợp lệ.", code="invalid_operator")
+    if importance not in ValidationRule.Importance.values or missing not in ValidationRule.Missing.values:
+        raise InvalidInput("Mức độ hoặc cách xử lý giá trị trống không hợp lệ.", code="invalid_rule")
+    for expression in (left, right):
+        validation.check_expression(expression)
+    regime = selectors.regime_by_code(regime_code)
+    rule, _ = ValidationRule.objects.update_or_create(
+        regime=regime,
+        code=code,
+        defaults={
+            "name": name,
+            "left": left,
+            "operator": operator,
+            "right": right,
+            "importance": importance,
+            "missing": missing,
+        },
+    )
+    record_event(subject=regime, action="reporting.rule_defined", actor=actor, payload={"rule": code})
+    return rule
+
+
+# ---- indicators --------------------------------------------------------------------------------------------
+
+
+def _current(code: str) -> IndicatorVersion:
+    version = (
+        IndicatorVersion.objects.filter(indicator__code=code)
+        .select_related("indicator")
+        .order_by("-version")
+        .first()
+    )
+    if version is None:
+        raise NotFound(f"Không tìm thấy chỉ tiêu “{code}”.", code="indicator_not_found", value=code)
+    return version
+
+
+@transaction.atomic
+def define_indicator(*, actor: User | None, code: str, publish: bool = True, **fields) -> IndicatorVersion:
+    """Creates an indicator, or changes it: a published version is never edited, the change makes the next one."""
+    _require_admin(actor)
+    unknown = set(fields) - set(INDICATOR_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Không có trường “{', '.join(sorted(unknown))}”.", code="unknown_field")
+    bad_kinds = set(fields.get("value_kinds") or []) - {"period", *COMPUTED_KINDS}
+    if bad_kinds:
+        raise InvalidInput(
+            f"Loại giá trị không hợp lệ: {', '.join(sorted(bad_kinds))}.", code="invalid_value_kind"
+        )
+    if fields.get("derivation") and fields["derivation"] not in derived.QUERIES:
+        raise InvalidInput(f"Không có truy vấn “{fields['derivation']}”.", code="unknown_derivation")
+    if isinstance(fields.get("owner"), str):
+        fields["owner"] = core_selectors.unit_by_code(fields["owner"])
+    indicator, created = Indicator.objects.select_for_update().get_or_create(code=code)
+    latest = None if created else indicator.versions.order_by("-version").first()
+    if latest is not None and latest.published_at is None:
+        version = latest
+    else:
+        version = IndicatorVersion(indicator=indicator, version=(latest.version + 1) if latest else 1)
+        if latest is not None:
+            for name in INDICATOR_FIELDS:
+                setattr(version, name, getattr(latest, name))
+    changed = sorted(
+        name for name, value in fields.items() if latest is None or getattr(latest, name) != value
+    )
+    if latest is not None and latest.published_at is not None and not changed:
+        return latest  # nothing changed: no new version
+    for name, value in fields.items():
+        setattr(version, name, value)
+    if not version.value_kinds:
+        version.value_kinds = ["period"]
+    if publish and version.published_at is None:
+        version.published_at = timezone.now()
+    version.save()
+    indicator.current_version = version.version
+    indicator.save(update_fields=["current_version"])
+    record_event(
+        subject=indicator,
+        action=lifecycle.INDICATOR_VERSIONED,
+        actor=actor,
+        payload={"version": version.version, "changed": changed},
+    )
+    return version
+
+
+# ---- entry -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One value to save, as given by a page, the API or a spreadsheet (index: its row there)."""
+
+    indicator: str
+    value: str | None
+    disaggregation: str = ""
+    kind: str = DataValue.Kind.PERIOD
+    comment: str | None = None
+    obs_status: str | None = None
+    index: int = 0
+
+
+@dataclass
+class Outcome:
+    imported: int = 0
+    updated: int = 0
+    ignored: int = 0
+    deleted: int = 0
+    conflicts: list[dict] = field(default_factory=list)
+
+
+def parse_number(text: str | None) -> Decimal | None:
+    """A value as typed in Vietnam (1.234,5) or by a machine (1234.5); empty means no value."""
+    if text is None:
+        return None
+    text = str(text).strip().replace(" ", "").replace("\u00a0", "")
+    if not text:
+        return None
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    elif text.count(".") > 1:  # 1.234.567: dots group thousands
+        text = text.replace(".", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not number.is_finite() or abs(number) >= Decimal("1e19"):
+        raise ValueError(text)
+    return number
+
+
+def _conflict(cell: Cell, code: str, message: str, prop: str = "value") -> dict:
+    return {
+        "index": cell.index,
+        "object": cell.indicator,
+        "property": prop,
+        "errorCode": code,
+        "message": message,
+    }
+
+
+def _checked(
+    cell: Cell, versions: dict[str, IndicatorVersion]
+) -> tuple[IndicatorVersion | None, Decimal | None, dict | None]:
+    version = versions.get(cell.indicator)
+    if version is None:
+        return (
+            None,
+            None,
+            _conflict(
+                cell,
+                "unknown_indicator",
+                f"Chỉ tiêu “{cell.indicator}” không có trong biểu mẫu.",
+                "indicator",
+            ),
+        )
+    if cell.kind in COMPUTED_KINDS:
+        message = "Lũy kế và tỷ lệ % do hệ thống tính, không nhập."
+        return None, None, _conflict(cell, "computed_value", message, "kind")
+    if cell.kind not in DataValue.Kind.values:
+        return (
+            None,
+            None,
+            _conflict(cell, "invalid_kind", f"Loại giá trị “{cell.kind}” không hợp lệ.", "kind"),
+        )
+    codes = [code for code, _label in version.disaggregations]
+    if cell.disaggregation and cell.disaggregation not in codes:
+        message = f"Phân tổ “{cell.disaggregation}” không có ở chỉ tiêu {cell.indicator}."
+        return None, None, _conflict(cell, "unknown_disaggregation", message, "disaggregation")
+    if cell.obs_status and cell.obs_status not in ObsStatus.values:
+        return (
+            None,
+            None,
+            _conflict(cell, "invalid_obs_status", "Trạng thái số liệu phải là E, P hoặc A.", "obs_status"),
+        )
+    try:
+        number = parse_number(cell.value)
+    except ValueError:
+        return None, None, _conflict(cell, "not_a_number", f"Giá trị “{cell.value}” không phải là số.")
+    if number is not None:
+        if number.normalize().as_tuple().exponent < -version.decimals:
+            message = f"Chỉ tiêu {cell.indicator} ({version.unit_of_measure}) nhận tối đa {version.decimals} chữ số thập phân."
+            return None, None, _conflict(cell, "too_many_decimals", message)
+        if (version.minimum is not None and number < version.minimum) or (
+            version.maximum is not None and number > version.maximum
+        ):
+            message = f"Giá trị {number:g} nằm ngoài khoảng cho phép của {cell.indicator} ({version.unit_of_measure})."
+            return None, None, _conflict(cell, "out_of_range", message)
+    return version, number, None
+
+
+def _report(regime: Regime, period: periods.Period, unit: AdminUnit) -> Submission:
+    submission, _ = Submission.objects.get_or_create(regime=regime, period=period.id, unit=unit)
+    return Submission.objects.select_for_update().get(pk=submission.pk)
+
+
+def _locked_reason(
+    regime: Regime, period: periods.Period, unit: AdminUnit, submission: Submission | None, now: datetime
+) -> str | None:
+    return selectors.entry_lock(regime, period, unit, submission, now)
+
+
+def _lock_error(reason: str, unit: AdminUnit, period: periods.Period) -> Conflict:
+    message = f"{unit.name}, kỳ {period.id}: {selectors.LOCK_REASONS[reason]}"
+    return Conflict(message, code="entry_locked", reason=reason)
+
+
+def _write(*, actor: User, submission: Submission, cells: list[tuple[Cell, IndicatorVersion, Decimal | None]],
+           channel: str, reason: str, strategy: str, outcome: Outcome, dry_run: bool) -> None:  # fmt: skip
+    """Applies checked cells to one report; unchanged values record nothing."""
+    now = timezone.now()
+    existing = {
+        (value.indicator_version_id, value.disaggregation, value.kind): value
+        for value in DataValue.objects.filter(submission=submission)
+    }
+    changes, touched = [], []
+    for cell, version, number in cells:
+        current = existing.get((version.pk, cell.disaggregation, cell.kind))
+        comment = cell.comment if cell.comment is not None else (current.comment if current else "")
+        obs = cell.obs_status or (current.obs_status if current else ObsStatus.OFFICIAL)
+        if current is None:
+            if strategy == "UPDATE":
+                outcome.conflicts.append(
+                    _conflict(cell, "not_found", "Chưa có giá trị để cập nhật (importStrategy=UPDATE).")
+                )
+                continue
+            if number is None and not comment:
+                outcome.ignored += 1
+                continue
+            current = DataValue(submission=submission, indicator_version=version, disaggregation=cell.disaggregation,
+                                kind=cell.kind, revision=0)  # fmt: skip
+            outcome.imported += 1
+        elif (current.value, current.comment, current.obs_status) == (number, comment, obs):
+            outcome.ignored += 1
+            continue
+        elif strategy == "CREATE":
+            outcome.conflicts.append(_conflict(cell, "exists", "Đã có giá trị (importStrategy=CREATE)."))
+            continue
+        else:
+            outcome.updated += 1
+        old = None if current.pk is None else current.value
+        changes.append([cell.indicator, cell.disaggregation, cell.kind, _text(old), _text(number)])
+        current.value, current.comment, current.obs_status = number, comment, obs
+        current.revision += 1
+        current.changed_at, current.changed_by = now, actor
+        touched.append(current)
+    if dry_run or not touched:
+        return
+    event = record_event(
+        subject=submission,
+        action=lifecycle.VALUES_SAVED,
+        actor=actor,
+        payload={"channel": channel, "reason": reason, "changes": changes},
+    )
+    fresh = [value for value in touched if value.pk is None]
+    DataValue.objects.bulk_create(fresh, batch_size=1000)
+    DataValue.objects.bulk_update(
+        [value for value in touched if value not in fresh],
+        ["value", "comment", "obs_status", "revision", "changed_at", "changed_by"],
+        batch_size=1000,
+    )
+    ValueRevision.objects.bulk_create(
+        [
+            ValueRevision(
+                data_value=value,
+                revision=value.revision,
+                value=value.value,
+                comment=value.comment,
+                obs_status=value.obs_status,
+                channel=channel,
+                reason=reason,
+                changed_at=now,
+                changed_by=actor,
+                event_seq=event.seq,
+            )
+            for value in touched
+        ],
+        batch_size=1000,
+    )
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+@transaction.atomic
+def save_values(*, actor: User, regime_code: str, period_id: str, unit_code: str, cells: list[Cell],
+                channel: str = "ui", reason: str = "") -> Outcome:  # fmt: skip
+    """Saves a page's or a sheet's values of one report, all or none; the outcome counts what changed."""
+    rows = [{"indicator": c.indicator, "period": period_id, "unit": unit_code, "cell": c} for c in cells]
+    return _import(actor=actor, regime_code=regime_code, rows=rows, channel=channel, reason=reason,
+                   strategy="CREATE_AND_UPDATE", dry_run=False)  # fmt: skip
+
+
+@transaction.atomic
+def import_values(*, actor: User, regime_code: str, values: list[dict], dry_run: bool = False,
+                  strategy: str = "CREATE_AND_UPDATE", reason: str = "") -> Outcome:  # fmt: skip
+    """DHIS2 dataValueSets in spirit: every row is checked first and, if any conflicts, nothing is written;
+    importing the same rows again changes nothing (they are counted as ignored)."""
+    if strategy not in ("CREATE", "UPDATE", "CREATE_AND_UPDATE"):
+        raise InvalidInput(f"importStrategy “{strategy}” không hợp lệ.", code="invalid_strategy")
+    rows = []
+    for index, item in enumerate(values):
+        cell = Cell(
+            indicator=str(item.get("indicator") or ""),
+            value=None if item.get("value") is None else str(item.get("value")),
+            disaggregation=str(item.get("disaggregation") or ""),
+            kind=str(item.get("kind") or DataValue.Kind.PERIOD),
+            comment=item.get("comment"),
+            obs_status=item.get("obs_status"),
+            index=index,
+        )
+        rows.append(
+            {"period": str(item.get("period") or ""), "unit": str(item.get("unit") or ""), "cell": cell}
+        )
+    return _import(actor=actor, regime_code=regime_code, rows=rows, channel="api", reason=reason,
+                   strategy=strategy, dry_run=dry_run)  # fmt: skip
+
+
+def _unit_for_entry(actor: User, regime: Regime, code: str, reporter_ids: set[int]) -> tuple:
+    """(unit, None) when the actor may type the unit's values in this regime, else (None, (code, message))."""
+    unit = AdminUnit.objects.filter(code=code).first()
+    if unit is None or unit.pk not in reporter_ids:
+        return None, ("unknown_unit", f"Đơn vị “{code}” không báo cáo theo chế độ này.")
+    if not selectors.may_enter(actor, unit):
+        return None, ("not_a_reporter", f"Bạn không được nhập số liệu cho {unit.name}.")
+    return unit, None
+
+
+def _import(*, actor: User, regime_code: str, rows: list[dict], channel: str, reason: str, strategy: str,
+            dry_run: bool) -> Outcome:  # fmt: skip
+    regime = selectors.regime_by_code(regime_code)
+    if regime.state != Regime.State.ACTIVE:
+        raise Conflict(f"Chế độ báo cáo {regime.code} chưa được áp dụng.", code="regime_not_active")
+    versions = selectors.row_versions(regime)
+    outcome, now = Outcome(), timezone.now()
+    units: dict[str, tuple] = {}
+    reporter_ids = {unit.pk for unit in selectors.reporter_units(regime)} | {regime.recipient_id}
+    reports: dict[tuple[str, str], list] = defaultdict(list)
+    seen: set[tuple] = set()
+    for row in rows:
+        cell = row["cell"]
+        try:
+            period = selectors.period_of(regime, row["period"])
+        except InvalidInput as error:
+            outcome.conflicts.append(_conflict(cell, "invalid_period", error.message, "period"))
+            continue
+        if row["unit"] not in units:
+            units[row["unit"]] = _unit_for_entry(actor, regime, row["unit"], reporter_ids)
+        unit, refusal = units[row["unit"]]
+        if refusal:
+            outcome.conflicts.append(_conflict(cell, refusal[0], refusal[1], "unit"))
+            continue
+        key = (period.id, unit.code, cell.indicator, cell.disaggregation, cell.kind)
+        if key in seen:
+            outcome.conflicts.append(
+                _conflict(cell, "duplicate", "Ô này xuất hiện hai lần trong cùng lần nhập.")
+            )
+            continue
+        seen.add(key)
+        version, number, conflict = _checked(cell, versions)
+        if conflict:
+            outcome.conflicts.append(conflict)
+            continue
+        reports[(period.id, unit.code)].append((cell, version, number, period, unit))
+    for (_period_id, _unit_code), items in reports.items():
+        period, unit = items[0][3], items[0][4]
+        existing = selectors.submission_of(regime, period.id, unit)
+        reason_locked = _locked_reason(regime, period, unit, existing, now)
+        if reason_locked:
+            message = f"{unit.name}, kỳ {period.id}: {selectors.LOCK_REASONS[reason_locked]}"
+            outcome.conflicts.extend(_conflict(item[0], "entry_locked", message, "period") for item in items)
+    if outcome.conflicts:
+        outcome.conflicts.sort(key=lambda conflict: conflict["index"])
+        return outcome
+    for items in reports.values():
+        period, unit = items[0][3], items[0][4]
+        submission = (
+            selectors.submission_of(regime, period.id, unit) if dry_run else _report(regime, period, unit)
+        )
+        if submission is None:
+            submission = Submission(regime=regime, period=period.id, unit=unit)
+        cells = [(cell, version, number) for cell, version, number, _p, _u in items]
+        _write(actor=actor, submission=submission, cells=cells, channel=channel, reason=reason, strategy=strategy,
+               outcome=outcome, dry_run=dry_run)  # fmt: skip
+    if outcome.conflicts:
+        transaction.set_rollback(True)
+        outcome.imported = outcome.updated = 0
+    return outcome
+
+
+@transaction.atomic
+def save_narrative(
+    *, actor: User, regime_code: str, period_id: str, unit_code: str, section: str, text: str
+) -> Submission:
+    regime = selectors.regime_by_code(regime_code)
+    unit = core_selectors.unit_by_code(unit_code)
+    selectors.require_entry(actor, unit)
+    period = selectors.period_of(regime, period_id)
+    if section not in {item.get("code") for item in regime.outline}:
+        raise InvalidInput(f"Đề cương không có mục “{section}”.", code="unknown_section")
+    submission = _report(regime, period, unit)
+    reason = _locked_reason(regime, period, unit, submission, timezone.now())
+    if reason:
+        raise _lock_error(reason, unit, period)
+    if submission.narrative.get(section, "") == text.strip():
+        return submission
+    submission.narrative = {**submission.narrative, section: text.strip()}
+    submission.save(update_fields=["narrative"])
+    record_event(
+        subject=submission,
+        action=lifecycle.NARRATIVE_SAVED,
+        actor=actor,
+        payload={"section": section, "text": text.strip()},
+    )
+    return submission
+
+
+# ---- explanations, lock exceptions -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def explain(*, actor: User, submission_id: int, subject: str, text: str) -> Explanation:
+    submission = Submission.objects.select_for_update().select_related("regime", "unit").get(pk=submission_id)
+    selectors.require_entry(actor, submission.unit)
+    if not text.strip():
+        raise InvalidInput(
+            "Cần ghi giải trình.", code="explanation_required", errors={"text": ["Cần ghi giải trình."]}
+        )
+    if submission.status not in (*lifecycle.EDITABLE, Status.SUBMITTED):
+        raise Conflict("Báo cáo đã được tiếp nhận, không sửa giải trình được.", code="entry_locked")
+    explanation, _ = Explanation.objects.update_or_create(
+        submission=submission,
+        subject=subject,
+        defaults={"text": text.strip(), "written_by": actor, "written_at": timezone.now()},
+    )
+    record_event(
+        subject=submission,
+        action=lifecycle.EXPLAINED,
+        actor=actor,
+        payload={"subject": subject, "text": text.strip()},
+    )
+    return explanation
+
+
+@transaction.atomic
+def grant_lock_exception(*, actor: User, regime_code: str, period_id: str, unit_code: str, expires_at: datetime,
+                         reason: str) -> LockException:  # fmt: skip
+    regime = selectors.regime_by_code(regime_code)
+    unit = core_selectors.unit_by_code(unit_code)
+    if not selectors._holds(actor, selectors.reports_to(regime, unit), selectors.APPROVERS):
+        raise Forbidden("Chỉ cấp trên của đơn vị mới mở khóa nhập liệu được.", code="not_an_approver")
+    if not reason.strip():
+        raise InvalidInput("Cần ghi lý do mở khóa.", code="reason_required")
+    selectors.period_of(regime, period_id)
+    exception = LockException.objects.create(regime=regime, period=period_id, unit=unit, reason=reason.strip(),
+                                             granted_by=actor, expires_at=expires_at)  # fmt: skip
+    submission = _report(regime, selectors.period_of(regime, period_id), unit)
+    record_event(subject=submission, action=lifecycle.LOCK_EXCEPTION_GRANTED, actor=actor,
+                 payload={"period": period_id, "unit": unit.code, "expires_at": expires_at.isoformat(), "reason": exception.reason})  # fmt: skip
+    return exception
+
+
+# ---- the lifecycle -----------------------------------------------------------------------------------------
+
+
+def _transition(
+    *, actor: User, submission_id: int, version: int, action: str, reason: str = ""
+) -> tuple[Submission, lifecycle.Transition]:
+    transition = lifecycle.TRANSITIONS[action]
+    submission = (
+        Submission.objects.select_for_update()
+        .select_related("regime", "unit")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None:
+        raise NotFound("Không tìm thấy báo cáo.", code="submission_not_found")
+    if not selectors.may_act(actor, submission, transition):
+        raise Forbidden(f"Bạn không được {str(transition.label).lower()} báo cáo này.", code="not_allowed")
+    if submission.version != version:
+        raise Conflict("Báo cáo vừa được người khác cập nhật; vui lòng tải lại.", code="stale_version",
+                       current={"status": submission.status, "version": submission.version})  # fmt: skip
+    if submission.status not in transition.sources:
+        raise Conflict(
+            f"Không thể {str(transition.label).lower()} khi báo cáo đang ở trạng thái “{Status(submission.status).label}”.",
+            code="transition_not_allowed",
+        )
+    if transition.needs_reason and not reason.strip():
+        raise InvalidInput("Cần ghi lý do.", code="reason_required", errors={"reason": ["Cần ghi lý do."]})
+    return submission, transition
+
+
+def _apply(
+    submission: Submission, transition: lifecycle.Transition, actor: User, payload: dict
+) -> Submission:
+    submission.status = transition.target
+    submission.version += 1
+    if transition.actor == lifecycle.ABOVE:
+        submission.decided_at, submission.decided_by = timezone.now(), actor
+    submission.save()
+    record_event(subject=submission, action=transition.event, actor=actor, payload=payload)
+    return submission
+
+
+@transaction.atomic
+def submit(*, actor: User, submission_id: int, version: int, reason: str = "") -> Submission:
+    """Sends the report up: a HIGH rule broken blocks it; every other finding needs an explanation.
+    A report sent again after being returned is a new revision and says why."""
+    submission, transition = _transition(
+        actor=actor, submission_id=submission_id, version=version, action="submit"
+    )
+    if submission.revision and not reason.strip():
+        raise InvalidInput(
+            "Gửi lại báo cáo cần ghi lý do điều chỉnh.",
+            code="reason_required",
+            errors={"reason": ["Cần ghi lý do."]},
+        )
+    blocking = [finding for finding in selectors.findings(submission) if finding.blocking]
+    if blocking:
+        raise Conflict(
+            "Báo cáo vi phạm quy tắc kiểm tra mức cao: " + "; ".join(f.message for f in blocking),
+            code="validation_failed",
+            findings=[f.subject for f in blocking],
+        )
+    unexplained = [f for f in selectors.findings(submission) if f.kind != "crosscheck" and not f.explanation]
+    if unexplained:
+        raise Conflict(
+            "Cần giải trình trước khi gửi: " + "; ".join(f.message for f in unexplained),
+            code="explanation_required",
+            findings=[f.subject for f in unexplained],
+        )
+    submission.revision += 1
+    submission.submitted_at, submission.submitted_by = timezone.now(), actor
+    submission.return_reason = ""
+    return _apply(submission, transition, actor, {"revision": submission.revision, "reason": reason.strip()})
+
+
+@transaction.atomic
+def accept(*, actor: User, submission_id: int, version: int) -> Submission:
+    submission, transition = _transition(
+        actor=actor, submission_id=submission_id, version=version, action="accept"
+    )
+    return _apply(submission, transition, actor, {})
+
+
+@transaction.atomic
+def approve(*, actor: User, submission_id: int, version: int) -> Submission:
+    """Approves a report: every unit reporting to it must be approved first, every mismatch with the
+    platform's own figures explained. The approved values then roll up the tree."""
+    submission, transition = _transition(
+        actor=actor, submission_id=submission_id, version=version, action="approve"
+    )
+    regime = submission.regime
+    below = selectors.children(regime, submission.unit)
+    approved = set(
+        Submission.objects.filter(
+            regime=regime, period=submission.period, unit__in=below, status=Status.APPROVED
+        ).values_list("unit_id", flat=True)
+    )
+    waiting = [unit.name for unit in below if unit.pk not in approved]
+    if waiting:
+        raise Conflict(f"Chưa phê duyệt được: còn đơn vị cấp dưới chưa được phê duyệt ({', '.join(waiting)}).",
+                       code="children_not_approved", units=waiting)  # fmt: skip
+    mismatches = [f for f in selectors.findings(submission) if f.kind == "crosscheck" and not f.explanation]
+    if mismatches:
+        raise Conflict("Số liệu khác số liệu nền tảng ghi nhận mà chưa giải trình: " + "; ".join(f.message for f in mismatches),
+                       code="mismatch_unexplained", findings=[f.subject for f in mismatches])  # fmt: skip
+    _apply(submission, transition, actor, {"children": sorted(approved)})
+    roll_up(regime=regime, period_id=submission.period, unit=submission.unit)
+    return submission
+
+
+@transaction.atomic
+def return_report(*, actor: User, submission_id: int, version: int, reason: str) -> Submission:
+    submission, transition = _transition(
+        actor=actor, submission_id=submission_id, version=version, action="return", reason=reason
+    )
+    was_approved = submission.status == Status.APPROVED
+    submission.return_reason = reason.strip()
+    _apply(submission, transition, actor, {"reason": reason.strip()})
+    if was_approved:
+        roll_up(regime=submission.regime, period_id=submission.period, unit=submission.unit)
+    return submission
+
+
+# ---- aggregation -------------------------------------------------------------------------------------------
+
+
+def roll_up(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
+    """Recomputes the kept totals of every unit above `unit` (a merged unit's under its successor) from the
+    approved values of the reporting units under each."""
+    target = selectors.effective_unit(unit)
+    above = [target] if target.pk != unit.pk else []
+    node = target.parent
+    while node is not None:
+        above.append(node)
+        if node.pk == regime.recipient_id:
+            break
+        node = node.parent
+    versions = {row.indicator_version_id: row.indicator_version for row in selectors.form_rows(regime)}
+    approved = list(
+        DataValue.objects.filter(
+            submission__regime=regime,
+            submission__period=period_id,
+            submission__status=Status.APPROVED,
+            kind=DataValue.Kind.PERIOD,
+            value__isnull=False,
+        ).select_related("submission__unit__successor")
+    )
+    now = timezone.now()
+    for node in above:
+        sums: dict[tuple[int, str], list] = defaultdict(list)
+        for value in approved:
+            owner = value.submission.unit
+            if owner.pk == node.pk or not selectors.effective_unit(owner).path.startswith(node.path):
+                continue
+            sums[(value.indicator_version_id, value.disaggregation)].append(value)
+        Aggregate.objects.filter(regime=regime, period=period_id, unit=node).delete()
+        rows = []
+        for (version_id, disaggregation), values in sums.items():
+            version = versions.get(version_id)
+            if version is None or version.aggregation == IndicatorVersion.Aggregation.NONE:
+                continue
+            total = sum((value.value for value in values), Decimal(0))
+            if version.aggregation == IndicatorVersion.Aggregation.AVERAGE:
+                total = total / len(values)
+            rows.append(Aggregate(regime=regime, period=period_id, unit=node, indicator_version_id=version_id,
+                                  disaggregation=disaggregation, value=total,
+                                  children=sorted({value.submission_id for value in values}), computed_at=now))  # fmt: skip
+        Aggregate.objects.bulk_create(rows)
+
+
+# ---- the platform's own figures ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def snapshot_derivations(
+    *, regime_code: str, period_id: str, now: datetime | None = None
+) -> list[Derivation]:
+    """Counts every derived row for every reporting unit over the regime's cut-off period, once the period
+    has closed, and freezes the counts: later events do not move a snapshotted figure."""
+    now = now or timezone.now()
+    regime = selectors.regime_by_code(regime_code)
+    period = selectors.period_of(regime, period_id)
+    if now < period.end:
+        raise Conflict(f"Kỳ {period.id} chưa đến ngày chốt số liệu.", code="period_not_closed")
+    made = []
+    for row in selectors.form_rows(regime):
+        version = row.indicator_version
+        if not version.derivation:
+            continue
+        query = derived.QUERIES[version.derivation]
+        for unit in [*selectors.reporter_units(regime), regime.recipient]:
+            if Derivation.objects.filter(
+                regime=regime, period=period.id, unit=unit, indicator_version=version
+            ).exists():
+                continue
+            result = derived.count(query, unit=unit, start=period.start, end=period.end)
+            derivation = Derivation.objects.create(
+                regime=regime, period=period.id, unit=unit, indicator_version=version, value=Decimal(result.value),
+                query=query.key, parameters=result.parameters, records_hash=result.records_hash, computed_at=now,
+            )  # fmt: skip
+            record_event(
+                subject=f"reporting.derivation:{regime.code}:{period.id}:{unit.code}",
+                action=lifecycle.DERIVED,
+                actor=None,
+                payload={
+                    "indicator": version.indicator.code,
+                    "value": result.value,
+                    "query": query.key,
+                    "records_hash": result.records_hash,
+                },
+            )
+            made.append(derivation)
+    return made
