@@ -18,7 +18,7 @@ from tinhso.core.eventlog import stream_of
 from tinhso.core.models import AdminUnit, Event, Role, User
 from tinhso.core.parsing import BIGINT_MAX, whole_number
 from tinhso.core.working_time import working_time_between
-from tinhso.dossiers.models import Dossier, Status
+from tinhso.dossiers.models import Channel, Dossier, Status
 
 # A dossier is flagged near due when less office time than this is left before its due time.
 NEAR_DUE = timedelta(hours=4)
@@ -248,7 +248,7 @@ PUBLIC_ACTIONS = {
     "dossier.sent_back": gettext_noop("Chuyển lại bước trước"),
     "dossier.apologized": gettext_noop("Xin lỗi và hẹn lại ngày trả kết quả"),
     "dossier.stopped": gettext_noop("Dừng xử lý"),
-    "dossier.finished": gettext_noop("Đã có kết quả"),
+    "dossier.finished": gettext_noop("Đã giải quyết xong"),
     "dossier.returned": gettext_noop("Đã trả kết quả"),
     "dossier.withdrawn": gettext_noop("Công dân rút hồ sơ"),
     "dossier.consulted": gettext_noop("Lấy ý kiến cơ quan liên quan"),
@@ -384,6 +384,27 @@ def prefill(*, actor: User, procedure: Procedure) -> tuple[dict, dict[str, str],
         AdminUnit.objects.filter(parent__code=commune, category="UBND").values_list("code", flat=True).first()
     )
     return values, sources, desk
+
+
+def result_is_electronic(dossier: Dossier) -> bool:
+    """A full-online procedure (toàn trình, Decree 42/2022) submitted online returns its result online: the
+    applicant may take it as soon as it is recorded; any other result is handed over by the desk first."""
+    return dossier.channel == Channel.ONLINE and dossier.procedure.online_level == Procedure.OnlineLevel.FULL
+
+
+def result_ready_for(*, actor: User, dossier: Dossier) -> bool:
+    """Whether `actor` (who may see the dossier) can download its result now."""
+    if not dossier.result_file or dossier.status not in (Status.FINISHED, Status.RETURNED):
+        return False
+    if not actor.is_citizen or dossier.status == Status.RETURNED:
+        return True
+    return result_is_electronic(dossier)
+
+
+def finished_dossier_online(dossier_pk: int) -> bool | None:
+    """For the notice of a recorded result: whether the applicant can take it online now (None: no dossier)."""
+    dossier = Dossier.objects.select_related("procedure").filter(pk=dossier_pk).first()
+    return None if dossier is None else result_is_electronic(dossier)
 
 
 def applicant_id_of(dossier_pk: int) -> int | None:

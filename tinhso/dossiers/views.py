@@ -282,6 +282,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "Status": Status,
         "ratings": Rating.choices,
         "can_withdraw": dossier.status in services.BEFORE_RESULT,
+        "result_ready": selectors.result_ready_for(actor=request.user, dossier=dossier),
         "agencies": selectors.consultable_agencies(),
     }
     return render(request, "dossiers/detail.html", context)
@@ -404,8 +405,7 @@ def done_message(action: str, dossier: Dossier) -> str:
 @require_GET
 def result(request: HttpRequest, code: str) -> FileResponse:
     dossier = _dossier(request.user, code)
-    ready = Status.RETURNED if request.user.is_citizen else Status.FINISHED
-    if not dossier.result_file or dossier.status < ready:
+    if not selectors.result_ready_for(actor=request.user, dossier=dossier):
         raise Http404(_("Hồ sơ chưa có kết quả để tải về."))
     return FileResponse(dossier.result_file.open("rb"), as_attachment=True, filename=f"{dossier.code}.pdf")
 

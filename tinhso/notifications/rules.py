@@ -34,6 +34,19 @@ def _to_applicant(title: str) -> Callable[[Event], Message | None]:
     return build
 
 
+def _finished_dossier(event: Event) -> Message | None:
+    """The applicant is told of a result they can open: at once when it is issued online, else on return."""
+    online = dossier_selectors.finished_dossier_online(_stream_pk(event))
+    if online is None:
+        return None
+    title = (
+        _("Hồ sơ %(code)s đã có kết quả điện tử; mời tải về.")
+        if online
+        else _("Hồ sơ %(code)s đã giải quyết xong; nơi tiếp nhận sẽ trả kết quả cho bạn.")
+    )
+    return _to_applicant(title)(event)
+
+
 def _overdue_dossier(event: Event) -> Message:
     code = event.payload["code"]
     title = _("Hồ sơ %(code)s đã quá hạn xử lý.") % {"code": code}
@@ -77,7 +90,8 @@ RULES: dict[str, Callable[[Event], Message | None]] = {
     "dossier.payment_requested": _to_applicant(_("Hồ sơ %(code)s cần thực hiện nghĩa vụ tài chính.")),
     "dossier.apologized": _to_applicant(_("Hồ sơ %(code)s được hẹn lại ngày trả kết quả, kèm thư xin lỗi.")),
     "dossier.stopped": _to_applicant(_("Hồ sơ %(code)s đã dừng giải quyết.")),
-    "dossier.finished": _to_applicant(_("Hồ sơ %(code)s đã có kết quả.")),
+    "dossier.finished": _finished_dossier,
+    "dossier.returned": _to_applicant(_("Hồ sơ %(code)s đã được trả kết quả.")),
     "dossier.overdue": _overdue_dossier,
     "fieldreport.escalated": _escalated_report,
     "fieldreport.published": _published_report,
