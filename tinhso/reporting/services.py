@@ -374,7 +374,7 @@ def _write(*, actor: User, submission: Submission, cells: list[tuple[Cell, Indic
     now = timezone.now()
     existing = {
         (value.indicator_version_id, value.disaggregation, value.kind): value
-        for value in DataValue.objects.filter(submission=submission)
+        for value in (DataValue.objects.filter(submission=submission) if submission.pk else [])
     }
     changes, touched = [], []
     for cell, version, number in cells:
@@ -451,8 +451,26 @@ def save_values(*, actor: User, regime_code: str, period_id: str, unit_code: str
                 channel: str = "ui", reason: str = "") -> Outcome:  # fmt: skip
     """Saves a page's or a sheet's values of one report, all or none; the outcome counts what changed."""
     rows = [{"indicator": c.indicator, "period": period_id, "unit": unit_code, "cell": c} for c in cells]
-    return _import(actor=actor, regime_code=regime_code, rows=rows, channel=channel, reason=reason,
-                   strategy="CREATE_AND_UPDATE", dry_run=False)  # fmt: skip
+    outcome = _import(actor=actor, regime_code=regime_code, rows=rows, channel=channel, reason=reason,
+                      strategy="CREATE_AND_UPDATE", dry_run=False)  # fmt: skip
+    if not outcome.conflicts:
+        return outcome
+    first = outcome.conflicts[0]
+    if first.get("lockReason"):
+        raise Conflict(first["message"], code="entry_locked", reason=first["lockReason"])
+    errors: dict[str, list[str]] = defaultdict(list)
+    for conflict in outcome.conflicts:
+        cell = cells[conflict["index"]]
+        errors[cell_key(cell.indicator, cell.disaggregation, cell.kind)].append(conflict["message"])
+    raise InvalidInput(
+        "Số liệu chưa lưu được: " + first["message"], code="invalid_values", errors=dict(errors)
+    )
+
+
+def cell_key(indicator: str, disaggregation: str = "", kind: str = DataValue.Kind.PERIOD) -> str:
+    """The name of a cell in pages, sheets and error lists: DNMOI, DNMOI.nn, BLHH@plan."""
+    name = f"{indicator}.{disaggregation}" if disaggregation else indicator
+    return name if kind == DataValue.Kind.PERIOD else f"{name}@{kind}"
 
 
 @transaction.atomic
@@ -532,7 +550,10 @@ def _import(*, actor: User, regime_code: str, rows: list[dict], channel: str, re
         reason_locked = _locked_reason(regime, period, unit, existing, now)
         if reason_locked:
             message = f"{unit.name}, kỳ {period.id}: {selectors.LOCK_REASONS[reason_locked]}"
-            outcome.conflicts.extend(_conflict(item[0], "entry_locked", message, "period") for item in items)
+            for item in items:
+                outcome.conflicts.append(
+                    {**_conflict(item[0], "entry_locked", message, "period"), "lockReason": reason_locked}
+                )
     if outcome.conflicts:
         outcome.conflicts.sort(key=lambda conflict: conflict["index"])
         return outcome
@@ -590,8 +611,8 @@ def explain(*, actor: User, submission_id: int, subject: str, text: str) -> Expl
         raise InvalidInput(
             "Cần ghi giải trình.", code="explanation_required", errors={"text": ["Cần ghi giải trình."]}
         )
-    if submission.status not in (*lifecycle.EDITABLE, Status.SUBMITTED):
-        raise Conflict("Báo cáo đã được tiếp nhận, không sửa giải trình được.", code="entry_locked")
+    if submission.status == Status.APPROVED:  # the approver may still ask for one while the values are locked
+        raise Conflict("Báo cáo đã được phê duyệt, không sửa giải trình được.", code="entry_locked")
     explanation, _ = Explanation.objects.update_or_create(
         submission=submission,
         subject=subject,

@@ -1,0 +1,225 @@
+"""The report lifecycle up the tree, declared once in reporting/lifecycle.py; aggregation of approved
+values (merged units under their successor); cross-checks against the platform's own records."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from tinhso.core.errors import Conflict, Forbidden, InvalidInput
+from tinhso.core.models import AdminUnit, Event
+from tinhso.core.selectors import unit_by_code
+from tinhso.ioc.models import DossierFact
+from tinhso.reporting import lifecycle, selectors, services
+from tinhso.reporting.models import Aggregate, Status, Submission
+
+from .conftest import AN_XUYEN, FINANCE, JUSTICE, ZONE
+
+pytestmark = pytest.mark.django_db
+TYPED = {"HSTN": "3", "HSTT": "1", "HSDH": "2", "PAHT": "0", "DNMOI": "12", "BLHH": "250,5"}
+
+
+def _fill(regime, actor, unit, period="2026M03", **values):
+    cells = [services.Cell(code, value) for code, value in {**TYPED, **values}.items()]
+    services.save_values(actor=actor, regime_code=regime, period_id=period, unit_code=unit, cells=cells)
+    return Submission.objects.get(regime__code=regime, period=period, unit__code=unit)
+
+
+def _send(regime, actor, unit, **values):
+    submission = _fill(regime, actor, unit, **values)
+    return services.submit(actor=actor, submission_id=submission.pk, version=submission.version)
+
+
+def _approve(leader, submission):
+    accepted = services.accept(actor=leader, submission_id=submission.pk, version=submission.version)
+    return services.approve(actor=leader, submission_id=accepted.pk, version=accepted.version)
+
+
+def _dossier(number, unit_code, submitted, online=False, **fields):
+    return DossierFact.objects.create(
+        dossier_id=number, code=f"H12.{number}", unit=unit_by_code(unit_code), procedure_code="1.001193",
+        channel=2 if online else 1, status=1, submitted_at=submitted, **fields,
+    )  # fmt: skip
+
+
+def _platform_figures(regime, clock):
+    """Justice received three dossiers in 2026M03 (15/02–14/03), one online; one more on the 15th (next period)."""
+    _dossier(1, JUSTICE, datetime(2026, 2, 15, 0, 0, tzinfo=ZONE), online=True)
+    _dossier(2, JUSTICE, datetime(2026, 3, 1, 10, tzinfo=ZONE),
+             ended_at=datetime(2026, 3, 3, 10, tzinfo=ZONE), deadline=datetime(2026, 3, 5, 17, tzinfo=ZONE))  # fmt: skip
+    _dossier(3, JUSTICE, datetime(2026, 3, 14, 23, 59, tzinfo=ZONE),
+             ended_at=datetime(2026, 3, 14, 23, 59, tzinfo=ZONE), deadline=datetime(2026, 3, 20, tzinfo=ZONE))  # fmt: skip
+    _dossier(4, JUSTICE, datetime(2026, 3, 15, 0, 0, tzinfo=ZONE), online=True)
+    _dossier(5, JUSTICE, datetime(2026, 2, 14, 23, 59, tzinfo=ZONE), online=True)
+    services.snapshot_derivations(regime_code=regime, period_id="2026M03")
+
+
+def test_lifecycle_table_declares_each_transition_once():
+    assert [t.action for t in lifecycle.LIFECYCLE] == ["submit", "accept", "approve", "return"]
+    assert lifecycle.TRANSITIONS["approve"].sources == (Status.ACCEPTED,)
+    assert lifecycle.TRANSITIONS["return"].needs_reason
+
+
+def test_derived_counts_follow_the_cutoff_period_in_local_time(regime, cast, clock):
+    _platform_figures(regime, clock)
+    submission = _fill(regime, cast.justice, JUSTICE)
+    checks = {check.code: check for check in selectors.crosschecks(submission)}
+    assert checks["HSTN"].derived == 3 and checks["HSTN"].status == "match"
+    assert checks["HSTT"].derived == 1 and checks["HSTT"].status == "match"
+    assert checks["HSDH"].derived == 2 and checks["PAHT"].status == "match"
+    derivation = checks["HSTN"].derivation
+    assert derivation.query == "dossiers_received@1" and len(derivation.records_hash) == 64
+    _dossier(6, JUSTICE, datetime(2026, 3, 10, tzinfo=ZONE))  # late-arriving record: the snapshot holds
+    services.snapshot_derivations(regime_code=regime, period_id="2026M03")
+    assert {c.code: c for c in selectors.crosschecks(submission)}["HSTN"].derived == 3
+
+
+def test_the_full_path_up_the_tree_with_a_mismatch_explained(regime, cast, clock):
+    _platform_figures(regime, clock)
+    justice = _send(regime, cast.justice, JUSTICE, HSTN="4")  # the platform recorded 3
+    finance = _send(regime, cast.finance, FINANCE, HSTN="0", HSTT="0", HSDH="0")
+    with pytest.raises(Forbidden):
+        services.accept(actor=cast.justice_leader, submission_id=justice.pk, version=justice.version)
+    accepted = services.accept(actor=cast.leader, submission_id=justice.pk, version=justice.version)
+    with pytest.raises(Conflict) as refused:
+        services.approve(actor=cast.leader, submission_id=accepted.pk, version=accepted.version)
+    assert refused.value.code == "mismatch_unexplained" and "nền tảng ghi nhận 3" in refused.value.message
+    services.explain(actor=cast.justice, submission_id=justice.pk, subject="crosscheck:HSTN",
+                     text="Một hồ sơ tiếp nhận giấy ngày 14/3 chưa được số hóa lên hệ thống.")  # fmt: skip
+    approved = services.approve(actor=cast.leader, submission_id=accepted.pk, version=accepted.version)
+    assert approved.status == Status.APPROVED
+    _approve(cast.leader, finance)
+    province = Aggregate.objects.get(
+        unit__code="96", period="2026M03", indicator_version__indicator__code="DNMOI"
+    )
+    assert province.value == 24 and len(province.children) == 2
+    stream = f"reporting.submission:{justice.pk}"
+    assert list(Event.objects.filter(stream=stream).order_by("seq").values_list("action", flat=True)) == [
+        "reporting.values_saved", "reporting.submitted", "reporting.accepted", "reporting.explained", "reporting.approved",
+    ]  # fmt: skip
+
+
+def test_approved_values_are_locked_and_a_return_reopens_them_with_a_reason(regime, cast, clock):
+    finance = _approve(cast.leader, _send(regime, cast.finance, FINANCE, HSTN="", HSTT="", HSDH="", PAHT=""))
+    with pytest.raises(Conflict) as refused:
+        services.save_values(actor=cast.finance, regime_code=regime, period_id="2026M03", unit_code=FINANCE,
+                             cells=[services.Cell("DNMOI", "13")])  # fmt: skip
+    assert refused.value.code == "entry_locked" or "phê duyệt" in str(refused.value)
+    with pytest.raises(InvalidInput):
+        services.return_report(
+            actor=cast.leader, submission_id=finance.pk, version=finance.version, reason=" "
+        )
+    returned = services.return_report(actor=cast.leader, submission_id=finance.pk, version=finance.version,
+                                      reason="Số doanh nghiệp mới chưa khớp với Sở Tài chính")  # fmt: skip
+    assert not Aggregate.objects.filter(unit__code="96", period="2026M03").exists()
+    clock.set(2026, 5, 1)  # long after the deadline: a returned report is still open to correct
+    services.save_values(actor=cast.finance, regime_code=regime, period_id="2026M03", unit_code=FINANCE,
+                         cells=[services.Cell("DNMOI", "13")])  # fmt: skip
+    returned.refresh_from_db()
+    with pytest.raises(InvalidInput):  # a revision says why
+        services.submit(actor=cast.finance, submission_id=returned.pk, version=returned.version)
+    again = services.submit(actor=cast.finance, submission_id=returned.pk, version=returned.version,
+                            reason="Cập nhật theo đăng ký kinh doanh")  # fmt: skip
+    assert again.revision == 2
+
+
+def test_forbidden_transitions_and_stale_versions(regime, cast, clock):
+    submission = _fill(regime, cast.finance, FINANCE, HSTN="", HSTT="", HSDH="", PAHT="")
+    with pytest.raises(Conflict) as refused:
+        services.accept(actor=cast.leader, submission_id=submission.pk, version=submission.version)
+    assert refused.value.code == "transition_not_allowed"
+    with pytest.raises(Forbidden):
+        services.submit(actor=cast.justice, submission_id=submission.pk, version=submission.version)
+    sent = services.submit(actor=cast.finance, submission_id=submission.pk, version=submission.version)
+    with pytest.raises(Conflict) as stale:
+        services.accept(actor=cast.leader, submission_id=sent.pk, version=sent.version - 1)
+    assert stale.value.code == "stale_version"
+    with pytest.raises(Conflict):
+        services.approve(
+            actor=cast.leader, submission_id=sent.pk, version=sent.version
+        )  # must be accepted first
+    assert [t.action for t in selectors.allowed_actions(cast.leader, sent)] == ["accept", "return"]
+    assert selectors.allowed_actions(cast.finance, sent) == []
+
+
+def test_a_high_rule_blocks_submission_and_others_need_an_explanation(regime, cast, clock):
+    submission = _fill(regime, cast.justice, JUSTICE, HSTT="5", HSTN="3")  # online > received: HIGH
+    with pytest.raises(Conflict) as refused:
+        services.submit(actor=cast.justice, submission_id=submission.pk, version=submission.version)
+    assert refused.value.code == "validation_failed" and "Hồ sơ trực tuyến" in refused.value.message
+    submission = _fill(regime, cast.justice, JUSTICE, HSTT="1", HSDH="4")  # on time > received: MEDIUM
+    with pytest.raises(Conflict) as refused:
+        services.submit(actor=cast.justice, submission_id=submission.pk, version=submission.version)
+    assert refused.value.code == "explanation_required"
+    services.explain(
+        actor=cast.justice,
+        submission_id=submission.pk,
+        subject="rule:R02",
+        text="Gồm hồ sơ kỳ trước chuyển sang.",
+    )
+    submission.refresh_from_db()
+    assert (
+        services.submit(actor=cast.justice, submission_id=submission.pk, version=submission.version).status
+        == Status.SUBMITTED
+    )
+
+
+def test_a_level_approves_only_when_every_unit_under_it_has(regime, cast, clock):
+    province = _send(regime, cast.leader, "96", HSTN="", HSTT="", HSDH="", PAHT="")
+    accepted = services.accept(actor=cast.leader, submission_id=province.pk, version=province.version)
+    with pytest.raises(Conflict) as refused:
+        services.approve(actor=cast.leader, submission_id=accepted.pk, version=accepted.version)
+    assert refused.value.code == "children_not_approved" and "Sở Tư pháp" in refused.value.message
+
+
+def test_a_merged_commune_rolls_up_under_its_successor(regime, cast, clock):
+    successor = unit_by_code(AN_XUYEN)
+    old = AdminUnit.objects.create(
+        code="32005.H12", name="Ủy ban nhân dân xã Tân Xuyên (cũ)", kind="agency", parent=successor.parent,
+        path=successor.parent.path + "32005.H12/", depth=2, valid_from=datetime(2008, 1, 1).date(),
+        valid_to=datetime(2025, 6, 30).date(), successor=successor,
+    )  # fmt: skip
+    selectors.regime_by_code(regime).reporters.add(old)
+    from tinhso.core.services import assign_role
+
+    assign_role(actor=None, user=cast.commune, role="reporting_officer", unit_code=old.code)
+    clock.set(2025, 3, 17)
+    for unit in (old.code, AN_XUYEN):
+        submission = _fill(
+            regime, cast.commune, unit, period="2025M03", HSTN="", HSTT="", HSDH="", PAHT="", DNMOI="5"
+        )
+        submission = services.submit(
+            actor=cast.commune, submission_id=submission.pk, version=submission.version
+        )
+        _approve(cast.leader, submission)
+    under_successor = Aggregate.objects.get(
+        unit=successor, period="2025M03", indicator_version__indicator__code="DNMOI"
+    )
+    assert under_successor.value == 5  # the old commune's own figure, now counted under the new one
+    province = Aggregate.objects.get(
+        unit__code="96", period="2025M03", indicator_version__indicator__code="DNMOI"
+    )
+    assert province.value == 10
+    assert (
+        Decimal(5)
+        == selectors.values_for(selectors.regime_by_code(regime), "2025M03", unit_by_code(old.code))[
+            ("DNMOI", "")
+        ]
+    )
+
+
+def test_completeness_lists_late_units(regime, cast, clock):
+    _send(regime, cast.finance, FINANCE, HSTN="", HSTT="", HSDH="", PAHT="")
+    clock.set(2026, 3, 19)
+    rows = {row.unit.code: row for row in selectors.completeness(selectors.regime_by_code(regime), "2026M03")}
+    assert rows[FINANCE].on_time and rows[FINANCE].status == Status.SUBMITTED
+    assert rows[JUSTICE].status == "missing" and rows[JUSTICE].days_late == 2
+    late = selectors.overdue(selectors.regime_by_code(regime), "2026M03")
+    assert {row.unit.code for row in late} == {JUSTICE, AN_XUYEN}
+    soon = selectors.due_soon(
+        selectors.regime_by_code(regime),
+        "2026M03",
+        now=clock.now - timedelta(days=3),
+        within=timedelta(days=2),
+    )
+    assert {row.unit.code for row in soon} == {JUSTICE, AN_XUYEN}

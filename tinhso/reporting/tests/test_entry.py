@@ -1,0 +1,173 @@
+"""Entry: saving values (unchanged re-saves record nothing), the dataValueSets-like import (dryRun, strategy,
+summary, conflicts with row indexes, all or nothing, idempotent) and locks that state their reason."""
+
+from datetime import timedelta
+
+import pytest
+
+from tinhso.core.errors import Conflict
+from tinhso.core.models import Event
+from tinhso.reporting import services, setup
+from tinhso.reporting.models import DataValue, FormRow, IndicatorVersion, Submission, ValueRevision
+
+from .conftest import AN_XUYEN, FINANCE, JUSTICE
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(unit=JUSTICE, period="2026M03", **values):
+    return [
+        {"indicator": code, "period": period, "unit": unit, "value": value} for code, value in values.items()
+    ]
+
+
+def test_import_summary_counts_imported_updated_ignored_and_is_idempotent(regime, cast):
+    first = services.import_values(
+        actor=cast.justice, regime_code=regime, values=_rows(DNMOI="12", HSTN="340", HSTT="150")
+    )
+    assert (first.imported, first.updated, first.ignored, first.conflicts) == (3, 0, 0, [])
+    again = services.import_values(
+        actor=cast.justice, regime_code=regime, values=_rows(DNMOI="12", HSTN="340", HSTT="150")
+    )
+    assert (again.imported, again.updated, again.ignored) == (0, 0, 3)
+    changed = services.import_values(
+        actor=cast.justice, regime_code=regime, values=_rows(DNMOI="13", HSTN="340")
+    )
+    assert (changed.imported, changed.updated, changed.ignored) == (0, 1, 1)
+    assert DataValue.objects.get(indicator_version__indicator__code="DNMOI").revision == 2
+    stream = f"reporting.submission:{Submission.objects.get().pk}"
+    assert Event.objects.filter(stream=stream, action="reporting.values_saved").count() == 2
+
+
+def test_re_saving_an_unchanged_value_records_nothing(regime, cast):
+    services.save_values(
+        actor=cast.justice,
+        regime_code=regime,
+        period_id="2026M03",
+        unit_code=JUSTICE,
+        cells=[services.Cell("DNMOI", "12")],
+    )
+    events, revisions = Event.objects.count(), ValueRevision.objects.count()
+    services.save_values(
+        actor=cast.justice,
+        regime_code=regime,
+        period_id="2026M03",
+        unit_code=JUSTICE,
+        cells=[services.Cell("DNMOI", "12,0")],
+    )
+    assert (Event.objects.count(), ValueRevision.objects.count()) == (events, revisions)
+
+
+def test_dry_run_reports_the_summary_and_writes_nothing(regime, cast):
+    outcome = services.import_values(
+        actor=cast.justice, regime_code=regime, values=_rows(DNMOI="12"), dry_run=True
+    )
+    assert outcome.imported == 1
+    assert not DataValue.objects.exists() and not Submission.objects.exists()
+
+
+def test_strategies_create_and_update(regime, cast):
+    services.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="12"))
+    create = services.import_values(
+        actor=cast.justice, regime_code=regime, values=_rows(DNMOI="13"), strategy="CREATE"
+    )
+    assert create.conflicts[0]["errorCode"] == "exists"
+    update = services.import_values(
+        actor=cast.justice, regime_code=regime, values=_rows(HSTN="5"), strategy="UPDATE"
+    )
+    assert update.conflicts[0]["errorCode"] == "not_found"
+    assert DataValue.objects.get().value == 12
+
+
+def test_ten_thousand_values_with_one_bad_row_write_nothing_and_name_the_row(regime, cast):
+    # One indicator with 2,000 breakdowns, its period value and plan, for three units: 10,000 cells.
+    services.define_indicator(
+        actor=None, code="DNMOI", disaggregations=[[f"x{n}", f"Phân tổ {n}"] for n in range(2000)]
+    )
+    FormRow.objects.filter(indicator_version__indicator__code="DNMOI").update(
+        indicator_version=IndicatorVersion.objects.get(indicator__code="DNMOI", version=2)
+    )
+    cells = [
+        {"indicator": "DNMOI", "disaggregation": f"x{n}", "period": "2026M03", "kind": kind, "value": str(n)}
+        for kind in ("period", "plan")
+        for n in range(2000)
+    ]
+    rows = [dict(cell, unit=JUSTICE) for cell in cells] + [dict(cell, unit=FINANCE) for cell in cells]
+    rows += [dict(cell, unit=AN_XUYEN) for cell in cells[:2000]]
+    assert len(rows) == 10000
+    bad = 7321
+    rows[bad]["value"] = "12 tỷ"
+    actor = official_for_all(cast)
+    outcome = services.import_values(actor=actor, regime_code=regime, values=rows)
+    assert [(c["index"], c["errorCode"]) for c in outcome.conflicts] == [(bad, "not_a_number")]
+    assert "12 tỷ" in outcome.conflicts[0]["message"]
+    assert (
+        not DataValue.objects.exists() and not Event.objects.filter(action="reporting.values_saved").exists()
+    )
+    rows[bad]["value"] = "7"
+    outcome = services.import_values(actor=actor, regime_code=regime, values=rows)
+    assert (outcome.imported, outcome.conflicts) == (10000, [])
+    assert DataValue.objects.count() == 10000
+
+
+def official_for_all(cast):
+    from tinhso.core.models import Role
+    from tinhso.core.services import assign_role
+
+    for unit in (FINANCE, AN_XUYEN):
+        assign_role(actor=None, user=cast.justice, role=Role.REPORTING_OFFICER, unit_code=unit)
+    return cast.justice
+
+
+@pytest.mark.parametrize(
+    ("row", "code"),
+    [
+        ({"indicator": "KHONGCO", "value": "1"}, "unknown_indicator"),
+        ({"indicator": "DNMOI", "value": "1,5"}, "too_many_decimals"),
+        ({"indicator": "DNMOI", "value": "-3"}, "out_of_range"),
+        ({"indicator": "DNMOI", "value": "1", "period": "2026Q1"}, "invalid_period"),
+        ({"indicator": "DNMOI", "value": "1", "unit": FINANCE}, "not_a_reporter"),
+        ({"indicator": "DNMOI", "value": "1", "unit": "31825"}, "unknown_unit"),
+        ({"indicator": "DNMOI", "value": "1", "disaggregation": "nn"}, "unknown_disaggregation"),
+        ({"indicator": "DNMOI", "value": "1", "kind": "pct_yoy"}, "computed_value"),
+    ],
+)
+def test_each_bad_row_gets_a_conflict_naming_it(regime, cast, row, code):
+    good = _rows(HSTN="10")[0]
+    outcome = services.import_values(actor=cast.justice, regime_code=regime, values=[good, {**good, **row}])
+    assert [(c["index"], c["errorCode"]) for c in outcome.conflicts] == [(1, code)]
+    assert not DataValue.objects.exists()
+
+
+def test_locks_state_their_reason(regime, cast, clock):
+    clock.set(2026, 3, 10)  # before the cut-off of 2026M03 (14/03)
+    outcome = services.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="1"))
+    assert "chưa đến ngày chốt số liệu" in outcome.conflicts[0]["message"]
+    clock.set(2026, 4, 10)  # deadline 17/03 + 10 days of grace passed
+    outcome = services.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="1"))
+    assert "quá thời hạn" in outcome.conflicts[0]["message"]
+    services.grant_lock_exception(actor=cast.leader, regime_code=regime, period_id="2026M03", unit_code=JUSTICE,
+                                  expires_at=clock.now + timedelta(days=2), reason="Sở bổ sung số liệu tháng 3")  # fmt: skip
+    assert (
+        services.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="1")).imported == 1
+    )
+    clock.set(2026, 4, 13)
+    outcome = services.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="2"))
+    assert "mở khóa" in outcome.conflicts[0]["message"]
+    with pytest.raises(Conflict) as refused:
+        services.save_narrative(
+            actor=cast.justice,
+            regime_code=regime,
+            period_id="2026M03",
+            unit_code=JUSTICE,
+            section="1",
+            text="...",
+        )
+    assert refused.value.extra["reason"] == "exception_expired"
+
+
+def test_narrative_sections_follow_the_outline(regime, cast):
+    submission = services.save_narrative(actor=cast.justice, regime_code=regime, period_id="2026M03", unit_code=JUSTICE,
+                                         section="1", text="Tình hình ổn định.")  # fmt: skip
+    assert submission.narrative == {"1": "Tình hình ổn định."}
+    assert setup.OUTLINE[0]["code"] == "1"
