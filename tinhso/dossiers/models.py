@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalog.models import Procedure, ProcessStep
+from tinhso.core.files import private_storage
 from tinhso.core.models import AdminUnit
 
 
@@ -84,7 +85,7 @@ class Dossier(models.Model):
         default=timedelta, help_text="Office time spent waiting for supplements"
     )
 
-    result_file = models.FileField(upload_to="dossiers/results/%Y/%m/", blank=True)
+    result_file = models.FileField(upload_to="dossiers/results/%Y/%m/", storage=private_storage, blank=True)
     result_note = models.CharField(max_length=500, blank=True)
     rating = models.PositiveSmallIntegerField(choices=Rating.choices, null=True, blank=True)
     rating_comment = models.CharField(max_length=1000, blank=True)
@@ -120,7 +121,7 @@ class DossierDocument(models.Model):
     """A file the applicant attached, checked by its content, size and count before it was stored."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
-    file = models.FileField(upload_to="dossiers/documents/%Y/%m/")
+    file = models.FileField(upload_to="dossiers/documents/%Y/%m/", storage=private_storage)
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField()

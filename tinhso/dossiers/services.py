@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tinhso.catalog import selectors as catalog_selectors
 from tinhso.catalog.models import Procedure, ProcessStep
+from tinhso.core import files as core_files
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.eventlog import canonical_json
@@ -291,6 +292,7 @@ def _store(dossier: Dossier, accepted: Sequence[tuple[File, str, str]], now: dat
             uploaded_at=now,
         )
         document.file.save(f"{dossier.code}-{digest[:16]}{EXTENSIONS[content_type]}", upload, save=False)
+        core_files.written(document.file)
         document.save()
         names.append(document.name)
     return names
@@ -342,7 +344,8 @@ def _insert_or_earlier(
     and returns that request's dossier. Without files the inserts are one statement, atomic by itself; files,
     or a caller's transaction (whose savepoint keeps a refused insert from aborting it), need an atomic block."""
     try:
-        with transaction.atomic() if accepted or connection.in_atomic_block else nullcontext():
+        atomic = transaction.atomic() if accepted or connection.in_atomic_block else nullcontext()
+        with core_files.removed_on_failure(), atomic:
             insert_new(*rows)
             _store(rows[0], accepted, now)
     except IntegrityError:
@@ -636,6 +639,7 @@ def _resume(dossier: Dossier, now: datetime) -> timedelta:
     return paused
 
 
+@core_files.removed_on_failure()
 @transaction.atomic
 def answer_supplement(
     *,
@@ -668,6 +672,7 @@ def answer_supplement(
     )
 
 
+@core_files.removed_on_failure()
 @transaction.atomic
 def attach_documents(*, actor: User, code: str, version: int, attachments: list[File]) -> Dossier:
     """The applicant adds files while the dossier waits for reception or for a supplement."""
@@ -789,6 +794,7 @@ def _checked_result(result_file: File | None) -> File:
     return result_file
 
 
+@core_files.removed_on_failure()
 @transaction.atomic
 def finish(*, actor: User, code: str, version: int, result_file: File | None, note: str = "") -> Dossier:
     """Records the result at the last handling step; the dossier goes to the desk to be returned."""
@@ -813,6 +819,7 @@ def finish(*, actor: User, code: str, version: int, result_file: File | None, no
     dossier.finished_at = now
     dossier.result_note = note.strip()
     dossier.result_file.save(f"{dossier.code}.pdf", result_file, save=False)
+    core_files.written(dossier.result_file)
     _enter_step(dossier, return_step, now)
     return _commit(
         dossier,

@@ -19,6 +19,7 @@ from tinhso.catalog import selectors as catalog_selectors
 from tinhso.catalog.models import Procedure
 from tinhso.core.display import day_and_time, url_of
 from tinhso.core.errors import DomainError, InvalidInput, NotFound
+from tinhso.core.files import private_file_response
 from tinhso.core.models import User
 from tinhso.core.parsing import whole_number
 from tinhso.dossiers import documents, selectors, services
@@ -407,7 +408,10 @@ def result(request: HttpRequest, code: str) -> FileResponse:
     dossier = _dossier(request.user, code)
     if not selectors.result_ready_for(actor=request.user, dossier=dossier):
         raise Http404(_("Hồ sơ chưa có kết quả để tải về."))
-    return FileResponse(dossier.result_file.open("rb"), as_attachment=True, filename=f"{dossier.code}.pdf")
+    # Checked to start with %PDF- when it was stored.
+    return private_file_response(
+        dossier.result_file, content_type="application/pdf", filename=f"{dossier.code}.pdf"
+    )
 
 
 @login_required
@@ -416,7 +420,7 @@ def attachment(request: HttpRequest, code: str, pk: int) -> FileResponse:
     document = _dossier(request.user, code).documents.filter(pk=pk).first()
     if document is None:
         raise Http404(_("Không tìm thấy tệp."))
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name)
+    return private_file_response(document.file, content_type=document.content_type, filename=document.name)
 
 
 @require_GET

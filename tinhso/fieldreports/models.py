@@ -1,33 +1,15 @@
 """Citizens' field reports: categories with deadlines, routing rules, reports, photos, partner API keys."""
 
-from pathlib import Path
-
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core.files import PrivateFileSystemStorage, private_storage
 from tinhso.core.models import AdminUnit
 
-
-class PrivateStorage(FileSystemStorage):
-    """Originals of uploaded photos (with their metadata), kept beside MEDIA_ROOT and never served."""
-
-    @property
-    def base_location(self) -> str:
-        return str(Path(settings.MEDIA_ROOT).parent / "private-media")
-
-    @property
-    def location(self) -> str:
-        return str(Path(self.base_location).resolve())
-
-    @property
-    def base_url(self) -> None:
-        return None
-
-
-private_storage = PrivateStorage()
+# Named by migration 0001; originals now use the platform's one private storage (core.files).
+PrivateStorage = PrivateFileSystemStorage
 
 
 class Category(models.Model):

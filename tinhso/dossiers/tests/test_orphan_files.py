@@ -5,16 +5,16 @@ import time
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 
 from tinhso.core import services as core_services
+from tinhso.core.files import private_storage
 from tinhso.dossiers.tests.flow import in_state
 
 pytestmark = pytest.mark.django_db
 
 
 def aged(name: str, hours: float) -> str:
-    path = default_storage.path(name)
+    path = private_storage().path(name)
     then = time.time() - hours * 3600
     os.utime(path, (then, then))
     return name
@@ -23,8 +23,8 @@ def aged(name: str, hours: float) -> str:
 def test_old_unreferenced_files_are_deleted_and_everything_else_kept(cast):
     dossier = in_state(cast, "finished")
     result = aged(dossier.result_file.name, 48)
-    orphan = aged(default_storage.save("dossiers/results/2026/03/bo-do.pdf", ContentFile(b"%PDF-1.7")), 7)
-    recent = default_storage.save("dossiers/results/2026/03/dang-luu.pdf", ContentFile(b"%PDF-1.7"))
+    orphan = aged(private_storage().save("dossiers/results/2026/03/bo-do.pdf", ContentFile(b"%PDF-1.7")), 7)
+    recent = private_storage().save("dossiers/results/2026/03/dang-luu.pdf", ContentFile(b"%PDF-1.7"))
     assert core_services.sweep_orphan_files() == 1
-    assert not default_storage.exists(orphan)
-    assert default_storage.exists(result) and default_storage.exists(recent)
+    assert not private_storage().exists(orphan)
+    assert private_storage().exists(result) and private_storage().exists(recent)

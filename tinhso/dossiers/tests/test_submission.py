@@ -171,7 +171,7 @@ def test_attachments_are_checked_by_content_size_and_count_before_anything_is_st
         ("to-khai.pdf", "application/pdf", len(PDF)),
     ]
     assert stored[1].file.read() == PDF
-    media = Path(settings.MEDIA_ROOT)
+    media = Path(settings.PRIVATE_MEDIA_ROOT)
     before = sorted(media.rglob("*"))
     too_big = upload("ban-ve.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024))
     disguised = upload("anh-chup.jpg", b"MZ\x90\x00 a Windows program")
