@@ -36,11 +36,18 @@ function link(href, text) {
   return anchor;
 }
 
+// Leaflet parses a tooltip given as a string as HTML: names typed by people are given as text instead.
+function text(value) {
+  const span = document.createElement("span");
+  span.textContent = value;
+  return span;
+}
+
 function drawCommunes(map, url) {
   const layer = L.layerGroup().addTo(map);
   getJSON(url).then((collection) => {
     collection.features.forEach((feature) => {
-      L.circleMarker(latLngOf(feature), COMMUNE).bindTooltip(feature.properties.name).addTo(layer);
+      L.circleMarker(latLngOf(feature), COMMUNE).bindTooltip(text(feature.properties.name)).addTo(layer);
     });
   });
 }
@@ -51,7 +58,7 @@ function drawReports(map, url) {
       const report = feature.properties;
       const label = `${report.tracking_code} · ${report.category} · ${report.status}`;
       L.circleMarker(latLngOf(feature), report.open ? OPEN_REPORT : CLOSED_REPORT)
-        .bindTooltip(label)
+        .bindTooltip(text(label))
         .bindPopup(() => link(report.url, label))
         .addTo(map);
     });
@@ -129,7 +136,7 @@ function setUp(element) {
     // One report's page: its place, close enough to see the streets when tiles exist.
     const place = [parseFloat(data.reportLatitude), parseFloat(data.reportLongitude)];
     const style = "reportOpen" in data ? OPEN_REPORT : CLOSED_REPORT;
-    L.circleMarker(place, style).bindTooltip(data.reportLabel).addTo(map);
+    L.circleMarker(place, style).bindTooltip(text(data.reportLabel)).addTo(map);
     map.setView(place, 14);
   }
   if (data.latitudeInput) setUpPicker(map, element);

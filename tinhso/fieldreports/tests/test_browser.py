@@ -103,3 +103,18 @@ def test_the_public_map_draws_the_platforms_own_data_and_only_the_configured_til
     page.locator("#reports-map path.leaflet-interactive[fill='#c62828']").click(force=True)
     expect(page.locator(".leaflet-popup-content a")).to_have_text(re.compile(report.tracking_code))
     assert tiles and elsewhere == []
+
+
+def test_map_tooltips_show_names_as_text_not_html(page, live_server, categories):
+    """A category name that looks like markup is shown as typed, and no element is made from it."""
+    category = categories["ha-tang-den"]
+    category.name = '<img src="x" onerror="window.injected = 1">Đèn hỏng'
+    category.save(update_fields=["name"])
+    file_report("ha-tang-den")
+    page.goto("/phan-anh/")
+    marker = page.locator("#reports-map path.leaflet-interactive[fill='#c62828']")
+    marker.hover(force=True)
+    tooltip = page.locator(".leaflet-tooltip")
+    expect(tooltip).to_contain_text('<img src="x" onerror="window.injected = 1">Đèn hỏng')
+    assert tooltip.locator("img").count() == 0
+    assert page.evaluate("() => window.injected") is None
