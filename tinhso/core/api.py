@@ -1,7 +1,7 @@
 """JSON API of the data core: bearer tokens and the signed-in account."""
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 
 from tinhso.core import selectors, services
@@ -22,8 +22,9 @@ bearer_auth = BearerAuth()
 
 
 class TokenRequest(Schema):
-    username: str
-    password: str
+    username: str = Field(max_length=150)
+    # Longer passwords than any person types would only make the hasher work for an attacker.
+    password: str = Field(max_length=4096)
 
 
 class TokenResponse(Schema):

@@ -2,19 +2,24 @@
 public tracking and the national status export. Every rule lives in the services."""
 
 from datetime import datetime
+from typing import Annotated
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
+from pydantic import StringConstraints
 
 from tinhso.core.api import bearer_auth
+from tinhso.core.schema_types import FreeText, Instant, Version, column_length
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.models import Status as DossierStatus
 
 router = Router(tags=["dossiers"], auth=bearer_auth)
+ResultNote = Annotated[str, Form(max_length=column_length(Dossier, "result_note"))]
+RatingComment = Annotated[str, StringConstraints(max_length=column_length(Dossier, "rating_comment"))]
 
 
 class DocumentOut(Schema):
@@ -120,15 +125,15 @@ class BundleIn(Schema):
 
 
 class VersionIn(Schema):
-    version: int
+    version: Version
 
 
 class ReasonIn(VersionIn):
-    reason: str
+    reason: FreeText
 
 
 class NoteIn(VersionIn):
-    note: str = ""
+    note: FreeText = ""
 
 
 class SendBackIn(ReasonIn):
@@ -136,40 +141,40 @@ class SendBackIn(ReasonIn):
 
 
 class ApologyIn(ReasonIn):
-    new_promised_at: datetime
+    new_promised_at: Instant
 
 
 class SupplementAnswerIn(VersionIn):
     form_data: dict | None = None
-    note: str = ""
+    note: FreeText = ""
 
 
 class ConsultIn(VersionIn):
     unit_code: str
-    question: str
+    question: FreeText
     days: int = 3
 
 
 class ConsultAnswerIn(VersionIn):
-    answer: str
+    answer: FreeText
 
 
 class PaymentIn(VersionIn):
     amount: int
-    note: str = ""
+    note: FreeText = ""
 
 
 class ReceiptIn(VersionIn):
-    receipt: str
+    receipt: FreeText
 
 
 class WithdrawIn(VersionIn):
-    reason: str = ""
+    reason: FreeText = ""
 
 
 class RateIn(VersionIn):
     rating: int
-    comment: str = ""
+    comment: RatingComment = ""
 
 
 class HistoryOut(Schema):
@@ -300,7 +305,7 @@ def queue(
 @router.get(
     "/export/national-status", response=list[NationalStatusOut], summary="Dossiers in national status codes"
 )
-def national_status(request: HttpRequest, since: datetime | None = None):
+def national_status(request: HttpRequest, since: Instant | None = None):
     return selectors.national_status_export(actor=request.auth, since=since)
 
 
@@ -399,13 +404,19 @@ def stop(request: HttpRequest, code: str, body: ReasonIn) -> Dossier:
 
 @router.post("/{code}/finish", response=DossierOut, summary="Record the result (PDF upload)")
 def finish(
-    request: HttpRequest, code: str, version: Form[int], result_file: File[UploadedFile], note: Form[str] = ""
+    request: HttpRequest,
+    code: str,
+    version: Form[Version],
+    result_file: File[UploadedFile],
+    note: ResultNote = "",
 ) -> Dossier:
     return services.finish(actor=request.auth, code=code, version=version, result_file=result_file, note=note)
 
 
 @router.post("/{code}/documents", response=DossierOut, summary="Attach documents (applicant; PDF, JPEG, PNG)")
-def attach(request: HttpRequest, code: str, version: Form[int], files: File[list[UploadedFile]]) -> Dossier:
+def attach(
+    request: HttpRequest, code: str, version: Form[Version], files: File[list[UploadedFile]]
+) -> Dossier:
     return services.attach_documents(actor=request.auth, code=code, version=version, attachments=files)
 
 

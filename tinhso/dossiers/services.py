@@ -811,13 +811,14 @@ def finish(*, actor: User, code: str, version: int, result_file: File | None, no
             code="transition_not_allowed",
             current=_state(dossier),
         )
+    note = _column_text(note, field="result_note", name="note")
     result_file = _checked_result(result_file)
     now = timezone.now()
     on_time = now <= dossier.step_due_at
     before = dossier.status
     dossier.status = Status.FINISHED
     dossier.finished_at = now
-    dossier.result_note = note.strip()
+    dossier.result_note = note
     dossier.result_file.save(f"{dossier.code}.pdf", result_file, save=False)
     core_files.written(dossier.result_file)
     _enter_step(dossier, return_step, now)
@@ -959,8 +960,18 @@ def rate(*, actor: User, code: str, version: int, rating: int, comment: str = ""
         message = "Mức đánh giá phải là 1 (không hài lòng), 2 (hài lòng) hoặc 3 (rất hài lòng)."
         raise InvalidInput(message, errors={"rating": [message]})
     dossier.rating = rating
-    dossier.rating_comment = comment.strip()
+    dossier.rating_comment = _column_text(comment, field="rating_comment", name="comment")
     return _commit(dossier, actor=actor, action="rated", before=Status.RETURNED, rating=rating)
+
+
+def _column_text(value: str, *, field: str, name: str) -> str:
+    """`value` stripped, refused (naming the input `name`) when longer than the dossier's column `field`."""
+    text = value.strip()
+    limit = Dossier._meta.get_field(field).max_length
+    if limit is not None and len(text) > limit:
+        message = f"Dài tối đa {limit} ký tự."
+        raise InvalidInput(message, errors={name: [message]})
+    return text
 
 
 # ---- clocks ----------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from tinhso.core.errors import DomainError, InvalidInput, NotFound
 from tinhso.core.files import private_file_response
 from tinhso.core.models import User
 from tinhso.core.parsing import whole_number
+from tinhso.core.schema_types import FIRST_YEAR, LAST_YEAR
 from tinhso.dossiers import documents, selectors, services
 from tinhso.dossiers.forms import parsed_form, schema_fields
 from tinhso.dossiers.models import Dossier, Rating, Status
@@ -291,7 +292,10 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def _instant(value: str) -> datetime:
     try:
-        return timezone.make_aware(datetime.fromisoformat(value))
+        instant = timezone.make_aware(datetime.fromisoformat(value))
+        if not FIRST_YEAR <= instant.year <= LAST_YEAR:
+            raise ValueError(value)
+        return instant
     except ValueError:
         message = _("Ngày giờ hẹn mới không hợp lệ.")
         raise InvalidInput(message, errors={"new_promised_at": [message]}) from None

@@ -2,13 +2,16 @@
 ratings, officials' handling actions. Open311 GeoReport v2 for partners lives at /open311/v2/."""
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Header, Query, Router, Schema
+from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status
+from pydantic import StringConstraints
 
 from tinhso.core.api import bearer_auth
 from tinhso.core.errors import NotFound
+from tinhso.core.schema_types import FreeText, Version
 from tinhso.fieldreports import selectors, services
 from tinhso.fieldreports.models import Category, Report
 
@@ -117,28 +120,28 @@ class ReportFilters(Schema):
 
 class ReportIn(Schema):
     category: str
-    description: str
-    latitude: float
-    longitude: float
-    address: str = ""
+    description: Annotated[str, StringConstraints(max_length=services.MAX_DESCRIPTION)]
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    address: Annotated[str, StringConstraints(max_length=services.MAX_ADDRESS)] = ""
     attributes: dict[str, str | list[str]] = {}
 
 
 class RatingIn(Schema):
     satisfied: bool
-    comment: str = ""
+    comment: Annotated[str, StringConstraints(max_length=1000)] = ""
 
 
 class ActionIn(Schema):
     """The version the official read, and the fields the action needs."""
 
-    version: int
-    reason: str = ""
+    version: Version
+    reason: FreeText = ""
     unit_code: str = ""
     category_code: str = ""
-    result: str = ""
+    result: Annotated[str, StringConstraints(max_length=services.MAX_DESCRIPTION)] = ""
     into: str = ""
-    description: str = ""
+    description: Annotated[str, StringConstraints(max_length=services.MAX_DESCRIPTION)] = ""
 
 
 @router.get("/categories", response=list[CategoryOut], auth=None, summary="Categories a citizen picks from")

@@ -5,6 +5,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.fieldreports import selectors
+from tinhso.fieldreports.models import Report
 from tinhso.fieldreports.photos import MAX_PHOTOS
 
 
@@ -68,7 +69,9 @@ class ReportForm(forms.Form):
     )
     reporter_name = forms.CharField(label=_("Họ và tên (không bắt buộc)"), max_length=150, required=False)
     phone = forms.CharField(label=_("Số điện thoại"), max_length=20, required=False)
-    email = forms.EmailField(label=_("Thư điện tử"), required=False)
+    email = forms.EmailField(
+        label=_("Thư điện tử"), max_length=Report._meta.get_field("reporter_email").max_length, required=False
+    )
 
     def __init__(self, *args, signed_in: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -23,6 +23,7 @@ CHANGESET = "2026-11-22T00:00:00+07:00"
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 MAX_RESULTS = 1000
 MAX_SPAN = timedelta(days=90)
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 # Service fields in the specification's order; the service layer names the same things differently.
 PARAMETER_OF_FIELD = {"category": "service_code", "latitude": "lat", "longitude": "long", "photos": "media"}
 # XML names of the items inside a list element.
@@ -297,6 +298,9 @@ def _instant(request: HttpRequest, name: str) -> datetime | None:
         raise Open311Error(400, f"{name}: “{raw}” is not an ISO 8601 date and time.")
     if value is None:
         value = datetime.combine(day, datetime.min.time())
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        # The search reaches 90 days around the instant: year 9999 would leave datetime's range.
+        raise Open311Error(400, f"{name}: “{raw}” must fall in the years {FIRST_YEAR}–{LAST_YEAR}.")
     return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 

@@ -34,6 +34,8 @@ from tinhso.fieldreports.models import (
 from tinhso.fieldreports.photos import CheckedPhoto, check_photos
 
 MAX_DESCRIPTION = 4000
+MAX_ADDRESS = Report._meta.get_field("address").max_length
+MAX_EMAIL = Report._meta.get_field("reporter_email").max_length
 # Contact details of closed reports are kept this long for follow-up questions, then erased.
 PERSONAL_DATA_RETENTION = timedelta(days=365)
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -271,6 +273,9 @@ def _checked_attributes(category: Category, values: dict[str, str | list[str]]) 
 def _check_contact(*, reporter: User | None, phone: str, email: str, partner: ApiKey | None) -> None:
     if phone and not (phone.lstrip("+").isdigit() and 9 <= len(phone.lstrip("+")) <= 12):
         raise _invalid("phone", f"Số điện thoại “{phone}” không hợp lệ.")
+    if len(email) > MAX_EMAIL:
+        # validate_email allows 320 characters; the column holds 254 (RFC 5321's path limit).
+        raise _invalid("email", f"Địa chỉ thư điện tử dài quá {MAX_EMAIL} ký tự.")
     if email:
         try:
             validate_email(email)
@@ -345,6 +350,8 @@ def submit_report(
         raise _invalid(
             "description", f"Nội dung phản ánh dài quá {MAX_DESCRIPTION:,} ký tự.".replace(",", ".")
         )
+    if len(address.strip()) > MAX_ADDRESS:
+        raise _invalid("address", f"Địa chỉ dài quá {MAX_ADDRESS} ký tự.")
     phone, email = phone.strip().replace(" ", ""), email.strip().lower()
     _check_contact(reporter=reporter, phone=phone, email=email, partner=partner)
     checked_attributes = _checked_attributes(category, attributes or {})

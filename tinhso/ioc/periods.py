@@ -11,6 +11,8 @@ from tinhso.core.working_time import local_zone
 
 KINDS = ("month", "quarter", "year")
 _PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])))?$")
+# Years a period may name: a trend reaches a year back and a period's end a month on, inside datetime's range.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 @dataclass(frozen=True, order=True)
@@ -88,6 +90,9 @@ def parse(key: str) -> Period:
         message = "Kỳ báo cáo phải có dạng 2026-04 (tháng), 2026-Q2 (quý) hoặc 2026 (năm)."
         raise InvalidInput(message, errors={"period": [message]})
     year = int(match["year"])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        message = f"Kỳ báo cáo phải thuộc các năm {FIRST_YEAR}–{LAST_YEAR}."
+        raise InvalidInput(message, errors={"period": [message]})
     if match["month"]:
         return Period(year, int(match["month"]), 1)
     if match["quarter"]:
