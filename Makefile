@@ -18,6 +18,7 @@ demo: $(BIN)/tinhso assets messages
 test: $(BIN)/tinhso assets messages browser lint test-sqlite
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  $(MAKE) --no-print-directory test-postgres; \
+	elif [ "$$CI" = true ]; then echo "PostgreSQL does not answer on 127.0.0.1:5432: on CI the suite must run on both." >&2; exit 1; \
 	else echo "PostgreSQL does not answer on 127.0.0.1:5432: the suite ran on SQLite only."; fi
 
 test-sqlite:

@@ -1,4 +1,6 @@
-"""Shared test fixtures: reference data loaded once per test database, and the demo cast."""
+"""Fixtures every test shares: reference data loaded once per test database, fresh caches, media in a
+temporary folder. The casts and helpers shared between apps live in tinhso.testing; a test never imports
+another app's tests."""
 
 import pytest
 from django.conf import settings
@@ -10,6 +12,8 @@ from tinhso.core import services
 from tinhso.core.models import AdminUnit
 from tinhso.core.working_time import forget_calendar
 from tinhso.ioc.selectors import forget_kept_reads
+
+pytest_plugins = ["tinhso.testing.browser", "tinhso.testing.dossiers", "tinhso.testing.fieldreports"]
 
 
 def load_reference_data() -> None:
@@ -28,6 +32,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _fast_password_hashing(settings):
     """Argon2 at production cost takes ~100 MB and a second a hash; tests that check Argon2 ask for it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Stored files go to the test's own folder, never to var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
 
 
 @pytest.fixture(autouse=True)

@@ -7,10 +7,10 @@ import pytest
 
 from tinhso.catalog import demo, selectors
 from tinhso.catalog.models import Bundle, Procedure
-from tinhso.catalog.tests.factories import republish
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
 from tinhso.core.models import Role
-from tinhso.core.tests.factories import official
+from tinhso.testing.catalog import republish
+from tinhso.testing.factories import official
 
 pytestmark = pytest.mark.django_db
 

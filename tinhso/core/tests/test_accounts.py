@@ -14,7 +14,7 @@ from tinhso.core.checks import demo_passwords_check
 from tinhso.core.errors import Conflict, InvalidInput, NotFound
 from tinhso.core.identifiers import citizen_id_prefix, validate_citizen_id
 from tinhso.core.models import Event, Role, User
-from tinhso.core.tests.factories import AN_XUYEN, CENTRE, CONSTRUCTION, JUSTICE, citizen, official, resident
+from tinhso.testing.factories import AN_XUYEN, CENTRE, CONSTRUCTION, JUSTICE, citizen, official, resident
 
 pytestmark = pytest.mark.django_db
 

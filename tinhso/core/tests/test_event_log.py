@@ -4,7 +4,6 @@ Tampering is done with raw SQL, as someone with database access would, bypassing
 """
 
 import threading
-import time
 from datetime import timedelta
 from io import StringIO
 
@@ -18,7 +17,8 @@ from tinhso.core import selectors, services, tasks
 from tinhso.core.errors import Conflict, InvalidInput
 from tinhso.core.eventlog import GENESIS_HASH, canonical_json, checkpoint_digest, event_hash, stream_of
 from tinhso.core.models import Checkpoint, Event, Role, User
-from tinhso.core.tests.factories import CENTRE, JUSTICE, official
+from tinhso.testing.concurrency import run_together, settle
+from tinhso.testing.factories import CENTRE, JUSTICE, official
 
 pytestmark = pytest.mark.django_db
 
@@ -329,24 +329,12 @@ def test_two_checkpointers_at_once_extend_the_chain_instead_of_forking_it(monkey
     read_heads = selectors.chain_heads
 
     def slow_heads(**kwargs):
-        time.sleep(0.5)  # the first checkpointer holds the lock while the second queues behind it
+        settle()  # the first checkpointer holds the lock until the second queues behind it
         return read_heads(**kwargs)
 
     monkeypatch.setattr(selectors, "chain_heads", slow_heads)
-    start = threading.Barrier(2)
-
-    def checkpointer():
-        start.wait()
-        try:
-            services.take_checkpoint()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=checkpointer) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_together(services.take_checkpoint, services.take_checkpoint)
+    assert all(isinstance(outcome, Checkpoint) for outcome in outcomes), outcomes
 
     second, third = Checkpoint.objects.filter(pk__gt=first.pk).order_by("pk")
     assert (second.prev_digest, third.prev_digest) == (first.digest, second.digest)
@@ -365,25 +353,16 @@ def test_two_writers_to_one_object_at_once_get_a_conflict_not_a_fork():
         try:
             with transaction.atomic():
                 if wait:
-                    wait.wait()
+                    wait.wait(timeout=10)
                 services.record_event(subject="dossiers.dossier:1", action=f"dossier.{name}", actor=None)
                 if not wait:
                     first_recorded.set()
-                    time.sleep(0.3)  # still uncommitted while the second writer reads the head
+                    settle()  # still uncommitted until the second writer queues behind the head
             outcome[name] = "recorded"
         except Conflict as error:
             outcome[name] = error.code
-        finally:
-            connection.close()
 
-    threads = [
-        threading.Thread(target=writer, args=("accepted", None)),
-        threading.Thread(target=writer, args=("rejected", first_recorded)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(lambda: writer("accepted", None), lambda: writer("rejected", first_recorded))
 
     assert outcome == {"accepted": "recorded", "rejected": "concurrent_event"}
     assert list(Event.objects.filter(stream="dossiers.dossier:1").values_list("seq", "action")) == [

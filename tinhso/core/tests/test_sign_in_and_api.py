@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tinhso.core.models import Role
-from tinhso.core.tests.factories import JUSTICE, citizen, official
+from tinhso.testing.factories import JUSTICE, citizen, official
 
 pytestmark = pytest.mark.django_db
 

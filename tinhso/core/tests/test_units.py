@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from tinhso.core import selectors, services
 from tinhso.core.errors import NotFound
 from tinhso.core.models import AdminUnit
-from tinhso.core.tests.factories import AN_XUYEN, CENTRE, JUSTICE
+from tinhso.testing.factories import AN_XUYEN, CENTRE, JUSTICE
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.dateparse import parse_datetime
 
 from tinhso.catalog import selectors as catalog_selectors
-from tinhso.core.tests.factories import bearer
 from tinhso.dossiers.models import Dossier, DossierCounter
-from tinhso.dossiers.tests.conftest import (
+from tinhso.testing.dossiers import (
     AN_XUYEN,
     BIRTH,
     BIRTH_FORM,
@@ -20,6 +19,7 @@ from tinhso.dossiers.tests.conftest import (
     RESIDENCE,
     RESIDENCE_FORM,
 )
+from tinhso.testing.factories import bearer
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/dossiers"

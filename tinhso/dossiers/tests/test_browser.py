@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tinhso.dossiers.models import Dossier, Status
-from tinhso.dossiers.tests.conftest import RECORD
-from tinhso.web.tests.browser import sign_in
+from tinhso.testing.browser import sign_in
+from tinhso.testing.dossiers import RECORD
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Camau@2026"

@@ -2,18 +2,17 @@
 connections (one per thread). SQLite serialises every writer, so there is nothing to race there."""
 
 import threading
-import time
 
 from django.db import connection, transaction
 
 from tinhso.core.errors import Conflict
 from tinhso.core.models import Role
-from tinhso.core.tests.concurrency import POSTGRES_RACES, run_together
-from tinhso.core.tests.factories import JUSTICE, official
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.tests.conftest import RECORD, RECORD_FORM
-from tinhso.dossiers.tests.flow import in_state
+from tinhso.testing.concurrency import POSTGRES_RACES, run_together, settle
+from tinhso.testing.dossier_flow import in_state
+from tinhso.testing.dossiers import RECORD, RECORD_FORM
+from tinhso.testing.factories import JUSTICE, official
 
 pytestmark = POSTGRES_RACES
 
@@ -24,8 +23,7 @@ def test_of_two_officials_forwarding_the_same_version_exactly_one_succeeds(refer
     original = services.record_event
 
     def slow_record_event(**kwargs):
-        # Hold the row lock a while, so the other writer surely arrives while the first is still in flight.
-        time.sleep(0.3)
+        settle()  # hold the row lock until the other writer queues behind it
         return original(**kwargs)
 
     monkeypatch.setattr(services, "record_event", slow_record_event)

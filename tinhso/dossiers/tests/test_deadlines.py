@@ -7,7 +7,7 @@ import pytest
 
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Status
-from tinhso.dossiers.tests.conftest import AN_XUYEN, BIRTH, BIRTH_FORM, RESIDENCE, RESIDENCE_FORM, local
+from tinhso.testing.dossiers import AN_XUYEN, BIRTH, BIRTH_FORM, RESIDENCE, RESIDENCE_FORM, local
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from tinhso.core.errors import NotFound
 from tinhso.dossiers import documents, services
-from tinhso.dossiers.tests.conftest import AN_XUYEN, RECORD, RECORD_FORM, RESIDENCE, RESIDENCE_FORM, local
-from tinhso.dossiers.tests.flow import pdf
+from tinhso.testing.dossier_flow import pdf
+from tinhso.testing.dossiers import AN_XUYEN, RECORD, RECORD_FORM, RESIDENCE, RESIDENCE_FORM, local
 
 pytestmark = pytest.mark.django_db
 

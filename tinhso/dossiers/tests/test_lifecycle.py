@@ -5,7 +5,7 @@ import pytest
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier, Rating, Status
-from tinhso.dossiers.tests.flow import STATES, act, in_state, pdf
+from tinhso.testing.dossier_flow import STATES, act, in_state, pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +199,7 @@ def test_a_stale_version_is_refused_with_the_current_state(cast):
 
 def test_a_handler_consults_another_agency_and_waits_for_its_answer(cast):
     from tinhso.core.models import Role
-    from tinhso.core.tests.factories import CONSTRUCTION, official
+    from tinhso.testing.factories import CONSTRUCTION, official
 
     builder = official("chuyenvien.xaydung", (Role.SPECIALIST, CONSTRUCTION))
     dossier = in_state(cast, "processing")

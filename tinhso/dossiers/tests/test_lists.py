@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tinhso.core.models import Role
-from tinhso.core.tests.factories import CONSTRUCTION, bearer, official
 from tinhso.dossiers import selectors, services
-from tinhso.dossiers.tests.flow import in_state, submitted
+from tinhso.testing.dossier_flow import in_state, submitted
+from tinhso.testing.factories import CONSTRUCTION, bearer, official
 
 pytestmark = pytest.mark.django_db
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from tinhso.dossiers.tests.flow import in_state
 from tinhso.notifications import selectors as inbox
 from tinhso.notifications import services as notifications
+from tinhso.testing.dossier_flow import in_state
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 
 from tinhso.core import services as core_services
 from tinhso.core.files import private_storage
-from tinhso.dossiers.tests.flow import in_state
+from tinhso.testing.dossier_flow import in_state
 
 pytestmark = pytest.mark.django_db
 

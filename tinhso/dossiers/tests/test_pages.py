@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier, Status
-from tinhso.dossiers.tests.conftest import AN_XUYEN, BIRTH, BIRTH_FORM, RECORD, RESIDENCE_FORM
-from tinhso.dossiers.tests.flow import in_state
+from tinhso.testing.dossier_flow import in_state
+from tinhso.testing.dossiers import AN_XUYEN, BIRTH, BIRTH_FORM, RECORD, RESIDENCE_FORM
 
 pytestmark = pytest.mark.django_db
 
@@ -197,7 +197,7 @@ def test_a_second_application_offers_earlier_answers_about_the_applicant_but_not
 
 def test_consulting_another_agency_from_the_dossier_page(client, cast):
     from tinhso.core.models import Role
-    from tinhso.core.tests.factories import CONSTRUCTION, official
+    from tinhso.testing.factories import CONSTRUCTION, official
 
     builder = official("chuyenvien.xaydung", (Role.SPECIALIST, CONSTRUCTION))
     dossier = in_state(cast, "processing")

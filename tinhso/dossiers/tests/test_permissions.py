@@ -4,10 +4,10 @@ import pytest
 
 from tinhso.core.errors import Forbidden, NotFound
 from tinhso.core.models import Role
-from tinhso.core.tests.factories import official
 from tinhso.dossiers import selectors, services
-from tinhso.dossiers.tests.conftest import AN_XUYEN, RECORD, RECORD_FORM, RESIDENCE, RESIDENCE_FORM
-from tinhso.dossiers.tests.flow import in_state
+from tinhso.testing.dossier_flow import in_state
+from tinhso.testing.dossiers import AN_XUYEN, RECORD, RECORD_FORM, RESIDENCE, RESIDENCE_FORM
+from tinhso.testing.factories import official
 
 pytestmark = pytest.mark.django_db
 

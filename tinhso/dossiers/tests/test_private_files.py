@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tinhso.core.files import private_storage
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.tests.conftest import RECORD, RECORD_FORM
-from tinhso.dossiers.tests.flow import in_state, pdf
+from tinhso.testing.dossier_flow import in_state, pdf
+from tinhso.testing.dossiers import RECORD, RECORD_FORM
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.7\n%%EOF\n"

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tinhso.dossiers.selectors import receipt_code
-from tinhso.dossiers.tests.flow import in_state
+from tinhso.testing.dossier_flow import in_state
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ from playwright.sync_api import expect
 
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Channel, Dossier
-from tinhso.dossiers.tests.flow import in_state
 from tinhso.notifications import selectors as inbox
 from tinhso.notifications import services as notifications
-from tinhso.web.tests.browser import sign_in
+from tinhso.testing.browser import sign_in
+from tinhso.testing.dossier_flow import in_state
 
 PASSWORD = "Camau@2026"
 

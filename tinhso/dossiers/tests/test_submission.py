@@ -8,11 +8,11 @@ from django.core.files.base import ContentFile
 
 from tinhso.catalog import selectors as catalog_selectors
 from tinhso.catalog.models import Procedure
-from tinhso.catalog.tests.factories import republish
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Channel, Dossier, DossierCounter, IdempotencyKey, Status
-from tinhso.dossiers.tests.conftest import (
+from tinhso.testing.catalog import republish
+from tinhso.testing.dossiers import (
     AN_XUYEN,
     BIRTH,
     BIRTH_FORM,

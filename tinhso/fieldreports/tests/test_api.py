@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from tinhso.core.tests.factories import bearer, citizen
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Report
-from tinhso.fieldreports.tests.helpers import (
+from tinhso.testing.factories import bearer, citizen
+from tinhso.testing.fieldreport_helpers import (
     AN_XUYEN_POINT,
     REPORTER_EMAIL,
     REPORTER_NAME,

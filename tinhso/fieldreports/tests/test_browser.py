@@ -10,7 +10,7 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.models import AdminUnit
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Report
-from tinhso.fieldreports.tests.helpers import REPORTER_PHONE, file_report, jpeg_with_gps
+from tinhso.testing.fieldreport_helpers import REPORTER_PHONE, file_report, jpeg_with_gps
 
 pytestmark = pytest.mark.browser
 

@@ -2,32 +2,34 @@
 writer, so there is nothing to race there."""
 
 import threading
-import time
 
 import pytest
 from django.db import transaction
 
 from tinhso.core.errors import Conflict
 from tinhso.core.models import AdminUnit
-from tinhso.core.tests.concurrency import POSTGRES_RACES, run_together
-from tinhso.core.tests.factories import CONSTRUCTION, citizen
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Category, Report
-from tinhso.fieldreports.tests.helpers import AN_XUYEN_POINT, file_report
+from tinhso.testing.concurrency import POSTGRES_RACES, run_together, settle
+from tinhso.testing.factories import CONSTRUCTION, citizen
+from tinhso.testing.fieldreport_helpers import AN_XUYEN_POINT, file_report
 
 pytestmark = POSTGRES_RACES
 
 
 @pytest.fixture
-def slow_events(monkeypatch):
-    """Holds each writer's row lock a while, so the other surely arrives while the first is in flight."""
-    original = services.record_event
+def slow_events(monkeypatch) -> threading.Event:
+    """Holds each writer's row lock until the others queue behind it or finish; the event it returns is set
+    once a writer holds its lock."""
+    original, holding = services.record_event, threading.Event()
 
     def slow_record_event(**kwargs):
-        time.sleep(0.3)
+        holding.set()
+        settle()
         return original(**kwargs)
 
     monkeypatch.setattr(services, "record_event", slow_record_event)
+    return holding
 
 
 def test_of_two_officials_acting_on_the_same_version_exactly_one_succeeds(
@@ -52,12 +54,13 @@ def test_of_two_officials_acting_on_the_same_version_exactly_one_succeeds(
 
 @pytest.fixture
 def slow_locks(monkeypatch):
-    """Pauses after each row lock, so two writers taking two rows in opposite orders would surely deadlock."""
+    """Pauses after each row lock until the other writer queues, pauses too or finishes, so two writers taking
+    two rows in opposite orders would surely deadlock."""
     original = services._locked
 
     def slow_locked(report, *allowed):
         row = original(report, *allowed)
-        time.sleep(0.3)
+        settle()
         return row
 
     monkeypatch.setattr(services, "_locked", slow_locked)
@@ -126,10 +129,11 @@ def test_a_writer_waiting_behind_a_reroute_gets_a_conflict_not_a_vanished_report
     reference_data, categories, staff, slow_events
 ):
     report = file_report()
+    slow_events.clear()  # filing recorded an event too
 
     def acknowledge_a_moment_later():
         stale = Report.objects.get(pk=report.pk)
-        time.sleep(0.1)  # the reroute holds the row lock by now
+        slow_events.wait(timeout=10)  # the reroute holds the row lock by now
         return services.acknowledge_report(actor=staff["handler"], report=stale)
 
     outcomes = run_together(

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Report
-from tinhso.fieldreports.tests.helpers import REPORTER_PHONE, file_report
+from tinhso.testing.fieldreport_helpers import REPORTER_PHONE, file_report
 
 pytestmark = pytest.mark.browser
 

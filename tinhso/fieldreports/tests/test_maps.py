@@ -10,7 +10,7 @@ from django.contrib.staticfiles import finders
 
 from tinhso.core import selectors as core_selectors
 from tinhso.core.models import AdminUnit
-from tinhso.fieldreports.tests.helpers import AN_XUYEN_POINT, file_report
+from tinhso.testing.fieldreport_helpers import AN_XUYEN_POINT, file_report
 
 pytestmark = pytest.mark.django_db
 MAP_PAGES = ("/phan-anh/", "/phan-anh/gui/")

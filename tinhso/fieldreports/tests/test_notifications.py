@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
-from tinhso.core.tests.factories import citizen
 from tinhso.fieldreports import services
-from tinhso.fieldreports.tests.helpers import file_report, local
 from tinhso.notifications import selectors as inbox
 from tinhso.notifications import services as notifications
+from tinhso.testing.factories import citizen
+from tinhso.testing.fieldreport_helpers import file_report, local
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tinhso.fieldreports import open311, services
 from tinhso.fieldreports.models import ApiKey, Report
-from tinhso.fieldreports.tests.helpers import AN_XUYEN_POINT, file_report, jpeg_with_gps
+from tinhso.testing.fieldreport_helpers import AN_XUYEN_POINT, file_report, jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
 BASE = "/open311/v2"

@@ -7,10 +7,10 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tinhso.core.tests.factories import citizen
 from tinhso.fieldreports import services, views
 from tinhso.fieldreports.models import Report
-from tinhso.fieldreports.tests.helpers import (
+from tinhso.testing.factories import citizen
+from tinhso.testing.fieldreport_helpers import (
     AN_XUYEN_POINT,
     REPORTER_PHONE,
     TAN_THANH_POINT,

@@ -9,7 +9,7 @@ from PIL import ExifTags, Image
 from tinhso.core.errors import InvalidInput
 from tinhso.fieldreports import photos
 from tinhso.fieldreports.models import Report
-from tinhso.fieldreports.tests.helpers import file_report, jpeg_with_gps, png
+from tinhso.testing.fieldreport_helpers import file_report, jpeg_with_gps, png
 
 pytestmark = pytest.mark.django_db
 

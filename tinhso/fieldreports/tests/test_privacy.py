@@ -3,7 +3,7 @@
 import pytest
 
 from tinhso.fieldreports import services
-from tinhso.fieldreports.tests.helpers import CITIZEN_ID, REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE
+from tinhso.testing.fieldreport_helpers import CITIZEN_ID, REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE
 
 pytestmark = pytest.mark.django_db
 PERSONAL = (REPORTER_NAME, REPORTER_PHONE, REPORTER_EMAIL, CITIZEN_ID, "Nguyễn Văn An", "0918 234 567")

@@ -3,9 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from tinhso.core.tests.factories import citizen
-from tinhso.fieldreports.tests.helpers import file_report
-from tinhso.web.tests.browser import sign_in
+from tinhso.testing.browser import sign_in
+from tinhso.testing.factories import citizen
+from tinhso.testing.fieldreport_helpers import file_report
 
 pytestmark = pytest.mark.browser
 

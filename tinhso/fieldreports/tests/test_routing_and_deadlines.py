@@ -4,10 +4,10 @@ import pytest
 
 from tinhso.core.errors import InvalidInput
 from tinhso.core.models import AdminUnit, Event, Role
-from tinhso.core.tests.factories import CONSTRUCTION, official
 from tinhso.fieldreports import selectors, services, tasks
 from tinhso.fieldreports.models import Category, RoutingRule
-from tinhso.fieldreports.tests.helpers import (
+from tinhso.testing.factories import CONSTRUCTION, official
+from tinhso.testing.fieldreport_helpers import (
     AN_XUYEN,
     AN_XUYEN_COMMITTEE,
     AN_XUYEN_POINT,

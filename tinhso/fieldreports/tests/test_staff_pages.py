@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from tinhso.core.tests.factories import CONSTRUCTION, citizen
 from tinhso.fieldreports.models import Report
-from tinhso.fieldreports.tests.helpers import (
+from tinhso.testing.factories import CONSTRUCTION, citizen
+from tinhso.testing.fieldreport_helpers import (
     AN_XUYEN_POINT,
     REPORTER_PHONE,
     TAN_THANH_POINT,

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput
 from tinhso.core.models import Event
-from tinhso.core.tests.factories import CONSTRUCTION, citizen
 from tinhso.fieldreports import selectors, services
 from tinhso.fieldreports.models import Report
-from tinhso.fieldreports.tests.helpers import (
+from tinhso.testing.factories import CONSTRUCTION, citizen
+from tinhso.testing.fieldreport_helpers import (
     AN_XUYEN_COMMITTEE,
     AN_XUYEN_POINT,
     REPORTER_PHONE,

@@ -4,13 +4,13 @@ consumer's cursor they share stay exactly what one writer would have left."""
 from tinhso.catalog import demo as catalog_demo
 from tinhso.core.models import Event
 from tinhso.core.selectors import verify_event_log
-from tinhso.core.tests.concurrency import POSTGRES_RACES
 from tinhso.dossiers.models import Dossier
 from tinhso.fieldreports import demo as fieldreport_demo
 from tinhso.generator.services import generate
 from tinhso.generator.tests.test_generator import NOW, counters, facts
 from tinhso.ioc import services as ioc_services
 from tinhso.ioc.models import ConsumerState
+from tinhso.testing.concurrency import POSTGRES_RACES
 
 pytestmark = POSTGRES_RACES
 

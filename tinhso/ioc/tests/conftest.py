@@ -1,16 +1,14 @@
-"""The IOC tests reuse the dossier tests' cast (officials of two desks and two communes) and clock."""
+"""The IOC tests use the dossier cast (officials of two desks and two communes) and clock of tinhso.testing."""
 
 from datetime import timedelta
 
 import pytest
 
 from tinhso.core.models import Role, User
-from tinhso.core.tests.factories import official
 from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.tests.conftest import _media_in_tmp, cast, clock, procedures  # noqa: F401
-from tinhso.fieldreports.tests.conftest import categories, staff  # noqa: F401
 from tinhso.ioc import services
 from tinhso.ioc.tests.helpers import accept, answer, finish, returned_and_rated, submit, supplement
+from tinhso.testing.factories import official
 
 
 @pytest.fixture
@@ -25,7 +23,7 @@ def consume():
 
 
 @pytest.fixture
-def march(cast, clock):  # noqa: F811  (the imported fixtures)
+def march(cast, clock):
     """Five dossiers of the judicial record procedure (10 working days) at the Department of Justice:
     A finished at once; B waited two days for a supplement and finished after its first promise but before
     the moved one; C asked for supplements twice; D accepted late in March, still open; E open and overdue.

@@ -2,8 +2,8 @@
 
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.tests.conftest import RECORD, RECORD_FORM, Cast
-from tinhso.dossiers.tests.flow import pdf
+from tinhso.testing.dossier_flow import pdf
+from tinhso.testing.dossiers import RECORD, RECORD_FORM, Cast
 
 
 def submit(cast: Cast, *, online: bool = True) -> Dossier:

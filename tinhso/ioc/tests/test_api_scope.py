@@ -3,9 +3,9 @@
 import pytest
 from django.utils.dateparse import parse_datetime
 
-from tinhso.core.tests.factories import bearer
-from tinhso.dossiers.tests.conftest import AN_XUYEN
 from tinhso.ioc.models import ConsumerState
+from tinhso.testing.dossiers import AN_XUYEN
+from tinhso.testing.factories import bearer
 
 URL = "/api/v1/ioc"
 

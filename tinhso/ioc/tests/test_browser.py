@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tinhso.ioc import tasks
 from tinhso.ioc.tests.helpers import submit
-from tinhso.web.tests.browser import sign_in
+from tinhso.testing.browser import sign_in
 
 pytestmark = pytest.mark.browser
 

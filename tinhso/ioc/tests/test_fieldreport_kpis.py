@@ -1,10 +1,10 @@
 """Field-report KPIs (received, handled, on time, overdue, satisfied) against a month counted by hand."""
 
-from tinhso.core.tests.factories import bearer
 from tinhso.fieldreports import services as reports
-from tinhso.fieldreports.tests.helpers import file_report
 from tinhso.ioc import selectors, services
 from tinhso.ioc.periods import parse
+from tinhso.testing.factories import bearer
+from tinhso.testing.fieldreport_helpers import file_report
 
 
 def test_field_report_kpis_hand_computed(client, clock, categories, staff, province_leader):

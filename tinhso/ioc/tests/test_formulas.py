@@ -5,9 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from tinhso.dossiers.tests.conftest import local
 from tinhso.ioc import rules, selectors, services
 from tinhso.ioc.periods import parse
+from tinhso.testing.dossiers import local
 
 
 def test_points_are_max_times_rate_over_full_at_capped_at_one():

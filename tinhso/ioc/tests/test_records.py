@@ -1,7 +1,7 @@
 """The drill-down's rows say how each record counted: pinned on the March story of the conftest."""
 
-from tinhso.fieldreports.tests.helpers import file_report
 from tinhso.ioc import periods, selectors, services
+from tinhso.testing.fieldreport_helpers import file_report
 
 MARCH = periods.parse("2026-03")
 

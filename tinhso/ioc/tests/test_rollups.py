@@ -12,10 +12,10 @@ from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers.models import Dossier
 from tinhso.fieldreports import services as report_services
 from tinhso.fieldreports.models import Report
-from tinhso.fieldreports.tests.helpers import file_report
 from tinhso.ioc import rules, services
 from tinhso.ioc.models import Counter, CounterTotal, DossierFact, ReportFact
 from tinhso.ioc.tests.helpers import accept, act, finish, submit
+from tinhso.testing.fieldreport_helpers import file_report
 
 DOSSIER_ACTIONS = (
     "submit_online",

@@ -6,10 +6,10 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from tinhso.dossiers.models import Dossier
-from tinhso.fieldreports.tests.helpers import file_report
 from tinhso.ioc import selectors, services
 from tinhso.ioc.models import Counter, CounterTotal
 from tinhso.ioc.periods import parse
+from tinhso.testing.fieldreport_helpers import file_report
 
 
 def test_each_month_of_the_trend_is_the_scorecards(march, province_leader):

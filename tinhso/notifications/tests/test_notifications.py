@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from tinhso.core.models import Event, Role
 from tinhso.core.services import record_event
-from tinhso.core.tests.factories import citizen, official
 from tinhso.notifications import selectors, services
 from tinhso.notifications.models import Notification
+from tinhso.testing.factories import citizen, official
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from tinhso.core.models import Role, User
-from tinhso.core.tests.factories import official
 from tinhso.reporting import setup
+from tinhso.testing.factories import official
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 JUSTICE = setup.agency("15")

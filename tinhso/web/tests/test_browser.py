@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tinhso.core import services
 from tinhso.core.models import AdminUnit, Role
-from tinhso.web.tests.browser import sign_in
+from tinhso.testing.browser import sign_in
 
 pytestmark = pytest.mark.browser
 

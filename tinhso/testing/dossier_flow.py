@@ -5,10 +5,10 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 
 from tinhso.core.models import Role, User
-from tinhso.core.tests.factories import CONSTRUCTION
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.tests.conftest import RECORD, RECORD_FORM, Cast
+from tinhso.testing.dossiers import RECORD, RECORD_FORM, Cast
+from tinhso.testing.factories import CONSTRUCTION
 
 
 def pdf() -> ContentFile:

@@ -1,8 +1,8 @@
 """Browser fixtures for end-to-end tests: Debian's Chromium driven by Playwright against the live server.
 
-Use them from any app's tests (tinhso/conftest.py makes them available everywhere under tinhso/):
+Use them from any app's tests (the root conftest.py registers them for every test):
 
-    from tinhso.web.tests.browser import sign_in
+    from tinhso.testing.browser import sign_in
 
     @pytest.mark.browser
     def test_something(page, citizen):

@@ -1,4 +1,6 @@
-"""The cast of the dossier tests: a small catalog, two citizens, officials of two desks and two communes."""
+"""The cast of the dossier tests: a small catalog, two citizens, officials of two desks and two communes.
+
+The fixtures (procedures, cast, clock) are registered for every app's tests by the root conftest.py."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +12,7 @@ from django.utils import timezone
 from tinhso.catalog import demo
 from tinhso.catalog import services as catalog_services
 from tinhso.core.models import Role, User
-from tinhso.core.tests.factories import CENTRE, JUSTICE, citizen, official
+from tinhso.testing.factories import CENTRE, JUSTICE, citizen, official
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 AN_XUYEN = "32002.H12"
@@ -47,11 +49,6 @@ class Cast:
     commune_leader: User
     other_commune_desk: User
     other_commune_specialist: User
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -105,9 +102,3 @@ def clock(monkeypatch) -> Clock:
 
 def local(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=ZONE)
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"

@@ -1,12 +1,14 @@
-"""Fixtures of field-report tests: a few real categories and the officials who handle them."""
+"""Fixtures of field-report tests: a few real categories and the officials who handle them.
+
+Registered for every app's tests by the root conftest.py."""
 
 import pytest
 
 from tinhso.core.models import Role
-from tinhso.core.tests.factories import CONSTRUCTION, citizen, official
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Category, RoutingRule
-from tinhso.fieldreports.tests.helpers import (
+from tinhso.testing.factories import CONSTRUCTION, citizen, official
+from tinhso.testing.fieldreport_helpers import (
     AN_XUYEN_COMMITTEE,
     CITIZEN_ID,
     REPORTER_PHONE,
@@ -14,11 +16,6 @@ from tinhso.fieldreports.tests.helpers import (
     file_report,
     jpeg_with_gps,
 )
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
