@@ -5,9 +5,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tinhso.core.models import Event
-from tinhso.core.tests.factories import bearer
 from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.tests.flow import in_state
+from tinhso.testing.dossier_flow import in_state
+from tinhso.testing.factories import bearer
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/dossiers"

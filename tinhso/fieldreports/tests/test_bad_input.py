@@ -6,11 +6,11 @@ import json
 import pytest
 from django.core.cache import cache
 
-from tinhso.core.tests.factories import bearer, citizen
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Report
-from tinhso.fieldreports.tests.helpers import AN_XUYEN_POINT, REPORTER_PHONE, file_report
 from tinhso.fieldreports.tests.test_open311 import api_key, json_error, new_request  # noqa: F401
+from tinhso.testing.factories import bearer, citizen
+from tinhso.testing.fieldreport_helpers import AN_XUYEN_POINT, REPORTER_PHONE, file_report
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/fieldreports"

@@ -4,8 +4,8 @@ instead of a 500 or a trend of months in year 0."""
 import pytest
 
 from tinhso.core.errors import InvalidInput
-from tinhso.core.tests.factories import bearer
 from tinhso.ioc import periods
+from tinhso.testing.factories import bearer
 
 OUT_OF_RANGE = ["9999-12", "0000-01", "0001-01", "1899-Q4", "3000"]
 
