@@ -36,6 +36,7 @@ api.add_router("/catalog", "tinhso.catalog.api.router")
 api.add_router("/dossiers", "tinhso.dossiers.api.router")
 api.add_router("/fieldreports", "tinhso.fieldreports.api.router")
 api.add_router("/ioc", "tinhso.ioc.api.router")
+api.add_router("/reporting", "tinhso.reporting.api.router")
 
 
 def problem(

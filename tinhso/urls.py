@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("tinhso.catalog.urls")),
     path("", include("tinhso.dossiers.urls")),
     path("", include("tinhso.ioc.urls")),
+    path("", include("tinhso.reporting.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("open311/v2/", include("tinhso.fieldreports.open311_urls")),
     path("admin/", admin.site.urls),

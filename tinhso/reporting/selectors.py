@@ -89,7 +89,7 @@ def children(regime: Regime, unit: AdminUnit) -> list[AdminUnit]:
     ]
 
 
-def _holds(user: User, unit: AdminUnit, roles: tuple[str, ...]) -> bool:
+def holds(user: User, unit: AdminUnit, roles: tuple[str, ...]) -> bool:
     return any(
         unit.path.startswith(assignment.unit.path)
         for assignment in core_selectors.active_roles(user)
@@ -98,13 +98,13 @@ def _holds(user: User, unit: AdminUnit, roles: tuple[str, ...]) -> bool:
 
 
 def may_enter(user: User, unit: AdminUnit) -> bool:
-    return _holds(user, unit, REPORTERS)
+    return holds(user, unit, REPORTERS)
 
 
 def may_act(user: User, submission: Submission, transition: lifecycle.Transition) -> bool:
     if transition.actor == lifecycle.UNIT:
-        return _holds(user, submission.unit, SUBMITTERS)
-    return _holds(user, reports_to(submission.regime, submission.unit), APPROVERS)
+        return holds(user, submission.unit, SUBMITTERS)
+    return holds(user, reports_to(submission.regime, submission.unit), APPROVERS)
 
 
 def require_entry(user: User, unit: AdminUnit) -> None:
@@ -121,7 +121,7 @@ def visible_submission(user: User, *, regime_code: str, period_id: str, unit_cod
     unit = core_selectors.unit_by_code(unit_code)
     submission = submission_of(regime, period_id, unit)
     above = reports_to(regime, unit)
-    if not (_holds(user, unit, SUBMITTERS + APPROVERS) or _holds(user, above, APPROVERS)):
+    if not (holds(user, unit, SUBMITTERS + APPROVERS) or holds(user, above, APPROVERS)):
         raise NotFound("Không tìm thấy báo cáo.", code="submission_not_found")
     if submission is None:
         raise NotFound("Đơn vị chưa lập báo cáo kỳ này.", code="submission_not_found")

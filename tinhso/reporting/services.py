@@ -632,7 +632,7 @@ def grant_lock_exception(*, actor: User, regime_code: str, period_id: str, unit_
                          reason: str) -> LockException:  # fmt: skip
     regime = selectors.regime_by_code(regime_code)
     unit = core_selectors.unit_by_code(unit_code)
-    if not selectors._holds(actor, selectors.reports_to(regime, unit), selectors.APPROVERS):
+    if not selectors.holds(actor, selectors.reports_to(regime, unit), selectors.APPROVERS):
         raise Forbidden("Chỉ cấp trên của đơn vị mới mở khóa nhập liệu được.", code="not_an_approver")
     if not reason.strip():
         raise InvalidInput("Cần ghi lý do mở khóa.", code="reason_required")
@@ -858,3 +858,16 @@ def snapshot_derivations(
             )
             made.append(derivation)
     return made
+
+
+def act(*, actor: User, submission_id: int, version: int, action: str, reason: str = "") -> Submission:
+    """One lifecycle action by its name in the table (pages and the API name actions, not functions)."""
+    if action not in lifecycle.TRANSITIONS:
+        raise NotFound(f"Không có thao tác “{action}”.", code="unknown_action")
+    if action == "submit":
+        return submit(actor=actor, submission_id=submission_id, version=version, reason=reason)
+    if action == "return":
+        return return_report(actor=actor, submission_id=submission_id, version=version, reason=reason)
+    return {"accept": accept, "approve": approve}[action](
+        actor=actor, submission_id=submission_id, version=version
+    )

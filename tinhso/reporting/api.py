@@ -1,0 +1,177 @@
+"""JSON API of reporting: a dataValueSets-like import (dryRun, importStrategy, a summary with each conflict's
+row index), a report's state, checks and computed values, and the lifecycle's actions."""
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from tinhso.core.api import bearer_auth
+from tinhso.reporting import selectors, services
+
+router = Router(tags=["reporting"], auth=bearer_auth)
+
+
+class DataValueIn(Schema):
+    indicator: str
+    period: str
+    unit: str
+    value: str | float | int | None = None
+    disaggregation: str = ""
+    kind: str = "period"
+    comment: str | None = None
+    obs_status: str | None = None
+
+
+class DataValueSetIn(Schema):
+    regime: str
+    dataValues: list[DataValueIn]
+
+
+class ImportCount(Schema):
+    imported: int
+    updated: int
+    ignored: int
+    deleted: int
+
+
+class ImportSummary(Schema):
+    status: str
+    dryRun: bool
+    importCount: ImportCount
+    conflicts: list[dict]
+    rejectedIndexes: list[int]
+
+
+@router.post("/dataValueSets", response=ImportSummary, summary="Import values (all or none)")
+def import_data_values(
+    request: HttpRequest,
+    body: DataValueSetIn,
+    dryRun: bool = False,
+    importStrategy: str = "CREATE_AND_UPDATE",
+) -> dict:
+    outcome = services.import_values(
+        actor=request.auth,
+        regime_code=body.regime,
+        values=[item.dict() for item in body.dataValues],
+        dry_run=dryRun,
+        strategy=importStrategy,
+    )
+    return {
+        "status": "ERROR" if outcome.conflicts else "SUCCESS",
+        "dryRun": dryRun,
+        "importCount": {
+            "imported": outcome.imported,
+            "updated": outcome.updated,
+            "ignored": outcome.ignored,
+            "deleted": outcome.deleted,
+        },
+        "conflicts": outcome.conflicts,
+        "rejectedIndexes": sorted({conflict["index"] for conflict in outcome.conflicts}),
+    }
+
+
+class FindingOut(Schema):
+    subject: str
+    kind: str
+    message: str
+    blocking: bool
+    explanation: str
+
+
+class CrossCheckOut(Schema):
+    indicator: str
+    typed: str | None
+    derived: str | None
+    status: str
+
+
+class ReportOut(Schema):
+    id: int
+    regime: str
+    period: str
+    unit: str
+    status: str
+    version: int
+    revision: int
+    actions: list[str]
+    values: dict[str, dict[str, str | None]]
+    findings: list[FindingOut]
+    crosschecks: list[CrossCheckOut]
+
+
+def _report(actor, submission) -> dict:
+    computed = selectors.computed(submission.regime, submission.period, submission.unit)
+    return {
+        "id": submission.pk,
+        "regime": submission.regime.code,
+        "period": submission.period,
+        "unit": submission.unit.code,
+        "status": submission.status,
+        "version": submission.version,
+        "revision": submission.revision,
+        "actions": [transition.action for transition in selectors.allowed_actions(actor, submission)],
+        "values": {
+            services.cell_key(code, disaggregation): {
+                kind: None if value is None else format(value, "f") for kind, value in kinds.items()
+            }
+            for (code, disaggregation), kinds in computed.items()
+        },
+        "findings": [finding.__dict__ for finding in selectors.findings(submission)],
+        "crosschecks": [
+            {
+                "indicator": check.code,
+                "typed": None if check.typed is None else format(check.typed, "f"),
+                "derived": None if check.derived is None else format(check.derived, "f"),
+                "status": check.status,
+            }
+            for check in selectors.crosschecks(submission)
+        ],
+    }
+
+
+@router.get("/reports/{regime}/{period}/{unit}", response=ReportOut, summary="A unit's report for a period")
+def report(request: HttpRequest, regime: str, period: str, unit: str) -> dict:
+    submission = selectors.visible_submission(
+        request.auth, regime_code=regime, period_id=period, unit_code=unit
+    )
+    return _report(request.auth, submission)
+
+
+class ActionIn(Schema):
+    version: int
+    reason: str = ""
+
+
+class ExplanationIn(Schema):
+    subject: str
+    text: str
+
+
+@router.post(
+    "/reports/{regime}/{period}/{unit}/explanations", response=ReportOut, summary="Explain a finding"
+)
+def explain(request: HttpRequest, regime: str, period: str, unit: str, body: ExplanationIn) -> dict:
+    submission = selectors.visible_submission(
+        request.auth, regime_code=regime, period_id=period, unit_code=unit
+    )
+    services.explain(actor=request.auth, submission_id=submission.pk, subject=body.subject, text=body.text)
+    submission.refresh_from_db()
+    return _report(request.auth, submission)
+
+
+@router.post(
+    "/reports/{regime}/{period}/{unit}/{action}",
+    response=ReportOut,
+    summary="submit, accept, approve, return",
+)
+def act(request: HttpRequest, regime: str, period: str, unit: str, action: str, body: ActionIn) -> dict:
+    submission = selectors.visible_submission(
+        request.auth, regime_code=regime, period_id=period, unit_code=unit
+    )
+    done = services.act(
+        actor=request.auth,
+        submission_id=submission.pk,
+        version=body.version,
+        action=action,
+        reason=body.reason,
+    )
+    return _report(request.auth, done)

@@ -1,0 +1,63 @@
+"""The JSON API: dataValueSets import summaries, a report with its checks, lifecycle actions, problems."""
+
+import json
+
+import pytest
+
+from tinhso.core.tests.factories import bearer
+
+from .conftest import JUSTICE
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/reporting/dataValueSets"
+
+
+def _post(client, user, url, body, **params):
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return client.post(
+        f"{url}?{query}", json.dumps(body), content_type="application/json", **bearer(user.username)
+    )
+
+
+def _values(**values):
+    return {
+        "regime": "KTXH-THANG",
+        "dataValues": [
+            {"indicator": k, "period": "2026M03", "unit": JUSTICE, "value": v} for k, v in values.items()
+        ],
+    }
+
+
+def test_import_dry_run_then_real_then_idempotent(client, regime, cast):
+    dry = _post(client, cast.justice, URL, _values(DNMOI="12", HSTN="3"), dryRun="true").json()
+    assert dry["status"] == "SUCCESS" and dry["dryRun"] and dry["importCount"]["imported"] == 2
+    real = _post(client, cast.justice, URL, _values(DNMOI="12", HSTN="3")).json()
+    assert real["importCount"] == {"imported": 2, "updated": 0, "ignored": 0, "deleted": 0}
+    again = _post(client, cast.justice, URL, _values(DNMOI="12", HSTN="3")).json()
+    assert again["importCount"]["ignored"] == 2
+
+
+def test_a_bad_row_is_named_and_nothing_is_written(client, regime, cast):
+    reply = _post(client, cast.justice, URL, _values(DNMOI="12", HSTN="ba")).json()
+    assert reply["status"] == "ERROR" and reply["rejectedIndexes"] == [1]
+    assert reply["conflicts"][0]["errorCode"] == "not_a_number"
+    shown = client.get(
+        f"/api/v1/reporting/reports/KTXH-THANG/2026M03/{JUSTICE}", **bearer(cast.justice.username)
+    )
+    assert shown.status_code == 404 and shown["Content-Type"] == "application/problem+json"
+
+
+def test_report_checks_and_actions(client, regime, cast):
+    _post(client, cast.justice, URL, _values(DNMOI="12", HSTN="3", HSTT="1", HSDH="2"))
+    url = f"/api/v1/reporting/reports/KTXH-THANG/2026M03/{JUSTICE}"
+    report = client.get(url, **bearer(cast.justice.username)).json()
+    assert report["actions"] == ["submit"] and report["values"]["DNMOI"]["ytd"] == "12.0000"
+    assert {c["indicator"]: c["status"] for c in report["crosschecks"]}["HSTN"] == "not_derivable"
+    sent = _post(client, cast.justice, url + "/submit", {"version": report["version"]}).json()
+    assert sent["status"] == "submitted"
+    refused = _post(client, cast.justice, url + "/approve", {"version": sent["version"]})
+    assert refused.status_code == 403 and refused.json()["code"] == "not_allowed"
+    stale = _post(client, cast.leader, url + "/accept", {"version": 1})
+    assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
+    unknown = _post(client, cast.leader, url + "/publish", {"version": sent["version"]})
+    assert unknown.status_code == 404

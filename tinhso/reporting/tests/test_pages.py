@@ -1,0 +1,86 @@
+"""Pages: the entry grid saves and shows errors beside the cell, the XLSX template round-trips with errors
+per row and cell in Vietnamese, the approver sees mismatches, completeness lists late units."""
+
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from tinhso.reporting.models import DataValue, Status, Submission
+
+from .conftest import FINANCE, JUSTICE
+
+pytestmark = pytest.mark.django_db
+PAGE = f"/bao-cao/KTXH-THANG/2026M03/{JUSTICE}/"
+
+
+@pytest.fixture
+def justice(client, cast):
+    client.force_login(cast.justice)
+    return client
+
+
+def test_entry_grid_saves_values_and_narrative(justice, regime):
+    page = justice.get(PAGE)
+    assert page.status_code == 200 and 'name="v:DNMOI"' in page.content.decode()
+    reply = justice.post(
+        PAGE, {"v:DNMOI": "12", "v:BLHH": "1.250,5", "c:BLHH": "Ước tính", "n:1": "Ổn định."}
+    )
+    assert reply.status_code == 302
+    assert DataValue.objects.get(indicator_version__indicator__code="BLHH").value == 1250.5
+    assert Submission.objects.get().narrative["1"] == "Ổn định."
+
+
+def test_a_bad_value_is_shown_beside_its_cell_and_nothing_is_saved(justice, regime):
+    reply = justice.post(PAGE, {"v:DNMOI": "mười hai", "v:BLHH": "5"})
+    html = reply.content.decode()
+    assert reply.status_code == 422 and 'id="e-DNMOI"' in html and "không phải là số" in html
+    assert not DataValue.objects.exists()
+
+
+def test_xlsx_template_round_trip_with_errors_per_row_and_cell(justice, regime):
+    sheet = justice.get(PAGE + "bieu/01/KTXH-T.xlsx")
+    assert sheet.status_code == 200
+    book = load_workbook(BytesIO(sheet.content))
+    rows = {row[1].value: row for row in book.active.iter_rows(min_row=6)}
+    rows["DNMOI"][5].value = 14
+    rows["BLHH"][5].value = "abc"
+    out = BytesIO()
+    book.save(out)
+    out.seek(0)
+    out.name = "bieu.xlsx"
+    reply = justice.post(PAGE + "bieu/01/KTXH-T/tai-len/", {"file": out}, follow=True)
+    line = rows["BLHH"][5].row
+    assert f"Dòng {line}, ô F{line}" in reply.content.decode() and not DataValue.objects.exists()
+    rows["BLHH"][5].value = 250.5
+    out = BytesIO()
+    book.save(out)
+    out.seek(0)
+    justice.post(PAGE + "bieu/01/KTXH-T/tai-len/", {"file": out})
+    assert DataValue.objects.filter(indicator_version__indicator__code="DNMOI").get().value == 14
+
+
+def test_an_upload_that_is_not_the_form_is_refused_by_name(justice, regime):
+    other = justice.get(f"/bao-cao/KTXH-THANG/2026M02/{JUSTICE}/bieu/01/KTXH-T.xlsx")
+    reply = justice.post(PAGE + "bieu/01/KTXH-T/tai-len/", {"file": BytesIO(other.content)}, follow=True)
+    assert "kỳ 2026M02" in reply.content.decode()
+    reply = justice.post(PAGE + "bieu/01/KTXH-T/tai-len/", {"file": BytesIO(b"not a workbook")}, follow=True)
+    assert "không phải bảng tính Excel" in reply.content.decode()
+
+
+def test_the_level_above_acts_from_the_page_and_sees_progress(client, regime, cast, clock):
+    client.force_login(cast.finance)
+    page = f"/bao-cao/KTXH-THANG/2026M03/{FINANCE}/"
+    client.post(page, {"v:DNMOI": "3"})
+    submission = Submission.objects.get()
+    client.post(page + "thao-tac/submit/", {"version": submission.version})
+    client.force_login(cast.leader)
+    html = client.get(page).content.decode()
+    assert 'id="action-accept"' in html
+    client.post(page + "thao-tac/accept/", {"version": submission.version + 1})
+    assert Submission.objects.get().status == Status.ACCEPTED
+    progress = client.get("/bao-cao/KTXH-THANG/2026M03/tien-do/").content.decode()
+    assert 'id="received">1<' in progress
+    client.force_login(cast.justice)
+    assert client.get("/bao-cao/KTXH-THANG/2026M03/tien-do/").status_code == 403
+    assert client.get("/bao-cao/KTXH-THANG/2026M03/99999/").status_code == 404

@@ -1,0 +1,255 @@
+"""Pages of reporting: a unit's report (grid, narrative, checks, actions), its XLSX template and upload,
+and the completeness of a period. Every rule lives in the services and selectors."""
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from tinhso.core import selectors as core_selectors
+from tinhso.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from tinhso.core.parsing import whole_number
+from tinhso.reporting import selectors, services, xlsx
+from tinhso.reporting.models import DataValue, Form
+
+
+def _answers(view):
+    """Refusals the services raise become the platform's 404, 403 and 400 pages, never a 500."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as error:
+            raise Http404(error.message) from None
+        except Forbidden as error:
+            raise PermissionDenied(error.message) from None
+        except DomainError as error:
+            raise SuspiciousOperation(error.message) from None
+
+    return wrapped
+
+
+@login_required
+@_answers
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "reporting/index.html", {"submissions": selectors.submissions_for(request.user)[:200]}
+    )
+
+
+def _context(request: HttpRequest, regime_code: str, period_id: str, unit_code: str) -> dict:
+    regime = selectors.regime_by_code(regime_code)
+    period = selectors.period_of(regime, period_id)
+    unit = core_selectors.unit_by_code(unit_code)
+    submission = selectors.submission_of(regime, period_id, unit)
+    above = selectors.reports_to(regime, unit)
+    may_enter = selectors.may_enter(request.user, unit)
+    acting = submission is not None and selectors.allowed_actions(request.user, submission)
+    watching = selectors.holds(request.user, above, selectors.APPROVERS + selectors.SUBMITTERS)
+    if not (may_enter or acting or watching):
+        raise Forbidden("Bạn không xem được báo cáo này.", code="not_allowed")
+    lock = selectors.entry_lock(regime, period, unit, submission, timezone.now())
+    typed = {}
+    if submission:
+        for value in DataValue.objects.filter(submission=submission).select_related(
+            "indicator_version__indicator"
+        ):
+            typed[(value.indicator_version.indicator.code, value.disaggregation, value.kind)] = value
+    computed = selectors.computed(regime, period_id, unit)
+    lines = []
+    for row in selectors.form_rows(regime):
+        version = row.indicator_version
+        for disaggregation, label in [("", ""), *[tuple(pair) for pair in version.disaggregations]]:
+            code = version.indicator.code
+            lines.append({
+                "row": row, "version": version, "code": code, "disaggregation": disaggregation, "label": label,
+                "key": services.cell_key(code, disaggregation),
+                "plan_key": services.cell_key(code, disaggregation, "plan"),
+                "value": typed.get((code, disaggregation, "period")),
+                "plan": typed.get((code, disaggregation, "plan")),
+                "computed": computed.get((code, disaggregation), {}),
+            })  # fmt: skip
+    return {
+        "regime": regime,
+        "period": period,
+        "unit": unit,
+        "above": above,
+        "submission": submission,
+        "lock": lock,
+        "lock_message": selectors.LOCK_REASONS.get(lock or "", ""),
+        "may_enter": may_enter and lock is None,
+        "lines": lines,
+        "outline": [
+            {**item, "text": (submission.narrative if submission else {}).get(item["code"], "")}
+            for item in regime.outline
+        ],
+        "findings": selectors.findings(submission) if submission else [],
+        "crosschecks": selectors.crosschecks(submission) if submission else [],
+        "actions": selectors.allowed_actions(request.user, submission) if submission else [],
+        "deadline": selectors.level_deadline(regime, period, unit),
+        "forms": Form.objects.filter(regime=regime),
+    }
+
+
+def _page(request: HttpRequest, regime: str, period: str, unit: str) -> str:
+    return reverse("reporting:report", args=[regime, period, unit])
+
+
+@login_required
+@_answers
+def report(request: HttpRequest, regime: str, period: str, unit: str) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        cells = []
+        for key, value in request.POST.items():
+            if not key.startswith("v:"):
+                continue
+            name = key[2:]
+            indicator, _, kind = name.partition("@")
+            indicator, _, disaggregation = indicator.partition(".")
+            comment = request.POST.get(f"c:{name}") if not kind else None
+            cells.append(
+                services.Cell(
+                    indicator, value, disaggregation, kind or "period", comment=comment, index=len(cells)
+                )
+            )
+        try:
+            outcome = services.save_values(
+                actor=request.user, regime_code=regime, period_id=period, unit_code=unit, cells=cells
+            )
+            for item in selectors.regime_by_code(regime).outline:
+                text = request.POST.get(f"n:{item['code']}")
+                if text is not None:
+                    services.save_narrative(actor=request.user, regime_code=regime, period_id=period, unit_code=unit,
+                                            section=item["code"], text=text)  # fmt: skip
+            messages.success(
+                request, f"Đã lưu: {outcome.imported} giá trị mới, {outcome.updated} giá trị sửa."
+            )
+            return redirect(_page(request, regime, period, unit))
+        except InvalidInput as error:
+            errors = error.errors
+            messages.error(request, error.message)
+        except DomainError as error:
+            messages.error(request, error.message)
+    context = _context(request, regime, period, unit)
+    for line in context["lines"]:
+        line["errors"] = errors.get(line["key"], []) + errors.get(line["plan_key"], [])
+        line["posted"] = request.POST.get(f"v:{line['key']}") if request.method == "POST" else None
+    return render(request, "reporting/report.html", context, status=422 if errors else 200)
+
+
+@login_required
+@_answers
+@require_POST
+def act(request: HttpRequest, regime: str, period: str, unit: str, action: str) -> HttpResponse:
+    submission = selectors.visible_submission(
+        request.user, regime_code=regime, period_id=period, unit_code=unit
+    )
+    try:
+        services.act(actor=request.user, submission_id=submission.pk, version=whole_number(request.POST.get("version")) or 0,
+                     action=action, reason=request.POST.get("reason", ""))  # fmt: skip
+        messages.success(request, "Đã thực hiện.")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(_page(request, regime, period, unit))
+
+
+@login_required
+@_answers
+@require_POST
+def explain(request: HttpRequest, regime: str, period: str, unit: str) -> HttpResponse:
+    submission = selectors.visible_submission(
+        request.user, regime_code=regime, period_id=period, unit_code=unit
+    )
+    try:
+        services.explain(actor=request.user, submission_id=submission.pk, subject=request.POST.get("subject", ""),
+                         text=request.POST.get("text", ""))  # fmt: skip
+        messages.success(request, "Đã lưu giải trình.")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(_page(request, regime, period, unit))
+
+
+@login_required
+@_answers
+@require_GET
+def sheet(request: HttpRequest, regime: str, period: str, unit: str, form: str) -> HttpResponse:
+    context = _context(request, regime, period, unit)
+    chosen = context["forms"].filter(code=form).first()
+    if chosen is None:
+        raise InvalidInput("Không có biểu này.", code="form_not_found")
+    values = {
+        (line["code"], line["disaggregation"], kind): getattr(line[field], "value", None)
+        for line in context["lines"]
+        for kind, field in (("period", "value"), ("plan", "plan"))
+    }
+    content = xlsx.template(
+        regime=regime, form=chosen.code, title=chosen.title, period=period, unit=unit, unit_name=context["unit"].name,
+        rows=[row for row in selectors.form_rows(context["regime"]) if row.form_id == chosen.pk], values=values,
+    )  # fmt: skip
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{regime}-{period}-{unit}.xlsx"'
+    return response
+
+
+@login_required
+@_answers
+@require_POST
+def upload(request: HttpRequest, regime: str, period: str, unit: str, form: str) -> HttpResponse:
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise xlsx.SheetError(["Chưa chọn tệp bảng tính."])
+        cells = xlsx.read(upload.read(xlsx.MAX_BYTES + 1), regime=regime, form=form, period=period, unit=unit)
+        given = [
+            services.Cell(c.indicator, c.value, c.disaggregation, c.kind, c.comment, index=i)
+            for i, c in enumerate(cells)
+        ]
+        try:
+            outcome = services.save_values(actor=request.user, regime_code=regime, period_id=period, unit_code=unit,
+                                           cells=given, channel="xlsx")  # fmt: skip
+        except InvalidInput as error:
+            problems = []
+            for cell in cells:
+                for message in error.errors.get(
+                    services.cell_key(cell.indicator, cell.disaggregation, cell.kind), []
+                ):
+                    problems.append(f"Dòng {cell.row}, ô {cell.column}{cell.row}: {message}")
+            raise xlsx.SheetError(problems or [error.message]) from None
+        messages.success(
+            request, f"Đã nhập từ bảng tính: {outcome.imported} giá trị mới, {outcome.updated} giá trị sửa."
+        )
+    except xlsx.SheetError as error:
+        for message in error.messages[:50]:
+            messages.error(request, message)
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(_page(request, regime, period, unit))
+
+
+@login_required
+@_answers
+@require_GET
+def progress(request: HttpRequest, regime: str, period: str) -> HttpResponse:
+    chosen = selectors.regime_by_code(regime)
+    if (
+        not core_selectors.units_where(request.user, *selectors.APPROVERS)
+        .filter(pk=chosen.recipient_id)
+        .exists()
+    ):
+        raise Forbidden("Chỉ lãnh đạo cấp nhận báo cáo xem được tiến độ.", code="not_allowed")
+    rows = selectors.completeness(chosen, period)
+    return render(request, "reporting/progress.html", {
+        "regime": chosen, "period": selectors.period_of(chosen, period), "rows": rows,
+        "received": sum(1 for row in rows if row.submitted_at), "on_time": sum(1 for row in rows if row.on_time),
+    })  # fmt: skip
