@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tinhso.core.tests.factories import bearer
+from tinhso.testing.factories import bearer
 
 from .conftest import JUSTICE
 
