@@ -8,12 +8,16 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test test-sqlite test-postgres lint assets messages browser clean
 
+# The demo looks like production: DEBUG off (error pages in Vietnamese, never Django's technical pages); the
+# platform still serves its static files and the public media itself.
+DEMO_ENV := TINHSO_DEMO=1 DEBUG=0
+
 demo: $(BIN)/tinhso assets messages
 	mkdir -p var
-	TINHSO_DEMO=1 $(BIN)/tinhso migrate --no-input -v0
-	TINHSO_DEMO=1 $(BIN)/tinhso load-demo
-	TINHSO_DEMO=1 $(BIN)/tinhso run_huey --quiet & trap "kill $$! 2>/dev/null" EXIT INT TERM; \
-	  TINHSO_DEMO=1 $(BIN)/tinhso runserver 127.0.0.1:8000
+	$(DEMO_ENV) $(BIN)/tinhso migrate --no-input -v0
+	$(DEMO_ENV) $(BIN)/tinhso load-demo
+	$(DEMO_ENV) $(BIN)/tinhso run_huey --quiet & trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	  $(DEMO_ENV) $(BIN)/tinhso runserver 127.0.0.1:8000
 
 test: $(BIN)/tinhso assets messages browser lint test-sqlite
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \

@@ -1,5 +1,5 @@
 // Bundles the platform's JavaScript and CSS from npm packages into static files served by Django.
-import { rmSync } from "node:fs";
+import { copyFileSync, rmSync } from "node:fs";
 import * as esbuild from "esbuild";
 
 const outdir = "tinhso/web/static/web/dist";
@@ -13,6 +13,8 @@ await esbuild.build({
     ioc: "frontend/src/ioc.js",
     // Only pages with a map load Leaflet (map.js and map.css).
     map: "frontend/src/map.js",
+    // Starts Swagger UI on /api/v1/docs.
+    "api-docs": "frontend/src/api-docs.js",
   },
   outdir,
   bundle: true,
@@ -24,3 +26,8 @@ await esbuild.build({
   assetNames: "fonts/[name]-[hash]",
   logLevel: "warning",
 });
+
+// Swagger UI ships built and minified: copied as it is (bundling it again costs gigabytes of memory).
+for (const name of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
+  copyFileSync(`node_modules/swagger-ui-dist/${name}`, `${outdir}/${name}`);
+}

@@ -10,6 +10,7 @@ from ninja.parser import Parser
 from tinhso.core.api import router as core_router
 from tinhso.core.errors import DomainError, InvalidInput
 from tinhso.core.eventlog import canonical_json
+from tinhso.web.apidocs import PlatformSwagger
 from tinhso.web.middleware import refuse_nul
 
 
@@ -28,6 +29,7 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     docs_url="/docs",
+    docs=PlatformSwagger(),
     openapi_url="/openapi.json",
     parser=FormParser(),
 )

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "tinhso.web.machine_edge.MachineEdge",
+    "tinhso.web.pages.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tinhso.web.pages.PageErrors",
 ]
 
 ROOT_URLCONF = "tinhso.urls"
@@ -153,7 +155,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "core:citizen-login"
-LOGIN_REDIRECT_URL = "web:home"
+LOGIN_REDIRECT_URL = "web:start"  # each role's own start page (tinhso.web.navigation)
 LOGOUT_REDIRECT_URL = "web:home"
 
 SESSION_COOKIE_HTTPONLY = True
@@ -161,6 +163,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "tinhso.web.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -185,6 +188,13 @@ MEDIA_ROOT = Path(env.text("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Dossier documents, results and photo originals: outside MEDIA_ROOT, answered only by views that check the
 # caller (empty: "private-media" beside MEDIA_ROOT).
 PRIVATE_MEDIA_ROOT = env.text("PRIVATE_MEDIA_ROOT", "")
+# Public media (field-report photos, stripped of their metadata) live under these folders of MEDIA_ROOT. The
+# platform serves them itself outside production (the demo runs with DEBUG off); in production the web
+# server in front serves them, and every other file only through the views that check the caller.
+PUBLIC_MEDIA_FOLDERS = ("fieldreports",)
+TINHSO_SERVE_PUBLIC_MEDIA = env.flag("TINHSO_SERVE_PUBLIC_MEDIA", TINHSO_ENV != "production")
+# Static files straight from the apps' folders outside production, so the demo needs no collectstatic.
+WHITENOISE_USE_FINDERS = TINHSO_ENV != "production"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {"BACKEND": "tinhso.core.files.PrivateFileSystemStorage"},

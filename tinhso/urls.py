@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from tinhso.api import api
 
@@ -20,5 +20,14 @@ urlpatterns = [
     path("open311/v2/", include("tinhso.fieldreports.open311_urls")),
     path("admin/", admin.site.urls),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Only the public folders of MEDIA_ROOT, never the rest (see PUBLIC_MEDIA_FOLDERS in the settings).
+if settings.TINHSO_SERVE_PUBLIC_MEDIA:
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/{folder}/(?P<path>.+)$",
+            serve,
+            # Rooted at the folder: "fieldreports/../dossiers/..." cannot climb out of it.
+            {"document_root": settings.MEDIA_ROOT / folder},
+        )
+        for folder in settings.PUBLIC_MEDIA_FOLDERS
+    ]

@@ -26,6 +26,7 @@ from tinhso.core.schema_types import FIRST_YEAR, LAST_YEAR
 from tinhso.dossiers import documents, selectors, services
 from tinhso.dossiers.forms import parsed_form, schema_fields
 from tinhso.dossiers.models import Dossier, Rating, Status
+from tinhso.web.access import official_required
 
 
 def _procedure(code: str) -> Procedure:
@@ -177,11 +178,9 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
     return render(request, "dossiers/my_dossiers.html", {"dossiers": page.items, "page": page})
 
 
-@login_required
+@official_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    if request.user.is_citizen:
-        raise Http404(_("Trang này dành cho cán bộ, công chức."))
     page = selectors.official_queue_page(actor=request.user, cursor=request.GET.get("sau", ""))
     return render(request, "dossiers/queue.html", {"lines": _queue_lines(page.items), "page": page})
 

@@ -21,6 +21,7 @@ from tinhso.core.parsing import whole_number
 from tinhso.fieldreports import selectors, services
 from tinhso.fieldreports.forms import ContactForm, RatingForm, ReportForm, attribute_values
 from tinhso.fieldreports.models import Report
+from tinhso.web.access import official_required
 
 # Anonymous filing is throttled per address, as Signalen does, so a script cannot flood the centre.
 SUBMISSIONS_PER_HOUR = 10
@@ -320,8 +321,6 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 
 
 # Back office: the coordinating centre and the responsible units ------------------------------------------
-
-official_required = login_required(login_url="core:official-login")
 
 
 @official_required

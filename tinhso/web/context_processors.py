@@ -1,6 +1,6 @@
 """Values every page needs: the province the portal serves and the main navigation."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import selectors
 from tinhso.core.errors import NotFound
+from tinhso.web.navigation import workplaces
 
 # Main menu entries as (label, URL name, one-line description for the home page). An entry shows only once
 # the app that owns its URL name is installed, so the menu never links to a page that does not exist.
@@ -61,6 +62,10 @@ def province_label() -> str:
     return gettext("tỉnh %(name)s") % {"name": name}
 
 
+def _is_current(request: HttpRequest, url: str) -> bool:
+    return request.path == url if url == "/" else request.path.startswith(url)
+
+
 def main_navigation(request: HttpRequest) -> list[NavItem]:
     items = []
     for label, url_name, description in MAIN_NAVIGATION:
@@ -68,15 +73,37 @@ def main_navigation(request: HttpRequest) -> list[NavItem]:
             url = reverse(url_name)
         except NoReverseMatch:
             continue
-        current = request.path == url if url == "/" else request.path.startswith(url)
-        items.append(NavItem(label=str(label), url=url, description=str(description), current=current))
+        items.append(
+            NavItem(
+                label=str(label), url=url, description=str(description), current=_is_current(request, url)
+            )
+        )
     return items
 
 
+def work_navigation(request: HttpRequest) -> list[NavItem]:
+    """The signed-in person's own pages (their dossiers and reports, or the back-office pages of their roles)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return [
+        NavItem(label=label, url=url, description="", current=_is_current(request, url))
+        for label, url in workplaces(user)
+    ]
+
+
+def _only_closest_current(*menus: list[NavItem]) -> list[list[NavItem]]:
+    """One entry is current: the longest URL the page is under ("Phản ánh của tôi", not "Phản ánh")."""
+    current = max((item.url for menu in menus for item in menu if item.current), key=len, default=None)
+    return [[replace(item, current=item.url == current) for item in menu] for menu in menus]
+
+
 def platform(request: HttpRequest) -> dict:
+    main, work = _only_closest_current(main_navigation(request), work_navigation(request))
     return {
         "TINHSO_DEMO": settings.TINHSO_DEMO,
         "TINHSO_PROVINCE": settings.TINHSO_PROVINCE,
         "province_label": province_label(),
-        "main_navigation": main_navigation(request),
+        "main_navigation": main,
+        "work_navigation": work,
     }

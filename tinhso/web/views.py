@@ -1,14 +1,46 @@
-"""Shared pages: the home page and the health check."""
+"""Shared pages: the home page, each person's start page, the lost-session page and the health check."""
 
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from huey.contrib.djhuey import HUEY
+
+from tinhso.web.navigation import start_page
+
+# Form fields never shown back: the platform's own hidden fields (and any password).
+HIDDEN_FIELDS = {"csrfmiddlewaretoken", "version", "next", "language"}
+SHOWN_TEXT = 5000  # characters of a field shown back on the lost-session page
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """After sign-in: each role's own page (the dossier queue, the report desk, the operations centre...)."""
+    return redirect(start_page(request.user))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without a valid session token (the session expired, or the page was open too long):
+    says so in Vietnamese, shows back what was typed so nothing is lost, and how to send it again. It
+    never resends by itself: that would let another site post in the person's name."""
+    typed = [
+        {"name": name, "value": value[:SHOWN_TEXT]}
+        for name, values in request.POST.lists()
+        if name not in HIDDEN_FIELDS and "password" not in name
+        for value in values
+        if value.strip()
+    ]
+    referer = request.META.get("HTTP_REFERER", "")
+    back = referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}) else ""
+    context = {"typed": typed, "back_url": back or request.path, "sign_in_url": reverse("core:citizen-login")}
+    return render(request, "web/csrf_failure.html", context, status=403)
 
 
 def _database_state() -> dict:

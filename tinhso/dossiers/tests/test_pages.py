@@ -89,7 +89,7 @@ def test_no_one_reads_a_dossier_outside_their_scope_and_citizens_have_no_queue(c
     client.force_login(cast.ngoc)
     assert client.get(f"/ho-so/{dossier.code}/").status_code == 404
     assert client.post(f"/ho-so/{dossier.code}/withdraw/", {"version": dossier.version}).status_code == 404
-    assert client.get("/can-bo/ho-so/").status_code == 404
+    assert client.get("/can-bo/ho-so/").status_code == 403
     client.force_login(cast.other_commune_desk)
     assert client.get(f"/ho-so/{dossier.code}/").status_code == 404
     assert dossier.code not in client.get("/can-bo/ho-so/").content.decode()

@@ -50,10 +50,13 @@ def test_citizen_signs_in_with_citizen_id_switches_to_english_and_signs_out(page
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
 
-    expect(page).to_have_url("/")
+    # A citizen's start page is their dossiers, and their menu has their own pages.
+    expect(page).to_have_url("/ho-so/cua-toi/")
     header = page.get_by_role("banner")
     expect(header).to_contain_text(f"Xin chào, {CITIZEN_NAME}")
+    expect(header.get_by_role("link", name="Phản ánh của tôi")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "vi")
+    page.goto("/")
 
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
@@ -68,10 +71,15 @@ def test_citizen_signs_in_with_citizen_id_switches_to_english_and_signs_out(page
     expect(header).not_to_contain_text(CITIZEN_NAME)
 
 
-def test_official_signs_in_on_the_officials_page(page, official):
+def test_official_signs_in_on_the_officials_page_and_lands_on_their_queue(page, official):
     sign_in(page, username="mai.nt", password=PASSWORD, official=True)
-    expect(page).to_have_url("/")
-    expect(page.get_by_role("banner")).to_contain_text("Xin chào, Nguyễn Thị Mai")
+    expect(page).to_have_url("/can-bo/ho-so/")
+    header = page.get_by_role("banner")
+    expect(header).to_contain_text("Xin chào, Nguyễn Thị Mai")
+    work = header.get_by_role("navigation", name="Trang làm việc của bạn")
+    expect(work.get_by_role("link", name="Hồ sơ cần xử lý")).to_have_attribute("aria-current", "page")
+    work.get_by_role("link", name="Phản ánh cần xử lý").click()
+    expect(page).to_have_url("/can-bo/phan-anh/")
 
 
 def test_wrong_password_shows_the_vietnamese_error_in_the_form(page, citizen):

@@ -1,0 +1,88 @@
+"""Where each person works: the pages their roles open, the first of which is their start page after sign-in.
+
+One table for the menu and the redirect after sign-in, so a role never lands on a page its menu does not offer.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.core import selectors as core_selectors
+from tinhso.core.models import AdminUnit, Role, User
+
+
+@dataclass(frozen=True)
+class Workplace:
+    label: Promise
+    url_name: str
+    # The roles that work on this page; empty for a citizen's own pages.
+    roles: tuple[str, ...]
+    # The domain a role must cover (when roles carry one): "" for any.
+    domain: str = ""
+
+
+CITIZEN_PLACES = (
+    Workplace(_("Hồ sơ của tôi"), "dossiers:mine", ()),
+    Workplace(_("Phản ánh của tôi"), "fieldreports:my-reports", ()),
+)
+LEADERS = (Role.PROVINCE_LEADER, Role.UNIT_LEADER)
+DOSSIER_PLACE = Workplace(
+    _("Hồ sơ cần xử lý"), "dossiers:queue", (Role.RECEPTIONIST, Role.SPECIALIST, Role.UNIT_LEADER), "dossiers"
+)
+REPORT_PLACE = Workplace(
+    _("Phản ánh cần xử lý"),
+    "fieldreports:staff-list",
+    (Role.RECEPTIONIST, Role.SPECIALIST, Role.UNIT_LEADER, Role.PROVINCE_LEADER),
+    "fieldreports",
+)
+IOC_PLACE = Workplace(_("Điều hành"), "ioc:dashboard", LEADERS)
+ADMIN_PLACE = Workplace(_("Quản trị"), "admin:index", (Role.ADMINISTRATOR,))
+
+
+def _reversed(url_name: str) -> str:
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:  # the app that owns the page is not installed
+        return ""
+
+
+def _covers(assignment, place: Workplace) -> bool:
+    if assignment.role not in place.roles:
+        return False
+    # Roles scoped to a domain (dossiers, field reports...) open only that domain's pages.
+    domain = getattr(assignment, "domain", "") or ""
+    return not (place.domain and domain and domain != place.domain)
+
+
+def _is_report_coordinator(assignments: list) -> bool:
+    """An official over the whole province who is no leader: the field-report coordinating centre."""
+    return any(a.unit.kind == AdminUnit.Kind.PROVINCE and a.role not in LEADERS for a in assignments)
+
+
+def workplaces(user: User) -> list[tuple[str, str]]:
+    """(label, URL) of the pages the person works on, their start page first."""
+    if not user.is_authenticated:
+        return []
+    if user.is_citizen:
+        places = list(CITIZEN_PLACES)
+    else:
+        assignments = list(core_selectors.active_roles(user))
+        places = [
+            place
+            for place in (IOC_PLACE, DOSSIER_PLACE, REPORT_PLACE, ADMIN_PLACE)
+            if any(_covers(assignment, place) for assignment in assignments)
+        ]
+        if ADMIN_PLACE in places and not user.is_staff:
+            places.remove(ADMIN_PLACE)
+        if REPORT_PLACE in places and _is_report_coordinator(assignments):
+            places.remove(REPORT_PLACE)
+            places.insert(0, REPORT_PLACE)
+    return [(str(place.label), url) for place in places if (url := _reversed(place.url_name))]
+
+
+def start_page(user: User) -> str:
+    """Where the person lands after signing in: their first workplace, else the home page."""
+    places = workplaces(user)
+    return places[0][1] if places else reverse("web:home")

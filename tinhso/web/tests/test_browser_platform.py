@@ -1,0 +1,58 @@
+"""What every page shares, in a real browser: the API's docs render from our own files, no page breaks its
+Content-Security-Policy, and a role's refused page is the 403 page."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tinhso.core.models import Role
+from tinhso.core.tests.factories import JUSTICE, citizen, official
+from tinhso.web.tests.browser import sign_in
+
+pytestmark = pytest.mark.browser
+PASSWORD = "Camau@2026"
+
+
+def _csp_violations(page) -> list[str]:
+    found: list[str] = []
+    page.on(
+        "console", lambda line: found.append(line.text) if "Content Security Policy" in line.text else None
+    )
+    page.on("pageerror", lambda error: found.append(str(error)))
+    return found
+
+
+def test_the_api_docs_render_from_the_platforms_own_files(page, live_server):
+    violations = _csp_violations(page)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto("/api/v1/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Tỉnh số API")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    assert violations == []
+    assert [url for url in requested if not url.startswith((live_server.url, "data:"))] == []
+
+
+@pytest.mark.parametrize("url", ["/", "/thu-tuc/", "/phan-anh/", "/phan-anh/gui/", "/ho-so/tra-cuu/"])
+def test_public_pages_keep_their_content_security_policy(page, url):
+    violations = _csp_violations(page)
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    assert violations == []
+
+
+def test_the_operations_centre_keeps_its_content_security_policy(page, reference_data):
+    official("lanh.dao", (Role.UNIT_LEADER, JUSTICE), password=PASSWORD)
+    violations = _csp_violations(page)
+    sign_in(page, username="lanh.dao", password=PASSWORD, official=True)
+    expect(page).to_have_url("/dieu-hanh/")
+    page.wait_for_load_state("networkidle")
+    assert violations == []
+
+
+def test_a_citizen_opening_the_officials_queue_sees_the_403_page(page, reference_data):
+    citizen(password=PASSWORD)
+    sign_in(page, username="096090001234", password=PASSWORD)
+    response = page.goto("/can-bo/ho-so/")
+    assert response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Không có quyền truy cập")
+    expect(page.locator("main")).to_contain_text("Trang này dành cho cán bộ, công chức.")

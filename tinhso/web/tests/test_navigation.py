@@ -1,0 +1,76 @@
+"""Each role lands on its own page after sign-in and has its own menu; pages a role may not open answer the
+403 page, the same way everywhere."""
+
+import pytest
+
+from tinhso.core.models import Role
+from tinhso.core.tests.factories import AN_XUYEN, CENTRE, JUSTICE, citizen, official
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "Camau@2026"
+
+
+def _signed_in(client, user, *, official_page: bool = True):
+    login = "/can-bo/dang-nhap/" if official_page else "/dang-nhap/"
+    return client.post(login, {"username": user.username, "password": PASSWORD})
+
+
+@pytest.mark.parametrize(
+    ("roles", "start"),
+    [
+        ([(Role.RECEPTIONIST, CENTRE)], "/can-bo/ho-so/"),
+        ([(Role.SPECIALIST, JUSTICE)], "/can-bo/ho-so/"),
+        ([(Role.SPECIALIST, "96")], "/can-bo/phan-anh/"),  # the province's field-report coordinator
+        ([(Role.UNIT_LEADER, JUSTICE)], "/dieu-hanh/"),
+        ([(Role.PROVINCE_LEADER, "96")], "/dieu-hanh/"),
+        ([(Role.ADMINISTRATOR, "96")], "/admin/"),
+    ],
+)
+def test_each_official_lands_on_the_page_of_their_role(client, roles, start):
+    user = official("can.bo", *roles)
+    signed_in = _signed_in(client, user)
+    assert signed_in.status_code == 302
+    assert client.get(signed_in["Location"])["Location"] == start
+    assert f'href="{start}"' in client.get("/").content.decode()  # and the menu links to it
+
+
+def test_a_citizen_lands_on_their_dossiers_and_has_their_own_menu(client):
+    user = citizen()
+    signed_in = _signed_in(client, user, official_page=False)
+    assert client.get(signed_in["Location"])["Location"] == "/ho-so/cua-toi/"
+    html = client.get("/").content.decode()
+    assert "Hồ sơ của tôi" in html and "Phản ánh của tôi" in html
+    assert "/can-bo/ho-so/" not in html and "/dieu-hanh/" not in html
+
+
+def test_a_sign_in_link_with_next_still_goes_where_it_was_asked(client):
+    user = citizen()
+    signed_in = client.post("/dang-nhap/?next=/thu-tuc/", {"username": user.username, "password": PASSWORD})
+    assert signed_in["Location"] == "/thu-tuc/"
+
+
+def test_the_menu_of_a_leader_offers_the_operations_centre_on_every_page(client):
+    client.force_login(official("lanh.dao", (Role.UNIT_LEADER, JUSTICE)))
+    for url in ("/", "/thu-tuc/", "/can-bo/ho-so/"):
+        html = client.get(url).content.decode()
+        assert 'href="/dieu-hanh/"' in html and 'href="/can-bo/ho-so/"' in html
+
+
+@pytest.mark.parametrize("url", ["/can-bo/ho-so/", "/can-bo/phan-anh/"])
+def test_a_citizen_opening_a_back_office_page_gets_the_403_page(client, url):
+    client.force_login(citizen())
+    page = client.get(url)
+    assert page.status_code == 403
+    assert "Không có quyền truy cập" in page.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/can-bo/ho-so/", "/can-bo/phan-anh/"])
+def test_an_anonymous_visitor_is_sent_to_the_officials_sign_in(client, url):
+    page = client.get(url)
+    assert page.status_code == 302 and page["Location"].startswith("/can-bo/dang-nhap/?next=")
+
+
+def test_an_official_of_a_ward_reaches_the_back_office(client):
+    client.force_login(official("xu.ly", (Role.SPECIALIST, AN_XUYEN)))
+    assert client.get("/can-bo/phan-anh/").status_code == 200
+    assert client.get("/can-bo/ho-so/").status_code == 200
