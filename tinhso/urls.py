@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from tinhso.api import api
+from tinhso.web.views import public_media
 
 # The API first: Django tries the patterns in order, and API calls are the most frequent requests.
 urlpatterns = [
@@ -24,10 +24,8 @@ urlpatterns = [
 if settings.TINHSO_SERVE_PUBLIC_MEDIA:
     urlpatterns += [
         re_path(
-            rf"^{settings.MEDIA_URL.strip('/')}/{folder}/(?P<path>.+)$",
-            serve,
-            # Rooted at the folder: "fieldreports/../dossiers/..." cannot climb out of it.
-            {"document_root": settings.MEDIA_ROOT / folder},
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<folder>{folder})/(?P<path>.+)$",
+            public_media,
         )
         for folder in settings.PUBLIC_MEDIA_FOLDERS
     ]

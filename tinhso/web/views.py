@@ -1,5 +1,8 @@
 """Shared pages: the home page, each person's start page, the lost-session page and the health check."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -7,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.static import serve
 from huey.contrib.djhuey import HUEY
 
 from tinhso.web.navigation import start_page
@@ -41,6 +45,12 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     back = referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}) else ""
     context = {"typed": typed, "back_url": back or request.path, "sign_in_url": reverse("core:citizen-login")}
     return render(request, "web/csrf_failure.html", context, status=403)
+
+
+def public_media(request: HttpRequest, folder: str, path: str) -> HttpResponse:
+    """A public file (a field-report photo) where no web server stands in front (the demo). Rooted at its
+    folder, so "fieldreports/../dossiers/..." cannot climb out of it."""
+    return serve(request, path, document_root=Path(settings.MEDIA_ROOT) / folder)
 
 
 def _database_state() -> dict:

@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tinhso.core.models import Role
-from tinhso.core.tests.factories import JUSTICE, citizen, official
-from tinhso.web.tests.browser import sign_in
+from tinhso.testing.browser import sign_in
+from tinhso.testing.factories import JUSTICE, citizen, official
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Camau@2026"

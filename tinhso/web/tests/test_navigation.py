@@ -4,7 +4,7 @@
 import pytest
 
 from tinhso.core.models import Role
-from tinhso.core.tests.factories import AN_XUYEN, CENTRE, JUSTICE, citizen, official
+from tinhso.testing.factories import AN_XUYEN, CENTRE, JUSTICE, citizen, official
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Camau@2026"

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from tinhso.core.models import Role
-from tinhso.core.tests.factories import JUSTICE, official
+from tinhso.testing.factories import JUSTICE, official
 
 pytestmark = pytest.mark.django_db
 
