@@ -11,7 +11,14 @@ from tinhso.core.errors import InvalidInput
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS = 5
 # Larger images are refused before decoding, so a small "decompression bomb" cannot exhaust memory.
+# A JPEG is decoded already reduced (1/2 to 1/8, near the public copy's size), so a camera's largest pass;
+# PNG and WebP decode at full size only, hence their lower limits (WebP passes through RGBA twice);
+# figures in docs/benchmarks.md (bench/photo_memory.py).
 MAX_PIXELS = 40_000_000
+MAX_FULL_DECODE_PIXELS = {"PNG": 16_000_000, "WEBP": 8_000_000}
+# The pixels one request may decode in all, after the JPEG reduction: five camera photos of any size, but
+# not five PNGs at their limit.
+MAX_DECODED_PIXELS_PER_REQUEST = 60_000_000
 PUBLIC_MAX_SIDE = 2048
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 
@@ -33,10 +40,11 @@ def check_photos(uploads: list[UploadedFile], *, field: str = "photos") -> list[
     """Refuses too many photos, files too large and files that are not JPEG, PNG or WebP images."""
     if len(uploads) > MAX_PHOTOS:
         raise _refuse(f"Chỉ gửi được tối đa {MAX_PHOTOS} ảnh.", field)
-    return [_check_photo(upload, field) for upload in uploads]
+    budget = [MAX_DECODED_PIXELS_PER_REQUEST]
+    return [_check_photo(upload, field, budget) for upload in uploads]
 
 
-def _check_photo(upload: UploadedFile, field: str) -> CheckedPhoto:
+def _check_photo(upload: UploadedFile, field: str, budget: list[int]) -> CheckedPhoto:
     name = upload.name or "ảnh"
     if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
         raise _refuse(f"Ảnh “{name}” lớn hơn {MAX_PHOTO_BYTES // (1024 * 1024)} MB.", field)
@@ -51,8 +59,19 @@ def _check_photo(upload: UploadedFile, field: str) -> CheckedPhoto:
                 raise _refuse(f"Tệp “{name}” không phải ảnh JPEG, PNG hoặc WebP.", field)
             if probe.width * probe.height > MAX_PIXELS:
                 raise _refuse(f"Ảnh “{name}” có kích thước điểm ảnh quá lớn.", field)
+            full_limit = MAX_FULL_DECODE_PIXELS.get(probe.format, MAX_PIXELS)
+            if probe.width * probe.height > full_limit:
+                message = f"Ảnh {probe.format} “{name}” quá lớn: tối đa {full_limit // 1_000_000} megapixel."
+                raise _refuse(message, field)
             probe.verify()
         with Image.open(io.BytesIO(original)) as image:
+            # JPEG only: decodes at the smallest scale (1/2 to 1/8) still at least the public copy's size.
+            image.draft("RGB", _public_size(image.size))
+            budget[0] -= image.width * image.height
+            if budget[0] < 0:
+                raise _refuse(
+                    f"Các ảnh gửi cùng lúc quá lớn; hãy gửi ảnh “{name}” riêng hoặc nhỏ hơn.", field
+                )
             public = _public_copy(image)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise _refuse(f"Tệp “{name}” không phải ảnh hợp lệ.", field) from None
@@ -61,16 +80,26 @@ def _check_photo(upload: UploadedFile, field: str) -> CheckedPhoto:
     return CheckedPhoto(original=original, extension=extension, public=public, width=width, height=height)
 
 
+def _public_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The public copy's size: the longer side at most PUBLIC_MAX_SIDE, the same proportions."""
+    width, height = size
+    scale = min(1.0, PUBLIC_MAX_SIDE / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def _public_copy(image: Image.Image) -> bytes:
-    """Re-encodes the pixels only: EXIF (GPS, camera, time), XMP and comments are left behind."""
+    """Re-encodes the pixels only: EXIF (GPS, camera, time), XMP and comments are left behind.
+    Reduced first, so the full-size image is never copied (turned, converted) in memory."""
+    if image.mode in ("P", "1"):
+        image = image.convert("RGBA")  # a palette would be reduced by nearest neighbour
+    image.thumbnail((PUBLIC_MAX_SIDE, PUBLIC_MAX_SIDE))
     upright = ImageOps.exif_transpose(image)
-    if upright.mode in ("RGBA", "LA", "P"):
+    if upright.mode in ("RGBA", "LA", "PA"):
         rgba = upright.convert("RGBA")
         upright = Image.new("RGB", rgba.size, "white")
         upright.paste(rgba, mask=rgba.getchannel("A"))
     else:
         upright = upright.convert("RGB")
-    upright.thumbnail((PUBLIC_MAX_SIDE, PUBLIC_MAX_SIDE))
     pixels_only = Image.frombytes("RGB", upright.size, upright.tobytes())
     buffer = io.BytesIO()
     pixels_only.save(buffer, format="JPEG", quality=85, optimize=True)

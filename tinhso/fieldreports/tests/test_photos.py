@@ -4,7 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageFile
 
 from tinhso.core.errors import InvalidInput
 from tinhso.fieldreports import photos
@@ -83,3 +83,54 @@ def test_an_image_with_too_many_pixels_is_refused_before_decoding(monkeypatch):
     monkeypatch.setattr(photos, "MAX_PIXELS", 1000)
     with pytest.raises(InvalidInput, match="quá lớn"):
         photos.check_photos([jpeg_with_gps(size=(100, 100))])
+
+
+def _image(fmt: str, size: tuple[int, int]) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (120, 90, 60)).save(buffer, format=fmt)
+    return SimpleUploadedFile(f"anh.{fmt.lower()}", buffer.getvalue())
+
+
+@pytest.fixture
+def decoded(monkeypatch) -> list[tuple[str, tuple[int, int]]]:
+    """(format, size) of every image decoded, as the decoder saw it."""
+    seen: list[tuple[str, tuple[int, int]]] = []
+    load = ImageFile.ImageFile.load
+
+    def spying_load(image):
+        if image._im is None:
+            seen.append((image.format, image.size))
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spying_load)
+    return seen
+
+
+def test_a_png_over_the_full_decode_limit_is_refused_without_decoding_it(monkeypatch, decoded):
+    # A flat 39.7 MP PNG is only ~125 KB: under the byte and 40 MP limits, it took a worker to 601 MB.
+    monkeypatch.setattr(photos, "MAX_FULL_DECODE_PIXELS", {"PNG": 10_000, "WEBP": 10_000})
+    for fmt in ("PNG", "WEBP"):
+        with pytest.raises(InvalidInput, match=f"Ảnh {fmt} “anh.{fmt.lower()}” quá lớn"):
+            photos.check_photos([_image(fmt, (101, 100))])
+    assert decoded == []
+    assert photos.MAX_FULL_DECODE_PIXELS == {"PNG": 10_000, "WEBP": 10_000}
+
+
+def test_a_large_jpeg_is_decoded_already_reduced_near_the_public_size(monkeypatch, decoded):
+    monkeypatch.setattr(photos, "PUBLIC_MAX_SIDE", 64)
+    [checked] = photos.check_photos([_image("JPEG", (1600, 1200))])
+    assert (checked.width, checked.height) == (64, 48)
+    # 1/8 is the decoder's smallest scale: 200 x 150 instead of 1,600 x 1,200.
+    assert decoded == [("JPEG", (200, 150))]
+    decoded.clear()
+    [panorama] = photos.check_photos([_image("JPEG", (4000, 500))])
+    assert (panorama.width, panorama.height) == (64, 8) and decoded == [("JPEG", (500, 63))]
+
+
+def test_the_pixels_decoded_per_request_are_bounded(monkeypatch, decoded):
+    monkeypatch.setattr(photos, "MAX_DECODED_PIXELS_PER_REQUEST", 25_000)
+    with pytest.raises(InvalidInput, match="Các ảnh gửi cùng lúc quá lớn") as refused:
+        photos.check_photos([_image("PNG", (100, 100)) for _ in range(3)])
+    assert list(refused.value.errors) == ["photos"]
+    assert [size for _fmt, size in decoded] == [(100, 100), (100, 100)]  # the third was never decoded
+    assert photos.MAX_DECODED_PIXELS_PER_REQUEST >= 25_000
