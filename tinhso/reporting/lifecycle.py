@@ -24,6 +24,7 @@ NARRATIVE_SAVED = "reporting.narrative_saved"  # {"section", "text"}
 LOCK_EXCEPTION_GRANTED = "reporting.lock_exception_granted"  # {"period", "unit", "expires_at", "reason"}
 REGIME_ACTIVATED = "reporting.regime_activated"  # {"version"}
 INDICATOR_VERSIONED = "reporting.indicator_versioned"  # {"version", "changed"}
+HISTORY_IMPORTED = "reporting.history_imported"  # {"reason"}: approved figures of an earlier system
 DERIVED = "reporting.derived"  # {"indicator", "value", "query", "records_hash"}
 
 

@@ -871,3 +871,40 @@ def act(*, actor: User, submission_id: int, version: int, action: str, reason: s
     return {"accept": accept, "approve": approve}[action](
         actor=actor, submission_id=submission_id, version=version
     )
+
+
+@transaction.atomic
+def import_history(*, actor: User | None, regime_code: str, period_id: str, unit_code: str,
+                   values: dict[str, str], obs_status: str = ObsStatus.OFFICIAL, reason: str) -> Submission:  # fmt: skip
+    """Brings in a closed period's figures already approved in an earlier reporting system (an administrator's
+    migration): written as approved, with the reason and source on the report's chain, then rolled up."""
+    if actor is not None:
+        core_selectors.require_role(actor, Role.ADMINISTRATOR)
+    if not reason.strip():
+        raise InvalidInput("Cần ghi nguồn số liệu lịch sử.", code="reason_required")
+    regime = selectors.regime_by_code(regime_code)
+    period = selectors.period_of(regime, period_id)
+    unit = core_selectors.unit_by_code(unit_code)
+    if timezone.now() < period.end:
+        raise Conflict(f"Kỳ {period.id} chưa đến ngày chốt số liệu.", code="period_not_closed")
+    submission = _report(regime, period, unit)
+    if submission.status != Status.DRAFT or submission.values.exists():
+        raise Conflict(f"{unit.name} đã có báo cáo kỳ {period.id}.", code="report_exists")
+    versions = selectors.row_versions(regime)
+    cells = []
+    for index, (code, text) in enumerate(values.items()):
+        cell = Cell(code, text, obs_status=obs_status, index=index)
+        version, number, conflict = _checked(cell, versions)
+        if conflict:
+            raise InvalidInput(conflict["message"], code=conflict["errorCode"])
+        cells.append((cell, version, number))
+    _write(actor=actor, submission=submission, cells=cells, channel="history", reason=reason, strategy="CREATE",
+           outcome=Outcome(), dry_run=False)  # fmt: skip
+    submission.status, submission.revision, submission.version = Status.APPROVED, 1, submission.version + 1
+    submission.submitted_at = submission.decided_at = period.end
+    submission.save()
+    record_event(
+        subject=submission, action=lifecycle.HISTORY_IMPORTED, actor=actor, payload={"reason": reason}
+    )
+    roll_up(regime=regime, period_id=period.id, unit=unit)
+    return submission

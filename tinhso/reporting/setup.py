@@ -103,7 +103,9 @@ def agency(number: str) -> str:
     return f"000.00.{number}.{settings.TINHSO_PROVINCE}"
 
 
-def define_monthly_report(*, actor: User | None = None, reporters: list[str], activate: bool = True) -> None:
+def define_monthly_report(
+    *, actor: User | None = None, reporters: list[str], activate: bool = True, expiry_days: int = 10
+) -> None:
     for code, parent, name, unit, aggregation, derivation, kinds, decimals, owner in INDICATORS:
         services.define_indicator(
             actor=actor, code=code, parent_code=parent, name=name, unit_of_measure=unit, aggregation=aggregation,
@@ -128,6 +130,7 @@ def define_monthly_report(*, actor: User | None = None, reporters: list[str], ac
         outline=OUTLINE,
         procedure_guide="Đơn vị nhập số liệu trên hệ thống, giải trình chênh lệch, gửi Văn phòng UBND tỉnh.",
         legal_basis="Nghị định 09/2019/NĐ-CP ngày 24/01/2019 của Chính phủ",
+        expiry_days=expiry_days,
     )
     rows = [(SECTIONS.get(code, ""), code) for code, *_rest in INDICATORS]
     services.define_form(
