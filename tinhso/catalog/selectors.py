@@ -51,7 +51,7 @@ def procedure_by_code(code: str, *, version: int | None = None) -> Procedure:
 
 
 # A published version never changes (publishing only moves `is_current`), so a process keeps those it read.
-_versions: dict[tuple, Procedure] = {}
+_versions: dict[tuple[str, int], Procedure] = {}
 # The version each code had when this process last asked, and when (monotonic seconds).
 _last_current: dict[str, tuple[Procedure, float]] = {}
 # How long a submission may check its form against the version last seen current without asking again: a
@@ -61,7 +61,7 @@ LAST_SEEN_SECONDS = 1.0
 
 
 @receiver(post_save, sender=Procedure)
-def _forget_versions(**kwargs) -> None:
+def _forget_versions(**kwargs: object) -> None:
     # Ids can come back after a rollback (SQLite, tests): a new row empties the cache of its process.
     _versions.clear()
     _last_current.clear()

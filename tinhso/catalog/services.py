@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -79,7 +80,7 @@ def publish_procedure(
     level: str,
     authority_name: str,
     online_level: str,
-    form_schema: dict,
+    form_schema: dict[str, Any],
     documents: list[DocumentSpec],
     steps: list[StepSpec],
     processing_days: int = 0,

@@ -5,6 +5,7 @@ from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 
 from tinhso.core import selectors, services
+from tinhso.core.auth import SignedInRequest
 from tinhso.core.models import User
 
 router = Router(tags=["auth"])
@@ -54,7 +55,7 @@ def issue_token(request: HttpRequest, body: TokenRequest) -> dict:
 
 
 @router.get("/me", response=MeOut, auth=bearer_auth, summary="The account behind the token")
-def me(request: HttpRequest) -> dict:
+def me(request: SignedInRequest) -> dict:
     user = request.auth
     roles = [
         {"role": a.role, "unit_code": a.unit.code, "unit_name": a.unit.name}

@@ -21,3 +21,11 @@ class UsernameOrCitizenIdBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+class SignedInRequest(HttpRequest):
+    """A request behind `login_required` (pages) or bearer auth (API): for the type checker, `user` and
+    `auth` are then an account, never AnonymousUser or None."""
+
+    user: User
+    auth: User

@@ -19,7 +19,7 @@ Version = Annotated[int, Field(ge=0, le=INTEGER_MAX)]
 
 def column_length(model: type[Model], field: str) -> int:
     """The width of `model.field`'s column, for `Field(max_length=...)` in a schema."""
-    max_length = model._meta.get_field(field).max_length
+    max_length = getattr(model._meta.get_field(field), "max_length", None)
     if max_length is None:
         raise ValueError(f"{model.__name__}.{field} has no max_length")
     return max_length

@@ -3,6 +3,7 @@
 from datetime import datetime
 from functools import cache
 from hashlib import sha256
+from typing import Any
 
 from django.contrib.auth import authenticate
 from django.db import connection
@@ -106,7 +107,7 @@ def user_by_token(token: str) -> User | None:
 
 
 @cache
-def _user_by_token(vendor: str) -> tuple[str, list[str], list[tuple]]:
+def _user_by_token(vendor: str) -> tuple[str, list[str], list[tuple[int, Any, Any]]]:
     """The statement, the fields it reads and the converters the ORM would apply to them on this database."""
     fields = User._meta.concrete_fields
     columns = ", ".join(f"u.{connection.ops.quote_name(field.column)}" for field in fields)
@@ -122,7 +123,7 @@ def _user_by_token(vendor: str) -> tuple[str, list[str], list[tuple]]:
     return statement, [field.attname for field in fields], converters
 
 
-def chain_heads(*, since: datetime | None = None) -> list[list]:
+def chain_heads(*, since: datetime | None = None) -> list[list[Any]]:
     """[[stream, seq, hash], ...] of the last event of every stream written since `since` (all if None)."""
     events = Event.objects.all() if since is None else Event.objects.filter(occurred_at__gte=since)
     later = Event.objects.filter(stream=OuterRef("stream"), seq__gt=OuterRef("seq"))
@@ -149,7 +150,7 @@ class LogProblem:
         self.message, self.stream, self.seq = message, stream, seq
         self.event_id, self.checkpoint_id = event_id, checkpoint_id
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         # Broken events first, by id; then what only checkpoints still remember (deleted rows).
         return (
             self.event_id is None,
@@ -177,7 +178,7 @@ class LogProblem:
         return f"LogProblem({self})"
 
 
-class LogVerification(list):
+class LogVerification(list[Any]):
     """The problems found (first broken event first), with how much of the log was read."""
 
     events = streams = checkpoints = 0
@@ -211,9 +212,9 @@ def verify_event_log(*, chunk_size: int = 5000) -> LogVerification:
             head = recorded_heads.pop(stream, None)
             result.streams += 1
         result.events += 1
-        here = {"event_id": event_id, "stream": stream, "seq": seq}
+        here: dict[str, Any] = {"event_id": event_id, "stream": stream, "seq": seq}
         computed = event_hash(
-            stream=stream,
+            stream=event_stream,
             seq=seq,
             action=action,
             actor_id=actor_id,

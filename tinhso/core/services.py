@@ -6,6 +6,7 @@ from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from functools import cache
 from hashlib import sha256
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -38,7 +39,7 @@ CHECKPOINT_GRACE = timedelta(minutes=10)
 @cache
 def _insert_statement(
     shapes: tuple[tuple[type[Model], bool], ...], vendor: str
-) -> tuple[list[str], list[list[Field]]]:
+) -> "tuple[list[str], list[list[Field[Any, Any]]]]":
     """The INSERTs of rows of these (model, id chosen) shapes, returning their ids, and the fields each row
     writes: on PostgreSQL one statement (data-modifying WITH), which commits or fails as a whole without
     BEGIN and COMMIT round trips."""
@@ -99,7 +100,7 @@ def reserve_id(model: type[Model]) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"SELECT {id_sequence_sql(model)}")
-            return cursor.fetchone()[0]
+            return int(cursor.fetchone()[0])
         # SQLite: an AUTOINCREMENT table keeps its highest id in sqlite_sequence, which may be moved on directly.
         cursor.execute(
             "INSERT INTO sqlite_sequence (name, seq) SELECT %s, 0 "
@@ -111,7 +112,7 @@ def reserve_id(model: type[Model]) -> int:
             f"FROM {quote(table)})) + 1 WHERE name = %s RETURNING seq",
             [table],
         )
-        return cursor.fetchone()[0]
+        return int(cursor.fetchone()[0])
 
 
 def id_sequence_sql(model: type[Model]) -> str:
@@ -120,7 +121,9 @@ def id_sequence_sql(model: type[Model]) -> str:
     return f"nextval(pg_get_serial_sequence('{table}', '{model._meta.pk.column}'))"
 
 
-def _event(*, stream: str, seq: int, prev_hash: str, action: str, actor: User | None, payload: dict) -> Event:
+def _event(
+    *, stream: str, seq: int, prev_hash: str, action: str, actor: User | None, payload: dict[str, Any]
+) -> Event:
     occurred_at = timezone.now()
     actor_id = actor.pk if actor else None
     digest = event_hash(
@@ -144,7 +147,7 @@ def _event(*, stream: str, seq: int, prev_hash: str, action: str, actor: User | 
     )
 
 
-def first_event(*, subject: Model, action: str, actor: User | None, payload: dict) -> Event:
+def first_event(*, subject: Model, action: str, actor: User | None, payload: dict[str, Any]) -> Event:
     """The unsaved first event of the chain of a row not yet inserted (its id reserved): the caller inserts
     both with `insert_new(row, event)`, so the change and its event commit together."""
     return _event(
@@ -153,7 +156,7 @@ def first_event(*, subject: Model, action: str, actor: User | None, payload: dic
 
 
 def record_event(
-    *, subject: Model | str, action: str, actor: User | None, payload: dict | None = None
+    *, subject: Model | str, action: str, actor: User | None, payload: dict[str, Any] | None = None
 ) -> Event:
     """Appends an event to the subject's chain. Must run inside the transaction of the change it records."""
     if not connection.in_atomic_block:
@@ -191,13 +194,13 @@ def take_checkpoint(*, now: datetime | None = None) -> Checkpoint | None:
     return _chain_checkpoint(previous, heads, now)
 
 
-def _chain_checkpoint(previous: Checkpoint | None, heads: list[list], now: datetime) -> Checkpoint:
+def _chain_checkpoint(previous: Checkpoint | None, heads: list[list[Any]], now: datetime) -> Checkpoint:
     prev_digest = previous.digest if previous else GENESIS_HASH
     digest = checkpoint_digest(prev_digest=prev_digest, taken_at=now, heads=heads)
     return Checkpoint.objects.create(taken_at=now, heads=heads, prev_digest=prev_digest, digest=digest)
 
 
-def checkpoint_heads(*, heads: list[list], now: datetime) -> Checkpoint:
+def checkpoint_heads(*, heads: list[list[Any]], now: datetime) -> Checkpoint:
     """Records given chain heads ([[stream, seq, hash], ...] sorted) as a checkpoint, in the caller's
     transaction: for bulk writers (the data generator) whose events are older than the last checkpoint."""
     previous = Checkpoint.objects.select_for_update().order_by("-id").first()
@@ -374,10 +377,11 @@ PROVINCIAL_AGENCIES = (
 )
 
 
-def _unit_rows() -> list[dict]:
+def _unit_rows() -> list[dict[str, Any]]:
     from vietnamadminunits.database import query
 
-    return query("SELECT * FROM admin_units ORDER BY provinceCode, wardCode")
+    rows: list[dict[str, Any]] = query("SELECT * FROM admin_units ORDER BY provinceCode, wardCode")
+    return rows
 
 
 @transaction.atomic

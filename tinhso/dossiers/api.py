@@ -12,6 +12,7 @@ from ninja.responses import Status
 from pydantic import StringConstraints
 
 from tinhso.core.api import bearer_auth
+from tinhso.core.auth import SignedInRequest
 from tinhso.core.schema_types import FreeText, Instant, Version, column_length
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Dossier
@@ -211,7 +212,7 @@ class NationalStatusOut(Schema):
 
 
 @router.post("", response={200: DossierOut, 201: DossierOut}, summary="Submit a dossier")
-def submit(request: HttpRequest, body: SubmitIn):
+def submit(request: SignedInRequest, body: SubmitIn):
     """A retried request with the same `Idempotency-Key` header answers 200 with the first dossier."""
     dossier, created = services.submit_dossier(
         actor=request.auth,
@@ -261,7 +262,7 @@ def _submitted(dossier: Dossier) -> DossierOut:
 
 
 @router.post("/bundles", response={201: list[DossierOut]}, summary="Submit a bundle of linked dossiers")
-def submit_bundle(request: HttpRequest, body: BundleIn):
+def submit_bundle(request: SignedInRequest, body: BundleIn):
     dossiers = services.submit_bundle(
         actor=request.auth,
         bundle_code=body.bundle_code,
@@ -273,7 +274,7 @@ def submit_bundle(request: HttpRequest, body: BundleIn):
 
 
 @router.get("/mine", response=list[DossierOut], summary="The signed-in citizen's dossiers")
-def mine(request: HttpRequest):
+def mine(request: SignedInRequest):
     return selectors.citizen_dossiers(actor=request.auth)
 
 
@@ -288,7 +289,7 @@ def mine(request: HttpRequest):
     ),
 )
 def queue(
-    request: HttpRequest,
+    request: SignedInRequest,
     response: HttpResponse,
     cursor: str = "",
     size: int | None = Query(None, ge=1, le=200, description="Dossiers per page, 50 if not given"),
@@ -305,7 +306,7 @@ def queue(
 @router.get(
     "/export/national-status", response=list[NationalStatusOut], summary="Dossiers in national status codes"
 )
-def national_status(request: HttpRequest, since: Instant | None = None):
+def national_status(request: SignedInRequest, since: Instant | None = None):
     return selectors.national_status_export(actor=request.auth, since=since)
 
 
@@ -315,48 +316,48 @@ def track(request: HttpRequest, code: str) -> dict:
 
 
 @router.get("/{code}", response=DossierOut, summary="One dossier")
-def detail(request: HttpRequest, code: str) -> Dossier:
+def detail(request: SignedInRequest, code: str) -> Dossier:
     return selectors.dossier_for(actor=request.auth, code=code)
 
 
 @router.post("/{code}/accept", response=DossierOut, summary="Accept (form 1)")
-def accept(request: HttpRequest, code: str, body: VersionIn) -> Dossier:
+def accept(request: SignedInRequest, code: str, body: VersionIn) -> Dossier:
     return services.accept(actor=request.auth, code=code, version=body.version)
 
 
 @router.post("/{code}/refuse", response=DossierOut, summary="Refuse to accept (form 3)")
-def refuse(request: HttpRequest, code: str, body: ReasonIn) -> Dossier:
+def refuse(request: SignedInRequest, code: str, body: ReasonIn) -> Dossier:
     return services.refuse(actor=request.auth, code=code, version=body.version, reason=body.reason)
 
 
 @router.post("/{code}/request-supplement", response=DossierOut, summary="Request a supplement (form 2)")
-def request_supplement(request: HttpRequest, code: str, body: ReasonIn) -> Dossier:
+def request_supplement(request: SignedInRequest, code: str, body: ReasonIn) -> Dossier:
     return services.request_supplement(
         actor=request.auth, code=code, version=body.version, reason=body.reason
     )
 
 
 @router.post("/{code}/answer-supplement", response=DossierOut, summary="Answer a supplement request")
-def answer_supplement(request: HttpRequest, code: str, body: SupplementAnswerIn) -> Dossier:
+def answer_supplement(request: SignedInRequest, code: str, body: SupplementAnswerIn) -> Dossier:
     return services.answer_supplement(
         actor=request.auth, code=code, version=body.version, form_data=body.form_data, note=body.note
     )
 
 
 @router.post("/{code}/forward", response=DossierOut, summary="Forward to the next step")
-def forward(request: HttpRequest, code: str, body: NoteIn) -> Dossier:
+def forward(request: SignedInRequest, code: str, body: NoteIn) -> Dossier:
     return services.forward(actor=request.auth, code=code, version=body.version, note=body.note)
 
 
 @router.post("/{code}/send-back", response=DossierOut, summary="Send back to an earlier step")
-def send_back(request: HttpRequest, code: str, body: SendBackIn) -> Dossier:
+def send_back(request: SignedInRequest, code: str, body: SendBackIn) -> Dossier:
     return services.send_back(
         actor=request.auth, code=code, version=body.version, reason=body.reason, to_step=body.to_step
     )
 
 
 @router.post("/{code}/apologize", response=DossierOut, summary="Apologise with a new date (form 4)")
-def apologize(request: HttpRequest, code: str, body: ApologyIn) -> Dossier:
+def apologize(request: SignedInRequest, code: str, body: ApologyIn) -> Dossier:
     return services.apologize(
         actor=request.auth,
         code=code,
@@ -367,7 +368,7 @@ def apologize(request: HttpRequest, code: str, body: ApologyIn) -> Dossier:
 
 
 @router.post("/{code}/consult", response=DossierOut, summary="Ask another agency's opinion (liên thông)")
-def consult(request: HttpRequest, code: str, body: ConsultIn) -> Dossier:
+def consult(request: SignedInRequest, code: str, body: ConsultIn) -> Dossier:
     return services.consult(
         actor=request.auth,
         code=code,
@@ -379,32 +380,32 @@ def consult(request: HttpRequest, code: str, body: ConsultIn) -> Dossier:
 
 
 @router.post("/{code}/answer-consultation", response=DossierOut, summary="Answer a consultation")
-def answer_consultation(request: HttpRequest, code: str, body: ConsultAnswerIn) -> Dossier:
+def answer_consultation(request: SignedInRequest, code: str, body: ConsultAnswerIn) -> Dossier:
     return services.answer_consultation(
         actor=request.auth, code=code, version=body.version, answer=body.answer
     )
 
 
 @router.post("/{code}/request-payment", response=DossierOut, summary="Ask for fees or taxes (status 6)")
-def request_payment(request: HttpRequest, code: str, body: PaymentIn) -> Dossier:
+def request_payment(request: SignedInRequest, code: str, body: PaymentIn) -> Dossier:
     return services.request_payment(
         actor=request.auth, code=code, version=body.version, amount=body.amount, note=body.note
     )
 
 
 @router.post("/{code}/confirm-payment", response=DossierOut, summary="Record the payment; the clock resumes")
-def confirm_payment(request: HttpRequest, code: str, body: ReceiptIn) -> Dossier:
+def confirm_payment(request: SignedInRequest, code: str, body: ReceiptIn) -> Dossier:
     return services.confirm_payment(actor=request.auth, code=code, version=body.version, receipt=body.receipt)
 
 
 @router.post("/{code}/stop", response=DossierOut, summary="Stop handling (form 5)")
-def stop(request: HttpRequest, code: str, body: ReasonIn) -> Dossier:
+def stop(request: SignedInRequest, code: str, body: ReasonIn) -> Dossier:
     return services.stop(actor=request.auth, code=code, version=body.version, reason=body.reason)
 
 
 @router.post("/{code}/finish", response=DossierOut, summary="Record the result (PDF upload)")
 def finish(
-    request: HttpRequest,
+    request: SignedInRequest,
     code: str,
     version: Form[Version],
     result_file: File[UploadedFile],
@@ -415,23 +416,23 @@ def finish(
 
 @router.post("/{code}/documents", response=DossierOut, summary="Attach documents (applicant; PDF, JPEG, PNG)")
 def attach(
-    request: HttpRequest, code: str, version: Form[Version], files: File[list[UploadedFile]]
+    request: SignedInRequest, code: str, version: Form[Version], files: File[list[UploadedFile]]
 ) -> Dossier:
     return services.attach_documents(actor=request.auth, code=code, version=version, attachments=files)
 
 
 @router.post("/{code}/return", response=DossierOut, summary="Return the result to the applicant")
-def return_result(request: HttpRequest, code: str, body: VersionIn) -> Dossier:
+def return_result(request: SignedInRequest, code: str, body: VersionIn) -> Dossier:
     return services.return_result(actor=request.auth, code=code, version=body.version)
 
 
 @router.post("/{code}/withdraw", response=DossierOut, summary="Withdraw (applicant)")
-def withdraw(request: HttpRequest, code: str, body: WithdrawIn) -> Dossier:
+def withdraw(request: SignedInRequest, code: str, body: WithdrawIn) -> Dossier:
     return services.withdraw(actor=request.auth, code=code, version=body.version, reason=body.reason)
 
 
 @router.post("/{code}/rate", response=DossierOut, summary="Rate the service (applicant)")
-def rate(request: HttpRequest, code: str, body: RateIn) -> Dossier:
+def rate(request: SignedInRequest, code: str, body: RateIn) -> Dossier:
     return services.rate(
         actor=request.auth, code=code, version=body.version, rating=body.rating, comment=body.comment
     )

@@ -5,6 +5,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Case, Count, F, Q, QuerySet, When, Window
 from django.utils import timezone
@@ -66,7 +67,7 @@ def citizen_dossiers(*, actor: User) -> QuerySet[Dossier]:
 class Page:
     """One page of a list and the cursor of the next one (None on the last page)."""
 
-    items: list
+    items: list[Any]
     next_cursor: str | None
     total: int | None = None
 
@@ -272,7 +273,7 @@ def receipt_code(text: str) -> str:
     return "".join(code.split()).upper()
 
 
-def tracking(*, code: str) -> dict:
+def tracking(*, code: str) -> dict[str, Any]:
     """What anyone holding the code may know: procedure, units, status, dates and the steps taken."""
     code = receipt_code(code)
     dossier = (
@@ -354,7 +355,7 @@ def prefill(*, actor: User, procedure: Procedure) -> tuple[dict, dict[str, str],
     """Once-only: values the platform already holds for this form, where each came from, and the desk of
     the applicant's commune. Earlier answers to the same procedure first, then the population registry."""
     properties = procedure.form_schema.get("properties", {})
-    values: dict = {}
+    values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     earlier = (
         Dossier.objects.filter(applicant=actor, procedure__code=procedure.code)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from hashlib import sha256
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import File
@@ -44,7 +45,7 @@ BEFORE_RESULT = (Status.NEW, Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEME
 # ---- helpers ---------------------------------------------------------------------------------------
 
 
-def _state(dossier: Dossier) -> dict:
+def _state(dossier: Dossier) -> dict[str, Any]:
     """The current state a refused writer is shown, so it can reload and decide again."""
     return {
         "code": dossier.code,
@@ -163,7 +164,7 @@ def _commit(dossier: Dossier, *, actor: User, action: str, before: int, **payloa
     return dossier
 
 
-def event_payload(dossier: Dossier, *, before: int) -> dict:
+def event_payload(dossier: Dossier, *, before: int) -> dict[str, Any]:
     """What every lifecycle event says of the dossier after the change (the data generator writes it too)."""
     return {
         "code": dossier.code,
@@ -188,7 +189,7 @@ def promised_date(procedure: Procedure, accepted_at: datetime) -> datetime:
     return add_working_time(start, days=procedure.processing_days)
 
 
-def _checked_form(procedure: Procedure, form_data: object) -> dict:
+def _checked_form(procedure: Procedure, form_data: object) -> dict[str, Any]:
     errors = form_errors(procedure.form_schema, form_data)
     if errors:
         raise InvalidInput("Thông tin trong tờ khai chưa hợp lệ; xem lỗi ở từng mục.", errors=errors)
@@ -361,7 +362,7 @@ def _new_dossier(
     actor: User,
     applicant: User,
     procedure: Procedure,
-    form_data: dict,
+    form_data: dict[str, Any],
     receiving: AdminUnit,
     authority: AdminUnit,
     channel: int,
@@ -445,7 +446,7 @@ def submit_dossier(
     *,
     actor: User,
     procedure_code: str,
-    form_data: dict,
+    form_data: dict[str, Any],
     receiving_unit_code: str | None = None,
     authority_unit_code: str | None = None,
     channel: int | None = None,
@@ -514,7 +515,7 @@ def submit_bundle(
     *,
     actor: User,
     bundle_code: str,
-    forms: dict[str, dict],
+    forms: dict[str, dict[str, Any]],
     receiving_unit_code: str,
     idempotency_key: str | None = None,
 ) -> list[Dossier]:
@@ -646,7 +647,7 @@ def answer_supplement(
     actor: User,
     code: str,
     version: int,
-    form_data: dict | None = None,
+    form_data: dict[str, Any] | None = None,
     note: str = "",
     attachments: list[File] | None = None,
 ) -> Dossier:
@@ -778,7 +779,7 @@ def stop(*, actor: User, code: str, version: int, reason: str) -> Dossier:
     return _commit(dossier, actor=actor, action="stopped", before=before, reason=reason)
 
 
-def _checked_result(result_file: File | None) -> File:
+def _checked_result(result_file: "File[Any] | None") -> "File[Any]":
     message = ""
     if result_file is None:
         message = "Cần đính kèm tệp kết quả giải quyết (PDF)."
@@ -796,7 +797,9 @@ def _checked_result(result_file: File | None) -> File:
 
 @core_files.removed_on_failure()
 @transaction.atomic
-def finish(*, actor: User, code: str, version: int, result_file: File | None, note: str = "") -> Dossier:
+def finish(
+    *, actor: User, code: str, version: int, result_file: "File[Any] | None", note: str = ""
+) -> Dossier:
     """Records the result at the last handling step; the dossier goes to the desk to be returned."""
     dossier = _locked(actor=actor, code=code, version=version)
     _require_status(dossier, [Status.ACCEPTED, Status.PROCESSING], "ghi kết quả")

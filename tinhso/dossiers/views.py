@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tinhso.catalog import selectors as catalog_selectors
 from tinhso.catalog.models import Procedure
+from tinhso.core.auth import SignedInRequest
 from tinhso.core.display import day_and_time, url_of
 from tinhso.core.errors import DomainError, InvalidInput, NotFound
 from tinhso.core.files import private_file_response
@@ -43,7 +44,7 @@ def _dossier(user: User, code: str) -> Dossier:
         raise Http404(error.message) from None
 
 
-def _submission(request: HttpRequest, procedure: Procedure, values: dict, key: str) -> dict:
+def _submission(request: SignedInRequest, procedure: Procedure, values: dict, key: str) -> dict:
     """The submit service's arguments from the page: online for a citizen, at the desk for a receptionist."""
     post = request.POST
     arguments = {
@@ -69,7 +70,7 @@ def _submission(request: HttpRequest, procedure: Procedure, values: dict, key: s
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def submit(request: HttpRequest, code: str) -> HttpResponse:
+def submit(request: SignedInRequest, code: str) -> HttpResponse:
     """A citizen submits online; a receptionist lodges a dossier brought to the desk or by post."""
     procedure = _procedure(code)
     at_desk = not request.user.is_citizen
@@ -117,7 +118,7 @@ def _prefixed(post, code: str) -> dict[str, str]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def submit_bundle(request: HttpRequest, code: str) -> HttpResponse:
+def submit_bundle(request: SignedInRequest, code: str) -> HttpResponse:
     """One application for a bundle of interconnected procedures (Đề án 06): a linked dossier for each."""
     try:
         bundle = catalog_selectors.bundle_by_code(code)
@@ -173,14 +174,14 @@ def submit_bundle(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_dossiers(request: HttpRequest) -> HttpResponse:
+def my_dossiers(request: SignedInRequest) -> HttpResponse:
     page = selectors.citizen_dossier_page(actor=request.user, cursor=request.GET.get("sau", ""))
     return render(request, "dossiers/my_dossiers.html", {"dossiers": page.items, "page": page})
 
 
 @official_required
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: SignedInRequest) -> HttpResponse:
     page = selectors.official_queue_page(actor=request.user, cursor=request.GET.get("sau", ""))
     return render(request, "dossiers/queue.html", {"lines": _queue_lines(page.items), "page": page})
 
@@ -239,7 +240,7 @@ DOCUMENT_TITLES = {
 
 @login_required
 @require_GET
-def document(request: HttpRequest, code: str, form: str) -> HttpResponse:
+def document(request: SignedInRequest, code: str, form: str) -> HttpResponse:
     dossier = _dossier(request.user, code)
     if form not in DOCUMENTS:
         raise Http404(_("Không có văn bản này."))
@@ -254,7 +255,7 @@ def document(request: HttpRequest, code: str, form: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, code: str) -> HttpResponse:
+def detail(request: SignedInRequest, code: str) -> HttpResponse:
     dossier = _dossier(request.user, code)
     labels = {
         name: spec.get("title", name) for name, spec in dossier.procedure.form_schema["properties"].items()
@@ -407,7 +408,7 @@ def done_message(action: str, dossier: Dossier) -> str:
 
 @login_required
 @require_GET
-def result(request: HttpRequest, code: str) -> FileResponse:
+def result(request: SignedInRequest, code: str) -> FileResponse:
     dossier = _dossier(request.user, code)
     if not selectors.result_ready_for(actor=request.user, dossier=dossier):
         raise Http404(_("Hồ sơ chưa có kết quả để tải về."))
@@ -419,7 +420,7 @@ def result(request: HttpRequest, code: str) -> FileResponse:
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, code: str, pk: int) -> FileResponse:
+def attachment(request: SignedInRequest, code: str, pk: int) -> FileResponse:
     document = _dossier(request.user, code).documents.filter(pk=pk).first()
     if document is None:
         raise Http404(_("Không tìm thấy tệp."))

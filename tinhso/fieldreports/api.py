@@ -10,6 +10,7 @@ from ninja.responses import Status
 from pydantic import StringConstraints
 
 from tinhso.core.api import bearer_auth
+from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import NotFound
 from tinhso.core.schema_types import FreeText, Version
 from tinhso.fieldreports import selectors, services
@@ -163,7 +164,7 @@ def report(request: HttpRequest, tracking_code: str):
 
 @router.post("/reports", response={201: PublicReportOut}, auth=bearer_auth, summary="File a report")
 def file_report(
-    request: HttpRequest, body: ReportIn, idempotency_key: str = Header("", alias="Idempotency-Key")
+    request: SignedInRequest, body: ReportIn, idempotency_key: str = Header("", alias="Idempotency-Key")
 ):
     filed = services.submit_report(
         category_code=body.category,
@@ -181,11 +182,11 @@ def file_report(
 @router.get(
     "/mine", response=list[PublicReportOut], auth=bearer_auth, summary="The signed-in citizen's reports"
 )
-def mine(request: HttpRequest):
+def mine(request: SignedInRequest):
     return selectors.reports_of_reporter(request.auth).prefetch_related("photos")
 
 
-def _own(request: HttpRequest, tracking_code: str) -> Report:
+def _own(request: SignedInRequest, tracking_code: str) -> Report:
     report = selectors.reports_of_reporter(request.auth).filter(tracking_code=tracking_code).first()
     if report is None:
         raise NotFound(f"Bạn không có phản ánh mã “{tracking_code}”.", code="report_not_found")
@@ -195,7 +196,7 @@ def _own(request: HttpRequest, tracking_code: str) -> Report:
 @router.post(
     "/reports/{tracking_code}/rating", response=PublicReportOut, auth=bearer_auth, summary="Rate the result"
 )
-def rate(request: HttpRequest, tracking_code: str, body: RatingIn):
+def rate(request: SignedInRequest, tracking_code: str, body: RatingIn):
     return services.rate_report(
         report=_own(request, tracking_code), user=request.auth, satisfied=body.satisfied, comment=body.comment
     )
@@ -207,7 +208,7 @@ def rate(request: HttpRequest, tracking_code: str, body: RatingIn):
     auth=bearer_auth,
     summary="Erase the reporter's personal data from a closed report",
 )
-def remove_personal_data(request: HttpRequest, tracking_code: str):
+def remove_personal_data(request: SignedInRequest, tracking_code: str):
     return services.remove_personal_data(report=_own(request, tracking_code), user=request.auth)
 
 
@@ -217,7 +218,7 @@ def remove_personal_data(request: HttpRequest, tracking_code: str):
     auth=bearer_auth,
     summary="Reports in the official's scope",
 )
-def staff_reports(request: HttpRequest):
+def staff_reports(request: SignedInRequest):
     return list(
         selectors.reports_for_staff(request.auth)
         .filter(status__in=Report.OPEN_STATUSES)
@@ -232,7 +233,7 @@ def staff_reports(request: HttpRequest):
     auth=bearer_auth,
     summary="A handling action: acknowledge, result, approve, return, reroute, category, merge, split, reject",
 )
-def staff_action(request: HttpRequest, tracking_code: str, action: str, body: ActionIn):
+def staff_action(request: SignedInRequest, tracking_code: str, action: str, body: ActionIn):
     user = request.auth
     report = selectors.report_for_staff(user, tracking_code)
     report.version = body.version

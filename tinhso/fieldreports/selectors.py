@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from hashlib import sha256
 from itertools import islice
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Max, Min, Q, QuerySet
@@ -129,7 +130,7 @@ def responsible_unit_for(*, category: Category, commune: AdminUnit) -> AdminUnit
         Q(category=category) | Q(category_id=category.parent_id) | Q(category__isnull=True),
     ).select_related("unit")
 
-    def specificity(rule: RoutingRule) -> tuple:
+    def specificity(rule: RoutingRule) -> tuple[Any, ...]:
         category_rank = 0 if rule.category_id == category.pk else 1 if rule.category_id else 2
         return (0 if rule.commune_id else 1, category_rank, rule.order, rule.pk)
 

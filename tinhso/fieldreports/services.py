@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from hashlib import sha256
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -239,9 +240,9 @@ def _new_tracking_code(now: datetime) -> str:
             return code
 
 
-def _checked_attributes(category: Category, values: dict[str, str | list[str]]) -> dict:
+def _checked_attributes(category: Category, values: dict[str, str | list[str]]) -> dict[str, Any]:
     """Answers to the category's extra questions, by datatype; unknown codes are ignored."""
-    checked: dict = {}
+    checked: dict[str, Any] = {}
     for attribute in category.attributes.all():
         raw = values.get(attribute.code)
         field = f"attribute[{attribute.code}]"

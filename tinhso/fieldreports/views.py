@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core import selectors as core_selectors
+from tinhso.core.auth import SignedInRequest
 from tinhso.core.display import day_and_time
 from tinhso.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tinhso.core.models import AdminUnit
@@ -312,7 +313,7 @@ def follow(request: HttpRequest, tracking_code: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_reports(request: HttpRequest) -> HttpResponse:
+def my_reports(request: SignedInRequest) -> HttpResponse:
     context = {
         "reports": selectors.reports_of_reporter(request.user),
         "followed": selectors.reports_followed_by(request.user),
@@ -325,7 +326,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 
 @official_required
 @require_GET
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: SignedInRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     reports = selectors.reports_for_staff(request.user)
     if status == "open":
@@ -344,7 +345,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 @official_required
 @require_GET
-def staff_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
+def staff_detail(request: SignedInRequest, tracking_code: str) -> HttpResponse:
     try:
         report = selectors.report_for_staff(request.user, tracking_code)
     except NotFound as error:
@@ -378,7 +379,7 @@ STAFF_DONE = {
 }
 
 
-def _staff_actions(request: HttpRequest) -> dict:
+def _staff_actions(request: SignedInRequest) -> dict:
     """Each back-office action: the service it calls with the posted fields."""
     data, user = request.POST, request.user
     return {
@@ -415,7 +416,7 @@ def _staff_actions(request: HttpRequest) -> dict:
 
 @official_required
 @require_POST
-def staff_action(request: HttpRequest, tracking_code: str, action: str) -> HttpResponse:
+def staff_action(request: SignedInRequest, tracking_code: str, action: str) -> HttpResponse:
     try:
         report = selectors.report_for_staff(request.user, tracking_code)
     except NotFound as error:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from tinhso.core.models import Role
 from tinhso.dossiers.models import Channel, Rating, Status
@@ -86,8 +87,11 @@ INSTANTS = (
 class SimulatedDossier:
     """The fields of a Dossier the lifecycle changes, named as on the model so event_payload reads them."""
 
-    def __init__(self, **fields) -> None:
+    def __init__(self, **fields: Any) -> None:
         self.__dict__.update(fields)
+
+    def __getattr__(self, name: str) -> Any:  # the fields are the model's, set by __init__
+        raise AttributeError(name)
 
     @property
     def current_step_id(self) -> int | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, connections, transaction
@@ -96,7 +96,7 @@ class Written(NamedTuple):
     """An event as the IOC replay reads it."""
 
     action: str
-    payload: dict
+    payload: dict[str, Any]
     occurred_at: datetime
     seq: int
 
@@ -306,7 +306,7 @@ class Record:
     """A row's values by attribute name, defaults filled in: the IOC replay and the writer read it like a
     model instance, at a fraction of the cost of building one (millions are made)."""
 
-    _defaults: dict[type[Model], dict] = {}
+    _defaults: dict[type[Model], dict[str, Any]] = {}
 
     def __init__(self, model: type[Model], **values) -> None:
         if model not in self._defaults:
@@ -318,7 +318,7 @@ class Record:
 
 
 class _Layout(NamedTuple):
-    values: Callable[[object], tuple]  # the attributes in column order
+    values: Callable[[object], tuple[Any, ...]]  # the attributes in column order
     json: tuple[int, ...]  # positions of JSON columns
     files: tuple[int, ...]  # positions of file columns
 
@@ -335,7 +335,7 @@ def _layout(model: type[Model]) -> _Layout:
     )
 
 
-def _row(model: type[Model], instance: object) -> tuple:
+def _row(model: type[Model], instance: object) -> tuple[Any, ...]:
     """The instance's values in the table's column order (columns_of), JSON as text, files as names."""
     layout = _layouts.get(model) or _layouts.setdefault(model, _layout(model))
     values = layout.values(instance)
@@ -364,7 +364,9 @@ class Batch:
         self.ids[kind] += 1
         return self.ids[kind] - 1
 
-    def chain(self, stream: str, events: list[tuple[str, int | None, dict, datetime]]) -> list[Written]:
+    def chain(
+        self, stream: str, events: list[tuple[str, int | None, dict[str, Any], datetime]]
+    ) -> list[Written]:
         """Hash-chains a new stream's events exactly as record_event does; returns them for the IOC."""
         previous, written = GENESIS_HASH, []
         rows = self.rows[Event]
@@ -607,7 +609,7 @@ class DossierMaker:
         self.numbered[key] = self.code_counters[key] = self.numbered.get(key, 0) + 1
         return f"{self.agency_codes[unit.pk]}-{day:%y%m%d}-{self.numbered[key]:04d}"
 
-    def make(self, batch: Batch, arrival: tuple) -> None:
+    def make(self, batch: Batch, arrival: tuple[Any, ...]) -> None:
         instant, procedure, channel, citizen = arrival
         day = instant.astimezone(clock.local_zone()).date()
         receiving, authority = self._units(procedure, citizen)
@@ -662,7 +664,7 @@ class DossierMaker:
         batch.count(fact.contributions)
 
 
-def _dossier(pk: int, procedure: ProcedureInfo, dossier: SimulatedDossier, form: dict) -> Record:
+def _dossier(pk: int, procedure: ProcedureInfo, dossier: SimulatedDossier, form: dict[str, Any]) -> Record:
     return Record(
         Dossier,
         id=pk,
@@ -874,7 +876,7 @@ class Day:
     first_dossier: int
     reports: int
     first_report: int
-    online_share: dict
+    online_share: dict[str, Any]
 
 
 def _plan(first: date, last: date, dossiers: int, reports: int) -> list[Day]:
@@ -925,10 +927,10 @@ def _write_days(plan: list[Day], *, worker: int, workers: int, **context) -> Sum
     return summary
 
 
-_FORKED: dict = {}
+_FORKED: dict[str, Any] = {}
 
 
-def _in_processes(plan: list[Day], context: dict) -> list[Summary]:
+def _in_processes(plan: list[Day], context: dict[str, Any]) -> list[Summary]:
     """One worker process per share of the days (PostgreSQL only): each simulates and writes its own days
     on its own connection; they meet only on the counters, the checkpoint chain and the consumer's cursor."""
     connections.close_all()  # each child opens its own connection
@@ -937,7 +939,7 @@ def _in_processes(plan: list[Day], context: dict) -> list[Summary]:
         return pool.map(_work, range(context["workers"]))
 
 
-_INHERITED: list = []
+_INHERITED: list[Any] = []
 
 
 def _work(worker: int) -> Summary:

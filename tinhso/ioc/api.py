@@ -2,12 +2,12 @@
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.security import django_auth
 
 from tinhso.core.api import bearer_auth
+from tinhso.core.auth import SignedInRequest
 from tinhso.ioc import rules, selectors
 
 router = Router(tags=["ioc"], auth=[bearer_auth, django_auth])
@@ -113,7 +113,7 @@ def _period(period: str):
 
 
 @router.get("/kpis", response=ScorecardOut, summary="The service index and field-report KPIs of a unit")
-def kpis(request: HttpRequest, unit: str = "", period: str = "", sector: str = "") -> dict:
+def kpis(request: SignedInRequest, unit: str = "", period: str = "", sector: str = "") -> dict:
     card = selectors.scorecard(actor=request.auth, unit_code=unit, period=_period(period), sector=sector)
     return {
         "unit": card.unit.code,
@@ -131,7 +131,9 @@ def kpis(request: HttpRequest, unit: str = "", period: str = "", sector: str = "
 
 
 @router.get("/ranking", response=list[RankOut], summary="Agencies or communes under a unit, best first")
-def ranking(request: HttpRequest, unit: str = "", period: str = "", sector: str = "", kind: str = "agencies"):
+def ranking(
+    request: SignedInRequest, unit: str = "", period: str = "", sector: str = "", kind: str = "agencies"
+):
     rows = selectors.ranking(
         actor=request.auth, unit_code=unit, period=_period(period), sector=sector, kind=kind
     )
@@ -150,13 +152,13 @@ def ranking(request: HttpRequest, unit: str = "", period: str = "", sector: str 
 
 
 @router.get("/trend", response=list[TrendOut], summary="Twelve months up to the period")
-def trend(request: HttpRequest, unit: str = "", period: str = "", sector: str = ""):
+def trend(request: SignedInRequest, unit: str = "", period: str = "", sector: str = ""):
     return selectors.trend(actor=request.auth, unit_code=unit, period=_period(period), sector=sector)
 
 
 @router.get("/map", summary="Communes coloured by an indicator and open field reports")
 def commune_map(
-    request: HttpRequest, unit: str = "", period: str = "", sector: str = "", indicator: str = "2.1"
+    request: SignedInRequest, unit: str = "", period: str = "", sector: str = "", indicator: str = "2.1"
 ):
     shown = selectors.commune_map(
         actor=request.auth, unit_code=unit, period=_period(period), sector=sector, indicator=indicator
@@ -165,7 +167,7 @@ def commune_map(
 
 
 @router.get("/records", response=RecordsOut, summary="The records behind an indicator's number")
-def records(request: HttpRequest, indicator: str, unit: str = "", period: str = "", sector: str = ""):
+def records(request: SignedInRequest, indicator: str, unit: str = "", period: str = "", sector: str = ""):
     drill = selectors.records(
         actor=request.auth, indicator=indicator, unit_code=unit, period=_period(period), sector=sector
     )
@@ -177,7 +179,7 @@ def records(request: HttpRequest, indicator: str, unit: str = "", period: str = 
 
 
 @router.get("/status", response=StatusOut, summary="How far the rollups have read the event log")
-def status(request: HttpRequest) -> dict:
+def status(request: SignedInRequest) -> dict:
     selectors.root_units(request.auth)
     current = selectors.state()
     if current is None:
@@ -196,7 +198,7 @@ class AlertOut(Schema):
 
 
 @router.get("/alerts", response=list[AlertOut], summary="Open threshold breaches in the user's units")
-def alerts(request: HttpRequest) -> list[dict]:
+def alerts(request: SignedInRequest) -> list[dict]:
     selectors.root_units(request.auth)
     return [
         {

@@ -4,8 +4,12 @@ counts, judged from its fact row, and how the counters turn into rates and point
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from tinhso.core.working_time import add_working_time, local_zone
 from tinhso.dossiers.models import Channel, Rating
@@ -25,14 +29,14 @@ GROUPS = (
 class Indicator:
     code: str
     group: str
-    name: str
+    name: "StrOrPromise"
     points: float
-    formula: str
+    formula: "StrOrPromise"
     numerator: tuple[str, ...] = ()
     denominator: tuple[str, ...] = ()
     full_at: float = 1.0
     source: str = "counters"  # counters | catalog | composite | none
-    reason: str = ""
+    reason: "StrOrPromise" = ""
     drill: str = ""  # which records lie behind it: dossiers, reports or procedures
     unit_word: str = field(default="hồ sơ")
 

@@ -90,7 +90,7 @@ def period_or_current(key: str, now: datetime) -> Period:
 _kept: dict[tuple, tuple[float, Any]] = {}
 
 
-def _kept_read(key: tuple, seconds: float, read: Callable[[], Any]) -> Any:
+def _kept_read(key: tuple[Any, ...], seconds: float, read: Callable[[], Any]) -> Any:
     """read(), as this process got it less than `seconds` ago."""
     now = time.monotonic()
     kept = _kept.get(key)
@@ -129,7 +129,7 @@ def data_as_of() -> datetime | None:
     return ConsumerState.objects.filter(name=STATE_NAME).values_list("updated_at", flat=True).first()
 
 
-def _fetched(sql: str, params: tuple | list) -> list[tuple]:
+def _fetched(sql: str, params: tuple[Any, ...] | list[Any]) -> list[tuple]:
     """The statement's rows as the cursor gives them: for hundreds or thousands of rows, Django's per-row
     converters cost more than the query."""
     with connection.cursor() as cursor:
@@ -148,7 +148,7 @@ def _key(name: str) -> F | Collate:
 @functools.lru_cache(maxsize=4096)
 def _sums_statement(
     vendor: str, path: str, period: str, sector: str, metrics: tuple[str, ...], by_unit: bool
-) -> tuple[str, tuple]:
+) -> tuple[str, tuple[Any, ...]]:
     # Without a sector, the totals over every sector: a quarter of the rows.
     counters = Counter.objects.filter(sector=sector) if sector else CounterTotal.objects.all()
     counters = counters.filter(period=period)
@@ -162,7 +162,7 @@ def _sums_statement(
     return rows.values_list(*keys, "key", "total").query.sql_with_params()
 
 
-def _unit_ids_statement(path: str) -> tuple[str, tuple]:
+def _unit_ids_statement(path: str) -> tuple[str, tuple[Any, ...]]:
     """The ids of the units under `path`, as a statement to select from."""
     units = AdminUnit.objects.filter(core_selectors.under_path(path))
     # A set of ids: sorting them by path cost PostgreSQL a sort per statement.
@@ -171,7 +171,7 @@ def _unit_ids_statement(path: str) -> tuple[str, tuple]:
 
 def _province_sums(
     counters: QuerySet[Counter] | QuerySet[CounterTotal], path: str, by_unit: bool
-) -> tuple[str, tuple]:
+) -> tuple[str, tuple[Any, ...]]:
     """The counters' sums (per unit with `by_unit`) and metric under a province, summed per unit before keeping
     the province's units: in the order of the (period, metric, unit) index nothing is sorted, where joining the
     units first made PostgreSQL expect a few hundred rows of the period's thousands and sort them all."""
@@ -284,7 +284,7 @@ class CatalogRow:
 
 
 @functools.cache
-def _catalog_query(vendor: str) -> tuple[str, tuple]:
+def _catalog_query(vendor: str) -> tuple[str, tuple[Any, ...]]:
     """The catalog query, compiled once per process: building its conditions takes longer than running it."""
     flags = {
         f"meets_{index}": ExpressionWrapper(condition(), output_field=BooleanField())
@@ -362,7 +362,7 @@ class Group:
     points: float
     score: float = 0.0
     computable_points: float = 0.0
-    values: list = field(default_factory=list)
+    values: list[Any] = field(default_factory=list[Any])
 
 
 @dataclass
@@ -687,7 +687,7 @@ def _map(
     sums: dict[int, dict[str, int]],
     *,
     reports: bool = True,
-) -> dict:
+) -> dict[str, Any]:
     areas = []
     for commune in communes:
         value = rules.evaluate(definition, sums.get(commune.pk, {}), {})
@@ -759,7 +759,7 @@ def _map_sums(
 
 def commune_map(
     *, actor: User, unit_code: str = "", period: Period, sector: str = "", indicator: str = "2.1"
-) -> dict:
+) -> dict[str, Any]:
     """Communes at their own centre coordinates, with the indicator's rate; open field reports as points."""
     definition = _map_definition(indicator)
     unit = unit_for(actor, unit_code)
@@ -774,7 +774,7 @@ class Dashboard:
     agencies: list[RankRow]
     communes: list[RankRow]
     trend: list[dict]
-    map: dict
+    map: dict[str, Any]
     sectors: list[str]
     unit_choices: list[AdminUnit]
     ancestors: list[AdminUnit]
@@ -1132,7 +1132,7 @@ def indicator_value(
     return rules.evaluate(indicator, sums, {})
 
 
-def _total(definition: rules.Indicator, value: rules.Value, facts: QuerySet) -> int:
+def _total(definition: rules.Indicator, value: rules.Value, facts: QuerySet[Any]) -> int:
     """How many records lie behind the number. Each adds one to the indicator's denominator (or its only
     numerator metric), so the counters already hold it; counting the facts instead would read them all."""
     if definition.denominator:

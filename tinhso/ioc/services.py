@@ -7,6 +7,7 @@ its stream it applied, so re-reading an event changes nothing."""
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -152,7 +153,7 @@ def _apply_report(fact: ReportFact, event: Event, units: _Units) -> None:
 # ---- facts replayed outside the consumer (the data generator) ---------------------------------------
 
 
-def replay_dossier_fact(fact, events: list, horizon: periods.Period | None):
+def replay_dossier_fact(fact, events: list[Any], horizon: periods.Period | None):
     """Applies a new dossier's events (objects with action, payload, occurred_at, seq) to its fact (a
     DossierFact or any object with its fields) and sets its contributions, as the consumer would."""
     for event in events:
@@ -162,7 +163,7 @@ def replay_dossier_fact(fact, events: list, horizon: periods.Period | None):
     return fact
 
 
-def replay_report_fact(fact, events: list, horizon: periods.Period | None, units):
+def replay_report_fact(fact, events: list[Any], horizon: periods.Period | None, units):
     """As replay_dossier_fact, for a field report; `units` maps a unit code to its id."""
     for event in events:
         _apply_report(fact, event, units)
@@ -233,7 +234,9 @@ def _apply_deltas(deltas: dict[tuple, int]) -> None:
     _apply_changes(CounterTotal, TOTAL_KEY, _totals(deltas))
 
 
-def _apply_changes(model: type[Counter] | type[CounterTotal], key: tuple[str, ...], changes: dict) -> None:
+def _apply_changes(
+    model: type[Counter] | type[CounterTotal], key: tuple[str, ...], changes: dict[str, Any]
+) -> None:
     """Adds each change to the row of its key: creates the rows missing, deletes those brought to 0."""
     changes = {row_key: change for row_key, change in changes.items() if change}
     if not changes:
@@ -259,7 +262,7 @@ def _apply_changes(model: type[Counter] | type[CounterTotal], key: tuple[str, ..
     model.objects.filter(pk__in=[row.pk for row in emptied]).delete()
 
 
-def _store(facts: list, horizon: periods.Period | None, deltas: dict[tuple, int]) -> None:
+def _store(facts: list[Any], horizon: periods.Period | None, deltas: dict[tuple, int]) -> None:
     for fact in facts:
         new = _contributions(fact, horizon)
         for key in fact.contributions:

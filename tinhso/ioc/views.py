@@ -27,6 +27,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from tinhso.core.auth import SignedInRequest
 from tinhso.core.display import day_and_time
 from tinhso.core.errors import DomainError, Forbidden, NotFound
 from tinhso.core.models import AdminUnit, Event, User
@@ -277,7 +278,7 @@ def _open_alerts(user: User, roots: list[AdminUnit], current: ConsumerState | No
 
 
 def _dashboard_parts(
-    request: HttpRequest, roots: list[AdminUnit], current: ConsumerState | None
+    request: SignedInRequest, roots: list[AdminUnit], current: ConsumerState | None
 ) -> DashboardParts:
     filters = _filters(request)
     map_kpi = request.GET.get("map", "2.1")

@@ -1,23 +1,24 @@
 """The inbox page: read a notification and follow its link."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import NotFound
 from tinhso.notifications import selectors, services
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: SignedInRequest) -> HttpResponse:
     return render(request, "notifications/inbox.html", {"notifications": selectors.inbox(request.user)[:100]})
 
 
 @login_required
 @require_POST
-def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
+def open_notification(request: SignedInRequest, pk: int) -> HttpResponse:
     try:
         notification = services.mark_read(actor=request.user, notification_id=pk)
     except NotFound:

@@ -1,10 +1,10 @@
 """JSON API of reporting: a dataValueSets-like import (dryRun, importStrategy, a summary with each conflict's
 row index), a report's state, checks and computed values, and the lifecycle's actions."""
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from tinhso.core.api import bearer_auth
+from tinhso.core.auth import SignedInRequest
 from tinhso.reporting import selectors, services
 
 router = Router(tags=["reporting"], auth=bearer_auth)
@@ -43,7 +43,7 @@ class ImportSummary(Schema):
 
 @router.post("/dataValueSets", response=ImportSummary, summary="Import values (all or none)")
 def import_data_values(
-    request: HttpRequest,
+    request: SignedInRequest,
     body: DataValueSetIn,
     dryRun: bool = False,
     importStrategy: str = "CREATE_AND_UPDATE",
@@ -129,7 +129,7 @@ def _report(actor, submission) -> dict:
 
 
 @router.get("/reports/{regime}/{period}/{unit}", response=ReportOut, summary="A unit's report for a period")
-def report(request: HttpRequest, regime: str, period: str, unit: str) -> dict:
+def report(request: SignedInRequest, regime: str, period: str, unit: str) -> dict:
     submission = selectors.visible_submission(
         request.auth, regime_code=regime, period_id=period, unit_code=unit
     )
@@ -149,7 +149,7 @@ class ExplanationIn(Schema):
 @router.post(
     "/reports/{regime}/{period}/{unit}/explanations", response=ReportOut, summary="Explain a finding"
 )
-def explain(request: HttpRequest, regime: str, period: str, unit: str, body: ExplanationIn) -> dict:
+def explain(request: SignedInRequest, regime: str, period: str, unit: str, body: ExplanationIn) -> dict:
     submission = selectors.visible_submission(
         request.auth, regime_code=regime, period_id=period, unit_code=unit
     )
@@ -163,7 +163,7 @@ def explain(request: HttpRequest, regime: str, period: str, unit: str, body: Exp
     response=ReportOut,
     summary="submit, accept, approve, return",
 )
-def act(request: HttpRequest, regime: str, period: str, unit: str, action: str, body: ActionIn) -> dict:
+def act(request: SignedInRequest, regime: str, period: str, unit: str, action: str, body: ActionIn) -> dict:
     submission = selectors.visible_submission(
         request.auth, regime_code=regime, period_id=period, unit_code=unit
     )

@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -292,7 +293,7 @@ def parse_number(text: str | None) -> Decimal | None:
     return number
 
 
-def _conflict(cell: Cell, code: str, message: str, prop: str = "value") -> dict:
+def _conflict(cell: Cell, code: str, message: str, prop: str = "value") -> dict[str, Any]:
     return {
         "index": cell.index,
         "object": cell.indicator,
@@ -304,7 +305,7 @@ def _conflict(cell: Cell, code: str, message: str, prop: str = "value") -> dict:
 
 def _checked(
     cell: Cell, versions: dict[str, IndicatorVersion]
-) -> tuple[IndicatorVersion | None, Decimal | None, dict | None]:
+) -> tuple[IndicatorVersion | None, Decimal | None, dict[str, Any] | None]:
     version = versions.get(cell.indicator)
     if version is None:
         return (
@@ -498,7 +499,7 @@ def import_values(*, actor: User, regime_code: str, values: list[dict], dry_run:
                    strategy=strategy, dry_run=dry_run)  # fmt: skip
 
 
-def _unit_for_entry(actor: User, regime: Regime, code: str, reporter_ids: set[int]) -> tuple:
+def _unit_for_entry(actor: User, regime: Regime, code: str, reporter_ids: set[int]) -> tuple[Any, ...]:
     """(unit, None) when the actor may type the unit's values in this regime, else (None, (code, message))."""
     unit = AdminUnit.objects.filter(code=code).first()
     if unit is None or unit.pk not in reporter_ids:
@@ -515,9 +516,9 @@ def _import(*, actor: User, regime_code: str, rows: list[dict], channel: str, re
         raise Conflict(f"Chế độ báo cáo {regime.code} chưa được áp dụng.", code="regime_not_active")
     versions = selectors.row_versions(regime)
     outcome, now = Outcome(), timezone.now()
-    units: dict[str, tuple] = {}
+    units: dict[str, tuple[Any, ...]] = {}
     reporter_ids = {unit.pk for unit in selectors.reporter_units(regime)} | {regime.recipient_id}
-    reports: dict[tuple[str, str], list] = defaultdict(list)
+    reports: dict[tuple[str, str], list[Any]] = defaultdict(list[Any])
     seen: set[tuple] = set()
     for row in rows:
         cell = row["cell"]
@@ -676,7 +677,7 @@ def _transition(
 
 
 def _apply(
-    submission: Submission, transition: lifecycle.Transition, actor: User, payload: dict
+    submission: Submission, transition: lifecycle.Transition, actor: User, payload: dict[str, Any]
 ) -> Submission:
     submission.status = transition.target
     submission.version += 1
@@ -794,7 +795,7 @@ def roll_up(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
     )
     now = timezone.now()
     for node in above:
-        sums: dict[tuple[int, str], list] = defaultdict(list)
+        sums: dict[tuple[int, str], list[Any]] = defaultdict(list[Any])
         for value in approved:
             owner = value.submission.unit
             if owner.pk == node.pk or not selectors.effective_unit(owner).path.startswith(node.path):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from tinhso.core import selectors as core_selectors
+from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from tinhso.core.parsing import whole_number
 from tinhso.reporting import selectors, services, xlsx
@@ -39,13 +40,13 @@ def _answers(view):
 @login_required
 @_answers
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: SignedInRequest) -> HttpResponse:
     return render(
         request, "reporting/index.html", {"submissions": selectors.submissions_for(request.user)[:200]}
     )
 
 
-def _context(request: HttpRequest, regime_code: str, period_id: str, unit_code: str) -> dict:
+def _context(request: SignedInRequest, regime_code: str, period_id: str, unit_code: str) -> dict:
     regime = selectors.regime_by_code(regime_code)
     period = selectors.period_of(regime, period_id)
     unit = core_selectors.unit_by_code(unit_code)
@@ -105,7 +106,7 @@ def _page(request: HttpRequest, regime: str, period: str, unit: str) -> str:
 
 @login_required
 @_answers
-def report(request: HttpRequest, regime: str, period: str, unit: str) -> HttpResponse:
+def report(request: SignedInRequest, regime: str, period: str, unit: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         cells = []
@@ -149,7 +150,7 @@ def report(request: HttpRequest, regime: str, period: str, unit: str) -> HttpRes
 @login_required
 @_answers
 @require_POST
-def act(request: HttpRequest, regime: str, period: str, unit: str, action: str) -> HttpResponse:
+def act(request: SignedInRequest, regime: str, period: str, unit: str, action: str) -> HttpResponse:
     submission = selectors.visible_submission(
         request.user, regime_code=regime, period_id=period, unit_code=unit
     )
@@ -165,7 +166,7 @@ def act(request: HttpRequest, regime: str, period: str, unit: str, action: str) 
 @login_required
 @_answers
 @require_POST
-def explain(request: HttpRequest, regime: str, period: str, unit: str) -> HttpResponse:
+def explain(request: SignedInRequest, regime: str, period: str, unit: str) -> HttpResponse:
     submission = selectors.visible_submission(
         request.user, regime_code=regime, period_id=period, unit_code=unit
     )
@@ -181,7 +182,7 @@ def explain(request: HttpRequest, regime: str, period: str, unit: str) -> HttpRe
 @login_required
 @_answers
 @require_GET
-def sheet(request: HttpRequest, regime: str, period: str, unit: str, form: str) -> HttpResponse:
+def sheet(request: SignedInRequest, regime: str, period: str, unit: str, form: str) -> HttpResponse:
     context = _context(request, regime, period, unit)
     chosen = context["forms"].filter(code=form).first()
     if chosen is None:
@@ -205,7 +206,7 @@ def sheet(request: HttpRequest, regime: str, period: str, unit: str, form: str) 
 @login_required
 @_answers
 @require_POST
-def upload(request: HttpRequest, regime: str, period: str, unit: str, form: str) -> HttpResponse:
+def upload(request: SignedInRequest, regime: str, period: str, unit: str, form: str) -> HttpResponse:
     upload = request.FILES.get("file")
     try:
         if upload is None:
@@ -240,7 +241,7 @@ def upload(request: HttpRequest, regime: str, period: str, unit: str, form: str)
 @login_required
 @_answers
 @require_GET
-def progress(request: HttpRequest, regime: str, period: str) -> HttpResponse:
+def progress(request: SignedInRequest, regime: str, period: str) -> HttpResponse:
     chosen = selectors.regime_by_code(regime)
     if (
         not core_selectors.units_where(request.user, *selectors.APPROVERS)

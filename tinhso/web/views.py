@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.static import serve
 from huey.contrib.djhuey import HUEY
 
+from tinhso.core.auth import SignedInRequest
 from tinhso.web.navigation import start_page
 
 # Form fields never shown back: the platform's own hidden fields (and any password).
@@ -25,7 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: SignedInRequest) -> HttpResponse:
     """After sign-in: each role's own page (the dossier queue, the report desk, the operations centre...)."""
     return redirect(start_page(request.user))
 
@@ -47,10 +48,10 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render(request, "web/csrf_failure.html", context, status=403)
 
 
-def public_media(request: HttpRequest, folder: str, path: str) -> HttpResponse:
+def public_media(request: HttpRequest, folder: str, path: str) -> FileResponse:
     """A public file (a field-report photo) where no web server stands in front (the demo). Rooted at its
     folder, so "fieldreports/../dossiers/..." cannot climb out of it."""
-    return serve(request, path, document_root=Path(settings.MEDIA_ROOT) / folder)
+    return serve(request, path, document_root=str(Path(settings.MEDIA_ROOT) / folder))
 
 
 def _database_state() -> dict:
