@@ -55,10 +55,12 @@ def _fresh_caches():
     forget_calendar()
     forget_kept_reads()
     caches["pages"].clear()
+    caches["shared"].clear()  # throttle counts (sign-in, anonymous filings)
     yield
     forget_calendar()
     forget_kept_reads()
     caches["pages"].clear()
+    caches["shared"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from tinhso.core.api import router as core_router
-from tinhso.core.errors import DomainError, InvalidInput
+from tinhso.core.errors import DomainError, InvalidInput, TooManyAttempts
 from tinhso.core.eventlog import canonical_json
 from tinhso.web.apidocs import PlatformSwagger
 from tinhso.web.middleware import refuse_nul
@@ -60,7 +60,12 @@ PROBLEM_MEMBERS = frozenset({"type", "title", "status", "code", "detail", "insta
 def domain_error(request: HttpRequest, error: DomainError) -> HttpResponse:
     errors = error.errors if isinstance(error, InvalidInput) else None
     extra = {f"current_{key}" if key in PROBLEM_MEMBERS else key: value for key, value in error.extra.items()}
-    return problem(request, status=error.status, code=error.code, title=error.message, errors=errors, **extra)
+    response = problem(
+        request, status=error.status, code=error.code, title=error.message, errors=errors, **extra
+    )
+    if isinstance(error, TooManyAttempts):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

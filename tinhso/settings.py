@@ -132,6 +132,17 @@ CACHES = {
 }
 
 REDIS_URL = env.text("REDIS_URL", "")
+# Shared by every worker process: counts of sign-in attempts and anonymous filings (tinhso.core.throttle).
+# Redis at scale; a folder of this machine for the demo; each test process its own memory.
+if REDIS_URL:
+    _shared = ("django.core.cache.backends.redis.RedisCache", REDIS_URL)
+elif TINHSO_ENV == "test":
+    _shared = ("django.core.cache.backends.locmem.LocMemCache", "shared")
+else:
+    _shared = ("django.core.cache.backends.filebased.FileBasedCache", str(VAR_DIR / "shared-cache"))
+CACHES["shared"] = {"BACKEND": _shared[0], "LOCATION": _shared[1], "KEY_PREFIX": "tinhso"}
+# The header the reverse proxy sets to the client's address (e.g. X-Real-IP); empty: REMOTE_ADDR.
+TINHSO_CLIENT_IP_HEADER = env.text("TINHSO_CLIENT_IP_HEADER", "")
 HUEY = {
     "name": "tinhso",
     "immediate": env.flag("TINHSO_JOBS_IMMEDIATE", False),

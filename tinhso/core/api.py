@@ -1,11 +1,13 @@
-"""JSON API of the data core: bearer tokens and the signed-in account."""
+"""JSON API of the data core: bearer tokens (issued, listed, revoked) and the signed-in account."""
 
-from django.http import HttpRequest
+from datetime import datetime
+
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 
-from tinhso.core import selectors, services
-from tinhso.core.auth import SignedInRequest
+from tinhso.core import auth, selectors, services, throttle
+from tinhso.core.auth import BearerRequest, SignedInRequest
 from tinhso.core.models import User
 
 router = Router(tags=["auth"])
@@ -13,10 +15,11 @@ router = Router(tags=["auth"])
 
 class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = selectors.user_by_token(token)
-        if user is not None:
-            request.user = user
-        return user
+        holder = selectors.token_holder(token)
+        if holder is None:
+            return None
+        request.user, request.api_token_id = holder  # type: ignore[attr-defined]  # becomes a BearerRequest
+        return holder[0]
 
 
 bearer_auth = BearerAuth()
@@ -48,10 +51,57 @@ class MeOut(Schema):
     roles: list[RoleOut]
 
 
+class TokenOut(Schema):
+    id: int
+    created_at: datetime
+    expires_at: datetime
+    client: str
+    address: str
+    current: bool
+
+
 @router.post("/auth/token", response=TokenResponse, auth=None, summary="Issue a bearer token")
 def issue_token(request: HttpRequest, body: TokenRequest) -> dict:
-    token, api_token = services.issue_api_token(username=body.username, password=body.password)
+    """Wrong passwords are throttled per account and per address: 429 with Retry-After when locked."""
+    user = auth.sign_in(request=request, username=body.username, password=body.password, path="api")
+    session_user = getattr(request, "user", None)
+    asked_by_session = (
+        session_user is not None and session_user.is_authenticated and session_user.pk == user.pk
+    )
+    token, api_token = services.issue_api_token(
+        user=user,
+        session_key=(request.session.session_key or "") if asked_by_session else "",
+        client=request.headers.get("User-Agent", ""),
+        address=throttle.client_address(request),
+    )
     return {"access_token": token, "token_type": "bearer", "expires_at": api_token.expires_at.isoformat()}
+
+
+@router.delete("/auth/token", response={204: None}, auth=bearer_auth, summary="Revoke the token sent")
+def revoke_token(request: BearerRequest) -> HttpResponse:
+    services.revoke_api_token(actor=request.auth, token_id=request.api_token_id)
+    return HttpResponse(status=204)
+
+
+@router.get("/auth/tokens", response=list[TokenOut], auth=bearer_auth, summary="Your tokens still active")
+def tokens(request: BearerRequest) -> list[dict]:
+    return [
+        {
+            "id": token.pk,
+            "created_at": token.created_at,
+            "expires_at": token.expires_at,
+            "client": token.client,
+            "address": token.address,
+            "current": token.pk == request.api_token_id,
+        }
+        for token in selectors.active_tokens(actor=request.auth)
+    ]
+
+
+@router.delete("/auth/tokens/{token_id}", response={204: None}, auth=bearer_auth, summary="Revoke one token")
+def revoke_one(request: BearerRequest, token_id: int) -> HttpResponse:
+    services.revoke_api_token(actor=request.auth, token_id=token_id)
+    return HttpResponse(status=204)
 
 
 @router.get("/me", response=MeOut, auth=bearer_auth, summary="The account behind the token")

@@ -7,4 +7,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Dữ liệu lõi"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
+
         from tinhso.core import checks, tasks  # noqa: F401  (registers system checks and periodic jobs)
+        from tinhso.core.auth import revoke_tokens_on_sign_out
+
+        user_logged_out.connect(
+            revoke_tokens_on_sign_out, dispatch_uid="tinhso.core.revoke_tokens_on_sign_out"
+        )

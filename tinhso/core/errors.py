@@ -41,3 +41,14 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
+
+
+class TooManyAttempts(DomainError):
+    """Refused until `retry_after` seconds have passed (the API adds a Retry-After header)."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **kwargs)
+        self.retry_after = retry_after

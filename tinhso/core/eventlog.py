@@ -12,7 +12,8 @@ GENESIS_HASH = ""
 
 
 def stream_of(obj: Model) -> str:
-    return stream_name(type(obj), obj.pk)
+    # __class__, not type(): request.user is a lazy proxy whose type is SimpleLazyObject.
+    return stream_name(obj.__class__, obj.pk)
 
 
 def stream_name(model: type[Model], pk: int) -> str:

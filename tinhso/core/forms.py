@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core import auth
+from tinhso.core.errors import DomainError, TooManyAttempts
 from tinhso.core.models import User
 
 
@@ -16,6 +18,22 @@ class SignInForm(AuthenticationForm):
         "inactive": _("Tài khoản này đã bị khoá."),
         "wrong_kind": _("Tài khoản này không dùng để đăng nhập ở trang này."),
     }
+
+    def clean(self) -> dict:
+        """Through core.auth.sign_in, throttled per account and per address like the API's token endpoint."""
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if username is not None and password:
+            assert self.request is not None, "the sign-in views pass the request"
+            try:
+                self.user_cache = auth.sign_in(
+                    request=self.request, username=username, password=password, path=self.account_type
+                )
+            except TooManyAttempts as error:
+                raise forms.ValidationError(error.message, code="too_many_attempts") from None
+            except DomainError:
+                raise self.get_invalid_login_error() from None
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
     def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)

@@ -175,12 +175,23 @@ class Checkpoint(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the API; only its SHA-256 is stored."""
+    """A bearer token for the API; only its SHA-256 is stored. It dies with the password it was issued under
+    (`auth_hash`), with the sign-out of the session that asked for it, or when revoked (the row is deleted)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+    auth_hash = models.CharField(
+        max_length=128,
+        blank=True,
+        help_text="The user's session auth hash (an HMAC of the password hash) at issue",
+    )
+    session_key = models.CharField(
+        max_length=40, blank=True, db_index=True, help_text="The session that asked"
+    )
+    client = models.CharField(max_length=200, blank=True, help_text="User-Agent of the request that asked")
+    address = models.CharField(max_length=45, blank=True)
 
     def __str__(self) -> str:
         return f"token {self.pk} of {self.user}"

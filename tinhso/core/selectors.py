@@ -5,10 +5,10 @@ from functools import cache
 from hashlib import sha256
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from tinhso.core.errors import Forbidden, NotFound
 from tinhso.core.models import PATH_SEPARATOR, AdminUnit, ApiToken, Event, Role, RoleAssignment, User
@@ -79,18 +79,14 @@ def identity_of(citizen_id: str) -> Identity | None:
     return population_registry().lookup(citizen_id)
 
 
-def authenticate_credentials(*, username: str, password: str) -> User:
-    from tinhso.core.errors import DomainError
-
-    user = authenticate(username=username, password=password)
-    if user is None:
-        error = DomainError("Tên đăng nhập hoặc mật khẩu không đúng.", code="invalid_credentials")
-        error.status = 401
-        raise error
-    return user
-
-
 def user_by_token(token: str) -> User | None:
+    holder = token_holder(token)
+    return holder[0] if holder else None
+
+
+def token_holder(token: str) -> tuple[User, int] | None:
+    """The user a bearer token opens and the token's id; None when unknown, expired, revoked, issued under
+    an earlier password, or the user is inactive."""
     digest = sha256(token.encode()).hexdigest()
     statement, columns, converters = _user_by_token(connection.vendor)
     # One statement written once: every API call runs it, and building it, or its rows, through the ORM cost
@@ -100,10 +96,13 @@ def user_by_token(token: str) -> User | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    values = list(row)
+    values, (token_id, auth_hash) = list(row[:-2]), row[-2:]
     for index, column, convert in converters:
         values[index] = convert(values[index], column, connection)
-    return User.from_db(connection.alias, columns, values)
+    user = User.from_db(connection.alias, columns, values)
+    if not auth_hash or not constant_time_compare(auth_hash, user.get_session_auth_hash()):
+        return None  # the password changed since the token was issued
+    return user, token_id
 
 
 @cache
@@ -112,7 +111,7 @@ def _user_by_token(vendor: str) -> tuple[str, list[str], list[tuple[int, Any, An
     fields = User._meta.concrete_fields
     columns = ", ".join(f"u.{connection.ops.quote_name(field.column)}" for field in fields)
     statement = (
-        f"SELECT {columns} FROM {User._meta.db_table} u JOIN {ApiToken._meta.db_table} t ON t.user_id = u.id "
+        f"SELECT {columns}, t.id, t.auth_hash FROM {User._meta.db_table} u JOIN {ApiToken._meta.db_table} t ON t.user_id = u.id "
         "WHERE t.token_hash = %s AND t.expires_at > %s AND u.is_active LIMIT 1"
     )
     converters = []
@@ -121,6 +120,13 @@ def _user_by_token(vendor: str) -> tuple[str, list[str], list[tuple[int, Any, An
         for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
             converters.append((index, column, convert))
     return statement, [field.attname for field in fields], converters
+
+
+def active_tokens(*, actor: User) -> list[ApiToken]:
+    """The actor's tokens that still open the API, newest first."""
+    current = actor.get_session_auth_hash()
+    tokens = ApiToken.objects.filter(user=actor, expires_at__gt=timezone.now()).order_by("-created_at", "-pk")
+    return [token for token in tokens if token.auth_hash and constant_time_compare(token.auth_hash, current)]
 
 
 def chain_heads(*, since: datetime | None = None) -> list[list[Any]]:

@@ -322,18 +322,51 @@ def assign_role(*, actor: User | None, user: User, role: str, unit_code: str) ->
 
 
 @transaction.atomic
-def issue_api_token(*, username: str, password: str) -> tuple[str, ApiToken]:
-    """Returns a new bearer token (shown once) for valid credentials."""
-    user = selectors.authenticate_credentials(username=username, password=password)
+def issue_api_token(
+    *, user: User, session_key: str = "", client: str = "", address: str = ""
+) -> tuple[str, ApiToken]:
+    """Returns a new bearer token (shown once) for a user whose credentials were checked (core.auth.sign_in),
+    bound to the current password and, when a signed-in session asked, to that session."""
     token = secrets.token_urlsafe(32)
     expires_at = timezone.now() + timedelta(hours=settings.TINHSO_API_TOKEN_HOURS)
     api_token = ApiToken.objects.create(
-        user=user, token_hash=sha256(token.encode()).hexdigest(), expires_at=expires_at
+        user=user,
+        token_hash=sha256(token.encode()).hexdigest(),
+        expires_at=expires_at,
+        auth_hash=user.get_session_auth_hash(),
+        session_key=session_key or "",
+        client=client[:200],
+        address=address[:45],
     )
     record_event(
         subject=user, action="account.api_token_issued", actor=user, payload={"token_id": api_token.pk}
     )
     return token, api_token
+
+
+@transaction.atomic
+def revoke_api_token(*, actor: User, token_id: int) -> None:
+    """The holder revokes one of their tokens (from the API with it, or from their list of tokens)."""
+    deleted, _ = ApiToken.objects.filter(user=actor, pk=token_id).delete()
+    if not deleted:
+        raise NotFound("Không tìm thấy mã truy cập này.", code="token_not_found")
+    record_event(
+        subject=actor, action="account.api_token_revoked", actor=actor, payload={"token_id": token_id}
+    )
+
+
+@transaction.atomic
+def revoke_session_tokens(*, user: User, session_key: str) -> int:
+    """On sign-out, the tokens the session asked for die with it."""
+    if not session_key:
+        return 0
+    ids = list(ApiToken.objects.filter(user=user, session_key=session_key).values_list("pk", flat=True))
+    if ids:
+        ApiToken.objects.filter(pk__in=ids).delete()
+        record_event(
+            subject=user, action="account.api_tokens_signed_out", actor=user, payload={"token_ids": ids}
+        )
+    return len(ids)
 
 
 @transaction.atomic

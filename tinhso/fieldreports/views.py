@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core import selectors as core_selectors
+from tinhso.core import throttle
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.display import day_and_time
 from tinhso.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -24,12 +24,9 @@ from tinhso.fieldreports.forms import ContactForm, RatingForm, ReportForm, attri
 from tinhso.fieldreports.models import Report
 from tinhso.web.access import official_required
 
-# Anonymous filing is throttled per address, as Signalen does, so a script cannot flood the centre.
-SUBMISSIONS_PER_HOUR = 10
-
 
 def _client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return throttle.client_address(request)
 
 
 @require_GET
@@ -152,9 +149,9 @@ def questions(request: HttpRequest) -> HttpResponse:
 def _throttled(request: HttpRequest) -> bool:
     if request.user.is_authenticated:
         return False
-    key = f"fieldreports:submissions:{_client_address(request)}"
-    cache.add(key, 0, timeout=3600)
-    return cache.incr(key) > SUBMISSIONS_PER_HOUR
+    # Counted in the shared cache, so every worker process sees the same count.
+    limit = throttle.FIELD_REPORTS_PER_ADDRESS
+    return throttle.hit(limit, _client_address(request)) > limit.attempts
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from django.contrib.auth import authenticate
+
 from tinhso.core import services
 from tinhso.core.models import PopulationRecord, User
 
@@ -40,5 +42,7 @@ def official(username: str, *roles: tuple[str, str], password: str = "Camau@2026
 
 def bearer(username: str, password: str = "Camau@2026") -> dict[str, str]:
     """Test client headers carrying an API token of the user, issued by the real service."""
-    token, _ = services.issue_api_token(username=username, password=password)
+    user = authenticate(username=username, password=password)
+    assert user is not None, f"wrong test password for {username}"
+    token, _ = services.issue_api_token(user=user)
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}

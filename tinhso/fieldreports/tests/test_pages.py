@@ -7,7 +7,8 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tinhso.fieldreports import services, views
+from tinhso.core import throttle
+from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Report
 from tinhso.testing.factories import citizen
 from tinhso.testing.fieldreport_helpers import (
@@ -130,8 +131,10 @@ def test_bad_input_is_shown_at_its_field_and_nothing_is_filed(client, categories
 
 
 def test_anonymous_filing_is_throttled_per_address(client, categories, monkeypatch):
-    assert views.SUBMISSIONS_PER_HOUR == 10
-    monkeypatch.setattr(views, "SUBMISSIONS_PER_HOUR", 2)
+    assert throttle.FIELD_REPORTS_PER_ADDRESS.attempts == 10
+    monkeypatch.setattr(
+        throttle, "FIELD_REPORTS_PER_ADDRESS", throttle.Limit("field-reports-address", 2, 3600)
+    )
     for _ in range(2):
         assert client.post(FORM, form_data()).status_code == 302
     response = client.post(FORM, form_data())
