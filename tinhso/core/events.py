@@ -20,6 +20,10 @@ class EventType(str):
         CATALOGUE[name] = declared
         return declared
 
+    def __reduce__(self) -> tuple:
+        # Pickled (job queues, worker processes) as the plain name it is stored as.
+        return (str, (str(self),))
+
     @property
     def app(self) -> str:
         return self.split(".", 1)[0]

@@ -5,6 +5,7 @@ data generator read it, and `docs/lifecycles.md` is generated from it (`tinhso d
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.utils.functional import Promise
@@ -60,7 +61,7 @@ class Lifecycle:
     def __post_init__(self) -> None:
         REGISTRY[self.name] = self
 
-    @property
+    @cached_property
     def actions(self) -> list[str]:
         return list(dict.fromkeys(transition.action for transition in self.transitions))
 
@@ -73,9 +74,15 @@ class Lifecycle:
     def sources(self, action: str) -> set[Any]:
         return {state for row in self.rows(action) for state in row.sources}
 
+    @cached_property
+    def _by_action_and_state(self) -> dict[tuple[str, Any], Transition]:
+        return {(row.action, state): row for row in reversed(self.transitions) for state in row.sources}
+
     def transition(self, action: str, state: Any) -> Transition | None:
         """The row of `action` that leaves from `state`, if any."""
-        return next((row for row in self.rows(action) if state in row.sources), None)
+        if action not in self.actions:
+            raise KeyError(action)
+        return self._by_action_and_state.get((action, state))
 
     def check(self, action: str, state: Any, *, current: dict | None = None) -> Transition:
         """The row of `action` from `state`; Conflict `transition_not_allowed` when there is none."""

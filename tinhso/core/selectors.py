@@ -65,6 +65,28 @@ def units_where(user: User, *roles: str) -> QuerySet[AdminUnit]:
     return AdminUnit.objects.filter(condition)
 
 
+def holds_role(user: User, role: str, unit_id: int | None) -> bool:
+    """Whether the user holds `role` over the unit (over it or any unit above it)."""
+    return unit_id is not None and units_where(user, role).filter(pk=unit_id).exists()
+
+
+def role_holders(role: str, unit: AdminUnit, *, nearest: bool = False) -> list[int]:
+    """Active accounts holding `role` over `unit`, that is over the unit or any unit above it; with
+    `nearest`, only those of the nearest unit (the unit itself first) where someone holds it."""
+    parts = unit.path.rstrip(PATH_SEPARATOR).split(PATH_SEPARATOR)
+    paths = [PATH_SEPARATOR.join(parts[: depth + 1]) + PATH_SEPARATOR for depth in range(len(parts))]
+    holders = (
+        RoleAssignment.objects.filter(role=role, unit__path__in=paths, user__is_active=True)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=timezone.localdate()))
+        .values_list("user_id", "unit__depth")
+    )
+    found = list(holders)
+    if nearest and found:
+        deepest = max(depth for _user, depth in found)
+        found = [(user, depth) for user, depth in found if depth == deepest]
+    return sorted({user for user, _depth in found})
+
+
 def has_role(user: User, role: str) -> bool:
     return any(assignment.role == role for assignment in active_roles(user))
 

@@ -137,6 +137,22 @@ class NoteIn(VersionIn):
     note: FreeText = ""
 
 
+class ForwardIn(NoteIn):
+    assignee: int | None = None
+
+
+class ActionOut(Schema):
+    """An action the caller may take now (from the dossier's declared lifecycle), the expected one first."""
+
+    action: str
+    path: str
+    title: str
+    expected: bool
+    destructive: bool
+    event: str
+    documents: list[str]
+
+
 class SendBackIn(ReasonIn):
     to_step: int | None = None
 
@@ -320,6 +336,27 @@ def detail(request: SignedInRequest, code: str) -> Dossier:
     return selectors.dossier_for(actor=request.auth, code=code)
 
 
+# Where an action's path is not its name with dashes.
+PATHS = {"return_result": "return", "attach_documents": "documents"}
+
+
+@router.get("/{code}/actions", response=list[ActionOut], summary="What the caller may do now, expected first")
+def actions(request: SignedInRequest, code: str) -> list[dict[str, object]]:
+    dossier = selectors.dossier_for(actor=request.auth, code=code)
+    return [
+        {
+            "action": row.action,
+            "path": f"/api/v1/dossiers/{code}/{PATHS.get(row.action, row.slug)}",
+            "title": str(row.title),
+            "expected": row.expected,
+            "destructive": row.destructive,
+            "event": str(row.event),
+            "documents": list(row.documents),
+        }
+        for row in selectors.offered_actions(actor=request.auth, dossier=dossier)
+    ]
+
+
 @router.post("/{code}/accept", response=DossierOut, summary="Accept (form 1)")
 def accept(request: SignedInRequest, code: str, body: VersionIn) -> Dossier:
     return services.accept(actor=request.auth, code=code, version=body.version)
@@ -345,8 +382,10 @@ def answer_supplement(request: SignedInRequest, code: str, body: SupplementAnswe
 
 
 @router.post("/{code}/forward", response=DossierOut, summary="Forward to the next step")
-def forward(request: SignedInRequest, code: str, body: NoteIn) -> Dossier:
-    return services.forward(actor=request.auth, code=code, version=body.version, note=body.note)
+def forward(request: SignedInRequest, code: str, body: ForwardIn) -> Dossier:
+    return services.forward(
+        actor=request.auth, code=code, version=body.version, note=body.note, assignee_id=body.assignee
+    )
 
 
 @router.post("/{code}/send-back", response=DossierOut, summary="Send back to an earlier step")

@@ -23,6 +23,7 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import NotFound
 from tinhso.core.models import AdminUnit, Event, User
 from tinhso.core.working_time import add_working_time, local_zone
+from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers.models import Channel, Dossier
 from tinhso.dossiers.selectors import PUBLIC_ACTIONS, events_of
 from tinhso.dossiers.services import ACKNOWLEDGE_HOURS
@@ -37,17 +38,22 @@ SEAL_NOTE = "(Ký, ghi rõ họ tên và đóng dấu)"
 
 # Events that end a hand-over: the dossier leaves the hands that held it.
 CLOSING = {
-    "dossier.accepted",
-    "dossier.refused",
-    "dossier.forwarded",
-    "dossier.sent_back",
-    "dossier.finished",
-    "dossier.returned",
-    "dossier.stopped",
-    "dossier.withdrawn",
+    dossier_events.ACCEPTED,
+    dossier_events.REFUSED,
+    dossier_events.FORWARDED,
+    dossier_events.SENT_BACK,
+    dossier_events.FINISHED,
+    dossier_events.RETURNED,
+    dossier_events.STOPPED,
+    dossier_events.WITHDRAWN,
 }
 # Events that hand the dossier to the step named in their payload.
-ENTERING = {"dossier.accepted", "dossier.forwarded", "dossier.sent_back", "dossier.finished"}
+ENTERING = {
+    dossier_events.ACCEPTED,
+    dossier_events.FORWARDED,
+    dossier_events.SENT_BACK,
+    dossier_events.FINISHED,
+}
 
 
 # ---- formatting ------------------------------------------------------------------------------------
@@ -417,7 +423,7 @@ def receipt_pdf(dossier: Dossier, *, tracking_url: str) -> bytes:
             f"{due}."
         )
     sheet.paragraph(f"6. Nhận kết quả tại: {unit.name} hoặc trên Cổng dịch vụ công, bằng mã hồ sơ.")
-    accepted = events_of(dossier).filter(action="dossier.accepted").select_related("actor").first()
+    accepted = events_of(dossier).filter(action=dossier_events.ACCEPTED).select_related("actor").first()
     sheet.signatures([("NGƯỜI NỘP HỒ SƠ", person.name), ("NGƯỜI TIẾP NHẬN HỒ SƠ", _actor_name(accepted))])
     return sheet.to_bytes()
 
@@ -427,7 +433,7 @@ def receipt_pdf(dossier: Dossier, *, tracking_url: str) -> bytes:
 
 def supplement_request_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
     """Form 2: Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ, from the latest supplement request."""
-    event = _latest(dossier, "dossier.supplement_requested", "Hồ sơ này chưa có yêu cầu bổ sung.")
+    event = _latest(dossier, dossier_events.SUPPLEMENT_REQUESTED, "Hồ sơ này chưa có yêu cầu bổ sung.")
     person = _applicant(dossier.applicant)
     unit = dossier.receiving_unit if event.payload.get("from") == 1 else dossier.authority_unit
     sheet = _form_sheet(
@@ -459,7 +465,7 @@ def supplement_request_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes
 
 def refusal_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
     """Form 3: Phiếu từ chối tiếp nhận giải quyết hồ sơ, with the reason recorded at the refusal."""
-    event = _latest(dossier, "dossier.refused", "Hồ sơ này không bị từ chối tiếp nhận.")
+    event = _latest(dossier, dossier_events.REFUSED, "Hồ sơ này không bị từ chối tiếp nhận.")
     person = _applicant(dossier.applicant)
     unit = dossier.receiving_unit
     sheet = _form_sheet(
@@ -485,7 +491,9 @@ def refusal_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
 
 def apology_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
     """Form 4: apology with a new return date, from the latest apology's reason and dates."""
-    event = _latest(dossier, "dossier.apologized", "Hồ sơ này chưa có văn bản xin lỗi, hẹn lại ngày trả.")
+    event = _latest(
+        dossier, dossier_events.APOLOGIZED, "Hồ sơ này chưa có văn bản xin lỗi, hẹn lại ngày trả."
+    )
     person = _applicant(dossier.applicant)
     unit = dossier.authority_unit
     previous = _instant(event.payload.get("previous_promised_at"))
@@ -525,7 +533,7 @@ def apology_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
 
 def stop_notice_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
     """Form 5: Thông báo dừng giải quyết hồ sơ, with the reason recorded when handling stopped."""
-    event = _latest(dossier, "dossier.stopped", "Hồ sơ này không bị dừng giải quyết.")
+    event = _latest(dossier, dossier_events.STOPPED, "Hồ sơ này không bị dừng giải quyết.")
     person = _applicant(dossier.applicant)
     unit = dossier.authority_unit
     sheet = _form_sheet(
@@ -600,7 +608,7 @@ def hand_overs(dossier: Dossier) -> list[HandOver]:
     for event in events:
         payload = event.payload
         actor = _actor_name(event)
-        if event.action == "dossier.submitted":
+        if event.action == dossier_events.SUBMITTED:
             due = _instant(payload.get("acknowledge_due_at"))
             current = HandOver(f"{applicant}\n(người nộp hồ sơ)", desk, event.occurred_at, due)
             holder = desk
@@ -621,9 +629,9 @@ def hand_overs(dossier: Dossier) -> list[HandOver]:
                 giver = f"{actor}\n{previous_holder.splitlines()[-1]}" if actor else previous_holder
                 current = HandOver(giver, holder, event.occurred_at, _instant(payload.get("step_due_at")))
             continue
-        if event.action == "dossier.supplement_requested":
+        if event.action == dossier_events.SUPPLEMENT_REQUESTED:
             current.notes.append(f"Yêu cầu bổ sung: {payload.get('reason', '')}")
-        elif event.action == "dossier.supplement_answered":
+        elif event.action == dossier_events.SUPPLEMENT_ANSWERED:
             paused = f"{payload.get('paused_hours', 0):g}".replace(".", ",")  # Vietnamese decimal comma
             current.notes.append(f"Công dân bổ sung; tạm dừng {paused} giờ làm việc")
             if payload.get("step") is not None:
@@ -631,7 +639,7 @@ def hand_overs(dossier: Dossier) -> list[HandOver]:
             elif dossier.channel == Channel.ONLINE:
                 # Before acceptance the 8-hour acknowledgement clock starts over from the answer.
                 current.due_at = add_working_time(event.occurred_at, hours=ACKNOWLEDGE_HOURS)
-        elif event.action == "dossier.apologized":
+        elif event.action == dossier_events.APOLOGIZED:
             current.notes.append(f"Xin lỗi, hẹn lại ngày trả {_date(_instant(payload.get('promised_at')))}")
     if current is not None:
         rows.append(current)

@@ -69,6 +69,16 @@ class Dossier(models.Model):
     current_unit = models.ForeignKey(
         AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The official named to handle the current step, when the one forwarding chose one (no index: nothing
+    # looks dossiers up by it yet, and every submission would pay for one).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
     step_started_at = models.DateTimeField(null=True, blank=True)
     step_due_at = models.DateTimeField(null=True, blank=True)
     overdue_flagged_at = models.DateTimeField(

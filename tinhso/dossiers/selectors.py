@@ -12,13 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from tinhso.catalog.models import Procedure
+from tinhso.catalog.models import Procedure, ProcessStep
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import NotFound
 from tinhso.core.eventlog import stream_of
+from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import AdminUnit, Event, Role, User
 from tinhso.core.parsing import BIGINT_MAX, whole_number
 from tinhso.core.working_time import working_time_between
+from tinhso.dossiers import events, lifecycle
 from tinhso.dossiers.models import Channel, Dossier, Status
 
 # A dossier is flagged near due when less office time than this is left before its due time.
@@ -240,25 +242,25 @@ def events_of(dossier: Dossier) -> QuerySet[Event]:
 # What the public tracking page says for each event; reasons and names stay out of it. Marked for
 # translation but kept as plain Vietnamese, which the printed forms use as they are.
 PUBLIC_ACTIONS = {
-    "dossier.submitted": gettext_noop("Nộp hồ sơ"),
-    "dossier.accepted": gettext_noop("Tiếp nhận hồ sơ"),
-    "dossier.refused": gettext_noop("Từ chối tiếp nhận hồ sơ"),
-    "dossier.supplement_requested": gettext_noop("Yêu cầu bổ sung hồ sơ"),
-    "dossier.supplement_answered": gettext_noop("Công dân đã bổ sung hồ sơ"),
-    "dossier.forwarded": gettext_noop("Chuyển bước xử lý"),
-    "dossier.sent_back": gettext_noop("Chuyển lại bước trước"),
-    "dossier.apologized": gettext_noop("Xin lỗi và hẹn lại ngày trả kết quả"),
-    "dossier.stopped": gettext_noop("Dừng xử lý"),
-    "dossier.finished": gettext_noop("Đã giải quyết xong"),
-    "dossier.returned": gettext_noop("Đã trả kết quả"),
-    "dossier.withdrawn": gettext_noop("Công dân rút hồ sơ"),
-    "dossier.consulted": gettext_noop("Lấy ý kiến cơ quan liên quan"),
-    "dossier.consultation_answered": gettext_noop("Cơ quan liên quan đã có ý kiến"),
-    "dossier.documents_attached": gettext_noop("Công dân bổ sung giấy tờ"),
-    "dossier.rated": gettext_noop("Công dân đánh giá"),
-    "dossier.overdue": gettext_noop("Quá hạn xử lý"),
-    "dossier.payment_requested": gettext_noop("Yêu cầu thực hiện nghĩa vụ tài chính"),
-    "dossier.payment_confirmed": gettext_noop("Đã thực hiện nghĩa vụ tài chính"),
+    events.SUBMITTED: gettext_noop("Nộp hồ sơ"),
+    events.ACCEPTED: gettext_noop("Tiếp nhận hồ sơ"),
+    events.REFUSED: gettext_noop("Từ chối tiếp nhận hồ sơ"),
+    events.SUPPLEMENT_REQUESTED: gettext_noop("Yêu cầu bổ sung hồ sơ"),
+    events.SUPPLEMENT_ANSWERED: gettext_noop("Công dân đã bổ sung hồ sơ"),
+    events.FORWARDED: gettext_noop("Chuyển bước xử lý"),
+    events.SENT_BACK: gettext_noop("Chuyển lại bước trước"),
+    events.APOLOGIZED: gettext_noop("Xin lỗi và hẹn lại ngày trả kết quả"),
+    events.STOPPED: gettext_noop("Dừng xử lý"),
+    events.FINISHED: gettext_noop("Đã giải quyết xong"),
+    events.RETURNED: gettext_noop("Đã trả kết quả"),
+    events.WITHDRAWN: gettext_noop("Công dân rút hồ sơ"),
+    events.CONSULTED: gettext_noop("Lấy ý kiến cơ quan liên quan"),
+    events.CONSULTATION_ANSWERED: gettext_noop("Cơ quan liên quan đã có ý kiến"),
+    events.DOCUMENTS_ATTACHED: gettext_noop("Công dân bổ sung giấy tờ"),
+    events.RATED: gettext_noop("Công dân đánh giá"),
+    events.OVERDUE: gettext_noop("Quá hạn xử lý"),
+    events.PAYMENT_REQUESTED: gettext_noop("Yêu cầu thực hiện nghĩa vụ tài chính"),
+    events.PAYMENT_CONFIRMED: gettext_noop("Đã thực hiện nghĩa vụ tài chính"),
 }
 
 
@@ -411,3 +413,103 @@ def finished_dossier_online(dossier_pk: int) -> bool | None:
 def applicant_id_of(dossier_pk: int) -> int | None:
     """The applicant's account id, for telling them what happened to their dossier."""
     return Dossier.objects.filter(pk=dossier_pk).values_list("applicant_id", flat=True).first()
+
+
+# ---- the lifecycle: who may do what now ------------------------------------------------------------
+
+
+def steps_of(dossier: Dossier) -> list[ProcessStep]:
+    return list(dossier.procedure.steps.order_by("order"))
+
+
+def return_step(steps: list[ProcessStep]) -> ProcessStep | None:
+    """The last step when it hands the result back at the desk; reaching it needs a result."""
+    last = steps[-1]
+    if len(steps) > 1 and last.role == Role.RECEPTIONIST and last.unit_kind == ProcessStep.UnitKind.RECEIVING:
+        return last
+    return None
+
+
+def next_step(dossier: Dossier, steps: list[ProcessStep]) -> ProcessStep | None:
+    """The step `forward` leads to (from the first step for a dossier not yet accepted); None at the last
+    handling step, where the result is recorded instead."""
+    current = steps[0] if dossier.status == Status.NEW else dossier.current_step
+    following = [step for step in steps if step.order > current.order]
+    if not following or following[0] == return_step(steps):
+        return None
+    return following[0]
+
+
+def last_handling_step(steps: list[ProcessStep]) -> ProcessStep:
+    return steps[-2] if return_step(steps) else steps[-1]
+
+
+def is_party(actor: User, dossier: Dossier, party: Party) -> bool:
+    """Whether the actor is, for this dossier now, the party a transition names (dossiers.lifecycle)."""
+    if party == lifecycle.APPLICANT:
+        return dossier.applicant_id == actor.pk
+    if party == lifecycle.RECEPTIONIST:
+        return core_selectors.holds_role(actor, Role.RECEPTIONIST, dossier.receiving_unit_id)
+    if party == lifecycle.STEP_HANDLER:
+        step = dossier.current_step
+        return step is not None and core_selectors.holds_role(actor, step.role, dossier.current_unit_id)
+    if party == lifecycle.AUTHORITY_LEADER:
+        return core_selectors.holds_role(actor, Role.UNIT_LEADER, dossier.authority_unit_id)
+    if party == lifecycle.CONSULTED_UNIT:
+        unit = dossier.consulted_unit_id
+        return any(core_selectors.holds_role(actor, role, unit) for role in CONSULTED_ROLES)
+    raise ValueError(party)
+
+
+def _possible(dossier: Dossier, transition: Transition) -> bool:
+    """The conditions beyond status and party under which the services take an action."""
+    action, consulting = transition.action, dossier.consulted_unit_id is not None
+    if action in ("forward", "finish", "consult") and consulting:
+        return False
+    if action == "answer_consultation":
+        return consulting
+    if action == "rate":
+        return dossier.rating is None
+    if action in ("forward", "finish", "send_back"):
+        steps = steps_of(dossier)
+        if dossier.current_step is None:
+            return False
+        if action == "forward":
+            return next_step(dossier, steps) is not None
+        if action == "finish":
+            return dossier.current_step == last_handling_step(steps)
+        return dossier.current_step.order > steps[0].order
+    return True
+
+
+def offered_actions(*, actor: User, dossier: Dossier) -> list[Transition]:
+    """The actions the actor may take on the dossier now, the expected next one first and the destructive
+    ones (refuse, stop, withdraw) last: what the detail page shows and the API's `actions` answers."""
+    parties: dict[Party, bool] = {}
+
+    def holds(party: Party) -> bool:
+        if party not in parties:
+            parties[party] = is_party(actor, dossier, party)
+        return parties[party]
+
+    return lifecycle.LIFECYCLE.offered(dossier.status, holds, lambda row: _possible(dossier, row))
+
+
+def step_assignees(*, dossier: Dossier) -> list[User]:
+    """Who the dossier can be forwarded to by name: holders of the next step's role over its unit."""
+    if dossier.current_step is None and dossier.status != Status.NEW:
+        return []
+    step = next_step(dossier, steps_of(dossier))
+    if step is None:
+        return []
+    unit = step_unit(dossier, step)
+    ids = core_selectors.role_holders(step.role, unit)
+    return list(User.objects.filter(pk__in=ids).order_by("full_name", "pk"))
+
+
+def step_unit(dossier: Dossier, step: ProcessStep) -> AdminUnit:
+    if step.unit_kind == ProcessStep.UnitKind.RECEIVING:
+        return dossier.receiving_unit
+    if step.unit_kind == ProcessStep.UnitKind.AUTHORITY:
+        return dossier.authority_unit
+    return step.unit

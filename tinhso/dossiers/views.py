@@ -26,6 +26,7 @@ from tinhso.core.parsing import whole_number
 from tinhso.core.schema_types import FIRST_YEAR, LAST_YEAR
 from tinhso.dossiers import documents, selectors, services
 from tinhso.dossiers.forms import parsed_form, schema_fields
+from tinhso.dossiers.lifecycle import FORMS, LIFECYCLE
 from tinhso.dossiers.models import Dossier, Rating, Status
 from tinhso.web.access import official_required
 
@@ -219,23 +220,65 @@ def _queue_lines(items: list[selectors.QueueItem]) -> list[QueueLine]:
     return lines
 
 
-# The printable forms of Circular 03/2025: URL name, the event that must have happened, the builder.
-DOCUMENTS = {
-    "giay-tiep-nhan": ("dossier.accepted", documents.receipt_pdf),
-    "phieu-yeu-cau-bo-sung": ("dossier.supplement_requested", documents.supplement_request_pdf),
-    "phieu-tu-choi": ("dossier.refused", documents.refusal_pdf),
-    "van-ban-xin-loi": ("dossier.apologized", documents.apology_pdf),
-    "thong-bao-dung": ("dossier.stopped", documents.stop_notice_pdf),
-    "phieu-kiem-soat": ("dossier.accepted", documents.control_sheet_pdf),
+# The printable forms of Circular 03/2025 (dossiers.lifecycle.FORMS): each exists once the transition that
+# produces it has happened, and is built from the dossier and its events.
+BUILDERS = {
+    "giay-tiep-nhan": documents.receipt_pdf,
+    "phieu-yeu-cau-bo-sung": documents.supplement_request_pdf,
+    "phieu-tu-choi": documents.refusal_pdf,
+    "van-ban-xin-loi": documents.apology_pdf,
+    "thong-bao-dung": documents.stop_notice_pdf,
+    "phieu-kiem-soat": documents.control_sheet_pdf,
 }
-DOCUMENT_TITLES = {
-    "giay-tiep-nhan": gettext_lazy("Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
-    "phieu-yeu-cau-bo-sung": gettext_lazy("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
-    "phieu-tu-choi": gettext_lazy("Phiếu từ chối tiếp nhận hồ sơ"),
-    "van-ban-xin-loi": gettext_lazy("Văn bản xin lỗi và hẹn lại ngày trả kết quả"),
-    "thong-bao-dung": gettext_lazy("Thông báo dừng giải quyết hồ sơ"),
-    "phieu-kiem-soat": gettext_lazy("Phiếu kiểm soát quá trình giải quyết hồ sơ"),
+PRODUCED_BY = {form: row.event for row in LIFECYCLE.transitions for form in row.documents}
+DOCUMENTS = {form: (PRODUCED_BY[form], BUILDERS[form]) for form in FORMS}
+DOCUMENT_TITLES = {form: title for form, (_number, title) in FORMS.items()}
+
+# What each action's form asks besides the version: the fields `_perform` reads, with their labels.
+ACTION_FIELDS: dict[str, dict] = {
+    "accept": {"pass_on": True},
+    "refuse": {"reason": gettext_lazy("Lý do từ chối (mẫu 03)")},
+    "request_supplement": {"reason": gettext_lazy("Giấy tờ, thông tin cần bổ sung (mẫu 02)")},
+    "answer_supplement": {"note": gettext_lazy("Nội dung bổ sung"), "files": True},
+    "attach_documents": {"files": True, "files_required": True},
+    "forward": {"note": gettext_lazy("Ghi chú")},
+    "finish": {"note": gettext_lazy("Ghi chú"), "upload": True},
+    "return_result": {},
+    "request_payment": {"amount": True, "note": gettext_lazy("Khoản phải nộp (phí, lệ phí, thuế)")},
+    "confirm_payment": {"note": gettext_lazy("Số biên lai hoặc mã giao dịch"), "note_required": True},
+    "apologize": {"reason": gettext_lazy("Lý do chậm (mẫu 04)"), "when": True},
+    "consult": {"units": True, "reason": gettext_lazy("Nội dung xin ý kiến")},
+    "answer_consultation": {"reason": gettext_lazy("Ý kiến của cơ quan")},
+    "send_back": {"reason": gettext_lazy("Lý do")},
+    "stop": {"reason": gettext_lazy("Lý do dừng (mẫu 05)")},
+    "withdraw": {"note": gettext_lazy("Lý do (không bắt buộc)")},
+    "rate": {"ratings": True, "comment": True},
 }
+
+
+# Where an action's page URL is not its name with dashes.
+SLUGS = {"return_result": "return"}
+
+
+def _action_forms(user: User, dossier: Dossier) -> list[dict]:
+    """The forms of the actions the user may take now, in the order the lifecycle selector gives them: the
+    first is the expected next one; destructive ones ask for a confirmation."""
+    offered = selectors.offered_actions(actor=user, dossier=dossier)
+    # Accepting and forwarding can name who handles the next step.
+    naming = ("accept", "forward")
+    wants_assignees = any(row.action in naming for row in offered)
+    assignees = selectors.step_assignees(dossier=dossier) if wants_assignees else []
+    return [
+        {
+            "slug": SLUGS.get(row.action, row.slug),
+            "title": row.title,
+            "primary": position == 0 and row.expected,
+            "destructive": row.destructive,
+            "assignees": assignees if row.action in naming else [],
+            **ACTION_FIELDS[row.action],
+        }
+        for position, row in enumerate(offered)
+    ]
 
 
 @login_required
@@ -274,16 +317,17 @@ def detail(request: SignedInRequest, code: str) -> HttpResponse:
     printable = [
         (form, DOCUMENT_TITLES[form]) for form, (needed, _build) in DOCUMENTS.items() if needed in happened
     ]
+    forms = _action_forms(request.user, dossier)
     context = {
         "dossier": dossier,
         "answers": [(labels.get(name, name), value) for name, value in dossier.form_data.items()],
         "history": history,
         "printable": printable,
         "documents": list(dossier.documents.all()),
-        "is_applicant": dossier.applicant_id == request.user.pk,
         "Status": Status,
+        "actions": [form for form in forms if not form["destructive"]],
+        "destructive_actions": [form for form in forms if form["destructive"]],
         "ratings": Rating.choices,
-        "can_withdraw": dossier.status in services.BEFORE_RESULT,
         "result_ready": selectors.result_ready_for(actor=request.user, dossier=dossier),
         "agencies": selectors.consultable_agencies(),
     }
@@ -305,6 +349,9 @@ def _perform(action: str, request: HttpRequest, code: str, version: int) -> Doss
     post, actor = request.POST, request.user
     common = {"actor": actor, "code": code, "version": version}
     match action:
+        case "accept" if post.get("pass_on"):
+            assignee = whole_number(post.get("assignee", ""))
+            return services.accept_and_forward(**common, note=post.get("note", ""), assignee_id=assignee)
         case "accept":
             return services.accept(**common)
         case "refuse":
@@ -316,7 +363,10 @@ def _perform(action: str, request: HttpRequest, code: str, version: int) -> Doss
                 **common, note=post.get("note", ""), attachments=request.FILES.getlist("attachments")
             )
         case "forward":
-            return services.forward(**common, note=post.get("note", ""))
+            assignee = whole_number(post.get("assignee", ""))
+            return services.forward(**common, note=post.get("note", ""), assignee_id=assignee)
+        case "attach-documents":
+            return services.attach_documents(**common, attachments=request.FILES.getlist("attachments"))
         case "send-back":
             return services.send_back(**common, reason=post.get("reason", ""))
         case "apologize":

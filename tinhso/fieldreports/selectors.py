@@ -16,6 +16,7 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
 from tinhso.core.eventlog import stream_of
 from tinhso.core.models import AdminUnit, Event, Role, RoleAssignment, User
+from tinhso.fieldreports import events
 from tinhso.fieldreports.models import ApiKey, Category, Report, RoutingRule
 
 EARTH_RADIUS_M = 6_371_000
@@ -352,24 +353,24 @@ def open311_search(
 
 
 _TIMELINE = {
-    "fieldreport.submitted": _("Tiếp nhận phản ánh"),
-    "fieldreport.routed": _("Chuyển %(unit)s xử lý"),
-    "fieldreport.rerouted": _("Chuyển lại cho %(unit)s"),
-    "fieldreport.category_changed": _("Điều chỉnh lĩnh vực, chuyển %(unit)s xử lý"),
-    "fieldreport.split_from": _("Tách từ phản ánh %(parent)s, chuyển %(unit)s xử lý"),
-    "fieldreport.split": _("Tách nội dung thành phản ánh riêng"),
-    "fieldreport.acknowledged": _("Đơn vị xử lý đã nhận"),
-    "fieldreport.resolved": _("Đơn vị báo cáo kết quả xử lý"),
-    "fieldreport.result_returned": _("Trung tâm điều phối yêu cầu đơn vị xử lý tiếp"),
-    "fieldreport.published": _("Công khai kết quả xử lý"),
-    "fieldreport.rated": _("Người phản ánh đã đánh giá kết quả"),
-    "fieldreport.followed": _("Thêm một người dân theo dõi phản ánh này"),
-    "fieldreport.reopened": _("Mở lại để xử lý tiếp theo đánh giá của người phản ánh"),
-    "fieldreport.rejected": _("Không tiếp nhận: %(reason)s"),
-    "fieldreport.merged": _("Gộp vào phản ánh %(into)s"),
-    "fieldreport.duplicate_merged": _("Gộp phản ánh trùng %(duplicate)s"),
-    "fieldreport.overdue": _("Quá hạn xử lý"),
-    "fieldreport.personal_data_removed": _("Đã xóa thông tin cá nhân của người phản ánh"),
+    events.SUBMITTED: _("Tiếp nhận phản ánh"),
+    events.ROUTED: _("Chuyển %(unit)s xử lý"),
+    events.REROUTED: _("Chuyển lại cho %(unit)s"),
+    events.CATEGORY_CHANGED: _("Điều chỉnh lĩnh vực, chuyển %(unit)s xử lý"),
+    events.SPLIT_FROM: _("Tách từ phản ánh %(parent)s, chuyển %(unit)s xử lý"),
+    events.SPLIT: _("Tách nội dung thành phản ánh riêng"),
+    events.ACKNOWLEDGED: _("Đơn vị xử lý đã nhận"),
+    events.RESOLVED: _("Đơn vị báo cáo kết quả xử lý"),
+    events.RESULT_SENT_BACK: _("Trung tâm điều phối yêu cầu đơn vị xử lý tiếp"),
+    events.PUBLISHED: _("Công khai kết quả xử lý"),
+    events.RATED: _("Người phản ánh đã đánh giá kết quả"),
+    events.FOLLOWED: _("Thêm một người dân theo dõi phản ánh này"),
+    events.REOPENED: _("Mở lại để xử lý tiếp theo đánh giá của người phản ánh"),
+    events.REJECTED: _("Không tiếp nhận: %(reason)s"),
+    events.MERGED: _("Gộp vào phản ánh %(into)s"),
+    events.DUPLICATE_MERGED: _("Gộp phản ánh trùng %(duplicate)s"),
+    events.OVERDUE: _("Quá hạn xử lý"),
+    events.PERSONAL_DATA_REMOVED: _("Đã xóa thông tin cá nhân của người phản ánh"),
 }
 
 

@@ -22,7 +22,7 @@ from tinhso.core.errors import Conflict, Forbidden, InvalidInput
 from tinhso.core.eventlog import canonical_json
 from tinhso.core.models import User
 from tinhso.core.services import record_event
-from tinhso.fieldreports import selectors
+from tinhso.fieldreports import events, selectors
 from tinhso.fieldreports.models import (
     ApiKey,
     Category,
@@ -91,7 +91,7 @@ def create_category(
     )
     record_event(
         subject=category,
-        action="fieldreport.category_created" if created else "fieldreport.category_changed",
+        action=events.CATEGORY_CREATED if created else events.CATEGORY_CHANGED,
         actor=actor,
         payload={
             "code": code,
@@ -151,7 +151,7 @@ def add_category_attribute(
     )
     record_event(
         subject=category,
-        action="fieldreport.category_attribute_set",
+        action=events.CATEGORY_ATTRIBUTE_SET,
         actor=actor,
         payload={"code": code, "datatype": datatype, "required": required},
     )
@@ -185,7 +185,7 @@ def add_routing_rule(
     )
     record_event(
         subject=rule,
-        action="fieldreport.routing_rule_added",
+        action=events.ROUTING_RULE_ADDED,
         actor=actor,
         payload={"category": category_code, "commune": commune_code, "target": target, "unit": unit_code},
     )
@@ -201,9 +201,7 @@ def create_api_key(*, actor: User | None, name: str) -> tuple[str, ApiKey]:
     api_key = ApiKey.objects.create(
         name=name.strip(), prefix=secret[:10], key_hash=sha256(secret.encode()).hexdigest()
     )
-    record_event(
-        subject=api_key, action="fieldreport.api_key_created", actor=actor, payload={"name": api_key.name}
-    )
+    record_event(subject=api_key, action=events.API_KEY_CREATED, actor=actor, payload={"name": api_key.name})
     return secret, api_key
 
 
@@ -217,9 +215,7 @@ def revoke_api_key(*, actor: User | None, prefix: str) -> ApiKey:
     api_key = matches[0]
     api_key.revoked_at = timezone.now()
     api_key.save(update_fields=["revoked_at"])
-    record_event(
-        subject=api_key, action="fieldreport.api_key_revoked", actor=actor, payload={"name": api_key.name}
-    )
+    record_event(subject=api_key, action=events.API_KEY_REVOKED, actor=actor, payload={"name": api_key.name})
     return api_key
 
 
@@ -391,7 +387,7 @@ def submit_report(
     _store_photos(report, checked_photos, ReportPhoto.Kind.REPORT)
     record_event(
         subject=report,
-        action="fieldreport.submitted",
+        action=events.SUBMITTED,
         actor=reporter,
         payload={
             "tracking_code": report.tracking_code,
@@ -404,7 +400,7 @@ def submit_report(
     )
     record_event(
         subject=report,
-        action="fieldreport.routed",
+        action=events.ROUTED,
         actor=None,
         payload={"unit": unit.code, "due_at": report.due_at.isoformat(), "automatic": True},
     )
@@ -461,7 +457,7 @@ def reroute_report(*, actor: User, report: Report, unit_code: str, reason: str) 
     _save(report, "responsible_unit", "status", "acknowledged_at")
     record_event(
         subject=report,
-        action="fieldreport.rerouted",
+        action=events.REROUTED,
         actor=actor,
         payload={"from": previous, "unit": unit.code, "reason": reason},
     )
@@ -486,7 +482,7 @@ def change_category(*, actor: User, report: Report, category_code: str, reason: 
     _save(report, "category", "responsible_unit", "due_at", "status", "acknowledged_at", "overdue_at")
     record_event(
         subject=report,
-        action="fieldreport.category_changed",
+        action=events.CATEGORY_CHANGED,
         actor=actor,
         payload={
             "from": previous,
@@ -517,13 +513,11 @@ def merge_reports(*, actor: User, duplicate: Report, into: Report) -> Report:
     now = timezone.now()
     duplicate.status, duplicate.merged_into, duplicate.closed_at = Report.Status.MERGED, into, now
     _save(duplicate, "status", "merged_into", "closed_at")
-    record_event(
-        subject=duplicate, action="fieldreport.merged", actor=actor, payload={"into": into.tracking_code}
-    )
+    record_event(subject=duplicate, action=events.MERGED, actor=actor, payload={"into": into.tracking_code})
     _save(into)
     record_event(
         subject=into,
-        action="fieldreport.duplicate_merged",
+        action=events.DUPLICATE_MERGED,
         actor=actor,
         payload={"duplicate": duplicate.tracking_code},
     )
@@ -562,7 +556,7 @@ def split_report(*, actor: User, report: Report, parts: list[tuple[str, str]]) -
         )
         record_event(
             subject=child,
-            action="fieldreport.split_from",
+            action=events.SPLIT_FROM,
             actor=actor,
             payload={
                 "parent": report.tracking_code,
@@ -576,7 +570,7 @@ def split_report(*, actor: User, report: Report, parts: list[tuple[str, str]]) -
     _save(report)
     record_event(
         subject=report,
-        action="fieldreport.split",
+        action=events.SPLIT,
         actor=actor,
         payload={"parts": [child.tracking_code for child in children]},
     )
@@ -592,7 +586,7 @@ def reject_report(*, actor: User, report: Report, reason: str) -> Report:
     _save(report, "rejection_reason", "status", "closed_at")
     record_event(
         subject=report,
-        action="fieldreport.rejected",
+        action=events.REJECTED,
         actor=actor,
         payload={"reason": report.rejection_reason},
     )
@@ -610,7 +604,7 @@ def acknowledge_report(*, actor: User, report: Report) -> Report:
     _save(report, "status", "acknowledged_at")
     record_event(
         subject=report,
-        action="fieldreport.acknowledged",
+        action=events.ACKNOWLEDGED,
         actor=actor,
         payload={"unit": report.responsible_unit.code},
     )
@@ -628,7 +622,7 @@ def post_result(*, actor: User, report: Report, result: str, photos: list[Upload
     _store_photos(report, checked, ReportPhoto.Kind.RESULT)
     record_event(
         subject=report,
-        action="fieldreport.resolved",
+        action=events.RESOLVED,
         actor=actor,
         payload={
             "unit": report.responsible_unit.code,
@@ -646,7 +640,7 @@ def approve_result(*, actor: User, report: Report) -> Report:
     report = _locked(report, Report.Status.RESOLVED)
     report.status, report.closed_at = Report.Status.PUBLISHED, timezone.now()
     _save(report, "status", "closed_at")
-    record_event(subject=report, action="fieldreport.published", actor=actor, payload={})
+    record_event(subject=report, action=events.PUBLISHED, actor=actor, payload={})
     return report
 
 
@@ -658,9 +652,7 @@ def return_result(*, actor: User, report: Report, reason: str) -> Report:
     reason = _required_text(reason, "reason", "Cần ghi lý do trả lại kết quả.")
     report.status, report.resolved_at = Report.Status.ACKNOWLEDGED, None
     _save(report, "status", "resolved_at")
-    record_event(
-        subject=report, action="fieldreport.result_returned", actor=actor, payload={"reason": reason}
-    )
+    record_event(subject=report, action=events.RESULT_SENT_BACK, actor=actor, payload={"reason": reason})
     return report
 
 
@@ -679,7 +671,7 @@ def rate_report(
         raise Conflict(f"Kết quả phản ánh {report.tracking_code} đã được đánh giá.", code="already_rated")
     actor = user if user is not None and user.is_authenticated else None
     comment = comment.strip()[:1000]
-    record_event(subject=report, action="fieldreport.rated", actor=actor, payload={"satisfied": satisfied})
+    record_event(subject=report, action=events.RATED, actor=actor, payload={"satisfied": satisfied})
     if satisfied or report.reopen_count >= 1:
         report.satisfied, report.rating_comment = satisfied, comment
         return _save(report, "satisfied", "rating_comment")
@@ -700,7 +692,7 @@ def rate_report(
     )
     record_event(
         subject=report,
-        action="fieldreport.reopened",
+        action=events.REOPENED,
         actor=actor,
         payload={"unit": report.responsible_unit.code, "due_at": report.due_at.isoformat()},
     )
@@ -739,9 +731,7 @@ def _erase_reporter(report: Report, *, actor: User | None, reason: str) -> Repor
         photo.original.delete(save=False)
         photo.original = ""
         photo.save(update_fields=["original"])
-    record_event(
-        subject=report, action="fieldreport.personal_data_removed", actor=actor, payload={"by": reason}
-    )
+    record_event(subject=report, action=events.PERSONAL_DATA_REMOVED, actor=actor, payload={"by": reason})
     return report
 
 
@@ -757,7 +747,7 @@ def follow_report(*, user: User, report: Report) -> Follow:
         raise Conflict(f"Bạn là người gửi phản ánh {report.tracking_code}.", code="own_report")
     follow, created = Follow.objects.get_or_create(report=report, user=user)
     if created:
-        record_event(subject=report, action="fieldreport.followed", actor=user, payload={})
+        record_event(subject=report, action=events.FOLLOWED, actor=user, payload={})
     return follow
 
 
@@ -785,13 +775,13 @@ def _flag_overdue(*, report: Report, now: datetime) -> Report:
     leaders = selectors.leaders_of(report.responsible_unit)
     record_event(
         subject=report,
-        action="fieldreport.overdue",
+        action=events.OVERDUE,
         actor=None,
         payload={"due_at": report.due_at.isoformat(), "unit": report.responsible_unit.code},
     )
     record_event(
         subject=report,
-        action="fieldreport.escalated",
+        action=events.ESCALATED,
         actor=None,
         payload={"unit": report.responsible_unit.code, "leaders": [leader.pk for leader in leaders]},
     )

@@ -9,6 +9,8 @@ from functools import lru_cache
 from typing import Any
 
 from tinhso.core.models import Role
+from tinhso.dossiers import events
+from tinhso.dossiers.lifecycle import LIFECYCLE
 from tinhso.dossiers.models import Channel, Rating, Status
 from tinhso.dossiers.services import ACKNOWLEDGE_HOURS, event_payload, promised_date
 from tinhso.generator import clock
@@ -156,9 +158,11 @@ class Lifecycle:
     # ---- the moves, each mirroring a service ------------------------------------------------------
 
     def _commit(self, action: str, actor: int | None, before: int, at: datetime, **payload) -> None:
+        """Records `action` of the declared lifecycle, which must be allowed from `before`."""
         dossier = self.dossier
         dossier.version += 1
-        self._record(f"dossier.{action}", actor, event_payload(dossier, before=before) | payload, at)
+        event = LIFECYCLE.check(action, before).event
+        self._record(event, actor, event_payload(dossier, before=before) | payload, at)
 
     def _record(self, action: str, actor: int | None, payload: dict, at: datetime) -> None:
         """Appends the event; the next service call reads the dossier back from the database, in UTC."""
@@ -201,7 +205,7 @@ class Lifecycle:
             "due_at": due.isoformat(),
             "notify": [self.officials(role, unit)],
         }
-        self._record("dossier.overdue", None, payload, flagged_at)
+        self._record(events.OVERDUE, None, payload, flagged_at)
 
     def _receptionist(self) -> int:
         return self.officials(Role.RECEPTIONIST, self.dossier.receiving_unit)
@@ -215,7 +219,7 @@ class Lifecycle:
         before = dossier.status
         dossier.paused_status, dossier.paused_at, dossier.status = before, at, Status.SUPPLEMENT
         reason = self.rng.choice(SUPPLEMENT_REASONS)
-        self._commit("supplement_requested", actor, before, at, reason=reason)
+        self._commit("request_supplement", actor, before, at, reason=reason)
 
     def _resume(self, at: datetime) -> None:
         dossier = self.dossier
@@ -233,7 +237,7 @@ class Lifecycle:
             dossier.step_due_at = clock.add_hours(dossier.step_due_at, hours)
         dossier.paused_at = dossier.paused_status = None
         self._commit(
-            "supplement_answered",
+            "answer_supplement",
             dossier.applicant_id,
             Status.SUPPLEMENT,
             at,
@@ -247,9 +251,9 @@ class Lifecycle:
         dossier = self.dossier
         before = dossier.status
         dossier.status, dossier.closed_at = status, at
-        if action in ("withdrawn", "stopped"):
+        if action in ("withdraw", "stop"):
             dossier.paused_at = dossier.paused_status = None
-        if action == "stopped":
+        if action == "stop":
             dossier.step_due_at = None
         else:
             self._enter_step(None, at)
@@ -278,7 +282,7 @@ class Lifecycle:
             if dossier.acknowledge_due_at
             else None,
         }
-        self._record("dossier.submitted", submitter, payload, dossier.submitted_at)
+        self._record(events.SUBMITTED, submitter, payload, dossier.submitted_at)
 
     def _reception_delay(self, since: datetime) -> datetime:
         rng, channel = self.rng, self.dossier.channel
@@ -302,7 +306,7 @@ class Lifecycle:
         roll = rng.random()
         if roll < RATES.refuse:
             reason = rng.choice(REFUSAL_REASONS)
-            self._close("refused", Status.REFUSED, acts_at, self._receptionist(), reason=reason)
+            self._close("refuse", Status.REFUSED, acts_at, self._receptionist(), reason=reason)
             return False
         if roll < RATES.refuse + RATES.supplement_at_reception:
             self._pause(acts_at, self._receptionist())
@@ -310,7 +314,7 @@ class Lifecycle:
             if answered_at > self.now:
                 return False
             if rng.random() < RATES.withdraw_instead_of_supplement:
-                self._close("withdrawn", Status.WITHDRAWN, answered_at, dossier.applicant_id, reason="")
+                self._close("withdraw", Status.WITHDRAWN, answered_at, dossier.applicant_id, reason="")
                 return False
             self._resume(answered_at)
             acts_at = self._reception_delay(answered_at)
@@ -330,7 +334,7 @@ class Lifecycle:
         in_time = dossier.acknowledge_due_at is None or at <= dossier.acknowledge_due_at
         actor = self._receptionist()
         self._commit(
-            "accepted",
+            "accept",
             actor,
             Status.NEW,
             at,
@@ -367,7 +371,7 @@ class Lifecycle:
                 return False
             if step.role == Role.SPECIALIST and rng.random() < RATES.stop:
                 self._close(
-                    "stopped", Status.STOPPED, acts_at, self._step_actor(), reason=rng.choice(STOP_REASONS)
+                    "stop", Status.STOPPED, acts_at, self._step_actor(), reason=rng.choice(STOP_REASONS)
                 )
                 return False
             if index + 1 < len(procedure.handling):
@@ -383,14 +387,14 @@ class Lifecycle:
         on_time, before, actor = at <= dossier.step_due_at, dossier.status, self._step_actor()
         dossier.status = Status.PROCESSING
         self._enter_step(following, at)
-        self._commit("forwarded", actor, before, at, on_time=on_time, note="")
+        self._commit("forward", actor, before, at, on_time=on_time, note="")
 
     def _apologise(self, at: datetime) -> None:
         dossier = self.dossier
         previous = dossier.promised_at
         dossier.promised_at = clock.add_days(previous, self.rng.randint(2, 5))
         self._commit(
-            "apologized",
+            "apologize",
             self.officials(Role.UNIT_LEADER, dossier.authority_unit),
             dossier.status,
             at,
@@ -406,7 +410,7 @@ class Lifecycle:
         dossier.status, dossier.finished_at = Status.FINISHED, at
         dossier.result_file = SHARED_RESULT
         self._enter_step(self.procedure.return_step, at)
-        self._commit("finished", actor, before, at, on_time=on_time, late=at > dossier.original_promised_at)
+        self._commit("finish", actor, before, at, on_time=on_time, late=at > dossier.original_promised_at)
 
     def _return(self) -> None:
         dossier, rng = self.dossier, self.rng
@@ -419,12 +423,12 @@ class Lifecycle:
             return
         dossier.status, dossier.returned_at = Status.RETURNED, returned_at
         self._enter_step(None, returned_at)
-        self._commit("returned", self._receptionist(), Status.FINISHED, returned_at)
+        self._commit("return_result", self._receptionist(), Status.FINISHED, returned_at)
         chance = RATES.rate_online if dossier.channel == Channel.ONLINE else RATES.rate_desk
         rated_at = returned_at + timedelta(minutes=rng.randint(10, 4320))
         if rng.random() < chance and rated_at <= self.now:
             dossier.rating = rng.choices(RATINGS, weights=RATING_WEIGHTS)[0]
-            self._commit("rated", dossier.applicant_id, Status.RETURNED, rated_at, rating=dossier.rating)
+            self._commit("rate", dossier.applicant_id, Status.RETURNED, rated_at, rating=dossier.rating)
 
 
 RATINGS = (Rating.VERY_SATISFIED, Rating.SATISFIED, Rating.UNSATISFIED)

@@ -4,6 +4,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tinhso.fieldreports import events as report_events
 from tinhso.fieldreports.models import Report
 from tinhso.generator import clock
 from tinhso.generator.dossiers import Unit
@@ -54,7 +55,7 @@ class ReportStory:
         rng, submitted, due = self.rng, fields["submitted_at"], fields["due_at"]
         events = [
             (
-                "fieldreport.submitted",
+                report_events.SUBMITTED,
                 reporter,
                 {
                     "tracking_code": fields["tracking_code"],
@@ -67,7 +68,7 @@ class ReportStory:
                 submitted,
             ),
             (
-                "fieldreport.routed",
+                report_events.ROUTED,
                 None,
                 {"unit": unit.code, "due_at": due.isoformat(), "automatic": True},
                 submitted,
@@ -92,7 +93,7 @@ class ReportStory:
             )
             events.append(
                 (
-                    "fieldreport.rejected",
+                    report_events.REJECTED,
                     self.coordinator,
                     {"reason": fields["rejection_reason"]},
                     acknowledged,
@@ -100,22 +101,22 @@ class ReportStory:
             )
             return life
         fields.update(status=Report.Status.ACKNOWLEDGED, acknowledged_at=acknowledged)
-        events.append(("fieldreport.acknowledged", handler, {"unit": unit.code}, acknowledged))
+        events.append((report_events.ACKNOWLEDGED, handler, {"unit": unit.code}, acknowledged))
         self._flag(life, due, unit, min(resolved, self.now))
         if resolved > self.now:
             return life
         fields.update(status=Report.Status.RESOLVED, resolved_at=resolved, result=rng.choice(RESULTS))
         payload = {"unit": unit.code, "photos": 0, "on_time": resolved <= due}
-        events.append(("fieldreport.resolved", handler, payload, resolved))
+        events.append((report_events.RESOLVED, handler, payload, resolved))
         published = resolved + timedelta(minutes=rng.randint(20, 600))
         if published > self.now:
             return life
         fields.update(status=Report.Status.PUBLISHED, closed_at=published)
-        events.append(("fieldreport.published", self.coordinator, {}, published))
+        events.append((report_events.PUBLISHED, self.coordinator, {}, published))
         rated = published + timedelta(minutes=rng.randint(30, 4000))
         if reporter is not None and rng.random() < RATE and rated <= self.now:
             fields["satisfied"] = rng.random() < SATISFIED
-            events.append(("fieldreport.rated", reporter, {"satisfied": fields["satisfied"]}, rated))
+            events.append((report_events.RATED, reporter, {"satisfied": fields["satisfied"]}, rated))
         return life
 
     def _flag(self, life: ReportLife, due: datetime, unit: Unit, until: datetime) -> None:
@@ -128,11 +129,11 @@ class ReportStory:
         life.fields["overdue_at"] = flagged
         life.events.append(
             (
-                "fieldreport.overdue",
+                report_events.OVERDUE,
                 None,
                 {"due_at": due.astimezone(UTC).isoformat(), "unit": unit.code},
                 flagged,
             )
         )
         leaders = [self.handlers[unit.pk]]
-        life.events.append(("fieldreport.escalated", None, {"unit": unit.code, "leaders": leaders}, flagged))
+        life.events.append((report_events.ESCALATED, None, {"unit": unit.code, "leaders": leaders}, flagged))

@@ -19,7 +19,9 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import InvalidInput
 from tinhso.core.models import AdminUnit, Event, Role, User
 from tinhso.core.services import record_event
+from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers.models import Dossier, Status
+from tinhso.fieldreports import events as report_events
 from tinhso.fieldreports import selectors as fieldreport_selectors
 from tinhso.fieldreports.models import Report
 from tinhso.ioc import periods, rules
@@ -39,7 +41,7 @@ STATE_NAME = "rollups"
 LOOK_BACK = timedelta(minutes=2)
 MAX_GAPS = 1000
 BATCH = 2000
-ENDING = {"dossier.refused", "dossier.withdrawn", "dossier.stopped", "dossier.finished"}
+ENDING = dossier_events.ENDING
 
 
 def _state() -> ConsumerState:
@@ -84,22 +86,24 @@ def _apply_dossier(fact: DossierFact, event: Event) -> None:
     action, payload, at = event.action, event.payload, event.occurred_at
     if "status" in payload:
         fact.status = payload["status"]
-    if action == "dossier.accepted":
+    if action == dossier_events.ACCEPTED:
         fact.accepted_at = at
         fact.deadline = datetime.fromisoformat(payload["promised_at"])
-    elif action in ("dossier.supplement_requested", "dossier.payment_requested"):
-        kind = rules.SUPPLEMENT if action == "dossier.supplement_requested" else rules.PAYMENT
+    elif action in (dossier_events.SUPPLEMENT_REQUESTED, dossier_events.PAYMENT_REQUESTED):
+        kind = rules.SUPPLEMENT if action == dossier_events.SUPPLEMENT_REQUESTED else rules.PAYMENT
         fact.supplements = [*fact.supplements, [at.isoformat(), None, 0, kind]]
-    elif action in ("dossier.supplement_answered", "dossier.payment_confirmed") and fact.supplements:
+    elif (
+        action in (dossier_events.SUPPLEMENT_ANSWERED, dossier_events.PAYMENT_CONFIRMED) and fact.supplements
+    ):
         # Waiting before acceptance moves no deadline (the acknowledgement clock restarts instead).
         hours = payload.get("paused_hours", 0) if payload.get("status") != Status.NEW else 0
         last = fact.supplements[-1]
         fact.supplements = [*fact.supplements[:-1], [last[0], at.isoformat(), hours, *last[3:]]]
-    elif action == "dossier.rated":
+    elif action == dossier_events.RATED:
         fact.rating, fact.rated_at = payload["rating"], at
     if action in ENDING and fact.ended_at is None:
         fact.ended_at = at
-    if action == "dossier.finished":
+    if action == dossier_events.FINISHED:
         fact.finished_at = at
 
 
@@ -126,27 +130,27 @@ def _new_report_fact(pk: int, event: Event, units: _Units) -> ReportFact | None:
 def _apply_report(fact: ReportFact, event: Event, units: _Units) -> None:
     action, payload, at = event.action, event.payload, event.occurred_at
     if "unit" in payload and action in (
-        "fieldreport.routed",
-        "fieldreport.rerouted",
-        "fieldreport.category_changed",
-        "fieldreport.reopened",
+        report_events.ROUTED,
+        report_events.REROUTED,
+        report_events.CATEGORY_CHANGED,
+        report_events.REOPENED,
     ):
         fact.unit_id = units(payload["unit"])
-    if "due_at" in payload and action != "fieldreport.overdue":
+    if "due_at" in payload and action != report_events.OVERDUE:
         fact.due_at = datetime.fromisoformat(payload["due_at"])
     if "category" in payload:
         fact.category = payload["category"]
-    if action == "fieldreport.resolved":
+    if action == report_events.RESOLVED:
         fact.resolved_at = at
-    elif action == "fieldreport.result_returned":
+    elif action == report_events.RESULT_SENT_BACK:
         fact.resolved_at = None
-    elif action == "fieldreport.published":
+    elif action == report_events.PUBLISHED:
         fact.published_at = fact.closed_at = at
-    elif action in ("fieldreport.rejected", "fieldreport.merged"):
+    elif action in (report_events.REJECTED, report_events.MERGED):
         fact.closed_at = at
-    elif action == "fieldreport.rated":
+    elif action == report_events.RATED:
         fact.satisfied, fact.rated_at = payload["satisfied"], at
-    elif action == "fieldreport.reopened":
+    elif action == report_events.REOPENED:
         fact.satisfied = fact.rated_at = fact.published_at = fact.closed_at = fact.resolved_at = None
 
 

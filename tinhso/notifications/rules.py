@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tinhso.core.models import Event
+from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
+from tinhso.fieldreports import events as report_events
 from tinhso.fieldreports import selectors as report_selectors
 
 
@@ -84,16 +86,18 @@ def _alert(event: Event) -> Message:
 
 
 RULES: dict[str, Callable[[Event], Message | None]] = {
-    "dossier.accepted": _to_applicant(_("Hồ sơ %(code)s đã được tiếp nhận.")),
-    "dossier.refused": _to_applicant(_("Hồ sơ %(code)s không được tiếp nhận. Xem lý do trong hồ sơ.")),
-    "dossier.supplement_requested": _to_applicant(_("Hồ sơ %(code)s cần bổ sung giấy tờ.")),
-    "dossier.payment_requested": _to_applicant(_("Hồ sơ %(code)s cần thực hiện nghĩa vụ tài chính.")),
-    "dossier.apologized": _to_applicant(_("Hồ sơ %(code)s được hẹn lại ngày trả kết quả, kèm thư xin lỗi.")),
-    "dossier.stopped": _to_applicant(_("Hồ sơ %(code)s đã dừng giải quyết.")),
-    "dossier.finished": _finished_dossier,
-    "dossier.returned": _to_applicant(_("Hồ sơ %(code)s đã được trả kết quả.")),
-    "dossier.overdue": _overdue_dossier,
-    "fieldreport.escalated": _escalated_report,
-    "fieldreport.published": _published_report,
+    dossier_events.ACCEPTED: _to_applicant(_("Hồ sơ %(code)s đã được tiếp nhận.")),
+    dossier_events.REFUSED: _to_applicant(_("Hồ sơ %(code)s không được tiếp nhận. Xem lý do trong hồ sơ.")),
+    dossier_events.SUPPLEMENT_REQUESTED: _to_applicant(_("Hồ sơ %(code)s cần bổ sung giấy tờ.")),
+    dossier_events.PAYMENT_REQUESTED: _to_applicant(_("Hồ sơ %(code)s cần thực hiện nghĩa vụ tài chính.")),
+    dossier_events.APOLOGIZED: _to_applicant(
+        _("Hồ sơ %(code)s được hẹn lại ngày trả kết quả, kèm thư xin lỗi.")
+    ),
+    dossier_events.STOPPED: _to_applicant(_("Hồ sơ %(code)s đã dừng giải quyết.")),
+    dossier_events.FINISHED: _finished_dossier,
+    dossier_events.RETURNED: _to_applicant(_("Hồ sơ %(code)s đã được trả kết quả.")),
+    dossier_events.OVERDUE: _overdue_dossier,
+    report_events.ESCALATED: _escalated_report,
+    report_events.PUBLISHED: _published_report,
     "ioc.alert_raised": _alert,
 }

@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 
 from tinhso.core.models import Role, User
 from tinhso.dossiers import services
-from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.models import Dossier, Status
 from tinhso.testing.dossiers import RECORD, RECORD_FORM, Cast
 from tinhso.testing.factories import CONSTRUCTION
 
@@ -82,42 +82,84 @@ STATES = (
 )
 
 
+STATUS_OF = {
+    "new": Status.NEW,
+    "refused": Status.REFUSED,
+    "accepted": Status.ACCEPTED,
+    "processing": Status.PROCESSING,
+    "supplement": Status.SUPPLEMENT,
+    "payment": Status.PAYMENT,
+    "withdrawn": Status.WITHDRAWN,
+    "stopped": Status.STOPPED,
+    "at_last_step": Status.PROCESSING,
+    "finished": Status.FINISHED,
+    "returned": Status.RETURNED,
+}
+
+
+def entitled(cast: Cast, dossier: Dossier, action: str) -> User:
+    """The user who would be entitled to `action` on the dossier, so only its state can forbid it."""
+    by_step = step_actor(cast, dossier)
+    return {
+        "accept": cast.desk,
+        "refuse": cast.desk,
+        "request_supplement": cast.desk if dossier.status == Status.NEW else by_step,
+        "answer_supplement": cast.an,
+        "attach_documents": cast.an,
+        "forward": by_step,
+        "send_back": by_step,
+        "apologize": cast.leader,
+        "stop": cast.leader,
+        "consult": by_step,
+        "request_payment": by_step,
+        "confirm_payment": cast.desk,
+        "answer_consultation": cast.specialist,
+        "finish": by_step,
+        "return_result": cast.desk,
+        "return": cast.desk,
+        "withdraw": cast.an,
+        "rate": cast.an,
+    }[action]
+
+
 def act(cast: Cast, dossier: Dossier, action: str) -> Dossier:
     """Performs `action` as the user who would be entitled to it, so only the state can forbid it."""
     version = dossier.version
     code = dossier.code
-    by_step = step_actor(cast, dossier)
+    actor = entitled(cast, dossier, action)
     later = (dossier.promised_at or dossier.submitted_at) + timedelta(days=5)
     calls = {
-        "accept": lambda: services.accept(actor=cast.desk, code=code, version=version),
-        "refuse": lambda: services.refuse(
-            actor=cast.desk, code=code, version=version, reason="Thiếu tờ khai."
-        ),
+        "accept": lambda: services.accept(actor=actor, code=code, version=version),
+        "refuse": lambda: services.refuse(actor=actor, code=code, version=version, reason="Thiếu tờ khai."),
         "request_supplement": lambda: services.request_supplement(
-            actor=cast.desk if dossier.status == 1 else by_step, code=code, version=version, reason="Bổ sung."
+            actor=actor, code=code, version=version, reason="Bổ sung."
         ),
-        "answer_supplement": lambda: services.answer_supplement(actor=cast.an, code=code, version=version),
-        "forward": lambda: services.forward(actor=by_step, code=code, version=version),
-        "send_back": lambda: services.send_back(actor=by_step, code=code, version=version, reason="Xem lại."),
+        "answer_supplement": lambda: services.answer_supplement(actor=actor, code=code, version=version),
+        "attach_documents": lambda: services.attach_documents(
+            actor=actor, code=code, version=version, attachments=[pdf()]
+        ),
+        "forward": lambda: services.forward(actor=actor, code=code, version=version),
+        "send_back": lambda: services.send_back(actor=actor, code=code, version=version, reason="Xem lại."),
         "apologize": lambda: services.apologize(
-            actor=cast.leader, code=code, version=version, new_promised_at=later, reason="Chờ xác minh."
+            actor=actor, code=code, version=version, new_promised_at=later, reason="Chờ xác minh."
         ),
-        "stop": lambda: services.stop(actor=cast.leader, code=code, version=version, reason="Theo đề nghị."),
+        "stop": lambda: services.stop(actor=actor, code=code, version=version, reason="Theo đề nghị."),
         "consult": lambda: services.consult(
-            actor=by_step, code=code, version=version, unit_code=CONSTRUCTION, question="Xin ý kiến."
+            actor=actor, code=code, version=version, unit_code=CONSTRUCTION, question="Xin ý kiến."
         ),
         "request_payment": lambda: services.request_payment(
-            actor=by_step, code=code, version=version, amount=50000
+            actor=actor, code=code, version=version, amount=50000
         ),
         "confirm_payment": lambda: services.confirm_payment(
-            actor=cast.desk, code=code, version=version, receipt="BL-0001234"
+            actor=actor, code=code, version=version, receipt="BL-0001234"
         ),
         "answer_consultation": lambda: services.answer_consultation(
-            actor=cast.specialist, code=code, version=version, answer="Đồng ý."
+            actor=actor, code=code, version=version, answer="Đồng ý."
         ),
-        "finish": lambda: services.finish(actor=by_step, code=code, version=version, result_file=pdf()),
-        "return": lambda: services.return_result(actor=cast.desk, code=code, version=version),
-        "withdraw": lambda: services.withdraw(actor=cast.an, code=code, version=version),
-        "rate": lambda: services.rate(actor=cast.an, code=code, version=version, rating=3),
+        "finish": lambda: services.finish(actor=actor, code=code, version=version, result_file=pdf()),
+        "return_result": lambda: services.return_result(actor=actor, code=code, version=version),
+        "return": lambda: services.return_result(actor=actor, code=code, version=version),
+        "withdraw": lambda: services.withdraw(actor=actor, code=code, version=version),
+        "rate": lambda: services.rate(actor=actor, code=code, version=version, rating=3),
     }
     return calls[action]()

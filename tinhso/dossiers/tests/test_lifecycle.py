@@ -3,45 +3,32 @@
 import pytest
 
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput
+from tinhso.core.lifecycle import RESUMED, UNCHANGED
 from tinhso.dossiers import selectors, services
+from tinhso.dossiers.lifecycle import LIFECYCLE
 from tinhso.dossiers.models import Dossier, Rating, Status
-from tinhso.testing.dossier_flow import STATES, act, in_state, pdf
+from tinhso.testing.dossier_flow import STATES, STATUS_OF, act, entitled, in_state, pdf
 
 pytestmark = pytest.mark.django_db
 
+# Beyond the declared table (dossiers.lifecycle), the procedure's steps and a pending consultation decide:
+# forwarding stops at the last handling step, where the result is recorded; and none of these states awaits
+# an answer to a consultation (see the consultation test).
+NOT_FROM = {
+    "forward": {"at_last_step"},
+    "finish": {"accepted", "processing"},
+    "answer_consultation": set(STATES),
+}
 ALLOWED = {
-    "accept": {"new"},
-    "refuse": {"new"},
-    "request_supplement": {"new", "accepted", "processing", "at_last_step"},
-    "answer_supplement": {"supplement"},
-    "forward": {"accepted", "processing"},
-    "send_back": {"processing", "at_last_step"},
-    "apologize": {"accepted", "processing", "at_last_step"},
-    "stop": {"accepted", "processing", "at_last_step", "supplement", "payment"},
-    "finish": {"at_last_step"},
-    "return": {"finished"},
-    "withdraw": {"new", "accepted", "processing", "at_last_step", "supplement", "payment"},
-    "rate": {"returned"},
-    "consult": {"processing", "at_last_step"},
-    "request_payment": {"accepted", "processing", "at_last_step"},
-    "confirm_payment": {"payment"},
-    "answer_consultation": set(),  # none of these states awaits an answer: see the consultation test
+    action: {state for state in STATES if STATUS_OF[state] in LIFECYCLE.sources(action)}
+    - NOT_FROM.get(action, set())
+    for action in LIFECYCLE.actions
 }
-RESULT = {
-    "accept": Status.ACCEPTED,
-    "refuse": Status.REFUSED,
-    "request_supplement": Status.SUPPLEMENT,
-    "forward": Status.PROCESSING,
-    "send_back": Status.PROCESSING,
-    "stop": Status.STOPPED,
-    "finish": Status.FINISHED,
-    "return": Status.RETURNED,
-    "withdraw": Status.WITHDRAWN,
-    "rate": Status.RETURNED,
-    "consult": Status.PROCESSING,
-    "request_payment": Status.PAYMENT,
-    "confirm_payment": Status.PROCESSING,
-}
+
+
+def expected_status(dossier: Dossier, action: str) -> int:
+    target = LIFECYCLE.transition(action, dossier.status).target
+    return {UNCHANGED: dossier.status, RESUMED: dossier.paused_status}.get(target, target)
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -52,9 +39,11 @@ def test_each_action_is_allowed_exactly_from_its_states(cast, action, state):
     if state in ALLOWED[action]:
         changed = act(cast, dossier, action)
         assert changed.version == dossier.version + 1
-        assert changed.status == RESULT.get(action, changed.status)
+        assert changed.status == expected_status(dossier, action)
         assert selectors.events_of(dossier).count() == events_before + 1
-        assert selectors.events_of(dossier).last().action.startswith("dossier.")
+        assert (
+            selectors.events_of(dossier).last().action == LIFECYCLE.transition(action, dossier.status).event
+        )
     else:
         with pytest.raises(Conflict) as refused:
             act(cast, dossier, action)
@@ -63,6 +52,28 @@ def test_each_action_is_allowed_exactly_from_its_states(cast, action, state):
         stored = Dossier.objects.get(pk=dossier.pk)
         assert (stored.status, stored.version) == (dossier.status, dossier.version)
         assert selectors.events_of(dossier).count() == events_before
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_the_actions_offered_are_those_the_services_accept(cast, state):
+    dossier = in_state(cast, state)
+    for action in LIFECYCLE.actions:
+        offered = selectors.offered_actions(actor=entitled(cast, dossier, action), dossier=dossier)
+        assert (action in {row.action for row in offered}) == (state in ALLOWED[action]), action
+
+
+def test_the_expected_action_comes_first_and_destructive_ones_last(cast):
+    new = in_state(cast, "new")
+    assert [row.action for row in selectors.offered_actions(actor=cast.desk, dossier=new)] == [
+        "accept",
+        "request_supplement",
+        "refuse",
+    ]
+    at_last_step = in_state(cast, "at_last_step")
+    offered = [row.action for row in selectors.offered_actions(actor=cast.leader, dossier=at_last_step)]
+    assert offered[0] == "finish" and offered[-1] == "stop" and "forward" not in offered
+    # A specialist at the reception step is offered nothing: it is not their step.
+    assert selectors.offered_actions(actor=cast.specialist, dossier=in_state(cast, "accepted")) == []
 
 
 def test_a_dossier_travels_the_whole_process_and_the_citizen_rates_it(cast, clock):

@@ -1,0 +1,409 @@
+"""Submission of dossiers and their numbering: checks a request against the procedure's current version,
+takes the receiving unit's next number, and inserts the dossier with its first event and Idempotency-Key.
+The lifecycle that follows is in `services`."""
+
+from collections.abc import Sequence
+from contextlib import nullcontext
+from datetime import datetime
+from functools import cache
+from hashlib import sha256
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.base import File
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from tinhso.catalog import selectors as catalog_selectors
+from tinhso.catalog.models import Procedure
+from tinhso.core import files as core_files
+from tinhso.core import selectors as core_selectors
+from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tinhso.core.eventlog import canonical_json
+from tinhso.core.models import AdminUnit, Event, Role, User
+from tinhso.core.services import first_event, id_sequence_sql, insert_new, reserve_id
+from tinhso.core.working_time import add_working_time
+from tinhso.dossiers import events
+from tinhso.dossiers.models import Channel, Dossier, DossierCounter, DossierDocument, IdempotencyKey, Status
+from tinhso.dossiers.validation import checked_attachments, form_errors
+
+ACKNOWLEDGE_HOURS = 8  # Decree 45/2020: an online dossier is acknowledged within 8 working hours
+
+
+def checked_form(procedure: Procedure, form_data: object) -> dict:
+    errors = form_errors(procedure.form_schema, form_data)
+    if errors:
+        raise InvalidInput("Thông tin trong tờ khai chưa hợp lệ; xem lỗi ở từng mục.", errors=errors)
+    return form_data
+
+
+@cache
+def _counter_upsert(vendor: str, *, own_commit: bool) -> str:
+    quote = connection.ops.quote_name
+    table, day, last = quote(DossierCounter._meta.db_table), quote("day"), quote("last")
+    source = ""
+    returning = last
+    if vendor == "postgresql":
+        # The dossier's id comes with its number: its event chain is named by the id before the one INSERT.
+        returning = f"{last}, {id_sequence_sql(Dossier)}"
+        if own_commit:
+            # Its commit need not wait for the disk (under the row lock, that wait capped a desk at a few
+            # hundred numbers a second): the dossier given the number commits later, and flushing that commit
+            # flushes this.
+            source = "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed "
+    return (
+        f"INSERT INTO {table} (unit_id, {day}, {last}) SELECT %s, %s, 1 {source}"
+        f"WHERE {catalog_selectors.still_current_sql()} "
+        f"ON CONFLICT (unit_id, {day}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {returning}"
+    )
+
+
+def _take_number(unit: AdminUnit, instant: datetime, procedure: Procedure) -> tuple[str, int] | None:
+    """The dossier's code, `{agency code}-{yymmdd}-{seq}` with the sequence restarting per receiving unit per
+    local day, and its id; None, taking nothing, when `procedure` is no longer the current version.
+
+    Called outside a transaction, the upsert commits on its own: like a sequence, the counter's row is locked
+    for one statement, not for the submission's transaction, and a submission failing later leaves a gap."""
+    day = timezone.localdate(instant)
+    statement = _counter_upsert(connection.vendor, own_commit=not connection.in_atomic_block)
+    # One upsert takes the number; the ORM cannot express it.
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [unit.pk, connection.ops.adapt_datefield_value(day), procedure.pk])
+        numbered = cursor.fetchone()
+    if numbered is None:
+        return None
+    sequence = numbered[0]
+    # PostgreSQL answers the id with the number; elsewhere it is reserved by a statement of its own.
+    dossier_id = numbered[1] if len(numbered) > 1 else reserve_id(Dossier)
+    return f"{unit.agency_code}-{day:%y%m%d}-{sequence:04d}", dossier_id
+
+
+def _replaced(procedure: Procedure) -> Conflict:
+    return Conflict(
+        f"Thủ tục “{procedure.name}” vừa được cập nhật; vui lòng xem lại và nộp lại hồ sơ.",
+        code="procedure_changed",
+    )
+
+
+def _province_desk(procedure: Procedure) -> AdminUnit:
+    """The provincial service centre, kept on the procedure version (cached per process, like its authority)."""
+    desk = procedure.__dict__.get("_province_desk")
+    if desk is None:
+        desk = procedure.__dict__["_province_desk"] = core_selectors.unit_by_code(
+            f"000.00.01.{settings.TINHSO_PROVINCE}"
+        )
+    return desk
+
+
+def _units_for(
+    procedure: Procedure, receiving_unit_code: str | None, authority_unit_code: str | None
+) -> tuple[AdminUnit, AdminUnit]:
+    """Where the dossier is lodged (any desk of the province, Decree 118) and who decides it."""
+    if receiving_unit_code:
+        receiving = core_selectors.unit_by_code(receiving_unit_code)
+    elif procedure.level == Procedure.Level.PROVINCE:
+        receiving = _province_desk(procedure)
+    else:
+        message = "Cần chọn Ủy ban nhân dân xã, phường nơi nộp hồ sơ."
+        raise InvalidInput(message, errors={"receiving_unit": [message]})
+    if not receiving.agency_code:
+        message = f"{receiving.name} không tiếp nhận hồ sơ thủ tục hành chính."
+        raise InvalidInput(message, errors={"receiving_unit": [message]})
+    if procedure.level == Procedure.Level.PROVINCE:
+        return receiving, procedure.authority
+    authority = core_selectors.unit_by_code(authority_unit_code) if authority_unit_code else receiving
+    if authority.category != "UBND":
+        message = "Thủ tục cấp xã cần chọn Ủy ban nhân dân xã, phường có thẩm quyền giải quyết."
+        raise InvalidInput(message, errors={"authority_unit": [message]})
+    return receiving, authority
+
+
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+def store_files(dossier: Dossier, accepted: Sequence[tuple[File, str, str]], now: datetime) -> list[str]:
+    """Stores checked uploads; runs after every check, so a refused request leaves no file behind."""
+    names = []
+    for upload, content_type, digest in accepted:
+        document = DossierDocument(
+            dossier=dossier,
+            name=PurePath(upload.name or "tep").name[:200],
+            content_type=content_type,
+            size=upload.size,
+            sha256=digest,
+            uploaded_at=now,
+        )
+        document.file.save(f"{dossier.code}-{digest[:16]}{EXTENSIONS[content_type]}", upload, save=False)
+        core_files.written(document.file)
+        document.save()
+        names.append(document.name)
+    return names
+
+
+def _fingerprint(**request: object) -> str:
+    return sha256(canonical_json(request).encode()).hexdigest()
+
+
+def _checked_key(key: str) -> None:
+    if not 1 <= len(key) <= 200:
+        message = "Idempotency-Key phải dài từ 1 đến 200 ký tự."
+        raise InvalidInput(message, errors={"Idempotency-Key": [message]})
+
+
+def _answered_before(*, actor: User, key: str | None, fingerprint: str | None) -> Dossier | None:
+    """After an insert refused as a duplicate: the dossier of the earlier request with this key (Conflict if
+    it asked something else), or None when there is none and the refusal had another cause."""
+    quote = connection.ops.quote_name
+    earlier = None
+    if key is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT fingerprint, dossier_id FROM {quote(IdempotencyKey._meta.db_table)} "
+                f"WHERE user_id = %s AND {quote('key')} = %s",
+                [actor.pk, key],
+            )
+            earlier = cursor.fetchone()
+    if earlier is None:
+        return None
+    if earlier[0] != fingerprint:
+        raise Conflict(
+            "Idempotency-Key này đã được dùng cho một yêu cầu khác.", code="idempotency_key_reused"
+        )
+    return Dossier.objects.get(pk=earlier[1])
+
+
+def _insert_or_earlier(
+    rows: list[Model],
+    *,
+    actor: User,
+    key: str | None,
+    fingerprint: str | None,
+    now: datetime,
+    accepted: Sequence[tuple[File, str, str]] = (),
+) -> Dossier | None:
+    """Inserts the new dossiers, their events and the Idempotency-Key, with the checked files of the first
+    dossier, all or none; returns None, or, when a request with the same key stored it first, writes nothing
+    and returns that request's dossier. Without files the inserts are one statement, atomic by itself; files,
+    or a caller's transaction (whose savepoint keeps a refused insert from aborting it), need an atomic block."""
+    try:
+        atomic = transaction.atomic() if accepted or connection.in_atomic_block else nullcontext()
+        with core_files.removed_on_failure(), atomic:
+            insert_new(*rows)
+            store_files(rows[0], accepted, now)
+    except IntegrityError:
+        earlier = _answered_before(actor=actor, key=key, fingerprint=fingerprint)
+        if earlier is None:
+            raise
+        return earlier
+    return None
+
+
+def _new_dossier(
+    *,
+    actor: User,
+    applicant: User,
+    procedure: Procedure,
+    form_data: dict,
+    receiving: AdminUnit,
+    authority: AdminUnit,
+    channel: int,
+    number: tuple[str, int],
+    now: datetime,
+    group_code: str = "",
+) -> tuple[Dossier, Event]:
+    """The dossier under its code and id, and the first event of its chain, both still to be inserted."""
+    code, dossier_id = number
+    dossier = Dossier(
+        pk=dossier_id,
+        code=code,
+        procedure=procedure,
+        applicant=applicant,
+        receiving_unit=receiving,
+        authority_unit=authority,
+        channel=channel,
+        status=Status.NEW,
+        form_data=form_data,
+        group_code=group_code,
+        submitted_at=now,
+        acknowledge_due_at=add_working_time(now, hours=ACKNOWLEDGE_HOURS)
+        if channel == Channel.ONLINE
+        else None,
+    )
+    event = first_event(
+        subject=dossier,
+        action=events.SUBMITTED,
+        actor=actor,
+        payload={
+            "code": dossier.code,
+            "status": Status.NEW,
+            "version": dossier.version,
+            "procedure": procedure.code,
+            "procedure_version": procedure.version,
+            "channel": channel,
+            "receiving_unit": receiving.code,
+            "acknowledge_due_at": dossier.acknowledge_due_at.isoformat()
+            if dossier.acknowledge_due_at
+            else None,
+        },
+    )
+    return dossier, event
+
+
+def _key_row(
+    *, actor: User, key: str | None, fingerprint: str | None, dossier: Dossier
+) -> list[IdempotencyKey]:
+    """The Idempotency-Key pointing at the new dossier, inserted with it: a concurrent request that stored the
+    same key first makes that insert fail, and the submission answers with its dossier instead."""
+    if fingerprint is None:
+        return []
+    return [IdempotencyKey(user=actor, key=key, fingerprint=fingerprint, dossier=dossier)]
+
+
+def _applicant_and_channel(
+    *, actor: User, receiving: AdminUnit, channel: int | None, applicant_citizen_id: str | None
+) -> tuple[User, int]:
+    """A citizen submits online for themself; a receptionist lodges at the desk or from the post for someone."""
+    if actor.is_citizen:
+        if channel not in (None, Channel.ONLINE) or applicant_citizen_id not in (None, actor.citizen_id):
+            raise Forbidden("Công dân chỉ nộp hồ sơ trực tuyến cho chính mình.", code="citizen_online_only")
+        return actor, Channel.ONLINE
+    if not core_selectors.holds_role(actor, Role.RECEPTIONIST, receiving.pk):
+        raise Forbidden(
+            "Chỉ cán bộ một cửa của nơi tiếp nhận được nộp hồ sơ thay công dân.", code="not_receptionist"
+        )
+    if channel not in (Channel.IN_PERSON, Channel.POSTAL):
+        message = "Hồ sơ nộp tại quầy ghi kênh trực tiếp (1) hoặc bưu chính (3)."
+        raise InvalidInput(message, errors={"channel": [message]})
+    applicant = User.objects.filter(
+        citizen_id=applicant_citizen_id or "", account_type=User.AccountType.CITIZEN
+    ).first()
+    if applicant is None:
+        message = "Không tìm thấy tài khoản công dân có số định danh này."
+        raise NotFound(message, code="applicant_not_found", errors={"applicant_citizen_id": [message]})
+    return applicant, channel
+
+
+def submit_dossier(
+    *,
+    actor: User,
+    procedure_code: str,
+    form_data: dict,
+    receiving_unit_code: str | None = None,
+    authority_unit_code: str | None = None,
+    channel: int | None = None,
+    applicant_citizen_id: str | None = None,
+    idempotency_key: str | None = None,
+    attachments: list[File] | None = None,
+) -> tuple[Dossier, bool]:
+    """Creates a dossier under the procedure's current version; returns it and whether it is new.
+
+    With an idempotency key, a retry of the same request returns the first dossier and creates nothing. The
+    key is claimed by the insert of the dossier, not looked up before (retries are rare, every first request
+    would pay for the look-up), so a retry uses up the number it took. Everything is checked, and the number
+    taken, before the one transaction that writes the dossier."""
+    accepted = checked_attachments(attachments or [])
+    fingerprint = None
+    if idempotency_key is not None:
+        _checked_key(idempotency_key)
+        fingerprint = _fingerprint(
+            procedure=procedure_code,
+            form=form_data,
+            receiving=receiving_unit_code,
+            authority=authority_unit_code,
+            channel=channel,
+            applicant=applicant_citizen_id,
+            files=[digest for _upload, _type, digest in accepted],
+        )
+    # First the version this process saw current a moment ago (no query); the number's upsert confirms it is
+    # still current, and when it is not, the request is checked again against the one the database names.
+    for read_procedure in (catalog_selectors.last_seen_procedure, catalog_selectors.current_procedure):
+        procedure = read_procedure(procedure_code)
+        receiving, authority = _units_for(procedure, receiving_unit_code, authority_unit_code)
+        applicant, channel_used = _applicant_and_channel(
+            actor=actor, receiving=receiving, channel=channel, applicant_citizen_id=applicant_citizen_id
+        )
+        form = checked_form(procedure, form_data)
+        now = timezone.now()
+        number = _take_number(receiving, now, procedure)
+        if number is not None:
+            break
+    else:
+        raise _replaced(procedure)
+    dossier, event = _new_dossier(
+        actor=actor,
+        applicant=applicant,
+        procedure=procedure,
+        form_data=form,
+        receiving=receiving,
+        authority=authority,
+        channel=channel_used,
+        number=number,
+        now=now,
+    )
+    key = _key_row(actor=actor, key=idempotency_key, fingerprint=fingerprint, dossier=dossier)
+    earlier = _insert_or_earlier(
+        [dossier, event, *key],
+        actor=actor,
+        key=idempotency_key,
+        fingerprint=fingerprint,
+        accepted=accepted,
+        now=now,
+    )
+    return (earlier, False) if earlier else (dossier, True)
+
+
+def submit_bundle(
+    *,
+    actor: User,
+    bundle_code: str,
+    forms: dict[str, dict],
+    receiving_unit_code: str,
+    idempotency_key: str | None = None,
+) -> list[Dossier]:
+    """One application for interconnected procedures: a linked dossier for each, all or none.
+    A retry with the same idempotency key returns the dossiers of the first application."""
+    if not actor.is_citizen:
+        raise Forbidden("Nhóm thủ tục liên thông do công dân nộp trực tuyến.", code="citizen_online_only")
+    fingerprint = None
+    if idempotency_key is not None:
+        _checked_key(idempotency_key)
+        fingerprint = _fingerprint(bundle=bundle_code, forms=forms, receiving=receiving_unit_code)
+    procedures = catalog_selectors.bundle_procedures(catalog_selectors.bundle_by_code(bundle_code))
+    errors: dict[str, list[str]] = {}
+    for procedure in procedures:
+        for field, messages in form_errors(procedure.form_schema, forms.get(procedure.code, {})).items():
+            errors[f"{procedure.code}.{field}"] = messages
+    if errors:
+        raise InvalidInput("Thông tin trong tờ khai chưa hợp lệ; xem lỗi ở từng mục.", errors=errors)
+    units = [_units_for(procedure, receiving_unit_code, None) for procedure in procedures]
+    now = timezone.now()
+    numbers = []
+    for procedure, (receiving, _authority) in zip(procedures, units, strict=True):
+        number = _take_number(receiving, now, procedure)
+        if number is None:
+            raise _replaced(procedure)
+        numbers.append(number)
+    written = [
+        _new_dossier(
+            actor=actor,
+            applicant=actor,
+            procedure=procedure,
+            form_data=forms[procedure.code],
+            receiving=receiving,
+            authority=authority,
+            channel=Channel.ONLINE,
+            number=number,
+            now=now,
+            group_code=numbers[0][0],
+        )
+        for procedure, (receiving, authority), number in zip(procedures, units, numbers, strict=True)
+    ]
+    key = _key_row(actor=actor, key=idempotency_key, fingerprint=fingerprint, dossier=written[0][0])
+    rows = [*[row for pair in written for row in pair], *key]
+    earlier = _insert_or_earlier(rows, actor=actor, key=idempotency_key, fingerprint=fingerprint, now=now)
+    return _group(earlier) if earlier else [dossier for dossier, _event in written]
+
+
+def _group(lead: Dossier) -> list[Dossier]:
+    return list(Dossier.objects.filter(group_code=lead.group_code).order_by("pk"))
