@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0003_fewer_insert_indexes'),
+        ('dossiers', '0004_private_files'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
