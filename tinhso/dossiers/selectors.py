@@ -241,7 +241,7 @@ def events_of(dossier: Dossier) -> QuerySet[Event]:
 
 # What the public tracking page says for each event; reasons and names stay out of it. Marked for
 # translation but kept as plain Vietnamese, which the printed forms use as they are.
-PUBLIC_ACTIONS = {
+PUBLIC_ACTIONS: dict[str, str] = {
     events.SUBMITTED: gettext_noop("Nộp hồ sơ"),
     events.ACCEPTED: gettext_noop("Tiếp nhận hồ sơ"),
     events.REFUSED: gettext_noop("Từ chối tiếp nhận hồ sơ"),

@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import cache
 from hashlib import sha256
 from pathlib import PurePath
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.base import File
@@ -31,9 +32,9 @@ from tinhso.dossiers.validation import checked_attachments, form_errors
 ACKNOWLEDGE_HOURS = 8  # Decree 45/2020: an online dossier is acknowledged within 8 working hours
 
 
-def checked_form(procedure: Procedure, form_data: object) -> dict:
+def checked_form(procedure: Procedure, form_data: object) -> dict[str, Any]:
     errors = form_errors(procedure.form_schema, form_data)
-    if errors:
+    if errors or not isinstance(form_data, dict):
         raise InvalidInput("Thông tin trong tờ khai chưa hợp lệ; xem lỗi ở từng mục.", errors=errors)
     return form_data
 
@@ -111,7 +112,7 @@ def _units_for(
         message = f"{receiving.name} không tiếp nhận hồ sơ thủ tục hành chính."
         raise InvalidInput(message, errors={"receiving_unit": [message]})
     if procedure.level == Procedure.Level.PROVINCE:
-        return receiving, procedure.authority
+        return receiving, procedure.authority  # type: ignore[return-value]  # a province procedure has one
     authority = core_selectors.unit_by_code(authority_unit_code) if authority_unit_code else receiving
     if authority.category != "UBND":
         message = "Thủ tục cấp xã cần chọn Ủy ban nhân dân xã, phường có thẩm quyền giải quyết."
@@ -174,7 +175,7 @@ def _answered_before(*, actor: User, key: str | None, fingerprint: str | None) -
 
 
 def _insert_or_earlier(
-    rows: list[Model],
+    rows: Sequence[Model],
     *,
     actor: User,
     key: str | None,
@@ -190,7 +191,7 @@ def _insert_or_earlier(
         atomic = transaction.atomic() if accepted or connection.in_atomic_block else nullcontext()
         with core_files.removed_on_failure(), atomic:
             insert_new(*rows)
-            store_files(rows[0], accepted, now)
+            store_files(cast(Dossier, rows[0]), accepted, now)
     except IntegrityError:
         earlier = _answered_before(actor=actor, key=key, fingerprint=fingerprint)
         if earlier is None:
@@ -255,7 +256,7 @@ def _key_row(
 ) -> list[IdempotencyKey]:
     """The Idempotency-Key pointing at the new dossier, inserted with it: a concurrent request that stored the
     same key first makes that insert fail, and the submission answers with its dossier instead."""
-    if fingerprint is None:
+    if fingerprint is None or key is None:
         return []
     return [IdempotencyKey(user=actor, key=key, fingerprint=fingerprint, dossier=dossier)]
 

@@ -53,7 +53,7 @@ class ReportStory:
         self, fields: dict, category: CategoryInfo, commune: Unit, unit: Unit, reporter: int | None
     ) -> ReportLife:
         rng, submitted, due = self.rng, fields["submitted_at"], fields["due_at"]
-        events = [
+        events: list[tuple[str, int | None, dict, datetime]] = [
             (
                 report_events.SUBMITTED,
                 reporter,

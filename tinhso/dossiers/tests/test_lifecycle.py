@@ -26,8 +26,8 @@ ALLOWED = {
 }
 
 
-def expected_status(dossier: Dossier, action: str) -> int:
-    target = LIFECYCLE.transition(action, dossier.status).target
+def expected_status(dossier: Dossier, action: str) -> int | None:
+    target = LIFECYCLE.check(action, dossier.status).target
     return {UNCHANGED: dossier.status, RESUMED: dossier.paused_status}.get(target, target)
 
 
