@@ -38,6 +38,9 @@ REPORT_PLACE = Workplace(
     "fieldreports",
 )
 IOC_PLACE = Workplace(_("Điều hành"), "ioc:dashboard", LEADERS)
+REPORTING_PLACE = Workplace(
+    _("Báo cáo định kỳ"), "reporting:index", (Role.REPORTING_OFFICER, *LEADERS), "reporting"
+)
 ADMIN_PLACE = Workplace(_("Quản trị"), "admin:index", (Role.ADMINISTRATOR,))
 
 
@@ -71,7 +74,7 @@ def workplaces(user: User) -> list[tuple[str, str]]:
         assignments = list(core_selectors.active_roles(user))
         places = [
             place
-            for place in (IOC_PLACE, DOSSIER_PLACE, REPORT_PLACE, ADMIN_PLACE)
+            for place in (IOC_PLACE, REPORTING_PLACE, DOSSIER_PLACE, REPORT_PLACE, ADMIN_PLACE)
             if any(_covers(assignment, place) for assignment in assignments)
         ]
         if ADMIN_PLACE in places and not user.is_staff:

@@ -24,6 +24,7 @@ def _signed_in(client, user, *, official_page: bool = True):
         ([(Role.UNIT_LEADER, JUSTICE)], "/dieu-hanh/"),
         ([(Role.PROVINCE_LEADER, "96")], "/dieu-hanh/"),
         ([(Role.ADMINISTRATOR, "96")], "/admin/"),
+        ([(Role.REPORTING_OFFICER, JUSTICE)], "/bao-cao/"),
     ],
 )
 def test_each_official_lands_on_the_page_of_their_role(client, roles, start):
@@ -74,3 +75,25 @@ def test_an_official_of_a_ward_reaches_the_back_office(client):
     client.force_login(official("xu.ly", (Role.SPECIALIST, AN_XUYEN)))
     assert client.get("/can-bo/phan-anh/").status_code == 200
     assert client.get("/can-bo/ho-so/").status_code == 200
+
+
+def test_the_home_page_promises_only_the_desks_the_forms_offer(client):
+    html = client.get("/").content.decode()
+    assert "bất kỳ Trung tâm Phục vụ hành chính công" not in html
+    assert "Ủy ban nhân dân xã, phường cho thủ tục cấp xã" in html
+
+
+def test_the_readme_lists_every_demo_account_with_what_it_handles():
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from tinhso.catalog.demo import COMMUNE_OFFICIALS
+    from tinhso.core.demo import DEMO_OFFICIALS
+    from tinhso.fieldreports.demo import DEMO_OFFICIALS as REPORT_OFFICIALS
+
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    listed = set(re.findall(r"^\| `([\w.]+)`", readme, flags=re.M))
+    accounts = {name for name, *_ in (*DEMO_OFFICIALS, *COMMUNE_OFFICIALS, *REPORT_OFFICIALS)} | {"congdan"}
+    assert accounts - listed == set()

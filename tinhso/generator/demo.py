@@ -1,0 +1,30 @@
+"""The demo's history: about two years of a province's dossiers and field reports at a modest volume, written
+by the generator beside the hand-made cases, so every chart, ranking, map and drill-down of the operations
+centre has something true to show."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from tinhso.dossiers.models import Dossier
+from tinhso.generator.services import generate
+
+# A province's month at a small scale: a few hundred dossiers and a few dozen reports, over 24 months.
+DEMO_HISTORY = {"dossiers": 4000, "reports": 600, "months": 24}
+# History is there once a dossier older than this exists (the hand-made cases are all recent).
+HISTORY_AGE = timedelta(days=60)
+
+
+def has_history() -> bool:
+    return Dossier.objects.filter(submitted_at__lt=timezone.now() - HISTORY_AGE).exists()
+
+
+def load_demo(*, with_accounts: bool) -> list[str]:
+    """In demo mode, writes the history once (a second `load-demo` finds it and adds nothing)."""
+    if not with_accounts or has_history():
+        return []
+    summary = generate(**DEMO_HISTORY, seed=2026)
+    dossiers, reports = (f"{count:,}".replace(",", ".") for count in (summary.dossiers, summary.reports))
+    return [
+        f"lịch sử mẫu: {dossiers} hồ sơ, {reports} phản ánh trong {DEMO_HISTORY['months']} tháng (tinhso gen)"
+    ]
