@@ -23,7 +23,12 @@ def load_demo(*, with_accounts: bool) -> list[str]:
     """In demo mode, writes the history once (a second `load-demo` finds it and adds nothing)."""
     if not with_accounts or has_history():
         return []
-    summary = generate(**DEMO_HISTORY, seed=2026)
+    summary = generate(
+        dossiers=DEMO_HISTORY["dossiers"],
+        reports=DEMO_HISTORY["reports"],
+        months=DEMO_HISTORY["months"],
+        seed=2026,
+    )
     dossiers, reports = (f"{count:,}".replace(",", ".") for count in (summary.dossiers, summary.reports))
     return [
         f"lịch sử mẫu: {dossiers} hồ sơ, {reports} phản ánh trong {DEMO_HISTORY['months']} tháng (tinhso gen)"
