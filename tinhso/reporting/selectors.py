@@ -436,3 +436,117 @@ def submissions_for(user: User) -> QuerySet[Submission]:
         .select_related("regime", "unit")
         .order_by("-period", "unit__path")
     )
+
+
+# ---- publication (SDMX) ----------------------------------------------------------------------------------
+
+
+def published_flows() -> list:
+    """Every active periodic regime as an SDMX dataflow, with the areas and indicators it publishes."""
+    from tinhso.reporting import sdmx
+
+    flows = []
+    for regime in Regime.objects.filter(state=Regime.State.ACTIVE, kind=Regime.Kind.PERIODIC).order_by(
+        "code"
+    ):
+        units = [*reporter_units(regime), regime.recipient]
+        for unit in list(units):
+            node = unit.parent
+            while node is not None and node.path.startswith(regime.recipient.path) and node not in units:
+                units.append(node)
+                node = node.parent
+        versions = row_versions(regime)
+        flows.append(
+            sdmx.Flow(
+                id=sdmx.sdmx_id(regime.code),
+                name=regime.title,
+                frequency="A" if regime.frequency == "Y" else regime.frequency,
+                areas=sorted({(sdmx.sdmx_id(unit.code), unit.name) for unit in units}),
+                indicators=sorted((code, version.name) for code, version in versions.items()),
+            )
+        )
+    return flows
+
+
+def sdmx_period(period_id: str) -> str:
+    """2026M03 → 2026-M03, 2026Q1 → 2026-Q1, 2026 → 2026 (SDMX reporting periods)."""
+    return period_id if period_id.isdigit() else f"{period_id[:4]}-{period_id[4:]}"
+
+
+def _month_bound(text: str, *, end: bool) -> int | None:
+    """An SDMX startPeriod/endPeriod (2026, 2026-03, 2026-M03, 2026-Q1, 2026-S1) as a month number since year 0."""
+    import re
+
+    match = re.match(r"^(\d{4})(?:-(M)?(\d{2})|-(Q|S)(\d))?$", text or "")
+    if not match:
+        raise InvalidInput(f"Kỳ “{text}” không hợp lệ.", code="invalid_period")
+    year = int(match[1])
+    if match[3]:
+        month = int(match[3])
+        first, last = month, month
+    elif match[4]:
+        span = 3 if match[4] == "Q" else 6
+        last = int(match[5]) * span
+        first = last - span + 1
+    else:
+        first, last = 1, 12
+    return year * 12 + (last if end else first)
+
+
+def published(regime_code: str, *, key: list[set[str]], start: str = "", end: str = "",
+              updated_after: datetime | None = None, last_n: int = 0) -> list:  # fmt: skip
+    """Approved, public values of a regime (units' own and the totals kept above them), as SDMX observations."""
+    from tinhso.reporting import sdmx
+
+    regime = next(
+        (r for r in Regime.objects.filter(state=Regime.State.ACTIVE) if sdmx.sdmx_id(r.code) == regime_code),
+        None,
+    )
+    if regime is None:
+        raise NotFound(f"Không có dòng dữ liệu “{regime_code}”.", code="dataflow_not_found")
+    low = _month_bound(start, end=False) if start else None
+    high = _month_bound(end, end=True) if end else None
+    versions = {version.pk: version for version in row_versions(regime).values()}
+    rows = []
+    values = DataValue.objects.filter(
+        submission__regime=regime, submission__status=Status.APPROVED, kind=DataValue.Kind.PERIOD,
+        public=True, value__isnull=False, indicator_version_id__in=versions,
+    ).values_list("submission__unit__code", "indicator_version_id", "disaggregation", "submission__period", "value", "obs_status", "changed_at")  # fmt: skip
+    rows.extend(values)
+    kept = Aggregate.objects.filter(regime=regime, indicator_version_id__in=versions).values_list(
+        "unit__code", "indicator_version_id", "disaggregation", "period", "value", "computed_at"
+    )
+    own = {(row[0], row[1], row[2], row[3]) for row in rows}
+    rows.extend((u, v, d, p, value, "A", at) for u, v, d, p, value, at in kept if (u, v, d, p) not in own)
+    observations = []
+    for unit_code, version_id, disaggregation, period_id, value, obs_status, changed_at in rows:
+        if disaggregation:
+            continue  # breakdowns are not dimensions of the flow yet
+        period = period_of(regime, period_id)
+        month = period.year * 12 + period.last_month
+        if (
+            (low and month < low)
+            or (high and month > high)
+            or (updated_after and changed_at <= updated_after)
+        ):
+            continue
+        version = versions[version_id]
+        observation = sdmx.Observation(
+            area=sdmx.sdmx_id(unit_code), indicator=version.indicator.code, kind="PERIOD", period=sdmx_period(period_id),
+            value=value, obs_status=obs_status, unit_measure=version.unit_of_measure, unit_mult=version.unit_multiplier,
+            cutoff_start=period.first_day.isoformat(), cutoff_end=period.last_day.isoformat(),
+        )  # fmt: skip
+        wanted = (
+            regime.frequency if regime.frequency != "Y" else "A",
+            observation.area,
+            observation.indicator,
+            "PERIOD",
+        )
+        if all(not allowed or part in allowed for part, allowed in zip(wanted, key, strict=False)):
+            observations.append(observation)
+    if last_n:
+        series: dict[tuple, list] = {}
+        for obs in sorted(observations, key=lambda o: o.period):
+            series.setdefault((obs.area, obs.indicator), []).append(obs)
+        observations = [obs for items in series.values() for obs in items[-last_n:]]
+    return observations

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from tinhso.reporting import views
 
@@ -12,4 +12,15 @@ urlpatterns = [
     path(_report + "giai-trinh/", views.explain, name="explain"),
     path(_report + "bieu/<path:form>.xlsx", views.sheet, name="sheet"),
     path(_report + "bieu/<path:form>/tai-len/", views.upload, name="upload"),
+    # SDMX REST paths have optional trailing parts and no trailing slash.
+    re_path(
+        r"^sdmx/rest/data/(?P<flow>[^/]+)(?:/(?P<key>[^/]*))?(?:/(?P<provider>[^/]+))?/?$",
+        views.sdmx_data,
+        name="sdmx-data",
+    ),
+    re_path(
+        r"^sdmx/rest/(?P<resource>[a-z]+)(?:/(?P<agency>[^/]+))?(?:/(?P<resource_id>[^/]+))?(?:/(?P<version>[^/]+))?/?$",
+        views.sdmx_structure,
+        name="sdmx-structure",
+    ),
 ]

@@ -2,6 +2,7 @@
 and the completeness of a period. Every rule lives in the services and selectors."""
 
 import functools
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,7 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from tinhso.core.parsing import whole_number
-from tinhso.reporting import selectors, services, xlsx
+from tinhso.reporting import sdmx, selectors, services, xlsx
 from tinhso.reporting.models import DataValue, Form
 
 
@@ -155,7 +156,7 @@ def act(request: SignedInRequest, regime: str, period: str, unit: str, action: s
         request.user, regime_code=regime, period_id=period, unit_code=unit
     )
     try:
-        services.act(actor=request.user, submission_id=submission.pk, version=whole_number(request.POST.get("version")) or 0,
+        services.act(actor=request.user, submission_id=submission.pk, version=whole_number(request.POST.get("version", "")) or 0,
                      action=action, reason=request.POST.get("reason", ""))  # fmt: skip
         messages.success(request, "Đã thực hiện.")
     except DomainError as error:
@@ -254,3 +255,66 @@ def progress(request: SignedInRequest, regime: str, period: str) -> HttpResponse
         "regime": chosen, "period": selectors.period_of(chosen, period), "rows": rows,
         "received": sum(1 for row in rows if row.submitted_at), "on_time": sum(1 for row in rows if row.on_time),
     })  # fmt: skip
+
+
+# ---- SDMX 2.1 REST (public, read-only) ------------------------------------------------------------------
+
+STRUCTURES = ("dataflow", "datastructure", "codelist", "conceptscheme")
+EVERYTHING = {"dataflow", "datastructure", "codelist", "conceptscheme"}
+
+
+def _sdmx_error(status: int, code: int, text: str) -> HttpResponse:
+    return HttpResponse(sdmx.error(code, text), status=status, content_type="application/xml")
+
+
+@require_GET
+def sdmx_structure(request: HttpRequest, resource: str, agency: str = "all", resource_id: str = "all",
+                   version: str = "latest") -> HttpResponse:  # fmt: skip
+    if resource not in STRUCTURES:
+        return _sdmx_error(501, 501, f"Không hỗ trợ truy vấn “{resource}”.")
+    if agency not in ("all", sdmx.AGENCY) or version not in ("all", "latest", sdmx.VERSION):
+        return _sdmx_error(404, 100, "Không có kết quả.")
+    flows = selectors.published_flows()
+    references = request.GET.get("references", "none")
+    codelists = None
+    if resource in ("dataflow", "datastructure") and resource_id != "all":
+        flows = [flow for flow in flows if resource_id in (flow.id, flow.dsd)]
+    if resource == "codelist" and resource_id != "all":
+        codelists = {resource_id} & set(sdmx.CODELISTS)
+    if resource == "conceptscheme" and resource_id not in ("all", "CS_TINHSO"):
+        flows = []
+    if not flows or codelists == set():
+        return _sdmx_error(404, 100, "Không có kết quả.")
+    parts = {resource} if references == "none" else EVERYTHING
+    content = sdmx.structure(flows, parts=parts, codelists=codelists if references == "none" else None)
+    return HttpResponse(content, content_type=sdmx.STRUCTURE_TYPE)
+
+
+@require_GET
+def sdmx_data(request: HttpRequest, flow: str, key: str = "all", provider: str = "all") -> HttpResponse:
+    flow_id = flow.split(",")[1] if "," in flow else flow
+    key_parts = [] if key in ("all", "") else [set(filter(None, part.split("+"))) for part in key.split(".")]
+    updated_after = None
+    if request.GET.get("updatedAfter"):
+        updated_after = datetime.fromisoformat(request.GET["updatedAfter"].replace("Z", "+00:00"))
+        if updated_after.tzinfo is None:
+            updated_after = updated_after.replace(tzinfo=timezone.get_default_timezone())
+    try:
+        observations = selectors.published(
+            flow_id, key=key_parts, start=request.GET.get("startPeriod", ""), end=request.GET.get("endPeriod", ""),
+            updated_after=updated_after, last_n=whole_number(request.GET.get("lastNObservations", "")) or 0,
+        )  # fmt: skip
+    except NotFound as error:
+        return _sdmx_error(404, 100, error.message)
+    except InvalidInput as error:
+        return _sdmx_error(400, 140, error.message)
+    flows = {item.id: item for item in selectors.published_flows()}
+    if not observations:
+        return _sdmx_error(404, 100, "Không có kết quả.")
+    detail = request.GET.get("detail", "full")
+    wants_csv = "csv" in request.headers.get("Accept", "") or request.GET.get("format") == "csv"
+    if wants_csv:
+        return HttpResponse(
+            sdmx.sdmx_csv(flows[flow_id], observations, detail=detail), content_type=sdmx.CSV_TYPE
+        )
+    return HttpResponse(sdmx.data(flows[flow_id], observations, detail=detail), content_type=sdmx.DATA_TYPE)
