@@ -1,3 +1,4 @@
 import htmx from "htmx.org";
+import "./form-errors.js";
 
 window.htmx = htmx;

@@ -87,6 +87,7 @@ class RequiredDocument(models.Model):
         APPLICANT = "", _("Người nộp cung cấp")
         DATA_STORE = "data_store", _("Lấy từ kho dữ liệu của công dân")
         POPULATION_REGISTRY = "population_registry", _("Lấy từ Cơ sở dữ liệu quốc gia về dân cư")
+        FORM = "form", _("Kê khai trên tờ khai của hồ sơ")
 
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="documents")
     order = models.PositiveSmallIntegerField()

@@ -28,6 +28,7 @@ class DocumentOut(Schema):
     content_type: str
     size: int
     sha256: str
+    requirement: int | None
 
 
 class DossierOut(Schema):
@@ -455,9 +456,17 @@ def finish(
 
 @router.post("/{code}/documents", response=DossierOut, summary="Attach documents (applicant; PDF, JPEG, PNG)")
 def attach(
-    request: SignedInRequest, code: str, version: Form[Version], files: File[list[UploadedFile]]
+    request: SignedInRequest,
+    code: str,
+    version: Form[Version],
+    files: File[list[UploadedFile]],
+    requirement: Form[int | None] = None,
 ) -> Dossier:
-    return services.attach_documents(actor=request.auth, code=code, version=version, attachments=files)
+    """`requirement` is the order of the procedure's required document the files are: an online dossier is
+    accepted only once each document the applicant must provide has its file."""
+    return services.attach_documents(
+        actor=request.auth, code=code, version=version, attachments=files, requirement=requirement
+    )
 
 
 @router.post("/{code}/return", response=DossierOut, summary="Return the result to the applicant")

@@ -2,15 +2,21 @@
 accounts (core and catalog demos); made only once, through the same services as real dossiers."""
 
 from django.conf import settings
+from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.utils.text import slugify
+from unidecode import unidecode
 
+from tinhso.catalog import selectors as catalog_selectors
 from tinhso.core.demo import DEMO_PEOPLE
 from tinhso.core.models import User
 from tinhso.core.production import DEMO_PASSWORD
 from tinhso.core.services import register_citizen
 from tinhso.dossiers import services
 from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.validation import to_upload
 
+SCAN = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
 RECORD_FORM = {"certificate_type": "Phiếu số 1", "purpose": "Bổ sung hồ sơ xin việc", "copies": 1}
 
 
@@ -24,6 +30,16 @@ def _step(call, dossier: Dossier, actor: str, **kwargs) -> Dossier:
     return call(actor=User.objects.get(username=actor), code=dossier.code, version=dossier.version, **kwargs)
 
 
+def papers(procedure_code: str) -> dict[int, list[File]]:
+    """A scanned page for each document the applicant must upload, so the demo dossiers are complete."""
+    procedure = catalog_selectors.current_procedure(procedure_code)
+    return {
+        document.order: [ContentFile(SCAN, name=f"{slugify(unidecode(document.name))[:60]}.pdf")]
+        for document in procedure.documents.all()
+        if to_upload(document)
+    }
+
+
 @transaction.atomic
 def load_demo(*, with_accounts: bool) -> list[str]:
     if not with_accounts or Dossier.objects.exists():
@@ -33,7 +49,11 @@ def load_demo(*, with_accounts: bool) -> list[str]:
 
     def submit(applicant: User, procedure: str, form: dict, desk: str | None = None) -> Dossier:
         dossier, _ = services.submit_dossier(
-            actor=applicant, procedure_code=procedure, form_data=form, receiving_unit_code=desk
+            actor=applicant,
+            procedure_code=procedure,
+            form_data=form,
+            receiving_unit_code=desk,
+            documents=papers(procedure),
         )
         return dossier
 

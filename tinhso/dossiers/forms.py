@@ -3,6 +3,11 @@
 from dataclasses import dataclass, field
 
 from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.catalog.models import Procedure, RequiredDocument
+from tinhso.dossiers.validation import document_field, to_upload
 
 
 @dataclass
@@ -65,3 +70,73 @@ def parsed_form(schema: dict, post: QueryDict) -> dict:
         except ValueError:
             data[name] = raw
     return data
+
+
+@dataclass
+class DocumentInput:
+    """A required document on the page: an upload field when the applicant provides it, else its source."""
+
+    document: RequiredDocument
+    name: str
+    required: bool
+    errors: list[str]
+    chosen: list[str]  # files chosen before a refused submit, which the browser does not keep
+
+
+def document_inputs(
+    procedure: Procedure,
+    errors: dict[str, list[str]],
+    files: MultiValueDict,
+    *,
+    at_desk: bool,
+    prefix: str = "",
+) -> list[DocumentInput]:
+    inputs = []
+    for document in procedure.documents.all():
+        name = document_field(document.order)
+        inputs.append(
+            DocumentInput(
+                document=document,
+                name=f"{prefix}{name}",
+                required=to_upload(document) and not at_desk,
+                errors=errors.get(name, []),
+                chosen=[upload.name for upload in files.getlist(f"{prefix}{name}")] if errors else [],
+            )
+        )
+    return inputs
+
+
+@dataclass
+class Problem:
+    anchor: str
+    label: str
+    message: str
+
+
+# The page's own fields outside the procedure's form, with the labels the summary names them by.
+PAGE_FIELDS = {
+    "applicant_citizen_id": ("f-applicant", _("Số định danh cá nhân của người nộp")),
+    "channel": ("f-channel", _("Kênh nộp")),
+    "receiving_unit": ("f-receiving_unit", _("Nơi nộp hồ sơ")),
+    "authority_unit": ("f-authority_unit", _("Ủy ban nhân dân xã, phường giải quyết")),
+    "attachments": ("f-attachments", _("Tệp đính kèm")),
+}
+
+
+def error_summary(
+    errors: dict[str, list[str]], fields: list[SchemaField], documents: list[DocumentInput] = ()
+) -> list[Problem]:
+    """Every error of a refused submit, in the page's order, each linking to its field."""
+    problems = []
+    for key, (anchor, label) in PAGE_FIELDS.items():
+        problems += [Problem(anchor, str(label), message) for message in errors.get(key, [])]
+    for item in fields:
+        problems += [Problem(f"f-{item.name}", item.label, message) for message in item.errors]
+    for document in documents:
+        problems += [Problem(f"f-{document.name}", document.document.name, m) for m in document.errors]
+    known = set(PAGE_FIELDS) | {item.name.split("__")[-1] for item in fields}
+    known |= {document_field(document.document.order) for document in documents}
+    for key, messages in errors.items():
+        if key not in known and "." not in key:
+            problems += [Problem("", key, message) for message in messages]
+    return problems

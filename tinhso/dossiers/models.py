@@ -132,6 +132,9 @@ class DossierDocument(models.Model):
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(upload_to="dossiers/documents/%Y/%m/", storage=private_storage)
+    requirement = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Order of the procedure's required document this file is"
+    )
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField()

@@ -18,7 +18,7 @@ from tinhso.core.models import Role, User
 from tinhso.core.money import checked_amount
 from tinhso.core.services import record_event
 from tinhso.core.working_time import add_working_time, is_working_day, working_time_between
-from tinhso.dossiers import events, selectors
+from tinhso.dossiers import events, selectors, validation
 from tinhso.dossiers.lifecycle import BEFORE_RESULT, LIFECYCLE
 from tinhso.dossiers.models import Channel, Dossier, Rating, Status
 from tinhso.dossiers.submission import (
@@ -155,6 +155,13 @@ def accept(*, actor: User, code: str, version: int) -> Dossier:
     """Reception accepts the dossier (form 1): the legal clock starts and the promised date is set."""
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "accept")
+    answered = set(dossier.documents.exclude(requirement=None).values_list("requirement", flat=True))
+    missing = validation.missing_documents(dossier.procedure, answered)
+    if dossier.channel == Channel.ONLINE and missing:
+        message = _("Hồ sơ còn thiếu: %(names)s. Hãy yêu cầu bổ sung thay vì tiếp nhận.") % {
+            "names": "; ".join(missing)
+        }
+        raise Conflict(message, code="documents_missing", current=_state(dossier))
     now = timezone.now()
     dossier.status = Status.ACCEPTED
     dossier.accepted_at = now
@@ -258,11 +265,17 @@ def answer_supplement(
 
 @core_files.removed_on_failure()
 @transaction.atomic
-def attach_documents(*, actor: User, code: str, version: int, attachments: list[File]) -> Dossier:
-    """The applicant adds files while the dossier waits for reception or for a supplement."""
+def attach_documents(
+    *, actor: User, code: str, version: int, attachments: list[File], requirement: int | None = None
+) -> Dossier:
+    """The applicant adds files while the dossier waits for reception or for a supplement; `requirement`
+    names the required document (by its order) the files are."""
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "attach_documents")
-    accepted = checked_attachments(attachments, already=dossier.documents.count())
+    if requirement is not None and not dossier.procedure.documents.filter(order=requirement).exists():
+        message = _("Thủ tục không có giấy tờ số %(order)s.") % {"order": requirement}
+        raise InvalidInput(message, errors={"requirement": [message]})
+    accepted = checked_attachments(attachments, already=dossier.documents.count(), requirement=requirement)
     if not accepted:
         message = _("Cần chọn ít nhất một tệp.")
         raise InvalidInput(message, errors={"attachments": [message]})

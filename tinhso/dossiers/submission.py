@@ -5,10 +5,10 @@ The lifecycle that follows is in `services`."""
 from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from hashlib import sha256
 from pathlib import PurePath
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import File
@@ -25,9 +25,9 @@ from tinhso.core.eventlog import canonical_json
 from tinhso.core.models import AdminUnit, Event, Role, User
 from tinhso.core.services import first_event, id_sequence_sql, insert_new, reserve_id
 from tinhso.core.working_time import add_working_time
-from tinhso.dossiers import events
+from tinhso.dossiers import events, validation
 from tinhso.dossiers.models import Channel, Dossier, DossierCounter, DossierDocument, IdempotencyKey, Status
-from tinhso.dossiers.validation import checked_attachments, form_errors
+from tinhso.dossiers.validation import Checked, checked_attachments, form_errors, gathered
 
 ACKNOWLEDGE_HOURS = 8  # Decree 45/2020: an online dossier is acknowledged within 8 working hours
 
@@ -123,12 +123,13 @@ def _units_for(
 EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
 
-def store_files(dossier: Dossier, accepted: Sequence[tuple[File, str, str]], now: datetime) -> list[str]:
+def store_files(dossier: Dossier, accepted: Sequence[Checked], now: datetime) -> list[str]:
     """Stores checked uploads; runs after every check, so a refused request leaves no file behind."""
     names = []
-    for upload, content_type, digest in accepted:
+    for upload, content_type, digest, requirement in accepted:
         document = DossierDocument(
             dossier=dossier,
+            requirement=requirement,
             name=PurePath(upload.name or "tep").name[:200],
             content_type=content_type,
             size=upload.size,
@@ -181,17 +182,18 @@ def _insert_or_earlier(
     key: str | None,
     fingerprint: str | None,
     now: datetime,
-    accepted: Sequence[tuple[File, str, str]] = (),
+    files: Sequence[tuple[Dossier, Sequence[Checked]]] = (),
 ) -> Dossier | None:
     """Inserts the new dossiers, their events and the Idempotency-Key, with the checked files of the first
     dossier, all or none; returns None, or, when a request with the same key stored it first, writes nothing
     and returns that request's dossier. Without files the inserts are one statement, atomic by itself; files,
     or a caller's transaction (whose savepoint keeps a refused insert from aborting it), need an atomic block."""
     try:
-        atomic = transaction.atomic() if accepted or connection.in_atomic_block else nullcontext()
+        atomic = transaction.atomic() if files or connection.in_atomic_block else nullcontext()
         with core_files.removed_on_failure(), atomic:
             insert_new(*rows)
-            store_files(cast(Dossier, rows[0]), accepted, now)
+            for dossier, accepted in files:
+                store_files(dossier, accepted, now)
     except IntegrityError:
         earlier = _answered_before(actor=actor, key=key, fingerprint=fingerprint)
         if earlier is None:
@@ -276,8 +278,11 @@ def _applicant_and_channel(
     if channel not in (Channel.IN_PERSON, Channel.POSTAL):
         message = "Hồ sơ nộp tại quầy ghi kênh trực tiếp (1) hoặc bưu chính (3)."
         raise InvalidInput(message, errors={"channel": [message]})
+    if not (applicant_citizen_id or "").isdigit() or len(applicant_citizen_id or "") != 12:
+        message = "Số định danh cá nhân gồm 12 chữ số."
+        raise InvalidInput(message, errors={"applicant_citizen_id": [message]})
     applicant = User.objects.filter(
-        citizen_id=applicant_citizen_id or "", account_type=User.AccountType.CITIZEN
+        citizen_id=applicant_citizen_id, account_type=User.AccountType.CITIZEN
     ).first()
     if applicant is None:
         message = "Không tìm thấy tài khoản công dân có số định danh này."
@@ -296,14 +301,31 @@ def submit_dossier(
     applicant_citizen_id: str | None = None,
     idempotency_key: str | None = None,
     attachments: list[File] | None = None,
+    documents: dict[int, list[File]] | None = None,
 ) -> tuple[Dossier, bool]:
     """Creates a dossier under the procedure's current version; returns it and whether it is new.
 
     With an idempotency key, a retry of the same request returns the first dossier and creates nothing. The
     key is claimed by the insert of the dossier, not looked up before (retries are rare, every first request
     would pay for the look-up), so a retry uses up the number it took. Everything is checked, and the number
-    taken, before the one transaction that writes the dossier."""
-    accepted = checked_attachments(attachments or [])
+    taken, before the one transaction that writes the dossier, and every refusal is reported at once.
+
+    `documents` holds the files of each required document by its order; online, the applicant's required
+    documents must be there. Without it (the JSON API, whose files follow by `attach_documents`), reception
+    checks them before accepting."""
+    errors: dict[str, list[str]] = {}
+    accepted: list[Checked] = []
+    if documents is None:
+        accepted = gathered(errors, partial(checked_attachments, attachments or [])) or []
+    else:
+        check = partial(
+            validation.checked_documents,
+            catalog_selectors.last_seen_procedure(procedure_code),
+            documents,
+            attachments or [],
+            online=actor.is_citizen,
+        )
+        accepted = gathered(errors, check) or []
     fingerprint = None
     if idempotency_key is not None:
         _checked_key(idempotency_key)
@@ -314,17 +336,22 @@ def submit_dossier(
             authority=authority_unit_code,
             channel=channel,
             applicant=applicant_citizen_id,
-            files=[digest for _upload, _type, digest in accepted],
+            files=[(digest, requirement) for _upload, _type, digest, requirement in accepted],
         )
     # First the version this process saw current a moment ago (no query); the number's upsert confirms it is
     # still current, and when it is not, the request is checked again against the one the database names.
     for read_procedure in (catalog_selectors.last_seen_procedure, catalog_selectors.current_procedure):
         procedure = read_procedure(procedure_code)
-        receiving, authority = _units_for(procedure, receiving_unit_code, authority_unit_code)
-        applicant, channel_used = _applicant_and_channel(
-            actor=actor, receiving=receiving, channel=channel, applicant_citizen_id=applicant_citizen_id
-        )
-        form = checked_form(procedure, form_data)
+        units = gathered(errors, partial(_units_for, procedure, receiving_unit_code, authority_unit_code))
+        if units is not None:
+            receiving, authority = units
+            who = partial(_applicant_and_channel, actor=actor, receiving=receiving, channel=channel)
+            found = gathered(errors, partial(who, applicant_citizen_id=applicant_citizen_id))
+            if found is not None:
+                applicant, channel_used = found
+        form = gathered(errors, partial(checked_form, procedure, form_data))
+        if errors or form is None:
+            raise InvalidInput(validation.summary(errors), errors=errors)
         now = timezone.now()
         number = _take_number(receiving, now, procedure)
         if number is not None:
@@ -348,7 +375,7 @@ def submit_dossier(
         actor=actor,
         key=idempotency_key,
         fingerprint=fingerprint,
-        accepted=accepted,
+        files=[(dossier, accepted)] if accepted else [],
         now=now,
     )
     return (earlier, False) if earlier else (dossier, True)

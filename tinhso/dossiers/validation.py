@@ -1,12 +1,21 @@
 """Checks form data against a procedure's JSON Schema, with each error in Vietnamese beside its field."""
 
+import re
+from collections.abc import Callable, Iterator
+from datetime import date
+from functools import partial
 from hashlib import sha256
+from typing import TypeVar
 
 from django.core.files.base import File
-from jsonschema import Draft202012Validator, FormatChecker
+from django.utils import timezone
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
-from tinhso.core.errors import InvalidInput
+from tinhso.catalog.models import Procedure, RequiredDocument
+from tinhso.core.errors import InvalidInput, NotFound
+
+T = TypeVar("T")
 
 MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -25,12 +34,73 @@ TYPE_NAMES = {
     "object": "nhóm thông tin",
     "array": "danh sách",
 }
-FORMAT_NAMES = {"date": "ngày (năm-tháng-ngày)", "email": "địa chỉ thư điện tử", "date-time": "thời điểm"}
+FORMAT_NAMES = {
+    "date": "ngày (năm-tháng-ngày, ví dụ 2026-02-02)",
+    "email": "địa chỉ thư điện tử",
+    "date-time": "thời điểm",
+}
+# A pattern of n digits and nothing else, as identity numbers are written in the schemas.
+_DIGITS = re.compile(r"\^(?:\[0-9\]|\\d)\{(\d+)\}\$")
+
+
+def _limit(value: str) -> date | None:
+    """The bound of an `x-earliest`/`x-latest` keyword: `today` (the local day) or a date."""
+    if value == "today":
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _bounded(later: bool) -> Callable:
+    """The check of a date field against the form's bound: no birth in the future, no date before a law."""
+
+    def check(validator: object, value: str, instance: object, schema: dict) -> Iterator[ValidationError]:
+        limit = _limit(value)
+        try:
+            day = date.fromisoformat(instance) if isinstance(instance, str) else None
+        except ValueError:
+            day = None  # the format check names it
+        if day is not None and limit is not None and (day > limit if later else day < limit):
+            yield ValidationError(f"{day} is out of bounds ({value})")
+
+    return check
+
+
+# The schemas' own keywords for dates: `"x-latest": "today"` refuses a birth date in the future.
+_Validator = validators.extend(
+    Draft202012Validator, {"x-latest": _bounded(later=True), "x-earliest": _bounded(later=False)}
+)
+
+
+def _pattern_message(error: ValidationError) -> str:
+    """What the value should look like: “Số định danh cá nhân gồm 12 chữ số.”, or the schema's own hint."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if schema.get("x-hint"):
+        return str(schema["x-hint"])
+    digits = _DIGITS.fullmatch(str(error.validator_value))
+    if digits:
+        return f"{schema.get('title') or 'Giá trị này'} gồm {digits.group(1)} chữ số."
+    return "Không đúng định dạng."
+
+
+def _date_message(error: ValidationError, *, later: bool) -> str:
+    value = error.validator_value
+    if value == "today":
+        return "Không được là một ngày trong tương lai." if later else "Không được là một ngày đã qua."
+    limit = _limit(value)
+    shown = f"{limit:%d/%m/%Y}" if limit else value
+    return f"Không được sau ngày {shown}." if later else f"Không được trước ngày {shown}."
 
 
 def _message(error: ValidationError) -> str:
     value = error.validator_value
     match error.validator:
+        case "x-latest":
+            return _date_message(error, later=True)
+        case "x-earliest":
+            return _date_message(error, later=False)
         case "required":
             return "Cần nhập thông tin này."
         case "type":
@@ -41,7 +111,7 @@ def _message(error: ValidationError) -> str:
         case "maxLength":
             return f"Không quá {value} ký tự."
         case "pattern":
-            return "Không đúng định dạng."
+            return _pattern_message(error)
         case "format":
             return f"Phải là {FORMAT_NAMES.get(value, value)} hợp lệ."
         case "enum":
@@ -74,7 +144,7 @@ def _fields(error: ValidationError) -> list[str]:
 
 
 # Validators of the schemas seen, by the schema's identity: each cached procedure version keeps its schema.
-_validators: dict[int, tuple[dict, Draft202012Validator]] = {}
+_validators: dict[int, tuple[dict, Draft202012Validator]] = {}  # instances of _Validator
 _MAX_VALIDATORS = 256
 
 
@@ -84,7 +154,7 @@ def _validator(schema: dict) -> Draft202012Validator:
         return cached[1]
     if len(_validators) >= _MAX_VALIDATORS:
         _validators.clear()
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator = _Validator(schema, format_checker=FormatChecker())
     _validators[id(schema)] = (schema, validator)  # holding the schema keeps its id from being reused
     return validator
 
@@ -101,8 +171,14 @@ def form_errors(schema: dict, data: object) -> dict[str, list[str]]:
     return errors
 
 
-def checked_attachments(files: list[File], *, already: int = 0) -> list[tuple[File, str, str]]:
-    """(file, content type, SHA-256) for each upload, or InvalidInput naming every refused file and why."""
+Checked = tuple[File, str, str, int | None]  # the upload, its content type, SHA-256, the required document
+
+
+def checked_attachments(
+    files: list[File], *, already: int = 0, requirement: int | None = None, field: str = "attachments"
+) -> list[Checked]:
+    """(file, content type, SHA-256, the order of the required document it answers) for each upload, or
+    InvalidInput naming every refused file and why, under `field`."""
     problems = []
     if already + len(files) > MAX_ATTACHMENTS:
         problems.append(f"Mỗi hồ sơ đính kèm tối đa {MAX_ATTACHMENTS} tệp.")
@@ -122,7 +198,65 @@ def checked_attachments(files: list[File], *, already: int = 0) -> list[tuple[Fi
             for chunk in upload.chunks():
                 digest.update(chunk)
             upload.seek(0)
-            accepted.append((upload, content_type, digest.hexdigest()))
+            accepted.append((upload, content_type, digest.hexdigest(), requirement))
     if problems:
-        raise InvalidInput("Tệp đính kèm chưa hợp lệ.", errors={"attachments": problems})
+        raise InvalidInput("Tệp đính kèm chưa hợp lệ.", errors={field: problems})
     return accepted
+
+
+def document_field(order: int) -> str:
+    """Where a required document's files are posted, and its errors named."""
+    return f"documents.{order}"
+
+
+def to_upload(document: RequiredDocument) -> bool:
+    """A required document the applicant provides (not taken from a registry or their data store) and must."""
+    return document.mandatory and document.reusable_from == RequiredDocument.Source.APPLICANT
+
+
+def checked_documents(
+    procedure: Procedure, documents: dict[int, list[File]], attachments: list[File], *, online: bool
+) -> list[Checked]:
+    """Every file of a submission checked, each required document's under its field, or one InvalidInput
+    naming every refused file, and, online, every missing required document, at once. At the desk the
+    papers are handed over and checked by the receptionist, so none is missing for want of a file."""
+    errors: dict[str, list[str]] = {}
+    accepted: list[Checked] = []
+    listed = {document.order: document for document in procedure.documents.all()}
+    total = sum(len(files) for files in documents.values()) + len(attachments)
+    if total > MAX_ATTACHMENTS:
+        errors["attachments"] = [f"Mỗi hồ sơ đính kèm tối đa {MAX_ATTACHMENTS} tệp."]
+    for order, document in listed.items():
+        if online and to_upload(document) and not documents.get(order):
+            errors[document_field(order)] = [f"Cần đính kèm “{document.name}”."]
+    for order, files in [*documents.items(), (None, attachments)]:
+        if order is not None and order not in listed:
+            continue  # not a document of this procedure
+        field = "attachments" if order is None else document_field(order)
+        check = partial(checked_attachments, files, requirement=order, field=field)
+        accepted += gathered(errors, check) or []
+    if errors:
+        raise InvalidInput("Giấy tờ kèm theo chưa đủ hoặc chưa hợp lệ.", errors=errors)
+    return accepted
+
+
+def gathered(errors: dict[str, list[str]], call: Callable[[], T]) -> T | None:
+    """The call's answer, or None with its field errors added to `errors`: a form is checked in one round,
+    every refusal beside its field, instead of stopping at the first."""
+    try:
+        return call()
+    except (InvalidInput, NotFound) as error:
+        found = getattr(error, "errors", None) or error.extra.get("errors") or {"form": [error.message]}
+        for field, messages in found.items():
+            errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
+        return None
+
+
+def missing_documents(procedure: Procedure, answered: set[int]) -> list[str]:
+    """The applicant's required documents of `procedure` without a file, by name."""
+    return [d.name for d in procedure.documents.all() if to_upload(d) and d.order not in answered]
+
+
+def summary(errors: dict[str, list[str]]) -> str:
+    count = len(errors)
+    return f"Hồ sơ chưa hợp lệ: {count} mục cần sửa, xem lỗi ở từng mục."

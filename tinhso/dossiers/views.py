@@ -25,9 +25,10 @@ from tinhso.core.models import User
 from tinhso.core.parsing import whole_number
 from tinhso.core.schema_types import FIRST_YEAR, LAST_YEAR
 from tinhso.dossiers import documents, selectors, services
-from tinhso.dossiers.forms import parsed_form, schema_fields
+from tinhso.dossiers.forms import document_inputs, error_summary, parsed_form, schema_fields
 from tinhso.dossiers.lifecycle import FORMS, LIFECYCLE
 from tinhso.dossiers.models import Dossier, Rating, Status
+from tinhso.dossiers.validation import document_field
 from tinhso.web.access import official_required
 
 
@@ -54,6 +55,10 @@ def _submission(request: SignedInRequest, procedure: Procedure, values: dict, ke
         "form_data": values,
         "idempotency_key": key,
         "attachments": request.FILES.getlist("attachments"),
+        "documents": {
+            document.order: request.FILES.getlist(document_field(document.order))
+            for document in procedure.documents.all()
+        },
     }
     commune_level = procedure.level == Procedure.Level.COMMUNE
     if request.user.is_citizen:
@@ -90,17 +95,21 @@ def submit(request: SignedInRequest, code: str) -> HttpResponse:
         try:
             dossier, _created = services.submit_dossier(**_submission(request, procedure, values, key))
         except InvalidInput as error:
-            errors = error.errors
-            messages.error(request, error.message)
+            errors = error.errors  # shown beside each field and summed up above the form, once
         except DomainError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, _("Đã nộp hồ sơ. Mã hồ sơ là %(code)s.") % {"code": dossier.code})
             return redirect("dossiers:detail", code=dossier.code)
     commune_desks = selectors.receiving_desks() if procedure.level == Procedure.Level.COMMUNE else None
+    fields = schema_fields(procedure.form_schema, values, errors, sources)
+    document_fields = document_inputs(procedure, errors, request.FILES, at_desk=at_desk)
     context = {
         "procedure": procedure,
-        "fields": schema_fields(procedure.form_schema, values, errors, sources),
+        "fields": fields,
+        "documents": document_fields,
+        "summary": error_summary(errors, fields, document_fields),
+        "chosen": [upload.name for upload in request.FILES.getlist("attachments")],
         "at_desk": at_desk,
         "desks": selectors.receptionist_desks(actor=request.user) if at_desk else commune_desks,
         "authorities": commune_desks if at_desk else None,

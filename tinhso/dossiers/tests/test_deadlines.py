@@ -7,7 +7,15 @@ import pytest
 
 from tinhso.dossiers import selectors, services
 from tinhso.dossiers.models import Status
-from tinhso.testing.dossiers import AN_XUYEN, BIRTH, BIRTH_FORM, RESIDENCE, RESIDENCE_FORM, local
+from tinhso.testing.dossiers import (
+    AN_XUYEN,
+    BIRTH,
+    BIRTH_FORM,
+    RESIDENCE,
+    RESIDENCE_FORM,
+    birth_papers,
+    local,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +76,11 @@ def test_a_same_day_procedure_is_due_tonight_before_the_cutoff_and_after_tet_pas
     ]:
         clock.set(*accepted_at)
         dossier, _ = services.submit_dossier(
-            actor=cast.an, procedure_code=BIRTH, form_data=BIRTH_FORM, receiving_unit_code=AN_XUYEN
+            actor=cast.an,
+            procedure_code=BIRTH,
+            form_data=BIRTH_FORM,
+            receiving_unit_code=AN_XUYEN,
+            documents=birth_papers(),
         )
         dossier = services.accept(actor=cast.commune_desk, code=dossier.code, version=dossier.version)
         assert dossier.promised_at == due

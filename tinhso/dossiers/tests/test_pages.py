@@ -26,6 +26,11 @@ def test_the_catalog_pages_search_and_show_what_a_citizen_needs(client, procedur
     assert client.get("/thu-tuc/9.999999/").status_code == 404
 
 
+def birth_certificate() -> dict:
+    pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
+    return {"documents.1": SimpleUploadedFile("giay-chung-sinh.pdf", pdf, content_type="application/pdf")}
+
+
 def test_the_form_offers_what_the_registry_holds_and_shows_errors_beside_fields(client, cast):
     client.force_login(cast.an)
     page = client.get(f"/thu-tuc/{BIRTH}/nop/").content.decode()
@@ -44,12 +49,13 @@ def test_the_form_offers_what_the_registry_holds_and_shows_errors_beside_fields(
     html = bad.content.decode()
     assert bad.status_code == 200 and not Dossier.objects.exists()
     assert 'id="e-child_birth_date" role="alert">Cần nhập thông tin này.' in html
-    assert 'id="e-mother_citizen_id" role="alert">Không đúng định dạng.' in html
+    assert 'id="e-mother_citizen_id" role="alert">Số định danh cá nhân của mẹ gồm 12 chữ số.' in html
     good = BIRTH_FORM | {"receiving_unit": AN_XUYEN, "idempotency_key": key}
-    response = client.post(f"/thu-tuc/{BIRTH}/nop/", good)
+    response = client.post(f"/thu-tuc/{BIRTH}/nop/", good | birth_certificate())
     dossier = Dossier.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/ho-so/{dossier.code}/"
-    client.post(f"/thu-tuc/{BIRTH}/nop/", good)  # a double click sends the same key again
+    # A double click sends the same key (and file) again.
+    client.post(f"/thu-tuc/{BIRTH}/nop/", good | birth_certificate())
     assert Dossier.objects.count() == 1 and dossier.receiving_unit.code == AN_XUYEN
     assert dossier.code in client.get("/ho-so/cua-toi/").content.decode()
 

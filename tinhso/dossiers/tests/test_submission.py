@@ -48,10 +48,10 @@ def test_a_form_that_breaks_the_schema_gets_vietnamese_errors_beside_each_field_
         submit(cast.an, BIRTH, form | {"ghi_chu": "x"}, receiving_unit_code=AN_XUYEN)
     assert refused.value.errors == {
         "birth_place": ["Cần nhập thông tin này."],
-        "child_birth_date": ["Phải là ngày (năm-tháng-ngày) hợp lệ."],
+        "child_birth_date": ["Phải là ngày (năm-tháng-ngày, ví dụ 2026-02-02) hợp lệ."],
         "child_sex": ["Phải là một trong: Nam, Nữ."],
         "ghi_chu": ["Thông tin này không có trong biểu mẫu."],
-        "mother_citizen_id": ["Không đúng định dạng."],
+        "mother_citizen_id": ["Số định danh cá nhân của mẹ gồm 12 chữ số."],
     }
     assert not Dossier.objects.exists() and not DossierCounter.objects.filter(last__gt=0).exists()
 

@@ -17,6 +17,7 @@ from tinhso.catalog import demo as catalog_demo
 from tinhso.core.models import Event, User
 from tinhso.core.selectors import verify_event_log
 from tinhso.dossiers import services as dossier_services
+from tinhso.dossiers.demo import papers
 from tinhso.dossiers.models import Channel, Dossier, DossierCounter
 from tinhso.fieldreports import demo as fieldreport_demo
 from tinhso.fieldreports.models import Report
@@ -131,6 +132,7 @@ class Replay:
             else None,
             channel=None if actor.is_citizen else original.channel,
             applicant_citizen_id=None if actor.is_citizen else original.applicant.citizen_id,
+            documents=papers(original.procedure.code),
         )
         for event in events[1:]:
             self.now = event.occurred_at
