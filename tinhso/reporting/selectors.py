@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
+from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import AdminUnit, Role, User
 from tinhso.reporting import deadlines, lifecycle, periods, validation
 from tinhso.reporting.models import (
@@ -101,8 +102,9 @@ def may_enter(user: User, unit: AdminUnit) -> bool:
     return holds(user, unit, REPORTERS)
 
 
-def may_act(user: User, submission: Submission, transition: lifecycle.Transition) -> bool:
-    if transition.actor == lifecycle.UNIT:
+def is_party(user: User, submission: Submission, party: Party) -> bool:
+    """Whether the user acts as `party` of the lifecycle on this report."""
+    if party == lifecycle.UNIT:
         return holds(user, submission.unit, SUBMITTERS)
     return holds(user, reports_to(submission.regime, submission.unit), APPROVERS)
 
@@ -377,12 +379,8 @@ def _percent(value: Decimal | None, base: Decimal | None) -> Decimal | None:
 # ---- what a person may do, what is late --------------------------------------------------------------------
 
 
-def allowed_actions(user: User, submission: Submission) -> list[lifecycle.Transition]:
-    return [
-        transition
-        for transition in lifecycle.LIFECYCLE
-        if submission.status in transition.sources and may_act(user, submission, transition)
-    ]
+def allowed_actions(user: User, submission: Submission) -> list[Transition]:
+    return lifecycle.LIFECYCLE.offered(submission.status, lambda party: is_party(user, submission, party))
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tinhso.core.lifecycle import Transition
 from tinhso.core.models import AdminUnit, Role, User
 from tinhso.core.services import record_event
-from tinhso.reporting import deadlines, derived, lifecycle, periods, selectors, validation
+from tinhso.reporting import deadlines, derived, events, lifecycle, periods, selectors, validation
 from tinhso.reporting.models import (
     Aggregate,
     DataValue,
@@ -88,7 +89,7 @@ def define_regime(*, actor: User | None, code: str, reporters: list[str] | None 
     if reporters is not None:
         regime.reporters.set([core_selectors.unit_by_code(unit) for unit in reporters])
     record_event(
-        subject=regime, action="reporting.regime_defined", actor=actor, payload={"version": regime.version}
+        subject=regime, action=events.REGIME_DEFINED, actor=actor, payload={"version": regime.version}
     )
     return regime
 
@@ -129,7 +130,7 @@ def activate_regime(*, actor: User | None, code: str, today: date | None = None)
     regime.state = Regime.State.ACTIVE
     regime.save(update_fields=["state"])
     record_event(
-        subject=regime, action=lifecycle.REGIME_ACTIVATED, actor=actor, payload={"version": regime.version}
+        subject=regime, action=events.REGIME_ACTIVATED, actor=actor, payload={"version": regime.version}
     )
     return regime
 
@@ -151,7 +152,7 @@ def define_form(
         )
     record_event(
         subject=regime,
-        action="reporting.form_defined",
+        action=events.FORM_DEFINED,
         actor=actor,
         payload={"form": code, "rows": [r[1] for r in rows]},
     )
@@ -181,7 +182,7 @@ def define_rule(*, actor: User | None, regime_code: str, code: str, name: str, l
             "missing": missing,
         },
     )
-    record_event(subject=regime, action="reporting.rule_defined", actor=actor, payload={"rule": code})
+    record_event(subject=regime, action=events.RULE_DEFINED, actor=actor, payload={"rule": code})
     return rule
 
 
@@ -241,7 +242,7 @@ def define_indicator(*, actor: User | None, code: str, publish: bool = True, **f
     indicator.save(update_fields=["current_version"])
     record_event(
         subject=indicator,
-        action=lifecycle.INDICATOR_VERSIONED,
+        action=events.INDICATOR_VERSIONED,
         actor=actor,
         payload={"version": version.version, "changed": changed},
     )
@@ -412,7 +413,7 @@ def _write(*, actor: User, submission: Submission, cells: list[tuple[Cell, Indic
         return
     event = record_event(
         subject=submission,
-        action=lifecycle.VALUES_SAVED,
+        action=events.VALUES_SAVED,
         actor=actor,
         payload={"channel": channel, "reason": reason, "changes": changes},
     )
@@ -594,7 +595,7 @@ def save_narrative(
     submission.save(update_fields=["narrative"])
     record_event(
         subject=submission,
-        action=lifecycle.NARRATIVE_SAVED,
+        action=events.NARRATIVE_SAVED,
         actor=actor,
         payload={"section": section, "text": text.strip()},
     )
@@ -621,7 +622,7 @@ def explain(*, actor: User, submission_id: int, subject: str, text: str) -> Expl
     )
     record_event(
         subject=submission,
-        action=lifecycle.EXPLAINED,
+        action=events.EXPLAINED,
         actor=actor,
         payload={"subject": subject, "text": text.strip()},
     )
@@ -641,7 +642,7 @@ def grant_lock_exception(*, actor: User, regime_code: str, period_id: str, unit_
     exception = LockException.objects.create(regime=regime, period=period_id, unit=unit, reason=reason.strip(),
                                              granted_by=actor, expires_at=expires_at)  # fmt: skip
     submission = _report(regime, selectors.period_of(regime, period_id), unit)
-    record_event(subject=submission, action=lifecycle.LOCK_EXCEPTION_GRANTED, actor=actor,
+    record_event(subject=submission, action=events.LOCK_EXCEPTION_GRANTED, actor=actor,
                  payload={"period": period_id, "unit": unit.code, "expires_at": expires_at.isoformat(), "reason": exception.reason})  # fmt: skip
     return exception
 
@@ -651,8 +652,8 @@ def grant_lock_exception(*, actor: User, regime_code: str, period_id: str, unit_
 
 def _transition(
     *, actor: User, submission_id: int, version: int, action: str, reason: str = ""
-) -> tuple[Submission, lifecycle.Transition]:
-    transition = lifecycle.TRANSITIONS[action]
+) -> tuple[Submission, Transition]:
+    """The report locked for this change, once the table allows `action` from its state for this actor."""
     submission = (
         Submission.objects.select_for_update()
         .select_related("regime", "unit")
@@ -661,27 +662,23 @@ def _transition(
     )
     if submission is None:
         raise NotFound("Không tìm thấy báo cáo.", code="submission_not_found")
-    if not selectors.may_act(actor, submission, transition):
-        raise Forbidden(f"Bạn không được {str(transition.label).lower()} báo cáo này.", code="not_allowed")
+    transitions = lifecycle.LIFECYCLE.rows(action)
+    lifecycle.LIFECYCLE.authorize(transitions[0], lambda party: selectors.is_party(actor, submission, party))
     if submission.version != version:
         raise Conflict("Báo cáo vừa được người khác cập nhật; vui lòng tải lại.", code="stale_version",
                        current={"status": submission.status, "version": submission.version})  # fmt: skip
-    if submission.status not in transition.sources:
-        raise Conflict(
-            f"Không thể {str(transition.label).lower()} khi báo cáo đang ở trạng thái “{Status(submission.status).label}”.",
-            code="transition_not_allowed",
-        )
-    if transition.needs_reason and not reason.strip():
+    transition = lifecycle.LIFECYCLE.check(action, submission.status, current={"status": submission.status})
+    if action in lifecycle.NEEDS_REASON and not reason.strip():
         raise InvalidInput("Cần ghi lý do.", code="reason_required", errors={"reason": ["Cần ghi lý do."]})
     return submission, transition
 
 
 def _apply(
-    submission: Submission, transition: lifecycle.Transition, actor: User, payload: dict[str, Any]
+    submission: Submission, transition: Transition, actor: User, payload: dict[str, Any]
 ) -> Submission:
     submission.status = transition.target
     submission.version += 1
-    if transition.actor == lifecycle.ABOVE:
+    if lifecycle.ABOVE in transition.parties:
         submission.decided_at, submission.decided_by = timezone.now(), actor
     submission.save()
     record_event(subject=submission, action=transition.event, actor=actor, payload=payload)
@@ -848,7 +845,7 @@ def snapshot_derivations(
             )  # fmt: skip
             record_event(
                 subject=f"reporting.derivation:{regime.code}:{period.id}:{unit.code}",
-                action=lifecycle.DERIVED,
+                action=events.DERIVED,
                 actor=None,
                 payload={
                     "indicator": version.indicator.code,
@@ -863,7 +860,7 @@ def snapshot_derivations(
 
 def act(*, actor: User, submission_id: int, version: int, action: str, reason: str = "") -> Submission:
     """One lifecycle action by its name in the table (pages and the API name actions, not functions)."""
-    if action not in lifecycle.TRANSITIONS:
+    if action not in lifecycle.LIFECYCLE.actions:
         raise NotFound(f"Không có thao tác “{action}”.", code="unknown_action")
     if action == "submit":
         return submit(actor=actor, submission_id=submission_id, version=version, reason=reason)
@@ -904,8 +901,6 @@ def import_history(*, actor: User | None, regime_code: str, period_id: str, unit
     submission.status, submission.revision, submission.version = Status.APPROVED, 1, submission.version + 1
     submission.submitted_at = submission.decided_at = period.end
     submission.save()
-    record_event(
-        subject=submission, action=lifecycle.HISTORY_IMPORTED, actor=actor, payload={"reason": reason}
-    )
+    record_event(subject=submission, action=events.HISTORY_IMPORTED, actor=actor, payload={"reason": reason})
     roll_up(regime=regime, period_id=period.id, unit=unit)
     return submission
