@@ -92,6 +92,8 @@ TEMPLATES = [
                 "tinhso.web.context_processors.platform",
                 "tinhso.notifications.context_processors.unread_notifications",
             ],
+            # Dates, money and numbers written one way everywhere (tinhso.core.formats).
+            "builtins": ["tinhso.web.templatetags.formats"],
         },
     },
 ]

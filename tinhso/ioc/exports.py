@@ -3,7 +3,7 @@
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from tinhso.core.errors import NotFound
+from tinhso.core.formats import export_cell
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -20,7 +21,8 @@ FORMATS = {
 
 def _cell(value):
     if isinstance(value, datetime):
-        return timezone.localtime(value).replace(tzinfo=None)
+        # Excel keeps no time zone: the local time, to the second.
+        return timezone.localtime(value).replace(tzinfo=None, microsecond=0)
     return value
 
 
@@ -33,24 +35,25 @@ def table_response(
         buffer = io.StringIO()
         buffer.write("\ufeff")
         writer = csv.writer(buffer)
-        writer.writerow(header)
+        writer.writerow([str(name) for name in header])
         for row in rows:
-            writer.writerow(
-                [
-                    "" if v is None else (_cell(v).isoformat(sep=" ") if isinstance(v, datetime) else v)
-                    for v in row
-                ]
-            )
+            # Dates as the pages write them (06/12/2026 19:50:29), not 2026-12-06 19:50:29.891652.
+            writer.writerow(["" if v is None else export_cell(v) for v in row])
         content: bytes = buffer.getvalue().encode()
     else:
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = title[:31]
-        sheet.append(list(header))
+        sheet.append([str(name) for name in header])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append([_cell(value) for value in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, datetime | date):
+                    cell.number_format = (
+                        "dd/mm/yyyy hh:mm:ss" if isinstance(cell.value, datetime) else "dd/mm/yyyy"
+                    )
         for column in sheet.columns:
             width = max(len(str(cell.value or "")) for cell in column)
             sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import json_script
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -363,7 +363,15 @@ def records(request: HttpRequest) -> HttpResponse:
     return render(request, "ioc/records.html", context)
 
 
-HEADER_RECORDS = ["Mã", "Nội dung", "Đơn vị", "Ngày nộp", "Hạn", "Ngày kết thúc", "Kết quả tính"]
+HEADER_RECORDS = [
+    gettext_lazy("Mã"),
+    gettext_lazy("Nội dung"),
+    gettext_lazy("Đơn vị"),
+    gettext_lazy("Ngày nộp"),
+    gettext_lazy("Hạn"),
+    gettext_lazy("Ngày kết thúc"),
+    gettext_lazy("Kết quả tính"),
+]
 
 
 @login_required
@@ -390,16 +398,16 @@ def scorecard_export(request: HttpRequest, fmt: str) -> HttpResponse:
     filters = _filters(request)
     card = _guarded(selectors.scorecard, actor=request.user, **filters)
     header = [
-        "Nhóm",
-        "Chỉ số",
-        "Tên",
-        "Công thức",
-        "Tử số",
-        "Mẫu số",
-        "Tỷ lệ",
-        "Điểm",
-        "Điểm tối đa",
-        "Ghi chú",
+        _("Nhóm"),
+        _("Chỉ số"),
+        _("Tên"),
+        _("Công thức"),
+        _("Tử số"),
+        _("Mẫu số"),
+        _("Tỷ lệ"),
+        _("Điểm"),
+        _("Điểm tối đa"),
+        _("Ghi chú"),
     ]
     rows = []
     for group in card.groups:
@@ -446,14 +454,14 @@ def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
     kind = request.GET.get("kind", "agencies")
     ranked = _guarded(selectors.ranking, actor=request.user, kind=kind, **filters)
     header = [
-        "Hạng",
-        "Mã đơn vị",
-        "Đơn vị",
-        "Điểm",
-        "Đúng hạn (2.1)",
-        "Nộp trực tuyến (3.2)",
-        "Phản ánh đúng hạn",
-        "Hồ sơ tiếp nhận",
+        _("Hạng"),
+        _("Mã đơn vị"),
+        _("Đơn vị"),
+        _("Điểm"),
+        _("Đúng hạn (2.1)"),
+        _("Nộp trực tuyến (3.2)"),
+        _("Phản ánh đúng hạn"),
+        _("Hồ sơ tiếp nhận"),
     ]
     rows = [
         [

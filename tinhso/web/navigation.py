@@ -5,6 +5,7 @@ One table for the menu and the redirect after sign-in, so a role never lands on 
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -64,28 +65,45 @@ def _is_report_coordinator(assignments: list) -> bool:
     return any(a.unit.kind == AdminUnit.Kind.PROVINCE and a.role not in LEADERS for a in assignments)
 
 
-def workplaces(user: User) -> list[tuple[str, str]]:
-    """(label, URL) of the pages the person works on, their start page first."""
+OFFICIAL_PLACES = (IOC_PLACE, REPORTING_PLACE, DOSSIER_PLACE, REPORT_PLACE, ADMIN_PLACE)
+# The menu is kept a minute per account, so pages read no roles for it: a granted or revoked role shows in
+# the menu within that time (the pages themselves check the roles on every request).
+MENU_SECONDS = 60
+
+
+def _official_places(user: User) -> list[Workplace]:
+    assignments = list(core_selectors.active_roles(user))
+    places = [place for place in OFFICIAL_PLACES if any(_covers(a, place) for a in assignments)]
+    if ADMIN_PLACE in places and not user.is_staff:
+        places.remove(ADMIN_PLACE)
+    if REPORT_PLACE in places and _is_report_coordinator(assignments):
+        places.remove(REPORT_PLACE)
+        places.insert(0, REPORT_PLACE)
+    return places
+
+
+def _places(user: User, *, fresh: bool) -> list[Workplace]:
+    if user.is_citizen:
+        return list(CITIZEN_PLACES)
+    # The account's creation instant is in the key: a database's reused ids never share a menu.
+    key = f"workplaces:{user.pk}:{user.date_joined.timestamp()}"
+    kept = None if fresh else cache.get(key)
+    if kept is None:
+        kept = [OFFICIAL_PLACES.index(place) for place in _official_places(user)]
+        cache.set(key, kept, MENU_SECONDS)
+    return [OFFICIAL_PLACES[index] for index in kept]
+
+
+def workplaces(user: User, *, fresh: bool = False) -> list[tuple[str, str]]:
+    """(label, URL) of the pages the person works on, their start page first; `fresh` reads the roles now."""
     if not user.is_authenticated:
         return []
-    if user.is_citizen:
-        places = list(CITIZEN_PLACES)
-    else:
-        assignments = list(core_selectors.active_roles(user))
-        places = [
-            place
-            for place in (IOC_PLACE, REPORTING_PLACE, DOSSIER_PLACE, REPORT_PLACE, ADMIN_PLACE)
-            if any(_covers(assignment, place) for assignment in assignments)
-        ]
-        if ADMIN_PLACE in places and not user.is_staff:
-            places.remove(ADMIN_PLACE)
-        if REPORT_PLACE in places and _is_report_coordinator(assignments):
-            places.remove(REPORT_PLACE)
-            places.insert(0, REPORT_PLACE)
-    return [(str(place.label), url) for place in places if (url := _reversed(place.url_name))]
+    return [
+        (str(place.label), url) for place in _places(user, fresh=fresh) if (url := _reversed(place.url_name))
+    ]
 
 
 def start_page(user: User) -> str:
     """Where the person lands after signing in: their first workplace, else the home page."""
-    places = workplaces(user)
+    places = workplaces(user, fresh=True)
     return places[0][1] if places else reverse("web:home")
