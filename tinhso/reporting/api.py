@@ -1,11 +1,14 @@
 """JSON API of reporting: a dataValueSets-like import (dryRun, importStrategy, a summary with each conflict's
 row index), a report's state, checks and computed values, and the lifecycle's actions."""
 
+from datetime import datetime
+
+from django.http import HttpResponse
 from ninja import Router, Schema
 
 from tinhso.core.api import bearer_auth
 from tinhso.core.auth import SignedInRequest
-from tinhso.reporting import selectors, services
+from tinhso.reporting import lineage, selectors, services
 
 router = Router(tags=["reporting"], auth=bearer_auth)
 
@@ -158,6 +161,32 @@ def explain(request: SignedInRequest, regime: str, period: str, unit: str, body:
     return _report(request.auth, submission)
 
 
+@router.get("/reports/{regime}/{period}/{unit}/lineage", summary="How each value was made (W3C PROV-JSON)")
+def lineage_of(request: SignedInRequest, regime: str, period: str, unit: str) -> HttpResponse:
+    chosen, place = selectors.visible_report_place(
+        request.auth, regime_code=regime, period_id=period, unit_code=unit
+    )
+    content = lineage.document(regime=chosen, period_id=period, unit=place).serialize(format="json")
+    return HttpResponse(content, content_type="application/json")
+
+
+@router.get("/reports/{regime}/{period}/{unit}/as-of", summary="The values as they stood at an instant")
+def as_published(request: SignedInRequest, regime: str, period: str, unit: str, at: datetime) -> dict:
+    submission = selectors.visible_submission(
+        request.auth, regime_code=regime, period_id=period, unit_code=unit
+    )
+    values = lineage.as_of(submission, at)
+    return {
+        cell: {
+            "value": None if value is None else format(value, "f"),
+            "obs_status": status,
+            "revision": revision,
+        }
+        for cell, (value, status, revision) in values.items()
+    }
+
+
+# Last: its {action} would otherwise take the paths above.
 @router.post(
     "/reports/{regime}/{period}/{unit}/{action}",
     response=ReportOut,

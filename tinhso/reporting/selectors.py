@@ -130,6 +130,18 @@ def visible_submission(user: User, *, regime_code: str, period_id: str, unit_cod
     return submission
 
 
+def visible_report_place(
+    user: User, *, regime_code: str, period_id: str, unit_code: str
+) -> tuple[Regime, AdminUnit]:
+    """A regime and unit whose values for the period the user may see (its own or the totals kept there)."""
+    regime = regime_by_code(regime_code)
+    unit = core_selectors.unit_by_code(unit_code)
+    period_of(regime, period_id)
+    if not (holds(user, unit, SUBMITTERS + APPROVERS) or holds(user, reports_to(regime, unit), APPROVERS)):
+        raise NotFound("Không tìm thấy báo cáo.", code="submission_not_found")
+    return regime, unit
+
+
 def first_deadline(regime: Regime, period: periods.Period) -> datetime | None:
     rules = deadlines.rules_of(regime.deadline_rules)
     return deadlines.deadline(rules[0], period) if rules else None

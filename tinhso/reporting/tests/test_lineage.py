@@ -1,0 +1,90 @@
+"""Lineage as W3C PROV-JSON, observation status and revisions ('as published on date X')."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from prov.model import ProvDocument
+
+from tinhso.reporting import lineage, selectors, services
+from tinhso.reporting.models import DataValue, ObsStatus, Submission, ValueRevision
+from tinhso.testing.factories import bearer
+
+from .conftest import FINANCE, JUSTICE
+
+pytestmark = pytest.mark.django_db
+
+
+def _save(regime, officer, unit, status, **values):
+    cells = [services.Cell(code, value, obs_status=status) for code, value in values.items()]
+    services.save_values(actor=officer, regime_code=regime, period_id="2026M03", unit_code=unit, cells=cells)
+    return Submission.objects.get(unit__code=unit, period="2026M03")
+
+
+def _approve(regime, cast, officer, unit, **values):
+    submission = _save(regime, officer, unit, "A", **values)
+    for step, actor in (("submit", officer), ("accept", cast.leader), ("approve", cast.leader)):
+        submission = services.act(
+            actor=actor, submission_id=submission.pk, version=submission.version, action=step
+        )
+    return submission
+
+
+def test_estimate_preliminary_official_keeps_every_version_and_answers_as_of(regime, cast, clock):
+    at = {}
+    for status, value, day in (("E", "400", 16), ("P", "412,5", 17), ("A", "415", 18)):
+        clock.set(2026, 3, day)
+        submission = _save(regime, cast.finance, FINANCE, status, BLHH=value)
+        at[status] = clock.now
+    revisions = ValueRevision.objects.filter(data_value__submission=submission).order_by("revision")
+    assert [(r.obs_status, format(r.value.normalize(), "f")) for r in revisions] == [
+        ("E", "400"),
+        ("P", "412.5"),
+        ("A", "415"),
+    ]
+    assert DataValue.objects.get().obs_status == ObsStatus.OFFICIAL
+    assert lineage.as_of(submission, at["P"] + timedelta(hours=1))["BLHH"][:2] == (412.5, "P")
+    assert lineage.as_of(submission, at["E"] - timedelta(days=1)) == {}
+
+
+def test_prov_json_round_trips_and_links_every_value(regime, cast, clock):
+    _approve(regime, cast, cast.finance, FINANCE, DNMOI="17", BLHH="430")
+    clock.set(2026, 3, 17)
+    justice = _save(regime, cast.justice, JUSTICE, "P", DNMOI="2")
+    _save(regime, cast.justice, JUSTICE, "A", DNMOI="3")
+    for step, actor in (("submit", cast.justice), ("accept", cast.leader), ("approve", cast.leader)):
+        justice.refresh_from_db()
+        services.act(actor=actor, submission_id=justice.pk, version=justice.version, action=step)
+    doc = lineage.document(regime=selectors.regime_by_code(regime), period_id="2026M03", unit=justice.unit)
+    back = ProvDocument.deserialize(content=doc.serialize(format="json"), format="json")
+    assert back == doc
+    data = json.loads(doc.serialize(format="json"))
+    value = DataValue.objects.get(submission=justice)
+    second = f"tinhso:value/{value.pk}/r2"
+    assert data["entity"][second]["tinhso:value"] == "3"
+    assert any(
+        d["prov:generatedEntity"] == second and d["prov:usedEntity"] == f"tinhso:value/{value.pk}/r1"
+        for d in data["wasDerivedFrom"].values()
+    )
+    assert any(
+        d["prov:entity"] == second and d["prov:agent"] == f"tinhso:user/{cast.justice.pk}"
+        for d in data["wasAttributedTo"].values()
+    )
+    generated = {d["prov:entity"] for d in data["wasGeneratedBy"].values()}
+    assert {key for key in data["entity"] if key.startswith("tinhso:value/")} <= generated
+    province = lineage.document(
+        regime=selectors.regime_by_code(regime), period_id="2026M03", unit=justice.unit.parent
+    )
+    summed = json.loads(province.serialize(format="json"))
+    sources = {d["prov:usedEntity"] for d in summed["wasDerivedFrom"].values()}
+    assert second in sources and len(sources) == 3  # DNMOI of both units (the latest revision only), BLHH
+
+
+def test_lineage_and_as_of_through_the_api(client, regime, cast, clock):
+    _approve(regime, cast, cast.finance, FINANCE, DNMOI="17")
+    url = f"/api/v1/reporting/reports/KTXH-THANG/2026M03/{FINANCE}"
+    reply = client.get(url + "/lineage", **bearer(cast.finance.username))
+    assert reply.status_code == 200 and "wasGeneratedBy" in reply.json()
+    shown = client.get(url + "/as-of", {"at": clock.now.isoformat()}, **bearer(cast.finance.username)).json()
+    assert shown["DNMOI"] == {"value": "17.0000", "obs_status": "A", "revision": 1}
+    assert client.get(url + "/lineage", **bearer(cast.justice.username)).status_code == 404
