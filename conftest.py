@@ -39,6 +39,8 @@ def _media_in_tmp(settings, tmp_path):
     """Stored files go to the test's own folder, never to var/."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
+    # The event log's anchor too: tests running at once must not see each other's newest checkpoint.
+    settings.TINHSO_LOG_ANCHOR = tmp_path / "log-anchor.json"
 
 
 @pytest.fixture(autouse=True)

@@ -34,7 +34,12 @@ TINHSO_OFFICE_HOURS = env.office_hours("TINHSO_OFFICE_HOURS", "07:30-11:30,13:30
 TINHSO_POPULATION_REGISTRY = env.text(
     "TINHSO_POPULATION_REGISTRY", "tinhso.core.population.LocalPopulationRegistry"
 )
-TINHSO_CHECKPOINT_MINUTES = env.number("TINHSO_CHECKPOINT_MINUTES", 15, minimum=1)
+# Event-log checkpoints: taken this often (what a checkpoint does not cover yet is at most this old), MAC'd
+# with a key the database does not hold (generated into var/ when unset, except in production), and the
+# newest one's digest kept in a file outside the database too.
+TINHSO_CHECKPOINT_MINUTES = env.number("TINHSO_CHECKPOINT_MINUTES", 5, minimum=1)
+TINHSO_LOG_KEY = env.text("TINHSO_LOG_KEY", "")
+TINHSO_LOG_ANCHOR = Path(env.text("TINHSO_LOG_ANCHOR", str(VAR_DIR / "log-anchor.json")))
 TINHSO_API_TOKEN_HOURS = env.number("TINHSO_API_TOKEN_HOURS", 12, minimum=1)
 # Maps draw the platform's own data; a deployment with its own tile server adds it underneath ({z}/{x}/{y}).
 TINHSO_TILE_URL = env.text("TINHSO_TILE_URL", "")

@@ -1,11 +1,15 @@
 """Hashing rules of the event log, shared by the writer (services) and the verifier (selectors)."""
 
 import hashlib
+import hmac
 import json
+import os
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Model
 
 GENESIS_HASH = ""
@@ -104,3 +108,60 @@ def event_hash_at(
 def checkpoint_digest(*, prev_digest: str, taken_at: datetime, heads: list[list]) -> str:
     body = [prev_digest, taken_at.astimezone(UTC).isoformat(), heads]
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+
+
+# --- Protection the database does not hold -----------------------------------------------------------------
+# Anyone who can write the database can recompute every SHA-256 above; a checkpoint's MAC needs the key, which
+# lives in the environment (TINHSO_LOG_KEY) or, for a demo or a test run, in a file generated once under var/.
+
+
+def log_key() -> bytes:
+    configured = settings.TINHSO_LOG_KEY
+    if configured:
+        return configured.encode()
+    path = settings.VAR_DIR / "log-key"
+    if not path.exists():
+        # Written aside then linked: two processes starting at once keep the one key that won.
+        draft = path.with_name(f"log-key.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip().encode()
+
+
+def checkpoint_mac(digest: str, *, key: bytes | None = None) -> str:
+    """HMAC-SHA256 of a checkpoint's digest under the platform's log key."""
+    return hmac.new(key or log_key(), digest.encode(), hashlib.sha256).hexdigest()
+
+
+def mac_matches(digest: str, mac: str, *, key: bytes | None = None) -> bool:
+    return hmac.compare_digest(checkpoint_mac(digest, key=key), mac or "")
+
+
+def write_anchor(*, checkpoint_id: int, digest: str, taken_at: datetime, mac: str) -> None:
+    """Keeps the newest checkpoint outside the database (settings.TINHSO_LOG_ANCHOR): deleting checkpoints, or
+    truncating the log, leaves the anchor naming one that is gone. An older checkpoint never replaces it."""
+    path = settings.TINHSO_LOG_ANCHOR
+    current = read_anchor()
+    if current is not None and current.get("checkpoint", 0) >= checkpoint_id:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {"checkpoint": checkpoint_id, "digest": digest, "taken_at": taken_at.isoformat(), "mac": mac}
+    draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    draft.write_text(canonical_json(body))
+    os.replace(draft, path)  # atomic: a reader sees the old anchor or the new one
+
+
+def read_anchor() -> dict | None:
+    try:
+        anchor = json.loads(settings.TINHSO_LOG_ANCHOR.read_text())
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        return {"checkpoint": 0, "digest": "", "unreadable": True}
+    return anchor if isinstance(anchor, dict) else {"checkpoint": 0, "digest": "", "unreadable": True}

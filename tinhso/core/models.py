@@ -166,6 +166,7 @@ class Checkpoint(models.Model):
     heads = models.JSONField(help_text="[[stream, seq, hash], ...] sorted by stream")
     prev_digest = models.CharField(max_length=64)
     digest = models.CharField(max_length=64, unique=True)
+    mac = models.CharField(max_length=64, blank=True, help_text="HMAC-SHA256 of the digest under the log key")
 
     class Meta:
         ordering = ["id"]

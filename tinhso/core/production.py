@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 MIN_SECRET_KEY_LENGTH = 50
+MIN_LOG_KEY_LENGTH = 32
 DEMO_PASSWORD = "demo1234"
 
 
@@ -19,6 +20,11 @@ def insecure_settings(settings: Mapping[str, Any]) -> list[str]:
         problems.append("DEBUG is on: set DEBUG=0")
     if settings["TINHSO_DEMO"]:
         problems.append("TINHSO_DEMO is on: demo accounts with the password demo1234 would be created")
+    if len(settings.get("TINHSO_LOG_KEY", "")) < MIN_LOG_KEY_LENGTH:
+        problems.append(
+            f"TINHSO_LOG_KEY is unset or short: set {MIN_LOG_KEY_LENGTH}+ random characters, kept outside the "
+            "database (it signs the event log's checkpoints)"
+        )
     if "*" in settings["ALLOWED_HOSTS"]:
         problems.append("ALLOWED_HOSTS contains '*': list the host names the platform answers to")
     return problems

@@ -209,7 +209,8 @@ class LogProblem:
 class LogVerification(list[Any]):
     """The problems found (first broken event first), with how much of the log was read."""
 
-    events = streams = checkpoints = 0
+    events = streams = checkpoints = rows = 0
+    anchor: dict | None = None
 
 
 def verify_event_log(*, chunk_size: int = 5000) -> LogVerification:
@@ -280,8 +281,61 @@ def verify_event_log(*, chunk_size: int = 5000) -> LogVerification:
                 checkpoint_id=checkpoint_id,
             )
         )
+    _verify_anchor(result)
+    _verify_domain_rows(result, chunk_size=chunk_size)
     result.sort(key=LogProblem.sort_key)
     return result
+
+
+def _verify_anchor(result: LogVerification) -> None:
+    """The newest checkpoint as kept outside the database must still be in it, unchanged: otherwise the
+    newest checkpoints (with the events only they recorded) were deleted, or the whole log truncated."""
+    from django.utils.translation import gettext as _
+
+    from tinhso.core.eventlog import read_anchor
+    from tinhso.core.models import Checkpoint
+
+    anchor = read_anchor()
+    result.anchor = anchor
+    if anchor is None:
+        return
+    stored = Checkpoint.objects.filter(pk=anchor.get("checkpoint")).values_list("digest", flat=True).first()
+    if anchor.get("unreadable"):
+        message = _("bản lưu điểm kiểm mới nhất bên ngoài cơ sở dữ liệu không đọc được.")
+    elif stored is None:
+        message = _(
+            "điểm kiểm mới nhất đã lưu bên ngoài cơ sở dữ liệu (#%(id)s) không còn: "
+            "điểm kiểm và sự kiện đã bị xóa."
+        )
+    elif stored != anchor.get("digest"):
+        message = _("điểm kiểm #%(id)s khác với bản đã lưu bên ngoài cơ sở dữ liệu: đã bị viết lại.")
+    else:
+        return
+    result.append(
+        LogProblem(message=message % {"id": anchor.get("checkpoint")}, checkpoint_id=anchor.get("checkpoint"))
+    )
+
+
+def _verify_domain_rows(result: LogVerification, *, chunk_size: int) -> None:
+    """Each domain row's current state must be the one its chain implies (tinhso.core.integrity)."""
+    from django.utils.translation import gettext as _
+
+    from tinhso.core.integrity import mismatches
+
+    for mismatch in mismatches(chunk_size=chunk_size):
+        result.rows += 1
+        if mismatch.implied == "row":
+            message = _("còn chuỗi sự kiện nhưng bản ghi đã bị xóa.")
+        elif mismatch.stored == "row":
+            message = _(
+                "bản ghi không có sự kiện nào: chuỗi đã bị xóa, hoặc bản ghi được thêm thẳng vào cơ sở dữ liệu."
+            )
+        else:
+            message = _(
+                "trường %(field)s của bản ghi là %(stored)r, chuỗi sự kiện cho %(implied)r: "
+                "bản ghi đã bị sửa thẳng trong cơ sở dữ liệu."
+            ) % {"field": mismatch.field, "stored": mismatch.stored, "implied": mismatch.implied}
+        result.append(LogProblem(message=message, stream=mismatch.stream))
 
 
 def _verify_checkpoints(result: LogVerification, *, chunk_size: int) -> dict[str, tuple[int, str, int]]:
@@ -289,18 +343,23 @@ def _verify_checkpoints(result: LogVerification, *, chunk_size: int) -> dict[str
     {stream: (seq, hash, checkpoint id)}. An intact chain up to that head vouches for the earlier ones."""
     from django.utils.translation import gettext as _
 
-    from tinhso.core.eventlog import GENESIS_HASH, checkpoint_digest
+    from tinhso.core.eventlog import GENESIS_HASH, checkpoint_digest, log_key, mac_matches
     from tinhso.core.models import Checkpoint
 
     recorded: dict[str, tuple[int, str, int]] = {}
     previous_digest, previous_id = GENESIS_HASH, None
+    key = log_key()
     rows = (
         Checkpoint.objects.order_by("id")
-        .values_list("id", "taken_at", "heads", "prev_digest", "digest")
+        .values_list("id", "taken_at", "heads", "prev_digest", "digest", "mac")
         .iterator(chunk_size=max(1, chunk_size // 100))
     )
-    for checkpoint_id, taken_at, heads, prev_digest, digest in rows:
+    for checkpoint_id, taken_at, heads, prev_digest, digest, mac in rows:
         result.checkpoints += 1
+        if not mac_matches(digest, mac, key=key):
+            # Whoever holds only the database can recompute every SHA-256, not this MAC.
+            message = _("điểm kiểm không mang mã xác thực (MAC) của khóa nhật ký: đã bị tạo lại hoặc sửa.")
+            result.append(LogProblem(message=message, checkpoint_id=checkpoint_id))
         if prev_digest != previous_digest:
             message = _("không nối với điểm kiểm liền trước #%(previous)s: một điểm kiểm đã bị sửa hoặc xóa.")
             result.append(

@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from tinhso.core import files, selectors, working_time
 from tinhso.core.errors import Conflict, InvalidInput, NotFound
-from tinhso.core.eventlog import GENESIS_HASH, checkpoint_digest, event_hash, stream_of
+from tinhso.core.eventlog import (
+    GENESIS_HASH,
+    checkpoint_digest,
+    checkpoint_mac,
+    event_hash,
+    stream_of,
+    write_anchor,
+)
 from tinhso.core.identifiers import validate_citizen_id
 from tinhso.core.models import (
     AdminUnit,
@@ -197,7 +204,15 @@ def take_checkpoint(*, now: datetime | None = None) -> Checkpoint | None:
 def _chain_checkpoint(previous: Checkpoint | None, heads: list[list[Any]], now: datetime) -> Checkpoint:
     prev_digest = previous.digest if previous else GENESIS_HASH
     digest = checkpoint_digest(prev_digest=prev_digest, taken_at=now, heads=heads)
-    return Checkpoint.objects.create(taken_at=now, heads=heads, prev_digest=prev_digest, digest=digest)
+    mac = checkpoint_mac(digest)
+    checkpoint = Checkpoint.objects.create(
+        taken_at=now, heads=heads, prev_digest=prev_digest, digest=digest, mac=mac
+    )
+    # Once committed only: an anchor naming a checkpoint that was rolled back would read as tampering.
+    transaction.on_commit(
+        lambda: write_anchor(checkpoint_id=checkpoint.pk, digest=digest, taken_at=now, mac=mac)
+    )
+    return checkpoint
 
 
 def checkpoint_heads(*, heads: list[list[Any]], now: datetime) -> Checkpoint:

@@ -57,13 +57,14 @@ def test_production_lists_every_insecure_setting():
         "ALLOWED_HOSTS": ["*"],
     }
     problems = " | ".join(insecure_settings(settings))
-    for name in ("SECRET_KEY", "DEBUG", "TINHSO_DEMO", "ALLOWED_HOSTS"):
+    for name in ("SECRET_KEY", "DEBUG", "TINHSO_DEMO", "ALLOWED_HOSTS", "TINHSO_LOG_KEY"):
         assert name in problems
     secure = settings | {
         "SECRET_KEY": STRONG_KEY,
         "DEBUG": False,
         "TINHSO_DEMO": False,
         "ALLOWED_HOSTS": ["x"],
+        "TINHSO_LOG_KEY": STRONG_KEY,
     }
     assert insecure_settings(secure) == []
 
@@ -75,6 +76,7 @@ def test_production_lists_every_insecure_setting():
         ({"SECRET_KEY": STRONG_KEY, "DEBUG": "1"}, "DEBUG is on"),
         ({"SECRET_KEY": STRONG_KEY, "TINHSO_DEMO": "1"}, "TINHSO_DEMO is on"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY is too weak"),
+        ({"SECRET_KEY": STRONG_KEY}, "TINHSO_LOG_KEY is unset"),
     ],
 )
 def test_a_production_process_refuses_to_start_and_says_why(environ, named):
@@ -84,7 +86,12 @@ def test_a_production_process_refuses_to_start_and_says_why(environ, named):
 
 
 def test_a_secure_production_configuration_starts():
-    result = run_settings(TINHSO_ENV="production", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="tinhso.camau.gov.vn")
+    result = run_settings(
+        TINHSO_ENV="production",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="tinhso.camau.gov.vn",
+        TINHSO_LOG_KEY=STRONG_KEY[:40],
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -250,7 +250,9 @@ def test_a_forged_checkpoint_with_a_recomputed_digest_is_named_by_the_next_one(r
 
     problems = selectors.verify_event_log()
 
-    [broken_link] = [problem for problem in problems if not problem.stream]
+    # The rewritten checkpoint lacks the log key's MAC; the next one no longer links to it.
+    unsigned, broken_link = [problem for problem in problems if not problem.stream]
+    assert unsigned.checkpoint_id == first.pk and "MAC" in unsigned.message
     assert broken_link.checkpoint_id == second.pk and f"#{first.pk}" in broken_link.message
     # The second checkpoint also recorded that stream (within the grace period) and still names it.
     assert [(problem.stream, problem.checkpoint_id) for problem in problems if problem.stream] == [

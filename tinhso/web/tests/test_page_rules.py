@@ -122,6 +122,7 @@ def test_production_cookies_are_secure_and_hsts_is_on():
         "SECRET_KEY": "k" * 60 + "-production-secret-for-the-settings-probe",
         "ALLOWED_HOSTS": "dichvucong.camau.gov.vn",
         "DATABASE_URL": "postgres://tinhso@127.0.0.1:5432/tinhso",
+        "TINHSO_LOG_KEY": "l" * 40,
     }
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
     assert out.stdout.split() == ["True", "True", "True", "False"], out.stderr[-2000:]

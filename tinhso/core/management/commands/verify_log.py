@@ -2,6 +2,7 @@
 
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,12 @@ class Command(BaseCommand):
     def handle(self, *args, chunk_size: int, **options) -> None:
         result = verify_event_log(chunk_size=chunk_size)
         counts = {"events": result.events, "streams": result.streams, "checkpoints": result.checkpoints}
+        if result.anchor is None and result.checkpoints:
+            note = _(
+                "Chú ý: không có bản lưu điểm kiểm mới nhất bên ngoài cơ sở dữ liệu (%(path)s); "
+                "việc xóa các điểm kiểm mới nhất sẽ không được phát hiện cho đến điểm kiểm sau."
+            )
+            self.stderr.write(note % {"path": settings.TINHSO_LOG_ANCHOR})
         if not result:
             summary = _(
                 "Nhật ký sự kiện nguyên vẹn: %(events)s sự kiện trong %(streams)s chuỗi, %(checkpoints)s điểm kiểm."
