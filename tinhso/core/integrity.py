@@ -50,7 +50,7 @@ def _mismatches_of(check: StateCheck, *, chunk_size: int) -> Iterator[Mismatch]:
     after = 0
     while True:
         rows = list(
-            check.model.objects.filter(pk__gt=after)
+            check.model._default_manager.filter(pk__gt=after)
             .order_by("pk")
             .values_list("pk", *check.fields)[:chunk_size]
         )

@@ -210,7 +210,7 @@ class LogVerification(list[Any]):
     """The problems found (first broken event first), with how much of the log was read."""
 
     events = streams = checkpoints = rows = 0
-    anchor: dict | None = None
+    anchor: dict[str, Any] | None = None
 
 
 def verify_event_log(*, chunk_size: int = 5000) -> LogVerification:
@@ -299,7 +299,8 @@ def _verify_anchor(result: LogVerification) -> None:
     result.anchor = anchor
     if anchor is None:
         return
-    stored = Checkpoint.objects.filter(pk=anchor.get("checkpoint")).values_list("digest", flat=True).first()
+    anchored_id = int(anchor.get("checkpoint") or 0)
+    stored = Checkpoint.objects.filter(pk=anchored_id).values_list("digest", flat=True).first()
     if anchor.get("unreadable"):
         message = _("bản lưu điểm kiểm mới nhất bên ngoài cơ sở dữ liệu không đọc được.")
     elif stored is None:

@@ -20,7 +20,7 @@ from tinhso.testing.fieldreport_helpers import file_report
 pytestmark = pytest.mark.django_db
 
 
-def verify_log() -> tuple[int, str]:
+def verify_log() -> tuple[int | str | None, str]:
     out = StringIO()
     try:
         call_command("verify_log", stdout=out, stderr=StringIO())
@@ -57,7 +57,8 @@ def history(cast, categories, staff, checkpointed) -> dict:
     later = services_forward(cast, processing)
     status, output = verify_log()
     assert status == 0, output
-    assert read_anchor()["checkpoint"] == checkpoint.pk
+    anchor = read_anchor()
+    assert anchor is not None and anchor["checkpoint"] == checkpoint.pk
     return {"returned": returned, "report": report, "later": later, "checkpoint": checkpoint}
 
 
