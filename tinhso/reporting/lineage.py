@@ -58,13 +58,12 @@ def document(*, regime: Regime, period_id: str, unit: AdminUnit) -> ProvDocument
             {"prov:type": f"tinhso:entry-{revision.channel}", "tinhso:reason": revision.reason},
         )
         doc.wasGeneratedBy(entity, activity, revision.changed_at)
-        if revision.changed_by_id:
-            agent = f"tinhso:user/{revision.changed_by_id}"
-            if revision.changed_by_id not in agents:
-                doc.agent(
-                    agent, {"prov:type": "prov:Person", "tinhso:name": revision.changed_by.display_name}
-                )
-                agents.add(revision.changed_by_id)
+        official = revision.changed_by
+        if official is not None:
+            agent = f"tinhso:user/{official.pk}"
+            if official.pk not in agents:
+                doc.agent(agent, {"prov:type": "prov:Person", "tinhso:name": official.display_name})
+                agents.add(official.pk)
             doc.wasAttributedTo(entity, agent)
             doc.wasAssociatedWith(activity, agent)
         if value.pk in previous:
