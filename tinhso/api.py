@@ -3,6 +3,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -73,16 +74,16 @@ def validation_error(request: HttpRequest, error: ValidationError) -> HttpRespon
     errors: dict[str, list[str]] = {}
     for item in error.errors:
         field = ".".join(str(part) for part in item.get("loc", [])[1:] if part != "body") or "body"
-        errors.setdefault(field, []).append(item.get("msg", "Giá trị không hợp lệ."))
+        errors.setdefault(field, []).append(item.get("msg", _("Giá trị không hợp lệ.")))
     return problem(
-        request, status=422, code="validation_error", title="Dữ liệu gửi lên không hợp lệ.", errors=errors
+        request, status=422, code="validation_error", title=_("Dữ liệu gửi lên không hợp lệ."), errors=errors
     )
 
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
     response = problem(
-        request, status=401, code="unauthenticated", title="Cần mã truy cập (Bearer token) hợp lệ."
+        request, status=401, code="unauthenticated", title=_("Cần mã truy cập (Bearer token) hợp lệ.")
     )
     response["WWW-Authenticate"] = "Bearer"
     return response
@@ -95,7 +96,7 @@ def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
-    return problem(request, status=404, code="not_found", title="Không tìm thấy.")
+    return problem(request, status=404, code="not_found", title=_("Không tìm thấy."))
 
 
 @api.exception_handler(MultiPartParserError)
@@ -105,7 +106,7 @@ def malformed_body(request: HttpRequest, error: MultiPartParserError) -> HttpRes
         request,
         status=400,
         code="malformed_body",
-        title="Nội dung gửi lên không đọc được: multipart/form-data thiếu hoặc sai boundary.",
+        title=_("Nội dung gửi lên không đọc được: multipart/form-data thiếu hoặc sai boundary."),
     )
 
 

@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalog.models import Bundle, Procedure, ProcessStep, RequiredDocument
 from tinhso.catalog.services import search_key
@@ -46,7 +47,12 @@ def procedure_by_code(code: str, *, version: int | None = None) -> Procedure:
     procedures = procedures.filter(version=version) if version else procedures.filter(is_current=True)
     procedure = _with_details(procedures).first()
     if procedure is None:
-        raise NotFound(f"Không tìm thấy thủ tục có mã “{code}”.", code="procedure_not_found", value=code)
+        raise NotFound(
+            _("Không tìm thấy thủ tục có mã “%(code)s”."),
+            code="procedure_not_found",
+            params={"code": code},
+            value=code,
+        )
     return procedure
 
 
@@ -79,7 +85,12 @@ def current_procedure(code: str) -> Procedure:
         key = cursor.fetchone()
     if key is None:
         _last_current.pop(code, None)
-        raise NotFound(f"Không tìm thấy thủ tục có mã “{code}”.", code="procedure_not_found", value=code)
+        raise NotFound(
+            _("Không tìm thấy thủ tục có mã “%(code)s”."),
+            code="procedure_not_found",
+            params={"code": code},
+            value=code,
+        )
     procedure = _versions.get(key)
     if procedure is None:
         procedure = _versions[key] = Procedure.objects.select_related("authority").get(pk=key[0])
@@ -106,7 +117,11 @@ def still_current_sql() -> str:
 def bundle_by_code(code: str) -> Bundle:
     bundle = Bundle.objects.prefetch_related("items").filter(code=code).first()
     if bundle is None:
-        raise NotFound(f"Không tìm thấy nhóm thủ tục liên thông “{code}”.", code="bundle_not_found")
+        raise NotFound(
+            _("Không tìm thấy nhóm thủ tục liên thông “%(code)s”."),
+            code="bundle_not_found",
+            params={"code": code},
+        )
     return bundle
 
 

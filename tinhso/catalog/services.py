@@ -3,13 +3,17 @@
 from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from unidecode import unidecode
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from tinhso.catalog.models import Bundle, BundleItem, Procedure, ProcessStep, RequiredDocument
 from tinhso.core import selectors as core_selectors
@@ -41,32 +45,45 @@ def search_key(text: str) -> str:
     return unidecode(text).lower()
 
 
-def _invalid(field: str, message: str) -> InvalidInput:
-    return InvalidInput(message, errors={field: [message]})
+def _invalid(field: str, message: "StrOrPromise", **params: object) -> InvalidInput:
+    return InvalidInput.on(field, message, params=params)
 
 
 def _check_times(*, days: int, hours: Decimal, steps: list[StepSpec], legal_hours: Decimal) -> None:
     if (days > 0) == (hours > 0):
         raise _invalid(
-            "processing_days", "Cần đúng một thời hạn giải quyết: theo ngày làm việc hoặc theo giờ."
+            "processing_days", _("Cần đúng một thời hạn giải quyết: theo ngày làm việc hoặc theo giờ.")
         )
     if not steps:
-        raise _invalid("steps", "Cần ít nhất một bước trong quy trình nội bộ.")
+        raise _invalid("steps", _("Cần ít nhất một bước trong quy trình nội bộ."))
     for index, step in enumerate(steps, start=1):
         if step.hours <= 0:
-            raise _invalid("steps", f"Bước {index} cần thời gian lớn hơn 0.")
+            raise _invalid("steps", _("Bước %(step)s cần thời gian lớn hơn 0."), step=index)
         if step.role not in Role.values:
-            raise _invalid("steps", f"Bước {index}: vai trò “{step.role}” không tồn tại.")
+            raise _invalid(
+                "steps", _("Bước %(step)s: vai trò “%(role)s” không tồn tại."), step=index, role=step.role
+            )
         if step.unit_kind not in ProcessStep.UnitKind.values:
-            raise _invalid("steps", f"Bước {index}: loại đơn vị “{step.unit_kind}” không hợp lệ.")
+            raise _invalid(
+                "steps",
+                _("Bước %(step)s: loại đơn vị “%(kind)s” không hợp lệ."),
+                step=index,
+                kind=step.unit_kind,
+            )
         if (step.unit_kind == ProcessStep.UnitKind.FIXED) != (step.unit is not None):
-            raise _invalid("steps", f"Bước {index}: chỉ bước giao cho đơn vị chỉ định mới ghi đơn vị.")
+            raise _invalid(
+                "steps", _("Bước %(step)s: chỉ bước giao cho đơn vị chỉ định mới ghi đơn vị."), step=index
+            )
     total = sum((step.hours for step in steps), Decimal(0))
     if total != legal_hours:
         raise _invalid(
             "steps",
-            f"Tổng thời gian các bước ({total:g} giờ làm việc) phải bằng thời hạn giải quyết "
-            f"({legal_hours:g} giờ làm việc).",
+            _(
+                "Tổng thời gian các bước (%(total)s giờ làm việc) phải bằng thời hạn giải quyết "
+                "(%(legal)s giờ làm việc)."
+            ),
+            total=f"{total:g}",
+            legal=f"{legal_hours:g}",
         )
 
 
@@ -95,21 +112,23 @@ def publish_procedure(
 ) -> Procedure:
     """Publishes a new version of a procedure; earlier versions stay as they were for their dossiers."""
     if actor is not None and not core_selectors.has_role(actor, Role.ADMINISTRATOR):
-        raise Forbidden("Chỉ quản trị hệ thống được công bố thủ tục.", code="role_required")
+        raise Forbidden(_("Chỉ quản trị hệ thống được công bố thủ tục."), code="role_required")
     if level not in Procedure.Level.values:
-        raise _invalid("level", "Cấp thực hiện phải là cấp tỉnh hoặc cấp xã.")
+        raise _invalid("level", _("Cấp thực hiện phải là cấp tỉnh hoặc cấp xã."))
     if online_level not in Procedure.OnlineLevel.values:
-        raise _invalid("online_level", "Mức độ dịch vụ công trực tuyến phải là toàn trình hoặc một phần.")
+        raise _invalid("online_level", _("Mức độ dịch vụ công trực tuyến phải là toàn trình hoặc một phần."))
     if level == Procedure.Level.PROVINCE and authority is None:
-        raise _invalid("authority", "Thủ tục cấp tỉnh cần cơ quan có thẩm quyền giải quyết.")
+        raise _invalid("authority", _("Thủ tục cấp tỉnh cần cơ quan có thẩm quyền giải quyết."))
     if fee is not None:
         checked_amount(fee, field="fee", allow_zero=True)
     try:
         Draft202012Validator.check_schema(form_schema)
     except SchemaError as error:
-        raise _invalid("form_schema", f"Biểu mẫu không phải JSON Schema hợp lệ: {error.message}") from None
+        raise _invalid(
+            "form_schema", _("Biểu mẫu không phải JSON Schema hợp lệ: %(problem)s"), problem=error.message
+        ) from None
     if form_schema.get("type") != "object":
-        raise _invalid("form_schema", "Biểu mẫu phải là một đối tượng (type: object).")
+        raise _invalid("form_schema", _("Biểu mẫu phải là một đối tượng (type: object)."))
     draft = Procedure(code=code, processing_days=processing_days, processing_hours=Decimal(processing_hours))
     _check_times(
         days=processing_days, hours=draft.processing_hours, steps=steps, legal_hours=draft.legal_hours
@@ -179,15 +198,15 @@ def define_bundle(
 ) -> Bundle:
     if actor is not None and not core_selectors.has_role(actor, Role.ADMINISTRATOR):
         raise Forbidden(
-            "Chỉ quản trị hệ thống được định nghĩa nhóm thủ tục liên thông.", code="role_required"
+            _("Chỉ quản trị hệ thống được định nghĩa nhóm thủ tục liên thông."), code="role_required"
         )
     known = set(
         Procedure.objects.filter(code__in=procedure_codes, is_current=True).values_list("code", flat=True)
     )
     missing = [c for c in procedure_codes if c not in known]
     if missing:
-        raise _invalid("procedure_codes", f"Chưa có thủ tục: {', '.join(missing)}.")
-    bundle, _ = Bundle.objects.update_or_create(
+        raise _invalid("procedure_codes", _("Chưa có thủ tục: %(codes)s."), codes=", ".join(missing))
+    bundle, _created = Bundle.objects.update_or_create(
         code=code, defaults={"name": name, "description": description}
     )
     bundle.items.all().delete()

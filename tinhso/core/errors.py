@@ -1,29 +1,88 @@
-"""Domain errors raised by services and selectors; pages and the API turn them into answers."""
+"""Domain errors raised by services and selectors; pages and the API turn them into answers.
 
-from typing import Any
+Each error carries a stable machine `code` (the API's problem `code`, never translated) and a message in the
+user's language: services pass a `gettext_lazy` text with `%(name)s` placeholders and the values in `params`,
+and the text is translated when it is read (`error.message`, `str(error)`), in the language active then. So the
+same refusal reads in Vietnamese on the Vietnamese interface and in English on the English one."""
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.utils.functional import lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+def _interpolated(message: "StrOrPromise", params: Mapping[str, Any]) -> str:
+    return str(message) % params
+
+
+_lazy_interpolated = lazy(_interpolated, str)
+
+
+def text(message: "StrOrPromise", params: Mapping[str, Any] | None = None) -> "StrOrPromise":
+    """`message` with its placeholders filled from `params`, translated only when shown."""
+    return _lazy_interpolated(message, dict(params)) if params else message
 
 
 class DomainError(Exception):
-    """A refusal with a stable machine code, a Vietnamese message and an HTTP status."""
+    """A refusal with a stable machine code, a message in the user's language and an HTTP status."""
 
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, code: str | None = None, **extra: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        message: "StrOrPromise",
+        *,
+        code: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        **extra: Any,
+    ) -> None:
+        self._message = text(message, params)
+        super().__init__(self._message)
         if code:
             self.code = code
         self.extra = extra
+
+    @property
+    def message(self) -> str:
+        """The message in the active language."""
+        return str(self._message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class InvalidInput(DomainError):
     status = 422
     code = "invalid_input"
 
-    def __init__(self, message: str, *, errors: dict[str, list[str]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        message: "StrOrPromise",
+        *,
+        errors: Mapping[str, Sequence["StrOrPromise"]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(message, **kwargs)
-        self.errors = errors or {}
+        self._errors: dict[str, list[StrOrPromise]] = {
+            field: list(messages) for field, messages in (errors or {}).items()
+        }
+
+    @classmethod
+    def on(
+        cls, field: str, message: "StrOrPromise", *, params: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> "InvalidInput":
+        """One message about one field, for the whole error and beside the field alike."""
+        shown = text(message, params)
+        return cls(shown, errors={field: [shown]}, **kwargs)
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """Each field's messages in the active language."""
+        return {field: [str(message) for message in messages] for field, messages in self._errors.items()}
 
 
 class NotFound(DomainError):

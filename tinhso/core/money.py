@@ -3,6 +3,8 @@ the columns (twelve digits) or the gateways that will carry it."""
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from tinhso.core.errors import InvalidInput
 
 # Just under one thousand billion đồng: above any fee or tax one dossier can owe, within DECIMAL(12, 0).
@@ -17,6 +19,10 @@ def checked_amount(value: int | Decimal, *, field: str, allow_zero: bool = False
     except (ValueError, OverflowError):  # Decimal NaN and Infinity
         whole = False
     if not whole or not floor <= value <= MAX_AMOUNT:
-        message = f"Số tiền phải là số đồng nguyên từ {floor:,} đến {MAX_AMOUNT:,} đồng.".replace(",", ".")
-        raise InvalidInput(message, errors={field: [message]}, code="amount_out_of_range")
+        raise InvalidInput.on(
+            field,
+            _("Số tiền phải là số đồng nguyên từ %(floor)s đến %(ceiling)s đồng."),
+            params={"floor": f"{floor:,}".replace(",", "."), "ceiling": f"{MAX_AMOUNT:,}".replace(",", ".")},
+            code="amount_out_of_range",
+        )
     return value

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy
 
 from tinhso.core.errors import Forbidden, NotFound
 from tinhso.core.models import PATH_SEPARATOR, AdminUnit, ApiToken, Event, Role, RoleAssignment, User
@@ -18,7 +19,12 @@ from tinhso.core.population import Identity, population_registry
 def unit_by_code(code: str) -> AdminUnit:
     unit = AdminUnit.objects.filter(code=code).first()
     if unit is None:
-        raise NotFound(f"Không tìm thấy đơn vị có mã “{code}”.", code="unit_not_found", value=code)
+        raise NotFound(
+            gettext_lazy("Không tìm thấy đơn vị có mã “%(code)s”."),
+            code="unit_not_found",
+            params={"code": code},
+            value=code,
+        )
     return unit
 
 
@@ -94,7 +100,9 @@ def has_role(user: User, role: str) -> bool:
 def require_role(user: User, *roles: str) -> None:
     if not any(has_role(user, role) for role in roles):
         names = ", ".join(str(Role(role).label) for role in roles)
-        raise Forbidden(f"Chức năng này dành cho: {names}.", code="role_required")
+        raise Forbidden(
+            gettext_lazy("Chức năng này dành cho: %(roles)s."), code="role_required", params={"roles": names}
+        )
 
 
 def identity_of(citizen_id: str) -> Identity | None:

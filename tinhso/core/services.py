@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Field, Model, signals
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import files, selectors, working_time
 from tinhso.core.errors import Conflict, InvalidInput, NotFound
@@ -180,7 +181,9 @@ def record_event(
             return event
     except IntegrityError:
         raise Conflict(
-            f"Another change to {stream} was recorded at the same time.", code="concurrent_event"
+            _("Một thay đổi khác của %(stream)s vừa được ghi cùng lúc; hãy tải lại rồi thử lại."),
+            code="concurrent_event",
+            params={"stream": stream},
         ) from None
 
 
@@ -227,10 +230,14 @@ def declare_calendar_day(*, actor: User, day: date, kind: str, reason: str) -> C
     """Declares an extra day off or a make-up working day (replacing an earlier declaration of that day)."""
     selectors.require_role(actor, Role.ADMINISTRATOR)
     if kind not in CalendarDay.Kind.values:
-        raise InvalidInput(f"Loại ngày “{kind}” không hợp lệ.", errors={"kind": ["Loại ngày không hợp lệ."]})
+        raise InvalidInput(
+            _("Loại ngày “%(kind)s” không hợp lệ."),
+            params={"kind": kind},
+            errors={"kind": [_("Loại ngày không hợp lệ.")]},
+        )
     if not reason.strip():
-        raise InvalidInput("Cần ghi lý do.", errors={"reason": ["Cần ghi lý do."]})
-    calendar_day, _ = CalendarDay.objects.update_or_create(
+        raise InvalidInput.on("reason", _("Cần ghi lý do."))
+    calendar_day, _created = CalendarDay.objects.update_or_create(
         date=day, defaults={"kind": kind, "reason": reason.strip(), "declared_by": actor}
     )
     record_event(
@@ -252,7 +259,7 @@ def _set_password(user: User, password: str | None, *, demo: bool) -> None:
             validate_password(password, user)
         except ValidationError as error:
             raise InvalidInput(
-                "Mật khẩu chưa đủ an toàn.", errors={"password": list(error.messages)}
+                _("Mật khẩu chưa đủ an toàn."), errors={"password": list(error.messages)}
             ) from None
     user.set_password(password)
 
@@ -276,10 +283,17 @@ def register_citizen(
         raise InvalidInput(error.messages[0], errors={"citizen_id": error.messages}) from None
     identity = selectors.identity_of(citizen_id)
     if identity is None:
-        message = f"Số định danh cá nhân “{citizen_id}” không có trong Cơ sở dữ liệu quốc gia về dân cư."
-        raise NotFound(message, code="citizen_not_in_registry")
+        raise NotFound(
+            _("Số định danh cá nhân “%(citizen_id)s” không có trong Cơ sở dữ liệu quốc gia về dân cư."),
+            code="citizen_not_in_registry",
+            params={"citizen_id": citizen_id},
+        )
     if User.objects.filter(citizen_id=citizen_id).exists():
-        raise Conflict(f"Số định danh cá nhân “{citizen_id}” đã có tài khoản.", code="citizen_exists")
+        raise Conflict(
+            _("Số định danh cá nhân “%(citizen_id)s” đã có tài khoản."),
+            code="citizen_exists",
+            params={"citizen_id": citizen_id},
+        )
     user = User(
         username=username or citizen_id,
         citizen_id=citizen_id,
@@ -309,7 +323,11 @@ def create_official(
     """Creates an official's account holding roles given as (role, unit code) pairs (demo: as above);
     without a password the account cannot sign in until an administrator sets one."""
     if User.objects.filter(username=username).exists():
-        raise Conflict(f"Tên đăng nhập “{username}” đã được dùng.", code="username_exists")
+        raise Conflict(
+            _("Tên đăng nhập “%(username)s” đã được dùng."),
+            code="username_exists",
+            params={"username": username},
+        )
     user = User(username=username, full_name=full_name, account_type=User.AccountType.OFFICIAL, is_demo=demo)
     _set_password(user, password, demo=demo)
     user.save()
@@ -322,11 +340,9 @@ def create_official(
 @transaction.atomic
 def assign_role(*, actor: User | None, user: User, role: str, unit_code: str) -> RoleAssignment:
     if role not in Role.values:
-        raise InvalidInput(
-            f"Vai trò “{role}” không tồn tại.", errors={"role": [f"Vai trò “{role}” không tồn tại."]}
-        )
+        raise InvalidInput.on("role", _("Vai trò “%(role)s” không tồn tại."), params={"role": role})
     unit = selectors.unit_by_code(unit_code)
-    assignment, _ = RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit)
+    assignment, _created = RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit)
     if role == Role.ADMINISTRATOR and not user.is_staff:
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
@@ -398,7 +414,7 @@ def save_population_record(
         citizen_id = validate_citizen_id(citizen_id, birth_date=birth_date, sex=sex)
     except ValidationError as error:
         raise InvalidInput(error.messages[0], errors={"citizen_id": error.messages}) from None
-    record, _ = PopulationRecord.objects.update_or_create(
+    record, _created = PopulationRecord.objects.update_or_create(
         citizen_id=citizen_id,
         defaults={
             "full_name": full_name,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -30,7 +31,11 @@ def table_response(
     *, fmt: str, name: str, title: str, header: Sequence[str], rows: Iterable[Sequence]
 ) -> HttpResponse:
     if fmt not in FORMATS:
-        raise NotFound(f"Không có định dạng “{fmt}”; chọn csv hoặc xlsx.", code="format_not_found")
+        raise NotFound(
+            _("Không có định dạng “%(format)s”; chọn csv hoặc xlsx."),
+            code="format_not_found",
+            params={"format": fmt},
+        )
     if fmt == "csv":
         buffer = io.StringIO()
         buffer.write("\ufeff")

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tinhso.core.errors import InvalidInput
 from tinhso.core.working_time import local_zone
@@ -87,12 +88,16 @@ def containing(instant: datetime) -> list[Period]:
 def parse(key: str) -> Period:
     match = _PATTERN.match(key or "")
     if not match:
-        message = "Kỳ báo cáo phải có dạng 2026-04 (tháng), 2026-Q2 (quý) hoặc 2026 (năm)."
-        raise InvalidInput(message, errors={"period": [message]})
+        raise InvalidInput.on(
+            "period", gettext_lazy("Kỳ báo cáo phải có dạng 2026-04 (tháng), 2026-Q2 (quý) hoặc 2026 (năm).")
+        )
     year = int(match["year"])
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        message = f"Kỳ báo cáo phải thuộc các năm {FIRST_YEAR}–{LAST_YEAR}."
-        raise InvalidInput(message, errors={"period": [message]})
+        raise InvalidInput.on(
+            "period",
+            gettext_lazy("Kỳ báo cáo phải thuộc các năm %(first)s–%(last)s."),
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
     if match["month"]:
         return Period(year, int(match["month"]), 1)
     if match["quarter"]:

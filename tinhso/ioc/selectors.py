@@ -24,6 +24,7 @@ from django.db.models.functions import Cast, Collate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tinhso.catalog.models import Procedure, ProcessStep, RequiredDocument
 from tinhso.core import selectors as core_selectors
@@ -51,7 +52,7 @@ def may_see_ioc(user: User) -> bool:
 def root_units(user: User) -> list[AdminUnit]:
     """The highest units the user leads (the province for a province leader)."""
     if not user.is_authenticated:
-        raise Forbidden("Cần đăng nhập bằng tài khoản lãnh đạo.", code="ioc_forbidden")
+        raise Forbidden(gettext_lazy("Cần đăng nhập bằng tài khoản lãnh đạo."), code="ioc_forbidden")
     units = sorted(
         {a.unit for a in core_selectors.active_roles(user) if a.role in IOC_ROLES}, key=lambda unit: unit.path
     )
@@ -62,7 +63,8 @@ def root_units(user: User) -> list[AdminUnit]:
     ]
     if not roots:
         raise Forbidden(
-            "Trung tâm điều hành dành cho lãnh đạo tỉnh và lãnh đạo đơn vị.", code="ioc_forbidden"
+            gettext_lazy("Trung tâm điều hành dành cho lãnh đạo tỉnh và lãnh đạo đơn vị."),
+            code="ioc_forbidden",
         )
     return roots
 
@@ -75,10 +77,17 @@ def unit_for(user: User, code: str = "", *, roots: list[AdminUnit] | None = None
         return roots[0]
     unit = AdminUnit.objects.filter(code=code).first()
     if unit is None:
-        raise NotFound(f"Không tìm thấy đơn vị có mã “{code}”.", code="unit_not_found", value=code)
+        raise NotFound(
+            gettext_lazy("Không tìm thấy đơn vị có mã “%(code)s”."),
+            code="unit_not_found",
+            params={"code": code},
+            value=code,
+        )
     # The units a leader follows are those under the units they lead, i.e. under one of their roots.
     if not any(unit.path.startswith(root.path) for root in roots):
-        raise Forbidden("Anh/chị không theo dõi số liệu của đơn vị này.", code="ioc_unit_forbidden")
+        raise Forbidden(
+            gettext_lazy("Anh/chị không theo dõi số liệu của đơn vị này."), code="ioc_unit_forbidden"
+        )
     return unit
 
 
@@ -465,8 +474,8 @@ def child_units(unit: AdminUnit, kind: str) -> list[AdminUnit]:
 def _check_kind(kind: str) -> None:
     if kind not in ("agencies", "communes"):
         raise InvalidInput(
-            "Xếp hạng theo “agencies” (cơ quan) hoặc “communes” (xã, phường).",
-            errors={"kind": ["Giá trị không hợp lệ."]},
+            gettext_lazy("Xếp hạng theo “agencies” (cơ quan) hoặc “communes” (xã, phường)."),
+            errors={"kind": [gettext_lazy("Giá trị không hợp lệ.")]},
         )
 
 
@@ -653,8 +662,9 @@ def _month_sums(
 def _map_definition(indicator: str) -> rules.Indicator:
     definition = rules.ALL.get(indicator)
     if definition is None or not definition.denominator:
-        message = "Bản đồ tô màu theo chỉ số có tỷ lệ (ví dụ 2.1, 3.2, PA.3)."
-        raise InvalidInput(message, errors={"indicator": [message]})
+        raise InvalidInput.on(
+            "indicator", gettext_lazy("Bản đồ tô màu theo chỉ số có tỷ lệ (ví dụ 2.1, 3.2, PA.3).")
+        )
     return definition
 
 
@@ -1100,7 +1110,11 @@ def records(
     rollups' `horizon` (the latest month open records reach) is read when not given."""
     definition = rules.ALL.get(indicator)
     if definition is None or definition.source == "none":
-        raise NotFound(f"Chỉ số “{indicator}” không có danh sách hồ sơ.", code="indicator_not_found")
+        raise NotFound(
+            gettext_lazy("Chỉ số “%(indicator)s” không có danh sách hồ sơ."),
+            code="indicator_not_found",
+            params={"indicator": indicator},
+        )
     unit = unit_for(actor, unit_code, roots=roots)
     value = indicator_value(unit=unit, period=period, sector=sector, indicator=definition)
     if definition.drill == "procedures":

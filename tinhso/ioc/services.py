@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalog.models import Procedure
 from tinhso.core import bulk
@@ -430,11 +431,11 @@ def create_alert_rule(
     core_selectors.require_role(actor, Role.PROVINCE_LEADER, Role.ADMINISTRATOR)
     definition = rules.ALL.get(indicator)
     if definition is None or not definition.denominator:
-        message = "Chỉ đặt ngưỡng cho chỉ số tính theo tỷ lệ từ hồ sơ hoặc phản ánh."
-        raise InvalidInput(message, errors={"indicator": [message]})
+        raise InvalidInput.on(
+            "indicator", _("Chỉ đặt ngưỡng cho chỉ số tính theo tỷ lệ từ hồ sơ hoặc phản ánh.")
+        )
     if not Decimal(0) < threshold <= Decimal(1):
-        message = "Ngưỡng là tỷ lệ lớn hơn 0 và không quá 1 (ví dụ 0.9 cho 90%)."
-        raise InvalidInput(message, errors={"threshold": [message]})
+        raise InvalidInput.on("threshold", _("Ngưỡng là tỷ lệ lớn hơn 0 và không quá 1 (ví dụ 0.9 cho 90%)."))
     rule = AlertRule.objects.create(
         indicator=indicator, threshold=threshold, min_denominator=max(1, min_denominator), created_by=actor
     )

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.errors import NotFound
 from tinhso.core.models import Event, User
@@ -50,7 +51,7 @@ def deliver_notifications(*, now: datetime | None = None) -> int:
 def mark_read(*, actor: User, notification_id: int) -> Notification:
     notification = Notification.objects.filter(pk=notification_id, recipient=actor).first()
     if notification is None:
-        raise NotFound("Không tìm thấy thông báo.", code="notification_not_found")
+        raise NotFound(_("Không tìm thấy thông báo."), code="notification_not_found")
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
