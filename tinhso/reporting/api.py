@@ -8,6 +8,7 @@ from ninja import Router, Schema
 
 from tinhso.core.api import bearer_auth
 from tinhso.core.auth import SignedInRequest
+from tinhso.core.errors import NotFound
 from tinhso.reporting import lineage, selectors, services
 
 router = Router(tags=["reporting"], auth=bearer_auth)
@@ -184,6 +185,27 @@ def as_published(request: SignedInRequest, regime: str, period: str, unit: str, 
         }
         for cell, (value, status, revision) in values.items()
     }
+
+
+class SentOut(Schema):
+    sha256: str
+    location: str
+
+
+@router.post(
+    "/reports/{regime}/{period}/{unit}/send-upward",
+    response=SentOut,
+    summary="Package an approved report upward",
+)
+def send_upward(request: SignedInRequest, regime: str, period: str, unit: str) -> dict:
+    chosen, place = selectors.visible_report_place(
+        request.auth, regime_code=regime, period_id=period, unit_code=unit
+    )
+    submission = selectors.submission_of(chosen, period, place)
+    if submission is None:
+        raise NotFound("Đơn vị chưa lập báo cáo kỳ này.", code="submission_not_found")
+    digest, location = services.send_upward(actor=request.auth, submission_id=submission.pk)
+    return {"sha256": digest, "location": location}
 
 
 # Last: its {action} would otherwise take the paths above.

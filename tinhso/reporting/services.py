@@ -904,3 +904,29 @@ def import_history(*, actor: User | None, regime_code: str, period_id: str, unit
     record_event(subject=submission, action=events.HISTORY_IMPORTED, actor=actor, payload={"reason": reason})
     roll_up(regime=regime, period_id=period.id, unit=unit)
     return submission
+
+
+@transaction.atomic
+def send_upward(*, actor: User, submission_id: int) -> tuple[str, str]:
+    """Packages an approved report (canonical JSON with its SHA-256, and a PDF) and hands it to the upward
+    adapter; returns (SHA-256, where the adapter put it). The hash is recorded on the report's chain."""
+    from tinhso.reporting import upward
+
+    submission = (
+        Submission.objects.select_for_update()
+        .select_related("regime", "unit")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None:
+        raise NotFound("Không tìm thấy báo cáo.", code="submission_not_found")
+    if not selectors.holds(actor, submission.unit, (*selectors.APPROVERS, *selectors.REPORTERS)):
+        raise Forbidden("Bạn không được gửi báo cáo này lên cấp trên.", code="not_allowed")
+    if submission.status != Status.APPROVED:
+        raise Conflict("Chỉ gửi lên cấp trên báo cáo đã được phê duyệt.", code="not_approved")
+    package = upward.package_of(submission)
+    sender = upward.adapter()
+    location = sender.send(package)
+    record_event(subject=submission, action=events.PACKAGE_SENT, actor=actor,
+                 payload={"adapter": sender.name, "sha256": package.sha256, "location": location})  # fmt: skip
+    return package.sha256, location

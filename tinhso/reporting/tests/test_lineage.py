@@ -88,3 +88,26 @@ def test_lineage_and_as_of_through_the_api(client, regime, cast, clock):
     shown = client.get(url + "/as-of", {"at": clock.now.isoformat()}, **bearer(cast.finance.username)).json()
     assert shown["DNMOI"] == {"value": "17.0000", "obs_status": "A", "revision": 1}
     assert client.get(url + "/lineage", **bearer(cast.justice.username)).status_code == 404
+
+
+def test_an_approved_report_goes_upward_as_a_package_with_its_hash(regime, cast, clock, settings, tmp_path):
+    import hashlib
+
+    from tinhso.core.errors import Conflict
+    from tinhso.core.models import Event
+
+    settings.TINHSO_REPORTING_OUTBOX = tmp_path
+    draft = _save(regime, cast.finance, FINANCE, "A", DNMOI="4")
+    with pytest.raises(Conflict):
+        services.send_upward(actor=cast.leader, submission_id=draft.pk)
+    approved = _approve(regime, cast, cast.finance, FINANCE, DNMOI="17")
+    province = Submission.objects.create(regime=approved.regime, period="2026M03", unit=approved.unit.parent,
+                                         status="approved", revision=1)  # fmt: skip
+    digest, location = services.send_upward(actor=cast.leader, submission_id=province.pk)
+    body = (tmp_path / location.split("/")[-1]).read_bytes()
+    assert hashlib.sha256(body).hexdigest() == digest
+    assert json.loads(body)["values"] == [
+        {"indicator": "DNMOI", "breakdown": "", "kind": "period", "value": "17", "obs_status": "A"}
+    ]
+    assert (tmp_path / location.split("/")[-1].replace(".json", ".pdf")).read_bytes().startswith(b"%PDF")
+    assert Event.objects.get(action="reporting.package_sent").payload["sha256"] == digest
