@@ -140,3 +140,83 @@ def error_summary(
         if key not in known and "." not in key:
             problems += [Problem("", key, message) for message in messages]
     return problems
+
+
+SHARED = "shared__"
+
+
+def shared_names(procedures: list[Procedure]) -> list[str]:
+    """Fields asked by two or more procedures of a bundle (the child's name, their birth date): asked once,
+    as the bundle promises (“khai một lần”), and given to every procedure that asks them."""
+    seen: dict[str, int] = {}
+    for procedure in procedures:
+        for name in procedure.form_schema.get("properties", {}):
+            seen[name] = seen.get(name, 0) + 1
+    return [name for name, count in seen.items() if count > 1]
+
+
+def bundle_values(procedures: list[Procedure], post: QueryDict) -> dict[str, dict]:
+    """Each procedure's answers from its own fields (`{code}__{name}`) and the shared ones."""
+    shared = {name: post.get(f"{SHARED}{name}", "") for name in shared_names(procedures)}
+    values = {}
+    for procedure in procedures:
+        prefix = f"{procedure.code}__"
+        own = {key[len(prefix) :]: value for key, value in post.items() if key.startswith(prefix)}
+        values[procedure.code] = parsed_form(procedure.form_schema, own | shared)
+    return values
+
+
+@dataclass
+class BundleSection:
+    procedure: Procedure
+    fields: list[SchemaField]
+    documents: list[DocumentInput]
+
+
+@dataclass
+class BundlePage:
+    shared: list[SchemaField]
+    sections: list[BundleSection]
+    summary: list[Problem]
+
+
+def bundle_page(
+    procedures: list[Procedure],
+    values: dict[str, dict],
+    errors: dict[str, list[str]],
+    sources: dict[str, dict[str, str]],
+    files: MultiValueDict,
+) -> BundlePage:
+    """The bundle's form: the shared fields once, then each procedure's own fields and documents, every error
+    beside its field (a procedure's errors come as `{code}.{field}`; codes hold dots, so they are cut by
+    length) and in one summary."""
+    names = shared_names(procedures)
+    shared: dict[str, SchemaField] = {}
+    sections = []
+    for procedure in procedures:
+        prefix = f"{procedure.code}."
+        own = {key[len(prefix) :]: value for key, value in errors.items() if key.startswith(prefix)}
+        fields = schema_fields(
+            procedure.form_schema, values[procedure.code], own, sources.get(procedure.code)
+        )
+        own_fields = [item for item in fields if item.name not in names]
+        for item in fields:
+            if item.name in names:
+                first = shared.setdefault(item.name, item)
+                first.errors = first.errors + [e for e in item.errors if e not in first.errors]
+        for item in own_fields:
+            item.name = f"{procedure.code}__{item.name}"
+        documents = document_inputs(procedure, own, files, at_desk=False, prefix=f"{procedure.code}__")
+        sections.append(BundleSection(procedure, own_fields, documents))
+    for item in shared.values():
+        item.name = f"{SHARED}{item.name}"
+    page_errors = {
+        key: value
+        for key, value in errors.items()
+        if not any(key.startswith(f"{p.code}.") for p in procedures)
+    }
+    every_field = [*shared.values(), *[item for section in sections for item in section.fields]]
+    every_document = [document for section in sections for document in section.documents]
+    return BundlePage(
+        list(shared.values()), sections, error_summary(page_errors, every_field, every_document)
+    )

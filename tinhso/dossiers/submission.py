@@ -388,23 +388,40 @@ def submit_bundle(
     forms: dict[str, dict],
     receiving_unit_code: str,
     idempotency_key: str | None = None,
+    documents: dict[str, dict[int, list[File]]] | None = None,
 ) -> list[Dossier]:
-    """One application for interconnected procedures: a linked dossier for each, all or none.
-    A retry with the same idempotency key returns the dossiers of the first application."""
+    """One application for interconnected procedures: a linked dossier for each, all or none, every refusal
+    reported at once under `{procedure code}.{field}`. A retry with the same idempotency key returns the
+    dossiers of the first application. `documents` holds each procedure's required documents by order, as
+    in `submit_dossier` (None: they follow by `attach_documents`, and reception checks them)."""
     if not actor.is_citizen:
         raise Forbidden("Nhóm thủ tục liên thông do công dân nộp trực tuyến.", code="citizen_online_only")
-    fingerprint = None
     if idempotency_key is not None:
         _checked_key(idempotency_key)
-        fingerprint = _fingerprint(bundle=bundle_code, forms=forms, receiving=receiving_unit_code)
     procedures = catalog_selectors.bundle_procedures(catalog_selectors.bundle_by_code(bundle_code))
     errors: dict[str, list[str]] = {}
+    files: list[list[Checked]] = []
     for procedure in procedures:
+        own: dict[str, list[str]] = {}
         for field, messages in form_errors(procedure.form_schema, forms.get(procedure.code, {})).items():
-            errors[f"{procedure.code}.{field}"] = messages
-    if errors:
-        raise InvalidInput("Thông tin trong tờ khai chưa hợp lệ; xem lỗi ở từng mục.", errors=errors)
-    units = [_units_for(procedure, receiving_unit_code, None) for procedure in procedures]
+            own[field] = messages
+        if documents is not None:
+            check = partial(validation.checked_documents, procedure, documents.get(procedure.code, {}), [])
+            files.append(gathered(own, partial(check, online=True)) or [])
+        errors |= {f"{procedure.code}.{field}": messages for field, messages in own.items()}
+    found = [
+        gathered(errors, partial(_units_for, procedure, receiving_unit_code, None))
+        for procedure in procedures
+    ]
+    units = [pair for pair in found if pair is not None]
+    if errors or len(units) != len(procedures):
+        raise InvalidInput(validation.summary(errors), errors=errors)
+    fingerprint = None
+    if idempotency_key is not None:
+        digests = [[(digest, order) for _file, _type, digest, order in checked] for checked in files]
+        fingerprint = _fingerprint(
+            bundle=bundle_code, forms=forms, receiving=receiving_unit_code, files=digests
+        )
     now = timezone.now()
     numbers = []
     for procedure, (receiving, _authority) in zip(procedures, units, strict=True):
@@ -429,7 +446,12 @@ def submit_bundle(
     ]
     key = _key_row(actor=actor, key=idempotency_key, fingerprint=fingerprint, dossier=written[0][0])
     rows = [*[row for pair in written for row in pair], *key]
-    earlier = _insert_or_earlier(rows, actor=actor, key=idempotency_key, fingerprint=fingerprint, now=now)
+    stored = [
+        (dossier, checked) for (dossier, _event), checked in zip(written, files, strict=False) if checked
+    ]
+    earlier = _insert_or_earlier(
+        rows, actor=actor, key=idempotency_key, fingerprint=fingerprint, now=now, files=stored
+    )
     return _group(earlier) if earlier else [dossier for dossier, _event in written]
 
 

@@ -25,7 +25,14 @@ from tinhso.core.models import User
 from tinhso.core.parsing import whole_number
 from tinhso.core.schema_types import FIRST_YEAR, LAST_YEAR
 from tinhso.dossiers import documents, selectors, services
-from tinhso.dossiers.forms import document_inputs, error_summary, parsed_form, schema_fields
+from tinhso.dossiers.forms import (
+    bundle_page,
+    bundle_values,
+    document_inputs,
+    error_summary,
+    parsed_form,
+    schema_fields,
+)
 from tinhso.dossiers.lifecycle import FORMS, LIFECYCLE
 from tinhso.dossiers.models import Dossier, Rating, Status
 from tinhso.dossiers.validation import document_field
@@ -121,11 +128,6 @@ def submit(request: SignedInRequest, code: str) -> HttpResponse:
     return render(request, "dossiers/submit.html", context)
 
 
-def _prefixed(post, code: str) -> dict[str, str]:
-    prefix = f"{code}__"
-    return {name[len(prefix) :]: value for name, value in post.items() if name.startswith(prefix)}
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def submit_bundle(request: SignedInRequest, code: str) -> HttpResponse:
@@ -144,9 +146,16 @@ def submit_bundle(request: SignedInRequest, code: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     key = str(uuid.uuid4())
     if request.method == "POST":
-        values = {p.code: parsed_form(p.form_schema, _prefixed(request.POST, p.code)) for p in procedures}
+        values = bundle_values(procedures, request.POST)
         desk = request.POST.get("receiving_unit") or None
         key = request.POST.get("idempotency_key") or key
+        documents = {
+            p.code: {
+                d.order: request.FILES.getlist(f"{p.code}__{document_field(d.order)}")
+                for d in p.documents.all()
+            }
+            for p in procedures
+        }
         try:
             dossiers = services.submit_bundle(
                 actor=request.user,
@@ -154,26 +163,22 @@ def submit_bundle(request: SignedInRequest, code: str) -> HttpResponse:
                 forms=values,
                 receiving_unit_code=desk,
                 idempotency_key=key,
+                documents=documents,
             )
         except InvalidInput as error:
-            errors = error.errors
-            messages.error(request, error.message)
+            errors = error.errors  # beside each field and summed up above the form, once
         except DomainError as error:
             messages.error(request, error.message)
         else:
             codes = ", ".join(dossier.code for dossier in dossiers)
             messages.success(request, _("Đã nộp các hồ sơ liên thông: %(codes)s.") % {"codes": codes})
             return redirect("dossiers:mine")
-    sections = []
-    for procedure in procedures:
-        own = {k.split(".", 1)[1]: v for k, v in errors.items() if k.startswith(f"{procedure.code}.")}
-        fields = schema_fields(procedure.form_schema, values[procedure.code], own, offered[procedure.code][1])
-        for field in fields:
-            field.name = f"{procedure.code}__{field.name}"
-        sections.append((procedure, fields))
+    sources = {code: found[1] for code, found in offered.items()}
+    form = bundle_page(procedures, values, errors, sources, request.FILES)
     context = {
         "bundle": bundle,
-        "sections": sections,
+        "form": form,
+        "summary": form.summary,
         "desks": selectors.receiving_desks(),
         "desk": desk,
         "errors": errors,

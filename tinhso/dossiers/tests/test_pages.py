@@ -26,9 +26,13 @@ def test_the_catalog_pages_search_and_show_what_a_citizen_needs(client, procedur
     assert client.get("/thu-tuc/9.999999/").status_code == 404
 
 
-def birth_certificate() -> dict:
+def certificate() -> SimpleUploadedFile:
     pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
-    return {"documents.1": SimpleUploadedFile("giay-chung-sinh.pdf", pdf, content_type="application/pdf")}
+    return SimpleUploadedFile("giay-chung-sinh.pdf", pdf, content_type="application/pdf")
+
+
+def birth_certificate() -> dict:
+    return {"documents.1": certificate()}
 
 
 def test_the_form_offers_what_the_registry_holds_and_shows_errors_beside_fields(client, cast):
@@ -173,19 +177,26 @@ def test_the_birth_bundle_is_one_page_making_linked_dossiers_once(client, cast):
     client.force_login(cast.an)
     page = client.get("/lien-thong/LT-KHAISINH/nop/").content.decode()
     assert 'name="1.001193__father_full_name" value="Nguyễn Văn An"' in page
+    # The child's name and birth date, asked by two procedures, are asked once.
+    assert page.count('name="shared__child_full_name"') == 1 and "__child_full_name" not in page.replace(
+        "shared__child_full_name", ""
+    )
+    shared = ("child_full_name", "child_birth_date")
     posted = {"receiving_unit": AN_XUYEN, "idempotency_key": "lt-0001"}
-    posted |= {f"{BIRTH}__{name}": value for name, value in BIRTH_FORM.items()}
+    posted |= {f"shared__{name}": BIRTH_FORM[name] for name in shared}
+    posted |= {f"{BIRTH}__{name}": value for name, value in BIRTH_FORM.items() if name not in shared}
     posted |= {f"1.004222__{name}": value for name, value in RESIDENCE_FORM.items()}
-    posted |= {
-        "H12-BHYT-01__child_full_name": "Nguyễn Ngọc Bảo Anh",
-        "H12-BHYT-01__child_birth_date": "2026-02-02",
-    }
-    incomplete = client.post("/lien-thong/LT-KHAISINH/nop/", posted).content.decode()
-    assert 'id="e-H12-BHYT-01__primary_care_facility" role="alert">Cần nhập thông tin này.' in incomplete
+    incomplete = client.post(
+        "/lien-thong/LT-KHAISINH/nop/", posted | {f"{BIRTH}__documents.1": certificate()}
+    )
+    html = incomplete.content.decode()
+    assert 'id="e-H12-BHYT-01__primary_care_facility" role="alert">Cần nhập thông tin này.' in html
     assert not Dossier.objects.exists()
     posted["H12-BHYT-01__primary_care_facility"] = "Trạm Y tế phường An Xuyên"
-    assert client.post("/lien-thong/LT-KHAISINH/nop/", posted)["Location"] == "/ho-so/cua-toi/"
-    client.post("/lien-thong/LT-KHAISINH/nop/", posted)  # sent twice: still one application
+    answer = client.post("/lien-thong/LT-KHAISINH/nop/", posted | {f"{BIRTH}__documents.1": certificate()})
+    assert answer["Location"] == "/ho-so/cua-toi/"
+    # Sent twice: still one application.
+    client.post("/lien-thong/LT-KHAISINH/nop/", posted | {f"{BIRTH}__documents.1": certificate()})
     dossiers = list(Dossier.objects.order_by("pk"))
     assert [d.procedure.code for d in dossiers] == [BIRTH, "1.004222", "H12-BHYT-01"]
     assert {d.group_code for d in dossiers} == {dossiers[0].code}
