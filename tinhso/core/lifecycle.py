@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from tinhso.core.errors import Conflict, Forbidden
@@ -84,16 +85,24 @@ class Lifecycle:
             raise KeyError(action)
         return self._by_action_and_state.get((action, state))
 
-    def check(self, action: str, state: Any, *, current: dict | None = None) -> Transition:
-        """The row of `action` from `state`; Conflict `transition_not_allowed` when there is none."""
+    def check(
+        self, action: str, state: Any, *, current: dict[str, Any] | None = None, **extra: Any
+    ) -> Transition:
+        """The row of `action` from `state`; Conflict `transition_not_allowed` (with `current`, the case as
+        the refused writer should reload it) when there is none."""
         row = self.transition(action, state)
         if row is None:
             doing = self.rows(action)[0].doing
             raise Conflict(
-                _("Không thể %(doing)s khi %(subject)s đang ở trạng thái “%(status)s”.")
-                % {"doing": doing, "subject": self.subject, "status": self.states(state).label},
+                _("%(subject)s đang ở trạng thái “%(status)s”, không thể %(doing)s.")
+                % {
+                    "doing": doing,
+                    "subject": capfirst(str(self.subject)),
+                    "status": self.states(state).label,
+                },
                 code="transition_not_allowed",
                 current=current,
+                **extra,
             )
         return row
 

@@ -13,7 +13,7 @@ from tinhso.core.api import bearer_auth
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import NotFound
 from tinhso.core.schema_types import FreeText, Version
-from tinhso.fieldreports import selectors, services
+from tinhso.fieldreports import lifecycle, selectors, services
 from tinhso.fieldreports.models import Category, Report
 
 router = Router(tags=["fieldreports"])
@@ -197,8 +197,13 @@ def _own(request: SignedInRequest, tracking_code: str) -> Report:
     "/reports/{tracking_code}/rating", response=PublicReportOut, auth=bearer_auth, summary="Rate the result"
 )
 def rate(request: SignedInRequest, tracking_code: str, body: RatingIn):
+    report = _own(request, tracking_code)
     return services.rate_report(
-        report=_own(request, tracking_code), user=request.auth, satisfied=body.satisfied, comment=body.comment
+        actor=request.auth,
+        tracking_code=report.tracking_code,
+        version=report.version,
+        satisfied=body.satisfied,
+        comment=body.comment,
     )
 
 
@@ -209,7 +214,10 @@ def rate(request: SignedInRequest, tracking_code: str, body: RatingIn):
     summary="Erase the reporter's personal data from a closed report",
 )
 def remove_personal_data(request: SignedInRequest, tracking_code: str):
-    return services.remove_personal_data(report=_own(request, tracking_code), user=request.auth)
+    report = _own(request, tracking_code)
+    return services.remove_personal_data(
+        actor=request.auth, tracking_code=report.tracking_code, version=report.version
+    )
 
 
 @router.get(
@@ -227,6 +235,48 @@ def staff_reports(request: SignedInRequest):
     )
 
 
+class ActionOut(Schema):
+    """An action the caller may take now (from the report's declared lifecycle), the expected one first."""
+
+    action: str
+    path: str
+    title: str
+    expected: bool
+    destructive: bool
+    event: str
+
+
+# The API's names of the staff actions (fieldreports.lifecycle's names are accepted too).
+STAFF_PATHS = {
+    "post_result": "result",
+    "approve_result": "approve",
+    "send_back_result": "return",
+    "change_category": "category",
+}
+
+
+@router.get(
+    "/staff/reports/{tracking_code}/actions",
+    response=list[ActionOut],
+    auth=bearer_auth,
+    summary="What the official may do now on the report, expected first",
+)
+def staff_actions(request: SignedInRequest, tracking_code: str) -> list[dict[str, object]]:
+    report = selectors.report_for_staff(request.auth, tracking_code)
+    return [
+        {
+            "action": row.action,
+            "path": f"/api/v1/fieldreports/staff/reports/{tracking_code}/{STAFF_PATHS.get(row.action, row.action)}",
+            "title": str(row.title),
+            "expected": row.expected,
+            "destructive": row.destructive,
+            "event": str(row.event),
+        }
+        for row in selectors.offered_actions(actor=request.auth, report=report)
+        if lifecycle.REPORTER not in row.parties
+    ]
+
+
 @router.post(
     "/staff/reports/{tracking_code}/{action}",
     response=StaffReportOut,
@@ -236,30 +286,26 @@ def staff_reports(request: SignedInRequest):
 def staff_action(request: SignedInRequest, tracking_code: str, action: str, body: ActionIn):
     user = request.auth
     report = selectors.report_for_staff(user, tracking_code)
-    report.version = body.version
+    case = {"actor": user, "tracking_code": report.tracking_code, "version": body.version}
     match action:
         case "acknowledge":
-            return services.acknowledge_report(actor=user, report=report)
-        case "result":
-            return services.post_result(actor=user, report=report, result=body.result)
-        case "approve":
-            return services.approve_result(actor=user, report=report)
-        case "return":
-            return services.return_result(actor=user, report=report, reason=body.reason)
+            return services.acknowledge_report(**case)
+        case "result" | "post_result":
+            return services.post_result(**case, result=body.result)
+        case "approve" | "approve_result":
+            return services.approve_result(**case)
+        case "return" | "send_back_result":
+            return services.send_back_result(**case, reason=body.reason)
         case "reroute":
-            return services.reroute_report(
-                actor=user, report=report, unit_code=body.unit_code, reason=body.reason
-            )
-        case "category":
-            return services.change_category(
-                actor=user, report=report, category_code=body.category_code, reason=body.reason
-            )
+            return services.reroute_report(**case, unit_code=body.unit_code, reason=body.reason)
+        case "category" | "change_category":
+            return services.change_category(**case, category_code=body.category_code, reason=body.reason)
         case "merge":
             into = selectors.report_for_staff(user, body.into)
-            return services.merge_reports(actor=user, duplicate=report, into=into)
+            return services.merge_reports(**case, into=into.tracking_code)
         case "split":
-            services.split_report(actor=user, report=report, parts=[(body.category_code, body.description)])
+            services.split_report(**case, parts=[(body.category_code, body.description)])
             return selectors.report_for_staff(user, tracking_code)
         case "reject":
-            return services.reject_report(actor=user, report=report, reason=body.reason)
+            return services.reject_report(**case, reason=body.reason)
     raise NotFound(f"Không có thao tác “{action}”.", code="unknown_action")

@@ -319,24 +319,41 @@ def _handle(reports: list[Report], accounts: dict[str, User]) -> None:
     """Moves some demo reports along, so every state shows on the pages."""
     coordinator, handler = accounts["dieuphoi"], accounts["xulyxa"]
     pothole, duplicate, lamps, rubbish, pavement = reports[:5]
-    pothole = services.acknowledge_report(actor=handler, report=pothole)
+    pothole = services.acknowledge_report(
+        actor=handler, tracking_code=pothole.tracking_code, version=pothole.version
+    )
     pothole = services.post_result(
         actor=handler,
-        report=pothole,
+        tracking_code=pothole.tracking_code,
+        version=pothole.version,
         result="Đã phối hợp đơn vị quản lý đường bộ vá ổ gà bằng bê tông nhựa, mặt đường đã êm thuận.",
     )
-    pothole = services.approve_result(actor=coordinator, report=pothole)
-    services.rate_report(report=pothole, user=pothole.reporter, contact="0918234567", satisfied=True)
-    lamps = services.acknowledge_report(actor=coordinator, report=lamps)
-    rubbish = services.acknowledge_report(actor=coordinator, report=rubbish)
+    pothole = services.approve_result(
+        actor=coordinator, tracking_code=pothole.tracking_code, version=pothole.version
+    )
+    services.rate_report(
+        actor=pothole.reporter,
+        tracking_code=pothole.tracking_code,
+        version=pothole.version,
+        contact="0918234567",
+        satisfied=True,
+    )
+    lamps = services.acknowledge_report(
+        actor=coordinator, tracking_code=lamps.tracking_code, version=lamps.version
+    )
+    rubbish = services.acknowledge_report(
+        actor=coordinator, tracking_code=rubbish.tracking_code, version=rubbish.version
+    )
     services.post_result(
         actor=coordinator,
-        report=rubbish,
+        tracking_code=rubbish.tracking_code,
+        version=rubbish.version,
         result="Công ty công trình đô thị đã thu gom toàn bộ rác và bố trí thêm thùng rác tại góc chợ.",
     )
     services.reject_report(
         actor=coordinator,
-        report=reports[7],
+        tracking_code=reports[7].tracking_code,
+        version=reports[7].version,
         reason="Trùng với vụ việc Công an xã đã lập biên bản xử lý ngày hôm trước.",
     )
     del duplicate, pavement  # left waiting: the duplicate is suggested for merging on the coordinator's page

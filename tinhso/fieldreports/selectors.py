@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
 from tinhso.core.eventlog import stream_of
-from tinhso.core.models import AdminUnit, Event, Role, RoleAssignment, User
-from tinhso.fieldreports import events
+from tinhso.core.lifecycle import Party, Transition
+from tinhso.core.models import AdminUnit, Event, Role, User
+from tinhso.fieldreports import events, lifecycle
 from tinhso.fieldreports.models import ApiKey, Category, Report, RoutingRule
 
 EARTH_RADIUS_M = 6_371_000
@@ -296,17 +297,8 @@ def is_reporter(report: Report, *, user: User | None, contact: str = "") -> bool
 
 def leaders_of(unit: AdminUnit) -> list[User]:
     """The leaders of a unit; when it has none, those of the nearest unit above it that has."""
-    today = timezone.localdate()
-    current: AdminUnit | None = unit
-    while current is not None:
-        assignments = RoleAssignment.objects.filter(role=Role.UNIT_LEADER, unit=current).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=today)
-        )
-        leaders = [a.user for a in assignments.select_related("user") if a.user.is_active]
-        if leaders:
-            return leaders
-        current = current.parent
-    return []
+    ids = core_selectors.role_holders(Role.UNIT_LEADER, unit, nearest=True)
+    return list(User.objects.filter(pk__in=ids).order_by("pk"))
 
 
 def overdue_reports(*, now: datetime) -> QuerySet[Report]:
@@ -426,3 +418,42 @@ def people_to_tell(report_pk: int) -> list[int]:
         [report["reporter_id"]] if report["reporter_id"] and not report["personal_data_removed_at"] else []
     )
     return reporter + followers
+
+
+# ---- the lifecycle: who may do what now ------------------------------------------------------------
+
+
+def is_party(actor: User | None, report: Report, party: Party, *, contact: str = "") -> bool:
+    """Whether the actor is, for this report now, the party a transition names (fieldreports.lifecycle)."""
+    signed_in = actor is not None and actor.is_authenticated
+    if party == lifecycle.REPORTER:
+        return is_reporter(report, user=actor, contact=contact)
+    if not signed_in:
+        return False
+    if party == lifecycle.COORDINATOR:
+        return is_coordinator(actor)
+    if party == lifecycle.HANDLER:
+        return can_handle(actor, report)
+    raise ValueError(party)
+
+
+def _possible(report: Report, transition: Transition) -> bool:
+    """The conditions beyond status and party under which the services take an action."""
+    if transition.action == "rate":
+        return report.satisfied is None
+    if transition.action == "remove_personal_data":
+        return report.personal_data_removed_at is None
+    return True
+
+
+def offered_actions(*, actor: User, report: Report, contact: str = "") -> list[Transition]:
+    """The actions the actor may take on the report now, the expected next one first and the destructive
+    ones (merge, reject) last: what the staff page shows and the API's `actions` answers."""
+    parties: dict[Party, bool] = {}
+
+    def holds(party: Party) -> bool:
+        if party not in parties:
+            parties[party] = is_party(actor, report, party, contact=contact)
+        return parties[party]
+
+    return lifecycle.LIFECYCLE.offered(report.status, holds, lambda row: _possible(report, row))

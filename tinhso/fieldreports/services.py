@@ -3,7 +3,7 @@ reporter's personal data, which lives only on the report row and can be erased f
 
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from hashlib import sha256
 from typing import Any
@@ -15,14 +15,17 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from tinhso.core import selectors as core_selectors
 from tinhso.core import working_time
-from tinhso.core.errors import Conflict, Forbidden, InvalidInput
+from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.eventlog import canonical_json
-from tinhso.core.models import User
+from tinhso.core.lifecycle import Transition
+from tinhso.core.models import Role, User
 from tinhso.core.services import record_event
 from tinhso.fieldreports import events, selectors
+from tinhso.fieldreports.lifecycle import LIFECYCLE, WAITING_ON_UNIT
 from tinhso.fieldreports.models import (
     ApiKey,
     Category,
@@ -40,7 +43,6 @@ MAX_EMAIL = Report._meta.get_field("reporter_email").max_length
 # Contact details of closed reports are kept this long for follow-up questions, then erased.
 PERSONAL_DATA_RETENTION = timedelta(days=365)
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-_WAITING_ON_UNIT = (Report.Status.ROUTED, Report.Status.ACKNOWLEDGED, Report.Status.REOPENED)
 
 
 def _invalid(field: str, message: str, code: str = "invalid_input") -> InvalidInput:
@@ -137,7 +139,7 @@ def add_category_attribute(
     values = [list(pair) for pair in values]
     if datatype in ("singlevaluelist", "multivaluelist") and not values:
         raise _invalid("values", "Danh sách lựa chọn không được để trống.")
-    attribute, _ = CategoryAttribute.objects.update_or_create(
+    attribute, _created = CategoryAttribute.objects.update_or_create(
         category=category,
         code=code,
         defaults={
@@ -407,27 +409,43 @@ def submit_report(
     return report
 
 
-# Coordination -------------------------------------------------------------------------------------------
+# The lifecycle (fieldreports.lifecycle): every action takes (actor, tracking_code, version) ---------------
 
 
-def _locked(report: Report, *allowed: str) -> Report:
-    """The row, locked; refuses a stale copy (someone changed it since it was read) or a wrong status.
+def _state(report: Report) -> dict[str, Any]:
+    """The current state a refused writer is shown, so it can reload and decide again."""
+    return {
+        "tracking_code": report.tracking_code,
+        "status": report.status,
+        "status_label": str(report.get_status_display()),
+        "version": report.version,
+    }
+
+
+def _locked(*, tracking_code: str, version: int) -> Report:
+    """The report, row-locked for this transaction, if `version` is the one stored.
 
     The lock query joins nothing: a join would lock the category and unit too (serialising unrelated
     reports), and PostgreSQL re-checks a joined condition against the old unit row after waiting for a
     writer who changed the unit, silently finding no row."""
-    row = Report.objects.select_for_update().get(pk=report.pk)
-    if row.version != report.version:
+    row = Report.objects.select_for_update().filter(tracking_code=tracking_code).first()
+    if row is None:
+        message = _("Không có phản ánh mã “%(code)s”.") % {"code": tracking_code}
+        raise NotFound(message, code="report_not_found")
+    if row.version != version:
         raise Conflict(
-            f"Phản ánh {row.tracking_code} vừa được người khác cập nhật; hãy tải lại rồi thử lại.",
+            _("Phản ánh %(code)s vừa được người khác cập nhật; hãy tải lại rồi thử lại.")
+            % {"code": tracking_code},
             code="stale_version",
+            current=_state(row),
         )
-    if allowed and row.status not in allowed:
-        raise Conflict(
-            f"Phản ánh {row.tracking_code} đang ở trạng thái “{row.get_status_display()}”, không thể làm việc này.",
-            code="wrong_status",
-            status=row.status,
-        )
+    return row
+
+
+def _allowed(actor: User | None, report: Report, action: str, *, contact: str = "") -> Transition:
+    """The table's row for `action` from the report's status, if the actor is one of its parties."""
+    row = LIFECYCLE.check(action, report.status, current=_state(report), status=report.status)
+    LIFECYCLE.authorize(row, lambda party: selectors.is_party(actor, report, party, contact=contact))
     return row
 
 
@@ -444,20 +462,23 @@ def _required_text(value: str, field: str, message: str) -> str:
     return value
 
 
+# Coordination -------------------------------------------------------------------------------------------
+
+
 @transaction.atomic
-def reroute_report(*, actor: User, report: Report, unit_code: str, reason: str) -> Report:
-    selectors.require_coordinator(actor)
-    report = _locked(report, *_WAITING_ON_UNIT)
-    reason = _required_text(reason, "reason", "Cần ghi lý do chuyển đơn vị.")
+def reroute_report(*, actor: User, tracking_code: str, version: int, unit_code: str, reason: str) -> Report:
+    report = _locked(tracking_code=tracking_code, version=version)
+    row = _allowed(actor, report, "reroute")
+    reason = _required_text(reason, "reason", _("Cần ghi lý do chuyển đơn vị."))
     unit = core_selectors.unit_by_code(unit_code)
     if unit.pk == report.responsible_unit_id:
-        raise _invalid("unit_code", f"Phản ánh đã ở {unit.name}.")
+        raise _invalid("unit_code", _("Phản ánh đã ở %(unit)s.") % {"unit": unit.name})
     previous = report.responsible_unit.code
     report.responsible_unit, report.status, report.acknowledged_at = unit, Report.Status.ROUTED, None
     _save(report, "responsible_unit", "status", "acknowledged_at")
     record_event(
         subject=report,
-        action=events.REROUTED,
+        action=row.event,
         actor=actor,
         payload={"from": previous, "unit": unit.code, "reason": reason},
     )
@@ -465,14 +486,16 @@ def reroute_report(*, actor: User, report: Report, unit_code: str, reason: str) 
 
 
 @transaction.atomic
-def change_category(*, actor: User, report: Report, category_code: str, reason: str) -> Report:
+def change_category(
+    *, actor: User, tracking_code: str, version: int, category_code: str, reason: str
+) -> Report:
     """Puts the report in another category: routed again by the rules, deadline counted again from filing."""
-    selectors.require_coordinator(actor)
-    report = _locked(report, *_WAITING_ON_UNIT)
-    reason = _required_text(reason, "reason", "Cần ghi lý do đổi lĩnh vực.")
+    report = _locked(tracking_code=tracking_code, version=version)
+    row = _allowed(actor, report, "change_category")
+    reason = _required_text(reason, "reason", _("Cần ghi lý do đổi lĩnh vực."))
     category = selectors.category_by_code(category_code)
     if category.pk == report.category_id:
-        raise _invalid("category", f"Phản ánh đã thuộc lĩnh vực “{category.name}”.")
+        raise _invalid("category", _("Phản ánh đã thuộc lĩnh vực “%(name)s”.") % {"name": category.name})
     previous = report.category.code
     report.category = category
     report.responsible_unit = selectors.responsible_unit_for(category=category, commune=report.commune)
@@ -482,7 +505,7 @@ def change_category(*, actor: User, report: Report, category_code: str, reason: 
     _save(report, "category", "responsible_unit", "due_at", "status", "acknowledged_at", "overdue_at")
     record_event(
         subject=report,
-        action=events.CATEGORY_CHANGED,
+        action=row.event,
         actor=actor,
         payload={
             "from": previous,
@@ -496,27 +519,36 @@ def change_category(*, actor: User, report: Report, category_code: str, reason: 
 
 
 @transaction.atomic
-def merge_reports(*, actor: User, duplicate: Report, into: Report) -> Report:
-    """Closes `duplicate` as a copy of `into`; whoever follows it is pointed to `into`."""
-    selectors.require_coordinator(actor)
-    if duplicate.pk == into.pk:
-        raise _invalid("into", "Không thể gộp phản ánh vào chính nó.")
+def merge_reports(*, actor: User, tracking_code: str, version: int, into: str) -> Report:
+    """Closes the report as a duplicate of the one coded `into`; whoever follows it is pointed there."""
+    if tracking_code == into:
+        raise _invalid("into", _("Không thể gộp phản ánh vào chính nó."))
     # Rows are locked in id order, so two coordinators merging the same pair both ways cannot deadlock.
     list(
         Report.objects.select_for_update()
-        .filter(pk__in=[duplicate.pk, into.pk])
+        .filter(tracking_code__in=[tracking_code, into])
         .order_by("pk")
         .values_list("pk")
     )
-    duplicate = _locked(duplicate, *_WAITING_ON_UNIT)
-    into = _locked(into, *Report.OPEN_STATUSES, Report.Status.PUBLISHED)
+    duplicate = _locked(tracking_code=tracking_code, version=version)
+    row = _allowed(actor, duplicate, "merge")
+    kept = Report.objects.filter(tracking_code=into).first()
+    if kept is None:
+        raise _invalid("into", _("Không có phản ánh mã “%(code)s”.") % {"code": into})
+    if kept.status not in (*Report.OPEN_STATUSES, Report.Status.PUBLISHED):
+        raise Conflict(
+            _("Không thể gộp vào phản ánh %(code)s đang ở trạng thái “%(status)s”.")
+            % {"code": into, "status": kept.get_status_display()},
+            code="transition_not_allowed",
+            current=_state(kept),
+        )
     now = timezone.now()
-    duplicate.status, duplicate.merged_into, duplicate.closed_at = Report.Status.MERGED, into, now
+    duplicate.status, duplicate.merged_into, duplicate.closed_at = Report.Status.MERGED, kept, now
     _save(duplicate, "status", "merged_into", "closed_at")
-    record_event(subject=duplicate, action=events.MERGED, actor=actor, payload={"into": into.tracking_code})
-    _save(into)
+    record_event(subject=duplicate, action=row.event, actor=actor, payload={"into": kept.tracking_code})
+    _save(kept)
     record_event(
-        subject=into,
+        subject=kept,
         action=events.DUPLICATE_MERGED,
         actor=actor,
         payload={"duplicate": duplicate.tracking_code},
@@ -525,16 +557,18 @@ def merge_reports(*, actor: User, duplicate: Report, into: Report) -> Report:
 
 
 @transaction.atomic
-def split_report(*, actor: User, report: Report, parts: list[tuple[str, str]]) -> list[Report]:
+def split_report(
+    *, actor: User, tracking_code: str, version: int, parts: list[tuple[str, str]]
+) -> list[Report]:
     """Files each further problem of a report as its own report (category, description), same place."""
-    selectors.require_coordinator(actor)
-    report = _locked(report, *_WAITING_ON_UNIT)
+    report = _locked(tracking_code=tracking_code, version=version)
+    row = _allowed(actor, report, "split")
     if not parts:
-        raise _invalid("parts", "Cần ít nhất một phần tách ra.")
+        raise _invalid("parts", _("Cần ít nhất một phần tách ra."))
     children = []
     for category_code, description in parts:
         category = selectors.category_by_code(category_code)
-        description = _required_text(description, "parts", "Mỗi phần tách ra cần có nội dung.")
+        description = _required_text(description, "parts", _("Mỗi phần tách ra cần có nội dung."))
         child = Report.objects.create(
             tracking_code=_new_tracking_code(timezone.now()),
             token=secrets.token_urlsafe(18),
@@ -570,7 +604,7 @@ def split_report(*, actor: User, report: Report, parts: list[tuple[str, str]]) -
     _save(report)
     record_event(
         subject=report,
-        action=events.SPLIT,
+        action=row.event,
         actor=actor,
         payload={"parts": [child.tracking_code for child in children]},
     )
@@ -578,18 +612,13 @@ def split_report(*, actor: User, report: Report, parts: list[tuple[str, str]]) -
 
 
 @transaction.atomic
-def reject_report(*, actor: User, report: Report, reason: str) -> Report:
-    selectors.require_coordinator(actor)
-    report = _locked(report, *_WAITING_ON_UNIT)
-    report.rejection_reason = _required_text(reason, "reason", "Cần ghi lý do không tiếp nhận.")
+def reject_report(*, actor: User, tracking_code: str, version: int, reason: str) -> Report:
+    report = _locked(tracking_code=tracking_code, version=version)
+    row = _allowed(actor, report, "reject")
+    report.rejection_reason = _required_text(reason, "reason", _("Cần ghi lý do không tiếp nhận."))
     report.status, report.closed_at = Report.Status.REJECTED, timezone.now()
     _save(report, "rejection_reason", "status", "closed_at")
-    record_event(
-        subject=report,
-        action=events.REJECTED,
-        actor=actor,
-        payload={"reason": report.rejection_reason},
-    )
+    record_event(subject=report, action=row.event, actor=actor, payload={"reason": report.rejection_reason})
     return report
 
 
@@ -597,32 +626,31 @@ def reject_report(*, actor: User, report: Report, reason: str) -> Report:
 
 
 @transaction.atomic
-def acknowledge_report(*, actor: User, report: Report) -> Report:
-    report = _locked(report, Report.Status.ROUTED, Report.Status.REOPENED)
-    selectors.require_handler(actor, report)
+def acknowledge_report(*, actor: User, tracking_code: str, version: int) -> Report:
+    report = _locked(tracking_code=tracking_code, version=version)
+    row = _allowed(actor, report, "acknowledge")
     report.status, report.acknowledged_at = Report.Status.ACKNOWLEDGED, timezone.now()
     _save(report, "status", "acknowledged_at")
     record_event(
-        subject=report,
-        action=events.ACKNOWLEDGED,
-        actor=actor,
-        payload={"unit": report.responsible_unit.code},
+        subject=report, action=row.event, actor=actor, payload={"unit": report.responsible_unit.code}
     )
     return report
 
 
 @transaction.atomic
-def post_result(*, actor: User, report: Report, result: str, photos: list[UploadedFile] = ()) -> Report:
-    report = _locked(report, Report.Status.ACKNOWLEDGED)
-    selectors.require_handler(actor, report)
-    report.result = _required_text(result, "result", "Cần ghi kết quả xử lý.")
+def post_result(
+    *, actor: User, tracking_code: str, version: int, result: str, photos: Sequence[UploadedFile] = ()
+) -> Report:
+    report = _locked(tracking_code=tracking_code, version=version)
+    row = _allowed(actor, report, "post_result")
+    report.result = _required_text(result, "result", _("Cần ghi kết quả xử lý."))
     checked = check_photos(list(photos))
     report.status, report.resolved_at = Report.Status.RESOLVED, timezone.now()
     _save(report, "result", "status", "resolved_at")
     _store_photos(report, checked, ReportPhoto.Kind.RESULT)
     record_event(
         subject=report,
-        action=events.RESOLVED,
+        action=row.event,
         actor=actor,
         payload={
             "unit": report.responsible_unit.code,
@@ -634,44 +662,59 @@ def post_result(*, actor: User, report: Report, result: str, photos: list[Upload
 
 
 @transaction.atomic
-def approve_result(*, actor: User, report: Report) -> Report:
+def approve_result(*, actor: User, tracking_code: str, version: int) -> Report:
     """The coordinating centre publishes the unit's result; the report closes and the reporter may rate it."""
-    selectors.require_coordinator(actor)
-    report = _locked(report, Report.Status.RESOLVED)
+    report = _locked(tracking_code=tracking_code, version=version)
+    row = _allowed(actor, report, "approve_result")
     report.status, report.closed_at = Report.Status.PUBLISHED, timezone.now()
     _save(report, "status", "closed_at")
-    record_event(subject=report, action=events.PUBLISHED, actor=actor, payload={})
+    record_event(subject=report, action=row.event, actor=actor, payload={})
     return report
 
 
 @transaction.atomic
-def return_result(*, actor: User, report: Report, reason: str) -> Report:
-    """The coordinating centre sends an inadequate result back to the unit."""
-    selectors.require_coordinator(actor)
-    report = _locked(report, Report.Status.RESOLVED)
-    reason = _required_text(reason, "reason", "Cần ghi lý do trả lại kết quả.")
+def send_back_result(*, actor: User, tracking_code: str, version: int, reason: str) -> Report:
+    """The coordinating centre sends an inadequate result back to the unit (in dossiers, `return_result` is
+    the opposite: handing the result to the applicant)."""
+    report = _locked(tracking_code=tracking_code, version=version)
+    row = _allowed(actor, report, "send_back_result")
+    reason = _required_text(reason, "reason", _("Cần ghi lý do trả lại kết quả."))
     report.status, report.resolved_at = Report.Status.ACKNOWLEDGED, None
     _save(report, "status", "resolved_at")
-    record_event(subject=report, action=events.RESULT_SENT_BACK, actor=actor, payload={"reason": reason})
+    record_event(subject=report, action=row.event, actor=actor, payload={"reason": reason})
     return report
 
 
 # The reporter ---------------------------------------------------------------------------------------------
 
 
+def _person(user: User | None) -> User | None:
+    return user if user is not None and user.is_authenticated else None
+
+
 @transaction.atomic
 def rate_report(
-    *, report: Report, user: User | None, contact: str = "", satisfied: bool, comment: str = ""
+    *,
+    actor: User | None,
+    tracking_code: str,
+    version: int,
+    satisfied: bool,
+    contact: str = "",
+    comment: str = "",
 ) -> Report:
-    """The reporter rates a published result; the first unsatisfied rating reopens the report."""
-    report = _locked(report, Report.Status.PUBLISHED)
-    if not selectors.is_reporter(report, user=user, contact=contact):
-        raise Forbidden("Chỉ người gửi phản ánh được đánh giá kết quả.", code="not_reporter")
+    """The reporter (signed in, or giving the contact they left) rates a published result; the first
+    unsatisfied rating reopens the report."""
+    report = _locked(tracking_code=tracking_code, version=version)
+    row = _allowed(actor, report, "rate", contact=contact)
     if report.satisfied is not None:
-        raise Conflict(f"Kết quả phản ánh {report.tracking_code} đã được đánh giá.", code="already_rated")
-    actor = user if user is not None and user.is_authenticated else None
+        raise Conflict(
+            _("Kết quả phản ánh %(code)s đã được đánh giá.") % {"code": report.tracking_code},
+            code="already_rated",
+            current=_state(report),
+        )
+    actor = _person(actor)
     comment = comment.strip()[:1000]
-    record_event(subject=report, action=events.RATED, actor=actor, payload={"satisfied": satisfied})
+    record_event(subject=report, action=row.event, actor=actor, payload={"satisfied": satisfied})
     if satisfied or report.reopen_count >= 1:
         report.satisfied, report.rating_comment = satisfied, comment
         return _save(report, "satisfied", "rating_comment")
@@ -700,13 +743,13 @@ def rate_report(
 
 
 @transaction.atomic
-def remove_personal_data(*, report: Report, user: User | None, contact: str = "") -> Report:
+def remove_personal_data(
+    *, actor: User | None, tracking_code: str, version: int, contact: str = ""
+) -> Report:
     """Erases who filed a closed report (account link, name, phone, email, photo originals)."""
-    report = _locked(report, *Report.CLOSED_STATUSES)
-    if not selectors.is_reporter(report, user=user, contact=contact):
-        raise Forbidden("Chỉ người gửi phản ánh được xóa thông tin cá nhân của mình.", code="not_reporter")
-    actor = user if user is not None and user.is_authenticated else None
-    return _erase_reporter(report, actor=actor, reason="reporter")
+    report = _locked(tracking_code=tracking_code, version=version)
+    row = _allowed(actor, report, "remove_personal_data", contact=contact)
+    return _erase_reporter(report, row, actor=_person(actor), reason="reporter")
 
 
 def purge_personal_data(*, now: datetime | None = None) -> int:
@@ -716,14 +759,16 @@ def purge_personal_data(*, now: datetime | None = None) -> int:
     for report in selectors.reports_past_retention(closed_before=cutoff):
         try:
             with transaction.atomic():
-                _erase_reporter(_locked(report, *Report.CLOSED_STATUSES), actor=None, reason="retention")
+                locked = _locked(tracking_code=report.tracking_code, version=report.version)
+                row = LIFECYCLE.check("remove_personal_data", locked.status, current=_state(locked))
+                _erase_reporter(locked, row, actor=None, reason="retention")
         except Conflict:
             continue  # reopened or changed meanwhile: looked at again on the next run
         purged += 1
     return purged
 
 
-def _erase_reporter(report: Report, *, actor: User | None, reason: str) -> Report:
+def _erase_reporter(report: Report, row: Transition, *, actor: User | None, reason: str) -> Report:
     report.reporter, report.reporter_name, report.reporter_phone, report.reporter_email = None, "", "", ""
     report.personal_data_removed_at = timezone.now()
     _save(report, "reporter", "reporter_name", "reporter_phone", "reporter_email", "personal_data_removed_at")
@@ -731,7 +776,7 @@ def _erase_reporter(report: Report, *, actor: User | None, reason: str) -> Repor
         photo.original.delete(save=False)
         photo.original = ""
         photo.save(update_fields=["original"])
-    record_event(subject=report, action=events.PERSONAL_DATA_REMOVED, actor=actor, payload={"by": reason})
+    record_event(subject=report, action=row.event, actor=actor, payload={"by": reason})
     return report
 
 
@@ -739,12 +784,18 @@ def _erase_reporter(report: Report, *, actor: User | None, reason: str) -> Repor
 def follow_report(*, user: User, report: Report) -> Follow:
     """A signed-in citizen follows an open report instead of filing the same problem again."""
     if user is None or not user.is_authenticated:
-        raise Forbidden("Cần đăng nhập để theo dõi phản ánh.", code="sign_in_required")
+        raise Forbidden(_("Cần đăng nhập để theo dõi phản ánh."), code="sign_in_required")
     report = Report.objects.get(pk=report.pk)
     if not report.is_open:
-        raise Conflict(f"Phản ánh {report.tracking_code} đã đóng, không cần theo dõi.", code="wrong_status")
+        raise Conflict(
+            _("Phản ánh %(code)s đã đóng, không cần theo dõi.") % {"code": report.tracking_code},
+            code="transition_not_allowed",
+            current=_state(report),
+        )
     if report.reporter_id == user.pk:
-        raise Conflict(f"Bạn là người gửi phản ánh {report.tracking_code}.", code="own_report")
+        raise Conflict(
+            _("Bạn là người gửi phản ánh %(code)s.") % {"code": report.tracking_code}, code="own_report"
+        )
     follow, created = Follow.objects.get_or_create(report=report, user=user)
     if created:
         record_event(subject=report, action=events.FOLLOWED, actor=user, payload={})
@@ -757,32 +808,27 @@ def follow_report(*, user: User, report: Report) -> Follow:
 def flag_overdue_reports(*, now: datetime | None = None) -> int:
     """Flags reports past their deadline and escalates each to its unit's leaders (one transaction each)."""
     now = now or timezone.now()
-    flagged = 0
-    for report in selectors.overdue_reports(now=now).order_by("due_at"):
-        try:
-            _flag_overdue(report=report, now=now)
-        except Conflict:
-            continue  # changed meanwhile: the next run looks at it again
-        flagged += 1
-    return flagged
+    ids = list(selectors.overdue_reports(now=now).order_by("due_at").values_list("pk", flat=True))
+    return sum(_flag_overdue(pk=pk, now=now) for pk in ids)
 
 
 @transaction.atomic
-def _flag_overdue(*, report: Report, now: datetime) -> Report:
-    report = _locked(report, *_WAITING_ON_UNIT)
+def _flag_overdue(*, pk: int, now: datetime) -> bool:
+    report = Report.objects.select_for_update().get(pk=pk)
+    if report.status not in WAITING_ON_UNIT or report.overdue_at is not None or report.due_at >= now:
+        return False  # handled or flagged meanwhile
+    # A flag of the clock, not a change of state: the version stays, so officials' open pages stay valid.
     report.overdue_at = now
-    _save(report, "overdue_at")
-    leaders = selectors.leaders_of(report.responsible_unit)
+    report.save(update_fields=["overdue_at"])
+    unit = report.responsible_unit
     record_event(
         subject=report,
         action=events.OVERDUE,
         actor=None,
-        payload={"due_at": report.due_at.isoformat(), "unit": report.responsible_unit.code},
+        payload={"due_at": report.due_at.isoformat(), "unit": unit.code},
     )
+    leaders = core_selectors.role_holders(Role.UNIT_LEADER, unit, nearest=True)
     record_event(
-        subject=report,
-        action=events.ESCALATED,
-        actor=None,
-        payload={"unit": report.responsible_unit.code, "leaders": [leader.pk for leader in leaders]},
+        subject=report, action=events.ESCALATED, actor=None, payload={"unit": unit.code, "leaders": leaders}
     )
-    return report
+    return True

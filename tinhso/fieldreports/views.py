@@ -19,7 +19,7 @@ from tinhso.core.display import day_and_time
 from tinhso.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tinhso.core.models import AdminUnit
 from tinhso.core.parsing import whole_number
-from tinhso.fieldreports import selectors, services
+from tinhso.fieldreports import lifecycle, selectors, services
 from tinhso.fieldreports.forms import ContactForm, RatingForm, ReportForm, attribute_values
 from tinhso.fieldreports.models import Report
 from tinhso.web.access import official_required
@@ -234,11 +234,11 @@ def _public_report(tracking_code: str) -> Report:
 
 def _reporter_action(request: HttpRequest, tracking_code: str, action) -> HttpResponse:
     report = _public_report(tracking_code)
+    # The page's form carries the version it showed; an older form without one acts on the current report.
+    version = whole_number(request.POST.get("version", "")) or report.version
     try:
-        action(report)
-    except InvalidInput as error:
-        messages.error(request, error.message)
-    except (Forbidden, Conflict) as error:
+        action(report, version)
+    except (InvalidInput, Forbidden, Conflict) as error:
         messages.error(request, error.message)
     return redirect("fieldreports:report-detail", tracking_code=report.tracking_code)
 
@@ -247,12 +247,13 @@ def _reporter_action(request: HttpRequest, tracking_code: str, action) -> HttpRe
 def rate(request: HttpRequest, tracking_code: str) -> HttpResponse:
     form = RatingForm(request.POST)
 
-    def action(report: Report) -> None:
+    def action(report: Report, version: int) -> None:
         if not form.is_valid():
             raise InvalidInput(_("Vui lòng chọn mức độ hài lòng."))
         rated = services.rate_report(
-            report=report,
-            user=request.user,
+            actor=request.user,
+            tracking_code=report.tracking_code,
+            version=version,
             contact=form.cleaned_data["contact"],
             satisfied=form.cleaned_data["satisfied"],
             comment=form.cleaned_data["comment"],
@@ -286,9 +287,12 @@ def remove_personal_data(request: HttpRequest, tracking_code: str) -> HttpRespon
     form = ContactForm(request.POST)
     form.is_valid()
 
-    def action(report: Report) -> None:
+    def action(report: Report, version: int) -> None:
         services.remove_personal_data(
-            report=report, user=request.user, contact=form.cleaned_data.get("contact", "")
+            actor=request.user,
+            tracking_code=report.tracking_code,
+            version=version,
+            contact=form.cleaned_data.get("contact", ""),
         )
         messages.success(request, _("Đã xóa thông tin cá nhân của bạn khỏi phản ánh này."))
 
@@ -298,7 +302,7 @@ def remove_personal_data(request: HttpRequest, tracking_code: str) -> HttpRespon
 @login_required
 @require_POST
 def follow(request: HttpRequest, tracking_code: str) -> HttpResponse:
-    def action(report: Report) -> None:
+    def action(report: Report, version: int) -> None:
         services.follow_report(user=request.user, report=report)
         messages.success(
             request,
@@ -348,13 +352,31 @@ def staff_detail(request: SignedInRequest, tracking_code: str) -> HttpResponse:
     except NotFound as error:
         raise Http404(error.message) from None
     is_coordinator = selectors.is_coordinator(request.user)
+    offered = [
+        row
+        for row in selectors.offered_actions(actor=request.user, report=report)
+        if lifecycle.REPORTER not in row.parties
+    ]
+    actions = [
+        {
+            "slug": row.action,
+            "title": row.title,
+            "primary": position == 0 and row.expected,
+            "destructive": row.destructive,
+        }
+        for position, row in enumerate(offered)
+    ]
     context = {
         "report": report,
         "timeline": selectors.public_timeline(report),
         "photos": report.photos.all(),
         "is_coordinator": is_coordinator,
         "contact": selectors.reporter_contact(report) if is_coordinator else None,
-        "can_handle": selectors.can_handle(request.user, report),
+        "actions": [action for action in actions if not action["destructive"] and action["slug"] != "merge"],
+        "destructive_actions": [
+            action for action in actions if action["destructive"] and action["slug"] != "merge"
+        ],
+        "can_merge": any(row.action == "merge" for row in offered),
         "duplicates": selectors.duplicate_candidates(report) if is_coordinator and report.is_open else [],
         "categories": selectors.reportable_categories(),
         "units": selectors.handling_units(),
@@ -366,47 +388,42 @@ def staff_detail(request: SignedInRequest, tracking_code: str) -> HttpResponse:
 STAFF_DONE = {
     "acknowledge": gettext_lazy("Đã nhận xử lý phản ánh %(code)s."),
     "post_result": gettext_lazy("Đã báo cáo kết quả xử lý phản ánh %(code)s; chờ lãnh đạo đơn vị duyệt."),
-    "approve": gettext_lazy("Đã duyệt và công khai kết quả xử lý phản ánh %(code)s."),
-    "return": gettext_lazy("Đã trả lại kết quả của phản ánh %(code)s để xử lý tiếp."),
+    "approve_result": gettext_lazy("Đã duyệt và công khai kết quả xử lý phản ánh %(code)s."),
+    "send_back_result": gettext_lazy("Đã trả lại kết quả của phản ánh %(code)s để xử lý tiếp."),
     "reroute": gettext_lazy("Đã chuyển phản ánh %(code)s cho đơn vị khác."),
     "change_category": gettext_lazy("Đã đổi lĩnh vực của phản ánh %(code)s."),
     "reject": gettext_lazy("Đã không tiếp nhận phản ánh %(code)s."),
     "merge": gettext_lazy("Đã gộp phản ánh %(code)s vào phản ánh trùng."),
     "split": gettext_lazy("Đã tách một phản ánh mới từ phản ánh %(code)s."),
 }
+# Earlier names of the pages' actions, still answered.
+STAFF_ALIASES = {"approve": "approve_result", "return": "send_back_result"}
 
 
 def _staff_actions(request: SignedInRequest) -> dict:
-    """Each back-office action: the service it calls with the posted fields."""
+    """Each back-office action (fieldreports.lifecycle): the service it calls with the posted fields."""
     data, user = request.POST, request.user
     return {
-        "acknowledge": lambda report: services.acknowledge_report(actor=user, report=report),
-        "post_result": lambda report: services.post_result(
-            actor=user, report=report, result=data.get("result", ""), photos=request.FILES.getlist("photos")
+        "acknowledge": lambda **case: services.acknowledge_report(actor=user, **case),
+        "post_result": lambda **case: services.post_result(
+            actor=user, **case, result=data.get("result", ""), photos=request.FILES.getlist("photos")
         ),
-        "approve": lambda report: services.approve_result(actor=user, report=report),
-        "return": lambda report: services.return_result(
-            actor=user, report=report, reason=data.get("reason", "")
+        "approve_result": lambda **case: services.approve_result(actor=user, **case),
+        "send_back_result": lambda **case: services.send_back_result(
+            actor=user, **case, reason=data.get("reason", "")
         ),
-        "reroute": lambda report: services.reroute_report(
-            actor=user, report=report, unit_code=data.get("unit_code", ""), reason=data.get("reason", "")
+        "reroute": lambda **case: services.reroute_report(
+            actor=user, **case, unit_code=data.get("unit_code", ""), reason=data.get("reason", "")
         ),
-        "change_category": lambda report: services.change_category(
-            actor=user,
-            report=report,
-            category_code=data.get("category_code", ""),
-            reason=data.get("reason", ""),
+        "change_category": lambda **case: services.change_category(
+            actor=user, **case, category_code=data.get("category_code", ""), reason=data.get("reason", "")
         ),
-        "reject": lambda report: services.reject_report(
-            actor=user, report=report, reason=data.get("reason", "")
+        "reject": lambda **case: services.reject_report(actor=user, **case, reason=data.get("reason", "")),
+        "merge": lambda **case: services.merge_reports(
+            actor=user, **case, into=selectors.report_for_staff(user, data.get("into", "")).tracking_code
         ),
-        "merge": lambda report: services.merge_reports(
-            actor=user,
-            duplicate=report,
-            into=selectors.report_for_staff(user, data.get("into", "")),
-        ),
-        "split": lambda report: services.split_report(
-            actor=user, report=report, parts=[(data.get("category_code", ""), data.get("description", ""))]
+        "split": lambda **case: services.split_report(
+            actor=user, **case, parts=[(data.get("category_code", ""), data.get("description", ""))]
         ),
     }
 
@@ -418,6 +435,7 @@ def staff_action(request: SignedInRequest, tracking_code: str, action: str) -> H
         report = selectors.report_for_staff(request.user, tracking_code)
     except NotFound as error:
         raise Http404(error.message) from None
+    action = STAFF_ALIASES.get(action, action)
     handler = _staff_actions(request).get(action)
     if handler is None:
         raise Http404(action)
@@ -425,9 +443,8 @@ def staff_action(request: SignedInRequest, tracking_code: str, action: str) -> H
     version = whole_number(request.POST.get("version", ""))
     if version is None:
         raise BadRequest(_("Thiếu phiên bản phản ánh."))
-    report.version = version
     try:
-        handler(report)
+        handler(tracking_code=report.tracking_code, version=version)
     except DomainError as error:
         details = [problem for problems in getattr(error, "errors", {}).values() for problem in problems]
         messages.error(request, " ".join([error.message, *[d for d in details if d != error.message]]))

@@ -55,3 +55,8 @@ def png(name: str = "ket-qua.png") -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGBA", (32, 32), (0, 128, 0, 200)).save(buffer, format="PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def case(report) -> dict:
+    """The arguments naming a report to the field-report services: its tracking code and the version read."""
+    return {"tracking_code": report.tracking_code, "version": report.version}

@@ -13,6 +13,7 @@ from tinhso.testing.fieldreport_helpers import (
     CITIZEN_ID,
     REPORTER_PHONE,
     TAN_THANH_COMMITTEE,
+    case,
     file_report,
     jpeg_with_gps,
 )
@@ -76,23 +77,27 @@ def staff(db) -> dict:
 def reports_in_every_state(categories, staff) -> list:
     person = citizen(CITIZEN_ID)
     routed = file_report(reporter=person, photos=[jpeg_with_gps()])
-    acknowledged = services.acknowledge_report(actor=staff["handler"], report=file_report())
+    acknowledged = services.acknowledge_report(actor=staff["handler"], **case(file_report()))
     resolved = services.post_result(
         actor=staff["handler"],
-        report=services.acknowledge_report(actor=staff["handler"], report=file_report()),
+        **case(services.acknowledge_report(actor=staff["handler"], **case(file_report()))),
         result="Đã xử lý.",
     )
     published = services.approve_result(
         actor=staff["coordinator"],
-        report=services.post_result(
-            actor=staff["handler"],
-            report=services.acknowledge_report(actor=staff["handler"], report=file_report()),
-            result="Xong.",
+        **case(
+            services.post_result(
+                actor=staff["handler"],
+                **case(services.acknowledge_report(actor=staff["handler"], **case(file_report()))),
+                result="Xong.",
+            )
         ),
     )
-    reopened = services.rate_report(report=published, user=None, contact=REPORTER_PHONE, satisfied=False)
+    reopened = services.rate_report(actor=None, **case(published), contact=REPORTER_PHONE, satisfied=False)
     rejected = services.reject_report(
-        actor=staff["coordinator"], report=file_report(), reason="Không rõ vị trí."
+        actor=staff["coordinator"], **case(file_report()), reason="Không rõ vị trí."
     )
-    merged = services.merge_reports(actor=staff["coordinator"], duplicate=file_report(), into=routed)
+    merged = services.merge_reports(
+        actor=staff["coordinator"], **case(file_report()), into=routed.tracking_code
+    )
     return [routed, acknowledged, resolved, reopened, rejected, merged]

@@ -14,6 +14,7 @@ from tinhso.testing.fieldreport_helpers import (
     REPORTER_NAME,
     REPORTER_PHONE,
     TAN_THANH_POINT,
+    case,
     file_report,
 )
 
@@ -102,9 +103,9 @@ def test_officials_outside_the_unit_get_404_and_unknown_actions_404(client, cate
 def test_the_reporter_rates_and_erases_through_the_api(client, categories, staff):
     person = citizen()
     report = file_report(reporter=person)
-    report = services.acknowledge_report(actor=staff["handler"], report=report)
-    report = services.post_result(actor=staff["handler"], report=report, result="Xong.")
-    services.approve_result(actor=staff["coordinator"], report=report)
+    report = services.acknowledge_report(actor=staff["handler"], **case(report))
+    report = services.post_result(actor=staff["handler"], **case(report), result="Xong.")
+    services.approve_result(actor=staff["coordinator"], **case(report))
     auth = bearer(person.username)
     rated = post(client, f"{BASE}/reports/{report.tracking_code}/rating", {"satisfied": True}, **auth)
     assert rated.status_code == 200

@@ -10,7 +10,7 @@ from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Report
 from tinhso.fieldreports.tests.test_open311 import api_key, json_error, new_request  # noqa: F401
 from tinhso.testing.factories import bearer, citizen
-from tinhso.testing.fieldreport_helpers import AN_XUYEN_POINT, REPORTER_PHONE, file_report
+from tinhso.testing.fieldreport_helpers import AN_XUYEN_POINT, REPORTER_PHONE, case, file_report
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/fieldreports"
@@ -28,9 +28,9 @@ def post(client, url: str, body: dict, **headers):
 
 
 def test_an_action_in_the_wrong_status_is_a_409_problem_naming_the_current_status(client, categories, staff):
-    report = services.acknowledge_report(actor=staff["handler"], report=file_report())
-    report = services.post_result(actor=staff["handler"], report=report, result="Đã thay bóng.")
-    report = services.approve_result(actor=staff["coordinator"], report=report)
+    report = services.acknowledge_report(actor=staff["handler"], **case(file_report()))
+    report = services.post_result(actor=staff["handler"], **case(report), result="Đã thay bóng.")
+    report = services.approve_result(actor=staff["coordinator"], **case(report))
     again = post(
         client,
         f"{BASE}/staff/reports/{report.tracking_code}/approve",
@@ -38,7 +38,7 @@ def test_an_action_in_the_wrong_status_is_a_409_problem_naming_the_current_statu
         **bearer("dieuphoi"),
     )
     assert again.status_code == 409 and again["Content-Type"] == "application/problem+json"
-    assert again.json()["status"] == 409 and again.json()["code"] == "wrong_status"
+    assert again.json()["status"] == 409 and again.json()["code"] == "transition_not_allowed"
     assert again.json()["current_status"] == "published"
 
 

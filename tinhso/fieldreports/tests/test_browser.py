@@ -10,7 +10,7 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.models import AdminUnit
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Report
-from tinhso.testing.fieldreport_helpers import REPORTER_PHONE, file_report, jpeg_with_gps
+from tinhso.testing.fieldreport_helpers import REPORTER_PHONE, case, file_report, jpeg_with_gps
 
 pytestmark = pytest.mark.browser
 
@@ -63,11 +63,11 @@ def test_a_citizen_files_a_report_with_a_photo_and_rates_the_published_result(
     expect(page.locator("h1")).to_have_text("Đèn chiếu sáng hư hỏng")
     expect(page.locator("img.fr-photo")).to_have_count(1)
 
-    report = services.acknowledge_report(actor=staff["handler"], report=report)
+    report = services.acknowledge_report(actor=staff["handler"], **case(report))
     report = services.post_result(
-        actor=staff["handler"], report=report, result="Đã thay ba bóng đèn LED mới."
+        actor=staff["handler"], **case(report), result="Đã thay ba bóng đèn LED mới."
     )
-    services.approve_result(actor=staff["coordinator"], report=report)
+    services.approve_result(actor=staff["coordinator"], **case(report))
 
     page.goto(f"/phan-anh/{report.tracking_code}/")
     expect(page.locator(".fr-status")).to_have_text("Đã có kết quả")

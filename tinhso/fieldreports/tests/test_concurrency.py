@@ -12,7 +12,7 @@ from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Category, Report
 from tinhso.testing.concurrency import POSTGRES_RACES, run_together, settle
 from tinhso.testing.factories import CONSTRUCTION, citizen
-from tinhso.testing.fieldreport_helpers import AN_XUYEN_POINT, file_report
+from tinhso.testing.fieldreport_helpers import AN_XUYEN_POINT, case, file_report
 
 pytestmark = POSTGRES_RACES
 
@@ -37,10 +37,10 @@ def test_of_two_officials_acting_on_the_same_version_exactly_one_succeeds(
 ):
     report = file_report()
     outcomes = run_together(
-        lambda: services.acknowledge_report(actor=staff["handler"], report=Report.objects.get(pk=report.pk)),
+        lambda: services.acknowledge_report(actor=staff["handler"], **case(Report.objects.get(pk=report.pk))),
         lambda: services.reroute_report(
             actor=staff["coordinator"],
-            report=Report.objects.get(pk=report.pk),
+            **case(Report.objects.get(pk=report.pk)),
             unit_code=CONSTRUCTION,
             reason="Đường do tỉnh quản lý.",
         ),
@@ -74,10 +74,10 @@ def test_merging_a_pair_both_ways_at_once_merges_once_without_deadlock(
     coordinator = staff["coordinator"]
     outcomes = run_together(
         lambda: services.merge_reports(
-            actor=coordinator, duplicate=Report.objects.get(pk=first.pk), into=second
+            actor=coordinator, **case(Report.objects.get(pk=first.pk)), into=second.tracking_code
         ),
         lambda: services.merge_reports(
-            actor=coordinator, duplicate=Report.objects.get(pk=second.pk), into=first
+            actor=coordinator, **case(Report.objects.get(pk=second.pk)), into=first.tracking_code
         ),
     )
     assert sum(isinstance(o, Report) for o in outcomes) == 1, outcomes
@@ -134,12 +134,12 @@ def test_a_writer_waiting_behind_a_reroute_gets_a_conflict_not_a_vanished_report
     def acknowledge_a_moment_later():
         stale = Report.objects.get(pk=report.pk)
         slow_events.wait(timeout=10)  # the reroute holds the row lock by now
-        return services.acknowledge_report(actor=staff["handler"], report=stale)
+        return services.acknowledge_report(actor=staff["handler"], **case(stale))
 
     outcomes = run_together(
         lambda: services.reroute_report(
             actor=staff["coordinator"],
-            report=Report.objects.get(pk=report.pk),
+            **case(Report.objects.get(pk=report.pk)),
             unit_code=CONSTRUCTION,
             reason="Đường do tỉnh quản lý.",
         ),

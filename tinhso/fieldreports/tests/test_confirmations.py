@@ -5,15 +5,15 @@ from playwright.sync_api import expect
 
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Report
-from tinhso.testing.fieldreport_helpers import REPORTER_PHONE, file_report
+from tinhso.testing.fieldreport_helpers import REPORTER_PHONE, case, file_report
 
 pytestmark = pytest.mark.browser
 
 
 def published(staff) -> Report:
-    report = services.acknowledge_report(actor=staff["handler"], report=file_report())
-    report = services.post_result(actor=staff["handler"], report=report, result="Đã vá ổ gà bằng bê tông.")
-    return services.approve_result(actor=staff["coordinator"], report=report)
+    report = services.acknowledge_report(actor=staff["handler"], **case(file_report()))
+    report = services.post_result(actor=staff["handler"], **case(report), result="Đã vá ổ gà bằng bê tông.")
+    return services.approve_result(actor=staff["coordinator"], **case(report))
 
 
 def test_an_unsatisfied_rating_tells_the_reporter_the_report_was_reopened(page, categories, staff):

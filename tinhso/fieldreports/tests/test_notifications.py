@@ -8,7 +8,7 @@ from tinhso.fieldreports import services
 from tinhso.notifications import selectors as inbox
 from tinhso.notifications import services as notifications
 from tinhso.testing.factories import citizen
-from tinhso.testing.fieldreport_helpers import file_report, local
+from tinhso.testing.fieldreport_helpers import case, file_report, local
 
 pytestmark = pytest.mark.django_db
 
@@ -18,11 +18,11 @@ def test_the_signed_in_reporter_and_followers_are_told_of_the_published_result(c
     follower = citizen("096195004321", full_name="Trần Thị Bích Ngọc", sex="F", birth_date=date(1995, 8, 27))
     report = file_report(reporter=reporter)
     services.follow_report(user=follower, report=report)
-    report = services.acknowledge_report(actor=staff["handler"], report=report)
-    report = services.post_result(actor=staff["handler"], report=report, result="Đã vá ổ gà.")
+    report = services.acknowledge_report(actor=staff["handler"], **case(report))
+    report = services.post_result(actor=staff["handler"], **case(report), result="Đã vá ổ gà.")
     notifications.deliver_notifications()
     assert not inbox.inbox(reporter).exists()  # not yet approved for publication
-    services.approve_result(actor=staff["coordinator"], report=report)
+    services.approve_result(actor=staff["coordinator"], **case(report))
     notifications.deliver_notifications()
     for person in (reporter, follower):
         notification = inbox.inbox(person).get()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tinhso.fieldreports import open311, services
 from tinhso.fieldreports.models import ApiKey, Report
-from tinhso.testing.fieldreport_helpers import AN_XUYEN_POINT, file_report, jpeg_with_gps
+from tinhso.testing.fieldreport_helpers import AN_XUYEN_POINT, case, file_report, jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
 BASE = "/open311/v2"
@@ -264,11 +264,11 @@ def test_one_request_has_every_field_in_both_formats(client, categories):
 
 
 def test_a_closed_request_shows_its_published_result_as_status_notes(client, categories, staff):
-    report = services.acknowledge_report(actor=staff["handler"], report=file_report())
-    report = services.post_result(actor=staff["handler"], report=report, result="Đã vá ổ gà.")
+    report = services.acknowledge_report(actor=staff["handler"], **case(file_report()))
+    report = services.post_result(actor=staff["handler"], **case(report), result="Đã vá ổ gà.")
     [request] = body(client.get(f"{BASE}/requests/{report.tracking_code}.json"))
     assert request["status"] == "open" and "Đã vá" not in request["status_notes"]  # not approved yet
-    services.approve_result(actor=staff["coordinator"], report=report)
+    services.approve_result(actor=staff["coordinator"], **case(report))
     [request] = body(client.get(f"{BASE}/requests/{report.tracking_code}.json"))
     assert request["status"] == "closed" and request["status_notes"] == "Đã vá ổ gà."
 
@@ -285,9 +285,9 @@ def test_the_search_filters_by_dates_codes_and_status(client, categories, staff)
     old = file_report(now=now - timedelta(days=100))
     lamp = file_report("ha-tang-den", now=now - timedelta(days=3))
     pothole = file_report(now=now - timedelta(days=1))
-    services.reject_report(actor=staff["coordinator"], report=lamp, reason="Đã có người báo trước.")
+    services.reject_report(actor=staff["coordinator"], **case(lamp), reason="Đã có người báo trước.")
     lamp2 = file_report("ha-tang-den", now=now - timedelta(days=2))
-    services.merge_reports(actor=staff["coordinator"], duplicate=lamp2, into=pothole)
+    services.merge_reports(actor=staff["coordinator"], **case(lamp2), into=pothole.tracking_code)
 
     def ids(**params) -> list[str]:
         return [r["service_request_id"] for r in body(client.get(f"{BASE}/requests.json", params))]

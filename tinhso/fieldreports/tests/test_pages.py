@@ -15,6 +15,7 @@ from tinhso.testing.fieldreport_helpers import (
     AN_XUYEN_POINT,
     REPORTER_PHONE,
     TAN_THANH_POINT,
+    case,
     file_report,
     jpeg_with_gps,
 )
@@ -41,9 +42,9 @@ def form_data(**changes) -> dict:
 
 
 def published_report(staff, **kwargs) -> Report:
-    report = services.acknowledge_report(actor=staff["handler"], report=file_report(**kwargs))
-    report = services.post_result(actor=staff["handler"], report=report, result="Đã thay bóng đèn mới.")
-    return services.approve_result(actor=staff["coordinator"], report=report)
+    report = services.acknowledge_report(actor=staff["handler"], **case(file_report(**kwargs)))
+    report = services.post_result(actor=staff["handler"], **case(report), result="Đã thay bóng đèn mới.")
+    return services.approve_result(actor=staff["coordinator"], **case(report))
 
 
 def test_the_menu_links_to_the_public_list(client, categories):
@@ -54,7 +55,7 @@ def test_the_list_shows_public_reports_with_their_result_and_filters(client, cat
     done = published_report(staff)
     waiting = file_report("ha-tang-den", point=TAN_THANH_POINT)
     rejected = services.reject_report(
-        actor=staff["coordinator"], report=file_report(), reason="Không rõ vị trí."
+        actor=staff["coordinator"], **case(file_report()), reason="Không rõ vị trí."
     )
     page = client.get("/phan-anh/").content.decode()
     assert done.tracking_code in page and "Đã thay bóng đèn mới." in page and waiting.tracking_code in page
@@ -150,7 +151,7 @@ def test_nearby_open_reports_of_the_same_kind_are_offered_before_filing(client, 
         {"category": "ha-tang-den", "latitude": AN_XUYEN_POINT[0], "longitude": AN_XUYEN_POINT[1]},
     ).content.decode()
     assert same.tracking_code in partial and partial.count("<li>") == 1
-    services.reject_report(actor=staff["coordinator"], report=same, reason="Trùng.")
+    services.reject_report(actor=staff["coordinator"], **case(same), reason="Trùng.")
     partial = client.get(
         "/phan-anh/gan-day/", {"category": "ha-tang-den", "latitude": "9.22391", "longitude": "105.17722"}
     ).content.decode()

@@ -18,6 +18,7 @@ from tinhso.testing.fieldreport_helpers import (
     REPORTER_PHONE,
     TAN_THANH_COMMITTEE,
     TAN_THANH_POINT,
+    case,
     file_report,
     jpeg_with_gps,
 )
@@ -36,9 +37,9 @@ def actions(report: Report) -> list[str]:
 
 def published(staff, report: Report | None = None) -> Report:
     report = report or file_report()
-    report = services.acknowledge_report(actor=staff["handler"], report=report)
-    report = services.post_result(actor=staff["handler"], report=report, result=RESULT)
-    return services.approve_result(actor=staff["coordinator"], report=report)
+    report = services.acknowledge_report(actor=staff["handler"], **case(report))
+    report = services.post_result(actor=staff["handler"], **case(report), result=RESULT)
+    return services.approve_result(actor=staff["coordinator"], **case(report))
 
 
 def test_filing_routes_automatically_and_writes_two_events(categories):
@@ -75,13 +76,13 @@ def test_a_signed_in_citizen_needs_no_phone_and_sees_the_report_as_theirs(catego
 
 def test_the_responsible_unit_acknowledges_posts_a_result_and_the_centre_publishes(categories, staff):
     report = file_report()
-    report = services.acknowledge_report(actor=staff["handler"], report=report)
+    report = services.acknowledge_report(actor=staff["handler"], **case(report))
     assert report.status == Report.Status.ACKNOWLEDGED and report.acknowledged_at
     report = services.post_result(
-        actor=staff["handler"], report=report, result=RESULT, photos=[jpeg_with_gps("sau-khi-va.jpg")]
+        actor=staff["handler"], **case(report), result=RESULT, photos=[jpeg_with_gps("sau-khi-va.jpg")]
     )
     assert report.status == Report.Status.RESOLVED and report.photos.filter(kind="result").count() == 1
-    report = services.approve_result(actor=staff["coordinator"], report=report)
+    report = services.approve_result(actor=staff["coordinator"], **case(report))
     assert report.status == Report.Status.PUBLISHED and report.closed_at and not report.is_open
     assert actions(report)[2:] == [
         "fieldreport.acknowledged",
@@ -95,44 +96,44 @@ def test_only_the_responsible_unit_acknowledges_and_posts_results(categories, st
     person = citizen()
     for outsider in (staff["other_handler"], person):
         with pytest.raises(Forbidden):
-            services.acknowledge_report(actor=outsider, report=report)
-    report = services.acknowledge_report(actor=staff["handler"], report=report)
+            services.acknowledge_report(actor=outsider, **case(report))
+    report = services.acknowledge_report(actor=staff["handler"], **case(report))
     with pytest.raises(Forbidden):
-        services.post_result(actor=staff["other_handler"], report=report, result=RESULT)
+        services.post_result(actor=staff["other_handler"], **case(report), result=RESULT)
 
 
 def test_transitions_from_the_wrong_status_are_refused(categories, staff):
     report = file_report()
     with pytest.raises(Conflict, match="không thể"):
-        services.post_result(actor=staff["handler"], report=report, result=RESULT)
+        services.post_result(actor=staff["handler"], **case(report), result=RESULT)
     with pytest.raises(Conflict):
-        services.approve_result(actor=staff["coordinator"], report=report)
+        services.approve_result(actor=staff["coordinator"], **case(report))
     with pytest.raises(Conflict):
-        services.rate_report(report=report, user=None, contact=REPORTER_PHONE, satisfied=True)
+        services.rate_report(actor=None, **case(report), contact=REPORTER_PHONE, satisfied=True)
     with pytest.raises(Conflict):
-        services.remove_personal_data(report=report, user=None, contact=REPORTER_PHONE)
+        services.remove_personal_data(actor=None, **case(report), contact=REPORTER_PHONE)
     report = published(staff, report)
     with pytest.raises(Conflict):
-        services.acknowledge_report(actor=staff["handler"], report=report)
+        services.acknowledge_report(actor=staff["handler"], **case(report))
     with pytest.raises(Conflict):
-        services.reject_report(actor=staff["coordinator"], report=report, reason="Không thuộc thẩm quyền.")
+        services.reject_report(actor=staff["coordinator"], **case(report), reason="Không thuộc thẩm quyền.")
 
 
 def test_a_result_needs_text_and_a_unit_cannot_publish_it_itself(categories, staff):
-    report = services.acknowledge_report(actor=staff["handler"], report=file_report())
+    report = services.acknowledge_report(actor=staff["handler"], **case(file_report()))
     with pytest.raises(InvalidInput) as refused:
-        services.post_result(actor=staff["handler"], report=report, result=" ")
+        services.post_result(actor=staff["handler"], **case(report), result=" ")
     assert "result" in refused.value.errors
-    report = services.post_result(actor=staff["handler"], report=report, result=RESULT)
+    report = services.post_result(actor=staff["handler"], **case(report), result=RESULT)
     with pytest.raises(Forbidden):
-        services.approve_result(actor=staff["handler"], report=report)
+        services.approve_result(actor=staff["handler"], **case(report))
 
 
 def test_the_centre_can_send_a_result_back_to_the_unit(categories, staff):
-    report = services.acknowledge_report(actor=staff["handler"], report=file_report())
-    report = services.post_result(actor=staff["handler"], report=report, result="Đã xử lý.")
-    report = services.return_result(
-        actor=staff["coordinator"], report=report, reason="Chưa có ảnh hiện trường."
+    report = services.acknowledge_report(actor=staff["handler"], **case(file_report()))
+    report = services.post_result(actor=staff["handler"], **case(report), result="Đã xử lý.")
+    report = services.send_back_result(
+        actor=staff["coordinator"], **case(report), reason="Chưa có ảnh hiện trường."
     )
     assert report.status == Report.Status.ACKNOWLEDGED and report.resolved_at is None
     assert actions(report)[-1] == "fieldreport.result_returned"
@@ -142,38 +143,38 @@ def test_a_stale_copy_gets_a_conflict_not_a_lost_update(categories, staff):
     report = file_report()
     first, second = Report.objects.get(pk=report.pk), Report.objects.get(pk=report.pk)
     services.reroute_report(
-        actor=staff["coordinator"], report=first, unit_code=CONSTRUCTION, reason="Đường tỉnh."
+        actor=staff["coordinator"], **case(first), unit_code=CONSTRUCTION, reason="Đường tỉnh."
     )
     with pytest.raises(Conflict) as refused:
-        services.reject_report(actor=staff["coordinator"], report=second, reason="Trùng.")
+        services.reject_report(actor=staff["coordinator"], **case(second), reason="Trùng.")
     assert refused.value.code == "stale_version"
     assert Report.objects.get(pk=report.pk).status == Report.Status.ROUTED
 
 
 def test_the_centre_reroutes_with_a_reason_and_the_new_unit_takes_over(categories, staff):
-    report = services.acknowledge_report(actor=staff["handler"], report=file_report())
+    report = services.acknowledge_report(actor=staff["handler"], **case(file_report()))
     with pytest.raises(Forbidden):
         services.reroute_report(
-            actor=staff["handler"], report=report, unit_code=TAN_THANH_COMMITTEE, reason="x"
+            actor=staff["handler"], **case(report), unit_code=TAN_THANH_COMMITTEE, reason="x"
         )
     with pytest.raises(InvalidInput):
         services.reroute_report(
-            actor=staff["coordinator"], report=report, unit_code=TAN_THANH_COMMITTEE, reason=""
+            actor=staff["coordinator"], **case(report), unit_code=TAN_THANH_COMMITTEE, reason=""
         )
     with pytest.raises(InvalidInput):
         services.reroute_report(
-            actor=staff["coordinator"], report=report, unit_code=AN_XUYEN_COMMITTEE, reason="x"
+            actor=staff["coordinator"], **case(report), unit_code=AN_XUYEN_COMMITTEE, reason="x"
         )
     report = services.reroute_report(
         actor=staff["coordinator"],
-        report=report,
+        **case(report),
         unit_code=TAN_THANH_COMMITTEE,
         reason="Đoạn đường thuộc Tân Thành.",
     )
     assert report.status == Report.Status.ROUTED and report.responsible_unit.code == TAN_THANH_COMMITTEE
     with pytest.raises(Forbidden):
-        services.acknowledge_report(actor=staff["handler"], report=report)
-    services.acknowledge_report(actor=staff["other_handler"], report=report)
+        services.acknowledge_report(actor=staff["handler"], **case(report))
+    services.acknowledge_report(actor=staff["other_handler"], **case(report))
     event = Event.objects.get(stream=f"fieldreports.report:{report.pk}", action="fieldreport.rerouted")
     assert event.payload["from"] == AN_XUYEN_COMMITTEE and event.actor == staff["coordinator"]
 
@@ -183,11 +184,11 @@ def test_changing_the_category_routes_again_and_recounts_the_deadline(categories
     assert report.responsible_unit.code == AN_XUYEN_COMMITTEE
     with pytest.raises(Forbidden):
         services.change_category(
-            actor=staff["handler"], report=report, category_code="giao-thong-tin-hieu", reason="x"
+            actor=staff["handler"], **case(report), category_code="giao-thong-tin-hieu", reason="x"
         )
     changed = services.change_category(
         actor=staff["coordinator"],
-        report=report,
+        **case(report),
         category_code="giao-thong-tin-hieu",
         reason="Là đèn tín hiệu.",
     )
@@ -212,10 +213,12 @@ def test_duplicates_are_suggested_same_category_within_50_m_in_the_last_12_weeks
 def test_merging_closes_the_duplicate_and_points_to_the_original(categories, staff):
     original, duplicate = file_report(), file_report(point=(AN_XUYEN_POINT[0] + 0.0002, AN_XUYEN_POINT[1]))
     with pytest.raises(Forbidden):
-        services.merge_reports(actor=staff["handler"], duplicate=duplicate, into=original)
+        services.merge_reports(actor=staff["handler"], **case(duplicate), into=original.tracking_code)
     with pytest.raises(InvalidInput):
-        services.merge_reports(actor=staff["coordinator"], duplicate=original, into=original)
-    merged = services.merge_reports(actor=staff["coordinator"], duplicate=duplicate, into=original)
+        services.merge_reports(actor=staff["coordinator"], **case(original), into=original.tracking_code)
+    merged = services.merge_reports(
+        actor=staff["coordinator"], **case(duplicate), into=original.tracking_code
+    )
     assert merged.status == Report.Status.MERGED and merged.merged_into == original and not merged.is_open
     assert actions(merged)[-1] == "fieldreport.merged"
     assert actions(original)[-1] == "fieldreport.duplicate_merged"
@@ -226,13 +229,13 @@ def test_splitting_files_each_further_problem_as_its_own_routed_report(categorie
     report = file_report(description="Ổ gà lớn, và đèn tín hiệu ngã tư không hoạt động.")
     with pytest.raises(Forbidden):
         services.split_report(
-            actor=staff["handler"], report=report, parts=[("giao-thong-tin-hieu", "Đèn tín hiệu")]
+            actor=staff["handler"], **case(report), parts=[("giao-thong-tin-hieu", "Đèn tín hiệu")]
         )
     with pytest.raises(InvalidInput):
-        services.split_report(actor=staff["coordinator"], report=report, parts=[])
+        services.split_report(actor=staff["coordinator"], **case(report), parts=[])
     [part] = services.split_report(
         actor=staff["coordinator"],
-        report=report,
+        **case(report),
         parts=[("giao-thong-tin-hieu", "Đèn tín hiệu ngã tư hỏng.")],
     )
     assert part.split_from == report and part.responsible_unit.code == CONSTRUCTION
@@ -244,12 +247,12 @@ def test_splitting_files_each_further_problem_as_its_own_routed_report(categorie
 def test_rejecting_needs_a_reason_and_closes_the_report(categories, staff):
     report = file_report()
     with pytest.raises(Forbidden):
-        services.reject_report(actor=staff["handler"], report=report, reason="Không thuộc thẩm quyền.")
+        services.reject_report(actor=staff["handler"], **case(report), reason="Không thuộc thẩm quyền.")
     with pytest.raises(InvalidInput) as refused:
-        services.reject_report(actor=staff["coordinator"], report=report, reason="")
+        services.reject_report(actor=staff["coordinator"], **case(report), reason="")
     assert "reason" in refused.value.errors
     report = services.reject_report(
-        actor=staff["coordinator"], report=report, reason="Nội dung không rõ vị trí."
+        actor=staff["coordinator"], **case(report), reason="Nội dung không rõ vị trí."
     )
     assert report.status == Report.Status.REJECTED and report.closed_at
     assert report not in selectors.public_reports()
@@ -260,30 +263,30 @@ def test_rejecting_needs_a_reason_and_closes_the_report(categories, staff):
 
 def test_a_satisfied_rating_keeps_the_report_closed(categories, staff):
     report = published(staff)
-    rated = services.rate_report(report=report, user=None, contact=REPORTER_PHONE, satisfied=True)
+    rated = services.rate_report(actor=None, **case(report), contact=REPORTER_PHONE, satisfied=True)
     assert rated.status == Report.Status.PUBLISHED and rated.satisfied is True
     with pytest.raises(Conflict):
-        services.rate_report(report=rated, user=None, contact=REPORTER_PHONE, satisfied=False)
+        services.rate_report(actor=None, **case(rated), contact=REPORTER_PHONE, satisfied=False)
 
 
 def test_only_the_reporter_rates(categories, staff):
     report = published(staff)
     with pytest.raises(Forbidden):
-        services.rate_report(report=report, user=None, contact="0909000000", satisfied=False)
+        services.rate_report(actor=None, **case(report), contact="0909000000", satisfied=False)
     with pytest.raises(Forbidden):
-        services.rate_report(report=report, user=staff["coordinator"], satisfied=False)
+        services.rate_report(actor=staff["coordinator"], **case(report), satisfied=False)
 
 
 def test_an_unsatisfied_rating_reopens_once(categories, staff):
     report = published(staff)
     reopened = services.rate_report(
-        report=report, user=None, contact="NGOCHAN.LAM@example.vn", satisfied=False, comment="Vẫn còn ổ gà."
+        actor=None, **case(report), contact="NGOCHAN.LAM@example.vn", satisfied=False, comment="Vẫn còn ổ gà."
     )
     assert reopened.status == Report.Status.REOPENED and reopened.reopen_count == 1 and reopened.is_open
     assert reopened.satisfied is None and reopened.due_at > report.closed_at
     assert actions(reopened)[-2:] == ["fieldreport.rated", "fieldreport.reopened"]
     again = published(staff, reopened)
-    final = services.rate_report(report=again, user=None, contact=REPORTER_PHONE, satisfied=False)
+    final = services.rate_report(actor=None, **case(again), contact=REPORTER_PHONE, satisfied=False)
     assert final.status == Report.Status.PUBLISHED and final.satisfied is False and final.reopen_count == 1
 
 
@@ -293,8 +296,8 @@ def test_the_reporter_removes_their_personal_data_from_a_closed_report(categorie
     original_path = report.photos.get().original.path
     report = published(staff, report)
     with pytest.raises(Forbidden):
-        services.remove_personal_data(report=report, user=None, contact="0909000000")
-    cleaned = services.remove_personal_data(report=report, user=person)
+        services.remove_personal_data(actor=None, **case(report), contact="0909000000")
+    cleaned = services.remove_personal_data(actor=person, **case(report))
     assert (cleaned.reporter, cleaned.reporter_name, cleaned.reporter_phone, cleaned.reporter_email) == (
         None,
         "",
@@ -312,7 +315,7 @@ def test_the_reporter_removes_their_personal_data_from_a_closed_report(categorie
 def test_no_event_carries_the_reporter_s_personal_data(categories, staff):
     report = published(staff, file_report(photos=[jpeg_with_gps()]))
     services.rate_report(
-        report=report, user=None, contact=REPORTER_PHONE, satisfied=False, comment="Chưa xong"
+        actor=None, **case(report), contact=REPORTER_PHONE, satisfied=False, comment="Chưa xong"
     )
     payloads = " ".join(
         str(event.payload) for event in Event.objects.filter(stream__startswith="fieldreports.")
@@ -329,8 +332,8 @@ def test_staff_see_reports_of_their_units_only_and_the_centre_sees_all(categorie
 
 
 def test_personal_data_of_reports_closed_over_a_year_ago_is_purged(categories, staff):
-    old = services.reject_report(actor=staff["coordinator"], report=file_report(), reason="Trùng.")
-    recent = services.reject_report(actor=staff["coordinator"], report=file_report(), reason="Trùng.")
+    old = services.reject_report(actor=staff["coordinator"], **case(file_report()), reason="Trùng.")
+    recent = services.reject_report(actor=staff["coordinator"], **case(file_report()), reason="Trùng.")
     still_open = file_report()
     Report.objects.filter(pk=old.pk).update(closed_at=old.closed_at - timedelta(days=400))
     assert services.purge_personal_data() == 1
@@ -354,7 +357,7 @@ def test_a_citizen_follows_an_open_report_instead_of_filing_it_again(categories,
     )
     with pytest.raises(Forbidden):
         services.follow_report(user=AnonymousUser(), report=report)
-    closed = services.reject_report(actor=staff["coordinator"], report=file_report(), reason="Trùng.")
+    closed = services.reject_report(actor=staff["coordinator"], **case(file_report()), reason="Trùng.")
     with pytest.raises(Conflict):
         services.follow_report(user=neighbour, report=closed)
     own = file_report(reporter=neighbour)

@@ -4,7 +4,7 @@ from tinhso.fieldreports import services as reports
 from tinhso.ioc import selectors, services
 from tinhso.ioc.periods import parse
 from tinhso.testing.factories import bearer
-from tinhso.testing.fieldreport_helpers import file_report
+from tinhso.testing.fieldreport_helpers import case, file_report
 
 
 def test_field_report_kpis_hand_computed(client, clock, categories, staff, province_leader):
@@ -13,22 +13,22 @@ def test_field_report_kpis_hand_computed(client, clock, categories, staff, provi
     clock.set(2026, 3, 2, 8)
     quick, slow, waiting, wrong = (file_report() for _ in range(4))
     reports.reject_report(
-        actor=staff["coordinator"], report=wrong, reason="Đã có phản ánh khác cùng nội dung."
+        actor=staff["coordinator"], **case(wrong), reason="Đã có phản ánh khác cùng nội dung."
     )
     clock.set(2026, 3, 3, 9)
     for report in (quick, slow):
-        reports.acknowledge_report(actor=staff["handler"], report=report)
+        reports.acknowledge_report(actor=staff["handler"], **case(report))
     quick.refresh_from_db()
-    reports.post_result(actor=staff["handler"], report=quick, result="Đã vá ổ gà bằng bê tông nhựa.")
+    reports.post_result(actor=staff["handler"], **case(quick), result="Đã vá ổ gà bằng bê tông nhựa.")
     quick.refresh_from_db()
-    reports.approve_result(actor=staff["coordinator"], report=quick)
+    reports.approve_result(actor=staff["coordinator"], **case(quick))
     quick.refresh_from_db()
-    reports.rate_report(report=quick, user=None, contact=quick.reporter_phone, satisfied=True)
+    reports.rate_report(actor=None, **case(quick), contact=quick.reporter_phone, satisfied=True)
     clock.set(2026, 3, 10, 9)
     slow.refresh_from_db()
-    reports.post_result(actor=staff["handler"], report=slow, result="Đã vá ổ gà.")
+    reports.post_result(actor=staff["handler"], **case(slow), result="Đã vá ổ gà.")
     slow.refresh_from_db()
-    reports.approve_result(actor=staff["coordinator"], report=slow)
+    reports.approve_result(actor=staff["coordinator"], **case(slow))
     services.consume_events()
 
     for unit in ("96", "32002.H12"):

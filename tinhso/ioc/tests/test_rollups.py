@@ -15,7 +15,7 @@ from tinhso.fieldreports.models import Report
 from tinhso.ioc import rules, services
 from tinhso.ioc.models import Counter, CounterTotal, DossierFact, ReportFact
 from tinhso.ioc.tests.helpers import accept, act, finish, submit
-from tinhso.testing.fieldreport_helpers import file_report
+from tinhso.testing.fieldreport_helpers import case, file_report
 
 DOSSIER_ACTIONS = (
     "submit_online",
@@ -118,23 +118,26 @@ def _report_step(staff, action: str, pick: int) -> None:
         }
         action = usual.get(report.status, "rate_good" if pick % 2 else "rate_bad")
     calls = {
-        "acknowledge": lambda: s.acknowledge_report(actor=staff["handler"], report=report),
-        "resolve": lambda: s.post_result(actor=staff["handler"], report=report, result="Đã vá ổ gà."),
-        "publish": lambda: s.approve_result(actor=staff["coordinator"], report=report),
-        "send_back": lambda: s.return_result(
-            actor=staff["coordinator"], report=report, reason="Chưa có ảnh."
+        "acknowledge": lambda: s.acknowledge_report(actor=staff["handler"], **case(report)),
+        "resolve": lambda: s.post_result(actor=staff["handler"], **case(report), result="Đã vá ổ gà."),
+        "publish": lambda: s.approve_result(actor=staff["coordinator"], **case(report)),
+        "send_back": lambda: s.send_back_result(
+            actor=staff["coordinator"], **case(report), reason="Chưa có ảnh."
         ),
         "rate_bad": lambda: s.rate_report(
-            report=report, user=None, contact=report.reporter_phone, satisfied=False
+            actor=None, **case(report), contact=report.reporter_phone, satisfied=False
         ),
         "rate_good": lambda: s.rate_report(
-            report=report, user=None, contact=report.reporter_phone, satisfied=True
+            actor=None, **case(report), contact=report.reporter_phone, satisfied=True
         ),
         "reject": lambda: s.reject_report(
-            actor=staff["coordinator"], report=report, reason="Không thuộc phạm vi."
+            actor=staff["coordinator"], **case(report), reason="Không thuộc phạm vi."
         ),
         "reroute": lambda: s.reroute_report(
-            actor=staff["coordinator"], report=report, unit_code="32025.H12", reason="Thuộc phường Tân Thành."
+            actor=staff["coordinator"],
+            **case(report),
+            unit_code="32025.H12",
+            reason="Thuộc phường Tân Thành.",
         ),
     }
     calls[action]()
