@@ -35,6 +35,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_optional(settings):
+    """Tests sign leaders in without an authenticator app; tinhso/core/tests/test_second_factor.py turns the
+    requirement on. An official who enrolled must still pass it."""
+    settings.TINHSO_REQUIRE_SECOND_FACTOR = False
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Stored files go to the test's own folder, never to var/."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tinhso.core",
     "tinhso.web",
     "tinhso.notifications",
@@ -76,6 +79,8 @@ MIDDLEWARE = [
     "tinhso.web.middleware.refuse_nul_characters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "tinhso.core.middleware.second_factor_gate",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tinhso.web.pages.PageErrors",
@@ -172,6 +177,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Administrators and leaders must pass a TOTP second factor (tinhso.core.second_factor); any official may.
+TINHSO_REQUIRE_SECOND_FACTOR = env.flag("TINHSO_REQUIRE_SECOND_FACTOR", True)
+OTP_TOTP_ISSUER = "Tỉnh số"
 LOGIN_URL = "core:citizen-login"
 LOGIN_REDIRECT_URL = "web:start"  # each role's own start page (tinhso.web.navigation)
 LOGOUT_REDIRECT_URL = "web:home"

@@ -6,8 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 
-from tinhso.core import auth, selectors, services, throttle
+from tinhso.core import auth, second_factor, selectors, services, throttle
 from tinhso.core.auth import BearerRequest, SignedInRequest
+from tinhso.core.errors import DomainError, Forbidden
 from tinhso.core.models import User
 
 router = Router(tags=["auth"])
@@ -29,6 +30,11 @@ class TokenRequest(Schema):
     username: str = Field(max_length=150)
     # Longer passwords than any person types would only make the hasher work for an attacker.
     password: str = Field(max_length=4096)
+    otp: str | None = Field(
+        default=None,
+        max_length=20,
+        description="Officials with a second factor: the app's code or a recovery code",
+    )
 
 
 class TokenResponse(Schema):
@@ -64,6 +70,14 @@ class TokenOut(Schema):
 def issue_token(request: HttpRequest, body: TokenRequest) -> dict:
     """Wrong passwords are throttled per account and per address: 429 with Retry-After when locked."""
     user = auth.sign_in(request=request, username=body.username, password=body.password, path="api")
+    if second_factor.must_verify(user):
+        if not second_factor.enrolled(user):
+            message = "Tài khoản phải cài đặt xác thực hai bước trên trang web trước khi dùng API."
+            raise Forbidden(message, code="second_factor_enrolment_required")
+        if second_factor.verified_device(user=user, code=body.otp or "") is None:
+            error = DomainError("Cần mã xác thực hai bước (otp) đúng.", code="second_factor_required")
+            error.status = 401
+            raise error
     session_user = getattr(request, "user", None)
     asked_by_session = (
         session_user is not None and session_user.is_authenticated and session_user.pk == user.pk

@@ -25,6 +25,10 @@ def insecure_settings(settings: Mapping[str, Any]) -> list[str]:
             f"TINHSO_LOG_KEY is unset or short: set {MIN_LOG_KEY_LENGTH}+ random characters, kept outside the "
             "database (it signs the event log's checkpoints)"
         )
+    if not settings.get("TINHSO_REQUIRE_SECOND_FACTOR", True):
+        problems.append(
+            "TINHSO_REQUIRE_SECOND_FACTOR is off: administrators and leaders must use a second factor"
+        )
     if "*" in settings["ALLOWED_HOSTS"]:
         problems.append("ALLOWED_HOSTS contains '*': list the host names the platform answers to")
     return problems
