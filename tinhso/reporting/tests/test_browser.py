@@ -1,0 +1,76 @@
+"""In a real browser: a department's reporting officer types the month with the keyboard, submits, explains
+the one figure that differs from the platform's own count, and the province's leader accepts and approves."""
+
+from datetime import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from tinhso.reporting import services
+from tinhso.reporting.models import Status, Submission
+from tinhso.testing.browser import sign_in
+
+from .conftest import JUSTICE, ZONE
+from .test_approval import _dossier
+
+pytestmark = pytest.mark.browser
+IN_PLAN_OR_COMMENT = "(n => n.startsWith('c:') || n.includes('@'))(document.activeElement.name || '')"
+PAGE = f"/bao-cao/KTXH-THANG/2026M03/{JUSTICE}/"
+
+
+def test_entry_submission_mismatch_explained_and_approval_above(
+    page, browser, live_server, regime, cast, clock
+):
+    for number, day in ((1, 20), (2, 25), (3, 28)):  # three dossiers in the cut-off period (15/02–14/03)
+        _dossier(number, JUSTICE, datetime(2026, 2, day, 9, tzinfo=ZONE))
+    services.snapshot_derivations(regime_code=regime, period_id="2026M03")
+
+    sign_in(page, username="baocao.tuphap", password="Camau@2026", official=True)
+    page.goto(PAGE)
+    page.locator("#v-IIP").click()
+    for text in (
+        "104,5",
+        "",
+        "",
+        "100,2",
+        "12",
+        "4",
+        "0",
+        "0",
+        "0",
+    ):  # IIP BLHH THUNS CPI DNMOI HSTN HSTT HSDH PAHT
+        if text:
+            page.keyboard.type(text)
+        page.keyboard.press("Tab")
+        while page.evaluate(IN_PLAN_OR_COMMENT):
+            page.keyboard.press("Tab")  # over the plan and comment cells to the next row's value
+    with page.expect_navigation():
+        page.locator("#save").click()
+    expect(page.locator("#crosschecks tr[data-status=mismatch]")).to_contain_text(
+        "Hồ sơ thủ tục hành chính tiếp nhận"
+    )
+    with page.expect_navigation():
+        page.locator("#action-submit").click()
+    expect(page.locator("#report-status")).to_have_text("Đã gửi")
+    finding = page.locator("#findings li[data-subject='crosscheck:HSTN']")
+    expect(finding).to_contain_text("nền tảng ghi nhận 3")
+    finding.locator("input[name=text]").fill("Một hồ sơ nộp bản giấy ngày 14/3 chưa cập nhật lên hệ thống.")
+    with page.expect_navigation():
+        finding.locator("button").click()
+    expect(page.locator("#findings")).to_contain_text("Giải trình: Một hồ sơ nộp bản giấy")
+
+    leader = browser.new_context(base_url=live_server.url, locale="vi-VN").new_page()
+    sign_in(leader, username="lanhdao.tinh", password="Camau@2026", official=True)
+    leader.goto(PAGE)
+    expect(leader.locator("#crosschecks tr[data-status=mismatch]")).to_be_visible()
+    with leader.expect_navigation():
+        leader.locator("#action-accept").click()
+    with leader.expect_navigation():
+        leader.locator("#action-approve").click()
+    expect(leader.locator("#report-status")).to_have_text("Đã phê duyệt")
+    leader.context.close()
+    submission = Submission.objects.get(unit__code=JUSTICE)
+    assert submission.status == Status.APPROVED
+    assert {(v.indicator_version.indicator.code, str(v.value.normalize())) for v in submission.values.all()} >= {
+        ("IIP", "104.5"), ("HSTN", "4"), ("DNMOI", "12"),
+    }  # fmt: skip
