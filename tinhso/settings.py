@@ -127,7 +127,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.f
     "TINHSO_DB_PREPARED", True
 ):
     # Server-side parameters let psycopg prepare a statement a connection runs repeatedly: PostgreSQL then
-    # skips planning it (about 1 ms for an IOC counter query, most of its cost). Off behind a pooler that
+    # skips planning it, most of an IOC counter query's cost (docs/benchmarks.md). Off behind a pooler that
     # hands one connection to many clients per transaction (PgBouncer's transaction mode).
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

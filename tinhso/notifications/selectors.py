@@ -17,7 +17,7 @@ def inbox(user: User) -> QuerySet[Notification]:
 @functools.cache
 def _unread_statement() -> str:
     """Written once per process: every page a signed-in user opens counts their unread notifications, and
-    building the count through the ORM cost five times what the database took to answer it."""
+    building the count through the ORM cost several times what the database took to answer it."""
     quote, meta = connection.ops.quote_name, Notification._meta
     recipient, read_at = (
         quote(cast("Field[Any, Any]", meta.get_field(name)).column) for name in ("recipient", "read_at")
