@@ -49,9 +49,19 @@ def checkpointed(django_capture_on_commit_callbacks):
 def history(cast, categories, staff, checkpointed) -> dict:
     """A returned dossier and a published report, checkpointed; then one more dossier step not yet covered."""
     returned = in_state(cast, "returned")
-    report = report_services.acknowledge_report(actor=staff["handler"], report=file_report())
-    report = report_services.post_result(actor=staff["handler"], report=report, result="Đã thay bóng.")
-    report = report_services.approve_result(actor=staff["coordinator"], report=report)
+    report = file_report()
+    report = report_services.acknowledge_report(
+        actor=staff["handler"], tracking_code=report.tracking_code, version=report.version
+    )
+    report = report_services.post_result(
+        actor=staff["handler"],
+        tracking_code=report.tracking_code,
+        version=report.version,
+        result="Đã thay bóng.",
+    )
+    report = report_services.approve_result(
+        actor=staff["coordinator"], tracking_code=report.tracking_code, version=report.version
+    )
     processing = in_state(cast, "processing")
     checkpoint = checkpointed()
     later = services_forward(cast, processing)
