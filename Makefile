@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/tinhso
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-sqlite test-postgres lint assets messages browser clean
+.PHONY: demo test test-sqlite test-postgres test-api lint assets messages browser clean
 
 # The demo looks like production: DEBUG off (error pages in Vietnamese, never Django's technical pages); the
 # platform still serves its static files and the public media itself.
@@ -19,7 +19,7 @@ demo: $(BIN)/tinhso assets messages
 	$(DEMO_ENV) $(BIN)/tinhso run_huey --quiet & trap "kill $$! 2>/dev/null" EXIT INT TERM; \
 	  $(DEMO_ENV) $(BIN)/tinhso runserver 127.0.0.1:8000
 
-test: $(BIN)/tinhso assets messages browser lint test-sqlite
+test: $(BIN)/tinhso assets messages browser lint test-sqlite test-api
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  $(MAKE) --no-print-directory test-postgres; \
 	elif [ "$$CI" = true ]; then echo "PostgreSQL does not answer on 127.0.0.1:5432: on CI the suite must run on both." >&2; exit 1; \
@@ -28,6 +28,13 @@ test: $(BIN)/tinhso assets messages browser lint test-sqlite
 test-sqlite:
 	@echo "== test suite on SQLite"
 	DATABASE_URL= TINHSO_ENV=test $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# Schemathesis over the whole API as a citizen, an officer and a leader: any 5xx or answer that breaks the
+# published OpenAPI document fails. Bounded: FUZZ_EXAMPLES generated cases per operation and role.
+FUZZ_EXAMPLES ?= 3
+test-api:
+	@echo "== schemathesis over the API (three roles, $(FUZZ_EXAMPLES) examples per operation)"
+	DATABASE_URL= TINHSO_ENV=test FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -n 2 -q fuzz
 
 test-postgres:
 	@echo "== test suite on PostgreSQL"

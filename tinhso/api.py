@@ -11,6 +11,7 @@ from ninja.parser import Parser
 from tinhso.core.api import router as core_router
 from tinhso.core.errors import DomainError, InvalidInput, TooManyAttempts
 from tinhso.core.eventlog import canonical_json
+from tinhso.openapi import with_problems
 from tinhso.web.apidocs import PlatformSwagger
 from tinhso.web.middleware import refuse_nul
 
@@ -25,7 +26,15 @@ class FormParser(Parser):
         return values
 
 
-api = NinjaAPI(
+class PlatformAPI(NinjaAPI):
+    """The platform's API, whose OpenAPI document also states every problem+json refusal."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None):  # type: ignore[override]
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return with_problems(schema)
+
+
+api = PlatformAPI(
     title="Tỉnh số API",
     version="1",
     urls_namespace="api",

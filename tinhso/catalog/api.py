@@ -26,7 +26,7 @@ class ProcedureSummary(Schema):
     online_level: str
 
 
-class DocumentOut(Schema):
+class RequiredDocumentOut(Schema):
     order: int
     name: str
     mandatory: bool
@@ -55,7 +55,7 @@ class ProcedureDetail(ProcedureSummary):
     result_name: str
     legal_basis: str
     form_schema: dict
-    documents: list[DocumentOut]
+    documents: list[RequiredDocumentOut]
     steps: list[StepOut]
 
     @staticmethod

@@ -23,7 +23,7 @@ ResultNote = Annotated[str, Form(max_length=column_length(Dossier, "result_note"
 RatingComment = Annotated[str, StringConstraints(max_length=column_length(Dossier, "rating_comment"))]
 
 
-class DocumentOut(Schema):
+class DossierDocumentOut(Schema):
     name: str
     content_type: str
     size: int
@@ -57,7 +57,7 @@ class DossierOut(Schema):
     consulted_unit: str | None
     consult_due_at: datetime | None
     rating: int | None
-    documents: list[DocumentOut]
+    documents: list[DossierDocumentOut]
 
     @staticmethod
     def resolve_documents(dossier: Dossier) -> list:

@@ -1,9 +1,10 @@
 """JSON API of the IOC under /api/v1/ioc: every KPI, scoped like the pages (bearer token or session)."""
 
 from datetime import datetime
+from typing import Annotated, Literal
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.security import django_auth
 
 from tinhso.core.api import bearer_auth
@@ -11,6 +12,22 @@ from tinhso.core.auth import SignedInRequest
 from tinhso.ioc import rules, selectors
 
 router = Router(tags=["ioc"], auth=[bearer_auth, django_auth])
+
+# Query constraints published in the OpenAPI document; the selectors check them again.
+PeriodKey = Annotated[
+    str,
+    Query(
+        pattern=r"^(\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?)?$",
+        description="2026-04 (month), 2026-Q2 (quarter) or 2026 (year), years 1900-2999; empty: this month",
+    ),
+]
+IndicatorCode = Annotated[
+    str,
+    Query(
+        pattern="^(" + "|".join(indicator.code.replace(".", r"\.") for indicator in rules.INDICATORS) + ")$",
+        description="An indicator of the national service index, e.g. 2.1",
+    ),
+]
 
 
 class ValueOut(Schema):
@@ -113,7 +130,7 @@ def _period(period: str):
 
 
 @router.get("/kpis", response=ScorecardOut, summary="The service index and field-report KPIs of a unit")
-def kpis(request: SignedInRequest, unit: str = "", period: str = "", sector: str = "") -> dict:
+def kpis(request: SignedInRequest, unit: str = "", period: PeriodKey = "", sector: str = "") -> dict:
     card = selectors.scorecard(actor=request.auth, unit_code=unit, period=_period(period), sector=sector)
     return {
         "unit": card.unit.code,
@@ -132,7 +149,11 @@ def kpis(request: SignedInRequest, unit: str = "", period: str = "", sector: str
 
 @router.get("/ranking", response=list[RankOut], summary="Agencies or communes under a unit, best first")
 def ranking(
-    request: SignedInRequest, unit: str = "", period: str = "", sector: str = "", kind: str = "agencies"
+    request: SignedInRequest,
+    unit: str = "",
+    period: PeriodKey = "",
+    sector: str = "",
+    kind: Literal["agencies", "communes"] = "agencies",
 ):
     rows = selectors.ranking(
         actor=request.auth, unit_code=unit, period=_period(period), sector=sector, kind=kind
@@ -152,13 +173,17 @@ def ranking(
 
 
 @router.get("/trend", response=list[TrendOut], summary="Twelve months up to the period")
-def trend(request: SignedInRequest, unit: str = "", period: str = "", sector: str = ""):
+def trend(request: SignedInRequest, unit: str = "", period: PeriodKey = "", sector: str = ""):
     return selectors.trend(actor=request.auth, unit_code=unit, period=_period(period), sector=sector)
 
 
 @router.get("/map", summary="Communes coloured by an indicator and open field reports")
 def commune_map(
-    request: SignedInRequest, unit: str = "", period: str = "", sector: str = "", indicator: str = "2.1"
+    request: SignedInRequest,
+    unit: str = "",
+    period: PeriodKey = "",
+    sector: str = "",
+    indicator: IndicatorCode = "2.1",
 ):
     shown = selectors.commune_map(
         actor=request.auth, unit_code=unit, period=_period(period), sector=sector, indicator=indicator
@@ -167,7 +192,13 @@ def commune_map(
 
 
 @router.get("/records", response=RecordsOut, summary="The records behind an indicator's number")
-def records(request: SignedInRequest, indicator: str, unit: str = "", period: str = "", sector: str = ""):
+def records(
+    request: SignedInRequest,
+    indicator: IndicatorCode,
+    unit: str = "",
+    period: PeriodKey = "",
+    sector: str = "",
+):
     drill = selectors.records(
         actor=request.auth, indicator=indicator, unit_code=unit, period=_period(period), sector=sector
     )
