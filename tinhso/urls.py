@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from tinhso.api import api
 from tinhso.web.views import public_media
 
 # The API first: Django tries the patterns in order, and API calls are the most frequent requests.
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("", include("tinhso.web.urls")),
     path("", include("tinhso.core.urls")),

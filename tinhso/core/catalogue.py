@@ -6,6 +6,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from django.apps import apps
+from django.db.models import Choices
 from django.utils import translation
 
 from tinhso.core import events, lifecycle
@@ -23,7 +24,7 @@ def load_declarations() -> None:
                 import_module(name)
 
 
-def _state(states: object, value: object) -> str:
+def _state(states: type[Choices], value: object) -> str:
     if value == lifecycle.UNCHANGED:
         return "(unchanged)"
     if value == lifecycle.RESUMED:

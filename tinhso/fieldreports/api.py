@@ -2,7 +2,7 @@
 ratings, officials' handling actions. Open311 GeoReport v2 for partners lives at /open311/v2/."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema
@@ -29,7 +29,7 @@ class CategoryOut(Schema):
 
     @staticmethod
     def resolve_group(category: Category) -> str:
-        return category.parent.name
+        return category.parent.name if category.parent else ""
 
 
 class PublicReportOut(Schema):
@@ -92,7 +92,7 @@ class PublicReportOut(Schema):
 
     @staticmethod
     def resolve_merged_into(report: Report) -> str | None:
-        return report.merged_into.tracking_code if report.merged_into_id else None
+        return report.merged_into.tracking_code if report.merged_into else None
 
     @staticmethod
     def resolve_photo_urls(report: Report) -> list[str]:
@@ -286,7 +286,7 @@ def staff_actions(request: SignedInRequest, tracking_code: str) -> list[dict[str
 def staff_action(request: SignedInRequest, tracking_code: str, action: str, body: ActionIn):
     user = request.auth
     report = selectors.report_for_staff(user, tracking_code)
-    case = {"actor": user, "tracking_code": report.tracking_code, "version": body.version}
+    case: dict[str, Any] = {"actor": user, "tracking_code": report.tracking_code, "version": body.version}
     match action:
         case "acknowledge":
             return services.acknowledge_report(**case)

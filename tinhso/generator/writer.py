@@ -21,7 +21,7 @@ def columns_of(model: type[Model]) -> list[str]:
 
 
 def next_id(model: type[Model]) -> int:
-    return (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+    return int(model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
 
 
 COPY_NULL = "\\N"

@@ -44,6 +44,6 @@ def event_recorded(sender, instance, created: bool, **kwargs) -> None:
     """Once per transaction that wrote a dossier or field-report event, queue the consumer after commit."""
     if not created or not instance.stream.startswith((services.DOSSIER_STREAM, services.REPORT_STREAM)):
         return
-    if any(callback is _kick for _sids, callback, _robust in connection.run_on_commit):
+    if any(entry[1] is _kick for entry in connection.run_on_commit):
         return
     transaction.on_commit(_kick, robust=True)

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -24,7 +25,7 @@ class Query:
     label: str
     records: str  # "dossiers" or "reports"
     instant: str
-    keep: Callable[[object], bool] | None = None
+    keep: Callable[[Any], bool] | None = None
     where: tuple[tuple[str, object], ...] = ()
 
     @property

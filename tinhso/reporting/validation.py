@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from statistics import median
+from typing import cast
 
 from tinhso.core.errors import InvalidInput
 
@@ -63,7 +64,8 @@ def _evaluate(expression: str, values: dict[tuple[str, str], Decimal | None]) ->
             return values.get(names[node.id]) or Decimal(0)
         if isinstance(node, ast.UnaryOp):
             return -walk(node.operand)
-        return _ARITHMETIC[type(node.op)](walk(node.left), walk(node.right))
+        binary = cast("ast.BinOp", node)
+        return _ARITHMETIC[type(binary.op)](walk(binary.left), walk(binary.right))
 
     try:
         return walk(_tree(expression))

@@ -63,8 +63,8 @@ def template(*, regime: str, form: str, title: str, period: str, unit: str, unit
                 _number(values.get((code, disaggregation, "period"))), _number(values.get((code, disaggregation, "plan"))), None,
             ])  # fmt: skip
             line += 1
-    for column, width in zip("ABCDEFGH", (5, 12, 10, 60, 14, 20, 16, 30), strict=True):
-        sheet.column_dimensions[column].width = width
+    for letter, width in zip("ABCDEFGH", (5, 12, 10, 60, 14, 20, 16, 30), strict=True):
+        sheet.column_dimensions[letter].width = width
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -16,10 +16,13 @@ def pdf() -> ContentFile:
 
 
 def step_actor(cast: Cast, dossier: Dossier) -> User:
-    role = dossier.current_step.role if dossier.current_step_id else Role.RECEPTIONIST
-    return {Role.RECEPTIONIST: cast.desk, Role.SPECIALIST: cast.specialist, Role.UNIT_LEADER: cast.leader}[
-        role
-    ]
+    role = dossier.current_step.role if dossier.current_step else Role.RECEPTIONIST
+    actors: dict[str, User] = {
+        Role.RECEPTIONIST: cast.desk,
+        Role.SPECIALIST: cast.specialist,
+        Role.UNIT_LEADER: cast.leader,
+    }
+    return actors[role]
 
 
 def submitted(cast: Cast) -> Dossier:

@@ -97,6 +97,7 @@ class Clock:
         return self.now
 
     def __call__(self) -> datetime:
+        assert self.now is not None, "set the clock first"
         return self.now
 
 

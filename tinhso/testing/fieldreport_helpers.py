@@ -18,8 +18,8 @@ CITIZEN_ID = "096090001234"  # Nguyễn Văn An, in the test population registry
 REPORTER_NAME, REPORTER_PHONE, REPORTER_EMAIL = "Lâm Thị Ngọc Hân", "0918234567", "ngochan.lam@example.vn"
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=working_time.local_zone())
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=working_time.local_zone())
 
 
 def file_report(category: str = "ha-tang-o-ga", point=AN_XUYEN_POINT, **kwargs):

@@ -3,10 +3,11 @@
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from tinhso.core.eventlog import GENESIS_HASH, built_encoder, canonical_json, event_hash
 
-PAYLOADS = (
+PAYLOADS: tuple[dict[str, Any], ...] = (
     {},
     {"code": "000.00.01.H12-260320-0001", "status": 2, "step": None, "on_time": True},
     {"reason": "Tờ khai còn thiếu chữ ký \"người\" yêu cầu\\n", "files": [], "hours": 2.5, "z": {"b": 1, "a": [1, None]}},

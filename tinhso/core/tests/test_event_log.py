@@ -29,7 +29,7 @@ def verify_log() -> tuple[int, str]:
     try:
         call_command("verify_log", stdout=out)
     except SystemExit as stop:
-        return stop.code, out.getvalue()
+        return int(stop.code or 0), out.getvalue()
     return 0, out.getvalue()
 
 

@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.db import transaction
 
+from tinhso.core import services as core_services
 from tinhso.core.errors import Conflict
 from tinhso.core.models import AdminUnit
 from tinhso.fieldreports import services
@@ -21,7 +22,7 @@ pytestmark = POSTGRES_RACES
 def slow_events(monkeypatch) -> threading.Event:
     """Holds each writer's row lock until the others queue behind it or finish; the event it returns is set
     once a writer holds its lock."""
-    original, holding = services.record_event, threading.Event()
+    original, holding = core_services.record_event, threading.Event()
 
     def slow_record_event(**kwargs):
         holding.set()

@@ -67,7 +67,7 @@ def xml_error(response, status: int) -> str:
     assert [child.tag for child in root[0]] == ["code", "description"] and root[0].findtext("code") == str(
         status
     )
-    return root[0].findtext("description")
+    return root[0].findtext("description") or ""
 
 
 def new_request(client, api_key, fmt="json", **params):

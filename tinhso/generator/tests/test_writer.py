@@ -1,12 +1,13 @@
 """The generator's JSON and COPY text."""
 
 import json
+from typing import Any
 
 from tinhso.core.eventlog import canonical_json
 from tinhso.dossiers.models import Status
 from tinhso.generator import writer
 
-PAYLOADS = (
+PAYLOADS: tuple[dict[str, Any], ...] = (
     {},
     {"code": "000.00.01.H12-260320-0001", "status": Status.ACCEPTED, "step": None, "on_time": True},
     {"reason": "Tờ khai còn thiếu chữ ký \"người\" yêu cầu\\n", "files": [], "hours": 2.5, "z": {"b": 1, "a": [1, None]}},
