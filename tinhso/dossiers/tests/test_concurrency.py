@@ -7,7 +7,7 @@ from django.db import connection, transaction
 
 from tinhso.core.errors import Conflict
 from tinhso.core.models import Role
-from tinhso.dossiers import services
+from tinhso.dossiers import services, submission
 from tinhso.dossiers.models import Dossier
 from tinhso.testing.concurrency import POSTGRES_RACES, run_together, settle
 from tinhso.testing.dossier_flow import in_state
@@ -69,7 +69,7 @@ def test_a_numbered_submission_not_yet_written_does_not_hold_up_the_next_one_at_
 ):
     first_in_flight, second_done = threading.Event(), threading.Event()
     waited = []
-    original = services.first_event
+    original = submission.first_event
 
     def first_event(**kwargs):
         if kwargs["actor"] == cast.an:  # the first submission, numbered, waits before writing for the second
@@ -83,7 +83,7 @@ def test_a_numbered_submission_not_yet_written_does_not_hold_up_the_next_one_at_
         second_done.set()
         return dossier
 
-    monkeypatch.setattr(services, "first_event", first_event)
+    monkeypatch.setattr(submission, "first_event", first_event)
     first, later = run_together(
         lambda: services.submit_dossier(actor=cast.an, procedure_code=RECORD, form_data=RECORD_FORM)[0],
         second,

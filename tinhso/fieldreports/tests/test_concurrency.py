@@ -59,8 +59,8 @@ def slow_locks(monkeypatch):
     two rows in opposite orders would surely deadlock."""
     original = services._locked
 
-    def slow_locked(report, *allowed):
-        row = original(report, *allowed)
+    def slow_locked(**kwargs):
+        row = original(**kwargs)
         settle()
         return row
 
