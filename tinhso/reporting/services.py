@@ -58,6 +58,8 @@ INDICATOR_FIELDS = (
     "disaggregations", "decimals", "minimum", "maximum", "tolerance",
 )  # fmt: skip
 COMPUTED_KINDS = ("ytd", "pct_prev", "pct_yoy", "pct_plan")
+TYPED_KINDS = frozenset(DataValue.Kind.values)
+OBS_STATUSES = frozenset(ObsStatus.values)
 
 
 def _require_admin(actor: User | None) -> None:
@@ -304,6 +306,15 @@ def _conflict(cell: Cell, code: str, message: str, prop: str = "value") -> dict[
     }
 
 
+def _breakdowns(version: IndicatorVersion) -> set[str]:
+    """The version's breakdown codes, worked out once per loaded version (an import checks thousands of rows)."""
+    codes = getattr(version, "_breakdown_codes", None)
+    if codes is None:
+        codes = {code for code, _label in version.disaggregations}
+        version._breakdown_codes = codes  # type: ignore[attr-defined]
+    return codes
+
+
 def _checked(
     cell: Cell, versions: dict[str, IndicatorVersion]
 ) -> tuple[IndicatorVersion | None, Decimal | None, dict[str, Any] | None]:
@@ -322,17 +333,16 @@ def _checked(
     if cell.kind in COMPUTED_KINDS:
         message = "Lũy kế và tỷ lệ % do hệ thống tính, không nhập."
         return None, None, _conflict(cell, "computed_value", message, "kind")
-    if cell.kind not in DataValue.Kind.values:
+    if cell.kind not in TYPED_KINDS:
         return (
             None,
             None,
             _conflict(cell, "invalid_kind", f"Loại giá trị “{cell.kind}” không hợp lệ.", "kind"),
         )
-    codes = [code for code, _label in version.disaggregations]
-    if cell.disaggregation and cell.disaggregation not in codes:
+    if cell.disaggregation and cell.disaggregation not in _breakdowns(version):
         message = f"Phân tổ “{cell.disaggregation}” không có ở chỉ tiêu {cell.indicator}."
         return None, None, _conflict(cell, "unknown_disaggregation", message, "disaggregation")
-    if cell.obs_status and cell.obs_status not in ObsStatus.values:
+    if cell.obs_status and cell.obs_status not in OBS_STATUSES:
         return (
             None,
             None,
@@ -418,9 +428,10 @@ def _write(*, actor: User, submission: Submission, cells: list[tuple[Cell, Indic
         payload={"channel": channel, "reason": reason, "changes": changes},
     )
     fresh = [value for value in touched if value.pk is None]
+    known = [value for value in touched if value.pk is not None]
     DataValue.objects.bulk_create(fresh, batch_size=1000)
     DataValue.objects.bulk_update(
-        [value for value in touched if value not in fresh],
+        known,
         ["value", "comment", "obs_status", "revision", "changed_at", "changed_by"],
         batch_size=1000,
     )
@@ -769,9 +780,12 @@ def return_report(*, actor: User, submission_id: int, version: int, reason: str)
 # ---- aggregation -------------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def roll_up(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
     """Recomputes the kept totals of every unit above `unit` (a merged unit's under its successor) from the
     approved values of the reporting units under each."""
+    # Approvals of one regime's units sum into the same totals: they take turns (a lost total is never kept).
+    Regime.objects.select_for_update().filter(pk=regime.pk).exists()
     target = selectors.effective_unit(unit)
     above = [target] if target.pk != unit.pk else []
     node = target.parent

@@ -1,0 +1,267 @@
+"""Reporting on PostgreSQL, each figure against a floor measured in the same run:
+1. importing 100,000 values through the dataValueSets API (Django's test client, 10 calls of 10,000) against
+   COPYing the same rows into a bare table (goal: at least 1/4 of the floor's rate);
+2. the province's total of one month read from the kept aggregates against recomputing it from every unit's
+   approved values (goal: at least 100x faster, equal numbers);
+3. a data-entry save and an approval under 16 clients (threads with a connection each) against a transaction
+   of two inserts (goal: p99 within 2x of the floor's p99).
+Drops and recreates the database `tinhso_bench_reporting` (only a name containing `bench` is dropped).
+Run: .venv/bin/python bench/reporting.py [--database-url postgres://.../tinhso_bench_reporting]"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from decimal import Decimal
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench import harness
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tinhso_bench_reporting"
+BREAKDOWNS = 1400  # x the province's reporting units (~72) ≈ 100,000 cells
+BATCH = 10_000
+CLIENTS = 16
+
+
+def prepare(url: str) -> None:
+    import psycopg
+
+    name = harness.database_name(url)
+    if "bench" not in name:
+        sys.exit(f"Refusing to drop {name!r}: the benchmark's database name must contain 'bench'.")
+    with psycopg.connect(harness.maintenance_url(url), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_data() -> dict:
+    from django.core.management import call_command
+
+    from tinhso.core import services as core_services
+    from tinhso.core.models import AdminUnit, Role
+    from tinhso.reporting import services, setup
+
+    call_command("migrate", verbosity=0)
+    core_services.import_admin_units()
+    core_services.create_province_agencies()
+    province = AdminUnit.objects.get(code="96")
+    units = list(
+        AdminUnit.objects.filter(parent__parent=province, kind=AdminUnit.Kind.AGENCY).values_list(
+            "code", flat=True
+        )
+    )
+    units += list(
+        AdminUnit.objects.filter(parent=province, kind=AdminUnit.Kind.AGENCY).values_list("code", flat=True)
+    )
+    services.define_indicator(
+        actor=None, code="DNMOI", disaggregations=[[f"x{n}", f"Nhóm {n}"] for n in range(BREAKDOWNS)]
+    )
+    setup.define_monthly_report(reporters=units, expiry_days=3650)
+    officer = core_services.create_official(actor=None, username="bench.baocao", full_name="Cán bộ báo cáo (đo)",
+                                            password="Bench-2026-reporting", roles=[(Role.REPORTING_OFFICER, "96")])  # fmt: skip
+    leader = core_services.create_official(actor=None, username="bench.lanhdao", full_name="Lãnh đạo (đo)",
+                                           password="Bench-2026-reporting", roles=[(Role.PROVINCE_LEADER, "96")])  # fmt: skip
+    return {"units": units, "officer": officer, "leader": leader}
+
+
+def rows(units: list[str], period: str) -> list[dict]:
+    return [
+        {
+            "indicator": "DNMOI",
+            "disaggregation": f"x{n}",
+            "period": period,
+            "unit": unit,
+            "value": str((n * 7 + i) % 997),
+        }
+        for i, unit in enumerate(units)
+        for n in range(BREAKDOWNS)
+    ][:100_000]
+
+
+def import_figures(data: dict) -> tuple[float, float, int]:
+    from django.db import connection
+    from django.test import Client
+
+    from tinhso.testing.factories import bearer
+
+    values = rows(data["units"], "2026M03")
+    client = Client()
+    headers = bearer("bench.baocao", "Bench-2026-reporting")
+    started = time.perf_counter()
+    for first in range(0, len(values), BATCH):
+        body = {"regime": "KTXH-THANG", "dataValues": values[first : first + BATCH]}
+        reply = client.post(
+            "/api/v1/reporting/dataValueSets", json.dumps(body), content_type="application/json", **headers
+        )
+        summary = reply.json()
+        assert reply.status_code == 200 and summary["status"] == "SUCCESS", summary
+    imported = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE UNLOGGED TABLE IF NOT EXISTS bench_floor_values (unit text, indicator text, breakdown text, period text, value numeric)"
+        )
+        cursor.execute("TRUNCATE bench_floor_values")
+    raw = connection.connection
+    started = time.perf_counter()
+    with raw.cursor() as cursor, cursor.copy("COPY bench_floor_values FROM STDIN") as copy:
+        for item in values:
+            copy.write_row(
+                (item["unit"], item["indicator"], item["disaggregation"], item["period"], item["value"])
+            )
+    raw.commit()
+    floor = time.perf_counter() - started
+    return imported, floor, len(values)
+
+
+def aggregate_figures(data: dict) -> tuple[list[float], list[float], bool]:
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from tinhso.reporting import selectors, services
+    from tinhso.reporting.models import Aggregate, DataValue, Status, Submission
+
+    regime = selectors.regime_by_code("KTXH-THANG")
+    Submission.objects.filter(regime=regime, period="2026M03").update(
+        status=Status.APPROVED, decided_at=timezone.now()
+    )
+    first = Submission.objects.filter(regime=regime, period="2026M03").select_related("unit").first()
+    services.roll_up(regime=regime, period_id="2026M03", unit=first.unit)  # keeps the province's totals once
+
+    def kept() -> dict:
+        return dict(
+            Aggregate.objects.filter(regime=regime, period="2026M03", unit__code="96").values_list(
+                "disaggregation", "value"
+            )
+        )
+
+    def recomputed() -> dict:
+        return dict(
+            DataValue.objects.filter(submission__regime=regime, submission__period="2026M03", submission__status=Status.APPROVED, kind="period")
+            .values("disaggregation").annotate(total=Sum("value")).values_list("disaggregation", "total")
+        )  # fmt: skip
+
+    read, answer = harness.timed(kept, 50)
+    recompute, expected = harness.timed(recomputed, 10)
+    return read, recompute, answer == expected
+
+
+def _race(work, clients: int, rounds: int) -> list[float]:
+    from django.db import connection
+
+    timings: list[float] = []
+    lock = threading.Lock()
+    start = threading.Barrier(clients)
+
+    def run(index: int) -> None:
+        try:
+            start.wait()
+            for round_number in range(rounds):
+                began = time.perf_counter()
+                work(index, round_number)
+                with lock:
+                    timings.append((time.perf_counter() - began) * 1000)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(timings)
+
+
+def concurrency_figures(data: dict, rounds: int) -> dict[str, list[float]]:
+    from django.db import connection, transaction
+
+    from tinhso.core.models import User
+    from tinhso.reporting import services
+    from tinhso.reporting.models import Submission
+
+    officer, leader = User.objects.get(username="bench.baocao"), User.objects.get(username="bench.lanhdao")
+    units = data["units"][:CLIENTS]
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_floor_a (id bigserial primary key, body text)")
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_floor_b (id bigserial primary key, a bigint, body text)"
+        )
+
+    def floor(index: int, round_number: int) -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO bench_floor_a (body) VALUES (%s) RETURNING id", [f"{index}:{round_number}"]
+            )
+            cursor.execute(
+                "INSERT INTO bench_floor_b (a, body) VALUES (%s, %s)", [cursor.fetchone()[0], "event"]
+            )
+
+    def save(index: int, round_number: int) -> None:
+        services.save_values(actor=officer, regime_code="KTXH-THANG", period_id="2026M04", unit_code=units[index],
+                             cells=[services.Cell("BLHH", str(Decimal(400 + round_number)))])  # fmt: skip
+
+    def approve(index: int, round_number: int) -> None:
+        submission = Submission.objects.get(
+            regime__code="KTXH-THANG", period="2026M04", unit__code=units[index]
+        )
+        for action, actor, reason in (("submit", officer, "bench"), ("accept", leader, ""), ("approve", leader, ""),
+                                      ("return", leader, "bench")):  # fmt: skip
+            submission = services.act(
+                actor=actor,
+                submission_id=submission.pk,
+                version=submission.version,
+                action=action,
+                reason=reason,
+            )
+
+    return {
+        "floor (two inserts)": _race(floor, CLIENTS, rounds),
+        "data-entry save": _race(save, CLIENTS, rounds),
+        "submit+accept+approve+return": _race(approve, CLIENTS, max(2, rounds // 4)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--rounds", type=int, default=20, help="saves per client")
+    args = parser.parse_args()
+    prepare(args.database_url)
+    harness.bench_environment(database_url=args.database_url, var_dir="/tmp/tinhso-bench-reporting")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tinhso.settings"
+    os.environ["TINHSO_ENV"] = "test"
+    import django
+
+    django.setup()
+    from unittest import mock
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from tinhso.reporting.periods import Period
+
+    # Entry of 2026M03 and 2026M04 opens after their cut-off: the run stands on 16/05/2026.
+    now = Period(2026, 5, 1).end.astimezone(ZoneInfo("UTC")).replace(day=16)
+    with mock.patch.object(timezone, "now", lambda: now):
+        data = setup_data()
+        imported, floor, count = import_figures(data)
+        read, recompute, equal = aggregate_figures(data)
+        races = concurrency_figures(data, args.rounds)
+    rate, floor_rate = count / imported, count / floor
+    print(f"1. import {count:,} values via API: {imported:.2f} s ({rate:,.0f}/s); COPY floor {floor:.2f} s "
+          f"({floor_rate:,.0f}/s); ratio {rate / floor_rate:.3f} (goal >= 0.25)")  # fmt: skip
+    kept_ms, recomputed_ms = statistics.median(read), statistics.median(recompute)
+    print(f"2. province month: kept {kept_ms:.2f} ms, recomputed {recomputed_ms:.2f} ms (medians), "
+          f"{recomputed_ms / kept_ms:.0f}x, equal numbers: {equal} (goal >= 100x)")  # fmt: skip
+    floor_p99 = harness.percentile(races["floor (two inserts)"], 0.99)
+    for name, timings in races.items():
+        p99 = harness.percentile(timings, 0.99)
+        print(f"3. {CLIENTS} clients, {name}: p50 {harness.percentile(timings, 0.5):.1f} ms, p99 {p99:.1f} ms, "
+              f"{p99 / floor_p99:.1f}x the floor's p99 ({len(timings)} calls)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
