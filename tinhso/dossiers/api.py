@@ -89,19 +89,19 @@ class DossierOut(Schema):
 
     @staticmethod
     def resolve_current_step(dossier: Dossier) -> int | None:
-        return dossier.current_step.order if dossier.current_step_id else None
+        return dossier.current_step.order if dossier.current_step else None
 
     @staticmethod
     def resolve_current_step_name(dossier: Dossier) -> str | None:
-        return dossier.current_step.name if dossier.current_step_id else None
+        return dossier.current_step.name if dossier.current_step else None
 
     @staticmethod
     def resolve_consulted_unit(dossier: Dossier) -> str | None:
-        return dossier.consulted_unit.code if dossier.consulted_unit_id else None
+        return dossier.consulted_unit.code if dossier.consulted_unit else None
 
     @staticmethod
     def resolve_current_unit(dossier: Dossier) -> str | None:
-        return dossier.current_unit.code if dossier.current_unit_id else None
+        return dossier.current_unit.code if dossier.current_unit else None
 
 
 class QueueItemOut(Schema):

@@ -2,6 +2,7 @@
 function locks the dossier, checks the caller's `version`, then the transition against the declared table
 (`dossiers.lifecycle`: from which status, by whom), then records it with the table's event."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.core.files.base import File
@@ -266,7 +267,7 @@ def answer_supplement(
 @core_files.removed_on_failure()
 @transaction.atomic
 def attach_documents(
-    *, actor: User, code: str, version: int, attachments: list[File], requirement: int | None = None
+    *, actor: User, code: str, version: int, attachments: Sequence[File], requirement: int | None = None
 ) -> Dossier:
     """The applicant adds files while the dossier waits for reception or for a supplement; `requirement`
     names the required document (by its order) the files are."""
