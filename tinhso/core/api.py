@@ -45,6 +45,7 @@ class TokenResponse(Schema):
 
 class RoleOut(Schema):
     role: str
+    domain: str
     unit_code: str
     unit_name: str
 
@@ -122,7 +123,7 @@ def revoke_one(request: BearerRequest, token_id: int) -> HttpResponse:
 def me(request: SignedInRequest) -> dict:
     user = request.auth
     roles = [
-        {"role": a.role, "unit_code": a.unit.code, "unit_name": a.unit.name}
+        {"role": a.role, "domain": a.domain, "unit_code": a.unit.code, "unit_name": a.unit.name}
         for a in selectors.active_roles(user)
     ]
     return {

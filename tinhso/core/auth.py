@@ -105,3 +105,12 @@ def revoke_tokens_on_sign_out(sender: type, request: HttpRequest | None, user: U
     session_key = request.session.session_key or ""
     if session_key and ApiToken.objects.filter(user_id=user.pk, session_key=session_key).exists():
         services.revoke_session_tokens(user=user, session_key=session_key)
+
+
+def note_second_factor_on_sign_in(sender: type, request: HttpRequest | None, user: User, **kwargs) -> None:
+    """Receiver of user_logged_in: an official who need not pass a second factor is noted in the session
+    now, so the gate (core.middleware) reads nothing on their pages."""
+    from tinhso.core import middleware, second_factor
+
+    if request is not None and hasattr(request, "session") and not second_factor.must_verify(user):
+        request.session[middleware.SESSION_KEY] = "none"

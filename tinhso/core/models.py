@@ -103,20 +103,36 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Quản trị hệ thống")
 
 
+class Domain(models.TextChoices):
+    """The field of work a role is held in: a specialist of the province for field reports is no specialist
+    of any agency's dossiers. What each role may do in each domain is tinhso.core.permissions.MATRIX."""
+
+    ALL = "all", _("Mọi lĩnh vực")
+    DOSSIERS = "dossiers", _("Hồ sơ thủ tục hành chính")
+    FIELD_REPORTS = "fieldreports", _("Phản ánh hiện trường")
+    REPORTING = "reporting", _("Báo cáo thống kê")
+    OPERATIONS = "operations", _("Điều hành (IOC)")
+
+
 class RoleAssignment(models.Model):
-    """A role held by an official over a unit and every unit under it."""
+    """A role held by an official in a domain over a unit and every unit under it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(max_length=20, choices=Role.choices)
+    domain = models.CharField(max_length=20, choices=Domain.choices, default=Domain.ALL)
     unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="role_assignments")
     valid_from = models.DateField(auto_now_add=True)
     valid_to = models.DateField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "role", "unit"], name="unique_role_per_unit")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "domain", "unit"], name="unique_role_per_domain_unit"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} – {self.get_role_display()} – {self.unit}"
+        return f"{self.user} – {self.get_role_display()} ({self.get_domain_display()}) – {self.unit}"
 
 
 class CalendarDay(models.Model):

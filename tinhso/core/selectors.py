@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy
 
+from tinhso.core import permissions
 from tinhso.core.errors import Forbidden, NotFound
-from tinhso.core.models import PATH_SEPARATOR, AdminUnit, ApiToken, Event, Role, RoleAssignment, User
+from tinhso.core.models import PATH_SEPARATOR, AdminUnit, ApiToken, Domain, Event, Role, RoleAssignment, User
 from tinhso.core.population import Identity, population_registry
 
 
@@ -49,19 +50,24 @@ def province_unit() -> AdminUnit:
     return unit_by_code(settings.TINHSO_PROVINCE_GSO_CODE)
 
 
-def active_roles(user: User) -> QuerySet[RoleAssignment]:
+def active_roles(user: User, *, domain: str | None = None) -> QuerySet[RoleAssignment]:
+    """The user's roles in force today; with `domain`, those held in it (or in every domain)."""
     today = timezone.localdate()
-    return (
+    roles = (
         RoleAssignment.objects.filter(user=user)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
         .select_related("unit")
     )
+    return roles if domain is None else roles.filter(domain__in=(domain, Domain.ALL))
 
 
-def units_where(user: User, *roles: str) -> QuerySet[AdminUnit]:
-    """Units (with their subtrees) over which the user holds any of the roles; empty for citizens."""
+def units_where(user: User, *roles: str, domain: str) -> QuerySet[AdminUnit]:
+    """Units (with their subtrees) over which the user holds any of the roles in `domain`; empty for
+    citizens."""
     paths = [
-        assignment.unit.path for assignment in active_roles(user) if not roles or assignment.role in roles
+        assignment.unit.path
+        for assignment in active_roles(user, domain=domain)
+        if not roles or assignment.role in roles
     ]
     if not paths:
         return AdminUnit.objects.none()
@@ -71,18 +77,32 @@ def units_where(user: User, *roles: str) -> QuerySet[AdminUnit]:
     return AdminUnit.objects.filter(condition)
 
 
-def holds_role(user: User, role: str, unit_id: int | None) -> bool:
-    """Whether the user holds `role` over the unit (over it or any unit above it)."""
-    return unit_id is not None and units_where(user, role).filter(pk=unit_id).exists()
+def units_for(user: User, *, domain: str, action: str) -> QuerySet[AdminUnit]:
+    """Units over which the permission matrix lets the user take `action` in `domain`."""
+    return units_where(user, *permissions.roles_for(domain, action), domain=domain)
 
 
-def role_holders(role: str, unit: AdminUnit, *, nearest: bool = False) -> list[int]:
-    """Active accounts holding `role` over `unit`, that is over the unit or any unit above it; with
-    `nearest`, only those of the nearest unit (the unit itself first) where someone holds it."""
+def may(user: User, *, domain: str, action: str, unit_id: int | None) -> bool:
+    """The permission matrix's answer for this user, this action and this unit."""
+    if unit_id is None:
+        return False
+    return units_for(user, domain=domain, action=action).filter(pk=unit_id).exists()
+
+
+def holds_role(user: User, role: str, unit_id: int | None, *, domain: str) -> bool:
+    """Whether the user holds `role` in `domain` over the unit (over it or any unit above it)."""
+    return unit_id is not None and units_where(user, role, domain=domain).filter(pk=unit_id).exists()
+
+
+def role_holders(role: str, unit: AdminUnit, *, domain: str, nearest: bool = False) -> list[int]:
+    """Active accounts holding `role` in `domain` over `unit`, that is over the unit or any unit above it;
+    with `nearest`, only those of the nearest unit (the unit itself first) where someone holds it."""
     parts = unit.path.rstrip(PATH_SEPARATOR).split(PATH_SEPARATOR)
     paths = [PATH_SEPARATOR.join(parts[: depth + 1]) + PATH_SEPARATOR for depth in range(len(parts))]
     holders = (
-        RoleAssignment.objects.filter(role=role, unit__path__in=paths, user__is_active=True)
+        RoleAssignment.objects.filter(
+            role=role, unit__path__in=paths, user__is_active=True, domain__in=(domain, Domain.ALL)
+        )
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=timezone.localdate()))
         .values_list("user_id", "unit__depth")
     )

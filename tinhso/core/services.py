@@ -16,7 +16,7 @@ from django.db.models import Field, Model, signals
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.core import files, selectors, working_time
+from tinhso.core import files, permissions, selectors, working_time
 from tinhso.core.errors import Conflict, InvalidInput, NotFound
 from tinhso.core.eventlog import (
     GENESIS_HASH,
@@ -32,6 +32,7 @@ from tinhso.core.models import (
     ApiToken,
     CalendarDay,
     Checkpoint,
+    Domain,
     Event,
     PopulationRecord,
     Role,
@@ -317,10 +318,10 @@ def create_official(
     username: str,
     full_name: str,
     password: str | None,
-    roles: Iterable[tuple[str, str]] = (),
+    roles: Iterable[tuple[str, str] | tuple[str, str, str]] = (),
     demo: bool = False,
 ) -> User:
-    """Creates an official's account holding roles given as (role, unit code) pairs (demo: as above);
+    """Creates an official's account holding roles given as (role, unit code[, domain]) (demo: as above);
     without a password the account cannot sign in until an administrator sets one."""
     if User.objects.filter(username=username).exists():
         raise Conflict(
@@ -332,22 +333,35 @@ def create_official(
     _set_password(user, password, demo=demo)
     user.save()
     record_event(subject=user, action="account.official_created", actor=actor, payload={"username": username})
-    for role, unit_code in roles:
-        assign_role(actor=actor, user=user, role=role, unit_code=unit_code)
+    for role, unit_code, *domain in roles:
+        assign_role(
+            actor=actor, user=user, role=role, unit_code=unit_code, domain=domain[0] if domain else None
+        )
     return user
 
 
 @transaction.atomic
-def assign_role(*, actor: User | None, user: User, role: str, unit_code: str) -> RoleAssignment:
+def assign_role(
+    *, actor: User | None, user: User, role: str, unit_code: str, domain: str | None = None
+) -> RoleAssignment:
+    """Gives the role over the unit in `domain` (by default the role's usual domain: DEFAULT_DOMAIN)."""
     if role not in Role.values:
         raise InvalidInput.on("role", _("Vai trò “%(role)s” không tồn tại."), params={"role": role})
+    domain = domain or permissions.DEFAULT_DOMAIN[role]
+    if domain not in Domain.values:
+        raise InvalidInput.on("domain", _("Lĩnh vực “%(domain)s” không tồn tại."), params={"domain": domain})
     unit = selectors.unit_by_code(unit_code)
-    assignment, _created = RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit)
+    assignment, _created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, domain=domain, unit=unit
+    )
     if role == Role.ADMINISTRATOR and not user.is_staff:
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
     record_event(
-        subject=user, action="account.role_assigned", actor=actor, payload={"role": role, "unit": unit.code}
+        subject=user,
+        action="account.role_assigned",
+        actor=actor,
+        payload={"role": role, "domain": domain, "unit": unit.code},
     )
     return assignment
 

@@ -17,7 +17,7 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import NotFound
 from tinhso.core.eventlog import stream_of
 from tinhso.core.lifecycle import Party, Transition
-from tinhso.core.models import AdminUnit, Event, Role, User
+from tinhso.core.models import AdminUnit, Domain, Event, Role, User
 from tinhso.core.parsing import BIGINT_MAX, whole_number
 from tinhso.core.working_time import working_time_between
 from tinhso.dossiers import events, lifecycle
@@ -36,7 +36,7 @@ def visible_dossiers(actor: User) -> QuerySet[Dossier]:
     """A citizen sees their own dossiers; an official those received, decided or held by their units."""
     if actor.is_citizen:
         return Dossier.objects.filter(applicant=actor)
-    units = core_selectors.units_where(actor).values("pk")
+    units = core_selectors.units_for(actor, domain=Domain.DOSSIERS, action="view").values("pk")
     return Dossier.objects.filter(
         Q(receiving_unit__in=units)
         | Q(authority_unit__in=units)
@@ -99,7 +99,7 @@ class QueueItem:
 def _units_per_role(actor: User) -> dict[str, list[int]]:
     """The ids of the units (with their subtrees) over which the actor holds each role: two queries for
     all the roles, and ids the planner matches against the dossiers' unit indexes."""
-    assignments = list(core_selectors.active_roles(actor))
+    assignments = list(core_selectors.active_roles(actor, domain=Domain.DOSSIERS))
     if not assignments:
         return {}
     condition = Q()
@@ -307,7 +307,9 @@ def tracking(*, code: str) -> dict[str, Any]:
 def national_status_export(*, actor: User, since: datetime | None = None) -> list[dict]:
     """Dossiers of the actor's units in the national portal's status codes (observed field names)."""
     core_selectors.require_role(actor, Role.REPORTING_OFFICER, Role.UNIT_LEADER, Role.PROVINCE_LEADER)
-    units = core_selectors.units_where(actor).values("pk")
+    units = core_selectors.units_for(actor, domain=Domain.REPORTING, action="export_dossier_statuses").values(
+        "pk"
+    )
     dossiers = Dossier.objects.filter(Q(receiving_unit__in=units) | Q(authority_unit__in=units))
     if since is not None:
         dossiers = dossiers.filter(submitted_at__gte=since)
@@ -347,7 +349,7 @@ def consultable_agencies() -> QuerySet[AdminUnit]:
 def receptionist_desks(*, actor: User) -> QuerySet[AdminUnit]:
     """The receiving units where the actor works the one-stop desk."""
     return (
-        core_selectors.units_where(actor, Role.RECEPTIONIST)
+        core_selectors.units_where(actor, Role.RECEPTIONIST, domain=Domain.DOSSIERS)
         .filter(agency_code__isnull=False)
         .order_by("name")
     )
@@ -449,15 +451,23 @@ def is_party(actor: User, dossier: Dossier, party: Party) -> bool:
     if party == lifecycle.APPLICANT:
         return dossier.applicant_id == actor.pk
     if party == lifecycle.RECEPTIONIST:
-        return core_selectors.holds_role(actor, Role.RECEPTIONIST, dossier.receiving_unit_id)
+        return core_selectors.holds_role(
+            actor, Role.RECEPTIONIST, dossier.receiving_unit_id, domain=Domain.DOSSIERS
+        )
     if party == lifecycle.STEP_HANDLER:
         step = dossier.current_step
-        return step is not None and core_selectors.holds_role(actor, step.role, dossier.current_unit_id)
+        return step is not None and core_selectors.holds_role(
+            actor, step.role, dossier.current_unit_id, domain=Domain.DOSSIERS
+        )
     if party == lifecycle.AUTHORITY_LEADER:
-        return core_selectors.holds_role(actor, Role.UNIT_LEADER, dossier.authority_unit_id)
+        return core_selectors.holds_role(
+            actor, Role.UNIT_LEADER, dossier.authority_unit_id, domain=Domain.DOSSIERS
+        )
     if party == lifecycle.CONSULTED_UNIT:
         unit = dossier.consulted_unit_id
-        return any(core_selectors.holds_role(actor, role, unit) for role in CONSULTED_ROLES)
+        return any(
+            core_selectors.holds_role(actor, role, unit, domain=Domain.DOSSIERS) for role in CONSULTED_ROLES
+        )
     raise ValueError(party)
 
 
@@ -503,7 +513,7 @@ def step_assignees(*, dossier: Dossier) -> list[User]:
     if step is None:
         return []
     unit = step_unit(dossier, step)
-    ids = core_selectors.role_holders(step.role, unit)
+    ids = core_selectors.role_holders(step.role, unit, domain=Domain.DOSSIERS)
     return list(User.objects.filter(pk__in=ids).order_by("full_name", "pk"))
 
 

@@ -15,7 +15,7 @@ from tinhso.core import files as core_files
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, InvalidInput, NotFound
 from tinhso.core.lifecycle import Transition
-from tinhso.core.models import Role, User
+from tinhso.core.models import Domain, Role, User
 from tinhso.core.money import checked_amount
 from tinhso.core.services import record_event
 from tinhso.core.working_time import add_working_time, is_working_day, working_time_between
@@ -579,7 +579,7 @@ def _flag_overdue(*, pk: int, now: datetime) -> bool:
             "step": dossier.current_step.order if dossier.current_step_id else None,
             "unit": unit.code,
             "due_at": due.isoformat(),
-            "notify": core_selectors.role_holders(role, unit),
+            "notify": core_selectors.role_holders(role, unit, domain=Domain.DOSSIERS),
         },
     )
     return True

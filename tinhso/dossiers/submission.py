@@ -22,7 +22,7 @@ from tinhso.core import files as core_files
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.eventlog import canonical_json
-from tinhso.core.models import AdminUnit, Event, Role, User
+from tinhso.core.models import AdminUnit, Domain, Event, Role, User
 from tinhso.core.services import first_event, id_sequence_sql, insert_new, reserve_id
 from tinhso.core.working_time import add_working_time
 from tinhso.dossiers import events, validation
@@ -271,7 +271,7 @@ def _applicant_and_channel(
         if channel not in (None, Channel.ONLINE) or applicant_citizen_id not in (None, actor.citizen_id):
             raise Forbidden("Công dân chỉ nộp hồ sơ trực tuyến cho chính mình.", code="citizen_online_only")
         return actor, Channel.ONLINE
-    if not core_selectors.holds_role(actor, Role.RECEPTIONIST, receiving.pk):
+    if not core_selectors.holds_role(actor, Role.RECEPTIONIST, receiving.pk, domain=Domain.DOSSIERS):
         raise Forbidden(
             "Chỉ cán bộ một cửa của nơi tiếp nhận được nộp hồ sơ thay công dân.", code="not_receptionist"
         )

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tinhso.core import services as core_services
-from tinhso.core.models import Role, User
+from tinhso.core.models import Domain, Role, User
 from tinhso.core.production import DEMO_PASSWORD
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Category, Report, RoutingRule
@@ -89,7 +89,7 @@ FIXED_ROUTES = (
 )
 
 AN_XUYEN = "32002"
-# (username, full name, role, unit code or "province")
+# (username, full name, role, unit code or "province"), each held for field reports only
 DEMO_OFFICIALS = (
     ("dieuphoi", "Trần Quốc Việt", Role.SPECIALIST, "province"),
     ("xulyxa", "Nguyễn Thị Thanh Thảo", Role.SPECIALIST, f"{AN_XUYEN}.{{portal}}"),
@@ -286,7 +286,7 @@ def _officials() -> dict[str, User]:
             username=username,
             full_name=full_name,
             password=DEMO_PASSWORD,
-            roles=[(role, unit_code)],
+            roles=[(role, unit_code, Domain.FIELD_REPORTS)],
             demo=True,
         )
         accounts[username] = user

@@ -16,7 +16,7 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
 from tinhso.core.eventlog import stream_of
 from tinhso.core.lifecycle import Party, Transition
-from tinhso.core.models import AdminUnit, Event, Role, User
+from tinhso.core.models import AdminUnit, Domain, Event, Role, User
 from tinhso.fieldreports import events, lifecycle
 from tinhso.fieldreports.models import ApiKey, Category, Report, RoutingRule
 
@@ -229,7 +229,11 @@ def reports_of_reporter(user: User) -> QuerySet[Report]:
 def is_coordinator(user: User) -> bool:
     """Coordinators hold a reception, specialist or leader role over the whole province."""
     province = core_selectors.province_unit()
-    return core_selectors.units_where(user, *COORDINATOR_ROLES).filter(pk=province.pk).exists()
+    return (
+        core_selectors.units_where(user, *COORDINATOR_ROLES, domain=Domain.FIELD_REPORTS)
+        .filter(pk=province.pk)
+        .exists()
+    )
 
 
 def require_coordinator(user: User) -> None:
@@ -238,7 +242,11 @@ def require_coordinator(user: User) -> None:
 
 
 def can_handle(user: User, report: Report) -> bool:
-    return core_selectors.units_where(user, *HANDLER_ROLES).filter(pk=report.responsible_unit_id).exists()
+    return (
+        core_selectors.units_where(user, *HANDLER_ROLES, domain=Domain.FIELD_REPORTS)
+        .filter(pk=report.responsible_unit_id)
+        .exists()
+    )
 
 
 def require_handler(user: User, report: Report) -> None:
@@ -253,7 +261,9 @@ def reports_for_staff(user: User) -> QuerySet[Report]:
     reports = Report.objects.select_related("category", "commune", "responsible_unit")
     if is_coordinator(user):
         return reports
-    return reports.filter(responsible_unit__in=core_selectors.units_where(user, *STAFF_VIEW_ROLES))
+    return reports.filter(
+        responsible_unit__in=core_selectors.units_where(user, *STAFF_VIEW_ROLES, domain=Domain.FIELD_REPORTS)
+    )
 
 
 def report_for_staff(user: User, tracking_code: str) -> Report:
@@ -297,7 +307,7 @@ def is_reporter(report: Report, *, user: User | None, contact: str = "") -> bool
 
 def leaders_of(unit: AdminUnit) -> list[User]:
     """The leaders of a unit; when it has none, those of the nearest unit above it that has."""
-    ids = core_selectors.role_holders(Role.UNIT_LEADER, unit, nearest=True)
+    ids = core_selectors.role_holders(Role.UNIT_LEADER, unit, domain=Domain.FIELD_REPORTS, nearest=True)
     return list(User.objects.filter(pk__in=ids).order_by("pk"))
 
 

@@ -22,7 +22,7 @@ from tinhso.core import working_time
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.eventlog import canonical_json
 from tinhso.core.lifecycle import Transition
-from tinhso.core.models import Role, User
+from tinhso.core.models import Domain, Role, User
 from tinhso.core.services import record_event
 from tinhso.fieldreports import events, selectors
 from tinhso.fieldreports.lifecycle import LIFECYCLE, WAITING_ON_UNIT
@@ -827,7 +827,7 @@ def _flag_overdue(*, pk: int, now: datetime) -> bool:
         actor=None,
         payload={"due_at": report.due_at.isoformat(), "unit": unit.code},
     )
-    leaders = core_selectors.role_holders(Role.UNIT_LEADER, unit, nearest=True)
+    leaders = core_selectors.role_holders(Role.UNIT_LEADER, unit, domain=Domain.FIELD_REPORTS, nearest=True)
     record_event(
         subject=report, action=events.ESCALATED, actor=None, payload={"unit": unit.code, "leaders": leaders}
     )

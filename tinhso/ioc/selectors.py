@@ -30,7 +30,7 @@ from tinhso.catalog.models import Procedure, ProcessStep, RequiredDocument
 from tinhso.core import selectors as core_selectors
 from tinhso.core.display import url_of
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
-from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Role, User
+from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Domain, Role, User
 from tinhso.dossiers.models import Channel, Rating
 from tinhso.ioc import periods, rules
 from tinhso.ioc.models import Alert, ConsumerState, Counter, CounterTotal, DossierFact, ReportFact
@@ -45,7 +45,8 @@ PAGE_SIZE = 50  # rows of a drill-down page; the CSV and Excel exports hold them
 
 def may_see_ioc(user: User) -> bool:
     return user.is_authenticated and any(
-        assignment.role in IOC_ROLES for assignment in core_selectors.active_roles(user)
+        assignment.role in IOC_ROLES
+        for assignment in core_selectors.active_roles(user, domain=Domain.OPERATIONS)
     )
 
 
@@ -54,7 +55,8 @@ def root_units(user: User) -> list[AdminUnit]:
     if not user.is_authenticated:
         raise Forbidden(gettext_lazy("Cần đăng nhập bằng tài khoản lãnh đạo."), code="ioc_forbidden")
     units = sorted(
-        {a.unit for a in core_selectors.active_roles(user) if a.role in IOC_ROLES}, key=lambda unit: unit.path
+        {a.unit for a in core_selectors.active_roles(user, domain=Domain.OPERATIONS) if a.role in IOC_ROLES},
+        key=lambda unit: unit.path,
     )
     roots = [
         unit
@@ -1159,7 +1161,9 @@ def _total(definition: rules.Indicator, value: rules.Value, facts: QuerySet[Any]
 def alerts_for(*, actor: User, limit: int = 20, roots: list[AdminUnit] | None = None) -> list[Alert]:
     """Open breaches in the units the user follows (those under `roots`, the root_units, when given)."""
     if roots is None:
-        where = Q(unit__in=core_selectors.units_where(actor, *IOC_ROLES).values("pk"))
+        where = Q(
+            unit__in=core_selectors.units_where(actor, *IOC_ROLES, domain=Domain.OPERATIONS).values("pk")
+        )
     else:  # the alert's unit is joined anyway: its path says whether it lies under a root
         where = Q()
         for root in roots:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
 from tinhso.core.lifecycle import Party, Transition
-from tinhso.core.models import AdminUnit, Role, User
+from tinhso.core.models import AdminUnit, Domain, Role, User
 from tinhso.reporting import deadlines, lifecycle, periods, validation
 from tinhso.reporting.models import (
     Aggregate,
@@ -93,7 +93,7 @@ def children(regime: Regime, unit: AdminUnit) -> list[AdminUnit]:
 def holds(user: User, unit: AdminUnit, roles: tuple[str, ...]) -> bool:
     return any(
         unit.path.startswith(assignment.unit.path)
-        for assignment in core_selectors.active_roles(user)
+        for assignment in core_selectors.active_roles(user, domain=Domain.REPORTING)
         if assignment.role in roles
     )
 
@@ -440,7 +440,7 @@ def due_soon(regime: Regime, period_id: str, *, now: datetime, within: timedelta
 
 
 def submissions_for(user: User) -> QuerySet[Submission]:
-    units = core_selectors.units_where(user, *SUBMITTERS, *APPROVERS)
+    units = core_selectors.units_where(user, *SUBMITTERS, *APPROVERS, domain=Domain.REPORTING)
     return (
         Submission.objects.filter(unit__in=units)
         .select_related("regime", "unit")

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tinhso.core import selectors as core_selectors
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from tinhso.core.models import Domain
 from tinhso.core.parsing import whole_number
 from tinhso.reporting import sdmx, selectors, services, xlsx
 from tinhso.reporting.models import DataValue, Form
@@ -245,7 +246,7 @@ def upload(request: SignedInRequest, regime: str, period: str, unit: str, form: 
 def progress(request: SignedInRequest, regime: str, period: str) -> HttpResponse:
     chosen = selectors.regime_by_code(regime)
     if (
-        not core_selectors.units_where(request.user, *selectors.APPROVERS)
+        not core_selectors.units_where(request.user, *selectors.APPROVERS, domain=Domain.REPORTING)
         .filter(pk=chosen.recipient_id)
         .exists()
     ):

@@ -34,7 +34,10 @@ def citizen(citizen_id: str = "096090001234", password: str = "Camau@2026", **id
     return services.register_citizen(citizen_id=citizen_id, password=password)
 
 
-def official(username: str, *roles: tuple[str, str], password: str = "Camau@2026") -> User:
+def official(
+    username: str, *roles: tuple[str, str] | tuple[str, str, str], password: str = "Camau@2026"
+) -> User:
+    """An official holding (role, unit code[, domain]) roles: the domain defaults to the role's usual one."""
     return services.create_official(
         actor=None, username=username, full_name=f"Cán bộ {username}", password=password, roles=roles
     )

@@ -4,7 +4,7 @@ Registered for every app's tests by the root conftest.py."""
 
 import pytest
 
-from tinhso.core.models import Role
+from tinhso.core.models import Domain, Role
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Category, RoutingRule
 from tinhso.testing.factories import CONSTRUCTION, citizen, official
@@ -66,10 +66,12 @@ def categories(db) -> dict[str, Category]:
 def staff(db) -> dict:
     """The province's coordinator, and the An Xuyên committee's specialist and leader."""
     return {
-        "coordinator": official("dieuphoi", (Role.SPECIALIST, "96")),
-        "handler": official("xulyxa", (Role.SPECIALIST, AN_XUYEN_COMMITTEE)),
+        "coordinator": official("dieuphoi", (Role.SPECIALIST, "96", Domain.FIELD_REPORTS)),
+        "handler": official("xulyxa", (Role.SPECIALIST, AN_XUYEN_COMMITTEE, Domain.FIELD_REPORTS)),
         "leader": official("lanhdaoxa", (Role.UNIT_LEADER, AN_XUYEN_COMMITTEE)),
-        "other_handler": official("xulytanthanh", (Role.SPECIALIST, TAN_THANH_COMMITTEE)),
+        "other_handler": official(
+            "xulytanthanh", (Role.SPECIALIST, TAN_THANH_COMMITTEE, Domain.FIELD_REPORTS)
+        ),
     }
 
 

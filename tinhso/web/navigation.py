@@ -11,7 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import selectors as core_selectors
-from tinhso.core.models import AdminUnit, Role, User
+from tinhso.core.models import AdminUnit, Domain, Role, User
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def _covers(assignment, place: Workplace) -> bool:
         return False
     # Roles scoped to a domain (dossiers, field reports...) open only that domain's pages.
     domain = getattr(assignment, "domain", "") or ""
-    return not (place.domain and domain and domain != place.domain)
+    return not (place.domain and domain and domain not in (place.domain, Domain.ALL))
 
 
 def _is_report_coordinator(assignments: list) -> bool:

@@ -13,7 +13,7 @@ from tinhso.core import selectors, services
 from tinhso.core.checks import demo_passwords_check
 from tinhso.core.errors import Conflict, InvalidInput, NotFound
 from tinhso.core.identifiers import citizen_id_prefix, validate_citizen_id
-from tinhso.core.models import Event, Role, User
+from tinhso.core.models import Domain, Event, Role, User
 from tinhso.testing.factories import AN_XUYEN, CENTRE, CONSTRUCTION, JUSTICE, citizen, official, resident
 
 pytestmark = pytest.mark.django_db
@@ -72,12 +72,14 @@ def test_registration_refuses_unknown_or_duplicate_ids_and_weak_passwords_withou
 def test_roles_cover_the_unit_and_everything_under_it():
     leader = official("lanhdaotinh", (Role.PROVINCE_LEADER, "96"))
     specialist = official("chuyenvien", (Role.SPECIALIST, JUSTICE))
-    province_scope = selectors.units_where(leader, Role.PROVINCE_LEADER)
+    province_scope = selectors.units_where(leader, Role.PROVINCE_LEADER, domain=Domain.DOSSIERS)
     assert province_scope.filter(code=AN_XUYEN).exists() and province_scope.filter(code=CONSTRUCTION).exists()
     assert not province_scope.filter(code="01").exists()  # Hà Nội is another province
-    assert list(selectors.units_where(specialist).values_list("code", flat=True)) == [JUSTICE]
-    assert not selectors.units_where(specialist, Role.UNIT_LEADER).exists()
-    assert not selectors.units_where(citizen()).exists()
+    assert list(selectors.units_where(specialist, domain=Domain.DOSSIERS).values_list("code", flat=True)) == [
+        JUSTICE
+    ]
+    assert not selectors.units_where(specialist, Role.UNIT_LEADER, domain=Domain.DOSSIERS).exists()
+    assert not selectors.units_where(citizen(), domain=Domain.DOSSIERS).exists()
 
 
 def test_an_unknown_unit_or_role_is_named():
@@ -99,7 +101,9 @@ def test_demo_accounts_are_created_only_in_demo_mode(settings):
     }
     assert demo["congdan"].is_citizen and demo["congdan"].check_password("demo1234")
     assert selectors.has_role(demo["motcua"], Role.RECEPTIONIST)
-    assert selectors.units_where(demo["lanhdao"], Role.UNIT_LEADER).get().code == JUSTICE
+    assert (
+        selectors.units_where(demo["lanhdao"], Role.UNIT_LEADER, domain=Domain.DOSSIERS).get().code == JUSTICE
+    )
     assert demo["quantri"].is_staff
 
 

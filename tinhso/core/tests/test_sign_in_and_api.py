@@ -61,7 +61,12 @@ def test_the_api_issues_a_bearer_token_that_identifies_the_account(client):
     assert body["token_type"] == "bearer" and len(body["access_token"]) >= 40
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.json()["roles"] == [
-        {"role": "specialist", "unit_code": JUSTICE, "unit_name": "Sở Tư pháp tỉnh Cà Mau"}
+        {
+            "role": "specialist",
+            "domain": "dossiers",
+            "unit_code": JUSTICE,
+            "unit_name": "Sở Tư pháp tỉnh Cà Mau",
+        }
     ]
 
 

@@ -3,11 +3,11 @@
 import pytest
 
 from tinhso.core.errors import Forbidden, NotFound
-from tinhso.core.models import Role
+from tinhso.core.models import Domain, Role
 from tinhso.dossiers import selectors, services
 from tinhso.testing.dossier_flow import in_state
 from tinhso.testing.dossiers import AN_XUYEN, RECORD, RECORD_FORM, RESIDENCE, RESIDENCE_FORM
-from tinhso.testing.factories import official
+from tinhso.testing.factories import bearer, official
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +103,25 @@ def test_the_national_export_uses_status_codes_and_is_scoped(cast):
     assert set(rows) == {returned.code, refused.code}
     assert (rows[returned.code]["TrangThaiHoSo"], rows[refused.code]["TrangThaiHoSo"]) == (10, 3)
     assert rows[returned.code]["MaTTHC"] == "H12-LLTP-01" and rows[returned.code]["KenhThucHien"] == 2
+
+
+def test_the_province_field_report_coordinator_reaches_no_agency_dossier(client, cast):
+    """dieuphoi is a specialist over the whole province for field reports: it used to read any dossier with
+    its form data and act as the specialist step of any agency (forward, stop, request payment)."""
+    official("dieuphoi", (Role.SPECIALIST, "96", Domain.FIELD_REPORTS))
+    dossier = in_state(cast, "processing")
+    auth = bearer("dieuphoi")
+    api = f"/api/v1/dossiers/{dossier.code}"
+    assert client.get(api, **auth).status_code == 404
+    assert dossier.code not in client.get("/api/v1/dossiers/queue", **auth).content.decode()
+    for action, body in (
+        ("forward", {"version": dossier.version}),
+        ("stop", {"version": dossier.version, "reason": "Thử quyền"}),
+        ("request-payment", {"version": dossier.version, "amount": 200000}),
+    ):
+        answer = client.post(f"{api}/{action}", body, content_type="application/json", **auth)
+        assert answer.status_code in (403, 404), action
+    before = (dossier.version, dossier.status)
+    dossier.refresh_from_db()
+    assert (dossier.version, dossier.status) == before
+    assert client.get(api, **bearer("chuyenvien")).status_code == 200

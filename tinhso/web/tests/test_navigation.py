@@ -3,7 +3,7 @@
 
 import pytest
 
-from tinhso.core.models import Role
+from tinhso.core.models import Domain, Role
 from tinhso.testing.factories import AN_XUYEN, CENTRE, JUSTICE, citizen, official
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def _signed_in(client, user, *, official_page: bool = True):
     [
         ([(Role.RECEPTIONIST, CENTRE)], "/can-bo/ho-so/"),
         ([(Role.SPECIALIST, JUSTICE)], "/can-bo/ho-so/"),
-        ([(Role.SPECIALIST, "96")], "/can-bo/phan-anh/"),  # the province's field-report coordinator
+        ([(Role.SPECIALIST, "96", Domain.FIELD_REPORTS)], "/can-bo/phan-anh/"),  # the field-report centre
         ([(Role.UNIT_LEADER, JUSTICE)], "/dieu-hanh/"),
         ([(Role.PROVINCE_LEADER, "96")], "/dieu-hanh/"),
         ([(Role.ADMINISTRATOR, "96")], "/admin/"),
