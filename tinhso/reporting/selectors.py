@@ -69,24 +69,24 @@ def reporter_units(regime: Regime) -> list[AdminUnit]:
     return list(regime.reporters.order_by("path"))
 
 
-def reports_to(regime: Regime, unit: AdminUnit) -> AdminUnit:
+def reports_to(regime: Regime, unit: AdminUnit, reporters: list[AdminUnit] | None = None) -> AdminUnit:
     """The nearest unit above `unit` that takes part in the regime (or its recipient); the top reports to itself."""
     if unit.pk == regime.recipient_id:
         return unit
     path = effective_unit(unit).path
-    candidates = [
-        other for other in reporter_units(regime) if path.startswith(other.path) and other.path != path
-    ]
+    everyone = reporter_units(regime) if reporters is None else reporters
+    candidates = [other for other in everyone if path.startswith(other.path) and other.path != path]
     candidates.append(regime.recipient)
     return max(candidates, key=lambda other: len(other.path))
 
 
 def children(regime: Regime, unit: AdminUnit) -> list[AdminUnit]:
     """The units reporting to `unit` directly (merged units through their successor)."""
+    everyone = list(regime.reporters.select_related("successor").order_by("path"))
     return [
         other
-        for other in reporter_units(regime)
-        if other.pk != unit.pk and reports_to(regime, other).pk == unit.pk
+        for other in everyone
+        if other.pk != unit.pk and reports_to(regime, other, everyone).pk == unit.pk
     ]
 
 
