@@ -4,6 +4,7 @@ locked and why, the checks a report must pass, computed value kinds, cross-check
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -560,3 +561,37 @@ def published(regime_code: str, *, key: list[set[str]], start: str = "", end: st
             series.setdefault((obs.area, obs.indicator), []).append(obs)
         observations = [obs for items in series.values() for obs in items[-last_n:]]
     return observations
+
+
+@dataclass(frozen=True)
+class Drill:
+    derivation: Derivation
+    name: str
+    records: list[Any]
+    unchanged: bool  # the records counted now hash as the snapshot did
+
+
+def derivation_records(regime: Regime, period_id: str, unit: AdminUnit, code: str) -> Drill:
+    """The platform's records behind a derived figure, and whether they are still those the snapshot counted."""
+    from tinhso.reporting import derived
+
+    derivation = (
+        Derivation.objects.filter(
+            regime=regime, period=period_id, unit=unit, indicator_version__indicator__code=code
+        )
+        .select_related("indicator_version")
+        .first()
+    )
+    if derivation is None:
+        raise NotFound("Chưa có số liệu nền tảng cho chỉ tiêu này.", code="derivation_not_found")
+    query = derived.QUERIES[derivation.indicator_version.derivation]
+    period = period_of(regime, period_id)
+    result = derived.count(query, unit=unit, start=period.start, end=period.end)
+    records = list(
+        derived.facts(query, unit=unit, start=period.start, end=period.end).filter(pk__in=result.record_ids)[
+            :500
+        ]
+    )
+    return Drill(
+        derivation, derivation.indicator_version.name, records, result.records_hash == derivation.records_hash
+    )

@@ -10,6 +10,7 @@ urlpatterns = [
     path(_report, views.report, name="report"),
     path(_report + "thao-tac/<str:action>/", views.act, name="act"),
     path(_report + "giai-trinh/", views.explain, name="explain"),
+    path(_report + "doi-chieu/<str:code>/", views.drill, name="drill"),
     path(_report + "bieu/<path:form>.xlsx", views.sheet, name="sheet"),
     path(_report + "bieu/<path:form>/tai-len/", views.upload, name="upload"),
     # SDMX REST paths have optional trailing parts and no trailing slash.

@@ -243,6 +243,19 @@ def upload(request: SignedInRequest, regime: str, period: str, unit: str, form: 
 @login_required
 @_answers
 @require_GET
+def drill(request: SignedInRequest, regime: str, period: str, unit: str, code: str) -> HttpResponse:
+    chosen, place = selectors.visible_report_place(
+        request.user, regime_code=regime, period_id=period, unit_code=unit
+    )
+    found = selectors.derivation_records(chosen, period, place, code)
+    return render(
+        request, "reporting/drill.html", {"regime": chosen, "period": period, "unit": place, "drill": found}
+    )
+
+
+@login_required
+@_answers
+@require_GET
 def progress(request: SignedInRequest, regime: str, period: str) -> HttpResponse:
     chosen = selectors.regime_by_code(regime)
     if (

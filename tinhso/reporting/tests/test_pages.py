@@ -84,3 +84,24 @@ def test_the_level_above_acts_from_the_page_and_sees_progress(client, regime, ca
     client.force_login(cast.justice)
     assert client.get("/bao-cao/KTXH-THANG/2026M03/tien-do/").status_code == 403
     assert client.get("/bao-cao/KTXH-THANG/2026M03/99999/").status_code == 404
+
+
+def test_the_records_behind_the_platforms_number(client, regime, cast, clock):
+    from datetime import datetime
+
+    from tinhso.reporting import services as reporting_services
+
+    from .conftest import ZONE
+    from .test_approval import _dossier
+
+    _dossier(1, JUSTICE, datetime(2026, 3, 1, 9, tzinfo=ZONE))
+    _dossier(2, JUSTICE, datetime(2026, 3, 15, 9, tzinfo=ZONE))  # next period
+    reporting_services.snapshot_derivations(regime_code=regime, period_id="2026M03")
+    client.force_login(cast.leader)
+    html = client.get(PAGE + "doi-chieu/HSTN/").content.decode()
+    assert 'id="derived">1<' in html and "H12.1" in html and "H12.2" not in html
+    assert "trùng với lúc chốt" in html
+    _dossier(
+        3, JUSTICE, datetime(2026, 3, 2, 9, tzinfo=ZONE)
+    )  # arrives late: the snapshot holds, the page says so
+    assert "đã thay đổi sau khi chốt" in client.get(PAGE + "doi-chieu/HSTN/").content.decode()
