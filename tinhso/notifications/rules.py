@@ -85,6 +85,16 @@ def _alert(event: Event) -> Message:
     return Message(list(event.payload.get("notify", [])), title, reverse("ioc:dashboard"))
 
 
+def _report_due(event: Event) -> Message:
+    title = _("Nhắc hạn: báo cáo %(regime)s kỳ %(period)s của %(unit)s chưa gửi, hạn %(due)s.") % {
+        "regime": event.payload.get("regime", ""),
+        "period": event.payload.get("period", ""),
+        "unit": event.payload.get("unit", ""),
+        "due": event.payload.get("due", "")[:10],
+    }
+    return Message(list(event.payload.get("notify", [])), title, event.payload.get("link", ""))
+
+
 RULES: dict[str, Callable[[Event], Message | None]] = {
     dossier_events.ACCEPTED: _to_applicant(_("Hồ sơ %(code)s đã được tiếp nhận.")),
     dossier_events.REFUSED: _to_applicant(_("Hồ sơ %(code)s không được tiếp nhận. Xem lý do trong hồ sơ.")),
@@ -100,4 +110,5 @@ RULES: dict[str, Callable[[Event], Message | None]] = {
     report_events.ESCALATED: _escalated_report,
     report_events.PUBLISHED: _published_report,
     "ioc.alert_raised": _alert,
+    "reporting.reminder_due": _report_due,
 }

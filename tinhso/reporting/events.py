@@ -80,3 +80,15 @@ PACKAGE_SENT = EventType(
         "location": "where the adapter put it",
     },
 )
+REMINDER_DUE = EventType(
+    "reporting.reminder_due",
+    "A unit has not sent a report whose deadline is near (recorded once per unit and period).",
+    {
+        "regime": "regime code",
+        "period": "period id",
+        "unit": "unit code",
+        "due": "deadline",
+        "notify": "ids of its reporting officers",
+        "link": "the report's page",
+    },
+)

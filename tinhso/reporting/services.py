@@ -3,7 +3,7 @@ regime's, an indicator's, or a unit's report for a period (whose chain records e
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -944,3 +944,38 @@ def send_upward(*, actor: User, submission_id: int) -> tuple[str, str]:
     record_event(subject=submission, action=events.PACKAGE_SENT, actor=actor,
                  payload={"adapter": sender.name, "sha256": package.sha256, "location": location})  # fmt: skip
     return package.sha256, location
+
+
+@transaction.atomic
+def remind_due_reports(*, now: datetime | None = None, within: timedelta = timedelta(days=2)) -> int:
+    """Records, once per unit and period, that a report not yet sent is due within `within`; the
+    notifications app tells the unit's reporting officers. Returns how many reminders were recorded."""
+    from django.urls import reverse
+
+    from tinhso.core.models import Event, RoleAssignment
+
+    now = now or timezone.now()
+    recorded = 0
+    for regime in Regime.objects.filter(state=Regime.State.ACTIVE, kind=Regime.Kind.PERIODIC).select_related(
+        "recipient"
+    ):
+        period = periods.containing(now, frequency=regime.frequency, mode=regime.cutoff_mode).previous()
+        for row in selectors.due_soon(regime, period.id, now=now, within=within):
+            stream = f"reporting.reminder:{regime.code}:{period.id}:{row.unit.code}"
+            if Event.objects.filter(stream=stream).exists():
+                continue
+            prefixes = [row.unit.path[: index + 1] for index, char in enumerate(row.unit.path) if char == "/"]
+            officers = RoleAssignment.objects.filter(role=Role.REPORTING_OFFICER, unit__path__in=prefixes)
+            record_event(
+                subject=stream,
+                action=events.REMINDER_DUE,
+                actor=None,
+                payload={
+                    "regime": regime.code, "period": period.id, "unit": row.unit.name,
+                    "due": row.deadline.isoformat() if row.deadline else "",
+                    "notify": sorted(set(officers.values_list("user_id", flat=True))),
+                    "link": reverse("reporting:report", args=[regime.code, period.id, row.unit.code]),
+                },
+            )  # fmt: skip
+            recorded += 1
+    return recorded

@@ -223,3 +223,17 @@ def test_completeness_lists_late_units(regime, cast, clock):
         within=timedelta(days=2),
     )
     assert {row.unit.code for row in soon} == {JUSTICE, AN_XUYEN}
+
+
+def test_reminders_before_the_deadline_reach_the_units_officers_once(regime, cast, clock):
+    from tinhso.notifications.models import Notification
+    from tinhso.notifications.services import deliver_notifications
+
+    _send(regime, cast.finance, FINANCE, HSTN="", HSTT="", HSDH="", PAHT="")
+    clock.set(2026, 3, 16, 8)  # deadline Tuesday 17/03 17:00
+    assert services.remind_due_reports(now=clock.now) == 2  # justice and the commune, not finance (sent)
+    assert services.remind_due_reports(now=clock.now) == 0
+    deliver_notifications(now=clock.now)
+    mine = Notification.objects.get(recipient=cast.justice)
+    assert "KTXH-THANG" in mine.title and "2026M03" in mine.title and mine.link.endswith(f"/{JUSTICE}/")
+    assert not Notification.objects.filter(recipient=cast.finance).exists()
