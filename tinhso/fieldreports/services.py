@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from tinhso.core import files as core_files
 from tinhso.core import selectors as core_selectors
 from tinhso.core import working_time
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -292,6 +293,8 @@ def _store_photos(report: Report, photos: list[CheckedPhoto], kind: str) -> None
         photo.original.save(
             f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.original), save=False
         )
+        core_files.written(photo.image)
+        core_files.written(photo.original)
         photo.save()
 
 
@@ -310,6 +313,7 @@ def _earlier_request(*, reporter: User | None, key: str, fingerprint: str) -> Re
     return earlier
 
 
+@core_files.removed_on_failure()
 @transaction.atomic
 def submit_report(
     *,
@@ -637,6 +641,7 @@ def acknowledge_report(*, actor: User, tracking_code: str, version: int) -> Repo
     return report
 
 
+@core_files.removed_on_failure()
 @transaction.atomic
 def post_result(
     *, actor: User, tracking_code: str, version: int, result: str, photos: Sequence[UploadedFile] = ()

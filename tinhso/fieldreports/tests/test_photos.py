@@ -134,3 +134,31 @@ def test_the_pixels_decoded_per_request_are_bounded(monkeypatch, decoded):
     assert list(refused.value.errors) == ["photos"]
     assert [size for _fmt, size in decoded] == [(100, 100), (100, 100)]  # the third was never decoded
     assert photos.MAX_DECODED_PIXELS_PER_REQUEST >= 25_000
+
+
+def _stored(root) -> list:
+    return sorted(path for path in root.rglob("*") if path.is_file())
+
+
+def test_a_result_that_fails_after_storing_its_photos_leaves_no_file(
+    categories, staff, settings, monkeypatch
+):
+    from pathlib import Path
+
+    from tinhso.fieldreports import services
+    from tinhso.testing.fieldreport_helpers import case
+
+    report = services.acknowledge_report(actor=staff["handler"], **case(file_report()))
+    roots = [Path(settings.MEDIA_ROOT), Path(settings.PRIVATE_MEDIA_ROOT)]
+    before = [_stored(root) for root in roots]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the event log is unreachable")
+
+    monkeypatch.setattr(services, "record_event", broken)
+    with pytest.raises(RuntimeError):
+        services.post_result(
+            actor=staff["handler"], **case(report), result="Đã vá.", photos=[jpeg_with_gps()]
+        )
+    assert [_stored(root) for root in roots] == before
+    assert Report.objects.get(pk=report.pk).status == report.status
