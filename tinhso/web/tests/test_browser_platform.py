@@ -56,3 +56,40 @@ def test_a_citizen_opening_the_officials_queue_sees_the_403_page(page, reference
     assert response.status == 403
     expect(page.get_by_role("heading", level=1)).to_have_text("Không có quyền truy cập")
     expect(page.locator("main")).to_contain_text("Trang này dành cho cán bộ, công chức.")
+
+
+def test_a_submit_button_shows_progress_and_takes_no_second_click(page, reference_data):
+    citizen(password=PASSWORD)
+    held = []
+    page.route(
+        "**/dang-nhap/",
+        lambda route: held.append(route) if route.request.method == "POST" else route.continue_(),
+    )
+    page.goto("/dang-nhap/")
+    page.locator("#id_username").fill("096090001234")
+    page.locator("#id_password").fill(PASSWORD)
+    # While the answer is held the page cannot be read from here (Playwright waits for the navigation):
+    # the page notes the button as it turns busy, and then tries a second submit, in sessionStorage.
+    page.evaluate(
+        """() => {
+            const form = document.querySelector("main form"), button = form.querySelector("button");
+            new MutationObserver(() => {
+                if (button.getAttribute("aria-disabled") !== "true" || sessionStorage.busy) return;
+                sessionStorage.busy = button.textContent;
+                const again = new SubmitEvent("submit", {cancelable: true, bubbles: true});
+                form.dispatchEvent(again);
+                sessionStorage.secondRefused = again.defaultPrevented;
+                form.requestSubmit();
+            }).observe(button, {attributes: true});
+        }"""
+    )
+    page.locator("main form button[type=submit]").click(no_wait_after=True)
+    for _ in range(500):  # each call lets Playwright deliver the held request to the handler
+        if held:
+            break
+        page.context.cookies()
+    with page.expect_navigation():
+        held[0].continue_()
+    expect(page).to_have_url("/ho-so/cua-toi/")
+    assert page.evaluate("[sessionStorage.busy, sessionStorage.secondRefused]") == ["Đang gửi…", "true"]
+    assert len(held) == 1
