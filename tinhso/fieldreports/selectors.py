@@ -266,8 +266,13 @@ def reports_for_staff(user: User) -> QuerySet[Report]:
     )
 
 
+def tracking_code_typed(text: str) -> str:
+    """A tracking code as a person may type it ("pa261206-abcde ") in the form it is stored."""
+    return "".join(text.split()).upper()
+
+
 def report_for_staff(user: User, tracking_code: str) -> Report:
-    report = reports_for_staff(user).filter(tracking_code=tracking_code).first()
+    report = reports_for_staff(user).filter(tracking_code=tracking_code_typed(tracking_code)).first()
     if report is None:
         raise NotFound(
             f"Không có phản ánh mã “{tracking_code}” trong phạm vi của bạn.", code="report_not_found"
@@ -323,7 +328,9 @@ def api_key_by_secret(secret: str) -> ApiKey | None:
 
 
 def public_reports_by_codes(codes: list[str]) -> list[Report]:
-    """Reports looked up by tracking code: rejected ones too, so their filer learns the outcome."""
+    """Reports looked up by tracking code (any case, spaces around ignored: codes are upper case): rejected
+    ones too, so their filer learns the outcome."""
+    codes = [tracking_code_typed(code) for code in codes]
     reports = (
         Report.objects.filter(tracking_code__in=codes)
         .select_related("category", "category__parent", "commune__parent", "responsible_unit", "merged_into")

@@ -7,4 +7,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Thông báo"
 
     def ready(self) -> None:
-        from tinhso.notifications import tasks  # noqa: F401  (registers the delivery job)
+        from django.db.models.signals import post_save
+
+        from tinhso.core.models import Event
+        from tinhso.notifications import tasks  # registers the delivery jobs
+
+        post_save.connect(tasks.event_recorded, sender=Event, dispatch_uid="notifications.event_recorded")

@@ -56,3 +56,8 @@ def mark_read(*, actor: User, notification_id: int) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+def mark_all_read(*, actor: User) -> int:
+    """Marks every unread notification of the person read; returns how many were unread."""
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())

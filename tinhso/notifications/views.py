@@ -1,9 +1,11 @@
 """The inbox page: read a notification and follow its link."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tinhso.core.auth import SignedInRequest
@@ -25,3 +27,20 @@ def open_notification(request: SignedInRequest, pk: int) -> HttpResponse:
         raise Http404 from None
     safe = url_has_allowed_host_and_scheme(notification.link, allowed_hosts={request.get_host()})
     return redirect(notification.link if notification.link and safe else "notifications:inbox")
+
+
+@login_required
+@require_POST
+def mark_all_read(request: SignedInRequest) -> HttpResponse:
+    count = services.mark_all_read(actor=request.user)
+    if count:
+        messages.success(
+            request,
+            ngettext(
+                "Đã đánh dấu %(count)d thông báo là đã đọc.",
+                "Đã đánh dấu %(count)d thông báo là đã đọc.",
+                count,
+            )
+            % {"count": count},
+        )
+    return redirect("notifications:inbox")

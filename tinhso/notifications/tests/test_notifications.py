@@ -89,3 +89,29 @@ def test_an_alert_tells_the_leaders_it_names_with_the_rate(client):
         and "000.00.15.H12" in notification.title
     )
     assert notification.link == "/dieu-hanh/"
+
+
+def test_a_notification_is_delivered_when_its_event_commits_not_a_minute_later(
+    django_capture_on_commit_callbacks,
+):
+    specialist = official("chuyenvien", (Role.SPECIALIST, "000.00.15.H12"))
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        overdue_event([specialist.pk])
+        overdue_event([specialist.pk], code="000.00.15.H12-260310-0002")
+    # one delivery per transaction, however many events it wrote (the IOC queues its own consumer)
+    assert [callback.__name__ for callback in queued].count("_queue_delivery") == 1
+    assert selectors.unread_count(specialist) == 2  # nobody ran the periodic job
+
+
+def test_every_notification_can_be_marked_read_at_once(client):
+    specialist = official("chuyenvien", (Role.SPECIALIST, "000.00.15.H12"))
+    other = official("lanhdao", (Role.UNIT_LEADER, "000.00.15.H12"))
+    overdue_event([specialist.pk, other.pk])
+    overdue_event([specialist.pk], code="000.00.15.H12-260310-0002")
+    services.deliver_notifications()
+    client.force_login(specialist)
+    assert "Đánh dấu tất cả là đã đọc" in client.get("/thong-bao/").content.decode()
+    page = client.post("/thong-bao/da-doc-het/", follow=True)
+    assert "Đã đánh dấu 2 thông báo là đã đọc." in page.content.decode()
+    assert selectors.unread_count(specialist) == 0 and selectors.unread_count(other) == 1
+    assert "Đánh dấu tất cả là đã đọc" not in page.content.decode()
