@@ -1,5 +1,6 @@
 import htmx from "htmx.org";
 import "./form-errors.js";
 import "./submit-once.js";
+import "./tables.js";
 
 window.htmx = htmx;
