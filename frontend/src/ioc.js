@@ -8,7 +8,15 @@ import { CanvasRenderer } from "echarts/renderers";
 echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
 
 const charts = [];
-const percent = (rate) => (rate == null ? "—" : `${(rate * 100).toFixed(1).replace(".", ",")}%`);
+// Words come from the platform's own catalogue (/jsi18n/<language>/, loaded by the base page), numbers are
+// written the page's language's way.
+const t = (text) => (window.gettext ? window.gettext(text) : text);
+const decimalComma = !document.documentElement.lang.startsWith("en");
+const percent = (rate) => {
+  if (rate == null) return "—";
+  const text = (rate * 100).toFixed(1);
+  return `${decimalComma ? text.replace(".", ",") : text}%`;
+};
 
 function readJson(id) {
   const node = document.getElementById(id);
@@ -30,10 +38,10 @@ function drawTrend() {
       { type: "value", minInterval: 1 },
     ],
     series: [
-      { name: "Đúng hạn (2.1)", type: "line", data: data.map((p) => (p.on_time_rate == null ? null : +(p.on_time_rate * 100).toFixed(1))) },
-      { name: "Nộp trực tuyến (3.2)", type: "line", data: data.map((p) => (p.online_rate == null ? null : +(p.online_rate * 100).toFixed(1))) },
-      { name: "Hồ sơ tiếp nhận", type: "bar", yAxisIndex: 1, data: data.map((p) => p.received) },
-      { name: "Phản ánh tiếp nhận", type: "bar", yAxisIndex: 1, data: data.map((p) => p.reports_received) },
+      { name: t("Đúng hạn (2.1)"), type: "line", data: data.map((p) => (p.on_time_rate == null ? null : +(p.on_time_rate * 100).toFixed(1))) },
+      { name: t("Nộp trực tuyến (3.2)"), type: "line", data: data.map((p) => (p.online_rate == null ? null : +(p.online_rate * 100).toFixed(1))) },
+      { name: t("Hồ sơ tiếp nhận"), type: "bar", yAxisIndex: 1, data: data.map((p) => p.received) },
+      { name: t("Phản ánh tiếp nhận"), type: "bar", yAxisIndex: 1, data: data.map((p) => p.reports_received) },
     ],
   });
   // A month of the trend opens the dashboard for that month.
@@ -58,7 +66,7 @@ function drawMap() {
   const empty = data.communes.filter((c) => c.rate == null).map(point);
   chart.setOption({
     tooltip: {
-      formatter: (item) => (item.seriesIndex < 2 ? `${item.data.name}: ${percent(item.data.rate)} (${item.data.counted ?? 0})` : `Phản ánh ${item.data.code}${item.data.overdue ? " · quá hạn" : ""}`),
+      formatter: (item) => (item.seriesIndex < 2 ? `${item.data.name}: ${percent(item.data.rate)} (${item.data.counted ?? 0})` : `${t("Phản ánh")} ${item.data.code}${item.data.overdue ? ` · ${t("quá hạn")}` : ""}`),
     },
     grid: { left: 8, right: 8, top: 8, bottom: 48 },
     xAxis: { type: "value", scale: true, show: false },
@@ -126,13 +134,13 @@ function live() {
       const response = await fetch(statusUrl, { credentials: "same-origin" });
       if (response.ok) await updated((await response.json()).event_id);
     } catch (error) {
-      say("Không kết nối được máy chủ; sẽ thử lại.");
+      say(t("Không kết nối được máy chủ; sẽ thử lại."));
     }
   };
   // While the stream is down (dropped, or between two streams) the page asks every 5 seconds instead.
   const startPolling = () => {
     if (polling) return;
-    say("Mất kết nối trực tiếp: đang cập nhật định kỳ 5 giây một lần.");
+    say(t("Mất kết nối trực tiếp: đang cập nhật định kỳ 5 giây một lần."));
     pollOnce();
     polling = window.setInterval(pollOnce, 5000);
   };
@@ -145,7 +153,7 @@ function live() {
     const source = new EventSource(`${liveUrl}?since=${encodeURIComponent(lastEvent)}`);
     source.addEventListener("open", () => {
       stopPolling();
-      say("Đang cập nhật trực tiếp.");
+      say(t("Đang cập nhật trực tiếp."));
     });
     source.addEventListener("update", (message) => updated(JSON.parse(message.data).event_id));
     source.addEventListener("error", () => {

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("bat-dau/", views.start, name="start"),
+    path("jsi18n/<str:language>/", views.js_catalog, name="js-catalog"),
 ]

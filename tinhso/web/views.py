@@ -9,7 +9,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
+from django.utils import translation
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 from huey.contrib.djhuey import HUEY
 
@@ -46,6 +48,16 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     back = referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}) else ""
     context = {"typed": typed, "back_url": back or request.path, "sign_in_url": reverse("core:citizen-login")}
     return render(request, "web/csrf_failure.html", context, status=403)
+
+
+@cache_control(public=True, max_age=3600)
+def js_catalog(request: HttpRequest, language: str) -> HttpResponse:
+    """The texts of the platform's JavaScript in `language` (djangojs catalogue): the language is in the
+    address, so a browser keeps one copy per language."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
+    with translation.override(language):
+        return JavaScriptCatalog.as_view()(request)
 
 
 def public_media(request: HttpRequest, folder: str, path: str) -> FileResponse:

@@ -93,3 +93,15 @@ def test_a_submit_button_shows_progress_and_takes_no_second_click(page, referenc
     expect(page).to_have_url("/ho-so/cua-toi/")
     assert page.evaluate("[sessionStorage.busy, sessionStorage.secondRefused]") == ["Đang gửi…", "true"]
     assert len(held) == 1
+
+
+def test_the_operations_centre_speaks_english_in_english_mode(page, reference_data):
+    official("lanh.dao", (Role.UNIT_LEADER, JUSTICE), password=PASSWORD)
+    sign_in(page, username="lanh.dao", password=PASSWORD, official=True)
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.goto("/dieu-hanh/")
+    # The live status and the charts' legend come from the JavaScript catalogue in the page's language.
+    expect(page.locator("#ioc-connection")).to_have_text("Updating live.")
+    assert page.evaluate("window.gettext('Hồ sơ tiếp nhận')") == "Dossiers received"
+    assert page.evaluate("window.gettext('Nộp trực tuyến (3.2)')") == "Submitted online (3.2)"
