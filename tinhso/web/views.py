@@ -5,11 +5,12 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
@@ -51,7 +52,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 @cache_control(public=True, max_age=3600)
-def js_catalog(request: HttpRequest, language: str) -> HttpResponse:
+def js_catalog(request: HttpRequest, language: str) -> HttpResponseBase:
     """The texts of the platform's JavaScript in `language` (djangojs catalogue): the language is in the
     address, so a browser keeps one copy per language."""
     if language not in dict(settings.LANGUAGES):

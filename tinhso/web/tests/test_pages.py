@@ -88,9 +88,9 @@ def test_base_layout_is_vietnamese_accessible_and_self_hosted(client, db):
 def test_built_assets_are_referenced_and_exist(client, db):
     tags = Tags(client.get("/").content.decode())
     stylesheet = tags.find("link", rel="stylesheet")[0]["href"]
-    script = tags.find("script")[0]["src"]
+    scripts = [tag["src"] for tag in tags.find("script")]
     assert stylesheet == "/static/web/dist/style.css"
-    assert script == "/static/web/dist/app.js"
+    assert scripts == ["/jsi18n/vi/", "/static/web/dist/app.js"]  # the JavaScript's words, then the code
     css_path = finders.find("web/dist/style.css")
     assert css_path, "run `make assets` to build the front-end files"
     assert finders.find("web/dist/app.js")
