@@ -78,8 +78,8 @@ def test_official_signs_in_on_the_officials_page_and_lands_on_their_queue(page, 
     expect(header).to_contain_text("Xin chào, Nguyễn Thị Mai")
     work = header.get_by_role("navigation", name="Trang làm việc của bạn")
     expect(work.get_by_role("link", name="Hồ sơ cần xử lý")).to_have_attribute("aria-current", "page")
-    work.get_by_role("link", name="Phản ánh cần xử lý").click()
-    expect(page).to_have_url("/can-bo/phan-anh/")
+    # A receptionist's role is held for dossiers: the field-report desk is not in the menu.
+    expect(work.get_by_role("link", name="Phản ánh cần xử lý")).to_have_count(0)
 
 
 def test_wrong_password_shows_the_vietnamese_error_in_the_form(page, citizen):
