@@ -1,12 +1,15 @@
 """A page form drawn from a procedure's JSON Schema, and the posted strings turned back into JSON values."""
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalog.models import Procedure, RequiredDocument
+from tinhso.dossiers.models import Status
+from tinhso.dossiers.selectors import QueueFilter
 from tinhso.dossiers.validation import document_field, to_upload
 
 
@@ -220,3 +223,35 @@ def bundle_page(
     return BundlePage(
         list(shared.values()), sections, error_summary(page_errors, every_field, every_document)
     )
+
+
+def _day(raw: str) -> date | None:
+    """A day typed as the date picker sends it (2026-12-06) or as people write it (06/12/2026)."""
+    raw = raw.strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def queue_filter(get: QueryDict) -> tuple[QueueFilter, dict[str, list[str]]]:
+    """The queue's filter from the page's query string, and an error beside each part that does not parse."""
+    errors: dict[str, list[str]] = {}
+    days = {}
+    for name in ("tu-ngay", "den-ngay"):
+        raw = get.get(name, "").strip()
+        days[name] = _day(raw) if raw else None
+        if raw and days[name] is None:
+            errors[name.replace("-", "_")] = [str(_("Nhập ngày theo dạng ngày/tháng/năm, ví dụ 06/12/2026."))]
+    status = get.get("trang-thai", "")
+    filters = QueueFilter(
+        text=get.get("q", "").strip()[:100],
+        procedure=get.get("thu-tuc", "").strip()[:40],
+        status=int(status) if status.isdigit() and int(status) in Status.values else None,
+        submitted_from=days["tu-ngay"],
+        submitted_to=days["den-ngay"],
+        overdue=get.get("qua-han") == "1",
+    )
+    return filters, errors

@@ -4,13 +4,14 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Case, Count, F, Q, QuerySet, When, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from unidecode import unidecode
 
 from tinhso.catalog.models import Procedure, ProcessStep
 from tinhso.core import selectors as core_selectors
@@ -19,7 +20,7 @@ from tinhso.core.eventlog import stream_of
 from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import AdminUnit, Domain, Event, Role, User
 from tinhso.core.parsing import BIGINT_MAX, whole_number
-from tinhso.core.working_time import working_time_between
+from tinhso.core.working_time import local_zone, working_time_between
 from tinhso.dossiers import events, lifecycle
 from tinhso.dossiers.models import Channel, Dossier, Status
 
@@ -98,7 +99,17 @@ class QueueItem:
 
 def _units_per_role(actor: User) -> dict[str, list[int]]:
     """The ids of the units (with their subtrees) over which the actor holds each role: two queries for
-    all the roles, and ids the planner matches against the dossiers' unit indexes."""
+    all the roles, and ids the planner matches against the dossiers' unit indexes. Kept on the actor's object
+    (one request's), so a page reading the queue twice (its rows and its filter's choices) reads them once."""
+    known = actor.__dict__.get("_dossier_units_per_role")
+    if known is not None:
+        return known
+    per_role = _read_units_per_role(actor)
+    actor.__dict__["_dossier_units_per_role"] = per_role
+    return per_role
+
+
+def _read_units_per_role(actor: User) -> dict[str, list[int]]:
     assignments = list(core_selectors.active_roles(actor, domain=Domain.DOSSIERS))
     if not assignments:
         return {}
@@ -152,10 +163,60 @@ def official_queue(
     return _queue_items(dossiers, now=now or timezone.now(), cursor=cursor, size=size)
 
 
-def official_queue_page(*, actor: User, cursor: str = "", size: int = PAGE_SIZE) -> Page:
-    """A page of the queue, and how many dossiers the whole queue holds; each dossier with what the queue
-    page shows (code, status, procedure and step names, due time)."""
-    return _queue_page(actor, cursor, size, _listed)
+@dataclass(frozen=True)
+class QueueFilter:
+    """What an official narrows the queue to; every part optional."""
+
+    text: str = ""  # a dossier code (as the receipt prints it) or words of the procedure's name, any accents
+    procedure: str = ""  # procedure code
+    status: int | None = None
+    submitted_from: date | None = None  # local days, both ends included
+    submitted_to: date | None = None
+    overdue: bool = False
+
+    def __bool__(self) -> bool:
+        return self != QueueFilter()
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=local_zone())
+
+
+def _filtered(queue: QuerySet[Dossier], filters: QueueFilter | None, now: datetime) -> QuerySet[Dossier]:
+    if not filters:
+        return queue
+    if filters.text.strip():
+        words = unidecode(filters.text).lower().split()
+        code = receipt_code(filters.text)
+        by_name = Q()
+        for word in words:
+            by_name &= Q(procedure__search_text__contains=word)
+        queue = queue.filter(Q(code__contains=code) | by_name if code else by_name)
+    if filters.procedure:
+        queue = queue.filter(procedure__code=filters.procedure)
+    if filters.status is not None:
+        queue = queue.filter(status=filters.status)
+    if filters.submitted_from:
+        queue = queue.filter(submitted_at__gte=_day_start(filters.submitted_from))
+    if filters.submitted_to:
+        queue = queue.filter(submitted_at__lt=_day_start(filters.submitted_to + timedelta(days=1)))
+    if filters.overdue:
+        queue = queue.filter(due__lt=now)
+    return queue
+
+
+def queue_procedures(*, actor: User) -> list[tuple[str, str]]:
+    """(code, name) of the procedures of the dossiers waiting for the actor, for the queue's filter."""
+    rows = _queue(actor).values_list("procedure__code", "procedure__name").distinct()
+    return sorted(set(rows), key=lambda row: row[1])
+
+
+def official_queue_page(
+    *, actor: User, cursor: str = "", size: int = PAGE_SIZE, filters: QueueFilter | None = None
+) -> Page:
+    """A page of the queue (narrowed by `filters`), and how many dossiers it holds; each dossier with what the
+    queue page shows (code, status, procedure and step names, due time)."""
+    return _queue_page(actor, cursor, size, _listed, filters)
 
 
 def official_queue_page_in_full(*, actor: User, cursor: str = "", size: int = PAGE_SIZE) -> Page:
@@ -164,9 +225,13 @@ def official_queue_page_in_full(*, actor: User, cursor: str = "", size: int = PA
 
 
 def _queue_page(
-    actor: User, cursor: str, size: int, columns: Callable[[QuerySet[Dossier]], QuerySet[Dossier]]
+    actor: User,
+    cursor: str,
+    size: int,
+    columns: Callable[[QuerySet[Dossier]], QuerySet[Dossier]],
+    filters: QueueFilter | None = None,
 ) -> Page:
-    queue = _queue(actor)
+    queue = _filtered(_queue(actor), filters, timezone.now())
     if cursor:
         items = _queue_items(columns(queue), now=timezone.now(), cursor=cursor, size=size + 1)
         total = queue.count()
@@ -410,6 +475,26 @@ def finished_dossier_online(dossier_pk: int) -> bool | None:
     """For the notice of a recorded result: whether the applicant can take it online now (None: no dossier)."""
     dossier = Dossier.objects.select_related("procedure").filter(pk=dossier_pk).first()
     return None if dossier is None else result_is_electronic(dossier)
+
+
+def entered_queues(*, dossier_pk: int, payload: dict[str, Any]) -> list[int]:
+    """Whose queue a dossier entered by the event with `payload`, if it still waits there (a dossier that has
+    moved on since, or generated history, tells nobody): the receiving desk's receptionists for a new one,
+    the official named for a step, else the holders of the step's role over the step's unit (the nearest
+    unit where someone holds it, so a province's officials are not told of every commune's dossier)."""
+    dossier = Dossier.objects.filter(pk=dossier_pk).only("procedure_id", "version").first()
+    if dossier is None or dossier.version != payload.get("version"):
+        return []
+    if payload.get("assignee"):
+        return [int(payload["assignee"])]
+    if payload.get("receiving_unit") and payload.get("status") == Status.NEW:
+        unit = AdminUnit.objects.filter(code=payload["receiving_unit"]).first()
+        return core_selectors.role_holders(Role.RECEPTIONIST, unit, nearest=True) if unit else []
+    unit = AdminUnit.objects.filter(code=payload.get("unit") or "").first()
+    if unit is None or payload.get("step") is None:
+        return []
+    step = ProcessStep.objects.filter(procedure_id=dossier.procedure_id, order=payload["step"]).first()
+    return core_selectors.role_holders(step.role, unit, nearest=True) if step else []
 
 
 def applicant_id_of(dossier_pk: int) -> int | None:

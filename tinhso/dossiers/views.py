@@ -31,6 +31,7 @@ from tinhso.dossiers.forms import (
     document_inputs,
     error_summary,
     parsed_form,
+    queue_filter,
     schema_fields,
 )
 from tinhso.dossiers.lifecycle import FORMS, LIFECYCLE
@@ -197,8 +198,23 @@ def my_dossiers(request: SignedInRequest) -> HttpResponse:
 @official_required
 @require_GET
 def queue(request: SignedInRequest) -> HttpResponse:
-    page = selectors.official_queue_page(actor=request.user, cursor=request.GET.get("sau", ""))
-    return render(request, "dossiers/queue.html", {"lines": _queue_lines(page.items), "page": page})
+    filters, errors = queue_filter(request.GET)
+    cursor = request.GET.get("sau", "")
+    page = selectors.official_queue_page(actor=request.user, cursor=cursor, filters=filters)
+    context = {
+        "lines": _queue_lines(page.items),
+        "page": page,
+        "filters": filters,
+        "errors": errors,
+        "cursor": cursor,
+        "procedures": selectors.queue_procedures(actor=request.user),
+        "statuses": [(value, label) for value, label in Status.choices if value in QUEUE_STATUSES],
+    }
+    return render(request, "dossiers/queue.html", context)
+
+
+# The statuses a dossier has while it waits in an official's queue.
+QUEUE_STATUSES = (Status.NEW, Status.ACCEPTED, Status.PROCESSING, Status.FINISHED)
 
 
 class QueueLine(TypedDict):
@@ -488,7 +504,15 @@ def attachment(request: SignedInRequest, code: str, pk: int) -> FileResponse:
     document = _dossier(request.user, code).documents.filter(pk=pk).first()
     if document is None:
         raise Http404(_("Không tìm thấy tệp."))
-    return private_file_response(document.file, content_type=document.content_type, filename=document.name)
+    preview = request.GET.get("xem") == "1"
+    response = private_file_response(
+        document.file, content_type=document.content_type, filename=document.name, inline=preview
+    )
+    if preview:
+        # Shown inside the dossier's own page (a frame of the same origin), never inside another site.
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    return response
 
 
 @require_GET

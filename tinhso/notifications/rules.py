@@ -49,6 +49,20 @@ def _finished_dossier(event: Event) -> Message | None:
     return _to_applicant(title)(event)
 
 
+def _entered_queue(title: str) -> Callable[[Event], Message | None]:
+    """Tells the officials whose queue the dossier entered (not the one who sent it) that it waits for them."""
+
+    def build(event: Event) -> Message | None:
+        recipients = dossier_selectors.entered_queues(dossier_pk=_stream_pk(event), payload=event.payload)
+        recipients = [pk for pk in recipients if pk != event.actor_id]
+        if not recipients:
+            return None
+        code = event.payload.get("code", "")
+        return Message(recipients, title % {"code": code}, reverse("dossiers:detail", args=[code]))
+
+    return build
+
+
 def _overdue_dossier(event: Event) -> Message:
     code = event.payload["code"]
     title = _("Hồ sơ %(code)s đã quá hạn xử lý.") % {"code": code}
@@ -107,6 +121,9 @@ RULES: dict[str, Callable[[Event], Message | None]] = {
     dossier_events.FINISHED: _finished_dossier,
     dossier_events.RETURNED: _to_applicant(_("Hồ sơ %(code)s đã được trả kết quả.")),
     dossier_events.OVERDUE: _overdue_dossier,
+    dossier_events.SUBMITTED: _entered_queue(_("Hồ sơ mới %(code)s đang chờ anh/chị tiếp nhận.")),
+    dossier_events.FORWARDED: _entered_queue(_("Hồ sơ %(code)s đã chuyển đến bước xử lý của anh/chị.")),
+    dossier_events.SENT_BACK: _entered_queue(_("Hồ sơ %(code)s được chuyển lại bước xử lý của anh/chị.")),
     report_events.ESCALATED: _escalated_report,
     report_events.PUBLISHED: _published_report,
     "ioc.alert_raised": _alert,

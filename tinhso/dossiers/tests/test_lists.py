@@ -72,7 +72,9 @@ def test_a_citizens_dossiers_come_newest_first_a_page_at_a_time(cast, clock):
 def test_the_pages_link_to_the_next_page(client, cast, clock, monkeypatch):
     monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
     monkeypatch.setattr(selectors.citizen_dossier_page, "__kwdefaults__", {"cursor": "", "size": 2})
-    monkeypatch.setattr(selectors.official_queue_page, "__kwdefaults__", {"cursor": "", "size": 2})
+    monkeypatch.setattr(
+        selectors.official_queue_page, "__kwdefaults__", {"cursor": "", "size": 2, "filters": None}
+    )
     lodged = _lodged(cast, clock, [9, 10, 11])
     for user, url in ((cast.an, "/ho-so/cua-toi/"), (cast.desk, "/can-bo/ho-so/")):
         client.force_login(user)
@@ -100,9 +102,10 @@ def test_the_queue_page_reads_the_same_statements_for_one_dossier_or_many(client
     client.force_login(cast.desk)  # the clock moved past the first session's end
     many, response = _statements(client, "/can-bo/ho-so/")
     assert all(dossier.code in response.content.decode() for dossier in lodged)
-    # session, user, roles, their units, the page of dossiers (with procedures and steps), the calendar,
-    # unread notifications; the whole queue is on the page, so it is not counted again
-    assert many == one <= 7
+    # session, user, roles, their units, the page of dossiers (with procedures and steps), the procedures
+    # waiting (the filter's choices), the calendar, unread notifications; the whole queue is on the page, so
+    # it is not counted again
+    assert many == one <= 8
 
 
 def test_the_api_queue_comes_a_page_at_a_time(client, cast, clock):
