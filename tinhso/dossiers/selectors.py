@@ -207,7 +207,7 @@ def _filtered(queue: QuerySet[Dossier], filters: QueueFilter | None, now: dateti
 
 def queue_procedures(*, actor: User) -> list[tuple[str, str]]:
     """(code, name) of the procedures of the dossiers waiting for the actor, for the queue's filter."""
-    rows = _queue(actor).values_list("procedure__code", "procedure__name").distinct()
+    rows = _queue(actor).order_by().values_list("procedure__code", "procedure__name").distinct()
     return sorted(set(rows), key=lambda row: row[1])
 
 

@@ -25,7 +25,7 @@ def _queue_row(client, official, code: str) -> str:
     client.force_login(official)
     html = client.get("/can-bo/ho-so/").content.decode()
     link = html.index(f">{code}</a>")
-    row = html[html.rindex("<tr>", 0, link) : html.index("</tr>", link)]
+    row = html[html.rindex("<tr", 0, link) : html.index("</tr>", link)]
     return " ".join(re.sub(r"<[^>]+>", " ", row).split())
 
 
