@@ -51,8 +51,15 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Mô tả vấn đề, thời điểm bạn thấy và mức độ ảnh hưởng."),
     )
-    latitude = forms.FloatField(label=_("Vĩ độ"), min_value=-90, max_value=90)
-    longitude = forms.FloatField(label=_("Kinh độ"), min_value=-180, max_value=180)
+    latitude = forms.FloatField(label=_("Vĩ độ"), min_value=-90, max_value=90, required=False)
+    longitude = forms.FloatField(label=_("Kinh độ"), min_value=-180, max_value=180, required=False)
+    commune = forms.ChoiceField(
+        label=_("Xã, phường nơi xảy ra"),
+        required=False,
+        help_text=_(
+            "Để trống thì lấy theo điểm chọn trên bản đồ; chọn khi bản đồ không hiện hoặc điểm chưa đúng."
+        ),
+    )
     address = forms.CharField(
         label=_("Địa chỉ hoặc mô tả vị trí"),
         max_length=300,
@@ -76,6 +83,9 @@ class ReportForm(forms.Form):
     def __init__(self, *args, signed_in: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
+        self.fields["commune"].choices = [("", _("— Theo điểm chọn trên bản đồ —"))] + [
+            (unit.code, unit.name) for unit in selectors.commune_centres()
+        ]
         self.fields["photos"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
         if signed_in:
             for name in ("reporter_name", "phone", "email"):

@@ -1,6 +1,7 @@
 """Reads of field reports, with the acting user's scope applied; public reads never carry personal data."""
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from hashlib import sha256
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from unidecode import unidecode
 
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
@@ -82,6 +84,62 @@ def commune_at(*, latitude: float, longitude: float) -> AdminUnit:
     ):
         raise outside
     return nearest
+
+
+_KINDS = re.compile(r"^(?:phuong|xa|thi tran|dac khu)\s+")
+
+
+def _bare(name: str) -> str:
+    """A unit's name as people write it in an address: no accents, no case, no “Phường”/“Xã” before it."""
+    return _KINDS.sub("", unidecode(name).lower().strip())
+
+
+def search_communes(text: str, *, limit: int = 8) -> list[AdminUnit]:
+    """The province's communes whose name holds every word typed, accents or not (“an xuyen”)."""
+    words = unidecode(text).lower().split()
+    if not words:
+        return []
+    found = [
+        unit for unit in commune_centres() if all(word in unidecode(unit.name).lower() for word in words)
+    ]
+    return found[:limit]
+
+
+def communes_named_in(text: str) -> list[AdminUnit]:
+    """The province's communes an address names (“…, phường An Xuyên”), longest names first."""
+    plain = f" {' '.join(re.sub(r'[^a-z0-9]+', ' ', unidecode(text).lower()).split())} "
+    named = [unit for unit in commune_centres() if f" {_bare(unit.name)} " in plain]
+    return sorted(named, key=lambda unit: -len(unit.name))
+
+
+def place_of_report(
+    *, latitude: float | None, longitude: float | None, commune_code: str | None, address: str
+) -> tuple[AdminUnit, float, float]:
+    """The commune a report goes to and its point. A commune the reporter picked is taken as said (its centre
+    when no point was given); a point is resolved to its commune, unless the address names another commune:
+    then the reporter is asked to pick, for a report is never moved without a word."""
+    if commune_code:
+        commune = commune_centres().filter(code=commune_code).first()
+        if commune is None:
+            message = "Hãy chọn một xã, phường của tỉnh trong danh sách."
+            raise InvalidInput(message, errors={"commune": [message]})
+        if latitude is None or longitude is None:
+            return commune, float(commune.latitude), float(commune.longitude)
+        return commune, latitude, longitude
+    if latitude is None or longitude is None:
+        message = (
+            "Hãy chọn vị trí trên bản đồ, dùng vị trí của điện thoại, hoặc chọn xã, phường trong danh sách."
+        )
+        raise InvalidInput(message, errors={"latitude": [message], "commune": [message]})
+    resolved = commune_at(latitude=latitude, longitude=longitude)
+    named = communes_named_in(address)
+    if named and resolved not in named:
+        message = (
+            f"Địa chỉ ghi “{named[0].name}” nhưng điểm chọn trên bản đồ thuộc {resolved.name}. "
+            "Hãy chọn xã, phường nơi xảy ra trong danh sách (hoặc chọn lại điểm trên bản đồ)."
+        )
+        raise InvalidInput(message, code="place_mismatch", errors={"commune": [message]})
+    return resolved, latitude, longitude
 
 
 def commune_centres() -> QuerySet[AdminUnit]:

@@ -319,8 +319,9 @@ def submit_report(
     *,
     category_code: str,
     description: str,
-    latitude: float,
-    longitude: float,
+    latitude: float | None,
+    longitude: float | None,
+    commune_code: str | None = None,
     reporter: User | None = None,
     reporter_name: str = "",
     phone: str = "",
@@ -333,7 +334,8 @@ def submit_report(
     idempotency_key: str = "",
     now: datetime | None = None,
 ) -> Report:
-    """Files a report, resolves its commune from the point and routes it to the responsible unit.
+    """Files a report, places it (the commune picked, or the point's, never silently another: see
+    `selectors.place_of_report`) and routes it to the responsible unit.
 
     With an idempotency key, a signed-in reporter repeating the same request gets the first report back."""
     now = now or timezone.now()
@@ -358,7 +360,9 @@ def submit_report(
     phone, email = phone.strip().replace(" ", ""), email.strip().lower()
     _check_contact(reporter=reporter, phone=phone, email=email, partner=partner)
     checked_attributes = _checked_attributes(category, attributes or {})
-    commune = selectors.commune_at(latitude=latitude, longitude=longitude)
+    commune, latitude, longitude = selectors.place_of_report(
+        latitude=latitude, longitude=longitude, commune_code=commune_code, address=address
+    )
     checked_photos = check_photos(list(photos))
     unit = selectors.responsible_unit_for(category=category, commune=commune)
     fields = dict(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("phan-anh/xa-phuong.geojson", views.commune_centres, name="commune-centres"),
     path("phan-anh/gui/", views.report_new, name="report-new"),
     path("phan-anh/gan-day/", views.nearby, name="nearby"),
+    path("phan-anh/dia-ban/", views.places, name="places"),
     path("phan-anh/cau-hoi/", views.questions, name="questions"),
     path("phan-anh/cua-toi/", views.my_reports, name="my-reports"),
     path("phan-anh/<str:tracking_code>/", views.report_detail, name="report-detail"),

@@ -103,19 +103,37 @@ def nearby(request: HttpRequest) -> HttpResponse:
     try:
         latitude, longitude = float(request.GET["latitude"]), float(request.GET["longitude"])
     except (KeyError, ValueError):
-        return render(request, "fieldreports/_nearby.html", {"reports": []})
-    context = {"reports": []}
+        latitude = longitude = None
+    picked = request.GET.get("commune") or None
+    context: dict = {"reports": [], "picked": bool(picked)}
+    if latitude is None and picked is None:
+        return render(request, "fieldreports/_nearby.html", context)
     try:
-        context["commune"] = selectors.commune_at(latitude=latitude, longitude=longitude)
+        context["commune"], latitude, longitude = selectors.place_of_report(
+            latitude=latitude,
+            longitude=longitude,
+            commune_code=picked,
+            address=request.GET.get("address", ""),
+        )
         category = selectors.category_by_code(request.GET.get("category", ""))
     except InvalidInput as error:
-        if "latitude" in (error.errors or {}):  # a bad place is shown; no category yet is not an error
+        found = error.errors or {}
+        if "latitude" in found or "commune" in found:  # a bad place is shown; no category yet is not an error
             context["place_error"] = error.message
     else:
         context["reports"] = selectors.nearby_open_reports(
             category=category, latitude=latitude, longitude=longitude
         )
     return render(request, "fieldreports/_nearby.html", context)
+
+
+@require_GET
+def places(request: HttpRequest) -> HttpResponse:
+    """Communes whose name matches what the reporter typed, to pick from when the map shows no tiles."""
+    found = selectors.search_communes(request.GET.get("dia-ban", ""))
+    return render(
+        request, "fieldreports/_places.html", {"places": found, "typed": request.GET.get("dia-ban", "")}
+    )
 
 
 def _questions(category_code: str, answers: dict, errors: dict) -> list[dict]:
@@ -170,6 +188,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     description=data["description"],
                     latitude=data["latitude"],
                     longitude=data["longitude"],
+                    commune_code=data["commune"] or None,
                     address=data["address"],
                     photos=data["photos"],
                     attributes=answers,
