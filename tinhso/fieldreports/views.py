@@ -211,8 +211,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     _("Đã gửi phản ánh. Mã theo dõi của bạn là %(code)s.") % {"code": report.tracking_code},
                 )
                 return redirect("fieldreports:report-detail", tracking_code=report.tracking_code)
+    refused = request.method == "POST"  # a successful submit has redirected
     context = {
         "form": form,
+        "chosen_photos": [photo.name for photo in request.FILES.getlist("photos")] if refused else [],
         "map": _map_options(),
         "attributes": _questions(request.POST.get("category", ""), answers, attribute_errors),
     }

@@ -59,3 +59,15 @@ def test_a_reporter_is_told_where_the_report_goes_and_picks_the_commune_by_name(
     page.get_by_role("button", name="Gửi phản ánh").click()
     expect(page.locator(".alert-success")).to_contain_text("Mã theo dõi của bạn là")
     assert Report.objects.get().commune.code == AN_XUYEN
+
+
+@pytest.mark.django_db
+def test_photos_chosen_before_a_refused_submit_are_asked_again_by_name(client, categories):
+    from tinhso.testing.fieldreport_helpers import jpeg_with_gps
+
+    answer = client.post(
+        "/phan-anh/gui/",
+        {"category": "ha-tang-den", "description": "", "photos": [jpeg_with_gps("den-hong.jpg")]},
+    )
+    assert answer.status_code == 400
+    assert "Bạn đã chọn den-hong.jpg: trình duyệt không giữ tệp" in answer.content.decode()
