@@ -489,12 +489,16 @@ def entered_queues(*, dossier_pk: int, payload: dict[str, Any]) -> list[int]:
         return [int(payload["assignee"])]
     if payload.get("receiving_unit") and payload.get("status") == Status.NEW:
         unit = AdminUnit.objects.filter(code=payload["receiving_unit"]).first()
-        return core_selectors.role_holders(Role.RECEPTIONIST, unit, nearest=True) if unit else []
+        return (
+            core_selectors.role_holders(Role.RECEPTIONIST, unit, domain=Domain.DOSSIERS, nearest=True)
+            if unit
+            else []
+        )
     unit = AdminUnit.objects.filter(code=payload.get("unit") or "").first()
     if unit is None or payload.get("step") is None:
         return []
     step = ProcessStep.objects.filter(procedure_id=dossier.procedure_id, order=payload["step"]).first()
-    return core_selectors.role_holders(step.role, unit, nearest=True) if step else []
+    return core_selectors.role_holders(step.role, unit, domain=Domain.DOSSIERS, nearest=True) if step else []
 
 
 def applicant_id_of(dossier_pk: int) -> int | None:
