@@ -65,8 +65,9 @@ def load_demo(*, with_accounts: bool) -> list[str]:
             roles=[(Role.REPORTING_OFFICER, setup.agency("15"))], demo=True,
         )  # fmt: skip
     if with_accounts:
+        unit_name = selectors.core_selectors.unit_by_code(setup.agency("15")).name
         lines.append(
-            f"{'baocao':<12} {DEMO_PASSWORD}  {Role.REPORTING_OFFICER.label}, {setup.agency('15')} (Sở Tư pháp)"
+            f"{'baocao':<12} {DEMO_PASSWORD}  {Role.REPORTING_OFFICER.label}, {unit_name}: /bao-cao/"
         )
     if Regime.objects.filter(code=setup.REGIME).exists():
         return lines
