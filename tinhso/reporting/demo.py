@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from tinhso.core import selectors as core_selectors
 from tinhso.core import services as core_services
 from tinhso.core.models import Role, User
 from tinhso.core.production import DEMO_PASSWORD
@@ -65,7 +66,7 @@ def load_demo(*, with_accounts: bool) -> list[str]:
             roles=[(Role.REPORTING_OFFICER, setup.agency("15"))], demo=True,
         )  # fmt: skip
     if with_accounts:
-        unit_name = selectors.core_selectors.unit_by_code(setup.agency("15")).name
+        unit_name = core_selectors.unit_by_code(setup.agency("15")).name
         lines.append(
             f"{'baocao':<12} {DEMO_PASSWORD}  {Role.REPORTING_OFFICER.label}, {unit_name}: /bao-cao/"
         )
