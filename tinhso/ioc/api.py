@@ -24,8 +24,8 @@ PeriodKey = Annotated[
 IndicatorCode = Annotated[
     str,
     Query(
-        pattern="^(" + "|".join(indicator.code.replace(".", r"\.") for indicator in rules.INDICATORS) + ")$",
-        description="An indicator of the national service index, e.g. 2.1",
+        pattern="^(" + "|".join(code.replace(".", r"\.") for code in rules.ALL) + ")$",
+        description="An indicator: of the national service index (e.g. 2.1) or of field reports (PA.1-PA.5)",
     ),
 ]
 
