@@ -5,8 +5,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from tinhso.core.formats import form_value
 from tinhso.core.models import Event
 from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
@@ -25,13 +28,15 @@ def _stream_pk(event: Event) -> int:
     return int(event.stream.rsplit(":", 1)[1])
 
 
-def _to_applicant(title: str) -> Callable[[Event], Message | None]:
+def _to_applicant(title: str | Promise) -> Callable[[Event], Message | None]:
+    """`title` is lazy, so it is written in the language active when the message is built."""
+
     def build(event: Event) -> Message | None:
         applicant_id = dossier_selectors.applicant_id_of(_stream_pk(event))
         if applicant_id is None:
             return None
         code = event.payload.get("code", "")
-        return Message([applicant_id], title % {"code": code}, reverse("dossiers:detail", args=[code]))
+        return Message([applicant_id], str(title) % {"code": code}, reverse("dossiers:detail", args=[code]))
 
     return build
 
@@ -104,22 +109,26 @@ def _report_due(event: Event) -> Message:
         "regime": event.payload.get("regime", ""),
         "period": event.payload.get("period", ""),
         "unit": event.payload.get("unit", ""),
-        "due": event.payload.get("due", "")[:10],
+        "due": form_value(event.payload.get("due", "")[:10]),  # 10/12/2026, not 2026-12-10
     }
     return Message(list(event.payload.get("notify", [])), title, event.payload.get("link", ""))
 
 
 RULES: dict[str, Callable[[Event], Message | None]] = {
-    dossier_events.ACCEPTED: _to_applicant(_("Hồ sơ %(code)s đã được tiếp nhận.")),
-    dossier_events.REFUSED: _to_applicant(_("Hồ sơ %(code)s không được tiếp nhận. Xem lý do trong hồ sơ.")),
-    dossier_events.SUPPLEMENT_REQUESTED: _to_applicant(_("Hồ sơ %(code)s cần bổ sung giấy tờ.")),
-    dossier_events.PAYMENT_REQUESTED: _to_applicant(_("Hồ sơ %(code)s cần thực hiện nghĩa vụ tài chính.")),
-    dossier_events.APOLOGIZED: _to_applicant(
-        _("Hồ sơ %(code)s được hẹn lại ngày trả kết quả, kèm thư xin lỗi.")
+    dossier_events.ACCEPTED: _to_applicant(gettext_lazy("Hồ sơ %(code)s đã được tiếp nhận.")),
+    dossier_events.REFUSED: _to_applicant(
+        gettext_lazy("Hồ sơ %(code)s không được tiếp nhận. Xem lý do trong hồ sơ.")
     ),
-    dossier_events.STOPPED: _to_applicant(_("Hồ sơ %(code)s đã dừng giải quyết.")),
+    dossier_events.SUPPLEMENT_REQUESTED: _to_applicant(gettext_lazy("Hồ sơ %(code)s cần bổ sung giấy tờ.")),
+    dossier_events.PAYMENT_REQUESTED: _to_applicant(
+        gettext_lazy("Hồ sơ %(code)s cần thực hiện nghĩa vụ tài chính.")
+    ),
+    dossier_events.APOLOGIZED: _to_applicant(
+        gettext_lazy("Hồ sơ %(code)s được hẹn lại ngày trả kết quả, kèm thư xin lỗi.")
+    ),
+    dossier_events.STOPPED: _to_applicant(gettext_lazy("Hồ sơ %(code)s đã dừng giải quyết.")),
     dossier_events.FINISHED: _finished_dossier,
-    dossier_events.RETURNED: _to_applicant(_("Hồ sơ %(code)s đã được trả kết quả.")),
+    dossier_events.RETURNED: _to_applicant(gettext_lazy("Hồ sơ %(code)s đã được trả kết quả.")),
     dossier_events.OVERDUE: _overdue_dossier,
     dossier_events.SUBMITTED: _entered_queue(_("Hồ sơ mới %(code)s đang chờ anh/chị tiếp nhận.")),
     dossier_events.FORWARDED: _entered_queue(_("Hồ sơ %(code)s đã chuyển đến bước xử lý của anh/chị.")),

@@ -3,8 +3,10 @@
 import functools
 from typing import Any, cast
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Field, QuerySet
+from django.utils import translation
 
 from tinhso.core.models import User
 from tinhso.notifications.models import Notification
@@ -12,6 +14,21 @@ from tinhso.notifications.models import Notification
 
 def inbox(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user)
+
+
+def in_reading_language(notifications: list[Notification]) -> list[Notification]:
+    """Titles are stored as written at delivery (Vietnamese); a reader in another language gets each one
+    written again from its event in theirs (rules read a row or two each: only then)."""
+    from tinhso.notifications.rules import RULES  # the rules import the dossier and report selectors
+
+    if translation.get_language() == settings.LANGUAGE_CODE:
+        return notifications
+    for notification in notifications:
+        rule = RULES.get(notification.event.action)
+        message = rule(notification.event) if rule else None
+        if message is not None:
+            notification.title = message.title
+    return notifications
 
 
 @functools.cache

@@ -15,7 +15,8 @@ from tinhso.notifications import selectors, services
 
 @login_required
 def inbox(request: SignedInRequest) -> HttpResponse:
-    return render(request, "notifications/inbox.html", {"notifications": selectors.inbox(request.user)[:100]})
+    shown = selectors.in_reading_language(list(selectors.inbox(request.user).select_related("event")[:100]))
+    return render(request, "notifications/inbox.html", {"notifications": shown})
 
 
 @login_required

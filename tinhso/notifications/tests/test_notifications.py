@@ -115,3 +115,16 @@ def test_every_notification_can_be_marked_read_at_once(client):
     assert "Đã đánh dấu 2 thông báo là đã đọc." in page.content.decode()
     assert selectors.unread_count(specialist) == 0 and selectors.unread_count(other) == 1
     assert "Đánh dấu tất cả là đã đọc" not in page.content.decode()
+
+
+def test_a_reader_in_english_reads_their_notifications_in_english(client):
+    specialist = official("chuyenvien", (Role.SPECIALIST, "000.00.15.H12"))
+    overdue_event([specialist.pk])
+    services.deliver_notifications()  # written in Vietnamese, as the job runs
+    client.force_login(specialist)
+    english = client.get("/thong-bao/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        "Dossier 000.00.15.H12-260310-0001 is past its handling deadline." in english
+        and "đã quá hạn xử lý" not in english
+    )
+    assert "đã quá hạn xử lý" in client.get("/thong-bao/").content.decode()
