@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import selectors as core_selectors
-from tinhso.core.errors import Forbidden, InvalidInput, NotFound
+from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import AdminUnit, Domain, Role, User
-from tinhso.reporting import deadlines, lifecycle, periods, validation
+from tinhso.reporting import deadlines, lifecycle, periods, sdmx, validation
 from tinhso.reporting.models import (
     Aggregate,
     DataValue,
@@ -59,11 +59,20 @@ def period_of(regime: Regime, period_id: str) -> periods.Period:
 
 def effective_unit(unit: AdminUnit) -> AdminUnit:
     """The unit a merged unit's figures belong to now: its successor's, followed to the end."""
-    seen = set()
-    while unit.successor_id and unit.pk not in seen:
+    seen: set[int] = set()
+    while unit.successor is not None and unit.pk not in seen:
         seen.add(unit.pk)
         unit = unit.successor
     return unit
+
+
+def recipient_of(regime: Regime) -> AdminUnit:
+    """The unit receiving the regime's reports (an active periodic regime always has one)."""
+    if regime.recipient is None:
+        raise Conflict(
+            f"Chế độ báo cáo {regime.code} chưa có cơ quan nhận báo cáo.", code="regime_incomplete"
+        )
+    return regime.recipient
 
 
 def reporter_units(regime: Regime) -> list[AdminUnit]:
@@ -77,7 +86,7 @@ def reports_to(regime: Regime, unit: AdminUnit, reporters: list[AdminUnit] | Non
     path = effective_unit(unit).path
     everyone = reporter_units(regime) if reporters is None else reporters
     candidates = [other for other in everyone if path.startswith(other.path) and other.path != path]
-    candidates.append(regime.recipient)
+    candidates.append(recipient_of(regime))
     return max(candidates, key=lambda other: len(other.path))
 
 
@@ -192,7 +201,7 @@ def typed_values(submission: Submission, kind: str = DataValue.Kind.PERIOD) -> v
     rows = DataValue.objects.filter(submission=submission, kind=kind, value__isnull=False).values_list(
         "indicator_version__indicator__code", "disaggregation", "value"
     )
-    return {(code, disaggregation): value for code, disaggregation, value in rows}
+    return {(code, disaggregation): value for code, disaggregation, value in rows if value is not None}
 
 
 def values_for(regime: Regime, period_id: str, unit: AdminUnit) -> validation.Values:
@@ -233,7 +242,7 @@ class CrossCheck:
 
 def history(
     regime: Regime, unit: AdminUnit, code: str, disaggregation: str, before: periods.Period, count: int = 24
-):
+) -> dict[str, Decimal]:
     period, ids = before, []
     for _step in range(count):
         period = period.previous()
@@ -247,7 +256,7 @@ def history(
         kind=DataValue.Kind.PERIOD,
         value__isnull=False,
     ).values_list("submission__period", "value")
-    return dict(rows)
+    return {period: value for period, value in rows if value is not None}
 
 
 def crosschecks(submission: Submission) -> list[CrossCheck]:
@@ -452,18 +461,17 @@ def submissions_for(user: User) -> QuerySet[Submission]:
 # ---- publication (SDMX) ----------------------------------------------------------------------------------
 
 
-def published_flows() -> list:
+def published_flows() -> list[sdmx.Flow]:
     """Every active periodic regime as an SDMX dataflow, with the areas and indicators it publishes."""
-    from tinhso.reporting import sdmx
-
     flows = []
     for regime in Regime.objects.filter(state=Regime.State.ACTIVE, kind=Regime.Kind.PERIODIC).order_by(
         "code"
     ):
-        units = [*reporter_units(regime), regime.recipient]
+        top = recipient_of(regime)
+        units = [*reporter_units(regime), top]
         for unit in list(units):
             node = unit.parent
-            while node is not None and node.path.startswith(regime.recipient.path) and node not in units:
+            while node is not None and node.path.startswith(top.path) and node not in units:
                 units.append(node)
                 node = node.parent
         versions = row_versions(regime)
@@ -505,10 +513,8 @@ def _month_bound(text: str, *, end: bool) -> int | None:
 
 
 def published(regime_code: str, *, key: list[set[str]], start: str = "", end: str = "",
-              updated_after: datetime | None = None, last_n: int = 0) -> list:  # fmt: skip
+              updated_after: datetime | None = None, last_n: int = 0) -> list[sdmx.Observation]:  # fmt: skip
     """Approved, public values of a regime (units' own and the totals kept above them), as SDMX observations."""
-    from tinhso.reporting import sdmx
-
     regime = next(
         (r for r in Regime.objects.filter(state=Regime.State.ACTIVE) if sdmx.sdmx_id(r.code) == regime_code),
         None,
@@ -518,7 +524,7 @@ def published(regime_code: str, *, key: list[set[str]], start: str = "", end: st
     low = _month_bound(start, end=False) if start else None
     high = _month_bound(end, end=True) if end else None
     versions = {version.pk: version for version in row_versions(regime).values()}
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     values = DataValue.objects.filter(
         submission__regime=regime, submission__status=Status.APPROVED, kind=DataValue.Kind.PERIOD,
         public=True, value__isnull=False, indicator_version_id__in=versions,
@@ -556,7 +562,7 @@ def published(regime_code: str, *, key: list[set[str]], start: str = "", end: st
         if all(not allowed or part in allowed for part, allowed in zip(wanted, key, strict=False)):
             observations.append(observation)
     if last_n:
-        series: dict[tuple, list] = {}
+        series: dict[tuple[str, str], list[sdmx.Observation]] = {}
         for obs in sorted(observations, key=lambda o: o.period):
             series.setdefault((obs.area, obs.indicator), []).append(obs)
         observations = [obs for items in series.values() for obs in items[-last_n:]]

@@ -71,7 +71,9 @@ def _require_admin(actor: User | None) -> None:
 
 
 @transaction.atomic
-def define_regime(*, actor: User | None, code: str, reporters: list[str] | None = None, **fields) -> Regime:
+def define_regime(
+    *, actor: User | None, code: str, reporters: list[str] | None = None, **fields: Any
+) -> Regime:
     """Creates or changes a regime still in draft; an active regime changes only through a new code."""
     _require_admin(actor)
     unknown = set(fields) - set(REGIME_FIELDS)
@@ -204,7 +206,9 @@ def _current(code: str) -> IndicatorVersion:
 
 
 @transaction.atomic
-def define_indicator(*, actor: User | None, code: str, publish: bool = True, **fields) -> IndicatorVersion:
+def define_indicator(
+    *, actor: User | None, code: str, publish: bool = True, **fields: Any
+) -> IndicatorVersion:
     """Creates an indicator, or changes it: a published version is never edited, the change makes the next one."""
     _require_admin(actor)
     unknown = set(fields) - set(INDICATOR_FIELDS)
@@ -273,7 +277,7 @@ class Outcome:
     updated: int = 0
     ignored: int = 0
     deleted: int = 0
-    conflicts: list[dict] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def parse_number(text: str | None) -> Decimal | None:
@@ -353,7 +357,8 @@ def _checked(
     except ValueError:
         return None, None, _conflict(cell, "not_a_number", f"Giá trị “{cell.value}” không phải là số.")
     if number is not None:
-        if number.normalize().as_tuple().exponent < -version.decimals:
+        exponent = number.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -version.decimals:
             message = f"Chỉ tiêu {cell.indicator} ({version.unit_of_measure}) nhận tối đa {version.decimals} chữ số thập phân."
             return None, None, _conflict(cell, "too_many_decimals", message)
         if (version.minimum is not None and number < version.minimum) or (
@@ -380,7 +385,7 @@ def _lock_error(reason: str, unit: AdminUnit, period: periods.Period) -> Conflic
     return Conflict(message, code="entry_locked", reason=reason)
 
 
-def _write(*, actor: User, submission: Submission, cells: list[tuple[Cell, IndicatorVersion, Decimal | None]],
+def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell, IndicatorVersion, Decimal | None]],
            channel: str, reason: str, strategy: str, outcome: Outcome, dry_run: bool) -> None:  # fmt: skip
     """Applies checked cells to one report; unchanged values record nothing."""
     now = timezone.now()
@@ -487,7 +492,7 @@ def cell_key(indicator: str, disaggregation: str = "", kind: str = DataValue.Kin
 
 
 @transaction.atomic
-def import_values(*, actor: User, regime_code: str, values: list[dict], dry_run: bool = False,
+def import_values(*, actor: User, regime_code: str, values: list[dict[str, Any]], dry_run: bool = False,
                   strategy: str = "CREATE_AND_UPDATE", reason: str = "") -> Outcome:  # fmt: skip
     """DHIS2 dataValueSets in spirit: every row is checked first and, if any conflicts, nothing is written;
     importing the same rows again changes nothing (they are counted as ignored)."""
@@ -521,7 +526,7 @@ def _unit_for_entry(actor: User, regime: Regime, code: str, reporter_ids: set[in
     return unit, None
 
 
-def _import(*, actor: User, regime_code: str, rows: list[dict], channel: str, reason: str, strategy: str,
+def _import(*, actor: User, regime_code: str, rows: list[dict[str, Any]], channel: str, reason: str, strategy: str,
             dry_run: bool) -> Outcome:  # fmt: skip
     regime = selectors.regime_by_code(regime_code)
     if regime.state != Regime.State.ACTIVE:
@@ -529,9 +534,11 @@ def _import(*, actor: User, regime_code: str, rows: list[dict], channel: str, re
     versions = selectors.row_versions(regime)
     outcome, now = Outcome(), timezone.now()
     units: dict[str, tuple[Any, ...]] = {}
-    reporter_ids = {unit.pk for unit in selectors.reporter_units(regime)} | {regime.recipient_id}
+    reporter_ids = {unit.pk for unit in selectors.reporter_units(regime)} | {
+        selectors.recipient_of(regime).pk
+    }
     reports: dict[tuple[str, str], list[Any]] = defaultdict(list[Any])
-    seen: set[tuple] = set()
+    seen: set[tuple[str, ...]] = set()
     for row in rows:
         cell = row["cell"]
         try:
@@ -847,7 +854,7 @@ def snapshot_derivations(
         if not version.derivation:
             continue
         query = derived.QUERIES[version.derivation]
-        for unit in [*selectors.reporter_units(regime), regime.recipient]:
+        for unit in [*selectors.reporter_units(regime), selectors.recipient_of(regime)]:
             if Derivation.objects.filter(
                 regime=regime, period=period.id, unit=unit, indicator_version=version
             ).exists():
@@ -907,8 +914,11 @@ def import_history(*, actor: User | None, regime_code: str, period_id: str, unit
     for index, (code, text) in enumerate(values.items()):
         cell = Cell(code, text, obs_status=obs_status, index=index)
         version, number, conflict = _checked(cell, versions)
-        if conflict:
-            raise InvalidInput(conflict["message"], code=conflict["errorCode"])
+        if conflict or version is None:
+            raise InvalidInput(
+                conflict["message"] if conflict else code,
+                code=conflict["errorCode"] if conflict else "invalid",
+            )
         cells.append((cell, version, number))
     _write(actor=actor, submission=submission, cells=cells, channel="history", reason=reason, strategy="CREATE",
            outcome=Outcome(), dry_run=False)  # fmt: skip

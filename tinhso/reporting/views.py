@@ -111,10 +111,11 @@ def _page(request: HttpRequest, regime: str, period: str, unit: str) -> str:
 def report(request: SignedInRequest, regime: str, period: str, unit: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        cells = []
-        for key, value in request.POST.items():
+        cells: list[services.Cell] = []
+        for key in request.POST:
             if not key.startswith("v:"):
                 continue
+            value = request.POST.get(key, "")
             name = key[2:]
             indicator, _, kind = name.partition("@")
             indicator, _, disaggregation = indicator.partition(".")
@@ -260,7 +261,7 @@ def progress(request: SignedInRequest, regime: str, period: str) -> HttpResponse
     chosen = selectors.regime_by_code(regime)
     if (
         not core_selectors.units_where(request.user, *selectors.APPROVERS, domain=Domain.REPORTING)
-        .filter(pk=chosen.recipient_id)
+        .filter(pk=selectors.recipient_of(chosen).pk)
         .exists()
     ):
         raise Forbidden("Chỉ lãnh đạo cấp nhận báo cáo xem được tiến độ.", code="not_allowed")

@@ -38,7 +38,7 @@ class SheetCell:
 
 
 def template(*, regime: str, form: str, title: str, period: str, unit: str, unit_name: str, rows: list[FormRow],
-             values: dict[tuple[str, str, str], Decimal]) -> bytes:  # fmt: skip
+             values: dict[tuple[str, str, str], Decimal | None]) -> bytes:  # fmt: skip
     book = Workbook()
     sheet = book.active
     sheet.title = "Biểu số liệu"
