@@ -4,14 +4,11 @@ another app's tests."""
 
 import pytest
 from django.conf import settings
-from django.core.cache import caches
 from django.utils import translation
 from huey.contrib.djhuey import HUEY
 
-from tinhso.core import services
+from tinhso.core import caching, services
 from tinhso.core.models import AdminUnit
-from tinhso.core.working_time import forget_calendar
-from tinhso.ioc.selectors import forget_kept_reads
 
 pytest_plugins = ["tinhso.testing.browser", "tinhso.testing.dossiers", "tinhso.testing.fieldreports"]
 
@@ -59,17 +56,11 @@ def _default_language():
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """Declared days, the trend's closed months, the units under a unit, the catalog's rows and rendered
-    dashboards live in per-process caches; a rolled-back test must not leave any of them behind."""
-    forget_calendar()
-    forget_kept_reads()
-    caches["pages"].clear()
-    caches["shared"].clear()  # throttle counts (sign-in, anonymous filings)
+    """Every cache the platform keeps (tinhso.core.caching) is emptied around each test: a rolled-back test
+    must not leave any of them behind."""
+    caching.clear_all()
     yield
-    forget_calendar()
-    forget_kept_reads()
-    caches["pages"].clear()
-    caches["shared"].clear()
+    caching.clear_all()
 
 
 @pytest.fixture(autouse=True)

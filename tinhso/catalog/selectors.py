@@ -1,7 +1,5 @@
 """Reads of the catalog. The catalog is public: these take no acting user."""
 
-import time
-
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.db.models.signals import post_save
@@ -10,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalog.models import Bundle, Procedure, ProcessStep, RequiredDocument
 from tinhso.catalog.services import search_key
+from tinhso.core import caching
 from tinhso.core.errors import NotFound
 
 
@@ -57,20 +56,20 @@ def procedure_by_code(code: str, *, version: int | None = None) -> Procedure:
 
 
 # A published version never changes (publishing only moves `is_current`), so a process keeps those it read.
-_versions: dict[tuple[str, int], Procedure] = {}
-# The version each code had when this process last asked, and when (monotonic seconds).
-_last_current: dict[str, tuple[Procedure, float]] = {}
+_VERSIONS = caching.Kept("catalog.procedure_versions", max_entries=4_096)
 # How long a submission may check its form against the version last seen current without asking again: a
 # refusal under a version replaced less than this ago answers as if the request had come that much earlier;
 # an acceptance is always under the current version (the write confirms it, `still_current_sql`).
 LAST_SEEN_SECONDS = 1.0
+# The version each code had when this process last asked.
+_LAST_CURRENT = caching.Kept("catalog.last_current", seconds=lambda: LAST_SEEN_SECONDS, max_entries=4_096)
 
 
 @receiver(post_save, sender=Procedure)
 def _forget_versions(**kwargs: object) -> None:
     # Ids can come back after a rollback (SQLite, tests): a new row empties the cache of its process.
-    _versions.clear()
-    _last_current.clear()
+    _VERSIONS.clear()
+    _LAST_CURRENT.clear()
 
 
 def current_procedure(code: str) -> Procedure:
@@ -84,27 +83,23 @@ def current_procedure(code: str) -> Procedure:
         )
         key = cursor.fetchone()
     if key is None:
-        _last_current.pop(code, None)
+        _LAST_CURRENT.forget(code)
         raise NotFound(
             _("Không tìm thấy thủ tục có mã “%(code)s”."),
             code="procedure_not_found",
             params={"code": code},
             value=code,
         )
-    procedure = _versions.get(key)
-    if procedure is None:
-        procedure = _versions[key] = Procedure.objects.select_related("authority").get(pk=key[0])
-    _last_current[code] = (procedure, time.monotonic())
+    procedure = _VERSIONS.get(key, lambda: Procedure.objects.select_related("authority").get(pk=key[0]))
+    _LAST_CURRENT.put(code, procedure)
     return procedure
 
 
 def last_seen_procedure(code: str) -> Procedure:
     """The version this process saw current less than LAST_SEEN_SECONDS ago, without a query, else the current
     one: for a write that confirms in its own statement that the version is still current."""
-    seen = _last_current.get(code)
-    if seen is not None and time.monotonic() - seen[1] < LAST_SEEN_SECONDS:
-        return seen[0]
-    return current_procedure(code)
+    seen = _LAST_CURRENT.peek(code)
+    return seen if seen is not None else current_procedure(code)
 
 
 def still_current_sql() -> str:

@@ -2,17 +2,18 @@
 
 import re
 from datetime import date
-from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from tinhso.core import caching
 
 _CITIZEN_ID = re.compile(r"\d{12}")
 # The 4th digit gives sex and century: even male, odd female; 0-1 the 1900s, 2-3 the 2000s, ...
 _CENTURY_BY_DIGIT = {0: 1900, 1: 1900, 2: 2000, 3: 2000, 4: 2100, 5: 2100, 6: 2200, 7: 2200, 8: 2300, 9: 2300}
 
 
-@cache
+@caching.memo("core.birth_province_codes", maxsize=1)
 def birth_province_codes() -> frozenset[str]:
     """The 63 pre-2025 provincial codes (place of birth codes never change with the 2025 reform)."""
     from vietnamadminunits.database import query

@@ -3,11 +3,12 @@ the local implementation by setting TINHSO_POPULATION_REGISTRY to its dotted pat
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from tinhso.core import caching
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,6 @@ class LocalPopulationRegistry:
         )
 
 
-@cache
+@caching.memo("core.population_registry", maxsize=1)
 def population_registry() -> PopulationRegistry:
     return import_string(settings.TINHSO_POPULATION_REGISTRY)()

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from hashlib import sha256
 
 from django.conf import settings
-from django.core.cache import BaseCache, caches
+from django.core.cache import BaseCache
 from django.http import HttpRequest
+
+from tinhso.core import caching
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,12 @@ SIGN_IN_PER_ADDRESS = Limit("sign-in-address", attempts=20, seconds=15 * 60)
 FIELD_REPORTS_PER_ADDRESS = Limit("field-reports-address", attempts=10, seconds=60 * 60)
 
 
+# Counted in the "shared" cache alias, which every worker process sees.
+_COUNTS = caching.Shared("core.throttle_counts", alias="shared", seconds=60 * 60)
+
+
 def shared_cache() -> BaseCache:
-    return caches["shared"]
+    return _COUNTS.backend
 
 
 def client_address(request: HttpRequest) -> str:

@@ -5,10 +5,8 @@ included), less days an administrator declared off, plus make-up weekend days (f
 Office hours come from TINHSO_OFFICE_HOURS. Instants are aware datetimes; results are in local time.
 """
 
-import time as clock
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -17,23 +15,24 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils import timezone
 
+from tinhso.core import caching
+
 # Declared days are re-read at most this often, so every process sees an administrator's change soon.
-_DECLARED_TTL_SECONDS = 60
+_DECLARED_DAYS = caching.Kept("core.declared_days", seconds=60.0, max_entries=64)
 # No real calendar has a year without working days; past this the calendar itself is wrong.
 _MAX_DAYS_SCANNED = 3 * 366
-_declared_cache: dict[int, tuple[float, dict[date, str]]] = {}
 
 
 def local_zone() -> ZoneInfo:
     return timezone.get_default_timezone()  # cached by Django, and dropped when TIME_ZONE changes
 
 
-@lru_cache(maxsize=64)
+@caching.memo("core.public_holidays", maxsize=64)
 def _public_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("VN", years=year))
 
 
-@lru_cache(maxsize=64)
+@caching.memo("core.make_up_weekend_days", maxsize=64)
 def _make_up_weekend_days(year: int) -> frozenset[date]:
     """Weekend days the government ordered worked in exchange for a day off (e.g. Saturday 22/8/2026)."""
     return frozenset(
@@ -42,19 +41,16 @@ def _make_up_weekend_days(year: int) -> frozenset[date]:
 
 
 def _declared_days(year: int) -> dict[date, str]:
-    cached = _declared_cache.get(year)
-    if cached and clock.monotonic() - cached[0] < _DECLARED_TTL_SECONDS:
-        return cached[1]
     from tinhso.core.models import CalendarDay
 
-    days = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))
-    _declared_cache[year] = (clock.monotonic(), days)
-    return days
+    return _DECLARED_DAYS.get(
+        year, lambda: dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))
+    )
 
 
 def forget_calendar() -> None:
     """Drops this process's copy of declared days (called after an administrator declares one)."""
-    _declared_cache.clear()
+    _DECLARED_DAYS.clear()
 
 
 def is_working_day(day: date) -> bool:
@@ -76,12 +72,12 @@ def office_periods(day: date) -> list[tuple[datetime, datetime]]:
     return _office_periods(day, local_zone(), _office_hours())
 
 
-@lru_cache(maxsize=4096)
+@caching.memo("core.office_periods", maxsize=4096)
 def _office_periods(day: date, zone: ZoneInfo, hours: tuple) -> list[tuple[datetime, datetime]]:
     return [(datetime.combine(day, start, zone), datetime.combine(day, end, zone)) for start, end in hours]
 
 
-@lru_cache(maxsize=1)
+@caching.memo("core.office_hours", maxsize=1)
 def _office_hours() -> tuple:
     return tuple(tuple(period) for period in settings.TINHSO_OFFICE_HOURS)
 

@@ -9,7 +9,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from io import BytesIO
 
 import fontpkg
@@ -19,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from fpdf import FPDF, FontFace
 from fpdf.enums import XPos, YPos
 
+from tinhso.core import caching
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import NotFound
 from tinhso.core.models import AdminUnit, Event, User
@@ -153,7 +153,7 @@ def _actor_name(event: Event | None) -> str:
 # ---- page ------------------------------------------------------------------------------------------
 
 
-@cache
+@caching.memo("dossiers.font_files", maxsize=1)
 def _font_files() -> dict[str, str]:
     family = "Be Vietnam Pro"
     return {

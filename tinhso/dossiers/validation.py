@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from tinhso.catalog.models import Procedure, RequiredDocument
+from tinhso.core import caching
 from tinhso.core.errors import InvalidInput, NotFound
 
 T = TypeVar("T")
@@ -144,18 +145,15 @@ def _fields(error: ValidationError) -> list[str]:
 
 
 # Validators of the schemas seen, by the schema's identity: each cached procedure version keeps its schema.
-_validators: dict[int, tuple[dict, Draft202012Validator]] = {}  # instances of _Validator
-_MAX_VALIDATORS = 256
+_VALIDATORS = caching.Kept("dossiers.form_validators", max_entries=256)
 
 
 def _validator(schema: dict) -> Draft202012Validator:
-    cached = _validators.get(id(schema))
+    cached = _VALIDATORS.peek(id(schema))
     if cached is not None and cached[0] is schema:
         return cached[1]
-    if len(_validators) >= _MAX_VALIDATORS:
-        _validators.clear()
     validator = _Validator(schema, format_checker=FormatChecker())
-    _validators[id(schema)] = (schema, validator)  # holding the schema keeps its id from being reused
+    _VALIDATORS.put(id(schema), (schema, validator))  # holding the schema keeps its id from being reused
     return validator
 
 

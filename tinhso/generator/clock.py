@@ -6,9 +6,8 @@ import random
 from bisect import bisect_left, bisect_right
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
 
-from tinhso.core import working_time
+from tinhso.core import caching, working_time
 from tinhso.core.working_time import local_zone
 
 CACHE_SIZE = 1 << 19
@@ -84,7 +83,7 @@ def prepare(first: date, last: date) -> None:
     _amount.cache_clear()
 
 
-@lru_cache(maxsize=4096)
+@caching.memo("generator.office_amounts", maxsize=4096)
 def _amount(hours: Decimal | float) -> int:
     """`hours` of office time as add_working_time counts them, in microseconds."""
     return timedelta(hours=float(hours)) // MICROSECOND
@@ -99,7 +98,7 @@ def add_hours(start: datetime, hours: Decimal | float) -> datetime:
     return working_time.add_working_time(start, hours=hours)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+@caching.memo("generator.added_days", maxsize=CACHE_SIZE)
 def add_days(start: datetime, days: int) -> datetime:
     return working_time.add_working_time(start, days=days)
 
@@ -115,7 +114,7 @@ def add_minutes(start: datetime, minutes: int) -> datetime:
     return working_time.add_working_time(start, hours=hours).replace(second=0, microsecond=0)
 
 
-@lru_cache(maxsize=8192)
+@caching.memo("generator.minute_hours", maxsize=8192)
 def _minute_hours(minutes: int) -> Decimal:
     return Decimal(minutes) / 60
 

@@ -5,9 +5,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
+from tinhso.core import caching
 from tinhso.core.models import Role
 from tinhso.dossiers import events
 from tinhso.dossiers.lifecycle import LIFECYCLE
@@ -120,7 +120,7 @@ class Officials:
         return self.ids[(role, unit.pk)]
 
 
-_promised_by_day: dict[tuple, datetime] = {}
+_PROMISED_BY_DAY = caching.Kept("generator.promised_by_day", max_entries=1_000_000)
 
 
 def _promised(procedure: ProcedureInfo, accepted_at: datetime) -> datetime:
@@ -130,20 +130,17 @@ def _promised(procedure: ProcedureInfo, accepted_at: datetime) -> datetime:
     local = accepted_at.astimezone(clock.local_zone())
     cutoff = procedure.cutoff_time
     key = (procedure.pk, local.date(), cutoff is not None and local.time() < cutoff)
-    promised = _promised_by_day.get(key)
-    if promised is None:
-        promised = _promised_by_day[key] = promised_date(procedure, accepted_at)
-    return promised
+    return _PROMISED_BY_DAY.get(key, lambda: promised_date(procedure, accepted_at))
 
 
-@lru_cache(maxsize=clock.CACHE_SIZE)
+@caching.memo("generator.promised_at", maxsize=clock.CACHE_SIZE)
 def _promised_at(procedure: ProcedureInfo, accepted_at: datetime) -> datetime:
     return promised_date(procedure, accepted_at)
 
 
 def forget_promised_dates() -> None:
     """A new run may read another calendar."""
-    _promised_by_day.clear()
+    _PROMISED_BY_DAY.clear()
     _promised_at.cache_clear()
 
 

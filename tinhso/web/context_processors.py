@@ -1,7 +1,6 @@
 """Values every page needs: the province the portal serves and the main navigation."""
 
 from dataclasses import dataclass, replace
-from functools import cache
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -10,7 +9,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.core import selectors
+from tinhso.core import caching, selectors
 from tinhso.core.errors import NotFound
 from tinhso.web.navigation import workplaces
 
@@ -44,7 +43,7 @@ class NavItem:
     current: bool
 
 
-@cache
+@caching.memo("web.province", maxsize=1)
 def _province() -> tuple[str, str]:
     """(category, short name) of the configured province; cached once the units are loaded."""
     unit = selectors.province_unit()

@@ -1,0 +1,131 @@
+"""Every cache the platform keeps, in one of three kinds, each named and registered so that one call
+(`clear_all`) empties them all:
+
+- `Kept`: values a process read from the database, kept for a while (`seconds`) and up to `max_entries`;
+- `memo`: a pure function's results, kept by this process for good (`functools.lru_cache`, registered);
+- `Shared`: rendered pages or values shared by every process through a Django cache alias it owns.
+
+A new cache is one of these, never a module-level dict: a reader then finds every cache in one list
+(`registered()`), and none is left behind by a test (the fixture calls `clear_all`)."""
+
+import functools
+import time
+from collections.abc import Callable, Hashable
+from typing import Any, Protocol, TypeVar
+
+from django.core.cache import BaseCache, caches
+
+T = TypeVar("T")
+
+
+class _Clearable(Protocol):
+    name: str
+
+    def clear(self) -> None: ...
+
+
+_REGISTRY: dict[str, _Clearable] = {}
+
+
+def _register(cache: _Clearable) -> None:
+    if cache.name in _REGISTRY:
+        raise ValueError(f"A cache named {cache.name!r} is registered already.")
+    _REGISTRY[cache.name] = cache
+
+
+def registered() -> list[str]:
+    """The names of the caches declared so far (those of modules imported)."""
+    return sorted(_REGISTRY)
+
+
+def clear_all() -> None:
+    """Empties every registered cache of this process (and the shared ones)."""
+    for cache in _REGISTRY.values():
+        cache.clear()
+
+
+class Kept:
+    """Values this process read, each kept `seconds` (for good when None; a function giving them is asked
+    each time), at most `max_entries` of them: past that bound the cache starts afresh, which only costs the
+    reads again."""
+
+    def __init__(
+        self, name: str, *, seconds: float | Callable[[], float] | None = None, max_entries: int = 1_000
+    ) -> None:
+        self.name, self.seconds, self.max_entries = name, seconds, max_entries
+        self._values: dict[Hashable, tuple[float, Any]] = {}
+        _register(self)
+
+    def _fresh(self, kept_at: float, now: float) -> bool:
+        seconds = self.seconds() if callable(self.seconds) else self.seconds
+        return seconds is None or now - kept_at < seconds
+
+    def get(self, key: Hashable, read: Callable[[], T]) -> T:
+        """read(), as this process got it less than `seconds` ago."""
+        now = time.monotonic()
+        kept = self._values.get(key)
+        if kept is not None and self._fresh(kept[0], now):
+            return kept[1]
+        value = read()
+        self.put(key, value, now=now)
+        return value
+
+    def peek(self, key: Hashable, default: Any = None) -> Any:
+        """The value kept for `key` if still fresh, else `default`, without reading anything."""
+        kept = self._values.get(key)
+        if kept is None or not self._fresh(kept[0], time.monotonic()):
+            return default
+        return kept[1]
+
+    def put(self, key: Hashable, value: Any, *, now: float | None = None) -> None:
+        if len(self._values) >= self.max_entries and key not in self._values:
+            self._values.clear()
+        self._values[key] = (time.monotonic() if now is None else now, value)
+
+    def forget(self, key: Hashable) -> None:
+        self._values.pop(key, None)
+
+    def clear(self) -> None:
+        self._values.clear()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+class _Memo:
+    def __init__(self, name: str, function: Callable) -> None:
+        self.name, self.function = name, function
+        _register(self)
+
+    def clear(self) -> None:
+        self.function.cache_clear()  # type: ignore[attr-defined]
+
+
+def memo(name: str, *, maxsize: int | None = 256) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """A pure function's results kept by this process (functools.lru_cache), registered under `name`."""
+
+    def decorate(function: Callable[..., T]) -> Callable[..., T]:
+        kept = functools.lru_cache(maxsize=maxsize)(function)
+        _Memo(name, kept)
+        return kept
+
+    return decorate
+
+
+class Shared:
+    """Values every process shares through the Django cache `alias`, which this cache owns (clearing it
+    clears the alias), each kept `seconds`."""
+
+    def __init__(self, name: str, *, alias: str, seconds: float) -> None:
+        self.name, self.alias, self.seconds = name, alias, seconds
+        _register(self)
+
+    @property
+    def backend(self) -> BaseCache:
+        return caches[self.alias]
+
+    def get(self, key: str, compute: Callable[[], T]) -> T:
+        return self.backend.get_or_set(f"{self.name}:{key}", compute, self.seconds)
+
+    def clear(self) -> None:
+        caches[self.alias].clear()
