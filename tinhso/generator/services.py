@@ -659,7 +659,7 @@ class DossierMaker:
             status=Status.NEW,
             submitted_at=instant,
         )
-        ioc_services.replay_dossier_fact(fact, written, self.horizon)
+        ioc_services.replay_dossier_fact(fact, written, self.horizon, self.now)
         batch.rows[DossierFact].append(_row(DossierFact, fact))
         batch.count(fact.contributions)
 
@@ -770,7 +770,7 @@ class ReportMaker:
             submitted_at=instant,
             due_at=instant,
         )
-        ioc_services.replay_report_fact(fact, written, self.horizon, world.unit_ids.__getitem__)
+        ioc_services.replay_report_fact(fact, written, self.horizon, world.unit_ids.__getitem__, self.now)
         batch.rows[ReportFact].append(_row(ReportFact, fact))
         batch.count(fact.contributions)
 

@@ -67,6 +67,7 @@ class ScorecardOut(Schema):
 
 
 class RankOut(Schema):
+    rank: int | None  # None for a unit without records in the period: not ranked
     unit: str
     unit_name: str
     score: float
@@ -155,11 +156,15 @@ def ranking(
     sector: str = "",
     kind: Literal["agencies", "communes"] = "agencies",
 ):
+    """Every unit, best score first as before; `rank` is null for a unit without records in the period,
+    which would score the points of "nothing to count": the pages list those apart, unranked."""
     rows = selectors.ranking(
         actor=request.auth, unit_code=unit, period=_period(period), sector=sector, kind=kind
     )
+    ranks = {id(row): rank for rank, row in enumerate((row for row in rows if row.has_data), 1)}
     return [
         {
+            "rank": ranks.get(id(row)),
             "unit": row.unit.code,
             "unit_name": row.unit.name,
             "score": row.score,
@@ -168,7 +173,7 @@ def ranking(
             "reports_on_time_rate": row.reports_on_time.rate,
             "received": row.received,
         }
-        for row in rows
+        for row in sorted(rows, key=lambda row: (-row.score, -(row.on_time.rate or 0), row.unit.name))
     ]
 
 

@@ -7,6 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.models import AdminUnit
 
+# The event streams the rollups read, and the name of their consumer's state row.
+DOSSIER_STREAM = "dossiers.dossier:"
+REPORT_STREAM = "fieldreports.report:"
+STATE_NAME = "rollups"
+
 
 class ConsumerState(models.Model):
     """Where the event consumer stands: the last event id applied and the latest month rolled into."""
@@ -50,6 +55,8 @@ class DossierFact(models.Model):
     applied_seq = models.PositiveIntegerField(default=0)
     # [[unit id, sector, period, metric], ...]: the counters this fact adds one to.
     contributions = models.JSONField(default=list)
+    # When this open dossier turns late without an event: the consumer judges it again then.
+    rejudge_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         indexes = [
@@ -82,6 +89,8 @@ class ReportFact(models.Model):
     rated_at = models.DateTimeField(null=True, blank=True)
     applied_seq = models.PositiveIntegerField(default=0)
     contributions = models.JSONField(default=list)
+    # When this open report becomes overdue without an event: the consumer judges it again then.
+    rejudge_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         indexes = [

@@ -2,17 +2,18 @@
 counts, judged from its fact row, and how the counters turn into rates and points. Pure functions."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from functools import lru_cache
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+from tinhso.core import caching
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 from tinhso.core.working_time import add_working_time, local_zone
-from tinhso.dossiers.models import Channel, Rating
+from tinhso.dossiers.models import Channel, Rating, Status
 from tinhso.ioc.periods import Period, containing, of, through
 
 GROUPS = (
@@ -420,7 +421,47 @@ def on_time_at(fact, judged_at: datetime) -> bool:
     return effective <= deadline
 
 
-@lru_cache(maxsize=4096)
+_JUST_AFTER = timedelta(microseconds=1)
+
+
+def open_judged_at(end: datetime, now: datetime | None) -> datetime:
+    """When a record open at a period's end is judged: at that end (Decision 766), or while the period is
+    still running just after now (the events of this instant included), so that a dossier not yet due is not
+    counted overdue before its deadline."""
+    return end if now is None or now >= end else min(end, now + _JUST_AFTER)
+
+
+def counts_as_resolved(fact) -> bool:
+    """Whether a dossier that ended counts among those resolved (indicator 2.1 and 6.3): one the applicant
+    withdrew was not resolved by the agency, so it is neither on time nor late; it stops being open."""
+    return fact.ended_at is not None and fact.status != Status.WITHDRAWN
+
+
+def dossier_turns_late_at(fact, now: datetime) -> datetime | None:
+    """The instant an open dossier on time at `now` turns late unless an event comes first: its deadline as
+    moved by the pauses answered so far; None when none can come (late already, ended, or the clock standing
+    while the applicant is awaited: their answer is an event)."""
+    if fact.ended_at is not None or fact.accepted_at is None or fact.deadline is None:
+        return None
+    pauses = [(_instant(item[0]), _instant(item[1]), item[2], _kind(item)) for item in fact.supplements]
+    if sum(kind == SUPPLEMENT for *_rest, kind in pauses) > 1:
+        return None
+    deadline = fact.deadline
+    for requested_at, answered_at, hours, _pause_kind in pauses:
+        if answered_at is not None:
+            if hours:
+                deadline = add_working_time(deadline, hours=hours)
+        elif requested_at >= fact.accepted_at:
+            return None
+    return deadline if deadline > now else None
+
+
+def report_turns_late_at(fact, now: datetime) -> datetime | None:
+    """The instant an open field report not yet due at `now` becomes overdue."""
+    return fact.due_at if fact.closed_at is None and fact.due_at > now else None
+
+
+@caching.memo("ioc.period_keys_of_month", maxsize=4096)
 def _keys_of_month(year: int, month: int) -> tuple[str, ...]:
     """The keys of the month, quarter and year holding a local month (containing(), asked once per month)."""
     return tuple(period.key for period in containing(datetime(year, month, 1, tzinfo=local_zone())))
@@ -436,7 +477,7 @@ def _open_periods(first: Period, last_month: Period) -> tuple[tuple[str, datetim
     return _open_periods_in(first, last_month, local_zone())
 
 
-@lru_cache(maxsize=4096)
+@caching.memo("ioc.open_periods", maxsize=4096)
 def _open_periods_in(first: Period, last_month: Period, zone) -> tuple[tuple[str, datetime], ...]:
     return tuple((period.key, period.end) for period in through(first, last_month))
 
@@ -446,8 +487,9 @@ def _last_open_month(ended_at: datetime | None, horizon: Period) -> Period:
     return horizon if ended_at is None else min(horizon, of(ended_at))
 
 
-def dossier_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]:
-    """(period, metric) pairs the dossier adds one to; open dossiers reach up to the horizon month."""
+def dossier_contributions(fact, horizon: Period | None, now: datetime | None = None) -> list[tuple[str, str]]:
+    """(period, metric) pairs the dossier adds one to; open dossiers reach up to the horizon month, judged at
+    the end of each period or at `now` in a period still running (open_judged_at)."""
     out: list[tuple[str, str]] = []
 
     def add(instant: datetime, *metrics: str) -> None:
@@ -461,7 +503,7 @@ def dossier_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]
         if fact.channel == Channel.ONLINE:
             received.append("received_full_online")
     add(fact.submitted_at, *received)
-    if fact.ended_at is not None:
+    if counts_as_resolved(fact):
         add(fact.ended_at, "resolved", *(["resolved_on_time"] if on_time_at(fact, fact.ended_at) else []))
     if fact.finished_at is not None:
         digitised = ["finished_digitised"] if fact.channel == Channel.ONLINE else []
@@ -473,13 +515,13 @@ def dossier_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]
         for key, end in _open_periods(of(fact.accepted_at), _last_open_month(fact.ended_at, horizon)):
             if fact.ended_at is None or fact.ended_at >= end:
                 out.append((key, "open"))
-                if on_time_at(fact, end):
+                if on_time_at(fact, open_judged_at(end, now)):
                     out.append((key, "open_on_time"))
     return out
 
 
-def report_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]:
-    """(period, metric) pairs one field report adds one to."""
+def report_contributions(fact, horizon: Period | None, now: datetime | None = None) -> list[tuple[str, str]]:
+    """(period, metric) pairs one field report adds one to; open reports judged as open dossiers are."""
     out: list[tuple[str, str]] = []
 
     def add(instant: datetime, *metrics: str) -> None:
@@ -495,6 +537,6 @@ def report_contributions(fact, horizon: Period | None) -> list[tuple[str, str]]:
         for key, end in _open_periods(of(fact.submitted_at), _last_open_month(fact.closed_at, horizon)):
             if fact.closed_at is None or fact.closed_at >= end:
                 out.append((key, "fr_open"))
-                if fact.due_at < end:
+                if fact.due_at < open_judged_at(end, now):
                     out.append((key, "fr_open_overdue"))
     return out

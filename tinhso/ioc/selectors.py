@@ -2,7 +2,6 @@
 KPIs read the counters (a few rows per unit and period), never the dossiers themselves."""
 
 import functools
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +17,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
 )
 from django.db.models.functions import Cast, Collate
@@ -27,13 +27,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tinhso.catalog.models import Procedure, ProcessStep, RequiredDocument
+from tinhso.core import caching
 from tinhso.core import selectors as core_selectors
 from tinhso.core.display import url_of
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
-from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Domain, Role, User
-from tinhso.dossiers.models import Channel, Rating
+from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Domain, Event, Role, User
+from tinhso.dossiers.models import Channel, Rating, Status
 from tinhso.ioc import periods, rules
-from tinhso.ioc.models import Alert, ConsumerState, Counter, CounterTotal, DossierFact, ReportFact
+from tinhso.ioc.models import (
+    DOSSIER_STREAM,
+    REPORT_STREAM,
+    STATE_NAME,
+    Alert,
+    ConsumerState,
+    Counter,
+    CounterTotal,
+    DossierFact,
+    ReportFact,
+)
 from tinhso.ioc.periods import Period
 
 IOC_ROLES = (Role.PROVINCE_LEADER, Role.UNIT_LEADER)
@@ -97,47 +108,45 @@ def period_or_current(key: str, now: datetime) -> Period:
     return periods.parse(key) if key else periods.of(now)
 
 
-# What changes when it is reloaded or republished, not between two requests, each process keeps a while.
-_kept: dict[tuple, tuple[float, Any]] = {}
-
-
-def _kept_read(key: tuple[Any, ...], seconds: float, read: Callable[[], Any]) -> Any:
-    """read(), as this process got it less than `seconds` ago."""
-    now = time.monotonic()
-    kept = _kept.get(key)
-    if kept is None or now - kept[0] >= seconds:
-        if len(_kept) > 1_000:  # a bound for a process serving many units
-            _kept.clear()
-        kept = _kept[key] = (now, read())
-    return kept[1]
-
-
 # The administrative map changes when it is reloaded: building a province's 137 units took a dashboard longer
-# than summing its counters.
-UNITS_SECONDS = 60.0
+# than summing its counters. Each process keeps the units under a unit a minute.
+_UNITS_UNDER = caching.Kept("ioc.units_under", seconds=60.0)
 
 
 def _units_under(unit: AdminUnit) -> list[AdminUnit]:
     """The unit and every unit under it, by name, as this process read them less than a minute ago."""
-    units = _kept_read(
-        ("units", unit.path), UNITS_SECONDS, lambda: list(core_selectors.units_under(unit).order_by("name"))
-    )
-    return list(units)
+    return list(_UNITS_UNDER.get(unit.path, lambda: list(core_selectors.units_under(unit).order_by("name"))))
 
 
 # ---- counters ---------------------------------------------------------------------------------------
 
 
 def state() -> ConsumerState | None:
-    from tinhso.ioc.services import STATE_NAME
-
     return ConsumerState.objects.filter(name=STATE_NAME).first()
 
 
 def data_as_of() -> datetime | None:
-    from tinhso.ioc.services import STATE_NAME
-
     return ConsumerState.objects.filter(name=STATE_NAME).values_list("updated_at", flat=True).first()
+
+
+def _newest_events() -> QuerySet[Event]:
+    """The dossier and report events, newest first."""
+    ours = Q(stream__startswith=DOSSIER_STREAM) | Q(stream__startswith=REPORT_STREAM)
+    return Event.objects.filter(ours).order_by("-pk")
+
+
+def newest_event_id() -> int:
+    """The id of the newest dossier or report event, 0 when there is none."""
+    return _newest_events().values_list("pk", flat=True).first() or 0
+
+
+def state_and_newest() -> tuple[ConsumerState | None, int]:
+    """Where the rollups stand and the newest event id they should reach: one statement while they exist."""
+    newest = Subquery(_newest_events().values("pk")[:1])
+    current = ConsumerState.objects.filter(name=STATE_NAME).annotate(newest=newest).first()
+    if current is None:
+        return None, newest_event_id()
+    return current, current.newest or 0
 
 
 def _fetched(sql: str, params: tuple[Any, ...] | list[Any]) -> list[tuple]:
@@ -324,12 +333,12 @@ def catalog_rows(sector: str = "") -> list[CatalogRow]:
 
 # Publishing a procedure raises no event the dashboards follow, so their shared renders may show the catalog's
 # indicators a minute late already (views.DASHBOARD_SECONDS); each process reads the catalog that often too.
-CATALOG_SECONDS = 60.0
+_CATALOG = caching.Kept("ioc.catalog_rows", seconds=60.0, max_entries=1)
 
 
 def _recent_catalog_rows() -> list[CatalogRow]:
     """catalog_rows() as this process read it less than a minute ago."""
-    return _kept_read(("catalog",), CATALOG_SECONDS, catalog_rows)
+    return _CATALOG.get("all", catalog_rows)
 
 
 def _holds_committees(unit: AdminUnit) -> bool:
@@ -457,20 +466,13 @@ class RankRow:
     online: rules.Value
     reports_on_time: rules.Value
     received: int
+    # Whether any dossier counted in the unit's scored indicators: a unit without one would score the
+    # points of "nothing to count", so it is listed apart and not ranked.
+    has_data: bool = True
 
 
 def _is_ranked(unit: AdminUnit, kind: str) -> bool:
     return (unit.kind == AdminUnit.Kind.COMMUNE) == (kind == "communes")
-
-
-def child_units(unit: AdminUnit, kind: str) -> list[AdminUnit]:
-    """The units ranked under `unit`: its agencies or its communes (or the committees of a commune)."""
-    children = AdminUnit.objects.filter(parent=unit)
-    if kind == "communes":
-        children = children.filter(kind=AdminUnit.Kind.COMMUNE)
-    else:
-        children = children.exclude(kind=AdminUnit.Kind.COMMUNE)
-    return list(children.order_by("name"))
 
 
 def _check_kind(kind: str) -> None:
@@ -508,7 +510,7 @@ def _catalog_points(decided: list[CatalogRow]) -> float:
 def _rank(
     children: list[AdminUnit], sums: dict[int, dict[str, int]], catalog: list[CatalogRow], sector: str
 ) -> list[RankRow]:
-    """The children, best score first, from their sums."""
+    """The children with data, best score first, then those without data in the period, by name."""
     catalog = [row for row in catalog if not sector or row.sector == sector]
     # Children deciding the same procedures share their catalog points: every commune, most agencies.
     shared: dict[tuple[int, ...], float] = {}
@@ -531,9 +533,17 @@ def _rank(
                 online=values["3.2"],
                 reports_on_time=rules.evaluate(rules.ALL["PA.3"], child_sums, {}),
                 received=child_sums.get("received", 0),
+                has_data=any(value.denominator for value in values.values()),
             )
         )
-    result.sort(key=lambda row: (-row.score, -(row.on_time.rate or 0), row.unit.name))
+    result.sort(
+        key=lambda row: (
+            not row.has_data,
+            -row.score if row.has_data else 0,
+            -(row.on_time.rate or 0),
+            row.unit.name,
+        )
+    )
     return result
 
 
@@ -597,34 +607,25 @@ def _trend(
 
 # Months before the current one change only when events reach them late: each process keeps their sums a
 # minute, so a dashboard refreshed by many leaders does not sum a year of counters every time.
-CLOSED_MONTHS_SECONDS = 60.0
-_closed_months: dict[tuple, tuple[float, dict[str, int]]] = {}
-
-
-def forget_kept_reads() -> None:
-    """Forgets the closed months' sums, the units and the catalog this process keeps."""
-    _closed_months.clear()
-    _kept.clear()
+_CLOSED_MONTHS = caching.Kept("ioc.closed_months", seconds=60.0, max_entries=10_000)
 
 
 def _closed_or_read(
     unit: AdminUnit, keys: list[str], metrics: list[str], sector: str
 ) -> dict[str, dict[str, int]]:
     """_month_sums, with the closed months' sums taken from this process's recent reads."""
-    current, now = periods.of(timezone.now()).key, time.monotonic()
+    current = periods.of(timezone.now()).key
     sums, missing = {}, []
     for key in keys:
-        kept = _closed_months.get((unit.pk, sector, key, *metrics))
-        if key < current and kept and now - kept[0] < CLOSED_MONTHS_SECONDS:
-            sums[key] = kept[1]
+        kept = _CLOSED_MONTHS.peek((unit.pk, sector, key, *metrics)) if key < current else None
+        if kept is not None:
+            sums[key] = kept
         else:
             missing.append(key)
     read = _month_sums(unit, missing, metrics, sector)
-    if len(_closed_months) > 10_000:  # a bound for a process serving many units and sectors
-        _closed_months.clear()
     for key, month_sums in read.items():
         if key < current:
-            _closed_months[(unit.pk, sector, key, *metrics)] = (now, month_sums)
+            _CLOSED_MONTHS.put((unit.pk, sector, key, *metrics), month_sums)
     return sums | read
 
 
@@ -933,9 +934,11 @@ _REPORT_FIELDS = (
 )
 
 
-def _dossier_verdict(indicator: str, period: Period) -> Callable[[Any], str]:
-    """How a dossier counted in the indicator, for a row of the list; the texts translated once a list."""
+def _dossier_verdict(indicator: str, period: Period, as_of: datetime | None) -> Callable[[Any], str]:
+    """How a dossier counted in the indicator, for a row of the list, as the counters judged it as of
+    `as_of` (rules.open_judged_at); the texts translated once a list."""
     start, end = period.start, period.end
+    judged_at = rules.open_judged_at(end, as_of)
     if indicator in ("2.1", "6.3"):
         verdicts = {
             (True, True): _("Đúng hạn (kết thúc)"),
@@ -946,7 +949,7 @@ def _dossier_verdict(indicator: str, period: Period) -> Callable[[Any], str]:
 
         def judged(fact) -> str:
             ended = fact.ended_at is not None and start <= fact.ended_at < end
-            return verdicts[(ended, rules.on_time_at(fact, fact.ended_at if ended else end))]
+            return verdicts[(ended, rules.on_time_at(fact, fact.ended_at if ended else judged_at))]
 
         return judged
     if indicator in ("3.2", "3.3"):
@@ -959,12 +962,14 @@ def _dossier_verdict(indicator: str, period: Period) -> Callable[[Any], str]:
     return lambda fact: online if fact.channel == Channel.ONLINE else other
 
 
-def _dossier_rows(indicator: str, facts: QuerySet[DossierFact], period: Period) -> list[RecordRow]:
+def _dossier_rows(
+    indicator: str, facts: QuerySet[DossierFact], period: Period, as_of: datetime | None
+) -> list[RecordRow]:
     found = list(facts.values_list(*_DOSSIER_FIELDS, named=True))
     codes = {fact.procedure_code for fact in found}
     names = dict(Procedure.objects.filter(code__in=codes, is_current=True).values_list("code", "name"))
     url = url_of("dossiers:detail")
-    verdict = _dossier_verdict(indicator, period)
+    verdict = _dossier_verdict(indicator, period, as_of)
     return [
         RecordRow(
             code=fact.code,
@@ -980,9 +985,10 @@ def _dossier_rows(indicator: str, facts: QuerySet[DossierFact], period: Period) 
     ]
 
 
-def _report_verdict(period: Period) -> Callable[[Any], str]:
-    """How a field report counted, for a row of the list; the texts translated once a list."""
-    end = period.end
+def _report_verdict(period: Period, as_of: datetime | None) -> Callable[[Any], str]:
+    """How a field report counted, for a row of the list, judged as the counters were as of `as_of`; the
+    texts translated once a list."""
+    end = rules.open_judged_at(period.end, as_of)
     on_time, late = _("Xử lý đúng hạn"), _("Xử lý quá hạn")
     open_late, open_in_time, closed = _("Đang xử lý, quá hạn"), _("Đang xử lý, trong hạn"), _("Đã đóng")
     satisfied, unsatisfied = _("; hài lòng"), _("; không hài lòng")
@@ -1001,13 +1007,13 @@ def _report_verdict(period: Period) -> Callable[[Any], str]:
     return verdict
 
 
-def _report_rows(facts: QuerySet[ReportFact], period: Period) -> list[RecordRow]:
+def _report_rows(facts: QuerySet[ReportFact], period: Period, as_of: datetime | None) -> list[RecordRow]:
     from tinhso.fieldreports.models import Category
 
     found = list(facts.values_list(*_REPORT_FIELDS, named=True))
     names = dict(Category.objects.filter(code__in={f.category for f in found}).values_list("code", "name"))
     url = url_of("fieldreports:staff-detail")
-    verdict = _report_verdict(period)
+    verdict = _report_verdict(period, as_of)
     return [
         RecordRow(
             code=fact.tracking_code,
@@ -1042,7 +1048,7 @@ def _procedure_rows(indicator: str, unit: AdminUnit, sector: str) -> list[Record
 
 
 def _dossier_facts(
-    indicator: str, unit: AdminUnit, period: Period, sector: str, horizon: str | None
+    indicator: str, unit: AdminUnit, period: Period, sector: str, horizon: str
 ) -> QuerySet[DossierFact]:
     facts = DossierFact.objects.filter(core_selectors.under_path(unit.path, "unit__path"))
     if sector:
@@ -1051,13 +1057,12 @@ def _dossier_facts(
     # the submission index backwards from there.
     facts = facts.filter(submitted_at__lt=period.end)
     if indicator in ("2.1", "6.3"):
-        if horizon is None:
-            current = state()
-            horizon = current.horizon if current else ""
         open_at_end = Q(accepted_at__lt=period.end) & (Q(ended_at__isnull=True) | Q(ended_at__gte=period.end))
         if not horizon or period.start > periods.parse(horizon).start:
             open_at_end = Q(pk__in=[])
-        condition = _in(period, "ended_at") | open_at_end
+        # A dossier the applicant withdrew is not among those resolved (rules.counts_as_resolved).
+        resolved = _in(period, "ended_at") & ~Q(status=Status.WITHDRAWN)
+        condition = resolved | open_at_end
         if indicator == "6.3":
             condition |= _in(period, "rated_at")
         return facts.filter(condition)
@@ -1069,7 +1074,9 @@ def _dossier_facts(
     return facts.filter(_in(period, "finished_at"))
 
 
-def _report_facts(indicator: str, unit: AdminUnit, period: Period) -> QuerySet[ReportFact]:
+def _report_facts(
+    indicator: str, unit: AdminUnit, period: Period, as_of: datetime | None
+) -> QuerySet[ReportFact]:
     facts = ReportFact.objects.filter(core_selectors.under_path(unit.path, "unit__path"))
     if indicator == "PA.1":
         return facts.filter(_in(period, "submitted_at"))
@@ -1077,7 +1084,8 @@ def _report_facts(indicator: str, unit: AdminUnit, period: Period) -> QuerySet[R
         return facts.filter(_in(period, "published_at"))
     if indicator == "PA.5":
         return facts.filter(_in(period, "rated_at"))
-    open_overdue = Q(submitted_at__lt=period.end, due_at__lt=period.end) & (
+    judged_at = rules.open_judged_at(period.end, as_of)
+    open_overdue = Q(submitted_at__lt=period.end, due_at__lt=judged_at) & (
         Q(closed_at__isnull=True) | Q(closed_at__gte=period.end)
     )
     handled_late = _in(period, "published_at") & (
@@ -1106,10 +1114,11 @@ def records(
     sector: str = "",
     limit: int | None = PAGE_SIZE,
     roots: list[AdminUnit] | None = None,
-    horizon: str | None = None,
+    rollups: object = _NOT_READ,
 ) -> Drill:
-    """The dossiers, reports or procedures behind an indicator's number, with how each one counted. The
-    rollups' `horizon` (the latest month open records reach) is read when not given."""
+    """The dossiers, reports or procedures behind an indicator's number, with how each one counted, as the
+    counters judged them: at the `rollups`' state (read when not given): the latest month open records
+    reach and the instant they were judged at."""
     definition = rules.ALL.get(indicator)
     if definition is None or definition.source == "none":
         raise NotFound(
@@ -1118,18 +1127,21 @@ def records(
             params={"indicator": indicator},
         )
     unit = unit_for(actor, unit_code, roots=roots)
+    current = state() if rollups is _NOT_READ else rollups
+    horizon = current.horizon if isinstance(current, ConsumerState) else ""
+    as_of = current.updated_at if isinstance(current, ConsumerState) else None
     value = indicator_value(unit=unit, period=period, sector=sector, indicator=definition)
     if definition.drill == "procedures":
         rows = _procedure_rows(indicator, unit, sector)
         total = len(rows)
     elif definition.drill == "reports":
-        facts = _report_facts(indicator, unit, period).order_by("-submitted_at", "-pk")
+        facts = _report_facts(indicator, unit, period, as_of).order_by("-submitted_at", "-pk")
         total = _total(definition, value, facts)
-        rows = _report_rows(facts[:limit] if limit else facts, period)
+        rows = _report_rows(facts[:limit] if limit else facts, period, as_of)
     else:
         facts = _dossier_facts(indicator, unit, period, sector, horizon).order_by("-submitted_at", "-pk")
         total = _total(definition, value, facts)
-        rows = _dossier_rows(indicator, facts[:limit] if limit else facts, period)
+        rows = _dossier_rows(indicator, facts[:limit] if limit else facts, period, as_of)
     rows = rows[:limit] if limit else rows
     return Drill(definition, unit, period, sector, rows, total, value)
 
@@ -1158,6 +1170,25 @@ def _total(definition: rules.Indicator, value: rules.Value, facts: QuerySet[Any]
     return facts.count()
 
 
+def alert_title(payload: dict) -> str:
+    """What a leader is told of a breach (an `ioc.alert_raised` event's payload): the unit's name, the month,
+    the rate and the threshold as the pages write them."""
+    from tinhso.ioc.templatetags.ioc_tags import percent
+
+    unit = AdminUnit.objects.filter(code=payload.get("unit", "")).values_list("name", flat=True).first()
+    period = periods.parse(payload["period"]) if payload.get("period") else None
+    threshold = payload.get("threshold")
+    return _(
+        "Cảnh báo: chỉ số %(indicator)s của %(unit)s tháng %(month)s là %(rate)s, dưới ngưỡng %(threshold)s."
+    ) % {
+        "indicator": payload.get("indicator", ""),
+        "unit": unit or payload.get("unit", ""),
+        "month": f"{period.first_month:02d}/{period.year}" if period else "",
+        "rate": percent(float(payload.get("rate", 0))),
+        "threshold": percent(float(threshold)) if threshold is not None else "—",
+    }
+
+
 def alerts_for(*, actor: User, limit: int = 20, roots: list[AdminUnit] | None = None) -> list[Alert]:
     """Open breaches in the units the user follows (those under `roots`, the root_units, when given)."""
     if roots is None:
@@ -1169,12 +1200,3 @@ def alerts_for(*, actor: User, limit: int = 20, roots: list[AdminUnit] | None = 
         for root in roots:
             where |= core_selectors.under_path(root.path, "unit__path")
     return list(Alert.objects.filter(where, cleared_at__isnull=True).select_related("rule", "unit")[:limit])
-
-
-def sectors() -> list[str]:
-    return list(
-        Procedure.objects.filter(is_current=True)
-        .order_by("sector")
-        .values_list("sector", flat=True)
-        .distinct()
-    )

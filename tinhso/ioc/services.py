@@ -25,8 +25,11 @@ from tinhso.dossiers.models import Dossier, Status
 from tinhso.fieldreports import events as report_events
 from tinhso.fieldreports import selectors as fieldreport_selectors
 from tinhso.fieldreports.models import Report
-from tinhso.ioc import periods, rules
+from tinhso.ioc import periods, rules, selectors
 from tinhso.ioc.models import (
+    DOSSIER_STREAM,
+    REPORT_STREAM,
+    STATE_NAME,
     Alert,
     AlertRule,
     ConsumerState,
@@ -36,9 +39,6 @@ from tinhso.ioc.models import (
     ReportFact,
 )
 
-DOSSIER_STREAM = "dossiers.dossier:"
-REPORT_STREAM = "fieldreports.report:"
-STATE_NAME = "rollups"
 LOOK_BACK = timedelta(minutes=2)
 MAX_GAPS = 1000
 BATCH = 2000
@@ -158,22 +158,22 @@ def _apply_report(fact: ReportFact, event: Event, units: _Units) -> None:
 # ---- facts replayed outside the consumer (the data generator) ---------------------------------------
 
 
-def replay_dossier_fact(fact, events: list[Any], horizon: periods.Period | None):
+def replay_dossier_fact(fact, events: list[Any], horizon: periods.Period | None, now: datetime):
     """Applies a new dossier's events (objects with action, payload, occurred_at, seq) to its fact (a
-    DossierFact or any object with its fields) and sets its contributions, as the consumer would."""
+    DossierFact or any object with its fields) and sets its contributions as of `now`, as the consumer would."""
     for event in events:
         _apply_dossier(fact, event)
         fact.applied_seq = event.seq
-    fact.contributions = _dossier_contributions(fact, horizon)
+    _judge(fact, horizon, now)
     return fact
 
 
-def replay_report_fact(fact, events: list[Any], horizon: periods.Period | None, units):
+def replay_report_fact(fact, events: list[Any], horizon: periods.Period | None, units, now: datetime):
     """As replay_dossier_fact, for a field report; `units` maps a unit code to its id."""
     for event in events:
         _apply_report(fact, event, units)
         fact.applied_seq = event.seq
-    fact.contributions = _report_contributions(fact, horizon)
+    _judge(fact, horizon, now)
     return fact
 
 
@@ -216,22 +216,17 @@ def add_to_counters(increments: dict[tuple, int]) -> None:
 # ---- the consumer -----------------------------------------------------------------------------------
 
 
-def _contributions(fact, horizon: periods.Period | None) -> list[list]:
-    if isinstance(fact, DossierFact):
-        return _dossier_contributions(fact, horizon)
-    return _report_contributions(fact, horizon)
-
-
-def _dossier_contributions(fact, horizon: periods.Period | None) -> list[list]:
-    pairs = sorted(rules.dossier_contributions(fact, horizon))  # the unit and sector are the same in all
-    unit, sector = fact.unit_id, fact.sector
-    return [[unit, sector, period, metric] for period, metric in pairs]
-
-
-def _report_contributions(fact, horizon: periods.Period | None) -> list[list]:
-    pairs = sorted(rules.report_contributions(fact, horizon))
-    unit = fact.unit_id
-    return [[unit, "", period, metric] for period, metric in pairs]
+def _judge(fact, horizon: periods.Period | None, now: datetime) -> None:
+    """Sets the counters the fact adds to as of `now`, and when it must be judged again without an event."""
+    if hasattr(fact, "dossier_id"):
+        pairs = sorted(rules.dossier_contributions(fact, horizon, now))  # one unit and sector in all
+        unit, sector = fact.unit_id, fact.sector
+        fact.rejudge_at = rules.dossier_turns_late_at(fact, now)
+    else:
+        pairs = sorted(rules.report_contributions(fact, horizon, now))
+        unit, sector = fact.unit_id, ""
+        fact.rejudge_at = rules.report_turns_late_at(fact, now)
+    fact.contributions = [[unit, sector, period, metric] for period, metric in pairs]
 
 
 def _apply_deltas(deltas: dict[tuple, int]) -> None:
@@ -267,23 +262,37 @@ def _apply_changes(
     model.objects.filter(pk__in=[row.pk for row in emptied]).delete()
 
 
-def _store(facts: list[Any], horizon: periods.Period | None, deltas: dict[tuple, int]) -> None:
+def _store(facts: list[Any], horizon: periods.Period | None, deltas: dict[tuple, int], now: datetime) -> None:
     for fact in facts:
-        new = _contributions(fact, horizon)
         for key in fact.contributions:
             deltas[tuple(key)] -= 1
-        for key in new:
+        _judge(fact, horizon, now)
+        for key in fact.contributions:
             deltas[tuple(key)] += 1
-        fact.contributions = new
         fact.save()
 
 
-def _roll_open_facts(horizon: periods.Period, deltas: dict[tuple, int]) -> None:
+def _roll_open_facts(horizon: periods.Period, deltas: dict[tuple, int], now: datetime) -> None:
     """A later month was reached: open records now also count as open at its end."""
     open_dossiers = DossierFact.objects.filter(ended_at__isnull=True, accepted_at__isnull=False)
     open_reports = ReportFact.objects.filter(closed_at__isnull=True)
     for facts in (open_dossiers, open_reports):
-        _store(list(facts.iterator(chunk_size=1000)), horizon, deltas)
+        _store(list(facts.iterator(chunk_size=1000)), horizon, deltas, now)
+
+
+def _rejudge(horizon: str, now: datetime, touched_units: set[int]) -> None:
+    """Judges again the open records whose deadline passed since they were last judged: in a period still
+    running they turn from on time to late then, with no event to say so."""
+    due: list = [
+        *DossierFact.objects.filter(rejudge_at__lt=now),
+        *ReportFact.objects.filter(rejudge_at__lt=now),
+    ]
+    if not due:
+        return
+    deltas: dict[tuple, int] = defaultdict(int)
+    _store(due, periods.parse(horizon) if horizon else None, deltas, now)
+    _apply_deltas(deltas)
+    touched_units.update(fact.unit_id for fact in due)
 
 
 def _later(horizon: str, instant: datetime) -> str:
@@ -305,13 +314,13 @@ def consume_events(*, now: datetime | None = None, batch: int = BATCH, alerts: b
         for first, last, _seen in gaps:
             condition |= Q(pk__gte=first, pk__lte=last)
         late = list(Event.objects.filter(condition).order_by("pk"))
-    applied, horizon_key = _apply_batch(late, state, touched_units)
+    applied, horizon_key = _apply_batch(late, state, touched_units, now)
     state.horizon = horizon_key or state.horizon
     while True:
         events = list(Event.objects.filter(pk__gt=state.last_event_id).order_by("pk")[:batch])
         if not events:
             break
-        count, horizon_key = _apply_batch(events, state, touched_units)
+        count, horizon_key = _apply_batch(events, state, touched_units, now)
         applied += count
         state.horizon = horizon_key or state.horizon
         previous = state.last_event_id
@@ -324,6 +333,7 @@ def consume_events(*, now: datetime | None = None, batch: int = BATCH, alerts: b
         state.data_as_of = max(state.data_as_of or latest, latest)
         if len(events) < batch:
             break
+    _rejudge(state.horizon, now, touched_units)
     state.gaps = gaps[-MAX_GAPS:]
     state.updated_at = now
     state.save()
@@ -332,7 +342,20 @@ def consume_events(*, now: datetime | None = None, batch: int = BATCH, alerts: b
     return applied
 
 
-def _apply_batch(events: list[Event], state: ConsumerState, touched_units: set[int]) -> tuple[int, str]:
+def catch_up() -> tuple[int, ConsumerState | None]:
+    """The one write a page GET makes: the dashboard, the drill-down, the live feed and the status poll call
+    it to apply the events the background job has not reached yet, so a page never shows figures older than
+    the log. Returns the newest dossier or report event id and where the rollups stand after."""
+    current, newest = selectors.state_and_newest()
+    if newest and (current is None or current.last_event_id < newest):
+        consume_events()
+        current = selectors.state()
+    return newest, current
+
+
+def _apply_batch(
+    events: list[Event], state: ConsumerState, touched_units: set[int], now: datetime
+) -> tuple[int, str]:
     by_stream: dict[str, list[Event]] = defaultdict(list)
     horizon = state.horizon
     for event in events:
@@ -342,7 +365,7 @@ def _apply_batch(events: list[Event], state: ConsumerState, touched_units: set[i
     deltas: dict[tuple, int] = defaultdict(int)
     horizon_period = periods.parse(horizon) if horizon else None
     if horizon and horizon != state.horizon and state.horizon:
-        _roll_open_facts(horizon_period, deltas)
+        _roll_open_facts(horizon_period, deltas, now)
     units = _Units()
     changed, applied = [], 0
     for stream, stream_events in by_stream.items():
@@ -353,7 +376,7 @@ def _apply_batch(events: list[Event], state: ConsumerState, touched_units: set[i
     for fact in changed:
         touched_units.add(fact.unit_id)
         touched_units.update(key[0] for key in fact.contributions)
-    _store(changed, horizon_period, deltas)
+    _store(changed, horizon_period, deltas, now)
     _apply_deltas(deltas)
     return applied, horizon if horizon != state.horizon else ""
 
@@ -394,7 +417,7 @@ def roll_horizon(*, now: datetime | None = None) -> str:
     horizon = _later(state.horizon, now)
     if horizon != state.horizon:
         deltas: dict[tuple, int] = defaultdict(int)
-        _roll_open_facts(periods.parse(horizon), deltas)
+        _roll_open_facts(periods.parse(horizon), deltas, now)
         _apply_deltas(deltas)
         state.horizon = horizon
         state.save(update_fields=["horizon"])
@@ -453,9 +476,7 @@ def create_alert_rule(
 
 
 def _unit_rate(indicator: rules.Indicator, unit: AdminUnit, period: str) -> tuple[float | None, int]:
-    from tinhso.ioc.selectors import counter_sums
-
-    sums = counter_sums(unit=unit, period=period)
+    sums = selectors.counter_sums(unit=unit, period=period)
     value = rules.evaluate(indicator, sums, {})
     return value.rate, int(value.denominator or 0)
 
@@ -477,6 +498,10 @@ def evaluate_alerts(*, unit_ids: set[int], now: datetime | None = None) -> list[
             ).first()
             if breach and open_alert is None:
                 raised.append(_raise(rule=rule, unit=unit, period=period, rate=rate, now=now))
+            elif breach and open_alert is not None and open_alert.rate != rate:
+                # The open alert shows the rate the scorecard and the ranking show now, not the first one.
+                open_alert.rate = rate
+                open_alert.save(update_fields=["rate"])
             elif not breach and open_alert is not None:
                 open_alert.cleared_at = now
                 open_alert.save(update_fields=["cleared_at"])

@@ -15,6 +15,7 @@ from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.fieldreports import events as report_events
 from tinhso.fieldreports import selectors as report_selectors
+from tinhso.ioc import selectors as ioc_selectors
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,7 @@ def _published_report(event: Event) -> Message | None:
 
 
 def _alert(event: Event) -> Message:
-    rate = round(float(event.payload.get("rate", 0)) * 100, 1)
-    title = _("Cảnh báo: chỉ số %(indicator)s của %(unit)s kỳ %(period)s là %(rate)s%%, dưới ngưỡng.") % {
-        "indicator": event.payload.get("indicator", ""),
-        "unit": event.payload.get("unit", ""),
-        "period": event.payload.get("period", ""),
-        "rate": rate,
-    }
+    title = ioc_selectors.alert_title(event.payload)
     return Message(list(event.payload.get("notify", [])), title, reverse("ioc:dashboard"))
 
 

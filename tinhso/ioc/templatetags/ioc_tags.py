@@ -1,9 +1,12 @@
 """Formatting for the IOC pages: rates as Vietnamese percentages, links carrying the filters."""
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
+
+from tinhso.core import display
 
 register = template.Library()
 
@@ -29,3 +32,9 @@ def ioc_url(name: str, **params) -> str:
     """A page of the IOC with the given filters (empty ones left out), so every view has its own URL."""
     query = {key: value for key, value in params.items() if value not in ("", None)}
     return reverse(f"ioc:{name}") + ("?" + urlencode(query) if query else "")
+
+
+@register.filter
+def day_and_time(instant: datetime | None, empty: str = "—") -> str:
+    """An instant as dd/mm/yyyy hh:mm in the current time zone, `empty` when there is none."""
+    return display.day_and_time(instant, empty)

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tinhso.dossiers.models import Dossier
 from tinhso.ioc import rules, selectors, services
 from tinhso.ioc.periods import parse
 from tinhso.testing.dossiers import local
@@ -65,9 +66,16 @@ def test_progress_2_1_counts_hand_computed(march, province_leader, clock):
     assert value.points == 12.0
     # The quarter ends on the same day as March: the same verdicts.
     assert (card.value("2.1").numerator, _card(province_leader, "2026-Q1").value("2.1").denominator) == (3, 5)
-    # A new month reached: D and E are open at its end and judged there, both overdue by 30/4.
+    # A new month reached: D and E are open in it. While April runs they are judged now (issue 18, item 2):
+    # D, due in April, is not overdue before its deadline; E is.
     clock.set(2026, 4, 1, 8)
     services.roll_horizon()
+    april = _card(province_leader, "2026-04").value("2.1")
+    assert (april.numerator, april.denominator, april.points) == (1, 2, 10.0)
+    assert _card(province_leader, "2026").value("2.1").numerator == 3
+    # Past D's deadline the consumer judges it again without any event: both overdue, as at 30/4.
+    clock.now = Dossier.objects.get(pk=march["d"].pk).original_promised_at + timedelta(minutes=1)
+    services.consume_events()
     april = _card(province_leader, "2026-04").value("2.1")
     assert (april.numerator, april.denominator, april.points) == (0, 2, 0.0)
     year = _card(province_leader, "2026").value("2.1")

@@ -6,6 +6,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tinhso.core import caching
 from tinhso.core.errors import DomainError
 from tinhso.core.models import Event
 from tinhso.dossiers import services as dossier_services
@@ -186,7 +187,7 @@ def test_kpi_queries_do_not_grow_with_the_records(cast, clock, province_leader):
     from tinhso.ioc.periods import parse
 
     def cost() -> int:
-        selectors.forget_kept_reads()  # each time as a process that kept nothing
+        caching.clear_all()  # each time as a process that kept nothing
         with CaptureQueriesContext(connection) as queries:
             selectors.scorecard(actor=province_leader, period=parse("2026-03"))
             selectors.ranking(actor=province_leader, period=parse("2026-03"), kind="communes")

@@ -44,7 +44,7 @@ def test_the_dashboard_reads_each_thing_once(client, march, province_leader):
 
 
 def test_more_units_add_no_statement_to_the_dashboard(client, march, province_leader, monkeypatch):
-    monkeypatch.setattr(selectors, "UNITS_SECONDS", 0)  # the units are read again for each page
+    monkeypatch.setattr(selectors._UNITS_UNDER, "seconds", 0)  # the units are read again for each page
     client.force_login(province_leader)
     before, _ = _statements(client, "/dieu-hanh/", {"period": "2026-03"})
     for number in range(5):
@@ -96,7 +96,7 @@ def test_the_units_are_kept_a_minute(client, march, province_leader, monkeypatch
     _new_agency(1)
     kept, html = _statements(client, "/dieu-hanh/", {"period": "2026-03"})
     assert "Sở thử 1" not in html and kept == first
-    monkeypatch.setattr(selectors, "UNITS_SECONDS", 0)  # the minute has passed
+    monkeypatch.setattr(selectors._UNITS_UNDER, "seconds", 0)  # the minute has passed
     again, html = _statements(client, "/dieu-hanh/", {"period": "2026-03"})
     assert "Sở thử 1" in html and again == first + 1
 
@@ -130,6 +130,6 @@ def test_the_catalog_is_kept_a_minute(march, province_leader, monkeypatch):
     Procedure.objects.filter(is_current=True).update(code_is_national=False)
     kept = selectors.dashboard(actor=province_leader, period=month).card.value("1.2")
     assert kept.numerator == before.numerator
-    monkeypatch.setattr(selectors, "CATALOG_SECONDS", 0)  # the minute has passed
+    monkeypatch.setattr(selectors._CATALOG, "seconds", 0)  # the minute has passed
     read = selectors.dashboard(actor=province_leader, period=month).card.value("1.2")
     assert read.numerator == 0 and read.denominator == before.denominator

@@ -53,5 +53,5 @@ def test_closed_months_are_summed_once_a_minute_and_the_current_month_every_time
     for counters in (Counter, CounterTotal):  # an event reaching March late
         counters.objects.filter(period="2026-03", metric="received").update(value=F("value") + 1)
     assert selectors.trend(actor=province_leader, period=month)[-2]["received"] == 5  # kept for the minute
-    monkeypatch.setattr(selectors, "CLOSED_MONTHS_SECONDS", 0.0)
+    monkeypatch.setattr(selectors._CLOSED_MONTHS, "seconds", 0.0)
     assert selectors.trend(actor=province_leader, period=month)[-2]["received"] == 6

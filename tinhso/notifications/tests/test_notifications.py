@@ -83,10 +83,9 @@ def test_an_alert_tells_the_leaders_it_names_with_the_rate(client):
         )
     services.deliver_notifications()
     notification = selectors.inbox(leader).get()
-    assert (
-        "2.1" in notification.title
-        and "83.1%" in notification.title
-        and "000.00.15.H12" in notification.title
+    # Names, not codes; the rate and the threshold as the pages write them (issue 18, item 19).
+    assert notification.title == (
+        "Cảnh báo: chỉ số 2.1 của Sở Tư pháp tỉnh Cà Mau tháng 11/2026 là 83,1%, dưới ngưỡng 90,0%."
     )
     assert notification.link == "/dieu-hanh/"
 
