@@ -563,6 +563,7 @@ class DossierMaker:
         self, world: World, citizens: list[Citizen], rng: random.Random, now: datetime, horizon, first: date
     ) -> None:
         self.world, self.citizens, self.rng, self.now, self.horizon = world, citizens, rng, now, horizon
+        self.judged_at = now  # when open records are judged (ioc_services.judging_instant)
         self.lifecycles = {
             info.pk: Lifecycle(procedure=info, officials=world.officials, now=now, rng=rng)
             for info in world.procedures
@@ -659,7 +660,7 @@ class DossierMaker:
             status=Status.NEW,
             submitted_at=instant,
         )
-        ioc_services.replay_dossier_fact(fact, written, self.horizon, self.now)
+        ioc_services.replay_dossier_fact(fact, written, self.horizon, self.judged_at)
         batch.rows[DossierFact].append(_row(DossierFact, fact))
         batch.count(fact.contributions)
 
@@ -706,6 +707,7 @@ class ReportMaker:
         self, world: World, citizens: list[Citizen], rng: random.Random, now: datetime, horizon
     ) -> None:
         self.world, self.citizens, self.rng, self.now, self.horizon = world, citizens, rng, now, horizon
+        self.judged_at = now  # when open records are judged (ioc_services.judging_instant)
         self.story = ReportStory(now=now, rng=rng, coordinator=world.coordinator, handlers=world.leaders)
         self.codes = set(Report.objects.values_list("tracking_code", flat=True))
 
@@ -770,7 +772,9 @@ class ReportMaker:
             submitted_at=instant,
             due_at=instant,
         )
-        ioc_services.replay_report_fact(fact, written, self.horizon, world.unit_ids.__getitem__, self.now)
+        ioc_services.replay_report_fact(
+            fact, written, self.horizon, world.unit_ids.__getitem__, self.judged_at
+        )
         batch.rows[ReportFact].append(_row(ReportFact, fact))
         batch.count(fact.contributions)
 
@@ -851,6 +855,7 @@ def generate(
         plan = _plan(first, timezone.localdate(now), dossiers, reports)
         context = dict(
             world=world, citizens=citizens, now=now, horizon=horizon, first=first, seed=seed,
+            judged_at=ioc_services.judging_instant(now=now),
             batch_size=batch_size, log=log, started=started, workers=workers, replica=replica,
         )  # fmt: skip
         if workers > 1 and connection.vendor == "postgresql":
@@ -902,6 +907,7 @@ def _write_days(plan: list[Day], *, worker: int, workers: int, **context) -> Sum
     rng = random.Random(context["seed"] * 7919 + worker)
     dossier_maker = DossierMaker(world, citizens, rng, now, horizon, context["first"])
     report_maker = ReportMaker(world, citizens, rng, now, horizon)
+    dossier_maker.judged_at = report_maker.judged_at = context["judged_at"]
     summary, ids = Summary(), {}
     batch = Batch(ids, replica=context["replica"])
     for number, day in enumerate(plan):

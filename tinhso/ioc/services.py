@@ -300,6 +300,25 @@ def _later(horizon: str, instant: datetime) -> str:
     return max(horizon, month) if horizon else month
 
 
+def _ours(events: list[Event]) -> list[Event]:
+    return [event for event in events if event.stream.startswith((DOSSIER_STREAM, REPORT_STREAM))]
+
+
+def _judged_at(now: datetime, state: ConsumerState, events: list[Event] = ()) -> datetime:
+    """The instant open records are judged at: now, or the latest dossier or report event known when a
+    clock behind the log asks (a rebuild or the generator at an earlier instant): never before the records."""
+    instants = [now, *(event.occurred_at for event in _ours(list(events)))]
+    if state.data_as_of is not None:
+        instants.append(state.data_as_of)
+    return max(instants)
+
+
+def judging_instant(*, now: datetime) -> datetime:
+    """When records written now in bulk (the generator) are judged, as the consumer would judge them."""
+    state = ConsumerState.objects.filter(name=STATE_NAME).first()
+    return _judged_at(now, state) if state is not None else now
+
+
 @transaction.atomic
 def consume_events(*, now: datetime | None = None, batch: int = BATCH, alerts: bool = True) -> int:
     """Applies the events written since the last run to the facts and counters; returns how many applied."""
@@ -314,13 +333,13 @@ def consume_events(*, now: datetime | None = None, batch: int = BATCH, alerts: b
         for first, last, _seen in gaps:
             condition |= Q(pk__gte=first, pk__lte=last)
         late = list(Event.objects.filter(condition).order_by("pk"))
-    applied, horizon_key = _apply_batch(late, state, touched_units, now)
+    applied, horizon_key = _apply_batch(late, state, touched_units, _judged_at(now, state, late))
     state.horizon = horizon_key or state.horizon
     while True:
         events = list(Event.objects.filter(pk__gt=state.last_event_id).order_by("pk")[:batch])
         if not events:
             break
-        count, horizon_key = _apply_batch(events, state, touched_units, now)
+        count, horizon_key = _apply_batch(events, state, touched_units, _judged_at(now, state, events))
         applied += count
         state.horizon = horizon_key or state.horizon
         previous = state.last_event_id
@@ -329,11 +348,13 @@ def consume_events(*, now: datetime | None = None, batch: int = BATCH, alerts: b
                 gaps.append([previous + 1, event.pk - 1, now.isoformat()])
             previous = event.pk
         state.last_event_id = events[-1].pk
-        latest = max(event.occurred_at for event in events)
-        state.data_as_of = max(state.data_as_of or latest, latest)
+        ours = _ours(events)  # the time of the last dossier or report event applied
+        if ours:
+            latest = max(event.occurred_at for event in ours)
+            state.data_as_of = max(state.data_as_of or latest, latest)
         if len(events) < batch:
             break
-    _rejudge(state.horizon, now, touched_units)
+    _rejudge(state.horizon, _judged_at(now, state), touched_units)
     state.gaps = gaps[-MAX_GAPS:]
     state.updated_at = now
     state.save()
@@ -417,7 +438,7 @@ def roll_horizon(*, now: datetime | None = None) -> str:
     horizon = _later(state.horizon, now)
     if horizon != state.horizon:
         deltas: dict[tuple, int] = defaultdict(int)
-        _roll_open_facts(periods.parse(horizon), deltas, now)
+        _roll_open_facts(periods.parse(horizon), deltas, _judged_at(now, state))
         _apply_deltas(deltas)
         state.horizon = horizon
         state.save(update_fields=["horizon"])
