@@ -92,7 +92,7 @@ def rollups_behind() -> int:
 
     from tinhso.core.models import Event
     from tinhso.ioc import selectors
-    from tinhso.ioc.services import DOSSIER_STREAM, REPORT_STREAM
+    from tinhso.ioc.models import DOSSIER_STREAM, REPORT_STREAM
 
     state = selectors.state()
     cursor = state.last_event_id if state else 0
@@ -123,13 +123,14 @@ def direct_on_time(province, period) -> tuple[int, int]:
     """Indicator 2.1 without rollups: (on time, judged) over the dossiers that ended in the period or were open
     at its end, each judged from the dossier row and its events in the log by the rules the IOC applies."""
     from django.db.models import Q
+    from django.utils import timezone
 
     from tinhso.core import selectors as core_selectors
     from tinhso.core.models import Event
     from tinhso.dossiers.models import Dossier, Status
     from tinhso.ioc import rules
-    from tinhso.ioc.models import DossierFact
-    from tinhso.ioc.services import DOSSIER_STREAM, _apply_dossier
+    from tinhso.ioc.models import DOSSIER_STREAM, DossierFact
+    from tinhso.ioc.services import _apply_dossier
 
     # Not ended before the period: ended in it, or still open at its start.
     candidates = Dossier.objects.filter(
@@ -140,6 +141,7 @@ def direct_on_time(province, period) -> tuple[int, int]:
         Q(closed_at__isnull=True) | Q(closed_at__gte=period.start),
     )
     rows = list(candidates.values_list("pk", "authority_unit_id", "channel", "submitted_at"))
+    now = timezone.now()
     on_time = judged = 0
     for start in range(0, len(rows), EVENT_CHUNK):
         chunk = rows[start : start + EVENT_CHUNK]
@@ -152,12 +154,13 @@ def direct_on_time(province, period) -> tuple[int, int]:
             fact.submitted_at = submitted_at
             for event in events[f"{DOSSIER_STREAM}{pk}"]:
                 _apply_dossier(fact, event)
-            ended_in = fact.ended_at is not None and period.contains(fact.ended_at)
+            ended_in = rules.counts_as_resolved(fact) and period.contains(fact.ended_at)
             accepted = fact.accepted_at is not None and fact.accepted_at < period.end
             open_at_end = accepted and (fact.ended_at is None or fact.ended_at >= period.end)
             if ended_in or open_at_end:
                 judged += 1
-                on_time += rules.on_time_at(fact, fact.ended_at if ended_in else period.end)
+                open_at = rules.open_judged_at(period.end, now)
+                on_time += rules.on_time_at(fact, fact.ended_at if ended_in else open_at)
     return on_time, judged
 
 

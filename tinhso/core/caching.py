@@ -11,7 +11,7 @@ A new cache is one of these, never a module-level dict: a reader then finds ever
 import functools
 import time
 from collections.abc import Callable, Hashable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from django.core.cache import BaseCache, caches
 
@@ -101,10 +101,12 @@ class _Memo:
         self.function.cache_clear()  # type: ignore[attr-defined]
 
 
-def memo(name: str, *, maxsize: int | None = 256) -> Callable[[Callable[..., T]], Callable[..., T]]:
+def memo(
+    name: str, *, maxsize: int | None = 256
+) -> Callable[[Callable[..., T]], "functools._lru_cache_wrapper[T]"]:
     """A pure function's results kept by this process (functools.lru_cache), registered under `name`."""
 
-    def decorate(function: Callable[..., T]) -> Callable[..., T]:
+    def decorate(function: Callable[..., T]) -> "functools._lru_cache_wrapper[T]":
         kept = functools.lru_cache(maxsize=maxsize)(function)
         _Memo(name, kept)
         return kept
@@ -125,7 +127,7 @@ class Shared:
         return caches[self.alias]
 
     def get(self, key: str, compute: Callable[[], T]) -> T:
-        return self.backend.get_or_set(f"{self.name}:{key}", compute, self.seconds)
+        return cast(T, self.backend.get_or_set(f"{self.name}:{key}", compute, self.seconds))
 
     def clear(self) -> None:
         caches[self.alias].clear()

@@ -57,7 +57,7 @@ from tinhso.generator.writer import (
 )
 from tinhso.ioc import periods
 from tinhso.ioc import services as ioc_services
-from tinhso.ioc.models import ConsumerState, DossierFact, ReportFact
+from tinhso.ioc.models import STATE_NAME, ConsumerState, DossierFact, ReportFact
 
 # Shares of a province's dossiers by sector (one-stop statistics of Mekong delta provinces, rounded).
 SECTOR_WEIGHTS = {
@@ -484,7 +484,7 @@ def _save_code_counters(code_counters: dict[tuple[int, date], int]) -> None:
 
 def _advance_consumer(last_event_id: int, last_event_at: datetime | None) -> None:
     """The IOC consumer need not read what the generator already rolled up."""
-    state = ConsumerState.objects.select_for_update().get(name=ioc_services.STATE_NAME)
+    state = ConsumerState.objects.select_for_update().get(name=STATE_NAME)
     state.last_event_id = max(state.last_event_id, last_event_id)
     if last_event_at is not None:
         state.data_as_of = max(state.data_as_of or last_event_at, last_event_at)

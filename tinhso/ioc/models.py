@@ -22,9 +22,7 @@ class ConsumerState(models.Model):
         max_length=7, default="", help_text="Latest month (YYYY-MM) open records reach"
     )
     updated_at = models.DateTimeField(null=True, blank=True)
-    data_as_of = models.DateTimeField(
-        null=True, blank=True, help_text="Time of the last event applied"
-    )
+    data_as_of = models.DateTimeField(null=True, blank=True, help_text="Time of the last event applied")
     # [[first id, last id, first seen], ...]: ids skipped below the cursor, read again for a while.
     gaps = models.JSONField(default=list)
 

@@ -9,7 +9,7 @@ from tinhso.fieldreports import demo as fieldreport_demo
 from tinhso.generator.services import generate
 from tinhso.generator.tests.test_generator import NOW, counters, facts
 from tinhso.ioc import services as ioc_services
-from tinhso.ioc.models import ConsumerState
+from tinhso.ioc.models import STATE_NAME, ConsumerState
 from tinhso.testing.concurrency import POSTGRES_RACES
 
 pytestmark = POSTGRES_RACES
@@ -24,7 +24,7 @@ def test_two_workers_write_what_one_writer_would(reference_data) -> None:
     assert summary.dossiers == Dossier.objects.count() == 600
     assert summary.batches >= 4  # both workers wrote several transactions each
     assert verify_event_log() == []
-    state = ConsumerState.objects.get(name=ioc_services.STATE_NAME)
+    state = ConsumerState.objects.get(name=STATE_NAME)
     assert state.last_event_id == Event.objects.order_by("-pk").values_list("pk", flat=True).first()
     generated = counters(), facts()
     ioc_services.rebuild_rollups(now=NOW)

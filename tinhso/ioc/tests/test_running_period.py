@@ -21,7 +21,7 @@ JUSTICE = "000.00.15.H12"
 DECEMBER = parse("2026-12")
 
 
-def _progress(leader, unit: str = JUSTICE) -> tuple[float, float]:
+def _progress(leader, unit: str = JUSTICE) -> tuple[float | None, float | None]:
     value = selectors.scorecard(actor=leader, unit_code=unit, period=DECEMBER).value("2.1")
     return value.numerator, value.denominator
 
