@@ -66,3 +66,19 @@ def test_when_the_stream_drops_the_dashboard_falls_back_to_polling(page, march, 
     submit(cast)
     expect(page.get_by_test_id("numerator-3.2")).to_have_text("3", timeout=7000)
     leave(page)
+
+
+def test_the_indicator_table_reads_on_a_phone(page, march, province_leader):
+    """Issue 18, item 21: at 390 px the indicator table neither wraps a word a line nor cuts the points."""
+    sign_in(page, username="lanhdaotinh", password="Camau@2026", official=True)
+    page.goto("/dieu-hanh/?period=2026-03")
+    table = page.locator("#ioc-groups table")
+    expect(table).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the screen
+    points = page.locator("#group-TDGQ tr", has=page.get_by_test_id("numerator-2.1")).locator("td").last
+    box = points.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390  # the points are on screen
+    expect(points).to_contain_text("12")
+    about = page.locator("#group-TDGQ tr", has=page.get_by_test_id("numerator-2.1")).locator("td").first
+    assert about.bounding_box()["width"] >= 300  # the name and formula take the screen's width
+    assert table.bounding_box()["height"] < 9000  # was about 26,000 px for the whole page
