@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.text import capfirst
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.errors import Conflict, Forbidden
 from tinhso.core.events import EventType
@@ -94,10 +94,10 @@ class Lifecycle:
         if row is None:
             doing = self.rows(action)[0].doing
             raise Conflict(
-                _("%(subject)s đang ở trạng thái “%(status)s”, không thể %(doing)s.")
-                % {
+                _("%(subject)s đang ở trạng thái “%(status)s”, không thể %(doing)s."),
+                params={
                     "doing": doing,
-                    "subject": capfirst(str(self.subject)),
+                    "subject": capfirst(self.subject),
                     "status": self.states(state).label,
                 },
                 code="transition_not_allowed",
@@ -110,7 +110,7 @@ class Lifecycle:
         """Forbidden unless the actor is one of the row's parties (told as the last party listed)."""
         if not any(is_party(party) for party in row.parties):
             party = row.parties[-1]
-            raise Forbidden(str(party.refusal), code=party.refusal_code)
+            raise Forbidden(party.refusal, code=party.refusal_code)
 
     def offered(
         self,

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Case, Count, F, Q, QuerySet, When, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from unidecode import unidecode
 
 from tinhso.catalog.models import Procedure, ProcessStep
@@ -54,7 +54,12 @@ def dossier_for(*, actor: User, code: str) -> Dossier:
         .first()
     )
     if dossier is None:
-        raise NotFound(f"Không tìm thấy hồ sơ “{code}”.", code="dossier_not_found", value=code)
+        raise NotFound(
+            gettext_lazy("Không tìm thấy hồ sơ “%(code)s”."),
+            params={"code": code},
+            code="dossier_not_found",
+            value=code,
+        )
     return dossier
 
 
@@ -349,7 +354,12 @@ def tracking(*, code: str) -> dict[str, Any]:
         .first()
     )
     if dossier is None:
-        raise NotFound(f"Không tìm thấy hồ sơ “{code}”.", code="dossier_not_found", value=code)
+        raise NotFound(
+            gettext_lazy("Không tìm thấy hồ sơ “%(code)s”."),
+            params={"code": code},
+            code="dossier_not_found",
+            value=code,
+        )
     return {
         "code": dossier.code,
         "procedure_code": dossier.procedure.code,

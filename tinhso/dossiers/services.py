@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalog.models import Procedure, ProcessStep
 from tinhso.core import files as core_files
 from tinhso.core import selectors as core_selectors
-from tinhso.core.errors import Conflict, InvalidInput, NotFound
+from tinhso.core.errors import Conflict, InvalidInput, NotFound, text
 from tinhso.core.lifecycle import Transition
 from tinhso.core.models import Domain, Role, User
 from tinhso.core.money import checked_amount
@@ -56,7 +56,7 @@ def _locked(*, actor: User, code: str, version: int) -> Dossier:
     """The dossier, row-locked for this transaction, if the actor may see it and `version` is current."""
     if not selectors.visible_dossiers(actor).filter(code=code).exists():
         raise NotFound(
-            _("Không tìm thấy hồ sơ “%(code)s”.") % {"code": code}, code="dossier_not_found", value=code
+            text(_("Không tìm thấy hồ sơ “%(code)s”."), {"code": code}), code="dossier_not_found", value=code
         )
     dossier = Dossier.objects.select_for_update().get(code=code)
     if dossier.version != version:
@@ -82,7 +82,7 @@ def _not_allowed(dossier: Dossier, message: str) -> Conflict:
 def _require_no_consultation(dossier: Dossier) -> None:
     if dossier.consulted_unit_id:
         raise Conflict(
-            _("Hồ sơ đang chờ ý kiến của %(unit)s.") % {"unit": dossier.consulted_unit.name},
+            text(_("Hồ sơ đang chờ ý kiến của %(unit)s."), {"unit": dossier.consulted_unit.name}),
             code="awaiting_consultation",
             current=_state(dossier),
         )
@@ -159,9 +159,10 @@ def accept(*, actor: User, code: str, version: int) -> Dossier:
     answered = set(dossier.documents.exclude(requirement=None).values_list("requirement", flat=True))
     missing = validation.missing_documents(dossier.procedure, answered)
     if dossier.channel == Channel.ONLINE and missing:
-        message = _("Hồ sơ còn thiếu: %(names)s. Hãy yêu cầu bổ sung thay vì tiếp nhận.") % {
-            "names": "; ".join(missing)
-        }
+        message = text(
+            _("Hồ sơ còn thiếu: %(names)s. Hãy yêu cầu bổ sung thay vì tiếp nhận."),
+            {"names": "; ".join(missing)},
+        )
         raise Conflict(message, code="documents_missing", current=_state(dossier))
     now = timezone.now()
     dossier.status = Status.ACCEPTED
@@ -274,7 +275,7 @@ def attach_documents(
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "attach_documents")
     if requirement is not None and not dossier.procedure.documents.filter(order=requirement).exists():
-        message = _("Thủ tục không có giấy tờ số %(order)s.") % {"order": requirement}
+        message = text(_("Thủ tục không có giấy tờ số %(order)s."), {"order": requirement})
         raise InvalidInput(message, errors={"requirement": [message]})
     accepted = checked_attachments(attachments, already=dossier.documents.count(), requirement=requirement)
     if not accepted:
@@ -544,12 +545,12 @@ def rate(*, actor: User, code: str, version: int, rating: int, comment: str = ""
 
 def _column_text(value: str, *, field: str, name: str) -> str:
     """`value` stripped, refused (naming the input `name`) when longer than the dossier's column `field`."""
-    text = value.strip()
+    stripped = value.strip()
     limit = Dossier._meta.get_field(field).max_length
-    if limit is not None and len(text) > limit:
-        message = _("Dài tối đa %(limit)s ký tự.") % {"limit": limit}
+    if limit is not None and len(stripped) > limit:
+        message = text(_("Dài tối đa %(limit)s ký tự."), {"limit": limit})
         raise InvalidInput(message, errors={name: [message]})
-    return text
+    return stripped
 
 
 # ---- clocks ----------------------------------------------------------------------------------------

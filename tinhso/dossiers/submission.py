@@ -15,12 +15,13 @@ from django.core.files.base import File
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalog import selectors as catalog_selectors
 from tinhso.catalog.models import Procedure
 from tinhso.core import files as core_files
 from tinhso.core import selectors as core_selectors
-from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound, text
 from tinhso.core.eventlog import canonical_json
 from tinhso.core.models import AdminUnit, Domain, Event, Role, User
 from tinhso.core.services import first_event, id_sequence_sql, insert_new, reserve_id
@@ -35,7 +36,7 @@ ACKNOWLEDGE_HOURS = 8  # Decree 45/2020: an online dossier is acknowledged withi
 def checked_form(procedure: Procedure, form_data: object) -> dict[str, Any]:
     errors = form_errors(procedure.form_schema, form_data)
     if errors or not isinstance(form_data, dict):
-        raise InvalidInput("Thông tin trong tờ khai chưa hợp lệ; xem lỗi ở từng mục.", errors=errors)
+        raise InvalidInput(_("Thông tin trong tờ khai chưa hợp lệ; xem lỗi ở từng mục."), errors=errors)
     return form_data
 
 
@@ -82,7 +83,10 @@ def _take_number(unit: AdminUnit, instant: datetime, procedure: Procedure) -> tu
 
 def _replaced(procedure: Procedure) -> Conflict:
     return Conflict(
-        f"Thủ tục “{procedure.name}” vừa được cập nhật; vui lòng xem lại và nộp lại hồ sơ.",
+        text(
+            _("Thủ tục “%(procedure)s” vừa được cập nhật; vui lòng xem lại và nộp lại hồ sơ."),
+            {"procedure": procedure.name},
+        ),
         code="procedure_changed",
     )
 
@@ -106,16 +110,18 @@ def _units_for(
     elif procedure.level == Procedure.Level.PROVINCE:
         receiving = _province_desk(procedure)
     else:
-        message = "Cần chọn Ủy ban nhân dân xã, phường nơi nộp hồ sơ."
+        message = _("Cần chọn Ủy ban nhân dân xã, phường nơi nộp hồ sơ.")
         raise InvalidInput(message, errors={"receiving_unit": [message]})
     if not receiving.agency_code:
-        message = f"{receiving.name} không tiếp nhận hồ sơ thủ tục hành chính."
+        message = text(
+            _("%(receiving)s không tiếp nhận hồ sơ thủ tục hành chính."), {"receiving": receiving.name}
+        )
         raise InvalidInput(message, errors={"receiving_unit": [message]})
     if procedure.level == Procedure.Level.PROVINCE:
         return receiving, procedure.authority  # type: ignore[return-value]  # a province procedure has one
     authority = core_selectors.unit_by_code(authority_unit_code) if authority_unit_code else receiving
     if authority.category != "UBND":
-        message = "Thủ tục cấp xã cần chọn Ủy ban nhân dân xã, phường có thẩm quyền giải quyết."
+        message = _("Thủ tục cấp xã cần chọn Ủy ban nhân dân xã, phường có thẩm quyền giải quyết.")
         raise InvalidInput(message, errors={"authority_unit": [message]})
     return receiving, authority
 
@@ -149,7 +155,7 @@ def _fingerprint(**request: object) -> str:
 
 def _checked_key(key: str) -> None:
     if not 1 <= len(key) <= 200:
-        message = "Idempotency-Key phải dài từ 1 đến 200 ký tự."
+        message = _("Idempotency-Key phải dài từ 1 đến 200 ký tự.")
         raise InvalidInput(message, errors={"Idempotency-Key": [message]})
 
 
@@ -170,7 +176,7 @@ def _answered_before(*, actor: User, key: str | None, fingerprint: str | None) -
         return None
     if earlier[0] != fingerprint:
         raise Conflict(
-            "Idempotency-Key này đã được dùng cho một yêu cầu khác.", code="idempotency_key_reused"
+            _("Idempotency-Key này đã được dùng cho một yêu cầu khác."), code="idempotency_key_reused"
         )
     return Dossier.objects.get(pk=earlier[1])
 
@@ -269,23 +275,25 @@ def _applicant_and_channel(
     """A citizen submits online for themself; a receptionist lodges at the desk or from the post for someone."""
     if actor.is_citizen:
         if channel not in (None, Channel.ONLINE) or applicant_citizen_id not in (None, actor.citizen_id):
-            raise Forbidden("Công dân chỉ nộp hồ sơ trực tuyến cho chính mình.", code="citizen_online_only")
+            raise Forbidden(
+                _("Công dân chỉ nộp hồ sơ trực tuyến cho chính mình."), code="citizen_online_only"
+            )
         return actor, Channel.ONLINE
     if not core_selectors.holds_role(actor, Role.RECEPTIONIST, receiving.pk, domain=Domain.DOSSIERS):
         raise Forbidden(
-            "Chỉ cán bộ một cửa của nơi tiếp nhận được nộp hồ sơ thay công dân.", code="not_receptionist"
+            _("Chỉ cán bộ một cửa của nơi tiếp nhận được nộp hồ sơ thay công dân."), code="not_receptionist"
         )
     if channel not in (Channel.IN_PERSON, Channel.POSTAL):
-        message = "Hồ sơ nộp tại quầy ghi kênh trực tiếp (1) hoặc bưu chính (3)."
+        message = _("Hồ sơ nộp tại quầy ghi kênh trực tiếp (1) hoặc bưu chính (3).")
         raise InvalidInput(message, errors={"channel": [message]})
     if not (applicant_citizen_id or "").isdigit() or len(applicant_citizen_id or "") != 12:
-        message = "Số định danh cá nhân gồm 12 chữ số."
+        message = _("Số định danh cá nhân gồm 12 chữ số.")
         raise InvalidInput(message, errors={"applicant_citizen_id": [message]})
     applicant = User.objects.filter(
         citizen_id=applicant_citizen_id, account_type=User.AccountType.CITIZEN
     ).first()
     if applicant is None:
-        message = "Không tìm thấy tài khoản công dân có số định danh này."
+        message = _("Không tìm thấy tài khoản công dân có số định danh này.")
         raise NotFound(message, code="applicant_not_found", errors={"applicant_citizen_id": [message]})
     return applicant, channel
 
@@ -395,7 +403,7 @@ def submit_bundle(
     dossiers of the first application. `documents` holds each procedure's required documents by order, as
     in `submit_dossier` (None: they follow by `attach_documents`, and reception checks them)."""
     if not actor.is_citizen:
-        raise Forbidden("Nhóm thủ tục liên thông do công dân nộp trực tuyến.", code="citizen_online_only")
+        raise Forbidden(_("Nhóm thủ tục liên thông do công dân nộp trực tuyến."), code="citizen_online_only")
     if idempotency_key is not None:
         _checked_key(idempotency_key)
     procedures = catalog_selectors.bundle_procedures(catalog_selectors.bundle_by_code(bundle_code))

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from unidecode import unidecode
 
 from tinhso.core import selectors as core_selectors
-from tinhso.core.errors import Forbidden, InvalidInput, NotFound
+from tinhso.core.errors import Forbidden, InvalidInput, NotFound, text
 from tinhso.core.eventlog import stream_of
 from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import AdminUnit, Domain, Event, Role, User
@@ -60,8 +60,8 @@ def commune_at(*, latitude: float, longitude: float) -> AdminUnit:
     """The configured province's commune whose centre is nearest the point; refuses a point outside."""
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise InvalidInput(
-            "Tọa độ không hợp lệ.",
-            errors={"latitude": ["Vĩ độ phải từ -90 đến 90, kinh độ từ -180 đến 180."]},
+            _("Tọa độ không hợp lệ."),
+            errors={"latitude": [_("Vĩ độ phải từ -90 đến 90, kinh độ từ -180 đến 180.")]},
         )
     candidates = AdminUnit.objects.filter(
         kind=AdminUnit.Kind.COMMUNE,
@@ -74,7 +74,14 @@ def commune_at(*, latitude: float, longitude: float) -> AdminUnit:
         default=None,
     )
     province = core_selectors.province_unit()
-    message = f"Vị trí ({latitude:.5f}, {longitude:.5f}) nằm ngoài địa bàn {province.name}."
+    message = text(
+        _("Vị trí (%(latitude).5f, %(longitude).5f) nằm ngoài địa bàn %(province)s."),
+        {
+            "latitude": latitude,
+            "longitude": longitude,
+            "province": province.name,
+        },
+    )
     outside = InvalidInput(message, code="outside_province", errors={"latitude": [message]})
     if nearest is None or nearest.parent_id != province.pk:
         raise outside
@@ -160,7 +167,7 @@ def province_bounds() -> tuple[tuple[float, float], tuple[float, float]]:
 def category_by_code(code: str) -> Category:
     category = Category.objects.filter(code=code, active=True, parent__isnull=False).first()
     if category is None:
-        message = f"Không có lĩnh vực phản ánh mã “{code}”."
+        message = text(_("Không có lĩnh vực phản ánh mã “%(code)s”."), {"code": code})
         raise InvalidInput(message, code="unknown_category", errors={"category": [message]})
     return category
 
@@ -260,7 +267,10 @@ def public_report(tracking_code: str) -> Report:
     """One report by its tracking code, rejected ones too, so whoever filed it learns the outcome."""
     report = next(iter(public_reports_by_codes([tracking_code])), None)
     if report is None:
-        raise NotFound(f"Không có phản ánh mã “{tracking_code}”.", code="report_not_found")
+        raise NotFound(
+            text(_("Không có phản ánh mã “%(tracking_code)s”."), {"tracking_code": tracking_code}),
+            code="report_not_found",
+        )
     return report
 
 
@@ -296,7 +306,7 @@ def is_coordinator(user: User) -> bool:
 
 def require_coordinator(user: User) -> None:
     if not is_coordinator(user):
-        raise Forbidden("Chỉ trung tâm điều phối của tỉnh được làm việc này.", code="coordinator_required")
+        raise Forbidden(_("Chỉ trung tâm điều phối của tỉnh được làm việc này."), code="coordinator_required")
 
 
 def can_handle(user: User, report: Report) -> bool:
@@ -310,7 +320,8 @@ def can_handle(user: User, report: Report) -> bool:
 def require_handler(user: User, report: Report) -> None:
     if not can_handle(user, report):
         raise Forbidden(
-            f"Phản ánh {report.tracking_code} không thuộc đơn vị của bạn.", code="not_responsible_unit"
+            text(_("Phản ánh %(code)s không thuộc đơn vị của bạn."), {"code": report.tracking_code}),
+            code="not_responsible_unit",
         )
 
 
@@ -333,7 +344,11 @@ def report_for_staff(user: User, tracking_code: str) -> Report:
     report = reports_for_staff(user).filter(tracking_code=tracking_code_typed(tracking_code)).first()
     if report is None:
         raise NotFound(
-            f"Không có phản ánh mã “{tracking_code}” trong phạm vi của bạn.", code="report_not_found"
+            text(
+                _("Không có phản ánh mã “%(tracking_code)s” trong phạm vi của bạn."),
+                {"tracking_code": tracking_code},
+            ),
+            code="report_not_found",
         )
     return report
 

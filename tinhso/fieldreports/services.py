@@ -15,12 +15,12 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import files as core_files
 from tinhso.core import selectors as core_selectors
 from tinhso.core import working_time
-from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound, text
 from tinhso.core.eventlog import canonical_json
 from tinhso.core.lifecycle import Transition
 from tinhso.core.models import Domain, Role, User
@@ -69,15 +69,18 @@ def create_category(
 ) -> Category:
     """Adds or updates a category; a second-level one gets a deadline within its urgency's legal limit."""
     if urgency not in Category.Urgency.values:
-        raise _invalid("urgency", f"Mức độ khẩn “{urgency}” không hợp lệ.")
+        raise _invalid("urgency", text(_("Mức độ khẩn “%(urgency)s” không hợp lệ."), {"urgency": urgency}))
     parent = Category.objects.filter(code=parent_code, parent__isnull=True).first() if parent_code else None
     if parent_code and parent is None:
-        raise _invalid("parent_code", f"Không có nhóm lĩnh vực mã “{parent_code}”.")
+        raise _invalid(
+            "parent_code",
+            text(_("Không có nhóm lĩnh vực mã “%(parent_code)s”."), {"parent_code": parent_code}),
+        )
     if parent is not None:
         _check_deadline(urgency=urgency, days=deadline_days, hours=deadline_hours)
     elif deadline_days or deadline_hours:
         raise _invalid(
-            "deadline_days", "Nhóm lĩnh vực không có thời hạn riêng; đặt thời hạn cho từng lĩnh vực."
+            "deadline_days", _("Nhóm lĩnh vực không có thời hạn riêng; đặt thời hạn cho từng lĩnh vực.")
         )
     category, created = Category.objects.update_or_create(
         code=code,
@@ -110,7 +113,9 @@ def create_category(
 def _check_deadline(*, urgency: str, days: int | None, hours: int | None) -> None:
     """Urgent reports within 1 working day, immediate-handling kinds within 3 (Decision 960/QĐ-UBND)."""
     if bool(days) == bool(hours) or (days or 0) < 0 or (hours or 0) < 0:
-        raise _invalid("deadline_days", "Cần đúng một thời hạn xử lý: số ngày làm việc hoặc số giờ làm việc.")
+        raise _invalid(
+            "deadline_days", _("Cần đúng một thời hạn xử lý: số ngày làm việc hoặc số giờ làm việc.")
+        )
     limit_days = {Category.Urgency.URGENT: 1, Category.Urgency.IMMEDIATE: 3}.get(urgency)
     if limit_days is None:
         return
@@ -118,7 +123,11 @@ def _check_deadline(*, urgency: str, days: int | None, hours: int | None) -> Non
     if (days or 0) > limit_days or (hours or 0) > limit_days * day_hours:
         label = Category.Urgency(urgency).label
         raise _invalid(
-            "deadline_days", f"Phản ánh loại “{label}” phải xử lý trong {limit_days} ngày làm việc."
+            "deadline_days",
+            text(
+                _("Phản ánh loại “%(label)s” phải xử lý trong %(limit_days)s ngày làm việc."),
+                {"label": label, "limit_days": limit_days},
+            ),
         )
 
 
@@ -136,10 +145,12 @@ def add_category_attribute(
     order: int = 0,
 ) -> CategoryAttribute:
     if datatype not in CategoryAttribute.Datatype.values:
-        raise _invalid("datatype", f"Kiểu dữ liệu “{datatype}” không hợp lệ.")
+        raise _invalid(
+            "datatype", text(_("Kiểu dữ liệu “%(datatype)s” không hợp lệ."), {"datatype": datatype})
+        )
     values = [list(pair) for pair in values]
     if datatype in ("singlevaluelist", "multivaluelist") and not values:
-        raise _invalid("values", "Danh sách lựa chọn không được để trống.")
+        raise _invalid("values", _("Danh sách lựa chọn không được để trống."))
     attribute, _created = CategoryAttribute.objects.update_or_create(
         category=category,
         code=code,
@@ -173,16 +184,20 @@ def add_routing_rule(
 ) -> RoutingRule:
     category = Category.objects.filter(code=category_code).first() if category_code else None
     if category_code and category is None:
-        raise _invalid("category", f"Không có lĩnh vực phản ánh mã “{category_code}”.", "unknown_category")
+        raise _invalid(
+            "category",
+            text(_("Không có lĩnh vực phản ánh mã “%(category_code)s”."), {"category_code": category_code}),
+            "unknown_category",
+        )
     commune = core_selectors.unit_by_code(commune_code) if commune_code else None
     if target == RoutingRule.Target.FIXED_UNIT:
         if not unit_code:
-            raise _invalid("unit_code", "Cần chọn cơ quan xử lý.")
+            raise _invalid("unit_code", _("Cần chọn cơ quan xử lý."))
         unit = core_selectors.unit_by_code(unit_code)
     elif target == RoutingRule.Target.COMMUNE_COMMITTEE:
         unit = None
     else:
-        raise _invalid("target", f"Cách phân công “{target}” không hợp lệ.")
+        raise _invalid("target", text(_("Cách phân công “%(target)s” không hợp lệ."), {"target": target}))
     rule = RoutingRule.objects.create(
         category=category, commune=commune, target=target, unit=unit, order=order
     )
@@ -199,7 +214,7 @@ def add_routing_rule(
 def create_api_key(*, actor: User | None, name: str) -> tuple[str, ApiKey]:
     """A new partner key; the secret is returned once and only its hash is kept."""
     if not name.strip():
-        raise _invalid("name", "Cần đặt tên ứng dụng đối tác.")
+        raise _invalid("name", _("Cần đặt tên ứng dụng đối tác."))
     secret = f"ts311_{secrets.token_urlsafe(24)}"
     api_key = ApiKey.objects.create(
         name=name.strip(), prefix=secret[:10], key_hash=sha256(secret.encode()).hexdigest()
@@ -213,7 +228,7 @@ def revoke_api_key(*, actor: User | None, prefix: str) -> ApiKey:
     """Stops a partner key from working; the key is named by its first characters, as `list` shows them."""
     matches = list(ApiKey.objects.select_for_update().filter(prefix=prefix, revoked_at__isnull=True))
     if len(matches) != 1:
-        message = f"Không có khóa API đang dùng nào bắt đầu bằng “{prefix}”."
+        message = text(_("Không có khóa API đang dùng nào bắt đầu bằng “%(prefix)s”."), {"prefix": prefix})
         raise InvalidInput(message, errors={"prefix": [message]})
     api_key = matches[0]
     api_key.revoked_at = timezone.now()
@@ -248,12 +263,19 @@ def _checked_attributes(category: Category, values: dict[str, str | list[str]]) 
         items = [v for v in (raw if isinstance(raw, list) else [raw]) if v not in (None, "")]
         if not items:
             if attribute.required:
-                raise _invalid(field, f"Cần trả lời: {attribute.description}.")
+                raise _invalid(
+                    field, text(_("Cần trả lời: %(attribute)s."), {"attribute": attribute.description})
+                )
             continue
         keys = {str(key) for key, _ in attribute.values}
         if attribute.datatype == "multivaluelist":
             if not set(items) <= keys:
-                raise _invalid(field, f"Lựa chọn không hợp lệ cho “{attribute.description}”.")
+                raise _invalid(
+                    field,
+                    text(
+                        _("Lựa chọn không hợp lệ cho “%(attribute)s”."), {"attribute": attribute.description}
+                    ),
+                )
             checked[attribute.code] = items
             continue
         value = str(items[0])
@@ -261,28 +283,40 @@ def _checked_attributes(category: Category, values: dict[str, str | list[str]]) 
             try:
                 float(value)
             except ValueError:
-                raise _invalid(field, f"“{attribute.description}” phải là một số.") from None
+                raise _invalid(
+                    field, text(_("“%(attribute)s” phải là một số."), {"attribute": attribute.description})
+                ) from None
         elif attribute.datatype == "datetime" and parse_datetime(value) is None:
-            raise _invalid(field, f"“{attribute.description}” phải là ngày giờ ISO 8601.")
+            raise _invalid(
+                field,
+                text(_("“%(attribute)s” phải là ngày giờ ISO 8601."), {"attribute": attribute.description}),
+            )
         elif attribute.datatype == "singlevaluelist" and value not in keys:
-            raise _invalid(field, f"Lựa chọn không hợp lệ cho “{attribute.description}”.")
+            raise _invalid(
+                field,
+                text(_("Lựa chọn không hợp lệ cho “%(attribute)s”."), {"attribute": attribute.description}),
+            )
         checked[attribute.code] = value
     return checked
 
 
 def _check_contact(*, reporter: User | None, phone: str, email: str, partner: ApiKey | None) -> None:
     if phone and not (phone.lstrip("+").isdigit() and 9 <= len(phone.lstrip("+")) <= 12):
-        raise _invalid("phone", f"Số điện thoại “{phone}” không hợp lệ.")
+        raise _invalid("phone", text(_("Số điện thoại “%(phone)s” không hợp lệ."), {"phone": phone}))
     if len(email) > MAX_EMAIL:
         # validate_email allows 320 characters; the column holds 254 (RFC 5321's path limit).
-        raise _invalid("email", f"Địa chỉ thư điện tử dài quá {MAX_EMAIL} ký tự.")
+        raise _invalid("email", text(_("Địa chỉ thư điện tử dài quá %(limit)s ký tự."), {"limit": MAX_EMAIL}))
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            raise _invalid("email", f"Địa chỉ thư điện tử “{email}” không hợp lệ.") from None
+            raise _invalid(
+                "email", text(_("Địa chỉ thư điện tử “%(email)s” không hợp lệ."), {"email": email})
+            ) from None
     if reporter is None and partner is None and not (phone or email):
-        raise _invalid("phone", "Cần đăng nhập, hoặc để lại số điện thoại hay thư điện tử để nhận kết quả.")
+        raise _invalid(
+            "phone", _("Cần đăng nhập, hoặc để lại số điện thoại hay thư điện tử để nhận kết quả.")
+        )
 
 
 def _store_photos(report: Report, photos: list[CheckedPhoto], kind: str) -> None:
@@ -300,15 +334,15 @@ def _store_photos(report: Report, photos: list[CheckedPhoto], kind: str) -> None
 
 def _earlier_request(*, reporter: User | None, key: str, fingerprint: str) -> Report | None:
     if reporter is None:
-        message = "Idempotency-Key chỉ dùng khi đã đăng nhập."
+        message = _("Idempotency-Key chỉ dùng khi đã đăng nhập.")
         raise InvalidInput(message, errors={"Idempotency-Key": [message]})
     if len(key) > 200:
-        message = "Idempotency-Key dài tối đa 200 ký tự."
+        message = _("Idempotency-Key dài tối đa 200 ký tự.")
         raise InvalidInput(message, errors={"Idempotency-Key": [message]})
     earlier = Report.objects.filter(reporter=reporter, idempotency_key=key).first()
     if earlier is not None and earlier.idempotency_fingerprint != fingerprint:
         raise Conflict(
-            "Idempotency-Key này đã được dùng cho một phản ánh khác.", code="idempotency_key_reused"
+            _("Idempotency-Key này đã được dùng cho một phản ánh khác."), code="idempotency_key_reused"
         )
     return earlier
 
@@ -350,13 +384,12 @@ def submit_report(
     category = selectors.category_by_code(category_code)
     description = description.strip()
     if not description:
-        raise _invalid("description", "Cần mô tả vấn đề cần phản ánh.")
+        raise _invalid("description", _("Cần mô tả vấn đề cần phản ánh."))
     if len(description) > MAX_DESCRIPTION:
-        raise _invalid(
-            "description", f"Nội dung phản ánh dài quá {MAX_DESCRIPTION:,} ký tự.".replace(",", ".")
-        )
+        limit = f"{MAX_DESCRIPTION:,}".replace(",", ".")
+        raise _invalid("description", text(_("Nội dung phản ánh dài quá %(limit)s ký tự."), {"limit": limit}))
     if len(address.strip()) > MAX_ADDRESS:
-        raise _invalid("address", f"Địa chỉ dài quá {MAX_ADDRESS} ký tự.")
+        raise _invalid("address", text(_("Địa chỉ dài quá %(limit)s ký tự."), {"limit": MAX_ADDRESS}))
     phone, email = phone.strip().replace(" ", ""), email.strip().lower()
     _check_contact(reporter=reporter, phone=phone, email=email, partner=partner)
     checked_attributes = _checked_attributes(category, attributes or {})
@@ -438,12 +471,14 @@ def _locked(*, tracking_code: str, version: int) -> Report:
     writer who changed the unit, silently finding no row."""
     row = Report.objects.select_for_update().filter(tracking_code=tracking_code).first()
     if row is None:
-        message = _("Không có phản ánh mã “%(code)s”.") % {"code": tracking_code}
+        message = text(_("Không có phản ánh mã “%(code)s”."), {"code": tracking_code})
         raise NotFound(message, code="report_not_found")
     if row.version != version:
         raise Conflict(
-            _("Phản ánh %(code)s vừa được người khác cập nhật; hãy tải lại rồi thử lại.")
-            % {"code": tracking_code},
+            text(
+                _("Phản ánh %(code)s vừa được người khác cập nhật; hãy tải lại rồi thử lại."),
+                {"code": tracking_code},
+            ),
             code="stale_version",
             current=_state(row),
         )
@@ -480,7 +515,7 @@ def reroute_report(*, actor: User, tracking_code: str, version: int, unit_code: 
     reason = _required_text(reason, "reason", _("Cần ghi lý do chuyển đơn vị."))
     unit = core_selectors.unit_by_code(unit_code)
     if unit.pk == report.responsible_unit_id:
-        raise _invalid("unit_code", _("Phản ánh đã ở %(unit)s.") % {"unit": unit.name})
+        raise _invalid("unit_code", text(_("Phản ánh đã ở %(unit)s."), {"unit": unit.name}))
     previous = report.responsible_unit.code
     report.responsible_unit, report.status, report.acknowledged_at = unit, Report.Status.ROUTED, None
     _save(report, "responsible_unit", "status", "acknowledged_at")
@@ -503,7 +538,7 @@ def change_category(
     reason = _required_text(reason, "reason", _("Cần ghi lý do đổi lĩnh vực."))
     category = selectors.category_by_code(category_code)
     if category.pk == report.category_id:
-        raise _invalid("category", _("Phản ánh đã thuộc lĩnh vực “%(name)s”.") % {"name": category.name})
+        raise _invalid("category", text(_("Phản ánh đã thuộc lĩnh vực “%(name)s”."), {"name": category.name}))
     previous = report.category.code
     report.category = category
     report.responsible_unit = selectors.responsible_unit_for(category=category, commune=report.commune)
@@ -542,11 +577,13 @@ def merge_reports(*, actor: User, tracking_code: str, version: int, into: str) -
     row = _allowed(actor, duplicate, "merge")
     kept = Report.objects.filter(tracking_code=into).first()
     if kept is None:
-        raise _invalid("into", _("Không có phản ánh mã “%(code)s”.") % {"code": into})
+        raise _invalid("into", text(_("Không có phản ánh mã “%(code)s”."), {"code": into}))
     if kept.status not in (*Report.OPEN_STATUSES, Report.Status.PUBLISHED):
         raise Conflict(
-            _("Không thể gộp vào phản ánh %(code)s đang ở trạng thái “%(status)s”.")
-            % {"code": into, "status": kept.get_status_display()},
+            text(
+                _("Không thể gộp vào phản ánh %(code)s đang ở trạng thái “%(status)s”."),
+                {"code": into, "status": kept.get_status_display()},
+            ),
             code="transition_not_allowed",
             current=_state(kept),
         )
@@ -717,7 +754,7 @@ def rate_report(
     row = _allowed(actor, report, "rate", contact=contact)
     if report.satisfied is not None:
         raise Conflict(
-            _("Kết quả phản ánh %(code)s đã được đánh giá.") % {"code": report.tracking_code},
+            text(_("Kết quả phản ánh %(code)s đã được đánh giá."), {"code": report.tracking_code}),
             code="already_rated",
             current=_state(report),
         )
@@ -797,13 +834,13 @@ def follow_report(*, user: User, report: Report) -> Follow:
     report = Report.objects.get(pk=report.pk)
     if not report.is_open:
         raise Conflict(
-            _("Phản ánh %(code)s đã đóng, không cần theo dõi.") % {"code": report.tracking_code},
+            text(_("Phản ánh %(code)s đã đóng, không cần theo dõi."), {"code": report.tracking_code}),
             code="transition_not_allowed",
             current=_state(report),
         )
     if report.reporter_id == user.pk:
         raise Conflict(
-            _("Bạn là người gửi phản ánh %(code)s.") % {"code": report.tracking_code}, code="own_report"
+            text(_("Bạn là người gửi phản ánh %(code)s."), {"code": report.tracking_code}), code="own_report"
         )
     follow, created = Follow.objects.get_or_create(report=report, user=user)
     if created:

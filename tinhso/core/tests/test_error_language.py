@@ -30,6 +30,13 @@ TRANSLATED_MODULES = [
     "ioc/exports.py",
     "ioc/periods.py",
     "notifications/services.py",
+    "core/lifecycle.py",
+    "dossiers/lifecycle.py",
+    "dossiers/services.py",
+    "dossiers/submission.py",
+    "fieldreports/lifecycle.py",
+    "fieldreports/services.py",
+    "fieldreports/selectors.py",
 ]
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy"}
 

@@ -246,3 +246,21 @@ def test_a_handler_consults_another_agency_and_waits_for_its_answer(cast):
         services.forward(actor=cast.specialist, code=dossier.code, version=dossier.version).current_step.order
         == 3
     )
+
+
+def test_a_refused_transition_reads_in_the_interface_language(cast, client):
+    from django.conf import settings
+    from django.utils import translation
+
+    dossier = in_state(cast, "returned")
+    with pytest.raises(Conflict) as refused:
+        services.accept(actor=cast.desk, code=dossier.code, version=dossier.version)
+    with translation.override("en"):
+        assert refused.value.message.startswith("The dossier is “")
+        assert refused.value.message.endswith("”: cannot accept it.")
+    with translation.override("vi"):
+        assert "không thể tiếp nhận" in refused.value.message
+    client.force_login(cast.specialist)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.post(f"/ho-so/{dossier.code}/accept/", {"version": dossier.version}, follow=True)
+    assert "cannot accept it" in page.content.decode()

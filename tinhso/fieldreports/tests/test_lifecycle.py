@@ -61,3 +61,23 @@ def test_the_overdue_job_keeps_an_officials_open_page_valid(client, categories, 
     assert Report.objects.get(pk=report.pk).status == Report.Status.ACKNOWLEDGED
     # Flagged once: a second run finds nothing new.
     assert services.flag_overdue_reports(now=report.due_at + timedelta(hours=1)) == 0
+
+
+def test_service_errors_read_in_english_on_the_english_interface(client, categories, staff):
+    from django.conf import settings
+
+    from tinhso.core.errors import InvalidInput
+
+    report = file_report()
+    with pytest.raises(InvalidInput) as refused:
+        services.reroute_report(actor=staff["coordinator"], **case(report), unit_code="96", reason=" ")
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert refused.value.message == "Give the reason for moving it to another unit."
+        assert refused.value.errors == {"reason": ["Give the reason for moving it to another unit."]}
+    client.force_login(staff["coordinator"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("fieldreports:staff-action", args=[report.tracking_code, "approve"])
+    page = client.post(url, {"version": report.version}, follow=True).content.decode()
+    assert "The report is “" in page and "cannot approve the result" in page
