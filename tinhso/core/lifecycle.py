@@ -6,14 +6,16 @@ data generator read it, and `docs/lifecycles.md` is generated from it (`tinhso d
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.errors import Conflict, Forbidden
 from tinhso.core.events import EventType
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Targets that are not a state: the case keeps its state, or returns to the one it was paused from.
 UNCHANGED = "unchanged"
@@ -27,8 +29,8 @@ class Party:
     """Who may take a transition, in words for people (the app's selectors decide who that is)."""
 
     code: str
-    description: str | Promise
-    refusal: str | Promise  # what someone who is not this party is told
+    description: "StrOrPromise"
+    refusal: "StrOrPromise"  # what someone who is not this party is told
     refusal_code: str
 
 
@@ -39,8 +41,8 @@ class Transition:
     target: Any  # a state, UNCHANGED or RESUMED
     parties: tuple[Party, ...]  # any one of them may act
     event: EventType
-    title: str | Promise  # the button's words
-    doing: str | Promise  # "cannot <doing> while ..." (a verb phrase)
+    title: "StrOrPromise"  # the button's words
+    doing: "StrOrPromise"  # "cannot <doing> while ..." (a verb phrase)
     documents: tuple[str, ...] = ()  # the legal forms it produces (the app's names for them)
     destructive: bool = False  # ends or undoes the case: the page asks for confirmation
     expected: bool = False  # the way forward from its states: offered first
@@ -53,10 +55,10 @@ class Transition:
 @dataclass(frozen=True)
 class Lifecycle:
     name: str  # the case type, e.g. "dossier"
-    title: str | Promise
+    title: "StrOrPromise"
     states: Any  # the model's Choices class
     transitions: tuple[Transition, ...]
-    subject: str | Promise = ""  # how an error names the case, e.g. "hồ sơ"
+    subject: "StrOrPromise" = ""  # how an error names the case, e.g. "hồ sơ"
     notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -97,7 +99,7 @@ class Lifecycle:
                 _("%(subject)s đang ở trạng thái “%(status)s”, không thể %(doing)s."),
                 params={
                     "doing": doing,
-                    "subject": capfirst(self.subject),
+                    "subject": capfirst(cast(str, self.subject)),
                     "status": self.states(state).label,
                 },
                 code="transition_not_allowed",

@@ -113,10 +113,10 @@ def _units_for(
         message = _("Cần chọn Ủy ban nhân dân xã, phường nơi nộp hồ sơ.")
         raise InvalidInput(message, errors={"receiving_unit": [message]})
     if not receiving.agency_code:
-        message = text(
+        refusal = text(
             _("%(receiving)s không tiếp nhận hồ sơ thủ tục hành chính."), {"receiving": receiving.name}
         )
-        raise InvalidInput(message, errors={"receiving_unit": [message]})
+        raise InvalidInput(refusal, errors={"receiving_unit": [refusal]})
     if procedure.level == Procedure.Level.PROVINCE:
         return receiving, procedure.authority  # type: ignore[return-value]  # a province procedure has one
     authority = core_selectors.unit_by_code(authority_unit_code) if authority_unit_code else receiving
