@@ -108,7 +108,7 @@ def test_acting_on_a_report_locks_that_report_only_not_its_category_or_unit(
 
     def hold_report_lock():
         with transaction.atomic():
-            services._locked(Report.objects.get(pk=report.pk))
+            services._locked(**case(Report.objects.get(pk=report.pk)))
             locked.set()
             release.wait(timeout=10)
 
