@@ -15,6 +15,7 @@ from unidecode import unidecode
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+from tinhso.catalog import events
 from tinhso.catalog.models import Bundle, BundleItem, Procedure, ProcessStep, RequiredDocument
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput
@@ -185,7 +186,7 @@ def publish_procedure(
     )
     record_event(
         subject=procedure,
-        action="procedure.published",
+        action=events.PROCEDURE_PUBLISHED,
         actor=actor,
         payload={"code": code, "version": procedure.version, "name": name},
     )
@@ -215,6 +216,6 @@ def define_bundle(
         for order, procedure_code in enumerate(procedure_codes, start=1)
     )
     record_event(
-        subject=bundle, action="bundle.defined", actor=actor, payload={"procedures": procedure_codes}
+        subject=bundle, action=events.BUNDLE_DEFINED, actor=actor, payload={"procedures": procedure_codes}
     )
     return bundle

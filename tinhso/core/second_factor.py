@@ -10,7 +10,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tinhso.core import selectors
+from tinhso.core import events, selectors
 from tinhso.core.errors import InvalidInput
 from tinhso.core.models import Role, User
 from tinhso.core.services import record_event
@@ -59,7 +59,7 @@ def verified_device(*, user: User, code: str) -> Device | None:
             with transaction.atomic():
                 left = device.token_set.count()
                 record_event(
-                    subject=user, action="account.recovery_code_used", actor=user, payload={"left": left}
+                    subject=user, action=events.RECOVERY_CODE_USED, actor=user, payload={"left": left}
                 )
             return device
     return None
@@ -88,7 +88,7 @@ def confirm_enrolment(*, actor: User, code: str) -> tuple[TOTPDevice, list[str]]
     TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    record_event(subject=actor, action="account.second_factor_enrolled", actor=actor, payload={})
+    record_event(subject=actor, action=events.SECOND_FACTOR_ENROLLED, actor=actor, payload={})
     return device, new_recovery_codes(actor=actor)
 
 
@@ -102,6 +102,6 @@ def new_recovery_codes(*, actor: User) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     record_event(
-        subject=actor, action="account.recovery_codes_issued", actor=actor, payload={"count": len(codes)}
+        subject=actor, action=events.RECOVERY_CODES_ISSUED, actor=actor, payload={"count": len(codes)}
     )
     return codes

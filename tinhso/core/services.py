@@ -16,7 +16,7 @@ from django.db.models import Field, Model, signals
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.core import files, permissions, selectors, working_time
+from tinhso.core import events, files, permissions, selectors, working_time
 from tinhso.core.errors import Conflict, InvalidInput, NotFound
 from tinhso.core.eventlog import (
     GENESIS_HASH,
@@ -243,7 +243,7 @@ def declare_calendar_day(*, actor: User, day: date, kind: str, reason: str) -> C
     )
     record_event(
         subject=f"core.calendar:{day.year}",
-        action="calendar.declared",
+        action=events.CALENDAR_DECLARED,
         actor=actor,
         payload={"date": day.isoformat(), "kind": kind, "reason": calendar_day.reason},
     )
@@ -306,7 +306,7 @@ def register_citizen(
     _set_password(user, password, demo=demo)
     user.save()
     record_event(
-        subject=user, action="account.citizen_registered", actor=None, payload={"citizen_id": citizen_id}
+        subject=user, action=events.CITIZEN_REGISTERED, actor=None, payload={"citizen_id": citizen_id}
     )
     return user
 
@@ -332,7 +332,7 @@ def create_official(
     user = User(username=username, full_name=full_name, account_type=User.AccountType.OFFICIAL, is_demo=demo)
     _set_password(user, password, demo=demo)
     user.save()
-    record_event(subject=user, action="account.official_created", actor=actor, payload={"username": username})
+    record_event(subject=user, action=events.OFFICIAL_CREATED, actor=actor, payload={"username": username})
     for role, unit_code, *domain in roles:
         assign_role(
             actor=actor, user=user, role=role, unit_code=unit_code, domain=domain[0] if domain else None
@@ -359,7 +359,7 @@ def assign_role(
         user.save(update_fields=["is_staff", "is_superuser"])
     record_event(
         subject=user,
-        action="account.role_assigned",
+        action=events.ROLE_ASSIGNED,
         actor=actor,
         payload={"role": role, "domain": domain, "unit": unit.code},
     )
@@ -383,9 +383,7 @@ def issue_api_token(
         client=client[:200],
         address=address[:45],
     )
-    record_event(
-        subject=user, action="account.api_token_issued", actor=user, payload={"token_id": api_token.pk}
-    )
+    record_event(subject=user, action=events.API_TOKEN_ISSUED, actor=user, payload={"token_id": api_token.pk})
     return token, api_token
 
 
@@ -395,9 +393,7 @@ def revoke_api_token(*, actor: User, token_id: int) -> None:
     deleted, _ = ApiToken.objects.filter(user=actor, pk=token_id).delete()
     if not deleted:
         raise NotFound("Không tìm thấy mã truy cập này.", code="token_not_found")
-    record_event(
-        subject=actor, action="account.api_token_revoked", actor=actor, payload={"token_id": token_id}
-    )
+    record_event(subject=actor, action=events.API_TOKEN_REVOKED, actor=actor, payload={"token_id": token_id})
 
 
 @transaction.atomic
@@ -409,7 +405,7 @@ def revoke_session_tokens(*, user: User, session_key: str) -> int:
     if ids:
         ApiToken.objects.filter(pk__in=ids).delete()
         record_event(
-            subject=user, action="account.api_tokens_signed_out", actor=user, payload={"token_ids": ids}
+            subject=user, action=events.API_TOKENS_SIGNED_OUT, actor=user, payload={"token_ids": ids}
         )
     return len(ids)
 
@@ -547,7 +543,10 @@ def create_agency(
     )
     if created:
         record_event(
-            subject=unit, action="unit.created", actor=actor, payload={"name": name, "parent": parent.code}
+            subject=unit,
+            action=events.UNIT_CREATED,
+            actor=actor,
+            payload={"name": name, "parent": parent.code},
         )
     return unit
 

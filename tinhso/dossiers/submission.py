@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import datetime
 from functools import cache, partial
-from hashlib import sha256
 from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,9 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.catalog import selectors as catalog_selectors
 from tinhso.catalog.models import Procedure
 from tinhso.core import files as core_files
+from tinhso.core import idempotency
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound, text
-from tinhso.core.eventlog import canonical_json
 from tinhso.core.models import AdminUnit, Domain, Event, Role, User
 from tinhso.core.services import first_event, id_sequence_sql, insert_new, reserve_id
 from tinhso.core.working_time import add_working_time
@@ -149,36 +148,19 @@ def store_files(dossier: Dossier, accepted: Sequence[Checked], now: datetime) ->
     return names
 
 
-def _fingerprint(**request: object) -> str:
-    return sha256(canonical_json(request).encode()).hexdigest()
-
-
-def _checked_key(key: str) -> None:
-    if not 1 <= len(key) <= 200:
-        message = _("Idempotency-Key phải dài từ 1 đến 200 ký tự.")
-        raise InvalidInput(message, errors={"Idempotency-Key": [message]})
-
-
-def _answered_before(*, actor: User, key: str | None, fingerprint: str | None) -> Dossier | None:
-    """After an insert refused as a duplicate: the dossier of the earlier request with this key (Conflict if
-    it asked something else), or None when there is none and the refusal had another cause."""
+def _earlier(*, actor: User, key: str | None) -> tuple[str, Dossier] | None:
+    """The fingerprint and dossier stored with this user's Idempotency-Key by an earlier request, if any."""
     quote = connection.ops.quote_name
-    earlier = None
-    if key is not None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT fingerprint, dossier_id FROM {quote(IdempotencyKey._meta.db_table)} "
-                f"WHERE user_id = %s AND {quote('key')} = %s",
-                [actor.pk, key],
-            )
-            earlier = cursor.fetchone()
-    if earlier is None:
+    if key is None:
         return None
-    if earlier[0] != fingerprint:
-        raise Conflict(
-            _("Idempotency-Key này đã được dùng cho một yêu cầu khác."), code="idempotency_key_reused"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT fingerprint, dossier_id FROM {quote(IdempotencyKey._meta.db_table)} "
+            f"WHERE user_id = %s AND {quote('key')} = %s",
+            [actor.pk, key],
         )
-    return Dossier.objects.get(pk=earlier[1])
+        row = cursor.fetchone()
+    return None if row is None else (row[0], Dossier.objects.get(pk=row[1]))
 
 
 def _insert_or_earlier(
@@ -192,20 +174,20 @@ def _insert_or_earlier(
 ) -> Dossier | None:
     """Inserts the new dossiers, their events and the Idempotency-Key, with the checked files of the first
     dossier, all or none; returns None, or, when a request with the same key stored it first, writes nothing
-    and returns that request's dossier. Without files the inserts are one statement, atomic by itself; files,
-    or a caller's transaction (whose savepoint keeps a refused insert from aborting it), need an atomic block."""
-    try:
+    and returns that request's dossier (core.idempotency). Without files the inserts are one statement, atomic
+    by itself; files, or a caller's transaction (whose savepoint keeps a refused insert from aborting it), need
+    an atomic block."""
+
+    def insert() -> None:
         atomic = transaction.atomic() if files or connection.in_atomic_block else nullcontext()
         with core_files.removed_on_failure(), atomic:
             insert_new(*rows)
             for dossier, accepted in files:
                 store_files(dossier, accepted, now)
-    except IntegrityError:
-        earlier = _answered_before(actor=actor, key=key, fingerprint=fingerprint)
-        if earlier is None:
-            raise
-        return earlier
-    return None
+
+    return idempotency.insert_or_earlier(
+        insert=insert, earlier=lambda: _earlier(actor=actor, key=key), fingerprint=fingerprint or ""
+    )
 
 
 def _new_dossier(
@@ -336,8 +318,8 @@ def submit_dossier(
         accepted = gathered(errors, check) or []
     fingerprint = None
     if idempotency_key is not None:
-        _checked_key(idempotency_key)
-        fingerprint = _fingerprint(
+        idempotency.checked_key(idempotency_key)
+        fingerprint = idempotency.fingerprint(
             procedure=procedure_code,
             form=form_data,
             receiving=receiving_unit_code,
@@ -405,7 +387,7 @@ def submit_bundle(
     if not actor.is_citizen:
         raise Forbidden(_("Nhóm thủ tục liên thông do công dân nộp trực tuyến."), code="citizen_online_only")
     if idempotency_key is not None:
-        _checked_key(idempotency_key)
+        idempotency.checked_key(idempotency_key)
     procedures = catalog_selectors.bundle_procedures(catalog_selectors.bundle_by_code(bundle_code))
     errors: dict[str, list[str]] = {}
     files: list[list[Checked]] = []
@@ -427,7 +409,7 @@ def submit_bundle(
     fingerprint = None
     if idempotency_key is not None:
         digests = [[(digest, order) for _file, _type, digest, order in checked] for checked in files]
-        fingerprint = _fingerprint(
+        fingerprint = idempotency.fingerprint(
             bundle=bundle_code, forms=forms, receiving=receiving_unit_code, files=digests
         )
     now = timezone.now()

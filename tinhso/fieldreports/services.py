@@ -12,16 +12,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import files as core_files
+from tinhso.core import idempotency, working_time
 from tinhso.core import selectors as core_selectors
-from tinhso.core import working_time
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound, text
-from tinhso.core.eventlog import canonical_json
 from tinhso.core.lifecycle import Transition
 from tinhso.core.models import Domain, Role, User
 from tinhso.core.services import record_event
@@ -332,19 +331,16 @@ def _store_photos(report: Report, photos: list[CheckedPhoto], kind: str) -> None
         photo.save()
 
 
-def _earlier_request(*, reporter: User | None, key: str, fingerprint: str) -> Report | None:
-    if reporter is None:
-        message = _("Idempotency-Key chỉ dùng khi đã đăng nhập.")
-        raise InvalidInput(message, errors={"Idempotency-Key": [message]})
-    if len(key) > 200:
-        message = _("Idempotency-Key dài tối đa 200 ký tự.")
-        raise InvalidInput(message, errors={"Idempotency-Key": [message]})
-    earlier = Report.objects.filter(reporter=reporter, idempotency_key=key).first()
-    if earlier is not None and earlier.idempotency_fingerprint != fingerprint:
-        raise Conflict(
-            _("Idempotency-Key này đã được dùng cho một phản ánh khác."), code="idempotency_key_reused"
-        )
-    return earlier
+def _created(fields: dict[str, Any]) -> Report:
+    """The report inserted in a savepoint, so a refused duplicate key leaves the caller's transaction usable."""
+    with transaction.atomic():
+        return Report.objects.create(**fields)
+
+
+def _earlier(*, reporter: User | None, key: str) -> tuple[str, Report] | None:
+    """The fingerprint and report stored with this reporter's Idempotency-Key by an earlier request, if any."""
+    earlier = Report.objects.filter(reporter=reporter, idempotency_key=key).first() if key else None
+    return None if earlier is None else (earlier.idempotency_fingerprint, earlier)
 
 
 @core_files.removed_on_failure()
@@ -376,11 +372,11 @@ def submit_report(
     reporter = reporter if reporter is not None and reporter.is_authenticated else None
     fingerprint = ""
     if idempotency_key:
+        if reporter is None:
+            raise InvalidInput.on("Idempotency-Key", _("Idempotency-Key chỉ dùng khi đã đăng nhập."))
+        idempotency.checked_key(idempotency_key)
         request = [category_code, description, latitude, longitude, address, attributes or {}, len(photos)]
-        fingerprint = sha256(canonical_json(request).encode()).hexdigest()
-        earlier = _earlier_request(reporter=reporter, key=idempotency_key, fingerprint=fingerprint)
-        if earlier is not None:
-            return earlier
+        fingerprint = idempotency.fingerprint(request=request)
     category = selectors.category_by_code(category_code)
     description = description.strip()
     if not description:
@@ -421,12 +417,15 @@ def submit_report(
         idempotency_key=idempotency_key,
         idempotency_fingerprint=fingerprint,
     )
-    try:
-        with transaction.atomic():
-            report = Report.objects.create(**fields)
-    except IntegrityError:
-        # A concurrent request with the same key committed first: answer with its report.
-        return _earlier_request(reporter=reporter, key=idempotency_key, fingerprint=fingerprint)
+    created: list[Report] = []
+    earlier = idempotency.insert_or_earlier(
+        insert=lambda: created.append(_created(fields)),
+        earlier=lambda: _earlier(reporter=reporter, key=idempotency_key),
+        fingerprint=fingerprint,
+    )
+    if earlier is not None:
+        return earlier
+    report = created[0]
     _store_photos(report, checked_photos, ReportPhoto.Kind.REPORT)
     record_event(
         subject=report,

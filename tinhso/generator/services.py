@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from tinhso.catalog.models import Procedure
 from tinhso.core import bulk
+from tinhso.core import events as core_events
 from tinhso.core import services as core_services
 from tinhso.core.errors import InvalidInput
 from tinhso.core.eventlog import GENESIS_HASH, canonical_json, event_hash_at, stream_name
@@ -548,7 +549,7 @@ def _register(world: World, registry: People, batch: Batch, today: date, registe
     )
     batch.rows[PopulationRecord].append(_row(PopulationRecord, record))
     batch.rows[User].append(_row(User, user))
-    event = ("account.citizen_registered", None, {"citizen_id": person.citizen_id}, registered_at)
+    event = (core_events.CITIZEN_REGISTERED, None, {"citizen_id": person.citizen_id}, registered_at)
     batch.chain(stream_name(User, user.pk), [event])
     return Citizen(
         user.pk, Person(person.citizen_id, person.full_name, person.birth_date, person.sex, address), index

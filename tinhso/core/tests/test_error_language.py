@@ -30,6 +30,7 @@ TRANSLATED_MODULES = [
     "ioc/exports.py",
     "ioc/periods.py",
     "notifications/services.py",
+    "core/idempotency.py",
     "core/lifecycle.py",
     "dossiers/lifecycle.py",
     "dossiers/services.py",

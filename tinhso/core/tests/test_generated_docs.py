@@ -9,3 +9,32 @@ from tinhso.core.catalogue import DOCS, GENERATED
 def test_the_committed_page_is_up_to_date(name):
     committed = (DOCS / name).read_text(encoding="utf-8")
     assert committed == GENERATED[name](), f"docs/{name} is stale: run `tinhso docs`"
+
+
+def test_event_names_are_written_only_where_they_are_declared():
+    """Writers and readers use the declared constants: a stored name spelt out elsewhere would not be found
+    by grepping its constant (apps still to move to the catalogue are not checked yet)."""
+    import ast
+    import re
+    from pathlib import Path
+
+    from tinhso.core.catalogue import load_declarations
+    from tinhso.core.events import CATALOGUE
+
+    load_declarations()
+    checked = re.compile(r"^(dossier|fieldreport|account|calendar|unit|procedure|bundle)\.[a-z_]+$")
+    tinhso = Path(__file__).resolve().parents[2]
+    spelt = []
+    for app in ("core", "catalog", "dossiers", "fieldreports", "generator", "notifications"):
+        for path in (tinhso / app).rglob("*.py"):
+            if path.name == "events.py" or "tests" in path.parts or "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and checked.match(node.value)
+                ):
+                    spelt.append(f"{path.relative_to(tinhso)}:{node.lineno} {node.value}")
+    assert spelt == []
+    assert {"dossier.accepted", "fieldreport.escalated", "procedure.published"} <= set(CATALOGUE)
