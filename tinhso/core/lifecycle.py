@@ -58,7 +58,7 @@ class Lifecycle:
     title: "StrOrPromise"
     states: Any  # the model's Choices class
     transitions: tuple[Transition, ...]
-    subject: "StrOrPromise" = ""  # how an error names the case, e.g. "hồ sơ"
+    subject: "StrOrPromise" = ""  # how an error names the case, e.g. "hồ sơ này"
     notes: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:

@@ -52,7 +52,7 @@ HANDLING = (Status.ACCEPTED, Status.PROCESSING)
 LIFECYCLE = Lifecycle(
     name="dossier",
     title=_("Hồ sơ thủ tục hành chính"),
-    subject=_("hồ sơ"),
+    subject=_("hồ sơ này"),
     states=Status,
     transitions=(
         Transition(

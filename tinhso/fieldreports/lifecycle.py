@@ -35,7 +35,7 @@ CLOSED = (Status.PUBLISHED, Status.REJECTED, Status.MERGED)
 LIFECYCLE = Lifecycle(
     name="fieldreport",
     title=_("Phản ánh hiện trường"),
-    subject=_("phản ánh"),
+    subject=_("phản ánh này"),
     states=Status,
     transitions=(
         Transition(

@@ -256,7 +256,7 @@ def test_a_refused_transition_reads_in_the_interface_language(cast, client):
     with pytest.raises(Conflict) as refused:
         services.accept(actor=cast.desk, code=dossier.code, version=dossier.version)
     with translation.override("en"):
-        assert refused.value.message.startswith("The dossier is “")
+        assert refused.value.message.startswith("This dossier is “")
         assert refused.value.message.endswith("”: cannot accept it.")
     with translation.override("vi"):
         assert "không thể tiếp nhận" in refused.value.message

@@ -80,4 +80,4 @@ def test_service_errors_read_in_english_on_the_english_interface(client, categor
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     url = reverse("fieldreports:staff-action", args=[report.tracking_code, "approve"])
     page = client.post(url, {"version": report.version}, follow=True).content.decode()
-    assert "The report is “" in page and "cannot approve the result" in page
+    assert "This report is “" in page and "cannot approve the result" in page
