@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from unidecode import unidecode
 
 from tinhso.catalog.models import Procedure, ProcessStep
+from tinhso.core import permissions
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import NotFound
 from tinhso.core.eventlog import stream_of
@@ -28,7 +29,8 @@ from tinhso.dossiers.models import Channel, Dossier, Status
 NEAR_DUE = timedelta(hours=4)
 OPEN_STATUSES = (Status.NEW, Status.ACCEPTED, Status.PROCESSING, Status.FINISHED)
 # Who answers when another agency is consulted (liên thông) about a dossier.
-CONSULTED_ROLES = (Role.SPECIALIST, Role.UNIT_LEADER)
+# The roles of core.permissions.MATRIX, the one table of who may do what.
+CONSULTED_ROLES = tuple(sorted(permissions.roles_for(Domain.DOSSIERS, "answer_consultation")))
 # Rows per page of the lists that grow with the years: a citizen's dossiers, an official's queue.
 PAGE_SIZE = 50
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unidecode import unidecode
 
+from tinhso.core import permissions
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound, text
 from tinhso.core.eventlog import stream_of
@@ -32,9 +33,10 @@ _SEARCH_DEGREES = 0.27
 # A point further than this many commune radii from the nearest commune centre is at sea or abroad.
 _MAX_RADII = 3.0
 _MIN_REACH_M = 5_000
-COORDINATOR_ROLES = (Role.RECEPTIONIST, Role.SPECIALIST, Role.UNIT_LEADER)
-HANDLER_ROLES = (Role.SPECIALIST, Role.UNIT_LEADER)
-STAFF_VIEW_ROLES = (*HANDLER_ROLES, Role.RECEPTIONIST, Role.PROVINCE_LEADER)
+# The roles of core.permissions.MATRIX, the one table of who may do what.
+COORDINATOR_ROLES = tuple(sorted(permissions.roles_for(Domain.FIELD_REPORTS, "coordinate")))
+HANDLER_ROLES = tuple(sorted(permissions.roles_for(Domain.FIELD_REPORTS, "handle")))
+STAFF_VIEW_ROLES = tuple(sorted(permissions.roles_for(Domain.FIELD_REPORTS, "view")))
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -27,11 +27,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tinhso.catalog.models import Procedure, ProcessStep, RequiredDocument
-from tinhso.core import caching
+from tinhso.core import caching, permissions
 from tinhso.core import selectors as core_selectors
 from tinhso.core.display import url_of
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
-from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Domain, Event, Role, User
+from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Domain, Event, User
 from tinhso.dossiers.models import Channel, Rating, Status
 from tinhso.ioc import periods, rules
 from tinhso.ioc.models import (
@@ -47,7 +47,7 @@ from tinhso.ioc.models import (
 )
 from tinhso.ioc.periods import Period
 
-IOC_ROLES = (Role.PROVINCE_LEADER, Role.UNIT_LEADER)
+IOC_ROLES = tuple(sorted(permissions.roles_for(Domain.OPERATIONS, "view")))  # core.permissions.MATRIX
 PAGE_SIZE = 50  # rows of a drill-down page; the CSV and Excel exports hold them all
 
 

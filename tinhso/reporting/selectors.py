@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core import permissions
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.lifecycle import Party, Transition
@@ -29,8 +30,9 @@ from tinhso.reporting.models import (
 )
 
 REPORTERS = (Role.REPORTING_OFFICER,)
-SUBMITTERS = (Role.REPORTING_OFFICER, Role.UNIT_LEADER)
-APPROVERS = (Role.UNIT_LEADER, Role.PROVINCE_LEADER)
+# The roles of core.permissions.MATRIX, the one table of who may do what.
+SUBMITTERS = tuple(sorted(permissions.roles_for(Domain.REPORTING, "submit")))
+APPROVERS = tuple(sorted(permissions.roles_for(Domain.REPORTING, "approve")))
 
 LOCK_REASONS = {
     "period_not_closed": _("Kỳ báo cáo chưa đến ngày chốt số liệu."),
