@@ -10,7 +10,7 @@ from ninja.parser import Parser
 
 from tinhso.core.api import router as core_router
 from tinhso.core.errors import DomainError, InvalidInput, TooManyAttempts
-from tinhso.core.eventlog import canonical_json
+from tinhso.core.problems import problem
 from tinhso.openapi import with_problems
 from tinhso.web.apidocs import PlatformSwagger
 from tinhso.web.middleware import refuse_nul
@@ -49,17 +49,6 @@ api.add_router("/dossiers", "tinhso.dossiers.api.router")
 api.add_router("/fieldreports", "tinhso.fieldreports.api.router")
 api.add_router("/ioc", "tinhso.ioc.api.router")
 api.add_router("/reporting", "tinhso.reporting.api.router")
-
-
-def problem(
-    request: HttpRequest, *, status: int, code: str, title: str, detail: str = "", **extra
-) -> HttpResponse:
-    body = {"type": f"urn:tinhso:problem:{code}", "title": title, "status": status, "code": code}
-    if detail:
-        body["detail"] = detail
-    body |= {key: value for key, value in extra.items() if value not in (None, {}, [])}
-    body["instance"] = request.path
-    return HttpResponse(canonical_json(body), status=status, content_type="application/problem+json")
 
 
 # Members of every problem: an error's own detail under one of these names is given as current_<name>.

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 
+from tinhso.core.problems import problem
+
 logger = logging.getLogger(__name__)
 
 MACHINE_PREFIXES = ("/api/", "/open311/")
@@ -64,10 +66,10 @@ class MachineEdge:
         if not request.path.startswith(MACHINE_PREFIXES):
             return self.get_response(request)
         if _too_large(request):
-            return _problem(request, status=413, code="body_too_large", title=TITLES[413])
+            return problem(request, status=413, code="body_too_large", title=TITLES[413])
         errors = _surrogate_errors(request)
         if errors:
-            return _problem(request, status=422, code="invalid_text", title=SURROGATE_MESSAGE, errors=errors)
+            return problem(request, status=422, code="invalid_text", title=SURROGATE_MESSAGE, errors=errors)
         response = self.get_response(request)
         if response.status_code >= 400 and response.get("Content-Type", "").startswith("text/html"):
             # Django's own error page (an exception in a middleware, an unknown path): same status, no HTML.
@@ -81,21 +83,15 @@ class MachineEdge:
             # A value the database cannot hold (text longer than its column, a number past its range) that
             # no check at the edge refused: the transaction rolled back, the client may correct it.
             logger.warning("Value refused by the database on %s: %s", request.path, exception)
-            return _problem(request, status=422, code="value_out_of_range", title=OUT_OF_RANGE_MESSAGE)
+            return problem(request, status=422, code="value_out_of_range", title=OUT_OF_RANGE_MESSAGE)
         logger.error("Unhandled error on %s", request.path, exc_info=exception)
         return _problem_for_status(request, 500)
-
-
-def _problem(request: HttpRequest, **answer) -> HttpResponse:
-    from tinhso.api import problem  # the API imports every app's router: only when needed
-
-    return problem(request, **answer)
 
 
 def _problem_for_status(request: HttpRequest, status: int) -> HttpResponse:
     code = CODES.get(status, "not_found" if status == 404 else f"http_{status}")
     title = TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400])
-    return _problem(request, status=status, code=code, title=title)
+    return problem(request, status=status, code=code, title=title)
 
 
 def _too_large(request: HttpRequest) -> bool:

@@ -7,6 +7,7 @@ from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 
 from tinhso.core.errors import InvalidInput
+from tinhso.core.problems import problem
 
 NUL = "\x00"
 NUL_MESSAGE = "Không được chứa ký tự NUL (mã 0)."
@@ -50,20 +51,14 @@ def refuse_nul_characters(get_response: Callable[[HttpRequest], HttpResponse]):
         api = request.path.startswith("/api/")
         if NUL in request.path or _nul_in_query(request) or (not api and _nul_in_form(request)):
             if api:
-                return _problem(request, status=400, code="nul_character", title=NUL_MESSAGE)
+                return problem(request, status=400, code="nul_character", title=NUL_MESSAGE)
             raise BadRequest(NUL_MESSAGE)
         errors = _nul_errors_in_json(request) if api else {}
         if errors:
-            return _problem(request, status=422, code="nul_character", title=NUL_MESSAGE, errors=errors)
+            return problem(request, status=422, code="nul_character", title=NUL_MESSAGE, errors=errors)
         return get_response(request)
 
     return middleware
-
-
-def _problem(request: HttpRequest, **answer) -> HttpResponse:
-    from tinhso.api import problem  # the API imports every app's router: only when needed
-
-    return problem(request, **answer)
 
 
 def _nul_in_query(request: HttpRequest) -> bool:
