@@ -13,12 +13,12 @@ from jsonschema.exceptions import SchemaError
 from unidecode import unidecode
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
+    pass
 
 from tinhso.catalog import events
 from tinhso.catalog.models import Bundle, BundleItem, Procedure, ProcessStep, RequiredDocument
 from tinhso.core import selectors as core_selectors
-from tinhso.core.errors import Forbidden, InvalidInput
+from tinhso.core.errors import Forbidden, invalid
 from tinhso.core.models import AdminUnit, Role, User
 from tinhso.core.money import checked_amount
 from tinhso.core.services import record_event
@@ -46,38 +46,34 @@ def search_key(text: str) -> str:
     return unidecode(text).lower()
 
 
-def _invalid(field: str, message: "StrOrPromise", **params: object) -> InvalidInput:
-    return InvalidInput.on(field, message, params=params)
-
-
 def _check_times(*, days: int, hours: Decimal, steps: list[StepSpec], legal_hours: Decimal) -> None:
     if (days > 0) == (hours > 0):
-        raise _invalid(
+        raise invalid(
             "processing_days", _("Cần đúng một thời hạn giải quyết: theo ngày làm việc hoặc theo giờ.")
         )
     if not steps:
-        raise _invalid("steps", _("Cần ít nhất một bước trong quy trình nội bộ."))
+        raise invalid("steps", _("Cần ít nhất một bước trong quy trình nội bộ."))
     for index, step in enumerate(steps, start=1):
         if step.hours <= 0:
-            raise _invalid("steps", _("Bước %(step)s cần thời gian lớn hơn 0."), step=index)
+            raise invalid("steps", _("Bước %(step)s cần thời gian lớn hơn 0."), step=index)
         if step.role not in Role.values:
-            raise _invalid(
+            raise invalid(
                 "steps", _("Bước %(step)s: vai trò “%(role)s” không tồn tại."), step=index, role=step.role
             )
         if step.unit_kind not in ProcessStep.UnitKind.values:
-            raise _invalid(
+            raise invalid(
                 "steps",
                 _("Bước %(step)s: loại đơn vị “%(kind)s” không hợp lệ."),
                 step=index,
                 kind=step.unit_kind,
             )
         if (step.unit_kind == ProcessStep.UnitKind.FIXED) != (step.unit is not None):
-            raise _invalid(
+            raise invalid(
                 "steps", _("Bước %(step)s: chỉ bước giao cho đơn vị chỉ định mới ghi đơn vị."), step=index
             )
     total = sum((step.hours for step in steps), Decimal(0))
     if total != legal_hours:
-        raise _invalid(
+        raise invalid(
             "steps",
             _(
                 "Tổng thời gian các bước (%(total)s giờ làm việc) phải bằng thời hạn giải quyết "
@@ -115,21 +111,21 @@ def publish_procedure(
     if actor is not None and not core_selectors.has_role(actor, Role.ADMINISTRATOR):
         raise Forbidden(_("Chỉ quản trị hệ thống được công bố thủ tục."), code="role_required")
     if level not in Procedure.Level.values:
-        raise _invalid("level", _("Cấp thực hiện phải là cấp tỉnh hoặc cấp xã."))
+        raise invalid("level", _("Cấp thực hiện phải là cấp tỉnh hoặc cấp xã."))
     if online_level not in Procedure.OnlineLevel.values:
-        raise _invalid("online_level", _("Mức độ dịch vụ công trực tuyến phải là toàn trình hoặc một phần."))
+        raise invalid("online_level", _("Mức độ dịch vụ công trực tuyến phải là toàn trình hoặc một phần."))
     if level == Procedure.Level.PROVINCE and authority is None:
-        raise _invalid("authority", _("Thủ tục cấp tỉnh cần cơ quan có thẩm quyền giải quyết."))
+        raise invalid("authority", _("Thủ tục cấp tỉnh cần cơ quan có thẩm quyền giải quyết."))
     if fee is not None:
         checked_amount(fee, field="fee", allow_zero=True)
     try:
         Draft202012Validator.check_schema(form_schema)
     except SchemaError as error:
-        raise _invalid(
+        raise invalid(
             "form_schema", _("Biểu mẫu không phải JSON Schema hợp lệ: %(problem)s"), problem=error.message
         ) from None
     if form_schema.get("type") != "object":
-        raise _invalid("form_schema", _("Biểu mẫu phải là một đối tượng (type: object)."))
+        raise invalid("form_schema", _("Biểu mẫu phải là một đối tượng (type: object)."))
     draft = Procedure(code=code, processing_days=processing_days, processing_hours=Decimal(processing_hours))
     _check_times(
         days=processing_days, hours=draft.processing_hours, steps=steps, legal_hours=draft.legal_hours
@@ -206,7 +202,7 @@ def define_bundle(
     )
     missing = [c for c in procedure_codes if c not in known]
     if missing:
-        raise _invalid("procedure_codes", _("Chưa có thủ tục: %(codes)s."), codes=", ".join(missing))
+        raise invalid("procedure_codes", _("Chưa có thủ tục: %(codes)s."), codes=", ".join(missing))
     bundle, _created = Bundle.objects.update_or_create(
         code=code, defaults={"name": name, "description": description}
     )

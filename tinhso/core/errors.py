@@ -111,3 +111,18 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
         super().__init__(message, retry_after=retry_after, **kwargs)
         self.retry_after = retry_after
+
+
+def invalid(
+    field: str, message: "StrOrPromise", *, code: str | None = None, **params: object
+) -> InvalidInput:
+    """InvalidInput about one `field`, its placeholders filled from `params`; `code` when more precise."""
+    return InvalidInput.on(field, message, params=params, code=code)
+
+
+def required_text(value: str, field: str, message: "StrOrPromise") -> str:
+    """`value` without surrounding spaces, refused with `message` beside `field` when nothing remains."""
+    value = (value or "").strip()
+    if not value:
+        raise invalid(field, message)
+    return value

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.catalog.models import Procedure, ProcessStep
 from tinhso.core import files as core_files
 from tinhso.core import selectors as core_selectors
-from tinhso.core.errors import Conflict, InvalidInput, NotFound, text
+from tinhso.core.errors import Conflict, InvalidInput, NotFound, required_text, text
 from tinhso.core.lifecycle import Transition
 from tinhso.core.models import Domain, Role, User
 from tinhso.core.money import checked_amount
@@ -86,13 +86,6 @@ def _require_no_consultation(dossier: Dossier) -> None:
             code="awaiting_consultation",
             current=_state(dossier),
         )
-
-
-def _required_text(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidInput(message, errors={field: [message]})
-    return value
 
 
 def _hours(amount: timedelta) -> float:
@@ -195,7 +188,7 @@ def refuse(*, actor: User, code: str, version: int, reason: str) -> Dossier:
     """Reception refuses the dossier with reasons (form 3)."""
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "refuse")
-    reason = _required_text(reason, "reason", _("Cần nêu rõ lý do từ chối tiếp nhận."))
+    reason = required_text(reason, "reason", _("Cần nêu rõ lý do từ chối tiếp nhận."))
     dossier.status = Status.REFUSED
     dossier.closed_at = timezone.now()
     _enter_step(dossier, None, dossier.closed_at)
@@ -207,7 +200,7 @@ def request_supplement(*, actor: User, code: str, version: int, reason: str) -> 
     """Asks the applicant to supplement (form 2); the clock stops until they answer."""
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "request_supplement")
-    reason = _required_text(reason, "reason", _("Cần nêu rõ giấy tờ, thông tin phải bổ sung."))
+    reason = required_text(reason, "reason", _("Cần nêu rõ giấy tờ, thông tin phải bổ sung."))
     before = dossier.status
     dossier.paused_status = before
     dossier.paused_at = timezone.now()
@@ -328,7 +321,7 @@ def send_back(*, actor: User, code: str, version: int, reason: str, to_step: int
     """Returns the dossier to an earlier step (the previous one unless told), with the reason."""
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "send_back")
-    reason = _required_text(reason, "reason", _("Cần nêu lý do chuyển lại."))
+    reason = required_text(reason, "reason", _("Cần nêu lý do chuyển lại."))
     current = dossier.current_step.order
     target_order = current - 1 if to_step is None else to_step
     target = next((step for step in selectors.steps_of(dossier) if step.order == target_order), None)
@@ -344,7 +337,7 @@ def apologize(*, actor: User, code: str, version: int, new_promised_at: datetime
     """Apology and a new date (form 4); the dossier still counts as late against its first promise."""
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "apologize")
-    reason = _required_text(reason, "reason", _("Cần nêu lý do chậm trả kết quả."))
+    reason = required_text(reason, "reason", _("Cần nêu lý do chậm trả kết quả."))
     if new_promised_at <= dossier.promised_at:
         message = _("Ngày hẹn mới phải sau ngày hẹn hiện tại.")
         raise InvalidInput(message, errors={"new_promised_at": [message]})
@@ -369,7 +362,7 @@ def stop(*, actor: User, code: str, version: int, reason: str) -> Dossier:
     """Stops handling (form 5)."""
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "stop")
-    reason = _required_text(reason, "reason", _("Cần nêu lý do dừng xử lý."))
+    reason = required_text(reason, "reason", _("Cần nêu lý do dừng xử lý."))
     before = dossier.status
     dossier.status = Status.STOPPED
     dossier.closed_at = timezone.now()
@@ -439,7 +432,7 @@ def consult(*, actor: User, code: str, version: int, unit_code: str, question: s
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "consult")
     _require_no_consultation(dossier)
-    question = _required_text(question, "question", _("Cần nêu nội dung xin ý kiến."))
+    question = required_text(question, "question", _("Cần nêu nội dung xin ý kiến."))
     unit = core_selectors.unit_by_code(unit_code)
     if not unit.agency_code or unit.pk == dossier.current_unit_id:
         message = _("Chọn một cơ quan khác có tiếp nhận, giải quyết hồ sơ.")
@@ -467,7 +460,7 @@ def answer_consultation(*, actor: User, code: str, version: int, answer: str) ->
     if not dossier.consulted_unit_id:
         raise _not_allowed(dossier, _("Hồ sơ không chờ ý kiến nào."))
     LIFECYCLE.authorize(row, lambda party: selectors.is_party(actor, dossier, party))
-    answer = _required_text(answer, "answer", _("Cần nêu ý kiến trả lời."))
+    answer = required_text(answer, "answer", _("Cần nêu ý kiến trả lời."))
     unit, due = dossier.consulted_unit, dossier.consult_due_at
     dossier.consulted_unit = dossier.consult_due_at = None
     return _commit(
@@ -499,7 +492,7 @@ def confirm_payment(*, actor: User, code: str, version: int, receipt: str) -> Do
     """Records the payment (receipt or transaction number); the clock resumes where it stopped."""
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "confirm_payment")
-    receipt = _required_text(receipt, "receipt", _("Cần ghi số biên lai hoặc mã giao dịch."))
+    receipt = required_text(receipt, "receipt", _("Cần ghi số biên lai hoặc mã giao dịch."))
     paused = _resume(dossier, timezone.now())
     return _commit(
         dossier,

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.core import files as core_files
 from tinhso.core import idempotency, working_time
 from tinhso.core import selectors as core_selectors
-from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound, text
+from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound, invalid, required_text, text
 from tinhso.core.lifecycle import Transition
 from tinhso.core.models import Domain, Role, User
 from tinhso.core.services import record_event
@@ -45,10 +45,6 @@ PERSONAL_DATA_RETENTION = timedelta(days=365)
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-def _invalid(field: str, message: str, code: str = "invalid_input") -> InvalidInput:
-    return InvalidInput(message, code=code, errors={field: [message]})
-
-
 # Categories, routing rules and partner keys ---------------------------------------------------------------
 
 
@@ -68,17 +64,17 @@ def create_category(
 ) -> Category:
     """Adds or updates a category; a second-level one gets a deadline within its urgency's legal limit."""
     if urgency not in Category.Urgency.values:
-        raise _invalid("urgency", text(_("Mức độ khẩn “%(urgency)s” không hợp lệ."), {"urgency": urgency}))
+        raise invalid("urgency", text(_("Mức độ khẩn “%(urgency)s” không hợp lệ."), {"urgency": urgency}))
     parent = Category.objects.filter(code=parent_code, parent__isnull=True).first() if parent_code else None
     if parent_code and parent is None:
-        raise _invalid(
+        raise invalid(
             "parent_code",
             text(_("Không có nhóm lĩnh vực mã “%(parent_code)s”."), {"parent_code": parent_code}),
         )
     if parent is not None:
         _check_deadline(urgency=urgency, days=deadline_days, hours=deadline_hours)
     elif deadline_days or deadline_hours:
-        raise _invalid(
+        raise invalid(
             "deadline_days", _("Nhóm lĩnh vực không có thời hạn riêng; đặt thời hạn cho từng lĩnh vực.")
         )
     category, created = Category.objects.update_or_create(
@@ -112,7 +108,7 @@ def create_category(
 def _check_deadline(*, urgency: str, days: int | None, hours: int | None) -> None:
     """Urgent reports within 1 working day, immediate-handling kinds within 3 (Decision 960/QĐ-UBND)."""
     if bool(days) == bool(hours) or (days or 0) < 0 or (hours or 0) < 0:
-        raise _invalid(
+        raise invalid(
             "deadline_days", _("Cần đúng một thời hạn xử lý: số ngày làm việc hoặc số giờ làm việc.")
         )
     limit_days = {Category.Urgency.URGENT: 1, Category.Urgency.IMMEDIATE: 3}.get(urgency)
@@ -121,7 +117,7 @@ def _check_deadline(*, urgency: str, days: int | None, hours: int | None) -> Non
     day_hours = working_time.working_day_length().total_seconds() / 3600
     if (days or 0) > limit_days or (hours or 0) > limit_days * day_hours:
         label = Category.Urgency(urgency).label
-        raise _invalid(
+        raise invalid(
             "deadline_days",
             text(
                 _("Phản ánh loại “%(label)s” phải xử lý trong %(limit_days)s ngày làm việc."),
@@ -144,12 +140,12 @@ def add_category_attribute(
     order: int = 0,
 ) -> CategoryAttribute:
     if datatype not in CategoryAttribute.Datatype.values:
-        raise _invalid(
+        raise invalid(
             "datatype", text(_("Kiểu dữ liệu “%(datatype)s” không hợp lệ."), {"datatype": datatype})
         )
     values = [list(pair) for pair in values]
     if datatype in ("singlevaluelist", "multivaluelist") and not values:
-        raise _invalid("values", _("Danh sách lựa chọn không được để trống."))
+        raise invalid("values", _("Danh sách lựa chọn không được để trống."))
     attribute, _created = CategoryAttribute.objects.update_or_create(
         category=category,
         code=code,
@@ -183,20 +179,20 @@ def add_routing_rule(
 ) -> RoutingRule:
     category = Category.objects.filter(code=category_code).first() if category_code else None
     if category_code and category is None:
-        raise _invalid(
+        raise invalid(
             "category",
             text(_("Không có lĩnh vực phản ánh mã “%(category_code)s”."), {"category_code": category_code}),
-            "unknown_category",
+            code="unknown_category",
         )
     commune = core_selectors.unit_by_code(commune_code) if commune_code else None
     if target == RoutingRule.Target.FIXED_UNIT:
         if not unit_code:
-            raise _invalid("unit_code", _("Cần chọn cơ quan xử lý."))
+            raise invalid("unit_code", _("Cần chọn cơ quan xử lý."))
         unit = core_selectors.unit_by_code(unit_code)
     elif target == RoutingRule.Target.COMMUNE_COMMITTEE:
         unit = None
     else:
-        raise _invalid("target", text(_("Cách phân công “%(target)s” không hợp lệ."), {"target": target}))
+        raise invalid("target", text(_("Cách phân công “%(target)s” không hợp lệ."), {"target": target}))
     rule = RoutingRule.objects.create(
         category=category, commune=commune, target=target, unit=unit, order=order
     )
@@ -213,7 +209,7 @@ def add_routing_rule(
 def create_api_key(*, actor: User | None, name: str) -> tuple[str, ApiKey]:
     """A new partner key; the secret is returned once and only its hash is kept."""
     if not name.strip():
-        raise _invalid("name", _("Cần đặt tên ứng dụng đối tác."))
+        raise invalid("name", _("Cần đặt tên ứng dụng đối tác."))
     secret = f"ts311_{secrets.token_urlsafe(24)}"
     api_key = ApiKey.objects.create(
         name=name.strip(), prefix=secret[:10], key_hash=sha256(secret.encode()).hexdigest()
@@ -262,14 +258,14 @@ def _checked_attributes(category: Category, values: dict[str, str | list[str]]) 
         items = [v for v in (raw if isinstance(raw, list) else [raw]) if v not in (None, "")]
         if not items:
             if attribute.required:
-                raise _invalid(
+                raise invalid(
                     field, text(_("Cần trả lời: %(attribute)s."), {"attribute": attribute.description})
                 )
             continue
         keys = {str(key) for key, _ in attribute.values}
         if attribute.datatype == "multivaluelist":
             if not set(items) <= keys:
-                raise _invalid(
+                raise invalid(
                     field,
                     text(
                         _("Lựa chọn không hợp lệ cho “%(attribute)s”."), {"attribute": attribute.description}
@@ -282,16 +278,16 @@ def _checked_attributes(category: Category, values: dict[str, str | list[str]]) 
             try:
                 float(value)
             except ValueError:
-                raise _invalid(
+                raise invalid(
                     field, text(_("“%(attribute)s” phải là một số."), {"attribute": attribute.description})
                 ) from None
         elif attribute.datatype == "datetime" and parse_datetime(value) is None:
-            raise _invalid(
+            raise invalid(
                 field,
                 text(_("“%(attribute)s” phải là ngày giờ ISO 8601."), {"attribute": attribute.description}),
             )
         elif attribute.datatype == "singlevaluelist" and value not in keys:
-            raise _invalid(
+            raise invalid(
                 field,
                 text(_("Lựa chọn không hợp lệ cho “%(attribute)s”."), {"attribute": attribute.description}),
             )
@@ -301,21 +297,19 @@ def _checked_attributes(category: Category, values: dict[str, str | list[str]]) 
 
 def _check_contact(*, reporter: User | None, phone: str, email: str, partner: ApiKey | None) -> None:
     if phone and not (phone.lstrip("+").isdigit() and 9 <= len(phone.lstrip("+")) <= 12):
-        raise _invalid("phone", text(_("Số điện thoại “%(phone)s” không hợp lệ."), {"phone": phone}))
+        raise invalid("phone", text(_("Số điện thoại “%(phone)s” không hợp lệ."), {"phone": phone}))
     if len(email) > MAX_EMAIL:
         # validate_email allows 320 characters; the column holds 254 (RFC 5321's path limit).
-        raise _invalid("email", text(_("Địa chỉ thư điện tử dài quá %(limit)s ký tự."), {"limit": MAX_EMAIL}))
+        raise invalid("email", text(_("Địa chỉ thư điện tử dài quá %(limit)s ký tự."), {"limit": MAX_EMAIL}))
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            raise _invalid(
+            raise invalid(
                 "email", text(_("Địa chỉ thư điện tử “%(email)s” không hợp lệ."), {"email": email})
             ) from None
     if reporter is None and partner is None and not (phone or email):
-        raise _invalid(
-            "phone", _("Cần đăng nhập, hoặc để lại số điện thoại hay thư điện tử để nhận kết quả.")
-        )
+        raise invalid("phone", _("Cần đăng nhập, hoặc để lại số điện thoại hay thư điện tử để nhận kết quả."))
 
 
 def _store_photos(report: Report, photos: list[CheckedPhoto], kind: str) -> None:
@@ -380,12 +374,12 @@ def submit_report(
     category = selectors.category_by_code(category_code)
     description = description.strip()
     if not description:
-        raise _invalid("description", _("Cần mô tả vấn đề cần phản ánh."))
+        raise invalid("description", _("Cần mô tả vấn đề cần phản ánh."))
     if len(description) > MAX_DESCRIPTION:
         limit = f"{MAX_DESCRIPTION:,}".replace(",", ".")
-        raise _invalid("description", text(_("Nội dung phản ánh dài quá %(limit)s ký tự."), {"limit": limit}))
+        raise invalid("description", text(_("Nội dung phản ánh dài quá %(limit)s ký tự."), {"limit": limit}))
     if len(address.strip()) > MAX_ADDRESS:
-        raise _invalid("address", text(_("Địa chỉ dài quá %(limit)s ký tự."), {"limit": MAX_ADDRESS}))
+        raise invalid("address", text(_("Địa chỉ dài quá %(limit)s ký tự."), {"limit": MAX_ADDRESS}))
     phone, email = phone.strip().replace(" ", ""), email.strip().lower()
     _check_contact(reporter=reporter, phone=phone, email=email, partner=partner)
     checked_attributes = _checked_attributes(category, attributes or {})
@@ -497,13 +491,6 @@ def _save(report: Report, *fields: str) -> Report:
     return report
 
 
-def _required_text(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise _invalid(field, message)
-    return value
-
-
 # Coordination -------------------------------------------------------------------------------------------
 
 
@@ -511,10 +498,10 @@ def _required_text(value: str, field: str, message: str) -> str:
 def reroute_report(*, actor: User, tracking_code: str, version: int, unit_code: str, reason: str) -> Report:
     report = _locked(tracking_code=tracking_code, version=version)
     row = _allowed(actor, report, "reroute")
-    reason = _required_text(reason, "reason", _("Cần ghi lý do chuyển đơn vị."))
+    reason = required_text(reason, "reason", _("Cần ghi lý do chuyển đơn vị."))
     unit = core_selectors.unit_by_code(unit_code)
     if unit.pk == report.responsible_unit_id:
-        raise _invalid("unit_code", text(_("Phản ánh đã ở %(unit)s."), {"unit": unit.name}))
+        raise invalid("unit_code", text(_("Phản ánh đã ở %(unit)s."), {"unit": unit.name}))
     previous = report.responsible_unit.code
     report.responsible_unit, report.status, report.acknowledged_at = unit, Report.Status.ROUTED, None
     _save(report, "responsible_unit", "status", "acknowledged_at")
@@ -534,10 +521,10 @@ def change_category(
     """Puts the report in another category: routed again by the rules, deadline counted again from filing."""
     report = _locked(tracking_code=tracking_code, version=version)
     row = _allowed(actor, report, "change_category")
-    reason = _required_text(reason, "reason", _("Cần ghi lý do đổi lĩnh vực."))
+    reason = required_text(reason, "reason", _("Cần ghi lý do đổi lĩnh vực."))
     category = selectors.category_by_code(category_code)
     if category.pk == report.category_id:
-        raise _invalid("category", text(_("Phản ánh đã thuộc lĩnh vực “%(name)s”."), {"name": category.name}))
+        raise invalid("category", text(_("Phản ánh đã thuộc lĩnh vực “%(name)s”."), {"name": category.name}))
     previous = report.category.code
     report.category = category
     report.responsible_unit = selectors.responsible_unit_for(category=category, commune=report.commune)
@@ -564,7 +551,7 @@ def change_category(
 def merge_reports(*, actor: User, tracking_code: str, version: int, into: str) -> Report:
     """Closes the report as a duplicate of the one coded `into`; whoever follows it is pointed there."""
     if tracking_code == into:
-        raise _invalid("into", _("Không thể gộp phản ánh vào chính nó."))
+        raise invalid("into", _("Không thể gộp phản ánh vào chính nó."))
     # Rows are locked in id order, so two coordinators merging the same pair both ways cannot deadlock.
     list(
         Report.objects.select_for_update()
@@ -576,7 +563,7 @@ def merge_reports(*, actor: User, tracking_code: str, version: int, into: str) -
     row = _allowed(actor, duplicate, "merge")
     kept = Report.objects.filter(tracking_code=into).first()
     if kept is None:
-        raise _invalid("into", text(_("Không có phản ánh mã “%(code)s”."), {"code": into}))
+        raise invalid("into", text(_("Không có phản ánh mã “%(code)s”."), {"code": into}))
     if kept.status not in (*Report.OPEN_STATUSES, Report.Status.PUBLISHED):
         raise Conflict(
             text(
@@ -608,11 +595,11 @@ def split_report(
     report = _locked(tracking_code=tracking_code, version=version)
     row = _allowed(actor, report, "split")
     if not parts:
-        raise _invalid("parts", _("Cần ít nhất một phần tách ra."))
+        raise invalid("parts", _("Cần ít nhất một phần tách ra."))
     children = []
     for category_code, description in parts:
         category = selectors.category_by_code(category_code)
-        description = _required_text(description, "parts", _("Mỗi phần tách ra cần có nội dung."))
+        description = required_text(description, "parts", _("Mỗi phần tách ra cần có nội dung."))
         child = Report.objects.create(
             tracking_code=_new_tracking_code(timezone.now()),
             token=secrets.token_urlsafe(18),
@@ -659,7 +646,7 @@ def split_report(
 def reject_report(*, actor: User, tracking_code: str, version: int, reason: str) -> Report:
     report = _locked(tracking_code=tracking_code, version=version)
     row = _allowed(actor, report, "reject")
-    report.rejection_reason = _required_text(reason, "reason", _("Cần ghi lý do không tiếp nhận."))
+    report.rejection_reason = required_text(reason, "reason", _("Cần ghi lý do không tiếp nhận."))
     report.status, report.closed_at = Report.Status.REJECTED, timezone.now()
     _save(report, "rejection_reason", "status", "closed_at")
     record_event(subject=report, action=row.event, actor=actor, payload={"reason": report.rejection_reason})
@@ -688,7 +675,7 @@ def post_result(
 ) -> Report:
     report = _locked(tracking_code=tracking_code, version=version)
     row = _allowed(actor, report, "post_result")
-    report.result = _required_text(result, "result", _("Cần ghi kết quả xử lý."))
+    report.result = required_text(result, "result", _("Cần ghi kết quả xử lý."))
     checked = check_photos(list(photos))
     report.status, report.resolved_at = Report.Status.RESOLVED, timezone.now()
     _save(report, "result", "status", "resolved_at")
@@ -723,7 +710,7 @@ def send_back_result(*, actor: User, tracking_code: str, version: int, reason: s
     the opposite: handing the result to the applicant)."""
     report = _locked(tracking_code=tracking_code, version=version)
     row = _allowed(actor, report, "send_back_result")
-    reason = _required_text(reason, "reason", _("Cần ghi lý do trả lại kết quả."))
+    reason = required_text(reason, "reason", _("Cần ghi lý do trả lại kết quả."))
     report.status, report.resolved_at = Report.Status.ACKNOWLEDGED, None
     _save(report, "status", "resolved_at")
     record_event(subject=report, action=row.event, actor=actor, payload={"reason": reason})
