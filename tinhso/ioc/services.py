@@ -25,6 +25,7 @@ from tinhso.dossiers.models import Dossier, Status
 from tinhso.fieldreports import events as report_events
 from tinhso.fieldreports import selectors as fieldreport_selectors
 from tinhso.fieldreports.models import Report
+from tinhso.ioc import events as ioc_events
 from tinhso.ioc import periods, rules, selectors
 from tinhso.ioc.models import (
     DOSSIER_STREAM,
@@ -485,7 +486,7 @@ def create_alert_rule(
     )
     record_event(
         subject=rule,
-        action="ioc.alert_rule_created",
+        action=ioc_events.ALERT_RULE_CREATED,
         actor=actor,
         payload={
             "indicator": indicator,
@@ -528,7 +529,7 @@ def evaluate_alerts(*, unit_ids: set[int], now: datetime | None = None) -> list[
                 open_alert.save(update_fields=["cleared_at"])
                 record_event(
                     subject=open_alert,
-                    action="ioc.alert_cleared",
+                    action=ioc_events.ALERT_CLEARED,
                     actor=None,
                     payload={"unit": unit.code, "indicator": rule.indicator, "period": period, "rate": rate},
                 )
@@ -542,7 +543,7 @@ def _raise(*, rule: AlertRule, unit: AdminUnit, period: str, rate: float, now: d
     )
     record_event(
         subject=alert,
-        action="ioc.alert_raised",
+        action=ioc_events.ALERT_RAISED,
         actor=None,
         payload={
             "unit": unit.code,

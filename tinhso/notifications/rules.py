@@ -15,6 +15,7 @@ from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.fieldreports import events as report_events
 from tinhso.fieldreports import selectors as report_selectors
+from tinhso.ioc import events as ioc_events
 from tinhso.ioc import selectors as ioc_selectors
 
 
@@ -130,6 +131,6 @@ RULES: dict[str, Callable[[Event], Message | None]] = {
     dossier_events.SENT_BACK: _entered_queue(_("Hồ sơ %(code)s được chuyển lại bước xử lý của anh/chị.")),
     report_events.ESCALATED: _escalated_report,
     report_events.PUBLISHED: _published_report,
-    "ioc.alert_raised": _alert,
+    ioc_events.ALERT_RAISED: _alert,
     "reporting.reminder_due": _report_due,
 }
