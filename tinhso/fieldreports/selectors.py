@@ -9,6 +9,7 @@ from itertools import islice
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,7 @@ from tinhso.core.eventlog import stream_of
 from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import AdminUnit, Domain, Event, Role, User
 from tinhso.fieldreports import events, lifecycle
-from tinhso.fieldreports.models import ApiKey, Category, Report, RoutingRule
+from tinhso.fieldreports.models import ApiKey, Category, Report, ReportPhoto, RoutingRule
 
 EARTH_RADIUS_M = 6_371_000
 DUPLICATE_RADIUS_M = 50
@@ -291,6 +292,34 @@ def filter_public_reports(
     return list(reports.order_by("-submitted_at")[:limit])
 
 
+def communes() -> QuerySet[AdminUnit]:
+    """The configured province's communes by name, to filter the public list by."""
+    return AdminUnit.objects.filter(
+        parent=core_selectors.province_unit(), kind=AdminUnit.Kind.COMMUNE
+    ).order_by("name")
+
+
+@dataclass(frozen=True)
+class Following:
+    """Who follows a report, as its public page shows it."""
+
+    followers: int
+    by_user: bool
+
+
+def following(report: Report, *, user: User | AnonymousUser) -> Following:
+    """How many people follow `report`, and whether `user` (perhaps anonymous) is one of them."""
+    by_user = user.is_authenticated and report.follows.filter(user=user).exists()
+    return Following(followers=report.follows.count(), by_user=by_user)
+
+
+def photos_by_kind(report: Report) -> tuple[list[ReportPhoto], list[ReportPhoto]]:
+    """The reporter's photos and the handling unit's result photos (from the prefetched photos)."""
+    photos = list(report.photos.all())
+    reported = [photo for photo in photos if photo.kind == ReportPhoto.Kind.REPORT]
+    return reported, [photo for photo in photos if photo.kind == ReportPhoto.Kind.RESULT]
+
+
 def reports_of_reporter(user: User) -> QuerySet[Report]:
     """A citizen's own reports, whatever their status."""
     return Report.objects.filter(reporter=user).select_related("category", "commune", "responsible_unit")
@@ -335,6 +364,17 @@ def reports_for_staff(user: User) -> QuerySet[Report]:
     return reports.filter(
         responsible_unit__in=core_selectors.units_where(user, *STAFF_VIEW_ROLES, domain=Domain.FIELD_REPORTS)
     )
+
+
+def staff_queue(user: User, *, status: str, limit: int = 300) -> list[Report]:
+    """The reports an official may see with `status`: "open" (soonest deadline first), a status code, or any
+    other value for all of them."""
+    reports = reports_for_staff(user)
+    if status == "open":
+        reports = reports.filter(status__in=Report.OPEN_STATUSES).order_by("due_at")
+    elif status in Report.Status.values:
+        reports = reports.filter(status=status)
+    return list(reports[:limit])
 
 
 def tracking_code_typed(text: str) -> str:

@@ -12,12 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tinhso.core import selectors as core_selectors
 from tinhso.core import throttle
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.display import day_and_time
 from tinhso.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from tinhso.core.models import AdminUnit
 from tinhso.core.parsing import whole_number
 from tinhso.fieldreports import lifecycle, selectors, services
 from tinhso.fieldreports.forms import ContactForm, RatingForm, ReportForm, attribute_values
@@ -35,15 +33,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
         request.GET.get(name, "").strip() for name in ("category", "commune", "status")
     )
     reports = selectors.filter_public_reports(category=category, commune=commune, status=status)
-    province = core_selectors.province_unit()
     context = {
         "reports": reports,
         "map": _map_options(),
         "points_url": f"{reverse('fieldreports:report-points')}?{request.GET.urlencode()}",
         "categories": selectors.reportable_categories(),
-        "commune_options": AdminUnit.objects.filter(parent=province, kind=AdminUnit.Kind.COMMUNE).order_by(
-            "name"
-        ),
+        "commune_options": selectors.communes(),
         "filters": {"category": category, "commune": commune, "status": status},
     }
     return render(request, "fieldreports/report_list.html", context)
@@ -226,11 +221,13 @@ def report_new(request: HttpRequest) -> HttpResponse:
 def report_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
     report = _public_report(tracking_code)
     is_mine = selectors.is_reporter(report, user=request.user)
+    report_photos, result_photos = selectors.photos_by_kind(report)
+    following = selectors.following(report, user=request.user)
     context = {
         "report": report,
         "timeline": selectors.public_timeline(report),
-        "report_photos": [p for p in report.photos.all() if p.kind == "report"],
-        "result_photos": [p for p in report.photos.all() if p.kind == "result"],
+        "report_photos": report_photos,
+        "result_photos": result_photos,
         "map": _map_options(),
         "rating_form": RatingForm()
         if report.status == Report.Status.PUBLISHED and report.satisfied is None
@@ -239,8 +236,8 @@ def report_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
         if not report.is_open and report.personal_data_removed_at is None
         else None,
         "is_mine": is_mine,
-        "followers": report.follows.count(),
-        "following": request.user.is_authenticated and report.follows.filter(user=request.user).exists(),
+        "followers": following.followers,
+        "following": following.by_user,
         "signed_in_reporter": is_mine and request.user.is_authenticated,
     }
     return render(request, "fieldreports/report_detail.html", context)
@@ -350,13 +347,8 @@ def my_reports(request: SignedInRequest) -> HttpResponse:
 @require_GET
 def staff_list(request: SignedInRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
-    reports = selectors.reports_for_staff(request.user)
-    if status == "open":
-        reports = reports.filter(status__in=Report.OPEN_STATUSES).order_by("due_at")
-    elif status in Report.Status.values:
-        reports = reports.filter(status=status)
     context = {
-        "reports": list(reports[:300]),
+        "reports": selectors.staff_queue(request.user, status=status),
         "status": status,
         "statuses": Report.Status.choices,
         "is_coordinator": selectors.is_coordinator(request.user),

@@ -115,3 +115,14 @@ def test_a_malformed_version_is_refused_with_400_and_nothing_changes(client, cat
         assert act(client, report, "reject", reason="Trùng.", version=version).status_code == 400
     report.refresh_from_db()
     assert report.status == Report.Status.ROUTED
+
+
+def test_the_staff_queue_filters_the_official_s_reports_by_status(categories, staff):
+    from tinhso.fieldreports import selectors
+
+    first, second = file_report(), file_report()
+    Report.objects.filter(pk=second.pk).update(status=Report.Status.PUBLISHED)
+    handler = staff["handler"]
+    assert [report.pk for report in selectors.staff_queue(handler, status="open")] == [first.pk]
+    assert [report.pk for report in selectors.staff_queue(handler, status="published")] == [second.pk]
+    assert {report.pk for report in selectors.staff_queue(handler, status="all")} == {first.pk, second.pk}
