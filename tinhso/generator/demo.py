@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tinhso.dossiers.models import Dossier
 from tinhso.generator.services import generate
+from tinhso.notifications import services as notifications
 
 # A province's month at a small scale: a few hundred dossiers and a few dozen reports, over 24 months.
 DEMO_HISTORY = {"dossiers": 4000, "reports": 600, "months": 24}
@@ -23,6 +24,9 @@ def load_demo(*, with_accounts: bool) -> list[str]:
     """In demo mode, writes the history once (a second `load-demo` finds it and adds nothing)."""
     if not with_accounts or has_history():
         return []
+    # The hand-made cases' notices go out now; the history written next lies in the past and tells no one,
+    # so the job consumer's first run does not hold SQLite's write lock over every generated event.
+    notifications.deliver_notifications()
     summary = generate(
         dossiers=DEMO_HISTORY["dossiers"],
         reports=DEMO_HISTORY["reports"],
