@@ -1,12 +1,18 @@
 """Formatting for the IOC pages: rates as Vietnamese percentages, links carrying the filters."""
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
-from tinhso.core import display
+from tinhso.core import caching, display
+from tinhso.ioc import rules
 
 register = template.Library()
 
@@ -38,3 +44,82 @@ def ioc_url(name: str, **params) -> str:
 def day_and_time(instant: datetime | None, empty: str = "—") -> str:
     """An instant as dd/mm/yyyy hh:mm in the current time zone, `empty` when there is none."""
     return display.day_and_time(instant, empty)
+
+
+# The dashboard's tables are written one tag per table: an include or a template loop per row cost a lookup,
+# an escape and a render per cell, nearly doubling a fresh render. format_html escapes every value, as the
+# template did; the indicator's first cell is the same on every page of a language, so it is kept.
+
+
+@caching.memo("ioc.indicator_about", maxsize=256)
+def _indicator_about(code: str, language: str | None) -> SafeString:
+    """The first cell of an indicator's row in a language: its code, name, formula and scoring rule."""
+    i = rules.ALL[code]
+    about = format_html("<strong>{}</strong> {}", i.code, i.name)
+    if i.formula:
+        rule = ""
+        if i.points:
+            full = {"points": number(i.points), "full": percent(i.full_at)}
+            rule = "; " + _("điểm = %(points)s × min(1, tỷ lệ ÷ %(full)s)") % full
+        about += format_html('<br><span class="ioc-formula">{}{}</span>', i.formula, rule)
+    if i.source == "none":
+        about += format_html('<br><span class="ioc-formula">{} {}</span>', _("Chưa tính được:"), i.reason)
+    return about
+
+
+def _indicator_figures(value: rules.Value, url: str, labels: tuple[str, ...]) -> SafeString:
+    i = value.indicator
+    if not value.computable:
+        cells = ["—", "—", "—", format_html("{} / {}", _("không tính được"), number(i.points))]
+    else:
+        numerator, denominator = number(value.numerator), number(value.denominator)
+        if url:
+            numerator = format_html('<a href="{}" data-testid="numerator-{}">{}</a>', url, i.code, numerator)
+            if value.denominator is not None:
+                denominator = format_html('<a href="{}">{}</a>', url, denominator)
+        points = f"{number(value.points)} / {number(i.points)}" if i.points else "—"
+        cells = [numerator, denominator, percent(value.rate), points]
+    return format_html_join("", '<td class="num" data-label="{}">{}</td>', zip(labels, cells, strict=True))
+
+
+@register.simple_tag
+def indicator_rows(rows: list[dict[str, Any]]) -> SafeString:
+    """The rows of one section of the indicators' table: what is counted, then the figures."""
+    labels = (_("Tử số"), _("Mẫu số"), _("Tỷ lệ"), _("Điểm"))
+    language = get_language()
+    return format_html_join(
+        "\n",
+        "<tr><td>{}</td>{}</tr>",
+        (
+            (
+                _indicator_about(row["value"].indicator.code, language),
+                _indicator_figures(row["value"], row["url"], labels),
+            )
+            for row in rows
+        ),
+    )
+
+
+def _ranking_row(line: dict[str, Any]) -> SafeString:
+    row, rank = line["row"], line["rank"]
+    opening = '<tr class="ioc-unranked">' if rank is None else "<tr>"
+    return format_html(
+        opening + '<td>{}</td><td><a href="{}">{}</a></td><td class="num">{}</td>'
+        '<td class="num"><a href="{}">{}</a></td><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td></tr>',
+        "—" if rank is None else rank,
+        line["url"],
+        row.unit.name,
+        "—" if rank is None else number(row.score),
+        line["on_time_url"],
+        percent(row.on_time.rate),
+        percent(row.online.rate),
+        percent(row.reports_on_time.rate),
+        number(row.received),
+    )
+
+
+@register.simple_tag
+def ranking_rows(lines: list[dict[str, Any]]) -> SafeString:
+    """The rows of a ranking: rank, unit, score and the figures behind it."""
+    return format_html_join("\n", "{}", ((_ranking_row(line),) for line in lines))
