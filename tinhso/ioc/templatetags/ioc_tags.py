@@ -123,3 +123,13 @@ def _ranking_row(line: dict[str, Any]) -> SafeString:
 def ranking_rows(lines: list[dict[str, Any]]) -> SafeString:
     """The rows of a ranking: rank, unit, score and the figures behind it."""
     return format_html_join("\n", "{}", ((_ranking_row(line),) for line in lines))
+
+
+@register.simple_tag
+def options(choices: list[tuple[Any, Any]], selected: Any) -> SafeString:
+    """A filter's <option>s from (value, label) pairs, the selected one marked."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, " selected" if value == selected else "", label) for value, label in choices),
+    )
