@@ -3,10 +3,11 @@ reporter's personal data, which lives only on the report row and can be erased f
 
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from hashlib import sha256
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -22,7 +23,7 @@ from tinhso.core import idempotency, working_time
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound, invalid, required_text, text
 from tinhso.core.lifecycle import Transition
-from tinhso.core.models import Domain, Role, User
+from tinhso.core.models import AdminUnit, Domain, Role, User
 from tinhso.core.services import record_event
 from tinhso.fieldreports import events, selectors
 from tinhso.fieldreports.lifecycle import LIFECYCLE, WAITING_ON_UNIT
@@ -42,6 +43,10 @@ MAX_ADDRESS = Report._meta.get_field("address").max_length
 MAX_EMAIL = Report._meta.get_field("reporter_email").max_length
 # Contact details of closed reports are kept this long for follow-up questions, then erased.
 PERSONAL_DATA_RETENTION = timedelta(days=365)
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+T = TypeVar("T")
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -54,6 +59,7 @@ def create_category(
     actor: User | None,
     code: str,
     name: str,
+    name_en: str = "",
     parent_code: str | None = None,
     urgency: str = Category.Urgency.SCHEDULED,
     deadline_days: int | None = None,
@@ -81,6 +87,7 @@ def create_category(
         code=code,
         defaults={
             "name": name,
+            "name_en": name_en,
             "parent": parent,
             "urgency": urgency,
             "deadline_days": deadline_days or None,
@@ -250,49 +257,52 @@ def _new_tracking_code(now: datetime) -> str:
 
 
 def _checked_attributes(category: Category, values: dict[str, str | list[str]]) -> dict[str, Any]:
-    """Answers to the category's extra questions, by datatype; unknown codes are ignored."""
+    """Answers to the category's extra questions, by datatype, every wrong one named; unknown codes are ignored."""
     checked: dict[str, Any] = {}
+    refused: list[InvalidInput] = []
     for attribute in category.attributes.all():
-        raw = values.get(attribute.code)
-        field = f"attribute[{attribute.code}]"
-        items = [v for v in (raw if isinstance(raw, list) else [raw]) if v not in (None, "")]
-        if not items:
-            if attribute.required:
-                raise invalid(
-                    field, text(_("Cần trả lời: %(attribute)s."), {"attribute": attribute.description})
-                )
-            continue
-        keys = {str(key) for key, _ in attribute.values}
-        if attribute.datatype == "multivaluelist":
-            if not set(items) <= keys:
-                raise invalid(
-                    field,
-                    text(
-                        _("Lựa chọn không hợp lệ cho “%(attribute)s”."), {"attribute": attribute.description}
-                    ),
-                )
-            checked[attribute.code] = items
-            continue
-        value = str(items[0])
-        if attribute.datatype == "number":
-            try:
-                float(value)
-            except ValueError:
-                raise invalid(
-                    field, text(_("“%(attribute)s” phải là một số."), {"attribute": attribute.description})
-                ) from None
-        elif attribute.datatype == "datetime" and parse_datetime(value) is None:
-            raise invalid(
-                field,
-                text(_("“%(attribute)s” phải là ngày giờ ISO 8601."), {"attribute": attribute.description}),
-            )
-        elif attribute.datatype == "singlevaluelist" and value not in keys:
+        answer = _gathered(refused, lambda a=attribute: _checked_answer(a, values.get(a.code)))
+        if answer is not None:
+            checked[attribute.code] = answer
+    if refused:
+        raise _all_of(refused, _("Có câu trả lời chưa hợp lệ."))
+    return checked
+
+
+def _checked_answer(attribute: CategoryAttribute, raw: str | list[str] | None) -> str | list[str] | None:
+    field = f"attribute[{attribute.code}]"
+    items = [v for v in (raw if isinstance(raw, list) else [raw]) if v not in (None, "")]
+    if not items:
+        if attribute.required:
+            raise invalid(field, text(_("Cần trả lời: %(attribute)s."), {"attribute": attribute.description}))
+        return None
+    keys = {str(key) for key, _ in attribute.values}
+    if attribute.datatype == "multivaluelist":
+        if not set(items) <= keys:
             raise invalid(
                 field,
                 text(_("Lựa chọn không hợp lệ cho “%(attribute)s”."), {"attribute": attribute.description}),
             )
-        checked[attribute.code] = value
-    return checked
+        return items
+    value = str(items[0])
+    if attribute.datatype == "number":
+        try:
+            float(value)
+        except ValueError:
+            raise invalid(
+                field, text(_("“%(attribute)s” phải là một số."), {"attribute": attribute.description})
+            ) from None
+    elif attribute.datatype == "datetime" and parse_datetime(value) is None:
+        raise invalid(
+            field,
+            text(_("“%(attribute)s” phải là ngày giờ ISO 8601."), {"attribute": attribute.description}),
+        )
+    elif attribute.datatype == "singlevaluelist" and value not in keys:
+        raise invalid(
+            field,
+            text(_("Lựa chọn không hợp lệ cho “%(attribute)s”."), {"attribute": attribute.description}),
+        )
+    return value
 
 
 def _check_contact(*, reporter: User | None, phone: str, email: str, partner: ApiKey | None) -> None:
@@ -337,6 +347,103 @@ def _earlier(*, reporter: User | None, key: str) -> tuple[str, Report] | None:
     return None if earlier is None else (earlier.idempotency_fingerprint, earlier)
 
 
+@dataclass(frozen=True)
+class CheckedReport:
+    category: Category
+    description: str
+    attributes: dict[str, Any]
+    commune: AdminUnit
+    latitude: float
+    longitude: float
+    photos: list[CheckedPhoto]
+    phone: str
+    email: str
+
+
+def _gathered(refused: list[InvalidInput], call: Callable[[], T]) -> T | None:
+    """The call's answer, or None with its refusal kept, so a filing is checked in one round."""
+    try:
+        return call()
+    except InvalidInput as error:
+        refused.append(error)
+        return None
+
+
+def _all_of(refused: list[InvalidInput], message: "StrOrPromise") -> InvalidInput:
+    """One refusal as it was (its own code), or several merged under each field."""
+    if len(refused) == 1:
+        return refused[0]
+    errors: dict[str, list[str]] = {}
+    for error in refused:
+        for field, messages in (error.errors or {"form": [str(error.message)]}).items():
+            errors.setdefault(field, []).extend(m for m in messages if m not in errors[field])
+    return InvalidInput(message, errors=errors)
+
+
+def check_report(
+    *,
+    category_code: str,
+    description: str,
+    latitude: float | None,
+    longitude: float | None,
+    commune_code: str | None = None,
+    reporter: User | None = None,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    attributes: dict[str, str | list[str]] | None = None,
+    photos: list[UploadedFile] = (),
+    partner: ApiKey | None = None,
+) -> CheckedReport:
+    """Every check of a filing, without writing: one InvalidInput naming every field at fault, or the values
+    to store."""
+    errors: list[InvalidInput] = []
+    category = _gathered(errors, lambda: selectors.category_by_code(category_code))
+    description = _gathered(errors, lambda: _checked_description(description))
+    _gathered(errors, lambda: _checked_address(address))
+    phone, email = phone.strip().replace(" ", ""), email.strip().lower()
+    _gathered(errors, lambda: _check_contact(reporter=reporter, phone=phone, email=email, partner=partner))
+    checked_attributes = (
+        _gathered(errors, lambda: _checked_attributes(category, attributes or {})) if category else None
+    )
+    place = _gathered(
+        errors,
+        lambda: selectors.place_of_report(
+            latitude=latitude, longitude=longitude, commune_code=commune_code, address=address
+        ),
+    )
+    checked_photos = _gathered(errors, lambda: check_photos(list(photos)))
+    if errors or category is None or description is None or place is None:
+        raise _all_of(errors, _("Phản ánh có nhiều mục chưa hợp lệ, xem từng mục."))
+    commune, latitude, longitude = place
+    return CheckedReport(
+        category=category,
+        description=description,
+        attributes=checked_attributes or {},
+        commune=commune,
+        latitude=latitude,
+        longitude=longitude,
+        photos=checked_photos or [],
+        phone=phone,
+        email=email,
+    )
+
+
+def _checked_description(description: str) -> str:
+    description = description.strip()
+    if not description:
+        raise invalid("description", _("Cần mô tả vấn đề cần phản ánh."))
+    if len(description) > MAX_DESCRIPTION:
+        limit = f"{MAX_DESCRIPTION:,}".replace(",", ".")
+        raise invalid("description", text(_("Nội dung phản ánh dài quá %(limit)s ký tự."), {"limit": limit}))
+    return description
+
+
+def _checked_address(address: str) -> None:
+    if len(address.strip()) > MAX_ADDRESS:
+        raise invalid("address", text(_("Địa chỉ dài quá %(limit)s ký tự."), {"limit": MAX_ADDRESS}))
+
+
 @core_files.removed_on_failure()
 @transaction.atomic
 def submit_report(
@@ -371,43 +478,41 @@ def submit_report(
         idempotency.checked_key(idempotency_key)
         request = [category_code, description, latitude, longitude, address, attributes or {}, len(photos)]
         fingerprint = idempotency.fingerprint(request=request)
-    category = selectors.category_by_code(category_code)
-    description = description.strip()
-    if not description:
-        raise invalid("description", _("Cần mô tả vấn đề cần phản ánh."))
-    if len(description) > MAX_DESCRIPTION:
-        limit = f"{MAX_DESCRIPTION:,}".replace(",", ".")
-        raise invalid("description", text(_("Nội dung phản ánh dài quá %(limit)s ký tự."), {"limit": limit}))
-    if len(address.strip()) > MAX_ADDRESS:
-        raise invalid("address", text(_("Địa chỉ dài quá %(limit)s ký tự."), {"limit": MAX_ADDRESS}))
-    phone, email = phone.strip().replace(" ", ""), email.strip().lower()
-    _check_contact(reporter=reporter, phone=phone, email=email, partner=partner)
-    checked_attributes = _checked_attributes(category, attributes or {})
-    commune, latitude, longitude = selectors.place_of_report(
-        latitude=latitude, longitude=longitude, commune_code=commune_code, address=address
+    checked = check_report(
+        category_code=category_code,
+        description=description,
+        latitude=latitude,
+        longitude=longitude,
+        commune_code=commune_code,
+        reporter=reporter,
+        phone=phone,
+        email=email,
+        address=address,
+        attributes=attributes,
+        photos=photos,
+        partner=partner,
     )
-    checked_photos = check_photos(list(photos))
-    unit = selectors.responsible_unit_for(category=category, commune=commune)
+    unit = selectors.responsible_unit_for(category=checked.category, commune=checked.commune)
     fields = dict(
         tracking_code=_new_tracking_code(now),
         token=secrets.token_urlsafe(18),
-        category=category,
-        description=description,
-        attributes=checked_attributes,
-        latitude=latitude,
-        longitude=longitude,
+        category=checked.category,
+        description=checked.description,
+        attributes=checked.attributes,
+        latitude=checked.latitude,
+        longitude=checked.longitude,
         address=address.strip()[:300],
-        commune=commune,
+        commune=checked.commune,
         responsible_unit=unit,
         source=source,
         partner=partner,
         reporter=reporter,
         reporter_name=reporter_name.strip()[:150],
-        reporter_phone=phone,
-        reporter_email=email,
+        reporter_phone=checked.phone,
+        reporter_email=checked.email,
         status=Report.Status.ROUTED,
         submitted_at=now,
-        due_at=deadline_for(category, now),
+        due_at=deadline_for(checked.category, now),
         idempotency_key=idempotency_key,
         idempotency_fingerprint=fingerprint,
     )
@@ -420,18 +525,18 @@ def submit_report(
     if earlier is not None:
         return earlier
     report = created[0]
-    _store_photos(report, checked_photos, ReportPhoto.Kind.REPORT)
+    _store_photos(report, checked.photos, ReportPhoto.Kind.REPORT)
     record_event(
         subject=report,
         action=events.SUBMITTED,
         actor=reporter,
         payload={
             "tracking_code": report.tracking_code,
-            "category": category.code,
-            "commune": commune.code,
+            "category": checked.category.code,
+            "commune": checked.commune.code,
             "source": source,
             "partner": partner.pk if partner else None,
-            "photos": len(checked_photos),
+            "photos": len(checked.photos),
         },
     )
     record_event(

@@ -1,5 +1,7 @@
 """Pages of field reports: the public list and map, the citizen's form, a report's page, "my reports"."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -81,7 +83,7 @@ def report_points(request: HttpRequest) -> JsonResponse:
             "geometry": {"type": "Point", "coordinates": [report.longitude, report.latitude]},
             "properties": {
                 "tracking_code": report.tracking_code,
-                "category": report.category.name,
+                "category": report.category.display_name,
                 "status": report.get_status_display(),
                 "open": report.is_open,
                 "url": reverse("fieldreports:report-detail", args=[report.tracking_code]),
@@ -167,39 +169,62 @@ def _throttled(request: HttpRequest) -> bool:
     return throttle.hit(limit, _client_address(request)) > limit.attempts
 
 
+def _filing(request: HttpRequest, form: ReportForm, answers: dict) -> dict[str, Any]:
+    """The filing as the service takes it; a field the form refused is passed empty (its error already shows)."""
+    data, signed_in = form.cleaned_data, request.user.is_authenticated
+    return dict(
+        category_code=data.get("category", ""),
+        description=data.get("description", ""),
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        commune_code=data.get("commune") or None,
+        address=data.get("address", ""),
+        photos=data.get("photos") or [],
+        attributes=answers,
+        reporter=request.user if signed_in else None,
+        reporter_name=data.get("reporter_name", ""),
+        phone=data.get("phone", ""),
+        email=data.get("email", ""),
+    )
+
+
+def _show_refusal(error: InvalidInput, form: ReportForm) -> dict[str, list[str]]:
+    """The service's errors beside their fields (not repeated where the form already spoke); the answers'
+    errors are returned for the questions' partial."""
+    attribute_errors: dict[str, list[str]] = {}
+    for field, problems in (error.errors or {None: [error.message]}).items():
+        if field and field.startswith("attribute["):
+            attribute_errors[field] = problems
+            continue
+        target = field if field in form.fields else None
+        if target in form.errors:
+            continue
+        for problem in problems:
+            form.add_error(target, problem)
+    return attribute_errors
+
+
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
     signed_in = request.user.is_authenticated
     form = ReportForm(request.POST or None, request.FILES or None, signed_in=signed_in)
     answers, attribute_errors = attribute_values(request.POST), {}
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not form.is_valid():
+        # The service's own checks run too, so every problem shows in this one answer.
+        filing = _filing(request, form, answers)
+        filing.pop("reporter_name")  # stored as given, never refused
+        try:
+            services.check_report(**filing)
+        except InvalidInput as error:
+            attribute_errors = _show_refusal(error, form)
+    elif request.method == "POST":
         if _throttled(request):
             form.add_error(None, _("Bạn đã gửi nhiều phản ánh trong một giờ qua; vui lòng thử lại sau."))
         else:
-            data = form.cleaned_data
             try:
-                report = services.submit_report(
-                    category_code=data["category"],
-                    description=data["description"],
-                    latitude=data["latitude"],
-                    longitude=data["longitude"],
-                    commune_code=data["commune"] or None,
-                    address=data["address"],
-                    photos=data["photos"],
-                    attributes=answers,
-                    reporter=request.user if signed_in else None,
-                    reporter_name=data.get("reporter_name", ""),
-                    phone=data.get("phone", ""),
-                    email=data.get("email", ""),
-                )
+                report = services.submit_report(**_filing(request, form, answers))
             except InvalidInput as error:
-                for field, problems in (error.errors or {None: [error.message]}).items():
-                    if field and field.startswith("attribute["):
-                        attribute_errors[field] = problems
-                        continue
-                    target = field if field in form.fields else None
-                    for problem in problems:
-                        form.add_error(target, problem)
+                attribute_errors = _show_refusal(error, form)
             else:
                 messages.success(
                     request,

@@ -228,3 +228,15 @@ def test_the_category_s_extra_questions_are_asked_and_answered(client, categorie
     response = client.post(FORM, form_data(category="ha-tang-o-ga", **{"attribute[muc-do]": "lon"}))
     assert response.status_code == 302
     assert Report.objects.get().attributes == {"muc-do": "lon"}
+
+
+def test_a_refused_filing_names_every_problem_in_one_answer(client, categories):
+    # The description is the form's to refuse; the phone and the missing place are the service's.
+    body = form_data(description="", phone="12", latitude=None, longitude=None, **{"attribute[muc-do]": "x"})
+    response = client.post(FORM, body | {"category": "ha-tang-o-ga"})
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert {"description", "phone", "latitude", "commune"} <= set(errors)
+    assert not Report.objects.exists()
+    page = response.content.decode()
+    assert "Hãy chọn vị trí trên bản đồ" in page and "Lựa chọn không hợp lệ cho" in page
