@@ -13,6 +13,7 @@ from django.db import transaction
 
 from tinhso.catalog import services
 from tinhso.catalog.models import Procedure, ProcessStep, RequiredDocument
+from tinhso.catalog.names import STEP_NAMES_EN
 from tinhso.catalog.services import DocumentSpec, StepSpec
 from tinhso.core import selectors as core_selectors
 from tinhso.core import services as core_services
@@ -378,7 +379,7 @@ def step_plan(legal_hours: Decimal) -> list[StepSpec]:
     hours = [(legal_hours * share / 10).quantize(CENT, ROUND_HALF_UP) for share, *_ in STEP_PLAN]
     hours[1] = legal_hours - hours[0] - hours[2] - hours[3]
     return [
-        StepSpec(name=name, role=role, unit_kind=kind, hours=amount)
+        StepSpec(name=name, name_en=STEP_NAMES_EN.get(name, ""), role=role, unit_kind=kind, hours=amount)
         for (_, role, kind, name), amount in zip(STEP_PLAN, hours, strict=True)
     ]
 

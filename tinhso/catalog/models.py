@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core.language import in_active_language
 from tinhso.core.models import AdminUnit, Role
 
 
@@ -115,6 +116,8 @@ class ProcessStep(models.Model):
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=300)
+    # Shown in English mode; empty falls back to the Vietnamese name.
+    name_en = models.CharField(max_length=300, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices)
     unit_kind = models.CharField(max_length=10, choices=UnitKind.choices)
     unit = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -126,6 +129,10 @@ class ProcessStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        return in_active_language(vi=self.name, en=self.name_en)
 
 
 class Bundle(models.Model):

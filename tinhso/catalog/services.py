@@ -39,6 +39,7 @@ class StepSpec:
     unit_kind: str
     hours: Decimal
     unit: AdminUnit | None = None
+    name_en: str = ""
 
 
 def search_key(text: str) -> str:
@@ -173,6 +174,7 @@ def publish_procedure(
             procedure=procedure,
             order=order,
             name=spec.name,
+            name_en=spec.name_en,
             role=spec.role,
             unit_kind=spec.unit_kind,
             unit=spec.unit,

@@ -93,7 +93,7 @@ class DossierOut(Schema):
 
     @staticmethod
     def resolve_current_step_name(dossier: Dossier) -> str | None:
-        return dossier.current_step.name if dossier.current_step else None
+        return dossier.current_step.display_name if dossier.current_step else None
 
     @staticmethod
     def resolve_consulted_unit(dossier: Dossier) -> str | None:

@@ -253,7 +253,7 @@ def _queue_page(
 def _listed(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
     """Only the columns a list of dossiers shows: no form data, no procedure's form schema."""
     return dossiers.select_related("procedure", "current_step").only(
-        "code", "status", "procedure__name", "current_step__name"
+        "code", "status", "procedure__name", "current_step__name", "current_step__name_en"
     )
 
 

@@ -241,7 +241,7 @@ def _queue_lines(items: list[selectors.QueueItem]) -> list[QueueLine]:
                 code=dossier.code,
                 url=detail(dossier.code),
                 procedure=dossier.procedure.name,
-                state=f"{statuses[dossier.status]} · {step.name}" if step else statuses[dossier.status],
+                state=f"{statuses[dossier.status]} · {step.display_name}" if step else statuses[dossier.status],
                 due=day_and_time(item.due_at, ""),
                 overdue=item.overdue,
                 near_due=item.near_due,
@@ -480,7 +480,7 @@ def done_message(action: str, dossier: Dossier) -> str:
     step = dossier.current_step
     values = {
         "code": dossier.code,
-        "step": step.name if step else "",
+        "step": step.display_name if step else "",
         "date": day_and_time(dossier.promised_at, ""),
     }
     return str(DONE.get(action, gettext_lazy("Đã cập nhật hồ sơ %(code)s."))) % values

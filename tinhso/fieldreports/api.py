@@ -29,7 +29,7 @@ class CategoryOut(Schema):
 
     @staticmethod
     def resolve_group(category: Category) -> str:
-        return category.parent.name if category.parent else ""
+        return category.parent.display_name if category.parent else ""
 
 
 class PublicReportOut(Schema):
@@ -60,7 +60,7 @@ class PublicReportOut(Schema):
 
     @staticmethod
     def resolve_category_name(report: Report) -> str:
-        return report.category.name
+        return report.category.display_name
 
     @staticmethod
     def resolve_description(report: Report) -> str:

@@ -11,6 +11,7 @@ from tinhso.core.models import Domain, Role, User
 from tinhso.core.production import DEMO_PASSWORD
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Category, Report, RoutingRule
+from tinhso.fieldreports.names import CATEGORY_NAMES_EN
 
 URGENT, SOON, LATER = Category.Urgency.URGENT, Category.Urgency.IMMEDIATE, Category.Urgency.SCHEDULED
 # (group code, group name, [(code, name, urgency, days, hours, keywords)]); the immediate-handling kinds
@@ -233,12 +234,15 @@ DEMO_REPORTS = (
 
 def _load_categories() -> None:
     for order, (group_code, group_name, children) in enumerate(CATEGORIES):
-        services.create_category(actor=None, code=group_code, name=group_name, order=order)
+        services.create_category(
+            actor=None, code=group_code, name=group_name, name_en=CATEGORY_NAMES_EN[group_code], order=order
+        )
         for child_order, (code, name, urgency, days, hours, keywords) in enumerate(children):
             services.create_category(
                 actor=None,
                 code=code,
                 name=name,
+                name_en=CATEGORY_NAMES_EN[code],
                 parent_code=group_code,
                 urgency=urgency,
                 deadline_days=days,

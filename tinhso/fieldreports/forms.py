@@ -39,7 +39,7 @@ def category_choices() -> list:
     """Categories grouped under their group, as <optgroup>s."""
     groups: dict[str, list] = {}
     for category in selectors.reportable_categories():
-        groups.setdefault(category.parent.name, []).append((category.code, category.name))
+        groups.setdefault(category.parent.display_name, []).append((category.code, category.display_name))
     return [("", _("— Chọn lĩnh vực —")), *groups.items()]
 
 

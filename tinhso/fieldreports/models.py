@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.files import PrivateFileSystemStorage, private_storage
+from tinhso.core.language import in_active_language
 from tinhso.core.models import AdminUnit
 
 # Named by migration 0001; originals now use the platform's one private storage (core.files).
@@ -22,6 +23,8 @@ class Category(models.Model):
 
     code = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=150)
+    # Shown in English mode; empty falls back to the Vietnamese name.
+    name_en = models.CharField(max_length=150, blank=True)
     description = models.TextField(blank=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -55,6 +58,10 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        return in_active_language(vi=self.name, en=self.name_en)
 
     @property
     def is_group(self) -> bool:

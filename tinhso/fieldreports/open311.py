@@ -131,12 +131,12 @@ def _deadline_notice(category: Category) -> str:
 def service_of(category: Category) -> dict:
     return {
         "service_code": category.code,
-        "service_name": category.name,
+        "service_name": category.display_name,
         "description": category.description,
         "metadata": category.attributes.exists(),
         "type": "realtime",
         "keywords": category.keywords,
-        "group": category.parent.name if category.parent else "",
+        "group": category.parent.display_name if category.parent else "",
     }
 
 
@@ -161,7 +161,7 @@ def request_of(report: Report, request: HttpRequest) -> dict:
         "service_request_id": report.tracking_code,
         "status": "open" if report.is_open else "closed",
         "status_notes": _status_notes(report),
-        "service_name": report.category.name,
+        "service_name": report.category.display_name,
         "service_code": report.category.code,
         # A rejected report's text is not republished (it may be abusive or off-topic).
         "description": "" if report.status == Report.Status.REJECTED else report.description,

@@ -1011,7 +1011,7 @@ def _report_rows(facts: QuerySet[ReportFact], period: Period, as_of: datetime | 
     from tinhso.fieldreports.models import Category
 
     found = list(facts.values_list(*_REPORT_FIELDS, named=True))
-    names = dict(Category.objects.filter(code__in={f.category for f in found}).values_list("code", "name"))
+    names = {c.code: c.display_name for c in Category.objects.filter(code__in={f.category for f in found})}
     url = url_of("fieldreports:staff-detail")
     verdict = _report_verdict(period, as_of)
     return [
