@@ -241,7 +241,9 @@ def _queue_lines(items: list[selectors.QueueItem]) -> list[QueueLine]:
                 code=dossier.code,
                 url=detail(dossier.code),
                 procedure=dossier.procedure.name,
-                state=f"{statuses[dossier.status]} · {step.display_name}" if step else statuses[dossier.status],
+                state=f"{statuses[dossier.status]} · {step.display_name}"
+                if step
+                else statuses[dossier.status],
                 due=day_and_time(item.due_at, ""),
                 overdue=item.overdue,
                 near_due=item.near_due,

@@ -18,7 +18,9 @@ def republish(procedure: Procedure, **changes) -> Procedure:
         "documents": [
             DocumentSpec(d.name, d.form, d.mandatory, d.reusable_from) for d in procedure.documents.all()
         ],
-        "steps": [StepSpec(s.name, s.role, s.unit_kind, s.hours, s.unit, s.name_en) for s in procedure.steps.all()],
+        "steps": [
+            StepSpec(s.name, s.role, s.unit_kind, s.hours, s.unit, s.name_en) for s in procedure.steps.all()
+        ],
         "processing_days": procedure.processing_days,
         "processing_hours": procedure.processing_hours,
         "cutoff_time": procedure.cutoff_time,
