@@ -56,7 +56,7 @@ def _finished_dossier(event: Event) -> Message | None:
     return _to_applicant(title)(event)
 
 
-def _entered_queue(title: str) -> Callable[[Event], Message | None]:
+def _entered_queue(title: str | Promise) -> Callable[[Event], Message | None]:
     """Tells the officials whose queue the dossier entered (not the one who sent it) that it waits for them."""
 
     def build(event: Event) -> Message | None:
@@ -65,7 +65,7 @@ def _entered_queue(title: str) -> Callable[[Event], Message | None]:
         if not recipients:
             return None
         code = event.payload.get("code", "")
-        return Message(recipients, title % {"code": code}, reverse("dossiers:detail", args=[code]))
+        return Message(recipients, str(title) % {"code": code}, reverse("dossiers:detail", args=[code]))
 
     return build
 
@@ -126,9 +126,13 @@ RULES: dict[str, Callable[[Event], Message | None]] = {
     dossier_events.FINISHED: _finished_dossier,
     dossier_events.RETURNED: _to_applicant(gettext_lazy("Hồ sơ %(code)s đã được trả kết quả.")),
     dossier_events.OVERDUE: _overdue_dossier,
-    dossier_events.SUBMITTED: _entered_queue(_("Hồ sơ mới %(code)s đang chờ anh/chị tiếp nhận.")),
-    dossier_events.FORWARDED: _entered_queue(_("Hồ sơ %(code)s đã chuyển đến bước xử lý của anh/chị.")),
-    dossier_events.SENT_BACK: _entered_queue(_("Hồ sơ %(code)s được chuyển lại bước xử lý của anh/chị.")),
+    dossier_events.SUBMITTED: _entered_queue(gettext_lazy("Hồ sơ mới %(code)s đang chờ anh/chị tiếp nhận.")),
+    dossier_events.FORWARDED: _entered_queue(
+        gettext_lazy("Hồ sơ %(code)s đã chuyển đến bước xử lý của anh/chị.")
+    ),
+    dossier_events.SENT_BACK: _entered_queue(
+        gettext_lazy("Hồ sơ %(code)s được chuyển lại bước xử lý của anh/chị.")
+    ),
     report_events.ESCALATED: _escalated_report,
     report_events.PUBLISHED: _published_report,
     ioc_events.ALERT_RAISED: _alert,

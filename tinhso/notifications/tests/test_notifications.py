@@ -127,3 +127,14 @@ def test_a_reader_in_english_reads_their_notifications_in_english(client):
         and "đã quá hạn xử lý" not in english
     )
     assert "đã quá hạn xử lý" in client.get("/thong-bao/").content.decode()
+
+
+def test_a_new_dossier_in_an_officer_queue_reads_in_the_officer_language(client, cast):
+    from tinhso.testing.dossier_flow import submitted
+
+    dossier = submitted(cast)
+    services.deliver_notifications()
+    client.force_login(cast.desk)
+    english = client.get("/thong-bao/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"New dossier {dossier.code} is waiting for you to receive it." in english
+    assert "đang chờ anh/chị tiếp nhận" in client.get("/thong-bao/").content.decode()
