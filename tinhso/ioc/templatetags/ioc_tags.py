@@ -133,3 +133,25 @@ def options(choices: list[tuple[Any, Any]], selected: Any) -> SafeString:
         '<option value="{}"{}>{}</option>',
         ((value, " selected" if value == selected else "", label) for value, label in choices),
     )
+
+
+@register.simple_tag
+def record_rows(rows: list[Any]) -> SafeString:
+    """The drill-down's rows: the record, its unit, its dates and how it was judged."""
+    return format_html_join(
+        "\n",
+        '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+        (
+            (
+                row.url,
+                row.code,
+                row.title,
+                row.unit,
+                day_and_time(row.start, ""),
+                day_and_time(row.deadline),
+                day_and_time(row.end),
+                row.verdict,
+            )
+            for row in rows
+        ),
+    )
