@@ -1,5 +1,6 @@
 """JSON API of the data core: bearer tokens (issued, listed, revoked) and the signed-in account."""
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +10,7 @@ from ninja.security import HttpBearer
 from tinhso.core import auth, second_factor, selectors, services, throttle
 from tinhso.core.auth import BearerRequest, SignedInRequest
 from tinhso.core.errors import DomainError, Forbidden
+from tinhso.core.lifecycle import Transition
 from tinhso.core.models import User
 
 router = Router(tags=["auth"])
@@ -24,6 +26,36 @@ class BearerAuth(HttpBearer):
 
 
 bearer_auth = BearerAuth()
+
+
+class ActionOut(Schema):
+    """An action the caller may take now (from the case's declared lifecycle), the expected one first."""
+
+    action: str
+    path: str
+    title: str
+    expected: bool
+    destructive: bool
+    event: str
+    documents: list[str]
+
+
+def action_rows(
+    transitions: Iterable[Transition], *, path_of: Callable[[Transition], str]
+) -> list[dict[str, object]]:
+    """The offered transitions as ActionOut rows: one shape for every case type's `/actions`."""
+    return [
+        {
+            "action": row.action,
+            "path": path_of(row),
+            "title": str(row.title),
+            "expected": row.expected,
+            "destructive": row.destructive,
+            "event": str(row.event),
+            "documents": list(row.documents),
+        }
+        for row in transitions
+    ]
 
 
 class TokenRequest(Schema):

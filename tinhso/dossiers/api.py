@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import StringConstraints
 
-from tinhso.core.api import bearer_auth
+from tinhso.core.api import ActionOut, action_rows, bearer_auth
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.schema_types import FreeText, Instant, Version, column_length
 from tinhso.dossiers import selectors, services
@@ -140,18 +140,6 @@ class NoteIn(VersionIn):
 
 class ForwardIn(NoteIn):
     assignee: int | None = None
-
-
-class ActionOut(Schema):
-    """An action the caller may take now (from the dossier's declared lifecycle), the expected one first."""
-
-    action: str
-    path: str
-    title: str
-    expected: bool
-    destructive: bool
-    event: str
-    documents: list[str]
 
 
 class SendBackIn(ReasonIn):
@@ -344,18 +332,10 @@ PATHS = {"return_result": "return", "attach_documents": "documents"}
 @router.get("/{code}/actions", response=list[ActionOut], summary="What the caller may do now, expected first")
 def actions(request: SignedInRequest, code: str) -> list[dict[str, object]]:
     dossier = selectors.dossier_for(actor=request.auth, code=code)
-    return [
-        {
-            "action": row.action,
-            "path": f"/api/v1/dossiers/{code}/{PATHS.get(row.action, row.slug)}",
-            "title": str(row.title),
-            "expected": row.expected,
-            "destructive": row.destructive,
-            "event": str(row.event),
-            "documents": list(row.documents),
-        }
-        for row in selectors.offered_actions(actor=request.auth, dossier=dossier)
-    ]
+    return action_rows(
+        selectors.offered_actions(actor=request.auth, dossier=dossier),
+        path_of=lambda row: f"/api/v1/dossiers/{code}/{PATHS.get(row.action, row.slug)}",
+    )
 
 
 @router.post("/{code}/accept", response=DossierOut, summary="Accept (form 1)")

@@ -9,7 +9,7 @@ from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import StringConstraints
 
-from tinhso.core.api import bearer_auth
+from tinhso.core.api import ActionOut, action_rows, bearer_auth
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import NotFound
 from tinhso.core.schema_types import FreeText, Version
@@ -235,17 +235,6 @@ def staff_reports(request: SignedInRequest):
     )
 
 
-class ActionOut(Schema):
-    """An action the caller may take now (from the report's declared lifecycle), the expected one first."""
-
-    action: str
-    path: str
-    title: str
-    expected: bool
-    destructive: bool
-    event: str
-
-
 # The API's names of the staff actions (fieldreports.lifecycle's names are accepted too).
 STAFF_PATHS = {
     "post_result": "result",
@@ -263,18 +252,16 @@ STAFF_PATHS = {
 )
 def staff_actions(request: SignedInRequest, tracking_code: str) -> list[dict[str, object]]:
     report = selectors.report_for_staff(request.auth, tracking_code)
-    return [
-        {
-            "action": row.action,
-            "path": f"/api/v1/fieldreports/staff/reports/{tracking_code}/{STAFF_PATHS.get(row.action, row.action)}",
-            "title": str(row.title),
-            "expected": row.expected,
-            "destructive": row.destructive,
-            "event": str(row.event),
-        }
-        for row in selectors.offered_actions(actor=request.auth, report=report)
-        if lifecycle.REPORTER not in row.parties
-    ]
+    return action_rows(
+        (
+            row
+            for row in selectors.offered_actions(actor=request.auth, report=report)
+            if lifecycle.REPORTER not in row.parties
+        ),
+        path_of=lambda row: (
+            f"/api/v1/fieldreports/staff/reports/{tracking_code}/{STAFF_PATHS.get(row.action, row.action)}"
+        ),
+    )
 
 
 @router.post(
