@@ -140,7 +140,7 @@ def report(request: SignedInRequest, regime: str, period: str, unit: str) -> dic
     return _report(request.auth, submission)
 
 
-class ActionIn(Schema):
+class SubmissionActionIn(Schema):
     version: int
     reason: str = ""
 
@@ -214,7 +214,9 @@ def send_upward(request: SignedInRequest, regime: str, period: str, unit: str) -
     response=ReportOut,
     summary="submit, accept, approve, return",
 )
-def act(request: SignedInRequest, regime: str, period: str, unit: str, action: str, body: ActionIn) -> dict:
+def act(
+    request: SignedInRequest, regime: str, period: str, unit: str, action: str, body: SubmissionActionIn
+) -> dict:
     submission = selectors.visible_submission(
         request.auth, regime_code=regime, period_id=period, unit_code=unit
     )

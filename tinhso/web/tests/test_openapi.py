@@ -9,27 +9,33 @@ SCHEMA = api.get_openapi_schema()
 
 
 def _models() -> dict[str, set[str]]:
-    """Every pydantic model the operations answer or take, by name, with the modules defining it."""
+    """Every pydantic model the operations answer or take, by name, with the modules defining it (Ninja's
+    wrappers around a response or the parameters are generated per operation: their fields are walked)."""
     found: dict[str, set[str]] = {}
+    seen: set[type] = set()
 
-    def walk(model: type) -> None:
+    def walk_fields(model: object) -> None:
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return
-        modules = found.setdefault(model.__name__, set())
-        if model.__module__ in modules:
-            return
-        modules.add(model.__module__)
+            return  # no body, or Ninja's NOT_SET
         for field in model.model_fields.values():
             for candidate in (field.annotation, *getattr(field.annotation, "__args__", ())):
                 for inner in (candidate, *getattr(candidate, "__args__", ())):
                     walk(inner)
 
+    def walk(model: type) -> None:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or model in seen:
+            return
+        seen.add(model)
+        found.setdefault(model.__name__, set()).add(model.__module__)
+        walk_fields(model)
+
     for _prefix, router in api._routers:
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
                 for model in operation.response_models.values():
-                    walk(model)
-                walk(operation.models[0]) if operation.models else None
+                    walk_fields(model)
+                for model in operation.models:
+                    walk_fields(model)
     return found
 
 
