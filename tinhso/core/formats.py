@@ -83,3 +83,19 @@ def export_cell(value: object) -> object:
     if isinstance(value, date):
         return day(value)
     return value
+
+
+def percent(rate: float | None) -> str:
+    """A rate as the service index writes it in every language: 92,1%."""
+    if rate is None:
+        return EMPTY
+    return f"{rate * 100:.1f}%".replace(".", ",")
+
+
+def figure(value: float | None) -> str:
+    """A count or a score as the service index writes it in every language: 1.234, 85,25."""
+    if value is None:
+        return EMPTY
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    return f"{value:.2f}".replace(".", ",")

@@ -17,7 +17,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import Cast, Collate
@@ -27,16 +26,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tinhso.catalog.models import Procedure, ProcessStep, RequiredDocument
-from tinhso.core import caching, permissions
+from tinhso.core import caching, formats, permissions
 from tinhso.core import selectors as core_selectors
 from tinhso.core.display import url_of
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
-from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Domain, Event, User
+from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Domain, User
 from tinhso.dossiers.models import Channel, Rating, Status
-from tinhso.ioc import periods, rules
+from tinhso.ioc import periods, rules, sql
 from tinhso.ioc.models import (
-    DOSSIER_STREAM,
-    REPORT_STREAM,
     STATE_NAME,
     Alert,
     ConsumerState,
@@ -129,24 +126,18 @@ def data_as_of() -> datetime | None:
     return ConsumerState.objects.filter(name=STATE_NAME).values_list("updated_at", flat=True).first()
 
 
-def _newest_events() -> QuerySet[Event]:
-    """The dossier and report events, newest first."""
-    ours = Q(stream__startswith=DOSSIER_STREAM) | Q(stream__startswith=REPORT_STREAM)
-    return Event.objects.filter(ours).order_by("-pk")
-
-
 def newest_event_id() -> int:
     """The id of the newest dossier or report event, 0 when there is none."""
-    return _newest_events().values_list("pk", flat=True).first() or 0
+    return sql.newest_events().values_list("pk", flat=True).first() or 0
 
 
 def state_and_newest() -> tuple[ConsumerState | None, int]:
     """Where the rollups stand and the newest event id they should reach: one statement while they exist."""
-    newest = Subquery(_newest_events().values("pk")[:1])
-    current = ConsumerState.objects.filter(name=STATE_NAME).annotate(newest=newest).first()
+    found = ConsumerState.objects.raw(*sql.state_and_newest(connection.vendor))
+    current = next(iter(found), None)
     if current is None:
         return None, newest_event_id()
-    return current, current.newest or 0
+    return current, getattr(current, "newest", None) or 0
 
 
 def _fetched(sql: str, params: tuple[Any, ...] | list[Any]) -> list[tuple]:
@@ -512,16 +503,19 @@ def _rank(
 ) -> list[RankRow]:
     """The children with data, best score first, then those without data in the period, by name."""
     catalog = [row for row in catalog if not sector or row.sector == sector]
+    communes_decide = [row for row in catalog if row.level == Procedure.Level.COMMUNE]
+    agencies_decide = [row for row in catalog if row.level == Procedure.Level.PROVINCE]
     # Children deciding the same procedures share their catalog points: every commune, most agencies.
-    shared: dict[tuple[int, ...], float] = {}
+    shared: dict[tuple[bool, tuple[int, ...]], float] = {}
     result = []
     for child in children:
         child_sums = sums.get(child.pk, {})
-        decided = _decided_under(child, catalog)
-        key = tuple(id(row) for row in decided)
-        catalog_points = shared.get(key)
+        committees = _holds_committees(child)
+        own = tuple(i for i, row in enumerate(agencies_decide) if row.authority_path.startswith(child.path))
+        catalog_points = shared.get((committees, own))
         if catalog_points is None:
-            catalog_points = shared[key] = _catalog_points(decided)
+            decided = (communes_decide if committees else []) + [agencies_decide[i] for i in own]
+            catalog_points = shared[(committees, own)] = _catalog_points(decided)
         # The score is the indicators' points; of those followed outside it, the ranking shows PA.3 only.
         values = {i.code: rules.evaluate(i, child_sums, {}) for i in _SCORED_BY_COUNTERS}
         total = round(catalog_points + sum(v.points for v in values.values() if v.points is not None), 2)
@@ -1173,8 +1167,6 @@ def _total(definition: rules.Indicator, value: rules.Value, facts: QuerySet[Any]
 def alert_title(payload: dict) -> str:
     """What a leader is told of a breach (an `ioc.alert_raised` event's payload): the unit's name, the month,
     the rate and the threshold as the pages write them."""
-    from tinhso.ioc.templatetags.ioc_tags import percent
-
     unit = AdminUnit.objects.filter(code=payload.get("unit", "")).values_list("name", flat=True).first()
     period = periods.parse(payload["period"]) if payload.get("period") else None
     threshold = payload.get("threshold")
@@ -1184,8 +1176,8 @@ def alert_title(payload: dict) -> str:
         "indicator": payload.get("indicator", ""),
         "unit": unit or payload.get("unit", ""),
         "month": f"{period.first_month:02d}/{period.year}" if period else "",
-        "rate": percent(float(payload.get("rate", 0))),
-        "threshold": percent(float(threshold)) if threshold is not None else "—",
+        "rate": formats.percent(float(payload.get("rate", 0))),
+        "threshold": formats.percent(float(threshold)) if threshold is not None else "—",
     }
 
 

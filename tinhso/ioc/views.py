@@ -22,14 +22,13 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from tinhso.core import caching
+from tinhso.core import caching, formats
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import DomainError, Forbidden, NotFound
 from tinhso.core.models import AdminUnit, User
 from tinhso.core.parsing import BIGINT_MAX, whole_number
 from tinhso.ioc import exports, periods, rules, selectors, services
 from tinhso.ioc.models import Alert, ConsumerState
-from tinhso.ioc.templatetags.ioc_tags import number
 
 logger = logging.getLogger(__name__)
 LIVE_SECONDS = 25  # a stream ends after this; the browser reconnects, so no worker is held for long
@@ -102,7 +101,7 @@ def _sections(card: selectors.Scorecard) -> list[Section]:
     sections: list[Section] = [
         {
             "id": f"group-{group.code}",
-            "title": f"{group.name} ({number(group.score)} / {number(group.points)})",
+            "title": f"{group.name} ({formats.figure(group.score)} / {formats.figure(group.points)})",
             "rows": rows(group.values),
         }
         for group in card.groups

@@ -1,36 +1,25 @@
 """Formatting for the IOC pages: rates as Vietnamese percentages, links carrying the filters."""
 
 from datetime import datetime
+from itertools import chain
 from typing import Any
 from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from tinhso.core import caching, display
+from tinhso.core import caching, display, formats
+from tinhso.core.markup import format_html, format_html_join
 from tinhso.ioc import rules
 
 register = template.Library()
 
 
-@register.filter
-def percent(rate: float | None) -> str:
-    if rate is None:
-        return "—"
-    return f"{rate * 100:.1f}%".replace(".", ",")
-
-
-@register.filter
-def number(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", ".")
-    return f"{value:.2f}".replace(".", ",")
+register.filter("percent", formats.percent)
+register.filter("number", formats.figure)
 
 
 @register.simple_tag
@@ -47,7 +36,7 @@ def day_and_time(instant: datetime | None, empty: str = "—") -> str:
 
 
 # The dashboard's tables are written one tag per table: an include or a template loop per row cost a lookup,
-# an escape and a render per cell, nearly doubling a fresh render. format_html escapes every value, as the
+# an escape and a render per cell, nearly doubling a fresh render. core.markup escapes every value, as the
 # template did; the indicator's first cell is the same on every page of a language, so it is kept.
 
 
@@ -59,7 +48,7 @@ def _indicator_about(code: str, language: str | None) -> SafeString:
     if i.formula:
         rule = ""
         if i.points:
-            full = {"points": number(i.points), "full": percent(i.full_at)}
+            full = {"points": formats.figure(i.points), "full": formats.percent(i.full_at)}
             rule = "; " + _("điểm = %(points)s × min(1, tỷ lệ ÷ %(full)s)") % full
         about += format_html('<br><span class="ioc-formula">{}{}</span>', i.formula, rule)
     if i.source == "none":
@@ -67,19 +56,23 @@ def _indicator_about(code: str, language: str | None) -> SafeString:
     return about
 
 
+# One format per row, each cell with its label.
+_FIGURES = '<td class="num" data-label="{}">{}</td>' * 4
+
+
 def _indicator_figures(value: rules.Value, url: str, labels: tuple[str, ...]) -> SafeString:
     i = value.indicator
     if not value.computable:
-        cells = ["—", "—", "—", format_html("{} / {}", _("không tính được"), number(i.points))]
+        cells = ["—", "—", "—", format_html("{} / {}", _("không tính được"), formats.figure(i.points))]
     else:
-        numerator, denominator = number(value.numerator), number(value.denominator)
+        numerator, denominator = formats.figure(value.numerator), formats.figure(value.denominator)
         if url:
             numerator = format_html('<a href="{}" data-testid="numerator-{}">{}</a>', url, i.code, numerator)
             if value.denominator is not None:
                 denominator = format_html('<a href="{}">{}</a>', url, denominator)
-        points = f"{number(value.points)} / {number(i.points)}" if i.points else "—"
-        cells = [numerator, denominator, percent(value.rate), points]
-    return format_html_join("", '<td class="num" data-label="{}">{}</td>', zip(labels, cells, strict=True))
+        points = f"{formats.figure(value.points)} / {formats.figure(i.points)}" if i.points else "—"
+        cells = [numerator, denominator, formats.percent(value.rate), points]
+    return format_html(_FIGURES, *chain.from_iterable(zip(labels, cells, strict=True)))
 
 
 @register.simple_tag
@@ -110,12 +103,12 @@ def _ranking_row(line: dict[str, Any]) -> SafeString:
         "—" if rank is None else rank,
         line["url"],
         row.unit.name,
-        "—" if rank is None else number(row.score),
+        "—" if rank is None else formats.figure(row.score),
         line["on_time_url"],
-        percent(row.on_time.rate),
-        percent(row.online.rate),
-        percent(row.reports_on_time.rate),
-        number(row.received),
+        formats.percent(row.on_time.rate),
+        formats.percent(row.online.rate),
+        formats.percent(row.reports_on_time.rate),
+        formats.figure(row.received),
     )
 
 
