@@ -1,4 +1,5 @@
 import htmx from "htmx.org";
+import "./autosave.js";
 import "./form-errors.js";
 import "./submit-once.js";
 import "./tables.js";

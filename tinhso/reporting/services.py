@@ -9,9 +9,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tinhso.core.errors import text as filled
 from tinhso.core.lifecycle import Transition
 from tinhso.core.models import AdminUnit, Role, User
 from tinhso.core.services import record_event
@@ -148,7 +150,7 @@ def define_form(
     regime = selectors.regime_by_code(regime_code)
     if regime.state != Regime.State.DRAFT:
         raise Conflict("Chỉ sửa biểu mẫu khi chế độ báo cáo còn là dự thảo.", code="regime_active")
-    form, _ = Form.objects.update_or_create(regime=regime, code=code, defaults={"title": title})
+    form, _created = Form.objects.update_or_create(regime=regime, code=code, defaults={"title": title})
     form.rows.all().delete()
     for order, (section, indicator_code) in enumerate(rows, start=1):
         FormRow.objects.create(
@@ -174,7 +176,7 @@ def define_rule(*, actor: User | None, regime_code: str, code: str, name: str, l
     for expression in (left, right):
         validation.check_expression(expression)
     regime = selectors.regime_by_code(regime_code)
-    rule, _ = ValidationRule.objects.update_or_create(
+    rule, _created = ValidationRule.objects.update_or_create(
         regime=regime,
         code=code,
         defaults={
@@ -269,6 +271,8 @@ class Cell:
     comment: str | None = None
     obs_status: str | None = None
     index: int = 0
+    # The value's revision the writer saw (0: none yet); None when the writer does not say (API, sheets).
+    base_revision: int | None = None
 
 
 @dataclass
@@ -278,6 +282,7 @@ class Outcome:
     ignored: int = 0
     deleted: int = 0
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    revisions: dict[str, int] = field(default_factory=dict)  # each given cell's revision after the save
 
 
 def parse_number(text: str | None) -> Decimal | None:
@@ -370,7 +375,7 @@ def _checked(
 
 
 def _report(regime: Regime, period: periods.Period, unit: AdminUnit) -> Submission:
-    submission, _ = Submission.objects.get_or_create(regime=regime, period=period.id, unit=unit)
+    submission, _created = Submission.objects.get_or_create(regime=regime, period=period.id, unit=unit)
     return Submission.objects.select_for_update().get(pk=submission.pk)
 
 
@@ -393,7 +398,7 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
         (value.indicator_version_id, value.disaggregation, value.kind): value
         for value in (DataValue.objects.filter(submission=submission) if submission.pk else [])
     }
-    changes, touched = [], []
+    changes, touched, touched_keys = [], [], []
     for cell, version, number in cells:
         current = existing.get((version.pk, cell.disaggregation, cell.kind))
         comment = cell.comment if cell.comment is not None else (current.comment if current else "")
@@ -412,6 +417,14 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
             outcome.imported += 1
         elif (current.value, current.comment, current.obs_status) == (number, comment, obs):
             outcome.ignored += 1
+            outcome.revisions[cell_key(cell.indicator, cell.disaggregation, cell.kind)] = current.revision
+            continue
+        elif cell.base_revision is not None and cell.base_revision != current.revision:
+            if _as_seen(current, cell.base_revision) == (number, comment):
+                outcome.ignored += 1  # left as it was seen: the newer value someone else saved stands
+                outcome.revisions[cell_key(cell.indicator, cell.disaggregation, cell.kind)] = current.revision
+            else:
+                outcome.conflicts.append(_stale(cell, current))
             continue
         elif strategy == "CREATE":
             outcome.conflicts.append(_conflict(cell, "exists", "Đã có giá trị (importStrategy=CREATE)."))
@@ -424,8 +437,10 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
         current.revision += 1
         current.changed_at, current.changed_by = now, actor
         touched.append(current)
+        touched_keys.append(cell_key(cell.indicator, cell.disaggregation, cell.kind))
     if dry_run or not touched:
         return
+    outcome.revisions.update(zip(touched_keys, (value.revision for value in touched), strict=True))
     event = record_event(
         subject=submission,
         action=events.VALUES_SAVED,
@@ -460,6 +475,30 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
     )
 
 
+def _as_seen(current: DataValue, revision: int) -> tuple[Decimal | None, str]:
+    """The (value, comment) a cell had at `revision` (0: before any value was saved)."""
+    if revision <= 0:
+        return None, ""
+    seen = ValueRevision.objects.filter(data_value=current, revision=revision).first()
+    return (seen.value, seen.comment) if seen else (current.value, current.comment)
+
+
+def _stale(cell: Cell, current: DataValue) -> dict[str, Any]:
+    """Another writer saved this cell after the writer loaded it: their value is kept, this one refused."""
+    who = current.changed_by.display_name if current.changed_by else ""
+    shown = _text(current.value) or ""
+    message = filled(
+        _(
+            "%(who)s vừa lưu ô này là “%(value)s”; số bạn nhập chưa được lưu. Lưu lại để thay bằng số của bạn."
+        ),
+        {"who": who or _("Người khác"), "value": shown},
+    )
+    return {
+        **_conflict(cell, "stale_value", str(message)),
+        "current": {"value": shown, "comment": current.comment, "revision": current.revision},
+    }
+
+
 def _text(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
@@ -477,11 +516,20 @@ def save_values(*, actor: User, regime_code: str, period_id: str, unit_code: str
     if first.get("lockReason"):
         raise Conflict(first["message"], code="entry_locked", reason=first["lockReason"])
     errors: dict[str, list[str]] = defaultdict(list)
+    current: dict[str, dict[str, Any]] = {}
     for conflict in outcome.conflicts:
         cell = cells[conflict["index"]]
-        errors[cell_key(cell.indicator, cell.disaggregation, cell.kind)].append(conflict["message"])
+        key = cell_key(cell.indicator, cell.disaggregation, cell.kind)
+        errors[key].append(conflict["message"])
+        if "current" in conflict:
+            current[key] = conflict["current"]
+    stale = len(current) == len(outcome.conflicts)
     raise InvalidInput(
-        "Số liệu chưa lưu được: " + first["message"], code="invalid_values", errors=dict(errors)
+        _("Số liệu chưa lưu được: %(first)s"),
+        params={"first": first["message"]},
+        code="stale_value" if stale else "invalid_values",
+        errors=dict(errors),
+        current=current,
     )
 
 
@@ -633,7 +681,7 @@ def explain(*, actor: User, submission_id: int, subject: str, text: str) -> Expl
         )
     if submission.status == Status.APPROVED:  # the approver may still ask for one while the values are locked
         raise Conflict("Báo cáo đã được phê duyệt, không sửa giải trình được.", code="entry_locked")
-    explanation, _ = Explanation.objects.update_or_create(
+    explanation, _created = Explanation.objects.update_or_create(
         submission=submission,
         subject=subject,
         defaults={"text": text.strip(), "written_by": actor, "written_at": timezone.now()},

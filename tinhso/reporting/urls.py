@@ -8,6 +8,7 @@ urlpatterns = [
     path("bao-cao/", views.index, name="index"),
     path("bao-cao/<str:regime>/<str:period>/tien-do/", views.progress, name="progress"),
     path(_report, views.report, name="report"),
+    path(_report + "tu-dong-luu/", views.autosave, name="autosave"),
     path(_report + "thao-tac/<str:action>/", views.act, name="act"),
     path(_report + "giai-trinh/", views.explain, name="explain"),
     path(_report + "doi-chieu/<str:code>/", views.drill, name="drill"),

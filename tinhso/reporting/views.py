@@ -7,10 +7,11 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tinhso.core import selectors as core_selectors
@@ -58,7 +59,7 @@ def _context(request: SignedInRequest, regime_code: str, period_id: str, unit_co
     acting = submission is not None and selectors.allowed_actions(request.user, submission)
     watching = selectors.holds(request.user, above, selectors.APPROVERS + selectors.SUBMITTERS)
     if not (may_enter or acting or watching):
-        raise Forbidden("Bạn không xem được báo cáo này.", code="not_allowed")
+        raise Forbidden(_("Bạn không xem được báo cáo này."), code="not_allowed")
     lock = selectors.entry_lock(regime, period, unit, submission, timezone.now())
     typed = {}
     if submission:
@@ -106,48 +107,102 @@ def _page(request: HttpRequest, regime: str, period: str, unit: str) -> str:
     return reverse("reporting:report", args=[regime, period, unit])
 
 
+def _posted_cells(post: QueryDict) -> list[services.Cell]:
+    """The grid's cells in a page's POST: `v:KEY` the value, `c:KEY` its comment, `r:KEY` the revision seen."""
+    cells: list[services.Cell] = []
+    for key in post:
+        if not key.startswith("v:"):
+            continue
+        name = key[2:]
+        indicator, _sep, kind = name.partition("@")
+        indicator, _sep, disaggregation = indicator.partition(".")
+        seen = post.get(f"r:{name}")
+        cells.append(
+            services.Cell(
+                indicator, post.get(key, ""), disaggregation, kind or "period",
+                comment=post.get(f"c:{name}") if not kind else None, index=len(cells),
+                base_revision=whole_number(seen) if seen is not None else None,
+            )
+        )  # fmt: skip
+    return cells
+
+
+def _save_posted(request: SignedInRequest, regime: str, period: str, unit: str) -> services.Outcome:
+    """The page's values, then each narrative section it carries."""
+    outcome = services.save_values(
+        actor=request.user,
+        regime_code=regime,
+        period_id=period,
+        unit_code=unit,
+        cells=_posted_cells(request.POST),
+    )
+    for item in selectors.regime_by_code(regime).outline:
+        text = request.POST.get(f"n:{item['code']}")
+        if text is not None:
+            services.save_narrative(actor=request.user, regime_code=regime, period_id=period, unit_code=unit,
+                                    section=item["code"], text=text)  # fmt: skip
+    return outcome
+
+
 @login_required
 @_answers
 def report(request: SignedInRequest, regime: str, period: str, unit: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
+    current: dict[str, dict] = {}
     if request.method == "POST":
-        cells: list[services.Cell] = []
-        for key in request.POST:
-            if not key.startswith("v:"):
-                continue
-            value = request.POST.get(key, "")
-            name = key[2:]
-            indicator, _, kind = name.partition("@")
-            indicator, _, disaggregation = indicator.partition(".")
-            comment = request.POST.get(f"c:{name}") if not kind else None
-            cells.append(
-                services.Cell(
-                    indicator, value, disaggregation, kind or "period", comment=comment, index=len(cells)
-                )
-            )
         try:
-            outcome = services.save_values(
-                actor=request.user, regime_code=regime, period_id=period, unit_code=unit, cells=cells
-            )
-            for item in selectors.regime_by_code(regime).outline:
-                text = request.POST.get(f"n:{item['code']}")
-                if text is not None:
-                    services.save_narrative(actor=request.user, regime_code=regime, period_id=period, unit_code=unit,
-                                            section=item["code"], text=text)  # fmt: skip
+            outcome = _save_posted(request, regime, period, unit)
             messages.success(
-                request, f"Đã lưu: {outcome.imported} giá trị mới, {outcome.updated} giá trị sửa."
+                request,
+                _("Đã lưu: %(new)s giá trị mới, %(changed)s giá trị sửa.")
+                % {"new": outcome.imported, "changed": outcome.updated},
             )
             return redirect(_page(request, regime, period, unit))
         except InvalidInput as error:
-            errors = error.errors
-            messages.error(request, error.message)
+            errors, current = error.errors, error.extra.get("current", {})
+            if not errors:
+                messages.error(request, error.message)
         except DomainError as error:
             messages.error(request, error.message)
     context = _context(request, regime, period, unit)
+    summary = []
     for line in context["lines"]:
         line["errors"] = errors.get(line["key"], []) + errors.get(line["plan_key"], [])
         line["posted"] = request.POST.get(f"v:{line['key']}") if request.method == "POST" else None
+        line["plan_posted"] = request.POST.get(f"v:{line['plan_key']}") if request.method == "POST" else None
+        line["comment_posted"] = request.POST.get(f"c:{line['key']}") if request.method == "POST" else None
+        # After a refusal for someone else's newer save, saving again replaces it on purpose.
+        line["revision"] = current.get(line["key"], {}).get("revision", getattr(line["value"], "revision", 0))
+        line["plan_revision"] = current.get(line["plan_key"], {}).get(
+            "revision", getattr(line["plan"], "revision", 0)
+        )
+        if line["errors"]:
+            label = f"{line['version'].name} – {line['label']}" if line["label"] else line["version"].name
+            summary.append(
+                {"anchor": f"v-{line['key']}", "label": label, "message": " ".join(line["errors"])}
+            )
+    context["summary"] = summary
     return render(request, "reporting/report.html", context, status=422 if errors else 200)
+
+
+@login_required
+@require_POST
+def autosave(request: SignedInRequest, regime: str, period: str, unit: str) -> HttpResponse:
+    """The entry grid's background save: JSON with each saved cell's revision, or what was refused and why
+    (beside which cell, and the newer value another official saved)."""
+    try:
+        outcome = _save_posted(request, regime, period, unit)
+    except InvalidInput as error:
+        return JsonResponse(
+            {"code": error.code, "message": error.message, "errors": error.errors,
+             "current": error.extra.get("current", {})},
+            status=409 if error.code == "stale_value" else 422,
+        )  # fmt: skip
+    except DomainError as error:
+        return JsonResponse({"code": error.code, "message": error.message, "errors": {}}, status=error.status)
+    return JsonResponse(
+        {"revisions": outcome.revisions, "saved_at": timezone.localtime().strftime("%H:%M:%S")}
+    )
 
 
 @login_required
@@ -160,7 +215,7 @@ def act(request: SignedInRequest, regime: str, period: str, unit: str, action: s
     try:
         services.act(actor=request.user, submission_id=submission.pk, version=whole_number(request.POST.get("version", "")) or 0,
                      action=action, reason=request.POST.get("reason", ""))  # fmt: skip
-        messages.success(request, "Đã thực hiện.")
+        messages.success(request, _("Đã thực hiện."))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(_page(request, regime, period, unit))
@@ -176,7 +231,7 @@ def explain(request: SignedInRequest, regime: str, period: str, unit: str) -> Ht
     try:
         services.explain(actor=request.user, submission_id=submission.pk, subject=request.POST.get("subject", ""),
                          text=request.POST.get("text", ""))  # fmt: skip
-        messages.success(request, "Đã lưu giải trình.")
+        messages.success(request, _("Đã lưu giải trình."))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(_page(request, regime, period, unit))
@@ -189,7 +244,7 @@ def sheet(request: SignedInRequest, regime: str, period: str, unit: str, form: s
     context = _context(request, regime, period, unit)
     chosen = context["forms"].filter(code=form).first()
     if chosen is None:
-        raise InvalidInput("Không có biểu này.", code="form_not_found")
+        raise InvalidInput(_("Không có biểu này."), code="form_not_found")
     values = {
         (line["code"], line["disaggregation"], kind): getattr(line[field], "value", None)
         for line in context["lines"]
@@ -213,7 +268,7 @@ def upload(request: SignedInRequest, regime: str, period: str, unit: str, form: 
     upload = request.FILES.get("file")
     try:
         if upload is None:
-            raise xlsx.SheetError(["Chưa chọn tệp bảng tính."])
+            raise xlsx.SheetError([_("Chưa chọn tệp bảng tính.")])
         cells = xlsx.read(upload.read(xlsx.MAX_BYTES + 1), regime=regime, form=form, period=period, unit=unit)
         given = [
             services.Cell(c.indicator, c.value, c.disaggregation, c.kind, c.comment, index=i)
@@ -228,10 +283,15 @@ def upload(request: SignedInRequest, regime: str, period: str, unit: str, form: 
                 for message in error.errors.get(
                     services.cell_key(cell.indicator, cell.disaggregation, cell.kind), []
                 ):
-                    problems.append(f"Dòng {cell.row}, ô {cell.column}{cell.row}: {message}")
+                    problems.append(
+                        _("Dòng %(row)s, ô %(cell)s: %(message)s")
+                        % {"row": cell.row, "cell": f"{cell.column}{cell.row}", "message": message}
+                    )
             raise xlsx.SheetError(problems or [error.message]) from None
         messages.success(
-            request, f"Đã nhập từ bảng tính: {outcome.imported} giá trị mới, {outcome.updated} giá trị sửa."
+            request,
+            _("Đã nhập từ bảng tính: %(new)s giá trị mới, %(changed)s giá trị sửa.")
+            % {"new": outcome.imported, "changed": outcome.updated},
         )
     except xlsx.SheetError as error:
         for message in error.messages[:50]:
@@ -264,7 +324,7 @@ def progress(request: SignedInRequest, regime: str, period: str) -> HttpResponse
         .filter(pk=selectors.recipient_of(chosen).pk)
         .exists()
     ):
-        raise Forbidden("Chỉ lãnh đạo cấp nhận báo cáo xem được tiến độ.", code="not_allowed")
+        raise Forbidden(_("Chỉ lãnh đạo cấp nhận báo cáo xem được tiến độ."), code="not_allowed")
     rows = selectors.completeness(chosen, period)
     return render(request, "reporting/progress.html", {
         "regime": chosen, "period": selectors.period_of(chosen, period), "rows": rows,
@@ -286,9 +346,9 @@ def _sdmx_error(status: int, code: int, text: str) -> HttpResponse:
 def sdmx_structure(request: HttpRequest, resource: str, agency: str = "all", resource_id: str = "all",
                    version: str = "latest") -> HttpResponse:  # fmt: skip
     if resource not in STRUCTURES:
-        return _sdmx_error(501, 501, f"Không hỗ trợ truy vấn “{resource}”.")
+        return _sdmx_error(501, 501, _("Không hỗ trợ truy vấn “%(resource)s”.") % {"resource": resource})
     if agency not in ("all", sdmx.AGENCY) or version not in ("all", "latest", sdmx.VERSION):
-        return _sdmx_error(404, 100, "Không có kết quả.")
+        return _sdmx_error(404, 100, _("Không có kết quả."))
     flows = selectors.published_flows()
     references = request.GET.get("references", "none")
     codelists = None
@@ -299,7 +359,7 @@ def sdmx_structure(request: HttpRequest, resource: str, agency: str = "all", res
     if resource == "conceptscheme" and resource_id not in ("all", "CS_TINHSO"):
         flows = []
     if not flows or codelists == set():
-        return _sdmx_error(404, 100, "Không có kết quả.")
+        return _sdmx_error(404, 100, _("Không có kết quả."))
     parts = {resource} if references == "none" else EVERYTHING
     content = sdmx.structure(flows, parts=parts, codelists=codelists if references == "none" else None)
     return HttpResponse(content, content_type=sdmx.STRUCTURE_TYPE)
@@ -325,7 +385,7 @@ def sdmx_data(request: HttpRequest, flow: str, key: str = "all", provider: str =
         return _sdmx_error(400, 140, error.message)
     flows = {item.id: item for item in selectors.published_flows()}
     if not observations:
-        return _sdmx_error(404, 100, "Không có kết quả.")
+        return _sdmx_error(404, 100, _("Không có kết quả."))
     detail = request.GET.get("detail", "full")
     wants_csv = "csv" in request.headers.get("Accept", "") or request.GET.get("format") == "csv"
     if wants_csv:

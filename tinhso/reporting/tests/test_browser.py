@@ -1,14 +1,19 @@
 """In a real browser: a department's reporting officer types the month with the keyboard, submits, explains
-the one figure that differs from the platform's own count, and the province's leader accepts and approves."""
+the one figure that differs from the platform's own count, and the province's leader accepts and approves;
+figures save as they are typed, survive a lost connection, and a colleague's newer save is never overwritten
+unseen."""
 
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
+from tinhso.core.models import Role
 from tinhso.reporting import services
-from tinhso.reporting.models import Status, Submission
+from tinhso.reporting.models import DataValue, Status, Submission
 from tinhso.testing.browser import sign_in
+from tinhso.testing.factories import official
 
 from .conftest import JUSTICE, ZONE
 from .test_approval import _dossier
@@ -74,3 +79,54 @@ def test_entry_submission_mismatch_explained_and_approval_above(
     assert {(v.indicator_version.indicator.code, str(v.value.normalize())) for v in submission.values.all()} >= {
         ("IIP", "104.5"), ("HSTN", "4"), ("DNMOI", "12"),
     }  # fmt: skip
+
+
+def _value(code):
+    return DataValue.objects.filter(indicator_version__indicator__code=code).first()
+
+
+def test_figures_save_as_they_are_typed_and_survive_a_lost_connection(page, live_server, regime, cast, clock):
+    sign_in(page, username="baocao.tuphap", password="Camau@2026", official=True)
+    page.goto(PAGE)
+    page.locator("#v-IIP").fill("104,5")
+    expect(page.locator("#autosave-status")).to_contain_text("Đã lưu lúc")
+    assert _value("IIP").value == Decimal("104.5")
+
+    # The connection drops: the figure stays on this device and the page says so.
+    page.route("**/tu-dong-luu/", lambda route: route.abort())
+    page.locator("#v-DNMOI").fill("12")
+    page.locator("#v-DNMOI").press("Tab")
+    expect(page.locator("#autosave-status")).to_contain_text("Chưa lưu được")
+    page.close()
+    assert _value("DNMOI") is None
+
+    # The next visit, connected again, puts it back and saves it.
+    again = page.context.new_page()
+    again.goto(PAGE)
+    expect(again.locator("#autosave-status")).to_contain_text("Đã lưu lúc")
+    expect(again.locator("#v-DNMOI")).to_have_value("12")
+    assert _value("DNMOI").value == 12 and _value("IIP").value == Decimal("104.5")
+
+
+def test_a_colleagues_newer_save_is_shown_beside_the_cell_and_nothing_is_lost(
+    page, browser, live_server, regime, cast, clock
+):
+    official("baocao.tuphap2", (Role.REPORTING_OFFICER, JUSTICE))
+    sign_in(page, username="baocao.tuphap", password="Camau@2026", official=True)
+    page.goto(PAGE)
+    colleague = browser.new_context(base_url=live_server.url, locale="vi-VN").new_page()
+    sign_in(colleague, username="baocao.tuphap2", password="Camau@2026", official=True)
+    colleague.goto(PAGE)
+
+    colleague.locator("#v-IIP").fill("101")
+    expect(colleague.locator("#autosave-status")).to_contain_text("Đã lưu lúc")
+    page.locator("#v-IIP").fill("99")
+    expect(page.locator("#e-IIP")).to_contain_text("“101”")
+    expect(page.locator("#v-IIP")).to_have_value("99")
+    assert _value("IIP").value == 101
+
+    # Having seen the newer figure, the first official keeps theirs on purpose.
+    with page.expect_navigation():
+        page.locator("#save").click()
+    assert _value("IIP").value == 99
+    colleague.context.close()
