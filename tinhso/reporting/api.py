@@ -1,33 +1,51 @@
 """JSON API of reporting: a dataValueSets-like import (dryRun, importStrategy, a summary with each conflict's
 row index), a report's state, checks and computed values, and the lifecycle's actions."""
 
-from datetime import datetime
+from typing import Annotated, Literal
 
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
+from pydantic import Field, StringConstraints
 
 from tinhso.core.api import bearer_auth
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import NotFound
+from tinhso.core.models import AdminUnit
+from tinhso.core.schema_types import FreeText, Instant, Version, column_length
 from tinhso.reporting import lineage, selectors, services
+from tinhso.reporting.models import DataValue, Explanation, Indicator, Regime, Submission
 
 router = Router(tags=["reporting"], auth=bearer_auth)
 
 
+# Each input as wide as the column that keeps it: a longer one is refused at the edge with 422 naming it.
+IndicatorCode = Annotated[str, StringConstraints(max_length=column_length(Indicator, "code"))]
+PeriodId = Annotated[str, StringConstraints(max_length=column_length(Submission, "period"))]
+UnitCode = Annotated[str, StringConstraints(max_length=column_length(AdminUnit, "code"))]
+Breakdown = Annotated[str, StringConstraints(max_length=column_length(DataValue, "disaggregation"))]
+ValueKind = Annotated[
+    str, StringConstraints(max_length=16)
+]  # long enough to name a computed kind, refused by name
+ObsStatusCode = Annotated[str, StringConstraints(max_length=8)]
+TypedValue = Annotated[str, StringConstraints(max_length=40)]  # 1e19 is refused anyway: 24 digits suffice
+MAX_VALUES = 10_000  # values in one import call; a larger set goes in several calls
+
+
 class DataValueIn(Schema):
-    indicator: str
-    period: str
-    unit: str
-    value: str | float | int | None = None
-    disaggregation: str = ""
-    kind: str = "period"
-    comment: str | None = None
-    obs_status: str | None = None
+    indicator: IndicatorCode
+    period: PeriodId
+    unit: UnitCode
+    value: TypedValue | float | int | None = None
+    disaggregation: Breakdown = ""
+    kind: ValueKind = "period"
+    comment: FreeText | None = None
+    obs_status: ObsStatusCode | None = None
 
 
 class DataValueSetIn(Schema):
-    regime: str
-    dataValues: list[DataValueIn]
+    regime: Annotated[str, StringConstraints(max_length=column_length(Regime, "code"))]
+    dataValues: Annotated[list[DataValueIn], Field(max_length=MAX_VALUES)]
 
 
 class ImportCount(Schema):
@@ -50,7 +68,7 @@ def import_data_values(
     request: SignedInRequest,
     body: DataValueSetIn,
     dryRun: bool = False,
-    importStrategy: str = "CREATE_AND_UPDATE",
+    importStrategy: Literal["CREATE", "UPDATE", "CREATE_AND_UPDATE"] = "CREATE_AND_UPDATE",
 ) -> dict:
     outcome = services.import_values(
         actor=request.auth,
@@ -141,13 +159,13 @@ def report(request: SignedInRequest, regime: str, period: str, unit: str) -> dic
 
 
 class SubmissionActionIn(Schema):
-    version: int
-    reason: str = ""
+    version: Version
+    reason: FreeText = ""
 
 
 class ExplanationIn(Schema):
-    subject: str
-    text: str
+    subject: Annotated[str, StringConstraints(max_length=column_length(Explanation, "subject"))]
+    text: FreeText
 
 
 @router.post(
@@ -172,7 +190,7 @@ def lineage_of(request: SignedInRequest, regime: str, period: str, unit: str) ->
 
 
 @router.get("/reports/{regime}/{period}/{unit}/as-of", summary="The values as they stood at an instant")
-def as_published(request: SignedInRequest, regime: str, period: str, unit: str, at: datetime) -> dict:
+def as_published(request: SignedInRequest, regime: str, period: str, unit: str, at: Instant) -> dict:
     submission = selectors.visible_submission(
         request.auth, regime_code=regime, period_id=period, unit_code=unit
     )
@@ -203,7 +221,7 @@ def send_upward(request: SignedInRequest, regime: str, period: str, unit: str) -
     )
     submission = selectors.submission_of(chosen, period, place)
     if submission is None:
-        raise NotFound("Đơn vị chưa lập báo cáo kỳ này.", code="submission_not_found")
+        raise NotFound(_("Đơn vị chưa lập báo cáo kỳ này."), code="submission_not_found")
     digest, location = services.send_upward(actor=request.auth, submission_id=submission.pk)
     return {"sha256": digest, "location": location}
 

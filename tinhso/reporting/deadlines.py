@@ -4,6 +4,8 @@ worked out through core.working_time, at least one working day after the cut-off
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.utils.translation import gettext_lazy as _
+
 from tinhso.core.errors import InvalidInput
 from tinhso.core.working_time import add_working_time, is_working_day, local_zone
 from tinhso.reporting.periods import Period
@@ -25,11 +27,14 @@ def rules_of(raw: list[dict]) -> list[Rule]:
         kind, value = item.get("kind"), item.get("value")
         if kind not in (WORKING_DAYS, DAY_OF_MONTH) or not isinstance(value, int) or value < 1:
             raise InvalidInput(
-                f"Quy tắc thời hạn thứ {index + 1} không hợp lệ: cần “working_days” hoặc “day_of_month” và một số dương.",
+                _(
+                    "Quy tắc thời hạn thứ %(number)s không hợp lệ: cần “working_days” hoặc “day_of_month” và một số dương."
+                ),
+                params={"number": index + 1},
                 code="invalid_deadline_rule",
             )
         if kind == DAY_OF_MONTH and value > 28:
-            raise InvalidInput("Ngày trong tháng phải từ 1 đến 28.", code="invalid_deadline_rule")
+            raise InvalidInput(_("Ngày trong tháng phải từ 1 đến 28."), code="invalid_deadline_rule")
         rules.append(Rule(str(item.get("level") or f"{index + 1}"), kind, value))
     return rules
 
@@ -62,14 +67,17 @@ def check(raw: list[dict], periods: list[Period]) -> list[Rule]:
     """The rules, or a refusal naming the level and period that break Art. 8.5."""
     rules = rules_of(raw)
     if not rules:
-        raise InvalidInput("Chưa có thời hạn gửi báo cáo.", code="deadline_missing")
+        raise InvalidInput(_("Chưa có thời hạn gửi báo cáo."), code="deadline_missing")
     for period in periods:
         previous = None
         for rule in rules:
             if working_days_after_cutoff(rule, period) < 1:
                 raise InvalidInput(
-                    f"Thời hạn cấp “{rule.level}” kỳ {period.id} cách ngày chốt số liệu dưới 1 ngày làm việc "
-                    "(Nghị định 09/2019, Điều 8 khoản 5).",
+                    _(
+                        "Thời hạn cấp “%(level)s” kỳ %(period)s cách ngày chốt số liệu dưới 1 ngày làm việc "
+                        "(Nghị định 09/2019, Điều 8 khoản 5)."
+                    ),
+                    params={"level": rule.level, "period": period.id},
                     code="deadline_too_close",
                     level=rule.level,
                     period=period.id,
@@ -77,7 +85,8 @@ def check(raw: list[dict], periods: list[Period]) -> list[Rule]:
             due = deadline(rule, period)
             if previous is not None and due <= previous:
                 raise InvalidInput(
-                    f"Thời hạn cấp “{rule.level}” kỳ {period.id} phải sau thời hạn của cấp dưới.",
+                    _("Thời hạn cấp “%(level)s” kỳ %(period)s phải sau thời hạn của cấp dưới."),
+                    params={"level": rule.level, "period": period.id},
                     code="deadline_order",
                     level=rule.level,
                     period=period.id,

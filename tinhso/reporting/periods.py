@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.utils.translation import gettext_lazy as _
+
 from tinhso.core.errors import InvalidInput
 from tinhso.core.working_time import local_zone
 
@@ -87,15 +89,20 @@ class Period:
         return [Period(self.year, month, 1, self.mode) for month in range(1, self.last_month + 1)]
 
     def label(self) -> str:
-        span = f"{self.first_day:%d/%m/%Y} – {self.last_day:%d/%m/%Y}"
-        names = {1: f"Tháng {self.last_month:02d}/{self.year}", 3: f"Quý {self.last_month // 3}/{self.year}"}
-        halves = {6: f"6 tháng {'đầu' if self.last_month == 6 else 'cuối'} năm {self.year}"}
-        name = (
-            names.get(self.months)
-            or halves.get(self.months)
-            or (f"9 tháng năm {self.year}" if self.months == 9 else f"Năm {self.year}")
-        )
-        return f"{name} ({span})"
+        """The period's name and its first and last day, in the active language."""
+        names = {
+            1: _("Tháng %(month)s/%(year)s"),
+            3: _("Quý %(quarter)s/%(year)s"),
+            6: _("6 tháng đầu năm %(year)s") if self.last_month == 6 else _("6 tháng cuối năm %(year)s"),
+            9: _("9 tháng năm %(year)s"),
+            12: _("Năm %(year)s"),
+        }
+        name = names[self.months] % {
+            "month": f"{self.last_month:02d}",
+            "quarter": self.last_month // 3,
+            "year": self.year,
+        }
+        return f"{name} ({self.first_day:%d/%m/%Y} – {self.last_day:%d/%m/%Y})"
 
 
 def _shift(year: int, month: int, months: int) -> tuple[int, int]:
@@ -106,8 +113,12 @@ def _shift(year: int, month: int, months: int) -> tuple[int, int]:
 def parse(period_id: str, *, mode: str = DECREE_09) -> Period:
     match = _ID.match(period_id or "")
     if not match:
-        message = f"Mã kỳ “{period_id}” không hợp lệ: dùng 2026M03, 2026Q1, 2026S1, 2026N9 hoặc 2026."
-        raise InvalidInput(message, code="invalid_period", errors={"period": [message]})
+        raise InvalidInput.on(
+            "period",
+            _("Mã kỳ “%(period)s” không hợp lệ: dùng 2026M03, 2026Q1, 2026S1, 2026N9 hoặc 2026."),
+            params={"period": period_id},
+            code="invalid_period",
+        )
     year = int(match["year"])
     if match["month"]:
         return Period(year, int(match["month"]), 1, mode)
@@ -129,8 +140,7 @@ def containing(instant: datetime, *, frequency: str, mode: str = DECREE_09) -> P
     months = FREQUENCIES[frequency]
     if frequency == "N9":
         if month > 9:
-            message = "Ngày này nằm ngoài kỳ 9 tháng."
-            raise InvalidInput(message, code="outside_period", errors={"period": [message]})
+            raise InvalidInput.on("period", _("Ngày này nằm ngoài kỳ 9 tháng."), code="outside_period")
         return Period(year, 9, 9, mode)
     last = ((month - 1) // months + 1) * months
     return Period(year, last, months, mode)

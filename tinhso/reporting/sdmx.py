@@ -60,6 +60,15 @@ def sdmx_id(code: str) -> str:
     return code.replace(".", "_").replace("/", "_").replace(" ", "_")
 
 
+# What TIME_PERIOD means in a flow, said in each dataflow's CUTOFF_MODE annotation: 2026-M03 is the month
+# 15/02-14/03 under Decree 09/2019 Art. 12, the calendar month for a statistical regime.
+CUTOFF_MODES = {
+    "decree09": "Kỳ chốt số liệu theo Nghị định 09/2019/NĐ-CP, Điều 12 (tháng: từ ngày 15 tháng trước đến ngày 14); "
+    "ngày đầu và ngày cuối của mỗi kỳ ở CUTOFF_START, CUTOFF_END.",
+    "calendar": "Kỳ theo lịch, như báo cáo thống kê (tháng: từ ngày 1 đến ngày cuối tháng).",
+}
+
+
 @dataclass(frozen=True)
 class Flow:
     id: str
@@ -67,6 +76,7 @@ class Flow:
     frequency: str
     areas: list[tuple[str, str]]  # (id, name)
     indicators: list[tuple[str, str]]
+    cutoff_mode: str = "decree09"
 
     @property
     def dsd(self) -> str:
@@ -136,6 +146,10 @@ def structure(
         holder = _el(structures, f"{{{STR}}}Dataflows")
         for flow in flows:
             element = _el(holder, f"{{{STR}}}Dataflow", id=flow.id, agencyID=AGENCY, version=VERSION)
+            annotation = _el(_el(element, f"{{{COM}}}Annotations"), f"{{{COM}}}Annotation", id="CUTOFF_MODE")
+            _el(annotation, f"{{{COM}}}AnnotationTitle", flow.cutoff_mode)
+            _el(annotation, f"{{{COM}}}AnnotationType", "CUTOFF_MODE")
+            _el(annotation, f"{{{COM}}}AnnotationText", CUTOFF_MODES[flow.cutoff_mode], **{XML_LANG: "vi"})
             _name(element, flow.name)
             _ref(element, "Structure", id=flow.dsd, version=VERSION, agencyID=AGENCY, package="datastructure",
                  **{"class": "DataStructure"})  # fmt: skip

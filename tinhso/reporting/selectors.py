@@ -1,8 +1,8 @@
 """Reads of the reporting app, with the caller's scope applied: who a unit reports to, whether entry is
 locked and why, the checks a report must pass, computed value kinds, cross-checks, completeness."""
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -47,15 +47,24 @@ LOCK_REASONS = {
 def regime_by_code(code: str) -> Regime:
     regime = Regime.objects.filter(code=code).select_related("recipient").first()
     if regime is None:
-        raise NotFound(f"Không tìm thấy chế độ báo cáo “{code}”.", code="regime_not_found", value=code)
+        raise NotFound(
+            _("Không tìm thấy chế độ báo cáo “%(code)s”."),
+            params={"code": code},
+            code="regime_not_found",
+            value=code,
+        )
     return regime
 
 
 def period_of(regime: Regime, period_id: str) -> periods.Period:
     period = periods.parse(period_id, mode=regime.cutoff_mode or periods.DECREE_09)
     if regime.frequency and period.frequency != regime.frequency:
-        message = f"Kỳ “{period_id}” không phải kỳ của chế độ báo cáo {regime.code} ({regime.get_frequency_display()})."
-        raise InvalidInput(message, code="period_not_in_regime", errors={"period": [message]})
+        raise InvalidInput.on(
+            "period",
+            _("Kỳ “%(period)s” không phải kỳ của chế độ báo cáo %(code)s (%(frequency)s)."),
+            params={"period": period_id, "code": regime.code, "frequency": regime.get_frequency_display()},
+            code="period_not_in_regime",
+        )
     return period
 
 
@@ -72,7 +81,9 @@ def recipient_of(regime: Regime) -> AdminUnit:
     """The unit receiving the regime's reports (an active periodic regime always has one)."""
     if regime.recipient is None:
         raise Conflict(
-            f"Chế độ báo cáo {regime.code} chưa có cơ quan nhận báo cáo.", code="regime_incomplete"
+            _("Chế độ báo cáo %(code)s chưa có cơ quan nhận báo cáo."),
+            params={"code": regime.code},
+            code="regime_incomplete",
         )
     return regime.recipient
 
@@ -123,7 +134,9 @@ def is_party(user: User, submission: Submission, party: Party) -> bool:
 
 def require_entry(user: User, unit: AdminUnit) -> None:
     if not may_enter(user, unit):
-        raise Forbidden(f"Bạn không được nhập số liệu cho {unit.name}.", code="not_a_reporter")
+        raise Forbidden(
+            _("Bạn không được nhập số liệu cho %(unit)s."), params={"unit": unit.name}, code="not_a_reporter"
+        )
 
 
 def submission_of(regime: Regime, period_id: str, unit: AdminUnit) -> Submission | None:
@@ -136,9 +149,9 @@ def visible_submission(user: User, *, regime_code: str, period_id: str, unit_cod
     submission = submission_of(regime, period_id, unit)
     above = reports_to(regime, unit)
     if not (holds(user, unit, SUBMITTERS + APPROVERS) or holds(user, above, APPROVERS)):
-        raise NotFound("Không tìm thấy báo cáo.", code="submission_not_found")
+        raise NotFound(_("Không tìm thấy báo cáo."), code="submission_not_found")
     if submission is None:
-        raise NotFound("Đơn vị chưa lập báo cáo kỳ này.", code="submission_not_found")
+        raise NotFound(_("Đơn vị chưa lập báo cáo kỳ này."), code="submission_not_found")
     return submission
 
 
@@ -150,7 +163,7 @@ def visible_report_place(
     unit = core_selectors.unit_by_code(unit_code)
     period_of(regime, period_id)
     if not (holds(user, unit, SUBMITTERS + APPROVERS) or holds(user, reports_to(regime, unit), APPROVERS)):
-        raise NotFound("Không tìm thấy báo cáo.", code="submission_not_found")
+        raise NotFound(_("Không tìm thấy báo cáo."), code="submission_not_found")
     return regime, unit
 
 
@@ -324,20 +337,25 @@ def findings(submission: Submission) -> list[Finding]:
         year_before = past.get(period.year_before().id)
         if validation.is_outlier(value, list(past.values()), year_before):
             subject = f"outlier:{code}{'.' + disaggregation if disaggregation else ''}"
-            message = f"{code}: {value:g} khác thường so với các kỳ trước của đơn vị."
+            message = _("%(code)s: %(value)s khác thường so với các kỳ trước của đơn vị.") % {
+                "code": code,
+                "value": f"{value:g}",
+            }
             out.append(Finding(subject, "outlier", message, False, explained.get(subject, "")))
     for check in crosschecks(submission):
         if check.status == "mismatch":
             subject = f"crosscheck:{check.code}"
-            message = (
-                f"{check.name}: đơn vị nhập {_shown(check.typed)}, nền tảng ghi nhận {_shown(check.derived)}."
-            )
+            message = _("%(name)s: đơn vị nhập %(typed)s, nền tảng ghi nhận %(derived)s.") % {
+                "name": check.name,
+                "typed": _shown(check.typed),
+                "derived": _shown(check.derived),
+            }
             out.append(Finding(subject, "crosscheck", message, False, explained.get(subject, "")))
     return out
 
 
 def _shown(value: Decimal | None) -> str:
-    return "(trống)" if value is None else f"{value:g}"
+    return str(_("(trống)")) if value is None else f"{value:g}"
 
 
 # ---- computed value kinds -------------------------------------------------------------------------------
@@ -417,22 +435,113 @@ class Completeness:
     days_late: int
 
 
+def _completeness_of(
+    regime: Regime, period: periods.Period, unit: AdminUnit, submission: Submission | None, now: datetime
+) -> Completeness:
+    due = level_deadline(regime, period, unit)
+    sent = submission.submitted_at if submission and submission.status != Status.DRAFT else None
+    on_time = sent is not None and (due is None or sent <= due)
+    late_at = sent or now
+    days_late = max(0, (late_at - due).days + (1 if late_at > due else 0)) if due and late_at > due else 0
+    return Completeness(unit, submission.status if submission else "missing", sent, due, on_time, days_late)
+
+
 def completeness(regime: Regime, period_id: str, *, now: datetime | None = None) -> list[Completeness]:
     """Expected, received and on-time reports of every reporting unit, computed from the submissions."""
     now = now or timezone.now()
     period = period_of(regime, period_id)
     found = {s.unit_id: s for s in Submission.objects.filter(regime=regime, period=period_id)}
-    out = []
-    for unit in reporter_units(regime):
-        submission = found.get(unit.pk)
-        due = level_deadline(regime, period, unit)
-        sent = submission.submitted_at if submission and submission.status != Status.DRAFT else None
-        on_time = sent is not None and (due is None or sent <= due)
-        late_at = sent or now
-        days_late = max(0, (late_at - due).days + (1 if late_at > due else 0)) if due and late_at > due else 0
-        out.append(
-            Completeness(unit, submission.status if submission else "missing", sent, due, on_time, days_late)
+    return [
+        _completeness_of(regime, period, unit, found.get(unit.pk), now) for unit in reporter_units(regime)
+    ]
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    """One unit of the reporting tree with its own report and the counts of the reports under it."""
+
+    report: Completeness
+    level: int  # 0: the regime's recipient; 1: the units reporting to it; ...
+    expected: int  # reports due from the units under it
+    received: int
+    on_time: int
+    late: int  # not sent although the deadline has passed
+
+
+def completeness_tree(
+    user: User, regime: Regime, period_id: str, *, now: datetime | None = None
+) -> list[TreeRow]:
+    """Who has sent the period's report and who is late, down the reporting tree from the recipient: only the
+    units the user approves reports of (a department's leader sees the department, the province's leader all)."""
+    now = now or timezone.now()
+    period = period_of(regime, period_id)
+    top = recipient_of(regime)
+    reporters = list(regime.reporters.select_related("successor").order_by("path"))
+    found = {s.unit_id: s for s in Submission.objects.filter(regime=regime, period=period_id)}
+    below: dict[int, list[AdminUnit]] = {}
+    for unit in reporters:
+        if unit.pk != top.pk:
+            below.setdefault(reports_to(regime, unit, reporters).pk, []).append(unit)
+    rows: list[TreeRow] = []
+
+    def walk(unit: AdminUnit, level: int) -> list[Completeness]:
+        """Adds the unit's row, then its subtree's; returns the reports of every unit under it."""
+        at = len(rows)
+        rows.append(
+            TreeRow(_completeness_of(regime, period, unit, found.get(unit.pk), now), level, 0, 0, 0, 0)
         )
+        under: list[Completeness] = []
+        for child in below.get(unit.pk, []):
+            first = len(rows)
+            under.extend(walk(child, level + 1))
+            under.append(rows[first].report)
+        rows[at] = replace(
+            rows[at],
+            expected=len(under),
+            received=sum(1 for report in under if report.submitted_at),
+            on_time=sum(1 for report in under if report.on_time),
+            late=sum(1 for report in under if report.submitted_at is None and report.days_late),
+        )
+        return under
+
+    walk(top, 0)
+    return [row for row in rows if holds(user, row.report.unit, APPROVERS)]
+
+
+@dataclass(frozen=True)
+class PeriodProgress:
+    """How far one regime's period is along, over the reporting units a user approves."""
+
+    regime: Regime
+    period: periods.Period
+    expected: int
+    received: int
+    on_time: int
+    late: list[AdminUnit]
+
+
+def progress_overview(
+    user: User, *, now: datetime | None = None, periods_back: int = 3
+) -> list[PeriodProgress]:
+    """The last closed periods of every active periodic regime the user approves reports of, newest first."""
+    now = now or timezone.now()
+    out = []
+    for regime in (
+        Regime.objects.filter(state=Regime.State.ACTIVE, kind=Regime.Kind.PERIODIC)
+        .select_related("recipient")
+        .order_by("code")
+    ):
+        period = periods.containing(now, frequency=regime.frequency, mode=regime.cutoff_mode)
+        for _step in range(periods_back):
+            period = period.previous()
+            reports = [row.report for row in completeness_tree(user, regime, period.id, now=now) if row.level]
+            if not reports:
+                break  # the user approves none of this regime's reports
+            out.append(PeriodProgress(
+                regime, period, len(reports), sum(1 for r in reports if r.submitted_at),
+                sum(1 for r in reports if r.on_time),
+                [r.unit for r in reports if r.submitted_at is None and r.days_late],
+            ))  # fmt: skip
     return out
 
 
@@ -484,6 +593,7 @@ def published_flows() -> list[sdmx.Flow]:
                 frequency="A" if regime.frequency == "Y" else regime.frequency,
                 areas=sorted({(sdmx.sdmx_id(unit.code), unit.name) for unit in units}),
                 indicators=sorted((code, version.name) for code, version in versions.items()),
+                cutoff_mode=regime.cutoff_mode or periods.DECREE_09,
             )
         )
     return flows
@@ -500,7 +610,7 @@ def _month_bound(text: str, *, end: bool) -> int | None:
 
     match = re.match(r"^(\d{4})(?:-(M)?(\d{2})|-(Q|S)(\d))?$", text or "")
     if not match:
-        raise InvalidInput(f"Kỳ “{text}” không hợp lệ.", code="invalid_period")
+        raise InvalidInput(_("Kỳ “%(period)s” không hợp lệ."), params={"period": text}, code="invalid_period")
     year = int(match[1])
     if match[3]:
         month = int(match[3])
@@ -514,6 +624,29 @@ def _month_bound(text: str, *, end: bool) -> int | None:
     return year * 12 + (last if end else first)
 
 
+def _bound(text: str, *, end: bool) -> int | date | None:
+    """A startPeriod/endPeriod: a reporting period (2026, 2026-03, 2026-M03, 2026-Q1) as a month index, or a day
+    (2026-03-01) that a period's own cut-off days are compared with."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else _month_bound(text, end=end)
+    except ValueError:
+        raise InvalidInput(
+            _("Kỳ “%(period)s” không hợp lệ."), params={"period": text}, code="invalid_period"
+        ) from None
+
+
+def _within(period: periods.Period, low: int | date | None, high: int | date | None) -> bool:
+    """Reporting periods are matched by their ids; days by overlap with the period's cut-off days."""
+    month = period.year * 12 + period.last_month
+    if (isinstance(low, date) and period.last_day < low) or (isinstance(low, int) and month < low):
+        return False
+    return not (
+        (isinstance(high, date) and period.first_day > high) or (isinstance(high, int) and month > high)
+    )
+
+
 def published(regime_code: str, *, key: list[set[str]], start: str = "", end: str = "",
               updated_after: datetime | None = None, last_n: int = 0) -> list[sdmx.Observation]:  # fmt: skip
     """Approved, public values of a regime (units' own and the totals kept above them), as SDMX observations."""
@@ -522,9 +655,10 @@ def published(regime_code: str, *, key: list[set[str]], start: str = "", end: st
         None,
     )
     if regime is None:
-        raise NotFound(f"Không có dòng dữ liệu “{regime_code}”.", code="dataflow_not_found")
-    low = _month_bound(start, end=False) if start else None
-    high = _month_bound(end, end=True) if end else None
+        raise NotFound(
+            _("Không có dòng dữ liệu “%(flow)s”."), params={"flow": regime_code}, code="dataflow_not_found"
+        )
+    low, high = _bound(start, end=False), _bound(end, end=True)
     versions = {version.pk: version for version in row_versions(regime).values()}
     rows: list[tuple[Any, ...]] = []
     values = DataValue.objects.filter(
@@ -542,12 +676,7 @@ def published(regime_code: str, *, key: list[set[str]], start: str = "", end: st
         if disaggregation:
             continue  # breakdowns are not dimensions of the flow yet
         period = period_of(regime, period_id)
-        month = period.year * 12 + period.last_month
-        if (
-            (low and month < low)
-            or (high and month > high)
-            or (updated_after and changed_at <= updated_after)
-        ):
+        if not _within(period, low, high) or (updated_after and changed_at <= updated_after):
             continue
         version = versions[version_id]
         observation = sdmx.Observation(
@@ -591,7 +720,7 @@ def derivation_records(regime: Regime, period_id: str, unit: AdminUnit, code: st
         .first()
     )
     if derivation is None:
-        raise NotFound("Chưa có số liệu nền tảng cho chỉ tiêu này.", code="derivation_not_found")
+        raise NotFound(_("Chưa có số liệu nền tảng cho chỉ tiêu này."), code="derivation_not_found")
     query = derived.QUERIES[derivation.indicator_version.derivation]
     period = period_of(regime, period_id)
     result = derived.count(query, unit=unit, start=period.start, end=period.end)

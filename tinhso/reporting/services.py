@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tinhso.core.errors import text as filled
 from tinhso.core.lifecycle import Transition
 from tinhso.core.models import AdminUnit, Role, User
 from tinhso.core.services import record_event
@@ -36,19 +35,22 @@ from tinhso.reporting.models import (
     ValueRevision,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Decree 09/2019 Art. 7 components a periodic regime must have (Art. 11.2: clauses 1-9), with their names.
 REQUIRED_COMPONENTS = (
-    ("title", "tên báo cáo"),
-    ("content", "nội dung yêu cầu báo cáo"),
-    ("reporters", "đối tượng thực hiện báo cáo"),
-    ("recipient", "cơ quan nhận báo cáo"),
-    ("channels", "phương thức gửi, nhận báo cáo"),
-    ("cutoff_mode", "thời gian chốt số liệu báo cáo"),
-    ("frequency", "tần suất thực hiện báo cáo"),
-    ("deadline_rules", "thời hạn gửi báo cáo"),
-    ("outline", "mẫu đề cương báo cáo"),
-    ("forms", "biểu mẫu số liệu"),
-    ("legal_basis", "văn bản quy phạm pháp luật ban hành chế độ báo cáo"),
+    ("title", _("tên báo cáo")),
+    ("content", _("nội dung yêu cầu báo cáo")),
+    ("reporters", _("đối tượng thực hiện báo cáo")),
+    ("recipient", _("cơ quan nhận báo cáo")),
+    ("channels", _("phương thức gửi, nhận báo cáo")),
+    ("cutoff_mode", _("thời gian chốt số liệu báo cáo")),
+    ("frequency", _("tần suất thực hiện báo cáo")),
+    ("deadline_rules", _("thời hạn gửi báo cáo")),
+    ("outline", _("mẫu đề cương báo cáo")),
+    ("forms", _("biểu mẫu số liệu")),
+    ("legal_basis", _("văn bản quy phạm pháp luật ban hành chế độ báo cáo")),
 )
 REGIME_FIELDS = (
     "title", "kind", "content", "recipient", "channels", "cutoff_mode", "frequency", "deadline_rules",
@@ -62,6 +64,11 @@ INDICATOR_FIELDS = (
 COMPUTED_KINDS = ("ytd", "pct_prev", "pct_yoy", "pct_plan")
 TYPED_KINDS = frozenset(DataValue.Kind.values)
 OBS_STATUSES = frozenset(ObsStatus.values)
+
+
+def _said(message: "StrOrPromise", **params: Any) -> str:
+    """`message` in the active language with its placeholders filled: for texts kept in answers (conflicts)."""
+    return str(message) % params if params else str(message)
 
 
 def _require_admin(actor: User | None) -> None:
@@ -80,12 +87,19 @@ def define_regime(
     _require_admin(actor)
     unknown = set(fields) - set(REGIME_FIELDS)
     if unknown:
-        raise InvalidInput(f"Không có thành phần “{', '.join(sorted(unknown))}”.", code="unknown_field")
+        raise InvalidInput(
+            _("Không có thành phần “%(names)s”."),
+            params={"names": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
     if isinstance(fields.get("recipient"), str):
         fields["recipient"] = core_selectors.unit_by_code(fields["recipient"])
     regime = Regime.objects.select_for_update().filter(code=code).first()
     if regime is not None and regime.state != Regime.State.DRAFT:
-        raise Conflict(f"Chế độ báo cáo {code} đang áp dụng, không sửa trực tiếp được.", code="regime_active")
+        raise Conflict(
+            _("Chế độ báo cáo %(code)s đang áp dụng, không sửa trực tiếp được."), params={"code": code},
+            code="regime_active",
+        )  # fmt: skip
     regime = regime or Regime(code=code)
     for name, value in fields.items():
         setattr(regime, name, value)
@@ -110,7 +124,7 @@ def missing_components(regime: Regime) -> list[str]:
         else:
             present = bool(getattr(regime, name + "_id" if name == "recipient" else name))
         if not present:
-            missing.append(label)
+            missing.append(str(label))
     return missing
 
 
@@ -120,12 +134,15 @@ def activate_regime(*, actor: User | None, code: str, today: date | None = None)
     _require_admin(actor)
     regime = Regime.objects.select_for_update().filter(code=code).first()
     if regime is None:
-        raise NotFound(f"Không tìm thấy chế độ báo cáo “{code}”.", code="regime_not_found")
+        raise NotFound(
+            _("Không tìm thấy chế độ báo cáo “%(code)s”."), params={"code": code}, code="regime_not_found"
+        )
     if regime.kind == Regime.Kind.PERIODIC:
         missing = missing_components(regime)
         if missing:
             raise InvalidInput(
-                f"Chế độ báo cáo định kỳ còn thiếu: {', '.join(missing)} (Nghị định 09/2019, Điều 7).",
+                _("Chế độ báo cáo định kỳ còn thiếu: %(missing)s (Nghị định 09/2019, Điều 7)."),
+                params={"missing": ", ".join(missing)},
                 code="regime_incomplete",
                 missing=missing,
             )
@@ -149,7 +166,7 @@ def define_form(
     _require_admin(actor)
     regime = selectors.regime_by_code(regime_code)
     if regime.state != Regime.State.DRAFT:
-        raise Conflict("Chỉ sửa biểu mẫu khi chế độ báo cáo còn là dự thảo.", code="regime_active")
+        raise Conflict(_("Chỉ sửa biểu mẫu khi chế độ báo cáo còn là dự thảo."), code="regime_active")
     form, _created = Form.objects.update_or_create(regime=regime, code=code, defaults={"title": title})
     form.rows.all().delete()
     for order, (section, indicator_code) in enumerate(rows, start=1):
@@ -170,9 +187,11 @@ def define_rule(*, actor: User | None, regime_code: str, code: str, name: str, l
                 importance: str = "medium", missing: str = validation.SKIP_IF_ANY) -> ValidationRule:  # fmt: skip
     _require_admin(actor)
     if operator not in ValidationRule.Operator.values:
-        raise InvalidInput(f"Toán tử “{operator}” không hợp lệ.", code="invalid_operator")
+        raise InvalidInput(
+            _("Toán tử “%(operator)s” không hợp lệ."), params={"operator": operator}, code="invalid_operator"
+        )
     if importance not in ValidationRule.Importance.values or missing not in ValidationRule.Missing.values:
-        raise InvalidInput("Mức độ hoặc cách xử lý giá trị trống không hợp lệ.", code="invalid_rule")
+        raise InvalidInput(_("Mức độ hoặc cách xử lý giá trị trống không hợp lệ."), code="invalid_rule")
     for expression in (left, right):
         validation.check_expression(expression)
     regime = selectors.regime_by_code(regime_code)
@@ -203,7 +222,12 @@ def _current(code: str) -> IndicatorVersion:
         .first()
     )
     if version is None:
-        raise NotFound(f"Không tìm thấy chỉ tiêu “{code}”.", code="indicator_not_found", value=code)
+        raise NotFound(
+            _("Không tìm thấy chỉ tiêu “%(code)s”."),
+            params={"code": code},
+            code="indicator_not_found",
+            value=code,
+        )
     return version
 
 
@@ -215,14 +239,24 @@ def define_indicator(
     _require_admin(actor)
     unknown = set(fields) - set(INDICATOR_FIELDS)
     if unknown:
-        raise InvalidInput(f"Không có trường “{', '.join(sorted(unknown))}”.", code="unknown_field")
+        raise InvalidInput(
+            _("Không có trường “%(names)s”."),
+            params={"names": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
     bad_kinds = set(fields.get("value_kinds") or []) - {"period", *COMPUTED_KINDS}
     if bad_kinds:
         raise InvalidInput(
-            f"Loại giá trị không hợp lệ: {', '.join(sorted(bad_kinds))}.", code="invalid_value_kind"
+            _("Loại giá trị không hợp lệ: %(kinds)s."),
+            params={"kinds": ", ".join(sorted(bad_kinds))},
+            code="invalid_value_kind",
         )
     if fields.get("derivation") and fields["derivation"] not in derived.QUERIES:
-        raise InvalidInput(f"Không có truy vấn “{fields['derivation']}”.", code="unknown_derivation")
+        raise InvalidInput(
+            _("Không có truy vấn “%(query)s”."),
+            params={"query": fields["derivation"]},
+            code="unknown_derivation",
+        )
     if isinstance(fields.get("owner"), str):
         fields["owner"] = core_selectors.unit_by_code(fields["owner"])
     indicator, created = Indicator.objects.select_for_update().get_or_create(code=code)
@@ -335,41 +369,59 @@ def _checked(
             _conflict(
                 cell,
                 "unknown_indicator",
-                f"Chỉ tiêu “{cell.indicator}” không có trong biểu mẫu.",
+                _said(_("Chỉ tiêu “%(code)s” không có trong biểu mẫu."), code=cell.indicator),
                 "indicator",
             ),
         )
     if cell.kind in COMPUTED_KINDS:
-        message = "Lũy kế và tỷ lệ % do hệ thống tính, không nhập."
+        message = _said(_("Lũy kế và các tỷ lệ do hệ thống tính, không nhập."))
         return None, None, _conflict(cell, "computed_value", message, "kind")
     if cell.kind not in TYPED_KINDS:
         return (
             None,
             None,
-            _conflict(cell, "invalid_kind", f"Loại giá trị “{cell.kind}” không hợp lệ.", "kind"),
+            _conflict(
+                cell,
+                "invalid_kind",
+                _said(_("Loại giá trị “%(kind)s” không hợp lệ."), kind=cell.kind),
+                "kind",
+            ),
         )
     if cell.disaggregation and cell.disaggregation not in _breakdowns(version):
-        message = f"Phân tổ “{cell.disaggregation}” không có ở chỉ tiêu {cell.indicator}."
+        message = _said(
+            _("Phân tổ “%(breakdown)s” không có ở chỉ tiêu %(code)s."),
+            breakdown=cell.disaggregation,
+            code=cell.indicator,
+        )
         return None, None, _conflict(cell, "unknown_disaggregation", message, "disaggregation")
     if cell.obs_status and cell.obs_status not in OBS_STATUSES:
         return (
             None,
             None,
-            _conflict(cell, "invalid_obs_status", "Trạng thái số liệu phải là E, P hoặc A.", "obs_status"),
+            _conflict(
+                cell, "invalid_obs_status", _said(_("Trạng thái số liệu phải là E, P hoặc A.")), "obs_status"
+            ),
         )
     try:
         number = parse_number(cell.value)
     except ValueError:
-        return None, None, _conflict(cell, "not_a_number", f"Giá trị “{cell.value}” không phải là số.")
+        message = _said(_("Giá trị “%(value)s” không phải là số."), value=cell.value)
+        return None, None, _conflict(cell, "not_a_number", message)
     if number is not None:
         exponent = number.normalize().as_tuple().exponent
         if isinstance(exponent, int) and exponent < -version.decimals:
-            message = f"Chỉ tiêu {cell.indicator} ({version.unit_of_measure}) nhận tối đa {version.decimals} chữ số thập phân."
+            message = _said(
+                _("Chỉ tiêu %(code)s (%(unit)s) nhận tối đa %(decimals)s chữ số thập phân."),
+                code=cell.indicator, unit=version.unit_of_measure, decimals=version.decimals,
+            )  # fmt: skip
             return None, None, _conflict(cell, "too_many_decimals", message)
         if (version.minimum is not None and number < version.minimum) or (
             version.maximum is not None and number > version.maximum
         ):
-            message = f"Giá trị {number:g} nằm ngoài khoảng cho phép của {cell.indicator} ({version.unit_of_measure})."
+            message = _said(
+                _("Giá trị %(value)s nằm ngoài khoảng cho phép của %(code)s (%(unit)s)."),
+                value=f"{number:g}", code=cell.indicator, unit=version.unit_of_measure,
+            )  # fmt: skip
             return None, None, _conflict(cell, "out_of_range", message)
     return version, number, None
 
@@ -386,8 +438,16 @@ def _locked_reason(
 
 
 def _lock_error(reason: str, unit: AdminUnit, period: periods.Period) -> Conflict:
-    message = f"{unit.name}, kỳ {period.id}: {selectors.LOCK_REASONS[reason]}"
-    return Conflict(message, code="entry_locked", reason=reason)
+    return Conflict(_locked_message(reason, unit, period), code="entry_locked", reason=reason)
+
+
+def _locked_message(reason: str, unit: AdminUnit, period: periods.Period) -> str:
+    return _said(
+        _("%(unit)s, kỳ %(period)s: %(reason)s"),
+        unit=unit.name,
+        period=period.id,
+        reason=selectors.LOCK_REASONS[reason],
+    )
 
 
 def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell, IndicatorVersion, Decimal | None]],
@@ -406,7 +466,9 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
         if current is None:
             if strategy == "UPDATE":
                 outcome.conflicts.append(
-                    _conflict(cell, "not_found", "Chưa có giá trị để cập nhật (importStrategy=UPDATE).")
+                    _conflict(
+                        cell, "not_found", _said(_("Chưa có giá trị để cập nhật (importStrategy=UPDATE)."))
+                    )
                 )
                 continue
             if number is None and not comment:
@@ -427,7 +489,9 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
                 outcome.conflicts.append(_stale(cell, current))
             continue
         elif strategy == "CREATE":
-            outcome.conflicts.append(_conflict(cell, "exists", "Đã có giá trị (importStrategy=CREATE)."))
+            outcome.conflicts.append(
+                _conflict(cell, "exists", _said(_("Đã có giá trị (importStrategy=CREATE).")))
+            )
             continue
         else:
             outcome.updated += 1
@@ -487,14 +551,15 @@ def _stale(cell: Cell, current: DataValue) -> dict[str, Any]:
     """Another writer saved this cell after the writer loaded it: their value is kept, this one refused."""
     who = current.changed_by.display_name if current.changed_by else ""
     shown = _text(current.value) or ""
-    message = filled(
+    message = _said(
         _(
             "%(who)s vừa lưu ô này là “%(value)s”; số bạn nhập chưa được lưu. Lưu lại để thay bằng số của bạn."
         ),
-        {"who": who or _("Người khác"), "value": shown},
+        who=who or _("Người khác"),
+        value=shown,
     )
     return {
-        **_conflict(cell, "stale_value", str(message)),
+        **_conflict(cell, "stale_value", message),
         "current": {"value": shown, "comment": current.comment, "revision": current.revision},
     }
 
@@ -545,7 +610,11 @@ def import_values(*, actor: User, regime_code: str, values: list[dict[str, Any]]
     """DHIS2 dataValueSets in spirit: every row is checked first and, if any conflicts, nothing is written;
     importing the same rows again changes nothing (they are counted as ignored)."""
     if strategy not in ("CREATE", "UPDATE", "CREATE_AND_UPDATE"):
-        raise InvalidInput(f"importStrategy “{strategy}” không hợp lệ.", code="invalid_strategy")
+        raise InvalidInput(
+            _("importStrategy “%(strategy)s” không hợp lệ."),
+            params={"strategy": strategy},
+            code="invalid_strategy",
+        )
     rows = []
     for index, item in enumerate(values):
         cell = Cell(
@@ -568,9 +637,9 @@ def _unit_for_entry(actor: User, regime: Regime, code: str, reporter_ids: set[in
     """(unit, None) when the actor may type the unit's values in this regime, else (None, (code, message))."""
     unit = AdminUnit.objects.filter(code=code).first()
     if unit is None or unit.pk not in reporter_ids:
-        return None, ("unknown_unit", f"Đơn vị “{code}” không báo cáo theo chế độ này.")
+        return None, ("unknown_unit", _said(_("Đơn vị “%(code)s” không báo cáo theo chế độ này."), code=code))
     if not selectors.may_enter(actor, unit):
-        return None, ("not_a_reporter", f"Bạn không được nhập số liệu cho {unit.name}.")
+        return None, ("not_a_reporter", _said(_("Bạn không được nhập số liệu cho %(unit)s."), unit=unit.name))
     return unit, None
 
 
@@ -578,7 +647,11 @@ def _import(*, actor: User, regime_code: str, rows: list[dict[str, Any]], channe
             dry_run: bool) -> Outcome:  # fmt: skip
     regime = selectors.regime_by_code(regime_code)
     if regime.state != Regime.State.ACTIVE:
-        raise Conflict(f"Chế độ báo cáo {regime.code} chưa được áp dụng.", code="regime_not_active")
+        raise Conflict(
+            _("Chế độ báo cáo %(code)s chưa được áp dụng."),
+            params={"code": regime.code},
+            code="regime_not_active",
+        )
     versions = selectors.row_versions(regime)
     outcome, now = Outcome(), timezone.now()
     units: dict[str, tuple[Any, ...]] = {}
@@ -603,7 +676,7 @@ def _import(*, actor: User, regime_code: str, rows: list[dict[str, Any]], channe
         key = (period.id, unit.code, cell.indicator, cell.disaggregation, cell.kind)
         if key in seen:
             outcome.conflicts.append(
-                _conflict(cell, "duplicate", "Ô này xuất hiện hai lần trong cùng lần nhập.")
+                _conflict(cell, "duplicate", _said(_("Ô này xuất hiện hai lần trong cùng lần nhập.")))
             )
             continue
         seen.add(key)
@@ -617,7 +690,7 @@ def _import(*, actor: User, regime_code: str, rows: list[dict[str, Any]], channe
         existing = selectors.submission_of(regime, period.id, unit)
         reason_locked = _locked_reason(regime, period, unit, existing, now)
         if reason_locked:
-            message = f"{unit.name}, kỳ {period.id}: {selectors.LOCK_REASONS[reason_locked]}"
+            message = _locked_message(reason_locked, unit, period)
             for item in items:
                 outcome.conflicts.append(
                     {**_conflict(item[0], "entry_locked", message, "period"), "lockReason": reason_locked}
@@ -650,7 +723,9 @@ def save_narrative(
     selectors.require_entry(actor, unit)
     period = selectors.period_of(regime, period_id)
     if section not in {item.get("code") for item in regime.outline}:
-        raise InvalidInput(f"Đề cương không có mục “{section}”.", code="unknown_section")
+        raise InvalidInput(
+            _("Đề cương không có mục “%(section)s”."), params={"section": section}, code="unknown_section"
+        )
     submission = _report(regime, period, unit)
     reason = _locked_reason(regime, period, unit, submission, timezone.now())
     if reason:
@@ -677,10 +752,10 @@ def explain(*, actor: User, submission_id: int, subject: str, text: str) -> Expl
     selectors.require_entry(actor, submission.unit)
     if not text.strip():
         raise InvalidInput(
-            "Cần ghi giải trình.", code="explanation_required", errors={"text": ["Cần ghi giải trình."]}
+            _("Cần ghi giải trình."), code="explanation_required", errors={"text": [_("Cần ghi giải trình.")]}
         )
     if submission.status == Status.APPROVED:  # the approver may still ask for one while the values are locked
-        raise Conflict("Báo cáo đã được phê duyệt, không sửa giải trình được.", code="entry_locked")
+        raise Conflict(_("Báo cáo đã được phê duyệt, không sửa giải trình được."), code="entry_locked")
     explanation, _created = Explanation.objects.update_or_create(
         submission=submission,
         subject=subject,
@@ -701,9 +776,9 @@ def grant_lock_exception(*, actor: User, regime_code: str, period_id: str, unit_
     regime = selectors.regime_by_code(regime_code)
     unit = core_selectors.unit_by_code(unit_code)
     if not selectors.holds(actor, selectors.reports_to(regime, unit), selectors.APPROVERS):
-        raise Forbidden("Chỉ cấp trên của đơn vị mới mở khóa nhập liệu được.", code="not_an_approver")
+        raise Forbidden(_("Chỉ cấp trên của đơn vị mới mở khóa nhập liệu được."), code="not_an_approver")
     if not reason.strip():
-        raise InvalidInput("Cần ghi lý do mở khóa.", code="reason_required")
+        raise InvalidInput(_("Cần ghi lý do mở khóa."), code="reason_required")
     selectors.period_of(regime, period_id)
     exception = LockException.objects.create(regime=regime, period=period_id, unit=unit, reason=reason.strip(),
                                              granted_by=actor, expires_at=expires_at)  # fmt: skip
@@ -727,15 +802,17 @@ def _transition(
         .first()
     )
     if submission is None:
-        raise NotFound("Không tìm thấy báo cáo.", code="submission_not_found")
+        raise NotFound(_("Không tìm thấy báo cáo."), code="submission_not_found")
     transitions = lifecycle.LIFECYCLE.rows(action)
     lifecycle.LIFECYCLE.authorize(transitions[0], lambda party: selectors.is_party(actor, submission, party))
     if submission.version != version:
-        raise Conflict("Báo cáo vừa được người khác cập nhật; vui lòng tải lại.", code="stale_version",
+        raise Conflict(_("Báo cáo vừa được người khác cập nhật; vui lòng tải lại."), code="stale_version",
                        current={"status": submission.status, "version": submission.version})  # fmt: skip
     transition = lifecycle.LIFECYCLE.check(action, submission.status, current={"status": submission.status})
     if action in lifecycle.NEEDS_REASON and not reason.strip():
-        raise InvalidInput("Cần ghi lý do.", code="reason_required", errors={"reason": ["Cần ghi lý do."]})
+        raise InvalidInput(
+            _("Cần ghi lý do."), code="reason_required", errors={"reason": [_("Cần ghi lý do.")]}
+        )
     return submission, transition
 
 
@@ -760,21 +837,23 @@ def submit(*, actor: User, submission_id: int, version: int, reason: str = "") -
     )
     if submission.revision and not reason.strip():
         raise InvalidInput(
-            "Gửi lại báo cáo cần ghi lý do điều chỉnh.",
+            _("Gửi lại báo cáo cần ghi lý do điều chỉnh."),
             code="reason_required",
-            errors={"reason": ["Cần ghi lý do."]},
+            errors={"reason": [_("Cần ghi lý do.")]},
         )
     blocking = [finding for finding in selectors.findings(submission) if finding.blocking]
     if blocking:
         raise Conflict(
-            "Báo cáo vi phạm quy tắc kiểm tra mức cao: " + "; ".join(f.message for f in blocking),
+            _("Báo cáo vi phạm quy tắc kiểm tra mức cao: %(findings)s"),
+            params={"findings": "; ".join(f.message for f in blocking)},
             code="validation_failed",
             findings=[f.subject for f in blocking],
         )
     unexplained = [f for f in selectors.findings(submission) if f.kind != "crosscheck" and not f.explanation]
     if unexplained:
         raise Conflict(
-            "Cần giải trình trước khi gửi: " + "; ".join(f.message for f in unexplained),
+            _("Cần giải trình trước khi gửi: %(findings)s"),
+            params={"findings": "; ".join(f.message for f in unexplained)},
             code="explanation_required",
             findings=[f.subject for f in unexplained],
         )
@@ -808,12 +887,12 @@ def approve(*, actor: User, submission_id: int, version: int) -> Submission:
     )
     waiting = [unit.name for unit in below if unit.pk not in approved]
     if waiting:
-        raise Conflict(f"Chưa phê duyệt được: còn đơn vị cấp dưới chưa được phê duyệt ({', '.join(waiting)}).",
-                       code="children_not_approved", units=waiting)  # fmt: skip
+        raise Conflict(_("Chưa phê duyệt được: còn đơn vị cấp dưới chưa được phê duyệt (%(units)s)."),
+                       params={"units": ", ".join(waiting)}, code="children_not_approved", units=waiting)  # fmt: skip
     mismatches = [f for f in selectors.findings(submission) if f.kind == "crosscheck" and not f.explanation]
     if mismatches:
-        raise Conflict("Số liệu khác số liệu nền tảng ghi nhận mà chưa giải trình: " + "; ".join(f.message for f in mismatches),
-                       code="mismatch_unexplained", findings=[f.subject for f in mismatches])  # fmt: skip
+        raise Conflict(_("Số liệu khác số liệu nền tảng ghi nhận mà chưa giải trình: %(findings)s"),
+                       params={"findings": "; ".join(f.message for f in mismatches)}, code="mismatch_unexplained", findings=[f.subject for f in mismatches])  # fmt: skip
     _apply(submission, transition, actor, {"children": sorted(approved)})
     roll_up(regime=regime, period_id=submission.period, unit=submission.unit)
     return submission
@@ -895,7 +974,11 @@ def snapshot_derivations(
     regime = selectors.regime_by_code(regime_code)
     period = selectors.period_of(regime, period_id)
     if now < period.end:
-        raise Conflict(f"Kỳ {period.id} chưa đến ngày chốt số liệu.", code="period_not_closed")
+        raise Conflict(
+            _("Kỳ %(period)s chưa đến ngày chốt số liệu."),
+            params={"period": period.id},
+            code="period_not_closed",
+        )
     made = []
     for row in selectors.form_rows(regime):
         version = row.indicator_version
@@ -930,7 +1013,7 @@ def snapshot_derivations(
 def act(*, actor: User, submission_id: int, version: int, action: str, reason: str = "") -> Submission:
     """One lifecycle action by its name in the table (pages and the API name actions, not functions)."""
     if action not in lifecycle.LIFECYCLE.actions:
-        raise NotFound(f"Không có thao tác “{action}”.", code="unknown_action")
+        raise NotFound(_("Không có thao tác “%(action)s”."), params={"action": action}, code="unknown_action")
     if action == "submit":
         return submit(actor=actor, submission_id=submission_id, version=version, reason=reason)
     if action == "return":
@@ -948,15 +1031,22 @@ def import_history(*, actor: User | None, regime_code: str, period_id: str, unit
     if actor is not None:
         core_selectors.require_role(actor, Role.ADMINISTRATOR)
     if not reason.strip():
-        raise InvalidInput("Cần ghi nguồn số liệu lịch sử.", code="reason_required")
+        raise InvalidInput(_("Cần ghi nguồn số liệu lịch sử."), code="reason_required")
     regime = selectors.regime_by_code(regime_code)
     period = selectors.period_of(regime, period_id)
     unit = core_selectors.unit_by_code(unit_code)
     if timezone.now() < period.end:
-        raise Conflict(f"Kỳ {period.id} chưa đến ngày chốt số liệu.", code="period_not_closed")
+        raise Conflict(
+            _("Kỳ %(period)s chưa đến ngày chốt số liệu."),
+            params={"period": period.id},
+            code="period_not_closed",
+        )
     submission = _report(regime, period, unit)
     if submission.status != Status.DRAFT or submission.values.exists():
-        raise Conflict(f"{unit.name} đã có báo cáo kỳ {period.id}.", code="report_exists")
+        raise Conflict(
+            _("%(unit)s đã có báo cáo kỳ %(period)s."), params={"unit": unit.name, "period": period.id},
+            code="report_exists",
+        )  # fmt: skip
     versions = selectors.row_versions(regime)
     cells = []
     for index, (code, text) in enumerate(values.items()):
@@ -991,11 +1081,11 @@ def send_upward(*, actor: User, submission_id: int) -> tuple[str, str]:
         .first()
     )
     if submission is None:
-        raise NotFound("Không tìm thấy báo cáo.", code="submission_not_found")
+        raise NotFound(_("Không tìm thấy báo cáo."), code="submission_not_found")
     if not selectors.holds(actor, submission.unit, (*selectors.APPROVERS, *selectors.REPORTERS)):
-        raise Forbidden("Bạn không được gửi báo cáo này lên cấp trên.", code="not_allowed")
+        raise Forbidden(_("Bạn không được gửi báo cáo này lên cấp trên."), code="not_allowed")
     if submission.status != Status.APPROVED:
-        raise Conflict("Chỉ gửi lên cấp trên báo cáo đã được phê duyệt.", code="not_approved")
+        raise Conflict(_("Chỉ gửi lên cấp trên báo cáo đã được phê duyệt."), code="not_approved")
     package = upward.package_of(submission)
     sender = upward.adapter()
     location = sender.send(package)

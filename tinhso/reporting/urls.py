@@ -6,6 +6,7 @@ app_name = "reporting"
 _report = "bao-cao/<str:regime>/<str:period>/<str:unit>/"
 urlpatterns = [
     path("bao-cao/", views.index, name="index"),
+    path("bao-cao/tien-do/", views.progress_overview, name="progress-overview"),
     path("bao-cao/<str:regime>/<str:period>/tien-do/", views.progress, name="progress"),
     path(_report, views.report, name="report"),
     path(_report + "tu-dong-luu/", views.autosave, name="autosave"),

@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 from statistics import median
 from typing import cast
 
+from django.utils.translation import gettext_lazy as _
+
 from tinhso.core.errors import InvalidInput
 
 TOKEN = re.compile(r"#\{([A-Za-z0-9_]+)(?:\.([A-Za-z0-9_]+))?\}")
@@ -35,13 +37,21 @@ def _tree(expression: str) -> ast.Expression:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError:
-        raise InvalidInput(f"Biểu thức “{expression}” không hợp lệ.", code="invalid_expression") from None
+        raise InvalidInput(
+            _("Biểu thức “%(expression)s” không hợp lệ."),
+            params={"expression": expression},
+            code="invalid_expression",
+        ) from None
     for node in ast.walk(tree):
         allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.USub, ast.Name, ast.Load, ast.Constant)
         if not isinstance(node, allowed + tuple(_ARITHMETIC)) or (
             isinstance(node, ast.Constant) and not isinstance(node.value, int | float)
         ):
-            raise InvalidInput(f"Biểu thức “{expression}” không hợp lệ.", code="invalid_expression")
+            raise InvalidInput(
+                _("Biểu thức “%(expression)s” không hợp lệ."),
+                params={"expression": expression},
+                code="invalid_expression",
+            )
     return tree
 
 

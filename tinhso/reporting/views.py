@@ -20,7 +20,7 @@ from tinhso.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from tinhso.core.models import Domain
 from tinhso.core.parsing import whole_number
 from tinhso.reporting import sdmx, selectors, services, xlsx
-from tinhso.reporting.models import DataValue, Form
+from tinhso.reporting.models import DataValue, Form, Status
 
 
 def _answers(view):
@@ -319,17 +319,29 @@ def drill(request: SignedInRequest, regime: str, period: str, unit: str, code: s
 @require_GET
 def progress(request: SignedInRequest, regime: str, period: str) -> HttpResponse:
     chosen = selectors.regime_by_code(regime)
-    if (
-        not core_selectors.units_where(request.user, *selectors.APPROVERS, domain=Domain.REPORTING)
-        .filter(pk=selectors.recipient_of(chosen).pk)
-        .exists()
-    ):
+    rows = selectors.completeness_tree(request.user, chosen, period)
+    if not rows:
         raise Forbidden(_("Chỉ lãnh đạo cấp nhận báo cáo xem được tiến độ."), code="not_allowed")
-    rows = selectors.completeness(chosen, period)
+    reports = [row.report for row in rows if row.level]
     return render(request, "reporting/progress.html", {
         "regime": chosen, "period": selectors.period_of(chosen, period), "rows": rows,
-        "received": sum(1 for row in rows if row.submitted_at), "on_time": sum(1 for row in rows if row.on_time),
+        "expected": len(reports), "received": sum(1 for report in reports if report.submitted_at),
+        "on_time": sum(1 for report in reports if report.on_time),
+        "late": [report for report in reports if report.submitted_at is None and report.days_late],
+        "statuses": Status.choices,
     })  # fmt: skip
+
+
+@login_required
+@_answers
+@require_GET
+def progress_overview(request: SignedInRequest) -> HttpResponse:
+    """Leaders' view from the operations centre: every regime's last periods, who is late."""
+    if not core_selectors.units_where(request.user, *selectors.APPROVERS, domain=Domain.REPORTING).exists():
+        raise Forbidden(_("Chỉ lãnh đạo cấp nhận báo cáo xem được tiến độ."), code="not_allowed")
+    return render(
+        request, "reporting/progress_overview.html", {"progress": selectors.progress_overview(request.user)}
+    )
 
 
 # ---- SDMX 2.1 REST (public, read-only) ------------------------------------------------------------------

@@ -5,6 +5,7 @@ from decimal import Decimal
 from io import BytesIO
 from zipfile import BadZipFile
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
@@ -83,19 +84,22 @@ class SheetError(Exception):
 def read(content: bytes, *, regime: str, form: str, period: str, unit: str) -> list[SheetCell]:
     """The cells of an uploaded template, or a SheetError listing every problem by row and cell."""
     if len(content) > MAX_BYTES:
-        raise SheetError(["Tệp quá lớn (tối đa 5 MB)."])
+        raise SheetError([_("Tệp quá lớn (tối đa 5 MB).")])
     try:
         book = load_workbook(BytesIO(content), read_only=True, data_only=True)
     except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise SheetError(["Tệp không phải bảng tính Excel (.xlsx) hợp lệ."]) from None
+        raise SheetError([_("Tệp không phải bảng tính Excel (.xlsx) hợp lệ.")]) from None
     sheet = book.worksheets[0]
     identity = str(sheet["A2"].value or "").split("|")
     if len(identity) != 5 or identity[0] != MARK:
-        raise SheetError(["Bảng tính không phải mẫu tải từ hệ thống (ô A2 không có mã biểu)."])
+        raise SheetError([_("Bảng tính không phải mẫu tải từ hệ thống (ô A2 không có mã biểu).")])
     if identity[1:] != [regime, form, period, unit]:
         raise SheetError([
-            f"Bảng tính là của biểu {identity[2]}, kỳ {identity[3]}, đơn vị {identity[4]}; "
-            f"trang này nhận biểu {form}, kỳ {period}, đơn vị {unit}."
+            _("Bảng tính là của biểu %(form)s, kỳ %(period)s, đơn vị %(unit)s; trang này nhận biểu %(want_form)s, "
+              "kỳ %(want_period)s, đơn vị %(want_unit)s.") % {
+                "form": identity[2], "period": identity[3], "unit": identity[4],
+                "want_form": form, "want_period": period, "want_unit": unit,
+            }
         ])  # fmt: skip
     cells = []
     for number, row in enumerate(

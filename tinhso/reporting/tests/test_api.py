@@ -61,3 +61,24 @@ def test_report_checks_and_actions(client, regime, cast):
     assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
     unknown = _post(client, cast.leader, url + "/publish", {"version": sent["version"]})
     assert unknown.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        (URL, {"regime": "KTXH-THANG", "dataValues": [{"indicator": "X" * 41, "period": "2026M03", "unit": JUSTICE}]}, "indicator"),
+        (URL, {"regime": "KTXH-THANG", "dataValues": [{"indicator": "DNMOI", "period": "2026M03", "unit": JUSTICE, "comment": "x" * 2001}]}, "comment"),
+        (URL, {"regime": "KTXH-THANG", "dataValues": [{"indicator": "DNMOI", "period": "2026M03", "unit": JUSTICE}] * 10_001}, "dataValues"),
+        (f"/api/v1/reporting/reports/KTXH-THANG/2026M03/{JUSTICE}/submit", {"version": -1}, "version"),
+        (f"/api/v1/reporting/reports/KTXH-THANG/2026M03/{JUSTICE}/submit", {"version": 2**31}, "version"),
+        (f"/api/v1/reporting/reports/KTXH-THANG/2026M03/{JUSTICE}/explanations", {"subject": "s", "text": "x" * 2001}, "text"),
+    ],
+)  # fmt: skip
+def test_inputs_past_what_a_column_keeps_are_refused_by_name(client, regime, cast, url, body, field):
+    reply = _post(client, cast.justice, url, body)
+    assert reply.status_code == 422
+    assert field in json.dumps(reply.json())
+
+
+def test_an_unknown_import_strategy_is_refused_at_the_edge(client, regime, cast):
+    assert _post(client, cast.justice, URL, _values(DNMOI="1"), importStrategy="MERGE").status_code == 422

@@ -100,3 +100,41 @@ def test_structure_queries_with_references(published, client):
     )
     assert client.get("/sdmx/rest/conceptscheme/TINHSO/CS_TINHSO/latest").status_code == 200
     assert client.get("/sdmx/rest/categoryscheme/").status_code == 501
+
+
+@pytest.fixture
+def statistical(published, settings):
+    """A statistical regime on calendar periods beside the Decree 09 one: February is 01/02-28/02 there."""
+    services.define_regime(
+        actor=None, code="TK-DNMOI", reporters=[FINANCE], title="Doanh nghiệp đăng ký thành lập mới (thống kê)",
+        kind="periodic", content="Số doanh nghiệp đăng ký thành lập mới trong tháng", recipient=settings.TINHSO_PROVINCE_GSO_CODE,
+        channels=["system"], cutoff_mode="calendar", frequency="M", outline=[{"code": "1", "title": "Đánh giá"}],
+        deadline_rules=[{"level": "Sở, ngành", "kind": "working_days", "value": 3}],
+        legal_basis="Luật Thống kê 89/2015/QH13 ngày 23/11/2015",
+    )  # fmt: skip
+    services.define_form(
+        actor=None, regime_code="TK-DNMOI", code="01/TK", title="Doanh nghiệp", rows=[("", "DNMOI")]
+    )
+    services.activate_regime(actor=None, code="TK-DNMOI")
+    services.import_history(actor=None, regime_code="TK-DNMOI", period_id="2026M02", unit_code=FINANCE,
+                            values={"DNMOI": "21"}, reason="Cục Thống kê, số liệu tháng 02/2026")  # fmt: skip
+    return "TK-DNMOI"
+
+
+def test_a_statistical_regime_publishes_calendar_periods_and_says_so(
+    statistical, client_of, client, monkeypatch
+):
+    def csv_of(flow, **query):
+        return client.get(f"/sdmx/rest/data/{flow}/M.{FINANCE_ID}.DNMOI.PERIOD", {**query, "format": "csv"})
+
+    calendar = csv_of(statistical).content.decode()
+    assert ",2026-M02,21," in calendar and "2026-02-01,2026-02-28" in calendar
+    # A day as endPeriod is compared with each period's own days: Decree 09's March began on 15/02.
+    assert "2026-M03" in csv_of(FLOW, endPeriod="2026-02-20").content.decode()
+    assert csv_of(statistical, startPeriod="2026-03-01").status_code == 404
+    monkeypatch.undo()  # the live server runs on the real clock
+    flows = client_of.dataflow().dataflow
+    assert flows[statistical].get_annotation(id="CUTOFF_MODE").title == "calendar"
+    assert flows[FLOW].get_annotation(id="CUTOFF_MODE").title == "decree09"
+    series = sdmx.to_pandas(client_of.data(statistical, key={"REF_AREA": FINANCE_ID}))
+    assert {index[-1]: value for index, value in series.items()} == {"2026-M02": 21.0}
