@@ -16,7 +16,7 @@ from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.lifecycle import Transition
 from tinhso.core.models import AdminUnit, Role, User
 from tinhso.core.services import record_event
-from tinhso.reporting import deadlines, derived, events, lifecycle, periods, selectors, validation
+from tinhso.reporting import bulk, deadlines, derived, events, lifecycle, periods, selectors, validation
 from tinhso.reporting.models import (
     Aggregate,
     DataValue,
@@ -513,13 +513,13 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
     )
     fresh = [value for value in touched if value.pk is None]
     known = [value for value in touched if value.pk is not None]
-    DataValue.objects.bulk_create(fresh, batch_size=1000)
+    bulk.insert(fresh)
     DataValue.objects.bulk_update(
         known,
         ["value", "comment", "obs_status", "revision", "changed_at", "changed_by"],
         batch_size=1000,
     )
-    ValueRevision.objects.bulk_create(
+    bulk.insert(
         [
             ValueRevision(
                 data_value=value,
@@ -534,8 +534,7 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
                 event_seq=event.seq,
             )
             for value in touched
-        ],
-        batch_size=1000,
+        ]
     )
 
 

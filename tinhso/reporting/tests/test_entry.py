@@ -171,3 +171,30 @@ def test_narrative_sections_follow_the_outline(regime, cast):
                                          section="1", text="Tình hình ổn định.")  # fmt: skip
     assert submission.narrative == {"1": "Tình hình ổn định."}
     assert setup.OUTLINE[0]["code"] == "1"
+
+
+def test_a_large_import_keeps_every_value_and_its_first_revision(cast, clock):
+    """Past bulk.COPY_FROM new rows, PostgreSQL takes them by COPY: the same rows, keys and revisions."""
+    services.define_indicator(
+        actor=None, code="DNMOI", disaggregations=[[f"x{n}", f"Nhóm {n}"] for n in range(300)]
+    )
+    setup.define_monthly_report(reporters=[JUSTICE, FINANCE, AN_XUYEN])
+    values = [
+        {
+            "indicator": "DNMOI",
+            "disaggregation": f"x{n}",
+            "period": "2026M03",
+            "unit": JUSTICE,
+            "value": str(n),
+        }
+        for n in range(300)
+    ]
+    outcome = services.import_values(actor=cast.justice, regime_code=setup.REGIME, values=values)
+    assert (outcome.imported, outcome.conflicts) == (300, [])
+    kept = {value.disaggregation: value for value in DataValue.objects.filter(disaggregation__startswith="x")}
+    assert len(kept) == 300 and kept["x299"].value == 299 and kept["x299"].revision == 1
+    assert ValueRevision.objects.filter(data_value__in=kept.values(), revision=1).count() == 300
+    values[299]["value"] = "1000"
+    again = services.import_values(actor=cast.justice, regime_code=setup.REGIME, values=values)
+    assert (again.imported, again.updated, again.ignored) == (0, 1, 299)
+    assert ValueRevision.objects.get(data_value=kept["x299"], revision=2).value == 1000
