@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.core import permissions
+from tinhso.core import caching, permissions
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.lifecycle import Party, Transition
@@ -200,12 +200,19 @@ def entry_lock(
     return None if exceptions.filter(expires_at__gt=now).exists() else "exception_expired"
 
 
+# A regime's forms change only while it is a draft: once in force, each process reads its rows once.
+_FORM_ROWS = caching.Kept("reporting.form_rows", max_entries=256)
+
+
 def form_rows(regime: Regime) -> list[FormRow]:
-    return list(
-        FormRow.objects.filter(form__regime=regime)
-        .select_related("indicator_version__indicator", "form")
-        .order_by("form__code", "order")
-    )
+    def read() -> list[FormRow]:
+        return list(
+            FormRow.objects.filter(form__regime=regime)
+            .select_related("indicator_version__indicator", "form")
+            .order_by("form__code", "order")
+        )
+
+    return read() if regime.state == Regime.State.DRAFT else list(_FORM_ROWS.get(regime.pk, read))
 
 
 def row_versions(regime: Regime) -> dict[str, IndicatorVersion]:
