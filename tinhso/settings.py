@@ -6,6 +6,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from tinhso.config import Env
+from tinhso.core.production import SANDBOX_HASH_SECRET, SANDBOX_PATH
 
 env = Env()
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +44,19 @@ TINHSO_LOG_ANCHOR = Path(env.text("TINHSO_LOG_ANCHOR", str(VAR_DIR / "log-anchor
 TINHSO_API_TOKEN_HOURS = env.number("TINHSO_API_TOKEN_HOURS", 12, minimum=1)
 # Maps draw the platform's own data; a deployment with its own tile server adds it underneath ({z}/{x}/{y}).
 TINHSO_TILE_URL = env.text("TINHSO_TILE_URL", "")
+# Payments (tinhso.payments). Outside production the defaults point at the local sandbox gateway, which plays
+# VNPay's side with this secret; production refuses them (tinhso.core.production).
+SANDBOX_GATEWAY_URL = "http://127.0.0.1:8000" + SANDBOX_PATH
+TINHSO_VNPAY_URL = env.text("TINHSO_VNPAY_URL", SANDBOX_GATEWAY_URL).rstrip("/")
+TINHSO_VNPAY_TMN_CODE = env.text("TINHSO_VNPAY_TMN_CODE", "TINHSO01")
+TINHSO_VNPAY_HASH_SECRET = env.text("TINHSO_VNPAY_HASH_SECRET", SANDBOX_HASH_SECRET)
+TINHSO_DVCQG_PAY_URL = env.text("TINHSO_DVCQG_PAY_URL", SANDBOX_GATEWAY_URL + "/dvcqg").rstrip("/")
+TINHSO_DVCQG_PARTNER_CODE = env.text("TINHSO_DVCQG_PARTNER_CODE", "H12")
+TINHSO_DVCQG_HASH_KEY = env.text("TINHSO_DVCQG_HASH_KEY", SANDBOX_HASH_SECRET)
+TINHSO_VIETQR_BANK_BIN = env.text("TINHSO_VIETQR_BANK_BIN", "970405")  # Agribank
+TINHSO_VIETQR_ACCOUNT = env.text("TINHSO_VIETQR_ACCOUNT", "7600201009999")
+TINHSO_VIETQR_ACCOUNT_NAME = env.text("TINHSO_VIETQR_ACCOUNT_NAME", "VAN PHONG UBND TINH")
+TINHSO_PAYMENT_ORDER_HOURS = env.number("TINHSO_PAYMENT_ORDER_HOURS", 72, minimum=1)
 TINHSO_TILE_ATTRIBUTION = env.text("TINHSO_TILE_ATTRIBUTION", "")
 
 INSTALLED_APPS = [
@@ -66,6 +80,7 @@ INSTALLED_APPS = [
     "tinhso.ioc",
     "tinhso.reporting",
     "tinhso.generator",
+    "tinhso.payments",
 ]
 
 MIDDLEWARE = [

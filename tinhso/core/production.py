@@ -6,6 +6,9 @@ from typing import Any
 MIN_SECRET_KEY_LENGTH = 50
 MIN_LOG_KEY_LENGTH = 32
 DEMO_PASSWORD = "demo1234"
+# The local sandbox payment gateway (tinhso.payments.sandbox): its address and shared secret.
+SANDBOX_PATH = "/thanh-toan/sandbox"
+SANDBOX_HASH_SECRET = "TINHSOSANDBOXSECRETNOTFORPRODUCTION0000"
 
 
 def insecure_settings(settings: Mapping[str, Any]) -> list[str]:
@@ -29,6 +32,15 @@ def insecure_settings(settings: Mapping[str, Any]) -> list[str]:
         problems.append(
             "TINHSO_REQUIRE_SECOND_FACTOR is off: administrators and leaders must use a second factor"
         )
+    for url, secret in (
+        ("TINHSO_VNPAY_URL", "TINHSO_VNPAY_HASH_SECRET"),
+        ("TINHSO_DVCQG_PAY_URL", "TINHSO_DVCQG_HASH_KEY"),
+    ):
+        if SANDBOX_PATH in settings.get(url, "") or settings.get(secret, "") == SANDBOX_HASH_SECRET:
+            problems.append(
+                f"{url} or {secret} is the local sandbox gateway's (served only in demo and test mode): set "
+                "the gateway's address and the secret it issued"
+            )
     if "*" in settings["ALLOWED_HOSTS"]:
         problems.append("ALLOWED_HOSTS contains '*': list the host names the platform answers to")
     return problems

@@ -103,7 +103,12 @@ PAYMENT_REQUESTED = EventType(
 PAYMENT_CONFIRMED = EventType(
     "dossier.payment_confirmed",
     "The payment was recorded; the clock resumes.",
-    STATE | {"receipt": "receipt or transaction number", "paused_hours": "office hours paused"},
+    STATE
+    | {
+        "receipt": "receipt or transaction number",
+        "paused_hours": "office hours paused",
+        "method": "counter (recorded by an official, cash at the desk) or online (a verified gateway notice)",
+    },
 )
 WITHDRAWN = EventType(
     "dossier.withdrawn", "The applicant withdrew the dossier.", STATE | {"reason": "optional"}

@@ -29,6 +29,12 @@ AUTHORITY_LEADER = Party(
     _("Chỉ lãnh đạo cơ quan giải quyết được thực hiện việc này."),
     "not_authority_leader",
 )
+PAYMENT_GATEWAY = Party(
+    "payment_gateway",
+    _("cổng thanh toán, qua thông báo kết quả đã xác thực chữ ký"),
+    _("Chỉ thông báo đã xác thực của cổng thanh toán được ghi nhận việc này."),
+    "not_payment_gateway",
+)
 CONSULTED_UNIT = Party(
     "consulted_unit",
     _("chuyên viên hoặc lãnh đạo của cơ quan được xin ý kiến"),
@@ -80,7 +86,7 @@ LIFECYCLE = Lifecycle(
             "confirm_payment",
             (Status.PAYMENT,),
             RESUMED,
-            (RECEPTIONIST, STEP_HANDLER),
+            (PAYMENT_GATEWAY, RECEPTIONIST, STEP_HANDLER),
             events.PAYMENT_CONFIRMED,
             title=_("Xác nhận đã nộp"),
             doing=_("xác nhận đã nộp"),

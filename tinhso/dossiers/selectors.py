@@ -569,6 +569,8 @@ def is_party(actor: User, dossier: Dossier, party: Party) -> bool:
         return any(
             core_selectors.holds_role(actor, role, unit, domain=Domain.DOSSIERS) for role in CONSULTED_ROLES
         )
+    if party == lifecycle.PAYMENT_GATEWAY:
+        return False  # a person never is: only payments.services, on a verified gateway notice
     raise ValueError(party)
 
 

@@ -103,7 +103,7 @@ def _enter_step(
     dossier.assignee = assignee
 
 
-def _commit(dossier: Dossier, row: Transition, *, actor: User, before: int, **payload) -> Dossier:
+def _commit(dossier: Dossier, row: Transition, *, actor: User | None, before: int, **payload) -> Dossier:
     """Saves the change with the next version and appends the transition's event, in the caller's transaction."""
     dossier.version += 1
     dossier.save()
@@ -501,6 +501,27 @@ def confirm_payment(*, actor: User, code: str, version: int, receipt: str) -> Do
         before=Status.PAYMENT,
         receipt=receipt,
         paused_hours=round(_hours(paused), 2),
+        method="counter",
+    )
+
+
+@transaction.atomic
+def confirm_online_payment(*, code: str, reference: str) -> Dossier:
+    """A verified gateway notice paid what status 6 asked for: the clock resumes at once, with no official
+    (unchanged when the desk recorded a payment first)."""
+    dossier = Dossier.objects.select_for_update().get(code=code)
+    if dossier.status != Status.PAYMENT:
+        return dossier
+    row = LIFECYCLE.check("confirm_payment", dossier.status, current=_state(dossier))
+    paused = _resume(dossier, timezone.now())
+    return _commit(
+        dossier,
+        row,
+        actor=None,
+        before=Status.PAYMENT,
+        receipt=reference,
+        paused_hours=round(_hours(paused), 2),
+        method="online",
     )
 
 

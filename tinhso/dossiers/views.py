@@ -277,7 +277,7 @@ ACTION_FIELDS: dict[str, dict] = {
     "finish": {"note": gettext_lazy("Ghi chú"), "upload": True},
     "return_result": {},
     "request_payment": {"amount": True, "note": gettext_lazy("Khoản phải nộp (phí, lệ phí, thuế)")},
-    "confirm_payment": {"note": gettext_lazy("Số biên lai hoặc mã giao dịch"), "note_required": True},
+    "confirm_payment": {"note": gettext_lazy("Số biên lai thu tiền mặt tại quầy"), "note_required": True},
     "apologize": {"reason": gettext_lazy("Lý do chậm (mẫu 04)"), "when": True},
     "consult": {"units": True, "reason": gettext_lazy("Nội dung xin ý kiến")},
     "answer_consultation": {"reason": gettext_lazy("Ý kiến của cơ quan")},

@@ -12,6 +12,13 @@ from tinhso.config import Env
 from tinhso.core.production import insecure_settings
 
 STRONG_KEY = "k3Jf9-vQ2xLm8Rt7Zp1Wc5Yb4Nh6Gd0Sa9Ue2Io7Pl3Mk8Jn5Bv1Cx6Hz4Tq0Wr2E"
+# A merchant's own gateways, as production needs them (the sandbox's are refused).
+GATEWAYS = {
+    "TINHSO_VNPAY_URL": "https://pay.vnpay.vn",
+    "TINHSO_VNPAY_HASH_SECRET": STRONG_KEY[:32],
+    "TINHSO_DVCQG_PAY_URL": "https://thanhtoan.dichvucong.gov.vn",
+    "TINHSO_DVCQG_HASH_KEY": STRONG_KEY[:32],
+}
 
 
 def run_settings(**environ: str) -> subprocess.CompletedProcess:
@@ -91,8 +98,16 @@ def test_a_secure_production_configuration_starts():
         SECRET_KEY=STRONG_KEY,
         ALLOWED_HOSTS="tinhso.camau.gov.vn",
         TINHSO_LOG_KEY=STRONG_KEY[:40],
+        **GATEWAYS,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_the_sandbox_payment_gateway():
+    environ = {"SECRET_KEY": STRONG_KEY, "TINHSO_LOG_KEY": STRONG_KEY[:40]}
+    result = run_settings(TINHSO_ENV="production", ALLOWED_HOSTS="tinhso.camau.gov.vn", **environ)
+    assert "TINHSO_VNPAY_URL or TINHSO_VNPAY_HASH_SECRET is the local sandbox" in result.stderr
+    assert "TINHSO_DVCQG_PAY_URL or TINHSO_DVCQG_HASH_KEY is the local sandbox" in result.stderr
 
 
 def test_malformed_environment_variables_are_named_at_start():

@@ -1,0 +1,470 @@
+"""Every write of the payment ledger. Each function locks the order (or the dossier, to open one), checks the
+transition against `payments.lifecycle`, changes the row with the next version and records the table's event,
+in one transaction. Only a verified gateway notice pays or fails an order."""
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.core import selectors as core_selectors
+from tinhso.core.errors import Conflict, Forbidden, NotFound, required_text, text
+from tinhso.core.lifecycle import Party, Transition
+from tinhso.core.models import Domain, Role, User
+from tinhso.core.services import record_event
+from tinhso.dossiers import selectors as dossier_selectors
+from tinhso.dossiers import services as dossier_services
+from tinhso.dossiers.models import Dossier, Status
+from tinhso.payments import events, selectors, vnpay
+from tinhso.payments.lifecycle import DESK, GATEWAY, LIFECYCLE, PAYER, SCHEDULER
+from tinhso.payments.models import (
+    OPEN,
+    Callback,
+    CallbackKind,
+    FeeLine,
+    OrderStatus,
+    PaymentOrder,
+    Provider,
+    Purpose,
+)
+
+# Payment references: unambiguous capitals and digits, short enough for vnp_TxnRef, MaThamChieu and a VietQR note.
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+REFERENCE_LENGTH = 10
+# VNPay transaction statuses that end a payment: paid, error, reversed, suspected fraud (05, 06: refunds).
+SETTLED_STATUSES = ("00", "02", "04", "07")
+PAY_MINUTES = 15
+SERVER_IP = "127.0.0.1"  # vnp_IpAddr of the merchant API's calls: the platform's own, as VNPay logs it  # how long a VNPay pay request stays valid, and when querydr takes over from a missing IPN
+
+# The IPN's answers (VNPay's merchant sample), in the order they are checked.
+BAD_SIGNATURE, UNKNOWN_ORDER, WRONG_AMOUNT, ALREADY_CONFIRMED, CONFIRMED, UNKNOWN_ERROR = (
+    "97",
+    "01",
+    "04",
+    "02",
+    "00",
+    "99",
+)
+IPN_MESSAGES = {
+    BAD_SIGNATURE: "Invalid signature",
+    UNKNOWN_ORDER: "Order not found",
+    WRONG_AMOUNT: "Invalid amount",
+    ALREADY_CONFIRMED: "Order already confirmed",
+    CONFIRMED: "Confirm Success",
+    UNKNOWN_ERROR: "Unknown error",
+}
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a verified gateway notice says of an order."""
+
+    paid: bool
+    amount: int  # đồng
+    transaction_no: str = ""
+    bank_code: str = ""
+    paid_at: datetime | None = None
+    response_code: str = ""
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+
+
+def _state(order: PaymentOrder) -> dict[str, object]:
+    return {"reference": order.reference, "status": order.status, "version": order.version}
+
+
+def _payload(order: PaymentOrder, *, before: str | None) -> dict[str, object]:
+    return {
+        "reference": order.reference,
+        "dossier": order.dossier.code,
+        "from": before,
+        "status": order.status,
+        "version": order.version,
+        "amount": order.amount,
+        "provider": order.provider,
+    }
+
+
+def _commit(
+    order: PaymentOrder, row: Transition, *, actor: User | None, before: str, **payload: object
+) -> PaymentOrder:
+    order.status = row.target
+    order.version += 1
+    order.save()
+    record_event(
+        subject=order, action=row.event, actor=actor, payload=_payload(order, before=before) | payload
+    )
+    return order
+
+
+def _locked(*, reference: str) -> PaymentOrder | None:
+    return (
+        PaymentOrder.objects.select_for_update().select_related("dossier").filter(reference=reference).first()
+    )
+
+
+def _not_found(reference: str) -> NotFound:
+    return NotFound(
+        text(_("Không tìm thấy lệnh thanh toán “%(reference)s”."), {"reference": reference}),
+        code="payment_order_not_found",
+    )
+
+
+def _checked_version(order: PaymentOrder, version: int) -> None:
+    if order.version != version:
+        raise Conflict(
+            _("Lệnh thanh toán vừa thay đổi; vui lòng tải lại trang."),
+            code="stale_version",
+            current=_state(order),
+        )
+
+
+def _new_reference() -> str:
+    return "TS" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def _is_party(actor: User | None, order: PaymentOrder, party: Party) -> bool:
+    if party == PAYER:
+        return actor is not None and selectors.is_payer(actor, order)
+    if party == DESK:
+        return actor is not None and core_selectors.holds_role(
+            actor, Role.RECEPTIONIST, order.dossier.receiving_unit_id, domain=Domain.DOSSIERS
+        )
+    return party in (GATEWAY, SCHEDULER) and actor is None
+
+
+def _allowed(actor: User | None, order: PaymentOrder, action: str) -> Transition:
+    row = LIFECYCLE.check(action, order.status, current=_state(order))
+    LIFECYCLE.authorize(row, lambda party: _is_party(actor, order, party))
+    return row
+
+
+# ---- the payer -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_order(*, actor: User, code: str, now: datetime | None = None) -> PaymentOrder:
+    """The order for what the dossier owes now; a double click or a retry gets the same order back."""
+    now = now or timezone.now()
+    if not dossier_selectors.visible_dossiers(actor).filter(code=code).exists():
+        raise NotFound(text(_("Không tìm thấy hồ sơ “%(code)s”."), {"code": code}), code="dossier_not_found")
+    dossier = Dossier.objects.select_for_update().select_related("procedure").get(code=code)
+    if dossier.applicant_id != actor.pk:
+        raise Forbidden(PAYER.refusal, code=PAYER.refusal_code)
+    owed = selectors.due(dossier)
+    if owed is None:
+        raise Conflict(_("Hồ sơ này hiện không có khoản phí, lệ phí nào phải nộp."), code="nothing_due")
+    existing = selectors.live_order(dossier, owed.key)
+    if existing is not None:
+        return existing
+    order = PaymentOrder.objects.create(
+        reference=_new_reference(),
+        dossier=dossier,
+        due_key=owed.key,
+        purpose=owed.purpose,
+        payer=actor,
+        amount=owed.amount,
+        created_at=now,
+        expires_at=now + timedelta(hours=settings.TINHSO_PAYMENT_ORDER_HOURS),
+    )
+    FeeLine.objects.bulk_create(
+        FeeLine(order=order, kind=line.kind, code=line.code, name=line.name, amount=line.amount)
+        for line in owed.lines
+    )
+    lines = [{"kind": line.kind, "name": line.name, "amount": line.amount} for line in owed.lines]
+    record_event(
+        subject=order,
+        action=events.ORDER_CREATED,
+        actor=actor,
+        payload=_payload(order, before=None) | {"purpose": owed.purpose, "lines": lines},
+    )
+    return order
+
+
+@transaction.atomic
+def start_payment(
+    *, actor: User, reference: str, version: int, provider: str, mobile: bool, now: datetime | None = None
+) -> PaymentOrder:
+    """The payer goes to a gateway: the order waits for its notice (the caller builds the redirect or QR)."""
+    order = _locked(reference=reference)
+    if order is None or not selectors.is_payer(actor, order):
+        raise _not_found(reference)
+    _checked_version(order, version)
+    row = _allowed(actor, order, "start")
+    if provider not in Provider.values:
+        raise Conflict(_("Không hỗ trợ hình thức thanh toán này."), code="unknown_provider")
+    before = order.status
+    order.provider = provider
+    order.started_at = now or timezone.now()
+    return _commit(order, row, actor=actor, before=before, channel="mobile" if mobile else "desktop")
+
+
+# ---- the gateways ----------------------------------------------------------------------------------
+
+
+def _settle(order: PaymentOrder, settlement: Settlement, *, source: str) -> PaymentOrder:
+    """Pays or fails the order as the verified notice says; a paid status-6 fee resumes the dossier's clock."""
+    before = order.status
+    if not settlement.paid:
+        row = _allowed(None, order, "fail")
+        return _commit(
+            order, row, actor=None, before=before, response_code=settlement.response_code, source=source
+        )
+    row = _allowed(None, order, "settle")
+    order.paid_at = settlement.paid_at or timezone.now()
+    order.transaction_no = settlement.transaction_no[:40]
+    order.bank_code = settlement.bank_code[:20]
+    _commit(
+        order,
+        row,
+        actor=None,
+        before=before,
+        transaction_no=order.transaction_no,
+        bank_code=order.bank_code,
+        paid_at=order.paid_at.isoformat(),
+        source=source,
+        online=True,
+    )
+    if order.purpose == Purpose.REQUESTED and order.dossier.status == Status.PAYMENT:
+        dossier_services.confirm_online_payment(code=order.dossier.code, reference=order.reference)
+    return order
+
+
+def _callback(
+    *,
+    order: PaymentOrder | None,
+    provider: str,
+    kind: str,
+    reference: str,
+    params: Mapping[str, str],
+    verified: bool,
+    answer: str,
+    remote_addr: str | None = None,
+) -> None:
+    Callback.objects.create(
+        order=order,
+        provider=provider,
+        kind=kind,
+        reference=reference[:100],
+        params=dict(params),
+        verified=verified,
+        answer=answer,
+        received_at=timezone.now(),
+        remote_addr=remote_addr,
+    )
+
+
+def vnpay_settlement(params: Mapping[str, str]) -> Settlement:
+    paid_at = params.get("vnp_PayDate", "")
+    return Settlement(
+        paid=vnpay.succeeded(params),
+        amount=int(params.get("vnp_Amount", "0") or 0) // 100,
+        transaction_no=params.get("vnp_TransactionNo", ""),
+        bank_code=params.get("vnp_BankCode", ""),
+        paid_at=vnpay.parse_gateway_time(paid_at) if paid_at.isdigit() and len(paid_at) == 14 else None,
+        response_code=params.get("vnp_ResponseCode", ""),
+    )
+
+
+def _vnpay_amount_matches(order: PaymentOrder, params: Mapping[str, str]) -> bool:
+    raw = params.get("vnp_Amount", "")
+    return raw.isdigit() and int(raw) == order.amount * 100
+
+
+@transaction.atomic
+def receive_vnpay_ipn(*, params: Mapping[str, str], remote_addr: str | None = None) -> str:
+    """VNPay's IPN: the RspCode to answer, checked in VNPay's order (97, 01, 04, 02, then 00); every notice is
+    kept with what we made of it. A replay or a retry after a lost answer finds the order settled: 02."""
+    reference = str(params.get("vnp_TxnRef", ""))
+    answer, order = _ipn_answer(params, reference)
+    _callback(
+        order=order,
+        provider=Provider.VNPAY,
+        kind=CallbackKind.IPN,
+        reference=reference,
+        params=params,
+        verified=answer != BAD_SIGNATURE,
+        answer=answer,
+        remote_addr=remote_addr,
+    )
+    return answer
+
+
+def _ipn_answer(params: Mapping[str, str], reference: str) -> tuple[str, PaymentOrder | None]:
+    if not vnpay.verify(params, settings.TINHSO_VNPAY_HASH_SECRET):
+        return BAD_SIGNATURE, None
+    order = _locked(reference=reference)
+    if order is None or params.get("vnp_TmnCode") != settings.TINHSO_VNPAY_TMN_CODE:
+        return UNKNOWN_ORDER, None
+    if not _vnpay_amount_matches(order, params):
+        return WRONG_AMOUNT, order
+    if order.status not in OPEN:
+        return ALREADY_CONFIRMED, order
+    _settle(order, vnpay_settlement(params), source="ipn")
+    return CONFIRMED, order
+
+
+@transaction.atomic
+def record_query_result(
+    *, reference: str, params: Mapping[str, str], now: datetime | None = None
+) -> PaymentOrder:
+    """A querydr answer (already verified by `vnpay.post`) for an order the IPN never reached: settles it if
+    VNPay knows the outcome, or expires it once its time is up with nothing paid."""
+    now = now or timezone.now()
+    order = _locked(reference=reference)
+    if order is None:
+        raise _not_found(reference)
+    code = params.get("vnp_ResponseCode", "")
+    _callback(
+        order=order,
+        provider=Provider.VNPAY,
+        kind=CallbackKind.QUERYDR,
+        reference=reference,
+        params=params,
+        verified=True,
+        answer=code,
+    )
+    if order.status not in OPEN:
+        return order
+    amount_ok = _vnpay_amount_matches(order, params)
+    status = params.get("vnp_TransactionStatus", "")
+    if code == "00" and amount_ok and status in SETTLED_STATUSES:
+        return _settle(order, vnpay_settlement(params), source="querydr")
+    if now >= order.expires_at or (code == "91" and now >= _pay_deadline(order)):
+        return _expire(order)
+    return order
+
+
+def _pay_deadline(order: PaymentOrder) -> datetime:
+    return (order.started_at or order.created_at) + timedelta(minutes=PAY_MINUTES)
+
+
+def _expire(order: PaymentOrder) -> PaymentOrder:
+    row = _allowed(None, order, "expire")
+    order.closed_at = timezone.now()
+    return _commit(order, row, actor=None, before=order.status)
+
+
+@transaction.atomic
+def expire_order(*, reference: str, now: datetime | None = None) -> PaymentOrder:
+    """Closes an order nobody paid by its expiry (the periodic job; orders at a gateway are queried first)."""
+    order = _locked(reference=reference)
+    if order is None:
+        raise _not_found(reference)
+    if order.status in OPEN and (now or timezone.now()) >= order.expires_at:
+        return _expire(order)
+    return order
+
+
+# ---- officials -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def refund(*, actor: User, reference: str, version: int, reason: str) -> PaymentOrder:
+    """Refunds a paid order in full through VNPay, holding the order's lock while the gateway answers, so two
+    officials never refund twice; a refusal by the gateway is kept and changes nothing else."""
+    order = _locked(reference=reference)
+    if order is None or not selectors.visible_orders(actor).filter(pk=order.pk).exists():
+        raise _not_found(reference)
+    _checked_version(order, version)
+    row = _allowed(actor, order, "refund")
+    reason = required_text(reason, "reason", _("Cần ghi lý do hoàn tiền."))
+    now = timezone.now()
+    message = vnpay.refund_message(
+        tmn_code=settings.TINHSO_VNPAY_TMN_CODE,
+        secret=settings.TINHSO_VNPAY_HASH_SECRET,
+        request_id=_new_reference(),
+        reference=order.reference,
+        amount=order.amount,
+        transaction_no=order.transaction_no,
+        transaction_date=order.started_at or order.created_at,
+        created_by=actor.username,
+        now=now,
+        ip=SERVER_IP,
+    )
+    try:
+        answer = vnpay.post(
+            base=settings.TINHSO_VNPAY_URL,
+            message=message,
+            secret=settings.TINHSO_VNPAY_HASH_SECRET,
+            answer_fields=vnpay.REFUND_ANSWER_FIELDS,
+        )
+    except vnpay.GatewayError as error:
+        raise Conflict(
+            _("Không kết nối được cổng thanh toán; vui lòng thử lại sau."), code="gateway_unreachable"
+        ) from error
+    code = answer.get("vnp_ResponseCode", "")
+    _callback(
+        order=order,
+        provider=order.provider,
+        kind=CallbackKind.REFUND,
+        reference=reference,
+        params=answer,
+        verified=True,
+        answer=code,
+    )
+    if code != "00":
+        return order
+    order.closed_at = now
+    return _commit(
+        order,
+        row,
+        actor=actor,
+        before=OrderStatus.PAID,
+        reason=reason,
+        refund_no=answer.get("vnp_TransactionNo", ""),
+    )
+
+
+# ---- periodic jobs ---------------------------------------------------------------------------------
+
+
+def query_vnpay(order: PaymentOrder, *, now: datetime) -> dict[str, str]:
+    """Asks VNPay (querydr) what became of an order; the answer's signature is checked."""
+    message = vnpay.querydr_message(
+        tmn_code=settings.TINHSO_VNPAY_TMN_CODE,
+        secret=settings.TINHSO_VNPAY_HASH_SECRET,
+        request_id=_new_reference(),
+        reference=order.reference,
+        transaction_date=order.started_at or order.created_at,
+        now=now,
+        ip=SERVER_IP,
+    )
+    return vnpay.post(
+        base=settings.TINHSO_VNPAY_URL,
+        message=message,
+        secret=settings.TINHSO_VNPAY_HASH_SECRET,
+        answer_fields=vnpay.ANSWER_FIELDS,
+    )
+
+
+def recover_stale_orders(*, now: datetime | None = None) -> int:
+    """Orders at VNPay with no IPN after 15 minutes are settled from querydr; open orders past their expiry
+    are closed. Each order in its own transaction; an unreachable gateway is asked again next run."""
+    now = now or timezone.now()
+    changed = 0
+    stale = PaymentOrder.objects.filter(
+        status=OrderStatus.PENDING,
+        provider=Provider.VNPAY,
+        started_at__lte=now - timedelta(minutes=PAY_MINUTES),
+    )
+    for order in stale.order_by("started_at").iterator():
+        try:
+            answer = query_vnpay(order, now=now)
+        except vnpay.GatewayError:
+            continue
+        changed += (
+            record_query_result(reference=order.reference, params=answer, now=now).status != order.status
+        )
+    expired = PaymentOrder.objects.filter(status__in=OPEN, expires_at__lte=now).exclude(
+        status=OrderStatus.PENDING, provider=Provider.VNPAY
+    )
+    for reference in expired.values_list("reference", flat=True).iterator():
+        changed += expire_order(reference=reference, now=now).status == OrderStatus.EXPIRED
+    return changed

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.urls import path
+
+from tinhso.core.production import SANDBOX_PATH
+from tinhso.payments import sandbox, views, vnpay
+
+app_name = "payments"
+urlpatterns = [
+    path("thanh-toan/ho-so/<str:code>/", views.open_order, name="open"),
+    path("thanh-toan/vnpay/ipn", views.vnpay_ipn, name="vnpay-ipn"),
+    path("thanh-toan/vnpay/tra-ve", views.vnpay_return, name="vnpay-return"),
+    path("thanh-toan/<str:reference>/", views.order, name="order"),
+    path("thanh-toan/<str:reference>/tra/", views.pay, name="pay"),
+]
+# The local sandbox gateway: demo and test mode only, never mounted in production.
+if settings.TINHSO_ENV != "production":
+    SANDBOX = SANDBOX_PATH.strip("/")
+    urlpatterns += [
+        path(SANDBOX + vnpay.PAY_PATH, sandbox.pay, name="sandbox-pay"),
+        path(SANDBOX + vnpay.API_PATH, sandbox.merchant_api, name="sandbox-api"),
+    ]

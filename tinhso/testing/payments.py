@@ -1,0 +1,38 @@
+"""Payment helpers shared by the tests of every app: an order started at VNPay, and the signed notices the
+sandbox gateway would send about it."""
+
+from urllib.parse import parse_qsl, urlsplit
+
+from django.conf import settings
+
+from tinhso.core.models import User
+from tinhso.payments import sandbox, services
+from tinhso.payments.models import PaymentOrder, Provider
+
+
+def started_order(payer: User, code: str) -> PaymentOrder:
+    """The order for what dossier `code` owes now, sent to VNPay."""
+    order = services.create_order(actor=payer, code=code)
+    return services.start_payment(
+        actor=payer, reference=order.reference, version=order.version, provider=Provider.VNPAY, mobile=True
+    )
+
+
+def pay_request(order: PaymentOrder) -> dict[str, str]:
+    """The fields of the pay request our pay URL carried to the gateway."""
+    return {
+        "vnp_Amount": str(order.amount * 100),
+        "vnp_TmnCode": settings.TINHSO_VNPAY_TMN_CODE,
+        "vnp_TxnRef": order.reference,
+        "vnp_OrderInfo": f"Thanh toan phi le phi ho so {order.dossier.code}",
+    }
+
+
+def ipn(order: PaymentOrder, *, paid: bool = True, **changes: str) -> dict[str, str]:
+    """The signed IPN query the gateway sends for `order` (`changes` alter fields before it is signed)."""
+    notice = sandbox.notice(pay_request(order) | changes, paid=paid)
+    return notice
+
+
+def query_of(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query))
