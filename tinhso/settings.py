@@ -57,6 +57,8 @@ TINHSO_VIETQR_BANK_BIN = env.text("TINHSO_VIETQR_BANK_BIN", "970405")  # Agriban
 TINHSO_VIETQR_ACCOUNT = env.text("TINHSO_VIETQR_ACCOUNT", "7600201009999")
 TINHSO_VIETQR_ACCOUNT_NAME = env.text("TINHSO_VIETQR_ACCOUNT_NAME", "VAN PHONG UBND TINH")
 TINHSO_PAYMENT_ORDER_HOURS = env.number("TINHSO_PAYMENT_ORDER_HOURS", 72, minimum=1)
+# Where the providers' daily transaction files and the bank's statements are dropped, one folder per day.
+TINHSO_RECONCILIATION_INBOX = env.text("TINHSO_RECONCILIATION_INBOX", str(VAR_DIR / "reconciliation"))
 TINHSO_TILE_ATTRIBUTION = env.text("TINHSO_TILE_ATTRIBUTION", "")
 
 INSTALLED_APPS = [

@@ -20,6 +20,12 @@ GATEWAY = Party(
 SCHEDULER = Party(
     "scheduler", _("tác vụ định kỳ của hệ thống"), _("Chỉ tác vụ định kỳ đóng lệnh hết hạn."), "not_scheduler"
 )
+BANK_STATEMENT = Party(
+    "bank_statement",
+    _("cán bộ một cửa của nơi tiếp nhận, theo sao kê ngân hàng khớp mã thanh toán và số tiền"),
+    _("Chỉ cán bộ một cửa của nơi tiếp nhận hồ sơ được đối chiếu sao kê."),
+    "not_receptionist",
+)
 DESK = Party(
     "desk",
     _("cán bộ một cửa của nơi tiếp nhận hồ sơ"),
@@ -47,7 +53,7 @@ LIFECYCLE = Lifecycle(
             "settle",
             (OrderStatus.CREATED, OrderStatus.PENDING),
             OrderStatus.PAID,
-            (GATEWAY,),
+            (BANK_STATEMENT, GATEWAY),
             events.ORDER_PAID,
             title=_("Ghi nhận đã thanh toán"),
             doing=_("ghi nhận đã thanh toán"),

@@ -116,3 +116,43 @@ class Callback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.kind} {self.reference}: {self.answer}"
+
+
+class Outcome(models.TextChoices):
+    MATCHED = "matched", _("Khớp")
+    MISSING_HERE = "missing_here", _("Có ở đối tác, không có trên hệ thống")
+    MISSING_THERE = "missing_there", _("Có trên hệ thống, không có ở đối tác")
+    AMOUNT_MISMATCH = "amount_mismatch", _("Lệch số tiền")
+    STATUS_MISMATCH = "status_mismatch", _("Lệch trạng thái")
+
+
+class Reconciliation(models.Model):
+    """One day's comparison of the ledger with a provider's transaction file and the bank statement."""
+
+    day = models.DateField()
+    ran_at = models.DateTimeField()
+    ran_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sources = models.JSONField(default=list)  # the files compared, by name
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y}"
+
+
+class ReconciliationLine(models.Model):
+    reconciliation = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="lines")
+    source = models.CharField(max_length=10)  # vnpay, dvcqg, statement
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reference = models.CharField(max_length=40, blank=True)
+    transaction_no = models.CharField(max_length=60, blank=True)
+    amount_here = models.BigIntegerField(null=True, blank=True)
+    amount_there = models.BigIntegerField(null=True, blank=True)
+    status_here = models.CharField(max_length=8, blank=True)
+    status_there = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["reconciliation", "outcome"], name="reconciliation_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.outcome}"

@@ -10,7 +10,7 @@ from tinhso.core.models import Event, User
 from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.models import Dossier, Status
-from tinhso.payments.models import HOLDS_THE_FEE, FeeKind, PaymentOrder, Purpose
+from tinhso.payments.models import HOLDS_THE_FEE, FeeKind, PaymentOrder, Purpose, Reconciliation
 
 # A fee due at submission may be paid online until the dossier is handled, not once it is decided.
 SUBMISSION_FEE_STATES = (Status.NEW, Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT)
@@ -73,3 +73,10 @@ def orders_of_dossier(actor: User, code: str) -> QuerySet[PaymentOrder]:
 
 def is_payer(actor: User, order: PaymentOrder) -> bool:
     return order.dossier.applicant_id == actor.pk
+
+
+def reconciliations(actor: User) -> QuerySet[Reconciliation]:
+    """Officials who serve dossiers see the province's reconciliations (the ledger is the province's)."""
+    if actor.is_citizen:
+        return Reconciliation.objects.none()
+    return Reconciliation.objects.order_by("-day", "-ran_at")

@@ -3,12 +3,14 @@ transition against `payments.lifecycle`, changes the row with the next version a
 in one transaction. Only a verified gateway notice pays or fails an order."""
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,17 +22,20 @@ from tinhso.core.services import record_event
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers.models import Dossier, Status
-from tinhso.payments import events, selectors, vnpay
-from tinhso.payments.lifecycle import DESK, GATEWAY, LIFECYCLE, PAYER, SCHEDULER
+from tinhso.payments import events, selectors, statements, vnpay
+from tinhso.payments.lifecycle import BANK_STATEMENT, DESK, GATEWAY, LIFECYCLE, PAYER, SCHEDULER
 from tinhso.payments.models import (
     OPEN,
     Callback,
     CallbackKind,
     FeeLine,
     OrderStatus,
+    Outcome,
     PaymentOrder,
     Provider,
     Purpose,
+    Reconciliation,
+    ReconciliationLine,
 )
 
 # Payment references: unambiguous capitals and digits, short enough for vnp_TxnRef, MaThamChieu and a VietQR note.
@@ -132,7 +137,7 @@ def _new_reference() -> str:
 def _is_party(actor: User | None, order: PaymentOrder, party: Party) -> bool:
     if party == PAYER:
         return actor is not None and selectors.is_payer(actor, order)
-    if party == DESK:
+    if party in (DESK, BANK_STATEMENT):
         return actor is not None and core_selectors.holds_role(
             actor, Role.RECEPTIONIST, order.dossier.receiving_unit_id, domain=Domain.DOSSIERS
         )
@@ -208,22 +213,25 @@ def start_payment(
 # ---- the gateways ----------------------------------------------------------------------------------
 
 
-def _settle(order: PaymentOrder, settlement: Settlement, *, source: str) -> PaymentOrder:
-    """Pays or fails the order as the verified notice says; a paid status-6 fee resumes the dossier's clock."""
+def _settle(
+    order: PaymentOrder, settlement: Settlement, *, source: str, actor: User | None = None
+) -> PaymentOrder:
+    """Pays or fails the order as the verified notice (or, with `actor`, the bank statement they imported)
+    says; a paid status-6 fee resumes the dossier's clock."""
     before = order.status
     if not settlement.paid:
         row = _allowed(None, order, "fail")
         return _commit(
             order, row, actor=None, before=before, response_code=settlement.response_code, source=source
         )
-    row = _allowed(None, order, "settle")
+    row = _allowed(actor, order, "settle")
     order.paid_at = settlement.paid_at or timezone.now()
     order.transaction_no = settlement.transaction_no[:40]
     order.bank_code = settlement.bank_code[:20]
     _commit(
         order,
         row,
-        actor=None,
+        actor=actor,
         before=before,
         transaction_no=order.transaction_no,
         bank_code=order.bank_code,
@@ -468,3 +476,206 @@ def recover_stale_orders(*, now: datetime | None = None) -> int:
     for reference in expired.values_list("reference", flat=True).iterator():
         changed += expire_order(reference=reference, now=now).status == OrderStatus.EXPIRED
     return changed
+
+
+# ---- bank statements and reconciliation ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementReport:
+    rows: int
+    paid: tuple[str, ...]  # references of the orders the statement paid
+    unmatched: tuple[tuple[int, str], ...]  # (line, why) of the rows that paid nothing
+
+
+def _require_desk(actor: User) -> None:
+    if (
+        actor.is_citizen
+        or not core_selectors.units_for(actor, domain=Domain.DOSSIERS, action="view").exists()
+    ):
+        raise Forbidden(DESK.refusal, code=DESK.refusal_code)
+
+
+@transaction.atomic
+def import_statement(*, actor: User, name: str, content: bytes) -> StatementReport:
+    """Pays the VietQR orders whose payment code and amount a bank statement shows, as the statement says;
+    a row without a known code, with another amount, or for an order already settled pays nothing."""
+    _require_desk(actor)
+    rows = statements.read(name=name, content=content, columns=statements.STATEMENT_COLUMNS)
+    paid: list[str] = []
+    unmatched: list[tuple[int, str]] = []
+    for row in rows:
+        reference = statements.reference_in(row.values.get("description", ""))
+        order = _locked(reference=reference) if reference else None
+        if order is None or not _is_party(actor, order, BANK_STATEMENT):
+            unmatched.append((row.line, "no_order"))
+        elif row.amount() != order.amount:
+            unmatched.append((row.line, "amount"))
+        elif order.status not in OPEN:
+            unmatched.append((row.line, "settled"))
+        else:
+            settlement = Settlement(
+                paid=True, amount=order.amount, transaction_no=row.values.get("bank_ref", "")
+            )
+            _settle(order, settlement, source="statement", actor=actor)
+            paid.append(order.reference)
+        if order is not None:
+            _callback(
+                order=order,
+                provider=Provider.VIETQR,
+                kind=CallbackKind.STATEMENT,
+                reference=reference,
+                params=row.values,
+                verified=True,
+                answer="00" if paid[-1:] == [order.reference] else "--",
+            )
+    record_event(
+        subject="payments.statement",
+        action=events.STATEMENT_IMPORTED,
+        actor=actor,
+        payload={"file": name[:200], "rows": len(rows), "matched": len(paid), "unmatched": len(unmatched)},
+    )
+    return StatementReport(rows=len(rows), paid=tuple(paid), unmatched=tuple(unmatched))
+
+
+PAID_WORDS = {"00", "paid", "success", "thanh cong", "da thanh toan"}
+REFUNDED_WORDS = {"05", "06", "refunded", "hoan tien", "da hoan tien"}
+
+
+def _status_there(text_: str) -> str:
+    word = statements.title_key(text_)
+    return (
+        OrderStatus.PAID if word in PAID_WORDS else OrderStatus.REFUNDED if word in REFUNDED_WORDS else word
+    )
+
+
+def _line(source: str, outcome: str, order: PaymentOrder | None, **there: object) -> ReconciliationLine:
+    return ReconciliationLine(
+        source=source,
+        outcome=outcome,
+        reference=order.reference if order else str(there.get("reference", ""))[:40],
+        transaction_no=str(there.get("transaction_no", "") or (order.transaction_no if order else ""))[:60],
+        amount_here=order.amount if order else None,
+        amount_there=there.get("amount"),  # type: ignore[misc]
+        status_here=order.status if order else "",
+        status_there=str(there.get("status", ""))[:20],
+    )
+
+
+def _compare(
+    source: str, order: PaymentOrder | None, amount: int | None, status: str, **there: object
+) -> ReconciliationLine:
+    if order is None:
+        return _line(source, Outcome.MISSING_HERE, None, amount=amount, status=status, **there)
+    if amount != order.amount:
+        return _line(source, Outcome.AMOUNT_MISMATCH, order, amount=amount, status=status, **there)
+    if status != order.status:
+        return _line(source, Outcome.STATUS_MISMATCH, order, amount=amount, status=status, **there)
+    return _line(source, Outcome.MATCHED, order, amount=amount, status=status, **there)
+
+
+def _settled_on(day: date, provider: str) -> QuerySet[PaymentOrder]:
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return PaymentOrder.objects.filter(
+        provider=provider, paid_at__gte=start, paid_at__lt=start + timedelta(days=1)
+    )
+
+
+@transaction.atomic
+def reconcile(
+    *,
+    actor: User | None,
+    day: date,
+    provider_files: Sequence[tuple[str, bytes]],
+    statement: tuple[str, bytes] | None,
+) -> Reconciliation:
+    """Compares the day's ledger with the providers' transaction files (the normalised CSV) and the bank
+    statement: each row matched, missing here, with another amount or status; each order paid that day that
+    no file lists is missing there."""
+    if actor is not None:
+        _require_desk(actor)
+    run = Reconciliation.objects.create(
+        day=day,
+        ran_at=timezone.now(),
+        ran_by=actor,
+        sources=[name for name, _ in provider_files] + ([statement[0]] if statement else []),
+    )
+    lines: list[ReconciliationLine] = []
+    for name, content in provider_files:
+        rows = statements.read(name=name, content=content, columns=statements.PROVIDER_COLUMNS)
+        provider = (rows[0].values.get("provider", "") if rows else "") or Provider.VNPAY
+        seen = set()
+        for row in rows:
+            reference = row.values.get("reference", "")
+            order = PaymentOrder.objects.filter(reference=reference).first()
+            seen.add(reference)
+            lines.append(
+                _compare(
+                    provider,
+                    order,
+                    row.amount(),
+                    _status_there(row.values.get("status", "")),
+                    reference=reference,
+                    transaction_no=row.values.get("transaction_no", ""),
+                )
+            )
+        lines += [
+            _line(provider, Outcome.MISSING_THERE, order)
+            for order in _settled_on(day, provider)
+            if order.reference not in seen
+        ]
+    if statement is not None:
+        rows = statements.read(name=statement[0], content=statement[1], columns=statements.STATEMENT_COLUMNS)
+        seen = set()
+        for row in rows:
+            reference = statements.reference_in(row.values.get("description", ""))
+            order = PaymentOrder.objects.filter(reference=reference).first() if reference else None
+            seen.add(reference)
+            lines.append(
+                _compare(
+                    "statement",
+                    order,
+                    row.amount(),
+                    OrderStatus.PAID,
+                    reference=reference or row.values.get("description", ""),
+                    transaction_no=row.values.get("bank_ref", ""),
+                )
+            )
+        lines += [
+            _line("statement", Outcome.MISSING_THERE, order)
+            for order in _settled_on(day, Provider.VIETQR)
+            if order.reference not in seen
+        ]
+    for line in lines:
+        line.reconciliation = run
+    ReconciliationLine.objects.bulk_create(lines)
+    counts = {outcome: sum(line.outcome == outcome for line in lines) for outcome in Outcome.values}
+    record_event(
+        subject=run,
+        action=events.RECONCILED,
+        actor=actor,
+        payload={
+            "day": day.isoformat(),
+            "matched": counts[Outcome.MATCHED],
+            "missing_here": counts[Outcome.MISSING_HERE],
+            "missing_there": counts[Outcome.MISSING_THERE],
+            "amount_mismatch": counts[Outcome.AMOUNT_MISMATCH],
+            "status_mismatch": counts[Outcome.STATUS_MISMATCH],
+        },
+    )
+    return run
+
+
+def reconcile_inbox(*, day: date) -> Reconciliation | None:
+    """The daily job: reconciles `day` from the files dropped in TINHSO_RECONCILIATION_INBOX/<yyyy-mm-dd>/
+    (providers' `vnpay*.csv`, `dvcqg*.csv`; the bank's `statement*.csv|xlsx`); nothing when none came."""
+    folder = Path(settings.TINHSO_RECONCILIATION_INBOX) / day.isoformat()
+    if not folder.is_dir():
+        return None
+    files = sorted(path for path in folder.iterdir() if path.is_file())
+    providers = [(path.name, path.read_bytes()) for path in files if path.name.startswith(("vnpay", "dvcqg"))]
+    bank = next(((path.name, path.read_bytes()) for path in files if path.name.startswith("statement")), None)
+    if not providers and bank is None:
+        return None
+    return reconcile(actor=None, day=day, provider_files=providers, statement=bank)

@@ -9,6 +9,10 @@ urlpatterns = [
     path("thanh-toan/ho-so/<str:code>/", views.open_order, name="open"),
     path("thanh-toan/vnpay/ipn", views.vnpay_ipn, name="vnpay-ipn"),
     path("thanh-toan/vnpay/tra-ve", views.vnpay_return, name="vnpay-return"),
+    path("can-bo/thanh-toan/", views.reconciliations, name="reconciliations"),
+    path("can-bo/thanh-toan/sao-ke/", views.import_statement, name="import-statement"),
+    path("can-bo/thanh-toan/doi-soat/", views.run_reconciliation, name="reconcile"),
+    path("can-bo/thanh-toan/doi-soat/<int:pk>/", views.reconciliation, name="reconciliation"),
     path("thanh-toan/<str:reference>/", views.order, name="order"),
     path("thanh-toan/<str:reference>/tra/", views.pay, name="pay"),
 ]

@@ -32,7 +32,7 @@ def _field(tag: str, value: str) -> str:
 
 
 def ascii_text(text: str, *, limit: int) -> str:
-    return _UNSAFE.sub(" ", unidecode(text)).strip()[:limit]
+    return " ".join(_UNSAFE.sub(" ", unidecode(text)).split())[:limit]
 
 
 def payload(*, bank_bin: str, account: str, amount: int | None, purpose: str) -> str:

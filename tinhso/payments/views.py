@@ -11,7 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,10 +21,13 @@ from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.parsing import whole_number
 from tinhso.core.throttle import client_address
+from tinhso.ioc.exports import table_response
 from tinhso.payments import selectors, services, vietqr, vnpay
-from tinhso.payments.models import OrderStatus, PaymentOrder, Provider
+from tinhso.payments.models import OrderStatus, Outcome, PaymentOrder, Provider
+from tinhso.web.access import official_required
 
 logger = logging.getLogger(__name__)
+MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 def _order(request: SignedInRequest, reference: str) -> PaymentOrder:
@@ -139,3 +144,108 @@ def vnpay_return(request: HttpRequest) -> HttpResponse:
         "own": request.user.is_authenticated and selectors.is_payer(request.user, order),
     }
     return render(request, "payments/return.html", context)
+
+
+# ---- officials: bank statements and reconciliation ----------------------------------------------------
+
+
+def _uploaded(request: HttpRequest, name: str) -> tuple[str, bytes] | None:
+    upload = request.FILES.get(name)
+    if upload is None or (upload.size or 0) > MAX_FILE_BYTES:
+        return None
+    return upload.name or name, upload.read()
+
+
+@official_required
+@require_GET
+def reconciliations(request: SignedInRequest) -> HttpResponse:
+    context = {
+        "runs": selectors.reconciliations(request.user)[:30],
+        "yesterday": timezone.localdate() - timedelta(days=1),
+    }
+    return render(request, "payments/reconciliations.html", context)
+
+
+@official_required
+@require_POST
+def import_statement(request: SignedInRequest) -> HttpResponse:
+    upload = _uploaded(request, "file")
+    if upload is None:
+        messages.error(request, _("Chọn tệp sao kê (CSV hoặc XLSX, tối đa 10 MB)."))
+        return redirect("payments:reconciliations")
+    try:
+        report = services.import_statement(actor=request.user, name=upload[0], content=upload[1])
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "Đã đọc %(rows)s dòng sao kê: %(paid)s lệnh được ghi nhận đã thanh toán, %(left)s dòng không khớp."
+            )
+            % {"rows": report.rows, "paid": len(report.paid), "left": len(report.unmatched)},
+        )
+    return redirect("payments:reconciliations")
+
+
+@official_required
+@require_POST
+def run_reconciliation(request: SignedInRequest) -> HttpResponse:
+    day = parse_date(request.POST.get("day", "") or "")
+    provider = _uploaded(request, "provider_file")
+    statement = _uploaded(request, "statement")
+    if day is None or (provider is None and statement is None):
+        messages.error(request, _("Chọn ngày và ít nhất một tệp để đối soát."))
+        return redirect("payments:reconciliations")
+    try:
+        run = services.reconcile(
+            actor=request.user, day=day, provider_files=[provider] if provider else [], statement=statement
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("payments:reconciliations")
+    return redirect("payments:reconciliation", pk=run.pk)
+
+
+@official_required
+@require_GET
+def reconciliation(request: SignedInRequest, pk: int) -> HttpResponse:
+    run = selectors.reconciliations(request.user).filter(pk=pk).first()
+    if run is None:
+        raise Http404(pk)
+    lines = list(run.lines.order_by("outcome", "reference"))
+    if request.GET.get("tai") == "xlsx":
+        header = [
+            _("Nguồn"),
+            _("Kết quả"),
+            _("Mã thanh toán"),
+            _("Mã giao dịch"),
+            _("Số tiền trên hệ thống"),
+            _("Số tiền ở đối tác"),
+            _("Trạng thái trên hệ thống"),
+            _("Trạng thái ở đối tác"),
+        ]
+        rows = [
+            [
+                line.source,
+                line.get_outcome_display(),
+                line.reference,
+                line.transaction_no,
+                line.amount_here,
+                line.amount_there,
+                line.status_here,
+                line.status_there,
+            ]
+            for line in lines
+        ]
+        title = _("Đối soát %(day)s") % {"day": run.day.strftime("%d-%m-%Y")}
+        return table_response(
+            fmt="xlsx", name=f"doi-soat-{run.day.isoformat()}", title=title, header=header, rows=rows
+        )
+    counts = {outcome: sum(line.outcome == outcome for line in lines) for outcome in Outcome.values}
+    context = {
+        "run": run,
+        "lines": lines,
+        "counts": [(label, counts[value]) for value, label in Outcome.choices],
+    }
+    return render(request, "payments/reconciliation.html", context)

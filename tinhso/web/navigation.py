@@ -38,6 +38,9 @@ REPORT_PLACE = Workplace(
     (Role.RECEPTIONIST, Role.SPECIALIST, Role.UNIT_LEADER, Role.PROVINCE_LEADER),
     "fieldreports",
 )
+PAYMENT_PLACE = Workplace(
+    _("Đối soát thanh toán"), "payments:reconciliations", (Role.RECEPTIONIST, Role.UNIT_LEADER), "dossiers"
+)
 IOC_PLACE = Workplace(_("Điều hành"), "ioc:dashboard", LEADERS)
 REPORTING_PLACE = Workplace(
     _("Báo cáo định kỳ"), "reporting:index", (Role.REPORTING_OFFICER, *LEADERS), "reporting"
@@ -65,7 +68,7 @@ def _is_report_coordinator(assignments: list) -> bool:
     return any(a.unit.kind == AdminUnit.Kind.PROVINCE and a.role not in LEADERS for a in assignments)
 
 
-OFFICIAL_PLACES = (IOC_PLACE, REPORTING_PLACE, DOSSIER_PLACE, REPORT_PLACE, ADMIN_PLACE)
+OFFICIAL_PLACES = (IOC_PLACE, REPORTING_PLACE, DOSSIER_PLACE, REPORT_PLACE, PAYMENT_PLACE, ADMIN_PLACE)
 # The menu is kept a minute per account, so pages read no roles for it: a granted or revoked role shows in
 # the menu within that time (the pages themselves check the roles on every request).
 MENU_SECONDS = 60

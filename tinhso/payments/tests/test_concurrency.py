@@ -1,8 +1,6 @@
 """Racing gateways and payers on PostgreSQL: two deliveries of the same IPN pay once (one 00, one 02), and two
 clicks on "pay" at once open one order."""
 
-import pytest
-
 from tinhso.core.eventlog import stream_of
 from tinhso.core.models import Event
 from tinhso.dossiers import events as dossier_events

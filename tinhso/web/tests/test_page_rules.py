@@ -123,6 +123,10 @@ def test_production_cookies_are_secure_and_hsts_is_on():
         "ALLOWED_HOSTS": "dichvucong.camau.gov.vn",
         "DATABASE_URL": "postgres://tinhso@127.0.0.1:5432/tinhso",
         "TINHSO_LOG_KEY": "l" * 40,
+        "TINHSO_VNPAY_URL": "https://pay.vnpay.vn",
+        "TINHSO_VNPAY_HASH_SECRET": "v" * 32,
+        "TINHSO_DVCQG_PAY_URL": "https://thanhtoan.dichvucong.gov.vn",
+        "TINHSO_DVCQG_HASH_KEY": "d" * 32,
     }
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
     assert out.stdout.split() == ["True", "True", "True", "False"], out.stderr[-2000:]
