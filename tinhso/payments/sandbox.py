@@ -1,4 +1,4 @@
-"""A local stand-in for VNPay, served only in development and test mode (never in production: the URLs are not
+"""A local stand-in for VNPay and the national payment platform, served only in development and test mode (never in production: the URLs are not
 mounted there and the production checks refuse its address and secret). It plays VNPay's side of version 2.1.0
 with the configured secret: checks our pay request's signature, lets the payer pay or cancel, calls our IPN with
 a signed query (retrying while the answer is neither 00 nor 02), sends the payer back to the return URL, and
@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tinhso.payments import vnpay
+from tinhso.payments import dvcqg, vnpay
 
 IPN_ATTEMPTS = 3
 BANK_CODE = "NCB"
@@ -195,3 +195,81 @@ def merchant_api(request: HttpRequest) -> HttpResponse:
             message.get("vnp_RequestId", ""), command or "", "97", "Invalid checksum", vnpay.ANSWER_FIELDS
         )
     return _querydr(message) if command == "querydr" else _refund(message)
+
+
+# ---- the national payment platform's side ------------------------------------------------------------
+
+DVCQG_LEDGER: dict[str, dict] = {}  # init messages by MaThamChieu
+ANSWER = ("MaLoi", "MaThamChieu", "UrlThanhToan")  # what the platform signs its init answer over
+
+
+def _dvcqg_key() -> str:
+    return settings.TINHSO_DVCQG_HASH_KEY
+
+
+def confirm_message(init: dict, *, paid: bool) -> dict[str, object]:
+    """The platform's signed confirm callback for the transaction `init` opened."""
+    message: dict[str, object] = {
+        "LoaiBanTin": "XacNhanGD",
+        "MaLoi": "00" if paid else "01",
+        "MaThamChieu": init["MaThamChieu"],
+        "SoTien": init["SoTien"],
+        "MaTienTe": "VND",
+        "MaGiaoDich": "DVC" + secrets.token_hex(6).upper(),
+        "MaNganHang": "VCB",
+        "ThoiGianGD": vnpay.gateway_time(timezone.now()),
+        "ThongTinGiaoDich": init.get("ThongTinGiaoDich", ""),
+    }
+    return dvcqg.signed(message, dvcqg.VERSIONS[dvcqg.VERSION].confirm_fields, _dvcqg_key())
+
+
+@csrf_exempt
+@require_POST
+def dvcqg_init(request: HttpRequest) -> HttpResponse:
+    """The platform's init-transaction endpoint: checks MaXacThuc, answers the URL the payer goes to."""
+    try:
+        message = json.loads(request.body)
+    except ValueError:
+        return HttpResponseBadRequest()
+    fields = dvcqg.VERSIONS[dvcqg.VERSION].init_fields
+    if not isinstance(message, dict) or not dvcqg.verified(message, fields, _dvcqg_key()):
+        return JsonResponse(
+            dvcqg.signed({"MaLoi": "97", "MaThamChieu": "", "UrlThanhToan": ""}, ANSWER, _dvcqg_key())
+        )
+    with _ledger_lock:
+        DVCQG_LEDGER[str(message["MaThamChieu"])] = message
+    url = request.build_absolute_uri(reverse("payments:sandbox-dvcqg-pay")) + f"?ma={message['MaThamChieu']}"
+    answer = {"MaLoi": "00", "MaThamChieu": message["MaThamChieu"], "UrlThanhToan": url}
+    return JsonResponse(dvcqg.signed(answer, ANSWER, _dvcqg_key()))
+
+
+@require_http_methods(["GET", "POST"])
+def dvcqg_pay(request: HttpRequest) -> HttpResponse:
+    """The platform's pay page: GET shows the transaction, POST pays or cancels and sends the confirm callback."""
+    reference = (request.GET if request.method == "GET" else request.POST).get("ma", "")
+    with _ledger_lock:
+        init = DVCQG_LEDGER.get(reference)
+    if init is None:
+        return render(request, "payments/sandbox_pay.html", {"refused": True}, status=404)
+    if request.method == "GET":
+        context = {
+            "params": {"ma": reference},
+            "amount": init["SoTien"],
+            "reference": reference,
+            "national": True,
+        }
+        return render(request, "payments/sandbox_pay.html", context)
+    message = confirm_message(init, paid=request.POST.get("choice") == "pay")
+    callback = urllib.request.Request(
+        request.build_absolute_uri(reverse("payments:dvcqg-confirm")),
+        data=json.dumps(message).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    for _attempt in range(IPN_ATTEMPTS):
+        try:
+            with urllib.request.urlopen(callback, timeout=10) as answer:
+                if json.loads(answer.read()).get("MaLoi") == "00":
+                    break
+        except (OSError, ValueError):
+            continue
+    return HttpResponseRedirect(reverse("payments:order", kwargs={"reference": reference}))

@@ -22,7 +22,7 @@ from tinhso.core.services import record_event
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers.models import Dossier, Status
-from tinhso.payments import events, selectors, statements, vnpay
+from tinhso.payments import dvcqg, events, selectors, statements, vnpay
 from tinhso.payments.lifecycle import BANK_STATEMENT, DESK, GATEWAY, LIFECYCLE, PAYER, SCHEDULER
 from tinhso.payments.models import (
     OPEN,
@@ -316,6 +316,47 @@ def _ipn_answer(params: Mapping[str, str], reference: str) -> tuple[str, Payment
         return ALREADY_CONFIRMED, order
     _settle(order, vnpay_settlement(params), source="ipn")
     return CONFIRMED, order
+
+
+@transaction.atomic
+def receive_dvcqg_confirm(*, message: Mapping[str, object], remote_addr: str | None = None) -> str:
+    """The national payment platform's confirm callback, checked like VNPay's IPN (97, 01, 04, 02, 00); the
+    platform is answered 00 for 00 and 02 (recorded), 99 otherwise."""
+    reference = str(message.get("MaThamChieu", ""))
+    order: PaymentOrder | None = None
+    if not dvcqg.verified(
+        message, dvcqg.VERSIONS[dvcqg.VERSION].confirm_fields, settings.TINHSO_DVCQG_HASH_KEY
+    ):
+        answer = BAD_SIGNATURE
+    elif (order := _locked(reference=reference)) is None:
+        answer = UNKNOWN_ORDER
+    elif str(message.get("SoTien", "")) != str(order.amount) or message.get("MaTienTe", "VND") != "VND":
+        answer = WRONG_AMOUNT
+    elif order.status not in OPEN:
+        answer = ALREADY_CONFIRMED
+    else:
+        when = str(message.get("ThoiGianGD", ""))
+        settlement = Settlement(
+            paid=message.get("MaLoi") == "00",
+            amount=order.amount,
+            transaction_no=str(message.get("MaGiaoDich", "")),
+            bank_code=str(message.get("MaNganHang", "")),
+            paid_at=vnpay.parse_gateway_time(when) if when.isdigit() and len(when) == 14 else None,
+            response_code=str(message.get("MaLoi", "")),
+        )
+        _settle(order, settlement, source="callback")
+        answer = CONFIRMED
+    _callback(
+        order=order,
+        provider=Provider.DVCQG,
+        kind=CallbackKind.CONFIRM,
+        reference=reference,
+        params={key: str(value) for key, value in message.items()},
+        verified=answer != BAD_SIGNATURE,
+        answer=answer,
+        remote_addr=remote_addr,
+    )
+    return answer
 
 
 @transaction.atomic

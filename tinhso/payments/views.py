@@ -1,6 +1,7 @@
 """Pages of payments: the payer's order page (from "my dossiers"), the gateway's IPN (JSON, the only way in for
 a VNPay result) and its return page (display only)."""
 
+import json
 import logging
 from datetime import timedelta
 
@@ -22,7 +23,7 @@ from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.parsing import whole_number
 from tinhso.core.throttle import client_address
 from tinhso.ioc.exports import table_response
-from tinhso.payments import selectors, services, vietqr, vnpay
+from tinhso.payments import dvcqg, selectors, services, vietqr, vnpay
 from tinhso.payments.models import OrderStatus, Outcome, PaymentOrder, Provider
 from tinhso.web.access import official_required
 
@@ -86,7 +87,33 @@ def _pay_redirect(request: SignedInRequest, order: PaymentOrder) -> str:
             expires=started + timedelta(minutes=services.PAY_MINUTES),
             locale="en" if get_language() == "en" else "vn",
         )
+    if order.provider == Provider.DVCQG:
+        return dvcqg.send_init(
+            base=settings.TINHSO_DVCQG_PAY_URL,
+            message=_dvcqg_init(request, order),
+            key=settings.TINHSO_DVCQG_HASH_KEY,
+        )
     return reverse("payments:order", kwargs={"reference": order.reference})
+
+
+def _dvcqg_init(request: SignedInRequest, order: PaymentOrder) -> dict[str, object]:
+    dossier = order.dossier
+    return dvcqg.init_message(
+        partner=settings.TINHSO_DVCQG_PARTNER_CODE,
+        key=settings.TINHSO_DVCQG_HASH_KEY,
+        reference=order.reference,
+        amount=order.amount,
+        dossier_code=dossier.code,
+        procedure_code=dossier.procedure.code,
+        procedure_name=dossier.procedure.name,
+        unit_code=dossier.authority_unit.code,
+        unit_name=dossier.authority_unit.name,
+        payer_name=dossier.applicant.display_name,
+        fees=[dvcqg.Fee(line.kind, line.code, line.name, line.amount) for line in order.lines.all()],
+        mobile="Mobi" in request.headers.get("User-Agent", ""),
+        ip=client_address(request) or "127.0.0.1",
+        now=order.started_at or timezone.now(),
+    )
 
 
 @login_required
@@ -108,7 +135,12 @@ def pay(request: SignedInRequest, reference: str) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("payments:order", reference=reference)
-    return redirect(_pay_redirect(request, order))
+    try:
+        return redirect(_pay_redirect(request, order))
+    except vnpay.GatewayError:
+        logger.exception("payment gateway unreachable")
+        messages.error(request, _("Không kết nối được cổng thanh toán; vui lòng thử lại sau."))
+        return redirect("payments:order", reference=reference)
 
 
 @csrf_exempt
@@ -124,6 +156,36 @@ def vnpay_ipn(request: HttpRequest) -> JsonResponse:
         logger.exception("VNPay IPN failed")
         code = services.UNKNOWN_ERROR
     return JsonResponse({"RspCode": code, "Message": services.IPN_MESSAGES[code]})
+
+
+@csrf_exempt
+@require_POST
+def dvcqg_confirm(request: HttpRequest) -> JsonResponse:
+    """The national payment platform's confirm callback (JSON), answered with the province's signed reply."""
+    try:
+        message = json.loads(request.body)
+    except ValueError:
+        message = None
+    reference = str(message.get("MaThamChieu", "")) if isinstance(message, dict) else ""
+    try:
+        code = (
+            services.receive_dvcqg_confirm(message=message, remote_addr=client_address(request) or None)
+            if isinstance(message, dict)
+            else services.BAD_SIGNATURE
+        )
+    except Exception:  # the platform must get its 99 and retry, whatever failed here
+        logger.exception("national platform confirm failed")
+        code = services.UNKNOWN_ERROR
+    recorded = code in (services.CONFIRMED, services.ALREADY_CONFIRMED)
+    answer = dvcqg.confirm_answer(
+        partner=settings.TINHSO_DVCQG_PARTNER_CODE,
+        key=settings.TINHSO_DVCQG_HASH_KEY,
+        reference=reference,
+        code="00" if recorded else "99",
+        text="Thanh cong" if recorded else services.IPN_MESSAGES[code],
+        now=timezone.now(),
+    )
+    return JsonResponse(answer)
 
 
 @require_GET
