@@ -365,3 +365,20 @@ class Aggregate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.period} {self.indicator_version_id} = {self.value}"
+
+
+class KeptTotals(models.Model):
+    """A unit's kept totals of one period in one row, {cell key: value} ("DNMOI", "DNMOI.nn"), written with its
+    Aggregate rows: a month's totals are then read as one row rather than one row per total."""
+
+    regime = models.ForeignKey(Regime, on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(max_length=8)
+    unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+")
+    totals = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["regime", "period", "unit"], name="one_kept_totals")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.period}: {len(self.totals)} totals"

@@ -23,6 +23,7 @@ from tinhso.reporting.models import (
     Explanation,
     FormRow,
     IndicatorVersion,
+    KeptTotals,
     LockException,
     Regime,
     Status,
@@ -232,10 +233,22 @@ def values_for(regime: Regime, period_id: str, unit: AdminUnit) -> validation.Va
     own = typed_values(submission) if submission else {}
     if own:
         return own
-    rows = Aggregate.objects.filter(regime=regime, period=period_id, unit=unit).values_list(
-        "indicator_version__indicator__code", "disaggregation", "value"
+    return {
+        (code, disaggregation): value
+        for (code, _dot, disaggregation), value in (
+            (key.partition("."), value) for key, value in kept_totals(regime, period_id, unit).items()
+        )
+    }
+
+
+def kept_totals(regime: Regime, period_id: str, unit: AdminUnit) -> dict[str, Decimal]:
+    """A level's totals of a period by cell key (DNMOI, DNMOI.nn), as kept on the last approval: one row."""
+    totals = (
+        KeptTotals.objects.filter(regime=regime, period=period_id, unit=unit)
+        .values_list("totals", flat=True)
+        .first()
     )
-    return {(code, disaggregation): value for code, disaggregation, value in rows}
+    return {key: Decimal(value) for key, value in (totals or {}).items()}
 
 
 # ---- checks ------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from tinhso.reporting.models import (
     FormRow,
     Indicator,
     IndicatorVersion,
+    KeptTotals,
     LockException,
     ObsStatus,
     Regime,
@@ -958,6 +959,17 @@ def roll_up(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
                                   disaggregation=disaggregation, value=total,
                                   children=sorted({value.submission_id for value in values}), computed_at=now))  # fmt: skip
         Aggregate.objects.bulk_create(rows)
+        KeptTotals.objects.filter(regime=regime, period=period_id, unit=node).delete()
+        if rows:
+            totals = {
+                cell_key(versions[row.indicator_version_id].indicator.code, row.disaggregation): _text(
+                    row.value.quantize(Decimal("0.0001"))  # as the Aggregate column keeps it
+                )
+                for row in rows
+            }
+            KeptTotals.objects.create(
+                regime=regime, period=period_id, unit=node, totals=totals, computed_at=now
+            )
 
 
 # ---- the platform's own figures ----------------------------------------------------------------------------

@@ -93,6 +93,8 @@ def test_the_full_path_up_the_tree_with_a_mismatch_explained(regime, cast, clock
         unit__code="96", period="2026M03", indicator_version__indicator__code="DNMOI"
     )
     assert province.value == 24 and len(province.children) == 2
+    kept = selectors.kept_totals(selectors.regime_by_code(regime), "2026M03", province.unit)
+    assert kept["DNMOI"] == 24 and len(kept) == Aggregate.objects.filter(unit=province.unit).count()
     stream = f"reporting.submission:{justice.pk}"
     assert list(Event.objects.filter(stream=stream).order_by("seq").values_list("action", flat=True)) == [
         "reporting.values_saved", "reporting.submitted", "reporting.accepted", "reporting.explained", "reporting.approved",
@@ -112,6 +114,7 @@ def test_approved_values_are_locked_and_a_return_reopens_them_with_a_reason(regi
     returned = services.return_report(actor=cast.leader, submission_id=finance.pk, version=finance.version,
                                       reason="Số doanh nghiệp mới chưa khớp với Sở Tài chính")  # fmt: skip
     assert not Aggregate.objects.filter(unit__code="96", period="2026M03").exists()
+    assert selectors.kept_totals(finance.regime, "2026M03", AdminUnit.objects.get(code="96")) == {}
     clock.set(2026, 5, 1)  # long after the deadline: a returned report is still open to correct
     services.save_values(actor=cast.finance, regime_code=regime, period_id="2026M03", unit_code=FINANCE,
                          cells=[services.Cell("DNMOI", "13")])  # fmt: skip
