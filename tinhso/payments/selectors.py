@@ -2,14 +2,17 @@
 official those of the dossiers they may see."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import QuerySet
 
+from tinhso.catalog.models import Procedure
 from tinhso.core.eventlog import stream_of
 from tinhso.core.models import Event, User
 from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.models import Dossier, Status
+from tinhso.payments import events
 from tinhso.payments.models import HOLDS_THE_FEE, FeeKind, PaymentOrder, Purpose, Reconciliation
 
 # A fee due at submission may be paid online until the dossier is handled, not once it is decided.
@@ -80,3 +83,33 @@ def reconciliations(actor: User) -> QuerySet[Reconciliation]:
     if actor.is_citizen:
         return Reconciliation.objects.none()
     return Reconciliation.objects.order_by("-day", "-ran_at")
+
+
+@dataclass(frozen=True)
+class OnlinePaymentFigures:
+    """The online-payment group (TTTT) of the national service index over a period, from the payment events."""
+
+    procedures_with_fee: int  # 4.1 and 4.2's denominator: procedures in force that charge a fee
+    procedures_payable_online: int  # 4.1: of those, the ones whose fee can be paid here online (all of them)
+    procedures_paid_online: int  # 4.2: procedures with at least one fee paid online in the period
+    dossiers_with_fee: int  # 4.3's denominator: dossiers that owed a fee in the period (an order opened)
+    dossiers_paid_online: int  # 4.3: of those, the ones whose fee was paid online
+
+
+def online_payment_figures(*, start: datetime, end: datetime) -> OnlinePaymentFigures:
+    """Counted from the order events of [start, end): ORDER_CREATED says a dossier owed a fee, ORDER_PAID with
+    `online` that it was paid online; the orders give each event's dossier and procedure."""
+    window = Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+    created = set(window.filter(action=events.ORDER_CREATED).values_list("payload__dossier", flat=True))
+    paid = window.filter(action=events.ORDER_PAID, payload__online=True)
+    paid_references = set(paid.values_list("payload__reference", flat=True))
+    paid_orders = PaymentOrder.objects.filter(reference__in=paid_references)
+    paid_dossiers = set(paid_orders.values_list("dossier__code", flat=True))
+    with_fee = Procedure.objects.filter(fee__gt=0).values("code").distinct().count()
+    return OnlinePaymentFigures(
+        procedures_with_fee=with_fee,
+        procedures_payable_online=with_fee,
+        procedures_paid_online=paid_orders.values("dossier__procedure__code").distinct().count(),
+        dossiers_with_fee=len(created | paid_dossiers),  # an order opened earlier and paid now counts too
+        dossiers_paid_online=len(paid_dossiers),
+    )

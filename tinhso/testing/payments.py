@@ -36,3 +36,15 @@ def ipn(order: PaymentOrder, *, paid: bool = True, **changes: str) -> dict[str, 
 
 def query_of(url: str) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(url).query))
+
+
+def pay_in_sandbox(page, code: str) -> None:
+    """In the browser of the dossier's applicant: from "my dossiers" to the sandbox gateway and back, paid
+    with VNPay (the live server must have TINHSO_VNPAY_URL pointing at its own sandbox)."""
+    page.goto("/ho-so/cua-toi/")
+    page.locator("li.card", has_text=code).get_by_role("link", name="Nộp phí, lệ phí").click()
+    page.get_by_role("button", name="Thanh toán trực tuyến").click()
+    page.get_by_label("VNPay").check()
+    page.locator("main form button[type=submit]").click()
+    page.get_by_role("button", name="Thanh toán", exact=True).click()
+    page.wait_for_url("**/thanh-toan/vnpay/tra-ve?*")
