@@ -34,4 +34,17 @@ def floor(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"id": record_id}, status=201)
 
 
-urlpatterns = [path("bench/floor", floor), *platform_urlpatterns]
+def read_floor(request: HttpRequest) -> JsonResponse:
+    """The least a catalogue read must do: one SELECT of a page of rows, answered as JSON (bench/opendata.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, name, title, notes FROM opendata_dataset ORDER BY modified_at DESC LIMIT 10"
+        )
+        rows = [
+            dict(zip(("id", "name", "title", "notes"), map(str, row), strict=True))
+            for row in cursor.fetchall()
+        ]
+    return JsonResponse({"success": True, "result": {"results": rows}})
+
+
+urlpatterns = [path("bench/floor", floor), path("bench/read-floor", read_floor), *platform_urlpatterns]

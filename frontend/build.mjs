@@ -11,6 +11,8 @@ await esbuild.build({
     app: "frontend/src/app.js",
     style: "frontend/src/app.css",
     ioc: "frontend/src/ioc.js",
+    // The chart of an open dataset's numeric columns.
+    opendata: "frontend/src/opendata.js",
     // Only pages with a map load Leaflet (map.js and map.css).
     map: "frontend/src/map.js",
     // Starts Swagger UI on /api/v1/docs.

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "tinhso.reporting",
     "tinhso.generator",
     "tinhso.payments",
+    # After the generator: its demo publishes the platform's own datasets from the generated history.
+    "tinhso.opendata",
 ]
 
 MIDDLEWARE = [

@@ -112,6 +112,7 @@ class Domain(models.TextChoices):
     FIELD_REPORTS = "fieldreports", _("Phản ánh hiện trường")
     REPORTING = "reporting", _("Báo cáo thống kê")
     OPERATIONS = "operations", _("Điều hành (IOC)")
+    OPEN_DATA = "opendata", _("Dữ liệu mở")
 
 
 class RoleAssignment(models.Model):

@@ -33,6 +33,10 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ),
     # The operations centre's dashboards.
     (Domain.OPERATIONS, "view"): frozenset({R.UNIT_LEADER, R.PROVINCE_LEADER}),
+    # Open data: an agency's data officers edit its datasets, its leader (or the province's) reviews and
+    # publishes them and answers requests for its shared databases.
+    (Domain.OPEN_DATA, "edit"): frozenset({R.SPECIALIST, R.UNIT_LEADER, R.ADMINISTRATOR}),
+    (Domain.OPEN_DATA, "review"): frozenset({R.UNIT_LEADER, R.PROVINCE_LEADER, R.ADMINISTRATOR}),
 }
 
 # The domain a role is given in when none is named (create_official, assign_role, the demo).

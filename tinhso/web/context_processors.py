@@ -32,6 +32,11 @@ MAIN_NAVIGATION: tuple[tuple[Promise, str, Promise | str], ...] = (
         "fieldreports:report-list",
         _("Gửi và theo dõi phản ánh về hạ tầng, môi trường, trật tự đô thị nơi bạn sống."),
     ),
+    (
+        _("Dữ liệu mở"),
+        "opendata:search",
+        _("Tìm, xem trước và tải dữ liệu mở của tỉnh; gọi qua API tương thích CKAN."),
+    ),
 )
 
 

@@ -45,6 +45,9 @@ IOC_PLACE = Workplace(_("Điều hành"), "ioc:dashboard", LEADERS)
 REPORTING_PLACE = Workplace(
     _("Báo cáo định kỳ"), "reporting:index", (Role.REPORTING_OFFICER, *LEADERS), "reporting"
 )
+OPEN_DATA_PLACE = Workplace(
+    _("Dữ liệu mở"), "opendata:manage", (Role.SPECIALIST, Role.UNIT_LEADER), "opendata"
+)
 ADMIN_PLACE = Workplace(_("Quản trị"), "admin:index", (Role.ADMINISTRATOR,))
 
 
@@ -68,7 +71,9 @@ def _is_report_coordinator(assignments: list) -> bool:
     return any(a.unit.kind == AdminUnit.Kind.PROVINCE and a.role not in LEADERS for a in assignments)
 
 
-OFFICIAL_PLACES = (IOC_PLACE, REPORTING_PLACE, DOSSIER_PLACE, REPORT_PLACE, PAYMENT_PLACE, ADMIN_PLACE)
+OFFICIAL_PLACES = (
+    IOC_PLACE, REPORTING_PLACE, DOSSIER_PLACE, REPORT_PLACE, PAYMENT_PLACE, OPEN_DATA_PLACE, ADMIN_PLACE
+)  # fmt: skip
 # The menu is kept a minute per account, so pages read no roles for it: a granted or revoked role shows in
 # the menu within that time (the pages themselves check the roles on every request).
 MENU_SECONDS = 60

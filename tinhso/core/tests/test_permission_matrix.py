@@ -11,7 +11,9 @@ from tinhso.testing.factories import JUSTICE, official
 pytestmark = pytest.mark.django_db
 
 CELLS = sorted(permissions.MATRIX)
-DOMAINS_HELD = [Domain.ALL, Domain.DOSSIERS, Domain.FIELD_REPORTS, Domain.REPORTING, Domain.OPERATIONS]
+DOMAINS_HELD = [
+    Domain.ALL, Domain.DOSSIERS, Domain.FIELD_REPORTS, Domain.REPORTING, Domain.OPERATIONS, Domain.OPEN_DATA
+]  # fmt: skip
 # The role is held over the Sở Tư pháp; the unit acted on is that agency, a unit under the province beside it
 # (another agency), or the province above it.
 UNITS = {"own unit": JUSTICE, "another agency": "000.00.16.H12", "the province above": "96"}

@@ -1,0 +1,266 @@
+"""Reading an uploaded table whatever state it comes in: the encoding detected (UTF-8 with or without BOM,
+UTF-16, Windows-1258 and the rest charset-normalizer knows), the CSV dialect sniffed, spaces stripped, "N/A" and
+blanks as null, and each column's type inferred over the whole file (not from its first rows, which is how
+CKAN's datapusher fails on a late "N/A"). Bad rows are reported by their row number and skipped."""
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import charset_normalizer
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+NULLS = frozenset({"", "n/a", "na", "#n/a", "null", "none", "-", "--", "không có"})
+# A column keeps a narrower type when at most this share of its values do not fit it (those rows are reported).
+MISFIT_SHARE = 0.02
+MISFIT_MINIMUM = 50  # values needed before any misfit is tolerated
+SAMPLE_BYTES = 64 * 1024
+csv.field_size_limit(1024 * 1024)
+
+INTEGER = re.compile(r"[+-]?(?:0|[1-9]\d{0,17})")
+NUMBER = re.compile(r"[+-]?(?:(?:0|[1-9]\d*)(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+VN_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+VN_DATETIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?")
+TYPES = ("integer", "number", "date", "datetime", "string")
+CKAN_TYPES = {
+    "integer": "int",
+    "number": "numeric",
+    "date": "date",
+    "datetime": "timestamp",
+    "string": "text",
+}
+
+
+class UnreadableFile(Exception):
+    """The file is not a table the datastore can read; the message says why, for the uploader."""
+
+
+@dataclass
+class Source:
+    columns: list[str]
+    encoding: str = ""
+    delimiter: str = ""
+
+
+# ---- opening -------------------------------------------------------------------------------------------------
+
+
+def detect_encoding(sample: bytes) -> str:
+    """The encoding of a file from its first bytes: a BOM first, then strict UTF-8, then charset-normalizer."""
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as error:
+        if error.start > len(sample) - 4:  # a character cut by the end of the sample
+            return "utf-8"
+    best = charset_normalizer.from_bytes(sample).best()
+    if best is None:
+        raise UnreadableFile(_("Không nhận ra bảng mã của tệp (hãy lưu lại tệp dưới dạng CSV UTF-8)."))
+    return best.encoding
+
+
+def _text(path: Path, encoding: str) -> IO[str]:
+    return open(path, encoding=encoding, errors="strict", newline="")
+
+
+def sniff_delimiter(sample: str) -> str:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return (
+            value.isoformat(sep="T")
+            if (value.hour, value.minute, value.second) != (0, 0, 0)
+            else value.date().isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _csv_rows(path: Path, source: Source) -> Iterator[tuple[int, list[str] | None, str]]:
+    """(line number where the record starts, cells or None when it is broken, why) for each record after the
+    header."""
+    with _text(path, source.encoding) as stream:
+        reader = csv.reader(stream, delimiter=source.delimiter)
+        next(reader, None)
+        while True:
+            start = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                yield start, None, str(error)
+                continue
+            except UnicodeDecodeError:
+                raise UnreadableFile(
+                    _("Tệp có đoạn không đọc được theo bảng mã %(encoding)s (dòng %(line)s).")
+                    % {"encoding": source.encoding, "line": reader.line_num + 1}
+                ) from None
+            if cells:
+                yield start, cells, ""
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is no workbook
+        raise UnreadableFile(_("Tệp không phải bảng tính XLSX đọc được.")) from None
+    try:
+        for values in book.worksheets[0].iter_rows(values_only=True):
+            yield [_cell(value) for value in values]
+    finally:
+        book.close()
+
+
+def _header(cells: list[str]) -> list[str]:
+    names: list[str] = []
+    for index, cell in enumerate(cells, start=1):
+        # Quotes and backslashes would break a JSON path to the column; a leading "_" is CKAN's own (_id).
+        name = unicodedata.normalize("NFC", cell).replace('"', "").replace("\\", "").strip().lstrip("_")
+        name = name or f"cot_{index}"
+        while name in names:
+            name += f"_{index}"
+        names.append(name)
+    return names
+
+
+def open_table(path: Path, *, format: str) -> tuple[Source, Iterator[tuple[int, list[str] | None, str]]]:
+    """The table's columns and its records: (row number in the file, cells or None, why it is broken)."""
+    if format == "XLSX":
+        rows = _xlsx_rows(path)
+        for cells in rows:
+            if any(cell.strip() for cell in cells):
+                source = Source(columns=_header(cells))
+                break
+        else:
+            raise UnreadableFile(_("Bảng tính không có dòng tiêu đề."))
+        numbered = ((number, cells, "") for number, cells in enumerate(rows, start=2) if any(cells))
+        return source, numbered
+    with open(path, "rb") as raw:
+        sample = raw.read(SAMPLE_BYTES)
+    if not sample.strip():
+        raise UnreadableFile(_("Tệp rỗng."))
+    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFile(_("Tệp không phải văn bản CSV (có byte NUL)."))
+    encoding = detect_encoding(sample)
+    try:
+        with _text(path, encoding) as stream:
+            text = stream.read(SAMPLE_BYTES // 2)
+            first = next(csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text)), None)
+    except (UnicodeDecodeError, csv.Error):
+        raise UnreadableFile(
+            _("Không đọc được tệp theo bảng mã %(encoding)s.") % {"encoding": encoding}
+        ) from None
+    if not first:
+        raise UnreadableFile(_("Tệp không có dòng tiêu đề."))
+    source = Source(columns=_header(first), encoding=encoding, delimiter=sniff_delimiter(text))
+    return source, _csv_rows(path, source)
+
+
+# ---- types ---------------------------------------------------------------------------------------------------
+
+
+def clean(value: str) -> str | None:
+    value = value.strip() if value.isascii() else unicodedata.normalize("NFC", value).strip()
+    return None if len(value) < 9 and value.lower() in NULLS else value
+
+
+def _date(value: str) -> date | None:
+    match = VN_DATE.fullmatch(value)
+    try:
+        if match:
+            return date(int(match[3]), int(match[2]), int(match[1]))
+        if len(value) == 10 and value[4] == "-":
+            return date.fromisoformat(value)
+    except ValueError:
+        return None
+    return None
+
+
+def _datetime(value: str) -> datetime | None:
+    match = VN_DATETIME.fullmatch(value)
+    try:
+        if match:
+            return datetime(
+                int(match[3]), int(match[2]), int(match[1]), int(match[4]), int(match[5]), int(match[6] or 0)
+            )
+        if len(value) >= 16 and value[4] == "-" and value[10] in "T ":
+            return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    day = _date(value)
+    return datetime(day.year, day.month, day.day) if day else None
+
+
+def convert(value: str, kind: str) -> Any:
+    """`value` (cleaned, not null) as `kind` in JSON terms; ValueError when it does not fit."""
+    if kind == "string":
+        return value
+    if kind == "integer":
+        if INTEGER.fullmatch(value):
+            return int(value)
+    elif kind == "number":
+        if NUMBER.fullmatch(value):
+            number = float(value.replace(",", "."))
+            return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    elif kind == "date":
+        day = _date(value)
+        if day:
+            return day.isoformat()
+    elif kind == "datetime":
+        instant = _datetime(value)
+        if instant:
+            return instant.isoformat()
+    raise ValueError(value)
+
+
+def fits(value: str) -> tuple[bool, bool, bool, bool]:
+    """Whether `value` fits integer, number, date and datetime."""
+    integer = bool(INTEGER.fullmatch(value))
+    number = integer or bool(NUMBER.fullmatch(value))
+    day = not number and _date(value) is not None
+    instant = day or (not number and _datetime(value) is not None)
+    return integer, number, day, instant
+
+
+@dataclass
+class Tally:
+    values: int = 0
+    fit: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+
+    def add(self, value: str) -> None:
+        self.values += 1
+        for index, fitted in enumerate(fits(value)):
+            if fitted:
+                self.fit[index] += 1
+
+    def kind(self) -> str:
+        """The narrowest type all values fit, or nearly all of a long column (misfits become bad rows)."""
+        if not self.values:
+            return "string"
+        tolerated = int(self.values * MISFIT_SHARE) if self.values >= MISFIT_MINIMUM else 0
+        for kind, fitted in zip(TYPES, self.fit, strict=False):
+            if fitted >= self.values - tolerated and fitted:
+                return kind
+        return "string"

@@ -1,0 +1,158 @@
+"""Loading uploaded tables whatever state they come in (CKAN's datapusher failures, done better): encodings,
+dialects, types inferred over the whole file, "N/A" as null, bad rows reported by row number, unreadable files
+refused with a reason, XLSX, the reaper of stuck loads, and a new version shown only once fully loaded."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from openpyxl import Workbook
+
+from tinhso.opendata import services
+from tinhso.opendata.models import DatastoreRow, LoadJob, Resource
+from tinhso.opendata.tests.conftest import SCHOOLS, job, load, make_dataset, windows_1258
+
+pytestmark = pytest.mark.django_db
+
+
+def rows_of(version) -> list[dict]:
+    return list(DatastoreRow.objects.filter(version=version).order_by("row").values_list("data", flat=True))
+
+
+def types_of(version) -> dict[str, str]:
+    return {field["name"]: field["type"] for field in version.fields}
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("utf-8", lambda text: text.encode("utf-8")),
+        ("utf-8-sig", lambda text: b"\xef\xbb\xbf" + text.encode("utf-8")),
+        ("utf-16", lambda text: text.encode("utf-16")),
+        ("cp1258", windows_1258),
+    ],
+)
+def test_each_encoding_loads_the_same_vietnamese_rows(od, encoding, encode):
+    version = load(make_dataset(), encode(SCHOOLS))
+    assert job(version).status == LoadJob.Status.DONE and job(version).encoding == encoding
+    assert rows_of(version)[0]["Tên trường"] == "Trường THPT Chuyên Phan Ngọc Hiển"
+    assert rows_of(version)[2]["Xã phường"] == "Xã Đầm Dơi"
+    assert types_of(version) == {"Tên trường": "string", "Cấp học": "string", "Xã phường": "string",
+                                 "Số học sinh": "integer", "Ngày thành lập": "date"}  # fmt: skip
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_the_dialect_is_sniffed(od, delimiter):
+    version = load(make_dataset(), SCHOOLS.replace(",", delimiter).encode())
+    assert job(version).delimiter == delimiter
+    assert rows_of(version)[1]["Số học sinh"] == 980
+
+
+def test_types_come_from_the_whole_file_and_na_is_null(od):
+    lines = ["Mã xã,Dân số,Diện tích km2"] + [f"{32000 + n},{1000 + n},{n}.5" for n in range(1, 6000)]
+    lines[5000] = "37000, N/A ,  "  # a late "N/A" and blanks with stray spaces
+    version = load(make_dataset(), "\n".join(lines).encode())
+    assert types_of(version) == {"Mã xã": "integer", "Dân số": "integer", "Diện tích km2": "number"}
+    assert rows_of(version)[4999] == {"Mã xã": 37000, "Dân số": None, "Diện tích km2": None}
+    assert version.rows == 5999 and job(version).bad_rows == []
+
+
+def test_bad_rows_are_reported_by_row_number_and_the_rest_loads(od):
+    lines = ["Huyện,Số hộ nghèo"] + [f"Xã {n},{n}" for n in range(1, 200)]
+    lines[50] = "Xã thiếu cột"  # file row 51
+    lines[120] = "Xã 120,không rõ"  # a text among 198 numbers: the column stays a number
+    lines[150] = "Xã 150,1,2"
+    version = load(make_dataset(), "\n".join(lines).encode())
+    bad = job(version).bad_rows
+    assert [(item["row"], item["column"]) for item in bad] == [(51, ""), (121, "Số hộ nghèo"), (151, "")]
+    assert "không rõ" in bad[1]["message"]
+    assert version.rows == 196 and types_of(version)["Số hộ nghèo"] == "integer"
+
+
+def test_leading_zeros_stay_text(od):
+    version = load(make_dataset(), b"Ma,So\n0101,1\n0202,2\n")
+    assert types_of(version)["Ma"] == "string" and rows_of(version)[0]["Ma"] == "0101"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (bytes(range(128, 256)) * 50, "bảng mã"),
+        (b"ten,so\x00\x00\x00\n", "NUL"),
+        (b"   \n  ", "rỗng"),
+    ],
+)
+def test_an_unreadable_file_ends_in_error_with_its_reason(od, content, reason):
+    dataset = make_dataset()
+    first = load(dataset, SCHOOLS.encode())
+    broken = load(dataset, content, resource_id=first.resource_id)
+    assert job(broken).status == LoadJob.Status.ERROR and reason in job(broken).error
+    resource = Resource.objects.get(pk=first.resource_id)
+    assert resource.current_id == first.pk  # the earlier version is still the one shown
+    assert not DatastoreRow.objects.filter(version=broken).exists()
+
+
+def test_a_quoted_field_broken_to_the_end_is_one_bad_row_not_a_crash(od):
+    version = load(make_dataset(), b'ten,so\n"a,1\nb,2\n')
+    assert job(version).status == LoadJob.Status.ERROR  # the quote swallowed every row: nothing valid
+    assert job(version).bad_rows[0]["row"] == 2 and "Không có dòng" in job(version).error
+
+
+def test_xlsx_loads_with_typed_cells(od, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Tên chợ", "Số sạp", "Ngày khai trương"])
+    sheet.append(["Chợ Cà Mau", 420, timezone.datetime(2005, 1, 15)])
+    sheet.append(["Chợ Tắc Vân", 85, None])
+    path = tmp_path / "cho.xlsx"
+    book.save(path)
+    version = load(make_dataset(), path.read_bytes(), filename="cho.xlsx")
+    assert types_of(version) == {"Tên chợ": "string", "Số sạp": "integer", "Ngày khai trương": "date"}
+    assert rows_of(version)[0] == {"Tên chợ": "Chợ Cà Mau", "Số sạp": 420, "Ngày khai trương": "2005-01-15"}
+
+
+def test_a_new_version_replaces_the_rows_only_once_loaded(od):
+    dataset = make_dataset()
+    first = load(dataset, SCHOOLS.encode())
+    second = services.add_version(
+        actor=None, dataset_id=dataset.pk, content=__import__("io").BytesIO(b"a,b\n1,2\n"), filename="moi.csv",
+        size=8, resource_id=first.resource_id,
+    )  # fmt: skip
+    assert Resource.objects.get(pk=first.resource_id).current_id == first.pk  # queued: still the old rows
+    services.run_load(job_id=second.job.pk)
+    assert Resource.objects.get(pk=first.resource_id).current_id == second.pk
+    assert not DatastoreRow.objects.filter(version=first).exists()
+    assert second.number == 2
+
+
+def test_the_reaper_requeues_a_stuck_load_then_gives_up(od, django_capture_on_commit_callbacks):
+    dataset = make_dataset()
+    version = services.add_version(actor=None, dataset_id=dataset.pk, content=__import__("io").BytesIO(SCHOOLS.encode()),
+                                   filename="a.csv", size=len(SCHOOLS.encode()))  # fmt: skip
+    stuck = services.start_load(job_id=version.job.pk)  # a worker took it, then was killed
+    assert stuck is not None and stuck.status == LoadJob.Status.RUNNING
+    later = timezone.now() + services.STUCK_AFTER + timedelta(minutes=1)
+    assert services.reap_stuck_loads(now=timezone.now()) == []  # its heartbeat is recent
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.reap_stuck_loads(now=later) == [stuck.pk]
+    assert job(version).status == LoadJob.Status.DONE  # the queue ran it again
+    LoadJob.objects.filter(pk=stuck.pk).update(status=LoadJob.Status.RUNNING, attempts=services.MAX_ATTEMPTS)
+    services.reap_stuck_loads(now=later)
+    assert job(version).status == LoadJob.Status.ERROR and "gián đoạn" in job(version).error
+
+
+def test_an_upload_too_large_or_of_another_kind_is_refused(od):
+    from io import BytesIO
+
+    from tinhso.core.errors import InvalidInput
+
+    dataset = make_dataset()
+    with pytest.raises(InvalidInput) as refused:
+        services.add_version(actor=None, dataset_id=dataset.pk, content=BytesIO(b"x"), filename="a.csv",
+                             size=200 * 1024 * 1024)  # fmt: skip
+    assert refused.value.code == "file_too_large" and "file" in refused.value.errors
+    with pytest.raises(InvalidInput) as refused:
+        services.add_version(
+            actor=None, dataset_id=dataset.pk, content=BytesIO(b"x"), filename="a.pdf", size=1
+        )
+    assert refused.value.code == "unsupported_format"
