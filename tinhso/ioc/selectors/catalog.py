@@ -1,15 +1,11 @@
 """The catalog's indicators (1.2, 1.3, 3.1, 5.6): current procedures grouped by what they meet."""
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Exists,
-    ExpressionWrapper,
     OuterRef,
     Q,
     QuerySet,
@@ -19,7 +15,7 @@ from tinhso.catalog.models import Procedure, ProcessStep, RequiredDocument
 from tinhso.core import caching
 from tinhso.core import selectors as core_selectors
 from tinhso.core.models import AdminUnit
-from tinhso.ioc.selectors.counters import _fetched
+from tinhso.ioc import sql
 
 
 def _procedures(unit: AdminUnit, sector: str = "") -> QuerySet[Procedure]:
@@ -71,23 +67,14 @@ class CatalogRow:
     sector: str = ""
 
 
-@functools.cache
-def _catalog_query(vendor: str) -> tuple[str, tuple[Any, ...]]:
-    """The catalog query, compiled once per process: building its conditions takes longer than running it."""
-    flags = {
-        f"meets_{index}": ExpressionWrapper(condition(), output_field=BooleanField())
-        for index, condition in enumerate(CATALOG_CONDITIONS.values())
-    }
-    procedures = Procedure.objects.filter(is_current=True).order_by("sector").annotate(**flags)
-    rows = procedures.values("level", "authority__path", "sector", *flags)
-    statement: tuple[str, tuple[Any, ...]] = rows.query.sql_with_params()
-    return statement
+def _catalog_conditions() -> list[Q]:
+    return [condition() for condition in CATALOG_CONDITIONS.values()]
 
 
 def catalog_rows(sector: str = "") -> list[CatalogRow]:
     """Current procedures grouped by level, authority, sector and the catalog indicators they meet, in the
     order of their sectors: one query."""
-    found = _fetched(*_catalog_query(connection.vendor))
+    found = sql.rows(sql.catalog(connection.vendor, _catalog_conditions))
     groups: dict[tuple[str, str, str, frozenset[str]], int] = {}
     for level, authority_path, row_sector, *flags in found:
         if sector and row_sector != sector:

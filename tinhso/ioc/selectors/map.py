@@ -13,13 +13,13 @@ from django.utils.translation import gettext_lazy
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import InvalidInput
 from tinhso.core.models import PATH_SEPARATOR, AdminUnit, User
-from tinhso.ioc import rules
+from tinhso.ioc import rules, sql
 from tinhso.ioc.models import (
     Counter,
     ReportFact,
 )
 from tinhso.ioc.periods import Period
-from tinhso.ioc.selectors.counters import _bucket, _fetched, _key
+from tinhso.ioc.selectors.counters import _bucket
 from tinhso.ioc.selectors.scope import _units_under, unit_for
 
 
@@ -92,8 +92,7 @@ def open_report_points(unit: AdminUnit, period: Period) -> list[ReportPoint]:
     rows = reports.annotate(late=overdue).values_list(
         "tracking_code", "latitude", "longitude", "category", "late"
     )[:2000]
-    found = _fetched(*rows.query.sql_with_params())  # up to 2,000 rows
-    return [ReportPoint(code, lat, lon, kind, bool(late)) for code, lat, lon, kind, late in found]
+    return [ReportPoint(code, lat, lon, kind, bool(late)) for code, lat, lon, kind, late in rows]
 
 
 def _mapped_communes(unit: AdminUnit, units: list[AdminUnit]) -> list[AdminUnit]:
@@ -120,7 +119,9 @@ def _map_sums(
     )
     if sector and definition.group != "PAHT":
         counters = counters.filter(sector=sector)
-    grouped = counters.values("unit_id", "unit__path", key=_key("metric")).annotate(total=Sum("value"))
+    grouped = counters.values("unit_id", "unit__path", key=sql.bytewise("metric")).annotate(
+        total=Sum("value")
+    )
     rows: list[tuple[int, str, str, int]] = list(grouped.values_list("unit_id", "unit__path", "key", "total"))
     by_path = {commune.path: commune.pk for commune in communes}
     buckets: dict[int, int] = {}

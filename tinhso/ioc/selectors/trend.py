@@ -6,13 +6,8 @@ from django.utils import timezone
 
 from tinhso.core import caching
 from tinhso.core.models import AdminUnit, User
-from tinhso.ioc import periods, rules
-from tinhso.ioc.models import (
-    Counter,
-    CounterTotal,
-)
+from tinhso.ioc import periods, rules, sql
 from tinhso.ioc.periods import Period
-from tinhso.ioc.selectors.counters import _fetched, _unit_ids_statement
 from tinhso.ioc.selectors.scope import unit_for
 
 
@@ -99,21 +94,10 @@ def _month_sums(
     province's year by period and metric spent most of the trend's time hashing."""
     if not keys:
         return {}
-    units_sql, units_params = _unit_ids_statement(unit.path)
     pairs = [(key, metric, _every_sector(metric)) for key in keys for metric in metrics]
-    sector_sql = " AND (pairs.every_sector = %s OR c.sector = %s)" if sector else ""
-    table = (Counter if sector else CounterTotal)._meta.db_table
-    sql = (
-        f"WITH pairs (period, metric, every_sector) AS (VALUES {', '.join(['(%s, %s, %s)'] * len(pairs))}) "
-        f"SELECT pairs.period, pairs.metric, (SELECT SUM(c.value) FROM {table} c "
-        f"WHERE c.unit_id IN ({units_sql}) AND c.period = pairs.period AND c.metric = pairs.metric{sector_sql}) "
-        "FROM pairs"
-    )
-    params = (
-        [value for pair in pairs for value in pair] + list(units_params) + ([True, sector] if sector else [])
-    )
+    found = sql.rows(sql.month_sums(unit.path, pairs, sector))
     sums: dict[str, dict[str, int]] = {key: {} for key in keys}
-    for key, metric, total in _fetched(sql, params):
+    for key, metric, total in found:
         if total is not None:
             sums[key][metric] = int(total)
     return sums
