@@ -3,7 +3,7 @@ counts, judged from its fact row, and how the counters turn into rates and point
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -378,7 +378,7 @@ def evaluate(indicator: Indicator, sums: dict[str, int], catalog: dict[str, tupl
         if indicator.denominator:
             value.denominator = _total(sums, indicator.denominator)
     if indicator.source != "composite" and indicator.denominator:
-        value.rate = value.numerator / value.denominator if value.denominator else None
+        value.rate = (value.numerator or 0) / value.denominator if value.denominator else None
     if indicator.points:
         value.points = score(indicator.points, value.rate, indicator.full_at)
     return value
@@ -394,10 +394,17 @@ def _kind(pause: list) -> str:
     return pause[3] if len(pause) > 3 else SUPPLEMENT
 
 
+def _moment(value: str | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
 def _instant(value: str | datetime | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value)
+    return None if value is None else _moment(value)
+
+
+def _pauses(fact: Any) -> list[tuple[datetime, datetime | None, Any, str]]:
+    """The dossier's pauses: (requested at, answered at or None, office hours to add, kind)."""
+    return [(_moment(item[0]), _instant(item[1]), item[2], _kind(item)) for item in fact.supplements]
 
 
 def on_time_at(fact, judged_at: datetime) -> bool:
@@ -405,7 +412,7 @@ def on_time_at(fact, judged_at: datetime) -> bool:
 
     More than one supplement request counts late; office time waiting for a supplement or a payment moves
     the deadline; while the applicant is awaited the agency's clock stands at the request."""
-    pauses = [(_instant(item[0]), _instant(item[1]), item[2], _kind(item)) for item in fact.supplements]
+    pauses = _pauses(fact)
     started = [pause for pause in pauses if pause[0] < judged_at]
     if sum(kind == SUPPLEMENT for *_rest, kind in started) > 1:
         return False
@@ -443,7 +450,7 @@ def dossier_turns_late_at(fact, now: datetime) -> datetime | None:
     while the applicant is awaited: their answer is an event)."""
     if fact.ended_at is not None or fact.accepted_at is None or fact.deadline is None:
         return None
-    pauses = [(_instant(item[0]), _instant(item[1]), item[2], _kind(item)) for item in fact.supplements]
+    pauses = _pauses(fact)
     if sum(kind == SUPPLEMENT for *_rest, kind in pauses) > 1:
         return None
     deadline = fact.deadline

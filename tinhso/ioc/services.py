@@ -5,9 +5,10 @@ may commit after a higher one) are read again for a short while. Each fact remem
 its stream it applied, so re-reading an event changes nothing."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Q
@@ -159,7 +160,7 @@ def _apply_report(fact: ReportFact, event: Event, units: _Units) -> None:
 # ---- facts replayed outside the consumer (the data generator) ---------------------------------------
 
 
-def replay_dossier_fact(fact, events: list[Any], horizon: periods.Period | None, now: datetime):
+def replay_dossier_fact(fact: Any, events: list[Any], horizon: periods.Period | None, now: datetime) -> Any:
     """Applies a new dossier's events (objects with action, payload, occurred_at, seq) to its fact (a
     DossierFact or any object with its fields) and sets its contributions as of `now`, as the consumer would."""
     for event in events:
@@ -169,7 +170,9 @@ def replay_dossier_fact(fact, events: list[Any], horizon: periods.Period | None,
     return fact
 
 
-def replay_report_fact(fact, events: list[Any], horizon: periods.Period | None, units, now: datetime):
+def replay_report_fact(
+    fact: Any, events: list[Any], horizon: periods.Period | None, units: Any, now: datetime
+) -> Any:
     """As replay_dossier_fact, for a field report; `units` maps a unit code to its id."""
     for event in events:
         _apply_report(fact, event, units)
@@ -178,6 +181,7 @@ def replay_report_fact(fact, events: list[Any], horizon: periods.Period | None, 
     return fact
 
 
+CounterKey = tuple[Any, ...]  # (unit id, sector, period, metric), or without the sector for a total
 COUNTER_KEY = ("unit_id", "sector", "period", "metric")
 TOTAL_KEY = ("unit_id", "period", "metric")
 _COLUMN_TYPES = {
@@ -189,15 +193,15 @@ _COLUMN_TYPES = {
 }
 
 
-def _totals(changes: dict[tuple, int]) -> dict[tuple, int]:
+def _totals(changes: dict[CounterKey, int]) -> dict[CounterKey, int]:
     """Changes to the counters, per (unit, period, metric): every sector together, in key order."""
-    totals: dict[tuple, int] = defaultdict(int)
+    totals: dict[CounterKey, int] = defaultdict(int)
     for (unit, _sector, period, metric), change in changes.items():
         totals[(unit, period, metric)] += change
     return dict(sorted(totals.items()))
 
 
-def add_to_counters(increments: dict[tuple, int]) -> None:
+def add_to_counters(increments: dict[CounterKey, int]) -> None:
     """Adds {(unit id, sector, period, metric): positive count} to the counters and their totals in two
     upserts, in the caller's transaction (bulk writers: a year of history touches every counter of the
     province). Callers give the counters in key order and the totals are written in theirs, so concurrent
@@ -217,7 +221,7 @@ def add_to_counters(increments: dict[tuple, int]) -> None:
 # ---- the consumer -----------------------------------------------------------------------------------
 
 
-def _judge(fact, horizon: periods.Period | None, now: datetime) -> None:
+def _judge(fact: Any, horizon: periods.Period | None, now: datetime) -> None:
     """Sets the counters the fact adds to as of `now`, and when it must be judged again without an event."""
     if hasattr(fact, "dossier_id"):
         pairs = sorted(rules.dossier_contributions(fact, horizon, now))  # one unit and sector in all
@@ -230,14 +234,15 @@ def _judge(fact, horizon: periods.Period | None, now: datetime) -> None:
     fact.contributions = [[unit, sector, period, metric] for period, metric in pairs]
 
 
-def _apply_deltas(deltas: dict[tuple, int]) -> None:
+def _apply_deltas(deltas: dict[CounterKey, int]) -> None:
     _apply_changes(Counter, COUNTER_KEY, deltas)
     _apply_changes(CounterTotal, TOTAL_KEY, _totals(deltas))
 
 
-def _apply_changes(
-    model: type[Counter] | type[CounterTotal], key: tuple[str, ...], changes: dict[str, Any]
-) -> None:
+Rollup = TypeVar("Rollup", Counter, CounterTotal)
+
+
+def _apply_changes(model: type[Rollup], key: tuple[str, ...], changes: dict[CounterKey, int]) -> None:
     """Adds each change to the row of its key: creates the rows missing, deletes those brought to 0."""
     changes = {row_key: change for row_key, change in changes.items() if change}
     if not changes:
@@ -250,7 +255,9 @@ def _apply_changes(
             metric__in={row[-1] for row in changes},
         )
     }
-    created, changed, emptied = [], [], []
+    created: list[Rollup] = []
+    changed: list[Rollup] = []
+    emptied: list[Rollup] = []
     for row_key, change in changes.items():
         row = existing.get(row_key)
         if row is None:
@@ -263,7 +270,9 @@ def _apply_changes(
     model.objects.filter(pk__in=[row.pk for row in emptied]).delete()
 
 
-def _store(facts: list[Any], horizon: periods.Period | None, deltas: dict[tuple, int], now: datetime) -> None:
+def _store(
+    facts: list[Any], horizon: periods.Period | None, deltas: dict[CounterKey, int], now: datetime
+) -> None:
     for fact in facts:
         for key in fact.contributions:
             deltas[tuple(key)] -= 1
@@ -273,7 +282,7 @@ def _store(facts: list[Any], horizon: periods.Period | None, deltas: dict[tuple,
         fact.save()
 
 
-def _roll_open_facts(horizon: periods.Period, deltas: dict[tuple, int], now: datetime) -> None:
+def _roll_open_facts(horizon: periods.Period, deltas: dict[CounterKey, int], now: datetime) -> None:
     """A later month was reached: open records now also count as open at its end."""
     open_dossiers = DossierFact.objects.filter(ended_at__isnull=True, accepted_at__isnull=False)
     open_reports = ReportFact.objects.filter(closed_at__isnull=True)
@@ -284,13 +293,13 @@ def _roll_open_facts(horizon: periods.Period, deltas: dict[tuple, int], now: dat
 def _rejudge(horizon: str, now: datetime, touched_units: set[int]) -> None:
     """Judges again the open records whose deadline passed since they were last judged: in a period still
     running they turn from on time to late then, with no event to say so."""
-    due: list = [
+    due: list[DossierFact | ReportFact] = [
         *DossierFact.objects.filter(rejudge_at__lt=now),
         *ReportFact.objects.filter(rejudge_at__lt=now),
     ]
     if not due:
         return
-    deltas: dict[tuple, int] = defaultdict(int)
+    deltas: dict[CounterKey, int] = defaultdict(int)
     _store(due, periods.parse(horizon) if horizon else None, deltas, now)
     _apply_deltas(deltas)
     touched_units.update(fact.unit_id for fact in due)
@@ -305,7 +314,7 @@ def _ours(events: list[Event]) -> list[Event]:
     return [event for event in events if event.stream.startswith((DOSSIER_STREAM, REPORT_STREAM))]
 
 
-def _judged_at(now: datetime, state: ConsumerState, events: list[Event] = ()) -> datetime:
+def _judged_at(now: datetime, state: ConsumerState, events: Sequence[Event] = ()) -> datetime:
     """The instant open records are judged at: now, or the latest dossier or report event known when a
     clock behind the log asks (a rebuild or the generator at an earlier instant): never before the records."""
     instants = [now, *(event.occurred_at for event in _ours(list(events)))]
@@ -384,12 +393,13 @@ def _apply_batch(
         if event.stream.startswith((DOSSIER_STREAM, REPORT_STREAM)):
             by_stream[event.stream].append(event)
             horizon = _later(horizon, event.occurred_at)
-    deltas: dict[tuple, int] = defaultdict(int)
+    deltas: dict[CounterKey, int] = defaultdict(int)
     horizon_period = periods.parse(horizon) if horizon else None
-    if horizon and horizon != state.horizon and state.horizon:
+    if horizon_period is not None and horizon != state.horizon and state.horizon:
         _roll_open_facts(horizon_period, deltas, now)
     units = _Units()
-    changed, applied = [], 0
+    changed: list[DossierFact | ReportFact] = []
+    applied = 0
     for stream, stream_events in by_stream.items():
         fact, count = _apply_stream(stream, stream_events, units)
         if fact is not None and count:
@@ -403,7 +413,9 @@ def _apply_batch(
     return applied, horizon if horizon != state.horizon else ""
 
 
-def _apply_stream(stream: str, events: list[Event], units: _Units) -> tuple[object | None, int]:
+def _apply_stream(
+    stream: str, events: list[Event], units: _Units
+) -> tuple[DossierFact | ReportFact | None, int]:
     """Applies a stream's unseen events in order; a gap (an earlier event not yet visible) stops there."""
     pk = int(stream.split(":", 1)[1])
     is_dossier = stream.startswith(DOSSIER_STREAM)
@@ -422,7 +434,7 @@ def _apply_stream(stream: str, events: list[Event], units: _Units) -> tuple[obje
             fact = _new_dossier_fact(pk, event) if is_dossier else _new_report_fact(pk, event, units)
             if fact is None:
                 break
-        if is_dossier:
+        if isinstance(fact, DossierFact):
             _apply_dossier(fact, event)
         else:
             _apply_report(fact, event, units)
@@ -438,7 +450,7 @@ def roll_horizon(*, now: datetime | None = None) -> str:
     state = _state()
     horizon = _later(state.horizon, now)
     if horizon != state.horizon:
-        deltas: dict[tuple, int] = defaultdict(int)
+        deltas: dict[CounterKey, int] = defaultdict(int)
         _roll_open_facts(periods.parse(horizon), deltas, _judged_at(now, state))
         _apply_deltas(deltas)
         state.horizon = horizon
@@ -507,24 +519,29 @@ def evaluate_alerts(*, unit_ids: set[int], now: datetime | None = None) -> list[
     """Raises one alert per breach (rule, unit, month) and clears it once the rate is back above."""
     now = now or timezone.now()
     period = periods.of(now).key
-    raised = []
+    raised: list[Alert] = []
     rules_ = list(AlertRule.objects.filter(active=True))
     if not rules_:
         return raised
     for unit in AdminUnit.objects.filter(pk__in=unit_ids):
         for rule in rules_:
             rate, denominator = _unit_rate(rules.ALL[rule.indicator], unit, period)
-            breach = rate is not None and denominator >= rule.min_denominator and rate < float(rule.threshold)
+            # The rate when it breaches the rule, None when it does not.
+            breach = (
+                rate
+                if rate is not None and denominator >= rule.min_denominator and rate < float(rule.threshold)
+                else None
+            )
             open_alert = Alert.objects.filter(
                 rule=rule, unit=unit, period=period, cleared_at__isnull=True
             ).first()
-            if breach and open_alert is None:
-                raised.append(_raise(rule=rule, unit=unit, period=period, rate=rate, now=now))
-            elif breach and open_alert is not None and open_alert.rate != rate:
+            if breach is not None and open_alert is None:
+                raised.append(_raise(rule=rule, unit=unit, period=period, rate=breach, now=now))
+            elif breach is not None and open_alert is not None and open_alert.rate != breach:
                 # The open alert shows the rate the scorecard and the ranking show now, not the first one.
-                open_alert.rate = rate
+                open_alert.rate = breach
                 open_alert.save(update_fields=["rate"])
-            elif not breach and open_alert is not None:
+            elif breach is None and open_alert is not None:
                 open_alert.cleared_at = now
                 open_alert.save(update_fields=["cleared_at"])
                 record_event(

@@ -233,7 +233,7 @@ def _dashboard_parts(
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     roots = _guarded(selectors.root_units, request.user)
     _, current = services.catch_up()
     parts = _DASHBOARDS.get(

@@ -247,7 +247,7 @@ class Drill:
     sector: str
     rows: list[RecordRow]
     total: int
-    value: rules.Value | None
+    value: rules.Value
 
 
 def records(
