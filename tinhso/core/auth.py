@@ -47,6 +47,11 @@ class SignedInRequest(HttpRequest):
     auth: User
 
 
+def user_or_none(request: HttpRequest) -> User | None:
+    """The signed-in account of a page anyone may open, or None for a visitor."""
+    return request.user if request.user.is_authenticated else None
+
+
 class BearerRequest(SignedInRequest):
     """A request the API let in with a bearer token: `api_token_id` names that token."""
 

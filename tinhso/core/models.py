@@ -51,6 +51,12 @@ class AdminUnit(models.Model):
     def receives_dossiers(self) -> bool:
         return bool(self.agency_code)
 
+    @property
+    def centre(self) -> tuple[float, float]:
+        """(latitude, longitude), of a unit known to have them (the communes on the maps)."""
+        assert self.latitude is not None and self.longitude is not None
+        return self.latitude, self.longitude
+
 
 class User(AbstractUser):
     """An account: a citizen (identified by citizen ID) or an official (holding scoped roles)."""

@@ -1,5 +1,6 @@
 """A page form drawn from a procedure's JSON Schema, and the posted strings turned back into JSON values."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -32,7 +33,7 @@ def _kind(spec: dict) -> str:
         return "select"
     if spec.get("format") == "date":
         return "date"
-    return {"integer": "integer", "number": "number"}.get(spec.get("type"), "text")
+    return {"integer": "integer", "number": "number"}.get(str(spec.get("type")), "text")
 
 
 def schema_fields(
@@ -57,7 +58,7 @@ def schema_fields(
     ]
 
 
-def parsed_form(schema: dict, post: QueryDict) -> dict:
+def parsed_form(schema: dict, post: Mapping[str, str]) -> dict:
     """Posted values by schema type; blanks are left out, and a number that does not parse stays text
     so that the schema check names it beside its field."""
     data: dict = {}
@@ -127,7 +128,7 @@ PAGE_FIELDS = {
 
 
 def error_summary(
-    errors: dict[str, list[str]], fields: list[SchemaField], documents: list[DocumentInput] = ()
+    errors: dict[str, list[str]], fields: list[SchemaField], documents: Sequence[DocumentInput] = ()
 ) -> list[Problem]:
     """Every error of a refused submit, in the page's order, each linking to its field."""
     problems = []
@@ -164,7 +165,7 @@ def bundle_values(procedures: list[Procedure], post: QueryDict) -> dict[str, dic
     values = {}
     for procedure in procedures:
         prefix = f"{procedure.code}__"
-        own = {key[len(prefix) :]: value for key, value in post.items() if key.startswith(prefix)}
+        own = {key[len(prefix) :]: post.get(key, "") for key in post if key.startswith(prefix)}
         values[procedure.code] = parsed_form(procedure.form_schema, own | shared)
     return values
 

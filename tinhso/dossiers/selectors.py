@@ -5,7 +5,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.db.models import Case, Count, F, Q, QuerySet, When, Window
 from django.utils import timezone
@@ -24,6 +24,24 @@ from tinhso.core.parsing import BIGINT_MAX, whole_number
 from tinhso.core.working_time import local_zone, working_time_between
 from tinhso.dossiers import events, lifecycle
 from tinhso.dossiers.models import Channel, Dossier, Status
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _Due(TypedDict):
+        due: datetime | None
+
+    class _Counted(TypedDict):
+        due: datetime | None
+        queue_total: int
+
+    # A dossier of a queue carries its due time for the actor (`_queue`); the first page's, the queue's size.
+    Queued = WithAnnotations[Dossier, _Due]
+    Counted = WithAnnotations[Dossier, _Counted]
+
+D = TypeVar("D", bound=Dossier)
+# A queue's order: soonest due first, a dossier without a due time last; its id breaks ties (the keyset).
+_QUEUE_ORDER = (F("due").asc(nulls_last=True), "pk")
 
 # A dossier is flagged near due when less office time than this is left before its due time.
 NEAR_DUE = timedelta(hours=4)
@@ -108,7 +126,7 @@ def _units_per_role(actor: User) -> dict[str, list[int]]:
     """The ids of the units (with their subtrees) over which the actor holds each role: two queries for
     all the roles, and ids the planner matches against the dossiers' unit indexes. Kept on the actor's object
     (one request's), so a page reading the queue twice (its rows and its filter's choices) reads them once."""
-    known = actor.__dict__.get("_dossier_units_per_role")
+    known: dict[str, list[int]] | None = actor.__dict__.get("_dossier_units_per_role")
     if known is not None:
         return known
     per_role = _read_units_per_role(actor)
@@ -146,7 +164,7 @@ def _queue_conditions(actor: User) -> tuple[Q, Q]:
     return waiting, holds_step
 
 
-def _queue(actor: User) -> QuerySet[Dossier]:
+def _queue(actor: User) -> "QuerySet[Queued]":
     """The actor's queue with each dossier's due time for them: the acknowledgement clock for a new one, the
     consultation's for a consulted agency, otherwise the step's."""
     waiting, holds_step = _queue_conditions(actor)
@@ -189,7 +207,7 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=local_zone())
 
 
-def _filtered(queue: QuerySet[Dossier], filters: QueueFilter | None, now: datetime) -> QuerySet[Dossier]:
+def _filtered(queue: "QuerySet[Queued]", filters: QueueFilter | None, now: datetime) -> "QuerySet[Queued]":
     if not filters:
         return queue
     if filters.text.strip():
@@ -235,7 +253,7 @@ def _queue_page(
     actor: User,
     cursor: str,
     size: int,
-    columns: Callable[[QuerySet[Dossier]], QuerySet[Dossier]],
+    columns: "Callable[[QuerySet[Queued]], QuerySet[Queued]]",
     filters: QueueFilter | None = None,
 ) -> Page:
     queue = _filtered(_queue(actor), filters, timezone.now())
@@ -243,44 +261,46 @@ def _queue_page(
         items = _queue_items(columns(queue), now=timezone.now(), cursor=cursor, size=size + 1)
         total = queue.count()
     else:  # the first page counts the whole queue in the same statement instead of reading it twice
-        counted = columns(queue).annotate(queue_total=Window(Count("pk")))
-        items = _queue_items(counted, now=timezone.now(), cursor="", size=size + 1)
-        total = items[0].dossier.queue_total if items else 0
+        with_total: QuerySet[Counted] = columns(queue).annotate(queue_total=Window(Count("pk")))
+        counted = list(with_total.order_by(*_QUEUE_ORDER)[: size + 1])
+        items = [_queue_item(dossier, now=timezone.now()) for dossier in counted]
+        total = counted[0].queue_total if counted else 0
     last = items[size - 1] if len(items) > size else None
     return Page(items[:size], _cursor(last.due_at, last.dossier.pk) if last else None, total)
 
 
-def _listed(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+def _listed(dossiers: QuerySet[D]) -> QuerySet[D]:
     """Only the columns a list of dossiers shows: no form data, no procedure's form schema."""
     return dossiers.select_related("procedure", "current_step").only(
         "code", "status", "procedure__name", "current_step__name", "current_step__name_en"
     )
 
 
-def _whole(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+def _whole(dossiers: QuerySet[D]) -> QuerySet[D]:
     """Dossiers with every unit, step and document the API shows of each, in two queries for any number."""
     related = ("procedure", "receiving_unit", "authority_unit", "current_step", "current_unit")
     return dossiers.select_related(*related, "consulted_unit", "applicant").prefetch_related("documents")
 
 
 def _queue_items(
-    dossiers: QuerySet[Dossier], *, now: datetime, cursor: str, size: int | None
+    dossiers: "QuerySet[Queued]", *, now: datetime, cursor: str, size: int | None
 ) -> list[QueueItem]:
     after = _parse_cursor(cursor)
     if after is not None:
         due_at, pk = after
         if due_at is None:  # already among the dossiers without a due time, which come last
-            dossiers = dossiers.filter(due__isnull=True, pk__gt=pk)
+            dossiers = dossiers.filter(due=None, pk__gt=pk)
         else:
-            dossiers = dossiers.filter(Q(due__gt=due_at) | Q(due=due_at, pk__gt=pk) | Q(due__isnull=True))
-    dossiers = dossiers.order_by(F("due").asc(nulls_last=True), "pk")
-    items = []
-    for dossier in dossiers[:size] if size else dossiers:
-        due_at = dossier.due
-        overdue = due_at is not None and now > due_at
-        near_due = due_at is not None and not overdue and working_time_between(now, due_at) <= NEAR_DUE
-        items.append(QueueItem(dossier=dossier, due_at=due_at, overdue=overdue, near_due=near_due))
-    return items
+            dossiers = dossiers.filter(Q(due__gt=due_at) | Q(due=due_at, pk__gt=pk) | Q(due=None))
+    dossiers = dossiers.order_by(*_QUEUE_ORDER)
+    return [_queue_item(dossier, now=now) for dossier in (dossiers[:size] if size else dossiers)]
+
+
+def _queue_item(dossier: "Queued", *, now: datetime) -> QueueItem:
+    due_at = dossier.due
+    overdue = due_at is not None and now > due_at
+    near_due = due_at is not None and not overdue and working_time_between(now, due_at) <= NEAR_DUE
+    return QueueItem(dossier=dossier, due_at=due_at, overdue=overdue, near_due=near_due)
 
 
 def _cursor(instant: datetime | None, pk: int) -> str:
@@ -289,8 +309,8 @@ def _cursor(instant: datetime | None, pk: int) -> str:
 
 def _parse_cursor(cursor: str) -> tuple[datetime | None, int] | None:
     """(instant or None, id) from a cursor; None for no cursor or one that was tampered with."""
-    instant, _, pk = cursor.rpartition("~")
-    pk = whole_number(pk, BIGINT_MAX)
+    instant, _, digits = cursor.rpartition("~")
+    pk = whole_number(digits, BIGINT_MAX)
     if pk is None:
         return None
     try:
@@ -381,7 +401,7 @@ def tracking(*, code: str) -> dict[str, Any]:
     }
 
 
-def national_status_export(*, actor: User, since: datetime | None = None) -> list[dict]:
+def national_status_export(*, actor: User, since: datetime | None = None) -> list[dict[str, Any]]:
     """Dossiers of the actor's units in the national portal's status codes (observed field names)."""
     core_selectors.require_role(actor, Role.REPORTING_OFFICER, Role.UNIT_LEADER, Role.PROVINCE_LEADER)
     units = core_selectors.units_for(actor, domain=Domain.REPORTING, action="export_dossier_statuses").values(
@@ -432,7 +452,7 @@ def receptionist_desks(*, actor: User) -> QuerySet[AdminUnit]:
     )
 
 
-def prefill(*, actor: User, procedure: Procedure) -> tuple[dict, dict[str, str], str | None]:
+def prefill(*, actor: User, procedure: Procedure) -> tuple[dict[str, Any], dict[str, str], str | None]:
     """Once-only: values the platform already holds for this form, where each came from, and the desk of
     the applicant's commune. Earlier answers to the same procedure first, then the population registry."""
     properties = procedure.form_schema.get("properties", {})
@@ -537,6 +557,7 @@ def next_step(dossier: Dossier, steps: list[ProcessStep]) -> ProcessStep | None:
     """The step `forward` leads to (from the first step for a dossier not yet accepted); None at the last
     handling step, where the result is recorded instead."""
     current = steps[0] if dossier.status == Status.NEW else dossier.current_step
+    assert current is not None  # an accepted dossier is at a step until it is closed
     following = [step for step in steps if step.order > current.order]
     if not following or following[0] == return_step(steps):
         return None
@@ -625,4 +646,5 @@ def step_unit(dossier: Dossier, step: ProcessStep) -> AdminUnit:
         return dossier.receiving_unit
     if step.unit_kind == ProcessStep.UnitKind.AUTHORITY:
         return dossier.authority_unit
+    assert step.unit is not None  # a step of a fixed unit names it
     return step.unit

@@ -3,14 +3,17 @@ function locks the dossier, checks the caller's `version`, then the transition a
 (`dossiers.lifecycle`: from which status, by whom), then records it with the table's event."""
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.files.base import File
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.catalog.models import Procedure, ProcessStep
+from tinhso.catalog.models import ProcessStep
 from tinhso.core import files as core_files
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, InvalidInput, NotFound, required_text, text
@@ -31,6 +34,9 @@ from tinhso.dossiers.submission import (
 )
 from tinhso.dossiers.validation import checked_attachments
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Submission lives in its own module; callers keep reaching every dossier write through `services`.
 __all__ = ["ACKNOWLEDGE_HOURS", "BEFORE_RESULT", "submit_bundle", "submit_dossier"]
 
@@ -40,15 +46,15 @@ MAX_RESULT_BYTES = 20 * 1024 * 1024
 # ---- helpers ---------------------------------------------------------------------------------------
 
 
-def _state(dossier: Dossier) -> dict:
+def _state(dossier: Dossier) -> dict[str, Any]:
     """The current state a refused writer is shown, so it can reload and decide again."""
     return {
         "code": dossier.code,
         "status": dossier.status,
         "status_label": str(Status(dossier.status).label),
         "version": dossier.version,
-        "current_step": dossier.current_step.order if dossier.current_step_id else None,
-        "current_unit": dossier.current_unit.code if dossier.current_unit_id else None,
+        "current_step": step.order if (step := dossier.current_step) else None,
+        "current_unit": unit.code if (unit := dossier.current_unit) else None,
     }
 
 
@@ -75,17 +81,23 @@ def _allowed(actor: User, dossier: Dossier, action: str) -> Transition:
     return row
 
 
-def _not_allowed(dossier: Dossier, message: str) -> Conflict:
+def _not_allowed(dossier: Dossier, message: "StrOrPromise") -> Conflict:
     return Conflict(message, code="transition_not_allowed", current=_state(dossier))
 
 
 def _require_no_consultation(dossier: Dossier) -> None:
-    if dossier.consulted_unit_id:
+    if unit := dossier.consulted_unit:
         raise Conflict(
-            text(_("Hồ sơ đang chờ ý kiến của %(unit)s."), {"unit": dossier.consulted_unit.name}),
+            text(_("Hồ sơ đang chờ ý kiến của %(unit)s."), {"unit": unit.name}),
             code="awaiting_consultation",
             current=_state(dossier),
         )
+
+
+def _step_due(dossier: Dossier) -> datetime:
+    """When the current step is due; a handling dossier is always at a step with a due time."""
+    assert dossier.step_due_at is not None
+    return dossier.step_due_at
 
 
 def _hours(amount: timedelta) -> float:
@@ -103,7 +115,7 @@ def _enter_step(
     dossier.assignee = assignee
 
 
-def _commit(dossier: Dossier, row: Transition, *, actor: User | None, before: int, **payload) -> Dossier:
+def _commit(dossier: Dossier, row: Transition, *, actor: User | None, before: int, **payload: Any) -> Dossier:
     """Saves the change with the next version and appends the transition's event, in the caller's transaction."""
     dossier.version += 1
     dossier.save()
@@ -116,20 +128,58 @@ def _commit(dossier: Dossier, row: Transition, *, actor: User | None, before: in
     return dossier
 
 
-def event_payload(dossier: Dossier, *, before: int) -> dict:
+class _Ordered(Protocol):
+    @property
+    def order(self) -> int: ...
+
+
+class _Coded(Protocol):
+    @property
+    def code(self) -> str: ...
+
+
+class DossierState(Protocol):
+    """What an event's payload reads of a dossier: a Dossier, or the data generator's simulated one."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def status(self) -> int: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def current_step(self) -> _Ordered | None: ...
+    @property
+    def current_unit(self) -> _Coded | None: ...
+    @property
+    def step_due_at(self) -> datetime | None: ...
+
+
+class Deadlines(Protocol):
+    """What the legal return date reads of a procedure: a Procedure, or the data generator's copy."""
+
+    @property
+    def processing_days(self) -> int: ...
+    @property
+    def processing_hours(self) -> Decimal: ...
+    @property
+    def cutoff_time(self) -> time | None: ...
+
+
+def event_payload(dossier: DossierState, *, before: int) -> dict[str, Any]:
     """What every lifecycle event says of the dossier after the change (the data generator writes it too)."""
     return {
         "code": dossier.code,
         "from": before,
         "status": dossier.status,
         "version": dossier.version,
-        "step": dossier.current_step.order if dossier.current_step_id else None,
-        "unit": dossier.current_unit.code if dossier.current_unit_id else None,
+        "step": step.order if (step := dossier.current_step) else None,
+        "unit": unit.code if (unit := dossier.current_unit) else None,
         "step_due_at": dossier.step_due_at.isoformat() if dossier.step_due_at else None,
     }
 
 
-def promised_date(procedure: Procedure, accepted_at: datetime) -> datetime:
+def promised_date(procedure: Deadlines, accepted_at: datetime) -> datetime:
     """The legal return date of a dossier accepted at `accepted_at`."""
     if procedure.processing_hours:
         return add_working_time(accepted_at, hours=procedure.processing_hours)
@@ -210,6 +260,8 @@ def request_supplement(*, actor: User, code: str, version: int, reason: str) -> 
 
 def _resume(dossier: Dossier, now: datetime) -> timedelta:
     """Ends a pause (supplement or payment): every deadline moves by the office time paused."""
+    # A pause (supplement, payment) always records when it began and the status it left.
+    assert dossier.paused_at is not None and dossier.paused_status is not None
     paused = working_time_between(dossier.paused_at, now)
     dossier.status = dossier.paused_status
     if dossier.status == Status.NEW:
@@ -218,6 +270,8 @@ def _resume(dossier: Dossier, now: datetime) -> timedelta:
             dossier.acknowledge_due_at = add_working_time(now, hours=ACKNOWLEDGE_HOURS)
             dossier.overdue_flagged_at = None
     elif paused > timedelta():
+        # Paused while handled (the lifecycle pauses only from NEW or a handling status): every clock is set.
+        assert dossier.promised_at and dossier.original_promised_at and dossier.step_due_at
         dossier.paused_total += paused
         dossier.promised_at = add_working_time(dossier.promised_at, hours=_hours(paused))
         dossier.original_promised_at = add_working_time(dossier.original_promised_at, hours=_hours(paused))
@@ -233,9 +287,9 @@ def answer_supplement(
     actor: User,
     code: str,
     version: int,
-    form_data: dict | None = None,
+    form_data: dict[str, Any] | None = None,
     note: str = "",
-    attachments: list[File] | None = None,
+    attachments: "Sequence[File[Any]] | None" = None,
 ) -> Dossier:
     """The applicant answers: the clock resumes and every deadline moves by the office time paused."""
     dossier = _locked(actor=actor, code=code, version=version)
@@ -261,7 +315,12 @@ def answer_supplement(
 @core_files.removed_on_failure()
 @transaction.atomic
 def attach_documents(
-    *, actor: User, code: str, version: int, attachments: Sequence[File], requirement: int | None = None
+    *,
+    actor: User,
+    code: str,
+    version: int,
+    attachments: "Sequence[File[Any]]",
+    requirement: int | None = None,
 ) -> Dossier:
     """The applicant adds files while the dossier waits for reception or for a supplement; `requirement`
     names the required document (by its order) the files are."""
@@ -308,7 +367,7 @@ def forward(
         )
     assignee = _assignee(dossier, assignee_id)
     now = timezone.now()
-    on_time = now <= dossier.step_due_at
+    on_time = now <= _step_due(dossier)
     before = dossier.status
     dossier.status = Status.PROCESSING
     _enter_step(dossier, following, now, assignee)
@@ -322,6 +381,7 @@ def send_back(*, actor: User, code: str, version: int, reason: str, to_step: int
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "send_back")
     reason = required_text(reason, "reason", _("Cần nêu lý do chuyển lại."))
+    assert dossier.current_step is not None  # a dossier in processing is always at a step
     current = dossier.current_step.order
     target_order = current - 1 if to_step is None else to_step
     target = next((step for step in selectors.steps_of(dossier) if step.order == target_order), None)
@@ -338,6 +398,7 @@ def apologize(*, actor: User, code: str, version: int, new_promised_at: datetime
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "apologize")
     reason = required_text(reason, "reason", _("Cần nêu lý do chậm trả kết quả."))
+    assert dossier.promised_at is not None  # set on acceptance, before any handling
     if new_promised_at <= dossier.promised_at:
         message = _("Ngày hẹn mới phải sau ngày hẹn hiện tại.")
         raise InvalidInput(message, errors={"new_promised_at": [message]})
@@ -372,25 +433,28 @@ def stop(*, actor: User, code: str, version: int, reason: str) -> Dossier:
     return _commit(dossier, row, actor=actor, before=before, reason=reason)
 
 
-def _checked_result(result_file: File | None) -> File:
-    message = ""
+def _checked_result(result_file: "File[Any] | None") -> "File[Any]":
     if result_file is None:
-        message = _("Cần đính kèm tệp kết quả giải quyết (PDF).")
-    elif result_file.size > MAX_RESULT_BYTES:
-        message = _("Tệp kết quả không được lớn hơn 20 MB.")
-    else:
-        result_file.seek(0)
-        if result_file.read(5) != b"%PDF-":
-            message = _("Tệp kết quả phải là tệp PDF.")
-        result_file.seek(0)
-    if message:
-        raise InvalidInput(message, errors={"result_file": [message]})
+        raise _result_refused(_("Cần đính kèm tệp kết quả giải quyết (PDF)."))
+    if result_file.size > MAX_RESULT_BYTES:
+        raise _result_refused(_("Tệp kết quả không được lớn hơn 20 MB."))
+    result_file.seek(0)
+    is_pdf = result_file.read(5) == b"%PDF-"
+    result_file.seek(0)
+    if not is_pdf:
+        raise _result_refused(_("Tệp kết quả phải là tệp PDF."))
     return result_file
+
+
+def _result_refused(message: "StrOrPromise") -> InvalidInput:
+    return InvalidInput(message, errors={"result_file": [message]})
 
 
 @core_files.removed_on_failure()
 @transaction.atomic
-def finish(*, actor: User, code: str, version: int, result_file: File | None, note: str = "") -> Dossier:
+def finish(
+    *, actor: User, code: str, version: int, result_file: "File[Any] | None", note: str = ""
+) -> Dossier:
     """Records the result at the last handling step; the dossier goes to the desk to be returned."""
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "finish")
@@ -401,7 +465,7 @@ def finish(*, actor: User, code: str, version: int, result_file: File | None, no
     note = _column_text(note, field="result_note", name="note")
     result_file = _checked_result(result_file)
     now = timezone.now()
-    on_time = now <= dossier.step_due_at
+    on_time = now <= _step_due(dossier)
     before = dossier.status
     dossier.status = Status.FINISHED
     dossier.finished_at = now
@@ -409,9 +473,7 @@ def finish(*, actor: User, code: str, version: int, result_file: File | None, no
     dossier.result_file.save(f"{dossier.code}.pdf", result_file, save=False)
     core_files.written(dossier.result_file)
     _enter_step(dossier, selectors.return_step(steps), now)
-    return _commit(
-        dossier, row, actor=actor, before=before, on_time=on_time, late=now > dossier.original_promised_at
-    )
+    return _commit(dossier, row, actor=actor, before=before, on_time=on_time, late=dossier.is_late)
 
 
 @transaction.atomic
@@ -462,6 +524,7 @@ def answer_consultation(*, actor: User, code: str, version: int, answer: str) ->
     LIFECYCLE.authorize(row, lambda party: selectors.is_party(actor, dossier, party))
     answer = required_text(answer, "answer", _("Cần nêu ý kiến trả lời."))
     unit, due = dossier.consulted_unit, dossier.consult_due_at
+    assert unit is not None and due is not None  # a consultation names its unit and its due date together
     dossier.consulted_unit = dossier.consult_due_at = None
     return _commit(
         dossier,
@@ -560,7 +623,8 @@ def rate(*, actor: User, code: str, version: int, rating: int, comment: str = ""
 def _column_text(value: str, *, field: str, name: str) -> str:
     """`value` stripped, refused (naming the input `name`) when longer than the dossier's column `field`."""
     stripped = value.strip()
-    limit = Dossier._meta.get_field(field).max_length
+    column = Dossier._meta.get_field(field)
+    limit = column.max_length if isinstance(column, Field) else None
     if limit is not None and len(stripped) > limit:
         message = text(_("Dài tối đa %(limit)s ký tự."), {"limit": limit})
         raise InvalidInput(message, errors={name: [message]})
@@ -575,8 +639,10 @@ def _flag_overdue(*, pk: int, now: datetime) -> bool:
     dossier = Dossier.objects.select_for_update().get(pk=pk)
     if dossier.status == Status.NEW:
         due, role, unit = dossier.acknowledge_due_at, Role.RECEPTIONIST, dossier.receiving_unit
-    elif dossier.status in selectors.OPEN_STATUSES and dossier.current_step_id:
-        due, role, unit = dossier.step_due_at, dossier.current_step.role, dossier.current_unit
+    elif (
+        dossier.status in selectors.OPEN_STATUSES and (step := dossier.current_step) and dossier.current_unit
+    ):
+        due, role, unit = dossier.step_due_at, Role(step.role), dossier.current_unit
     else:
         return False
     if dossier.overdue_flagged_at is not None or due is None or due >= now:
@@ -591,7 +657,7 @@ def _flag_overdue(*, pk: int, now: datetime) -> bool:
         payload={
             "code": dossier.code,
             "status": dossier.status,
-            "step": dossier.current_step.order if dossier.current_step_id else None,
+            "step": step.order if (step := dossier.current_step) else None,
             "unit": unit.code,
             "due_at": due.isoformat(),
             "notify": core_selectors.role_holders(role, unit, domain=Domain.DOSSIERS),

@@ -2,7 +2,7 @@
 takes the receiving unit's next number, and inserts the dossier with its first event and Idempotency-Key.
 The lifecycle that follows is in `services`."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from datetime import datetime
 from functools import cache, partial
@@ -290,8 +290,8 @@ def submit_dossier(
     channel: int | None = None,
     applicant_citizen_id: str | None = None,
     idempotency_key: str | None = None,
-    attachments: list[File] | None = None,
-    documents: dict[int, list[File]] | None = None,
+    attachments: "Sequence[File[Any]] | None" = None,
+    documents: "Mapping[int, Sequence[File[Any]]] | None" = None,
 ) -> tuple[Dossier, bool]:
     """Creates a dossier under the procedure's current version; returns it and whether it is new.
 
@@ -376,9 +376,9 @@ def submit_bundle(
     actor: User,
     bundle_code: str,
     forms: dict[str, dict],
-    receiving_unit_code: str,
+    receiving_unit_code: str | None,
     idempotency_key: str | None = None,
-    documents: dict[str, dict[int, list[File]]] | None = None,
+    documents: "Mapping[str, Mapping[int, Sequence[File[Any]]]] | None" = None,
 ) -> list[Dossier]:
     """One application for interconnected procedures: a linked dossier for each, all or none, every refusal
     reported at once under `{procedure code}.{field}`. A retry with the same idempotency key returns the

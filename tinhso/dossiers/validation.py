@@ -1,11 +1,11 @@
 """Checks form data against a procedure's JSON Schema, with each error in Vietnamese beside its field."""
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from datetime import date
 from functools import partial
 from hashlib import sha256
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.files.base import File
 from django.utils import timezone
@@ -106,7 +106,7 @@ def _message(error: ValidationError) -> str:
             return "Cần nhập thông tin này."
         case "type":
             names = value if isinstance(value, list) else [value]
-            return "Phải là " + " hoặc ".join(TYPE_NAMES.get(name, name) for name in names) + "."
+            return "Phải là " + " hoặc ".join(TYPE_NAMES.get(name, str(name)) for name in names) + "."
         case "minLength":
             return "Cần nhập thông tin này." if value == 1 else f"Cần ít nhất {value} ký tự."
         case "maxLength":
@@ -173,7 +173,11 @@ Checked = tuple[File, str, str, int | None]  # the upload, its content type, SHA
 
 
 def checked_attachments(
-    files: list[File], *, already: int = 0, requirement: int | None = None, field: str = "attachments"
+    files: "Sequence[File[Any]]",
+    *,
+    already: int = 0,
+    requirement: int | None = None,
+    field: str = "attachments",
 ) -> list[Checked]:
     """(file, content type, SHA-256, the order of the required document it answers) for each upload, or
     InvalidInput naming every refused file and why, under `field`."""
@@ -213,7 +217,11 @@ def to_upload(document: RequiredDocument) -> bool:
 
 
 def checked_documents(
-    procedure: Procedure, documents: dict[int, list[File]], attachments: list[File], *, online: bool
+    procedure: Procedure,
+    documents: "Mapping[int, Sequence[File[Any]]]",
+    attachments: "Sequence[File[Any]]",
+    *,
+    online: bool,
 ) -> list[Checked]:
     """Every file of a submission checked, each required document's under its field, or one InvalidInput
     naming every refused file, and, online, every missing required document, at once. At the desk the
@@ -227,11 +235,12 @@ def checked_documents(
     for order, document in listed.items():
         if online and to_upload(document) and not documents.get(order):
             errors[document_field(order)] = [f"Cần đính kèm “{document.name}”."]
-    for order, files in [*documents.items(), (None, attachments)]:
-        if order is not None and order not in listed:
+    batches: list[tuple[int | None, Sequence[File[Any]]]] = [*documents.items(), (None, attachments)]
+    for requirement, files in batches:
+        if requirement is not None and requirement not in listed:
             continue  # not a document of this procedure
-        field = "attachments" if order is None else document_field(order)
-        check = partial(checked_attachments, files, requirement=order, field=field)
+        field = "attachments" if requirement is None else document_field(requirement)
+        check = partial(checked_attachments, files, requirement=requirement, field=field)
         accepted += gathered(errors, check) or []
     if errors:
         raise InvalidInput("Giấy tờ kèm theo chưa đủ hoặc chưa hợp lệ.", errors=errors)
@@ -250,7 +259,7 @@ def gathered(errors: dict[str, list[str]], call: Callable[[], T]) -> T | None:
         return None
 
 
-def missing_documents(procedure: Procedure, answered: set[int]) -> list[str]:
+def missing_documents(procedure: Procedure, answered: Container[int | None]) -> list[str]:
     """The applicant's required documents of `procedure` without a file, by name."""
     return [d.name for d in procedure.documents.all() if to_upload(d) and d.order not in answered]
 

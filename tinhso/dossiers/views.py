@@ -3,7 +3,7 @@ public tracking. Each page calls the same services and selectors as the API."""
 
 import uuid
 from datetime import datetime
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -254,7 +254,11 @@ def _queue_lines(items: list[selectors.QueueItem]) -> list[QueueLine]:
 
 # The printable forms of Circular 03/2025 (dossiers.lifecycle.FORMS): each exists once the transition that
 # produces it has happened, and is built from the dossier and its events.
-BUILDERS = {
+class _Builder(Protocol):
+    def __call__(self, dossier: Dossier, *, tracking_url: str) -> bytes: ...
+
+
+BUILDERS: dict[str, _Builder] = {
     "giay-tiep-nhan": documents.receipt_pdf,
     "phieu-yeu-cau-bo-sung": documents.supplement_request_pdf,
     "phieu-tu-choi": documents.refusal_pdf,
@@ -377,9 +381,17 @@ def _instant(value: str) -> datetime:
         raise InvalidInput(message, errors={"new_promised_at": [message]}) from None
 
 
-def _perform(action: str, request: HttpRequest, code: str, version: int) -> Dossier:
-    post, actor = request.POST, request.user
-    common = {"actor": actor, "code": code, "version": version}
+class _Target(TypedDict):
+    """What every dossier service is told first: who acts, on which dossier, at which version."""
+
+    actor: User
+    code: str
+    version: int
+
+
+def _perform(action: str, request: SignedInRequest, code: str, version: int) -> Dossier:
+    post = request.POST
+    common = _Target(actor=request.user, code=code, version=version)
     match action:
         case "accept" if post.get("pass_on"):
             assignee = whole_number(post.get("assignee", ""))
@@ -435,7 +447,7 @@ def _perform(action: str, request: HttpRequest, code: str, version: int) -> Doss
 
 @login_required
 @require_POST
-def act(request: HttpRequest, code: str, action: str) -> HttpResponse:
+def act(request: SignedInRequest, code: str, action: str) -> HttpResponse:
     version = whole_number(request.POST.get("version", ""))
     if version is None:
         raise Http404(_("Thiếu phiên bản hồ sơ."))

@@ -16,7 +16,8 @@ from tinhso.fieldreports.names import CATEGORY_NAMES_EN
 URGENT, SOON, LATER = Category.Urgency.URGENT, Category.Urgency.IMMEDIATE, Category.Urgency.SCHEDULED
 # (group code, group name, [(code, name, urgency, days, hours, keywords)]); the immediate-handling kinds
 # of Decision 960/QĐ-UBND (Đà Nẵng) within 3 working days, urgent ones within 1.
-CATEGORIES = (
+CategorySpec = tuple[str, str, str, int | None, int | None, str]
+CATEGORIES: tuple[tuple[str, str, list[CategorySpec]], ...] = (
     (
         "ha-tang",
         "Hạ tầng đô thị",
@@ -376,6 +377,7 @@ def load_demo(*, with_accounts: bool) -> list[str]:
             _handle(reports, accounts)
     for username, user in accounts.items():
         assignment = user.roles.select_related("unit").first()
+        assert assignment is not None  # every demo official holds a role
         role, unit = Role(assignment.role).label, assignment.unit.name
         lines.append(f"{username:<12} {DEMO_PASSWORD}  {role}, {unit} – xử lý phản ánh hiện trường")
     return lines

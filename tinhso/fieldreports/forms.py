@@ -39,7 +39,8 @@ def category_choices() -> list:
     """Categories grouped under their group, as <optgroup>s."""
     groups: dict[str, list] = {}
     for category in selectors.reportable_categories():
-        groups.setdefault(category.parent.display_name, []).append((category.code, category.display_name))
+        group = category.parent.display_name if category.parent else ""  # reportable ones all have a group
+        groups.setdefault(group, []).append((category.code, category.display_name))
     return [("", _("— Chọn lĩnh vực —")), *groups.items()]
 
 
@@ -82,8 +83,10 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, signed_in: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = category_choices()
-        self.fields["commune"].choices = [("", _("— Theo điểm chọn trên bản đồ —"))] + [
+        category, commune = self.fields["category"], self.fields["commune"]
+        assert isinstance(category, forms.ChoiceField) and isinstance(commune, forms.ChoiceField)
+        category.choices = category_choices()
+        commune.choices = [("", _("— Theo điểm chọn trên bản đồ —"))] + [
             (unit.code, unit.name) for unit in selectors.commune_centres()
         ]
         self.fields["photos"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"

@@ -146,7 +146,7 @@ def _status_notes(report: Report) -> str:
             return report.result
         case Report.Status.REJECTED:
             return f"Không tiếp nhận: {report.rejection_reason}"
-        case Report.Status.MERGED:
+        case Report.Status.MERGED if report.merged_into:
             return f"Trùng với phản ánh {report.merged_into.tracking_code}; theo dõi tại phản ánh đó."
         case Report.Status.REOPENED:
             return "Người phản ánh chưa hài lòng với kết quả; đơn vị đang xử lý lại."
@@ -170,7 +170,8 @@ def request_of(report: Report, request: HttpRequest) -> dict:
         "requested_datetime": _iso(report.submitted_at),
         "updated_datetime": _iso(report.updated_at),
         "expected_datetime": _iso(report.due_at),
-        "address": report.address or f"{report.commune.name}, {report.commune.parent.name}",
+        "address": report.address
+        or ", ".join(unit.name for unit in (report.commune, report.commune.parent) if unit),
         "address_id": "",
         "zipcode": "",
         "lat": report.latitude,
@@ -294,9 +295,9 @@ def _instant(request: HttpRequest, name: str) -> datetime | None:
         day = None if value else parse_date(raw)
     except ValueError:
         value = day = None
-    if value is None and day is None:
-        raise Open311Error(400, f"{name}: “{raw}” is not an ISO 8601 date and time.")
     if value is None:
+        if day is None:
+            raise Open311Error(400, f"{name}: “{raw}” is not an ISO 8601 date and time.")
         value = datetime.combine(day, datetime.min.time())
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         # The search reaches 90 days around the instant: year 9999 would leave datetime's range.

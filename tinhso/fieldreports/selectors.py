@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from hashlib import sha256
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -38,6 +38,9 @@ _MIN_REACH_M = 5_000
 COORDINATOR_ROLES = tuple(sorted(permissions.roles_for(Domain.FIELD_REPORTS, "coordinate")))
 HANDLER_ROLES = tuple(sorted(permissions.roles_for(Domain.FIELD_REPORTS, "handle")))
 STAFF_VIEW_ROLES = tuple(sorted(permissions.roles_for(Domain.FIELD_REPORTS, "view")))
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -73,7 +76,7 @@ def commune_at(*, latitude: float, longitude: float) -> AdminUnit:
     ).select_related("parent")
     nearest = min(
         candidates,
-        key=lambda unit: distance_m(latitude, longitude, unit.latitude, unit.longitude),
+        key=lambda unit: distance_m(latitude, longitude, *unit.centre),
         default=None,
     )
     province = core_selectors.province_unit()
@@ -89,9 +92,7 @@ def commune_at(*, latitude: float, longitude: float) -> AdminUnit:
     if nearest is None or nearest.parent_id != province.pk:
         raise outside
     radius = math.sqrt((nearest.area_km2 or 0) * 1_000_000 / math.pi)
-    if distance_m(latitude, longitude, nearest.latitude, nearest.longitude) > max(
-        _MAX_RADII * radius, _MIN_REACH_M
-    ):
+    if distance_m(latitude, longitude, *nearest.centre) > max(_MAX_RADII * radius, _MIN_REACH_M):
         raise outside
     return nearest
 
@@ -134,7 +135,7 @@ def place_of_report(
             message = "Hãy chọn một xã, phường của tỉnh trong danh sách."
             raise InvalidInput(message, errors={"commune": [message]})
         if latitude is None or longitude is None:
-            return commune, float(commune.latitude), float(commune.longitude)
+            return commune, *commune.centre
         return commune, latitude, longitude
     if latitude is None or longitude is None:
         message = (
@@ -205,7 +206,7 @@ def responsible_unit_for(*, category: Category, commune: AdminUnit) -> AdminUnit
         return (0 if rule.commune_id else 1, category_rank, rule.order, rule.pk)
 
     rule = min(rules, key=specificity, default=None)
-    if rule is None or rule.target == RoutingRule.Target.COMMUNE_COMMITTEE:
+    if rule is None or rule.target == RoutingRule.Target.COMMUNE_COMMITTEE or rule.unit is None:
         return commune_committee(commune)
     return rule.unit
 
@@ -476,7 +477,7 @@ def open311_search(
     return list(reports.order_by("-submitted_at", "-pk")[:limit])
 
 
-_TIMELINE = {
+_TIMELINE: dict[str, "StrOrPromise"] = {
     events.SUBMITTED: _("Tiếp nhận phản ánh"),
     events.ROUTED: _("Chuyển %(unit)s xử lý"),
     events.REROUTED: _("Chuyển lại cho %(unit)s"),
@@ -557,10 +558,9 @@ def people_to_tell(report_pk: int) -> list[int]:
 
 def is_party(actor: User | None, report: Report, party: Party, *, contact: str = "") -> bool:
     """Whether the actor is, for this report now, the party a transition names (fieldreports.lifecycle)."""
-    signed_in = actor is not None and actor.is_authenticated
     if party == lifecycle.REPORTER:
         return is_reporter(report, user=actor, contact=contact)
-    if not signed_in:
+    if actor is None or not actor.is_authenticated:
         return False
     if party == lifecycle.COORDINATOR:
         return is_coordinator(actor)

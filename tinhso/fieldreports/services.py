@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from hashlib import sha256
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -14,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import CharField
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -39,8 +41,17 @@ from tinhso.fieldreports.models import (
 from tinhso.fieldreports.photos import CheckedPhoto, check_photos
 
 MAX_DESCRIPTION = 4000
-MAX_ADDRESS = Report._meta.get_field("address").max_length
-MAX_EMAIL = Report._meta.get_field("reporter_email").max_length
+
+
+def _max_length(name: str) -> int:
+    """How many characters a text column of Report holds."""
+    column = Report._meta.get_field(name)
+    assert isinstance(column, CharField) and column.max_length is not None
+    return column.max_length
+
+
+MAX_ADDRESS = _max_length("address")
+MAX_EMAIL = _max_length("reporter_email")
 # Contact details of closed reports are kept this long for follow-up questions, then erased.
 PERSONAL_DATA_RETENTION = timedelta(days=365)
 if TYPE_CHECKING:
@@ -118,7 +129,8 @@ def _check_deadline(*, urgency: str, days: int | None, hours: int | None) -> Non
         raise invalid(
             "deadline_days", _("Cần đúng một thời hạn xử lý: số ngày làm việc hoặc số giờ làm việc.")
         )
-    limit_days = {Category.Urgency.URGENT: 1, Category.Urgency.IMMEDIATE: 3}.get(urgency)
+    limits: dict[str, int] = {Category.Urgency.URGENT: 1, Category.Urgency.IMMEDIATE: 3}
+    limit_days = limits.get(urgency)
     if limit_days is None:
         return
     day_hours = working_time.working_day_length().total_seconds() / 3600
@@ -150,8 +162,8 @@ def add_category_attribute(
         raise invalid(
             "datatype", text(_("Kiểu dữ liệu “%(datatype)s” không hợp lệ."), {"datatype": datatype})
         )
-    values = [list(pair) for pair in values]
-    if datatype in ("singlevaluelist", "multivaluelist") and not values:
+    choices = [list(pair) for pair in values]
+    if datatype in ("singlevaluelist", "multivaluelist") and not choices:
         raise invalid("values", _("Danh sách lựa chọn không được để trống."))
     attribute, _created = CategoryAttribute.objects.update_or_create(
         category=category,
@@ -160,7 +172,7 @@ def add_category_attribute(
             "datatype": datatype,
             "description": description,
             "required": required,
-            "values": values,
+            "values": choices,
             "datatype_description": datatype_description,
             "order": order,
         },
@@ -261,7 +273,7 @@ def _checked_attributes(category: Category, values: dict[str, str | list[str]]) 
     checked: dict[str, Any] = {}
     refused: list[InvalidInput] = []
     for attribute in category.attributes.all():
-        answer = _gathered(refused, lambda a=attribute: _checked_answer(a, values.get(a.code)))
+        answer = _gathered(refused, partial(_checked_answer, attribute, values.get(attribute.code)))
         if answer is not None:
             checked[attribute.code] = answer
     if refused:
@@ -271,7 +283,8 @@ def _checked_attributes(category: Category, values: dict[str, str | list[str]]) 
 
 def _checked_answer(attribute: CategoryAttribute, raw: str | list[str] | None) -> str | list[str] | None:
     field = f"attribute[{attribute.code}]"
-    items = [v for v in (raw if isinstance(raw, list) else [raw]) if v not in (None, "")]
+    answers = raw if isinstance(raw, list) else [] if raw is None else [raw]
+    items = [v for v in answers if v]
     if not items:
         if attribute.required:
             raise invalid(field, text(_("Cần trả lời: %(attribute)s."), {"attribute": attribute.description}))
@@ -392,14 +405,14 @@ def check_report(
     email: str = "",
     address: str = "",
     attributes: dict[str, str | list[str]] | None = None,
-    photos: list[UploadedFile] = (),
+    photos: Sequence[UploadedFile] = (),
     partner: ApiKey | None = None,
 ) -> CheckedReport:
     """Every check of a filing, without writing: one InvalidInput naming every field at fault, or the values
     to store."""
     errors: list[InvalidInput] = []
     category = _gathered(errors, lambda: selectors.category_by_code(category_code))
-    description = _gathered(errors, lambda: _checked_description(description))
+    checked_description = _gathered(errors, lambda: _checked_description(description))
     _gathered(errors, lambda: _checked_address(address))
     phone, email = phone.strip().replace(" ", ""), email.strip().lower()
     _gathered(errors, lambda: _check_contact(reporter=reporter, phone=phone, email=email, partner=partner))
@@ -413,12 +426,12 @@ def check_report(
         ),
     )
     checked_photos = _gathered(errors, lambda: check_photos(list(photos)))
-    if errors or category is None or description is None or place is None:
+    if errors or category is None or checked_description is None or place is None:
         raise _all_of(errors, _("Phản ánh có nhiều mục chưa hợp lệ, xem từng mục."))
     commune, latitude, longitude = place
     return CheckedReport(
         category=category,
-        description=description,
+        description=checked_description,
         attributes=checked_attributes or {},
         commune=commune,
         latitude=latitude,
@@ -459,7 +472,7 @@ def submit_report(
     email: str = "",
     address: str = "",
     attributes: dict[str, str | list[str]] | None = None,
-    photos: list[UploadedFile] = (),
+    photos: Sequence[UploadedFile] = (),
     source: str = Report.Source.WEB,
     partner: ApiKey | None = None,
     idempotency_key: str = "",

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core import throttle
-from tinhso.core.auth import SignedInRequest
+from tinhso.core.auth import SignedInRequest, user_or_none
 from tinhso.core.display import day_and_time
 from tinhso.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from tinhso.core.parsing import whole_number
@@ -97,6 +97,8 @@ def report_points(request: HttpRequest) -> JsonResponse:
 @require_GET
 def nearby(request: HttpRequest) -> HttpResponse:
     """The commune the chosen point resolves to and open reports of the same kind nearby (HTMX partial)."""
+    latitude: float | None
+    longitude: float | None
     try:
         latitude, longitude = float(request.GET["latitude"]), float(request.GET["longitude"])
     except (KeyError, ValueError):
@@ -192,8 +194,8 @@ def _show_refusal(error: InvalidInput, form: ReportForm) -> dict[str, list[str]]
     """The service's errors beside their fields (not repeated where the form already spoke); the answers'
     errors are returned for the questions' partial."""
     attribute_errors: dict[str, list[str]] = {}
-    for field, problems in (error.errors or {None: [error.message]}).items():
-        if field and field.startswith("attribute["):
+    for field, problems in (error.errors or {"": [error.message]}).items():
+        if field.startswith("attribute["):
             attribute_errors[field] = problems
             continue
         target = field if field in form.fields else None
@@ -245,7 +247,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def report_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
     report = _public_report(tracking_code)
-    is_mine = selectors.is_reporter(report, user=request.user)
+    is_mine = selectors.is_reporter(report, user=user_or_none(request))
     report_photos, result_photos = selectors.photos_by_kind(report)
     following = selectors.following(report, user=request.user)
     context = {
@@ -294,7 +296,7 @@ def rate(request: HttpRequest, tracking_code: str) -> HttpResponse:
         if not form.is_valid():
             raise InvalidInput(_("Vui lòng chọn mức độ hài lòng."))
         rated = services.rate_report(
-            actor=request.user,
+            actor=user_or_none(request),
             tracking_code=report.tracking_code,
             version=version,
             contact=form.cleaned_data["contact"],
@@ -332,7 +334,7 @@ def remove_personal_data(request: HttpRequest, tracking_code: str) -> HttpRespon
 
     def action(report: Report, version: int) -> None:
         services.remove_personal_data(
-            actor=request.user,
+            actor=user_or_none(request),
             tracking_code=report.tracking_code,
             version=version,
             contact=form.cleaned_data.get("contact", ""),
@@ -344,7 +346,7 @@ def remove_personal_data(request: HttpRequest, tracking_code: str) -> HttpRespon
 
 @login_required
 @require_POST
-def follow(request: HttpRequest, tracking_code: str) -> HttpResponse:
+def follow(request: SignedInRequest, tracking_code: str) -> HttpResponse:
     def action(report: Report, version: int) -> None:
         services.follow_report(user=request.user, report=report)
         messages.success(

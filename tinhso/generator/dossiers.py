@@ -86,14 +86,35 @@ INSTANTS = (
 )
 
 
+@dataclass
 class SimulatedDossier:
     """The fields of a Dossier the lifecycle changes, named as on the model so event_payload reads them."""
 
-    def __init__(self, **fields: Any) -> None:
-        self.__dict__.update(fields)
-
-    def __getattr__(self, name: str) -> Any:  # the fields are the model's, set by __init__
-        raise AttributeError(name)
+    code: str
+    status: int
+    version: int
+    channel: int
+    receiving_unit: Unit
+    authority_unit: Unit
+    applicant_id: int
+    submitted_at: datetime
+    acknowledge_due_at: datetime | None
+    accepted_at: datetime | None = None
+    promised_at: datetime | None = None
+    original_promised_at: datetime | None = None
+    finished_at: datetime | None = None
+    returned_at: datetime | None = None
+    closed_at: datetime | None = None
+    current_step: Step | None = None
+    current_unit: Unit | None = None
+    step_started_at: datetime | None = None
+    step_due_at: datetime | None = None
+    overdue_flagged_at: datetime | None = None
+    paused_at: datetime | None = None
+    paused_status: int | None = None
+    paused_total: timedelta = field(default_factory=timedelta)
+    result_file: str = ""
+    rating: int | None = None
 
     @property
     def current_step_id(self) -> int | None:
@@ -103,11 +124,35 @@ class SimulatedDossier:
     def current_unit_id(self) -> int | None:
         return self.current_unit.pk if self.current_unit else None
 
+    # While the dossier is at a step (accepted, not yet closed), these are set: read them through these.
+    @property
+    def step_unit(self) -> Unit:
+        assert self.current_unit is not None
+        return self.current_unit
+
+    @property
+    def step_started(self) -> datetime:
+        assert self.step_started_at is not None
+        return self.step_started_at
+
+    @property
+    def step_due(self) -> datetime:
+        assert self.step_due_at is not None
+        return self.step_due_at
+
+    @property
+    def promised(self) -> datetime:
+        assert self.promised_at is not None  # set on acceptance
+        return self.promised_at
+
+
+LifeEvent = tuple[str, int | None, dict[str, Any], datetime]  # action, actor id, payload, occurred at
+
 
 @dataclass
 class Life:
     dossier: SimulatedDossier
-    events: list[tuple[str, int | None, dict, datetime]]  # action, actor id, payload, occurred at
+    events: list[LifeEvent]
 
 
 class Officials:
@@ -147,6 +192,9 @@ def forget_promised_dates() -> None:
 class Lifecycle:
     """Plays one dossier from submission until it ends or `now` comes; every change is one event."""
 
+    dossier: SimulatedDossier  # the one being played, and what happened to it so far
+    events: list[LifeEvent]
+
     def __init__(
         self, *, procedure: ProcedureInfo, officials: Officials, now: datetime, rng: random.Random
     ) -> None:
@@ -175,6 +223,7 @@ class Lifecycle:
             return self.dossier.receiving_unit
         if step.unit_kind == "authority":
             return self.dossier.authority_unit
+        assert step.unit is not None  # a step of a fixed unit names it
         return step.unit
 
     def _enter_step(self, step: Step | None, at: datetime) -> None:
@@ -209,7 +258,8 @@ class Lifecycle:
 
     def _step_actor(self) -> int:
         dossier = self.dossier
-        return self.officials(dossier.current_step.role, dossier.current_unit)
+        assert dossier.current_step is not None
+        return self.officials(dossier.current_step.role, dossier.step_unit)
 
     def _pause(self, at: datetime, actor: int) -> None:
         dossier = self.dossier
@@ -220,6 +270,7 @@ class Lifecycle:
 
     def _resume(self, at: datetime) -> None:
         dossier = self.dossier
+        assert dossier.paused_at is not None and dossier.paused_status is not None
         paused = clock.working_time_between(dossier.paused_at, at)
         dossier.status = dossier.paused_status
         if dossier.status == Status.NEW:
@@ -228,10 +279,11 @@ class Lifecycle:
                 dossier.overdue_flagged_at = None
         elif paused > timedelta():
             hours = paused.total_seconds() / 3600
+            assert dossier.original_promised_at is not None
             dossier.paused_total += paused
-            dossier.promised_at = clock.add_hours(dossier.promised_at, hours)
+            dossier.promised_at = clock.add_hours(dossier.promised, hours)
             dossier.original_promised_at = clock.add_hours(dossier.original_promised_at, hours)
-            dossier.step_due_at = clock.add_hours(dossier.step_due_at, hours)
+            dossier.step_due_at = clock.add_hours(dossier.step_due, hours)
         dossier.paused_at = dossier.paused_status = None
         self._commit(
             "answer_supplement",
@@ -350,11 +402,11 @@ class Lifecycle:
         dossier, rng, procedure = self.dossier, self.rng, self.procedure
         for index, step in enumerate(procedure.handling):
             minutes = self._handling_minutes(step)
-            started = dossier.step_started_at
+            started = dossier.step_started
             if step.role == Role.SPECIALIST and rng.random() < RATES.supplement_in_processing:
                 asked_at = clock.add_minutes(started, max(1, minutes // 3))
                 if asked_at > self.now:
-                    self._flag_if_overdue(dossier.step_due_at, step.role, dossier.current_unit, self.now)
+                    self._flag_if_overdue(dossier.step_due_at, step.role, dossier.step_unit, self.now)
                     return False
                 self._pause(asked_at, self._step_actor())
                 answered_at = clock.add_minutes(asked_at, rng.randint(240, 2400))
@@ -363,7 +415,7 @@ class Lifecycle:
                 self._resume(answered_at)
                 started, minutes = answered_at, minutes - minutes // 3
             acts_at = clock.add_minutes(started, minutes)
-            self._flag_if_overdue(dossier.step_due_at, step.role, dossier.current_unit, acts_at)
+            self._flag_if_overdue(dossier.step_due_at, step.role, dossier.step_unit, acts_at)
             if acts_at > self.now:
                 return False
             if step.role == Role.SPECIALIST and rng.random() < RATES.stop:
@@ -374,21 +426,21 @@ class Lifecycle:
             if index + 1 < len(procedure.handling):
                 self._forward(procedure.handling[index + 1], acts_at)
                 continue
-            if acts_at > dossier.promised_at and rng.random() < RATES.apologise_when_late:
+            if acts_at > dossier.promised and rng.random() < RATES.apologise_when_late:
                 self._apologise(max(started, acts_at - timedelta(minutes=30)))
             self._finish(acts_at)
         return True
 
     def _forward(self, following: Step, at: datetime) -> None:
         dossier = self.dossier
-        on_time, before, actor = at <= dossier.step_due_at, dossier.status, self._step_actor()
+        on_time, before, actor = at <= dossier.step_due, dossier.status, self._step_actor()
         dossier.status = Status.PROCESSING
         self._enter_step(following, at)
         self._commit("forward", actor, before, at, on_time=on_time, note="")
 
     def _apologise(self, at: datetime) -> None:
         dossier = self.dossier
-        previous = dossier.promised_at
+        previous = dossier.promised
         dossier.promised_at = clock.add_days(previous, self.rng.randint(2, 5))
         self._commit(
             "apologize",
@@ -397,25 +449,32 @@ class Lifecycle:
             at,
             reason=self.rng.choice(APOLOGY_REASONS),
             previous_promised_at=previous.isoformat(),
-            promised_at=dossier.promised_at.isoformat(),
+            promised_at=dossier.promised.isoformat(),
             sent_a_day_ahead=clock.add_days(at, 1) <= previous,
         )
 
     def _finish(self, at: datetime) -> None:
         dossier = self.dossier
-        on_time, before, actor = at <= dossier.step_due_at, dossier.status, self._step_actor()
+        on_time, before, actor = at <= dossier.step_due, dossier.status, self._step_actor()
         dossier.status, dossier.finished_at = Status.FINISHED, at
         dossier.result_file = SHARED_RESULT
         self._enter_step(self.procedure.return_step, at)
-        self._commit("finish", actor, before, at, on_time=on_time, late=at > dossier.original_promised_at)
+        self._commit(
+            "finish",
+            actor,
+            before,
+            at,
+            on_time=on_time,
+            late=dossier.original_promised_at is not None and at > dossier.original_promised_at,
+        )
 
     def _return(self) -> None:
         dossier, rng = self.dossier, self.rng
         step = self.procedure.return_step
         if step is None:
             return
-        returned_at = clock.add_minutes(dossier.step_started_at, self._handling_minutes(step))
-        self._flag_if_overdue(dossier.step_due_at, step.role, dossier.current_unit, returned_at)
+        returned_at = clock.add_minutes(dossier.step_started, self._handling_minutes(step))
+        self._flag_if_overdue(dossier.step_due_at, step.role, dossier.step_unit, returned_at)
         if returned_at > self.now:
             return
         dossier.status, dossier.returned_at = Status.RETURNED, returned_at

@@ -33,7 +33,7 @@ from tinhso.core.models import AdminUnit, Event, PopulationRecord, Role, User
 from tinhso.dossiers.models import Channel, Dossier, DossierCounter, Status
 from tinhso.dossiers.services import ACKNOWLEDGE_HOURS
 from tinhso.fieldreports import selectors as fieldreport_selectors
-from tinhso.fieldreports.models import Category, Report
+from tinhso.fieldreports.models import Category, CategoryAttribute, Report
 from tinhso.fieldreports.services import deadline_for
 from tinhso.generator import clock, forms, indexes
 from tinhso.generator.dossiers import (
@@ -202,15 +202,15 @@ def _categories() -> tuple[list[CategoryInfo], dict[int, Category]]:
     return infos, {category.pk: category for category in categories}
 
 
-def _attribute_answer(attribute) -> str:
+def _attribute_answer(attribute: CategoryAttribute) -> str:
     if attribute.values:
-        return attribute.values[0][0]
+        return str(attribute.values[0][0])
     return "1" if attribute.datatype == "number" else "Có"
 
 
 def _official(role: str, unit: AdminUnit, rng: random.Random) -> int:
     """The generated official holding `role` at `unit`, created through the services the first time."""
-    username = f"{OFFICIAL_LOGINS[role]}.{unit.code.lower()}"
+    username = f"{OFFICIAL_LOGINS[Role(role)]}.{unit.code.lower()}"
     existing = User.objects.filter(username=username).values_list("pk", flat=True).first()
     if existing:
         return existing
@@ -292,8 +292,9 @@ def _world(rng: random.Random) -> World:
 def _jitter_radius(commune: AdminUnit, communes: list[AdminUnit]) -> float:
     """Reports fall within 40% of the way to the nearest other commune centre, so the nearest centre
     (how the platform finds a report's commune) is the commune's own."""
+    (latitude, longitude) = commune.centre
     nearest = min(
-        math.hypot(other.latitude - commune.latitude, other.longitude - commune.longitude)
+        math.hypot(other.centre[0] - latitude, other.centre[1] - longitude)
         for other in communes
         if other.pk != commune.pk
     )
@@ -309,13 +310,16 @@ class Record:
 
     _defaults: dict[type[Model], dict[str, Any]] = {}
 
-    def __init__(self, model: type[Model], **values) -> None:
+    def __init__(self, model: type[Model], **values: Any) -> None:
         if model not in self._defaults:
             self._defaults[model] = {
                 field.attname: field.get_default() for field in model._meta.concrete_fields
             }
         self.__dict__.update(self._defaults[model])
         self.__dict__.update(values)
+
+    def __getattr__(self, name: str) -> Any:  # only for a name that is no column: the columns are set above
+        raise AttributeError(name)
 
 
 class _Layout(NamedTuple):
@@ -342,12 +346,12 @@ def _row(model: type[Model], instance: object) -> tuple[Any, ...]:
     values = layout.values(instance)
     if not layout.json and not layout.files:
         return values
-    values = list(values)
+    converted = list(values)
     for index in layout.json:
-        values[index] = dumps(values[index])
+        converted[index] = dumps(converted[index])
     for index in layout.files:
-        values[index] = getattr(values[index], "name", values[index]) or ""
-    return tuple(values)
+        converted[index] = getattr(converted[index], "name", converted[index]) or ""
+    return tuple(converted)
 
 
 class Batch:
@@ -356,9 +360,9 @@ class Batch:
     def __init__(self, ids: dict[str, int], *, replica: bool = False) -> None:
         self.ids = ids
         self.replica = replica  # may skip the foreign-key triggers (see _may_skip_reference_checks)
-        self.rows: dict[type[Model], list[tuple]] = defaultdict(list)
-        self.heads: list[list] = []
-        self.deltas: Counter[tuple] = Counter()
+        self.rows: dict[type[Model], list[tuple[Any, ...]]] = defaultdict(list)
+        self.heads: list[list[Any]] = []  # [stream, seq, hash] of each new stream's last event
+        self.deltas: Counter[tuple[Any, ...]] = Counter()
         self.last_event_at: datetime | None = None
 
     def take(self, kind: str) -> int:
@@ -383,7 +387,7 @@ class Batch:
         self.heads.append([stream, len(events), previous])
         return written
 
-    def count(self, contributions: list[list]) -> None:
+    def count(self, contributions: list[list[Any]]) -> None:
         self.deltas.update(map(tuple, contributions))
 
     def write(self, code_counters: dict[tuple[int, date], int], now: datetime) -> int:
@@ -395,8 +399,8 @@ class Batch:
         events = self.rows.get(Event, [])
         _copy_events(events)
         last_event_id = _last_event_id() if events else 0
-        for model in (DossierFact, ReportFact):
-            bulk.copy_rows(model._meta.db_table, columns_of(model), self.rows.get(model, []))
+        for fact in (DossierFact, ReportFact):
+            bulk.copy_rows(fact._meta.db_table, columns_of(fact), self.rows.get(fact, []))
         _save_code_counters(code_counters)
         ioc_services.add_to_counters(dict(sorted(self.deltas.items())))
         if self.heads:
@@ -408,7 +412,7 @@ class Batch:
 EVENT_COLUMNS = [column for column in columns_of(Event) if column != Event._meta.pk.column]
 
 
-def _copy_events(events: list[tuple]) -> None:
+def _copy_events(events: list[tuple[Any, ...]]) -> None:
     """The events in EVENT_COLUMNS order (and the instant in ISO format), their ids from the table's own
     sequence; on PostgreSQL as COPY text written here (strings, integers and instants: simple to format)."""
     if connection.vendor != "postgresql":
@@ -430,7 +434,7 @@ def _last_event_id() -> int:
             cursor.execute("SELECT currval(pg_get_serial_sequence(%s, 'id'))", [Event._meta.db_table])
         else:
             cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(Event._meta.db_table)}")
-        return cursor.fetchone()[0]
+        return int(cursor.fetchone()[0])
 
 
 def _reserve(model: type[Model], count: int) -> int:
@@ -500,7 +504,7 @@ def _citizens(
 ) -> list[Citizen]:
     """Citizens of the province who already have an account are reused; the rest are registered in bulk
     (as if they had signed up when the history starts, before their first dossier)."""
-    citizens = []
+    citizens: list[Citizen] = []
     communes = {commune.pk: index for index, commune in enumerate(world.communes)}
     people = PopulationRecord.objects.filter(permanent_commune__in=communes).values_list(
         "citizen_id", "full_name", "birth_date", "sex", "permanent_address", "permanent_commune"
@@ -561,7 +565,13 @@ def _register(world: World, registry: People, batch: Batch, today: date, registe
 
 class DossierMaker:
     def __init__(
-        self, world: World, citizens: list[Citizen], rng: random.Random, now: datetime, horizon, first: date
+        self,
+        world: World,
+        citizens: list[Citizen],
+        rng: random.Random,
+        now: datetime,
+        horizon: periods.Period,
+        first: date,
     ) -> None:
         self.world, self.citizens, self.rng, self.now, self.horizon = world, citizens, rng, now, horizon
         self.judged_at = now  # when open records are judged (ioc_services.judging_instant)
@@ -579,7 +589,7 @@ class DossierMaker:
         }
         self.code_counters: dict[tuple[int, date], int] = {}
 
-    def arrivals(self, day: date, count: int, online_share: dict[bool | None, float]) -> list[tuple]:
+    def arrivals(self, day: date, count: int, online_share: dict[bool, float]) -> list[tuple[Any, ...]]:
         rng, world = self.rng, self.world
         procedures = rng.choices(world.procedures, weights=world.procedure_weights, k=count)
         out = []
@@ -599,6 +609,7 @@ class DossierMaker:
     def _units(self, procedure: ProcedureInfo, citizen: Citizen) -> tuple[Unit, Unit]:
         world = self.world
         if procedure.level == Procedure.Level.PROVINCE:
+            assert procedure.authority is not None  # a provincial procedure names its authority
             return world.centre, procedure.authority
         index = (
             citizen.commune if self.rng.random() < OWN_COMMUNE else self.rng.randrange(len(world.committees))
@@ -705,7 +716,12 @@ def _dossier(pk: int, procedure: ProcedureInfo, dossier: SimulatedDossier, form:
 
 class ReportMaker:
     def __init__(
-        self, world: World, citizens: list[Citizen], rng: random.Random, now: datetime, horizon
+        self,
+        world: World,
+        citizens: list[Citizen],
+        rng: random.Random,
+        now: datetime,
+        horizon: periods.Period,
     ) -> None:
         self.world, self.citizens, self.rng, self.now, self.horizon = world, citizens, rng, now, horizon
         self.judged_at = now  # when open records are judged (ioc_services.judging_instant)
@@ -749,8 +765,8 @@ class ReportMaker:
             category_id=category.pk,
             description=f"{category.name}: {rng.choice(REPORT_DETAILS)}",
             attributes=category.attributes,
-            latitude=round(commune.latitude + distance * math.sin(angle), 6),
-            longitude=round(commune.longitude + distance * math.cos(angle), 6),
+            latitude=round(commune.centre[0] + distance * math.sin(angle), 6),
+            longitude=round(commune.centre[1] + distance * math.cos(angle), 6),
             address=f"{street_address(rng)}, {commune.name}",
             commune_id=commune.pk,
             responsible_unit_id=unit.pk,
@@ -854,15 +870,15 @@ def generate(
         summary.citizens = len(citizens)
         log(f"{len(citizens):,} công dân sẵn sàng ({time.monotonic() - started:.1f} s)")
         plan = _plan(first, timezone.localdate(now), dossiers, reports)
-        context = dict(
+        run = Run(
             world=world, citizens=citizens, now=now, horizon=horizon, first=first, seed=seed,
             judged_at=ioc_services.judging_instant(now=now),
             batch_size=batch_size, log=log, started=started, workers=workers, replica=replica,
         )  # fmt: skip
         if workers > 1 and connection.vendor == "postgresql":
-            parts = _in_processes(plan, context)
+            parts = _in_processes(plan, run)
         else:
-            parts = [_write_days(plan, worker=0, **context)]
+            parts = [_write_days(plan, worker=0, run=run)]
         for part in parts:
             summary.dossiers += part.dossiers
             summary.reports += part.reports
@@ -882,7 +898,7 @@ class Day:
     first_dossier: int
     reports: int
     first_report: int
-    online_share: dict[str, Any]
+    online_share: dict[bool, float]  # by whether the procedure is fully online
 
 
 def _plan(first: date, last: date, dossiers: int, reports: int) -> list[Day]:
@@ -902,15 +918,33 @@ def _plan(first: date, last: date, dossiers: int, reports: int) -> list[Day]:
     return plan
 
 
-def _write_days(plan: list[Day], *, worker: int, workers: int, **context) -> Summary:
+@dataclass(frozen=True)
+class Run:
+    """What every worker of one run shares (read once, or fixed for the run)."""
+
+    world: World
+    citizens: list[Citizen]
+    now: datetime
+    horizon: periods.Period
+    first: date
+    seed: int
+    judged_at: datetime
+    batch_size: int
+    log: Callable[[str], None]
+    started: float
+    workers: int
+    replica: bool
+
+
+def _write_days(plan: list[Day], *, worker: int, run: Run) -> Summary:
     """Simulates and writes the days given, in order, one transaction per batch."""
-    world, citizens, now, horizon = context["world"], context["citizens"], context["now"], context["horizon"]
-    rng = random.Random(context["seed"] * 7919 + worker)
-    dossier_maker = DossierMaker(world, citizens, rng, now, horizon, context["first"])
+    world, citizens, now, horizon, workers = run.world, run.citizens, run.now, run.horizon, run.workers
+    rng = random.Random(run.seed * 7919 + worker)
+    dossier_maker = DossierMaker(world, citizens, rng, now, horizon, run.first)
     report_maker = ReportMaker(world, citizens, rng, now, horizon)
-    dossier_maker.judged_at = report_maker.judged_at = context["judged_at"]
-    summary, ids = Summary(), {}
-    batch = Batch(ids, replica=context["replica"])
+    dossier_maker.judged_at = report_maker.judged_at = run.judged_at
+    summary, ids = Summary(), dict[str, int]()
+    batch = Batch(ids, replica=run.replica)
     for number, day in enumerate(plan):
         if number % workers != worker:
             continue
@@ -921,13 +955,13 @@ def _write_days(plan: list[Day], *, worker: int, workers: int, **context) -> Sum
             report_maker.make(batch, day.day)
         summary.dossiers += day.dossiers
         summary.reports += day.reports
-        if len(batch.heads) >= context["batch_size"] or number >= len(plan) - workers:
+        if len(batch.heads) >= run.batch_size or number >= len(plan) - workers:
             with transaction.atomic():
                 summary.events += batch.write(dossier_maker.code_counters, now)
             summary.batches += 1
-            batch = Batch(ids, replica=context["replica"])
-            elapsed = time.monotonic() - context["started"]
-            context["log"](
+            batch = Batch(ids, replica=run.replica)
+            elapsed = time.monotonic() - run.started
+            run.log(
                 f"[{worker + 1}/{workers}] {day.day:%d/%m/%Y}: {summary.dossiers:,} hồ sơ, {summary.reports:,} phản ánh, "
                 f"{summary.events:,} sự kiện ({elapsed:.0f} s)"
             )
@@ -937,13 +971,13 @@ def _write_days(plan: list[Day], *, worker: int, workers: int, **context) -> Sum
 _FORKED: dict[str, Any] = {}
 
 
-def _in_processes(plan: list[Day], context: dict[str, Any]) -> list[Summary]:
+def _in_processes(plan: list[Day], run: Run) -> list[Summary]:
     """One worker process per share of the days (PostgreSQL only): each simulates and writes its own days
     on its own connection; they meet only on the counters, the checkpoint chain and the consumer's cursor."""
     connections.close_all()  # each child opens its own connection
-    _FORKED.update(plan=plan, context=context)
-    with multiprocessing.get_context("fork").Pool(context["workers"]) as pool:
-        return pool.map(_work, range(context["workers"]))
+    _FORKED.update(plan=plan, run=run)
+    with multiprocessing.get_context("fork").Pool(run.workers) as pool:
+        return pool.map(_work, range(run.workers))
 
 
 _INHERITED: list[Any] = []
@@ -958,6 +992,6 @@ def _work(worker: int) -> Summary:
             _INHERITED.append(wrapper.connection)
             wrapper.connection = None
     try:
-        return _write_days(_FORKED["plan"], worker=worker, **_FORKED["context"])
+        return _write_days(_FORKED["plan"], worker=worker, run=_FORKED["run"])
     finally:
         connections.close_all()

@@ -98,7 +98,7 @@ def test_history_is_varied_and_numbered_like_the_desks(history) -> None:
     numbers: dict[tuple[int, str], list[int]] = {}
     for dossier in Dossier.objects.select_related("receiving_unit"):
         match = re.fullmatch(
-            rf"{re.escape(dossier.receiving_unit.agency_code)}-(\d{{6}})-(\d{{4}})", dossier.code
+            rf"{re.escape(str(dossier.receiving_unit.agency_code))}-(\d{{6}})-(\d{{4}})", dossier.code
         )
         assert match, dossier.code
         assert match[1] == f"{timezone.localtime(dossier.submitted_at):%y%m%d}"
@@ -120,6 +120,7 @@ class Replay:
         events = list(Event.objects.filter(stream=f"dossiers.dossier:{original.pk}").order_by("seq"))
         first = events[0]
         self.now = first.occurred_at
+        assert first.actor_id is not None  # a person submits, never the system
         actor = User.objects.get(pk=first.actor_id)
         receiving = original.receiving_unit.code
         dossier, _ = dossier_services.submit_dossier(
@@ -153,6 +154,7 @@ class Replay:
             arguments["result_file"] = ContentFile(b"%PDF-1.7\n%%EOF\n", "ket-qua.pdf")
         if action == "rated":
             arguments["rating"] = payload["rating"]
+        assert event.actor_id is not None  # every replayed transition is a person's
         actor = User.objects.get(pk=event.actor_id)
         return service(actor=actor, code=dossier.code, version=dossier.version, **arguments)
 
