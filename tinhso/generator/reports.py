@@ -1,11 +1,14 @@
-"""One field report's life, simulated: the row and the events tinhso.fieldreports.services would write."""
+"""One field report's life, simulated: the row and the events tinhso.fieldreports.services would write, each
+move a transition of the declared lifecycle (tinhso.fieldreports.lifecycle) with its status and event."""
 
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from tinhso.core.lifecycle import UNCHANGED
 from tinhso.fieldreports import events as report_events
-from tinhso.fieldreports.models import Report
+from tinhso.fieldreports.lifecycle import LIFECYCLE
 from tinhso.generator import clock
 from tinhso.generator.dossiers import Unit
 
@@ -86,37 +89,25 @@ class ReportStory:
         if acknowledged > self.now:
             return life
         if rng.random() < REJECT:
-            fields.update(
-                status=Report.Status.REJECTED,
-                closed_at=acknowledged,
-                rejection_reason=rng.choice(REJECTION_REASONS),
-            )
-            events.append(
-                (
-                    report_events.REJECTED,
-                    self.coordinator,
-                    {"reason": fields["rejection_reason"]},
-                    acknowledged,
-                )
-            )
+            reason = rng.choice(REJECTION_REASONS)
+            taken = {"closed_at": acknowledged, "rejection_reason": reason}
+            _take(life, "reject", self.coordinator, {"reason": reason}, acknowledged, **taken)
             return life
-        fields.update(status=Report.Status.ACKNOWLEDGED, acknowledged_at=acknowledged)
-        events.append((report_events.ACKNOWLEDGED, handler, {"unit": unit.code}, acknowledged))
+        _take(life, "acknowledge", handler, {"unit": unit.code}, acknowledged, acknowledged_at=acknowledged)
         self._flag(life, due, unit, min(resolved, self.now))
         if resolved > self.now:
             return life
-        fields.update(status=Report.Status.RESOLVED, resolved_at=resolved, result=rng.choice(RESULTS))
         payload = {"unit": unit.code, "photos": 0, "on_time": resolved <= due}
-        events.append((report_events.RESOLVED, handler, payload, resolved))
+        taken = {"resolved_at": resolved, "result": rng.choice(RESULTS)}
+        _take(life, "post_result", handler, payload, resolved, **taken)
         published = resolved + timedelta(minutes=rng.randint(20, 600))
         if published > self.now:
             return life
-        fields.update(status=Report.Status.PUBLISHED, closed_at=published)
-        events.append((report_events.PUBLISHED, self.coordinator, {}, published))
+        _take(life, "approve_result", self.coordinator, {}, published, closed_at=published)
         rated = published + timedelta(minutes=rng.randint(30, 4000))
         if reporter is not None and rng.random() < RATE and rated <= self.now:
-            fields["satisfied"] = rng.random() < SATISFIED
-            events.append((report_events.RATED, reporter, {"satisfied": fields["satisfied"]}, rated))
+            satisfied = rng.random() < SATISFIED
+            _take(life, "rate", reporter, {"satisfied": satisfied}, rated, satisfied=satisfied)
         return life
 
     def _flag(self, life: ReportLife, due: datetime, unit: Unit, until: datetime) -> None:
@@ -137,3 +128,14 @@ class ReportStory:
         )
         leaders = [self.handlers[unit.pk]]
         life.events.append((report_events.ESCALATED, None, {"unit": unit.code, "leaders": leaders}, flagged))
+
+
+def _take(
+    life: ReportLife, action: str, actor: int | None, payload: dict[str, Any], at: datetime, **fields: Any
+) -> None:
+    """A transition of the declared lifecycle from the report's status: the table's target status and event."""
+    row = LIFECYCLE.check(action, life.fields["status"])
+    if row.target != UNCHANGED:
+        life.fields["status"] = row.target
+    life.fields.update(fields)
+    life.events.append((row.event, actor, payload, at))

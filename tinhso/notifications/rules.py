@@ -17,6 +17,7 @@ from tinhso.fieldreports import events as report_events
 from tinhso.fieldreports import selectors as report_selectors
 from tinhso.ioc import events as ioc_events
 from tinhso.ioc import selectors as ioc_selectors
+from tinhso.reporting import events as reporting_events
 
 
 @dataclass(frozen=True)
@@ -136,5 +137,5 @@ RULES: dict[str, Callable[[Event], Message | None]] = {
     report_events.ESCALATED: _escalated_report,
     report_events.PUBLISHED: _published_report,
     ioc_events.ALERT_RAISED: _alert,
-    "reporting.reminder_due": _report_due,
+    reporting_events.REMINDER_DUE: _report_due,
 }
