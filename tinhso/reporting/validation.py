@@ -11,7 +11,9 @@ from typing import cast
 
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core import caching
 from tinhso.core.errors import InvalidInput
+from tinhso.core.syntax import parse_expression
 
 TOKEN = re.compile(r"#\{([A-Za-z0-9_]+)(?:\.([A-Za-z0-9_]+))?\}")
 SKIP_IF_ANY = "SKIP_IF_ANY_VALUE_MISSING"
@@ -32,10 +34,12 @@ def references(expression: str) -> list[tuple[str, str]]:
     return [(code, disaggregation or "") for code, disaggregation in TOKEN.findall(expression)]
 
 
+# A rule's expression is read for every report checked: parsed once per process (in a thread of its own).
+@caching.memo("reporting.validation.expression_trees", maxsize=1024)
 def _tree(expression: str) -> ast.Expression:
     text = TOKEN.sub(lambda match: f"v{abs(hash(match.group(0)))}", expression)
     try:
-        tree = ast.parse(text, mode="eval")
+        tree = parse_expression(text)
     except SyntaxError:
         raise InvalidInput(
             _("Biểu thức “%(expression)s” không hợp lệ."),

@@ -13,6 +13,7 @@ from tinhso.catalog import selectors as catalog_selectors
 from tinhso.core import services
 from tinhso.core.errors import Conflict, InvalidInput, NotFound
 from tinhso.core.models import Role
+from tinhso.core.syntax import parse_module
 from tinhso.testing.factories import official
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +115,7 @@ def test_every_message_of_the_translated_modules_has_its_english():
     translated = {entry.msgid for entry in catalogue.translated_entries()}
     missing = []
     for module in TRANSLATED_MODULES:
-        for node in ast.walk(ast.parse((TINHSO / module).read_text())):
+        for node in ast.walk(parse_module((TINHSO / module).read_text())):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
