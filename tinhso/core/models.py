@@ -219,3 +219,26 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token {self.pk} of {self.user}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key for a creating call (tinhso.core.idempotency), stored with what the first
+    request created, so a retry finds it. Each kind of call (`scope`) has its own keys."""
+
+    # Found through the (user, scope, key) constraint's index.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    scope = models.CharField(max_length=40, help_text="The creating call, e.g. dossiers.submission")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    created_id = models.BigIntegerField(help_text="The id of the row the first request created")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_key_per_user_and_call")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.scope}: {self.key}"

@@ -160,22 +160,3 @@ class DossierCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.day}: {self.last}"
-
-
-class IdempotencyKey(models.Model):
-    """A client's Idempotency-Key for a creating call, so a retried submission finds the first dossier."""
-
-    # Found through the (user, key) constraint's index.
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    key = models.CharField(max_length=200)
-    fingerprint = models.CharField(max_length=64)
-    dossier = models.ForeignKey(Dossier, null=True, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id}: {self.key}"

@@ -22,14 +22,16 @@ from tinhso.core import files as core_files
 from tinhso.core import idempotency
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound, text
-from tinhso.core.models import AdminUnit, Domain, Event, Role, User
+from tinhso.core.models import AdminUnit, Domain, Event, IdempotencyKey, Role, User
 from tinhso.core.services import first_event, id_sequence_sql, insert_new, reserve_id
 from tinhso.core.working_time import add_working_time
 from tinhso.dossiers import events, validation
-from tinhso.dossiers.models import Channel, Dossier, DossierCounter, DossierDocument, IdempotencyKey, Status
+from tinhso.dossiers.models import Channel, Dossier, DossierCounter, DossierDocument, Status
 from tinhso.dossiers.validation import Checked, checked_attachments, form_errors, gathered
 
 ACKNOWLEDGE_HOURS = 8  # Decree 45/2020: an online dossier is acknowledged within 8 working hours
+# The kind of call an Idempotency-Key of a submission (of one dossier or of a bundle) belongs to.
+IDEMPOTENCY_SCOPE = "dossiers.submission"
 
 
 def checked_form(procedure: Procedure, form_data: object) -> dict[str, Any]:
@@ -148,21 +150,6 @@ def store_files(dossier: Dossier, accepted: Sequence[Checked], now: datetime) ->
     return names
 
 
-def _earlier(*, actor: User, key: str | None) -> tuple[str, Dossier] | None:
-    """The fingerprint and dossier stored with this user's Idempotency-Key by an earlier request, if any."""
-    quote = connection.ops.quote_name
-    if key is None:
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT fingerprint, dossier_id FROM {quote(IdempotencyKey._meta.db_table)} "
-            f"WHERE user_id = %s AND {quote('key')} = %s",
-            [actor.pk, key],
-        )
-        row = cursor.fetchone()
-    return None if row is None else (row[0], Dossier.objects.get(pk=row[1]))
-
-
 def _insert_or_earlier(
     rows: Sequence[Model],
     *,
@@ -186,7 +173,12 @@ def _insert_or_earlier(
                 store_files(dossier, accepted, now)
 
     return idempotency.insert_or_earlier(
-        insert=insert, earlier=lambda: _earlier(actor=actor, key=key), fingerprint=fingerprint or ""
+        insert=insert,
+        user=actor,
+        scope=IDEMPOTENCY_SCOPE,
+        key=key or "",
+        fingerprint=fingerprint or "",
+        load=lambda pk: Dossier.objects.get(pk=pk),
     )
 
 
@@ -248,7 +240,10 @@ def _key_row(
     same key first makes that insert fail, and the submission answers with its dossier instead."""
     if fingerprint is None or key is None:
         return []
-    return [IdempotencyKey(user=actor, key=key, fingerprint=fingerprint, dossier=dossier)]
+    row = idempotency.key_row(
+        user=actor, scope=IDEMPOTENCY_SCOPE, key=key, fingerprint=fingerprint, created=dossier
+    )
+    return [row]
 
 
 def _applicant_and_channel(

@@ -202,22 +202,12 @@ class Report(models.Model):
     split_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="split_parts"
     )
-    # A client's Idempotency-Key: the same signed-in reporter repeating a request gets the same report.
-    idempotency_key = models.CharField(max_length=200, blank=True)
-    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-submitted_at"]
         verbose_name = _("Phản ánh hiện trường")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["reporter", "idempotency_key"],
-                condition=~Q(idempotency_key=""),
-                name="report_idempotency_key_per_reporter",
-            ),
-        ]
         indexes = [
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["category", "submitted_at"]),

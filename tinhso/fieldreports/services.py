@@ -52,6 +52,8 @@ def _max_length(name: str) -> int:
 
 MAX_ADDRESS = _max_length("address")
 MAX_EMAIL = _max_length("reporter_email")
+# The kind of call a filing's Idempotency-Key belongs to.
+IDEMPOTENCY_SCOPE = "fieldreports.report"
 # Contact details of closed reports are kept this long for follow-up questions, then erased.
 PERSONAL_DATA_RETENTION = timedelta(days=365)
 if TYPE_CHECKING:
@@ -348,16 +350,21 @@ def _store_photos(report: Report, photos: list[CheckedPhoto], kind: str) -> None
         photo.save()
 
 
-def _created(fields: dict[str, Any]) -> Report:
-    """The report inserted in a savepoint, so a refused duplicate key leaves the caller's transaction usable."""
+def _created(fields: dict[str, Any], *, key: str, fingerprint: str) -> Report:
+    """The report and its Idempotency-Key inserted in a savepoint, so a refused duplicate key leaves the
+    caller's transaction usable and no report behind."""
     with transaction.atomic():
-        return Report.objects.create(**fields)
-
-
-def _earlier(*, reporter: User | None, key: str) -> tuple[str, Report] | None:
-    """The fingerprint and report stored with this reporter's Idempotency-Key by an earlier request, if any."""
-    earlier = Report.objects.filter(reporter=reporter, idempotency_key=key).first() if key else None
-    return None if earlier is None else (earlier.idempotency_fingerprint, earlier)
+        report = Report.objects.create(**fields)
+        if key and report.reporter:  # only a signed-in reporter may give one (file_report checks)
+            row = idempotency.key_row(
+                user=report.reporter,
+                scope=IDEMPOTENCY_SCOPE,
+                key=key,
+                fingerprint=fingerprint,
+                created=report,
+            )
+            row.save(force_insert=True)
+        return report
 
 
 @dataclass(frozen=True)
@@ -526,14 +533,15 @@ def submit_report(
         status=Report.Status.ROUTED,
         submitted_at=now,
         due_at=deadline_for(checked.category, now),
-        idempotency_key=idempotency_key,
-        idempotency_fingerprint=fingerprint,
     )
     created: list[Report] = []
     earlier = idempotency.insert_or_earlier(
-        insert=lambda: created.append(_created(fields)),
-        earlier=lambda: _earlier(reporter=reporter, key=idempotency_key),
+        insert=lambda: created.append(_created(fields, key=idempotency_key, fingerprint=fingerprint)),
+        user=reporter,
+        scope=IDEMPOTENCY_SCOPE,
+        key=idempotency_key,
         fingerprint=fingerprint,
+        load=lambda pk: Report.objects.get(pk=pk),
     )
     if earlier is not None:
         return earlier

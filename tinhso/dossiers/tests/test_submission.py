@@ -9,8 +9,9 @@ from django.core.files.base import ContentFile
 from tinhso.catalog import selectors as catalog_selectors
 from tinhso.catalog.models import Procedure
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tinhso.core.models import IdempotencyKey
 from tinhso.dossiers import services
-from tinhso.dossiers.models import Channel, Dossier, DossierCounter, IdempotencyKey, Status
+from tinhso.dossiers.models import Channel, Dossier, DossierCounter, Status
 from tinhso.testing.catalog import republish
 from tinhso.testing.dossiers import (
     AN_XUYEN,
