@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -24,6 +25,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--path", default="/dieu-hanh/", help="the page, with its query")
     parser.add_argument("--requests", type=int, default=20, help="requests counted")
     parser.add_argument("--warmup", type=int, default=10, help="requests before counting")
+    parser.add_argument(
+        "--submit",
+        choices=("judicial-record", "certified-copy"),
+        help="count dossier submissions of this procedure (POST /api/v1/dossiers, as bench/submit.py sends them, "
+        "on a database it prepared) instead of a page",
+    )
     parser.add_argument(
         "--shared",
         action="store_true",
@@ -51,10 +58,11 @@ def count_under_callgrind(args: argparse.Namespace) -> None:
     if run.returncode != 0 or collected is None:
         sys.exit(f"callgrind run failed ({run.returncode}):\n{run.stderr[-3000:]}")
     per_request = int(collected.group(1)) / args.requests
-    shown = "the same address" if args.shared else "a distinct address each"
-    print(
-        f"{args.path} ({shown}): {per_request / 1e6:.2f} M instructions per request, {args.requests} counted"
-    )
+    if args.submit:
+        shown = f"POST /api/v1/dossiers ({args.submit})"
+    else:
+        shown = f"{args.path} ({'the same address' if args.shared else 'a distinct address each'})"
+    print(f"{shown}: {per_request / 1e6:.2f} M instructions per request, {args.requests} counted")
 
 
 def request_pages(args: argparse.Namespace) -> None:
@@ -65,6 +73,9 @@ def request_pages(args: argparse.Namespace) -> None:
 
     from bench.ioc import bench_leader
 
+    if args.submit:
+        count(args, submission(args.submit))
+        return
     headers, session_key = harness.signed_in(bench_leader())
     client = Client(HTTP_COOKIE=headers["Cookie"])
     separator = "&" if "?" in args.path else "?"
@@ -76,16 +87,40 @@ def request_pages(args: argparse.Namespace) -> None:
             sys.exit(f"{path} answered {response.status_code}")
 
     try:
-        for number in range(args.warmup):
-            get(number)
-        subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
-        for number in range(args.warmup, args.warmup + args.requests):
-            get(number)
-        subprocess.run(
-            ["callgrind_control", "--instr=off", str(os.getpid())], check=True, capture_output=True
-        )
+        count(args, get)
     finally:
         harness.end_session(session_key)
+
+
+def submission(procedure: str) -> Callable[[int], None]:
+    """One submission a call, each with a key of its own, from a citizen registered now (bench/submit.py)."""
+    import uuid
+
+    from django.test import Client
+
+    from bench.submit import register_citizens, submission_body
+
+    citizen = register_citizens(1)[0]
+    client = Client(headers={"Authorization": f"Bearer {citizen.token}"})
+
+    def submit(number: int) -> None:
+        body = submission_body(procedure, citizen, number)
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+        response = client.post("/api/v1/dossiers", body, content_type="application/json", headers=key)
+        if response.status_code != 201:
+            sys.exit(f"submission answered {response.status_code}: {response.content[:300]!r}")
+
+    return submit
+
+
+def count(args: argparse.Namespace, request: Callable[[int], None]) -> None:
+    """Warms up, then counts `args.requests` requests between the two callgrind_control calls."""
+    for number in range(args.warmup):
+        request(number)
+    subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
+    for number in range(args.warmup, args.warmup + args.requests):
+        request(number)
+    subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, capture_output=True)
 
 
 def main() -> None:

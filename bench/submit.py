@@ -148,11 +148,11 @@ def register_citizens(count: int) -> list[Citizen]:
             password = uuid.uuid4().hex
             account = User.objects.filter(citizen_id=citizen_id).first()
             if account is None:
-                services.register_citizen(citizen_id=citizen_id, password=password, demo=True)
+                account = services.register_citizen(citizen_id=citizen_id, password=password, demo=True)
             else:  # an earlier run on this database (--existing-database) registered them
                 account.set_password(password)
                 account.save(update_fields=["password"])
-            token, _ = services.issue_api_token(username=citizen_id, password=password)
+            token, _ = services.issue_api_token(user=account)
             receiving = f"{commune.code}.{settings.TINHSO_PROVINCE}"
             citizens.append(Citizen(citizen_id, token, commune.name, receiving))
     return citizens

@@ -1,6 +1,5 @@
 """Reads of the catalog. The catalog is public: these take no acting user."""
 
-from django.db import connection
 from django.db.models import Prefetch, QuerySet
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -59,7 +58,7 @@ def procedure_by_code(code: str, *, version: int | None = None) -> Procedure:
 _VERSIONS = caching.Kept("catalog.procedure_versions", max_entries=4_096)
 # How long a submission may check its form against the version last seen current without asking again: a
 # refusal under a version replaced less than this ago answers as if the request had come that much earlier;
-# an acceptance is always under the current version (the write confirms it, `still_current_sql`).
+# an acceptance is always under the current version (the write confirms it, `catalog.sql.still_current_sql`).
 LAST_SEEN_SECONDS = 1.0
 # The version each code had when this process last asked.
 _LAST_CURRENT = caching.Kept("catalog.last_current", seconds=lambda: LAST_SEEN_SECONDS, max_entries=4_096)
@@ -75,13 +74,8 @@ def _forget_versions(**kwargs: object) -> None:
 def current_procedure(code: str) -> Procedure:
     """The current version alone, for writes that need no documents or steps: which version is current is
     asked of the database every time (another process may have published), the version itself is cached."""
-    table = connection.ops.quote_name(Procedure._meta.db_table)
-    # Hand-written: building this one-row query through the ORM costs more than the database's answer.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, version, published_at FROM {table} WHERE code = %s AND is_current", [code]
-        )
-        key = cursor.fetchone()
+    current = Procedure.objects.filter(code=code, is_current=True)
+    key = current.values_list("id", "version", "published_at").first()
     if key is None:
         _LAST_CURRENT.forget(code)
         raise NotFound(
@@ -100,13 +94,6 @@ def last_seen_procedure(code: str) -> Procedure:
     one: for a write that confirms in its own statement that the version is still current."""
     seen = _LAST_CURRENT.peek(code)
     return seen if seen is not None else current_procedure(code)
-
-
-def still_current_sql() -> str:
-    """A condition true while the procedure version whose id is its one parameter is current: folded into a
-    write, it spares the write a query of its own."""
-    table = connection.ops.quote_name(Procedure._meta.db_table)
-    return f"EXISTS (SELECT 1 FROM {table} WHERE id = %s AND is_current)"
 
 
 def bundle_by_code(code: str) -> Bundle:

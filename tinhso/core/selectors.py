@@ -1,7 +1,6 @@
 """Reads of the data core, with the caller's scope applied where there is one."""
 
 from datetime import datetime
-from functools import cache
 from hashlib import sha256
 from typing import Any
 
@@ -11,7 +10,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy
 
-from tinhso.core import permissions
+from tinhso.core import permissions, sql
 from tinhso.core.errors import Forbidden, NotFound
 from tinhso.core.models import PATH_SEPARATOR, AdminUnit, ApiToken, Domain, Event, Role, RoleAssignment, User
 from tinhso.core.population import Identity, population_registry
@@ -137,39 +136,13 @@ def user_by_token(token: str) -> User | None:
 def token_holder(token: str) -> tuple[User, int] | None:
     """The user a bearer token opens and the token's id; None when unknown, expired, revoked, issued under
     an earlier password, or the user is inactive."""
-    digest = sha256(token.encode()).hexdigest()
-    statement, columns, converters = _user_by_token(connection.vendor)
-    # One statement written once: every API call runs it, and building it, or its rows, through the ORM cost
-    # more Python than the rest of a submission's reads. Unknown, expired and inactive all come back empty.
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [digest, connection.ops.adapt_datetimefield_value(timezone.now())])
-        row = cursor.fetchone()
-    if row is None:
+    found = sql.token_holder(sha256(token.encode()).hexdigest(), now=timezone.now())
+    if found is None:
         return None
-    values, (token_id, auth_hash) = list(row[:-2]), row[-2:]
-    for index, column, convert in converters:
-        values[index] = convert(values[index], column, connection)
-    user = User.from_db(connection.alias, columns, values)
+    user, token_id, auth_hash = found
     if not auth_hash or not constant_time_compare(auth_hash, user.get_session_auth_hash()):
         return None  # the password changed since the token was issued
     return user, token_id
-
-
-@cache
-def _user_by_token(vendor: str) -> tuple[str, list[str], list[tuple[int, Any, Any]]]:
-    """The statement, the fields it reads and the converters the ORM would apply to them on this database."""
-    fields = User._meta.concrete_fields
-    columns = ", ".join(f"u.{connection.ops.quote_name(field.column)}" for field in fields)
-    statement = (
-        f"SELECT {columns}, t.id, t.auth_hash FROM {User._meta.db_table} u JOIN {ApiToken._meta.db_table} t ON t.user_id = u.id "
-        "WHERE t.token_hash = %s AND t.expires_at > %s AND u.is_active LIMIT 1"
-    )
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(User._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-            converters.append((index, column, convert))
-    return statement, [field.attname for field in fields], converters
 
 
 def active_tokens(*, actor: User) -> list[ApiToken]:

@@ -2,17 +2,15 @@
 
 import secrets
 from collections.abc import Iterable
-from contextlib import nullcontext
 from datetime import date, datetime, timedelta
-from functools import cache
 from hashlib import sha256
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, connections, transaction
-from django.db.models import Field, Model, signals
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -43,91 +41,6 @@ from tinhso.core.models import (
 # Heads recorded by a checkpoint cover events written this long before the previous one, so that a
 # transaction that committed late is never left out.
 CHECKPOINT_GRACE = timedelta(minutes=10)
-
-
-@cache
-def _insert_statement(
-    shapes: tuple[tuple[type[Model], bool], ...], vendor: str
-) -> "tuple[list[str], list[list[Field[Any, Any]]]]":
-    """The INSERTs of rows of these (model, id chosen) shapes, returning their ids, and the fields each row
-    writes: on PostgreSQL one statement (data-modifying WITH), which commits or fails as a whole without
-    BEGIN and COMMIT round trips."""
-    quote = connection.ops.quote_name
-    inserts, fields_per_row = [], []
-    for model, chosen_pk in shapes:
-        fields = [field for field in model._meta.concrete_fields if not field.primary_key or chosen_pk]
-        columns = ", ".join(quote(field.column) for field in fields)
-        placeholders = ", ".join(["%s"] * len(fields))
-        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-        inserts.append(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {pk}")
-        fields_per_row.append(fields)
-    if vendor != "postgresql" or len(inserts) == 1:
-        return inserts, fields_per_row
-    parts = ", ".join(f"r{number} AS ({insert})" for number, insert in enumerate(inserts))
-    ids = ", ".join(f"r{number}.{quote(model._meta.pk.column)}" for number, (model, _) in enumerate(shapes))
-    tables = ", ".join(f"r{number}" for number in range(len(shapes)))
-    return [f"WITH {parts} SELECT {ids} FROM {tables}"], fields_per_row
-
-
-def insert_new(*objs: Model) -> None:
-    """Saves new rows as `obj.save(force_insert=True)` would, signals included, with their INSERT built once
-    per process: the ORM compiles it anew for every row, which on a hot path costs more than the database's
-    work. Several rows are written all or none, in one statement on PostgreSQL."""
-    using = connection.alias
-    database = connections[using]  # once: each use of the `connection` proxy looks the thread's one up again
-    shapes = tuple((type(obj), obj.pk is not None) for obj in objs)
-    statements, fields_per_row = _insert_statement(shapes, database.vendor)
-    values = []
-    for obj, fields in zip(objs, fields_per_row, strict=True):
-        signals.pre_save.send(sender=type(obj), instance=obj, raw=False, using=using, update_fields=None)
-        values.append([field.get_db_prep_save(field.pre_save(obj, True), database) for field in fields])
-    with (
-        transaction.atomic(using, savepoint=False) if len(statements) > 1 else nullcontext(),
-        database.cursor() as cursor,
-    ):
-        if len(statements) == 1:
-            cursor.execute(statements[0], [value for row in values for value in row])
-            ids = cursor.fetchone()
-        else:
-            ids = []
-            for statement, row in zip(statements, values, strict=True):
-                cursor.execute(statement, row)
-                ids.append(cursor.fetchone()[0])
-    for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding, obj._state.db = False, using
-    for obj in objs:
-        signals.post_save.send(
-            sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=using
-        )
-
-
-def reserve_id(model: type[Model]) -> int:
-    """An id for a row inserted later, so that what refers to it (its event stream) is written beforehand."""
-    quote = connection.ops.quote_name
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT {id_sequence_sql(model)}")
-            return int(cursor.fetchone()[0])
-        # SQLite: an AUTOINCREMENT table keeps its highest id in sqlite_sequence, which may be moved on directly.
-        cursor.execute(
-            "INSERT INTO sqlite_sequence (name, seq) SELECT %s, 0 "
-            "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = %s)",
-            [table, table],
-        )
-        cursor.execute(
-            f"UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max({quote(model._meta.pk.column)}), 0) "
-            f"FROM {quote(table)})) + 1 WHERE name = %s RETURNING seq",
-            [table],
-        )
-        return int(cursor.fetchone()[0])
-
-
-def id_sequence_sql(model: type[Model]) -> str:
-    """PostgreSQL: the expression taking the next id of `model`'s table (to fold into another statement)."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    return f"nextval(pg_get_serial_sequence('{table}', '{model._meta.pk.column}'))"
 
 
 def _event(

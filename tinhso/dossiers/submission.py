@@ -5,7 +5,7 @@ The lifecycle that follows is in `services`."""
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from datetime import datetime
-from functools import cache, partial
+from functools import partial
 from pathlib import PurePath
 from typing import Any
 
@@ -23,10 +23,11 @@ from tinhso.core import idempotency
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound, text
 from tinhso.core.models import AdminUnit, Domain, Event, IdempotencyKey, Role, User
-from tinhso.core.services import first_event, id_sequence_sql, insert_new, reserve_id
+from tinhso.core.services import first_event
+from tinhso.core.sql import insert_new
 from tinhso.core.working_time import add_working_time
-from tinhso.dossiers import events, validation
-from tinhso.dossiers.models import Channel, Dossier, DossierCounter, DossierDocument, Status
+from tinhso.dossiers import events, sql, validation
+from tinhso.dossiers.models import Channel, Dossier, DossierDocument, Status
 from tinhso.dossiers.validation import Checked, checked_attachments, form_errors, gathered
 
 ACKNOWLEDGE_HOURS = 8  # Decree 45/2020: an online dossier is acknowledged within 8 working hours
@@ -41,27 +42,6 @@ def checked_form(procedure: Procedure, form_data: object) -> dict[str, Any]:
     return form_data
 
 
-@cache
-def _counter_upsert(vendor: str, *, own_commit: bool) -> str:
-    quote = connection.ops.quote_name
-    table, day, last = quote(DossierCounter._meta.db_table), quote("day"), quote("last")
-    source = ""
-    returning = last
-    if vendor == "postgresql":
-        # The dossier's id comes with its number: its event chain is named by the id before the one INSERT.
-        returning = f"{last}, {id_sequence_sql(Dossier)}"
-        if own_commit:
-            # Its commit need not wait for the disk (under the row lock, that wait capped a desk at a few
-            # hundred numbers a second): the dossier given the number commits later, and flushing that commit
-            # flushes this.
-            source = "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed "
-    return (
-        f"INSERT INTO {table} (unit_id, {day}, {last}) SELECT %s, %s, 1 {source}"
-        f"WHERE {catalog_selectors.still_current_sql()} "
-        f"ON CONFLICT (unit_id, {day}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {returning}"
-    )
-
-
 def _take_number(unit: AdminUnit, instant: datetime, procedure: Procedure) -> tuple[str, int] | None:
     """The dossier's code, `{agency code}-{yymmdd}-{seq}` with the sequence restarting per receiving unit per
     local day, and its id; None, taking nothing, when `procedure` is no longer the current version.
@@ -69,16 +49,10 @@ def _take_number(unit: AdminUnit, instant: datetime, procedure: Procedure) -> tu
     Called outside a transaction, the upsert commits on its own: like a sequence, the counter's row is locked
     for one statement, not for the submission's transaction, and a submission failing later leaves a gap."""
     day = timezone.localdate(instant)
-    statement = _counter_upsert(connection.vendor, own_commit=not connection.in_atomic_block)
-    # One upsert takes the number; the ORM cannot express it.
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [unit.pk, connection.ops.adapt_datefield_value(day), procedure.pk])
-        numbered = cursor.fetchone()
+    numbered = sql.next_number(unit=unit, day=day, procedure=procedure)
     if numbered is None:
         return None
-    sequence = numbered[0]
-    # PostgreSQL answers the id with the number; elsewhere it is reserved by a statement of its own.
-    dossier_id = numbered[1] if len(numbered) > 1 else reserve_id(Dossier)
+    sequence, dossier_id = numbered
     return f"{unit.agency_code}-{day:%y%m%d}-{sequence:04d}", dossier_id
 
 

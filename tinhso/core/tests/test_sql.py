@@ -1,13 +1,18 @@
-"""insert_new writes the rows that save(force_insert=True) would, all or none, and sends the same signals."""
+"""The data core's hand-written SQL gives what the ORM would: insert_new writes the rows that
+save(force_insert=True) would, all or none, with the same signals; token_holder finds the user and token the
+ORM query finds."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from hashlib import sha256
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save, pre_save
 
-from tinhso.core.models import AdminUnit, Event
-from tinhso.core.services import insert_new, reserve_id
+from tinhso.core import services
+from tinhso.core.models import AdminUnit, ApiToken, Event
+from tinhso.core.sql import insert_new, reserve_id, token_holder
+from tinhso.testing.factories import citizen
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +90,31 @@ def test_when_one_of_several_new_rows_is_refused_none_is_written():
         insert_new(unit, clash, _event(f"core.adminunit:{unit_id}", 1))  # the same (stream, seq) twice
     assert not AdminUnit.objects.filter(pk=unit_id).exists()
     assert not Event.objects.filter(stream=f"core.adminunit:{unit_id}").exists()
+
+
+def _by_orm(digest: str, now: datetime) -> tuple[dict, int, str] | None:
+    found = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=digest, expires_at__gt=now, user__is_active=True)
+        .first()
+    )
+    return None if found is None else (_fields(found.user), found.pk, found.auth_hash)
+
+
+def _fields(user) -> dict:
+    return {field.attname: getattr(user, field.attname) for field in user._meta.concrete_fields}
+
+
+def test_the_token_statement_finds_what_the_orm_query_finds():
+    person = citizen()
+    token, issued = services.issue_api_token(user=person)
+    digest, now = sha256(token.encode()).hexdigest(), issued.created_at
+    user, token_id, auth_hash = token_holder(digest, now=now)
+    assert (_fields(user), token_id, auth_hash) == _by_orm(digest, now)
+    assert user._state.adding is False and user._state.db == "default"
+    later = issued.expires_at + timedelta(seconds=1)
+    assert token_holder(digest, now=later) is None and _by_orm(digest, later) is None
+    assert token_holder("0" * 64, now=now) is None and _by_orm("0" * 64, now) is None
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    assert token_holder(digest, now=now) is None and _by_orm(digest, now) is None

@@ -1,0 +1,36 @@
+"""The numbering upsert counts as a read-then-increment of the counter row would, one number per call per
+receiving unit and local day, and takes nothing once the procedure's version is replaced."""
+
+from datetime import date
+
+import pytest
+
+from tinhso.catalog import selectors as catalog_selectors
+from tinhso.core import selectors as core_selectors
+from tinhso.dossiers import sql
+from tinhso.dossiers.models import DossierCounter
+from tinhso.testing.catalog import republish
+from tinhso.testing.dossiers import AN_XUYEN, RECORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_call_takes_the_next_number_of_its_unit_and_day(procedures):
+    procedure = catalog_selectors.current_procedure(RECORD)
+    unit, other = core_selectors.unit_by_code(AN_XUYEN), procedure.authority
+    first, second = date(2026, 3, 10), date(2026, 3, 11)
+    taken = [sql.next_number(unit=u, day=d, procedure=procedure) for u, d in [(unit, first)] * 3]
+    taken += [sql.next_number(unit=other, day=first, procedure=procedure)]
+    taken += [sql.next_number(unit=unit, day=second, procedure=procedure)]
+    assert [number for number, _id in taken] == [1, 2, 3, 1, 1]
+    assert len({dossier_id for _number, dossier_id in taken}) == 5  # a fresh id with each number
+    counters = DossierCounter.objects.order_by("unit_id", "day").values_list("unit_id", "day", "last")
+    assert sorted(counters) == sorted([(unit.pk, first, 3), (other.pk, first, 1), (unit.pk, second, 1)])
+
+
+def test_a_replaced_version_takes_no_number(procedures):
+    old = catalog_selectors.current_procedure(RECORD)
+    republish(old)
+    unit = core_selectors.unit_by_code(AN_XUYEN)
+    assert sql.next_number(unit=unit, day=date(2026, 3, 10), procedure=old) is None
+    assert not DossierCounter.objects.filter(last__gt=0).exists()
