@@ -563,18 +563,19 @@ def _register(world: World, registry: People, batch: Batch, today: date, registe
 # ---- dossiers -------------------------------------------------------------------------------------------
 
 
-class DossierMaker:
-    def __init__(
-        self,
-        world: World,
-        citizens: list[Citizen],
-        rng: random.Random,
-        now: datetime,
-        horizon: periods.Period,
-        first: date,
-    ) -> None:
-        self.world, self.citizens, self.rng, self.now, self.horizon = world, citizens, rng, now, horizon
-        self.judged_at = now  # when open records are judged (ioc_services.judging_instant)
+class _Maker:
+    """What a worker's makers of dossiers and of reports share: the run's world and clock, the worker's dice."""
+
+    def __init__(self, run: "Run", rng: random.Random) -> None:
+        self.world, self.citizens, self.now, self.horizon = run.world, run.citizens, run.now, run.horizon
+        self.rng = rng
+        self.judged_at = run.judged_at  # when open records are judged (ioc_services.judging_instant)
+
+
+class DossierMaker(_Maker):
+    def __init__(self, run: "Run", rng: random.Random) -> None:
+        super().__init__(run, rng)
+        world, now, first = run.world, run.now, run.first
         self.lifecycles = {
             info.pk: Lifecycle(procedure=info, officials=world.officials, now=now, rng=rng)
             for info in world.procedures
@@ -714,18 +715,11 @@ def _dossier(pk: int, procedure: ProcedureInfo, dossier: SimulatedDossier, form:
 # ---- field reports --------------------------------------------------------------------------------------
 
 
-class ReportMaker:
-    def __init__(
-        self,
-        world: World,
-        citizens: list[Citizen],
-        rng: random.Random,
-        now: datetime,
-        horizon: periods.Period,
-    ) -> None:
-        self.world, self.citizens, self.rng, self.now, self.horizon = world, citizens, rng, now, horizon
-        self.judged_at = now  # when open records are judged (ioc_services.judging_instant)
-        self.story = ReportStory(now=now, rng=rng, coordinator=world.coordinator, handlers=world.leaders)
+class ReportMaker(_Maker):
+    def __init__(self, run: "Run", rng: random.Random) -> None:
+        super().__init__(run, rng)
+        world = run.world
+        self.story = ReportStory(now=run.now, rng=rng, coordinator=world.coordinator, handlers=world.leaders)
         self.codes = set(Report.objects.values_list("tracking_code", flat=True))
 
     def _tracking_code(self, instant: datetime) -> str:
@@ -938,11 +932,9 @@ class Run:
 
 def _write_days(plan: list[Day], *, worker: int, run: Run) -> Summary:
     """Simulates and writes the days given, in order, one transaction per batch."""
-    world, citizens, now, horizon, workers = run.world, run.citizens, run.now, run.horizon, run.workers
+    now, workers = run.now, run.workers
     rng = random.Random(run.seed * 7919 + worker)
-    dossier_maker = DossierMaker(world, citizens, rng, now, horizon, run.first)
-    report_maker = ReportMaker(world, citizens, rng, now, horizon)
-    dossier_maker.judged_at = report_maker.judged_at = run.judged_at
+    dossier_maker, report_maker = DossierMaker(run, rng), ReportMaker(run, rng)
     summary, ids = Summary(), dict[str, int]()
     batch = Batch(ids, replica=run.replica)
     for number, day in enumerate(plan):
