@@ -22,7 +22,7 @@ def to_core(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_idempotency_keys'),
+        ('core', '0006_idempotency_keys'),
         ('dossiers', '0006_document_requirement'),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_role_domains'),
+        ('core', '0005_open_data_domain'),
     ]
 
     operations = [
