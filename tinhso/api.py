@@ -49,6 +49,8 @@ api.add_router("/dossiers", "tinhso.dossiers.api.router")
 api.add_router("/fieldreports", "tinhso.fieldreports.api.router")
 api.add_router("/ioc", "tinhso.ioc.api.router")
 api.add_router("/reporting", "tinhso.reporting.api.router")
+api.add_router("/integration", "tinhso.integration.api.router")
+api.add_router("/lgsp", "tinhso.integration.api.partner_router")
 
 
 # Members of every problem: an error's own detail under one of these names is given as current_<name>.

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "tinhso.dossiers",
     "tinhso.ioc",
     "tinhso.reporting",
+    "oauth2_provider",
+    "tinhso.integration",
     "tinhso.generator",
     "tinhso.payments",
     # After the generator: its demo publishes the platform's own datasets from the generated history.
@@ -89,6 +91,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tinhso.integration.exchange.ExchangeLogMiddleware",
     "tinhso.web.machine_edge.MachineEdge",
     "tinhso.web.pages.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -218,6 +221,23 @@ if TINHSO_ENV == "production":
     SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env.number("SECURE_HSTS_SECONDS", 31536000)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The integration platform: OAuth 2.0 client credentials with short-lived tokens whose scopes are the
+# partner's grants (tinhso.integration.oauth); the national portal's adapter and where it is.
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.number("TINHSO_PARTNER_TOKEN_SECONDS", 300, minimum=30),
+    "SCOPES_BACKEND_CLASS": "tinhso.integration.oauth.GrantedScopes",
+    "OAUTH2_VALIDATOR_CLASS": "tinhso.integration.oauth.PartnerValidator",
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named, so migrations can refer to it
+TINHSO_PORTAL_ADAPTER = env.text("TINHSO_PORTAL_ADAPTER", "tinhso.integration.portal.DvcqgAdapter")
+# Empty: the local fake of the national portal served by the platform itself (demo, tests).
+TINHSO_PORTAL_URL = env.text("TINHSO_PORTAL_URL", "")
+TINHSO_PORTAL_USERNAME = env.text("TINHSO_PORTAL_USERNAME", "tinhso")
+TINHSO_PORTAL_PASSWORD = env.text("TINHSO_PORTAL_PASSWORD", "")
+TINHSO_PORTAL_UNIT = env.text("TINHSO_PORTAL_UNIT", "000.00.00.H12")
+TINHSO_PORTAL_TIMEOUT_SECONDS = env.number("TINHSO_PORTAL_TIMEOUT_SECONDS", 10, minimum=1)
+TINHSO_WEBHOOK_TIMEOUT_SECONDS = env.number("TINHSO_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]

@@ -15,6 +15,10 @@ from tinhso.core.models import Event
 # (state so far, event action, event payload): updates the state the chain implies after that event.
 Replay = Callable[[dict[str, Any], str, dict], None]
 CHECKS: list["StateCheck"] = []
+# Other hash-chained logs an app keeps beside the event log (the integration platform's exchange log): each
+# check yields (where, what) for every break, and `tinhso verify-log` reports them with the event log's.
+LogCheck = Callable[..., Iterator[tuple[str, str]]]
+LOG_CHECKS: list[LogCheck] = []
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,18 @@ def register(check: StateCheck) -> StateCheck:
     if all(known.model is not check.model for known in CHECKS):
         CHECKS.append(check)
     return check
+
+
+def register_log(check: LogCheck) -> LogCheck:
+    if check not in LOG_CHECKS:
+        LOG_CHECKS.append(check)
+    return check
+
+
+def log_problems(*, chunk_size: int = 5000) -> Iterator[tuple[str, str]]:
+    autodiscover_modules("integrity")
+    for check in LOG_CHECKS:
+        yield from check(chunk_size=chunk_size)
 
 
 def mismatches(*, chunk_size: int = 5000) -> Iterator[Mismatch]:

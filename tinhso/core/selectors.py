@@ -284,6 +284,7 @@ def verify_event_log(*, chunk_size: int = 5000) -> LogVerification:
         )
     _verify_anchor(result)
     _verify_domain_rows(result, chunk_size=chunk_size)
+    _verify_app_logs(result, chunk_size=chunk_size)
     result.sort(key=LogProblem.sort_key)
     return result
 
@@ -338,6 +339,14 @@ def _verify_domain_rows(result: LogVerification, *, chunk_size: int) -> None:
                 "bản ghi đã bị sửa thẳng trong cơ sở dữ liệu."
             ) % {"field": mismatch.field, "stored": mismatch.stored, "implied": mismatch.implied}
         result.append(LogProblem(message=message, stream=mismatch.stream))
+
+
+def _verify_app_logs(result: LogVerification, *, chunk_size: int) -> None:
+    """The other append-only logs apps keep beside the event log (tinhso.core.integrity.LOG_CHECKS)."""
+    from tinhso.core.integrity import log_problems
+
+    for where, message in log_problems(chunk_size=chunk_size):
+        result.append(LogProblem(message=message, stream=where))
 
 
 def _verify_checkpoints(result: LogVerification, *, chunk_size: int) -> dict[str, tuple[int, str, int]]:

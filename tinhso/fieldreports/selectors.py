@@ -4,7 +4,6 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from hashlib import sha256
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -439,8 +438,11 @@ def overdue_reports(*, now: datetime) -> QuerySet[Report]:
 
 
 def api_key_by_secret(secret: str) -> ApiKey | None:
-    digest = sha256(secret.encode()).hexdigest()
-    return ApiKey.objects.filter(key_hash=digest, revoked_at__isnull=True).first()
+    """The partner filing with this key, through the integration platform: its key must be in use and a grant
+    in force must cover Open311 filing."""
+    from tinhso.integration import selectors as integration_selectors
+
+    return integration_selectors.open311_identity(secret)
 
 
 def public_reports_by_codes(codes: list[str]) -> list[Report]:

@@ -236,6 +236,10 @@ def create_api_key(*, actor: User | None, name: str) -> tuple[str, ApiKey]:
         name=name.strip(), prefix=secret[:10], key_hash=sha256(secret.encode()).hexdigest()
     )
     record_event(subject=api_key, action=events.API_KEY_CREATED, actor=actor, payload={"name": api_key.name})
+    # Partner keys live on the integration platform: the key becomes one, with its grant to file reports.
+    from tinhso.integration import services as integration_services
+
+    integration_services.adopt_open311_key(actor=actor, api_key=api_key)
     return secret, api_key
 
 

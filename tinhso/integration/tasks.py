@@ -1,0 +1,58 @@
+"""The platform's jobs: the relay to the national portal and the webhook deliveries, kicked after the commit
+of a change that concerns them and every minute to catch anything a kick missed; the nightly reconciliation."""
+
+import logging
+
+from django.db import connection, transaction
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+
+from tinhso.integration import portal, webhooks
+
+logger = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("integration-relay")
+def relay_to_portal() -> None:
+    portal.relay()
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("integration-webhooks")
+def deliver_webhooks() -> None:
+    webhooks.dispatch()
+    webhooks.send_due()
+
+
+@db_periodic_task(crontab(hour="2", minute="15"))
+def reconcile_portal() -> None:
+    portal.reconcile()
+
+
+@db_task()
+def kick() -> None:
+    try:
+        relay_to_portal.call_local()
+        deliver_webhooks.call_local()
+    except Exception:  # another run holds the lock; the periodic job sends the rest
+        logger.info("integration jobs already running")
+
+
+def _queue_kick() -> None:
+    try:
+        kick()
+    except Exception:  # the change is committed; the periodic jobs send it
+        logger.exception("Could not queue the integration jobs")
+
+
+def event_recorded(sender, instance, created: bool, **kwargs) -> None:
+    """A dossier's status change writes its outbox message now, in the transaction of the change; once per
+    transaction the jobs are kicked after it commits."""
+    if not created:
+        return
+    if portal.enqueue(instance) is None:
+        return
+    if any(entry[1] is _queue_kick for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_queue_kick, robust=True)

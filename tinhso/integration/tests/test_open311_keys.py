@@ -1,0 +1,50 @@
+"""Open311 keys become partner keys: the data migration adopts the keys issued before the platform (same
+secret keeps working), and a key issued now is a partner key with a grant to file reports."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from tinhso.core.selectors import verify_event_log
+from tinhso.fieldreports import selectors as fieldreport_selectors
+from tinhso.fieldreports import services as fieldreport_services
+from tinhso.fieldreports.models import ApiKey
+from tinhso.integration import services
+from tinhso.integration.models import Credential, Grant, Partner
+
+pytestmark = pytest.mark.django_db
+migration = importlib.import_module("tinhso.integration.migrations.0002_services_and_open311_keys")
+
+
+def test_the_migration_adopts_older_keys_and_their_secrets_keep_working(db):
+    # A key as fieldreports issued them before the platform: a row of its own, no partner.
+    from hashlib import sha256
+
+    secret = "ts311_older-key-issued-before-the-platform"
+    older = ApiKey.objects.create(
+        name="Ứng dụng Cà Mau-G", prefix=secret[:10], key_hash=sha256(secret.encode()).hexdigest()
+    )
+    migration.forwards(apps, None)
+    partner = Partner.objects.get(open311_identity=older)
+    assert partner.code == f"VN/GOV/OPEN311/key-{older.pk}"
+    assert Credential.objects.get(partner=partner).key_hash == older.key_hash
+    assert Grant.objects.get(partner=partner).scopes == ["open311.requests.write"]
+    assert fieldreport_selectors.api_key_by_secret(secret) == older
+    assert not verify_event_log()  # the adoption's event is a well-formed chain
+
+
+def test_a_key_issued_now_is_a_partner_key_whose_grant_decides(db):
+    admin = None
+    secret, api_key = fieldreport_services.create_api_key(actor=admin, name="Ứng dụng Zalo OA")
+    assert fieldreport_selectors.api_key_by_secret(secret) == api_key
+    grant = Grant.objects.get(partner__open311_identity=api_key)
+    services.revoke_grant(actor=None, grant_id=grant.pk, version=grant.version, reason="Hết hạn hợp tác")
+    assert fieldreport_selectors.api_key_by_secret(secret) is None
+
+
+def test_a_revoked_open311_key_stays_refused(db):
+    secret, api_key = fieldreport_services.create_api_key(actor=None, name="Ứng dụng Zalo OA")
+    ApiKey.objects.filter(pk=api_key.pk).update(revoked_at=timezone.now())
+    assert fieldreport_selectors.api_key_by_secret(secret) is None

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from tinhso.integration import oauth, views
+
+app_name = "integration"
+urlpatterns = [
+    path("lgsp/oauth/token", oauth.token, name="token"),
+    path("tich-hop/", views.catalogue, name="catalogue"),
+    path("tich-hop/quan-tri/", views.admin_index, name="admin"),
+    path("tich-hop/quan-tri/nhat-ky.csv", views.exchange_csv, name="exchange-csv"),
+]
