@@ -16,11 +16,11 @@ from pydantic import StringConstraints
 
 from tinhso.core.api import bearer_auth
 from tinhso.core.auth import SignedInRequest
-from tinhso.core.schema_types import FreeText, Instant, Version
+from tinhso.core.schema_types import FreeText, Instant, Version, column_length
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.integration import gateway, selectors, services, webhooks
 from tinhso.integration.gateway import Caller
-from tinhso.integration.models import Credential, ExchangeLog
+from tinhso.integration.models import Credential, ExchangeLog, Grant, Partner
 
 router = Router(tags=["integration"])
 partner_router = Router(tags=["lgsp"])
@@ -93,7 +93,7 @@ def dossier_status(request: PartnerRequest, code: str) -> dict:
 
 
 class SubscriptionIn(Schema):
-    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=500)]
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=500)]  # the column
     event_types: list[Annotated[str, StringConstraints(max_length=60)]] = Field(max_length=20)
 
 
@@ -179,12 +179,12 @@ def replay(request: PartnerRequest, message_id: str) -> Status:
 
 class PartnerIn(Schema):
     agency_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
-    agency_name: FreeText
+    agency_name: str = Field(max_length=column_length(Partner, "agency_name"))
     system: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
-    system_name: FreeText
-    contact_name: FreeText = ""
-    contact_email: Annotated[str, StringConstraints(max_length=200)] = ""
-    contact_phone: Annotated[str, StringConstraints(max_length=20)] = ""
+    system_name: str = Field(max_length=column_length(Partner, "system_name"))
+    contact_name: str = Field(default="", max_length=column_length(Partner, "contact_name"))
+    contact_email: str = Field(default="", max_length=column_length(Partner, "contact_email"))
+    contact_phone: str = Field(default="", max_length=column_length(Partner, "contact_phone"))
     rate_limit_per_minute: int = Field(default=600, ge=1, le=100_000)
 
 
@@ -228,8 +228,8 @@ class GrantIn(Schema):
     partner: Code
     service: Code
     scopes: list[Annotated[str, StringConstraints(max_length=60)]] = Field(max_length=20)
-    purpose: FreeText
-    legal_basis: FreeText
+    purpose: str = Field(max_length=column_length(Grant, "purpose"))
+    legal_basis: str = Field(max_length=column_length(Grant, "legal_basis"))
     valid_from: date
     valid_to: date | None = None
 

@@ -8,4 +8,7 @@ urlpatterns = [
     path("tich-hop/", views.catalogue, name="catalogue"),
     path("tich-hop/quan-tri/", views.admin_index, name="admin"),
     path("tich-hop/quan-tri/nhat-ky.csv", views.exchange_csv, name="exchange-csv"),
+    path("gia-lap/dvcqg/", views.fake_portal, name="fake-portal"),
+    path("gia-lap/dvcqg/<slug:service>", views.fake_portal, name="fake-portal-service"),
+    path("gia-lap/nhan-su-kien/", views.fake_receiver, name="fake-receiver"),
 ]

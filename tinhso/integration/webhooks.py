@@ -98,9 +98,11 @@ def dispatch(*, now: datetime | None = None) -> int:
         for subscription in subscriptions:
             for event_type in subscription.event_types:
                 by_type.setdefault(event_type, []).append(subscription)
-        rows = Event.objects.filter(occurred_at__lte=now).order_by("id")
+        # A subscriber hears of what happens after it subscribed, never of the history before.
+        since = min(subscription.created_at for subscription in subscriptions)
         if cursor.last_run_at is not None:
-            rows = rows.filter(occurred_at__gte=cursor.last_run_at - GRACE)
+            since = max(since, cursor.last_run_at - GRACE)
+        rows = Event.objects.filter(occurred_at__gte=since, occurred_at__lte=now).order_by("id")
         new = []
         for event in rows.iterator(chunk_size=1000):
             for event_type in _types_of(event):
@@ -116,6 +118,7 @@ def dispatch(*, now: datetime | None = None) -> int:
                         created_at=now,
                     )
                     for subscription in by_type.get(event_type, [])
+                    if subscription.created_at <= event.occurred_at
                 ]
         before = WebhookDelivery.objects.count()
         WebhookDelivery.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)

@@ -49,6 +49,7 @@ OPEN_DATA_PLACE = Workplace(
     _("Dữ liệu mở"), "opendata:manage", (Role.SPECIALIST, Role.UNIT_LEADER), "opendata"
 )
 ADMIN_PLACE = Workplace(_("Quản trị"), "admin:index", (Role.ADMINISTRATOR,))
+INTEGRATION_PLACE = Workplace(_("Tích hợp, chia sẻ dữ liệu"), "integration:admin", (Role.ADMINISTRATOR,))
 
 
 def _reversed(url_name: str) -> str:
@@ -72,7 +73,8 @@ def _is_report_coordinator(assignments: list) -> bool:
 
 
 OFFICIAL_PLACES = (
-    IOC_PLACE, REPORTING_PLACE, DOSSIER_PLACE, REPORT_PLACE, PAYMENT_PLACE, OPEN_DATA_PLACE, ADMIN_PLACE
+    IOC_PLACE, REPORTING_PLACE, DOSSIER_PLACE, REPORT_PLACE, PAYMENT_PLACE, OPEN_DATA_PLACE, ADMIN_PLACE,
+    INTEGRATION_PLACE,
 )  # fmt: skip
 # The menu is kept a minute per account, so pages read no roles for it: a granted or revoked role shows in
 # the menu within that time (the pages themselves check the roles on every request).

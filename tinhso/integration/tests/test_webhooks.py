@@ -186,3 +186,10 @@ def test_partners_subscribe_themselves_within_their_grant(client, partner):
         "/api/v1/lgsp/webhooks", body, content_type="application/json", HTTP_X_API_KEY=partner.key
     )
     assert private.status_code == 422 and private.json()["code"] == "private_address"
+
+
+def test_a_new_subscriber_is_not_sent_the_history(cast, request):
+    in_state(cast, "accepted")
+    receiver = request.getfixturevalue("receiver")
+    run()
+    assert receiver.received == [] and not WebhookDelivery.objects.exists()
