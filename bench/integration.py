@@ -22,21 +22,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import harness
+from bench.submit import recreate_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tinhso_bench_integration"
 SUBSCRIBERS = 1000
 SUBMITTERS = 4
-
-
-def prepare(url: str) -> None:
-    import psycopg
-
-    name = harness.database_name(url)
-    if "bench" not in name:
-        sys.exit(f"Refusing to drop {name!r}: the benchmark's database name must contain 'bench'.")
-    with psycopg.connect(harness.maintenance_url(url), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup_data() -> dict:
@@ -252,7 +242,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300, help="API calls each way in figure 3")
     parser.add_argument("--changes", type=int, default=40, help="status changes timed in figure 4")
     args = parser.parse_args()
-    prepare(args.database_url)
+    recreate_database(args.database_url)
     harness.bench_environment(database_url=args.database_url, var_dir="/tmp/tinhso-bench-integration")
     os.environ["DJANGO_SETTINGS_MODULE"] = "tinhso.settings"
     os.environ["TINHSO_ENV"] = "test"

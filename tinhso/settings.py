@@ -234,7 +234,9 @@ TINHSO_PORTAL_ADAPTER = env.text("TINHSO_PORTAL_ADAPTER", "tinhso.integration.po
 # Empty: the local fake of the national portal served by the platform itself (demo, tests).
 TINHSO_PORTAL_URL = env.text("TINHSO_PORTAL_URL", "")
 TINHSO_PORTAL_USERNAME = env.text("TINHSO_PORTAL_USERNAME", "tinhso")
-TINHSO_PORTAL_PASSWORD = env.text("TINHSO_PORTAL_PASSWORD", "" if TINHSO_ENV == "production" else "demo-portal")
+TINHSO_PORTAL_PASSWORD = env.text(
+    "TINHSO_PORTAL_PASSWORD", "" if TINHSO_ENV == "production" else "demo-portal"
+)
 TINHSO_PORTAL_UNIT = env.text("TINHSO_PORTAL_UNIT", "000.00.00.H12")
 TINHSO_PORTAL_TIMEOUT_SECONDS = env.number("TINHSO_PORTAL_TIMEOUT_SECONDS", 10, minimum=1)
 # The local fakes of the national portal and of a partner's webhook receiver, under /gia-lap/ (demo, trials).

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from io import StringIO
 from typing import Annotated
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -368,20 +369,16 @@ def grant_revoke(request: SignedInRequest, grant_id: int, body: RevokeIn) -> dic
 
 @router.get("/exchange-log", response=list[ExchangeOut], auth=bearer_auth, summary="Search the exchange log")
 def exchange_log(request: SignedInRequest, filters: Query[ExchangeFilter]) -> list[dict]:
-    rows = selectors.exchange_log(
-        actor=request.auth,
-        partner_code=filters.partner,
-        service=filters.service,
-        status=filters.status,
-        since=filters.since,
-        until=filters.until,
-    )
-    return [_exchange_row(row) for row in rows[: filters.limit]]
+    return [_exchange_row(row) for row in _filtered(request, filters)[: filters.limit]]
 
 
 @router.get("/exchange-log.csv", auth=bearer_auth, summary="Export the exchange log (CSV)")
 def exchange_log_csv(request: SignedInRequest, filters: Query[ExchangeFilter]) -> HttpResponse:
-    rows = selectors.exchange_log(
+    return csv_response(_filtered(request, filters)[: filters.limit * 100])
+
+
+def _filtered(request: SignedInRequest, filters: ExchangeFilter) -> "QuerySet[ExchangeLog]":
+    return selectors.exchange_log(
         actor=request.auth,
         partner_code=filters.partner,
         service=filters.service,
@@ -389,7 +386,6 @@ def exchange_log_csv(request: SignedInRequest, filters: Query[ExchangeFilter]) -
         since=filters.since,
         until=filters.until,
     )
-    return csv_response(rows[: filters.limit * 100])
 
 
 def csv_response(rows: object) -> HttpResponse:
