@@ -160,6 +160,7 @@ class _Quiet(WSGIRequestHandler):
 
 class _ThreadedServer(WSGIServer):
     daemon_threads = True
+    request_queue_size = 256  # a fan-out to many subscribers must not find the listen queue full
 
     def process_request(self, request: Any, client_address: Any) -> None:
         threading.Thread(target=self._serve_one, args=(request, client_address), daemon=True).start()
