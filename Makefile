@@ -16,6 +16,7 @@ demo: $(BIN)/tinhso assets messages
 	mkdir -p var
 	$(DEMO_ENV) $(BIN)/tinhso migrate --no-input -v0
 	$(DEMO_ENV) $(BIN)/tinhso load-demo
+	$(DEMO_ENV) $(BIN)/tinhso signing init-demo-ca
 	$(DEMO_ENV) $(BIN)/tinhso run_huey --quiet & trap "kill $$! 2>/dev/null" EXIT INT TERM; \
 	  $(DEMO_ENV) $(BIN)/tinhso runserver 127.0.0.1:8000
 

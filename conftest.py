@@ -10,7 +10,12 @@ from huey.contrib.djhuey import HUEY
 from tinhso.core import caching, services
 from tinhso.core.models import AdminUnit
 
-pytest_plugins = ["tinhso.testing.browser", "tinhso.testing.dossiers", "tinhso.testing.fieldreports"]
+pytest_plugins = [
+    "tinhso.testing.browser",
+    "tinhso.testing.dossiers",
+    "tinhso.testing.fieldreports",
+    "tinhso.testing.signing",
+]
 
 
 def load_reference_data() -> None:

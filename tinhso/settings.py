@@ -61,6 +61,32 @@ TINHSO_PAYMENT_ORDER_HOURS = env.number("TINHSO_PAYMENT_ORDER_HOURS", 72, minimu
 TINHSO_RECONCILIATION_INBOX = env.text("TINHSO_RECONCILIATION_INBOX", str(VAR_DIR / "reconciliation"))
 TINHSO_TILE_ATTRIBUTION = env.text("TINHSO_TILE_ATTRIBUTION", "")
 
+# Where the platform is reached from outside: the QR codes of signed documents open its verification page.
+TINHSO_PUBLIC_URL = env.text("TINHSO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Signing (tinhso.signing.profiles). The defaults are the demo CA that `tinhso signing init-demo-ca` writes
+# and the timestamp authority the platform serves itself outside production; production names its own key
+# (PKCS#12, PEM or a PKCS#11 token), a licensed TSA and the national trust roots.
+TINHSO_SIGNING_DEMO_DIR = Path(env.text("TINHSO_SIGNING_DEMO_DIR", str(VAR_DIR / "signing")))
+TINHSO_SIGNING_PROFILES = {
+    "default": {
+        "kind": env.choice("TINHSO_SIGNING_KIND", "pkcs12", ("pkcs12", "pem", "pkcs11")),
+        "key": env.text("TINHSO_SIGNING_KEY", str(TINHSO_SIGNING_DEMO_DIR / "signer.p12")),
+        "cert": env.text("TINHSO_SIGNING_CERT", ""),
+        "passphrase": env.text("TINHSO_SIGNING_PASSPHRASE", "demo-signing"),
+        "chain": tuple(env.items("TINHSO_SIGNING_CHAIN", [])),
+        "tsa_url": env.text("TINHSO_SIGNING_TSA_URL", f"{TINHSO_PUBLIC_URL}/ky-so/tsa"),
+        "pkcs11_token": env.text("TINHSO_SIGNING_PKCS11_TOKEN", ""),
+        "pkcs11_key_label": env.text("TINHSO_SIGNING_PKCS11_KEY_LABEL", ""),
+    }
+}
+TINHSO_SIGNING_TRUST_ROOTS = env.items(
+    "TINHSO_SIGNING_TRUST_ROOTS", [str(TINHSO_SIGNING_DEMO_DIR / "root.crt")]
+)
+TINHSO_SIGNING_CRLS = env.items("TINHSO_SIGNING_CRLS", [str(TINHSO_SIGNING_DEMO_DIR / "root.crl")])
+TINHSO_SIGNING_FETCH_REVOCATION = env.flag("TINHSO_SIGNING_FETCH_REVOCATION", TINHSO_ENV == "production")
+# The demo's timestamp authority and CRL at /ky-so/: never served in production.
+TINHSO_SIGNING_LOCAL_TSA = TINHSO_ENV != "production"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -87,6 +113,7 @@ INSTALLED_APPS = [
     "tinhso.payments",
     # After the generator: its demo publishes the platform's own datasets from the generated history.
     "tinhso.opendata",
+    "tinhso.signing",
 ]
 
 MIDDLEWARE = [
@@ -279,6 +306,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
+    # fontTools reports every glyph subset it makes for a signature stamp at INFO.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
 if TINHSO_ENV == "production":

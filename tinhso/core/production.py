@@ -43,6 +43,20 @@ def insecure_settings(settings: Mapping[str, Any]) -> list[str]:
             )
     if "*" in settings["ALLOWED_HOSTS"]:
         problems.append("ALLOWED_HOSTS contains '*': list the host names the platform answers to")
+    return problems + _demo_signing(settings)
+
+
+def _demo_signing(settings: Mapping[str, Any]) -> list[str]:
+    """The demo CA signs nothing and is trusted by nothing in production (its keys are files anyone made)."""
+    demo = str(settings.get("TINHSO_SIGNING_DEMO_DIR", "")) or None
+    if demo is None:
+        return []
+    problems = []
+    if any(str(root).startswith(demo) for root in settings.get("TINHSO_SIGNING_TRUST_ROOTS", [])):
+        problems.append("TINHSO_SIGNING_TRUST_ROOTS names the demo CA: configure the national trust roots")
+    profiles = settings.get("TINHSO_SIGNING_PROFILES", {}).values()
+    if any(str(profile["key"]).startswith(demo) for profile in profiles):
+        problems.append("TINHSO_SIGNING_KEY is the demo key: configure the province's key or token")
     return problems
 
 

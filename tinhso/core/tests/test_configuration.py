@@ -99,6 +99,8 @@ def test_a_secure_production_configuration_starts():
         ALLOWED_HOSTS="tinhso.camau.gov.vn",
         TINHSO_LOG_KEY=STRONG_KEY[:40],
         **GATEWAYS,
+        TINHSO_SIGNING_KEY="/etc/tinhso/province.p12",
+        TINHSO_SIGNING_TRUST_ROOTS="/etc/tinhso/roots/vn-root-ca.crt",
     )
     assert result.returncode == 0, result.stderr
 
@@ -108,6 +110,15 @@ def test_production_refuses_the_sandbox_payment_gateway():
     result = run_settings(TINHSO_ENV="production", ALLOWED_HOSTS="tinhso.camau.gov.vn", **environ)
     assert "TINHSO_VNPAY_URL or TINHSO_VNPAY_HASH_SECRET is the local sandbox" in result.stderr
     assert "TINHSO_DVCQG_PAY_URL or TINHSO_DVCQG_HASH_KEY is the local sandbox" in result.stderr
+
+
+def test_production_refuses_the_demo_signing_ca():
+    result = run_settings(
+        TINHSO_ENV="production", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="x", TINHSO_LOG_KEY=STRONG_KEY[:40]
+    )
+    assert result.returncode != 0
+    assert "TINHSO_SIGNING_TRUST_ROOTS names the demo CA" in result.stderr
+    assert "TINHSO_SIGNING_KEY is the demo key" in result.stderr
 
 
 def test_malformed_environment_variables_are_named_at_start():

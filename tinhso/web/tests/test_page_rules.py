@@ -127,6 +127,8 @@ def test_production_cookies_are_secure_and_hsts_is_on():
         "TINHSO_VNPAY_HASH_SECRET": "v" * 32,
         "TINHSO_DVCQG_PAY_URL": "https://thanhtoan.dichvucong.gov.vn",
         "TINHSO_DVCQG_HASH_KEY": "d" * 32,
+        "TINHSO_SIGNING_KEY": "/etc/tinhso/province.p12",
+        "TINHSO_SIGNING_TRUST_ROOTS": "/etc/tinhso/roots/vn-root-ca.crt",
     }
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
     assert out.stdout.split() == ["True", "True", "True", "False"], out.stderr[-2000:]

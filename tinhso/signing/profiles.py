@@ -1,0 +1,109 @@
+"""Signing profiles and trust, read from the settings (TINHSO_SIGNING_*): which key signs, which timestamp
+authority stamps, which roots are trusted and where revocation data comes from.
+
+A key is a PKCS#12 file, a PEM key with its certificate, or a PKCS#11 token (an HSM or a USB token, through
+python-pkcs11, installed where one is used). Trust roots are always the configured ones: the national roots in
+production, the demo root otherwise; never a certificate found in a PDF."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.sign import signers
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+from pyhanko_certvalidator import ValidationContext
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One way of signing: the key (`kind` pkcs12, pem or pkcs11) and the timestamp authority."""
+
+    name: str
+    kind: str
+    key: str
+    cert: str
+    passphrase: str
+    chain: tuple[str, ...]
+    tsa_url: str
+    pkcs11_token: str
+    pkcs11_key_label: str
+
+
+def profile(name: str = "default") -> Profile:
+    try:
+        raw: dict[str, Any] = settings.TINHSO_SIGNING_PROFILES[name]
+    except KeyError:
+        raise ImproperlyConfigured(f"No signing profile named {name!r} in TINHSO_SIGNING_PROFILES.") from None
+    return Profile(name=name, **raw)
+
+
+def load_signer(chosen: Profile) -> signers.Signer:
+    if chosen.kind == "pkcs12":
+        signer = signers.SimpleSigner.load_pkcs12(
+            chosen.key, passphrase=chosen.passphrase.encode() or None, ca_chain_files=chosen.chain
+        )
+    elif chosen.kind == "pem":
+        signer = signers.SimpleSigner.load(
+            chosen.key,
+            chosen.cert,
+            ca_chain_files=chosen.chain,
+            key_passphrase=chosen.passphrase.encode() or None,
+        )
+    elif chosen.kind == "pkcs11":
+        return _pkcs11_signer(chosen)
+    else:
+        raise ImproperlyConfigured(f"Signing profile {chosen.name!r}: unknown kind {chosen.kind!r}.")
+    if signer is None:
+        raise ImproperlyConfigured(f"Signing profile {chosen.name!r}: the key {chosen.key} cannot be read.")
+    return signer
+
+
+def _pkcs11_signer(chosen: Profile) -> signers.Signer:
+    """A key that never leaves its token: `key` is the PKCS#11 module's path, the passphrase the user PIN."""
+    from pyhanko.sign import pkcs11
+
+    session = pkcs11.open_pkcs11_session(
+        chosen.key,
+        token_criteria=pkcs11.TokenCriteria(label=chosen.pkcs11_token),
+        user_pin=chosen.passphrase,
+    )
+    return pkcs11.PKCS11Signer(session, key_label=chosen.pkcs11_key_label)
+
+
+def timestamper(chosen: Profile) -> TimeStamper | None:
+    return HTTPTimeStamper(chosen.tsa_url, timeout=10) if chosen.tsa_url else None
+
+
+def trust_roots() -> list[asn1_x509.Certificate]:
+    roots = [
+        load_cert_from_pemder(path) for path in settings.TINHSO_SIGNING_TRUST_ROOTS if Path(path).exists()
+    ]
+    if not roots:
+        raise ImproperlyConfigured(
+            "TINHSO_SIGNING_TRUST_ROOTS names no readable certificate (run `tinhso signing init-demo-ca`)."
+        )
+    return roots
+
+
+def known_crls() -> list[asn1_crl.CertificateList]:
+    """The CRLs kept locally (read fresh on every call, so a new revocation counts at once)."""
+    return [
+        asn1_crl.CertificateList.load(Path(path).read_bytes())
+        for path in settings.TINHSO_SIGNING_CRLS
+        if Path(path).exists()
+    ]
+
+
+def validation_context(*, extra_crls: list[asn1_crl.CertificateList] | None = None) -> ValidationContext:
+    """Configured roots and CRLs; fetching from the certificates' distribution points only when allowed."""
+    return ValidationContext(
+        trust_roots=trust_roots(),
+        crls=known_crls() + list(extra_crls or []),
+        allow_fetching=settings.TINHSO_SIGNING_FETCH_REVOCATION,
+        revocation_mode="hard-fail",
+    )

@@ -1,0 +1,41 @@
+"""Reads of the signing app. What a signed document is, told to anyone, carries no personal data."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.core.errors import NotFound
+from tinhso.core.models import User
+from tinhso.signing.models import SignedDocument
+
+
+def document_by_code(code: str) -> SignedDocument:
+    document = SignedDocument.objects.filter(code=code.strip().upper()).first()
+    if document is None:
+        raise NotFound(
+            _("Không có văn bản ký số nào mang mã xác thực “%(code)s”."),
+            params={"code": code},
+            code="signed_document_not_found",
+        )
+    return document
+
+
+def issued_as(sha256: str) -> SignedDocument | None:
+    """The platform's record of the exact file with this SHA-256, if the platform signed it."""
+    return SignedDocument.objects.filter(sha256=sha256).first()
+
+
+def latest_of(*, subject: str, kind: str) -> SignedDocument | None:
+    return SignedDocument.objects.filter(subject=subject, kind=kind).order_by("-signed_at", "-pk").first()
+
+
+def data_store(*, actor: User) -> QuerySet[SignedDocument]:
+    """The signed results held in the citizen's data store (kho dữ liệu), newest first."""
+    return SignedDocument.objects.filter(owner=actor, kind=SignedDocument.Kind.RESULT).order_by("-signed_at")
+
+
+def may_download(*, actor: User | AnonymousUser, document: SignedDocument | None) -> bool:
+    """The signed copy itself goes to its owner and to officials, never to anyone holding the code."""
+    if document is None or not actor.is_authenticated:
+        return False
+    return document.owner_id == actor.pk or not actor.is_citizen
