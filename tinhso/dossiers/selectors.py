@@ -488,6 +488,11 @@ def prefill(*, actor: User, procedure: Procedure) -> tuple[dict[str, Any], dict[
     return values, sources, desk
 
 
+def for_signing(*, code: str) -> Dossier | None:
+    """The dossier whose result or form the platform's signing job signs (no actor: the platform itself)."""
+    return Dossier.objects.select_related("procedure", "applicant").filter(code=code).first()
+
+
 def result_is_electronic(dossier: Dossier) -> bool:
     """A full-online procedure (toàn trình, Decree 42/2022) submitted online returns its result online: the
     applicant may take it as soon as it is recorded; any other result is handed over by the desk first."""

@@ -37,6 +37,7 @@ from tinhso.dossiers.forms import (
 from tinhso.dossiers.lifecycle import FORMS, LIFECYCLE
 from tinhso.dossiers.models import Dossier, Rating, Status
 from tinhso.dossiers.validation import document_field
+from tinhso.signing import selectors as signing_selectors
 from tinhso.web.access import official_required
 
 
@@ -326,8 +327,14 @@ def document(request: SignedInRequest, code: str, form: str) -> HttpResponse:
     needed, build = DOCUMENTS[form]
     if not selectors.events_of(dossier).filter(action=needed).exists():
         raise Http404(_("Hồ sơ chưa có văn bản này."))
-    tracking_url = request.build_absolute_uri(reverse("dossiers:track", kwargs={"code": code}))
-    response = HttpResponse(build(dossier, tracking_url=tracking_url), content_type="application/pdf")
+    signed = signing_selectors.signed_form(dossier_code=dossier.code, form=form)
+    if signed:  # the copy the desk's signature went on, as the applicant received it
+        with signed.file.open("rb") as stored:
+            pdf = stored.read()
+    else:
+        tracking_url = request.build_absolute_uri(reverse("dossiers:track", kwargs={"code": code}))
+        pdf = build(dossier, tracking_url=tracking_url)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{code}-{form}.pdf"'
     return response
 
@@ -506,9 +513,12 @@ def result(request: SignedInRequest, code: str) -> FileResponse:
     dossier = _dossier(request.user, code)
     if not selectors.result_ready_for(actor=request.user, dossier=dossier):
         raise Http404(_("Hồ sơ chưa có kết quả để tải về."))
-    # Checked to start with %PDF- when it was stored.
+    # The copy the province signed once there is one; the file recorded was checked to start with %PDF-.
+    signed = signing_selectors.signed_result(dossier_code=dossier.code)
     return private_file_response(
-        dossier.result_file, content_type="application/pdf", filename=f"{dossier.code}.pdf"
+        signed.file if signed else dossier.result_file,
+        content_type="application/pdf",
+        filename=f"{dossier.code}.pdf",
     )
 
 

@@ -9,6 +9,7 @@ SIGNED = EventType(
         "code": "the verification code printed in the stamp and its QR code",
         "kind": "result, receipt, form or report",
         "subject": "what it belongs to: a dossier's or a receipt's code",
+        "part": "which of the dossier's forms (its page name), or empty",
         "sha256": "SHA-256 of the signed PDF",
         "signer": "the signing certificate's subject",
         "serial": "the signing certificate's serial number (hex)",

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.files import private_storage
+from tinhso.core.models import Event
 
 
 class SignedDocument(models.Model):
@@ -20,6 +21,7 @@ class SignedDocument(models.Model):
     code = models.CharField(max_length=16)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     subject = models.CharField(max_length=64, help_text="Code of the dossier or receipt it belongs to")
+    part = models.CharField(max_length=40, blank=True, help_text="Which of the subject's documents (a form)")
     title = models.CharField(max_length=200)
     file = models.FileField(upload_to="signing/%Y/%m/", storage=private_storage)
     sha256 = models.CharField(max_length=64)
@@ -29,6 +31,11 @@ class SignedDocument(models.Model):
     signed_at = models.DateTimeField()
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The event the platform signed it after (rules.py): one signed document per event, however many job
+    # runs see the event at once.
+    source_event = models.OneToOneField(
+        Event, null=True, blank=True, on_delete=models.PROTECT, related_name="signed_document"
     )
 
     class Meta:
@@ -42,3 +49,12 @@ class SignedDocument(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class SigningCursor(models.Model):
+    """When the signing job last started; the next run looks back from there by a grace period."""
+
+    last_run_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"signed up to {self.last_run_at}"

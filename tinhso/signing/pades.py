@@ -9,6 +9,7 @@ from io import BytesIO
 import fontpkg
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.stamp import QRStampStyle
@@ -20,6 +21,10 @@ FONT_SIZE = 7  # equal in the glyph factory and the text box: pyHanko lays the t
 STAMP_WIDTH, STAMP_HEIGHT = 250, 62  # points
 MARGIN = 28
 STAMP_TEXT = "Ký bởi: %(signer)s\nThời gian ký: %(ts)s\nMã xác thực: %(code)s\nTra cứu: %(url)s"
+
+
+class Unsignable(ValueError):
+    """The bytes are not a PDF pyHanko can add a signature to."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,11 @@ def sign_pdf(
 ) -> bytes:
     """The document signed as PAdES B-LT (B-B without a timestamp authority or when `timestamp` is off), its
     stamp on the last page."""
-    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    try:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        box = _box(writer)
+    except (PdfError, KeyError, TypeError, ValueError) as error:
+        raise Unsignable(str(error)) from None
     stamper = profiles.timestamper(profile) if timestamp else None
     metadata = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -76,7 +85,7 @@ def sign_pdf(
         signer=profiles.load_signer(profile),
         timestamper=stamper,
         stamp_style=_stamp_style(),
-        new_field_spec=fields.SigFieldSpec(field_name, on_page=-1, box=_box(writer)),
+        new_field_spec=fields.SigFieldSpec(field_name, on_page=-1, box=box),
     )
     out = BytesIO()
     pdf_signer.sign_pdf(

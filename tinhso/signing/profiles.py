@@ -42,6 +42,11 @@ def profile(name: str = "default") -> Profile:
     return Profile(name=name, **raw)
 
 
+def usable(chosen: Profile) -> bool:
+    """Whether the profile's key is there to sign with (a token is only known once opened)."""
+    return chosen.kind == "pkcs11" or Path(chosen.key).exists()
+
+
 def load_signer(chosen: Profile) -> signers.Signer:
     if chosen.kind == "pkcs12":
         signer = signers.SimpleSigner.load_pkcs12(

@@ -25,8 +25,18 @@ def issued_as(sha256: str) -> SignedDocument | None:
     return SignedDocument.objects.filter(sha256=sha256).first()
 
 
-def latest_of(*, subject: str, kind: str) -> SignedDocument | None:
-    return SignedDocument.objects.filter(subject=subject, kind=kind).order_by("-signed_at", "-pk").first()
+def latest_of(*, subject: str, kind: str, part: str = "") -> SignedDocument | None:
+    """The newest signed copy of a dossier's result or form (`part`), or of a receipt."""
+    documents = SignedDocument.objects.filter(subject=subject, kind=kind, part=part)
+    return documents.order_by("-signed_at", "-pk").first()
+
+
+def signed_result(*, dossier_code: str) -> SignedDocument | None:
+    return latest_of(subject=dossier_code, kind=SignedDocument.Kind.RESULT)
+
+
+def signed_form(*, dossier_code: str, form: str) -> SignedDocument | None:
+    return latest_of(subject=dossier_code, kind=SignedDocument.Kind.FORM, part=form)
 
 
 def data_store(*, actor: User) -> QuerySet[SignedDocument]:

@@ -1,24 +1,41 @@
 """Writes of the signing app: a document signed and its signed copy kept, with its event."""
 
 import hashlib
+import logging
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from tinhso.core import selectors as core_selectors
+from tinhso.core.errors import Conflict, NotFound
 from tinhso.core.files import removed_on_failure, written
-from tinhso.core.models import User
+from tinhso.core.models import Event, User
 from tinhso.core.services import record_event
 from tinhso.signing import events, pades, profiles
-from tinhso.signing.models import SignedDocument
+from tinhso.signing.models import SignedDocument, SigningCursor
+from tinhso.signing.rules import RULES
 
+logger = logging.getLogger(__name__)
 # Crockford's base32 without look-alikes: a code read aloud or typed from paper is hard to get wrong.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 12
+# Events of transactions that committed after the previous run started are still picked up; one signed
+# document per event makes looking at an event twice harmless.
+GRACE = timedelta(minutes=10)
+
+
+def province_name() -> str:
+    """Where the province signs, e.g. "Tỉnh Cà Mau" (its portal code before the units are loaded)."""
+    try:
+        return core_selectors.province_unit().name
+    except NotFound:
+        return settings.TINHSO_PROVINCE
 
 
 def new_code() -> str:
@@ -39,6 +56,8 @@ def sign_document(
     reason: str,
     location: str,
     owner: User | None = None,
+    part: str = "",
+    source_event: Event | None = None,
     profile_name: str = "default",
     timestamp: bool = True,
 ) -> SignedDocument:
@@ -57,8 +76,10 @@ def sign_document(
             signed=signed,
             kind=kind,
             subject=subject,
+            part=part,
             title=title,
             owner=owner,
+            source_event=source_event,
             signer=certificate.subject.human_friendly,
             serial=format(certificate.serial_number, "X"),
             timestamped=timestamp and bool(profile.tsa_url),
@@ -75,8 +96,10 @@ def _keep(
     signed: bytes,
     kind: str,
     subject: str,
+    part: str,
     title: str,
     owner: User | None,
+    source_event: Event | None,
     signer: str,
     serial: str,
     timestamped: bool,
@@ -87,7 +110,9 @@ def _keep(
         code=code,
         kind=kind,
         subject=subject,
+        part=part,
         title=title,
+        source_event=source_event,
         sha256=hashlib.sha256(signed).hexdigest(),
         signer=signer,
         serial=serial,
@@ -97,7 +122,11 @@ def _keep(
     )
     document.file.save(f"{code}.pdf", ContentFile(signed), save=False)
     written(document.file)
-    document.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            document.save(force_insert=True)
+    except IntegrityError:  # another run signed after the same event first: its copy stands
+        raise Conflict(_("Văn bản này đã được ký."), code="already_signed") from None
     record_event(
         subject=document,
         action=events.SIGNED,
@@ -106,6 +135,7 @@ def _keep(
             "code": code,
             "kind": kind,
             "subject": subject,
+            "part": part,
             "sha256": document.sha256,
             "signer": signer,
             "serial": serial,
@@ -114,3 +144,45 @@ def _keep(
         },
     )
     return document
+
+
+def sign_pending(*, now: datetime | None = None) -> int:
+    """Signs what the rules ask for after the events written since the previous run (results, the desk's
+    forms); returns how many documents it signed. A failure (the timestamp authority down) stops the run
+    before the cursor moves, so the next run tries again."""
+    now = now or timezone.now()
+    if not profiles.usable(profiles.profile()):
+        logger.warning("The signing key is not configured: nothing is signed (tinhso signing init-demo-ca)")
+        return 0
+    cursor = SigningCursor.objects.first() or SigningCursor.objects.create(last_run_at=None)
+    pending = Event.objects.filter(action__in=RULES, signed_document__isnull=True).order_by("id")
+    if cursor.last_run_at is not None:
+        pending = pending.filter(occurred_at__gte=cursor.last_run_at - GRACE)
+    else:  # the first run signs what happens from now on, not the history the platform started with
+        pending = pending.filter(occurred_at__gte=now - GRACE)
+    signed = 0
+    for event in pending.iterator(chunk_size=50):
+        wanted = RULES[event.action](event)
+        if wanted is None:
+            continue
+        try:
+            sign_document(
+                actor=None,
+                pdf=wanted.pdf,
+                kind=wanted.kind,
+                subject=wanted.subject,
+                part=wanted.part,
+                title=wanted.title,
+                reason=wanted.reason,
+                location=province_name(),
+                owner=wanted.owner,
+                source_event=event,
+            )
+        except Conflict:
+            continue
+        except pades.Unsignable:  # a broken file never holds up the others; the dossier keeps it unsigned
+            logger.exception("Event %s: the document cannot be signed", event.pk)
+            continue
+        signed += 1
+    SigningCursor.objects.filter(pk=cursor.pk).update(last_run_at=now)
+    return signed

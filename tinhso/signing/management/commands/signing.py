@@ -6,9 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tinhso.core import selectors as core_selectors
-from tinhso.core.errors import NotFound
-from tinhso.signing import pki
+from tinhso.signing import pki, services
 
 
 class Command(BaseCommand):
@@ -27,13 +25,5 @@ class Command(BaseCommand):
             self.stdout.write(f"The demo CA in {directory} is kept (--force replaces it).")
             return
         crl_url = settings.TINHSO_PUBLIC_URL + "/ky-so/crl/root.crl"
-        pki.create_demo_ca(directory=directory, crl_url=crl_url, province=_signer_name())
+        pki.create_demo_ca(directory=directory, crl_url=crl_url, province=f"UBND {services.province_name()}")
         self.stdout.write(f"Demo CA written to {directory}.")
-
-
-def _signer_name() -> str:
-    """The province's people's committee, e.g. "UBND Tỉnh Cà Mau" (its code before the units are loaded)."""
-    try:
-        return f"UBND {core_selectors.province_unit().name}"
-    except NotFound:
-        return f"UBND {settings.TINHSO_PROVINCE}"
