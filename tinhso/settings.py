@@ -86,6 +86,10 @@ TINHSO_SIGNING_CRLS = env.items("TINHSO_SIGNING_CRLS", [str(TINHSO_SIGNING_DEMO_
 TINHSO_SIGNING_FETCH_REVOCATION = env.flag("TINHSO_SIGNING_FETCH_REVOCATION", TINHSO_ENV == "production")
 # The demo's timestamp authority and CRL at /ky-so/: never served in production.
 TINHSO_SIGNING_LOCAL_TSA = TINHSO_ENV != "production"
+# Electronic receipts (tinhso.receipts): who issues them (the platform, or a licensed provider's adapter
+# implementing tinhso.receipts.issuers.ReceiptIssuer) and the collecting units' tax code.
+TINHSO_RECEIPT_ISSUER = env.text("TINHSO_RECEIPT_ISSUER", "tinhso.receipts.issuers.PlatformIssuer")
+TINHSO_RECEIPT_TAX_CODE = env.text("TINHSO_RECEIPT_TAX_CODE", "2000000000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -114,6 +118,7 @@ INSTALLED_APPS = [
     # After the generator: its demo publishes the platform's own datasets from the generated history.
     "tinhso.opendata",
     "tinhso.signing",
+    "tinhso.receipts",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("tinhso.opendata.urls")),
     path("", include("tinhso.integration.urls")),
     path("", include("tinhso.signing.urls")),
+    path("", include("tinhso.receipts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("open311/v2/", include("tinhso.fieldreports.open311_urls")),
     path("admin/", admin.site.urls),

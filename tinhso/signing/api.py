@@ -38,6 +38,8 @@ class IssuedOut(Schema):
     title: str
     signed_at: datetime
     verification_url: str
+    cancelled: bool
+    replaced_by: str | None
 
 
 class VerificationOut(Schema):
@@ -49,6 +51,7 @@ class VerificationOut(Schema):
 
 def _out(checked: reports.PublicReport) -> dict:
     issued = checked.issued
+    cancelled, replaced_by = checked.cancelled
     return {
         "sha256": checked.report.sha256,
         "all_valid": checked.all_valid,
@@ -62,6 +65,8 @@ def _out(checked: reports.PublicReport) -> dict:
             "title": issued.title,
             "signed_at": issued.signed_at,
             "verification_url": checked.issued_url,
+            "cancelled": cancelled,
+            "replaced_by": replaced_by,
         },
     }
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import throttle
 from tinhso.core.errors import DomainError, TooManyAttempts
+from tinhso.receipts import selectors as receipt_selectors
 from tinhso.signing import selectors, verification
 from tinhso.signing.models import SignedDocument
 from tinhso.signing.services import verification_url
@@ -20,6 +21,13 @@ VERIFICATIONS_PER_ADDRESS = throttle.Limit("verifications-address", attempts=60,
 class PublicReport:
     report: verification.Report
     issued: SignedDocument | None
+
+    @property
+    def cancelled(self) -> tuple[bool, str | None]:
+        """For a receipt: whether it was cancelled since, and the code of its replacement."""
+        if self.issued is None or self.issued.kind != SignedDocument.Kind.RECEIPT:
+            return False, None
+        return receipt_selectors.cancellation(code=self.issued.subject)
 
     @property
     def all_valid(self) -> bool:

@@ -14,10 +14,14 @@ from tinhso.dossiers import documents
 from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.lifecycle import FORMS
+from tinhso.receipts import documents as receipt_documents
+from tinhso.receipts import events as receipt_events
+from tinhso.receipts import selectors as receipt_selectors
 from tinhso.signing.models import SignedDocument
 
 RESULT_REASON = "Ký số kết quả giải quyết thủ tục hành chính"
 FORM_REASON = "Ký số văn bản của Bộ phận Một cửa"
+RECEIPT_REASON = "Ký số biên lai thu phí, lệ phí"
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,23 @@ def _form(slug: str, build: Callable[..., bytes]) -> Callable[[Event], ToSign | 
     return rule
 
 
+def _receipt(event: Event) -> ToSign | None:
+    receipt = receipt_selectors.by_code(event.payload["code"])
+    if receipt is None:
+        return None
+    return ToSign(
+        pdf=receipt_documents.receipt_pdf(receipt),
+        kind=SignedDocument.Kind.RECEIPT,
+        subject=receipt.code,
+        part="",
+        title=f"Biên lai thu phí, lệ phí số {receipt.number:07d}, ký hiệu {receipt.series.series}",
+        reason=RECEIPT_REASON,
+        owner=receipt.payer_account,
+    )
+
+
 RULES: dict[str, Callable[[Event], ToSign | None]] = {
+    receipt_events.ISSUED: _receipt,
     dossier_events.FINISHED: _result,
     dossier_events.ACCEPTED: _form("giay-tiep-nhan", documents.receipt_pdf),
     dossier_events.SUPPLEMENT_REQUESTED: _form("phieu-yeu-cau-bo-sung", documents.supplement_request_pdf),
