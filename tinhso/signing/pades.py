@@ -15,6 +15,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.stamp import QRStampStyle
 
 from tinhso.signing import profiles
+from tinhso.signing.threads import outside_event_loop
 
 FONT_FAMILY = "Be Vietnam Pro"
 FONT_SIZE = 7  # equal in the glyph factory and the text box: pyHanko lays the text out with both
@@ -88,9 +89,9 @@ def sign_pdf(
         new_field_spec=fields.SigFieldSpec(field_name, on_page=-1, box=box),
     )
     out = BytesIO()
-    pdf_signer.sign_pdf(
-        writer,
-        output=out,
-        appearance_text_params={"url": stamp.url, "code": stamp.code},
+    outside_event_loop(
+        lambda: pdf_signer.sign_pdf(
+            writer, output=out, appearance_text_params={"url": stamp.url, "code": stamp.code}
+        )
     )
     return out.getvalue()

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.errors import NotFound
 from tinhso.core.models import User
+from tinhso.dossiers import selectors as dossier_selectors
+from tinhso.dossiers.lifecycle import LIFECYCLE
 from tinhso.signing.models import SignedDocument
 
 
@@ -42,6 +44,14 @@ def signed_form(*, dossier_code: str, form: str) -> SignedDocument | None:
 def data_store(*, actor: User) -> QuerySet[SignedDocument]:
     """The signed results held in the citizen's data store (kho dữ liệu), newest first."""
     return SignedDocument.objects.filter(owner=actor, kind=SignedDocument.Kind.RESULT).order_by("-signed_at")
+
+
+def open_dossiers(*, actor: User) -> list[tuple[str, int, str]]:
+    """(code, version, procedure) of the citizen's dossiers that take files now: what a stored result can
+    be reused in."""
+    takes_files = LIFECYCLE.sources("attach_documents")
+    dossiers = dossier_selectors.citizen_dossiers(actor=actor).filter(status__in=takes_files)
+    return [(dossier.code, dossier.version, dossier.procedure.name) for dossier in dossiers[:50]]
 
 
 def may_download(*, actor: User | AnonymousUser, document: SignedDocument | None) -> bool:

@@ -17,6 +17,7 @@ from tinhso.core.errors import Conflict, NotFound
 from tinhso.core.files import removed_on_failure, written
 from tinhso.core.models import Event, User
 from tinhso.core.services import record_event
+from tinhso.dossiers import services as dossier_services
 from tinhso.signing import events, pades, profiles
 from tinhso.signing.models import SignedDocument, SigningCursor
 from tinhso.signing.rules import RULES
@@ -186,3 +187,20 @@ def sign_pending(*, now: datetime | None = None) -> int:
         signed += 1
     SigningCursor.objects.filter(pk=cursor.pk).update(last_run_at=now)
     return signed
+
+
+def reuse_in_dossier(*, actor: User, document_code: str, dossier_code: str, version: int) -> None:
+    """Once-only: a signed result from the citizen's data store attached to a later dossier of theirs,
+    instead of an upload (the dossier's own service checks the dossier may take files now)."""
+    document = SignedDocument.objects.filter(
+        code=document_code, owner=actor, kind=SignedDocument.Kind.RESULT
+    ).first()
+    if document is None:
+        raise NotFound(
+            _("Kho dữ liệu của bạn không có văn bản “%(code)s”."),
+            params={"code": document_code},
+            code="not_in_data_store",
+        )
+    with document.file.open("rb") as stored:
+        copy = ContentFile(stored.read(), name=f"{document.subject}-ket-qua-da-ky-so.pdf")
+    dossier_services.attach_documents(actor=actor, code=dossier_code, version=version, attachments=[copy])

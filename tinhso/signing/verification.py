@@ -17,6 +17,7 @@ from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationE
 from pyhanko_certvalidator import ValidationContext
 
 from tinhso.signing import profiles
+from tinhso.signing.threads import outside_event_loop
 
 PDF_MAGIC = b"%PDF-"
 
@@ -126,6 +127,10 @@ def _signature(embedded: object, reader: PdfFileReader) -> SignatureReport:
 
 def verify_pdf(data: bytes) -> Report:
     """Every signature of `data`; NotAPdf when it is not a readable PDF."""
+    return outside_event_loop(lambda: _verify(data))
+
+
+def _verify(data: bytes) -> Report:
     if PDF_MAGIC not in data[:1024]:
         raise NotAPdf("no PDF header")
     try:

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -10,9 +12,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core import throttle
+from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.files import private_file_response
-from tinhso.signing import pki, reports, selectors, tsa
+from tinhso.signing import pki, reports, selectors, services, tsa
 
 
 @require_http_methods(["GET", "POST"])
@@ -57,6 +60,36 @@ def download(request: HttpRequest, code: str) -> FileResponse:
     if not selectors.may_download(actor=request.user, document=signed):
         raise Http404
     return private_file_response(signed.file, content_type="application/pdf", filename=f"{signed.code}.pdf")
+
+
+@login_required
+@require_GET
+def data_store(request: SignedInRequest) -> HttpResponse:
+    """The citizen's data store: the signed results of their dossiers, each reusable in a later dossier."""
+    context = {
+        "documents": selectors.data_store(actor=request.user),
+        "dossiers": selectors.open_dossiers(actor=request.user),
+    }
+    return render(request, "signing/data_store.html", context)
+
+
+@login_required
+@require_POST
+def reuse(request: SignedInRequest, code: str) -> HttpResponse:
+    target = request.POST.get("dossier", "")
+    try:
+        dossier_code, version = target.rsplit("@", 1)
+        services.reuse_in_dossier(
+            actor=request.user, document_code=code, dossier_code=dossier_code, version=int(version)
+        )
+    except ValueError:
+        messages.error(request, _("Chọn hồ sơ cần đính kèm."))
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Đã đính kèm kết quả vào hồ sơ %(code)s.") % {"code": dossier_code})
+        return redirect("dossiers:detail", code=dossier_code)
+    return redirect("signing:data-store")
 
 
 @csrf_exempt

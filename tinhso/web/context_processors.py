@@ -37,6 +37,11 @@ MAIN_NAVIGATION: tuple[tuple[Promise, str, Promise | str], ...] = (
         "opendata:search",
         _("Tìm, xem trước và tải dữ liệu mở của tỉnh; gọi qua API tương thích CKAN."),
     ),
+    (
+        _("Xác thực văn bản"),
+        "signing:verify",
+        _("Kiểm tra chữ ký số của kết quả, biên lai bằng mã xác thực hoặc tệp PDF."),
+    ),
 )
 
 

@@ -27,6 +27,7 @@ class Workplace:
 CITIZEN_PLACES = (
     Workplace(_("Hồ sơ của tôi"), "dossiers:mine", ()),
     Workplace(_("Phản ánh của tôi"), "fieldreports:my-reports", ()),
+    Workplace(_("Kho dữ liệu của tôi"), "signing:data-store", ()),
 )
 LEADERS = (Role.PROVINCE_LEADER, Role.UNIT_LEADER)
 DOSSIER_PLACE = Workplace(
@@ -40,6 +41,9 @@ REPORT_PLACE = Workplace(
 )
 PAYMENT_PLACE = Workplace(
     _("Đối soát thanh toán"), "payments:reconciliations", (Role.RECEPTIONIST, Role.UNIT_LEADER), "dossiers"
+)
+RECEIPT_PLACE = Workplace(
+    _("Biên lai điện tử"), "receipts:collected", (Role.RECEPTIONIST, Role.UNIT_LEADER), "dossiers"
 )
 IOC_PLACE = Workplace(_("Điều hành"), "ioc:dashboard", LEADERS)
 REPORTING_PLACE = Workplace(
@@ -73,8 +77,8 @@ def _is_report_coordinator(assignments: list) -> bool:
 
 
 OFFICIAL_PLACES = (
-    IOC_PLACE, REPORTING_PLACE, DOSSIER_PLACE, REPORT_PLACE, PAYMENT_PLACE, OPEN_DATA_PLACE, ADMIN_PLACE,
-    INTEGRATION_PLACE,
+    IOC_PLACE, REPORTING_PLACE, DOSSIER_PLACE, RECEIPT_PLACE, REPORT_PLACE, PAYMENT_PLACE, OPEN_DATA_PLACE,
+    ADMIN_PLACE, INTEGRATION_PLACE,
 )  # fmt: skip
 # The menu is kept a minute per account, so pages read no roles for it: a granted or revoked role shows in
 # the menu within that time (the pages themselves check the roles on every request).

@@ -4,6 +4,7 @@ once, and the dossier's pages hand out the signed copies."""
 import pytest
 from django.core.files.base import ContentFile
 
+from tinhso.core.errors import NotFound
 from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import services as dossier_services
 from tinhso.signing import selectors, services, verification
@@ -115,3 +116,38 @@ def test_without_a_signing_key_nothing_is_signed_and_nothing_fails(cast, setting
 
     assert services.sign_pending() == 0
     assert not SignedDocument.objects.exists()
+
+
+def test_a_signed_result_is_reused_in_a_later_dossier_instead_of_an_upload(cast, signing_pki, client):
+    first = _finish(cast, sample_pdf("Giấy chứng nhận quyền sử dụng đất"))
+    services.sign_pending()
+    stored = selectors.signed_result(dossier_code=first.code)
+    later = in_state(cast, "supplement")
+    client.force_login(cast.an)
+
+    page = client.get("/kho-du-lieu/")
+    assert (
+        page.status_code == 200
+        and stored.code in page.content.decode()
+        and later.code in page.content.decode()
+    )
+    answer = client.post(
+        f"/kho-du-lieu/{stored.code}/dinh-kem/", {"dossier": f"{later.code}@{later.version}"}
+    )
+
+    assert answer.status_code == 302 and answer["Location"] == f"/ho-so/{later.code}/"
+    [attached] = later.documents.all()
+    assert _read(attached.file) == _read(stored.file)
+
+
+def test_nobody_reuses_another_citizens_result(cast, signing_pki):
+    first = _finish(cast, sample_pdf())
+    services.sign_pending()
+    stored = selectors.signed_result(dossier_code=first.code)
+    later = in_state(cast, "supplement")
+
+    with pytest.raises(NotFound):
+        services.reuse_in_dossier(
+            actor=cast.ngoc, document_code=stored.code, dossier_code=later.code, version=later.version
+        )
+    assert not later.documents.exists()
