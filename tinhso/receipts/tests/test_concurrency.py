@@ -21,7 +21,9 @@ class SettlingIssuer(issuers.PlatformIssuer):
         return number
 
 
-def test_concurrent_payments_get_consecutive_numbers_and_a_failed_one_gives_its_number_back(cast, settings):
+def test_concurrent_payments_get_consecutive_numbers_and_a_failed_one_gives_its_number_back(
+    reference_data, cast, settings
+):
     settings.TINHSO_RECEIPT_ISSUER = f"{__name__}.SettlingIssuer"
     unit = submitted(cast).receiving_unit
 
