@@ -113,3 +113,9 @@ def online_payment_figures(*, start: datetime, end: datetime) -> OnlinePaymentFi
         dossiers_with_fee=len(created | paid_dossiers),  # an order opened earlier and paid now counts too
         dossiers_paid_online=len(paid_dossiers),
     )
+
+
+def order_by_reference(reference: str) -> PaymentOrder | None:
+    """An order with its dossier, payer and fee lines (for the receipt issued once it is paid)."""
+    orders = PaymentOrder.objects.select_related("dossier__applicant", "dossier__receiving_unit")
+    return orders.prefetch_related("lines").filter(reference=reference).first()

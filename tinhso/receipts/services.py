@@ -2,6 +2,7 @@
 with a reason, and the job that issues receipts after the payments recorded on dossiers."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,8 @@ from tinhso.core.money import checked_amount
 from tinhso.core.services import record_event
 from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
+from tinhso.payments import events as payment_events
+from tinhso.payments import selectors as payment_selectors
 from tinhso.receipts import events, issuers
 from tinhso.receipts.lifecycle import LIFECYCLE
 from tinhso.receipts.models import IssuingCursor, Receipt, ReceiptSeries, Status
@@ -219,18 +222,70 @@ def _payment_of(event: Event) -> dict[str, Any] | None:
     }
 
 
+METHODS = {
+    "vnpay": "Thanh toán trực tuyến qua cổng VNPay",
+    "vietqr": "Chuyển khoản ngân hàng (VietQR)",
+    "dvcqg": "Thanh toán qua Nền tảng thanh toán Cổng Dịch vụ công quốc gia",
+}
+
+
+def _order_paid(event: Event) -> dict[str, Any] | None:
+    """What a payment.order_paid event paid for: the order's fee lines, payer and gateway transaction."""
+    order = payment_selectors.order_by_reference(event.payload["reference"])
+    if order is None:
+        return None
+    dossier = order.dossier
+    applicant = dossier.applicant
+    identity = core_selectors.identity_of(applicant.citizen_id) if applicant.citizen_id else None
+    return {
+        "unit": dossier.receiving_unit,
+        "dossier_code": dossier.code,
+        "payer_name": identity.full_name if identity else applicant.display_name,
+        "payer_address": identity.permanent_address if identity else "",
+        "payer_account": applicant,
+        "lines": [
+            Line(kind="phí" if line.kind == 1 else "lệ phí", name=line.name[:200], amount=int(line.amount))
+            for line in order.lines.all()
+        ],
+        "method": METHODS.get(order.provider, order.get_provider_display()),
+        "transaction_ref": order.transaction_no or order.reference,
+        "paid_at": order.paid_at or event.occurred_at,
+    }
+
+
+def _desk_payment(event: Event) -> dict[str, Any] | None:
+    # An online payment also resumes the dossier (method "online"): its order's receipt is issued instead.
+    return None if event.payload.get("method") == "online" else _payment_of(event)
+
+
+def _order_key(event: Event) -> str:
+    return f"payment:{event.payload['reference']}"
+
+
+def _desk_key(event: Event) -> str:
+    return f"dossier-payment:{event.pk}"
+
+
+# Which events are payments: the receipt's once-only key, and what each paid.
+PAYMENTS: dict[str, tuple[Callable[[Event], str], Callable[[Event], dict[str, Any] | None]]] = {
+    payment_events.ORDER_PAID: (_order_key, _order_paid),
+    dossier_events.PAYMENT_CONFIRMED: (_desk_key, _desk_payment),
+}
+
+
 def issue_pending(*, now: datetime | None = None) -> int:
     """Issues the receipts of payments recorded since the previous run; returns how many were new."""
     now = now or timezone.now()
     cursor = IssuingCursor.objects.first() or IssuingCursor.objects.create(last_run_at=None)
     since = (cursor.last_run_at or now) - GRACE  # the first run starts now, not with the history
-    payments = Event.objects.filter(action=dossier_events.PAYMENT_CONFIRMED, occurred_at__gte=since)
+    payments = Event.objects.filter(action__in=PAYMENTS, occurred_at__gte=since)
     issued = 0
     for event in payments.order_by("id").iterator(chunk_size=100):
-        source = f"dossier-payment:{event.pk}"
+        key, paid = PAYMENTS[event.action]
+        source = key(event)
         if Receipt.objects.filter(source=source).exists():
             continue
-        payment = _payment_of(event)
+        payment = paid(event)
         if payment is None:
             continue
         try:

@@ -7,7 +7,6 @@ from django.db import connection, transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from tinhso.dossiers import events as dossier_events
 from tinhso.receipts import services
 
 logger = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ def _queue_issuing() -> None:
 
 
 def event_recorded(sender, instance, created: bool, **kwargs) -> None:
-    if not created or instance.action != dossier_events.PAYMENT_CONFIRMED:
+    if not created or instance.action not in services.PAYMENTS:
         return
     if any(entry[1] is _queue_issuing for entry in connection.run_on_commit):
         return

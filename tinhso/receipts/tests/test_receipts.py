@@ -201,3 +201,22 @@ def test_the_verification_page_says_a_receipt_was_cancelled_and_names_its_replac
 
     assert "Biên lai này đã bị hủy." in page and replacement.code in page
     assert "Sai tên người nộp" not in page and "Nguyễn Văn An" not in page
+
+
+def test_an_order_paid_through_the_gateway_gets_one_receipt_with_its_fee_lines(cast, client):
+    from tinhso.testing.payments import ipn, started_order
+
+    dossier = in_state(cast, "payment")
+    order = started_order(cast.an, dossier.code)
+    assert client.get("/thanh-toan/vnpay/ipn", ipn(order)).json()["RspCode"] == "00"
+    order.refresh_from_db()
+
+    assert services.issue_pending() == 1  # the dossier's own "payment confirmed" (online) adds none
+
+    [receipt] = Receipt.objects.filter(dossier_code=dossier.code)
+    assert receipt.total == order.amount and receipt.transaction_ref == order.transaction_no
+    assert (
+        receipt.method == "Thanh toán trực tuyến qua cổng VNPay"
+        and receipt.source == f"payment:{order.reference}"
+    )
+    assert [line["amount"] for line in receipt.lines] == [line.amount for line in order.lines.all()]
