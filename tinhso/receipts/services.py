@@ -20,6 +20,7 @@ from tinhso.core.money import checked_amount
 from tinhso.core.services import record_event
 from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
+from tinhso.dossiers.models import Dossier
 from tinhso.payments import events as payment_events
 from tinhso.payments import selectors as payment_selectors
 from tinhso.receipts import events, issuers
@@ -193,6 +194,19 @@ def cancel_receipt(*, actor: User, code: str, version: int, reason: str, replace
 # ---- the job: a receipt for each payment recorded on a dossier ---------------------------------------
 
 
+def _paid_for(dossier: Dossier) -> dict[str, Any]:
+    """The collecting unit, the dossier and the payer (the applicant, named as the population registry has it)."""
+    applicant = dossier.applicant
+    identity = core_selectors.identity_of(applicant.citizen_id) if applicant.citizen_id else None
+    return {
+        "unit": dossier.receiving_unit,
+        "dossier_code": dossier.code,
+        "payer_name": identity.full_name if identity else applicant.display_name,
+        "payer_address": identity.permanent_address if identity else "",
+        "payer_account": applicant,
+    }
+
+
 def _payment_of(event: Event) -> dict[str, Any] | None:
     """What a dossier.payment_confirmed event paid for: the dossier, the amount asked before it, the payer."""
     dossier = dossier_selectors.for_signing(code=event.payload["code"])
@@ -206,15 +220,8 @@ def _payment_of(event: Event) -> dict[str, Any] | None:
     )
     if asked is None or not asked.payload.get("amount"):
         return None
-    applicant = dossier.applicant
-    identity = core_selectors.identity_of(applicant.citizen_id) if applicant.citizen_id else None
     note = asked.payload.get("note") or f"Lệ phí giải quyết thủ tục {dossier.procedure.name}"
-    return {
-        "unit": dossier.receiving_unit,
-        "dossier_code": dossier.code,
-        "payer_name": identity.full_name if identity else applicant.display_name,
-        "payer_address": identity.permanent_address if identity else "",
-        "payer_account": applicant,
+    return _paid_for(dossier) | {
         "lines": [Line(kind="lệ phí", name=note[:200], amount=int(asked.payload["amount"]))],
         "method": "Nộp tại Bộ phận Một cửa (tiền mặt hoặc chuyển khoản)",
         "transaction_ref": event.payload.get("receipt", ""),
@@ -234,15 +241,7 @@ def _order_paid(event: Event) -> dict[str, Any] | None:
     order = payment_selectors.order_by_reference(event.payload["reference"])
     if order is None:
         return None
-    dossier = order.dossier
-    applicant = dossier.applicant
-    identity = core_selectors.identity_of(applicant.citizen_id) if applicant.citizen_id else None
-    return {
-        "unit": dossier.receiving_unit,
-        "dossier_code": dossier.code,
-        "payer_name": identity.full_name if identity else applicant.display_name,
-        "payer_address": identity.permanent_address if identity else "",
-        "payer_account": applicant,
+    return _paid_for(order.dossier) | {
         "lines": [
             Line(kind="phí" if line.kind == 1 else "lệ phí", name=line.name[:200], amount=int(line.amount))
             for line in order.lines.all()
