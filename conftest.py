@@ -15,6 +15,7 @@ pytest_plugins = [
     "tinhso.testing.dossiers",
     "tinhso.testing.fieldreports",
     "tinhso.testing.signing",
+    "tinhso.testing.notifications",
 ]
 
 

@@ -315,6 +315,45 @@ LOGGING = {
     "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
+# Messages beyond the inbox (tinhso.notifications.channels). E-mail through SMTP when EMAIL_HOST is set, else
+# printed to the console; SMS, Zalo and web push only when their gateway is configured.
+TINHSO_SITE_URL = env.text("TINHSO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")  # links in messages
+EMAIL_HOST = env.text("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env.number("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env.text("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env.flag("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env.number("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Tỉnh số <thongbao@tinhso.example>")
+TINHSO_MAIL_DOMAIN = DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">") or "tinhso.example"
+TINHSO_GATEWAY_TIMEOUT = env.number("TINHSO_GATEWAY_TIMEOUT", 10, minimum=1)
+TINHSO_SMS_GATEWAY = env.choice("TINHSO_SMS_GATEWAY", "", ("", "viettel", "json"))
+TINHSO_SMS_URL = env.text("TINHSO_SMS_URL", "")
+TINHSO_SMS_USER = env.text("TINHSO_SMS_USER", "")
+TINHSO_SMS_PASSWORD = env.text("TINHSO_SMS_PASSWORD", "")
+TINHSO_SMS_CPCODE = env.text("TINHSO_SMS_CPCODE", "")
+TINHSO_SMS_BRANDNAME = env.text("TINHSO_SMS_BRANDNAME", "TINHSO")
+TINHSO_ZALO_URL = env.text("TINHSO_ZALO_URL", "https://business.openapi.zalo.me/message/template")
+TINHSO_ZALO_ACCESS_TOKEN = env.text("TINHSO_ZALO_ACCESS_TOKEN", "")
+# Approved ZNS templates: "dossier.accepted=231001,*=231000" (* for every other message).
+TINHSO_ZALO_TEMPLATES = dict(
+    item.split("=", 1) for item in env.items("TINHSO_ZALO_TEMPLATES", []) if "=" in item
+)
+TINHSO_VAPID_PRIVATE_KEY = env.text("TINHSO_VAPID_PRIVATE_KEY", "")  # base64url, as `vapid --gen` writes
+TINHSO_VAPID_PUBLIC_KEY = env.text("TINHSO_VAPID_PUBLIC_KEY", "")  # the application server key browsers get
+TINHSO_VAPID_SUBJECT = env.text("TINHSO_VAPID_SUBJECT", "mailto:thongbao@tinhso.example")
+# Messages a channel's gateway takes per minute, so a rule that finds many people does not flood it.
+TINHSO_SEND_RATES = {
+    channel: env.number(f"TINHSO_SEND_RATE_{channel.upper()}", default, minimum=1)
+    for channel, default in (("email", 600), ("sms", 300), ("zalo", 300), ("push", 1200))
+}
+
 if TINHSO_ENV == "production":
     from tinhso.core.production import insecure_settings
 

@@ -1,7 +1,10 @@
 """Notifications derived from the event log: one per (event, recipient), kept in the recipient's inbox."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.models import Event
 
@@ -34,3 +37,141 @@ class DeliveryCursor(models.Model):
 
     def __str__(self) -> str:
         return f"notifications delivered up to {self.last_run_at}"
+
+
+class Channel(models.TextChoices):
+    """Ways a message leaves the platform; the inbox is always there besides them."""
+
+    EMAIL = "email", _("Thư điện tử")
+    SMS = "sms", _("Tin nhắn SMS")
+    ZALO = "zalo", _("Zalo")
+    PUSH = "push", _("Thông báo trên trình duyệt")
+
+
+class Purpose(models.TextChoices):
+    NOTICES = "notices", _("Thông báo về hồ sơ, phản ánh của tôi")
+    SUGGESTIONS = "suggestions", _("Gợi ý dịch vụ công tôi cần làm")
+
+
+class Contact(models.Model):
+    """A person's e-mail address or mobile number (84…, for SMS and Zalo); used only once verified."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("Thư điện tử")
+        PHONE = "phone", _("Số điện thoại di động")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    address = models.CharField(max_length=254)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    code_hash = models.CharField(max_length=128, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_contact_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.address}"
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription (endpoint and the keys that encrypt for it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.endpoint
+
+
+class Consent(models.Model):
+    """One opt-in or opt-out, as given: the log is kept, the latest row per (channel, purpose) holds."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    granted = models.BooleanField()
+    at = models.DateTimeField()
+    text_version = models.CharField(max_length=20)
+    via = models.CharField(max_length=20)  # "preferences" page or "unsubscribe" link
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "channel", "purpose", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.channel}/{self.purpose} {'in' if self.granted else 'out'}"
+
+
+class Preference(models.Model):
+    """A person's fallback order of channels, the language messages are written in, and for officials
+    whether their own notices come once a day."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    order = models.JSONField(default=list)  # channel values, the first tried first
+    language = models.CharField(max_length=8, default="vi")
+    daily_digest = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {', '.join(self.order)}"
+
+
+class OutboxMessage(models.Model):
+    """A message to one person, written in the transaction of the event that causes it and delivered by
+    the job workers. Its id goes to the gateway with it, so a retry after a crash is recognised there."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        SENDING = "sending", _("Đang gửi")
+        SENT = "sent", _("Đã gửi")
+        FAILED = "failed", _("Gửi không được")
+        HELD = "held", _("Chờ bản tin hằng ngày")
+        DIGESTED = "digested", _("Đã gửi trong bản tin hằng ngày")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    template = models.CharField(max_length=60)  # the rule that writes it: an event type or a named rule
+    context = models.JSONField(default=dict)  # codes and links only, never personal data
+    optional = models.BooleanField(default=False)  # a suggestion, not a notice on the legal basis
+    channels = models.JSONField(default=list)  # the fallback order fixed when written
+    channel_index = models.PositiveSmallIntegerField(default=0)
+    current_channel = models.CharField(max_length=10, blank=True)  # channels[channel_index], to claim by
+    attempts = models.PositiveSmallIntegerField(default=0)  # on the current channel
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    next_attempt_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_via = models.CharField(max_length=10, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient", "template"], name="one_outbox_message_per_event_rule"
+            )
+        ]
+        indexes = [models.Index(fields=["current_channel", "status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.recipient_id} ({self.status})"
+
+
+class DeliveryAttempt(models.Model):
+    """The delivery log: each try of a message on a channel and the gateway's answer."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="attempt_log")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+    answer = models.TextField(blank=True)  # the gateway's answer, kept; never the message body
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["channel", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {'ok' if self.ok else 'failed'} at {self.at}"

@@ -17,6 +17,7 @@ from tinhso.fieldreports import events as report_events
 from tinhso.fieldreports import selectors as report_selectors
 from tinhso.ioc import events as ioc_events
 from tinhso.ioc import selectors as ioc_selectors
+from tinhso.notifications.models import OutboxMessage
 from tinhso.reporting import events as reporting_events
 
 
@@ -139,3 +140,30 @@ RULES: dict[str, Callable[[Event], Message | None]] = {
     ioc_events.ALERT_RAISED: _alert,
     reporting_events.REMINDER_DUE: _report_due,
 }
+
+# Messages that go only beyond the inbox, under their own template key: the applicant hears at once, on their
+# own channels, that the online dossier has arrived (the inbox shows the dossier itself).
+CHANNEL_ONLY: dict[str, tuple[str, Callable[[Event], Message | None]]] = {
+    dossier_events.SUBMITTED: (
+        "dossier_received",
+        _to_applicant(
+            gettext_lazy("Hồ sơ %(code)s đã được gửi đến cơ quan có thẩm quyền và đang chờ tiếp nhận.")
+        ),
+    ),
+}
+BY_TEMPLATE = RULES | dict(CHANNEL_ONLY.values())
+
+
+def channel_rules(action: str) -> list[tuple[str, Callable[[Event], Message | None]]]:
+    """The (template key, rule) pairs whose messages an event of this type sends on people's channels."""
+    pairs = [(action, RULES[action])] if action in RULES else []
+    return pairs + ([CHANNEL_ONLY[action]] if action in CHANNEL_ONLY else [])
+
+
+def subject_of(message: OutboxMessage) -> str:
+    """The outbox message's line in the active language, written again from its event like the inbox's."""
+    rule = BY_TEMPLATE.get(message.template)
+    built = rule(message.event) if rule and message.event else None
+    if built is not None:
+        return built.title
+    return _("Tỉnh số có thông báo mới cho bạn về %(code)s.") % {"code": message.context.get("code", "")}

@@ -1,11 +1,24 @@
 """The signed-in user's inbox."""
 
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import translation
 
 from tinhso.core.models import User
-from tinhso.notifications.models import Notification
+from tinhso.notifications.models import (
+    Consent,
+    Contact,
+    DeliveryAttempt,
+    Notification,
+    Preference,
+    Purpose,
+    PushSubscription,
+)
 
 
 def inbox(user: User) -> QuerySet[Notification]:
@@ -29,3 +42,91 @@ def in_reading_language(notifications: list[Notification]) -> list[Notification]
 
 def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# Tried in this order unless the person set their own.
+DEFAULT_ORDER = ["email", "zalo", "sms", "push"]
+# Notices about a person's own dossiers and reports go by e-mail or SMS on the legal basis of the service
+# (Law 91/2025/QH15); every other (channel, purpose) needs an opt-in.
+ON_LEGAL_BASIS = {("email", Purpose.NOTICES), ("sms", Purpose.NOTICES)}
+CONTACT_OF = {"email": Contact.Kind.EMAIL, "sms": Contact.Kind.PHONE, "zalo": Contact.Kind.PHONE}
+
+
+@dataclass(frozen=True)
+class Plan:
+    channels: list[str]
+    language: str
+    digest: bool
+
+
+def consents(user_ids: Iterable[int]) -> dict[tuple[int, str, str], bool]:
+    """The standing choice per (person, channel, purpose): the latest opt-in or opt-out."""
+    rows = Consent.objects.filter(user_id__in=list(user_ids)).order_by("at", "id")
+    return {(row.user_id, row.channel, row.purpose): row.granted for row in rows}
+
+
+def allowed(choices: dict[tuple[int, str, str], bool], *, user_id: int, channel: str, purpose: str) -> bool:
+    return choices.get((user_id, channel, purpose), (channel, purpose) in ON_LEGAL_BASIS)
+
+
+def channel_plans(*, user_ids: list[int], purpose: str, configured: Iterable[str]) -> dict[int, Plan]:
+    """For each person who can be reached beyond the inbox: the channels to try in order (configured,
+    verified, consented), their language, and whether an official's notices wait for the daily digest."""
+    user_ids = list(dict.fromkeys(user_ids))
+    reachable: dict[int, set[str]] = {}
+    for user_id, kind in Contact.objects.filter(user_id__in=user_ids, verified_at__isnull=False).values_list(
+        "user_id", "kind"
+    ):
+        reachable.setdefault(user_id, set()).update(c for c, k in CONTACT_OF.items() if k == kind)
+    for user_id in PushSubscription.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True):
+        reachable.setdefault(user_id, set()).add("push")
+    if not reachable:
+        return {}
+    preferences = {p.user_id: p for p in Preference.objects.filter(user_id__in=list(reachable))}
+    choices = consents(reachable)
+    configured = set(configured)
+    plans = {}
+    for user_id, channels in reachable.items():
+        preference = preferences.get(user_id)
+        order = [
+            channel
+            for channel in (preference.order if preference and preference.order else DEFAULT_ORDER)
+            if channel in channels
+            and channel in configured
+            and allowed(choices, user_id=user_id, channel=channel, purpose=purpose)
+        ]
+        if order:
+            plans[user_id] = Plan(
+                channels=order,
+                language=preference.language if preference else settings.LANGUAGE_CODE,
+                digest=bool(preference and preference.daily_digest),
+            )
+    return plans
+
+
+def contact_address(*, user_id: int, channel: str) -> str:
+    """Where a channel reaches the person now ('' when nowhere): the verified contact, or the newest push
+    subscription as JSON."""
+    if channel == "push":
+        subscription = PushSubscription.objects.filter(user_id=user_id).order_by("-created_at").first()
+        if subscription is None:
+            return ""
+        return json.dumps(
+            {
+                "endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+            }
+        )
+    contact = Contact.objects.filter(
+        user_id=user_id, kind=CONTACT_OF[channel], verified_at__isnull=False
+    ).first()
+    return contact.address if contact else ""
+
+
+def sent_in_last_minute(channel: str, now: datetime) -> int:
+    return DeliveryAttempt.objects.filter(channel=channel, at__gt=now - timedelta(minutes=1)).count()
+
+
+def language_of(user_id: int) -> str:
+    preference = Preference.objects.filter(user_id=user_id).values_list("language", flat=True).first()
+    return preference or settings.LANGUAGE_CODE
