@@ -17,6 +17,9 @@ await esbuild.build({
     map: "frontend/src/map.js",
     // Starts Swagger UI on /api/v1/docs.
     "api-docs": "frontend/src/api-docs.js",
+    // Web Push: the settings page's subscription, and the service worker (served at /sw.js for scope "/").
+    push: "frontend/src/push.js",
+    sw: "frontend/src/sw.js",
   },
   outdir,
   bundle: true,

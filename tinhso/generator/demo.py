@@ -39,6 +39,7 @@ def load_demo(*, with_accounts: bool) -> list[str]:
         seed=2026,
     )
     dossiers, reports = (f"{count:,}".replace(",", ".") for count in (summary.dossiers, summary.reports))
-    return contacts + [
-        f"lịch sử mẫu: {dossiers} hồ sơ, {reports} phản ánh trong {DEMO_HISTORY['months']} tháng (tinhso gen)"
+    return [
+        *contacts,
+        f"lịch sử mẫu: {dossiers} hồ sơ, {reports} phản ánh trong {DEMO_HISTORY['months']} tháng (tinhso gen)",
     ]

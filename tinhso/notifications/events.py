@@ -20,3 +20,13 @@ CONTACT_VERIFIED = EventType(
     "A person proved an e-mail address or mobile number theirs with the code sent to it.",
     {"kind": "email or phone"},
 )
+RULE_RAN = EventType(
+    "notifications.rule_ran",
+    "A proactive rule looked over the platform's data (stream `notifications.proactiverule:<id>`).",
+    {"rule": "the rule's code", "found": "people newly found due", "told": "messages written for them"},
+)
+SUGGESTION_OPENED = EventType(
+    "notifications.suggestion_opened",
+    "A person opened a suggestion (its form, prefilled); nothing is submitted for them.",
+    {"rule": "the rule's code"},
+)

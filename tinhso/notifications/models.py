@@ -175,3 +175,52 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {'ok' if self.ok else 'failed'} at {self.at}"
+
+
+class ProactiveRule(models.Model):
+    """A rule over the platform's data that finds people due for a procedure, as data: an administrator
+    switches it on or off and sets its lead time and message. `kind` names the finder and `params` its
+    settings (ages, the procedures whose results start the clock, how long a result is valid)."""
+
+    class Kind(models.TextChoices):
+        AGE_MILESTONE = "age_milestone", _("Đến tuổi phải làm thủ tục")
+        AFTER_RESULT = "after_result", _("Sau khi có kết quả một thủ tục khác")
+        BEFORE_EXPIRY = "before_expiry", _("Trước khi giấy tờ hết hiệu lực")
+
+    code = models.SlugField(max_length=60, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    message = models.CharField(max_length=300, help_text="%(date)s is replaced by the date it is due")
+    message_en = models.CharField(max_length=300, blank=True)
+    legal_basis = models.CharField(max_length=300)
+    procedure_code = models.CharField(max_length=30, blank=True)  # the form it opens, prefilled
+    link = models.URLField(blank=True)  # when the procedure is not on this platform
+    params = models.JSONField(default=dict)
+    lead_days = models.PositiveSmallIntegerField(default=30)
+    active = models.BooleanField(default=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Suggestion(models.Model):
+    """What a rule found for one person: shown on their home page and told on their channels; one click opens
+    the procedure's form filled from the registry and their earlier answers. Nothing is submitted for them."""
+
+    rule = models.ForeignKey(ProactiveRule, on_delete=models.CASCADE, related_name="suggestions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=60)  # what it is about (an age, a dossier code): found once
+    due_on = models.DateField()
+    created_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "user", "key"], name="one_suggestion_per_finding")
+        ]
+        indexes = [models.Index(fields=["user", "dismissed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule.code} → {self.user_id} ({self.key})"

@@ -3,6 +3,7 @@ or from the record the event belongs to; nothing here writes."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tinhso.core.formats import form_value
+from tinhso.core.language import in_active_language
 from tinhso.core.models import Event
 from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
@@ -17,7 +19,7 @@ from tinhso.fieldreports import events as report_events
 from tinhso.fieldreports import selectors as report_selectors
 from tinhso.ioc import events as ioc_events
 from tinhso.ioc import selectors as ioc_selectors
-from tinhso.notifications.models import OutboxMessage
+from tinhso.notifications.models import OutboxMessage, ProactiveRule
 from tinhso.reporting import events as reporting_events
 
 
@@ -162,8 +164,24 @@ def channel_rules(action: str) -> list[tuple[str, Callable[[Event], Message | No
 
 def subject_of(message: OutboxMessage) -> str:
     """The outbox message's line in the active language, written again from its event like the inbox's."""
-    rule = BY_TEMPLATE.get(message.template)
-    built = rule(message.event) if rule and message.event else None
+    if message.template.startswith(SUGGESTION):
+        rule = ProactiveRule.objects.filter(code=message.template.removeprefix(SUGGESTION)).first()
+        if rule is not None:
+            return suggestion_text(rule, date.fromisoformat(message.context["due"]))
+    by_template = BY_TEMPLATE.get(message.template)
+    built = by_template(message.event) if by_template and message.event else None
     if built is not None:
         return built.title
     return _("Tỉnh số có thông báo mới cho bạn về %(code)s.") % {"code": message.context.get("code", "")}
+
+
+SUGGESTION = "suggestion:"  # template key prefix of a proactive rule's messages
+
+
+def suggestion_text(rule: ProactiveRule, due_on: date) -> str:
+    """The rule's message as the administrator wrote it, in English when there is one and English is active."""
+    text = in_active_language(vi=rule.message, en=rule.message_en)
+    try:
+        return text % {"date": due_on.strftime("%d/%m/%Y")}
+    except (KeyError, ValueError, TypeError):  # an edited message with a stray %: shown as written
+        return text

@@ -6,18 +6,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import translation
 
 from tinhso.core.models import User
 from tinhso.notifications.models import (
+    Channel,
     Consent,
     Contact,
     DeliveryAttempt,
     Notification,
+    OutboxMessage,
     Preference,
+    ProactiveRule,
     Purpose,
     PushSubscription,
+    Suggestion,
 )
 
 
@@ -130,3 +134,73 @@ def sent_in_last_minute(channel: str, now: datetime) -> int:
 def language_of(user_id: int) -> str:
     preference = Preference.objects.filter(user_id=user_id).values_list("language", flat=True).first()
     return preference or settings.LANGUAGE_CODE
+
+
+@dataclass(frozen=True)
+class Settings:
+    contacts: dict[str, Contact]
+    preference: Preference | None
+    choices: dict[tuple[str, str], bool]  # (channel, purpose) → allowed now
+    push_subscribed: bool
+
+
+def settings_of(user: User) -> Settings:
+    standing = consents([user.pk])
+    return Settings(
+        contacts={contact.kind: contact for contact in Contact.objects.filter(user=user)},
+        preference=Preference.objects.filter(user=user).first(),
+        choices={
+            (channel, purpose): allowed(standing, user_id=user.pk, channel=channel, purpose=purpose)
+            for channel in Channel.values
+            for purpose in Purpose.values
+        },
+        push_subscribed=PushSubscription.objects.filter(user=user).exists(),
+    )
+
+
+def suggestions_for(user: User) -> list[Suggestion]:
+    """The person's suggestions still ahead of them, the soonest due first."""
+    return list(
+        Suggestion.objects.filter(user=user, dismissed_at__isnull=True, rule__active=True)
+        .select_related("rule")
+        .order_by("due_on", "pk")[:5]
+    )
+
+
+@dataclass(frozen=True)
+class Reach:
+    rule: ProactiveRule
+    found: int
+    told: int
+    opened: int
+    submitted: int
+    finished: int
+
+
+def campaign_reach() -> list[Reach]:
+    """Each rule's campaign: people found, told on a channel, who opened it, submitted, and got a result."""
+    from tinhso.dossiers.models import Dossier  # read-only: did the person go on to the procedure?
+
+    reach = []
+    for rule in ProactiveRule.objects.order_by("code"):
+        suggestions = Suggestion.objects.filter(rule=rule)
+        dossiers = Dossier.objects.filter(
+            applicant=OuterRef("user"),
+            procedure__code=rule.procedure_code,
+            submitted_at__gte=OuterRef("created_at"),
+        )
+        counts = suggestions.aggregate(
+            found=Count("pk"),
+            opened=Count("pk", filter=Q(opened_at__isnull=False)),
+            submitted=Count("pk", filter=Q(Exists(dossiers))),
+            finished=Count("pk", filter=Q(Exists(dossiers.filter(finished_at__isnull=False)))),
+        )
+        told = OutboxMessage.objects.filter(
+            template=f"suggestion:{rule.code}", status__in=[OutboxMessage.Status.SENT]
+        ).count()
+        reach.append(Reach(rule=rule, told=told, **counts))
+    return reach
+
+
+def active_rule_codes() -> list[str]:
+    return list(ProactiveRule.objects.filter(active=True).order_by("code").values_list("code", flat=True))

@@ -1,25 +1,37 @@
 """Delivery of notifications from the event log, and marking them read."""
 
+import re
+import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.core.errors import NotFound
+from tinhso.core.errors import InvalidInput, NotFound
 from tinhso.core.models import Event, User
 from tinhso.core.services import record_event
-from tinhso.notifications import channels, events, rules, selectors
+from tinhso.notifications import channels, events, proactive, rules, selectors
 from tinhso.notifications.models import (
+    Channel,
     Consent,
+    Contact,
     DeliveryAttempt,
     DeliveryCursor,
     Notification,
     OutboxMessage,
+    Preference,
+    ProactiveRule,
     Purpose,
+    PushSubscription,
+    Suggestion,
 )
 from tinhso.notifications.rules import RULES
 
@@ -112,6 +124,7 @@ def _outbox_row(
     event: Event | None,
     link: str,
     optional: bool = False,
+    context: dict[str, str] | None = None,
 ) -> OutboxMessage:
     now = timezone.now()
     held = plan.digest and not optional
@@ -119,7 +132,7 @@ def _outbox_row(
         recipient_id=recipient,
         event=event,
         template=template,
-        context={"code": str(event.payload.get("code", "")) if event else "", "link": link},
+        context={"code": str(event.payload.get("code", "")) if event else "", "link": link} | (context or {}),
         optional=optional,
         channels=["email"] if held else plan.channels,
         current_channel="email" if held else plan.channels[0],
@@ -308,3 +321,243 @@ def mark_opened(*, message_id: uuid.UUID, now: datetime | None = None) -> Outbox
         opened_at=now or timezone.now()
     )
     return message
+
+
+# --- Contacts and preferences ---------------------------------------------------------------------------------
+CODE_LIFETIME = timedelta(minutes=15)
+MAX_CODE_TRIES = 5
+# Vietnamese mobile numbers: 0 or 84 then 9 digits starting 3, 5, 7, 8 or 9.
+MOBILE = re.compile(r"^(?:\+?84|0)([35789]\d{8})$")
+
+
+def normalise_address(*, kind: str, address: str) -> str:
+    """The address as the gateways want it (e-mail lower-cased, phone as 84…), or InvalidInput beside it."""
+    address = address.strip()
+    if kind == Contact.Kind.PHONE:
+        match = MOBILE.match(re.sub(r"[\s.\-]", "", address))
+        if match is None:
+            raise InvalidInput.on(
+                "address", _("Số điện thoại di động không hợp lệ (ví dụ 0912 345 678)."), code="invalid_phone"
+            )
+        return "84" + match.group(1)
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise InvalidInput.on(
+            "address", _("Địa chỉ thư điện tử không hợp lệ (ví dụ ten@example.com)."), code="invalid_email"
+        ) from None
+    return address.lower()
+
+
+def _code_hash(contact: Contact, code: str) -> str:
+    return salted_hmac("notifications.contact", f"{contact.pk}:{contact.address}:{code}").hexdigest()
+
+
+@transaction.atomic
+def start_verification(*, actor: User, kind: str, address: str, now: datetime | None = None) -> Contact:
+    """Keeps the address (unverified until its code comes back) and sends it a six-digit code."""
+    address = normalise_address(kind=kind, address=address)
+    now = now or timezone.now()
+    contact, _created = Contact.objects.select_for_update().get_or_create(
+        user=actor, kind=kind, defaults={"address": address}
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    contact.address, contact.verified_at, contact.attempts, contact.code_sent_at = address, None, 0, now
+    contact.code_hash = _code_hash(contact, code)
+    contact.save()
+    language = selectors.language_of(actor.pk)
+    with translation.override(language):
+        subject = _("Mã xác minh Tỉnh số của bạn là %(code)s (hiệu lực 15 phút).") % {"code": code}
+    channel = "email" if kind == Contact.Kind.EMAIL else "sms"
+    send = channels.senders().get(channel)
+    if send is None:
+        raise InvalidInput.on("address", _("Tỉnh số chưa gửi được tin nhắn SMS."), code="channel_unavailable")
+    site = settings.TINHSO_SITE_URL
+    try:
+        send(
+            channels.Outgoing(
+                id=str(uuid.uuid4()),
+                address=address,
+                subject=str(subject),
+                link=f"{site}/thong-bao/cai-dat/",
+                unsubscribe=f"{site}/thong-bao/cai-dat/",
+                template="contact_code",
+                language=language,
+            )
+        )
+    except channels.GatewayError:
+        raise InvalidInput.on(
+            "address", _("Không gửi được mã xác minh đến địa chỉ này; hãy thử lại sau."), code="code_not_sent"
+        ) from None
+    return contact
+
+
+def confirm_contact(*, actor: User, kind: str, code: str, now: datetime | None = None) -> Contact:
+    """Verifies the contact when the code matches; a wrong code still counts (its try is committed)."""
+    contact, matched = _try_code(actor=actor, kind=kind, code=code, now=now or timezone.now())
+    if not matched:
+        raise InvalidInput.on("code", _("Mã xác minh không đúng."), code="wrong_code")
+    return contact
+
+
+@transaction.atomic
+def _try_code(*, actor: User, kind: str, code: str, now: datetime) -> tuple[Contact, bool]:
+    contact = Contact.objects.select_for_update().filter(user=actor, kind=kind).first()
+    if contact is None or contact.verified_at is not None or contact.code_sent_at is None:
+        raise InvalidInput.on("code", _("Hãy nhập địa chỉ và nhận mã trước."), code="no_code")
+    if contact.attempts >= MAX_CODE_TRIES or now - contact.code_sent_at > CODE_LIFETIME:
+        raise InvalidInput.on("code", _("Mã đã hết hiệu lực; hãy nhận mã mới."), code="code_expired")
+    contact.attempts += 1
+    if not constant_time_compare(contact.code_hash, _code_hash(contact, code.strip())):
+        contact.save(update_fields=["attempts"])
+        return contact, False
+    contact.verified_at, contact.code_hash = now, ""
+    contact.save()
+    record_event(subject=actor, action=events.CONTACT_VERIFIED, actor=actor, payload={"kind": kind})
+    return contact, True
+
+
+@transaction.atomic
+def save_preferences(
+    *,
+    actor: User,
+    order: list[str],
+    choices: dict[tuple[str, str], bool],
+    language: str,
+    daily_digest: bool,
+    now: datetime | None = None,
+) -> Preference:
+    """Stores the fallback order and language, and records each opt-in or opt-out that changed."""
+    now = now or timezone.now()
+    if language not in dict(settings.LANGUAGES) or not set(order) <= set(Channel.values):
+        raise InvalidInput.on("order", _("Lựa chọn không hợp lệ."), code="invalid_choice")
+    preference, _created = Preference.objects.select_for_update().get_or_create(user=actor)
+    preference.order = list(dict.fromkeys(order))
+    preference.language = language
+    preference.daily_digest = daily_digest and not actor.is_citizen
+    preference.save()
+    standing = selectors.consents([actor.pk])
+    for (channel, purpose), granted in choices.items():
+        if selectors.allowed(standing, user_id=actor.pk, channel=channel, purpose=purpose) != granted:
+            _record_choice(
+                user=actor, channel=channel, purpose=purpose, granted=granted, via="preferences", now=now
+            )
+    return preference
+
+
+@transaction.atomic
+def subscribe_push(
+    *, actor: User, endpoint: str, p256dh: str, auth: str, now: datetime | None = None
+) -> None:
+    """Keeps a browser's push subscription (the same browser subscribing again replaces its keys)."""
+    if not endpoint.startswith("https://") and not settings.DEBUG and settings.TINHSO_ENV == "production":
+        raise InvalidInput.on("endpoint", _("Địa chỉ nhận thông báo không hợp lệ."), code="invalid_endpoint")
+    PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={"user": actor, "p256dh": p256dh, "auth": auth, "created_at": now or timezone.now()},
+    )
+
+
+# --- Proactive rules and suggestions --------------------------------------------------------------------------
+def run_rule(*, code: str, today: date | None = None) -> int:
+    """Runs one active rule: each person newly found gets a suggestion and, if they opted in to
+    suggestions on a channel, a message. Returns how many were found; a second run finds no one again."""
+    rule = ProactiveRule.objects.get(code=code)
+    if not rule.active:
+        return 0
+    today = today or timezone.localdate()
+    found = told = 0
+    batch: list[proactive.Finding] = []
+    for finding in proactive.FINDERS[rule.kind](rule, today):
+        batch.append(finding)
+        if len(batch) == proactive.CHUNK:
+            found, told = _add(found, told, _suggest(rule=rule, findings=batch))
+            batch = []
+    found, told = _add(found, told, _suggest(rule=rule, findings=batch))
+    _finish_run(rule=rule, found=found, told=told)
+    return found
+
+
+def _add(found: int, told: int, counts: tuple[int, int]) -> tuple[int, int]:
+    return found + counts[0], told + counts[1]
+
+
+@transaction.atomic
+def _suggest(*, rule: ProactiveRule, findings: list[proactive.Finding]) -> tuple[int, int]:
+    """One chunk: the suggestions not made before, and their messages, in one transaction."""
+    if not findings:
+        return 0, 0
+    known = set(
+        Suggestion.objects.filter(rule=rule, user_id__in={f.user_id for f in findings}).values_list(
+            "user_id", "key"
+        )
+    )
+    now = timezone.now()
+    fresh = [
+        Suggestion(rule=rule, user_id=f.user_id, key=f.key, due_on=f.due_on, created_at=now)
+        for f in {(f.user_id, f.key): f for f in findings}.values()
+        if (f.user_id, f.key) not in known
+    ]
+    Suggestion.objects.bulk_create(fresh, batch_size=1000)
+    plans = selectors.channel_plans(
+        user_ids=[s.user_id for s in fresh], purpose=Purpose.SUGGESTIONS, configured=list(channels.senders())
+    )
+    messages = [
+        _outbox_row(
+            recipient=s.user_id,
+            plan=plans[s.user_id],
+            template=f"{rules.SUGGESTION}{rule.code}",
+            event=None,
+            link=reverse("notifications:suggestion", args=[s.pk]),
+            optional=True,
+            context={"suggestion": str(s.pk), "due": s.due_on.isoformat()},
+        )
+        for s in fresh
+        if s.user_id in plans
+    ]
+    OutboxMessage.objects.bulk_create(messages, batch_size=1000)
+    return len(fresh), len(messages)
+
+
+@transaction.atomic
+def _finish_run(*, rule: ProactiveRule, found: int, told: int) -> None:
+    rule = ProactiveRule.objects.select_for_update().get(pk=rule.pk)
+    rule.last_run_at = timezone.now()
+    rule.save(update_fields=["last_run_at"])
+    record_event(
+        subject=rule,
+        action=events.RULE_RAN,
+        actor=None,
+        payload={"rule": rule.code, "found": found, "told": told},
+    )
+
+
+@transaction.atomic
+def open_suggestion(*, actor: User, suggestion_id: int) -> Suggestion:
+    """The person follows a suggestion (from the home page or a message): counted once for the campaign."""
+    suggestion = (
+        Suggestion.objects.select_for_update()
+        .select_related("rule")
+        .filter(pk=suggestion_id, user=actor)
+        .first()
+    )
+    if suggestion is None:
+        raise NotFound(_("Không tìm thấy gợi ý."), code="suggestion_not_found")
+    if suggestion.opened_at is None:
+        suggestion.opened_at = timezone.now()
+        suggestion.save(update_fields=["opened_at"])
+        record_event(
+            subject=actor,
+            action=events.SUGGESTION_OPENED,
+            actor=actor,
+            payload={"rule": suggestion.rule.code},
+        )
+    return suggestion
+
+
+def dismiss_suggestion(*, actor: User, suggestion_id: int) -> None:
+    """The person does not want it: it leaves their home page (the campaign still counts it found)."""
+    if not Suggestion.objects.filter(pk=suggestion_id, user=actor, dismissed_at__isnull=True).update(
+        dismissed_at=timezone.now()
+    ):
+        raise NotFound(_("Không tìm thấy gợi ý."), code="suggestion_not_found")

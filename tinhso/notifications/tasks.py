@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from tinhso.notifications import services
+from tinhso.notifications import selectors, services
 from tinhso.notifications.rules import CHANNEL_ONLY, RULES
 
 logger = logging.getLogger(__name__)
@@ -69,3 +69,10 @@ def event_recorded(sender, instance, created: bool, **kwargs) -> None:
         _once_on_commit(_queue_sending)
     if instance.action in RULES:
         _once_on_commit(_queue_delivery)
+
+
+@db_periodic_task(crontab(hour="6", minute="0"))
+def run_proactive_rules() -> None:
+    """Every morning, each active rule over the data; the messages leave at each channel's rate."""
+    for code in selectors.active_rule_codes():
+        services.run_rule(code=code)

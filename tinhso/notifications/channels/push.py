@@ -24,6 +24,8 @@ def send(message: Outgoing) -> str:
         status = error.response.status_code if error.response is not None else 0
         # 404/410: the browser dropped the subscription; it will not come back.
         raise GatewayError(f"{status}: {error}", permanent=status in (404, 410)) from None
+    except ValueError as error:  # keys that are not a P-256 point and a secret: the subscription is broken
+        raise GatewayError(f"bad subscription: {error}", permanent=True) from None
     except requests.RequestException as error:
         raise GatewayError(f"{type(error).__name__}: {error}") from None
     return f"{response.status_code}"
