@@ -467,6 +467,17 @@ def prefill(*, actor: User, procedure: Procedure) -> tuple[dict[str, Any], dict[
         # Only fields about the applicant carry over: a second birth registration is for another child.
         if properties.get(name, {}).get("x-reuse"):
             values[name], sources[name] = value, str(_("Từ hồ sơ trước của bạn"))
+    # Then answers given to the sector's other procedures (a building permit's parcel, for its extension).
+    related = (
+        Dossier.objects.filter(applicant=actor, procedure__sector=procedure.sector)
+        .exclude(procedure__code=procedure.code)
+        .order_by("-submitted_at")
+        .values_list("form_data", flat=True)[:20]
+    )
+    for form_data in related:
+        for name, value in form_data.items():
+            if name not in values and properties.get(name, {}).get("x-reuse"):
+                values[name], sources[name] = value, str(_("Từ hồ sơ trước của bạn"))
     identity = core_selectors.identity_of(actor.citizen_id) if actor.citizen_id else None
     if identity is None:
         return values, sources, None

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tinhso.dossiers.models import Dossier
 from tinhso.generator.services import generate
-from tinhso.notifications import demo_contacts
+from tinhso.notifications import demo_data as notifications_demo
 from tinhso.notifications import services as notifications
 
 # A province's month at a small scale: a few hundred dossiers and a few dozen reports, over 24 months.
@@ -25,10 +25,8 @@ def load_demo(*, with_accounts: bool) -> list[str]:
     """In demo mode, writes the history once (a second `load-demo` finds it and adds nothing)."""
     if not with_accounts:
         return []
-    # After every hand-made case, so only what the demo user does next is mailed.
-    contacts = demo_contacts.give_demo_contacts()
     if has_history():
-        return contacts
+        return notifications_demo.load()
     # The hand-made cases' notices go out now; the history written next lies in the past and tells no one,
     # so the job consumer's first run does not hold SQLite's write lock over every generated event.
     notifications.deliver_notifications()
@@ -39,7 +37,8 @@ def load_demo(*, with_accounts: bool) -> list[str]:
         seed=2026,
     )
     dossiers, reports = (f"{count:,}".replace(",", ".") for count in (summary.dossiers, summary.reports))
-    return [
-        *contacts,
-        f"lịch sử mẫu: {dossiers} hồ sơ, {reports} phản ánh trong {DEMO_HISTORY['months']} tháng (tinhso gen)",
-    ]
+    history = (
+        f"lịch sử mẫu: {dossiers} hồ sơ, {reports} phản ánh trong {DEMO_HISTORY['months']} tháng (tinhso gen)"
+    )
+    # After every hand-made case and the history, so only what the demo user does next is mailed.
+    return [history, *notifications_demo.load()]

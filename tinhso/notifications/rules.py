@@ -144,7 +144,8 @@ RULES: dict[str, Callable[[Event], Message | None]] = {
 }
 
 # Messages that go only beyond the inbox, under their own template key: the applicant hears at once, on their
-# own channels, that the online dossier has arrived (the inbox shows the dossier itself).
+# own channels, that the online dossier has arrived (the inbox shows the dossier itself). Each event type
+# here has an inbox rule too, so the delivery job reads it.
 CHANNEL_ONLY: dict[str, tuple[str, Callable[[Event], Message | None]]] = {
     dossier_events.SUBMITTED: (
         "dossier_received",

@@ -56,6 +56,9 @@ ON_LEGAL_BASIS = {("email", Purpose.NOTICES), ("sms", Purpose.NOTICES)}
 CONTACT_OF = {"email": Contact.Kind.EMAIL, "sms": Contact.Kind.PHONE, "zalo": Contact.Kind.PHONE}
 
 
+IN_CHUNK = 10_000
+
+
 @dataclass(frozen=True)
 class Plan:
     channels: list[str]
@@ -78,16 +81,19 @@ def channel_plans(*, user_ids: list[int], purpose: str, configured: Iterable[str
     verified, consented), their language, and whether an official's notices wait for the daily digest."""
     user_ids = list(dict.fromkeys(user_ids))
     reachable: dict[int, set[str]] = {}
-    for user_id, kind in Contact.objects.filter(user_id__in=user_ids, verified_at__isnull=False).values_list(
-        "user_id", "kind"
-    ):
-        reachable.setdefault(user_id, set()).update(c for c, k in CONTACT_OF.items() if k == kind)
-    for user_id in PushSubscription.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True):
-        reachable.setdefault(user_id, set()).add("push")
-    if not reachable:
-        return {}
-    preferences = {p.user_id: p for p in Preference.objects.filter(user_id__in=list(reachable))}
-    choices = consents(reachable)
+    preferences: dict[int, Preference] = {}
+    choices: dict[tuple[int, str, str], bool] = {}
+    for start in range(0, len(user_ids), IN_CHUNK):  # a query takes at most 65,535 parameters
+        chunk = user_ids[start : start + IN_CHUNK]
+        for user_id, kind in Contact.objects.filter(user_id__in=chunk, verified_at__isnull=False).values_list(
+            "user_id", "kind"
+        ):
+            reachable.setdefault(user_id, set()).update(c for c, k in CONTACT_OF.items() if k == kind)
+        for user_id in PushSubscription.objects.filter(user_id__in=chunk).values_list("user_id", flat=True):
+            reachable.setdefault(user_id, set()).add("push")
+        found = [pk for pk in chunk if pk in reachable]
+        preferences |= {p.user_id: p for p in Preference.objects.filter(user_id__in=found)}
+        choices |= consents(found)
     configured = set(configured)
     plans = {}
     for user_id, channels in reachable.items():
@@ -108,23 +114,20 @@ def channel_plans(*, user_ids: list[int], purpose: str, configured: Iterable[str
     return plans
 
 
-def contact_address(*, user_id: int, channel: str) -> str:
-    """Where a channel reaches the person now ('' when nowhere): the verified contact, or the newest push
-    subscription as JSON."""
+def contact_addresses(*, user_ids: Iterable[int], channel: str) -> dict[int, str]:
+    """Where a channel reaches each person now: the verified contact, or the newest push subscription as
+    JSON; a person reached nowhere is missing."""
+    user_ids = list(user_ids)
     if channel == "push":
-        subscription = PushSubscription.objects.filter(user_id=user_id).order_by("-created_at").first()
-        if subscription is None:
-            return ""
-        return json.dumps(
-            {
-                "endpoint": subscription.endpoint,
-                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
-            }
-        )
-    contact = Contact.objects.filter(
-        user_id=user_id, kind=CONTACT_OF[channel], verified_at__isnull=False
-    ).first()
-    return contact.address if contact else ""
+        subscriptions = PushSubscription.objects.filter(user_id__in=user_ids).order_by("created_at")
+        return {
+            s.user_id: json.dumps({"endpoint": s.endpoint, "keys": {"p256dh": s.p256dh, "auth": s.auth}})
+            for s in subscriptions
+        }
+    contacts = Contact.objects.filter(
+        user_id__in=user_ids, kind=CONTACT_OF[channel], verified_at__isnull=False
+    )
+    return dict(contacts.values_list("user_id", "address"))
 
 
 def sent_in_last_minute(channel: str, now: datetime) -> int:
@@ -132,8 +135,12 @@ def sent_in_last_minute(channel: str, now: datetime) -> int:
 
 
 def language_of(user_id: int) -> str:
-    preference = Preference.objects.filter(user_id=user_id).values_list("language", flat=True).first()
-    return preference or settings.LANGUAGE_CODE
+    return languages_of([user_id]).get(user_id, settings.LANGUAGE_CODE)
+
+
+def languages_of(user_ids: Iterable[int]) -> dict[int, str]:
+    """The language each person reads their messages in (those who never chose are missing)."""
+    return dict(Preference.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "language"))
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,10 @@ GRACE = timedelta(minutes=10)
 
 @transaction.atomic
 def deliver_notifications(*, now: datetime | None = None) -> int:
-    """Creates the inbox entries for events written since the previous run; returns how many were new."""
+    """Creates the inbox entries and the outbox messages of events written since the previous run, in one
+    transaction; returns how many inbox entries were new. The event log is the outbox's durable half: an
+    event commits with the change it records, and its messages are derived from it here exactly once per
+    (event, recipient, template), however often a run looks at it again."""
     now = now or timezone.now()
     cursor = DeliveryCursor.objects.select_for_update().first() or DeliveryCursor.objects.create(
         last_run_at=None
@@ -50,9 +53,11 @@ def deliver_notifications(*, now: datetime | None = None) -> int:
     events = Event.objects.filter(action__in=RULES).order_by("id")
     if cursor.last_run_at is not None:
         events = events.filter(occurred_at__gte=cursor.last_run_at - GRACE)
-    notifications = []
+    notifications, outbox = [], []
+    configured = list(channels.senders())
     for event in events.iterator(chunk_size=500):
         message = RULES[event.action](event)
+        outbox += _outbox_rows(event=event, inbox_message=message, configured=configured)
         if message is None:
             continue
         notifications += [
@@ -67,6 +72,7 @@ def deliver_notifications(*, now: datetime | None = None) -> int:
         ]
     before = Notification.objects.count()
     Notification.objects.bulk_create(notifications, ignore_conflicts=True, batch_size=500)
+    OutboxMessage.objects.bulk_create(outbox, ignore_conflicts=True, batch_size=1000)
     cursor.last_run_at = now
     cursor.save(update_fields=["last_run_at"])
     return Notification.objects.count() - before
@@ -96,13 +102,14 @@ BACKOFF = timedelta(minutes=1)  # 1, 4, 16 minutes between the tries on one chan
 CHUNK = 100  # messages a run sends per channel before it lets other jobs run
 
 
-def write_outbox(*, event: Event) -> int:
-    """Writes the messages an event sends on people's channels, inside the transaction that records the event
-    (called from its post_save): they exist exactly when the event does. Returns how many were written."""
-    configured = list(channels.senders())
+def _outbox_rows(
+    *, event: Event, inbox_message: rules.Message | None, configured: list[str]
+) -> list[OutboxMessage]:
+    """The messages an event sends on people's channels: one per reachable recipient of each channel rule
+    (the inbox's own rule is not run twice)."""
     rows = []
     for template, rule in rules.channel_rules(event.action):
-        message = rule(event)
+        message = inbox_message if template == event.action else rule(event)
         if message is None:
             continue
         plans = selectors.channel_plans(
@@ -112,8 +119,7 @@ def write_outbox(*, event: Event) -> int:
             _outbox_row(recipient=user_id, plan=plan, template=template, event=event, link=message.link)
             for user_id, plan in plans.items()
         ]
-    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    return len(rows)
+    return rows
 
 
 def _outbox_row(
@@ -153,19 +159,18 @@ class DeliveryRun:
 def deliver_outbox(*, now: datetime | None = None) -> DeliveryRun:
     """Sends due messages, at most CHUNK per channel and within each channel's rate per minute."""
     now = now or timezone.now()
-    senders = channels.senders()
     run = DeliveryRun()
-    for channel, send in senders.items():
+    for channel, send in channels.senders().items():
         budget = min(CHUNK, settings.TINHSO_SEND_RATES[channel] - selectors.sent_in_last_minute(channel, now))
         claimed = _claim(channel=channel, limit=max(budget, 0), now=now)
-        for message_id in claimed:
-            _deliver_one(message_id=message_id, send=send, now=now, run=run)
+        if claimed:
+            _deliver(claimed, channel=channel, send=send, now=now, run=run)
         run.more = run.more or (len(claimed) == budget and budget > 0)
     return run
 
 
 @transaction.atomic
-def _claim(*, channel: str, limit: int, now: datetime) -> list[uuid.UUID]:
+def _claim(*, channel: str, limit: int, now: datetime) -> list[OutboxMessage]:
     """Takes due messages for this worker (a message being sent counts as due once its lease ran out)."""
     if limit <= 0:
         return []
@@ -178,54 +183,43 @@ def _claim(*, channel: str, limit: int, now: datetime) -> list[uuid.UUID]:
     OutboxMessage.objects.filter(pk__in=ids).update(
         status=OutboxMessage.Status.SENDING, next_attempt_at=now + LEASE
     )
-    return ids
+    return list(OutboxMessage.objects.select_related("event").filter(pk__in=ids))
 
 
-def _deliver_one(*, message_id: uuid.UUID, send: channels.Sender, now: datetime, run: DeliveryRun) -> None:
-    message = OutboxMessage.objects.select_related("event").get(pk=message_id)
-    channel = message.current_channel
-    purpose = Purpose.SUGGESTIONS if message.optional else Purpose.NOTICES
-    choices = selectors.consents([message.recipient_id])
-    address = selectors.contact_address(user_id=message.recipient_id, channel=channel)
-    if not selectors.allowed(choices, user_id=message.recipient_id, channel=channel, purpose=purpose):
-        _settle(message_id=message_id, ok=False, answer="opted out", permanent=True, now=now, run=run)
-    elif not address:
-        _settle(
-            message_id=message_id, ok=False, answer="no verified contact", permanent=True, now=now, run=run
-        )
-    else:
-        try:
-            answer = send(compose(message=message, address=address))
-        except channels.GatewayError as error:
-            _settle(
-                message_id=message_id,
-                ok=False,
-                answer=error.answer,
-                permanent=error.permanent,
-                now=now,
-                run=run,
-            )
+def _deliver(
+    claimed: list[OutboxMessage], *, channel: str, send: channels.Sender, now: datetime, run: DeliveryRun
+) -> None:
+    """Sends each claimed message, its recipients' consents, addresses and languages read once for all."""
+    recipients = {message.recipient_id for message in claimed}
+    choices = selectors.consents(recipients)
+    addresses = selectors.contact_addresses(user_ids=recipients, channel=channel)
+    languages = selectors.languages_of(recipients)
+    for message in claimed:
+        purpose = Purpose.SUGGESTIONS if message.optional else Purpose.NOTICES
+        address = addresses.get(message.recipient_id, "")
+        if not selectors.allowed(choices, user_id=message.recipient_id, channel=channel, purpose=purpose):
+            outcome = (False, "opted out", True)
+        elif not address:
+            outcome = (False, "no verified contact", True)
         else:
-            _settle(message_id=message_id, ok=True, answer=answer, permanent=False, now=now, run=run)
+            language = languages.get(message.recipient_id, settings.LANGUAGE_CODE)
+            try:
+                outcome = (True, send(compose(message=message, address=address, language=language)), False)
+            except channels.GatewayError as error:
+                outcome = (False, error.answer, error.permanent)
+        _settle(message=message, ok=outcome[0], answer=outcome[1], permanent=outcome[2], now=now, run=run)
 
 
 @transaction.atomic
 def _settle(
-    *, message_id: uuid.UUID, ok: bool, answer: str, permanent: bool, now: datetime, run: DeliveryRun
+    *, message: OutboxMessage, ok: bool, answer: str, permanent: bool, now: datetime, run: DeliveryRun
 ) -> None:
-    """Logs the try and moves the message on: sent, retried later, on to the next channel, or failed."""
-    message = OutboxMessage.objects.select_for_update().get(pk=message_id)
-    if message.status != OutboxMessage.Status.SENDING:
-        return  # settled by a worker that took it over after the lease ran out
-    DeliveryAttempt.objects.create(
-        message=message, channel=message.current_channel, at=now, ok=ok, answer=answer
-    )
+    """Logs the try and moves the message on: sent, retried later, on to the next channel, or failed. Only
+    while this worker's lease holds: a worker that took the message over after the lease settles it."""
+    lease = now + LEASE
+    channel = message.current_channel
     if ok:
-        message.status, message.sent_at, message.sent_via = (
-            OutboxMessage.Status.SENT,
-            now,
-            message.current_channel,
-        )
+        message.status, message.sent_at, message.sent_via = OutboxMessage.Status.SENT, now, channel
         run.sent += 1
     elif not permanent and message.attempts + 1 < MAX_ATTEMPTS:
         message.attempts += 1
@@ -240,12 +234,24 @@ def _settle(
     else:
         message.status = OutboxMessage.Status.FAILED
         run.failed += 1
-    message.save()
+    fields = [
+        "status",
+        "sent_at",
+        "sent_via",
+        "attempts",
+        "next_attempt_at",
+        "channel_index",
+        "current_channel",
+    ]
+    held = OutboxMessage.objects.filter(
+        pk=message.pk, status=OutboxMessage.Status.SENDING, next_attempt_at=lease
+    )
+    if held.update(**{field: getattr(message, field) for field in fields}):
+        DeliveryAttempt.objects.create(message=message, channel=channel, at=now, ok=ok, answer=answer)
 
 
-def compose(*, message: OutboxMessage, address: str) -> channels.Outgoing:
+def compose(*, message: OutboxMessage, address: str, language: str) -> channels.Outgoing:
     """The message in its recipient's language; its links go through the platform (opening, opt-out)."""
-    language = selectors.language_of(message.recipient_id)
     with translation.override(language):
         subject = rules.subject_of(message)
     base = f"{settings.TINHSO_SITE_URL}/tb/{message.pk.hex}"

@@ -1,16 +1,15 @@
-"""The delivery jobs. The inbox: new events become inbox entries right after the transaction that wrote them
-commits, and every minute to catch anything a queued run missed. The outbox: messages written with their
-event are sent right after it commits, and every minute (retries, held-back rates, a worker that died)."""
+"""The delivery jobs: new events become inbox entries and outbox messages right after the transaction that
+wrote them commits, and every minute to catch anything a queued run missed; the outbox is sent then too,
+and every minute (retries, held-back rates, a worker that died)."""
 
 import logging
-from collections.abc import Callable
 
 from django.db import connection, transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from tinhso.notifications import selectors, services
-from tinhso.notifications.rules import CHANNEL_ONLY, RULES
+from tinhso.notifications.rules import RULES
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +22,7 @@ def deliver_notifications() -> None:
 @db_task()
 def deliver_now() -> None:
     services.deliver_notifications()
+    send_outbox()
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -37,38 +37,22 @@ def send_outbox() -> None:
         send_outbox()
 
 
-def _queue(job: Callable[[], object]) -> None:
-    try:
-        job()
-    except Exception:  # the change that wrote the event is committed; the periodic job delivers it
-        logger.exception("Could not queue %s", job)
-
-
 def _queue_delivery() -> None:
-    _queue(deliver_now)
-
-
-def _queue_sending() -> None:
-    _queue(send_outbox)
-
-
-def _once_on_commit(callback: Callable[[], None]) -> None:
-    # Entries are (savepoint ids, callback, robust).
-    if not any(entry[1] is callback for entry in connection.run_on_commit):
-        transaction.on_commit(callback, robust=True)
+    try:
+        deliver_now()
+    except Exception:  # the change that wrote the event is committed; the periodic job delivers it
+        logger.exception("Could not queue the notification delivery")
 
 
 def event_recorded(sender, instance, created: bool, **kwargs) -> None:
-    """Writes the event's outbox messages in its own transaction, and once per transaction queues the
-    deliveries after commit (the person is told within moments, not at the next minute)."""
-    if not created:
+    """Once per transaction that wrote an event someone is told of, queue a delivery after commit (the
+    person is told within moments, not at the next minute)."""
+    if not created or instance.action not in RULES:
         return
-    if (instance.action in RULES or instance.action in CHANNEL_ONLY) and services.write_outbox(
-        event=instance
-    ):
-        _once_on_commit(_queue_sending)
-    if instance.action in RULES:
-        _once_on_commit(_queue_delivery)
+    # Entries are (savepoint ids, callback, robust).
+    if any(entry[1] is _queue_delivery for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_queue_delivery, robust=True)
 
 
 @db_periodic_task(crontab(hour="6", minute="0"))

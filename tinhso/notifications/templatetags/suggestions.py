@@ -1,4 +1,5 @@
-"""`{% suggestions_panel %}`: a signed-in citizen's proactive suggestions, for their home page."""
+"""`{% suggestions_panel %}`: a signed-in citizen's proactive suggestions, for their home page;
+`{% campaign_reach_panel %}`: the reach of each campaign, for the operations centre."""
 
 from django import template
 
@@ -14,3 +15,9 @@ def suggestions_panel(context: template.Context) -> dict[str, object]:
         return {"suggestions": []}
     shown = [(s, rules.suggestion_text(s.rule, s.due_on)) for s in selectors.suggestions_for(user)]
     return {"suggestions": shown, "csrf_token": context.get("csrf_token")}
+
+
+@register.inclusion_tag("notifications/campaign_reach.html")
+def campaign_reach_panel() -> dict[str, object]:
+    """The operations centre's view of each proactive campaign: found, told, opened, submitted, finished."""
+    return {"reach": [r for r in selectors.campaign_reach() if r.rule.active or r.found]}

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def sent(cast):
     dossier = submitted(cast)
+    services.deliver_notifications()
     services.deliver_outbox()
     return dossier
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tinhso.dossiers import events as dossier_events
+from tinhso.dossiers.models import Dossier
 from tinhso.notifications import services
 from tinhso.notifications.models import Consent, DeliveryAttempt, OutboxMessage
 from tinhso.testing.dossier_flow import submitted
@@ -17,8 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 def sent(cast):
-    """Submits a dossier and runs the jobs its commit queues (inline in tests)."""
+    """Submits a dossier and runs the job its commit queues."""
     dossier = submitted(cast)
+    services.deliver_notifications()
     services.deliver_outbox()
     return dossier
 
@@ -29,7 +31,7 @@ def test_an_online_dossier_is_acknowledged_by_e_mail_through_a_real_smtp_server(
     reachable(cast.an, email="an.nguyen@example.com")
     with django_capture_on_commit_callbacks(execute=True) as queued:
         dossier = submitted(cast)
-    assert "_queue_sending" in [
+    assert "_queue_delivery" in [
         callback.__name__ for callback in queued
     ]  # sent at commit, not a minute later
     message = OutboxMessage.objects.get(recipient=cast.an)
@@ -66,13 +68,17 @@ def test_the_message_exists_exactly_when_its_event_does(cast):
     reachable(cast.an, email="an.nguyen@example.com")
     with pytest.raises(RuntimeError), transaction.atomic():
         submitted(cast)
-        assert OutboxMessage.objects.filter(recipient=cast.an).count() == 1  # same transaction
         raise RuntimeError("the submission fails after its event was written")
-    assert not OutboxMessage.objects.exists()
+    services.deliver_notifications()
+    assert not OutboxMessage.objects.exists()  # its event never committed
+    submitted(cast)
+    services.deliver_notifications()
+    services.deliver_notifications(now=timezone.now() + timedelta(minutes=1))  # looks at it again
+    assert OutboxMessage.objects.get().template == "dossier_received"
 
 
 def test_nobody_without_a_verified_contact_gets_an_outbox_message(cast):
-    submitted(cast)
+    sent(cast)
     assert not OutboxMessage.objects.exists()
 
 
@@ -121,6 +127,7 @@ def test_a_worker_killed_after_the_gateway_took_a_message_sends_nothing_twice(ca
 
     monkeypatch.setattr(services, "_settle", killed)
     submitted(cast)
+    services.deliver_notifications()
     with pytest.raises(SystemExit):
         services.deliver_outbox()
     monkeypatch.undo()
@@ -140,6 +147,7 @@ def test_each_channel_sends_no_more_than_its_rate_per_minute(cast, settings, gat
     with transaction.atomic():
         for _ in range(3):
             submitted(cast)
+    services.deliver_notifications()
     services.deliver_outbox()
     assert len(gateways.delivered) == 2 and OutboxMessage.objects.filter(status="pending").count() == 1
     services.deliver_outbox(now=timezone.now() + timedelta(minutes=1, seconds=1))
@@ -176,12 +184,37 @@ def test_a_message_link_counts_its_opening_and_leads_to_the_dossier(cast, client
     assert message.opened_at is not None
 
 
-def test_the_demo_citizen_has_a_verified_address_and_gets_real_mail(cast, smtp):
-    from tinhso.notifications.demo_contacts import DEMO_EMAIL, give_demo_contacts
+def test_the_demo_citizen_gets_real_mail_and_a_suggestion_to_extend_their_permit(cast, smtp, client):
+    from tinhso.catalog.demo import PROCEDURES, publish
+    from tinhso.notifications.demo_data import DEMO_EMAIL, PERMIT, load
+    from tinhso.notifications.models import Suggestion
 
+    for spec in PROCEDURES:
+        if spec.code in (PERMIT, "1.013227"):
+            publish(spec)
     type(cast.an).objects.filter(pk=cast.an.pk).update(username="congdan", is_demo=True)
-    assert give_demo_contacts() == [f"thư điện tử của congdan: {DEMO_EMAIL} (gửi qua 127.0.0.1:{smtp.port})"]
-    give_demo_contacts()  # a second load-demo changes nothing
+    services.deliver_notifications()  # as the generator's demo step does before the history
+    lines = load()
+    assert lines[0] == f"thư điện tử của congdan: {DEMO_EMAIL} (gửi qua 127.0.0.1:{smtp.port})"
+    permit = Dossier.objects.get(procedure__code=PERMIT)
+    assert permit.applicant == cast.an and permit.finished_at is not None
+    assert (timezone.now() - permit.finished_at).days in range(340, 346)  # issued eleven months ago
+    [suggestion] = Suggestion.objects.filter(user=cast.an)
+    assert suggestion.rule.code == "building-permit-expiry" and suggestion.key == permit.code
+    load()  # a second load-demo adds nothing
+    assert Dossier.objects.filter(procedure__code=PERMIT).count() == 1 and Suggestion.objects.count() == 1
+    services.deliver_outbox()
+    [told] = smtp.messages
+    assert (
+        told["To"] == DEMO_EMAIL
+        and "Giấy phép xây dựng của bạn hết hiệu lực khởi công ngày" in told["Subject"]
+    )
+    client.force_login(cast.an)
+    assert "Giấy phép xây dựng của bạn hết hiệu lực khởi công ngày" in client.get("/").content.decode()
+    form = client.get(f"/goi-y/{suggestion.pk}/", follow=True)
+    assert form.redirect_chain[-1][0] == "/thu-tuc/1.013227/nop/"
+    assert (
+        "Số 12 Đường Lý Thường Kiệt, Khóm 3, Phường An Xuyên" in form.content.decode()
+    )  # the earlier answer
     dossier = sent(cast)
-    [mail] = smtp.messages
-    assert mail["To"] == DEMO_EMAIL and dossier.code in mail["Subject"]
+    assert dossier.code in smtp.messages[-1]["Subject"]

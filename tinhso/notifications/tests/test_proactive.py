@@ -193,3 +193,15 @@ def test_a_suggestion_opens_the_procedure_form_filled_from_the_registry(cast, cl
     assert "Nguyễn Văn An" in form.content.decode()  # the applicant, from the registry
     [reach] = [r for r in selectors.campaign_reach() if r.rule.code == "newborn-health-insurance"]
     assert (reach.found, reach.opened, reach.submitted) == (1, 1, 0)
+
+
+def test_the_operations_centre_shows_each_campaign_reach(cast, client):
+    from tinhso.core.models import Role
+    from tinhso.testing.factories import official
+
+    person("096001000011", date(2001, 12, 7))
+    services.run_rule(code="identity-card-age", today=TODAY)
+    client.force_login(official("lanhdaotinh", (Role.PROVINCE_LEADER, "96")))
+    html = client.get("/dieu-hanh/").content.decode()
+    assert "Dịch vụ chủ động: phạm vi tiếp cận" in html
+    assert '<th scope="row">Cấp đổi thẻ căn cước khi đến tuổi</th><td>1</td><td>0</td>' in html
