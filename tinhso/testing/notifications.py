@@ -7,11 +7,13 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from cryptography.hazmat.primitives import serialization
 from django.utils import timezone
+from py_vapid import Vapid02, b64urlencode
 
 from tinhso.core.models import User
 from tinhso.notifications.fakes import FakeGateways
-from tinhso.notifications.models import Contact, Preference
+from tinhso.notifications.models import Consent, Contact, Preference, PushSubscription
 
 
 def reachable(
@@ -62,3 +64,42 @@ def gateways(settings) -> Iterator[FakeGateways]:
         settings.TINHSO_ZALO_TEMPLATES = {"*": "231000"}
         settings.TINHSO_GATEWAY_TIMEOUT = 2
         yield fake
+
+
+def opt_in(user: User, channel: str, purpose: str) -> None:
+    """The person's opt-in to a channel for a purpose, as the settings page records it."""
+    from tinhso.notifications.services import CONSENT_TEXT_VERSION
+
+    Consent.objects.create(
+        user=user,
+        channel=channel,
+        purpose=purpose,
+        granted=True,
+        at=timezone.now(),
+        text_version=CONSENT_TEXT_VERSION,
+        via="preferences",
+    )
+
+
+def subscribed(user: User, subscription: dict) -> None:
+    """A browser's push subscription (`FakeGateways.browser`) kept for the person."""
+    PushSubscription.objects.create(
+        user=user,
+        endpoint=subscription["endpoint"],
+        p256dh=subscription["keys"]["p256dh"],
+        auth=subscription["keys"]["auth"],
+        created_at=timezone.now(),
+    )
+
+
+def vapid_keys() -> tuple[str, str]:
+    """A VAPID key pair as `vapid --gen` gives it: the private key and the public point, base64url."""
+    vapid = Vapid02()
+    vapid.generate_keys()
+    private = b64urlencode(vapid.private_key.private_numbers().private_value.to_bytes(32, "big"))
+    public = b64urlencode(
+        vapid.public_key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    )
+    return private, public

@@ -19,6 +19,7 @@ from tinhso.notifications.models import Consent, ProactiveRule, PushSubscription
 from tinhso.testing.browser import sign_in
 from tinhso.testing.dossier_flow import in_state
 from tinhso.testing.dossiers import AN_XUYEN, RECORD, RESIDENCE
+from tinhso.testing.notifications import vapid_keys
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +32,6 @@ PushManager.prototype.subscribe = async function () {
 
 
 def test_a_citizen_opts_in_to_push_gets_a_suggestion_and_submits_the_prefilled_form(page, cast, settings):
-    from tinhso.notifications.tests.test_gateways import vapid_keys
-
     settings.TINHSO_VAPID_PRIVATE_KEY, settings.TINHSO_VAPID_PUBLIC_KEY = vapid_keys()
     with FakeGateways() as fake:
         page.context.grant_permissions(["notifications"])

@@ -4,14 +4,13 @@ ZNS, and Web Push decrypted with the subscribing browser's key."""
 import json
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from py_vapid import Vapid02, b64urlencode
+from django.utils import timezone
 
 from tinhso.notifications import services
-from tinhso.notifications.channels import sms
+from tinhso.notifications.channels import Outgoing, sms
 from tinhso.notifications.models import OutboxMessage, PushSubscription
 from tinhso.testing.dossier_flow import submitted
-from tinhso.testing.notifications import reachable
+from tinhso.testing.notifications import opt_in, reachable, subscribed, vapid_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +54,6 @@ def test_viettel_gets_a_wscpmt_call_with_unaccented_text_in_two_segments_at_most
 
 
 def test_a_long_subject_is_cut_to_keep_the_links_within_two_segments():
-    from tinhso.notifications.channels import Outgoing
-
     long = Outgoing(
         id="x",
         address="84912345678",
@@ -72,19 +69,8 @@ def test_a_long_subject_is_cut_to_keep_the_links_within_two_segments():
 
 def test_zalo_gets_a_zns_template_with_the_oa_token_and_the_phone_as_84(cast, gateways):
     reachable(cast.an, phone="84912345678", order=["zalo"])
-    from django.utils import timezone
 
-    from tinhso.notifications.models import Consent
-
-    Consent.objects.create(
-        user=cast.an,
-        channel="zalo",
-        purpose="notices",
-        granted=True,
-        at=timezone.now(),
-        text_version="v",
-        via="t",
-    )
+    opt_in(cast.an, "zalo", "notices")
     dossier = sent(cast)
     message = OutboxMessage.objects.get()
     [delivered] = gateways.delivered
@@ -98,22 +84,11 @@ def test_zalo_gets_a_zns_template_with_the_oa_token_and_the_phone_as_84(cast, ga
 
 
 def test_zalo_needs_an_opt_in_and_a_wrong_token_fails_over_to_sms(cast, settings, gateways):
-    from django.utils import timezone
-
-    from tinhso.notifications.models import Consent
 
     reachable(cast.an, phone="84912345678", order=["zalo", "sms"])
     sent(cast)
     assert OutboxMessage.objects.get().channels == ["sms"]  # no opt-in to Zalo: not tried
-    Consent.objects.create(
-        user=cast.an,
-        channel="zalo",
-        purpose="notices",
-        granted=True,
-        at=timezone.now(),
-        text_version="v",
-        via="t",
-    )
+    opt_in(cast.an, "zalo", "notices")
     settings.TINHSO_ZALO_ACCESS_TOKEN = "expired-token"
     sent(cast)
     services.deliver_outbox()  # the next run takes it up on SMS
@@ -122,42 +97,13 @@ def test_zalo_needs_an_opt_in_and_a_wrong_token_fails_over_to_sms(cast, settings
     assert "-124" in message.attempt_log.first().answer  # a bad token is not retried on Zalo
 
 
-def vapid_keys() -> tuple[str, str]:
-    vapid = Vapid02()
-    vapid.generate_keys()
-    private = b64urlencode(vapid.private_key.private_numbers().private_value.to_bytes(32, "big"))
-    public = b64urlencode(
-        vapid.public_key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    )
-    return private, public
-
-
 def test_web_push_reaches_a_browser_that_decrypts_it_with_its_own_key(cast, settings, gateways):
-    from django.utils import timezone
-
-    from tinhso.notifications.models import Consent
 
     settings.TINHSO_VAPID_PRIVATE_KEY, settings.TINHSO_VAPID_PUBLIC_KEY = vapid_keys()
     subscription = gateways.browser("chromium")
-    PushSubscription.objects.create(
-        user=cast.an,
-        endpoint=subscription["endpoint"],
-        p256dh=subscription["keys"]["p256dh"],
-        auth=subscription["keys"]["auth"],
-        created_at=timezone.now(),
-    )
+    subscribed(cast.an, subscription)
     reachable(cast.an, order=["push"])
-    Consent.objects.create(
-        user=cast.an,
-        channel="push",
-        purpose="notices",
-        granted=True,
-        at=timezone.now(),
-        text_version="v",
-        via="t",
-    )
+    opt_in(cast.an, "push", "notices")
     dossier = sent(cast)
     message = OutboxMessage.objects.get()
     [delivered] = gateways.delivered
@@ -168,25 +114,13 @@ def test_web_push_reaches_a_browser_that_decrypts_it_with_its_own_key(cast, sett
 
 
 def test_a_push_subscription_the_browser_dropped_is_not_retried(cast, settings, gateways):
-    from django.utils import timezone
-
-    from tinhso.notifications.models import Consent
-
     settings.TINHSO_VAPID_PRIVATE_KEY, settings.TINHSO_VAPID_PUBLIC_KEY = vapid_keys()
     keys = gateways.browser("chromium")["keys"]
     PushSubscription.objects.create(
         user=cast.an, endpoint=f"{gateways.url}/push/gone", created_at=timezone.now(), **keys
     )
     reachable(cast.an, order=["push"])
-    Consent.objects.create(
-        user=cast.an,
-        channel="push",
-        purpose="notices",
-        granted=True,
-        at=timezone.now(),
-        text_version="v",
-        via="t",
-    )
+    opt_in(cast.an, "push", "notices")
     sent(cast)
     message = OutboxMessage.objects.get()
     assert message.status == OutboxMessage.Status.FAILED and message.attempt_log.get().answer.startswith(

@@ -7,10 +7,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from tinhso.catalog.demo import PROCEDURES, publish
 from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers.models import Dossier
 from tinhso.notifications import services
-from tinhso.notifications.models import Consent, DeliveryAttempt, OutboxMessage
+from tinhso.notifications.demo_data import DEMO_EMAIL, PERMIT, load
+from tinhso.notifications.models import Consent, DeliveryAttempt, OutboxMessage, Suggestion
 from tinhso.testing.dossier_flow import submitted
 from tinhso.testing.notifications import reachable
 
@@ -185,10 +187,6 @@ def test_a_message_link_counts_its_opening_and_leads_to_the_dossier(cast, client
 
 
 def test_the_demo_citizen_gets_real_mail_and_a_suggestion_to_extend_their_permit(cast, smtp, client):
-    from tinhso.catalog.demo import PROCEDURES, publish
-    from tinhso.notifications.demo_data import DEMO_EMAIL, PERMIT, load
-    from tinhso.notifications.models import Suggestion
-
     for spec in PROCEDURES:
         if spec.code in (PERMIT, "1.013227"):
             publish(spec)

@@ -6,14 +6,15 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from tinhso.core.models import Event
+from tinhso.core.models import Event, Role
+from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers.models import Dossier
 from tinhso.notifications import proactive, selectors, services
-from tinhso.notifications.models import Consent, OutboxMessage, ProactiveRule, Suggestion
+from tinhso.notifications.models import OutboxMessage, ProactiveRule, Suggestion
 from tinhso.testing.dossier_flow import in_state, pdf
 from tinhso.testing.dossiers import AN_XUYEN, RECORD
-from tinhso.testing.factories import citizen
-from tinhso.testing.notifications import reachable
+from tinhso.testing.factories import citizen, official, resident
+from tinhso.testing.notifications import opt_in, reachable
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 12, 7)
@@ -57,8 +58,6 @@ def test_a_person_born_on_29_february_is_due_on_28_february_of_a_common_year():
 
 
 def test_a_registry_record_without_an_account_is_nobody_to_tell():
-    from tinhso.testing.factories import resident
-
     resident("096201000008", birth_date=date(2001, 12, 7))
     assert found("identity-card-age") == set()
 
@@ -78,8 +77,6 @@ def test_a_result_suggests_the_next_procedure_until_it_is_submitted(cast):
     dossier = finished_on(cast, TODAY - timedelta(days=10))
     assert found("newborn-health-insurance") == {(cast.an.pk, dossier.code, TODAY + timedelta(days=50))}
     assert found("newborn-health-insurance", TODAY + timedelta(days=51)) == set()  # the window has passed
-    from tinhso.dossiers import services as dossier_services
-
     dossier_services.submit_dossier(
         actor=cast.an,
         procedure_code="H12-BHYT-01",
@@ -112,15 +109,7 @@ def test_a_run_suggests_once_tells_only_who_opted_in_and_counts_the_reach(cast, 
     silent = person("096001000012", date(2001, 12, 8))
     reachable(told, email="told@example.com")
     reachable(silent, email="silent@example.com")  # notices by e-mail, but no opt-in to suggestions
-    Consent.objects.create(
-        user=told,
-        channel="email",
-        purpose="suggestions",
-        granted=True,
-        at=timezone.now(),
-        text_version="2026-12-01",
-        via="preferences",
-    )
+    opt_in(told, "email", "suggestions")
     assert services.run_rule(code="identity-card-age", today=TODAY) == 2
     assert services.run_rule(code="identity-card-age", today=TODAY) == 0  # found once
     assert Suggestion.objects.count() == 2
@@ -150,15 +139,7 @@ def test_a_run_suggests_once_tells_only_who_opted_in_and_counts_the_reach(cast, 
 def test_an_opted_out_person_gets_no_suggestion_message_even_if_written_before(cast, smtp):
     told = person("096001000011", date(2001, 12, 7))
     reachable(told, email="told@example.com")
-    Consent.objects.create(
-        user=told,
-        channel="email",
-        purpose="suggestions",
-        granted=True,
-        at=timezone.now(),
-        text_version="v",
-        via="preferences",
-    )
+    opt_in(told, "email", "suggestions")
     services.run_rule(code="identity-card-age", today=TODAY)
     message = OutboxMessage.objects.get()
     services.opt_out(message_id=message.pk)
@@ -196,9 +177,6 @@ def test_a_suggestion_opens_the_procedure_form_filled_from_the_registry(cast, cl
 
 
 def test_the_operations_centre_shows_each_campaign_reach(cast, client):
-    from tinhso.core.models import Role
-    from tinhso.testing.factories import official
-
     person("096001000011", date(2001, 12, 7))
     services.run_rule(code="identity-card-age", today=TODAY)
     client.force_login(official("lanhdaotinh", (Role.PROVINCE_LEADER, "96")))
