@@ -12,6 +12,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp import QRStampStyle
 
 from tinhso.signing import profiles
@@ -26,6 +27,10 @@ STAMP_TEXT = "Ký bởi: %(signer)s\nThời gian ký: %(ts)s\nMã xác thực: %
 
 class Unsignable(ValueError):
     """The bytes are not a PDF pyHanko can add a signature to."""
+
+
+class TimestampUnavailable(RuntimeError):
+    """The timestamp authority did not answer: nothing was signed, the same work can be tried again."""
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,12 @@ def sign_pdf(
         new_field_spec=fields.SigFieldSpec(field_name, on_page=-1, box=box),
     )
     out = BytesIO()
-    outside_event_loop(
-        lambda: pdf_signer.sign_pdf(
-            writer, output=out, appearance_text_params={"url": stamp.url, "code": stamp.code}
+    try:
+        outside_event_loop(
+            lambda: pdf_signer.sign_pdf(
+                writer, output=out, appearance_text_params={"url": stamp.url, "code": stamp.code}
+            )
         )
-    )
+    except TimestampRequestError as error:
+        raise TimestampUnavailable(str(error)) from None
     return out.getvalue()

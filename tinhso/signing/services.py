@@ -184,6 +184,11 @@ def sign_pending(*, now: datetime | None = None) -> int:
         except pades.Unsignable:  # a broken file never holds up the others; the dossier keeps it unsigned
             logger.exception("Event %s: the document cannot be signed", event.pk)
             continue
+        except pades.TimestampUnavailable as error:  # the cursor stays: the next run signs the same events
+            logger.warning(
+                "The timestamp authority did not answer (%s); signing waits for the next run", error
+            )
+            return signed
         signed += 1
     SigningCursor.objects.filter(pk=cursor.pk).update(last_run_at=now)
     return signed

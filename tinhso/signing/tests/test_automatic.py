@@ -89,8 +89,7 @@ def test_a_timestamp_authority_that_is_down_leaves_the_work_for_the_next_run(cas
     working = settings.TINHSO_SIGNING_PROFILES["default"]
     settings.TINHSO_SIGNING_PROFILES = {"default": working | {"tsa_url": "http://127.0.0.1:9/tsa"}}
 
-    with pytest.raises(Exception, match="timestamp"):
-        services.sign_pending()
+    assert services.sign_pending() == 0
     assert selectors.signed_result(dossier_code=dossier.code) is None
 
     settings.TINHSO_SIGNING_PROFILES = {"default": working}
