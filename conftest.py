@@ -2,7 +2,10 @@
 temporary folder. The casts and helpers shared between apps live in tinhso.testing; a test never imports
 another app's tests."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.utils import translation
 from huey.contrib.djhuey import HUEY
@@ -19,10 +22,19 @@ pytest_plugins = [
 ]
 
 
+# Rows a data migration seeds, which a transactional test's flush removes: (model, migration module).
+SEEDED_BY_MIGRATIONS = [
+    ("notifications.ProactiveRule", "tinhso.notifications.migrations.0004_seed_proactive_rules")
+]
+
+
 def load_reference_data() -> None:
     if not AdminUnit.objects.filter(kind=AdminUnit.Kind.PROVINCE).exists():
         services.import_admin_units()
         services.create_province_agencies()
+    for model, migration in SEEDED_BY_MIGRATIONS:
+        if not apps.get_model(model).objects.exists():
+            importlib.import_module(migration).seed(apps, None)
 
 
 @pytest.fixture(scope="session")
