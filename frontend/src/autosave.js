@@ -20,7 +20,7 @@ function setUp(form) {
   const dirty = new Set(); // keys waiting to be sent
   const held = new Set(); // keys the server refused: sent again once edited
   let timer = null;
-  let sending = false;
+  let inFlight = null; // the figures on their way to the server, as a promise
   let failures = 0;
 
   function say(text, state) {
@@ -89,9 +89,14 @@ function setUp(form) {
     schedule();
   }
 
-  async function send() {
-    if (sending || !dirty.size) return;
-    sending = true;
+  function send() {
+    if (inFlight || !dirty.size) return;
+    inFlight = deliver().finally(() => {
+      inFlight = null;
+    });
+  }
+
+  async function deliver() {
     const keys = [...dirty];
     const body = new URLSearchParams({ csrfmiddlewaretoken: token });
     const sent = {};
@@ -118,7 +123,6 @@ function setUp(form) {
     } catch {
       answer = null;
     }
-    sending = false;
     if (!answer || answer.status >= 500 || answer.status === 403) {
       failures += 1;
       say(t("Chưa lưu được (mất kết nối hoặc hết phiên đăng nhập). Số liệu vẫn được giữ trên máy này và sẽ được lưu lại."), "offline");
@@ -174,9 +178,16 @@ function setUp(form) {
     if (cellKey(event.target.name || "") && dirty.size) schedule(0);
   });
   window.addEventListener("online", () => schedule(0));
-  // The whole form is being sent: what it carries no longer needs the offline copy.
-  form.addEventListener("submit", () => {
+  // The whole form is being sent: what it carries no longer needs the offline copy. A figure still on its
+  // way goes first, so the two saves never race and the form carries the revisions it came back with.
+  form.addEventListener("submit", (event) => {
     window.clearTimeout(timer);
+    if (inFlight) {
+      event.preventDefault();
+      const submitter = event.submitter;
+      inFlight.then(() => form.requestSubmit(submitter));
+      return;
+    }
     dirty.clear();
     held.clear();
     remember();

@@ -130,3 +130,27 @@ def test_a_colleagues_newer_save_is_shown_beside_the_cell_and_nothing_is_lost(
         page.locator("#save").click()
     assert _value("IIP").value == 99
     colleague.context.close()
+
+
+def test_saving_the_page_waits_for_a_figure_still_on_its_way(page, live_server, regime, cast, clock):
+    sign_in(page, username="baocao.tuphap", password="Camau@2026", official=True)
+    page.goto(PAGE)
+    held, form_posts = [], []
+    # The autosave stays on its way until released below.
+    page.route("**/tu-dong-luu/", lambda route: held.append(route))
+    page.on(
+        "request",
+        lambda request: request.method == "POST" and request.url.endswith(PAGE) and form_posts.append(1),
+    )
+    with page.expect_request("**/tu-dong-luu/"):
+        page.locator("#v-IIP").fill("104,5")
+        page.locator("#v-IIP").press("Tab")
+    page.locator("#v-DNMOI").fill("12")
+    page.locator("#save").click()
+    assert page.evaluate("document.getElementById('entry-form').dataset.submitting") is None
+    assert not form_posts
+
+    with page.expect_navigation():
+        held[0].continue_()
+    assert form_posts == [1]
+    assert _value("IIP").value == Decimal("104.5") and _value("DNMOI").value == 12
