@@ -20,7 +20,7 @@ from tinhso.core.errors import NotFound
 from tinhso.core.eventlog import stream_of
 from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import AdminUnit, Domain, Event, Role, User
-from tinhso.core.parsing import BIGINT_MAX, whole_number
+from tinhso.core.paging import Page, cursor_of, parse_cursor
 from tinhso.core.working_time import local_zone, working_time_between
 from tinhso.dossiers import events, lifecycle
 from tinhso.dossiers.models import Channel, Dossier, Status
@@ -91,27 +91,18 @@ def citizen_dossiers(*, actor: User) -> QuerySet[Dossier]:
     )
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a list and the cursor of the next one (None on the last page)."""
-
-    items: list[Any]
-    next_cursor: str | None
-    total: int | None = None
-
-
 def citizen_dossier_page(*, actor: User, cursor: str = "", size: int = PAGE_SIZE) -> Page:
     """The citizen's dossiers newest first, `size` at a time after `cursor` (keyset: submission time, id),
     with the columns their list shows."""
     dossiers = citizen_dossiers(actor=actor).select_related(None).select_related("procedure")
     dossiers = dossiers.only("code", "status", "submitted_at", "promised_at", "procedure__name")
-    after = _parse_cursor(cursor)
+    after = parse_cursor(cursor)
     if after is not None and after[0] is not None:  # every listed dossier was submitted at some time
         submitted_at, pk = after
         dossiers = dossiers.filter(Q(submitted_at__lt=submitted_at) | Q(submitted_at=submitted_at, pk__lt=pk))
     found = list(dossiers[: size + 1])
     last = found[size - 1] if len(found) > size else None
-    return Page(found[:size], _cursor(last.submitted_at, last.pk) if last else None)
+    return Page(found[:size], cursor_of(last.submitted_at, last.pk) if last else None)
 
 
 @dataclass(frozen=True)
@@ -266,7 +257,7 @@ def _queue_page(
         items = [_queue_item(dossier, now=timezone.now()) for dossier in counted]
         total = counted[0].queue_total if counted else 0
     last = items[size - 1] if len(items) > size else None
-    return Page(items[:size], _cursor(last.due_at, last.dossier.pk) if last else None, total)
+    return Page(items[:size], cursor_of(last.due_at, last.dossier.pk) if last else None, total)
 
 
 def _listed(dossiers: QuerySet[D]) -> QuerySet[D]:
@@ -285,7 +276,7 @@ def _whole(dossiers: QuerySet[D]) -> QuerySet[D]:
 def _queue_items(
     dossiers: "QuerySet[Queued]", *, now: datetime, cursor: str, size: int | None
 ) -> list[QueueItem]:
-    after = _parse_cursor(cursor)
+    after = parse_cursor(cursor)
     if after is not None:
         due_at, pk = after
         if due_at is None:  # already among the dossiers without a due time, which come last
@@ -301,22 +292,6 @@ def _queue_item(dossier: "Queued", *, now: datetime) -> QueueItem:
     overdue = due_at is not None and now > due_at
     near_due = due_at is not None and not overdue and working_time_between(now, due_at) <= NEAR_DUE
     return QueueItem(dossier=dossier, due_at=due_at, overdue=overdue, near_due=near_due)
-
-
-def _cursor(instant: datetime | None, pk: int) -> str:
-    return f"{instant.isoformat() if instant else ''}~{pk}"
-
-
-def _parse_cursor(cursor: str) -> tuple[datetime | None, int] | None:
-    """(instant or None, id) from a cursor; None for no cursor or one that was tampered with."""
-    instant, _, digits = cursor.rpartition("~")
-    pk = whole_number(digits, BIGINT_MAX)
-    if pk is None:
-        return None
-    try:
-        return (datetime.fromisoformat(instant) if instant else None), pk
-    except ValueError:
-        return None
 
 
 def overdue_dossier_ids(*, now: datetime) -> list[int]:

@@ -3,8 +3,9 @@ ratings, officials' handling actions. Open311 GeoReport v2 for partners lives at
 
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import StringConstraints
@@ -153,7 +154,9 @@ def categories(request: HttpRequest):
 @router.get("/reports", response=list[PublicReportOut], auth=None, summary="Public reports, newest first")
 def reports(request: HttpRequest, filters: Query[ReportFilters]):
     return selectors.filter_public_reports(
-        category=filters.category, commune=filters.commune, status=filters.status
+        filters=selectors.PublicFilters(
+            category=filters.category, commune=filters.commune, status=filters.status
+        )
     )
 
 
@@ -224,15 +227,24 @@ def remove_personal_data(request: SignedInRequest, tracking_code: str):
     "/staff/reports",
     response=list[StaffReportOut],
     auth=bearer_auth,
-    summary="Reports in the official's scope",
+    summary="Open reports in the official's scope, a page at a time",
+    description=(
+        "Soonest deadline first, at most `size` reports (default 50) after `cursor`. While more follow, the "
+        '`Link` header carries the next page\'s URL with `rel="next"` (its `cursor` is opaque).'
+    ),
 )
-def staff_reports(request: SignedInRequest):
-    return list(
-        selectors.reports_for_staff(request.auth)
-        .filter(status__in=Report.OPEN_STATUSES)
-        .prefetch_related("photos")
-        .order_by("due_at")[:500]
-    )
+def staff_reports(
+    request: SignedInRequest,
+    response: HttpResponse,
+    cursor: str = "",
+    size: int | None = Query(None, ge=1, le=200, description="Reports per page, 50 if not given"),
+):
+    size = size or selectors.PAGE_SIZE
+    page = selectors.staff_open_page(request.auth, cursor=cursor, size=size)
+    if page.next_cursor:
+        following = request.build_absolute_uri(f"?{urlencode({'cursor': page.next_cursor, 'size': size})}")
+        response["Link"] = f'<{following}>; rel="next"'
+    return page.items
 
 
 # The API's names of the staff actions (fieldreports.lifecycle's names are accepted too).

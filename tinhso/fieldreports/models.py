@@ -212,6 +212,9 @@ class Report(models.Model):
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["category", "submitted_at"]),
             models.Index(fields=["latitude", "longitude"]),
+            # The public list's order and the state its kept count and map points are keyed by.
+            models.Index(fields=["submitted_at", "id"], name="fieldreport_submitted"),
+            models.Index(fields=["updated_at"], name="fieldreport_updated"),
         ]
 
     def __str__(self) -> str:

@@ -18,14 +18,19 @@ from tinhso.core import permissions
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound, text
 from tinhso.core.eventlog import stream_of
+from tinhso.core.language import in_active_language
 from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import AdminUnit, Domain, Event, Role, User
+from tinhso.core.paging import Page, cursor_of, parse_cursor
 from tinhso.fieldreports import events, lifecycle
 from tinhso.fieldreports.models import ApiKey, Category, Report, ReportPhoto, RoutingRule
 
 EARTH_RADIUS_M = 6_371_000
 DUPLICATE_RADIUS_M = 50
 DUPLICATE_WINDOW = timedelta(weeks=12)
+# Public reports a page of the list shows, and the newest drawn on its map.
+PAGE_SIZE = 50
+MAP_POINTS = 500
 # Suggestions shown at once: enough to find the match, few enough for a phone screen.
 MAX_SUGGESTIONS = 10
 # Communes are searched within this box around a point (about 30 km), so resolving a point reads few rows.
@@ -277,19 +282,94 @@ def public_report(tracking_code: str) -> Report:
     return report
 
 
-def filter_public_reports(
-    *, category: str = "", commune: str = "", status: str = "", limit: int = 500
-) -> list[Report]:
-    reports = public_reports()
-    if category:
-        reports = reports.filter(Q(category__code=category) | Q(category__parent__code=category))
-    if commune:
-        reports = reports.filter(commune__code=commune)
-    if status == "open":
+@dataclass(frozen=True)
+class PublicFilters:
+    """What the public list and its map are narrowed to: a category or its group, a commune, open or closed."""
+
+    category: str = ""
+    commune: str = ""
+    status: str = ""
+
+
+def _filtered(reports: QuerySet[Report], filters: PublicFilters) -> QuerySet[Report]:
+    if filters.category:
+        reports = reports.filter(
+            Q(category__code=filters.category) | Q(category__parent__code=filters.category)
+        )
+    if filters.commune:
+        reports = reports.filter(commune__code=filters.commune)
+    if filters.status == "open":
         reports = reports.filter(status__in=Report.OPEN_STATUSES)
-    elif status == "closed":
+    elif filters.status == "closed":
         reports = reports.filter(status__in=Report.CLOSED_STATUSES)
-    return list(reports.order_by("-submitted_at")[:limit])
+    return reports
+
+
+def filter_public_reports(*, filters: PublicFilters, limit: int = MAP_POINTS) -> list[Report]:
+    """The newest public reports matching the filters, whole (with their photos), for the API."""
+    return list(_filtered(public_reports(), filters).order_by("-submitted_at", "-pk")[:limit])
+
+
+def public_state() -> tuple[datetime | None, int | None]:
+    """Changes whenever a public list or map may: the last write to any report (each write stamps
+    `updated_at`) and the newest report; two index look-ups, whatever the number of reports."""
+    found = Report.objects.aggregate(changed=Max("updated_at"), newest=Max("pk"))
+    return found["changed"], found["newest"]
+
+
+def public_report_page(*, filters: PublicFilters, cursor: str = "", size: int = PAGE_SIZE) -> Page:
+    """The public reports matching the filters, newest first, `size` at a time after `cursor` (keyset:
+    submission time, id), with the columns the list shows."""
+    reports = _filtered(Report.objects.exclude(status=Report.Status.REJECTED), filters)
+    reports = reports.select_related("category", "commune", "merged_into").only(
+        *_LISTED, "category__name", "category__name_en", "commune__name", "merged_into__tracking_code"
+    )
+    after = parse_cursor(cursor)
+    if after is not None and after[0] is not None:
+        submitted_at, pk = after
+        reports = reports.filter(Q(submitted_at__lt=submitted_at) | Q(submitted_at=submitted_at, pk__lt=pk))
+    found = list(reports.order_by("-submitted_at", "-pk")[: size + 1])
+    last = found[size - 1] if len(found) > size else None
+    return Page(found[:size], cursor_of(last.submitted_at, last.pk) if last else None)
+
+
+# The columns of a report the public list shows.
+_LISTED = ("tracking_code", "status", "submitted_at", "description", "result", "category", "commune")
+
+
+def public_report_count(*, filters: PublicFilters) -> int:
+    return _filtered(Report.objects.exclude(status=Report.Status.REJECTED), filters).count()
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """A public report as the map draws it."""
+
+    tracking_code: str
+    latitude: float
+    longitude: float
+    category: str
+    status: str
+    open: bool
+
+
+def public_map_points(*, filters: PublicFilters, limit: int = MAP_POINTS) -> list[MapPoint]:
+    """The newest public reports matching the filters as map points: plain rows, no model instances."""
+    reports = _filtered(Report.objects.exclude(status=Report.Status.REJECTED), filters)
+    rows = reports.order_by("-submitted_at", "-pk").values_list(
+        "tracking_code", "latitude", "longitude", "category__name", "category__name_en", "status"
+    )[:limit]
+    return [
+        MapPoint(
+            tracking_code=code,
+            latitude=latitude,
+            longitude=longitude,
+            category=in_active_language(vi=name, en=name_en),
+            status=str(Report.Status(status).label),
+            open=status in Report.OPEN_STATUSES,
+        )
+        for code, latitude, longitude, name, name_en, status in rows
+    ]
 
 
 def communes() -> QuerySet[AdminUnit]:
@@ -375,6 +455,19 @@ def staff_queue(user: User, *, status: str, limit: int = 300) -> list[Report]:
     elif status in Report.Status.values:
         reports = reports.filter(status=status)
     return list(reports[:limit])
+
+
+def staff_open_page(user: User, *, cursor: str = "", size: int = PAGE_SIZE) -> Page:
+    """The open reports an official may see, soonest deadline first, `size` at a time after `cursor`
+    (keyset: deadline, id), each with its photos: three statements whatever the size."""
+    reports = reports_for_staff(user).filter(status__in=Report.OPEN_STATUSES).prefetch_related("photos")
+    after = parse_cursor(cursor)
+    if after is not None and after[0] is not None:
+        due_at, pk = after
+        reports = reports.filter(Q(due_at__gt=due_at) | Q(due_at=due_at, pk__gt=pk))
+    found = list(reports.order_by("due_at", "pk")[: size + 1])
+    last = found[size - 1] if len(found) > size else None
+    return Page(found[:size], cursor_of(last.due_at, last.pk) if last else None)
 
 
 def tracking_code_typed(text: str) -> str:

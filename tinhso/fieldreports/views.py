@@ -1,6 +1,9 @@
 """Pages of field reports: the public list and map, the citizen's form, a report's page, "my reports"."""
 
+import hashlib
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,11 +13,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tinhso.core import throttle
+from tinhso.core import caching, throttle
 from tinhso.core.auth import SignedInRequest, user_or_none
 from tinhso.core.display import day_and_time
 from tinhso.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -29,19 +32,38 @@ def _client_address(request: HttpRequest) -> str:
     return throttle.client_address(request)
 
 
-@require_GET
-def report_list(request: HttpRequest) -> HttpResponse:
+def _public_filters(request: HttpRequest) -> selectors.PublicFilters:
     category, commune, status = (
         request.GET.get(name, "").strip() for name in ("category", "commune", "status")
     )
-    reports = selectors.filter_public_reports(category=category, commune=commune, status=status)
+    return selectors.PublicFilters(category=category, commune=commune, status=status)
+
+
+# A public list's count and map points, kept per reports' state: any write to a report changes the state.
+PUBLIC_SECONDS = 300
+_PUBLIC_COUNTS = caching.Shared("fieldreports.public_counts", alias="pages", seconds=PUBLIC_SECONDS)
+_PUBLIC_POINTS = caching.Shared("fieldreports.public_points", alias="pages", seconds=PUBLIC_SECONDS)
+
+
+def _kept_key(filters: selectors.PublicFilters, *view: object) -> str:
+    return hashlib.sha256(repr((selectors.public_state(), filters, *view)).encode()).hexdigest()
+
+
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    filters = _public_filters(request)
+    page = selectors.public_report_page(filters=filters, cursor=request.GET.get("sau", ""))
+    query = {key: value for key, value in request.GET.items() if key != "sau"}
     context = {
-        "reports": reports,
+        "page": page,
+        "total": _PUBLIC_COUNTS.get(
+            _kept_key(filters), lambda: selectors.public_report_count(filters=filters)
+        ),
         "map": _map_options(),
-        "points_url": f"{reverse('fieldreports:report-points')}?{request.GET.urlencode()}",
+        "points_url": f"{reverse('fieldreports:report-points')}?{urlencode(query)}",
         "categories": selectors.reportable_categories(),
         "commune_options": selectors.communes(),
-        "filters": {"category": category, "commune": commune, "status": status},
+        "filters": filters,
     }
     return render(request, "fieldreports/report_list.html", context)
 
@@ -70,28 +92,32 @@ def commune_centres(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-def report_points(request: HttpRequest) -> JsonResponse:
-    """Public report points as GeoJSON, for map clients (Leaflet, ECharts) and partners."""
-    reports = selectors.filter_public_reports(
-        category=request.GET.get("category", ""),
-        commune=request.GET.get("commune", ""),
-        status=request.GET.get("status", ""),
-    )
+def report_points(request: HttpRequest) -> HttpResponse:
+    """Public report points as GeoJSON, for map clients (Leaflet, ECharts) and partners: the newest 500
+    matching the filters, written once per reports' state, filters and language."""
+    filters = _public_filters(request)
+    body = _PUBLIC_POINTS.get(_kept_key(filters, get_language()), lambda: _points_geojson(filters))
+    return HttpResponse(body, content_type="application/json")
+
+
+def _points_geojson(filters: selectors.PublicFilters) -> bytes:
+    detail = reverse("fieldreports:report-detail", args=["~"])
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [report.longitude, report.latitude]},
+            "geometry": {"type": "Point", "coordinates": [point.longitude, point.latitude]},
             "properties": {
-                "tracking_code": report.tracking_code,
-                "category": report.category.display_name,
-                "status": report.get_status_display(),
-                "open": report.is_open,
-                "url": reverse("fieldreports:report-detail", args=[report.tracking_code]),
+                "tracking_code": point.tracking_code,
+                "category": point.category,
+                "status": point.status,
+                "open": point.open,
+                "url": detail.replace("~", point.tracking_code),
             },
         }
-        for report in reports
+        for point in selectors.public_map_points(filters=filters)
     ]
-    return JsonResponse({"type": "FeatureCollection", "features": features})
+    collection = {"type": "FeatureCollection", "features": features}
+    return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @require_GET

@@ -2,8 +2,11 @@
 Idempotency-Key, ratings, officials' actions, and errors as problem+json."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Report
@@ -115,3 +118,35 @@ def test_the_reporter_rates_and_erases_through_the_api(client, categories, staff
     assert report.satisfied is True and report.reporter is None and report.reporter_phone == ""
     gone = post(client, f"{BASE}/reports/{report.tracking_code}/rating", {"satisfied": True}, **auth)
     assert gone.status_code == 404
+
+
+def _open_reports(count: int) -> list[Report]:
+    """`count` open reports of one commune, due a minute apart, soonest first (copies of one filed report)."""
+    first = file_report()
+    for number in range(1, count):
+        first.pk, first.tracking_code, first.token = None, f"PA-D{number:04d}", f"token-{number}"
+        first.due_at += timedelta(minutes=1)
+        first.save(force_insert=True)
+    return list(Report.objects.order_by("due_at", "pk"))
+
+
+def test_the_officials_list_comes_a_page_at_a_time_in_the_same_statements(client, categories, staff):
+    filed = _open_reports(12)
+    handler = bearer("xulyxa")
+
+    def page(url: str) -> tuple[list[str], str, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, **handler)
+        assert response.status_code == 200
+        link = response.headers.get("Link", "")
+        return [row["tracking_code"] for row in response.json()], link, len(queries)
+
+    codes, link, small = page(f"{BASE}/staff/reports?size=5")
+    assert codes == [report.tracking_code for report in filed[:5]] and 'rel="next"' in link
+    following = link[link.index("<") + 1 : link.index(">")]
+    rest, _, _ = page(following)
+    assert rest == [report.tracking_code for report in filed[5:10]]
+    everything, link, large = page(f"{BASE}/staff/reports?size=200")
+    assert everything == [report.tracking_code for report in filed] and link == ""
+    assert large == small
+    assert client.get(f"{BASE}/staff/reports?size=0", **handler).status_code == 422

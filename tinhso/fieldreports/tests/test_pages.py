@@ -1,14 +1,19 @@
 """The public list and map, the citizen's form, a report's page with rating and erasure, "my reports"."""
 
+import html
 import json
+import re
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tinhso.core import throttle
-from tinhso.fieldreports import services
+from tinhso.core import caching, throttle
+from tinhso.fieldreports import selectors, services
 from tinhso.fieldreports.models import Report
 from tinhso.testing.factories import citizen
 from tinhso.testing.fieldreport_helpers import (
@@ -82,6 +87,59 @@ def test_the_map_points_are_geojson(client, categories):
         feature["properties"]["tracking_code"] == report.tracking_code
         and feature["properties"]["open"] is True
     )
+
+
+def _filed_at_times(count: int) -> list[Report]:
+    """`count` reports filed one minute apart, oldest first (many through the services would be slow)."""
+    first = file_report()
+    Report.objects.filter(pk=first.pk).update(submitted_at=first.submitted_at - timedelta(days=1))
+    for number in range(1, count):
+        first.pk, first.tracking_code, first.token = None, f"PA-T{number:04d}", f"token-{number}"
+        first.submitted_at += timedelta(minutes=1)
+        first.save(force_insert=True)
+    return list(Report.objects.order_by("submitted_at", "pk"))
+
+
+def test_the_list_comes_a_page_at_a_time_and_every_report_is_on_one_page(client, categories):
+    filed = _filed_at_times(selectors.PAGE_SIZE + 7)
+    first = client.get("/phan-anh/")
+    listed = [report for report in filed if report.tracking_code in first.content.decode()]
+    assert listed == filed[-selectors.PAGE_SIZE :]  # the newest first
+    assert f"{len(filed)} phản ánh." in first.content.decode()
+    [next_url] = re.findall(r'href="(\?[^"]*sau=[^"]*)" rel="next"', first.content.decode())
+    second = client.get(f"/phan-anh/{html.unescape(next_url)}").content.decode()
+    assert [report for report in filed if report.tracking_code in second] == filed[: -selectors.PAGE_SIZE]
+    assert 'rel="next"' not in second
+
+
+def test_a_page_of_the_list_costs_the_same_statements_whatever_the_number_of_reports(client, categories):
+    file_report()
+
+    def statements() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/phan-anh/", {"status": "open"}).status_code == 200
+        return len(queries)
+
+    few = statements()
+    _filed_at_times(selectors.PAGE_SIZE + 20)
+    caching.clear_all()
+    assert statements() == few
+
+
+def test_the_map_points_are_kept_until_a_report_changes(client, categories, staff):
+    report = file_report()
+    first = client.get("/phan-anh/ban-do.geojson").json()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/phan-anh/ban-do.geojson").json() == first
+    assert len(queries) == 1  # the reports' state only
+    services.acknowledge_report(actor=staff["handler"], **case(report))
+    [feature] = client.get("/phan-anh/ban-do.geojson").json()["features"]
+    assert feature["properties"]["status"] == Report.Status.ACKNOWLEDGED.label
+    newer = file_report()
+    codes = [
+        f["properties"]["tracking_code"] for f in client.get("/phan-anh/ban-do.geojson").json()["features"]
+    ]
+    assert codes == [newer.tracking_code, report.tracking_code]
 
 
 def test_an_anonymous_citizen_files_a_report_with_a_photo_and_gets_a_tracking_code(client, categories):

@@ -1,0 +1,33 @@
+"""Keyset paging shared by the lists: a page of rows and an opaque cursor naming the last row shown (an
+instant and an id), so a page costs the same whatever the list's length."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tinhso.core.parsing import BIGINT_MAX, whole_number
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list and the cursor of the next one (None on the last page)."""
+
+    items: list[Any]
+    next_cursor: str | None
+    total: int | None = None
+
+
+def cursor_of(instant: datetime | None, pk: int) -> str:
+    return f"{instant.isoformat() if instant else ''}~{pk}"
+
+
+def parse_cursor(cursor: str) -> tuple[datetime | None, int] | None:
+    """(instant or None, id) from a cursor; None for no cursor or one that was tampered with."""
+    instant, _, digits = cursor.rpartition("~")
+    pk = whole_number(digits, BIGINT_MAX)
+    if pk is None:
+        return None
+    try:
+        return (datetime.fromisoformat(instant) if instant else None), pk
+    except ValueError:
+        return None
