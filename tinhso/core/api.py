@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.security import HttpBearer
 
@@ -105,10 +106,10 @@ def issue_token(request: HttpRequest, body: TokenRequest) -> dict:
     user = auth.sign_in(request=request, username=body.username, password=body.password, path="api")
     if second_factor.must_verify(user):
         if not second_factor.enrolled(user):
-            message = "Tài khoản phải cài đặt xác thực hai bước trên trang web trước khi dùng API."
+            message = _("Tài khoản phải cài đặt xác thực hai bước trên trang web trước khi dùng API.")
             raise Forbidden(message, code="second_factor_enrolment_required")
         if second_factor.verified_device(user=user, code=body.otp or "") is None:
-            error = DomainError("Cần mã xác thực hai bước (otp) đúng.", code="second_factor_required")
+            error = DomainError(_("Cần mã xác thực hai bước (otp) đúng."), code="second_factor_required")
             error.status = 401
             raise error
     session_user = getattr(request, "user", None)

@@ -6,6 +6,7 @@ one transaction with its event."""
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -83,7 +84,7 @@ def confirm_enrolment(*, actor: User, code: str) -> tuple[TOTPDevice, list[str]]
         TOTPDevice.objects.select_for_update().filter(user=actor, confirmed=False).order_by("-pk").first()
     )
     if device is None or not device.verify_token("".join(code.split())):
-        message = "Mã xác thực không đúng. Nhập mã 6 chữ số ứng dụng đang hiển thị."
+        message = _("Mã xác thực không đúng. Nhập mã 6 chữ số ứng dụng đang hiển thị.")
         raise InvalidInput(message, errors={"code": [message]}, code="wrong_code")
     TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
     device.confirmed = True

@@ -9,6 +9,9 @@ from typing import Any, TypeVar
 
 from django.core.files.base import File
 from django.utils import timezone
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
@@ -28,17 +31,17 @@ SIGNATURES = (
 )
 
 TYPE_NAMES = {
-    "string": "chuỗi ký tự",
-    "integer": "số nguyên",
-    "number": "số",
-    "boolean": "đúng hoặc sai",
-    "object": "nhóm thông tin",
-    "array": "danh sách",
+    "string": gettext_lazy("chuỗi ký tự"),
+    "integer": gettext_lazy("số nguyên"),
+    "number": gettext_lazy("số"),
+    "boolean": gettext_lazy("đúng hoặc sai"),
+    "object": gettext_lazy("nhóm thông tin"),
+    "array": gettext_lazy("danh sách"),
 }
 FORMAT_NAMES = {
-    "date": "ngày (năm-tháng-ngày, ví dụ 2026-02-02)",
-    "email": "địa chỉ thư điện tử",
-    "date-time": "thời điểm",
+    "date": gettext_lazy("ngày (năm-tháng-ngày, ví dụ 2026-02-02)"),
+    "email": gettext_lazy("địa chỉ thư điện tử"),
+    "date-time": gettext_lazy("thời điểm"),
 }
 # A pattern of n digits and nothing else, as identity numbers are written in the schemas.
 _DIGITS = re.compile(r"\^(?:\[0-9\]|\\d)\{(\d+)\}\$")
@@ -82,17 +85,21 @@ def _pattern_message(error: ValidationError) -> str:
         return str(schema["x-hint"])
     digits = _DIGITS.fullmatch(str(error.validator_value))
     if digits:
-        return f"{schema.get('title') or 'Giá trị này'} gồm {digits.group(1)} chữ số."
-    return "Không đúng định dạng."
+        return _("%(name)s gồm %(count)s chữ số.") % {
+            "name": schema.get("title") or _("Giá trị này"),
+            "count": digits.group(1),
+        }
+    return _("Không đúng định dạng.")
 
 
 def _date_message(error: ValidationError, *, later: bool) -> str:
     value = error.validator_value
     if value == "today":
-        return "Không được là một ngày trong tương lai." if later else "Không được là một ngày đã qua."
+        return _("Không được là một ngày trong tương lai.") if later else _("Không được là một ngày đã qua.")
     limit = _limit(value)
     shown = f"{limit:%d/%m/%Y}" if limit else value
-    return f"Không được sau ngày {shown}." if later else f"Không được trước ngày {shown}."
+    message = _("Không được sau ngày %(day)s.") if later else _("Không được trước ngày %(day)s.")
+    return message % {"day": shown}
 
 
 def _message(error: ValidationError) -> str:
@@ -103,32 +110,37 @@ def _message(error: ValidationError) -> str:
         case "x-earliest":
             return _date_message(error, later=False)
         case "required":
-            return "Cần nhập thông tin này."
+            return _("Cần nhập thông tin này.")
         case "type":
             names = value if isinstance(value, list) else [value]
-            return "Phải là " + " hoặc ".join(TYPE_NAMES.get(name, str(name)) for name in names) + "."
+            kinds = get_text_list([str(TYPE_NAMES.get(name, name)) for name in names], _("hoặc"))
+            return _("Phải là %(kinds)s.") % {"kinds": kinds}
         case "minLength":
-            return "Cần nhập thông tin này." if value == 1 else f"Cần ít nhất {value} ký tự."
+            if value == 1:
+                return _("Cần nhập thông tin này.")
+            return _("Cần ít nhất %(count)s ký tự.") % {"count": value}
         case "maxLength":
-            return f"Không quá {value} ký tự."
+            return _("Không quá %(count)s ký tự.") % {"count": value}
         case "pattern":
             return _pattern_message(error)
         case "format":
-            return f"Phải là {FORMAT_NAMES.get(value, value)} hợp lệ."
+            return _("Phải là %(kind)s hợp lệ.") % {"kind": FORMAT_NAMES.get(value, value)}
         case "enum":
-            return "Phải là một trong: " + ", ".join(str(option) for option in value) + "."
+            return _("Phải là một trong: %(options)s.") % {
+                "options": ", ".join(str(option) for option in value)
+            }
         case "minimum":
-            return f"Không được nhỏ hơn {value}."
+            return _("Không được nhỏ hơn %(value)s.") % {"value": value}
         case "exclusiveMinimum":
-            return f"Phải lớn hơn {value}."
+            return _("Phải lớn hơn %(value)s.") % {"value": value}
         case "maximum":
-            return f"Không được lớn hơn {value}."
+            return _("Không được lớn hơn %(value)s.") % {"value": value}
         case "exclusiveMaximum":
-            return f"Phải nhỏ hơn {value}."
+            return _("Phải nhỏ hơn %(value)s.") % {"value": value}
         case "additionalProperties":
-            return "Thông tin này không có trong biểu mẫu."
+            return _("Thông tin này không có trong biểu mẫu.")
         case _:
-            return "Giá trị không hợp lệ."
+            return _("Giá trị không hợp lệ.")
 
 
 def _fields(error: ValidationError) -> list[str]:
@@ -183,17 +195,18 @@ def checked_attachments(
     InvalidInput naming every refused file and why, under `field`."""
     problems = []
     if already + len(files) > MAX_ATTACHMENTS:
-        problems.append(f"Mỗi hồ sơ đính kèm tối đa {MAX_ATTACHMENTS} tệp.")
+        problems.append(_too_many_files())
     accepted = []
     for upload in files:
-        name = upload.name or "tệp"
+        name = upload.name or _("tệp")
         upload.seek(0)
         head = upload.read(16)
         content_type = next((kind for magic, kind in SIGNATURES if head.startswith(magic)), None)
         if upload.size > MAX_ATTACHMENT_BYTES:
-            problems.append(f"“{name}” lớn hơn {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.")
+            limit = MAX_ATTACHMENT_BYTES // (1024 * 1024)
+            problems.append(_("“%(name)s” lớn hơn %(limit)s MB.") % {"name": name, "limit": limit})
         elif content_type is None:
-            problems.append(f"“{name}” không phải tệp PDF, JPEG hoặc PNG.")
+            problems.append(_("“%(name)s” không phải tệp PDF, JPEG hoặc PNG.") % {"name": name})
         else:
             upload.seek(0)
             digest = sha256()
@@ -202,8 +215,12 @@ def checked_attachments(
             upload.seek(0)
             accepted.append((upload, content_type, digest.hexdigest(), requirement))
     if problems:
-        raise InvalidInput("Tệp đính kèm chưa hợp lệ.", errors={field: problems})
+        raise InvalidInput(_("Tệp đính kèm chưa hợp lệ."), errors={field: problems})
     return accepted
+
+
+def _too_many_files() -> str:
+    return _("Mỗi hồ sơ đính kèm tối đa %(count)s tệp.") % {"count": MAX_ATTACHMENTS}
 
 
 def document_field(order: int) -> str:
@@ -231,10 +248,10 @@ def checked_documents(
     listed = {document.order: document for document in procedure.documents.all()}
     total = sum(len(files) for files in documents.values()) + len(attachments)
     if total > MAX_ATTACHMENTS:
-        errors["attachments"] = [f"Mỗi hồ sơ đính kèm tối đa {MAX_ATTACHMENTS} tệp."]
+        errors["attachments"] = [_too_many_files()]
     for order, document in listed.items():
         if online and to_upload(document) and not documents.get(order):
-            errors[document_field(order)] = [f"Cần đính kèm “{document.name}”."]
+            errors[document_field(order)] = [_("Cần đính kèm “%(document)s”.") % {"document": document.name}]
     batches: list[tuple[int | None, Sequence[File[Any]]]] = [*documents.items(), (None, attachments)]
     for requirement, files in batches:
         if requirement is not None and requirement not in listed:
@@ -243,7 +260,7 @@ def checked_documents(
         check = partial(checked_attachments, files, requirement=requirement, field=field)
         accepted += gathered(errors, check) or []
     if errors:
-        raise InvalidInput("Giấy tờ kèm theo chưa đủ hoặc chưa hợp lệ.", errors=errors)
+        raise InvalidInput(_("Giấy tờ kèm theo chưa đủ hoặc chưa hợp lệ."), errors=errors)
     return accepted
 
 
@@ -266,4 +283,4 @@ def missing_documents(procedure: Procedure, answered: Container[int | None]) -> 
 
 def summary(errors: dict[str, list[str]]) -> str:
     count = len(errors)
-    return f"Hồ sơ chưa hợp lệ: {count} mục cần sửa, xem lỗi ở từng mục."
+    return _("Hồ sơ chưa hợp lệ: %(count)s mục cần sửa, xem lỗi ở từng mục.") % {"count": count}
