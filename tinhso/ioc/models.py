@@ -10,6 +10,8 @@ from tinhso.core.models import AdminUnit
 # The event streams the rollups read, and the name of their consumer's state row.
 DOSSIER_STREAM = "dossiers.dossier:"
 REPORT_STREAM = "fieldreports.report:"
+PAYMENT_STREAM = "payments.paymentorder:"
+OUR_STREAMS = (DOSSIER_STREAM, REPORT_STREAM, PAYMENT_STREAM)
 STATE_NAME = "rollups"
 
 
@@ -52,6 +54,9 @@ class DossierFact(models.Model):
     supplements = models.JSONField(default=list)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
+    # From the payment orders' streams: the dossier's first order opened and its first online payment.
+    fee_owed_at = models.DateTimeField(null=True, blank=True)
+    paid_online_at = models.DateTimeField(null=True, blank=True)
     applied_seq = models.PositiveIntegerField(default=0)
     # [[unit id, sector, period, metric], ...]: the counters this fact adds one to.
     contributions = models.JSONField(default=list)
@@ -109,7 +114,7 @@ class Counter(models.Model):
     unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+")
     sector = models.CharField(max_length=200, blank=True)
     period = models.CharField(max_length=7)
-    metric = models.CharField(max_length=40)
+    metric = models.CharField(max_length=50)  # "pp:" and a procedure's code at most
     value = models.BigIntegerField(default=0)
 
     class Meta:
@@ -129,7 +134,7 @@ class CounterTotal(models.Model):
     # The key leads with the unit; migration 0005 adds the (period, metric, unit) index the KPIs read.
     unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+", db_index=False)
     period = models.CharField(max_length=7)
-    metric = models.CharField(max_length=40)
+    metric = models.CharField(max_length=50)  # "pp:" and a procedure's code at most
     value = models.BigIntegerField(default=0)
 
     class Meta:

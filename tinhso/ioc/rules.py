@@ -36,13 +36,18 @@ class Indicator:
     numerator: tuple[str, ...] = ()
     denominator: tuple[str, ...] = ()
     full_at: float = 1.0
-    source: str = "counters"  # counters | catalog | composite | none
+    # counters | catalog | composite | mixed (procedures counted in the counters ÷ the catalog's) | none
+    source: str = "counters"
     reason: "StrOrPromise" = ""
     drill: str = ""  # which records lie behind it: dossiers, reports or procedures
     unit_word: str = field(default="hồ sơ")
 
 
-_NO_PAYMENT = _("Nền tảng chưa thu phí, lệ phí trực tuyến: chưa có hồ sơ nào thanh toán trực tuyến để tính.")
+# The online-payment group's metrics: dossiers that owed a fee, those paid online, and one metric per
+# procedure paid online ("pp:<code>"), so that summing units counts each procedure once.
+FEE_OWED, PAID_ONLINE, PAID_PROCEDURE = "fee_owed", "paid_online", "pp:"
+# The catalog's count whose procedures 4.2 is over: those charging a fee (indicator 4.1's).
+FEE_CATALOG = "4.1"
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "1.1",
@@ -137,22 +142,30 @@ INDICATORS: tuple[Indicator, ...] = (
         "TTTT",
         _("Thủ tục cho phép nộp phí trực tuyến"),
         2,
-        "",
+        _("thủ tục có phí, lệ phí nộp được trực tuyến trên nền tảng ÷ thủ tục đang áp dụng có phí, lệ phí"),
         full_at=0.8,
-        source="none",
-        reason=_NO_PAYMENT,
+        source="catalog",
+        drill="procedures",
+        unit_word="thủ tục",
     ),
     Indicator(
         "4.2",
         "TTTT",
         _("Thủ tục có phát sinh thanh toán trực tuyến"),
         2,
-        "",
-        source="none",
-        reason=_NO_PAYMENT,
+        _("thủ tục có hồ sơ thanh toán trực tuyến trong kỳ ÷ thủ tục đang áp dụng có phí, lệ phí"),
+        source="mixed",
+        drill="dossiers",
     ),
     Indicator(
-        "4.3", "TTTT", _("Hồ sơ có phí được thanh toán trực tuyến"), 6, "", source="none", reason=_NO_PAYMENT
+        "4.3",
+        "TTTT",
+        _("Hồ sơ có phí được thanh toán trực tuyến"),
+        6,
+        _("hồ sơ thanh toán trực tuyến trong kỳ ÷ hồ sơ phát sinh phí, lệ phí hoặc thanh toán trong kỳ"),
+        (PAID_ONLINE,),
+        (FEE_OWED,),
+        drill="dossiers",
     ),
     Indicator(
         "5.1",
@@ -364,6 +377,9 @@ def evaluate(indicator: Indicator, sums: dict[str, int], catalog: dict[str, tupl
         return value
     if indicator.source == "catalog":
         value.numerator, value.denominator = catalog[indicator.code]
+    elif indicator.source == "mixed":
+        value.numerator = sum(1 for metric in sums if metric.startswith(PAID_PROCEDURE))
+        value.denominator = catalog[FEE_CATALOG][1]
     elif indicator.source == "composite":
         judged = sums.get("resolved", 0) + sums.get("open", 0)
         late = judged - sums.get("resolved_on_time", 0) - sums.get("open_on_time", 0)
@@ -377,7 +393,7 @@ def evaluate(indicator: Indicator, sums: dict[str, int], catalog: dict[str, tupl
         value.numerator = _total(sums, indicator.numerator)
         if indicator.denominator:
             value.denominator = _total(sums, indicator.denominator)
-    if indicator.source != "composite" and indicator.denominator:
+    if indicator.source != "composite" and value.denominator is not None:
         value.rate = (value.numerator or 0) / value.denominator if value.denominator else None
     if indicator.points:
         value.points = score(indicator.points, value.rate, indicator.full_at)
@@ -518,6 +534,7 @@ def dossier_contributions(fact, horizon: Period | None, now: datetime | None = N
     if fact.rated_at is not None:
         satisfied = "rated_satisfied" if fact.rating >= Rating.SATISFIED else "rated_unsatisfied"
         add(fact.rated_at, "rated", satisfied)
+    out.extend(_payment_contributions(fact))
     if fact.accepted_at is not None and horizon is not None:
         for key, end in _open_periods(of(fact.accepted_at), _last_open_month(fact.ended_at, horizon)):
             if fact.ended_at is None or fact.ended_at >= end:
@@ -525,6 +542,19 @@ def dossier_contributions(fact, horizon: Period | None, now: datetime | None = N
                 if on_time_at(fact, open_judged_at(end, now)):
                     out.append((key, "open_on_time"))
     return out
+
+
+def _payment_contributions(fact: Any) -> list[tuple[str, str]]:
+    """Indicator 4.3 and 4.2's pairs: the dossier owed a fee in the periods of its first order and of its
+    first online payment (an order opened earlier and paid now counts), and was paid online in the latter."""
+    owed = set(_period_keys(fact.fee_owed_at)) if fact.fee_owed_at is not None else set()
+    if fact.paid_online_at is None:
+        return [(key, FEE_OWED) for key in sorted(owed)]
+    paid = _period_keys(fact.paid_online_at)
+    procedure = PAID_PROCEDURE + fact.procedure_code
+    return [(key, FEE_OWED) for key in sorted(owed | set(paid))] + [
+        (key, metric) for key in paid for metric in (PAID_ONLINE, procedure)
+    ]
 
 
 def report_contributions(fact, horizon: Period | None, now: datetime | None = None) -> list[tuple[str, str]]:

@@ -30,7 +30,8 @@ from tinhso.ioc import events as ioc_events
 from tinhso.ioc import periods, rules, selectors
 from tinhso.ioc.models import (
     DOSSIER_STREAM,
-    REPORT_STREAM,
+    OUR_STREAMS,
+    PAYMENT_STREAM,
     STATE_NAME,
     Alert,
     AlertRule,
@@ -40,6 +41,8 @@ from tinhso.ioc.models import (
     DossierFact,
     ReportFact,
 )
+from tinhso.payments import events as payment_events
+from tinhso.payments.models import PaymentOrder
 
 LOOK_BACK = timedelta(minutes=2)
 MAX_GAPS = 1000
@@ -108,6 +111,16 @@ def _apply_dossier(fact: DossierFact, event: Event) -> None:
         fact.ended_at = at
     if action == dossier_events.FINISHED:
         fact.finished_at = at
+
+
+def _apply_payment(fact: DossierFact, event: Event) -> None:
+    """An order's event on its dossier's fact: the first order opened, the first paid online. Keeping the
+    earliest instant makes reading an event again change nothing."""
+    at = event.occurred_at
+    if event.action == payment_events.ORDER_CREATED:
+        fact.fee_owed_at = min(fact.fee_owed_at or at, at)
+    elif event.action == payment_events.ORDER_PAID and event.payload.get("online"):
+        fact.paid_online_at = min(fact.paid_online_at or at, at)
 
 
 def _new_report_fact(pk: int, event: Event, units: _Units) -> ReportFact | None:
@@ -188,7 +201,7 @@ _COLUMN_TYPES = {
     "unit_id": "bigint",
     "sector": "varchar(200)",
     "period": "varchar(7)",
-    "metric": "varchar(40)",
+    "metric": "varchar(50)",
     "value": "bigint",
 }
 
@@ -310,8 +323,12 @@ def _later(horizon: str, instant: datetime) -> str:
     return max(horizon, month) if horizon else month
 
 
+# The order events the index counts; the others (started, failed, expired, refunded) change no fact.
+_COUNTED_PAYMENTS = (payment_events.ORDER_CREATED, payment_events.ORDER_PAID)
+
+
 def _ours(events: list[Event]) -> list[Event]:
-    return [event for event in events if event.stream.startswith((DOSSIER_STREAM, REPORT_STREAM))]
+    return [event for event in events if event.stream.startswith(OUR_STREAMS)]
 
 
 def _judged_at(now: datetime, state: ConsumerState, events: Sequence[Event] = ()) -> datetime:
@@ -388,11 +405,14 @@ def _apply_batch(
     events: list[Event], state: ConsumerState, touched_units: set[int], now: datetime
 ) -> tuple[int, str]:
     by_stream: dict[str, list[Event]] = defaultdict(list)
+    payments: list[Event] = []
     horizon = state.horizon
-    for event in events:
-        if event.stream.startswith((DOSSIER_STREAM, REPORT_STREAM)):
+    for event in _ours(events):
+        if not event.stream.startswith(PAYMENT_STREAM):
             by_stream[event.stream].append(event)
-            horizon = _later(horizon, event.occurred_at)
+        elif event.action in _COUNTED_PAYMENTS:
+            payments.append(event)
+        horizon = _later(horizon, event.occurred_at)
     deltas: dict[CounterKey, int] = defaultdict(int)
     horizon_period = periods.parse(horizon) if horizon else None
     if horizon_period is not None and horizon != state.horizon and state.horizon:
@@ -405,12 +425,34 @@ def _apply_batch(
         if fact is not None and count:
             changed.append(fact)
             applied += count
+    applied += _apply_payments(payments, changed)
     for fact in changed:
         touched_units.add(fact.unit_id)
         touched_units.update(key[0] for key in fact.contributions)
     _store(changed, horizon_period, deltas, now)
     _apply_deltas(deltas)
     return applied, horizon if horizon != state.horizon else ""
+
+
+def _apply_payments(events: list[Event], changed: list[DossierFact | ReportFact]) -> int:
+    """Applies order events to their dossiers' facts (those changed by the batch first, else read), adding
+    the facts read to `changed`; an order whose dossier has no fact yet is left out."""
+    if not events:
+        return 0
+    order_ids = {int(event.stream.split(":", 1)[1]) for event in events}
+    dossier_of = dict(PaymentOrder.objects.filter(pk__in=order_ids).values_list("pk", "dossier_id"))
+    facts = {fact.pk: fact for fact in changed if isinstance(fact, DossierFact)}
+    unread = set(dossier_of.values()) - facts.keys()
+    read = list(DossierFact.objects.filter(pk__in=unread))
+    facts |= {fact.pk: fact for fact in read}
+    changed.extend(read)
+    applied = 0
+    for event in events:
+        fact = facts.get(dossier_of.get(int(event.stream.split(":", 1)[1]), 0))
+        if fact is not None:
+            _apply_payment(fact, event)
+            applied += 1
+    return applied
 
 
 def _apply_stream(

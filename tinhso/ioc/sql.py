@@ -14,7 +14,7 @@ from tinhso.catalog.models import Procedure
 from tinhso.core import caching
 from tinhso.core import selectors as core_selectors
 from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Event
-from tinhso.ioc.models import DOSSIER_STREAM, REPORT_STREAM, STATE_NAME, ConsumerState, Counter, CounterTotal
+from tinhso.ioc.models import OUR_STREAMS, STATE_NAME, ConsumerState, Counter, CounterTotal
 
 Statement = tuple[str, tuple[Any, ...]]
 
@@ -32,8 +32,10 @@ def rows(statement: Statement) -> list[tuple[Any, ...]]:
 
 
 def newest_events() -> QuerySet[Event]:
-    """The dossier and report events, newest first."""
-    ours = Q(stream__startswith=DOSSIER_STREAM) | Q(stream__startswith=REPORT_STREAM)
+    """The dossier, report and payment events, newest first."""
+    ours = Q()
+    for stream in OUR_STREAMS:
+        ours |= Q(stream__startswith=stream)
     return Event.objects.filter(ours).order_by("-pk")
 
 

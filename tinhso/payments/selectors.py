@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.db.models.fields.json import KT
 
 from tinhso.catalog.models import Procedure
+from tinhso.core import selectors as core_selectors
 from tinhso.core.eventlog import stream_of
-from tinhso.core.models import Event, User
+from tinhso.core.models import AdminUnit, Event, User
 from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.models import Dossier, Status
@@ -96,21 +98,29 @@ class OnlinePaymentFigures:
     dossiers_paid_online: int  # 4.3: of those, the ones whose fee was paid online
 
 
-def online_payment_figures(*, start: datetime, end: datetime) -> OnlinePaymentFigures:
+def online_payment_figures(
+    *, start: datetime, end: datetime, unit: AdminUnit | None = None
+) -> OnlinePaymentFigures:
     """Counted from the order events of [start, end): ORDER_CREATED says a dossier owed a fee, ORDER_PAID with
-    `online` that it was paid online; the orders give each event's dossier and procedure."""
+    `online` that it was paid online; the orders give each event's dossier and procedure. With `unit`, only
+    the dossiers decided under it (the operations centre keeps the same figures per unit in its rollups)."""
     window = Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
-    created = set(window.filter(action=events.ORDER_CREATED).values_list("payload__dossier", flat=True))
+    dossiers = Dossier.objects.all()
+    if unit is not None:
+        dossiers = dossiers.filter(core_selectors.under_path(unit.path, "authority_unit__path"))
+    codes = dossiers.values("code")
+    created = window.filter(action=events.ORDER_CREATED).annotate(dossier=KT("payload__dossier"))
+    owed = set(created.filter(dossier__in=codes).values_list("dossier", flat=True))
     paid = window.filter(action=events.ORDER_PAID, payload__online=True)
     paid_references = set(paid.values_list("payload__reference", flat=True))
-    paid_orders = PaymentOrder.objects.filter(reference__in=paid_references)
+    paid_orders = PaymentOrder.objects.filter(reference__in=paid_references, dossier__code__in=codes)
     paid_dossiers = set(paid_orders.values_list("dossier__code", flat=True))
     with_fee = Procedure.objects.filter(fee__gt=0).values("code").distinct().count()
     return OnlinePaymentFigures(
         procedures_with_fee=with_fee,
         procedures_payable_online=with_fee,
         procedures_paid_online=paid_orders.values("dossier__procedure__code").distinct().count(),
-        dossiers_with_fee=len(created | paid_dossiers),  # an order opened earlier and paid now counts too
+        dossiers_with_fee=len(owed | paid_dossiers),  # an order opened earlier and paid now counts too
         dossiers_paid_online=len(paid_dossiers),
     )
 

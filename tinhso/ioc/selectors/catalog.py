@@ -1,4 +1,4 @@
-"""The catalog's indicators (1.2, 1.3, 3.1, 5.6): current procedures grouped by what they meet."""
+"""The catalog's indicators (1.2, 1.3, 3.1, 4.1, 5.6): current procedures grouped by what they meet."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +46,8 @@ CATALOG_CONDITIONS: dict[str, Callable[[], Q]] = {
     "1.2": lambda: Q(code_is_national=True),
     "1.3": _complete_parts,
     "3.1": lambda: Q(online_level__in=[Procedure.OnlineLevel.FULL, Procedure.OnlineLevel.PARTIAL]),
+    # Every fee the platform charges can be paid online (payments.selectors.due), so 4.1 is over these.
+    "4.1": lambda: Q(fee__gt=0),
     "5.6": lambda: Q(
         Exists(
             RequiredDocument.objects.filter(
@@ -122,8 +124,14 @@ def _decided_under(unit: AdminUnit, rows: list[CatalogRow]) -> list[CatalogRow]:
     ]
 
 
+# Indicators over the procedures meeting their own condition, not over every current procedure.
+OVER_THEIR_OWN = frozenset({"4.1"})
+
+
 def _tally(rows: list[CatalogRow]) -> dict[str, tuple[int, int]]:
     total = sum(row.procedures for row in rows)
-    return {
-        code: (sum(row.procedures for row in rows if code in row.meets), total) for code in CATALOG_CONDITIONS
-    }
+    counts = {}
+    for code in CATALOG_CONDITIONS:
+        meeting = sum(row.procedures for row in rows if code in row.meets)
+        counts[code] = (meeting, meeting if code in OVER_THEIR_OWN else total)
+    return counts

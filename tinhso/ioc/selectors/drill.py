@@ -27,7 +27,7 @@ from tinhso.ioc.models import (
     ReportFact,
 )
 from tinhso.ioc.periods import Period
-from tinhso.ioc.selectors.catalog import CATALOG_CONDITIONS, _procedures
+from tinhso.ioc.selectors.catalog import CATALOG_CONDITIONS, OVER_THEIR_OWN, _procedures
 from tinhso.ioc.selectors.kpis import indicator_value
 from tinhso.ioc.selectors.scope import _NOT_READ, state, unit_for
 
@@ -63,6 +63,7 @@ _DOSSIER_FIELDS = (
     "supplements",
     "channel",
     "rating",
+    "paid_online_at",
 )
 
 
@@ -103,6 +104,9 @@ def _dossier_verdict(indicator: str, period: Period, as_of: datetime | None) -> 
     if indicator == "HL":
         labels = {rating.value: str(rating.label) for rating in Rating}
         return lambda fact: labels[fact.rating] if fact.rating else ""
+    if indicator in ("4.2", "4.3"):
+        paid, unpaid = _("Đã thanh toán trực tuyến"), _("Chưa thanh toán trực tuyến")
+        return lambda fact: paid if fact.paid_online_at and start <= fact.paid_online_at < end else unpaid
     online, other = _("Có kết quả điện tử; nộp trực tuyến"), _("Có kết quả điện tử")
     return lambda fact: online if fact.channel == Channel.ONLINE else other
 
@@ -177,6 +181,8 @@ def _report_rows(facts: QuerySet[ReportFact], period: Period, as_of: datetime | 
 def _procedure_rows(indicator: str, unit: AdminUnit, sector: str) -> list[RecordRow]:
     procedures = _procedures(unit, sector)
     meeting = set(procedures.filter(CATALOG_CONDITIONS[indicator]()).values_list("pk", flat=True))
+    if indicator in OVER_THEIR_OWN:
+        procedures = procedures.filter(pk__in=meeting)
     return [
         RecordRow(
             code=procedure.code,
@@ -216,6 +222,10 @@ def _dossier_facts(
         return facts.filter(full_online=True) if indicator == "3.3" else facts
     if indicator == "HL":
         return facts.filter(_in(period, "rated_at"))
+    if indicator == "4.2":
+        return facts.filter(_in(period, "paid_online_at"))
+    if indicator == "4.3":
+        return facts.filter(_in(period, "fee_owed_at") | _in(period, "paid_online_at"))
     return facts.filter(_in(period, "finished_at"))
 
 

@@ -97,9 +97,12 @@ def indicator_value(
     """One indicator as the scorecard computes it, reading only its own metrics (or the catalog)."""
     if indicator.source == "catalog":
         return rules.evaluate(indicator, {}, catalog_counts(unit=unit, sector=sector))
-    # The composite reads metrics rules.evaluate names itself: all of them are read.
-    metrics = () if indicator.source == "composite" else indicator.numerator + indicator.denominator
+    # The composite and the mixed read metrics rules.evaluate names itself: all of them are read.
+    named = indicator.source not in ("composite", "mixed")
+    metrics = indicator.numerator + indicator.denominator if named else ()
     # Field reports have no sector: their KPIs ignore the sector filter, as on the scorecard.
-    sector = "" if indicator.group == "PAHT" else sector
-    sums = counter_sums(unit=unit, period=period.key, sector=sector, metrics=metrics)
-    return rules.evaluate(indicator, sums, {})
+    sums = counter_sums(
+        unit=unit, period=period.key, sector="" if indicator.group == "PAHT" else sector, metrics=metrics
+    )
+    catalog = catalog_counts(unit=unit, sector=sector) if indicator.source == "mixed" else {}
+    return rules.evaluate(indicator, sums, catalog)

@@ -62,9 +62,10 @@ _SCORED_BY_CATALOG = tuple(indicator for indicator in _SCORED if indicator.sourc
 _SCORED_BY_COUNTERS = tuple(indicator for indicator in _SCORED if indicator.source != "catalog")
 
 
-def _catalog_points(decided: list[CatalogRow]) -> float:
+def _catalog_points(decided: list[CatalogRow]) -> tuple[float, dict[str, tuple[int, int]]]:
+    """The catalog indicators' points, and the counts the mixed indicators read."""
     counts = _tally(decided)
-    return sum(rules.evaluate(i, {}, counts).points or 0 for i in _SCORED_BY_CATALOG)
+    return sum(rules.evaluate(i, {}, counts).points or 0 for i in _SCORED_BY_CATALOG), counts
 
 
 def _rank(
@@ -75,18 +76,19 @@ def _rank(
     communes_decide = [row for row in catalog if row.level == Procedure.Level.COMMUNE]
     agencies_decide = [row for row in catalog if row.level == Procedure.Level.PROVINCE]
     # Children deciding the same procedures share their catalog points: every commune, most agencies.
-    shared: dict[tuple[bool, tuple[int, ...]], float] = {}
+    shared: dict[tuple[bool, tuple[int, ...]], tuple[float, dict[str, tuple[int, int]]]] = {}
     result = []
     for child in children:
         child_sums = sums.get(child.pk, {})
         committees = _holds_committees(child)
         own = tuple(i for i, row in enumerate(agencies_decide) if row.authority_path.startswith(child.path))
-        catalog_points = shared.get((committees, own))
-        if catalog_points is None:
+        decided_points = shared.get((committees, own))
+        if decided_points is None:
             decided = (communes_decide if committees else []) + [agencies_decide[i] for i in own]
-            catalog_points = shared[(committees, own)] = _catalog_points(decided)
+            decided_points = shared[(committees, own)] = _catalog_points(decided)
+        catalog_points, counts = decided_points
         # The score is the indicators' points; of those followed outside it, the ranking shows PA.3 only.
-        values = {i.code: rules.evaluate(i, child_sums, {}) for i in _SCORED_BY_COUNTERS}
+        values = {i.code: rules.evaluate(i, child_sums, counts) for i in _SCORED_BY_COUNTERS}
         total = round(catalog_points + sum(v.points for v in values.values() if v.points is not None), 2)
         result.append(
             RankRow(
@@ -96,7 +98,7 @@ def _rank(
                 online=values["3.2"],
                 reports_on_time=rules.evaluate(rules.ALL["PA.3"], child_sums, {}),
                 received=child_sums.get("received", 0),
-                has_data=any(value.denominator for value in values.values()),
+                has_data=any(v.denominator for v in values.values() if v.indicator.source != "mixed"),
             )
         )
     result.sort(

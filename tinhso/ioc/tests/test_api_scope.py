@@ -17,8 +17,8 @@ def test_province_leader_gets_the_province_scorecard(client, march, province_lea
     assert body["unit"] == "96" and body["period"] == "2026-03"
     progress = next(item for item in body["indicators"] if item["code"] == "2.1")
     assert (progress["numerator"], progress["denominator"], progress["points"]) == (3, 5, 12.0)
-    payment = next(item for item in body["indicators"] if item["code"] == "4.3")
-    assert payment["computable"] is False and payment["reason"]
+    unsynced = next(item for item in body["indicators"] if item["code"] == "1.4")
+    assert unsynced["computable"] is False and unsynced["reason"]
     assert {item["code"] for item in body["field_reports"]} == {"PA.1", "PA.2", "PA.3", "PA.4", "PA.5"}
 
 

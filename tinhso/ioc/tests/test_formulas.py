@@ -99,11 +99,11 @@ def test_online_digitisation_and_satisfaction_hand_computed(march, province_lead
     assert satisfaction.points == pytest.approx(6 * (4 / 15) / 0.9, abs=0.01)
 
 
-def test_payment_is_reported_not_computable(march, province_leader):
+def test_payment_group_is_computed_from_the_ledger(march, province_leader):
     card = _card(province_leader, "2026-03")
     payment = next(group for group in card.groups if group.code == "TTTT")
-    assert payment.computable_points == 0
-    assert all(not value.computable and value.points is None for value in payment.values)
+    assert payment.computable_points == 10
+    assert card.value("4.3").denominator == 0  # no order was opened in March
     assert card.computable_points == sum(i.points for i in rules.INDICATORS if i.source != "none")
 
 
