@@ -6,13 +6,16 @@ import json
 import os
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Model
 
 GENESIS_HASH = ""
+# Heads recorded by a checkpoint cover events written this long before the previous one, and a month is
+# closed this long after its end, so that a transaction that committed late is never left out.
+CHECKPOINT_GRACE = timedelta(minutes=10)
 
 
 def stream_of(obj: Model) -> str:
@@ -107,6 +110,35 @@ def event_hash_at(
 
 def checkpoint_digest(*, prev_digest: str, taken_at: datetime, heads: list[list]) -> str:
     body = [prev_digest, taken_at.astimezone(UTC).isoformat(), heads]
+    return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+
+
+def seal_digest(
+    *,
+    prev_digest: str,
+    month: date,
+    events: int,
+    fold: str,
+    last_event_id: int | None,
+    last_event_hash: str,
+    high_water: int,
+    checkpoint_id: int | None,
+    checkpoint_digest: str,
+    checked_at: datetime,
+) -> str:
+    """SHA-256 over a sealed month's record (tinhso.core.models.SealedMonth) and the previous seal's digest."""
+    body = [
+        prev_digest,
+        month.isoformat(),
+        events,
+        fold,
+        last_event_id,
+        last_event_hash,
+        high_water,
+        checkpoint_id,
+        checkpoint_digest,
+        checked_at.astimezone(UTC).isoformat(),
+    ]
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 

@@ -2,7 +2,7 @@
 follows from their events; `tinhso verify-log` replays every chain and names each row whose current state
 (a dossier's status and version, a report's status) differs: an edit made straight in the database."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,10 +54,14 @@ def log_problems(*, chunk_size: int = 5000) -> Iterator[tuple[str, str]]:
         yield from check(chunk_size=chunk_size)
 
 
-def mismatches(*, chunk_size: int = 5000) -> Iterator[Mismatch]:
+def mismatches(*, chunk_size: int = 5000, streams: set[str] | None = None) -> Iterator[Mismatch]:
+    """Every row's, or only the rows of `streams` when given (the chains `verify-log` read)."""
     autodiscover_modules("integrity")
     for check in CHECKS:
-        yield from _mismatches_of(check, chunk_size=chunk_size)
+        if streams is None:
+            yield from _mismatches_of(check, chunk_size=chunk_size)
+        else:
+            yield from _mismatches_among(check, streams=streams, chunk_size=chunk_size)
 
 
 def _mismatches_of(check: StateCheck, *, chunk_size: int) -> Iterator[Mismatch]:
@@ -74,19 +78,39 @@ def _mismatches_of(check: StateCheck, *, chunk_size: int) -> Iterator[Mismatch]:
             return
         last = rows[-1][0]
         ids = range(after + 1, last + 1) if last - after <= 4 * chunk_size else [row[0] for row in rows]
-        implied = _implied_states(check, [stream_name(check.model, pk) for pk in ids])
-        for pk, *values in rows:
-            stream = stream_name(check.model, pk)
-            state = implied.pop(stream, None)
-            if state is None:
-                yield Mismatch(stream=stream, field="", stored="row", implied=None)
-                continue
-            for field, value in zip(check.fields, values, strict=True):
-                if state.get(field, _UNSET) != value:
-                    yield Mismatch(stream=stream, field=field, stored=value, implied=state.get(field))
-        for stream in sorted(implied):
-            yield Mismatch(stream=stream, field="", stored=None, implied="row")
+        yield from _compare(check, rows, ids)
         after = last
+
+
+def _mismatches_among(check: StateCheck, *, streams: set[str], chunk_size: int) -> Iterator[Mismatch]:
+    prefix = stream_name(check.model, 0)[:-1]
+    ids = sorted(
+        int(stream[len(prefix) :])
+        for stream in streams
+        if stream.startswith(prefix) and stream[len(prefix) :].isdigit()
+    )
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        rows = list(
+            check.model._default_manager.filter(pk__in=chunk).order_by("pk").values_list("pk", *check.fields)
+        )
+        yield from _compare(check, rows, chunk)
+
+
+def _compare(check: StateCheck, rows: list[tuple[Any, ...]], ids: Iterable[int]) -> Iterator[Mismatch]:
+    """The rows against the states their chains imply; `ids` are those whose chains are read."""
+    implied = _implied_states(check, [stream_name(check.model, pk) for pk in ids])
+    for pk, *values in rows:
+        stream = stream_name(check.model, pk)
+        state = implied.pop(stream, None)
+        if state is None:
+            yield Mismatch(stream=stream, field="", stored="row", implied=None)
+            continue
+        for field, value in zip(check.fields, values, strict=True):
+            if state.get(field, _UNSET) != value:
+                yield Mismatch(stream=stream, field=field, stored=value, implied=state.get(field))
+    for stream in sorted(implied):
+        yield Mismatch(stream=stream, field="", stored=None, implied="row")
 
 
 _UNSET = object()

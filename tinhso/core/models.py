@@ -198,6 +198,31 @@ class Checkpoint(models.Model):
         return f"checkpoint {self.pk} at {self.taken_at:%Y-%m-%d %H:%M}"
 
 
+class SealedMonth(models.Model):
+    """A closed month (UTC) of the event log found intact by `tinhso verify-log`: later runs skip it and check
+    only the months not yet sealed; `verify-log --full` re-reads it and compares with what was sealed. Seals
+    form their own chain and carry a MAC under the log key, like checkpoints."""
+
+    month = models.DateField(help_text="First day of the month, in UTC")
+    events = models.PositiveBigIntegerField()
+    fold = models.CharField(max_length=64, help_text="Sum modulo 2^256 of the month's event hashes")
+    last_event_id = models.BigIntegerField(null=True, help_text="The month's event with the largest id")
+    last_event_hash = models.CharField(max_length=64, blank=True)
+    high_water = models.BigIntegerField(help_text="The largest event id when the month was checked")
+    checkpoint_id = models.BigIntegerField(null=True, help_text="The newest checkpoint when it was checked")
+    checkpoint_digest = models.CharField(max_length=64, blank=True)
+    checked_at = models.DateTimeField()
+    prev_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"sealed {self.month:%m/%Y} ({self.events} events)"
+
+
 class ApiToken(models.Model):
     """A bearer token for the API; only its SHA-256 is stored. It dies with the password it was issued under
     (`auth_hash`), with the sign-out of the session that asked for it, or when revoked (the row is deleted)."""

@@ -212,39 +212,109 @@ class LogVerification(list[Any]):
 
     events = streams = checkpoints = rows = 0
     anchor: dict[str, Any] | None = None
+    # What was read of each month (UTC): {(year, month): [events, sum of hashes, largest id, its hash]}.
+    months: dict[tuple[int, int], list[Any]]
+    high_water = 0  # the largest event id when the run began
+    newest_checkpoint: tuple[int, str] | None = None  # (id, digest) of the newest checkpoint verified
+    to_seal: list[Any] = []  # the closed months (dates) read in full and not yet sealed
+    skipped_months = 0  # sealed months not read again
 
 
-def verify_event_log(*, chunk_size: int = 5000) -> LogVerification:
-    """Recomputes every chain and checkpoint; an empty result means the log is intact.
+def verify_event_log(*, chunk_size: int = 5000, full: bool = True) -> LogVerification:
+    """Recomputes the chains and checkpoints; an empty result means the log is intact.
 
-    Events are read once in (stream, seq) order through the unique index, in chunks, so memory holds
-    one stream at a time plus the latest head each checkpoint recorded per stream.
+    With `full`, every event is read; otherwise only the months no valid seal vouches for (the open month,
+    the months closed since the last run, a sealed month that received events since), each event's link to
+    a predecessor outside them looked up by (stream, seq), with the checkpoints since the newest seal.
+    Events are read in (stream, seq) order through the unique index, in chunks, so memory holds one stream
+    at a time plus the latest head each checkpoint recorded per stream.
     """
-    from django.utils.translation import gettext as _
-
-    from tinhso.core.eventlog import GENESIS_HASH, event_hash
+    from tinhso.core import logmonths
 
     result = LogVerification()
-    recorded_heads = _verify_checkpoints(result, chunk_size=chunk_size)
+    plan = logmonths.plan(result, full=full)
+    recorded_heads = _verify_checkpoints(result, chunk_size=chunk_size, first_id=plan.first_checkpoint)
+    scan = _ChainScan(result, recorded_heads, full=plan.full, chunk_size=chunk_size)
     rows = (
-        Event.objects.order_by("stream", "seq")
+        Event.objects.filter(plan.scope)
+        .order_by("stream", "seq")
         .values_list(
             "id", "stream", "seq", "action", "actor_id", "payload", "occurred_at", "prev_hash", "hash"
         )
         .iterator(chunk_size=chunk_size)
     )
-    stream, head, last_seq, last_hash, last_id = None, None, 0, GENESIS_HASH, None
-    for event_id, event_stream, seq, action, actor_id, payload, occurred_at, prev_hash, stored_hash in rows:
-        if event_stream != stream:
-            if stream is not None:
-                _check_tail(result, stream, head, last_seq, last_id)
-            stream, last_seq, last_hash, last_id = event_stream, 0, GENESIS_HASH, None
-            head = recorded_heads.pop(stream, None)
+    for row in rows:
+        scan.read(*row)
+    scan.finish()
+    result.months, result.to_seal = scan.months, plan.to_seal
+    result.skipped_months = 0 if plan.full else len(plan.sealed)
+    logmonths.compare_with_seals(result, plan)
+    _verify_anchor(result)
+    _verify_domain_rows(result, chunk_size=chunk_size, streams=None if plan.full else scan.streams_read)
+    _verify_app_logs(result, chunk_size=chunk_size)
+    result.sort(key=LogProblem.sort_key)
+    return result
+
+
+class _ChainScan:
+    """Checks events read in (stream, seq) order: each hash, each link, each recorded head; when not every
+    event is read, a link or a head outside the events read is looked up in the database."""
+
+    def __init__(
+        self,
+        result: LogVerification,
+        recorded_heads: dict[str, tuple[int, str, int]],
+        *,
+        full: bool,
+        chunk_size: int,
+    ) -> None:
+        from tinhso.core.eventlog import GENESIS_HASH
+
+        self.result, self.recorded_heads = result, recorded_heads
+        self.full, self.chunk_size = full, chunk_size
+        self.stream: str | None = None
+        self.head: tuple[int, str, int] | None = None
+        self.last_seq, self.last_hash = 0, GENESIS_HASH
+        self.last_id: int | None = None
+        # (year, month) in UTC: [events, sum of their hashes, largest id, its hash]
+        self.months: dict[tuple[int, int], list[Any]] = {}
+        self.streams_read: set[str] = set()
+        self.tails: dict[str, tuple[int, int | None]] = {}  # read streams with a head left: (last seq, id)
+        # (stream, seq of the predecessor, prev_hash stored, where): links to events outside those read.
+        self.links: list[tuple[str, int, str, dict[str, Any]]] = []
+
+    def read(
+        self,
+        event_id: int,
+        stream: str,
+        seq: int,
+        action: str,
+        actor_id: int | None,
+        payload: Any,
+        occurred_at: datetime,
+        prev_hash: str,
+        stored_hash: str,
+    ) -> None:
+        from django.utils.translation import gettext as _
+
+        from tinhso.core.eventlog import GENESIS_HASH, event_hash
+
+        result = self.result
+        if stream != self.stream:
+            self._end_stream()
+            self.stream, self.last_seq, self.last_hash, self.last_id = stream, 0, GENESIS_HASH, None
+            self.head = self.recorded_heads.pop(stream, None)
+            self.streams_read.add(stream)
             result.streams += 1
         result.events += 1
+        month = self.months.setdefault((occurred_at.year, occurred_at.month), [0, 0, 0, ""])
+        month[0] += 1
+        month[1] += int(stored_hash, 16)
+        if event_id > month[2]:
+            month[2], month[3] = event_id, stored_hash
         here: dict[str, Any] = {"event_id": event_id, "stream": stream, "seq": seq}
         computed = event_hash(
-            stream=event_stream,
+            stream=stream,
             seq=seq,
             action=action,
             actor_id=actor_id,
@@ -254,24 +324,95 @@ def verify_event_log(*, chunk_size: int = 5000) -> LogVerification:
         )
         if computed != stored_hash:
             result.append(LogProblem(message=_("nội dung đã bị sửa: mã băm không còn khớp."), **here))
-        if seq != last_seq + 1:
-            gap = str(seq - 1) if seq - 1 == last_seq + 1 else f"{last_seq + 1}–{seq - 1}"
-            message = _(
-                "thiếu sự kiện số %(gap)s của chuỗi ngay trước sự kiện này "
-                "(sự kiện còn lại liền trước: #%(previous)s)."
-            )
-            result.append(LogProblem(message=message % {"gap": gap, "previous": last_id or "—"}, **here))
-        elif prev_hash != last_hash:
+        if seq != self.last_seq + 1 and not self.full and seq > 1:
+            self.links.append((stream, seq - 1, prev_hash, here | {"previous": self.last_id}))
+            if len(self.links) >= self.chunk_size:
+                self._resolve_links()
+        elif seq != self.last_seq + 1:
+            self._gap(seq - 1, here, previous=self.last_id)
+        elif prev_hash != self.last_hash:
             message = _("không nối với sự kiện liền trước #%(previous)s (số %(seq)s): chuỗi đã bị viết lại.")
-            result.append(LogProblem(message=message % {"previous": last_id, "seq": last_seq}, **here))
-        if head is not None and head[0] == seq:
-            if head[1] != stored_hash:
+            result.append(
+                LogProblem(message=message % {"previous": self.last_id, "seq": self.last_seq}, **here)
+            )
+        if self.head is not None and self.head[0] == seq:
+            if self.head[1] != stored_hash:
                 message = _("khác với sự kiện điểm kiểm #%(checkpoint)s đã ghi nhận: chuỗi đã bị viết lại.")
-                result.append(LogProblem(message=message % {"checkpoint": head[2]}, **here))
-            head = None
-        last_seq, last_hash, last_id = seq, stored_hash, event_id
-    if stream is not None:
-        _check_tail(result, stream, head, last_seq, last_id)
+                result.append(LogProblem(message=message % {"checkpoint": self.head[2]}, **here))
+            self.head = None
+        self.last_seq, self.last_hash, self.last_id = seq, stored_hash, event_id
+
+    def _gap(self, missing_to: int, here: dict[str, Any], *, previous: int | None) -> None:
+        from django.utils.translation import gettext as _
+
+        gap = str(missing_to) if missing_to == self.last_seq + 1 else f"{self.last_seq + 1}–{missing_to}"
+        message = _(
+            "thiếu sự kiện số %(gap)s của chuỗi ngay trước sự kiện này "
+            "(sự kiện còn lại liền trước: #%(previous)s)."
+        )
+        self.result.append(LogProblem(message=message % {"gap": gap, "previous": previous or "—"}, **here))
+
+    def _resolve_links(self) -> None:
+        from django.utils.translation import gettext as _
+
+        found = events_at([(stream, seq) for stream, seq, _prev, _here in self.links])
+        for stream, seq, prev_hash, here in self.links:
+            previous = found.get((stream, seq))
+            where = {key: here[key] for key in ("event_id", "stream", "seq")}
+            if previous is None:
+                message = _(
+                    "thiếu sự kiện số %(gap)s của chuỗi ngay trước sự kiện này "
+                    "(sự kiện còn lại liền trước: #%(previous)s)."
+                )
+                values = {"gap": seq, "previous": here["previous"] or "—"}
+                self.result.append(LogProblem(message=message % values, **where))
+            elif previous[1] != prev_hash:
+                message = _(
+                    "không nối với sự kiện liền trước #%(previous)s (số %(seq)s): chuỗi đã bị viết lại."
+                )
+                self.result.append(
+                    LogProblem(message=message % {"previous": previous[0], "seq": seq}, **where)
+                )
+        self.links = []
+
+    def _end_stream(self) -> None:
+        if self.stream is not None and self.head is not None:
+            if self.full:
+                _check_tail(self.result, self.stream, self.head, self.last_seq, self.last_id)
+            else:
+                self.tails[self.stream] = (self.last_seq, self.last_id)
+                self.recorded_heads[self.stream] = self.head  # looked up at the end, with the unread streams'
+
+    def finish(self) -> None:
+        self._end_stream()
+        self._resolve_links()
+        if self.full:
+            _report_lost_streams(self.result, self.recorded_heads)
+        else:
+            _check_heads_outside(self.result, self.recorded_heads, tails=self.tails)
+
+
+def events_at(places: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, str]]:
+    """{(stream, seq): (id, hash)} of the events at these places, a thousand places per query."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    found: dict[tuple[str, int], tuple[int, str]] = {}
+    for start in range(0, len(places), 1000):
+        batch = places[start : start + 1000]
+        values = ", ".join(["(%s, CAST(%s AS integer))"] * len(batch))
+        statement = (
+            f"WITH wanted(stream, seq) AS (VALUES {values}) SELECT e.stream, e.seq, e.id, e.hash "
+            f"FROM {table} e JOIN wanted w ON e.stream = w.stream AND e.seq = w.seq"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [value for place in batch for value in place])
+            for stream, seq, event_id, stored_hash in cursor.fetchall():
+                found[(stream, seq)] = (event_id, stored_hash)
+    return found
+
+
+def _report_lost_streams(result: LogVerification, recorded_heads: dict[str, tuple[int, str, int]]) -> None:
+    from django.utils.translation import gettext as _
+
     for lost_stream, (seq, _hash, checkpoint_id) in sorted(recorded_heads.items()):
         message = _("điểm kiểm #%(checkpoint)s đã ghi nhận sự kiện này; nay cả chuỗi không còn sự kiện nào.")
         result.append(
@@ -282,11 +423,32 @@ def verify_event_log(*, chunk_size: int = 5000) -> LogVerification:
                 checkpoint_id=checkpoint_id,
             )
         )
-    _verify_anchor(result)
-    _verify_domain_rows(result, chunk_size=chunk_size)
-    _verify_app_logs(result, chunk_size=chunk_size)
-    result.sort(key=LogProblem.sort_key)
-    return result
+
+
+def _check_heads_outside(
+    result: LogVerification,
+    recorded_heads: dict[str, tuple[int, str, int]],
+    *,
+    tails: dict[str, tuple[int, int | None]],
+) -> None:
+    """Heads recorded by the checkpoints read whose events were not among the events read: each must still
+    be in the log, unchanged. `tails` has the last event read of the streams that were read."""
+    from django.utils.translation import gettext as _
+
+    found = events_at([(stream, seq) for stream, (seq, _hash, _id) in recorded_heads.items()])
+    for stream, (seq, head_hash, checkpoint_id) in sorted(recorded_heads.items()):
+        event = found.get((stream, seq))
+        where: dict[str, Any] = {"stream": stream, "seq": seq, "checkpoint_id": checkpoint_id}
+        if event is None and stream in tails:
+            _check_tail(result, stream, (seq, head_hash, checkpoint_id), *tails[stream])
+        elif event is None:
+            message = _("điểm kiểm #%(checkpoint)s đã ghi nhận sự kiện này nhưng nó không còn.")
+            result.append(LogProblem(message=message % {"checkpoint": checkpoint_id}, **where))
+        elif event[1] != head_hash:
+            message = _("khác với sự kiện điểm kiểm #%(checkpoint)s đã ghi nhận: chuỗi đã bị viết lại.")
+            result.append(
+                LogProblem(message=message % {"checkpoint": checkpoint_id}, event_id=event[0], **where)
+            )
 
 
 def _verify_anchor(result: LogVerification) -> None:
@@ -319,13 +481,14 @@ def _verify_anchor(result: LogVerification) -> None:
     )
 
 
-def _verify_domain_rows(result: LogVerification, *, chunk_size: int) -> None:
-    """Each domain row's current state must be the one its chain implies (tinhso.core.integrity)."""
+def _verify_domain_rows(result: LogVerification, *, chunk_size: int, streams: set[str] | None) -> None:
+    """Each domain row's current state must be the one its chain implies (tinhso.core.integrity); only the
+    rows of `streams` when given."""
     from django.utils.translation import gettext as _
 
     from tinhso.core.integrity import mismatches
 
-    for mismatch in mismatches(chunk_size=chunk_size):
+    for mismatch in mismatches(chunk_size=chunk_size, streams=streams):
         result.rows += 1
         if mismatch.implied == "row":
             message = _("còn chuỗi sự kiện nhưng bản ghi đã bị xóa.")
@@ -349,9 +512,12 @@ def _verify_app_logs(result: LogVerification, *, chunk_size: int) -> None:
         result.append(LogProblem(message=message, stream=where))
 
 
-def _verify_checkpoints(result: LogVerification, *, chunk_size: int) -> dict[str, tuple[int, str, int]]:
-    """Checks the checkpoints' own chain; returns the latest head each stream was recorded at:
-    {stream: (seq, hash, checkpoint id)}. An intact chain up to that head vouches for the earlier ones."""
+def _verify_checkpoints(
+    result: LogVerification, *, chunk_size: int, first_id: int = 0
+) -> dict[str, tuple[int, str, int]]:
+    """Checks the checkpoints' own chain from `first_id` on (all by default); returns the latest head each
+    stream was recorded at: {stream: (seq, hash, checkpoint id)}. An intact chain up to that head vouches
+    for the earlier ones."""
     from django.utils.translation import gettext as _
 
     from tinhso.core.eventlog import GENESIS_HASH, checkpoint_digest, log_key, mac_matches
@@ -361,7 +527,8 @@ def _verify_checkpoints(result: LogVerification, *, chunk_size: int) -> dict[str
     previous_digest, previous_id = GENESIS_HASH, None
     key = log_key()
     rows = (
-        Checkpoint.objects.order_by("id")
+        Checkpoint.objects.filter(id__gte=first_id)
+        .order_by("id")
         .values_list("id", "taken_at", "heads", "prev_digest", "digest", "mac")
         .iterator(chunk_size=max(1, chunk_size // 100))
     )
@@ -371,7 +538,7 @@ def _verify_checkpoints(result: LogVerification, *, chunk_size: int) -> dict[str
             # Whoever holds only the database can recompute every SHA-256, not this MAC.
             message = _("điểm kiểm không mang mã xác thực (MAC) của khóa nhật ký: đã bị tạo lại hoặc sửa.")
             result.append(LogProblem(message=message, checkpoint_id=checkpoint_id))
-        if prev_digest != previous_digest:
+        if prev_digest != previous_digest and (previous_id is not None or not first_id):
             message = _("không nối với điểm kiểm liền trước #%(previous)s: một điểm kiểm đã bị sửa hoặc xóa.")
             result.append(
                 LogProblem(message=message % {"previous": previous_id or "—"}, checkpoint_id=checkpoint_id)
@@ -387,6 +554,7 @@ def _verify_checkpoints(result: LogVerification, *, chunk_size: int) -> dict[str
             message = _("nội dung điểm kiểm đã bị sửa: mã băm không còn khớp.")
             result.append(LogProblem(message=message, checkpoint_id=checkpoint_id))
         previous_digest, previous_id = digest, checkpoint_id
+        result.newest_checkpoint = (checkpoint_id, digest)
     return recorded
 
 

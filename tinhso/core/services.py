@@ -17,10 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.core import events, files, permissions, selectors, working_time
 from tinhso.core.errors import Conflict, InvalidInput, NotFound
 from tinhso.core.eventlog import (
+    CHECKPOINT_GRACE,
     GENESIS_HASH,
     checkpoint_digest,
     checkpoint_mac,
     event_hash,
+    seal_digest,
     stream_of,
     write_anchor,
 )
@@ -35,12 +37,9 @@ from tinhso.core.models import (
     PopulationRecord,
     Role,
     RoleAssignment,
+    SealedMonth,
     User,
 )
-
-# Heads recorded by a checkpoint cover events written this long before the previous one, so that a
-# transaction that committed late is never left out.
-CHECKPOINT_GRACE = timedelta(minutes=10)
 
 
 def _event(
@@ -137,6 +136,46 @@ def checkpoint_heads(*, heads: list[list[Any]], now: datetime) -> Checkpoint:
     transaction: for bulk writers (the data generator) whose events are older than the last checkpoint."""
     previous = Checkpoint.objects.select_for_update().order_by("-id").first()
     return _chain_checkpoint(previous, heads, now)
+
+
+def verify_event_log(*, full: bool = False, chunk_size: int = 5000) -> selectors.LogVerification:
+    """`tinhso verify-log`: verifies the log (every month with `full`, else the months not yet sealed) and,
+    when it is intact, seals the closed months it read so that later runs skip them."""
+    result = selectors.verify_event_log(full=full, chunk_size=chunk_size)
+    if not result and result.to_seal:
+        seal_months(result=result)
+    return result
+
+
+@transaction.atomic
+def seal_months(*, result: selectors.LogVerification, now: datetime | None = None) -> list[SealedMonth]:
+    """Records the closed months an intact verification read, each chained onto the previous seal and MAC'd
+    under the log key (the key of the checkpoints)."""
+    from tinhso.core.logmonths import fold_of
+
+    now = now or timezone.now()
+    previous = SealedMonth.objects.select_for_update().order_by("-id").first()
+    prev_digest = previous.digest if previous else GENESIS_HASH
+    checkpoint_id, checkpoint_digest = result.newest_checkpoint or (None, "")
+    seals = []
+    for month in result.to_seal:
+        events, total, last_id, last_hash = result.months.get((month.year, month.month), [0, 0, None, ""])
+        record: dict[str, Any] = {
+            "month": month,
+            "events": events,
+            "fold": fold_of(total),
+            "last_event_id": last_id,
+            "last_event_hash": last_hash,
+            "high_water": result.high_water,
+            "checkpoint_id": checkpoint_id,
+            "checkpoint_digest": checkpoint_digest,
+            "checked_at": now,
+        }
+        digest = seal_digest(prev_digest=prev_digest, **record)
+        seal = SealedMonth(prev_digest=prev_digest, digest=digest, mac=checkpoint_mac(digest), **record)
+        seals.append(seal)
+        prev_digest = digest
+    return SealedMonth.objects.bulk_create(seals)
 
 
 @transaction.atomic

@@ -1,10 +1,14 @@
 """Background jobs of the data core."""
 
+import logging
+
 from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from tinhso.core import services
+
+logger = logging.getLogger(__name__)
 
 
 @db_periodic_task(crontab(minute=f"*/{settings.TINHSO_CHECKPOINT_MINUTES}"))
@@ -15,3 +19,11 @@ def checkpoint_event_log() -> None:
 @db_periodic_task(crontab(hour="2", minute="30"))
 def sweep_orphan_files() -> None:
     services.sweep_orphan_files()
+
+
+@db_periodic_task(crontab(day_of_week="0", hour="3", minute="0"))
+def verify_whole_event_log() -> None:
+    """Sealed months are skipped by the daily `verify-log`; once a week every event is read again."""
+    result = services.verify_event_log(full=True)
+    for problem in result:
+        logger.error("event log: %s", problem)
