@@ -878,6 +878,7 @@ def generate(
             summary.reports += part.reports
             summary.events += part.events
             summary.batches += part.batches
+    indexes.analyze(log=log)
     summary.seconds = time.monotonic() - started
     return summary
 

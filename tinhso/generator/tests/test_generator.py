@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tinhso.catalog import demo as catalog_demo
@@ -21,6 +23,7 @@ from tinhso.dossiers.demo import papers
 from tinhso.dossiers.models import Channel, Dossier, DossierCounter
 from tinhso.fieldreports import demo as fieldreport_demo
 from tinhso.fieldreports.models import Report
+from tinhso.generator import indexes
 from tinhso.generator.services import generate
 from tinhso.ioc import services as ioc_services
 from tinhso.ioc.models import Counter, CounterTotal, DossierFact, ReportFact
@@ -224,6 +227,17 @@ def test_command_reports_and_refuses_bad_input(db) -> None:
     assert "Xong: 30 hồ sơ, 5 phản ánh" in out.getvalue()
     with pytest.raises(CommandError, match="không được âm"):
         call_command("gen", "--dossiers", "-1", stdout=StringIO())
+
+
+def test_the_loaded_tables_are_analysed_at_the_end(db) -> None:
+    catalog_demo.load_demo(with_accounts=False)
+    fieldreport_demo.load_demo(with_accounts=False)
+    with CaptureQueriesContext(connection) as queries:
+        generate(dossiers=20, reports=5, months=1, seed=3, now=NOW)
+    analysed = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("ANALYZE")]
+    assert analysed == [
+        f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}" for model in indexes.LOADED
+    ]
 
 
 def test_refuses_a_production_database(db, settings) -> None:
