@@ -76,6 +76,19 @@ def first_event(*, subject: Model, action: str, actor: User | None, payload: dic
     )
 
 
+def next_event(previous: Event, *, action: str, actor: User | None, payload: dict[str, Any]) -> Event:
+    """The unsaved event following `previous` (saved or not) in its chain: a new row's first events can then
+    be inserted together with `insert_new(first, second)`."""
+    return _event(
+        stream=previous.stream,
+        seq=previous.seq + 1,
+        prev_hash=previous.hash,
+        action=action,
+        actor=actor,
+        payload=payload,
+    )
+
+
 def record_event(
     *, subject: Model | str, action: str, actor: User | None, payload: dict[str, Any] | None = None
 ) -> Event:

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import ExpressionWrapper, F, FloatField, Max, Min, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unidecode import unidecode
 
-from tinhso.core import permissions
+from tinhso.core import caching, permissions
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound, text
 from tinhso.core.eventlog import stream_of
@@ -66,24 +68,31 @@ def _box(latitude: float, longitude: float, metres: float) -> Q:
     )
 
 
+# Candidates nearest a point by a flat-earth distance in SQL; the nearest of them by great-circle distance wins.
+_NEAREST_CANDIDATES = 5
+
+
 def commune_at(*, latitude: float, longitude: float) -> AdminUnit:
-    """The configured province's commune whose centre is nearest the point; refuses a point outside."""
+    """The configured province's commune whose centre is nearest the point; refuses a point outside. The
+    database finds the few communes nearest the point within a box around it; their exact distance decides."""
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise InvalidInput(
             _("Tọa độ không hợp lệ."),
             errors={"latitude": [_("Vĩ độ phải từ -90 đến 90, kinh độ từ -180 đến 180.")]},
         )
-    candidates = AdminUnit.objects.filter(
-        kind=AdminUnit.Kind.COMMUNE,
-        latitude__range=(latitude - _SEARCH_DEGREES, latitude + _SEARCH_DEGREES),
-        longitude__range=(longitude - _SEARCH_DEGREES, longitude + _SEARCH_DEGREES),
-    ).select_related("parent")
-    nearest = min(
-        candidates,
-        key=lambda unit: distance_m(latitude, longitude, *unit.centre),
-        default=None,
+    squeeze = math.cos(math.radians(latitude)) ** 2
+    north, east = F("latitude") - latitude, F("longitude") - longitude
+    candidates = (
+        AdminUnit.objects.filter(
+            kind=AdminUnit.Kind.COMMUNE,
+            latitude__range=(latitude - _SEARCH_DEGREES, latitude + _SEARCH_DEGREES),
+            longitude__range=(longitude - _SEARCH_DEGREES, longitude + _SEARCH_DEGREES),
+        )
+        .annotate(flat=ExpressionWrapper(north * north + east * east * squeeze, output_field=FloatField()))
+        .order_by("flat", "pk")[:_NEAREST_CANDIDATES]
     )
-    province = core_selectors.province_unit()
+    nearest = min(candidates, key=lambda unit: distance_m(latitude, longitude, *unit.centre), default=None)
+    province = province_communes().province
     message = text(
         _("Vị trí (%(latitude).5f, %(longitude).5f) nằm ngoài địa bàn %(province)s."),
         {
@@ -109,13 +118,49 @@ def _bare(name: str) -> str:
     return _KINDS.sub("", unidecode(name).lower().strip())
 
 
+@dataclass(frozen=True)
+class ProvinceCommunes:
+    """The configured province and its communes with a centre (by name), each name also without accents."""
+
+    province: AdminUnit
+    communes: tuple[AdminUnit, ...]
+    plain_names: tuple[str, ...]  # unidecode'd, lower case
+    bare_names: tuple[str, ...]  # as `_bare`
+
+    def by_code(self, code: str) -> AdminUnit | None:
+        return next((unit for unit in self.communes if unit.code == code), None)
+
+
+# Units change by an administrative decision, a few times a decade: each process keeps the province's
+# communes for a while, and forgets them at once when it writes a unit itself.
+PLACES_SECONDS = 300
+_PROVINCE_COMMUNES = caching.Kept("fieldreports.province_communes", seconds=PLACES_SECONDS, max_entries=4)
+
+
+def province_communes() -> ProvinceCommunes:
+    return _PROVINCE_COMMUNES.get(settings.TINHSO_PROVINCE_GSO_CODE, _read_province_communes)
+
+
+def _read_province_communes() -> ProvinceCommunes:
+    communes = tuple(commune_centres())
+    return ProvinceCommunes(
+        province=core_selectors.province_unit(),
+        communes=communes,
+        plain_names=tuple(unidecode(unit.name).lower() for unit in communes),
+        bare_names=tuple(_bare(unit.name) for unit in communes),
+    )
+
+
 def search_communes(text: str, *, limit: int = 8) -> list[AdminUnit]:
     """The province's communes whose name holds every word typed, accents or not (“an xuyen”)."""
     words = unidecode(text).lower().split()
     if not words:
         return []
+    kept = province_communes()
     found = [
-        unit for unit in commune_centres() if all(word in unidecode(unit.name).lower() for word in words)
+        unit
+        for unit, plain in zip(kept.communes, kept.plain_names, strict=True)
+        if all(word in plain for word in words)
     ]
     return found[:limit]
 
@@ -123,7 +168,8 @@ def search_communes(text: str, *, limit: int = 8) -> list[AdminUnit]:
 def communes_named_in(text: str) -> list[AdminUnit]:
     """The province's communes an address names (“…, phường An Xuyên”), longest names first."""
     plain = f" {' '.join(re.sub(r'[^a-z0-9]+', ' ', unidecode(text).lower()).split())} "
-    named = [unit for unit in commune_centres() if f" {_bare(unit.name)} " in plain]
+    kept = province_communes()
+    named = [unit for unit, bare in zip(kept.communes, kept.bare_names, strict=True) if f" {bare} " in plain]
     return sorted(named, key=lambda unit: -len(unit.name))
 
 
@@ -134,26 +180,29 @@ def place_of_report(
     when no point was given); a point is resolved to its commune, unless the address names another commune:
     then the reporter is asked to pick, for a report is never moved without a word."""
     if commune_code:
-        commune = commune_centres().filter(code=commune_code).first()
+        commune = province_communes().by_code(commune_code)
         if commune is None:
-            message = "Hãy chọn một xã, phường của tỉnh trong danh sách."
+            message = _("Hãy chọn một xã, phường của tỉnh trong danh sách.")
             raise InvalidInput(message, errors={"commune": [message]})
         if latitude is None or longitude is None:
             return commune, *commune.centre
         return commune, latitude, longitude
     if latitude is None or longitude is None:
-        message = (
+        message = _(
             "Hãy chọn vị trí trên bản đồ, dùng vị trí của điện thoại, hoặc chọn xã, phường trong danh sách."
         )
         raise InvalidInput(message, errors={"latitude": [message], "commune": [message]})
     resolved = commune_at(latitude=latitude, longitude=longitude)
     named = communes_named_in(address)
     if named and resolved not in named:
-        message = (
-            f"Địa chỉ ghi “{named[0].name}” nhưng điểm chọn trên bản đồ thuộc {resolved.name}. "
-            "Hãy chọn xã, phường nơi xảy ra trong danh sách (hoặc chọn lại điểm trên bản đồ)."
+        mismatch = text(
+            _(
+                "Địa chỉ ghi “%(named)s” nhưng điểm chọn trên bản đồ thuộc %(resolved)s. "
+                "Hãy chọn xã, phường nơi xảy ra trong danh sách (hoặc chọn lại điểm trên bản đồ)."
+            ),
+            {"named": named[0].name, "resolved": resolved.name},
         )
-        raise InvalidInput(message, code="place_mismatch", errors={"commune": [message]})
+        raise InvalidInput(mismatch, code="place_mismatch", errors={"commune": [mismatch]})
     return resolved, latitude, longitude
 
 
@@ -197,9 +246,23 @@ def commune_committee(commune: AdminUnit) -> AdminUnit:
     return committee.first() or commune
 
 
+# Routing rules change by a coordinator's decision: each process keeps the unit it found for a category in a
+# commune for a while, and forgets every one at once when it writes a rule, a category or a unit itself.
+ROUTING_SECONDS = 60
+_RESPONSIBLE_UNITS = caching.Kept(
+    "fieldreports.responsible_units", seconds=ROUTING_SECONDS, max_entries=20_000
+)
+
+
 def responsible_unit_for(*, category: Category, commune: AdminUnit) -> AdminUnit:
     """The unit named by the most specific routing rule: commune before any commune, the category before its
     group before any category, then the rule's order. Without a rule, the commune's people's committee."""
+    return _RESPONSIBLE_UNITS.get(
+        (category.pk, category.parent_id, commune.pk), lambda: _read_responsible_unit(category, commune)
+    )
+
+
+def _read_responsible_unit(category: Category, commune: AdminUnit) -> AdminUnit:
     rules = RoutingRule.objects.filter(
         Q(commune=commune) | Q(commune__isnull=True),
         Q(category=category) | Q(category_id=category.parent_id) | Q(category__isnull=True),
@@ -213,6 +276,17 @@ def responsible_unit_for(*, category: Category, commune: AdminUnit) -> AdminUnit
     if rule is None or rule.target == RoutingRule.Target.COMMUNE_COMMITTEE or rule.unit is None:
         return commune_committee(commune)
     return rule.unit
+
+
+@receiver(post_save, sender=AdminUnit)
+@receiver(post_delete, sender=AdminUnit)
+@receiver(post_save, sender=RoutingRule)
+@receiver(post_delete, sender=RoutingRule)
+@receiver(post_save, sender=Category)
+@receiver(post_delete, sender=Category)
+def _forget_places_and_routes(**kwargs: object) -> None:
+    _PROVINCE_COMMUNES.clear()
+    _RESPONSIBLE_UNITS.clear()
 
 
 def duplicate_candidates(report: Report, *, limit: int = MAX_SUGGESTIONS) -> list[Report]:

@@ -26,7 +26,8 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound, invalid, required_text, text
 from tinhso.core.lifecycle import Transition
 from tinhso.core.models import AdminUnit, Domain, Role, User
-from tinhso.core.services import record_event
+from tinhso.core.services import first_event, next_event, record_event
+from tinhso.core.sql import insert_new
 from tinhso.fieldreports import events, selectors
 from tinhso.fieldreports.lifecycle import LIFECYCLE, WAITING_ON_UNIT
 from tinhso.fieldreports.models import (
@@ -551,7 +552,7 @@ def submit_report(
         return earlier
     report = created[0]
     _store_photos(report, checked.photos, ReportPhoto.Kind.REPORT)
-    record_event(
+    submitted = first_event(
         subject=report,
         action=events.SUBMITTED,
         actor=reporter,
@@ -564,12 +565,13 @@ def submit_report(
             "photos": len(checked.photos),
         },
     )
-    record_event(
-        subject=report,
+    routed = next_event(
+        submitted,
         action=events.ROUTED,
         actor=None,
         payload={"unit": unit.code, "due_at": report.due_at.isoformat(), "automatic": True},
     )
+    insert_new(submitted, routed)  # the new report's chain, both events in one statement
     return report
 
 
@@ -633,7 +635,7 @@ def reroute_report(*, actor: User, tracking_code: str, version: int, unit_code: 
     if unit.pk == report.responsible_unit_id:
         raise invalid("unit_code", text(_("Phản ánh đã ở %(unit)s."), {"unit": unit.name}))
     previous = report.responsible_unit.code
-    report.responsible_unit, report.status, report.acknowledged_at = unit, Report.Status.ROUTED, None
+    report.responsible_unit, report.status, report.acknowledged_at = unit, row.target, None
     _save(report, "responsible_unit", "status", "acknowledged_at")
     record_event(
         subject=report,
@@ -659,7 +661,7 @@ def change_category(
     report.category = category
     report.responsible_unit = selectors.responsible_unit_for(category=category, commune=report.commune)
     report.due_at = deadline_for(category, report.submitted_at)
-    report.status, report.acknowledged_at = Report.Status.ROUTED, None
+    report.status, report.acknowledged_at = row.target, None
     report.overdue_at = report.overdue_at if report.due_at < timezone.now() else None
     _save(report, "category", "responsible_unit", "due_at", "status", "acknowledged_at", "overdue_at")
     record_event(
@@ -704,7 +706,7 @@ def merge_reports(*, actor: User, tracking_code: str, version: int, into: str) -
             current=_state(kept),
         )
     now = timezone.now()
-    duplicate.status, duplicate.merged_into, duplicate.closed_at = Report.Status.MERGED, kept, now
+    duplicate.status, duplicate.merged_into, duplicate.closed_at = row.target, kept, now
     _save(duplicate, "status", "merged_into", "closed_at")
     record_event(subject=duplicate, action=row.event, actor=actor, payload={"into": kept.tracking_code})
     _save(kept)
@@ -777,7 +779,7 @@ def reject_report(*, actor: User, tracking_code: str, version: int, reason: str)
     report = _locked(tracking_code=tracking_code, version=version)
     row = _allowed(actor, report, "reject")
     report.rejection_reason = required_text(reason, "reason", _("Cần ghi lý do không tiếp nhận."))
-    report.status, report.closed_at = Report.Status.REJECTED, timezone.now()
+    report.status, report.closed_at = row.target, timezone.now()
     _save(report, "rejection_reason", "status", "closed_at")
     record_event(subject=report, action=row.event, actor=actor, payload={"reason": report.rejection_reason})
     return report
@@ -790,7 +792,7 @@ def reject_report(*, actor: User, tracking_code: str, version: int, reason: str)
 def acknowledge_report(*, actor: User, tracking_code: str, version: int) -> Report:
     report = _locked(tracking_code=tracking_code, version=version)
     row = _allowed(actor, report, "acknowledge")
-    report.status, report.acknowledged_at = Report.Status.ACKNOWLEDGED, timezone.now()
+    report.status, report.acknowledged_at = row.target, timezone.now()
     _save(report, "status", "acknowledged_at")
     record_event(
         subject=report, action=row.event, actor=actor, payload={"unit": report.responsible_unit.code}
@@ -807,7 +809,7 @@ def post_result(
     row = _allowed(actor, report, "post_result")
     report.result = required_text(result, "result", _("Cần ghi kết quả xử lý."))
     checked = check_photos(list(photos))
-    report.status, report.resolved_at = Report.Status.RESOLVED, timezone.now()
+    report.status, report.resolved_at = row.target, timezone.now()
     _save(report, "result", "status", "resolved_at")
     _store_photos(report, checked, ReportPhoto.Kind.RESULT)
     record_event(
@@ -828,7 +830,7 @@ def approve_result(*, actor: User, tracking_code: str, version: int) -> Report:
     """The coordinating centre publishes the unit's result; the report closes and the reporter may rate it."""
     report = _locked(tracking_code=tracking_code, version=version)
     row = _allowed(actor, report, "approve_result")
-    report.status, report.closed_at = Report.Status.PUBLISHED, timezone.now()
+    report.status, report.closed_at = row.target, timezone.now()
     _save(report, "status", "closed_at")
     record_event(subject=report, action=row.event, actor=actor, payload={})
     return report
@@ -841,7 +843,7 @@ def send_back_result(*, actor: User, tracking_code: str, version: int, reason: s
     report = _locked(tracking_code=tracking_code, version=version)
     row = _allowed(actor, report, "send_back_result")
     reason = required_text(reason, "reason", _("Cần ghi lý do trả lại kết quả."))
-    report.status, report.resolved_at = Report.Status.ACKNOWLEDGED, None
+    report.status, report.resolved_at = row.target, None
     _save(report, "status", "resolved_at")
     record_event(subject=report, action=row.event, actor=actor, payload={"reason": reason})
     return report

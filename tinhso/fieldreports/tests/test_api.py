@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tinhso.core.models import Event
+from tinhso.fieldreports import events as events_catalogue
 from tinhso.fieldreports import services
 from tinhso.fieldreports.models import Report
 from tinhso.testing.factories import bearer, citizen
@@ -150,3 +152,19 @@ def test_the_officials_list_comes_a_page_at_a_time_in_the_same_statements(client
     assert everything == [report.tracking_code for report in filed] and link == ""
     assert large == small
     assert client.get(f"{BASE}/staff/reports?size=0", **handler).status_code == 422
+
+
+def test_filing_reads_the_place_and_the_route_without_a_statement_per_commune_or_rule(
+    client, categories, django_assert_max_num_queries
+):
+    auth = bearer(citizen().username)
+    assert post(client, f"{BASE}/reports", report_body(), **auth).status_code == 201  # the kept tables filled
+    # Token, category, its questions, the nearest communes, the code's check, the report in a savepoint, its two
+    # events (one statement on PostgreSQL), the answer's photos: nothing per commune, rule or event.
+    with django_assert_max_num_queries(13):
+        assert post(client, f"{BASE}/reports", report_body(), **auth).status_code == 201
+    events = Event.objects.filter(stream=f"fieldreports.report:{Report.objects.latest('pk').pk}").order_by(
+        "seq"
+    )
+    assert [event.action for event in events] == [events_catalogue.SUBMITTED, events_catalogue.ROUTED]
+    assert events[1].prev_hash == events[0].hash

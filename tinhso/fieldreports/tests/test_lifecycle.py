@@ -81,3 +81,42 @@ def test_service_errors_read_in_english_on_the_english_interface(client, categor
     url = reverse("fieldreports:staff-action", args=[report.tracking_code, "approve"])
     page = client.post(url, {"version": report.version}, follow=True).content.decode()
     assert "This report is “" in page and "cannot approve the result" in page
+
+
+def _target(action: str) -> str:
+    [row] = [row for row in LIFECYCLE.transitions if row.action == action]
+    return row.target
+
+
+def test_each_action_leaves_the_report_in_the_state_the_table_declares(categories, staff):
+    handler, coordinator = staff["handler"], staff["coordinator"]
+    steps = [
+        ("acknowledge", lambda report: services.acknowledge_report(actor=handler, **case(report))),
+        ("post_result", lambda report: services.post_result(actor=handler, **case(report), result="Đã vá.")),
+        (
+            "send_back_result",
+            lambda report: services.send_back_result(
+                actor=coordinator, **case(report), reason="Chưa có ảnh."
+            ),
+        ),
+        ("post_result", lambda report: services.post_result(actor=handler, **case(report), result="Đã vá.")),
+        ("approve_result", lambda report: services.approve_result(actor=coordinator, **case(report))),
+    ]
+    report = file_report()
+    for action, step in steps:
+        report = step(report)
+        assert Report.objects.get(pk=report.pk).status == _target(action), action
+    other = file_report()
+    other = services.reroute_report(
+        actor=coordinator, **case(other), unit_code="000.00.19.H12", reason="Đúng thẩm quyền."
+    )
+    assert other.status == _target("reroute")
+    other = services.change_category(
+        actor=coordinator, **case(other), category_code="ha-tang-den", reason="Đèn."
+    )
+    assert other.status == _target("change_category")
+    duplicate = services.merge_reports(actor=coordinator, **case(file_report()), into=other.tracking_code)
+    assert duplicate.status == _target("merge")
+    other = Report.objects.get(pk=other.pk)  # the merge moved its version
+    rejected = services.reject_report(actor=coordinator, **case(other), reason="Không rõ vị trí.")
+    assert rejected.status == _target("reject")

@@ -53,6 +53,65 @@ def test_a_commune_centre_of_a_neighbouring_province_is_outside():
         selectors.commune_at(latitude=neighbour.latitude, longitude=neighbour.longitude)
 
 
+def _nearest_by_scan(latitude: float, longitude: float) -> AdminUnit | None:
+    """The rule as first written: every commune within the search box, nearest centre by great circle."""
+    box = selectors._SEARCH_DEGREES
+    candidates = AdminUnit.objects.filter(
+        kind=AdminUnit.Kind.COMMUNE,
+        latitude__range=(latitude - box, latitude + box),
+        longitude__range=(longitude - box, longitude + box),
+    )
+    return min(
+        candidates, key=lambda unit: selectors.distance_m(latitude, longitude, *unit.centre), default=None
+    )
+
+
+def _beyond_reach(commune: AdminUnit, latitude: float, longitude: float) -> bool:
+    radius = (commune.area_km2 or 0) * 1_000_000 / 3.141592653589793
+    return selectors.distance_m(latitude, longitude, *commune.centre) > max(3 * radius**0.5, 5_000)
+
+
+def test_a_point_resolves_to_the_same_commune_as_a_scan_of_every_candidate():
+    province = selectors.province_communes().province
+    south, west = min(u.latitude for u in selectors.province_communes().communes), 104.7
+    points = [(south + row * 0.05, west + column * 0.05) for row in range(14) for column in range(14)]
+    resolved = 0
+    for latitude, longitude in points:
+        expected = _nearest_by_scan(latitude, longitude)
+        try:
+            found = selectors.commune_at(latitude=latitude, longitude=longitude)
+        except InvalidInput:
+            assert (
+                expected is None
+                or expected.parent_id != province.pk
+                or _beyond_reach(expected, latitude, longitude)
+            )
+            continue
+        assert found == expected, (latitude, longitude)
+        resolved += 1
+    assert resolved > 50
+
+
+def test_placing_a_point_reads_only_the_nearest_communes_once_the_province_is_kept(django_assert_num_queries):
+    selectors.commune_at(latitude=AN_XUYEN_POINT[0], longitude=AN_XUYEN_POINT[1])
+    with django_assert_num_queries(1):
+        selectors.place_of_report(
+            latitude=AN_XUYEN_POINT[0],
+            longitude=AN_XUYEN_POINT[1],
+            commune_code=None,
+            address="phường An Xuyên",
+        )
+
+
+def test_the_responsible_unit_is_kept_until_a_rule_changes(categories, django_assert_num_queries):
+    category, commune = Category.objects.get(code="ha-tang-den"), AdminUnit.objects.get(code=AN_XUYEN)
+    assert selectors.responsible_unit_for(category=category, commune=commune).code == AN_XUYEN_COMMITTEE
+    with django_assert_num_queries(0):
+        assert selectors.responsible_unit_for(category=category, commune=commune).code == AN_XUYEN_COMMITTEE
+    services.add_routing_rule(actor=None, target="fixed_unit", category_code="ha-tang-den", unit_code=HEALTH)
+    assert selectors.responsible_unit_for(category=category, commune=commune).code == HEALTH
+
+
 def test_without_a_rule_the_commune_people_committee_handles_it(categories):
     report = file_report("ha-tang-o-ga")
     assert report.commune.code == AN_XUYEN
