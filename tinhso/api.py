@@ -52,6 +52,7 @@ api.add_router("/reporting", "tinhso.reporting.api.router")
 api.add_router("/integration", "tinhso.integration.api.router")
 api.add_router("/lgsp", "tinhso.integration.api.partner_router")
 api.add_router("/signatures", "tinhso.signing.api.router")
+api.add_router("/payments", "tinhso.payments.api.router")
 
 
 # Members of every problem: an error's own detail under one of these names is given as current_<name>.

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core import idempotency
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, NotFound, required_text, text
 from tinhso.core.lifecycle import Party, Transition
@@ -45,6 +46,9 @@ REFERENCE_LENGTH = 10
 SETTLED_STATUSES = ("00", "02", "04", "07")
 PAY_MINUTES = 15
 SERVER_IP = "127.0.0.1"  # vnp_IpAddr of the merchant API's calls: the platform's own, as VNPay logs it  # how long a VNPay pay request stays valid, and when querydr takes over from a missing IPN
+
+# The kind of call an Idempotency-Key of the payments API belongs to (core.IdempotencyKey.scope).
+IDEMPOTENCY_SCOPE = "payments.order"
 
 # The IPN's answers (VNPay's merchant sample), in the order they are checked.
 BAD_SIGNATURE, UNKNOWN_ORDER, WRONG_AMOUNT, ALREADY_CONFIRMED, CONFIRMED, UNKNOWN_ERROR = (
@@ -114,7 +118,7 @@ def _locked(*, reference: str) -> PaymentOrder | None:
     )
 
 
-def _not_found(reference: str) -> NotFound:
+def order_not_found(reference: str) -> NotFound:
     return NotFound(
         text(_("Không tìm thấy lệnh thanh toán “%(reference)s”."), {"reference": reference}),
         code="payment_order_not_found",
@@ -156,7 +160,45 @@ def _allowed(actor: User | None, order: PaymentOrder, action: str) -> Transition
 @transaction.atomic
 def create_order(*, actor: User, code: str, now: datetime | None = None) -> PaymentOrder:
     """The order for what the dossier owes now; a double click or a retry gets the same order back."""
-    now = now or timezone.now()
+    return _order_for(actor=actor, code=code, now=now or timezone.now())[0]
+
+
+def open_order(*, actor: User, code: str, idempotency_key: str | None = None) -> tuple[PaymentOrder, bool]:
+    """create_order for the API, returning whether the order is new. With an Idempotency-Key, a retry of the
+    same request returns the first request's order even once that order failed or expired (create_order
+    alone would open another): the key is stored with the order in one transaction (core.idempotency)."""
+    if idempotency_key is None:
+        with transaction.atomic():
+            return _order_for(actor=actor, code=code, now=timezone.now())
+    idempotency.checked_key(idempotency_key)
+    fingerprint = idempotency.fingerprint(dossier=code)
+    opened: list[tuple[PaymentOrder, bool]] = []
+
+    def insert() -> None:  # the order and its key, or neither
+        with transaction.atomic():
+            order, created = _order_for(actor=actor, code=code, now=timezone.now())
+            idempotency.key_row(
+                user=actor,
+                scope=IDEMPOTENCY_SCOPE,
+                key=idempotency_key,
+                fingerprint=fingerprint,
+                created=order,
+            ).save()
+            opened.append((order, created))
+
+    earlier = idempotency.insert_or_earlier(
+        insert=insert,
+        user=actor,
+        scope=IDEMPOTENCY_SCOPE,
+        key=idempotency_key,
+        fingerprint=fingerprint,
+        load=lambda pk: PaymentOrder.objects.get(pk=pk),
+    )
+    return (earlier, False) if earlier is not None else opened[0]
+
+
+def _order_for(*, actor: User, code: str, now: datetime) -> tuple[PaymentOrder, bool]:
+    """The live order for what the dossier owes now, or a new one (True): in the caller's transaction."""
     if not dossier_selectors.visible_dossiers(actor).filter(code=code).exists():
         raise NotFound(text(_("Không tìm thấy hồ sơ “%(code)s”."), {"code": code}), code="dossier_not_found")
     dossier = Dossier.objects.select_for_update().select_related("procedure").get(code=code)
@@ -167,7 +209,7 @@ def create_order(*, actor: User, code: str, now: datetime | None = None) -> Paym
         raise Conflict(_("Hồ sơ này hiện không có khoản phí, lệ phí nào phải nộp."), code="nothing_due")
     existing = selectors.live_order(dossier, owed.key)
     if existing is not None:
-        return existing
+        return existing, False
     order = PaymentOrder.objects.create(
         reference=_new_reference(),
         dossier=dossier,
@@ -189,7 +231,7 @@ def create_order(*, actor: User, code: str, now: datetime | None = None) -> Paym
         actor=actor,
         payload=_payload(order, before=None) | {"purpose": owed.purpose, "lines": lines},
     )
-    return order
+    return order, True
 
 
 @transaction.atomic
@@ -199,7 +241,7 @@ def start_payment(
     """The payer goes to a gateway: the order waits for its notice (the caller builds the redirect or QR)."""
     order = _locked(reference=reference)
     if order is None or not selectors.is_payer(actor, order):
-        raise _not_found(reference)
+        raise order_not_found(reference)
     _checked_version(order, version)
     row = _allowed(actor, order, "start")
     if provider not in Provider.values:
@@ -368,7 +410,7 @@ def record_query_result(
     now = now or timezone.now()
     order = _locked(reference=reference)
     if order is None:
-        raise _not_found(reference)
+        raise order_not_found(reference)
     code = params.get("vnp_ResponseCode", "")
     _callback(
         order=order,
@@ -405,7 +447,7 @@ def expire_order(*, reference: str, now: datetime | None = None) -> PaymentOrder
     """Closes an order nobody paid by its expiry (the periodic job; orders at a gateway are queried first)."""
     order = _locked(reference=reference)
     if order is None:
-        raise _not_found(reference)
+        raise order_not_found(reference)
     if order.status in OPEN and (now or timezone.now()) >= order.expires_at:
         return _expire(order)
     return order
@@ -420,7 +462,7 @@ def refund(*, actor: User, reference: str, version: int, reason: str) -> Payment
     officials never refund twice; a refusal by the gateway is kept and changes nothing else."""
     order = _locked(reference=reference)
     if order is None or not selectors.visible_orders(actor).filter(pk=order.pk).exists():
-        raise _not_found(reference)
+        raise order_not_found(reference)
     _checked_version(order, version)
     row = _allowed(actor, order, "refund")
     reason = required_text(reason, "reason", _("Cần ghi lý do hoàn tiền."))
