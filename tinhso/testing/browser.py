@@ -72,3 +72,27 @@ def sign_in(page, *, username: str, password: str, official: bool = False) -> No
     page.locator("#id_password").fill(password)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
+
+
+def as_official(browser, live_server, username: str, password: str = "Camau@2026"):
+    """A page of its own (own cookies) on a desktop screen, signed in as the official `username`."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="vi-VN", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    sign_in(page, username=username, password=password, official=True)
+    return page
+
+
+def act_from_queue(page, code: str, button: str, **fields: str) -> None:
+    """From the official's queue: opens dossier `code`, fills the form's `fields` by label and presses `button`."""
+    from playwright.sync_api import expect
+
+    page.goto("/can-bo/ho-so/")
+    page.get_by_role("link", name=code).click()
+    form = page.locator("form", has=page.get_by_role("button", name=button))
+    for label, value in fields.items():
+        form.get_by_label(label).fill(value)
+    form.get_by_role("button", name=button).click()
+    expect(page.locator(".alert-success")).to_contain_text(f"hồ sơ {code}")

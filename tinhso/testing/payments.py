@@ -43,6 +43,11 @@ def pay_in_sandbox(page, code: str) -> None:
     with VNPay (the live server must have TINHSO_VNPAY_URL pointing at its own sandbox)."""
     page.goto("/ho-so/cua-toi/")
     page.locator("li.card", has_text=code).get_by_role("link", name="Nộp phí, lệ phí").click()
+    pay_from_dossier_page(page)
+
+
+def pay_from_dossier_page(page) -> None:
+    """On the dossier's page, from its payment panel to the sandbox gateway and back, paid with VNPay."""
     page.get_by_role("button", name="Thanh toán trực tuyến").click()
     page.get_by_label("VNPay").check()
     page.locator("main form button[type=submit]").click()

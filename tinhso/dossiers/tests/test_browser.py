@@ -5,31 +5,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tinhso.dossiers.models import Dossier, Status
-from tinhso.testing.browser import sign_in
+from tinhso.testing.browser import act_from_queue, as_official, sign_in
 from tinhso.testing.dossiers import RECORD
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Camau@2026"
-
-
-def as_official(browser, live_server, username: str):
-    context = browser.new_context(
-        base_url=live_server.url, locale="vi-VN", viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    sign_in(page, username=username, password=PASSWORD, official=True)
-    return page
-
-
-def act_from_queue(page, code: str, button: str, **fields) -> None:
-    page.goto("/can-bo/ho-so/")
-    page.get_by_role("link", name=code).click()
-    form = page.locator("form", has=page.get_by_role("button", name=button))
-    for label, value in fields.items():
-        form.get_by_label(label).fill(value)
-    form.get_by_role("button", name=button).click()
-    expect(page.locator(".alert-success")).to_contain_text(f"hồ sơ {code}")
 
 
 def test_a_citizen_submits_online_officials_return_the_result_and_the_citizen_rates(
