@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import idempotency
 from tinhso.core import selectors as core_selectors
-from tinhso.core.errors import Conflict, Forbidden, NotFound, required_text, text
+from tinhso.core.errors import Conflict, Forbidden, NotFound, invalid, required_text, text
 from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import Domain, Role, User
 from tinhso.core.services import record_event
@@ -47,6 +47,7 @@ SETTLED_STATUSES = ("00", "02", "04", "07")
 PAY_MINUTES = 15
 SERVER_IP = "127.0.0.1"  # vnp_IpAddr of the merchant API's calls: the platform's own, as VNPay logs it  # how long a VNPay pay request stays valid, and when querydr takes over from a missing IPN
 
+MAX_REFUND_REASON = 500
 # The kind of call an Idempotency-Key of the payments API belongs to (core.IdempotencyKey.scope).
 IDEMPOTENCY_SCOPE = "payments.order"
 
@@ -466,6 +467,14 @@ def refund(*, actor: User, reference: str, version: int, reason: str) -> Payment
     _checked_version(order, version)
     row = _allowed(actor, order, "refund")
     reason = required_text(reason, "reason", _("Cần ghi lý do hoàn tiền."))
+    if len(reason) > MAX_REFUND_REASON:
+        raise invalid("reason", text(_("Dài tối đa %(limit)s ký tự."), {"limit": MAX_REFUND_REASON}))
+    if (
+        order.provider != Provider.VNPAY
+    ):  # the other gateways have no refund call: the treasury refunds by hand
+        raise Conflict(
+            _("Chỉ hoàn tiền trực tuyến được cho khoản đã nộp qua VNPay."), code="refund_not_supported"
+        )
     now = timezone.now()
     message = vnpay.refund_message(
         tmn_code=settings.TINHSO_VNPAY_TMN_CODE,

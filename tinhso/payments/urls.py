@@ -14,6 +14,7 @@ urlpatterns = [
     path("can-bo/thanh-toan/sao-ke/", views.import_statement, name="import-statement"),
     path("can-bo/thanh-toan/doi-soat/", views.run_reconciliation, name="reconcile"),
     path("can-bo/thanh-toan/doi-soat/<int:pk>/", views.reconciliation, name="reconciliation"),
+    path("can-bo/thanh-toan/lenh/<str:reference>/hoan-tien/", views.refund, name="refund"),
     path("thanh-toan/<str:reference>/", views.order, name="order"),
     path("thanh-toan/<str:reference>/tra/", views.pay, name="pay"),
 ]

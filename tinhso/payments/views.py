@@ -19,7 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from tinhso.core.auth import SignedInRequest
-from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.errors import DomainError, InvalidInput, NotFound
+from tinhso.core.formats import money
 from tinhso.core.parsing import whole_number
 from tinhso.core.throttle import client_address
 from tinhso.ioc.exports import table_response
@@ -63,6 +64,9 @@ def order(request: SignedInRequest, reference: str) -> HttpResponse:
         "payable": order.status in (OrderStatus.CREATED, OrderStatus.PENDING)
         and selectors.is_payer(request.user, order),
         "providers": Provider.choices,
+        "refundable": order.status == OrderStatus.PAID
+        and order.provider == Provider.VNPAY
+        and not request.user.is_citizen,
         "qr": vietqr.order_qr(order)
         if order.provider == Provider.VIETQR and order.status == OrderStatus.PENDING
         else None,
@@ -248,6 +252,32 @@ def import_statement(request: SignedInRequest) -> HttpResponse:
             % {"rows": report.rows, "paid": len(report.paid), "left": len(report.unmatched)},
         )
     return redirect("payments:reconciliations")
+
+
+@official_required
+def refund(request: SignedInRequest, reference: str) -> HttpResponse:
+    """An official of the receiving desk refunds a paid order through its gateway, giving the reason."""
+    order = _order(request, reference)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        version = whole_number(request.POST.get("version", "")) or 0
+        try:
+            services.refund(
+                actor=request.user,
+                reference=reference,
+                version=version,
+                reason=request.POST.get("reason", ""),
+            )
+        except InvalidInput as refusal:
+            errors = refusal.errors
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            done = _("Đã hoàn %(amount)s cho lệnh thanh toán %(reference)s.")
+            messages.success(request, done % {"amount": money(order.amount), "reference": reference})
+            return redirect("payments:order", reference=reference)
+    context = {"order": order, "errors": errors, "reason": request.POST.get("reason", "")}
+    return render(request, "payments/refund.html", context, status=400 if errors else 200)
 
 
 @official_required

@@ -121,3 +121,38 @@ def test_a_paid_order_is_refunded_once(client, cast, gateway):
     with pytest.raises(services.Conflict) as refused:
         services.refund(actor=cast.desk, reference=order.reference, version=refunded.version, reason="Lại.")
     assert refused.value.code == "transition_not_allowed"
+
+
+def test_an_official_of_the_desk_refunds_from_the_refund_page(client, cast, gateway):
+    order, pay_url = _to_gateway(client, cast, in_state(cast, "payment"))
+    _at_gateway(client, gateway, pay_url, choice="pay")
+    page = f"/can-bo/thanh-toan/lenh/{order.reference}/hoan-tien/"
+    client.force_login(cast.other_commune_desk)  # serves another unit: does not see the order
+    assert client.get(page).status_code == 404
+    client.force_login(cast.desk)
+    assert page in client.get(f"/thanh-toan/{order.reference}/").content.decode()
+    order.refresh_from_db()
+
+    blank = client.post(page, {"version": order.version, "reason": "  "})
+
+    assert blank.status_code == 400
+    assert 'id="e-reason">Cần ghi lý do hoàn tiền.</span>' in blank.content.decode()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID and not sandbox.LEDGER[order.reference].refunded
+    done = client.post(page, {"version": order.version, "reason": "Nộp nhầm hai lần."}, follow=True)
+    assert "Đã hoàn 200.000 đồng cho lệnh thanh toán" in done.content.decode()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED and sandbox.LEDGER[order.reference].refunded
+    again = client.post(page, {"version": order.version, "reason": "Lại."}, follow=True)
+    assert "Chỉ hoàn tiền được cho khoản đã thanh toán." in again.content.decode()
+
+
+def test_an_order_paid_at_another_gateway_is_not_refunded_online(client, cast, gateway):
+    order, pay_url = _to_gateway(client, cast, in_state(cast, "payment"))
+    _at_gateway(client, gateway, pay_url, choice="pay")
+    PaymentOrder.objects.filter(pk=order.pk).update(provider="vietqr")
+    order.refresh_from_db()
+    with pytest.raises(services.Conflict) as refused:
+        services.refund(actor=cast.desk, reference=order.reference, version=order.version, reason="Nộp nhầm.")
+    assert refused.value.code == "refund_not_supported"
+    assert not sandbox.LEDGER[order.reference].refunded
