@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -39,33 +40,45 @@ def _public_filters(request: HttpRequest) -> selectors.PublicFilters:
     return selectors.PublicFilters(category=category, commune=commune, status=status)
 
 
-# A public list's count and map points, kept per reports' state: any write to a report changes the state.
+# A public list's page (filters, count, map, rows) and its map points, kept per reports' state: any write to
+# a report changes the state, so a reader never sees a report as it was before the last change.
 PUBLIC_SECONDS = 300
-_PUBLIC_COUNTS = caching.Shared("fieldreports.public_counts", alias="pages", seconds=PUBLIC_SECONDS)
+_PUBLIC_LISTS = caching.Shared("fieldreports.public_lists", alias="pages", seconds=PUBLIC_SECONDS)
 _PUBLIC_POINTS = caching.Shared("fieldreports.public_points", alias="pages", seconds=PUBLIC_SECONDS)
 
 
 def _kept_key(filters: selectors.PublicFilters, *view: object) -> str:
-    return hashlib.sha256(repr((selectors.public_state(), filters, *view)).encode()).hexdigest()
+    state = selectors.public_state()
+    return hashlib.sha256(repr((state, filters, get_language(), *view)).encode()).hexdigest()
+
+
+def _filter_query(filters: selectors.PublicFilters, **more: str) -> str:
+    """The filters given (and `more`) as a query string, in one order whatever the request's."""
+    chosen = {"category": filters.category, "commune": filters.commune, "status": filters.status, **more}
+    return urlencode({name: value for name, value in chosen.items() if value})
 
 
 @require_GET
 def report_list(request: HttpRequest) -> HttpResponse:
-    filters = _public_filters(request)
-    page = selectors.public_report_page(filters=filters, cursor=request.GET.get("sau", ""))
-    query = {key: value for key, value in request.GET.items() if key != "sau"}
+    filters, cursor = _public_filters(request), request.GET.get("sau", "")
+    body = _PUBLIC_LISTS.get(_kept_key(filters, cursor), lambda: _list_body(filters, cursor))
+    return render(request, "fieldreports/report_list.html", {"body": body})
+
+
+def _list_body(filters: selectors.PublicFilters, cursor: str) -> str:
+    """Everything of the list page that is the same for every reader: filters, count, map and rows."""
+    page = selectors.public_report_page(filters=filters, cursor=cursor)
     context = {
         "page": page,
-        "total": _PUBLIC_COUNTS.get(
-            _kept_key(filters), lambda: selectors.public_report_count(filters=filters)
-        ),
+        "total": selectors.public_report_count(filters=filters),
+        "next_url": f"?{_filter_query(filters, sau=page.next_cursor)}" if page.next_cursor else "",
         "map": _map_options(),
-        "points_url": f"{reverse('fieldreports:report-points')}?{urlencode(query)}",
+        "points_url": f"{reverse('fieldreports:report-points')}?{_filter_query(filters)}",
         "categories": selectors.reportable_categories(),
         "commune_options": selectors.communes(),
         "filters": filters,
     }
-    return render(request, "fieldreports/report_list.html", context)
+    return render_to_string("fieldreports/_report_list_body.html", context)
 
 
 def _map_options() -> dict:
@@ -96,7 +109,7 @@ def report_points(request: HttpRequest) -> HttpResponse:
     """Public report points as GeoJSON, for map clients (Leaflet, ECharts) and partners: the newest 500
     matching the filters, written once per reports' state, filters and language."""
     filters = _public_filters(request)
-    body = _PUBLIC_POINTS.get(_kept_key(filters, get_language()), lambda: _points_geojson(filters))
+    body = _PUBLIC_POINTS.get(_kept_key(filters), lambda: _points_geojson(filters))
     return HttpResponse(body, content_type="application/json")
 
 

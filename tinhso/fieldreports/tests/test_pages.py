@@ -126,6 +126,23 @@ def test_a_page_of_the_list_costs_the_same_statements_whatever_the_number_of_rep
     assert statements() == few
 
 
+def _listed_part(page: str) -> str:
+    return page[page.index('<form method="get" class="panel fr-filters"') : page.index("</main>")]
+
+
+def test_the_list_is_kept_until_a_report_changes(client, categories, staff):
+    report = file_report()
+    first = _listed_part(client.get("/phan-anh/").content.decode())
+    with CaptureQueriesContext(connection) as queries:
+        assert _listed_part(client.get("/phan-anh/").content.decode()) == first
+    assert [query["sql"] for query in queries.captured_queries if "fieldreports_" in query["sql"]] == [
+        queries.captured_queries[0]["sql"]
+    ]  # the reports' state only
+    services.acknowledge_report(actor=staff["handler"], **case(report))
+    shown = f'<span class="fr-status is-open">{Report.Status.ACKNOWLEDGED.label}</span>'
+    assert shown in client.get("/phan-anh/").content.decode() and shown not in first
+
+
 def test_the_map_points_are_kept_until_a_report_changes(client, categories, staff):
     report = file_report()
     first = client.get("/phan-anh/ban-do.geojson").json()
