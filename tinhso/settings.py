@@ -311,8 +311,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.text("LOG_LEVEL", "INFO")},
-    # fontTools reports every glyph subset it makes for a signature stamp at INFO.
-    "loggers": {"fontTools": {"level": "WARNING"}},
+    # fontTools reports every glyph subset it makes for a signature stamp at INFO; pyHanko warns on every
+    # signature that it may not fetch revocation data, which the signing profile hands it on purpose.
+    "loggers": {
+        "fontTools": {"level": "WARNING"},
+        "pyhanko.sign.signers.pdf_signer": {"level": "ERROR"},
+    },
 }
 
 # Messages beyond the inbox (tinhso.notifications.channels). E-mail through SMTP when EMAIL_HOST is set, else

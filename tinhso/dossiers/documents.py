@@ -507,14 +507,7 @@ def apology_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
         issued_at=event.occurred_at,
         tracking_url=tracking_url,
     )
-    sheet.set_font(FONT, "", 11)
-    sheet.cell(0, 7, _text(f"Kính gửi: {person.salutation} {person.name}"), align="C")
-    sheet.ln(10)
-    sheet.paragraph(
-        f"Ngày {_date(dossier.accepted_at)}, {dossier.receiving_unit.name} tiếp nhận hồ sơ của "
-        f"{person.salutation} {person.name} đề nghị giải quyết thủ tục hành chính: "
-        f"{dossier.procedure.name}; mã hồ sơ: {dossier.code}."
-    )
+    _addressed(sheet, dossier, person, received_on=dossier.accepted_at)
     sheet.paragraph(f"Thời gian hẹn trả kết quả giải quyết hồ sơ: {_moment(previous)}.")
     sheet.paragraph(
         f"Tuy nhiên đến nay, {unit.name} chưa thể trả kết quả giải quyết hồ sơ của {person.salutation} "
@@ -531,6 +524,18 @@ def apology_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
     return sheet.to_bytes()
 
 
+def _addressed(sheet: Sheet, dossier: Dossier, person: Person, *, received_on: datetime | None) -> None:
+    """The letters' opening (forms 4 and 5): to whom, and which dossier was received when."""
+    sheet.set_font(FONT, "", 11)
+    sheet.cell(0, 7, _text(f"Kính gửi: {person.salutation} {person.name}"), align="C")
+    sheet.ln(10)
+    sheet.paragraph(
+        f"Ngày {_date(received_on)}, {dossier.receiving_unit.name} tiếp nhận hồ sơ của "
+        f"{person.salutation} {person.name} đề nghị giải quyết thủ tục hành chính: "
+        f"{dossier.procedure.name}; mã hồ sơ: {dossier.code}."
+    )
+
+
 def stop_notice_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
     """Form 5: Thông báo dừng giải quyết hồ sơ, with the reason recorded when handling stopped."""
     event = _latest(dossier, dossier_events.STOPPED, "Hồ sơ này không bị dừng giải quyết.")
@@ -545,14 +550,7 @@ def stop_notice_pdf(dossier: Dossier, *, tracking_url: str = "") -> bytes:
         issued_at=event.occurred_at,
         tracking_url=tracking_url,
     )
-    sheet.set_font(FONT, "", 11)
-    sheet.cell(0, 7, _text(f"Kính gửi: {person.salutation} {person.name}"), align="C")
-    sheet.ln(10)
-    sheet.paragraph(
-        f"Ngày {_date(dossier.accepted_at or dossier.submitted_at)}, {dossier.receiving_unit.name} tiếp "
-        f"nhận hồ sơ của {person.salutation} {person.name} đề nghị giải quyết thủ tục hành chính: "
-        f"{dossier.procedure.name}; mã hồ sơ: {dossier.code}."
-    )
+    _addressed(sheet, dossier, person, received_on=dossier.accepted_at or dossier.submitted_at)
     sheet.paragraph(
         f"{unit.name} thông báo dừng giải quyết hồ sơ nêu trên kể từ {_moment(event.occurred_at)}, với lý do:"
     )

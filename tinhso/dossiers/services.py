@@ -556,16 +556,7 @@ def confirm_payment(*, actor: User, code: str, version: int, receipt: str) -> Do
     dossier = _locked(actor=actor, code=code, version=version)
     row = _allowed(actor, dossier, "confirm_payment")
     receipt = required_text(receipt, "receipt", _("Cần ghi số biên lai hoặc mã giao dịch."))
-    paused = _resume(dossier, timezone.now())
-    return _commit(
-        dossier,
-        row,
-        actor=actor,
-        before=Status.PAYMENT,
-        receipt=receipt,
-        paused_hours=round(_hours(paused), 2),
-        method="counter",
-    )
+    return _paid(dossier, row, actor=actor, receipt=receipt, method="counter")
 
 
 @transaction.atomic
@@ -576,15 +567,20 @@ def confirm_online_payment(*, code: str, reference: str) -> Dossier:
     if dossier.status != Status.PAYMENT:
         return dossier
     row = LIFECYCLE.check("confirm_payment", dossier.status, current=_state(dossier))
+    return _paid(dossier, row, actor=None, receipt=reference, method="online")
+
+
+def _paid(dossier: Dossier, row: Transition, *, actor: User | None, receipt: str, method: str) -> Dossier:
+    """Status 6 ends: the clock resumes and the payment is recorded with how it was made."""
     paused = _resume(dossier, timezone.now())
     return _commit(
         dossier,
         row,
-        actor=None,
+        actor=actor,
         before=Status.PAYMENT,
-        receipt=reference,
+        receipt=receipt,
         paused_hours=round(_hours(paused), 2),
-        method="online",
+        method=method,
     )
 
 
