@@ -8,6 +8,7 @@ from tinhso.core.errors import NotFound
 from tinhso.core.models import User
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.lifecycle import LIFECYCLE
+from tinhso.receipts import selectors as receipt_selectors
 from tinhso.signing.models import SignedDocument
 
 
@@ -55,7 +56,26 @@ def open_dossiers(*, actor: User) -> list[tuple[str, int, str]]:
 
 
 def may_download(*, actor: User | AnonymousUser, document: SignedDocument | None) -> bool:
-    """The signed copy itself goes to its owner and to officials, never to anyone holding the code."""
+    """The signed copy itself goes to its owner and to the officials who may see the dossier it belongs to,
+    never to anyone holding the code: it may hold personal data."""
     if document is None or not actor.is_authenticated:
         return False
-    return document.owner_id == actor.pk or not actor.is_citizen
+    if document.owner_id == actor.pk:
+        return True
+    if actor.is_citizen:
+        return False
+    if document.kind == SignedDocument.Kind.REPORT:  # the province's figures, no one's personal data
+        return True
+    dossier_code = _dossier_of(document)
+    return (
+        dossier_code is not None
+        and dossier_selectors.visible_dossiers(actor).filter(code=dossier_code).exists()
+    )
+
+
+def _dossier_of(document: SignedDocument) -> str | None:
+    """The code of the dossier a signed result, form or receipt belongs to."""
+    if document.kind != SignedDocument.Kind.RECEIPT:
+        return document.subject
+    receipt = receipt_selectors.by_code(document.subject)
+    return receipt.dossier_code if receipt is not None else None
