@@ -1,7 +1,9 @@
 """Inserting many new rows at once. On PostgreSQL COPY carries them (an import of 10,000 values spent most of its
-time building bulk_create's INSERT statements); elsewhere, and for a handful of rows, bulk_create does."""
+time building bulk_create's INSERT statements, then building model instances); elsewhere, and for a handful of
+rows, bulk_create does."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
 from django.db.models import Model
@@ -17,26 +19,48 @@ def insert(objects: Sequence[Model]) -> None:
     if connection.vendor != "postgresql" or len(objects) < COPY_FROM:
         model._default_manager.bulk_create(objects, batch_size=1000)
         return
-    table, pk = model._meta.db_table, model._meta.pk
+    names = [field.attname for field in model._meta.concrete_fields if not field.primary_key]
+    keys = _copy(model, names, [[getattr(item, name) for name in names] for item in objects])
+    for item, key in zip(objects, keys, strict=True):
+        item.pk = key
+        item._state.adding, item._state.db = False, connection.alias
+
+
+def insert_rows(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
+    """Saves new rows of `model` given as the values of the fields `names` (attnames, in that order; every
+    other field takes its default) without building instances on PostgreSQL; returns their primary keys."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
+        objects = [model(**dict(zip(names, row, strict=True))) for row in rows]
+        model._default_manager.bulk_create(objects, batch_size=1000)
+        return [item.pk for item in objects]
+    return _copy(model, names, rows)
+
+
+def _copy(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
+    meta, pk = model._meta, model._meta.pk
     assert pk is not None
+    by_name = {field.attname: field for field in meta.concrete_fields}
+    fields = [by_name[name] for name in names]
+    defaults = [field for field in meta.concrete_fields if field.attname not in names and field is not pk]
+    constants = [field.get_db_prep_save(field.get_default(), connection) for field in defaults]
+    # psycopg writes ints, strings, Decimals and aware datetimes itself; only JSON needs Django's preparation.
+    json = [index for index, field in enumerate(fields) if field.get_internal_type() == "JSONField"]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in [pk, *fields, *defaults])
     with connection.cursor() as cursor:
         # Keys drawn from the table's own sequence first, so the rows can be COPYed with them.
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, pk.column, len(objects)],
+            [meta.db_table, pk.column, len(rows)],
         )
-        for item, (key,) in zip(objects, cursor.fetchall(), strict=True):
-            setattr(item, pk.attname, key)
-        fields = model._meta.concrete_fields
-        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-        quoted = connection.ops.quote_name(table)
-        # psycopg writes ints, strings, Decimals and aware datetimes itself; only JSON needs Django's preparation.
-        json = [index for index, field in enumerate(fields) if field.get_internal_type() == "JSONField"]
-        with cursor.cursor.copy(f"COPY {quoted} ({columns}) FROM STDIN") as copy:
-            for item in objects:
-                row = [getattr(item, field.attname) for field in fields]
+        keys = [key for (key,) in cursor.fetchall()]
+        with cursor.cursor.copy(
+            f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+        ) as copy:
+            for key, row in zip(keys, rows, strict=True):
+                values = [key, *row, *constants]
                 for index in json:
-                    row[index] = fields[index].get_db_prep_save(row[index], connection)
-                copy.write_row(row)
-    for item in objects:
-        item._state.adding, item._state.db = False, connection.alias
+                    values[index + 1] = fields[index].get_db_prep_save(values[index + 1], connection)
+                copy.write_row(values)
+    return keys

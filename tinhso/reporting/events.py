@@ -73,11 +73,12 @@ DERIVED = EventType(
 )
 PACKAGE_SENT = EventType(
     "reporting.package_sent",
-    "An approved report was packaged (canonical JSON and PDF with their SHA-256) and handed to the upward adapter.",
+    "An approved report was packaged (canonical JSON with its SHA-256, PDF signed PAdES) and handed to the upward adapter.",
     {
         "adapter": "adapter name",
         "sha256": "hash of the canonical JSON",
         "location": "where the adapter put it",
+        "signature": "verification code of the signed PDF",
     },
 )
 REMINDER_DUE = EventType(

@@ -39,6 +39,8 @@ from tinhso.reporting.models import (
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from tinhso.reporting import upward
+
 # Decree 09/2019 Art. 7 components a periodic regime must have (Art. 11.2: clauses 1-9), with their names.
 REQUIRED_COMPONENTS = (
     ("title", _("tên báo cáo")),
@@ -453,14 +455,20 @@ def _locked_message(reason: str, unit: AdminUnit, period: periods.Period) -> str
 
 def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell, IndicatorVersion, Decimal | None]],
            channel: str, reason: str, strategy: str, outcome: Outcome, dry_run: bool) -> None:  # fmt: skip
-    """Applies checked cells to one report; unchanged values record nothing."""
+    """Applies checked cells to one report; unchanged values record nothing. New values go in as plain rows
+    (an import of thousands builds no model instances)."""
     now = timezone.now()
     existing = {
         (value.indicator_version_id, value.disaggregation, value.kind): value
         for value in (DataValue.objects.filter(submission=submission) if submission.pk else [])
     }
-    changes, touched, touched_keys = [], [], []
+    changes: list[list[Any]] = []
+    touched: list[DataValue] = []
+    touched_keys: list[str] = []
+    fresh: list[list[Any]] = []  # FRESH_VALUE columns
+    actor_id = actor.pk if actor else None
     for cell, version, number in cells:
+        key = cell_key(cell.indicator, cell.disaggregation, cell.kind)
         current = existing.get((version.pk, cell.disaggregation, cell.kind))
         comment = cell.comment if cell.comment is not None else (current.comment if current else "")
         obs = cell.obs_status or (current.obs_status if current else ObsStatus.OFFICIAL)
@@ -471,39 +479,39 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
                         cell, "not_found", _said(_("Chưa có giá trị để cập nhật (importStrategy=UPDATE)."))
                     )
                 )
-                continue
-            if number is None and not comment:
+            elif number is None and not comment:
                 outcome.ignored += 1
-                continue
-            current = DataValue(submission=submission, indicator_version=version, disaggregation=cell.disaggregation,
-                                kind=cell.kind, revision=0)  # fmt: skip
-            outcome.imported += 1
-        elif (current.value, current.comment, current.obs_status) == (number, comment, obs):
-            outcome.ignored += 1
-            outcome.revisions[cell_key(cell.indicator, cell.disaggregation, cell.kind)] = current.revision
+            else:
+                outcome.imported += 1
+                outcome.revisions[key] = 1
+                changes.append([cell.indicator, cell.disaggregation, cell.kind, None, _text(number)])
+                fresh.append([submission.pk, version.pk, cell.disaggregation, cell.kind, number, comment, obs, now,
+                              actor_id])  # fmt: skip
             continue
-        elif cell.base_revision is not None and cell.base_revision != current.revision:
+        if (current.value, current.comment, current.obs_status) == (number, comment, obs):
+            outcome.ignored += 1
+            outcome.revisions[key] = current.revision
+            continue
+        if cell.base_revision is not None and cell.base_revision != current.revision:
             if _as_seen(current, cell.base_revision) == (number, comment):
                 outcome.ignored += 1  # left as it was seen: the newer value someone else saved stands
-                outcome.revisions[cell_key(cell.indicator, cell.disaggregation, cell.kind)] = current.revision
+                outcome.revisions[key] = current.revision
             else:
                 outcome.conflicts.append(_stale(cell, current))
             continue
-        elif strategy == "CREATE":
+        if strategy == "CREATE":
             outcome.conflicts.append(
                 _conflict(cell, "exists", _said(_("Đã có giá trị (importStrategy=CREATE).")))
             )
             continue
-        else:
-            outcome.updated += 1
-        old = None if current.pk is None else current.value
-        changes.append([cell.indicator, cell.disaggregation, cell.kind, _text(old), _text(number)])
+        outcome.updated += 1
+        changes.append([cell.indicator, cell.disaggregation, cell.kind, _text(current.value), _text(number)])
         current.value, current.comment, current.obs_status = number, comment, obs
         current.revision += 1
         current.changed_at, current.changed_by = now, actor
         touched.append(current)
-        touched_keys.append(cell_key(cell.indicator, cell.disaggregation, cell.kind))
-    if dry_run or not touched:
+        touched_keys.append(key)
+    if dry_run or not changes:
         return
     outcome.revisions.update(zip(touched_keys, (value.revision for value in touched), strict=True))
     event = record_event(
@@ -512,31 +520,26 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
         actor=actor,
         payload={"channel": channel, "reason": reason, "changes": changes},
     )
-    fresh = [value for value in touched if value.pk is None]
-    known = [value for value in touched if value.pk is not None]
-    bulk.insert(fresh)
     DataValue.objects.bulk_update(
-        known,
+        touched,
         ["value", "comment", "obs_status", "revision", "changed_at", "changed_by"],
         batch_size=1000,
     )
-    bulk.insert(
-        [
-            ValueRevision(
-                data_value=value,
-                revision=value.revision,
-                value=value.value,
-                comment=value.comment,
-                obs_status=value.obs_status,
-                channel=channel,
-                reason=reason,
-                changed_at=now,
-                changed_by=actor,
-                event_seq=event.seq,
-            )
-            for value in touched
-        ]
-    )
+    keys = bulk.insert_rows(DataValue, FRESH_VALUE, fresh)
+    revisions = [
+        [key, 1, row[4], row[5], row[6], channel, reason, now, actor_id, event.seq]
+        for key, row in zip(keys, fresh, strict=True)
+    ]
+    revisions += [[value.pk, value.revision, value.value, value.comment, value.obs_status, channel, reason, now,
+                   actor_id, event.seq] for value in touched]  # fmt: skip
+    bulk.insert_rows(ValueRevision, REVISION, revisions)
+
+
+# The columns _write gives new DataValue and ValueRevision rows (the others take their defaults).
+FRESH_VALUE = ("submission_id", "indicator_version_id", "disaggregation", "kind", "value", "comment", "obs_status",
+               "changed_at", "changed_by_id")  # fmt: skip
+REVISION = ("data_value_id", "revision", "value", "comment", "obs_status", "channel", "reason", "changed_at",
+            "changed_by_id", "event_seq")  # fmt: skip
 
 
 def _as_seen(current: DataValue, revision: int) -> tuple[Decimal | None, str]:
@@ -894,7 +897,7 @@ def approve(*, actor: User, submission_id: int, version: int) -> Submission:
         raise Conflict(_("Số liệu khác số liệu nền tảng ghi nhận mà chưa giải trình: %(findings)s"),
                        params={"findings": "; ".join(f.message for f in mismatches)}, code="mismatch_unexplained", findings=[f.subject for f in mismatches])  # fmt: skip
     _apply(submission, transition, actor, {"children": sorted(approved)})
-    roll_up(regime=regime, period_id=submission.period, unit=submission.unit)
+    roll_up(submission=submission, sign=1)
     return submission
 
 
@@ -907,19 +910,16 @@ def return_report(*, actor: User, submission_id: int, version: int, reason: str)
     submission.return_reason = reason.strip()
     _apply(submission, transition, actor, {"reason": reason.strip()})
     if was_approved:
-        roll_up(regime=submission.regime, period_id=submission.period, unit=submission.unit)
+        roll_up(submission=submission, sign=-1)
     return submission
 
 
 # ---- aggregation -------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def roll_up(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
-    """Recomputes the kept totals of every unit above `unit` (a merged unit's under its successor) from the
-    approved values of the reporting units under each."""
-    # Approvals of one regime's units sum into the same totals: they take turns (a lost total is never kept).
-    Regime.objects.select_for_update().filter(pk=regime.pk).exists()
+def _levels_above(regime: Regime, unit: AdminUnit) -> list[AdminUnit]:
+    """The units whose totals count `unit`'s values: its successor if merged, then each parent up to the
+    regime's recipient."""
     target = selectors.effective_unit(unit)
     above = [target] if target.pk != unit.pk else []
     node = target.parent
@@ -928,6 +928,119 @@ def roll_up(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
         if node.pk == regime.recipient_id:
             break
         node = node.parent
+    return above
+
+
+def _kept_text(total: Decimal) -> str:
+    """A total as KeptTotals keeps it: to the Aggregate column's four decimals."""
+    return format(total.quantize(Decimal("0.0001")).normalize(), "f")
+
+
+@transaction.atomic
+def roll_up(*, submission: Submission, sign: int) -> None:
+    """Adds a report's approved values to the kept totals of every level above its unit (sign 1), or takes them
+    away when it is returned (sign -1): only the cells it has values in change, by the difference."""
+    regime = submission.regime
+    # Approvals of one regime's units add to the same totals: they take turns (a lost addition is never kept).
+    Regime.objects.select_for_update().filter(pk=regime.pk).exists()
+    versions = {row.indicator_version_id: row.indicator_version for row in selectors.form_rows(regime)}
+    own = {
+        (version_id, disaggregation): value
+        for version_id, disaggregation, value in DataValue.objects.filter(
+            submission=submission, kind=DataValue.Kind.PERIOD
+        ).values_list("indicator_version_id", "disaggregation", "value")
+        if value is not None
+        and version_id in versions
+        and versions[version_id].aggregation != IndicatorVersion.Aggregation.NONE
+    }
+    above = _levels_above(regime, submission.unit)
+    if not own or not above:
+        return
+    kept = {
+        (row.unit_id, row.indicator_version_id, row.disaggregation): row
+        for row in Aggregate.objects.filter(
+            regime=regime,
+            period=submission.period,
+            unit__in=above,
+            indicator_version_id__in={v for v, _d in own},
+        )
+    }
+    now = timezone.now()
+    changed: list[Aggregate] = []
+    fresh: list[Aggregate] = []
+    emptied: list[Aggregate] = []
+    for node in above:
+        for (version_id, disaggregation), value in own.items():
+            row = kept.get((node.pk, version_id, disaggregation)) or Aggregate(
+                regime=regime, period=submission.period, unit=node, indicator_version_id=version_id,
+                disaggregation=disaggregation, value=Decimal(0), children=[],
+            )  # fmt: skip
+            counted = submission.pk in row.children
+            if counted == (sign > 0):
+                continue  # already counted (or already taken away): nothing to add twice
+            row.children = sorted({*row.children, submission.pk} - (set() if sign > 0 else {submission.pk}))
+            row.value, row.computed_at = row.value + sign * value, now
+            if not row.children:
+                emptied.append(row)
+            else:
+                (changed if row.pk else fresh).append(row)
+    _average(versions, [*changed, *fresh])
+    Aggregate.objects.filter(pk__in=[row.pk for row in emptied if row.pk]).delete()
+    Aggregate.objects.bulk_update(changed, ["value", "children", "computed_at"], batch_size=1000)
+    Aggregate.objects.bulk_create(fresh, batch_size=1000)
+    _keep_totals(submission, versions, above, [*changed, *fresh], emptied, now)
+
+
+def _average(versions: dict[int, IndicatorVersion], rows: list[Aggregate]) -> None:
+    """Totals of indicators aggregated by average are worked out again from the values they average."""
+    for row in rows:
+        if versions[row.indicator_version_id].aggregation != IndicatorVersion.Aggregation.AVERAGE:
+            continue
+        values = [
+            value
+            for value in DataValue.objects.filter(
+                submission_id__in=row.children, indicator_version_id=row.indicator_version_id,
+                disaggregation=row.disaggregation, kind=DataValue.Kind.PERIOD,
+            ).values_list("value", flat=True)
+            if value is not None
+        ]  # fmt: skip
+        row.value = sum(values, Decimal(0)) / len(values)
+
+
+def _keep_totals(submission: Submission, versions: dict[int, IndicatorVersion], above: list[AdminUnit],
+                 written: list[Aggregate], emptied: list[Aggregate], now: datetime) -> None:  # fmt: skip
+    """Each level's one-row totals take the changed cells (a level left with none keeps no row)."""
+    kept = {
+        row.unit_id: row
+        for row in KeptTotals.objects.filter(
+            regime=submission.regime, period=submission.period, unit__in=above
+        )
+    }
+    for node in above:
+        row = kept.get(node.pk) or KeptTotals(
+            regime=submission.regime, period=submission.period, unit=node, totals={}
+        )
+        for aggregate in written + emptied:
+            if aggregate.unit_id != node.pk:
+                continue
+            key = cell_key(versions[aggregate.indicator_version_id].indicator.code, aggregate.disaggregation)
+            if aggregate.children:
+                row.totals[key] = _kept_text(aggregate.value)
+            else:
+                row.totals.pop(key, None)
+        row.computed_at = now
+        if row.totals:
+            row.save()
+        elif row.pk:
+            row.delete()
+
+
+@transaction.atomic
+def rebuild_totals(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
+    """Works out again, from every approved value, the kept totals of each level above `unit`: for figures
+    approved outside the lifecycle (the benchmark) and to check that roll_up's differences add up."""
+    Regime.objects.select_for_update().filter(pk=regime.pk).exists()
+    above = _levels_above(regime, unit)
     versions = {row.indicator_version_id: row.indicator_version for row in selectors.form_rows(regime)}
     approved = list(
         DataValue.objects.filter(
@@ -962,8 +1075,8 @@ def roll_up(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
         KeptTotals.objects.filter(regime=regime, period=period_id, unit=node).delete()
         if rows:
             totals = {
-                cell_key(versions[row.indicator_version_id].indicator.code, row.disaggregation): _text(
-                    row.value.quantize(Decimal("0.0001"))  # as the Aggregate column keeps it
+                cell_key(versions[row.indicator_version_id].indicator.code, row.disaggregation): _kept_text(
+                    row.value
                 )
                 for row in rows
             }
@@ -1075,33 +1188,62 @@ def import_history(*, actor: User | None, regime_code: str, period_id: str, unit
     submission.submitted_at = submission.decided_at = period.end
     submission.save()
     record_event(subject=submission, action=events.HISTORY_IMPORTED, actor=actor, payload={"reason": reason})
-    roll_up(regime=regime, period_id=period.id, unit=unit)
+    roll_up(submission=submission, sign=1)
     return submission
 
 
-@transaction.atomic
-def send_upward(*, actor: User, submission_id: int) -> tuple[str, str]:
-    """Packages an approved report (canonical JSON with its SHA-256, and a PDF) and hands it to the upward
-    adapter; returns (SHA-256, where the adapter put it). The hash is recorded on the report's chain."""
-    from tinhso.reporting import upward
-
-    submission = (
-        Submission.objects.select_for_update()
-        .select_related("regime", "unit")
-        .filter(pk=submission_id)
-        .first()
-    )
+def _approved_report(actor: User, submission_id: int, *, lock: bool) -> Submission:
+    """The approved report `actor` may send upward (locked when `lock`), or the refusal that says why not."""
+    found = Submission.objects.select_for_update() if lock else Submission.objects.all()
+    submission = found.select_related("regime", "unit").filter(pk=submission_id).first()
     if submission is None:
         raise NotFound(_("Không tìm thấy báo cáo."), code="submission_not_found")
     if not selectors.holds(actor, submission.unit, (*selectors.APPROVERS, *selectors.REPORTERS)):
         raise Forbidden(_("Bạn không được gửi báo cáo này lên cấp trên."), code="not_allowed")
     if submission.status != Status.APPROVED:
         raise Conflict(_("Chỉ gửi lên cấp trên báo cáo đã được phê duyệt."), code="not_approved")
+    return submission
+
+
+def send_upward(*, actor: User, submission_id: int) -> tuple[str, str]:
+    """Packages an approved report (canonical JSON with its SHA-256, and a PDF signed PAdES by the platform's
+    signing service, verifiable at /xac-thuc/) and hands it to the upward adapter; returns (SHA-256, where
+    the adapter put it). The hash and the signature's code are recorded on the report's chain."""
+    from tinhso.reporting import upward
+    from tinhso.signing import pades
+    from tinhso.signing import services as signing
+    from tinhso.signing.models import SignedDocument
+
+    submission = _approved_report(actor, submission_id, lock=False)
     package = upward.package_of(submission)
+    # Signed outside the transaction (sign_document opens its own): the timestamp authority may be slow.
+    try:
+        signed = signing.sign_document(
+            actor=actor, pdf=package.pdf, kind=SignedDocument.Kind.REPORT, subject=package.name[:64],
+            title=package.document["title"][:200] or package.name, reason=_said(_("Báo cáo gửi cấp trên")),
+            location=signing.province_name(),
+        )  # fmt: skip
+    except (pades.TimestampUnavailable, OSError) as error:
+        raise Conflict(
+            _("Chưa ký số được gói báo cáo, vui lòng thử lại sau."), code="signing_unavailable"
+        ) from error
+    with signed.file.open("rb") as stored:
+        package = upward.signed(package, pdf=stored.read(), code=signed.code)
+    return _hand_over(actor=actor, submission_id=submission_id, package=package)
+
+
+@transaction.atomic
+def _hand_over(*, actor: User, submission_id: int, package: "upward.Package") -> tuple[str, str]:
+    from tinhso.reporting import upward
+
+    submission = _approved_report(actor, submission_id, lock=True)
+    if submission.revision != package.document["revision"]:  # returned and approved again while signing
+        raise Conflict(_("Báo cáo vừa thay đổi; vui lòng gửi lại."), code="stale_version")
     sender = upward.adapter()
     location = sender.send(package)
     record_event(subject=submission, action=events.PACKAGE_SENT, actor=actor,
-                 payload={"adapter": sender.name, "sha256": package.sha256, "location": location})  # fmt: skip
+                 payload={"adapter": sender.name, "sha256": package.sha256, "location": location,
+                          "signature": package.signature})  # fmt: skip
     return package.sha256, location
 
 

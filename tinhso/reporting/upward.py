@@ -1,12 +1,12 @@
 """Sending an approved report upward: a package of the canonical JSON of its values (with its SHA-256) and a
-PDF rendering, handed to an adapter. The national reporting system's exchange format is not public, so the
-first adapter writes the package to a folder; a real one replaces it through TINHSO_REPORTING_ADAPTER.
-(PAdES signing of the PDF comes with the signing work.)"""
+PDF rendering signed PAdES by the platform's signing service, handed to an adapter. The national reporting
+system's exchange format is not public, so the first adapter writes the package to a folder; a real one
+replaces it through TINHSO_REPORTING_ADAPTER."""
 
 import hashlib
 import json
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
@@ -32,6 +32,12 @@ class Package:
     canonical: bytes
     sha256: str
     pdf: bytes
+    signature: str = ""  # the signed PDF's verification code (/xac-thuc/<code>/)
+
+
+def signed(package: Package, *, pdf: bytes, code: str) -> Package:
+    """The package carrying its PDF as signed, under the signature's verification code."""
+    return replace(package, pdf=pdf, signature=code)
 
 
 class Adapter(Protocol):

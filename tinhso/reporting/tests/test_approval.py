@@ -240,3 +240,28 @@ def test_reminders_before_the_deadline_reach_the_units_officers_once(regime, cas
     mine = Notification.objects.get(recipient=cast.justice)
     assert "KTXH-THANG" in mine.title and "2026M03" in mine.title and mine.link.endswith(f"/{JUSTICE}/")
     assert not Notification.objects.filter(recipient=cast.finance).exists()
+
+
+def _kept_everywhere(regime_code):
+    kept = selectors.kept_totals(
+        selectors.regime_by_code(regime_code), "2026M03", AdminUnit.objects.get(code="96")
+    )
+    rows = Aggregate.objects.filter(period="2026M03").values_list(
+        "unit_id", "indicator_version_id", "disaggregation", "value", "children"
+    )
+    return kept, sorted(rows)
+
+
+def test_totals_kept_by_difference_equal_a_rebuild_from_every_approved_value(regime, cast, clock):
+    blank = {"HSTN": "", "HSTT": "", "HSDH": "", "PAHT": ""}
+    finance = _approve(cast.leader, _send(regime, cast.finance, FINANCE, DNMOI="7", CPI="100,5", **blank))
+    justice = _approve(cast.leader, _send(regime, cast.justice, JUSTICE, DNMOI="5", CPI="101,25", **blank))
+    both, _rows = _kept_everywhere(regime)
+    assert both["DNMOI"] == 12 and both["CPI"] == Decimal("100.875")  # CPI is averaged, not summed
+    services.return_report(actor=cast.leader, submission_id=finance.pk, version=finance.version,
+                           reason="Số doanh nghiệp mới chưa khớp")  # fmt: skip
+    by_difference = _kept_everywhere(regime)
+    assert by_difference[0]["DNMOI"] == 5 and by_difference[0]["CPI"] == Decimal("101.25")
+    assert by_difference[0]["BLHH"] == Decimal("250.5")  # the cell only justice has left
+    services.rebuild_totals(regime=selectors.regime_by_code(regime), period_id="2026M03", unit=justice.unit)
+    assert _kept_everywhere(regime) == by_difference

@@ -194,6 +194,9 @@ def test_a_large_import_keeps_every_value_and_its_first_revision(cast, clock):
     kept = {value.disaggregation: value for value in DataValue.objects.filter(disaggregation__startswith="x")}
     assert len(kept) == 300 and kept["x299"].value == 299 and kept["x299"].revision == 1
     assert ValueRevision.objects.filter(data_value__in=kept.values(), revision=1).count() == 300
+    first = ValueRevision.objects.get(data_value=kept["x150"], revision=1)  # each revision on its own value
+    assert (first.value, first.channel, first.changed_by) == (150, "api", cast.justice)
+    assert kept["x150"].public and kept["x150"].obs_status == "A"  # columns left to their defaults
     values[299]["value"] = "1000"
     again = services.import_values(actor=cast.justice, regime_code=setup.REGIME, values=values)
     assert (again.imported, again.updated, again.ignored) == (0, 1, 299)

@@ -90,8 +90,12 @@ def test_lineage_and_as_of_through_the_api(client, regime, cast, clock):
     assert client.get(url + "/lineage", **bearer(cast.justice.username)).status_code == 404
 
 
-def test_an_approved_report_goes_upward_as_a_package_with_its_hash(regime, cast, clock, settings, tmp_path):
+def test_an_approved_report_goes_upward_as_a_signed_package_with_its_hash(
+    client, regime, cast, clock, settings, tmp_path, signing_pki
+):
     import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
     from tinhso.core.errors import Conflict
     from tinhso.core.models import Event
@@ -109,5 +113,15 @@ def test_an_approved_report_goes_upward_as_a_package_with_its_hash(regime, cast,
     assert json.loads(body)["values"] == [
         {"indicator": "DNMOI", "breakdown": "", "kind": "period", "value": "17", "obs_status": "A"}
     ]
-    assert (tmp_path / location.split("/")[-1].replace(".json", ".pdf")).read_bytes().startswith(b"%PDF")
-    assert Event.objects.get(action="reporting.package_sent").payload["sha256"] == digest
+    pdf = (tmp_path / location.split("/")[-1].replace(".json", ".pdf")).read_bytes()
+    sent = Event.objects.get(action="reporting.package_sent").payload
+    assert sent["sha256"] == digest
+    # The PDF handed over is the one the signing service signed: anyone can check it, by upload or by code.
+    upload = SimpleUploadedFile("bao-cao.pdf", pdf, content_type="application/pdf")
+    checked = client.post("/api/v1/signatures/verify", {"file": upload}).json()
+    assert checked["all_valid"] is True and checked["signatures"][0]["intact"] is True
+    issued = checked["issued"]
+    assert issued["code"] == sent["signature"] and issued["kind"] == "report"
+    assert issued["subject"] == "KTXH-THANG_2026M03_96_r1"
+    page = client.get(f"/xac-thuc/{sent['signature']}/")
+    assert page.status_code == 200 and "KTXH-THANG_2026M03_96_r1" in page.content.decode()
