@@ -107,10 +107,12 @@ def reports_to(regime: Regime, unit: AdminUnit, reporters: list[AdminUnit] | Non
 def children(regime: Regime, unit: AdminUnit) -> list[AdminUnit]:
     """The units reporting to `unit` directly (merged units through their successor)."""
     everyone = list(regime.reporters.select_related("successor").order_by("path"))
+    # Only units inside its subtree can report to a unit below the recipient: the others are not asked.
+    inside = everyone if unit.pk == regime.recipient_id else [
+        other for other in everyone if effective_unit(other).path.startswith(unit.path)
+    ]  # fmt: skip
     return [
-        other
-        for other in everyone
-        if other.pk != unit.pk and reports_to(regime, other, everyone).pk == unit.pk
+        other for other in inside if other.pk != unit.pk and reports_to(regime, other, everyone).pk == unit.pk
     ]
 
 

@@ -430,8 +430,13 @@ def _checked(
 
 
 def _report(regime: Regime, period: periods.Period, unit: AdminUnit) -> Submission:
-    submission, _created = Submission.objects.get_or_create(regime=regime, period=period.id, unit=unit)
-    return Submission.objects.select_for_update().get(pk=submission.pk)
+    """The unit's report for the period, locked for this transaction (made first if it has none)."""
+    found = Submission.objects.select_for_update().filter(regime=regime, period=period.id, unit=unit)
+    submission = found.first()
+    if submission is None:
+        Submission.objects.get_or_create(regime=regime, period=period.id, unit=unit)
+        submission = found.get()
+    return submission
 
 
 def _locked_reason(
@@ -520,11 +525,12 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
         actor=actor,
         payload={"channel": channel, "reason": reason, "changes": changes},
     )
-    DataValue.objects.bulk_update(
-        touched,
-        ["value", "comment", "obs_status", "revision", "changed_at", "changed_by"],
-        batch_size=1000,
-    )
+    changed_fields = ["value", "comment", "obs_status", "revision", "changed_at", "changed_by"]
+    if len(touched) <= FEW:  # a page's save: bulk_update's CASE statement costs more than a few UPDATEs
+        for value in touched:
+            value.save(update_fields=changed_fields)
+    else:
+        DataValue.objects.bulk_update(touched, changed_fields, batch_size=1000)
     keys = bulk.insert_rows(DataValue, FRESH_VALUE, fresh)
     revisions = [
         [key, 1, row[4], row[5], row[6], channel, reason, now, actor_id, event.seq]
@@ -535,6 +541,7 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
     bulk.insert_rows(ValueRevision, REVISION, revisions)
 
 
+FEW = 5  # values _write updates one by one
 # The columns _write gives new DataValue and ValueRevision rows (the others take their defaults).
 FRESH_VALUE = ("submission_id", "indicator_version_id", "disaggregation", "kind", "value", "comment", "obs_status",
                "changed_at", "changed_by_id")  # fmt: skip
@@ -636,10 +643,10 @@ def import_values(*, actor: User, regime_code: str, values: list[dict[str, Any]]
                    strategy=strategy, dry_run=dry_run)  # fmt: skip
 
 
-def _unit_for_entry(actor: User, regime: Regime, code: str, reporter_ids: set[int]) -> tuple[Any, ...]:
-    """(unit, None) when the actor may type the unit's values in this regime, else (None, (code, message))."""
-    unit = AdminUnit.objects.filter(code=code).first()
-    if unit is None or unit.pk not in reporter_ids:
+def _unit_for_entry(actor: User, unit: AdminUnit | None, code: str) -> tuple[Any, ...]:
+    """(unit, None) when the actor may type the values of `unit` (the regime's reporter or recipient by that
+    code, None if it has none), else (None, (code, message))."""
+    if unit is None:
         return None, ("unknown_unit", _said(_("Đơn vị “%(code)s” không báo cáo theo chế độ này."), code=code))
     if not selectors.may_enter(actor, unit):
         return None, ("not_a_reporter", _said(_("Bạn không được nhập số liệu cho %(unit)s."), unit=unit.name))
@@ -658,8 +665,9 @@ def _import(*, actor: User, regime_code: str, rows: list[dict[str, Any]], channe
     versions = selectors.row_versions(regime)
     outcome, now = Outcome(), timezone.now()
     units: dict[str, tuple[Any, ...]] = {}
-    reporter_ids = {unit.pk for unit in selectors.reporter_units(regime)} | {
-        selectors.recipient_of(regime).pk
+    recipient = selectors.recipient_of(regime)
+    named = {recipient.code: recipient} | {
+        unit.code: unit for unit in regime.reporters.filter(code__in={row["unit"] for row in rows})
     }
     reports: dict[tuple[str, str], list[Any]] = defaultdict(list[Any])
     seen: set[tuple[str, ...]] = set()
@@ -671,7 +679,7 @@ def _import(*, actor: User, regime_code: str, rows: list[dict[str, Any]], channe
             outcome.conflicts.append(_conflict(cell, "invalid_period", error.message, "period"))
             continue
         if row["unit"] not in units:
-            units[row["unit"]] = _unit_for_entry(actor, regime, row["unit"], reporter_ids)
+            units[row["unit"]] = _unit_for_entry(actor, named.get(row["unit"]), row["unit"])
         unit, refusal = units[row["unit"]]
         if refusal:
             outcome.conflicts.append(_conflict(cell, refusal[0], refusal[1], "unit"))
@@ -688,26 +696,26 @@ def _import(*, actor: User, regime_code: str, rows: list[dict[str, Any]], channe
             outcome.conflicts.append(conflict)
             continue
         reports[(period.id, unit.code)].append((cell, version, number, period, unit))
-    for (_period_id, _unit_code), items in reports.items():
+    submissions = []
+    for items in reports.values():
         period, unit = items[0][3], items[0][4]
-        existing = selectors.submission_of(regime, period.id, unit)
-        reason_locked = _locked_reason(regime, period, unit, existing, now)
+        # Locked before its state and values are read: a concurrent save of the same report waits here.
+        submission = (
+            selectors.submission_of(regime, period.id, unit) if dry_run else _report(regime, period, unit)
+        )
+        reason_locked = _locked_reason(regime, period, unit, submission, now)
         if reason_locked:
             message = _locked_message(reason_locked, unit, period)
             for item in items:
                 outcome.conflicts.append(
                     {**_conflict(item[0], "entry_locked", message, "period"), "lockReason": reason_locked}
                 )
+        submissions.append(submission or Submission(regime=regime, period=period.id, unit=unit))
     if outcome.conflicts:
+        transaction.set_rollback(True)  # reports created above to be locked are not kept
         outcome.conflicts.sort(key=lambda conflict: conflict["index"])
         return outcome
-    for items in reports.values():
-        period, unit = items[0][3], items[0][4]
-        submission = (
-            selectors.submission_of(regime, period.id, unit) if dry_run else _report(regime, period, unit)
-        )
-        if submission is None:
-            submission = Submission(regime=regime, period=period.id, unit=unit)
+    for submission, items in zip(submissions, reports.values(), strict=True):
         cells = [(cell, version, number) for cell, version, number, _p, _u in items]
         _write(actor=actor, submission=submission, cells=cells, channel=channel, reason=reason, strategy=strategy,
                outcome=outcome, dry_run=dry_run)  # fmt: skip
@@ -844,7 +852,8 @@ def submit(*, actor: User, submission_id: int, version: int, reason: str = "") -
             code="reason_required",
             errors={"reason": [_("Cần ghi lý do.")]},
         )
-    blocking = [finding for finding in selectors.findings(submission) if finding.blocking]
+    found = selectors.findings(submission)  # read once: each reading runs every rule and outlier query
+    blocking = [finding for finding in found if finding.blocking]
     if blocking:
         raise Conflict(
             _("Báo cáo vi phạm quy tắc kiểm tra mức cao: %(findings)s"),
@@ -852,7 +861,7 @@ def submit(*, actor: User, submission_id: int, version: int, reason: str = "") -
             code="validation_failed",
             findings=[f.subject for f in blocking],
         )
-    unexplained = [f for f in selectors.findings(submission) if f.kind != "crosscheck" and not f.explanation]
+    unexplained = [f for f in found if f.kind != "crosscheck" and not f.explanation]
     if unexplained:
         raise Conflict(
             _("Cần giải trình trước khi gửi: %(findings)s"),
