@@ -1,6 +1,7 @@
 """Every write of the reporting app, each in one transaction with its event on the object's chain: a
 regime's, an indicator's, or a unit's report for a period (whose chain records every value and decision)."""
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core import bulk as core_bulk
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.lifecycle import Transition
@@ -975,8 +977,7 @@ def roll_up(*, submission: Submission, sign: int) -> None:
         )
     }
     now = timezone.now()
-    changed: list[Aggregate] = []
-    fresh: list[Aggregate] = []
+    written: list[Aggregate] = []
     emptied: list[Aggregate] = []
     for node in above:
         for (version_id, disaggregation), value in own.items():
@@ -989,15 +990,24 @@ def roll_up(*, submission: Submission, sign: int) -> None:
                 continue  # already counted (or already taken away): nothing to add twice
             row.children = sorted({*row.children, submission.pk} - (set() if sign > 0 else {submission.pk}))
             row.value, row.computed_at = row.value + sign * value, now
-            if not row.children:
-                emptied.append(row)
-            else:
-                (changed if row.pk else fresh).append(row)
-    _average(versions, [*changed, *fresh])
+            (written if row.children else emptied).append(row)
+    _average(versions, written)
     Aggregate.objects.filter(pk__in=[row.pk for row in emptied if row.pk]).delete()
-    Aggregate.objects.bulk_update(changed, ["value", "children", "computed_at"], batch_size=1000)
-    Aggregate.objects.bulk_create(fresh, batch_size=1000)
-    _keep_totals(submission, versions, above, [*changed, *fresh], emptied, now)
+    # One statement for every changed total (COPY into a staging table on PostgreSQL), not one UPDATE each.
+    core_bulk.upsert_rows(
+        Aggregate._meta.db_table,
+        list(AGGREGATE_COLUMNS),
+        [(regime.pk, row.period, row.unit_id, row.indicator_version_id, row.disaggregation,
+          row.value.quantize(Decimal("0.0001")), json.dumps(row.children), now) for row in written],
+        key=["regime_id", "period", "unit_id", "indicator_version_id", "disaggregation"],
+        column_types=["bigint", "varchar(8)", "bigint", "bigint", "varchar(40)", "numeric", "jsonb", "timestamptz"],
+        update="value = excluded.value, children = excluded.children, computed_at = excluded.computed_at",
+    )  # fmt: skip
+    _keep_totals(submission, versions, above, written, emptied, now)
+
+
+AGGREGATE_COLUMNS = ("regime_id", "period", "unit_id", "indicator_version_id", "disaggregation", "value", "children",
+                     "computed_at")  # fmt: skip
 
 
 def _average(versions: dict[int, IndicatorVersion], rows: list[Aggregate]) -> None:
