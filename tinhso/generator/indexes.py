@@ -16,6 +16,7 @@ from django.db.models import Model
 from tinhso.core.models import Event, PopulationRecord, User
 from tinhso.dossiers.models import Dossier
 from tinhso.fieldreports.models import Report
+from tinhso.generator import sql
 from tinhso.generator.models import DeferredIndex
 from tinhso.ioc.models import DossierFact, ReportFact
 
@@ -26,58 +27,33 @@ LOADED: tuple[type[Model], ...] = (Event, Dossier, DossierFact, User, Population
 WORTH_FROM = 100_000
 BUILD_MEMORY = "512MB"  # maintenance_work_mem of each rebuild: sorts in memory instead of on disk
 
-# Every index of the loaded tables but primary keys (ids come in order and are read back during the run)
-# and unique keys a foreign key points at (they cannot be dropped while it does).
-_SECONDARY = """
-SELECT i.indexrelid::regclass::text, t.relname, pg_get_indexdef(i.indexrelid), k.conname,
-       pg_get_constraintdef(k.oid)
-FROM pg_index i
-JOIN pg_class t ON t.oid = i.indrelid
-LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid
-WHERE t.relname = ANY(%s) AND pg_table_is_visible(t.oid) AND NOT i.indisprimary
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
-ORDER BY array_position(%s, t.relname::text), i.indexrelid
-"""
-
 
 def analyze(*, log: Callable[[str], None]) -> None:
     """Gives the planner the loaded tables' statistics at once (ANALYZE; SQLite's takes the same statement),
     instead of leaving them to autovacuum, which may be off or far behind a bulk load."""
     started = time.monotonic()
-    with connection.cursor() as cursor:
-        for model in LOADED:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    sql.analyze(tables=[model._meta.db_table for model in LOADED])
     log(f"ANALYZE {len(LOADED)} bảng ({time.monotonic() - started:.1f} s)")
 
 
 def worth_deferring(new_dossiers: int) -> bool:
     if connection.vendor != "postgresql" or new_dossiers < WORTH_FROM:
         return False
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Dossier._meta.db_table])
-        held = cursor.fetchone()[0]
-    return new_dossiers >= held  # reltuples is -1 for a table never analysed: empty or nearly
+    return new_dossiers >= sql.estimated_rows(
+        table=Dossier._meta.db_table
+    )  # reltuples is -1 for a table never analysed: empty or nearly
 
 
 def defer() -> int:
     """Drops the loaded tables' secondary indexes and unique constraints, keeping how to rebuild each."""
     if connection.vendor != "postgresql":
         return 0
-    tables = [model._meta.db_table for model in LOADED]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_SECONDARY, [tables, tables])
-        rows = cursor.fetchall()
-        for index, table, definition, constraint, constraint_definition in rows:
-            quoted = connection.ops.quote_name(table)
-            if constraint:
-                name = connection.ops.quote_name(constraint)
-                rebuild = f"ALTER TABLE {quoted} ADD CONSTRAINT {name} {constraint_definition}"
-                drop = f"ALTER TABLE {quoted} DROP CONSTRAINT {name}"
-            else:
-                rebuild, drop = definition, f"DROP INDEX {index}"
-            DeferredIndex.objects.create(name=constraint or index, table=table, rebuild=rebuild)
-            cursor.execute(drop)
-    return len(rows)
+    with transaction.atomic():
+        dropped = sql.drop_secondary_indexes(tables=[model._meta.db_table for model in LOADED])
+        DeferredIndex.objects.bulk_create(
+            DeferredIndex(name=name, table=table, rebuild=rebuild) for name, table, rebuild in dropped
+        )
+    return len(dropped)
 
 
 @contextmanager
@@ -111,9 +87,8 @@ def rebuild(*, workers: int = 1, log: Callable[[str], None] = lambda line: None)
 
 def _rebuild_one(index: DeferredIndex) -> None:
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [BUILD_MEMORY])
-            cursor.execute(index.rebuild)
+        with transaction.atomic():
+            sql.rebuild_index(statement=index.rebuild, memory=BUILD_MEMORY)
             DeferredIndex.objects.filter(pk=index.pk).delete()
     finally:
         connection.close()  # this thread's own connection

@@ -35,7 +35,7 @@ from tinhso.dossiers.services import ACKNOWLEDGE_HOURS
 from tinhso.fieldreports import selectors as fieldreport_selectors
 from tinhso.fieldreports.models import Category, CategoryAttribute, Report
 from tinhso.fieldreports.services import deadline_for
-from tinhso.generator import clock, forms, indexes
+from tinhso.generator import clock, forms, indexes, sql
 from tinhso.generator.dossiers import (
     Lifecycle,
     Officials,
@@ -51,7 +51,6 @@ from tinhso.generator.writer import (
     COPY_NULL,
     columns_of,
     copy_json,
-    copy_lines,
     copy_text,
     dumps,
     next_id,
@@ -398,7 +397,7 @@ class Batch:
             bulk.copy_rows(model._meta.db_table, columns_of(model), self.rows.get(model, []))
         events = self.rows.get(Event, [])
         _copy_events(events)
-        last_event_id = _last_event_id() if events else 0
+        last_event_id = sql.last_id_written(table=Event._meta.db_table) if events else 0
         for fact in (DossierFact, ReportFact):
             bulk.copy_rows(fact._meta.db_table, columns_of(fact), self.rows.get(fact, []))
         _save_code_counters(code_counters)
@@ -423,53 +422,27 @@ def _copy_events(events: list[tuple[Any, ...]]) -> None:
         f"{copy_json(payload)}\t{iso}\t{prev_hash}\t{digest}\n"
         for stream, seq, action, actor, payload, _at, prev_hash, digest, iso in events
     )
-    copy_lines(Event._meta.db_table, EVENT_COLUMNS, lines)
-
-
-def _last_event_id() -> int:
-    """The id of the last event this connection wrote: numbered by the table's sequence on PostgreSQL in
-    row order, so a worker's ids never collide with another's."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT currval(pg_get_serial_sequence(%s, 'id'))", [Event._meta.db_table])
-        else:
-            cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(Event._meta.db_table)}")
-        return int(cursor.fetchone()[0])
+    sql.copy_lines(table=Event._meta.db_table, columns=EVENT_COLUMNS, lines=lines)
 
 
 def _reserve(model: type[Model], count: int) -> int:
     """The first of `count` consecutive ids kept for the generator; anyone inserting later gets ids after."""
     first = next_id(model)
     if connection.vendor == "postgresql" and count:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [model._meta.db_table])
-            first = max(first, cursor.fetchone()[0])
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
-                [model._meta.db_table, first + count - 1],
-            )
+        first = sql.reserve_ids(table=model._meta.db_table, first=first, count=count)
     return first
 
 
 def _may_skip_reference_checks() -> bool:
     """Every reference the generator writes points at a row it read or wrote itself, so on PostgreSQL its
     batches skip the per-row foreign-key triggers (as pg_restore --disable-triggers does), when allowed."""
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        return bool(cursor.fetchone()[0])
+    return connection.vendor == "postgresql" and sql.is_superuser()
 
 
 def _batch_settings(replica: bool) -> None:
     """A batch's commit need not wait for the disk: a crash may lose the last batches, each one whole."""
-    if connection.vendor != "postgresql":
-        return
-    statement = "SELECT set_config('synchronous_commit', 'off', true)"
-    if replica:
-        statement += ", set_config('session_replication_role', 'replica', true)"
-    with connection.cursor() as cursor:
-        cursor.execute(statement)
+    if connection.vendor == "postgresql":
+        sql.loading_settings(skip_triggers=replica)
 
 
 def _save_code_counters(code_counters: dict[tuple[int, date], int]) -> None:

@@ -1,9 +1,7 @@
 """Helpers for rows written with ids chosen by the generator."""
 
 import json
-from collections.abc import Iterable
 
-from django.db import connection
 from django.db.models import Max, Model
 
 from tinhso.core.eventlog import built_encoder
@@ -37,18 +35,3 @@ def copy_text(value: str) -> str:
 def copy_json(text: str) -> str:
     """JSON text escaped for COPY's text format: JSON already writes tabs and line breaks as escapes."""
     return text.replace("\\", "\\\\") if "\\" in text else text
-
-
-def copy_lines(table: str, columns: list[str], lines: Iterable[str], chunk: int = 5000) -> None:
-    """COPY of lines already in PostgreSQL's text format (PostgreSQL only)."""
-    quote = connection.ops.quote_name
-    target = f"{quote(table)} ({', '.join(quote(column) for column in columns)})"
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {target} FROM STDIN") as copy:
-        pending: list[str] = []
-        for line in lines:
-            pending.append(line)
-            if len(pending) >= chunk:
-                copy.write("".join(pending))
-                pending.clear()
-        if pending:
-            copy.write("".join(pending))
