@@ -4,7 +4,8 @@
 2. the province's total of one month read from the kept totals (one row) against recomputing it from every unit's
    approved values (goal: at least 100x faster, equal numbers);
 3. a data-entry save and an approval under 16 clients (threads with a connection each) against a transaction
-   of two inserts (goal: p99 within 2x of the floor's p99).
+   of two inserts (goal: p99 within 2x of the floor's p99);
+4. the same save and approval, and the roll-up of a large report, from one client in CPU time and queries.
 Drops and recreates the database `tinhso_bench_reporting` (only a name containing `bench` is dropped).
 Run: .venv/bin/python bench/reporting.py [--database-url postgres://.../tinhso_bench_reporting]"""
 
@@ -226,6 +227,51 @@ def concurrency_figures(data: dict, rounds: int) -> dict[str, list[float]]:
     }
 
 
+def cpu_figures(data: dict, rounds: int) -> dict[str, tuple[float, int]]:
+    """One client: the web process's CPU milliseconds and queries per call, which the machine's load moves far
+    less than the 16-client times (the database's own work is not counted). The roll-up is a report of
+    1,400 approved cells taken out of the month's totals, in a transaction rolled back."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from tinhso.core.models import User
+    from tinhso.reporting import services
+    from tinhso.reporting.models import Submission
+
+    officer, leader = User.objects.get(username="bench.baocao"), User.objects.get(username="bench.lanhdao")
+    unit = data["units"][0]
+    reports = Submission.objects.filter(regime__code="KTXH-THANG", period="2026M03").order_by("pk")
+    big = reports.select_related("regime", "unit")[1]
+
+    def save(number: int) -> None:
+        services.save_values(actor=officer, regime_code="KTXH-THANG", period_id="2026M04", unit_code=unit,
+                             cells=[services.Cell("BLHH", str(Decimal(700 + number)))])  # fmt: skip
+
+    def cycle(number: int) -> None:
+        submission = Submission.objects.get(regime__code="KTXH-THANG", period="2026M04", unit__code=unit)
+        for action, actor, reason in (("submit", officer, "bench"), ("accept", leader, ""), ("approve", leader, ""),
+                                      ("return", leader, "bench")):  # fmt: skip
+            submission = services.act(actor=actor, submission_id=submission.pk, version=submission.version,
+                                      action=action, reason=reason)  # fmt: skip
+
+    def roll_up(number: int) -> None:
+        with transaction.atomic():
+            services.roll_up(submission=big, sign=-1)
+            transaction.set_rollback(True)
+
+    figures = {}
+    for name, work, calls in (("data-entry save", save, rounds * 4), ("submit+accept+approve+return", cycle, rounds),
+                              ("roll-up of a 1,400-cell report", roll_up, max(2, rounds // 2))):  # fmt: skip
+        work(0)  # warm: the form rows a regime keeps per process, prepared statements
+        with CaptureQueriesContext(connection) as queries:
+            work(1)
+        started = time.process_time()
+        for number in range(calls):
+            work(2 + number)
+        figures[name] = ((time.process_time() - started) * 1000 / calls, len(queries.captured_queries))
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
@@ -252,6 +298,7 @@ def main() -> None:
         imported, floor, count = import_figures(data)
         read, recompute, equal = aggregate_figures(data)
         races = concurrency_figures(data, args.rounds)
+        cpu = cpu_figures(data, args.rounds)
     rate, floor_rate = count / imported, count / floor
     print(f"1. import {count:,} values via API: {imported:.2f} s ({rate:,.0f}/s); COPY floor {floor:.2f} s "
           f"({floor_rate:,.0f}/s); ratio {rate / floor_rate:.3f} (goal >= 0.25)")  # fmt: skip
@@ -263,6 +310,8 @@ def main() -> None:
         p99 = harness.percentile(timings, 0.99)
         print(f"3. {CLIENTS} clients, {name}: p50 {harness.percentile(timings, 0.5):.1f} ms, p99 {p99:.1f} ms, "
               f"{p99 / floor_p99:.1f}x the floor's p99 ({len(timings)} calls)")  # fmt: skip
+    for name, (milliseconds, queries) in cpu.items():
+        print(f"4. one client, {name}: {milliseconds:.1f} ms of CPU, {queries} queries per call")
 
 
 if __name__ == "__main__":
