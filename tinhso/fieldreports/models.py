@@ -215,6 +215,12 @@ class Report(models.Model):
             # The public list's order and the state its kept count and map points are keyed by.
             models.Index(fields=["submitted_at", "id"], name="fieldreport_submitted"),
             models.Index(fields=["updated_at"], name="fieldreport_updated"),
+            # The officials' list: open reports, soonest deadline first, read in order a page at a time.
+            models.Index(
+                fields=["due_at", "id"],
+                name="fieldreport_open_due",
+                condition=Q(status__in=["routed", "acknowledged", "resolved", "reopened"]),
+            ),
         ]
 
     def __str__(self) -> str:

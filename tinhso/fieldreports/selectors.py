@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import ExpressionWrapper, F, FloatField, Max, Min, Q, QuerySet
+from django.db.models import ExpressionWrapper, F, FloatField, Max, Prefetch, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -213,12 +213,17 @@ def commune_centres() -> QuerySet[AdminUnit]:
     ).order_by("name")
 
 
-def province_bounds() -> tuple[tuple[float, float], tuple[float, float]]:
-    """South-west and north-east corners of the box holding every commune centre of the province."""
-    box = commune_centres().aggregate(
-        south=Min("latitude"), west=Min("longitude"), north=Max("latitude"), east=Max("longitude")
-    )
-    return (box["south"], box["west"]), (box["north"], box["east"])
+Corner = tuple[float | None, float | None]
+
+
+def province_bounds() -> tuple[Corner, Corner]:
+    """South-west and north-east corners of the box holding every commune centre of the province (from the
+    communes this process keeps)."""
+    centres = [unit.centre for unit in province_communes().communes]
+    if not centres:
+        return (None, None), (None, None)
+    latitudes, longitudes = zip(*centres, strict=True)
+    return (min(latitudes), min(longitudes)), (max(latitudes), max(longitudes))
 
 
 def category_by_code(code: str) -> Category:
@@ -531,10 +536,23 @@ def staff_queue(user: User, *, status: str, limit: int = 300) -> list[Report]:
     return list(reports[:limit])
 
 
+# The columns the API's list of reports answers with (fieldreports.api.StaffReportOut).
+_STAFF_LISTED = (
+    "tracking_code", "description", "latitude", "longitude", "address", "status", "submitted_at", "due_at",
+    "result", "merged_into", "version", "overdue_at", "category__code", "category__name", "category__name_en",
+    "commune__code", "commune__name", "responsible_unit__code", "responsible_unit__name",
+)  # fmt: skip
+
+
 def staff_open_page(user: User, *, cursor: str = "", size: int = PAGE_SIZE) -> Page:
     """The open reports an official may see, soonest deadline first, `size` at a time after `cursor`
     (keyset: deadline, id), each with its photos: three statements whatever the size."""
-    reports = reports_for_staff(user).filter(status__in=Report.OPEN_STATUSES).prefetch_related("photos")
+    reports = (
+        reports_for_staff(user)
+        .filter(status__in=Report.OPEN_STATUSES)
+        .only(*_STAFF_LISTED)
+        .prefetch_related(Prefetch("photos", ReportPhoto.objects.only("report_id", "image", "uploaded_at")))
+    )
     after = parse_cursor(cursor)
     if after is not None and after[0] is not None:
         due_at, pk = after
