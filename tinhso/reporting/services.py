@@ -673,12 +673,17 @@ def _import(*, actor: User, regime_code: str, rows: list[dict[str, Any]], channe
     }
     reports: dict[tuple[str, str], list[Any]] = defaultdict(list[Any])
     seen: set[tuple[str, ...]] = set()
+    periods_named: dict[str, periods.Period | InvalidInput] = {}  # an import names a handful of periods
     for row in rows:
         cell = row["cell"]
-        try:
-            period = selectors.period_of(regime, row["period"])
-        except InvalidInput as error:
-            outcome.conflicts.append(_conflict(cell, "invalid_period", error.message, "period"))
+        if row["period"] not in periods_named:
+            try:
+                periods_named[row["period"]] = selectors.period_of(regime, row["period"])
+            except InvalidInput as error:
+                periods_named[row["period"]] = error
+        period = periods_named[row["period"]]
+        if isinstance(period, InvalidInput):
+            outcome.conflicts.append(_conflict(cell, "invalid_period", period.message, "period"))
             continue
         if row["unit"] not in units:
             units[row["unit"]] = _unit_for_entry(actor, named.get(row["unit"]), row["unit"])
@@ -952,8 +957,6 @@ def roll_up(*, submission: Submission, sign: int) -> None:
     """Adds a report's approved values to the kept totals of every level above its unit (sign 1), or takes them
     away when it is returned (sign -1): only the cells it has values in change, by the difference."""
     regime = submission.regime
-    # Approvals of one regime's units add to the same totals: they take turns (a lost addition is never kept).
-    Regime.objects.select_for_update().filter(pk=regime.pk).exists()
     versions = {row.indicator_version_id: row.indicator_version for row in selectors.form_rows(regime)}
     own = {
         (version_id, disaggregation): value
@@ -967,6 +970,9 @@ def roll_up(*, submission: Submission, sign: int) -> None:
     above = _levels_above(regime, submission.unit)
     if not own or not above:
         return
+    # Approvals of one regime's units add to the same totals: they take turns (a lost addition is never kept),
+    # from here on only: the report's own values, read above, are held by the caller's lock on the report.
+    Regime.objects.select_for_update().filter(pk=regime.pk).exists()
     kept = {
         (row.unit_id, row.indicator_version_id, row.disaggregation): row
         for row in Aggregate.objects.filter(
