@@ -11,12 +11,18 @@ from typing import Any
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.sign import signers
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+from tinhso.core import caching
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,26 @@ def usable(chosen: Profile) -> bool:
 
 
 def load_signer(chosen: Profile) -> signers.Signer:
+    """The profile's signer. A key file is read once per process while it is unchanged: parsing the PKCS#12
+    file cost a quarter of each signature (docs/benchmarks.md); a replaced file is read again."""
+    if chosen.kind == "pkcs11":
+        return _pkcs11_signer(chosen)
+    return _file_signer(chosen, _version(chosen.key), _version(chosen.cert))
+
+
+def _version(path: str) -> tuple[int, int] | None:
+    """(modification time, size) of a key or certificate file, None when it is missing."""
+    try:
+        found = Path(path).stat()
+    except (OSError, ValueError):
+        return None
+    return found.st_mtime_ns, found.st_size
+
+
+@caching.memo("signing.file_signer", maxsize=8)
+def _file_signer(
+    chosen: Profile, _key_version: tuple[int, int] | None, _cert_version: tuple[int, int] | None
+) -> signers.Signer:
     if chosen.kind == "pkcs12":
         signer = signers.SimpleSigner.load_pkcs12(
             chosen.key, passphrase=chosen.passphrase.encode() or None, ca_chain_files=chosen.chain
@@ -59,13 +85,35 @@ def load_signer(chosen: Profile) -> signers.Signer:
             ca_chain_files=chosen.chain,
             key_passphrase=chosen.passphrase.encode() or None,
         )
-    elif chosen.kind == "pkcs11":
-        return _pkcs11_signer(chosen)
     else:
         raise ImproperlyConfigured(f"Signing profile {chosen.name!r}: unknown kind {chosen.kind!r}.")
     if signer is None:
         raise ImproperlyConfigured(f"Signing profile {chosen.name!r}: the key {chosen.key} cannot be read.")
-    return signer
+    return _KeptKeySigner(
+        signing_cert=signer.signing_cert,
+        signing_key=signer.signing_key,
+        cert_registry=signer.cert_registry,
+        signature_mechanism=signer.signature_mechanism,
+    )
+
+
+class _KeptKeySigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner hands its key to `cryptography` again for every signature, whose RSA key check
+    cost a quarter of a signature: this one keeps the loaded RSA key for PKCS#1 v1.5 signatures (the
+    profiles' keys) and lets pyHanko sign with any other kind of key or mechanism."""
+
+    _rsa_key: RSAPrivateKey | None = None
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        if mechanism != "rsassa_pkcs1v15":
+            return super().sign_raw(data, digest_algorithm)
+        if self._rsa_key is None:
+            key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+            if not isinstance(key, RSAPrivateKey):
+                return super().sign_raw(data, digest_algorithm)
+            self._rsa_key = key
+        return self._rsa_key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
 
 
 def _pkcs11_signer(chosen: Profile) -> signers.Signer:
