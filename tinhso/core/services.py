@@ -90,9 +90,16 @@ def next_event(previous: Event, *, action: str, actor: User | None, payload: dic
 
 
 def record_event(
-    *, subject: Model | str, action: str, actor: User | None, payload: dict[str, Any] | None = None
+    *,
+    subject: Model | str,
+    action: str,
+    actor: User | None,
+    payload: dict[str, Any] | None = None,
+    locked: bool = False,
 ) -> Event:
-    """Appends an event to the subject's chain. Must run inside the transaction of the change it records."""
+    """Appends an event to the subject's chain. Must run inside the transaction of the change it records.
+    `locked`: the caller holds the subject's row lock, which every writer of its chain takes, so no one can
+    take the same place in the chain and the insert needs no savepoint to turn that race into a Conflict."""
     if not connection.in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change it records")
     stream = subject if isinstance(subject, str) else stream_of(subject)
@@ -101,6 +108,9 @@ def record_event(
     event = _event(
         stream=stream, seq=seq, prev_hash=prev_hash, action=action, actor=actor, payload=payload or {}
     )
+    if locked:
+        event.save(force_insert=True)
+        return event
     try:
         with transaction.atomic():
             event.save(force_insert=True)

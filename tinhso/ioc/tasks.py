@@ -8,7 +8,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from tinhso.ioc import services
-from tinhso.ioc.models import OUR_STREAMS
+from tinhso.ioc.models import DOSSIER_STREAM, REPORT_STREAM
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,9 @@ def _kick() -> None:
 
 
 def event_recorded(sender, instance, created: bool, **kwargs) -> None:
-    """Once per transaction that wrote a dossier, field-report or payment event, queue the consumer after commit."""
-    if not created or not instance.stream.startswith(OUR_STREAMS):
+    """Once per transaction that wrote a dossier or field-report event, queue the consumer after commit. A
+    payment's events queue nothing: the gateway's notice stays lean, and pages catch the rollups up."""
+    if not created or not instance.stream.startswith((DOSSIER_STREAM, REPORT_STREAM)):
         return
     if any(entry[1] is _kick for entry in connection.run_on_commit):
         return

@@ -48,6 +48,17 @@ PAY_MINUTES = 15
 SERVER_IP = "127.0.0.1"  # vnp_IpAddr of the merchant API's calls: the platform's own, as VNPay logs it  # how long a VNPay pay request stays valid, and when querydr takes over from a missing IPN
 
 MAX_REFUND_REASON = 500
+# The columns a transition may change; the others are written once, when the order is opened.
+CHANGING = [
+    "status",
+    "version",
+    "provider",
+    "started_at",
+    "paid_at",
+    "closed_at",
+    "transaction_no",
+    "bank_code",
+]
 # The kind of call an Idempotency-Key of the payments API belongs to (core.IdempotencyKey.scope).
 IDEMPOTENCY_SCOPE = "payments.order"
 
@@ -106,9 +117,14 @@ def _commit(
 ) -> PaymentOrder:
     order.status = row.target
     order.version += 1
-    order.save()
+    order.save(update_fields=CHANGING)
+    # Every writer of an order's chain holds its row lock (_locked).
     record_event(
-        subject=order, action=row.event, actor=actor, payload=_payload(order, before=before) | payload
+        subject=order,
+        action=row.event,
+        actor=actor,
+        payload=_payload(order, before=before) | payload,
+        locked=True,
     )
     return order
 
