@@ -69,7 +69,11 @@ def infer(path: Path, *, format: str) -> tuple[tabular.Source, list[str]]:
             value = tabular.clean(cell)
             if value is not None:
                 tally.add(value)
-    return source, [tally.kind() for tally in tallies]
+    kinds = [
+        "string" if tabular.names_a_code(column) else tally.kind()
+        for column, tally in zip(source.columns, tallies, strict=True)
+    ]
+    return source, kinds
 
 
 def _rows(path: Path, *, format: str, kinds: list[str], loaded: Loaded) -> Iterator[tuple[dict, str]]:

@@ -29,6 +29,13 @@ NUMBER = re.compile(r"[+-]?(?:(?:0|[1-9]\d*)(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+
 VN_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 VN_DATETIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?")
 TYPES = ("integer", "number", "date", "datetime", "string")
+# Digits with a leading zero are a code ("00001", a commune; "0912…", a phone), never a quantity.
+PADDED = re.compile(r"[+-]?0\d+")
+# Headers that name an identifier: its digits are a code even without a leading zero (no sums, no averages).
+CODE_HEADER = re.compile(
+    r"^(?:mã|ma|code|id|số (?:điện thoại|định danh|hiệu|cccd|cmnd|giấy phép)|so dien thoai|cccd|cmnd)\b",
+    re.IGNORECASE,
+)
 CKAN_TYPES = {
     "integer": "int",
     "number": "numeric",
@@ -244,20 +251,29 @@ def fits(value: str) -> tuple[bool, bool, bool, bool]:
     return integer, number, day, instant
 
 
+def names_a_code(header: str) -> bool:
+    """Whether a column's header says it holds identifiers (Mã xã, Số điện thoại, ID...)."""
+    return bool(CODE_HEADER.match(unicodedata.normalize("NFC", header.strip())))
+
+
 @dataclass
 class Tally:
     values: int = 0
     fit: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    padded: bool = False
 
     def add(self, value: str) -> None:
         self.values += 1
+        if not self.padded and PADDED.fullmatch(value):
+            self.padded = True
         for index, fitted in enumerate(fits(value)):
             if fitted:
                 self.fit[index] += 1
 
     def kind(self) -> str:
-        """The narrowest type all values fit, or nearly all of a long column (misfits become bad rows)."""
-        if not self.values:
+        """The narrowest type all values fit, or nearly all of a long column (misfits become bad rows); a
+        column with a zero-padded value holds codes, which stay text whole."""
+        if not self.values or self.padded:
             return "string"
         tolerated = int(self.values * MISFIT_SHARE) if self.values >= MISFIT_MINIMUM else 0
         for kind, fitted in zip(TYPES, self.fit, strict=False):
