@@ -4,6 +4,10 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 
+# Rows: below this an upsert statement per row costs less than a staging table, made and dropped in the
+# catalogue each time (an approval's totals are often a handful of rows written while others wait).
+STAGING_FROM = 50
+
 
 def _sqlite_value(value: object) -> object:
     if isinstance(value, datetime):
@@ -36,17 +40,19 @@ def copy_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
 def upsert_rows(
     table: str, columns: list[str], rows: list[tuple], *, key: list[str], column_types: list[str], update: str
 ) -> None:
-    """Inserts rows or, where `key` exists, applies `update` (SQL using {table} and excluded) in one statement
-    on PostgreSQL (through a temporary table filled by COPY); `column_types` are PostgreSQL types."""
+    """Inserts rows or, where `key` exists, applies `update` (SQL using {table} and excluded): on PostgreSQL
+    many rows in one statement through a temporary table filled by COPY (`column_types` are PostgreSQL types),
+    a few rows (and SQLite's) one statement each."""
     if not rows:
         return
     quoted = connection.ops.quote_name(table)
     assignment = update.format(table=quoted)
     conflict = f"ON CONFLICT ({_names(key)}) DO UPDATE SET {assignment}"
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
+        if connection.vendor != "postgresql" or len(rows) < STAGING_FROM:
             marks = ", ".join(["%s"] * len(columns))
-            rows = [tuple(_sqlite_value(value) for value in row) for row in rows]
+            if connection.vendor != "postgresql":
+                rows = [tuple(_sqlite_value(value) for value in row) for row in rows]
             cursor.executemany(f"INSERT INTO {quoted} ({_names(columns)}) VALUES ({marks}) {conflict}", rows)
             return
         staging = connection.ops.quote_name(f"staging_{table}")
