@@ -14,7 +14,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.core import events, files, permissions, selectors, working_time
+from tinhso.core import events, files, partitions, permissions, selectors, working_time
 from tinhso.core.errors import Conflict, InvalidInput, NotFound
 from tinhso.core.eventlog import (
     CHECKPOINT_GRACE,
@@ -199,6 +199,19 @@ def seal_months(*, result: selectors.LogVerification, now: datetime | None = Non
         seals.append(seal)
         prev_digest = digest
     return SealedMonth.objects.bulk_create(seals)
+
+
+PARTITIONS_AHEAD = 3  # months of the event log's partitions made ahead of the current one
+
+
+def make_event_partitions(*, since: date | None = None, ahead: int = PARTITIONS_AHEAD) -> list[str]:
+    """On PostgreSQL, the event log's monthly partitions from `since`'s month (or this one) to `ahead` months
+    on, those missing; returns their names. SQLite keeps one table."""
+    if not partitions.is_partitioned():
+        return []
+    months = partitions.months_to_make(since=since, today=timezone.now().date(), ahead=ahead)
+    with transaction.atomic():
+        return partitions.make_months(months)
 
 
 @transaction.atomic

@@ -27,3 +27,9 @@ def verify_whole_event_log() -> None:
     result = services.verify_event_log(full=True)
     for problem in result:
         logger.error("event log: %s", problem)
+
+
+@db_periodic_task(crontab(hour="1", minute="10"))
+def make_event_partitions() -> None:
+    """Next months' partitions exist before their first event (a missing one would fill the default)."""
+    services.make_event_partitions()

@@ -825,6 +825,10 @@ def generate(
             "Chưa có lĩnh vực phản ánh hiện trường: chạy `tinhso load-demo` trước khi sinh dữ liệu."
         )
     deferring = indexes.worth_deferring(dossiers) if defer_indexes is None else defer_indexes
+    # Each month of the history in its own partition of the event log (PostgreSQL), not in the default one.
+    core_services.make_event_partitions(
+        since=timezone.localdate(now) - timedelta(days=round(months * 30.44) + 31)
+    )
     with indexes.set_aside(deferring, workers=workers, log=log):
         summary = Summary()
         wanted = max(20, (dossiers + reports) // DOSSIERS_PER_CITIZEN) if dossiers or reports else 0

@@ -6,16 +6,20 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-# Every index of the given tables but primary keys (ids come in order and are read back during the run)
-# and unique keys a foreign key points at (they cannot be dropped while it does).
+# Every index of the given tables and of their partitions (the event log's months) but primary keys (ids come
+# in order and are read back during the run), unique keys a foreign key points at (they cannot be dropped
+# while it does) and a partition's share of its parent's index (dropped and made with it).
 _SECONDARY = """
 SELECT i.indexrelid::regclass::text, t.relname, pg_get_indexdef(i.indexrelid), k.conname,
        pg_get_constraintdef(k.oid)
 FROM pg_index i
 JOIN pg_class t ON t.oid = i.indrelid
 LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid
-WHERE t.relname = ANY(%s) AND pg_table_is_visible(t.oid) AND NOT i.indisprimary
+WHERE (t.relname = ANY(%s) OR t.oid IN (
+        SELECT h.inhrelid FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent WHERE p.relname = ANY(%s)))
+  AND pg_table_is_visible(t.oid) AND NOT i.indisprimary
   AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+  AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)
 ORDER BY array_position(%s, t.relname::text), i.indexrelid
 """
 
@@ -43,14 +47,15 @@ def drop_secondary_indexes(*, tables: list[str]) -> list[tuple[str, str, str]]:
     returns (name, table, statement that rebuilds it) for each."""
     dropped = []
     with connection.cursor() as cursor:
-        cursor.execute(_SECONDARY, [tables, tables])
+        cursor.execute(_SECONDARY, [tables, tables, tables])
         for index, table, definition, constraint, constraint_definition in cursor.fetchall():
             if constraint:
                 name = _quote(constraint)
                 rebuild = f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {name} {constraint_definition}"
                 drop = f"ALTER TABLE {_quote(table)} DROP CONSTRAINT {name}"
             else:
-                rebuild, drop = definition, f"DROP INDEX {index}"
+                # A partitioned table's index is defined ON ONLY the parent; rebuilt, it covers every partition.
+                rebuild, drop = definition.replace(" ON ONLY ", " ON ", 1), f"DROP INDEX {index}"
             cursor.execute(drop)
             dropped.append((constraint or index, table, rebuild))
     return dropped

@@ -13,7 +13,8 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
+    # No database constraint: the event log is partitioned on PostgreSQL (tinhso.core.partitions).
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     title = models.CharField(max_length=300)
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
@@ -133,7 +134,10 @@ class OutboxMessage(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # No database constraint: the event log is partitioned on PostgreSQL (tinhso.core.partitions).
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     template = models.CharField(max_length=60)  # the rule that writes it: an event type or a named rule
     context = models.JSONField(default=dict)  # codes and links only, never personal data
     optional = models.BooleanField(default=False)  # a suggestion, not a notice on the legal basis

@@ -33,9 +33,14 @@ class SignedDocument(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # The event the platform signed it after (rules.py): one signed document per event, however many job
-    # runs see the event at once.
+    # runs see the event at once. No database constraint: the event log is partitioned on PostgreSQL.
     source_event = models.OneToOneField(
-        Event, null=True, blank=True, on_delete=models.PROTECT, related_name="signed_document"
+        Event,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signed_document",
+        db_constraint=False,
     )
 
     class Meta:
