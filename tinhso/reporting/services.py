@@ -2,12 +2,14 @@
 regime's, an indicator's, or a unit's report for a period (whose chain records every value and decision)."""
 
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
     from tinhso.reporting import upward
+
+logger = logging.getLogger(__name__)
 
 # Decree 09/2019 Art. 7 components a periodic regime must have (Art. 11.2: clauses 1-9), with their names.
 REQUIRED_COMPONENTS = (
@@ -1235,11 +1239,17 @@ def send_upward(*, actor: User, submission_id: int) -> tuple[str, str]:
     signing service, verifiable at /xac-thuc/) and hands it to the upward adapter; returns (SHA-256, where
     the adapter put it). The hash and the signature's code are recorded on the report's chain."""
     from tinhso.reporting import upward
-    from tinhso.signing import pades
+    from tinhso.signing import pades, profiles
     from tinhso.signing import services as signing
     from tinhso.signing.models import SignedDocument
 
     submission = _approved_report(actor, submission_id, lock=False)
+    unavailable = Conflict(
+        _("Chưa ký số được gói báo cáo, vui lòng thử lại sau."), code="signing_unavailable"
+    )
+    if not profiles.usable(profiles.profile()):
+        logger.warning("The signing key is not configured: report %s is not sent upward", submission.pk)
+        raise unavailable
     package = upward.package_of(submission)
     # Signed outside the transaction (sign_document opens its own): the timestamp authority may be slow.
     try:
@@ -1248,10 +1258,9 @@ def send_upward(*, actor: User, submission_id: int) -> tuple[str, str]:
             title=package.document["title"][:200] or package.name, reason=_said(_("Báo cáo gửi cấp trên")),
             location=signing.province_name(),
         )  # fmt: skip
-    except (pades.TimestampUnavailable, OSError) as error:
-        raise Conflict(
-            _("Chưa ký số được gói báo cáo, vui lòng thử lại sau."), code="signing_unavailable"
-        ) from error
+    except (pades.TimestampUnavailable, ImproperlyConfigured, OSError) as error:
+        logger.warning("Report %s is not sent upward: it cannot be signed (%s)", submission.pk, error)
+        raise unavailable from error
     with signed.file.open("rb") as stored:
         package = upward.signed(package, pdf=stored.read(), code=signed.code)
     return _hand_over(actor=actor, submission_id=submission_id, package=package)

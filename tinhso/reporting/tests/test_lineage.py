@@ -125,3 +125,23 @@ def test_an_approved_report_goes_upward_as_a_signed_package_with_its_hash(
     assert issued["subject"] == "KTXH-THANG_2026M03_96_r1"
     page = client.get(f"/xac-thuc/{sent['signature']}/")
     assert page.status_code == 200 and "KTXH-THANG_2026M03_96_r1" in page.content.decode()
+
+
+def test_without_a_signing_key_nothing_goes_upward(client, regime, cast, clock, settings, tmp_path):
+    from tinhso.core.models import Event
+
+    settings.TINHSO_REPORTING_OUTBOX = tmp_path / "outbox"
+    settings.TINHSO_SIGNING_PROFILES = {
+        "default": {**settings.TINHSO_SIGNING_PROFILES["default"], "key": str(tmp_path / "missing.p12")}
+    }
+    approved = _approve(regime, cast, cast.finance, FINANCE, DNMOI="17")
+
+    reply = client.post(f"/api/v1/reporting/reports/KTXH-THANG/2026M03/{FINANCE}/send-upward",
+                        **bearer(cast.leader.username))  # fmt: skip
+
+    assert reply.status_code == 409 and reply.json()["code"] == "signing_unavailable"
+    assert reply["Content-Type"] == "application/problem+json"
+    assert not (tmp_path / "outbox").exists()
+    assert not Event.objects.filter(
+        action="reporting.package_sent", stream__endswith=str(approved.pk)
+    ).exists()
