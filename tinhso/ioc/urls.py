@@ -6,6 +6,7 @@ app_name = "ioc"
 urlpatterns = [
     path("dieu-hanh/", views.dashboard, name="dashboard"),
     path("dieu-hanh/so-lieu/", views.records, name="records"),
+    path("dieu-hanh/dich-vu-chu-dong/", views.campaigns, name="campaigns"),
     path("dieu-hanh/xep-hang.<str:fmt>", views.ranking_export, name="ranking-export"),
     path("dieu-hanh/chi-so.<str:fmt>", views.scorecard_export, name="scorecard-export"),
     path("dieu-hanh/so-lieu.<str:fmt>", views.records_export, name="records-export"),

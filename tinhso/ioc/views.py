@@ -269,6 +269,14 @@ def records(request: HttpRequest) -> HttpResponse:
     return render(request, "ioc/records.html", context)
 
 
+@login_required
+@require_GET
+def campaigns(request: SignedInRequest) -> HttpResponse:
+    """The proactive services' reach, province-wide (counts only), for whoever may see the operations centre."""
+    _guarded(selectors.root_units, request.user)
+    return render(request, "ioc/campaigns.html", {"may_see_ioc": True})
+
+
 HEADER_RECORDS = [
     gettext_lazy("Mã"),
     gettext_lazy("Nội dung"),

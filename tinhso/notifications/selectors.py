@@ -23,6 +23,7 @@ from tinhso.notifications.models import (
     PushSubscription,
     Suggestion,
 )
+from tinhso.notifications.rules import SUGGESTION
 
 
 def inbox(user: User) -> QuerySet[Notification]:
@@ -185,28 +186,37 @@ class Reach:
 
 
 def campaign_reach() -> list[Reach]:
-    """Each rule's campaign: people found, told on a channel, who opened it, submitted, and got a result."""
+    """Each rule's campaign: people found, told on a channel, who opened it, submitted, and got a result; three
+    statements whatever the number of rules."""
     from tinhso.dossiers.models import Dossier  # read-only: did the person go on to the procedure?
 
-    reach = []
-    for rule in ProactiveRule.objects.order_by("code"):
-        suggestions = Suggestion.objects.filter(rule=rule)
-        dossiers = Dossier.objects.filter(
-            applicant=OuterRef("user"),
-            procedure__code=rule.procedure_code,
-            submitted_at__gte=OuterRef("created_at"),
-        )
-        counts = suggestions.aggregate(
+    dossiers = Dossier.objects.filter(
+        applicant=OuterRef("user"),
+        procedure__code=OuterRef("rule__procedure_code"),
+        submitted_at__gte=OuterRef("created_at"),
+    )
+    counts = {
+        row.pop("rule"): row
+        for row in Suggestion.objects.order_by()
+        .values("rule")
+        .annotate(
             found=Count("pk"),
             opened=Count("pk", filter=Q(opened_at__isnull=False)),
             submitted=Count("pk", filter=Q(Exists(dossiers))),
             finished=Count("pk", filter=Q(Exists(dossiers.filter(finished_at__isnull=False)))),
         )
-        told = OutboxMessage.objects.filter(
-            template=f"suggestion:{rule.code}", status__in=[OutboxMessage.Status.SENT]
-        ).count()
-        reach.append(Reach(rule=rule, told=told, **counts))
-    return reach
+    }
+    told = dict(
+        OutboxMessage.objects.filter(template__startswith=SUGGESTION, status=OutboxMessage.Status.SENT)
+        .order_by()
+        .values_list("template")
+        .annotate(count=Count("pk"))
+    )
+    nothing = {"found": 0, "opened": 0, "submitted": 0, "finished": 0}
+    return [
+        Reach(rule=rule, told=told.get(f"{SUGGESTION}{rule.code}", 0), **counts.get(rule.pk, nothing))
+        for rule in ProactiveRule.objects.order_by("code")
+    ]
 
 
 def active_rule_codes() -> list[str]:

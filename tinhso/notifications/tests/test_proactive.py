@@ -6,14 +6,14 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from tinhso.core.models import Event
+from tinhso.core.models import Event, Role
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers.models import Dossier
 from tinhso.notifications import proactive, selectors, services
 from tinhso.notifications.models import OutboxMessage, ProactiveRule, Suggestion
 from tinhso.testing.dossier_flow import in_state, pdf
 from tinhso.testing.dossiers import AN_XUYEN, RECORD
-from tinhso.testing.factories import citizen, resident
+from tinhso.testing.factories import citizen, official, resident
 from tinhso.testing.notifications import opt_in, reachable
 
 pytestmark = pytest.mark.django_db
@@ -176,11 +176,21 @@ def test_a_suggestion_opens_the_procedure_form_filled_from_the_registry(cast, cl
     assert (reach.found, reach.opened, reach.submitted) == (1, 1, 0)
 
 
-def test_the_campaign_panel_shows_each_campaign_reach(cast):
-    from django.template import Context, Template
-
+def test_the_operations_centre_shows_each_campaign_reach_in_three_statements(
+    cast, client, django_assert_num_queries
+):
     person("096001000011", date(2001, 12, 7))
     services.run_rule(code="identity-card-age", today=TODAY)
-    html = Template("{% load suggestions %}{% campaign_reach_panel %}").render(Context({}))
+    client.force_login(official("lanhdaotinh", (Role.PROVINCE_LEADER, "96")))
+    assert 'href="/dieu-hanh/dich-vu-chu-dong/"' in client.get("/dieu-hanh/").content.decode()
+    with django_assert_num_queries(3):
+        reach = selectors.campaign_reach()
+    assert len(reach) == ProactiveRule.objects.count() > 1
+    html = client.get("/dieu-hanh/dich-vu-chu-dong/").content.decode()
     assert "Dịch vụ chủ động: phạm vi tiếp cận" in html
     assert '<th scope="row">Cấp đổi thẻ căn cước khi đến tuổi</th><td>1</td><td>0</td>' in html
+
+
+def test_campaign_reach_is_for_those_who_see_the_operations_centre(cast, client):
+    client.force_login(citizen("096090007777"))
+    assert client.get("/dieu-hanh/dich-vu-chu-dong/").status_code == 403
