@@ -93,9 +93,18 @@ def citizen_dossiers(*, actor: User) -> QuerySet[Dossier]:
 
 def citizen_dossier_page(*, actor: User, cursor: str = "", size: int = PAGE_SIZE) -> Page:
     """The citizen's dossiers newest first, `size` at a time after `cursor` (keyset: submission time, id),
-    with the columns their list shows."""
+    with the columns their list shows (and those that say whether a fee is owed)."""
     dossiers = citizen_dossiers(actor=actor).select_related(None).select_related("procedure")
-    dossiers = dossiers.only("code", "status", "submitted_at", "promised_at", "procedure__name")
+    dossiers = dossiers.only(
+        "code",
+        "status",
+        "submitted_at",
+        "promised_at",
+        "applicant",
+        "procedure__name",
+        "procedure__code",
+        "procedure__fee",
+    )
     after = parse_cursor(cursor)
     if after is not None and after[0] is not None:  # every listed dossier was submitted at some time
         submitted_at, pk = after

@@ -37,6 +37,7 @@ from tinhso.dossiers.forms import (
 from tinhso.dossiers.lifecycle import FORMS, LIFECYCLE
 from tinhso.dossiers.models import Dossier, Rating, Status
 from tinhso.dossiers.validation import document_field
+from tinhso.payments import selectors as payment_selectors
 from tinhso.signing import selectors as signing_selectors
 from tinhso.web.access import official_required
 
@@ -193,7 +194,10 @@ def submit_bundle(request: SignedInRequest, code: str) -> HttpResponse:
 @require_GET
 def my_dossiers(request: SignedInRequest) -> HttpResponse:
     page = selectors.citizen_dossier_page(actor=request.user, cursor=request.GET.get("sau", ""))
-    return render(request, "dossiers/my_dossiers.html", {"dossiers": page.items, "page": page})
+    owing = payment_selectors.owing(actor=request.user, dossiers=page.items)
+    return render(
+        request, "dossiers/my_dossiers.html", {"dossiers": page.items, "page": page, "owing": owing}
+    )
 
 
 @official_required

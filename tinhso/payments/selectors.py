@@ -1,6 +1,7 @@
 """Reads of the payment ledger, with the acting user's scope: a payer sees the orders of their own dossiers, an
 official those of the dossiers they may see."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,8 +16,10 @@ from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.models import Dossier, Status
 from tinhso.payments import events
-from tinhso.payments.models import HOLDS_THE_FEE, FeeKind, PaymentOrder, Purpose, Reconciliation
+from tinhso.payments.models import HOLDS_THE_FEE, FeeKind, OrderStatus, PaymentOrder, Purpose, Reconciliation
 
+# An order in one of these has taken the fee: the applicant no longer owes it.
+SETTLED = (OrderStatus.PAID, OrderStatus.REFUNDED)
 # A fee due at submission may be paid online until the dossier is handled, not once it is decided.
 SUBMISSION_FEE_STATES = (Status.NEW, Status.ACCEPTED, Status.PROCESSING, Status.SUPPLEMENT)
 
@@ -44,12 +47,12 @@ class Due:
 
 def due(dossier: Dossier) -> Due | None:
     """The fee the applicant may pay online now: what status 6 asked for, else the procedure's fee."""
+    return _due_of(dossier, _last_requests([dossier]).get(dossier.pk))
+
+
+def _due_of(dossier: Dossier, request: Event | None) -> Due | None:
+    """`due` given the dossier's last payment request (read beforehand, for one dossier or a page of them)."""
     if dossier.status == Status.PAYMENT:
-        request = (
-            Event.objects.filter(stream=stream_of(dossier), action=dossier_events.PAYMENT_REQUESTED)
-            .order_by("-seq")
-            .first()
-        )
         if request is None:
             return None
         name = request.payload.get("note") or "Nghĩa vụ tài chính theo yêu cầu của cơ quan giải quyết"
@@ -60,6 +63,30 @@ def due(dossier: Dossier) -> Due | None:
         line = Line(FeeKind.LEVY, dossier.procedure.code, dossier.procedure.name[:300], int(fee))
         return Due("submission", Purpose.SUBMISSION, (line,))
     return None
+
+
+def _last_requests(dossiers: Sequence[Dossier]) -> dict[int, Event]:
+    """The last payment request of each status-6 dossier, by dossier id: one statement for all of them."""
+    streams = {stream_of(dossier): dossier.pk for dossier in dossiers if dossier.status == Status.PAYMENT}
+    requests = Event.objects.filter(stream__in=streams, action=dossier_events.PAYMENT_REQUESTED).order_by(
+        "seq"
+    )
+    return {streams[request.stream]: request for request in requests} if streams else {}
+
+
+def owing(*, actor: User, dossiers: Sequence[Dossier]) -> set[int]:
+    """The ids of the actor's dossiers with a fee to pay online now (`due`, less the fees an order settled):
+    two statements for a page of dossiers, however long."""
+    requests = _last_requests(dossiers)
+    owed = {
+        dossier.pk: found
+        for dossier in dossiers
+        if dossier.applicant_id == actor.pk and (found := _due_of(dossier, requests.get(dossier.pk)))
+    }
+    settled = PaymentOrder.objects.filter(dossier__in=list(owed), status__in=SETTLED).values_list(
+        "dossier", "due_key"
+    )
+    return set(owed) - {pk for pk, key in settled if owed[pk].key == key}
 
 
 def live_order(dossier: Dossier, key: str) -> PaymentOrder | None:

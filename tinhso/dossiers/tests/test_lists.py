@@ -8,6 +8,7 @@ from tinhso.core.models import Role
 from tinhso.dossiers import selectors, services
 from tinhso.testing.dossier_flow import in_state, submitted
 from tinhso.testing.factories import CONSTRUCTION, bearer, official
+from tinhso.testing.payments import ipn, started_order
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +131,35 @@ def test_the_api_queue_comes_a_page_at_a_time(client, cast, clock):
     assert len(answer.json()) == 5 and "Link" not in answer
     assert whole <= small + 1  # the page of 2 counted the queue; the page of all did not need to
     assert client.get("/api/v1/dossiers/queue?size=0", **desk).status_code == 422
+
+
+def _with_pay_links(page: str) -> set[str]:
+    """The codes of the dossiers the citizen's list offers to pay a fee for."""
+    return {part.rsplit("/ho-so/", 1)[1] for part in page.split("/#thanh-toan")[:-1]}
+
+
+def test_the_citizens_list_offers_to_pay_every_fee_owed_and_no_other(client, cast, clock):
+    owed_at_submission, paid = _lodged(cast, clock, [9, 10])
+    assert (
+        client.get("/thanh-toan/vnpay/ipn", ipn(started_order(cast.an, paid.code))).json()["RspCode"] == "00"
+    )
+    asked = in_state(cast, "payment")
+    decided = in_state(cast, "returned")
+    client.force_login(cast.an)
+    page = client.get("/ho-so/cua-toi/").content.decode()
+    assert all(dossier.code in page for dossier in (paid, decided))
+    assert _with_pay_links(page) == {owed_at_submission.code, asked.code}
+
+
+def test_the_citizens_list_reads_the_same_statements_for_one_fee_owed_or_many(client, cast, clock):
+    _lodged(cast, clock, [9])
+    in_state(cast, "payment")
+    client.force_login(cast.an)
+    client.get("/ho-so/cua-toi/")  # what a process reads once (the province's name in the header)
+    few, _ = _statements(client, "/ho-so/cua-toi/")
+    lodged = [*_lodged(cast, clock, [10, 11]), in_state(cast, "payment")]
+    client.force_login(cast.an)  # the clock moved past the first session's end
+    client.get("/ho-so/cua-toi/")
+    many, response = _statements(client, "/ho-so/cua-toi/")
+    assert _with_pay_links(response.content.decode()) >= {dossier.code for dossier in lodged}
+    assert many == few

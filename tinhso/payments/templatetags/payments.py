@@ -15,6 +15,6 @@ def payment_panel(user: User, dossier: Dossier) -> dict:
     orders = list(selectors.orders_of_dossier(user, dossier.code))
     owed = selectors.due(dossier) if dossier.applicant_id == user.pk else None
     open_for_it = owed is not None and any(
-        order.due_key == owed.key and order.status in ("paid", "refunded") for order in orders
+        order.due_key == owed.key and order.status in selectors.SETTLED for order in orders
     )
     return {"dossier": dossier, "orders": orders, "due": None if open_for_it else owed}
