@@ -303,6 +303,29 @@ def _queue_item(dossier: "Queued", *, now: datetime) -> QueueItem:
     return QueueItem(dossier=dossier, due_at=due_at, overdue=overdue, near_due=near_due)
 
 
+@dataclass(frozen=True)
+class QueueCounts:
+    waiting: int
+    due_today: int  # not overdue yet, due before the local day ends
+    overdue: int
+
+
+def queue_counts(*, actor: User, now: datetime) -> QueueCounts:
+    """How many dossiers wait for the actor, how many fall due later today and how many are overdue, by the
+    queue page's own rules (one statement)."""
+    tomorrow = _day_start(now.astimezone(local_zone()).date() + timedelta(days=1))
+    counts = (
+        _queue(actor)
+        .order_by()
+        .aggregate(
+            waiting=Count("pk"),
+            due_today=Count("pk", filter=Q(due__gte=now, due__lt=tomorrow)),
+            overdue=Count("pk", filter=Q(due__lt=now)),
+        )
+    )
+    return QueueCounts(**counts)
+
+
 def overdue_dossier_ids(*, now: datetime) -> list[int]:
     """Dossiers past their acknowledgement or step due time and not yet flagged for it."""
     late_reception = Q(status=Status.NEW, acknowledge_due_at__lt=now)

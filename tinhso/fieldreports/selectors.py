@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import ExpressionWrapper, F, FloatField, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Max, Prefetch, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -499,12 +499,12 @@ def require_coordinator(user: User) -> None:
         raise Forbidden(_("Chỉ trung tâm điều phối của tỉnh được làm việc này."), code="coordinator_required")
 
 
+def _handled_units(user: User) -> QuerySet[AdminUnit]:
+    return core_selectors.units_where(user, *HANDLER_ROLES, domain=Domain.FIELD_REPORTS)
+
+
 def can_handle(user: User, report: Report) -> bool:
-    return (
-        core_selectors.units_where(user, *HANDLER_ROLES, domain=Domain.FIELD_REPORTS)
-        .filter(pk=report.responsible_unit_id)
-        .exists()
-    )
+    return _handled_units(user).filter(pk=report.responsible_unit_id).exists()
 
 
 def require_handler(user: User, report: Report) -> None:
@@ -616,10 +616,31 @@ def leaders_of(unit: AdminUnit) -> list[User]:
     return list(User.objects.filter(pk__in=ids).order_by("pk"))
 
 
+# A report in these waits on its responsible unit (a resolved one waits on the coordinators' review).
+WAITING_ON_UNIT = (Report.Status.ROUTED, Report.Status.ACKNOWLEDGED, Report.Status.REOPENED)
+
+
+def _late(now: datetime) -> Q:
+    return Q(status__in=WAITING_ON_UNIT, due_at__lt=now)
+
+
 def overdue_reports(*, now: datetime) -> QuerySet[Report]:
     """Reports still waiting on their unit after their deadline, not flagged yet."""
-    waiting = (Report.Status.ROUTED, Report.Status.ACKNOWLEDGED, Report.Status.REOPENED)
-    return Report.objects.filter(status__in=waiting, due_at__lt=now, overdue_at__isnull=True)
+    return Report.objects.filter(_late(now), overdue_at__isnull=True)
+
+
+@dataclass(frozen=True)
+class HandlerCounts:
+    assigned: int
+    overdue: int
+
+
+def handler_counts(*, user: User, now: datetime) -> HandlerCounts:
+    """How many reports wait on the units the official handles for, and how many of them are overdue."""
+    counts = Report.objects.filter(
+        status__in=WAITING_ON_UNIT, responsible_unit__in=_handled_units(user)
+    ).aggregate(assigned=Count("pk"), overdue=Count("pk", filter=_late(now)))
+    return HandlerCounts(**counts)
 
 
 def api_key_by_secret(secret: str) -> ApiKey | None:

@@ -151,12 +151,18 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     sent_via = models.CharField(max_length=10, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
+    digest_on = models.DateField(null=True, blank=True)  # the local day an official's daily digest is of
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "recipient", "template"], name="one_outbox_message_per_event_rule"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "digest_on"],
+                condition=models.Q(digest_on__isnull=False),
+                name="one_digest_per_official_per_day",
+            ),
         ]
         indexes = [models.Index(fields=["current_channel", "status", "next_attempt_at"])]
 

@@ -19,6 +19,7 @@ from tinhso.fieldreports import events as report_events
 from tinhso.fieldreports import selectors as report_selectors
 from tinhso.ioc import events as ioc_events
 from tinhso.ioc import selectors as ioc_selectors
+from tinhso.notifications import digest
 from tinhso.notifications.models import OutboxMessage, ProactiveRule
 from tinhso.reporting import events as reporting_events
 
@@ -169,6 +170,8 @@ def subject_of(message: OutboxMessage) -> str:
         rule = ProactiveRule.objects.filter(code=message.template.removeprefix(SUGGESTION)).first()
         if rule is not None:
             return suggestion_text(rule, date.fromisoformat(message.context["due"]))
+    if message.template == digest.TEMPLATE:
+        return digest.text(message.context)
     by_template = BY_TEMPLATE.get(message.template)
     built = by_template(message.event) if by_template and message.event else None
     if built is not None:

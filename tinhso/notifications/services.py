@@ -3,13 +3,13 @@
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.core.errors import InvalidInput, NotFound
 from tinhso.core.models import Event, User
 from tinhso.core.services import record_event
-from tinhso.notifications import channels, events, proactive, rules, selectors
+from tinhso.core.working_time import local_zone
+from tinhso.notifications import channels, digest, events, proactive, rules, selectors
 from tinhso.notifications.models import (
     Channel,
     Consent,
@@ -146,6 +147,47 @@ def _outbox_row(
         next_attempt_at=now,
         created_at=now,
     )
+
+
+def send_daily_digests(*, now: datetime | None = None) -> int:
+    """Writes each official who chose the daily digest and has work one message of the day summing up their
+    queue, on their own channels; a second run the same day writes nothing (one digest per official per
+    day). Returns how many were written."""
+    now = now or timezone.now()
+    day = now.astimezone(local_zone()).date()
+    plans = selectors.channel_plans(
+        user_ids=digest.readers(), purpose=Purpose.NOTICES, configured=list(channels.senders())
+    )
+    return sum(
+        _write_digest(user=user, plan=plans[user.pk], day=day, now=now)
+        for user in User.objects.filter(pk__in=plans).order_by("pk")
+    )
+
+
+@transaction.atomic
+def _write_digest(*, user: User, plan: selectors.Plan, day: date, now: datetime) -> int:
+    """The official's digest, and their held notices marked told by it, together or not at all."""
+    if OutboxMessage.objects.filter(recipient=user, digest_on=day).exists():
+        return 0
+    work = digest.work_of(user=user, now=now)
+    if not work:
+        return 0
+    message = _outbox_row(
+        recipient=user.pk,
+        plan=replace(plan, digest=False),  # the digest itself is not held for the digest
+        template=digest.TEMPLATE,
+        event=None,
+        link=digest.link_of(work),
+        context=work.as_context() | {"day": day.isoformat()},
+    )
+    message.digest_on = day
+    try:
+        with transaction.atomic():  # a concurrent run wrote it first: the constraint keeps one
+            message.save(force_insert=True)
+    except IntegrityError:
+        return 0
+    digest.held(user_id=user.pk).filter(created_at__lte=now).update(status=OutboxMessage.Status.DIGESTED)
+    return 1
 
 
 @dataclass

@@ -60,3 +60,10 @@ def run_proactive_rules() -> None:
     """Every morning, each active rule over the data; the messages leave at each channel's rate."""
     for code in selectors.active_rule_codes():
         services.run_rule(code=code)
+
+
+@db_periodic_task(crontab(hour="7", minute="0"))
+def send_daily_digests() -> None:
+    """Every morning before office hours, officials' digests; they leave with the outbox's next run."""
+    services.send_daily_digests()
+    send_outbox()
