@@ -8,16 +8,21 @@
    middleware, alternating;
 4. the lag from a dossier's status change to the portal's receipt, with a relay running continuously,
    alone and under submission load (4 threads submitting dossiers through the services).
+The fakes (portal, webhook receiver) serve from their own process, so they do not share the sender's GIL.
 Drops and recreates the database `tinhso_bench_integration` (only a name containing `bench` is dropped).
 Run: .venv/bin/python bench/integration.py [--database-url postgres://.../tinhso_bench_integration]"""
 
 import argparse
 import json
+import multiprocessing
 import os
+import queue
 import statistics
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -27,6 +32,42 @@ from bench.submit import recreate_database
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tinhso_bench_integration"
 SUBSCRIBERS = 1000
 SUBMITTERS = 4
+PORTAL_PASSWORD = "bench-portal"
+
+
+def _serve(kind: str, urls: multiprocessing.Queue, receipts: multiprocessing.Queue, stop) -> None:
+    """The child process: the fake portal ("portal") or a receiver answering 204 ("hook"); the portal reports
+    (message id, time) of each CapNhatTienDoHoSoMC it receives."""
+    from tinhso.integration.fakes import FakePortal, serving
+
+    fake = FakePortal(password=PORTAL_PASSWORD)
+
+    def portal(path: str, body: bytes, headers: dict) -> tuple[int, dict]:
+        answer = fake.handle(path, body, headers)
+        if b"CapNhatTienDoHoSoMC" in body:
+            receipts.put((headers.get("x-lgsp-id", ""), time.time()))
+        return answer
+
+    def hook(path: str, body: bytes, headers: dict) -> tuple[int, dict]:
+        return 204, {}
+
+    with serving(portal if kind == "portal" else hook) as url:
+        urls.put(url)
+        stop.wait()
+
+
+@contextmanager
+def elsewhere(kind: str) -> Iterator[tuple[str, multiprocessing.Queue]]:
+    """Serves a fake from its own process; yields its base URL and the queue of its receipts."""
+    context = multiprocessing.get_context("spawn")
+    urls, receipts, stop = context.Queue(), context.Queue(), context.Event()
+    child = context.Process(target=_serve, args=(kind, urls, receipts, stop), daemon=True)
+    child.start()
+    try:
+        yield urls.get(timeout=60), receipts
+    finally:
+        stop.set()
+        child.join(timeout=10)
 
 
 def setup_data() -> dict:
@@ -57,19 +98,15 @@ def submit_and_accept(citizen, desk, count: int) -> list:
 
 def relay_figures(data: dict, count: int) -> tuple[float, float, int]:
     import requests
+    from django.conf import settings
 
     from tinhso.integration import portal
-    from tinhso.integration.fakes import FakePortal, serving
     from tinhso.integration.models import PortalMessage
 
     submit_and_accept(data["citizens"][0], data["desk"], count)
-    fake = FakePortal(password="bench-portal")
-    with serving(fake.handle) as url:
+    settings.TINHSO_PORTAL_PASSWORD = PORTAL_PASSWORD
+    with elsewhere("portal") as (url, _receipts):
         adapter = portal.DvcqgAdapter(base_url=url)
-        os.environ["TINHSO_PORTAL_PASSWORD"] = "bench-portal"
-        from django.conf import settings
-
-        settings.TINHSO_PORTAL_PASSWORD = "bench-portal"
         started = time.perf_counter()
         sent = portal.relay(sender=adapter)
         relay_seconds = time.perf_counter() - started
@@ -87,24 +124,22 @@ def relay_figures(data: dict, count: int) -> tuple[float, float, int]:
 
 
 def fanout_figures(data: dict) -> tuple[float, float, int]:
+    """One status change (acceptance) dispatched, signed, sent and recorded to SUBSCRIBERS subscribers; the
+    demo's own subscription (to a server not running here) is switched off first."""
     import requests
     from django.utils import timezone
 
+    from tinhso.dossiers import services as dossiers
     from tinhso.integration import services, webhooks
-    from tinhso.integration.fakes import serving
     from tinhso.integration.models import Partner, WebhookDelivery, WebhookSubscription
+    from tinhso.testing.dossiers import RECORD, RECORD_FORM
 
-    answered = []
-
-    def receive(path: str, body: bytes, headers: dict) -> tuple[int, dict]:
-        answered.append(1)
-        return 204, {}
-
-    with serving(receive) as url:
+    with elsewhere("hook") as (url, _receipts):
         partner = services.register_partner(
             actor=None, agency_code="000.00.99.H12", agency_name="Đo", system="FANOUT", system_name="Đo"
         )
         Partner.objects.filter(pk=partner.pk).update(private_addresses_allowed=True)
+        WebhookSubscription.objects.update(state=WebhookSubscription.State.DISABLED)
         WebhookSubscription.objects.bulk_create(
             WebhookSubscription(
                 partner=partner,
@@ -114,17 +149,18 @@ def fanout_figures(data: dict) -> tuple[float, float, int]:
             )
             for n in range(SUBSCRIBERS)
         )
+        dossier, _created = dossiers.submit_dossier(
+            actor=data["citizens"][1], procedure_code=RECORD, form_data=RECORD_FORM
+        )
         webhooks.dispatch()  # everything before the one event measured
         WebhookDelivery.objects.all().delete()
-        before = timezone.now()
-        submit_and_accept(data["citizens"][1], data["desk"], 1)
+        dossiers.accept(actor=data["desk"], code=dossier.code, version=dossier.version)
         started = time.perf_counter()
         webhooks.dispatch(now=timezone.now())
-        WebhookDelivery.objects.filter(created_at__lt=before).delete()
         tried = webhooks.send_due()
         fanout_seconds = time.perf_counter() - started
         delivered = WebhookDelivery.objects.filter(state="delivered").count()
-        assert tried >= SUBSCRIBERS and delivered >= SUBSCRIBERS, (tried, delivered)
+        assert tried == delivered == SUBSCRIBERS, (tried, delivered)
         delivery = WebhookDelivery.objects.select_related("subscription").first()
         body = json.dumps(delivery.payload).encode()
         headers = webhooks.headers_for(
@@ -155,19 +191,23 @@ def exchange_log_figures(data: dict, calls: int) -> tuple[list[float], list[floa
         purpose="Đo", legal_basis="Đo", valid_from=timezone.localdate(),
     )  # fmt: skip
     dossier = submit_and_accept(data["citizens"][2], data["desk"], 1)[0]
+    from tinhso.integration.models import ExchangeLog
+
     without = [name for name in settings.MIDDLEWARE if "ExchangeLog" not in name]
-    client = Client()
+    # A client builds its middleware chain at its first request and keeps it: one client each way.
+    with_log, without_log = Client(), Client()
+    with override_settings(MIDDLEWARE=without):
+        without_log.get("/")
+    path = f"/api/v1/lgsp/dossiers/{dossier.code}"
     logged, bare = [], []
+    before = ExchangeLog.objects.count()
     for n in range(calls * 2):
+        client, times = (without_log, bare) if n % 2 else (with_log, logged)
         started = time.perf_counter()
-        if n % 2:
-            with override_settings(MIDDLEWARE=without):
-                answer = client.get(f"/api/v1/lgsp/dossiers/{dossier.code}", HTTP_X_API_KEY=key)
-            bare.append((time.perf_counter() - started) * 1000)
-        else:
-            answer = client.get(f"/api/v1/lgsp/dossiers/{dossier.code}", HTTP_X_API_KEY=key)
-            logged.append((time.perf_counter() - started) * 1000)
+        answer = client.get(path, HTTP_X_API_KEY=key)
+        times.append((time.perf_counter() - started) * 1000)
         assert answer.status_code == 200, answer.content
+    assert ExchangeLog.objects.count() - before == calls, "only the calls with the log are logged"
     return logged, bare
 
 
@@ -178,21 +218,22 @@ def lag_figures(data: dict, changes: int) -> tuple[list[float], list[float]]:
     from django.db import connection
 
     from tinhso.integration import portal
-    from tinhso.integration.fakes import FakePortal, serving
     from tinhso.integration.models import PortalMessage
 
     received_at: dict[str, float] = {}
-    fake = FakePortal(password="bench-portal")
 
-    def handle(path: str, body: bytes, headers: dict) -> tuple[int, dict]:
-        answer = fake.handle(path, body, headers)
-        if b"CapNhatTienDoHoSoMC" in body:
-            received_at.setdefault(headers.get("x-lgsp-id", ""), time.time())
-        return answer
+    def drain(receipts: multiprocessing.Queue, until: float) -> None:
+        try:
+            while True:
+                message_id, at = receipts.get(timeout=max(0.0, until - time.time()))
+                received_at.setdefault(message_id, at)
+                until = time.time()  # then take what is already queued without waiting
+        except queue.Empty:
+            pass
 
     def measure(load: bool) -> list[float]:
         stop = threading.Event()
-        settings.TINHSO_PORTAL_PASSWORD = "bench-portal"
+        settings.TINHSO_PORTAL_PASSWORD = PORTAL_PASSWORD
 
         def relay_loop() -> None:
             adapter = portal.DvcqgAdapter(base_url=url)
@@ -222,14 +263,14 @@ def lag_figures(data: dict, changes: int) -> tuple[list[float], list[float]]:
             created[message.message_id] = message.created_at.timestamp()
         deadline = time.time() + 60
         while time.time() < deadline and not all(mid in received_at for mid in created):
-            time.sleep(0.05)
+            drain(receipts, time.time() + 0.05)
         stop.set()
         for thread in threads:
             thread.join()
         assert PortalMessage.objects.filter(id__gt=first).exists()
         return [received_at[mid] - at for mid, at in created.items() if mid in received_at]
 
-    with serving(handle) as url:
+    with elsewhere("portal") as (url, receipts):
         alone = measure(load=False)
         loaded = measure(load=True)
     return alone, loaded
