@@ -24,9 +24,9 @@ from django.db.models import FileField, JSONField, Model
 from django.utils import timezone
 
 from tinhso.catalog.models import Procedure
-from tinhso.core import bulk
 from tinhso.core import events as core_events
 from tinhso.core import services as core_services
+from tinhso.core import sql as core_sql
 from tinhso.core.errors import InvalidInput
 from tinhso.core.eventlog import GENESIS_HASH, canonical_json, event_hash_at, stream_name
 from tinhso.core.models import AdminUnit, Event, PopulationRecord, Role, User
@@ -394,12 +394,12 @@ class Batch:
         consumer's cursor) come last and in a fixed order, so workers wait for each other only briefly."""
         _batch_settings(self.replica)
         for model in (User, PopulationRecord, Dossier, Report):
-            bulk.copy_rows(model._meta.db_table, columns_of(model), self.rows.get(model, []))
+            core_sql.copy_rows(model._meta.db_table, columns_of(model), self.rows.get(model, []))
         events = self.rows.get(Event, [])
         _copy_events(events)
         last_event_id = sql.last_id_written(table=Event._meta.db_table) if events else 0
         for fact in (DossierFact, ReportFact):
-            bulk.copy_rows(fact._meta.db_table, columns_of(fact), self.rows.get(fact, []))
+            core_sql.copy_rows(fact._meta.db_table, columns_of(fact), self.rows.get(fact, []))
         _save_code_counters(code_counters)
         ioc_services.add_to_counters(dict(sorted(self.deltas.items())))
         if self.heads:
@@ -415,7 +415,7 @@ def _copy_events(events: list[tuple[Any, ...]]) -> None:
     """The events in EVENT_COLUMNS order (and the instant in ISO format), their ids from the table's own
     sequence; on PostgreSQL as COPY text written here (strings, integers and instants: simple to format)."""
     if connection.vendor != "postgresql":
-        bulk.copy_rows(Event._meta.db_table, EVENT_COLUMNS, [row[:-1] for row in events])
+        core_sql.copy_rows(Event._meta.db_table, EVENT_COLUMNS, [row[:-1] for row in events])
         return
     lines = (
         f"{copy_text(stream)}\t{seq}\t{copy_text(action)}\t{COPY_NULL if actor is None else actor}\t"
@@ -447,7 +447,7 @@ def _batch_settings(replica: bool) -> None:
 
 def _save_code_counters(code_counters: dict[tuple[int, date], int]) -> None:
     """The last number each desk gave on each generated day, so later real submissions continue it."""
-    bulk.upsert_rows(
+    core_sql.upsert_rows(
         DossierCounter._meta.db_table,
         ["unit_id", "day", "last"],
         [(unit, day, last) for (unit, day), last in code_counters.items()],

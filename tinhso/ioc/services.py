@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.catalog.models import Procedure
-from tinhso.core import bulk
 from tinhso.core import selectors as core_selectors
+from tinhso.core import sql as core_sql
 from tinhso.core.errors import InvalidInput
 from tinhso.core.models import AdminUnit, Event, Role, User
 from tinhso.core.services import record_event
@@ -221,7 +221,7 @@ def add_to_counters(increments: dict[CounterKey, int]) -> None:
     writers never wait on each other in a cycle."""
     counters = {Counter: (COUNTER_KEY, increments), CounterTotal: (TOTAL_KEY, _totals(increments))}
     for model, (key, changes) in counters.items():
-        bulk.upsert_rows(
+        core_sql.upsert_rows(
             model._meta.db_table,
             [*key, "value"],
             [(*row, value) for row, value in changes.items()],

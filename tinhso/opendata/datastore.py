@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tinhso.core.bulk import copy_rows
 from tinhso.core.eventlog import canonical_json
+from tinhso.core.sql import copy_rows
 from tinhso.opendata import pii, tabular
 from tinhso.opendata.models import DatastoreRow
 from tinhso.opendata.text import fold

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.core import bulk as core_bulk
 from tinhso.core import selectors as core_selectors
+from tinhso.core import sql as core_sql
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.lifecycle import Transition
 from tinhso.core.models import AdminUnit, Role, User
@@ -1004,7 +1004,7 @@ def roll_up(*, submission: Submission, sign: int) -> None:
     _average(versions, written)
     Aggregate.objects.filter(pk__in=[row.pk for row in emptied if row.pk]).delete()
     # One statement for every changed total (COPY into a staging table on PostgreSQL), not one UPDATE each.
-    core_bulk.upsert_rows(
+    core_sql.upsert_rows(
         Aggregate._meta.db_table,
         list(AGGREGATE_COLUMNS),
         [(regime.pk, row.period, row.unit_id, row.indicator_version_id, row.disaggregation,

@@ -51,5 +51,6 @@ def pay_from_dossier_page(page) -> None:
     page.get_by_role("button", name="Thanh toán trực tuyến").click()
     page.get_by_label("VNPay").check()
     page.locator("main form button[type=submit]").click()
-    page.get_by_role("button", name="Thanh toán", exact=True).click()
+    # The sandbox answers only once it has delivered the IPN to the live server, as slow as a loaded CI machine.
+    page.get_by_role("button", name="Thanh toán", exact=True).click(timeout=60_000)
     page.wait_for_url("**/thanh-toan/vnpay/tra-ve?*")

@@ -118,3 +118,44 @@ def test_the_token_statement_finds_what_the_orm_query_finds():
     person.is_active = False
     person.save(update_fields=["is_active"])
     assert token_holder(digest, now=now) is None and _by_orm(digest, now) is None
+
+
+def test_copied_rows_read_back_as_bulk_create_writes_them():
+    from tinhso.core.models import CalendarDay
+    from tinhso.core.sql import copy_rows
+
+    at = datetime(2026, 4, 30, 1, 0, tzinfo=UTC)
+    columns = ["date", "kind", "reason", "declared_by_id", "declared_at"]
+    copy_rows(
+        CalendarDay._meta.db_table, columns, [(date(2026, 4, 30), "day_off", "Ngày Giải phóng", None, at)]
+    )
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(date=date(2026, 5, 1), kind="day_off", reason="Quốc tế Lao động")]
+    )
+    CalendarDay.objects.filter(date=date(2026, 5, 1)).update(declared_at=at)
+    copied, created = (
+        CalendarDay.objects.filter(date=day).values("kind", "declared_by", "declared_at").get()
+        for day in (date(2026, 4, 30), date(2026, 5, 1))
+    )
+    assert copied == created
+
+
+@pytest.mark.parametrize("rows", [1, 60])  # one statement per row, and a staging table on PostgreSQL
+def test_an_upsert_adds_where_the_key_exists_and_inserts_elsewhere(rows):
+    from tinhso.core.models import CalendarDay
+    from tinhso.core.sql import upsert_rows
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(rows)]
+    CalendarDay.objects.create(date=days[0], kind="day_off", reason="Tết Dương lịch")
+    upsert_rows(
+        CalendarDay._meta.db_table,
+        ["date", "kind", "reason", "declared_at"],
+        [(day, "working_day", "bù", at) for day in days],
+        key=["date"],
+        column_types=["date", "varchar(12)", "varchar(200)", "timestamptz"],
+        update="reason = {table}.reason || ' / ' || excluded.reason",
+    )
+    reasons = dict(CalendarDay.objects.values_list("date", "reason"))
+    assert reasons[days[0]] == "Tết Dương lịch / bù"
+    assert len(reasons) == rows and all(reasons[day] == "bù" for day in days[1:])
