@@ -196,6 +196,7 @@ class ProactiveRule(models.Model):
         AGE_MILESTONE = "age_milestone", _("Đến tuổi phải làm thủ tục")
         AFTER_RESULT = "after_result", _("Sau khi có kết quả một thủ tục khác")
         BEFORE_EXPIRY = "before_expiry", _("Trước khi giấy tờ hết hiệu lực")
+        ANNUAL = "annual", _("Nghĩa vụ hằng năm của người có giấy tờ còn hiệu lực")
 
     code = models.SlugField(max_length=60, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

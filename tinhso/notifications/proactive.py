@@ -115,8 +115,37 @@ def _before_expiry(rule: ProactiveRule, today: date) -> Iterator[Finding]:
         yield Finding(applicant, code, months_after(timezone.localdate(finished_at), months))
 
 
+def next_on(today: date, month: int, day: int) -> date:
+    """The next `day`/`month` from today on (today itself included)."""
+    this_year = date(today.year, month, day)
+    return this_year if this_year >= today else date(today.year + 1, month, day)
+
+
+def _annual(rule: ProactiveRule, today: date) -> Iterator[Finding]:
+    """Holders of a standing result (a business household registered before the day), not ended by one of
+    the `until` procedures since, told once a year from lead days before the obligation's fixed day."""
+    due = next_on(today, rule.params["month"], rule.params["day"])
+    if due > today + timedelta(days=rule.lead_days):
+        return
+    ended = Dossier.objects.filter(
+        applicant=OuterRef("applicant"),
+        procedure__code__in=rule.params["until"],
+        finished_at__gte=OuterRef("finished_at"),
+    )
+    holders = (
+        Dossier.objects.filter(
+            procedure__code__in=rule.params["after"], finished_at__lt=_start_of(due), applicant__isnull=False
+        )
+        .exclude(Exists(ended))
+        .values_list("applicant_id", "code")
+    )
+    for applicant, code in holders.iterator(CHUNK):
+        yield Finding(applicant, f"{code}-{due.year}", due)
+
+
 FINDERS: dict[str, Callable[[ProactiveRule, date], Iterator[Finding]]] = {
     ProactiveRule.Kind.AGE_MILESTONE: _age_milestone,
     ProactiveRule.Kind.AFTER_RESULT: _after_result,
     ProactiveRule.Kind.BEFORE_EXPIRY: _before_expiry,
+    ProactiveRule.Kind.ANNUAL: _annual,
 }

@@ -6,13 +6,14 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from tinhso.catalog.models import Procedure
 from tinhso.core.models import Event, Role
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers.models import Dossier
 from tinhso.notifications import proactive, selectors, services
 from tinhso.notifications.models import OutboxMessage, ProactiveRule, Suggestion
 from tinhso.testing.dossier_flow import in_state, pdf
-from tinhso.testing.dossiers import AN_XUYEN, RECORD
+from tinhso.testing.dossiers import AN_XUYEN, BIRTH, RECORD
 from tinhso.testing.factories import citizen, official, resident
 from tinhso.testing.notifications import opt_in, reachable
 
@@ -194,3 +195,33 @@ def test_the_operations_centre_shows_each_campaign_reach_in_three_statements(
 def test_campaign_reach_is_for_those_who_see_the_operations_centre(cast, client):
     client.force_login(citizen("096090007777"))
     assert client.get("/dieu-hanh/dich-vu-chu-dong/").status_code == 403
+
+
+def test_a_business_household_is_told_of_its_annual_tax_return_each_year_until_it_ends(cast):
+    """Stand-ins for the demo's procedures: the judicial record for the registration, the birth registration
+    for ending it."""
+    rule = ProactiveRule.objects.get(code="business-household-tax-return")
+    assert rule.active and "38/2019/QH14" in rule.legal_basis and rule.lead_days == 30
+    ProactiveRule.objects.filter(pk=rule.pk).update(
+        params=rule.params | {"after": [RECORD], "until": [BIRTH]}
+    )
+    registered = finished_on(cast, date(2026, 3, 2))
+    code = "business-household-tax-return"
+    assert found(code, date(2026, 12, 31)) == set()  # 31 days before 31/01: not yet
+    assert found(code, date(2027, 1, 1)) == {(cast.an.pk, f"{registered.code}-2027", date(2027, 1, 31))}
+    assert found(code, date(2027, 1, 31)) == {(cast.an.pk, f"{registered.code}-2027", date(2027, 1, 31))}
+    assert found(code, date(2027, 2, 1)) == set()  # next due 31/01/2028
+    assert services.run_rule(code=code, today=date(2027, 1, 1)) == 1
+    assert services.run_rule(code=code, today=date(2027, 1, 20)) == 0  # told once a year
+    assert services.run_rule(code=code, today=date(2028, 1, 5)) == 1
+
+    ended = finished_on(cast, date(2028, 3, 1))
+    Dossier.objects.filter(pk=ended.pk).update(procedure=Procedure.objects.get(code=BIRTH))
+    assert found(code, date(2029, 1, 1)) == set()  # the household ended
+
+
+def test_a_household_registered_on_the_day_the_return_is_due_is_not_due_that_year(cast):
+    rule = ProactiveRule.objects.get(code="business-household-tax-return")
+    ProactiveRule.objects.filter(pk=rule.pk).update(params=rule.params | {"after": [RECORD]})
+    finished_on(cast, date(2027, 1, 31))
+    assert found("business-household-tax-return", date(2027, 1, 31)) == set()
