@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q, QuerySet
+
 from tinhso.core.parsing import BIGINT_MAX, whole_number
 
 
@@ -31,3 +33,15 @@ def parse_cursor(cursor: str) -> tuple[datetime | None, int] | None:
         return (datetime.fromisoformat(instant) if instant else None), pk
     except ValueError:
         return None
+
+
+def keyset_page(rows: QuerySet[Any], *, field: str, cursor: str, size: int, newest_first: bool) -> Page:
+    """`size` rows ordered by (`field`, id), newest or oldest first, after the row `cursor` names."""
+    after = parse_cursor(cursor)
+    if after is not None and after[0] is not None:
+        instant, pk = after
+        beyond = "lt" if newest_first else "gt"
+        rows = rows.filter(Q(**{f"{field}__{beyond}": instant}) | Q(**{field: instant, f"pk__{beyond}": pk}))
+    found = list(rows.order_by(*((f"-{field}", "-pk") if newest_first else (field, "pk")))[: size + 1])
+    last = found[size - 1] if len(found) > size else None
+    return Page(found[:size], cursor_of(getattr(last, field), last.pk) if last else None)

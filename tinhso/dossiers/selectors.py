@@ -20,7 +20,7 @@ from tinhso.core.errors import NotFound
 from tinhso.core.eventlog import stream_of
 from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import AdminUnit, Domain, Event, Role, User
-from tinhso.core.paging import Page, cursor_of, parse_cursor
+from tinhso.core.paging import Page, cursor_of, keyset_page, parse_cursor
 from tinhso.core.working_time import local_zone, working_time_between
 from tinhso.dossiers import events, lifecycle
 from tinhso.dossiers.models import Channel, Dossier, Status
@@ -105,13 +105,7 @@ def citizen_dossier_page(*, actor: User, cursor: str = "", size: int = PAGE_SIZE
         "procedure__code",
         "procedure__fee",
     )
-    after = parse_cursor(cursor)
-    if after is not None and after[0] is not None:  # every listed dossier was submitted at some time
-        submitted_at, pk = after
-        dossiers = dossiers.filter(Q(submitted_at__lt=submitted_at) | Q(submitted_at=submitted_at, pk__lt=pk))
-    found = list(dossiers[: size + 1])
-    last = found[size - 1] if len(found) > size else None
-    return Page(found[:size], cursor_of(last.submitted_at, last.pk) if last else None)
+    return keyset_page(dossiers, field="submitted_at", cursor=cursor, size=size, newest_first=True)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from tinhso.core.eventlog import stream_of
 from tinhso.core.language import in_active_language
 from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import AdminUnit, Domain, Event, Role, User
-from tinhso.core.paging import Page, cursor_of, parse_cursor
+from tinhso.core.paging import Page, keyset_page
 from tinhso.fieldreports import events, lifecycle
 from tinhso.fieldreports.models import ApiKey, Category, Report, ReportPhoto, RoutingRule
 
@@ -403,13 +403,7 @@ def public_report_page(*, filters: PublicFilters, cursor: str = "", size: int = 
     reports = reports.select_related("category", "commune", "merged_into").only(
         *_LISTED, "category__name", "category__name_en", "commune__name", "merged_into__tracking_code"
     )
-    after = parse_cursor(cursor)
-    if after is not None and after[0] is not None:
-        submitted_at, pk = after
-        reports = reports.filter(Q(submitted_at__lt=submitted_at) | Q(submitted_at=submitted_at, pk__lt=pk))
-    found = list(reports.order_by("-submitted_at", "-pk")[: size + 1])
-    last = found[size - 1] if len(found) > size else None
-    return Page(found[:size], cursor_of(last.submitted_at, last.pk) if last else None)
+    return keyset_page(reports, field="submitted_at", cursor=cursor, size=size, newest_first=True)
 
 
 # The columns of a report the public list shows.
@@ -553,13 +547,7 @@ def staff_open_page(user: User, *, cursor: str = "", size: int = PAGE_SIZE) -> P
         .only(*_STAFF_LISTED)
         .prefetch_related(Prefetch("photos", ReportPhoto.objects.only("report_id", "image", "uploaded_at")))
     )
-    after = parse_cursor(cursor)
-    if after is not None and after[0] is not None:
-        due_at, pk = after
-        reports = reports.filter(Q(due_at__gt=due_at) | Q(due_at=due_at, pk__gt=pk))
-    found = list(reports.order_by("due_at", "pk")[: size + 1])
-    last = found[size - 1] if len(found) > size else None
-    return Page(found[:size], cursor_of(last.due_at, last.pk) if last else None)
+    return keyset_page(reports, field="due_at", cursor=cursor, size=size, newest_first=False)
 
 
 def tracking_code_typed(text: str) -> str:
