@@ -6,10 +6,10 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
-from pydantic import StringConstraints
+from pydantic import AliasPath, StringConstraints
 
 from tinhso.core.api import ActionOut, action_rows, bearer_auth
 from tinhso.core.auth import SignedInRequest
@@ -33,14 +33,14 @@ class DossierDocumentOut(Schema):
 
 class DossierOut(Schema):
     code: str
-    procedure_code: str
-    procedure_version: int
-    procedure_name: str
-    receiving_unit: str
-    authority_unit: str
+    procedure_code: str = Field(validation_alias=AliasPath("procedure", "code"))
+    procedure_version: int = Field(validation_alias=AliasPath("procedure", "version"))
+    procedure_name: str = Field(validation_alias=AliasPath("procedure", "name"))
+    receiving_unit: str = Field(validation_alias=AliasPath("receiving_unit", "code"))
+    authority_unit: str = Field(validation_alias=AliasPath("authority_unit", "code"))
     channel: int
     status: int
-    status_label: str
+    status_label: str = Field(validation_alias="get_status_display")  # Ninja calls it
     version: int
     form_data: dict
     group_code: str
@@ -57,35 +57,7 @@ class DossierOut(Schema):
     consulted_unit: str | None
     consult_due_at: datetime | None
     rating: int | None
-    documents: list[DossierDocumentOut]
-
-    @staticmethod
-    def resolve_documents(dossier: Dossier) -> list:
-        return list(dossier.documents.all())
-
-    @staticmethod
-    def resolve_procedure_code(dossier: Dossier) -> str:
-        return dossier.procedure.code
-
-    @staticmethod
-    def resolve_procedure_version(dossier: Dossier) -> int:
-        return dossier.procedure.version
-
-    @staticmethod
-    def resolve_procedure_name(dossier: Dossier) -> str:
-        return dossier.procedure.name
-
-    @staticmethod
-    def resolve_receiving_unit(dossier: Dossier) -> str:
-        return dossier.receiving_unit.code
-
-    @staticmethod
-    def resolve_authority_unit(dossier: Dossier) -> str:
-        return dossier.authority_unit.code
-
-    @staticmethod
-    def resolve_status_label(dossier: Dossier) -> str:
-        return dossier.get_status_display()
+    documents: list[DossierDocumentOut]  # Ninja lists a related manager
 
     @staticmethod
     def resolve_current_step(dossier: Dossier) -> int | None:

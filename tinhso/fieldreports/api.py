@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import StringConstraints
+from pydantic import AliasPath, StringConstraints
 
 from tinhso.core.api import ActionOut, action_rows, bearer_auth
 from tinhso.core.auth import SignedInRequest
@@ -37,18 +37,18 @@ class PublicReportOut(Schema):
     """What anyone may read about a report: never who filed it."""
 
     tracking_code: str
-    category_code: str
-    category_name: str
+    category_code: str = Field(validation_alias=AliasPath("category", "code"))
+    category_name: str = Field(validation_alias=AliasPath("category", "display_name"))
     description: str
     latitude: float
     longitude: float
     address: str
-    commune_code: str
-    commune_name: str
-    responsible_unit: str
+    commune_code: str = Field(validation_alias=AliasPath("commune", "code"))
+    commune_name: str = Field(validation_alias=AliasPath("commune", "name"))
+    responsible_unit: str = Field(validation_alias=AliasPath("responsible_unit", "name"))
     status: str
-    status_label: str
-    open: bool
+    status_label: str = Field(validation_alias="get_status_display")  # Ninja calls it
+    open: bool = Field(validation_alias="is_open")
     submitted_at: datetime
     due_at: datetime
     result: str
@@ -56,36 +56,8 @@ class PublicReportOut(Schema):
     photo_urls: list[str]
 
     @staticmethod
-    def resolve_category_code(report: Report) -> str:
-        return report.category.code
-
-    @staticmethod
-    def resolve_category_name(report: Report) -> str:
-        return report.category.display_name
-
-    @staticmethod
     def resolve_description(report: Report) -> str:
         return "" if report.status == Report.Status.REJECTED else report.description
-
-    @staticmethod
-    def resolve_commune_code(report: Report) -> str:
-        return report.commune.code
-
-    @staticmethod
-    def resolve_commune_name(report: Report) -> str:
-        return report.commune.name
-
-    @staticmethod
-    def resolve_responsible_unit(report: Report) -> str:
-        return report.responsible_unit.name
-
-    @staticmethod
-    def resolve_status_label(report: Report) -> str:
-        return report.get_status_display()
-
-    @staticmethod
-    def resolve_open(report: Report) -> bool:
-        return report.is_open
 
     @staticmethod
     def resolve_result(report: Report) -> str:
@@ -103,15 +75,11 @@ class PublicReportOut(Schema):
 class StaffReportOut(PublicReportOut):
     version: int
     overdue: bool
-    responsible_unit_code: str
+    responsible_unit_code: str = Field(validation_alias=AliasPath("responsible_unit", "code"))
 
     @staticmethod
     def resolve_overdue(report: Report) -> bool:
         return report.overdue_at is not None
-
-    @staticmethod
-    def resolve_responsible_unit_code(report: Report) -> str:
-        return report.responsible_unit.code
 
 
 class ReportFilters(Schema):
