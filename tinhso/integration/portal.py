@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -132,6 +132,7 @@ class DvcqgAdapter:
         self.base_url = (
             base_url or settings.TINHSO_PORTAL_URL or "http://127.0.0.1:8000/gia-lap/dvcqg"
         ).rstrip("/")
+        self.http = requests.Session()  # one kept connection for the relay's run, not one per call
 
     def deliver(self, message: PortalMessage, *, national_code: int) -> None:
         body = message.body
@@ -221,7 +222,7 @@ class DvcqgAdapter:
         started, clock = timezone.now(), time.perf_counter()
         status, content, error = 0, b"", ""
         try:
-            answer = requests.post(
+            answer = self.http.post(
                 self.base_url + path,
                 data=body,
                 headers={"Content-Type": "application/json", exchange.MESSAGE_ID_HEADER: message_id},
@@ -264,26 +265,21 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _head_messages(now: datetime, limit: int) -> list[int]:
-    """The first unacknowledged message of each dossier, when it is pending and due: a dossier whose first
-    one failed for good (dead) waits for it, so the portal never sees its statuses out of order."""
-    firsts = (
-        PortalMessage.objects.exclude(state=PortalMessage.State.ACKNOWLEDGED)
-        .values("dossier_id")
-        .annotate(first=Min("seq"))
-        .order_by("dossier_id")
+    """The first unacknowledged message of each dossier, when it is pending and due, in one query: a dossier
+    whose first one failed for good (dead) waits for it, so the portal never sees its statuses out of order."""
+    first_waiting = (
+        PortalMessage.objects.filter(dossier_id=OuterRef("dossier_id"))
+        .exclude(state=PortalMessage.State.ACKNOWLEDGED)
+        .order_by("seq")
+        .values("seq")[:1]
     )
-    heads = []
-    for row in firsts.iterator(chunk_size=1000):
-        message = (
-            PortalMessage.objects.filter(dossier_id=row["dossier_id"], seq=row["first"])
-            .values_list("pk", "state", "next_attempt_at")
-            .first()
+    return list(
+        PortalMessage.objects.filter(
+            state=PortalMessage.State.PENDING, next_attempt_at__lte=now, seq=Subquery(first_waiting)
         )
-        if message and message[1] == PortalMessage.State.PENDING and message[2] <= now:
-            heads.append(message[0])
-            if len(heads) >= limit:
-                break
-    return heads
+        .order_by("dossier_id")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def relay(*, now: datetime | None = None, limit: int = 500, sender: Adapter | None = None) -> int:

@@ -191,9 +191,9 @@ class Outcome:
     error: str
 
 
-def _post(url: str, body: bytes, headers: dict) -> Outcome:
+def _post(http: requests.Session, url: str, body: bytes, headers: dict) -> Outcome:
     try:
-        answer = requests.post(
+        answer = http.post(
             url,
             data=body,
             headers=headers,
@@ -217,12 +217,13 @@ def send_due(*, now: datetime | None = None, limit: int = 1000) -> int:
         .order_by("next_attempt_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
-    for pk in due:
-        attempt(delivery_id=pk, now=now)
+    with requests.Session() as http:  # keeps the connection to receivers on the same host and port
+        for pk in due:
+            attempt(delivery_id=pk, now=now, http=http)
     return len(due)
 
 
-def attempt(*, delivery_id: int, now: datetime) -> None:
+def attempt(*, delivery_id: int, now: datetime, http: requests.Session) -> None:
     """One try of one delivery, outside any transaction while the receiver answers; the outcome is recorded
     under the delivery's lock (a second worker trying the same one skips it)."""
     delivery = WebhookDelivery.objects.select_related("subscription__partner").get(pk=delivery_id)
@@ -236,7 +237,7 @@ def attempt(*, delivery_id: int, now: datetime) -> None:
         # Signed at the real time of sending: the receiver refuses a timestamp five minutes off.
         sent_at, clock = timezone.now(), time.perf_counter()
         headers = headers_for(subscription, message_id=delivery.message_id, body=body, now=sent_at)
-        outcome = _post(subscription.url, body, headers)
+        outcome = _post(http, subscription.url, body, headers)
         exchange.append(
             direction=ExchangeLog.Direction.OUTBOUND,
             partner=subscription.partner,
