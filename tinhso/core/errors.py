@@ -5,9 +5,13 @@ user's language: services pass a `gettext_lazy` text with `%(name)s` placeholder
 and the text is translated when it is read (`error.message`, `str(error)`), in the language active then. So the
 same refusal reads in Vietnamese on the Vietnamese interface and in English on the English one."""
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.utils.functional import lazy
 
 if TYPE_CHECKING:
@@ -126,3 +130,21 @@ def required_text(value: str, field: str, message: "StrOrPromise") -> str:
     if not value:
         raise invalid(field, message)
     return value
+
+
+def answered_as_pages(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """A page view whose refusals (the services' errors) become the platform's 404, 403 and 400 pages,
+    never a 500."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(*args, **kwargs)
+        except NotFound as error:
+            raise Http404(error.message) from None
+        except Forbidden as error:
+            raise PermissionDenied(error.message) from None
+        except DomainError as error:
+            raise SuspiciousOperation(error.message) from None
+
+    return wrapped

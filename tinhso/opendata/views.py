@@ -3,14 +3,13 @@ and downloads, statistics; for officials, their datasets, uploads, the lifecycle
 shared data. Every rule lives in the services and selectors."""
 
 import csv
-import functools
 import io
 import json
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.exceptions import SuspiciousOperation
 from django.http import (
     FileResponse,
     Http404,
@@ -28,30 +27,13 @@ from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 
 from tinhso.core.auth import SignedInRequest
-from tinhso.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from tinhso.core.errors import DomainError, Forbidden, InvalidInput, NotFound, answered_as_pages
 from tinhso.opendata import forms, lifecycle, pii, selectors, services
 from tinhso.opendata.models import AccessRequest, Hit, Organization
 from tinhso.opendata.vocabulary import Theme
 
 PAGE = 20
 PREVIEW_ROWS = 20
-
-
-def _answers(view):
-    """Refusals the services raise become the platform's 404, 403 and 400 pages, never a 500."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from None
-        except Forbidden as error:
-            raise PermissionDenied(error.message) from None
-        except DomainError as error:
-            raise SuspiciousOperation(error.message) from None
-
-    return wrapped
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -62,7 +44,7 @@ def _page_number(request: HttpRequest) -> int:
 
 
 @require_GET
-@_answers
+@answered_as_pages
 def search(request: HttpRequest) -> HttpResponse:
     filters = {name: request.GET.getlist(name) for name in ("organization", "theme", "tags", "res_format")
                if request.GET.getlist(name)}  # fmt: skip
@@ -98,7 +80,7 @@ def _chart(page: selectors.Page) -> dict[str, Any] | None:
 
 
 @require_GET
-@_answers
+@answered_as_pages
 def dataset(request: HttpRequest, name: str) -> HttpResponse:
     found = selectors.dataset_shown(request.user, name)
     resources = list(found.resources.all())
@@ -169,7 +151,7 @@ def _xlsx(columns: list[str], rows) -> FileResponse:
 
 
 @require_GET
-@_answers
+@answered_as_pages
 def download(request: HttpRequest, resource_id: str, fmt: str) -> HttpResponseBase:
     found = selectors.resource(request.user, str(resource_id))
     services.count_hit(kind=Hit.Kind.DOWNLOAD, dataset_id=found.dataset_id)
@@ -185,7 +167,7 @@ def download(request: HttpRequest, resource_id: str, fmt: str) -> HttpResponseBa
 
 
 @require_GET
-@_answers
+@answered_as_pages
 def statistics(request: HttpRequest) -> HttpResponse:
     figures = selectors.statistics()
     themes = dict(Theme.choices)
@@ -203,7 +185,7 @@ def _organizations(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 @login_required
-@_answers
+@answered_as_pages
 def manage(request: SignedInRequest) -> HttpResponse:
     organizations = _organizations(request)
     datasets = selectors.editable(request.user).select_related("organization").order_by("-modified_at")[:200]
@@ -215,7 +197,7 @@ def manage(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@_answers
+@answered_as_pages
 def create(request: SignedInRequest) -> HttpResponse:
     organizations = _organizations(request)
     form = forms.DatasetForm(request.POST, organizations=organizations)
@@ -235,7 +217,7 @@ def create(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@_answers
+@answered_as_pages
 def upload(request: SignedInRequest, name: str) -> HttpResponse:
     found = selectors.dataset(request.user, name)
     form = forms.UploadForm(request.POST, request.FILES)
@@ -269,7 +251,7 @@ def _refused(request: HttpRequest, error: DomainError, name: str) -> HttpRespons
 
 @login_required
 @require_POST
-@_answers
+@answered_as_pages
 def act(request: SignedInRequest, name: str, action: str) -> HttpResponse:
     found = selectors.dataset(request.user, name)
     reason, version = _reason_form(request)
@@ -293,7 +275,7 @@ def act(request: SignedInRequest, name: str, action: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@_answers
+@answered_as_pages
 def exempt(request: SignedInRequest, name: str) -> HttpResponse:
     found = selectors.dataset(request.user, name)
     reason, version = _reason_form(request)
@@ -307,7 +289,7 @@ def exempt(request: SignedInRequest, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@_answers
+@answered_as_pages
 def review(request: SignedInRequest, name: str) -> HttpResponse:
     found = selectors.dataset(request.user, name)
     _reason, version = _reason_form(request)
@@ -320,7 +302,7 @@ def review(request: SignedInRequest, name: str) -> HttpResponse:
 
 
 @login_required
-@_answers
+@answered_as_pages
 def shared(request: SignedInRequest) -> HttpResponse:
     units = [(org.unit.code, org.title) for org in Organization.objects.select_related("unit")
              if selectors.may_edit(request.user, org)]  # fmt: skip
@@ -352,7 +334,7 @@ def shared(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@_answers
+@answered_as_pages
 def answer(request: SignedInRequest, request_id: int, action: str) -> HttpResponse:
     form = forms.ReasonForm(request.POST)
     if not form.is_valid():

@@ -1,13 +1,11 @@
 """Pages of reporting: a unit's report (grid, narrative, checks, actions), its XLSX template and upload,
 and the completeness of a period. Every rule lives in the services and selectors."""
 
-import functools
 from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,32 +14,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tinhso.core import selectors as core_selectors
 from tinhso.core.auth import SignedInRequest
-from tinhso.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from tinhso.core.errors import DomainError, Forbidden, InvalidInput, NotFound, answered_as_pages
 from tinhso.core.models import Domain
 from tinhso.core.parsing import whole_number
 from tinhso.reporting import sdmx, selectors, services, xlsx
 from tinhso.reporting.models import DataValue, Form, Status
 
 
-def _answers(view):
-    """Refusals the services raise become the platform's 404, 403 and 400 pages, never a 500."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from None
-        except Forbidden as error:
-            raise PermissionDenied(error.message) from None
-        except DomainError as error:
-            raise SuspiciousOperation(error.message) from None
-
-    return wrapped
-
-
 @login_required
-@_answers
+@answered_as_pages
 @require_GET
 def index(request: SignedInRequest) -> HttpResponse:
     return render(
@@ -145,7 +126,7 @@ def _save_posted(request: SignedInRequest, regime: str, period: str, unit: str) 
 
 
 @login_required
-@_answers
+@answered_as_pages
 def report(request: SignedInRequest, regime: str, period: str, unit: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     current: dict[str, dict] = {}
@@ -206,7 +187,7 @@ def autosave(request: SignedInRequest, regime: str, period: str, unit: str) -> H
 
 
 @login_required
-@_answers
+@answered_as_pages
 @require_POST
 def act(request: SignedInRequest, regime: str, period: str, unit: str, action: str) -> HttpResponse:
     submission = selectors.visible_submission(
@@ -222,7 +203,7 @@ def act(request: SignedInRequest, regime: str, period: str, unit: str, action: s
 
 
 @login_required
-@_answers
+@answered_as_pages
 @require_POST
 def explain(request: SignedInRequest, regime: str, period: str, unit: str) -> HttpResponse:
     submission = selectors.visible_submission(
@@ -238,7 +219,7 @@ def explain(request: SignedInRequest, regime: str, period: str, unit: str) -> Ht
 
 
 @login_required
-@_answers
+@answered_as_pages
 @require_GET
 def sheet(request: SignedInRequest, regime: str, period: str, unit: str, form: str) -> HttpResponse:
     context = _context(request, regime, period, unit)
@@ -262,7 +243,7 @@ def sheet(request: SignedInRequest, regime: str, period: str, unit: str, form: s
 
 
 @login_required
-@_answers
+@answered_as_pages
 @require_POST
 def upload(request: SignedInRequest, regime: str, period: str, unit: str, form: str) -> HttpResponse:
     upload = request.FILES.get("file")
@@ -302,7 +283,7 @@ def upload(request: SignedInRequest, regime: str, period: str, unit: str, form: 
 
 
 @login_required
-@_answers
+@answered_as_pages
 @require_GET
 def drill(request: SignedInRequest, regime: str, period: str, unit: str, code: str) -> HttpResponse:
     chosen, place = selectors.visible_report_place(
@@ -315,7 +296,7 @@ def drill(request: SignedInRequest, regime: str, period: str, unit: str, code: s
 
 
 @login_required
-@_answers
+@answered_as_pages
 @require_GET
 def progress(request: SignedInRequest, regime: str, period: str) -> HttpResponse:
     chosen = selectors.regime_by_code(regime)
@@ -333,7 +314,7 @@ def progress(request: SignedInRequest, regime: str, period: str) -> HttpResponse
 
 
 @login_required
-@_answers
+@answered_as_pages
 @require_GET
 def progress_overview(request: SignedInRequest) -> HttpResponse:
     """Leaders' view from the operations centre: every regime's last periods, who is late."""
