@@ -123,6 +123,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tinhso.core.routers.replica_pages",
     "tinhso.integration.exchange.ExchangeLogMiddleware",
     "tinhso.web.machine_edge.MachineEdge",
     "tinhso.web.pages.security_headers",
@@ -185,6 +186,25 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.f
     # hands one connection to many clients per transaction (PgBouncer's transaction mode).
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A streaming replica of the primary (issue 25; tinhso.core.routers): the operations centre, exports, open data,
+# SDMX and verify-log read there; writes, and a browser's reads just after its write, go to the primary.
+DATABASE_REPLICA_URL = env.text("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
+    )
+    DATABASES["replica"]["OPTIONS"] = DATABASES["default"].get("OPTIONS", {})
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests that use the real replica point it there
+    DATABASE_ROUTERS = ["tinhso.core.routers.ReplicaRouter"]
+TINHSO_REPLICA_PATHS = (
+    "/dieu-hanh/",
+    "/api/v1/ioc/",
+    "/du-lieu-mo/",
+    "/api/3/action/",
+    "/api/action/",
+    "/sdmx/",
+)
+TINHSO_READ_OWN_WRITES_SECONDS = env.number("TINHSO_READ_OWN_WRITES_SECONDS", 10, minimum=1)
 
 # Per process. "pages" keeps rendered IOC dashboards (100–200 KB each) that leaders watching the same view
 # share: at most 100 of them a process, whatever views are asked for.

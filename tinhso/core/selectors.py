@@ -4,7 +4,7 @@ from datetime import datetime
 from hashlib import sha256
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -279,7 +279,9 @@ class _ChainScan:
         # (year, month) in UTC: [events, sum of their hashes, largest id, its hash]
         self.months: dict[tuple[int, int], list[Any]] = {}
         self.streams_read: set[str] = set()
-        self.tails: dict[str, tuple[int, int | None]] = {}  # read streams with a head left: (last seq, id)
+        self.first_seq = 0
+        # Read streams with a head left over: (first seq read, last seq read, its id).
+        self.tails: dict[str, tuple[int, int, int | None]] = {}
         # (stream, seq of the predecessor, prev_hash stored, where): links to events outside those read.
         self.links: list[tuple[str, int, str, dict[str, Any]]] = []
 
@@ -303,6 +305,7 @@ class _ChainScan:
         if stream != self.stream:
             self._end_stream()
             self.stream, self.last_seq, self.last_hash, self.last_id = stream, 0, GENESIS_HASH, None
+            self.first_seq = seq
             self.head = self.recorded_heads.pop(stream, None)
             self.streams_read.add(stream)
             result.streams += 1
@@ -380,7 +383,7 @@ class _ChainScan:
             if self.full:
                 _check_tail(self.result, self.stream, self.head, self.last_seq, self.last_id)
             else:
-                self.tails[self.stream] = (self.last_seq, self.last_id)
+                self.tails[self.stream] = (self.first_seq, self.last_seq, self.last_id)
                 self.recorded_heads[self.stream] = self.head  # looked up at the end, with the unread streams'
 
     def finish(self) -> None:
@@ -394,7 +397,8 @@ class _ChainScan:
 
 def events_at(places: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[int, str]]:
     """{(stream, seq): (id, hash)} of the events at these places, a thousand places per query."""
-    table = connection.ops.quote_name(Event._meta.db_table)
+    database = connections[router.db_for_read(Event)]  # the replica inside replica_reads()
+    table = database.ops.quote_name(Event._meta.db_table)
     found: dict[tuple[str, int], tuple[int, str]] = {}
     for start in range(0, len(places), 1000):
         batch = places[start : start + 1000]
@@ -403,7 +407,7 @@ def events_at(places: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[int,
             f"WITH wanted(stream, seq) AS (VALUES {values}) SELECT e.stream, e.seq, e.id, e.hash "
             f"FROM {table} e JOIN wanted w ON e.stream = w.stream AND e.seq = w.seq"
         )
-        with connection.cursor() as cursor:
+        with database.cursor() as cursor:
             cursor.execute(statement, [value for place in batch for value in place])
             for stream, seq, event_id, stored_hash in cursor.fetchall():
                 found[(stream, seq)] = (event_id, stored_hash)
@@ -429,25 +433,33 @@ def _check_heads_outside(
     result: LogVerification,
     recorded_heads: dict[str, tuple[int, str, int]],
     *,
-    tails: dict[str, tuple[int, int | None]],
+    tails: dict[str, tuple[int, int, int | None]],
 ) -> None:
-    """Heads recorded by the checkpoints read whose events were not among the events read: each must still
-    be in the log, unchanged. `tails` has the last event read of the streams that were read."""
+    """Heads recorded by the checkpoints read, at or after the first event read of their stream, that were not
+    among the events read: each must still be in the log, unchanged. A head before them, or of a stream not
+    read, lies in a sealed month, which its seal vouches for (and `--full` reads)."""
     from django.utils.translation import gettext as _
 
-    found = events_at([(stream, seq) for stream, (seq, _hash, _id) in recorded_heads.items()])
-    for stream, (seq, head_hash, checkpoint_id) in sorted(recorded_heads.items()):
+    heads = {
+        stream: head
+        for stream, head in recorded_heads.items()
+        if stream in tails and head[0] >= tails[stream][0]
+    }
+    found = events_at([(stream, seq) for stream, (seq, _hash, _id) in heads.items()])
+    for stream, (seq, head_hash, checkpoint_id) in sorted(heads.items()):
         event = found.get((stream, seq))
-        where: dict[str, Any] = {"stream": stream, "seq": seq, "checkpoint_id": checkpoint_id}
-        if event is None and stream in tails:
-            _check_tail(result, stream, (seq, head_hash, checkpoint_id), *tails[stream])
-        elif event is None:
-            message = _("điểm kiểm #%(checkpoint)s đã ghi nhận sự kiện này nhưng nó không còn.")
-            result.append(LogProblem(message=message % {"checkpoint": checkpoint_id}, **where))
+        if event is None:
+            _check_tail(result, stream, (seq, head_hash, checkpoint_id), *tails[stream][1:])
         elif event[1] != head_hash:
             message = _("khác với sự kiện điểm kiểm #%(checkpoint)s đã ghi nhận: chuỗi đã bị viết lại.")
             result.append(
-                LogProblem(message=message % {"checkpoint": checkpoint_id}, event_id=event[0], **where)
+                LogProblem(
+                    message=message % {"checkpoint": checkpoint_id},
+                    event_id=event[0],
+                    stream=stream,
+                    seq=seq,
+                    checkpoint_id=checkpoint_id,
+                )
             )
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from tinhso.core.routers import replica_reads
 from tinhso.core.services import verify_event_log
 
 
@@ -24,7 +25,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, chunk_size: int, full: bool, **options) -> None:
-        result = verify_event_log(full=full, chunk_size=chunk_size)
+        with replica_reads():  # on the replica when there is one; the seals are written on the primary
+            result = verify_event_log(full=full, chunk_size=chunk_size)
         counts = {"events": result.events, "streams": result.streams, "checkpoints": result.checkpoints}
         if result.anchor is None and result.checkpoints:
             note = _(
