@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import connection, connections
+from django.db.utils import load_backend
 from django.test.utils import CaptureQueriesContext
 
 from tinhso.core.models import Event, Role
@@ -35,15 +36,17 @@ pytestmark = [
 
 
 @pytest.fixture
-def replica(settings) -> Iterator[None]:
+def replica(settings, reference_data) -> Iterator[None]:
     """The `replica` alias pointed at the replica's copy of this test database, with the router on."""
     replica_settings = dict(connections["default"].settings_dict, PORT=str(REPLICA_PORT))
-    connections.settings[REPLICA] = replica_settings
+    # A connection made here, not declared in DATABASES at start-up: the test database exists only on the
+    # primary (the replica receives it), and Django's test case allows such a connection.
+    connections[REPLICA] = load_backend(replica_settings["ENGINE"]).DatabaseWrapper(replica_settings, REPLICA)
     settings.DATABASES = {**settings.DATABASES, REPLICA: replica_settings}
     settings.DATABASE_ROUTERS = ["tinhso.core.routers.ReplicaRouter"]
     yield
     connections[REPLICA].close()
-    del connections.settings[REPLICA], connections[REPLICA]
+    del connections[REPLICA]
 
 
 def replicated(pk: int) -> None:
