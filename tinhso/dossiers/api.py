@@ -40,7 +40,7 @@ class DossierOut(Schema):
     authority_unit: str = Field(validation_alias=AliasPath("authority_unit", "code"))
     channel: int
     status: int
-    status_label: str = Field(validation_alias="get_status_display")  # Ninja calls it
+    status_label: str
     version: int
     form_data: dict
     group_code: str
@@ -58,6 +58,11 @@ class DossierOut(Schema):
     consult_due_at: datetime | None
     rating: int | None
     documents: list[DossierDocumentOut]  # Ninja lists a related manager
+
+    @staticmethod
+    def resolve_status_label(dossier: Dossier) -> str:
+        # Not get_status_display: it hashes every choice's lazy label, one translation each, for every row.
+        return str(DossierStatus(dossier.status).label)
 
     @staticmethod
     def resolve_current_step(dossier: Dossier) -> int | None:

@@ -47,13 +47,18 @@ class PublicReportOut(Schema):
     commune_name: str = Field(validation_alias=AliasPath("commune", "name"))
     responsible_unit: str = Field(validation_alias=AliasPath("responsible_unit", "name"))
     status: str
-    status_label: str = Field(validation_alias="get_status_display")  # Ninja calls it
+    status_label: str
     open: bool = Field(validation_alias="is_open")
     submitted_at: datetime
     due_at: datetime
     result: str
     merged_into: str | None
     photo_urls: list[str]
+
+    @staticmethod
+    def resolve_status_label(report: Report) -> str:
+        # Not get_status_display: it hashes every choice's lazy label, one translation each, for every row.
+        return str(Report.Status(report.status).label)
 
     @staticmethod
     def resolve_description(report: Report) -> str:

@@ -89,6 +89,10 @@ def test_officials_act_with_the_version_they_read(client, categories, staff):
     url = f"{BASE}/staff/reports/{report.tracking_code}"
     acknowledged = post(client, f"{url}/acknowledge", {"version": 1}, **handler)
     assert acknowledged.status_code == 200 and acknowledged.json()["status"] == "acknowledged"
+    assert (listed["status_label"], acknowledged.json()["status_label"]) == (
+        "Đã chuyển đơn vị xử lý",
+        "Đang xử lý",
+    )
     stale = post(client, f"{url}/result", {"version": 1, "result": "Đã thay bóng."}, **handler)
     assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
     post(client, f"{url}/result", {"version": 2, "result": "Đã thay bóng."}, **handler)
