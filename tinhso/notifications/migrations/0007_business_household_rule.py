@@ -11,11 +11,15 @@ RULE = {
     "message_en": "Your business household's annual tax return is due on %(date)s. "
     "Please file it on the e-tax portal.",
     "legal_basis": "Luật Quản lý thuế số 38/2019/QH14, Điều 44 khoản 2 điểm a: hồ sơ khai thuế năm nộp chậm "
-    "nhất ngày cuối cùng của tháng đầu tiên của năm dương lịch",
+    "nhất ngày cuối cùng của tháng đầu tiên của năm dương lịch (hộ nộp thuế khoán). Chế độ thuế khoán chấm dứt từ "
+    "01/01/2026: xác định nghĩa vụ khai thuế hiện hành của hộ kinh doanh trước khi bật quy tắc này.",
     "procedure_code": "",
     "link": "https://thuedientu.gdt.gov.vn/",
     "params": {"after": ["H12-HKD-01"], "until": ["1.001266"], "month": 1, "day": 31},
     "lead_days": 30,
+    # Off until an administrator confirms the basis: Art. 44(2)(a) set 31/01 for households on the lump-sum
+    # regime, which ended on 01/01/2026 (households now declare their actual revenue).
+    "active": False,
 }
 
 
