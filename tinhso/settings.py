@@ -227,6 +227,10 @@ elif TINHSO_ENV == "test":
 else:
     _shared = ("django.core.cache.backends.filebased.FileBasedCache", str(VAR_DIR / "shared-cache"))
 CACHES["shared"] = {"BACKEND": _shared[0], "LOCATION": _shared[1], "KEY_PREFIX": "tinhso"}
+if REDIS_URL:
+    # The IOC's kept renders and map points, shared by every web machine: one render per rollup state
+    # (their keys name it) for the whole province instead of one per process.
+    CACHES["pages"] = {"BACKEND": _shared[0], "LOCATION": REDIS_URL, "KEY_PREFIX": "tinhso-pages"}
 # The header the reverse proxy sets to the client's address (e.g. X-Real-IP); empty: REMOTE_ADDR.
 TINHSO_CLIENT_IP_HEADER = env.text("TINHSO_CLIENT_IP_HEADER", "")
 HUEY = {
