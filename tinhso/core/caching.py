@@ -9,6 +9,7 @@ A new cache is one of these, never a module-level dict: a reader then finds ever
 (`registered()`), and none is left behind by a test (the fixture calls `clear_all`)."""
 
 import functools
+import hashlib
 import time
 from collections.abc import Callable, Hashable
 from typing import Any, Protocol, TypeVar, cast
@@ -16,6 +17,11 @@ from typing import Any, Protocol, TypeVar, cast
 from django.core.cache import BaseCache, caches
 
 T = TypeVar("T")
+
+
+def key_of(*parts: object) -> str:
+    """A key for a Shared value from everything it depends on (their repr): fixed length, safe on any backend."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 class _Clearable(Protocol):

@@ -1,6 +1,5 @@
 """Pages of field reports: the public list and map, the citizen's form, a report's page, "my reports"."""
 
-import hashlib
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -49,7 +48,7 @@ _PUBLIC_POINTS = caching.Shared("fieldreports.public_points", alias="pages", sec
 
 def _kept_key(filters: selectors.PublicFilters, *view: object) -> str:
     state = selectors.public_state()
-    return hashlib.sha256(repr((state, filters, get_language(), *view)).encode()).hexdigest()
+    return caching.key_of(state, filters, get_language(), *view)
 
 
 def _filter_query(filters: selectors.PublicFilters, **more: str) -> str:

@@ -1,7 +1,6 @@
 """IOC pages: the index and its groups, rankings, trends, the commune map, drill-down lists, exports,
 and the live feed (server-sent events) that tells an open dashboard to refresh."""
 
-import hashlib
 import json
 import logging
 import time
@@ -162,7 +161,7 @@ class DashboardParts(TypedDict):
 def _rendered_key(current: ConsumerState | None, *view: object) -> str:
     """A key for something rendered from the rollups: their state and what else it depends on."""
     state = (current.last_event_id, current.horizon, current.updated_at) if current else None
-    return hashlib.sha256(repr((state, *view)).encode()).hexdigest()
+    return caching.key_of(state, *view)
 
 
 def _dashboard_key(request: HttpRequest, roots: list[AdminUnit], current: ConsumerState | None) -> str:
