@@ -6,18 +6,21 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.http.request import RawPostDataException
 from django.utils import timezone
 
 from tinhso.core.eventlog import canonical_json
 from tinhso.integration.models import ExchangeChain, ExchangeLog, Partner
 
-# Calls under these paths pass through the platform: the partners' API, the token endpoint, Open311 filing.
-INBOUND_PREFIXES = ("/api/v1/lgsp/", "/lgsp/", "/open311/v2/requests")
+# Calls under these paths pass through the platform: the partners' API and the token endpoint; and Open311
+# filings (a POST with a partner's api_key). Open311's public reads carry no key: they are not partner calls.
+INBOUND_PREFIXES = ("/api/v1/lgsp/", "/lgsp/")
+OPEN311_FILING = "/open311/v2/requests"
 NO_PARTNER_CHAIN = "-"
 MESSAGE_ID_HEADER = "X-LGSP-Id"
 REQUEST_HASH_HEADER = "X-LGSP-Request-Hash"
@@ -25,6 +28,18 @@ REQUEST_HASH_HEADER = "X-LGSP-Request-Hash"
 
 def sha512(body: bytes) -> str:
     return hashlib.sha512(body).hexdigest()
+
+
+@dataclass(frozen=True)
+class Hashed:
+    """A body known by its size and SHA-512 only (read as a stream)."""
+
+    size: int
+    sha512: str
+
+
+def hashed(body: "bytes | Hashed") -> Hashed:
+    return body if isinstance(body, Hashed) else Hashed(size=len(body), sha512=sha512(body))
 
 
 def new_message_id() -> str:
@@ -64,8 +79,8 @@ def append(
     method: str,
     target: str,
     status: int,
-    request_body: bytes,
-    response_body: bytes,
+    request_body: "bytes | Hashed",
+    response_body: "bytes | Hashed",
     started_at: datetime,
     duration_ms: int,
     message_id: str | None = None,
@@ -75,6 +90,7 @@ def append(
     """Appends one call to its chain: the partner's, `chain` for a party that is no partner (the national
     portal), else the chain of calls of no known partner. The head row is locked: the chain never forks."""
     chain = chain or (partner.code if partner is not None else NO_PARTNER_CHAIN)
+    sent, answered = hashed(request_body), hashed(response_body)
     for _attempt in range(3):
         try:
             with transaction.atomic():
@@ -92,10 +108,10 @@ def append(
                     user_ref=user_ref[:120],
                     started_at=started_at,
                     duration_ms=duration_ms,
-                    request_bytes=len(request_body),
-                    response_bytes=len(response_body),
-                    request_sha512=sha512(request_body),
-                    response_sha512=sha512(response_body),
+                    request_bytes=sent.size,
+                    response_bytes=answered.size,
+                    request_sha512=sent.sha512,
+                    response_sha512=answered.sha512,
                     prev_hash=head.head_hash,
                 )
                 row.row_hash = row_hash(row)
@@ -115,22 +131,66 @@ def _head_locked(chain: str) -> ExchangeChain:
     return head
 
 
-def _request_body(request: HttpRequest) -> bytes:
+class HashingStream:
+    """Reads through to the request's stream, hashing and counting what the view reads: the whole body is
+    hashed even when it is too big to hold in memory (an Open311 filing with photos)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.digest = hashlib.sha512()
+        self.size = 0
+
+    def _seen(self, data: bytes) -> bytes:
+        self.digest.update(data)
+        self.size += len(data)
+        return data
+
+    def read(self, *args: Any, **kwargs: Any) -> bytes:
+        return self._seen(self.stream.read(*args, **kwargs))
+
+    def readline(self, *args: Any, **kwargs: Any) -> bytes:
+        return self._seen(self.stream.readline(*args, **kwargs))
+
+    def close(self) -> None:
+        """Left open when Django has read the body: finish() reads what is left, the server closes it."""
+
+    def finish(self) -> tuple[int, str]:
+        """Reads what the view left (a refused call's body) and gives the body's size and SHA-512."""
+        try:
+            while self.read(64 * 1024):
+                pass
+        except (OSError, ValueError):  # the client went away: the hash of what came
+            pass
+        return self.size, self.digest.hexdigest()
+
+
+def _open311_partner(request: HttpRequest) -> None:
+    """An Open311 filing names its partner by the api_key field of its form (read after the view parsed it)."""
+    from tinhso.integration import gateway
+    from tinhso.integration.selectors import OPEN311_SERVICE
+
+    request.lgsp_service = OPEN311_SERVICE  # type: ignore[attr-defined]
     try:
-        return request.body
-    except RawPostDataException:  # already read as a stream: size and hash of what is known
-        return b""
-    except Exception:  # too big to hold (RequestDataTooBig): the view refuses it, the log still records
-        return b""
+        secret = request.POST.get("api_key", "").strip()
+    except Exception:  # a body the view refused to parse: the call stays of no known partner
+        return
+    caller = gateway.caller_by_key(secret) if secret else None
+    if caller is not None:
+        request.lgsp_partner = caller.partner  # type: ignore[attr-defined]
 
 
 def inbound(request: HttpRequest, respond: Callable[[HttpRequest], HttpResponse]) -> HttpResponse:
     """Runs the call, then logs it and tells the caller its message id and the hash of what it sent."""
     message_id = new_message_id()
     request.lgsp_message_id = message_id  # type: ignore[attr-defined]
-    body = _request_body(request)
+    stream = HashingStream(request._stream)  # type: ignore[attr-defined]
+    request._stream = stream  # type: ignore[assignment]
     started_at, clock = timezone.now(), time.perf_counter()
     response = respond(request)
+    duration_ms = int((time.perf_counter() - clock) * 1000)
+    if request.path.startswith(OPEN311_FILING) and not hasattr(request, "lgsp_partner"):
+        _open311_partner(request)
+    request_bytes, request_hash = stream.finish()
     content = b"" if response.streaming else response.content
     append(
         direction=ExchangeLog.Direction.INBOUND,
@@ -139,15 +199,15 @@ def inbound(request: HttpRequest, respond: Callable[[HttpRequest], HttpResponse]
         method=request.method or "",
         target=request.path,
         status=response.status_code,
-        request_body=body,
+        request_body=Hashed(size=request_bytes, sha512=request_hash),
         response_body=content,
         started_at=started_at,
-        duration_ms=int((time.perf_counter() - clock) * 1000),
+        duration_ms=duration_ms,
         message_id=message_id,
         user_ref=request.headers.get("X-LGSP-UserId", ""),
     )
     response[MESSAGE_ID_HEADER] = message_id
-    response[REQUEST_HASH_HEADER] = sha512(body)
+    response[REQUEST_HASH_HEADER] = request_hash
     return response
 
 
@@ -158,7 +218,9 @@ class ExchangeLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(INBOUND_PREFIXES):
+        if request.path.startswith(INBOUND_PREFIXES) or (
+            request.method == "POST" and request.path.startswith(OPEN311_FILING)
+        ):
             return inbound(request, self.get_response)
         return self.get_response(request)
 
