@@ -298,6 +298,9 @@ TINHSO_PORTAL_TIMEOUT_SECONDS = env.number("TINHSO_PORTAL_TIMEOUT_SECONDS", 10, 
 # The local fakes of the national portal and of a partner's webhook receiver, under /gia-lap/ (demo, trials).
 TINHSO_FAKES = env.flag("TINHSO_FAKES", TINHSO_ENV != "production")
 TINHSO_WEBHOOK_TIMEOUT_SECONDS = env.number("TINHSO_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# Exchange-log entries older than this are removed by the daily job (the chain stays verifiable from a signed
+# digest); 2 years by default, the storage time Decree 53/2022 sets for data kept under the Cybersecurity Law.
+TINHSO_EXCHANGE_LOG_RETENTION_DAYS = env.number("TINHSO_EXCHANGE_LOG_RETENTION_DAYS", 730, minimum=1)
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]

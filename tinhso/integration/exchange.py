@@ -230,10 +230,11 @@ class ExchangeLogMiddleware:
 
 def problems(*, chunk_size: int = 5000) -> Iterator[tuple[str, str]]:
     """(where, what) for every row whose hash no longer matches, every gap or rewritten link, and every chain
-    whose recorded head is not its last row (rows deleted at the end)."""
+    whose recorded head is not its last row (rows deleted at the end). A chain starts after its floor (the
+    entries removed past retention; sealing.problems checks the floor against the signed digest)."""
     from django.utils.translation import gettext as _
 
-    heads = dict(ExchangeChain.objects.values_list("name", "seq"))
+    heads = {name: (seq, floor_seq, floor_hash) for name, seq, floor_seq, floor_hash in _heads()}
     chain, last_seq, last_hash = None, 0, ""
     rows = ExchangeLog.objects.order_by("chain", "seq").iterator(chunk_size=chunk_size)
     for row in rows:
@@ -245,7 +246,8 @@ def problems(*, chunk_size: int = 5000) -> Iterator[tuple[str, str]]:
         if row.chain != chain:
             if chain is not None:
                 yield from _tail(chain, last_seq, heads)
-            chain, last_seq, last_hash = row.chain, 0, ""
+            chain = row.chain
+            _head, last_seq, last_hash = heads.get(chain, (0, 0, ""))
         if row_hash(row) != row.row_hash:
             yield where, _("nội dung đã bị sửa: mã băm không còn khớp.")
         if row.seq != last_seq + 1:
@@ -256,21 +258,25 @@ def problems(*, chunk_size: int = 5000) -> Iterator[tuple[str, str]]:
     if chain is not None:
         yield from _tail(chain, last_seq, heads)
     for lost in sorted(heads):
-        if heads[lost]:
+        seq, floor_seq, _floor_hash = heads[lost]
+        if seq > floor_seq:
             yield (
                 lost,
-                _("chuỗi nhật ký trao đổi đã ghi %(seq)s bản ghi, nay không còn bản ghi nào.")
-                % {"seq": heads[lost]},
+                _("chuỗi nhật ký trao đổi đã ghi %(seq)s bản ghi, nay không còn bản ghi nào.") % {"seq": seq},
             )
 
 
-def _tail(chain: str, last_seq: int, heads: dict[str, int]) -> Iterator[tuple[str, str]]:
+def _heads() -> list[tuple[str, int, int, str]]:
+    return list(ExchangeChain.objects.values_list("name", "seq", "floor_seq", "floor_hash"))
+
+
+def _tail(chain: str, last_seq: int, heads: dict[str, tuple[int, int, str]]) -> Iterator[tuple[str, str]]:
     from django.utils.translation import gettext as _
 
     recorded = heads.pop(chain, None)
-    if recorded is not None and recorded != last_seq:
+    if recorded is not None and recorded[0] != last_seq:
         message = _("chuỗi nhật ký trao đổi đã ghi đến số %(recorded)s, nay chỉ còn đến số %(last)s.")
-        yield chain, message % {"recorded": recorded, "last": last_seq}
+        yield chain, message % {"recorded": recorded[0], "last": last_seq}
 
 
 def count() -> int:

@@ -126,11 +126,14 @@ class Grant(models.Model):
 
 
 class ExchangeChain(models.Model):
-    """The head of one chain of the exchange log (one per partner, and one for calls of no partner)."""
+    """The head of one chain of the exchange log (one per partner, and one for calls of no partner), and its
+    floor: the last entry removed past the retention period, whose hash the first kept entry links to."""
 
     name = models.CharField(max_length=140, primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     head_hash = models.CharField(max_length=128, default="")
+    floor_seq = models.PositiveBigIntegerField(default=0)
+    floor_hash = models.CharField(max_length=128, default="")
 
     def __str__(self) -> str:
         return f"{self.name}#{self.seq}"
@@ -170,6 +173,24 @@ class ExchangeLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain}#{self.seq} {self.method} {self.target} {self.status}"
+
+
+class ExchangeDigest(models.Model):
+    """The daily signed digest of the exchange log: every chain's head and floor, chained to the previous
+    digest and MAC'd with the platform's log key (which the database does not hold)."""
+
+    taken_at = models.DateTimeField()
+    heads = models.JSONField(default=list, help_text="[chain, seq, head hash, floor seq, floor hash]")
+    removed = models.PositiveBigIntegerField(default=0, help_text="Entries removed past retention")
+    prev_digest = models.CharField(max_length=64, unique=True)  # unique: two digests never fork the chain
+    digest = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.taken_at:%d/%m/%Y} {self.digest[:12]}"
 
 
 class WebhookSubscription(models.Model):

@@ -1,5 +1,6 @@
 """The platform's jobs: the relay to the national portal and the webhook deliveries, kicked after the commit
-of a change that concerns them and every minute to catch anything a kick missed; the nightly reconciliation."""
+of a change that concerns them and every minute to catch anything a kick missed; the nightly reconciliation;
+the exchange log's daily digest and retention."""
 
 import logging
 
@@ -7,7 +8,7 @@ from django.db import connection, transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
-from tinhso.integration import portal, webhooks
+from tinhso.integration import portal, sealing, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,13 @@ def deliver_webhooks() -> None:
 @db_periodic_task(crontab(hour="2", minute="15"))
 def reconcile_portal() -> None:
     portal.reconcile()
+
+
+@db_periodic_task(crontab(hour="0", minute="10"))
+@lock_task("integration-exchange-digest")
+def close_exchange_day() -> None:
+    """Removes exchange-log entries past retention and signs the day's heads."""
+    sealing.close_day()
 
 
 @db_task()
