@@ -61,8 +61,8 @@ def held(*, user_id: int) -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.filter(recipient_id=user_id, status=OutboxMessage.Status.HELD)
 
 
-def text(context: dict[str, str]) -> str:
-    """The digest in the active language, only the counts that are not zero."""
+def params(context: dict[str, str]) -> dict[str, str]:
+    """The digest template's values in the active language: the day, and only the counts that are not zero."""
     parts = {
         "dossiers_waiting": _("%(count)s hồ sơ chờ xử lý"),
         "dossiers_due_today": _("%(count)s hồ sơ đến hạn hôm nay"),
@@ -75,4 +75,4 @@ def text(context: dict[str, str]) -> str:
         part % {"count": context[name]} for name, part in parts.items() if context.get(name, "0") != "0"
     )
     day = date.fromisoformat(context["day"]).strftime("%d/%m/%Y")
-    return _("Việc của anh/chị ngày %(day)s: %(counts)s.") % {"day": day, "counts": counts}
+    return {"day": day, "counts": counts}

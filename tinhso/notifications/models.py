@@ -3,10 +3,12 @@
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.models import Event
+from tinhso.notifications import texts
 
 
 class Notification(models.Model):
@@ -235,3 +237,48 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule.code} → {self.user_id} ({self.key})"
+
+
+class MessageTemplate(models.Model):
+    """The words of one kind of message (texts.SPECS) on one channel, or on every channel and in the inbox
+    when `channel` is empty, in one language; an administrator edits them. A kind without a row here is
+    written with its default text."""
+
+    class On(models.TextChoices):
+        ALL = "", _("Mọi kênh và hộp thư trên Tỉnh số")
+        EMAIL = "email", _("Thư điện tử")
+        SMS = "sms", _("Tin nhắn SMS")
+        PUSH = "push", _("Thông báo trên trình duyệt")
+
+    key = models.CharField(_("loại thông báo"), max_length=60)
+    channel = models.CharField(_("kênh"), max_length=10, choices=On.choices, blank=True)
+    language = models.CharField(_("ngôn ngữ"), max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(
+        _("tiêu đề"),
+        max_length=300,
+        help_text=_("Tiêu đề thư, dòng trong hộp thư, tiêu đề thông báo trên trình duyệt."),
+    )
+    body = models.TextField(
+        _("nội dung"),
+        blank=True,
+        help_text=_(
+            "Nội dung thư và tin nhắn SMS (SMS gửi không dấu, tối đa 2 tin kể cả đường dẫn); để trống thì "
+            "dùng tiêu đề. Đường dẫn và cách ngừng nhận được thêm vào mỗi tin."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("mẫu thông báo")
+        verbose_name_plural = _("mẫu thông báo")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "channel", "language"], name="one_template_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} [{self.channel or '*'}] {self.language}"
+
+    def clean(self) -> None:
+        found = texts.problems(key=self.key, channel=self.channel, subject=self.subject, body=self.body)
+        if found:
+            raise ValidationError(found)

@@ -5,10 +5,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.urls import reverse
-from django.utils.functional import Promise
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tinhso.core.formats import form_value
 from tinhso.core.language import in_active_language
@@ -19,31 +19,41 @@ from tinhso.fieldreports import events as report_events
 from tinhso.fieldreports import selectors as report_selectors
 from tinhso.ioc import events as ioc_events
 from tinhso.ioc import selectors as ioc_selectors
-from tinhso.notifications import digest
+from tinhso.notifications import digest, texts
 from tinhso.notifications.models import OutboxMessage, ProactiveRule
 from tinhso.reporting import events as reporting_events
 
 
 @dataclass(frozen=True)
 class Message:
+    """Whom an event tells, where the message leads, and the template (texts.SPECS) and values it is written
+    from; the words themselves come from the templates, in each reader's language."""
+
     recipients: list[int]
-    title: str
+    key: str
+    params: dict[str, str]
     link: str
+
+    def title(self, rows: texts.Rows, *, channel: str = "") -> str:
+        """The line in the active language (the inbox's title, a mail's subject)."""
+        return self.text(rows, channel=channel)[0]
+
+    def text(self, rows: texts.Rows, *, channel: str = "") -> tuple[str, str]:
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        return texts.render(rows, key=self.key, params=self.params, language=language, channel=channel)
 
 
 def _stream_pk(event: Event) -> int:
     return int(event.stream.rsplit(":", 1)[1])
 
 
-def _to_applicant(title: str | Promise) -> Callable[[Event], Message | None]:
-    """`title` is lazy, so it is written in the language active when the message is built."""
-
+def _to_applicant(key: str) -> Callable[[Event], Message | None]:
     def build(event: Event) -> Message | None:
         applicant_id = dossier_selectors.applicant_id_of(_stream_pk(event))
         if applicant_id is None:
             return None
         code = event.payload.get("code", "")
-        return Message([applicant_id], str(title) % {"code": code}, reverse("dossiers:detail", args=[code]))
+        return Message([applicant_id], key, {"code": code}, reverse("dossiers:detail", args=[code]))
 
     return build
 
@@ -53,15 +63,10 @@ def _finished_dossier(event: Event) -> Message | None:
     online = dossier_selectors.finished_dossier_online(_stream_pk(event))
     if online is None:
         return None
-    title = (
-        _("Hồ sơ %(code)s đã có kết quả điện tử; mời tải về.")
-        if online
-        else _("Hồ sơ %(code)s đã giải quyết xong; nơi tiếp nhận sẽ trả kết quả cho bạn.")
-    )
-    return _to_applicant(title)(event)
+    return _to_applicant("dossier.finished" if online else "dossier.finished.at_desk")(event)
 
 
-def _entered_queue(title: str | Promise) -> Callable[[Event], Message | None]:
+def _entered_queue(key: str) -> Callable[[Event], Message | None]:
     """Tells the officials whose queue the dossier entered (not the one who sent it) that it waits for them."""
 
     def build(event: Event) -> Message | None:
@@ -70,25 +75,23 @@ def _entered_queue(title: str | Promise) -> Callable[[Event], Message | None]:
         if not recipients:
             return None
         code = event.payload.get("code", "")
-        return Message(recipients, str(title) % {"code": code}, reverse("dossiers:detail", args=[code]))
+        return Message(recipients, key, {"code": code}, reverse("dossiers:detail", args=[code]))
 
     return build
 
 
 def _overdue_dossier(event: Event) -> Message:
     code = event.payload["code"]
-    title = _("Hồ sơ %(code)s đã quá hạn xử lý.") % {"code": code}
-    return Message(list(event.payload.get("notify", [])), title, reverse("dossiers:detail", args=[code]))
+    link = reverse("dossiers:detail", args=[code])
+    return Message(list(event.payload.get("notify", [])), "dossier.overdue", {"code": code}, link)
 
 
 def _escalated_report(event: Event) -> Message | None:
     code = report_selectors.tracking_code_of(_stream_pk(event))
     if code is None:
         return None
-    title = _("Phản ánh %(code)s đã quá hạn xử lý và được chuyển lãnh đạo đơn vị.") % {"code": code}
-    return Message(
-        list(event.payload.get("leaders", [])), title, reverse("fieldreports:staff-detail", args=[code])
-    )
+    link = reverse("fieldreports:staff-detail", args=[code])
+    return Message(list(event.payload.get("leaders", [])), "fieldreport.escalated", {"code": code}, link)
 
 
 def _published_report(event: Event) -> Message | None:
@@ -96,48 +99,42 @@ def _published_report(event: Event) -> Message | None:
     if code is None:
         return None
     recipients = report_selectors.people_to_tell(_stream_pk(event))
-    title = _("Phản ánh %(code)s đã có kết quả xử lý. Mời bạn xem và đánh giá.") % {"code": code}
-    return Message(recipients, title, reverse("fieldreports:report-detail", args=[code]))
+    link = reverse("fieldreports:report-detail", args=[code])
+    return Message(recipients, "fieldreport.published", {"code": code}, link)
 
 
 def _alert(event: Event) -> Message:
-    title = ioc_selectors.alert_title(event.payload)
-    return Message(list(event.payload.get("notify", [])), title, reverse("ioc:dashboard"))
+    alert = ioc_selectors.alert_title(
+        event.payload
+    )  # in the active language, as the operations centre says it
+    notify = list(event.payload.get("notify", []))
+    return Message(notify, "ioc.alert_raised", {"alert": alert}, reverse("ioc:dashboard"))
 
 
 def _report_due(event: Event) -> Message:
-    title = _("Nhắc hạn: báo cáo %(regime)s kỳ %(period)s của %(unit)s chưa gửi, hạn %(due)s.") % {
+    params = {
         "regime": event.payload.get("regime", ""),
         "period": event.payload.get("period", ""),
         "unit": event.payload.get("unit", ""),
         "due": form_value(event.payload.get("due", "")[:10]),  # 10/12/2026, not 2026-12-10
     }
-    return Message(list(event.payload.get("notify", [])), title, event.payload.get("link", ""))
+    notify = list(event.payload.get("notify", []))
+    return Message(notify, "reporting.reminder_due", params, event.payload.get("link", ""))
 
 
 RULES: dict[str, Callable[[Event], Message | None]] = {
-    dossier_events.ACCEPTED: _to_applicant(gettext_lazy("Hồ sơ %(code)s đã được tiếp nhận.")),
-    dossier_events.REFUSED: _to_applicant(
-        gettext_lazy("Hồ sơ %(code)s không được tiếp nhận. Xem lý do trong hồ sơ.")
-    ),
-    dossier_events.SUPPLEMENT_REQUESTED: _to_applicant(gettext_lazy("Hồ sơ %(code)s cần bổ sung giấy tờ.")),
-    dossier_events.PAYMENT_REQUESTED: _to_applicant(
-        gettext_lazy("Hồ sơ %(code)s cần thực hiện nghĩa vụ tài chính.")
-    ),
-    dossier_events.APOLOGIZED: _to_applicant(
-        gettext_lazy("Hồ sơ %(code)s được hẹn lại ngày trả kết quả, kèm thư xin lỗi.")
-    ),
-    dossier_events.STOPPED: _to_applicant(gettext_lazy("Hồ sơ %(code)s đã dừng giải quyết.")),
+    dossier_events.ACCEPTED: _to_applicant(dossier_events.ACCEPTED),
+    dossier_events.REFUSED: _to_applicant(dossier_events.REFUSED),
+    dossier_events.SUPPLEMENT_REQUESTED: _to_applicant(dossier_events.SUPPLEMENT_REQUESTED),
+    dossier_events.PAYMENT_REQUESTED: _to_applicant(dossier_events.PAYMENT_REQUESTED),
+    dossier_events.APOLOGIZED: _to_applicant(dossier_events.APOLOGIZED),
+    dossier_events.STOPPED: _to_applicant(dossier_events.STOPPED),
     dossier_events.FINISHED: _finished_dossier,
-    dossier_events.RETURNED: _to_applicant(gettext_lazy("Hồ sơ %(code)s đã được trả kết quả.")),
+    dossier_events.RETURNED: _to_applicant(dossier_events.RETURNED),
     dossier_events.OVERDUE: _overdue_dossier,
-    dossier_events.SUBMITTED: _entered_queue(gettext_lazy("Hồ sơ mới %(code)s đang chờ anh/chị tiếp nhận.")),
-    dossier_events.FORWARDED: _entered_queue(
-        gettext_lazy("Hồ sơ %(code)s đã chuyển đến bước xử lý của anh/chị.")
-    ),
-    dossier_events.SENT_BACK: _entered_queue(
-        gettext_lazy("Hồ sơ %(code)s được chuyển lại bước xử lý của anh/chị.")
-    ),
+    dossier_events.SUBMITTED: _entered_queue(dossier_events.SUBMITTED),
+    dossier_events.FORWARDED: _entered_queue(dossier_events.FORWARDED),
+    dossier_events.SENT_BACK: _entered_queue(dossier_events.SENT_BACK),
     report_events.ESCALATED: _escalated_report,
     report_events.PUBLISHED: _published_report,
     ioc_events.ALERT_RAISED: _alert,
@@ -148,12 +145,7 @@ RULES: dict[str, Callable[[Event], Message | None]] = {
 # own channels, that the online dossier has arrived (the inbox shows the dossier itself). Each event type
 # here has an inbox rule too, so the delivery job reads it.
 CHANNEL_ONLY: dict[str, tuple[str, Callable[[Event], Message | None]]] = {
-    dossier_events.SUBMITTED: (
-        "dossier_received",
-        _to_applicant(
-            gettext_lazy("Hồ sơ %(code)s đã được gửi đến cơ quan có thẩm quyền và đang chờ tiếp nhận.")
-        ),
-    ),
+    dossier_events.SUBMITTED: ("dossier_received", _to_applicant("dossier_received")),
 }
 BY_TEMPLATE = RULES | dict(CHANNEL_ONLY.values())
 
@@ -164,19 +156,24 @@ def channel_rules(action: str) -> list[tuple[str, Callable[[Event], Message | No
     return pairs + ([CHANNEL_ONLY[action]] if action in CHANNEL_ONLY else [])
 
 
-def subject_of(message: OutboxMessage) -> str:
-    """The outbox message's line in the active language, written again from its event like the inbox's."""
+def text_of(message: OutboxMessage, rows: texts.Rows, *, channel: str) -> tuple[str, str]:
+    """The outbox message's subject and body in the active language, from the channel's template, written
+    again from its event like the inbox's."""
     if message.template.startswith(SUGGESTION):
         rule = ProactiveRule.objects.filter(code=message.template.removeprefix(SUGGESTION)).first()
         if rule is not None:
-            return suggestion_text(rule, date.fromisoformat(message.context["due"]))
+            line = suggestion_text(rule, date.fromisoformat(message.context["due"]))
+            return line, line
     if message.template == digest.TEMPLATE:
-        return digest.text(message.context)
+        params = digest.params(message.context)
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        return texts.render(rows, key=digest.TEMPLATE, params=params, language=language, channel=channel)
     by_template = BY_TEMPLATE.get(message.template)
     built = by_template(message.event) if by_template and message.event else None
     if built is not None:
-        return built.title
-    return _("Tỉnh số có thông báo mới cho bạn về %(code)s.") % {"code": message.context.get("code", "")}
+        return built.text(rows, channel=channel)
+    line = _("Tỉnh số có thông báo mới cho bạn về %(code)s.") % {"code": message.context.get("code", "")}
+    return line, line
 
 
 SUGGESTION = "suggestion:"  # template key prefix of a proactive rule's messages

@@ -19,7 +19,7 @@ from tinhso.core.errors import InvalidInput, NotFound
 from tinhso.core.models import Event, User
 from tinhso.core.services import record_event
 from tinhso.core.working_time import local_zone
-from tinhso.notifications import channels, digest, events, proactive, rules, selectors
+from tinhso.notifications import channels, digest, events, proactive, rules, selectors, texts
 from tinhso.notifications.models import (
     Channel,
     Consent,
@@ -56,6 +56,7 @@ def deliver_notifications(*, now: datetime | None = None) -> int:
         events = events.filter(occurred_at__gte=cursor.last_run_at - GRACE)
     notifications, outbox = [], []
     configured = list(channels.senders())
+    rows = selectors.message_templates()
     for event in events.iterator(chunk_size=500):
         message = RULES[event.action](event)
         outbox += _outbox_rows(event=event, inbox_message=message, configured=configured)
@@ -65,7 +66,7 @@ def deliver_notifications(*, now: datetime | None = None) -> int:
             Notification(
                 recipient_id=recipient,
                 event=event,
-                title=message.title,
+                title=message.title(rows),
                 link=message.link,
                 created_at=event.occurred_at,
             )
@@ -236,6 +237,7 @@ def _deliver(
     choices = selectors.consents(recipients)
     addresses = selectors.contact_addresses(user_ids=recipients, channel=channel)
     languages = selectors.languages_of(recipients)
+    rows = selectors.message_templates()
     for message in claimed:
         purpose = Purpose.SUGGESTIONS if message.optional else Purpose.NOTICES
         address = addresses.get(message.recipient_id, "")
@@ -246,7 +248,11 @@ def _deliver(
         else:
             language = languages.get(message.recipient_id, settings.LANGUAGE_CODE)
             try:
-                outcome = (True, send(compose(message=message, address=address, language=language)), False)
+                outcome = (
+                    True,
+                    send(compose(message=message, address=address, language=language, rows=rows)),
+                    False,
+                )
             except channels.GatewayError as error:
                 outcome = (False, error.answer, error.permanent)
         _settle(message=message, ok=outcome[0], answer=outcome[1], permanent=outcome[2], now=now, run=run)
@@ -292,15 +298,17 @@ def _settle(
         DeliveryAttempt.objects.create(message=message, channel=channel, at=now, ok=ok, answer=answer)
 
 
-def compose(*, message: OutboxMessage, address: str, language: str) -> channels.Outgoing:
-    """The message in its recipient's language; its links go through the platform (opening, opt-out)."""
+def compose(*, message: OutboxMessage, address: str, language: str, rows: texts.Rows) -> channels.Outgoing:
+    """The message in its recipient's language from its channel's template; its links go through the
+    platform (opening, opt-out)."""
     with translation.override(language):
-        subject = rules.subject_of(message)
+        subject, body = rules.text_of(message, rows, channel=message.current_channel)
     base = f"{settings.TINHSO_SITE_URL}/tb/{message.pk.hex}"
     return channels.Outgoing(
         id=str(message.pk),
         address=address,
         subject=subject,
+        body=body,
         link=f"{base}/",
         unsubscribe=f"{base}/huy/",
         template=message.template,

@@ -16,6 +16,17 @@ from tinhso.notifications.fakes import FakeGateways
 from tinhso.notifications.models import Consent, Contact, Preference, PushSubscription
 
 
+def sent(cast):
+    """Submits a dossier and runs the jobs its commit queues: delivery, then the outbox."""
+    from tinhso.notifications import services
+    from tinhso.testing.dossier_flow import submitted
+
+    dossier = submitted(cast)
+    services.deliver_notifications()
+    services.deliver_outbox()
+    return dossier
+
+
 def reachable(
     user: User, *, email: str = "", phone: str = "", order: list[str] | None = None, language: str = "vi"
 ) -> User:

@@ -17,6 +17,11 @@ class Outgoing:
     template: str
     language: str
     context: dict[str, str] = field(default_factory=dict)
+    body: str = ""  # the mail's text and the SMS; empty: the subject
+
+    @property
+    def text(self) -> str:
+        return self.body or self.subject
 
 
 class GatewayError(Exception):

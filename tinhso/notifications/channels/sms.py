@@ -8,18 +8,18 @@ import requests
 from django.conf import settings
 from unidecode import unidecode
 
+from tinhso.notifications import texts
 from tinhso.notifications.channels import GatewayError, Outgoing
 
-SEGMENT = 153  # GSM-7 characters per part of a concatenated message
-MAX_SEGMENTS = 2
 VIETTEL_NS = "http://impl.bulkSms.ws/"
 
 
 def sms_text(message: Outgoing) -> str:
-    """Brandname, the subject cut to fit, the link and the opt-out link, all in at most two segments."""
-    tail = f" {message.link} Tu choi: {message.unsubscribe}"
-    room = SEGMENT * MAX_SEGMENTS - len(tail)
-    head = unidecode(message.subject)
+    """The text unaccented, the link and the opt-out link, all in at most two segments: templates are checked
+    to fit when saved, and a longer value than expected is cut here."""
+    tail = texts.sms_tail(link=message.link, unsubscribe=message.unsubscribe)
+    room = texts.SMS_SEGMENT * texts.SMS_SEGMENTS - len(tail)
+    head = unidecode(message.text)
     if len(head) > room:
         head = head[: room - 3].rstrip() + "..."
     return head + tail

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import translation
 
-from tinhso.notifications import digest, services
+from tinhso.notifications import digest, services, texts
 from tinhso.notifications.models import OutboxMessage, Preference
 from tinhso.testing.dossier_flow import submitted
 from tinhso.testing.fieldreport_helpers import file_report, local
@@ -76,9 +76,9 @@ def test_field_reports_waiting_on_the_handlers_unit_are_counted(categories, staf
     assert message.channels == ["sms"]  # the official's own channel, not only e-mail
     assert message.context["link"] == "/can-bo/phan-anh/"
     with translation.override("en"):
-        assert digest.text(message.context) == (
-            "Your work on 06/11/2026: field reports assigned: 1; field reports overdue: 1."
-        )
+        assert texts.render({}, key=digest.TEMPLATE, params=digest.params(message.context), language="en")[
+            0
+        ] == ("Your work on 06/11/2026: field reports assigned: 1; field reports overdue: 1.")
 
 
 def test_no_digest_without_the_choice_or_without_work(cast, categories, staff):

@@ -9,17 +9,9 @@ from django.utils import timezone
 from tinhso.notifications import services
 from tinhso.notifications.channels import Outgoing, sms
 from tinhso.notifications.models import OutboxMessage, PushSubscription
-from tinhso.testing.dossier_flow import submitted
-from tinhso.testing.notifications import opt_in, reachable, subscribed, vapid_keys
+from tinhso.testing.notifications import opt_in, reachable, sent, subscribed, vapid_keys
 
 pytestmark = pytest.mark.django_db
-
-
-def sent(cast):
-    dossier = submitted(cast)
-    services.deliver_notifications()
-    services.deliver_outbox()
-    return dossier
 
 
 def test_viettel_gets_a_wscpmt_call_with_unaccented_text_in_two_segments_at_most(cast, settings, gateways):

@@ -14,17 +14,9 @@ from tinhso.notifications import services
 from tinhso.notifications.demo_data import DEMO_EMAIL, PERMIT, load
 from tinhso.notifications.models import Consent, DeliveryAttempt, OutboxMessage, Suggestion
 from tinhso.testing.dossier_flow import submitted
-from tinhso.testing.notifications import reachable
+from tinhso.testing.notifications import reachable, sent
 
 pytestmark = pytest.mark.django_db
-
-
-def sent(cast):
-    """Submits a dossier and runs the job its commit queues."""
-    dossier = submitted(cast)
-    services.deliver_notifications()
-    services.deliver_outbox()
-    return dossier
 
 
 def test_an_online_dossier_is_acknowledged_by_e_mail_through_a_real_smtp_server(
