@@ -1,7 +1,8 @@
 """The demo's notifications, loaded by the generator's demo step (the last app's), after every hand-made case
 and the history, so none of those is mailed: the demo citizen `congdan` gets a verified e-mail address and
 opts in to suggestions by e-mail; a building permit the commune issued them eleven months ago makes the
-proactive rules suggest its extension. `make demo` with EMAIL_HOST/EMAIL_PORT set sends real mail (the
+proactive rules suggest its extension; the commune's desk officer `motcua.anxuyen` gets the daily digest of
+their work by e-mail. `make demo` with EMAIL_HOST/EMAIL_PORT set sends real mail (the
 acknowledgement of an online dossier within a minute); without them mail goes to the console."""
 
 from datetime import timedelta
@@ -18,6 +19,8 @@ from tinhso.notifications import selectors, services
 from tinhso.notifications.models import Contact, Purpose
 
 DEMO_EMAIL = "nguyenvanan@example.com"
+DIGEST_OFFICIAL = "motcua.anxuyen"
+DIGEST_EMAIL = "motcua.anxuyen@example.com"
 PERMIT = "H12-XD-01"
 PERMIT_FORM = {
     "site_address": "Số 12 Đường Lý Thường Kiệt, Khóm 3, Phường An Xuyên, Tỉnh Cà Mau",
@@ -49,10 +52,28 @@ def load() -> list[str]:
         )
     found = sum(services.run_rule(code=code) for code in selectors.active_rule_codes())
     where = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}" if settings.EMAIL_HOST else "console"
-    return [
+    lines = [
         f"thư điện tử của congdan: {DEMO_EMAIL} (gửi qua {where})",
         f"dịch vụ chủ động: {found} gợi ý mới (trang chủ của congdan: gia hạn giấy phép xây dựng)",
     ]
+    if _digest_chosen():
+        lines.append(f"bản tin công việc 07:00 mỗi ngày: {DIGEST_OFFICIAL} ({DIGEST_EMAIL})")
+    return lines
+
+
+def _digest_chosen() -> bool:
+    """The commune's desk officer chose the daily digest by e-mail: their notices wait for it."""
+    official = User.objects.filter(username=DIGEST_OFFICIAL, is_demo=True).first()
+    if official is None:
+        return False
+    if not Contact.objects.filter(user=official).exists():
+        Contact.objects.create(
+            user=official, kind=Contact.Kind.EMAIL, address=DIGEST_EMAIL, verified_at=timezone.now()
+        )
+        services.save_preferences(
+            actor=official, order=["email"], choices={}, language=settings.LANGUAGE_CODE, daily_digest=True
+        )
+    return True
 
 
 def _issued_permit(citizen: User) -> None:

@@ -12,7 +12,7 @@ from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers.models import Dossier
 from tinhso.notifications import services
 from tinhso.notifications.demo_data import DEMO_EMAIL, PERMIT, load
-from tinhso.notifications.models import Consent, DeliveryAttempt, OutboxMessage, Suggestion
+from tinhso.notifications.models import Consent, DeliveryAttempt, OutboxMessage, Preference, Suggestion
 from tinhso.testing.dossier_flow import submitted
 from tinhso.testing.notifications import reachable, sent
 
@@ -183,9 +183,12 @@ def test_the_demo_citizen_gets_real_mail_and_a_suggestion_to_extend_their_permit
         if spec.code in (PERMIT, "1.013227"):
             publish(spec)
     type(cast.an).objects.filter(pk=cast.an.pk).update(username="congdan", is_demo=True)
+    type(cast.an).objects.filter(pk=cast.commune_desk.pk).update(is_demo=True)
     services.deliver_notifications()  # as the generator's demo step does before the history
     lines = load()
     assert lines[0] == f"thư điện tử của congdan: {DEMO_EMAIL} (gửi qua 127.0.0.1:{smtp.port})"
+    assert lines[2] == "bản tin công việc 07:00 mỗi ngày: motcua.anxuyen (motcua.anxuyen@example.com)"
+    assert Preference.objects.get(user=cast.commune_desk).daily_digest
     permit = Dossier.objects.get(procedure__code=PERMIT)
     assert permit.applicant == cast.an and permit.finished_at is not None
     assert (timezone.now() - permit.finished_at).days in range(340, 346)  # issued eleven months ago
@@ -208,3 +211,6 @@ def test_the_demo_citizen_gets_real_mail_and_a_suggestion_to_extend_their_permit
     )  # the earlier answer
     dossier = sent(cast)
     assert dossier.code in smtp.messages[-1]["Subject"]
+    assert services.send_daily_digests() == 1  # the desk officer's queue, in one message of the day
+    [digest] = OutboxMessage.objects.filter(template="daily_digest")
+    assert digest.recipient == cast.commune_desk
