@@ -4,7 +4,7 @@ own selectors, and the one line that tells it. Nothing here writes."""
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,8 @@ def readers() -> list[int]:
     return list(chosen.exclude(user__account_type=User.AccountType.CITIZEN).values_list("user_id", flat=True))
 
 
-def work_of(*, user: User, now: datetime) -> Work:
+def work_of(*, user: User, now: datetime, held: int) -> Work:
+    """`held`: the official's notices waiting for the digest (held_counts, read for all at once)."""
     dossiers = dossier_selectors.queue_counts(actor=user, now=now)
     reports = report_selectors.handler_counts(user=user, now=now)
     return Work(
@@ -47,7 +48,7 @@ def work_of(*, user: User, now: datetime) -> Work:
         dossiers_overdue=dossiers.overdue,
         reports_assigned=reports.assigned,
         reports_overdue=reports.overdue,
-        notices_held=held(user_id=user.pk).count(),
+        notices_held=held,
     )
 
 
@@ -59,6 +60,18 @@ def link_of(work: Work) -> str:
 
 def held(*, user_id: int) -> QuerySet[OutboxMessage]:
     return OutboxMessage.objects.filter(recipient_id=user_id, status=OutboxMessage.Status.HELD)
+
+
+def held_counts(*, user_ids: list[int]) -> dict[int, int]:
+    """Each official's notices waiting for the digest (those with none are missing)."""
+    rows = OutboxMessage.objects.filter(recipient_id__in=user_ids, status=OutboxMessage.Status.HELD)
+    return dict(rows.order_by().values_list("recipient_id").annotate(count=Count("pk")))
+
+
+def written_on(*, day: date, user_ids: list[int]) -> set[int]:
+    """The officials whose digest of the day is written already."""
+    rows = OutboxMessage.objects.filter(recipient_id__in=user_ids, digest_on=day)
+    return set(rows.values_list("recipient_id", flat=True))
 
 
 def params(context: dict[str, str]) -> dict[str, str]:

@@ -159,18 +159,19 @@ def send_daily_digests(*, now: datetime | None = None) -> int:
     plans = selectors.channel_plans(
         user_ids=digest.readers(), purpose=Purpose.NOTICES, configured=list(channels.senders())
     )
+    # Read once for all: who already has today's digest, and how many notices each one's digest holds.
+    done = digest.written_on(day=day, user_ids=list(plans))
+    held = digest.held_counts(user_ids=list(plans))
     return sum(
-        _write_digest(user=user, plan=plans[user.pk], day=day, now=now)
-        for user in User.objects.filter(pk__in=plans).order_by("pk")
+        _write_digest(user=user, plan=plans[user.pk], day=day, now=now, held=held.get(user.pk, 0))
+        for user in User.objects.filter(pk__in=plans.keys() - done).order_by("pk")
     )
 
 
 @transaction.atomic
-def _write_digest(*, user: User, plan: selectors.Plan, day: date, now: datetime) -> int:
+def _write_digest(*, user: User, plan: selectors.Plan, day: date, now: datetime, held: int) -> int:
     """The official's digest, and their held notices marked told by it, together or not at all."""
-    if OutboxMessage.objects.filter(recipient=user, digest_on=day).exists():
-        return 0
-    work = digest.work_of(user=user, now=now)
+    work = digest.work_of(user=user, now=now, held=held)
     if not work:
         return 0
     message = _outbox_row(
@@ -187,7 +188,8 @@ def _write_digest(*, user: User, plan: selectors.Plan, day: date, now: datetime)
             message.save(force_insert=True)
     except IntegrityError:
         return 0
-    digest.held(user_id=user.pk).filter(created_at__lte=now).update(status=OutboxMessage.Status.DIGESTED)
+    if held:
+        digest.held(user_id=user.pk).filter(created_at__lte=now).update(status=OutboxMessage.Status.DIGESTED)
     return 1
 
 

@@ -89,3 +89,31 @@ def test_no_digest_without_the_choice_or_without_work(cast, categories, staff):
     services.deliver_notifications()
     assert services.send_daily_digests() == 0
     assert not OutboxMessage.objects.filter(template=digest.TEMPLATE).exists()
+
+
+def test_each_more_official_costs_the_same_few_statements(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    def statements(officials) -> int:
+        OutboxMessage.objects.filter(template=digest.TEMPLATE).delete()
+        OutboxMessage.objects.update(status=OutboxMessage.Status.HELD)
+        Preference.objects.update(daily_digest=False)
+        Preference.objects.filter(user__in=officials).update(daily_digest=True)
+        with CaptureQueriesContext(connection) as captured:
+            assert services.send_daily_digests() == len(officials)
+        return len(captured)
+
+    officials = [cast.desk, cast.specialist, cast.leader]
+    now = timezone.now()
+    for number, official in enumerate(officials):  # each has a notice held for the digest: work to tell
+        reachable(official, email=f"canbo{number}@example.com")
+        OutboxMessage.objects.create(
+            recipient=official, template="dossier.overdue", next_attempt_at=now, created_at=now
+        )
+    one, three = statements(officials[:1]), statements(officials)
+    # Its transaction (a savepoint in the test's), its roles and units for the dossier queue, its queue
+    # counted, its roles for the field reports, its digest (savepoint, insert, release) and its held notices
+    # marked: whether it was written already and what it holds are read once for all.
+    assert three - one <= 2 * 11
