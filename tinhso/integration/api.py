@@ -175,6 +175,79 @@ def replay(request: PartnerRequest, message_id: str) -> Status:
     return Status(202, webhooks.delivery_row(services.replay_delivery(actor=None, message_id=message_id)))
 
 
+class GrantTerms(Schema):
+    """What a grant gives, or a request asks for."""
+
+    service: Code
+    scopes: list[Annotated[str, StringConstraints(max_length=60)]] = Field(max_length=20)
+    purpose: str = Field(max_length=column_length(Grant, "purpose"))
+    legal_basis: str = Field(max_length=column_length(Grant, "legal_basis"))
+    valid_from: date
+    valid_to: date | None = None
+
+
+class GrantTermsOut(Schema):
+    id: int
+    partner: str
+    service: str
+    scopes: list[str]
+    purpose: str
+    legal_basis: str
+    valid_from: date
+    valid_to: date | None
+    version: int
+
+
+class GrantRequestOut(GrantTermsOut):
+    state: str
+    reason: str
+    requested_at: str
+    due_at: str
+    overdue: bool
+    grant: int | None
+
+
+def _grant_request_row(row: object, *, overdue: bool | None = None) -> dict:
+    fields = (
+        "id",
+        "scopes",
+        "purpose",
+        "legal_basis",
+        "valid_from",
+        "valid_to",
+        "state",
+        "reason",
+        "version",
+    )
+    values = {name: getattr(row, name) for name in fields}
+    return values | {
+        "partner": row.partner.code,  # type: ignore[attr-defined]
+        "service": row.service.code,  # type: ignore[attr-defined]
+        "requested_at": row.requested_at.isoformat(),  # type: ignore[attr-defined]
+        "due_at": row.due_at.isoformat(),  # type: ignore[attr-defined]
+        "overdue": getattr(row, "overdue", False) if overdue is None else overdue,
+        "grant": row.grant_id,  # type: ignore[attr-defined]
+    }
+
+
+def _asked(body: GrantTerms) -> dict:
+    fields = body.dict(exclude={"partner"})
+    fields["service_code"] = fields.pop("service")
+    return fields
+
+
+@partner_router.post(
+    "/grant-requests",
+    response={201: GrantRequestOut},
+    auth=partner_auth,
+    summary="Ask for scopes of a service (answered in 2 working days)",
+)
+def my_grant_request(request: PartnerRequest, body: GrantTerms) -> Status:
+    request.lgsp_service = "grant-requests"  # type: ignore[attr-defined]  # read by the exchange log
+    asked = services.request_grant(actor=None, partner_code=request.auth.partner.code, **_asked(body))
+    return Status(201, _grant_request_row(asked, overdue=False))
+
+
 # --- The administrators' register --------------------------------------------------------------------------
 
 
@@ -225,32 +298,22 @@ class CredentialOut(Schema):
     expires_at: str | None = None
 
 
-class GrantIn(Schema):
+class GrantIn(GrantTerms):
     partner: Code
-    service: Code
-    scopes: list[Annotated[str, StringConstraints(max_length=60)]] = Field(max_length=20)
-    purpose: str = Field(max_length=column_length(Grant, "purpose"))
-    legal_basis: str = Field(max_length=column_length(Grant, "legal_basis"))
-    valid_from: date
-    valid_to: date | None = None
 
 
-class GrantOut(Schema):
-    id: int
-    partner: str
-    service: str
-    scopes: list[str]
-    purpose: str
-    legal_basis: str
-    valid_from: date
-    valid_to: date | None
+class GrantOut(GrantTermsOut):
     status: str
-    version: int
 
 
 class RevokeIn(Schema):
     version: Version
     reason: FreeText
+
+
+class AnswerIn(Schema):
+    version: Version
+    reason: FreeText = ""
 
 
 class ExchangeOut(Schema):
@@ -365,6 +428,53 @@ def grant_revoke(request: SignedInRequest, grant_id: int, body: RevokeIn) -> dic
         actor=request.auth, grant_id=grant_id, version=body.version, reason=body.reason
     )
     return _grant_row(grant)
+
+
+@router.get(
+    "/grant-requests", response=list[GrantRequestOut], auth=bearer_auth, summary="Requests for grants"
+)
+def grant_request_list(request: SignedInRequest, pending: bool = False) -> list[dict]:
+    return [
+        _grant_request_row(row) for row in selectors.grant_requests(actor=request.auth, pending_only=pending)
+    ]
+
+
+@router.post(
+    "/grant-requests",
+    response={201: GrantRequestOut},
+    auth=bearer_auth,
+    summary="Ask for a grant on a partner's behalf (its staff or an administrator)",
+)
+def grant_request_on_behalf(request: SignedInRequest, body: GrantIn) -> Status:
+    asked = services.request_grant(actor=request.auth, partner_code=body.partner, **_asked(body))
+    return Status(201, _grant_request_row(asked, overdue=False))
+
+
+def _answer(request: SignedInRequest, request_id: int, body: AnswerIn, action: str) -> dict:
+    answered = services.answer_grant_request(
+        actor=request.auth, request_id=request_id, version=body.version, action=action, reason=body.reason
+    )
+    return _grant_request_row(answered, overdue=False)
+
+
+@router.post(
+    "/grant-requests/{request_id}/approve",
+    response=GrantRequestOut,
+    auth=bearer_auth,
+    summary="Approve: the grant is created",
+)
+def grant_request_approve(request: SignedInRequest, request_id: int, body: AnswerIn) -> dict:
+    return _answer(request, request_id, body, "approve")
+
+
+@router.post(
+    "/grant-requests/{request_id}/refuse",
+    response=GrantRequestOut,
+    auth=bearer_auth,
+    summary="Refuse, with the reason (required)",
+)
+def grant_request_refuse(request: SignedInRequest, request_id: int, body: AnswerIn) -> dict:
+    return _answer(request, request_id, body, "refuse")
 
 
 @router.get("/exchange-log", response=list[ExchangeOut], auth=bearer_auth, summary="Search the exchange log")

@@ -1,5 +1,5 @@
 """The events of the integration platform: partners (stream `integration.partner:<id>`), their credentials,
-grants and webhook subscriptions (each its own stream), declared once with their payloads."""
+grants, grant requests and webhook subscriptions (each its own stream), declared once with their payloads."""
 
 from tinhso.core.events import EventType
 
@@ -72,6 +72,29 @@ GRANT_REVOKED = EventType(
     "integration.grant_revoked",
     "A grant was revoked; calls under it are refused at once.",
     {"partner": "member code", "service": "service code", "reason": "why"},
+)
+GRANT_REQUEST = {"partner": "member code", "service": "service code", "version": "version after"}
+GRANT_REQUESTED = EventType(
+    "integration.grant_requested",
+    "A partner (or an administrator on its behalf) asked for scopes of a service; the answer is due in 2 "
+    "working days.",
+    GRANT_REQUEST
+    | {
+        "scopes": "the scopes asked for",
+        "purpose": "why the partner needs them",
+        "legal_basis": "the legal document allowing it",
+        "due_at": "when the answer is due (ISO 8601)",
+    },
+)
+GRANT_REQUEST_APPROVED = EventType(
+    "integration.grant_request_approved",
+    "The data owner approved a partner's request; the grant it created is named.",
+    GRANT_REQUEST | {"grant": "the grant's id", "late": "whether the answer came after its due time"},
+)
+GRANT_REQUEST_REFUSED = EventType(
+    "integration.grant_request_refused",
+    "The data owner refused a partner's request, with its reason.",
+    GRANT_REQUEST | {"reason": "why", "late": "whether the answer came after its due time"},
 )
 SUBSCRIPTION_CREATED = EventType(
     "integration.webhook_subscribed",

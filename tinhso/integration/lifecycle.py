@@ -1,11 +1,11 @@
-"""The lifecycles of a partner's connection and of a grant, declared once; the services enforce them and
+"""The lifecycles of a partner's connection, of a grant request and of a grant, declared once; the services enforce them and
 `docs/lifecycles.md` is generated from them."""
 
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.lifecycle import Lifecycle, Party, Transition
 from tinhso.integration import events
-from tinhso.integration.models import Grant, Partner
+from tinhso.integration.models import Grant, GrantRequest, Partner
 
 ADMINISTRATOR = Party(
     "administrator",
@@ -71,6 +71,37 @@ GRANT = Lifecycle(
             event=events.GRANT_REVOKED,
             title=_("Thu hồi quyền"),
             doing=_("thu hồi quyền"),
+            destructive=True,
+        ),
+    ),
+)
+
+RequestState = GrantRequest.State
+
+GRANT_REQUEST = Lifecycle(
+    name="grant_request",
+    title=_("Yêu cầu cấp quyền khai thác dịch vụ"),
+    subject=_("yêu cầu cấp quyền này"),
+    states=RequestState,
+    transitions=(
+        Transition(
+            action="approve",
+            sources=(RequestState.PENDING,),
+            target=RequestState.APPROVED,
+            parties=(ADMINISTRATOR,),
+            event=events.GRANT_REQUEST_APPROVED,
+            title=_("Chấp thuận"),
+            doing=_("chấp thuận yêu cầu"),
+            expected=True,
+        ),
+        Transition(
+            action="refuse",
+            sources=(RequestState.PENDING,),
+            target=RequestState.REFUSED,
+            parties=(ADMINISTRATOR,),
+            event=events.GRANT_REQUEST_REFUSED,
+            title=_("Từ chối"),
+            doing=_("từ chối yêu cầu"),
             destructive=True,
         ),
     ),

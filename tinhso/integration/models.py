@@ -125,6 +125,48 @@ class Grant(models.Model):
         return f"{self.partner_id} × {self.service_id}: {' '.join(self.scopes)}"
 
 
+class GrantRequest(models.Model):
+    """A partner's request for scopes of a service (made by the partner, its staff or an administrator on its
+    behalf), answered within 2 working days (Decree 194/2025 amending Decree 47/2020 Art. 35(3)); a refusal
+    states its reason, an approval creates the grant."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Chờ xem xét")
+        APPROVED = "approved", _("Đã chấp thuận")
+        REFUSED = "refused", _("Đã từ chối")
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="grant_requests")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="grant_requests")
+    scopes = models.JSONField(default=list)
+    purpose = models.CharField(max_length=500)
+    legal_basis = models.CharField(max_length=300)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    reason = models.TextField(blank=True)
+    # None: the partner system asked through its own credential.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    grant = models.OneToOneField(
+        Grant, null=True, blank=True, on_delete=models.PROTECT, related_name="request"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["state", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} → {self.service_id}"
+
+
 class ExchangeChain(models.Model):
     """The head of one chain of the exchange log (one per partner, and one for calls of no partner), and its
     floor: the last entry removed past the retention period, whose hash the first kept entry links to."""

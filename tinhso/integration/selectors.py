@@ -16,6 +16,7 @@ from tinhso.integration.models import (
     Credential,
     ExchangeLog,
     Grant,
+    GrantRequest,
     Partner,
     PortalMessage,
     Service,
@@ -67,6 +68,31 @@ def credentials_of(partner: Partner) -> QuerySet[Credential]:
 
 def grants_of(partner: Partner) -> QuerySet[Grant]:
     return Grant.objects.filter(partner=partner).select_related("service", "approver").order_by("-created_at")
+
+
+def _flag_overdue(rows: "QuerySet[GrantRequest]", *, now: datetime) -> list[GrantRequest]:
+    """Each request with `overdue`: still pending after its 2 working days."""
+    found = list(rows.select_related("partner", "service", "grant"))
+    for row in found:
+        row.overdue = row.state == GrantRequest.State.PENDING and row.due_at < now  # type: ignore[attr-defined]
+    return found
+
+
+def grant_requests(
+    *, actor: User, pending_only: bool = False, now: datetime | None = None
+) -> list[GrantRequest]:
+    """The requests for administrators to answer, oldest due first; overdue ones flagged."""
+    require_admin(actor)
+    rows = GrantRequest.objects.order_by("state", "due_at")
+    if pending_only:
+        rows = rows.filter(state=GrantRequest.State.PENDING)
+    return _flag_overdue(rows, now=now or timezone.now())
+
+
+def grant_requests_of(partner: Partner, *, now: datetime | None = None) -> list[GrantRequest]:
+    return _flag_overdue(
+        GrantRequest.objects.filter(partner=partner).order_by("-requested_at"), now=now or timezone.now()
+    )
 
 
 def subscriptions_of(partner: Partner) -> QuerySet[WebhookSubscription]:

@@ -5,8 +5,9 @@ Deliveries (webhooks, the national portal) are written by `webhooks.py` and `por
 import re
 import secrets
 from base64 import b64encode
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from hashlib import sha256
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,12 +18,14 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, NotFound, invalid, required_text
 from tinhso.core.models import Role, User
 from tinhso.core.services import record_event
+from tinhso.core.working_time import add_working_time
 from tinhso.fieldreports.models import ApiKey
 from tinhso.integration import events
-from tinhso.integration.lifecycle import GRANT, PARTNER
+from tinhso.integration.lifecycle import GRANT, GRANT_REQUEST, PARTNER
 from tinhso.integration.models import (
     Credential,
     Grant,
+    GrantRequest,
     Partner,
     PortalMessage,
     Service,
@@ -38,6 +41,8 @@ OPEN311_SERVICE = "open311"
 OPEN311_SCOPE = "open311.requests.write"
 OPEN311_PURPOSE = "Gửi phản ánh hiện trường của người dân qua Open311"
 OPEN311_LEGAL_BASIS = "Khóa Open311 cấp trước khi có nền tảng tích hợp"
+# Working days the data owner has to answer a grant request (Decree 194/2025 amending Decree 47/2020 Art. 35(3)).
+ANSWER_WORKING_DAYS = 2
 # What a rotated credential keeps working for, unless the administrator says otherwise.
 DEFAULT_OVERLAP = timedelta(hours=24)
 
@@ -337,6 +342,41 @@ def adopt_open311_key(*, actor: User | None, api_key: ApiKey) -> Partner:
 # --- Grants ------------------------------------------------------------------------------------------------
 
 
+def _grant_terms(
+    *,
+    service_code: str,
+    scopes: list[str],
+    purpose: str,
+    legal_basis: str,
+    valid_from: date,
+    valid_to: date | None,
+) -> dict[str, Any]:
+    """The terms of a grant or a request, checked: a known service, scopes among its own, a purpose and a
+    legal basis, a period that ends after it starts."""
+    service = Service.objects.filter(code=service_code).first()
+    if service is None:
+        raise invalid(
+            "service", _("Không có dịch vụ “%(service)s”."), code="service_not_found", service=service_code
+        )
+    unknown = sorted(set(scopes) - set(service.scopes))
+    if not scopes or unknown:
+        raise invalid(
+            "scopes",
+            _("Phạm vi phải chọn trong các phạm vi của dịch vụ: %(known)s."),
+            known=", ".join(service.scopes),
+        )
+    if valid_to is not None and valid_to < valid_from:
+        raise invalid("valid_to", _("Ngày hết hiệu lực phải sau ngày bắt đầu."))
+    return {
+        "service": service,
+        "scopes": sorted(set(scopes)),
+        "purpose": required_text(purpose, "purpose", _("Cần nêu mục đích khai thác.")),
+        "legal_basis": required_text(legal_basis, "legal_basis", _("Cần nêu căn cứ pháp lý.")),
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+    }
+
+
 @transaction.atomic
 def approve_grant(
     *,
@@ -352,36 +392,22 @@ def approve_grant(
     """Access of the partner to scopes of a service; every field is required but the end date."""
     _require_admin(actor)
     partner = _partner_locked(partner_code)
-    service = Service.objects.filter(code=service_code).first()
-    if service is None:
-        raise invalid(
-            "service", _("Không có dịch vụ “%(service)s”."), code="service_not_found", service=service_code
-        )
-    unknown = sorted(set(scopes) - set(service.scopes))
-    if not scopes or unknown:
-        raise invalid(
-            "scopes",
-            _("Phạm vi phải chọn trong các phạm vi của dịch vụ: %(known)s."),
-            known=", ".join(service.scopes),
-        )
-    if valid_to is not None and valid_to < valid_from:
-        raise invalid("valid_to", _("Ngày hết hiệu lực phải sau ngày bắt đầu."))
+    terms = _grant_terms(
+        service_code=service_code,
+        scopes=scopes,
+        purpose=purpose,
+        legal_basis=legal_basis,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    service = terms["service"]
     if service.code == OPEN311_SERVICE and partner.open311_identity is None:
         # Field reports name their partner by this row (Report.partner); no secret opens it.
         partner.open311_identity = ApiKey.objects.create(
             name=partner.system_name, prefix="lgsp", key_hash=key_digest(f"partner-identity:{partner.code}")
         )
         partner.save(update_fields=["open311_identity"])
-    grant = Grant.objects.create(
-        partner=partner,
-        service=service,
-        scopes=sorted(set(scopes)),
-        purpose=required_text(purpose, "purpose", _("Cần nêu mục đích khai thác.")),
-        legal_basis=required_text(legal_basis, "legal_basis", _("Cần nêu căn cứ pháp lý.")),
-        valid_from=valid_from,
-        valid_to=valid_to,
-        approver=actor,
-    )
+    grant = Grant.objects.create(partner=partner, approver=actor, **terms)
     record_event(
         subject=grant,
         action=events.GRANT_APPROVED,
@@ -420,6 +446,122 @@ def revoke_grant(*, actor: User | None, grant_id: int, version: int, reason: str
         payload={"partner": grant.partner.code, "service": grant.service.code, "reason": reason},
     )
     return grant
+
+
+# --- Requests for grants (B6) ------------------------------------------------------------------------------
+
+
+def _require_admin_or_contact(actor: User | None, partner: Partner) -> None:
+    """An administrator, or one of the partner's own technical staff (None: the partner system itself)."""
+    if actor is None or partner.contacts.filter(pk=actor.pk).exists():
+        return
+    core_selectors.require_role(actor, Role.ADMINISTRATOR)
+
+
+@transaction.atomic
+def request_grant(
+    *,
+    actor: User | None,
+    partner_code: str,
+    service_code: str,
+    scopes: list[str],
+    purpose: str,
+    legal_basis: str,
+    valid_from: date,
+    valid_to: date | None = None,
+    now: datetime | None = None,
+) -> GrantRequest:
+    """A partner asks for scopes of a service; the data owner's answer is due in 2 working days."""
+    partner = _partner_locked(partner_code)
+    _require_admin_or_contact(actor, partner)
+    terms = _grant_terms(
+        service_code=service_code,
+        scopes=scopes,
+        purpose=purpose,
+        legal_basis=legal_basis,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    asked = now or timezone.now()
+    request = GrantRequest.objects.create(
+        partner=partner,
+        **terms,
+        requested_by=actor,
+        requested_at=asked,
+        due_at=add_working_time(asked, days=ANSWER_WORKING_DAYS),
+    )
+    record_event(
+        subject=request,
+        action=events.GRANT_REQUESTED,
+        actor=actor,
+        payload={
+            "partner": partner.code,
+            "service": request.service.code,
+            "version": request.version,
+            "scopes": request.scopes,
+            "purpose": request.purpose,
+            "legal_basis": request.legal_basis,
+            "due_at": request.due_at.isoformat(),
+        },
+    )
+    return request
+
+
+@transaction.atomic
+def answer_grant_request(
+    *,
+    actor: User | None,
+    request_id: int,
+    version: int,
+    action: str,
+    reason: str = "",
+    now: datetime | None = None,
+) -> GrantRequest:
+    """The data owner approves (the grant is created) or refuses (with its reason) a pending request."""
+    _require_admin(actor)
+    request = (
+        GrantRequest.objects.select_for_update()
+        .select_related("partner", "service")
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None:
+        raise NotFound(_("Không tìm thấy yêu cầu cấp quyền này."), code="grant_request_not_found")
+    if request.version != version:
+        raise Conflict(
+            _("Yêu cầu vừa được người khác trả lời; hãy tải lại trang."),
+            code="stale_version",
+            current={"version": request.version},
+        )
+    row = GRANT_REQUEST.check(action, request.state, current={"version": request.version})
+    answered = now or timezone.now()
+    payload: dict[str, object] = {"late": answered > request.due_at}
+    if action == "refuse":
+        request.reason = required_text(reason, "reason", _("Cần nêu lý do từ chối."))
+        payload["reason"] = request.reason
+    else:
+        request.grant = approve_grant(
+            actor=actor,
+            partner_code=request.partner.code,
+            service_code=request.service.code,
+            scopes=request.scopes,
+            purpose=request.purpose,
+            legal_basis=request.legal_basis,
+            valid_from=request.valid_from,
+            valid_to=request.valid_to,
+        )
+        payload["grant"] = request.grant.pk
+    request.state, request.decided_by, request.decided_at = row.target, actor, answered
+    request.version += 1
+    request.save()
+    record_event(
+        subject=request,
+        action=row.event,
+        actor=actor,
+        payload={"partner": request.partner.code, "service": request.service.code, "version": request.version}
+        | payload,
+    )
+    return request
 
 
 # --- Webhook subscriptions ---------------------------------------------------------------------------------
