@@ -36,7 +36,8 @@ def parse_cursor(cursor: str) -> tuple[datetime | None, int] | None:
 
 
 def keyset_page(rows: QuerySet[Any], *, field: str, cursor: str, size: int, newest_first: bool) -> Page:
-    """`size` rows ordered by (`field`, id), newest or oldest first, after the row `cursor` names."""
+    """`size` rows (instances, or `.values()` dicts with "pk") ordered by (`field`, id), newest or oldest
+    first, after the row `cursor` names."""
     after = parse_cursor(cursor)
     if after is not None and after[0] is not None:
         instant, pk = after
@@ -44,4 +45,9 @@ def keyset_page(rows: QuerySet[Any], *, field: str, cursor: str, size: int, newe
         rows = rows.filter(Q(**{f"{field}__{beyond}": instant}) | Q(**{field: instant, f"pk__{beyond}": pk}))
     found = list(rows.order_by(*((f"-{field}", "-pk") if newest_first else (field, "pk")))[: size + 1])
     last = found[size - 1] if len(found) > size else None
-    return Page(found[:size], cursor_of(getattr(last, field), last.pk) if last else None)
+    return Page(found[:size], cursor_of(_value(last, field), _value(last, "pk")) if last else None)
+
+
+def _value(row: Any, name: str) -> Any:
+    """A column of a model instance or of a `.values()` row (which must then hold "pk")."""
+    return row[name] if isinstance(row, dict) else getattr(row, name)

@@ -13,9 +13,10 @@ from pydantic import AliasPath, StringConstraints
 from tinhso.core.api import ActionOut, action_rows, bearer_auth
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import NotFound
+from tinhso.core.language import in_active_language
 from tinhso.core.schema_types import FreeText, Version
 from tinhso.fieldreports import lifecycle, selectors, services
-from tinhso.fieldreports.models import Category, Report
+from tinhso.fieldreports.models import Category, Report, ReportPhoto
 
 router = Router(tags=["fieldreports"])
 
@@ -57,16 +58,15 @@ class PublicReportOut(Schema):
 
     @staticmethod
     def resolve_status_label(report: Report) -> str:
-        # Not get_status_display: it hashes every choice's lazy label, one translation each, for every row.
-        return str(Report.Status(report.status).label)
+        return _status_label(report.status)
 
     @staticmethod
     def resolve_description(report: Report) -> str:
-        return "" if report.status == Report.Status.REJECTED else report.description
+        return _shown_description(report.status, report.description)
 
     @staticmethod
     def resolve_result(report: Report) -> str:
-        return report.result if report.status == Report.Status.PUBLISHED else ""
+        return _shown_result(report.status, report.result)
 
     @staticmethod
     def resolve_merged_into(report: Report) -> str | None:
@@ -75,6 +75,19 @@ class PublicReportOut(Schema):
     @staticmethod
     def resolve_photo_urls(report: Report) -> list[str]:
         return [photo.image.url for photo in report.photos.all()]
+
+
+def _status_label(status: str) -> str:
+    # Not get_status_display: it hashes every choice's lazy label, one translation each, for every row.
+    return str(Report.Status(status).label)
+
+
+def _shown_description(status: str, description: str) -> str:
+    return "" if status == Report.Status.REJECTED else description
+
+
+def _shown_result(status: str, result: str) -> str:
+    return result if status == Report.Status.PUBLISHED else ""
 
 
 class StaffReportOut(PublicReportOut):
@@ -211,13 +224,48 @@ def staff_reports(
     response: HttpResponse,
     cursor: str = "",
     size: int | None = Query(None, ge=1, le=200, description="Reports per page, 50 if not given"),
-):
+) -> HttpResponse:
     size = size or selectors.PAGE_SIZE
     page = selectors.staff_open_page(request.auth, cursor=cursor, size=size)
     if page.next_cursor:
         following = request.build_absolute_uri(f"?{urlencode({'cursor': page.next_cursor, 'size': size})}")
         response["Link"] = f'<{following}>; rel="next"'
-    return page.items
+    from tinhso.api import api  # the API this router belongs to (it imports this module)
+
+    # The rows are StaffReportOut's fields already (tests compare them with it): no validation per attribute.
+    rows = [_staff_row(row) for row in page.items]
+    return api.create_response(request, rows, temporal_response=response)
+
+
+_PHOTO_STORAGE = ReportPhoto._meta.get_field("image").storage
+
+
+def _staff_row(row: dict[str, Any]) -> dict[str, Any]:
+    """StaffReportOut of a row of `selectors.staff_open_page`, in its fields' order."""
+    status = row["status"]
+    return {
+        "tracking_code": row["tracking_code"],
+        "category_code": row["category__code"],
+        "category_name": in_active_language(vi=row["category__name"], en=row["category__name_en"]),
+        "description": _shown_description(status, row["description"]),
+        "latitude": row["latitude"],
+        "longitude": row["longitude"],
+        "address": row["address"],
+        "commune_code": row["commune__code"],
+        "commune_name": row["commune__name"],
+        "responsible_unit": row["responsible_unit__name"],
+        "status": status,
+        "status_label": _status_label(status),
+        "open": status in Report.OPEN_STATUSES,
+        "submitted_at": row["submitted_at"],
+        "due_at": row["due_at"],
+        "result": _shown_result(status, row["result"]),
+        "merged_into": row["merged_into__tracking_code"],
+        "photo_urls": [_PHOTO_STORAGE.url(name) for name in row["photos"]],
+        "version": row["version"],
+        "overdue": row["overdue_at"] is not None,
+        "responsible_unit_code": row["responsible_unit__code"],
+    }
 
 
 # The API's names of the staff actions (fieldreports.lifecycle's names are accepted too).

@@ -284,16 +284,18 @@ def report_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def report_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
-    report = _public_report(tracking_code)
+    state = selectors.public_report_state(tracking_code)
+    if state is None:
+        raise Http404(_("Không có phản ánh mã “%(tracking_code)s”.") % {"tracking_code": tracking_code})
+    report = state.report
+    kept = _REPORT_PAGES.get(
+        caching.key_of(*state.key(), get_language()),
+        lambda: _report_parts(report.tracking_code, followers=state.followers),
+    )
     is_mine = selectors.is_reporter(report, user=user_or_none(request))
-    report_photos, result_photos = selectors.photos_by_kind(report)
-    following = selectors.following(report, user=request.user)
     context = {
         "report": report,
-        "timeline": selectors.public_timeline(report),
-        "report_photos": report_photos,
-        "result_photos": result_photos,
-        "map": _map_options(),
+        "kept": kept,
         "rating_form": RatingForm()
         if report.status == Report.Status.PUBLISHED and report.satisfied is None
         else None,
@@ -301,11 +303,32 @@ def report_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
         if not report.is_open and report.personal_data_removed_at is None
         else None,
         "is_mine": is_mine,
-        "followers": following.followers,
-        "following": following.by_user,
+        "following": not is_mine and report.is_open and selectors.follows(report, user=request.user),
         "signed_in_reporter": is_mine and request.user.is_authenticated,
     }
     return render(request, "fieldreports/report_detail.html", context)
+
+
+# The parts of a report's page that are the same for every reader, kept per the report's state (its last
+# write, last event and followers, see selectors.public_report_state) and language.
+_REPORT_PAGES = caching.Shared("fieldreports.report_pages", alias="pages", seconds=PUBLIC_SECONDS)
+
+
+def _report_parts(tracking_code: str, *, followers: int) -> dict[str, str]:
+    report = _public_report(tracking_code)
+    report_photos, result_photos = selectors.photos_by_kind(report)
+    context = {
+        "report": report,
+        "followers": followers,
+        "timeline": selectors.public_timeline(report),
+        "report_photos": report_photos,
+        "result_photos": result_photos,
+        "map": _map_options(),
+    }
+    return {
+        "facts": render_to_string("fieldreports/_report_detail_facts.html", context),
+        "body": render_to_string("fieldreports/_report_detail_body.html", context),
+    }
 
 
 def _public_report(tracking_code: str) -> Report:

@@ -7,10 +7,13 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
+from tinhso.api import api
 from tinhso.core.models import Event
 from tinhso.fieldreports import events as events_catalogue
-from tinhso.fieldreports import services
+from tinhso.fieldreports import selectors, services
+from tinhso.fieldreports.api import StaffReportOut
 from tinhso.fieldreports.models import Report
 from tinhso.testing.factories import bearer, citizen
 from tinhso.testing.fieldreport_helpers import (
@@ -21,6 +24,7 @@ from tinhso.testing.fieldreport_helpers import (
     TAN_THANH_POINT,
     case,
     file_report,
+    jpeg_with_gps,
 )
 
 pytestmark = pytest.mark.django_db
@@ -156,6 +160,40 @@ def test_the_officials_list_comes_a_page_at_a_time_in_the_same_statements(client
     assert everything == [report.tracking_code for report in filed] and link == ""
     assert large == small
     assert client.get(f"{BASE}/staff/reports?size=0", **handler).status_code == 422
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_officials_list_answers_what_its_schema_makes_of_each_report(client, categories, staff, language):
+    """The list is built from plain rows, not through StaffReportOut: it must answer, field for field and in
+    order, what the schema makes of the same reports (photos, overdue, each status, the English names)."""
+    with_photos = file_report(photos=[jpeg_with_gps(), jpeg_with_gps("hai.jpg")])
+    handler = staff["handler"]
+    services.acknowledge_report(actor=handler, **case(file_report("ha-tang-den")))
+    resolved = services.acknowledge_report(actor=handler, **case(file_report()))
+    services.post_result(actor=handler, **case(resolved), result="Đã vá.")
+    elsewhere = file_report("ha-tang-den", point=TAN_THANH_POINT)
+    services.flag_overdue_reports(now=with_photos.due_at + timedelta(days=1))
+    with translation.override(language):
+        expected = [
+            StaffReportOut.model_validate(report).model_dump()
+            for report in selectors.reports_for_staff(staff["coordinator"])
+            .filter(status__in=Report.OPEN_STATUSES)
+            .order_by("due_at", "pk")
+            .prefetch_related("photos")
+        ]
+    rendered = json.loads(api.renderer.render(None, expected, response_status=200))
+
+    def listed(username: str) -> list[dict]:
+        return client.get(f"{BASE}/staff/reports", HTTP_ACCEPT_LANGUAGE=language, **bearer(username)).json()
+
+    answer = listed("dieuphoi")
+    assert answer == rendered and [list(row) for row in answer] == [list(row) for row in rendered]
+    by_status = {row["status"]: row for row in rendered if row["tracking_code"] != elsewhere.tracking_code}
+    assert set(by_status) == {"routed", "acknowledged", "resolved"} and len(rendered) == 4
+    assert len(by_status["routed"]["photo_urls"]) == 2 and by_status["routed"]["overdue"]
+    assert by_status["resolved"]["result"] == "" and by_status["resolved"]["version"] == 3
+    # The unit's specialist sees its three, not Tân Thành's.
+    assert listed("xulyxa") == [row for row in answer if row["tracking_code"] != elsewhere.tracking_code]
 
 
 def test_filing_reads_the_place_and_the_route_without_a_statement_per_commune_or_rule(

@@ -268,6 +268,45 @@ def test_a_report_page_shows_its_history_without_naming_officials(client, catego
     assert "Cán bộ xulyxa" not in page and "Cán bộ dieuphoi" not in page
 
 
+def _kept_parts(page: str) -> str:
+    """A report's page without what differs per reader (the follow, rating and erasure forms)."""
+    facts = page[page.index("<h1>") : page.index("</dl>")]
+    return facts + page[page.index("<h2>Nội dung</h2>") : page.index("</ol>")]
+
+
+def test_a_report_page_is_kept_until_the_report_changes_and_never_per_reader(client, categories, staff):
+    person, other = citizen(), citizen("096090005678")
+    report = file_report(reporter=person)
+    url = f"/phan-anh/{report.tracking_code}/"
+    first = client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url).content.decode()
+    assert _kept_parts(again) == _kept_parts(first) and "Đăng nhập để theo dõi phản ánh này" in again
+    assert len([query for query in queries.captured_queries if "fieldreports_" in query["sql"]]) == 1
+    client.force_login(other)
+    # A follow writes a row and an event, not the report.
+    client.post(reverse("fieldreports:follow", args=[report.tracking_code]))
+    followed = client.get(url).content.decode()
+    assert "Bạn đang theo dõi phản ánh này." in followed and "1 người dân" in followed
+    assert "Thêm một người dân theo dõi phản ánh này" in followed
+    client.force_login(person)
+    own = client.get(url).content.decode()
+    assert _kept_parts(own) == _kept_parts(followed)
+    offers = ("Bạn đang theo dõi", "Theo dõi phản ánh này</button>", "Đăng nhập để theo dõi")
+    assert [offer for offer in offers if offer in own] == []  # the reporter is offered no follow
+    services.flag_overdue_reports(now=report.due_at + timedelta(days=1))  # writes overdue_at only
+    assert "· <strong>Quá hạn xử lý</strong>" in client.get(url).content.decode()
+    report = services.acknowledge_report(actor=staff["handler"], **case(report))
+    report = services.post_result(actor=staff["handler"], **case(report), result="Đã thay bóng đèn mới.")
+    services.approve_result(actor=staff["coordinator"], **case(report))
+    mine = client.get(url).content.decode()
+    assert 'id="rate"' in mine and 'name="contact"' not in mine and "Đã thay bóng đèn mới." in mine
+    client.logout()
+    anonymous = client.get(url).content.decode()
+    assert 'id="rate"' in anonymous and 'name="contact"' in anonymous
+    assert _kept_parts(anonymous) == _kept_parts(mine)
+
+
 def test_an_unknown_tracking_code_is_404(client, categories):
     assert client.get("/phan-anh/PA000000-XXXXX/").status_code == 404
 
