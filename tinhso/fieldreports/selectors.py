@@ -38,7 +38,15 @@ from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import AdminUnit, Domain, Event, Role, User
 from tinhso.core.paging import Page, keyset_page
 from tinhso.fieldreports import events, lifecycle
-from tinhso.fieldreports.models import ApiKey, Category, Follow, Report, ReportPhoto, RoutingRule
+from tinhso.fieldreports.models import (
+    ApiKey,
+    Category,
+    CategoryAttribute,
+    Follow,
+    Report,
+    ReportPhoto,
+    RoutingRule,
+)
 
 EARTH_RADIUS_M = 6_371_000
 DUPLICATE_RADIUS_M = 50
@@ -240,11 +248,18 @@ def province_bounds() -> tuple[Corner, Corner]:
 
 
 def category_by_code(code: str) -> Category:
-    category = Category.objects.filter(code=code, active=True, parent__isnull=False).first()
+    """An active category a report can be filed in, with its extra questions (`attributes.all()` reads
+    nothing more), from the categories this process keeps."""
+    category = _CATEGORIES.get(None, _read_categories).get(code)
     if category is None:
         message = text(_("Không có lĩnh vực phản ánh mã “%(code)s”."), {"code": code})
         raise InvalidInput(message, code="unknown_category", errors={"category": [message]})
     return category
+
+
+def _read_categories() -> dict[str, Category]:
+    categories = Category.objects.filter(active=True, parent__isnull=False).prefetch_related("attributes")
+    return {category.code: category for category in categories}
 
 
 def reportable_categories() -> QuerySet[Category]:
@@ -258,39 +273,40 @@ def reportable_categories() -> QuerySet[Category]:
 
 def commune_committee(commune: AdminUnit) -> AdminUnit:
     """The commune's people's committee (its agency unit), or the commune itself before agencies exist."""
+    return _COMMITTEES.get(commune.pk, lambda: _read_commune_committee(commune))
+
+
+def _read_commune_committee(commune: AdminUnit) -> AdminUnit:
     committee = AdminUnit.objects.filter(
         parent=commune, agency_code=f"{commune.code}.{settings.TINHSO_PROVINCE}"
     )
     return committee.first() or commune
 
 
-# Routing rules change by a coordinator's decision: each process keeps the unit it found for a category in a
-# commune for a while, and forgets every one at once when it writes a rule, a category or a unit itself.
+# Categories, routing rules and units change by a coordinator's decision: each process keeps them for a while
+# (a filing then reads none of them), and forgets them at once when it writes a rule, a category or a unit.
 ROUTING_SECONDS = 60
-_RESPONSIBLE_UNITS = caching.Kept(
-    "fieldreports.responsible_units", seconds=ROUTING_SECONDS, max_entries=20_000
-)
+_CATEGORIES = caching.Kept("fieldreports.categories", seconds=ROUTING_SECONDS, max_entries=1)
+_ROUTING_RULES = caching.Kept("fieldreports.routing_rules", seconds=ROUTING_SECONDS, max_entries=1)
+_COMMITTEES = caching.Kept("fieldreports.commune_committees", seconds=ROUTING_SECONDS, max_entries=20_000)
 
 
 def responsible_unit_for(*, category: Category, commune: AdminUnit) -> AdminUnit:
     """The unit named by the most specific routing rule: commune before any commune, the category before its
     group before any category, then the rule's order. Without a rule, the commune's people's committee."""
-    return _RESPONSIBLE_UNITS.get(
-        (category.pk, category.parent_id, commune.pk), lambda: _read_responsible_unit(category, commune)
-    )
-
-
-def _read_responsible_unit(category: Category, commune: AdminUnit) -> AdminUnit:
-    rules = RoutingRule.objects.filter(
-        Q(commune=commune) | Q(commune__isnull=True),
-        Q(category=category) | Q(category_id=category.parent_id) | Q(category__isnull=True),
-    ).select_related("unit")
+    rules = _ROUTING_RULES.get(None, lambda: tuple(RoutingRule.objects.select_related("unit")))
 
     def specificity(rule: RoutingRule) -> tuple[Any, ...]:
         category_rank = 0 if rule.category_id == category.pk else 1 if rule.category_id else 2
         return (0 if rule.commune_id else 1, category_rank, rule.order, rule.pk)
 
-    rule = min(rules, key=specificity, default=None)
+    applying = (
+        rule
+        for rule in rules
+        if rule.commune_id in (commune.pk, None)
+        and rule.category_id in (category.pk, category.parent_id, None)
+    )
+    rule = min(applying, key=specificity, default=None)
     if rule is None or rule.target == RoutingRule.Target.COMMUNE_COMMITTEE or rule.unit is None:
         return commune_committee(commune)
     return rule.unit
@@ -302,9 +318,11 @@ def _read_responsible_unit(category: Category, commune: AdminUnit) -> AdminUnit:
 @receiver(post_delete, sender=RoutingRule)
 @receiver(post_save, sender=Category)
 @receiver(post_delete, sender=Category)
+@receiver(post_save, sender=CategoryAttribute)
+@receiver(post_delete, sender=CategoryAttribute)
 def _forget_places_and_routes(**kwargs: object) -> None:
-    _PROVINCE_COMMUNES.clear()
-    _RESPONSIBLE_UNITS.clear()
+    for kept in (_PROVINCE_COMMUNES, _CATEGORIES, _ROUTING_RULES, _COMMITTEES):
+        kept.clear()
 
 
 def duplicate_candidates(report: Report, *, limit: int = MAX_SUGGESTIONS) -> list[Report]:

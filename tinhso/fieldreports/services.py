@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import CharField
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -267,10 +267,14 @@ def deadline_for(category: Category, start: datetime) -> datetime:
     return working_time.add_working_time(start, days=category.deadline_days or 1)
 
 
+def _drawn_tracking_code(now: datetime) -> str:
+    """A tracking code of the day, not checked: one in 33 million of the day's codes."""
+    return f"PA{timezone.localtime(now):%y%m%d}-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(5))
+
+
 def _new_tracking_code(now: datetime) -> str:
-    local = timezone.localtime(now)
     while True:
-        code = f"PA{local:%y%m%d}-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(5))
+        code = _drawn_tracking_code(now)
         if not Report.objects.filter(tracking_code=code).exists():
             return code
 
@@ -355,21 +359,28 @@ def _store_photos(report: Report, photos: list[CheckedPhoto], kind: str) -> None
         photo.save()
 
 
-def _created(fields: dict[str, Any], *, key: str, fingerprint: str) -> Report:
+def _created(fields: dict[str, Any], *, key: str, fingerprint: str, now: datetime) -> Report:
     """The report and its Idempotency-Key inserted in a savepoint, so a refused duplicate key leaves the
-    caller's transaction usable and no report behind."""
-    with transaction.atomic():
-        report = Report.objects.create(**fields)
-        if key and report.reporter:  # only a signed-in reporter may give one (file_report checks)
-            row = idempotency.key_row(
-                user=report.reporter,
-                scope=IDEMPOTENCY_SCOPE,
-                key=key,
-                fingerprint=fingerprint,
-                created=report,
-            )
-            row.save(force_insert=True)
-        return report
+    caller's transaction usable and no report behind. The tracking code is drawn without a look-up: the
+    unique index refuses the rare one taken, and another is drawn."""
+    while True:
+        try:
+            with transaction.atomic():
+                report = Report.objects.create(**fields)
+                if key and report.reporter:  # only a signed-in reporter may give one (file_report checks)
+                    row = idempotency.key_row(
+                        user=report.reporter,
+                        scope=IDEMPOTENCY_SCOPE,
+                        key=key,
+                        fingerprint=fingerprint,
+                        created=report,
+                    )
+                    row.save(force_insert=True)
+                return report
+        except IntegrityError:
+            if not Report.objects.filter(tracking_code=fields["tracking_code"]).exists():
+                raise
+            fields["tracking_code"] = _drawn_tracking_code(now)
 
 
 @dataclass(frozen=True)
@@ -519,7 +530,7 @@ def submit_report(
     )
     unit = selectors.responsible_unit_for(category=checked.category, commune=checked.commune)
     fields = dict(
-        tracking_code=_new_tracking_code(now),
+        tracking_code=_drawn_tracking_code(now),
         token=secrets.token_urlsafe(18),
         category=checked.category,
         description=checked.description,
@@ -541,7 +552,9 @@ def submit_report(
     )
     created: list[Report] = []
     earlier = idempotency.insert_or_earlier(
-        insert=lambda: created.append(_created(fields, key=idempotency_key, fingerprint=fingerprint)),
+        insert=lambda: created.append(
+            _created(fields, key=idempotency_key, fingerprint=fingerprint, now=now)
+        ),
         user=reporter,
         scope=IDEMPOTENCY_SCOPE,
         key=idempotency_key,

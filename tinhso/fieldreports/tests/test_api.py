@@ -196,14 +196,24 @@ def test_the_officials_list_answers_what_its_schema_makes_of_each_report(client,
     assert listed("xulyxa") == [row for row in answer if row["tracking_code"] != elsewhere.tracking_code]
 
 
+def test_a_tracking_code_drawn_twice_is_drawn_again(client, categories, monkeypatch):
+    taken = file_report().tracking_code
+    drawn = iter([taken, "PA261207-MOIMO"])
+    monkeypatch.setattr(services, "_drawn_tracking_code", lambda now: next(drawn))
+    auth = bearer(citizen().username)
+    filed = post(client, f"{BASE}/reports", report_body(), HTTP_IDEMPOTENCY_KEY="lan-1", **auth)
+    assert filed.status_code == 201 and filed.json()["tracking_code"] == "PA261207-MOIMO"
+    assert Report.objects.filter(tracking_code=taken).count() == 1 and Report.objects.count() == 2
+
+
 def test_filing_reads_the_place_and_the_route_without_a_statement_per_commune_or_rule(
     client, categories, django_assert_max_num_queries
 ):
     auth = bearer(citizen().username)
     assert post(client, f"{BASE}/reports", report_body(), **auth).status_code == 201  # the kept tables filled
-    # Token, category, its questions, the nearest communes, the code's check, the report in a savepoint, its two
-    # events (one statement on PostgreSQL), the answer's photos: nothing per commune, rule or event.
-    with django_assert_max_num_queries(13):
+    # Token, the nearest communes, the report in a savepoint, its two events (one statement on PostgreSQL), the
+    # answer's photos: the categories, rules and committees are kept; nothing per commune, rule or event.
+    with django_assert_max_num_queries(10):
         assert post(client, f"{BASE}/reports", report_body(), **auth).status_code == 201
     events = Event.objects.filter(stream=f"fieldreports.report:{Report.objects.latest('pk').pk}").order_by(
         "seq"
