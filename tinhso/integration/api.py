@@ -19,7 +19,7 @@ from tinhso.core.api import bearer_auth
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.schema_types import FreeText, Instant, Version, column_length
 from tinhso.dossiers import selectors as dossier_selectors
-from tinhso.integration import gateway, selectors, services, webhooks
+from tinhso.integration import gateway, reports, selectors, services, webhooks
 from tinhso.integration.gateway import Caller
 from tinhso.integration.models import Credential, ExchangeLog, Grant, Partner
 
@@ -475,6 +475,58 @@ def grant_request_approve(request: SignedInRequest, request_id: int, body: Answe
 )
 def grant_request_refuse(request: SignedInRequest, request_id: int, body: AnswerIn) -> dict:
     return _answer(request, request_id, body, "refuse")
+
+
+class RatioOut(Schema):
+    count: int
+    total: int
+    percent: float | None
+
+
+class SelfCheckOut(Schema):
+    on_time: RatioOut
+    online: RatioOut
+    digitised: RatioOut
+    unacknowledged: int
+    without_due_date: int
+
+
+class StatisticsOut(Schema):
+    calls: list[reports.CallRow]
+    deliveries: dict[str, int]
+    portal_messages: dict[str, int]
+    self_check: SelfCheckOut
+
+
+class PeriodIn(Schema):
+    since: Instant
+    until: Instant
+
+
+@router.get(
+    "/statistics",
+    response=StatisticsOut,
+    auth=bearer_auth,
+    summary="Traffic over a period and the Decision 766 self-check from the synced data",
+)
+def statistics(request: SignedInRequest, period: Query[PeriodIn]) -> dict:
+    traffic = reports.traffic(actor=request.auth, since=period.since, until=period.until)
+    check = reports.self_check(actor=request.auth, since=period.since, until=period.until)
+    ratios = {
+        name: {"count": ratio.count, "total": ratio.total, "percent": ratio.percent}
+        for name, ratio in (
+            ("on_time", check.on_time),
+            ("online", check.online),
+            ("digitised", check.digitised),
+        )
+    }
+    return {
+        "calls": traffic.calls,
+        "deliveries": traffic.deliveries,
+        "portal_messages": traffic.portal_messages,
+        "self_check": ratios
+        | {"unacknowledged": check.unacknowledged, "without_due_date": check.without_due_date},
+    }
 
 
 @router.get("/exchange-log", response=list[ExchangeOut], auth=bearer_auth, summary="Search the exchange log")

@@ -58,3 +58,14 @@ class AnswerForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class PeriodForm(forms.Form):
+    tu = forms.DateField(label=_("Từ ngày"), input_formats=DAY_FORMATS)
+    den = forms.DateField(label=_("Đến ngày (hết ngày)"), input_formats=DAY_FORMATS)
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("tu") and data.get("den") and data["den"] < data["tu"]:
+            self.add_error("den", _("Ngày kết thúc phải sau ngày bắt đầu."))
+        return data

@@ -2,6 +2,7 @@
 credentials, subscriptions and deliveries (/tich-hop/), and the administrators' view of partners, grant
 requests to answer, the exchange log and the national portal's outbox (/tich-hop/quan-tri/)."""
 
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -9,13 +10,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import Forbidden, InvalidInput, answered_as_pages
-from tinhso.integration import api, demo, forms, selectors, services
+from tinhso.core.working_time import local_zone
+from tinhso.integration import api, demo, forms, reports, selectors, services
 from tinhso.integration.fakes import FakePortal, WebhookReceiver
 
 
@@ -135,6 +138,28 @@ def answer_request(request: SignedInRequest, request_id: int) -> HttpResponse:
             messages.success(request, _("Đã trả lời yêu cầu cấp quyền."))
             return redirect("integration:admin")
     return _admin_page(request, failed=(request_id, form), status=422)
+
+
+def local_period(first: date, last: date) -> tuple[datetime, datetime]:
+    """From the start of `first` to the end of `last`, in the province's time."""
+    zone = local_zone()
+    start = datetime.combine(first, time.min, tzinfo=zone)
+    return start, datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
+
+
+@login_required
+def statistics(request: SignedInRequest) -> HttpResponse:
+    """The platform's traffic and the 766 self-check over a period (this month by default)."""
+    if not selectors.is_admin(request.user):
+        raise Http404
+    today = timezone.localdate()
+    form = forms.PeriodForm(request.GET or {"tu": today.replace(day=1), "den": today})
+    context: dict = {"form": form}
+    if form.is_valid():
+        since, until = local_period(form.cleaned_data["tu"], form.cleaned_data["den"])
+        context["traffic"] = reports.traffic(actor=request.user, since=since, until=until)
+        context["check"] = reports.self_check(actor=request.user, since=since, until=until)
+    return render(request, "integration/statistics.html", context, status=200 if form.is_valid() else 422)
 
 
 @login_required
