@@ -534,12 +534,12 @@ def reports_of_reporter(user: User) -> QuerySet[Report]:
 
 
 def is_coordinator(user: User) -> bool:
-    """Coordinators hold a reception, specialist or leader role over the whole province."""
-    province = core_selectors.province_unit()
-    return (
-        core_selectors.units_where(user, *COORDINATOR_ROLES, domain=Domain.FIELD_REPORTS)
-        .filter(pk=province.pk)
-        .exists()
+    """Coordinators hold a reception, specialist or leader role over the whole province (at it or above it):
+    the user's roles are read, the province is the one this process keeps."""
+    province = province_communes().province
+    return any(
+        assignment.role in COORDINATOR_ROLES and province.path.startswith(assignment.unit.path)
+        for assignment in core_selectors.active_roles(user, domain=Domain.FIELD_REPORTS)
     )
 
 
