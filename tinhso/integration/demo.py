@@ -1,6 +1,6 @@
 """Demo data of the integration platform: the land-administration system of the Department of Agriculture
-and Environment as a partner, with an API key, grants to read dossier statuses and to receive events, and a
-webhook subscription to the demo's own receiver (/gia-lap/nhan-su-kien/); dossier statuses go to the local
+and Environment as a partner, with an API key, grants to read dossier statuses and to receive events, a
+request for Open311 filing awaiting its answer, and a webhook subscription to the demo's own receiver (/gia-lap/nhan-su-kien/); dossier statuses go to the local
 fake of the national portal (/gia-lap/dvcqg/), which the demo's job worker relays to every minute."""
 
 from datetime import date
@@ -51,6 +51,16 @@ def load_demo(*, with_accounts: bool) -> list[str]:
             legal_basis="Quyết định 1619/QĐ-UBND ngày 15/6/2021 (quy chế LGSP), Quyết định 766/QĐ-TTg",
             valid_from=date(2026, 1, 1),
         )
+    # A request waiting for the data owner's answer (2 working days), on the administrators' page.
+    services.request_grant(
+        actor=None,
+        partner_code=partner.code,
+        service_code="open311",
+        scopes=["open311.requests.write"],
+        purpose="Chuyển phản ánh lấn chiếm đất công từ hệ thống đất đai sang phản ánh hiện trường",
+        legal_basis="Quyết định 1619/QĐ-UBND ngày 15/6/2021 (quy chế LGSP)",
+        valid_from=date(2026, 1, 1),
+    )
     secret, _subscription = services.subscribe(
         actor=None,
         partner_code=partner.code,

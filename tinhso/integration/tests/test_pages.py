@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tinhso.integration import demo, services
-from tinhso.integration.models import Partner, WebhookSubscription
+from tinhso.integration.models import GrantRequest, Partner, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -69,4 +69,5 @@ def test_the_demo_registers_a_partner_with_a_subscription(db, settings, tmp_path
     assert partner.private_addresses_allowed and WebhookSubscription.objects.filter(partner=partner).exists()
     assert lines and "lgsp_" in lines[0]
     assert (tmp_path / demo.RECEIVER_SECRET_FILE).read_text().startswith("whsec_")
+    assert GrantRequest.objects.get(partner=partner).state == "pending"  # for the administrators' page
     assert demo.load_demo(with_accounts=True) == []  # loading twice changes nothing
