@@ -166,3 +166,25 @@ def test_a_partner_s_staff_ask_on_the_catalogue_page_in_english_too(client, admi
     asked = GrantRequest.objects.get(partner=partner)
     assert asked.requested_by == staff and asked.valid_from == date(2026, 3, 1)
     assert "Chờ xem xét" in client.get("/tich-hop/").content.decode()
+
+
+def test_an_administrator_asks_on_a_partner_s_behalf_and_others_may_not(client, admin, newcomer):
+    from tinhso.testing.factories import official
+
+    partner, _key = newcomer
+    body = {
+        "partner": partner.code,
+        "service": "webhooks",
+        "scopes": ["webhooks.subscribe"],
+        "purpose": "Nhận sự kiện hồ sơ hộ tịch",
+        "legal_basis": "Nghị định 47/2020/NĐ-CP",
+        "valid_from": "2026-01-01",
+    }
+    url = "/api/v1/integration/grant-requests"
+    asked = client.post(url, body, content_type="application/json", **bearer("quantri"))
+    assert asked.status_code == 201 and asked.json()["partner"] == partner.code
+    official("nguoi.ngoai")
+    outsider = client.post(url, body, content_type="application/json", **bearer("nguoi.ngoai"))
+    assert outsider.status_code == 403 and GrantRequest.objects.count() == 1
+    listed = client.get(f"{url}?pending=true", **bearer("quantri")).json()
+    assert [(row["id"], row["overdue"]) for row in listed] == [(asked.json()["id"], False)]
