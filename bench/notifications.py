@@ -1,14 +1,15 @@
 """Notifications on PostgreSQL, each figure against a floor measured in the same run:
 1. fan-out: one event naming 100,000 people (each with a verified e-mail address) recorded, and the delivery
    job's run deriving its inbox entries and outbox rows, in one transaction, against bulk-inserting the same
-   100,000 outbox rows;
+   100,000 inbox entries and 100,000 outbox rows;
 2. delivery: 10,000 outbox messages sent to the local fake SMS gateway (JSON shape) by the delivery job,
    against posting the same 10,000 requests to the same fake with the same HTTP client;
 3. a proactive rule's first run (identity card at 14, 25, 40 and 60, 30 days ahead) over 1,000,000 citizens
    registered by the generator (`tinhso gen`'s citizens), time and peak Python memory (tracemalloc, in a
    second run), against one scan of the same rows' citizen IDs and birth dates.
 Drops and recreates the database `tinhso_bench_notifications` (only a name containing `bench` is dropped).
-Run: .venv/bin/python bench/notifications.py [--people 100000] [--deliveries 10000] [--citizens 1000000]"""
+Run: .venv/bin/python bench/notifications.py [--people 100000] [--deliveries 10000] [--citizens 1000000]
+(a size of 0 skips that part; --citizens 100000,300000 measures each size in turn, on the same registry)."""
 
 import argparse
 import os
@@ -23,6 +24,8 @@ from bench import harness
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tinhso_bench_notifications"
 ROUNDS = 3
+TITLE = "Hồ sơ 000.00.15.H12-261207-0001 đã quá hạn xử lý."
+LINK = "/ho-so/000.00.15.H12-261207-0001/"
 
 
 class Rollback(Exception):
@@ -80,7 +83,7 @@ def fan_out(count: int) -> tuple[float, float, int]:
     from tinhso.core.services import record_event
     from tinhso.dossiers import events as dossier_events
     from tinhso.notifications import services
-    from tinhso.notifications.models import OutboxMessage
+    from tinhso.notifications.models import Notification, OutboxMessage
 
     ids = people(count, prefix="fanout.", kind="email", address="canbo@example.com")
     payload = {"code": "000.00.15.H12-261207-0001", "unit": "000.00.15.H12", "notify": ids}
@@ -92,12 +95,20 @@ def fan_out(count: int) -> tuple[float, float, int]:
         services.deliver_notifications()
 
     def floor() -> None:
+        # The same rows the job writes: each person's inbox entry and outbox message.
         now = timezone.now()
+        told = record_event(
+            subject="dossiers.dossier:1", action=dossier_events.FINISHED, actor=None, payload={"code": "x"}
+        )
+        inbox = [
+            Notification(recipient_id=pk, event=told, title=TITLE, link=LINK, created_at=now) for pk in ids
+        ]
+        Notification.objects.bulk_create(inbox, batch_size=500)
         rows = [
             OutboxMessage(
                 recipient_id=pk,
                 template="dossier.overdue",
-                context={"code": payload["code"], "link": "/ho-so/000.00.15.H12-261207-0001/"},
+                context={"code": payload["code"], "link": LINK},
                 channels=["email"],
                 current_channel="email",
                 next_attempt_at=now,
@@ -160,6 +171,8 @@ def delivery(count: int) -> tuple[float, float, int]:
 
 
 def proactive_rule(count: int) -> tuple[float, float, int, float]:
+    """Citizens registered up to `count` (those of a smaller size before are kept), then the rule's first run
+    over them: its time, then its peak memory in a second first run (its findings deleted in between)."""
     import random
 
     from django.utils import timezone
@@ -171,7 +184,10 @@ def proactive_rule(count: int) -> tuple[float, float, int, float]:
 
     now = timezone.now()
     world = generator._world(random.Random(2026))
-    generator._citizens(world, count, random.Random(2026), now, now, replica=False)
+    started = time.perf_counter()
+    generator._citizens(world, count, random.Random(count), now, now, replica=False)
+    print(f"   (citizens registered up to {count:,} in {time.perf_counter() - started:.0f} s, not measured)")
+    Suggestion.objects.all().delete()
     started = time.perf_counter()
     scanned = sum(1 for _ in PopulationRecord.objects.values_list("citizen_id", "birth_date").iterator(5000))
     floor = time.perf_counter() - started
@@ -192,7 +208,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--deliveries", type=int, default=10_000)
-    parser.add_argument("--citizens", type=int, default=1_000_000)
+    parser.add_argument("--citizens", default="1000000", help="sizes, comma-separated (100000,300000)")
     args = parser.parse_args()
     prepare(args.database_url)
     harness.bench_environment(database_url=args.database_url, var_dir="/tmp/tinhso-bench-notifications")
@@ -206,15 +222,30 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("load_demo", stdout=io.StringIO())
-    event, floor, written = fan_out(args.people)
-    print(f"1. fan-out of one event to {args.people:,} people: {event:.2f} s with {written:,} outbox rows; "
-          f"floor (bulk insert of the same rows) {floor:.2f} s; ratio {event / floor:.2f}x the floor")  # fmt: skip
-    sent, floor, delivered = delivery(args.deliveries)
-    print(f"2. delivery of {args.deliveries:,} SMS to the fake gateway: {sent:.2f} s ({delivered / sent:,.0f}/s, "
-          f"{delivered:,} delivered); floor (the same posts) {floor:.2f} s ({args.deliveries / floor:,.0f}/s); "
+    if args.people:
+        fan_out_figures(args.people)
+    if args.deliveries:
+        delivery_figures(args.deliveries)
+    for size in [int(size) for size in args.citizens.split(",") if int(size)]:
+        rule_figures(size)
+
+
+def fan_out_figures(people: int) -> None:
+    event, floor, written = fan_out(people)
+    print(f"1. fan-out of one event to {people:,} people: {event:.2f} s with {written:,} outbox rows; "
+          f"floor (bulk insert of the same inbox and outbox rows) {floor:.2f} s; ratio {event / floor:.2f}x the floor")  # fmt: skip
+
+
+def delivery_figures(deliveries: int) -> None:
+    sent, floor, delivered = delivery(deliveries)
+    print(f"2. delivery of {deliveries:,} SMS to the fake gateway: {sent:.2f} s ({delivered / sent:,.0f}/s, "
+          f"{delivered:,} delivered); floor (the same posts) {floor:.2f} s ({deliveries / floor:,.0f}/s); "
           f"ratio {sent / floor:.2f}x the floor")  # fmt: skip
-    run, floor, found, peak = proactive_rule(args.citizens)
-    print(f"3. proactive rule over {args.citizens:,} citizens: {run:.2f} s, {found:,} found, peak Python memory "
+
+
+def rule_figures(citizens: int) -> None:
+    run, floor, found, peak = proactive_rule(citizens)
+    print(f"3. proactive rule over {citizens:,} citizens: {run:.2f} s, {found:,} found, peak Python memory "
           f"{peak:.1f} MiB; floor (one scan of the registry) {floor:.2f} s; ratio {run / floor:.2f}x")  # fmt: skip
 
 
