@@ -115,8 +115,17 @@ def _enter_step(
     dossier.assignee = assignee
 
 
-def _commit(dossier: Dossier, row: Transition, *, actor: User | None, before: int, **payload: Any) -> Dossier:
-    """Saves the change with the next version and appends the transition's event, in the caller's transaction."""
+def _commit(
+    dossier: Dossier,
+    row: Transition,
+    *,
+    actor: User | None,
+    before: int,
+    locked: bool = False,
+    **payload: Any,
+) -> Dossier:
+    """Saves the change with the next version and appends the transition's event, in the caller's transaction
+    (`locked`: the caller holds the dossier's row lock, see record_event)."""
     dossier.version += 1
     dossier.save()
     record_event(
@@ -124,6 +133,7 @@ def _commit(dossier: Dossier, row: Transition, *, actor: User | None, before: in
         action=row.event,
         actor=actor,
         payload=event_payload(dossier, before=before) | payload,
+        locked=locked,
     )
     return dossier
 
@@ -371,7 +381,7 @@ def forward(
     before = dossier.status
     dossier.status = Status.PROCESSING
     _enter_step(dossier, following, now, assignee)
-    named = {"assignee": assignee.pk} if assignee else {}
+    named: dict[str, Any] = {"assignee": assignee.pk} if assignee else {}
     return _commit(dossier, row, actor=actor, before=before, on_time=on_time, note=note.strip(), **named)
 
 
@@ -559,18 +569,26 @@ def confirm_payment(*, actor: User, code: str, version: int, receipt: str) -> Do
     return _paid(dossier, row, actor=actor, receipt=receipt, method="counter")
 
 
-@transaction.atomic
+# No savepoint: inside the gateway notice's transaction, a failure here fails the whole notice anyway.
+@transaction.atomic(savepoint=False)
 def confirm_online_payment(*, code: str, reference: str) -> Dossier:
     """A verified gateway notice paid what status 6 asked for: the clock resumes at once, with no official
-    (unchanged when the desk recorded a payment first)."""
-    dossier = Dossier.objects.select_for_update().get(code=code)
+    (unchanged when the desk recorded a payment first). Lean, as the notice waits for it: the dossier's row
+    locked with the step and unit its event names read in the same statement, the event with no savepoint."""
+    dossier = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("current_step", "current_unit")
+        .get(code=code)
+    )
     if dossier.status != Status.PAYMENT:
         return dossier
     row = LIFECYCLE.check("confirm_payment", dossier.status, current=_state(dossier))
-    return _paid(dossier, row, actor=None, receipt=reference, method="online")
+    return _paid(dossier, row, actor=None, receipt=reference, method="online", locked=True)
 
 
-def _paid(dossier: Dossier, row: Transition, *, actor: User | None, receipt: str, method: str) -> Dossier:
+def _paid(
+    dossier: Dossier, row: Transition, *, actor: User | None, receipt: str, method: str, locked: bool = False
+) -> Dossier:
     """Status 6 ends: the clock resumes and the payment is recorded with how it was made."""
     paused = _resume(dossier, timezone.now())
     return _commit(
@@ -578,6 +596,7 @@ def _paid(dossier: Dossier, row: Transition, *, actor: User | None, receipt: str
         row,
         actor=actor,
         before=Status.PAYMENT,
+        locked=locked,
         receipt=receipt,
         paused_hours=round(_hours(paused), 2),
         method=method,

@@ -6,20 +6,24 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Field, Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import idempotency
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, NotFound, invalid, required_text, text
+from tinhso.core.eventlog import GENESIS_HASH, stream_of
 from tinhso.core.lifecycle import Party, Transition
-from tinhso.core.models import Domain, Role, User
-from tinhso.core.services import record_event
+from tinhso.core.models import Domain, Event, Role, User
+from tinhso.core.services import next_event, record_event
+from tinhso.core.sql import insert_new
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers.models import Dossier, Status
@@ -113,25 +117,63 @@ def _payload(order: PaymentOrder, *, before: str | None) -> dict[str, object]:
 
 
 def _commit(
-    order: PaymentOrder, row: Transition, *, actor: User | None, before: str, **payload: object
+    order: PaymentOrder,
+    row: Transition,
+    *,
+    actor: User | None,
+    before: str,
+    with_rows: Sequence[Model] = (),
+    **payload: object,
 ) -> PaymentOrder:
+    """Saves the transition and appends its event, inserted in one statement with `with_rows` (the notice's
+    Callback): the caller holds the order's row lock (_locked), which every writer of its chain takes."""
     order.status = row.target
     order.version += 1
-    order.save(update_fields=CHANGING)
-    # Every writer of an order's chain holds its row lock (_locked).
-    record_event(
-        subject=order,
-        action=row.event,
-        actor=actor,
-        payload=_payload(order, before=before) | payload,
-        locked=True,
-    )
+    head = _saved_with_head(order)
+    event = next_event(head, action=row.event, actor=actor, payload=_payload(order, before=before) | payload)
+    insert_new(event, *with_rows)
     return order
 
 
+def _saved_with_head(order: PaymentOrder) -> Event:
+    """`order.save(update_fields=CHANGING)` and the head of the order's chain (unsaved Event with its seq and
+    hash): on PostgreSQL one statement, UPDATE … RETURNING the head, built once per process. Its snapshot is
+    taken after the caller's row lock was granted, so it sees every event of the writers before."""
+    stream = stream_of(order)
+    if connection.vendor != "postgresql":
+        order.save(update_fields=CHANGING)
+        found = Event.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
+    else:
+        statement, fields = _update_statement()
+        values = [field.get_db_prep_save(getattr(order, field.attname), connection) for field in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [*values, order.pk, stream, stream])
+            found = cursor.fetchone()
+    seq, digest = found if found and found[0] is not None else (0, GENESIS_HASH)
+    return Event(stream=stream, seq=seq, hash=digest)
+
+
+@cache
+def _update_statement() -> "tuple[str, list[Field[Any, Any]]]":
+    quote = connection.ops.quote_name
+    fields = [field for field in PaymentOrder._meta.concrete_fields if field.name in CHANGING]
+    columns = ", ".join(f"{quote(str(field.column))} = %s" for field in fields)
+    head = f"FROM {quote(Event._meta.db_table)} WHERE stream = %s ORDER BY seq DESC LIMIT 1"
+    statement = (
+        f"UPDATE {quote(PaymentOrder._meta.db_table)} SET {columns} WHERE id = %s "
+        f"RETURNING (SELECT seq {head}), (SELECT hash {head})"
+    )
+    return statement, fields
+
+
 def _locked(*, reference: str) -> PaymentOrder | None:
+    """The order with its dossier, only the order's row locked: FOR NO KEY UPDATE, which lets rows that refer
+    to the order (its callbacks, fee lines) be inserted meanwhile."""
     return (
-        PaymentOrder.objects.select_for_update().select_related("dossier").filter(reference=reference).first()
+        PaymentOrder.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("dossier")
+        .filter(reference=reference)
+        .first()
     )
 
 
@@ -273,15 +315,26 @@ def start_payment(
 
 
 def _settle(
-    order: PaymentOrder, settlement: Settlement, *, source: str, actor: User | None = None
+    order: PaymentOrder,
+    settlement: Settlement,
+    *,
+    source: str,
+    actor: User | None = None,
+    with_rows: Sequence[Model] = (),
 ) -> PaymentOrder:
     """Pays or fails the order as the verified notice (or, with `actor`, the bank statement they imported)
-    says; a paid status-6 fee resumes the dossier's clock."""
+    says, its event inserted with `with_rows`; a paid status-6 fee resumes the dossier's clock."""
     before = order.status
     if not settlement.paid:
         row = _allowed(None, order, "fail")
         return _commit(
-            order, row, actor=None, before=before, response_code=settlement.response_code, source=source
+            order,
+            row,
+            actor=None,
+            before=before,
+            with_rows=with_rows,
+            response_code=settlement.response_code,
+            source=source,
         )
     row = _allowed(actor, order, "settle")
     order.paid_at = settlement.paid_at or timezone.now()
@@ -292,6 +345,7 @@ def _settle(
         row,
         actor=actor,
         before=before,
+        with_rows=with_rows,
         transaction_no=order.transaction_no,
         bank_code=order.bank_code,
         paid_at=order.paid_at.isoformat(),
@@ -313,8 +367,9 @@ def _callback(
     verified: bool,
     answer: str,
     remote_addr: str | None = None,
-) -> None:
-    Callback.objects.create(
+) -> Callback:
+    """The unsaved record of a notice or answer and what we made of it (the caller inserts it)."""
+    return Callback(
         order=order,
         provider=provider,
         kind=kind,
@@ -347,10 +402,11 @@ def _vnpay_amount_matches(order: PaymentOrder, params: Mapping[str, str]) -> boo
 @transaction.atomic
 def receive_vnpay_ipn(*, params: Mapping[str, str], remote_addr: str | None = None) -> str:
     """VNPay's IPN: the RspCode to answer, checked in VNPay's order (97, 01, 04, 02, then 00); every notice is
-    kept with what we made of it. A replay or a retry after a lost answer finds the order settled: 02."""
+    kept with what we made of it, in the statement that appends the order's event when it settles one. A
+    replay or a retry after a lost answer finds the order settled: 02, and only its notice is kept."""
     reference = str(params.get("vnp_TxnRef", ""))
     answer, order = _ipn_answer(params, reference)
-    _callback(
+    callback = _callback(
         order=order,
         provider=Provider.VNPAY,
         kind=CallbackKind.IPN,
@@ -360,6 +416,10 @@ def receive_vnpay_ipn(*, params: Mapping[str, str], remote_addr: str | None = No
         answer=answer,
         remote_addr=remote_addr,
     )
+    if answer == CONFIRMED and order is not None:
+        _settle(order, vnpay_settlement(params), source="ipn", with_rows=(callback,))
+    else:
+        insert_new(callback)
     return answer
 
 
@@ -373,8 +433,7 @@ def _ipn_answer(params: Mapping[str, str], reference: str) -> tuple[str, Payment
         return WRONG_AMOUNT, order
     if order.status not in OPEN:
         return ALREADY_CONFIRMED, order
-    _settle(order, vnpay_settlement(params), source="ipn")
-    return CONFIRMED, order
+    return CONFIRMED, order  # the caller settles it
 
 
 @transaction.atomic
@@ -405,15 +464,17 @@ def receive_dvcqg_confirm(*, message: Mapping[str, object], remote_addr: str | N
         )
         _settle(order, settlement, source="callback")
         answer = CONFIRMED
-    _callback(
-        order=order,
-        provider=Provider.DVCQG,
-        kind=CallbackKind.CONFIRM,
-        reference=reference,
-        params={key: str(value) for key, value in message.items()},
-        verified=answer != BAD_SIGNATURE,
-        answer=answer,
-        remote_addr=remote_addr,
+    insert_new(
+        _callback(
+            order=order,
+            provider=Provider.DVCQG,
+            kind=CallbackKind.CONFIRM,
+            reference=reference,
+            params={key: str(value) for key, value in message.items()},
+            verified=answer != BAD_SIGNATURE,
+            answer=answer,
+            remote_addr=remote_addr,
+        )
     )
     return answer
 
@@ -429,14 +490,16 @@ def record_query_result(
     if order is None:
         raise order_not_found(reference)
     code = params.get("vnp_ResponseCode", "")
-    _callback(
-        order=order,
-        provider=Provider.VNPAY,
-        kind=CallbackKind.QUERYDR,
-        reference=reference,
-        params=params,
-        verified=True,
-        answer=code,
+    insert_new(
+        _callback(
+            order=order,
+            provider=Provider.VNPAY,
+            kind=CallbackKind.QUERYDR,
+            reference=reference,
+            params=params,
+            verified=True,
+            answer=code,
+        )
     )
     if order.status not in OPEN:
         return order
@@ -516,14 +579,16 @@ def refund(*, actor: User, reference: str, version: int, reason: str) -> Payment
             _("Không kết nối được cổng thanh toán; vui lòng thử lại sau."), code="gateway_unreachable"
         ) from error
     code = answer.get("vnp_ResponseCode", "")
-    _callback(
-        order=order,
-        provider=order.provider,
-        kind=CallbackKind.REFUND,
-        reference=reference,
-        params=answer,
-        verified=True,
-        answer=code,
+    insert_new(
+        _callback(
+            order=order,
+            provider=order.provider,
+            kind=CallbackKind.REFUND,
+            reference=reference,
+            params=answer,
+            verified=True,
+            answer=code,
+        )
     )
     if code != "00":
         return order
@@ -628,14 +693,16 @@ def import_statement(*, actor: User, name: str, content: bytes) -> StatementRepo
             _settle(order, settlement, source="statement", actor=actor)
             paid.append(order.reference)
         if order is not None:
-            _callback(
-                order=order,
-                provider=Provider.VIETQR,
-                kind=CallbackKind.STATEMENT,
-                reference=reference,
-                params=row.values,
-                verified=True,
-                answer="00" if paid[-1:] == [order.reference] else "--",
+            insert_new(
+                _callback(
+                    order=order,
+                    provider=Provider.VIETQR,
+                    kind=CallbackKind.STATEMENT,
+                    reference=reference,
+                    params=row.values,
+                    verified=True,
+                    answer="00" if paid[-1:] == [order.reference] else "--",
+                )
             )
     record_event(
         subject="payments.statement",

@@ -3,7 +3,8 @@
 retry after a lost answer."""
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from tinhso.core.eventlog import stream_of
 from tinhso.core.integrity import mismatches
@@ -198,3 +199,42 @@ def test_every_order_event_is_in_the_verified_chain(client, cast):
         status=OrderStatus.REFUNDED
     )  # an edit behind the log's back
     assert [mismatch.field for mismatch in mismatches()] == ["status"]
+
+
+def _statements(captured) -> list[str]:
+    """The statements of a captured request, without the transaction's own (BEGIN, COMMIT, savepoints)."""
+    skipped = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
+    return [query["sql"] for query in captured if not query["sql"].startswith(skipped)]
+
+
+def test_a_first_notice_is_kept_with_the_orders_event_and_a_retry_only_keeps_its_notice(client, cast):
+    order = started_order(cast.an, submitted(cast).code)
+    notice = ipn(order)
+    with CaptureQueriesContext(connection) as first:
+        assert _answer(client, notice)["RspCode"] == "00"
+    statements = _statements(first.captured_queries)
+    # PostgreSQL: the order locked; its change returning the chain's head; its event and the notice together.
+    assert len(statements) == (3 if connection.vendor == "postgresql" else 5), statements
+    if connection.vendor == "postgresql":  # the order's row only, and its callbacks may still be inserted
+        assert 'FOR NO KEY UPDATE OF "payments_paymentorder"' in statements[0]
+    with CaptureQueriesContext(connection) as retry:
+        assert _answer(client, notice)["RspCode"] == "02"
+    statements = _statements(retry.captured_queries)
+    assert len(statements) == 2 and statements[1].startswith('INSERT INTO "payments_callback"'), statements
+    assert _actions(order).count(events.ORDER_PAID) == 1
+    assert list(Callback.objects.order_by("pk").values_list("answer", flat=True)) == ["00", "02"]
+
+
+def test_a_paid_status_6_fee_resumes_the_dossier_in_a_lean_transaction(client, cast):
+    dossier = in_state(cast, "payment")
+    order = started_order(cast.an, dossier.code)
+    with CaptureQueriesContext(connection) as captured:
+        assert _answer(client, ipn(order))["RspCode"] == "00"
+    statements = _statements(captured.captured_queries)
+    # The order's 3 (above, 5 on SQLite); the dossier locked with its step and unit, saved, its chain's head, its
+    # event, and the portal's outbox message with the dossier it reads (integration.portal).
+    assert len(statements) == (9 if connection.vendor == "postgresql" else 11), statements
+    savepoints = [query for query in captured.captured_queries if query["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 1  # the notice's own transaction, nested in the test's: none inside it
+    assert _actions(dossier)[-1] == dossier_events.PAYMENT_CONFIRMED
+    assert list(mismatches()) == []
