@@ -13,6 +13,7 @@ from tinhso.core import markup
 VALUES = [
     "Sở Tư pháp",
     "a <b> & \"c\" 'd'",
+    *"&<>\"'",  # each character that needs escaping, alone in a value
     mark_safe("<strong>safe</strong>"),
     gettext_lazy("Tử số"),
     lazy(lambda: mark_safe("<em>lazy safe</em>"), str)(),
