@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpRequest, HttpResponse
 
+from tinhso.core import sql
+
 REPLICA = "replica"
 WROTE_COOKIE = "tinhso_wrote"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -34,11 +36,21 @@ def replica_reads() -> Iterator[None]:
         _wrote.reset(wrote)
 
 
+def reading_from_replica() -> bool:
+    """Whether a read now goes to the replica: inside replica_reads() and before any write."""
+    return _reading.get() and not _wrote.get()
+
+
+def replica_lag() -> float | None:
+    """Seconds the replica the reads come from trails the primary; None when reads come from the primary."""
+    return sql.replay_lag_seconds(REPLICA) if reading_from_replica() else None
+
+
 class ReplicaRouter:
     """Django's database router: the replica for reads inside replica_reads(), the primary for the rest."""
 
     def db_for_read(self, model: Any, **hints: Any) -> str:
-        return REPLICA if _reading.get() and not _wrote.get() else DEFAULT_DB_ALIAS
+        return REPLICA if reading_from_replica() else DEFAULT_DB_ALIAS
 
     def db_for_write(self, model: Any, **hints: Any) -> str:
         _wrote.set(True)  # later reads of this request or command see what it wrote

@@ -204,3 +204,21 @@ def upsert_rows(
                 copy.write_row(row)
         names = _names(columns)
         cursor.execute(f"INSERT INTO {quoted} ({names}) SELECT {names} FROM {staging} {conflict}")
+
+
+# No ORM call reads a server's replay state: PostgreSQL's own functions, NULL on a server that is not a standby.
+_REPLAY_LAG = """
+SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+            ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END
+"""
+
+
+def replay_lag_seconds(alias: str) -> float | None:
+    """How far the standby behind `alias` trails its primary, in seconds: 0 when it has replayed all it
+    received; None for a server that is not a standby (a primary, SQLite)."""
+    if connections[alias].vendor != "postgresql":
+        return None
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_REPLAY_LAG)
+        lag = cursor.fetchone()[0]
+    return None if lag is None else float(lag)

@@ -164,11 +164,14 @@ def _rendered_key(current: ConsumerState | None, *view: object) -> str:
     return caching.key_of(state, *view)
 
 
-def _dashboard_key(request: HttpRequest, roots: list[AdminUnit], current: ConsumerState | None) -> str:
+def _dashboard_key(
+    request: HttpRequest, roots: list[AdminUnit], current: ConsumerState | None, replica_lag: int | None
+) -> str:
     """What the rendered dashboard depends on: the rollups' state, the view asked for, whose units (the
-    leader's top units decide what they may see), the language and the day (the period choices)."""
+    leader's top units decide what they may see), the language, the day (the period choices) and the
+    replica's lag shown beside the data's time."""
     view = (request.GET.urlencode(), [root.pk for root in roots], get_language(), timezone.localdate())
-    return _rendered_key(current, *view)
+    return _rendered_key(current, *view, replica_lag)
 
 
 def _report_points(unit: AdminUnit, period: periods.Period, current: ConsumerState | None) -> str:
@@ -190,7 +193,7 @@ def _open_alerts(user: User, roots: list[AdminUnit], current: ConsumerState | No
 
 
 def _dashboard_parts(
-    request: SignedInRequest, roots: list[AdminUnit], current: ConsumerState | None
+    request: SignedInRequest, roots: list[AdminUnit], current: ConsumerState | None, replica_lag: int | None
 ) -> DashboardParts:
     filters = _filters(request)
     map_kpi = request.GET.get("map", "2.1")
@@ -223,6 +226,7 @@ def _dashboard_parts(
         "unit_options": [(unit.code, unit.name) for unit in page.unit_choices],
         "ancestors": page.ancestors,
         "last_event_id": current.last_event_id if current else 0,
+        "replica_lag": replica_lag,
     }
     return {
         "heading": render_to_string("ioc/_heading.html", context),
@@ -235,8 +239,9 @@ def _dashboard_parts(
 def dashboard(request: SignedInRequest) -> HttpResponse:
     roots = _guarded(selectors.root_units, request.user)
     _, current = services.catch_up()
+    lag = selectors.replica_lag()
     parts = _DASHBOARDS.get(
-        _dashboard_key(request, roots, current), lambda: _dashboard_parts(request, roots, current)
+        _dashboard_key(request, roots, current, lag), lambda: _dashboard_parts(request, roots, current, lag)
     )
     if request.headers.get("HX-Request"):
         return HttpResponse(parts["live"])
@@ -263,6 +268,7 @@ def records(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
         "ancestors": selectors.ancestors(drill.unit, roots),
         "data_as_of": current.updated_at if current else None,
+        "replica_lag": selectors.replica_lag(),
         "may_see_ioc": True,
     }
     return render(request, "ioc/records.html", context)
@@ -446,4 +452,10 @@ def status(request: HttpRequest) -> JsonResponse:
     _guarded(selectors.root_units, request.user)
     newest, current = services.catch_up()
     as_of = current.updated_at if current else None
-    return JsonResponse({"event_id": newest, "data_as_of": as_of.isoformat() if as_of else None})
+    return JsonResponse(
+        {
+            "event_id": newest,
+            "data_as_of": as_of.isoformat() if as_of else None,
+            "replica_lag_seconds": selectors.replica_lag(),
+        }
+    )

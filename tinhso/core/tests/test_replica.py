@@ -96,3 +96,15 @@ def test_a_write_inside_replica_reads_is_read_back_from_the_primary(replica):
 
     assert len(before_writing.captured_queries) == 1
     assert after_writing.captured_queries == [] and found >= 1
+
+
+def test_the_operations_centre_shows_how_far_the_replica_trails(replica, client):
+    leader = official("lanhdaotinh", (Role.PROVINCE_LEADER, "96"))
+    replicated(leader.pk)
+    client.force_login(leader)
+
+    html = client.get("/dieu-hanh/").content.decode()
+    status = client.get("/dieu-hanh/trang-thai/").json()
+
+    assert 'data-testid="replica-lag">đọc từ bản sao, trễ ' in html
+    assert isinstance(status["replica_lag_seconds"], int) and status["replica_lag_seconds"] >= 0

@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save, pre_save
 
-from tinhso.core import services
+from tinhso.core import services, sql
 from tinhso.core.models import AdminUnit, ApiToken, Event
 from tinhso.core.sql import insert_new, reserve_id, token_holder
 from tinhso.testing.factories import citizen
@@ -159,3 +159,7 @@ def test_an_upsert_adds_where_the_key_exists_and_inserts_elsewhere(rows):
     reasons = dict(CalendarDay.objects.values_list("date", "reason"))
     assert reasons[days[0]] == "Tết Dương lịch / bù"
     assert len(reasons) == rows and all(reasons[day] == "bù" for day in days[1:])
+
+
+def test_a_server_that_is_not_a_standby_has_no_replay_lag():
+    assert sql.replay_lag_seconds("default") is None  # the primary on PostgreSQL; SQLite has no standby

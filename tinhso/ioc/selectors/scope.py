@@ -5,7 +5,7 @@ from datetime import datetime
 from django.db import connection
 from django.utils.translation import gettext_lazy
 
-from tinhso.core import caching, permissions
+from tinhso.core import caching, permissions, routers
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, NotFound
 from tinhso.core.models import AdminUnit, Domain, User
@@ -89,6 +89,13 @@ def state() -> ConsumerState | None:
 
 def data_as_of() -> datetime | None:
     return ConsumerState.objects.filter(name=STATE_NAME).values_list("updated_at", flat=True).first()
+
+
+def replica_lag() -> int | None:
+    """Whole seconds the replica this request reads from trails the primary, shown beside "data as of";
+    None when it reads from the primary."""
+    lag = routers.replica_lag()
+    return None if lag is None else round(lag)
 
 
 def newest_event_id() -> int:

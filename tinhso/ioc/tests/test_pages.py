@@ -10,6 +10,7 @@ from django.utils.dateformat import format
 from django.utils.timezone import localtime
 from openpyxl import load_workbook
 
+from tinhso.core import routers
 from tinhso.core.models import Event, Role
 from tinhso.dossiers.models import Dossier
 from tinhso.ioc import services
@@ -227,3 +228,28 @@ def test_commits_queue_the_rollup_job_at_most_once_a_second(monkeypatch):
     tasks._last_kick[0] -= tasks.KICK_INTERVAL
     tasks._kick()
     assert calls == [1, 1]
+
+
+def test_the_replicas_lag_shows_beside_the_datas_time_only_when_reading_from_it(
+    client, march, province_leader, monkeypatch
+):
+    client.force_login(province_leader)
+    records = {"indicator": "2.1", "unit": "000.00.15.H12", "period": "2026-03"}
+    on_primary = [
+        client.get("/dieu-hanh/", {"period": "2026-03"}),
+        client.get("/dieu-hanh/so-lieu/", records),
+    ]
+    assert all('data-testid="replica-lag"' not in page.content.decode() for page in on_primary)
+    assert client.get("/dieu-hanh/trang-thai/").json()["replica_lag_seconds"] is None
+
+    monkeypatch.setattr(routers, "replica_lag", lambda: 2.4)  # as read from a standby two seconds behind
+    on_replica = [
+        client.get("/dieu-hanh/", {"period": "2026-03"}),
+        client.get("/dieu-hanh/so-lieu/", records),
+    ]
+    for page in on_replica:
+        assert (
+            '<span class="ioc-replica-lag" data-testid="replica-lag">đọc từ bản sao, trễ 2 giây</span>'
+            in (page.content.decode())
+        )
+    assert client.get("/dieu-hanh/trang-thai/").json()["replica_lag_seconds"] == 2
