@@ -16,8 +16,13 @@ _NEEDS_ESCAPING = re.compile("[&<>\"']").search
 def escaped(value: object) -> str:
     """What format_html puts in a value's place: safe HTML (it has __html__) as it is, anything else escaped,
     a lazy translation translated first."""
-    if type(value) is str:  # most cells: checked first
+    kind = type(value)
+    if kind is str:  # most cells: checked first
         return html.escape(value) if _NEEDS_ESCAPING(value) else value
+    if kind is SafeString:  # a link or a cell written by format_html
+        return value
+    if kind is int or kind is float:  # a number's text holds no markup; hasattr would raise inside
+        return str(value)
     if isinstance(value, Promise):
         value = str(value)
     if hasattr(value, "__html__"):

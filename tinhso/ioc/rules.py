@@ -3,6 +3,7 @@ counts, judged from its fact row, and how the counters turn into rates and point
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
@@ -378,7 +379,9 @@ def evaluate(indicator: Indicator, sums: dict[str, int], catalog: dict[str, tupl
     if indicator.source == "catalog":
         value.numerator, value.denominator = catalog[indicator.code]
     elif indicator.source == "mixed":
-        value.numerator = sum(1 for metric in sums if metric.startswith(PAID_PROCEDURE))
+        value.numerator = sum(
+            map(str.startswith, sums, repeat(PAID_PROCEDURE))
+        )  # counted in C: every ranked unit does it
         value.denominator = catalog[FEE_CATALOG][1]
     elif indicator.source == "composite":
         judged = sums.get("resolved", 0) + sums.get("open", 0)

@@ -15,11 +15,15 @@ VALUES = [
     "a <b> & \"c\" 'd'",
     *"&<>\"'",  # each character that needs escaping, alone in a value
     mark_safe("<strong>safe</strong>"),
+    django_html.format_html('<a href="{}">{}</a>', "/x?a=1&b=2", "<x>"),
     gettext_lazy("Tử số"),
     lazy(lambda: mark_safe("<em>lazy safe</em>"), str)(),
     lazy(lambda: "<i>lazy</i>", str)(),
     12,
+    -3,
     85.25,
+    float("nan"),
+    True,  # a bool is an int, but not of type int
     None,
     date(2026, 10, 1),
     "—",
