@@ -110,13 +110,13 @@ def copy_floor(path: Path) -> float:
         return time.perf_counter() - start
 
 
-def load_resource(path: Path):
+def load_resource(path: Path, number: int = 0):
     from tinhso.core.models import AdminUnit
     from tinhso.opendata import services
 
     unit = AdminUnit.objects.filter(kind=AdminUnit.Kind.AGENCY).first()
     publisher = services.register_organization(actor=None, unit_code=unit.code)
-    dataset = services.create_dataset(actor=None, organization=publisher.name, name="ho-gia-dinh-1-trieu",
+    dataset = services.create_dataset(actor=None, organization=publisher.name, name=f"ho-gia-dinh-{number}",
                                       title="Hộ gia đình (1 triệu dòng)", theme="xa-hoi", frequency="ANNUAL")  # fmt: skip
     with open(path, "rb") as stream:
         version = services.add_version(actor=None, dataset_id=dataset.pk, content=stream, filename="ho.csv",
@@ -137,13 +137,20 @@ def run(args: argparse.Namespace) -> bool:
     from django.core.management import call_command
 
     from tinhso.core import services as core_services
-    from tinhso.opendata import selectors
 
     call_command("migrate", verbosity=0, interactive=False)
     core_services.import_admin_units()
     core_services.create_province_agencies()
     met = True
+    if args.part in ("all", "search"):
+        met = search(args)
+    if args.part in ("all", "datastore"):
+        met = datastore(args) and met
+    return met
 
+
+def search(args: argparse.Namespace) -> bool:
+    met = True
     print(f"== package_search over {args.datasets:,} datasets, {args.clients} clients, {server_setup(args)}")
     make_catalogue(args.datasets)
     pages = [
@@ -160,19 +167,26 @@ def run(args: argparse.Namespace) -> bool:
         print(f"   {result.page.name}: {result.throughput:.1f} req/s ({ratio:.2f} x floor), {result.latency}, "
               f"{result.sql_count:.1f} SQL statements, errors {result.errors or 'none'}")  # fmt: skip
         met = met and not result.errors
+    return met
 
+
+def datastore(args: argparse.Namespace) -> bool:
+    from tinhso.opendata import selectors
+
+    met = True
     folder = Path(tempfile.mkdtemp(prefix="tinhso-bench-od-"))
     try:
         path = folder / "ho.csv"
         write_csv(path, args.rows)
         size = path.stat().st_size / 2**20
-        floor_s = copy_floor(path)
-        load_s, job = load_resource(path)
-        ratio = load_s / floor_s
-        print(f"== loading {args.rows:,} rows ({size:.0f} MB CSV): PostgreSQL COPY {floor_s:.1f} s, datastore job "
-              f"{load_s:.1f} s ({job.status}, {job.rows_loaded:,} rows) = {ratio:.1f} x COPY; goal within "
-              f"{GOAL_LOAD_RATIO:.0f} x: {'met' if ratio <= GOAL_LOAD_RATIO else 'NOT met'}")  # fmt: skip
-        met = met and ratio <= GOAL_LOAD_RATIO
+        for number in range(args.loads):  # the floor and the load alternate, so both see the same machine
+            floor_s = copy_floor(path)
+            load_s, job = load_resource(path, number)
+            ratio = load_s / floor_s
+            print(f"== loading {args.rows:,} rows ({size:.0f} MB CSV): PostgreSQL COPY {floor_s:.1f} s, datastore "
+                  f"job {load_s:.1f} s ({job.status}, {job.rows_loaded:,} rows) = {ratio:.1f} x COPY; goal within "
+                  f"{GOAL_LOAD_RATIO:.0f} x: {'met' if ratio <= GOAL_LOAD_RATIO else 'NOT met'}")  # fmt: skip
+            met = met and ratio <= GOAL_LOAD_RATIO
         resource_id = str(job.version.resource_id)
         deep = args.rows - 1000
         cases = {
@@ -201,6 +215,10 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--repetitions", type=int, default=20)
+    parser.add_argument(
+        "--loads", type=int, default=1, help="loads of the CSV, each after its own COPY floor"
+    )
+    parser.add_argument("--part", choices=("all", "search", "datastore"), default="all")
     add_server_options(parser)
     args = parser.parse_args()
     var_dir = tempfile.mkdtemp(prefix="tinhso-bench-")

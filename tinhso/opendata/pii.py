@@ -3,6 +3,7 @@ Decree 356/2025's basic personal data). Column names are folded before matching;
 are text (a number with a leading zero, such as a citizen ID or a phone number, is loaded as text)."""
 
 import re
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import asdict, dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -77,11 +78,21 @@ def mask(value: str) -> str:
     return value[:2] + "…" + value[-2:] if len(value) > 4 else "…"
 
 
-def value_finding(value: str, *, column: str, row: int) -> Finding | None:
-    match = ANY_PATTERN.search(value)
-    if match is None or match.lastgroup is None:
-        return None
-    return Finding(match.lastgroup, column, row, mask(match.group()))
+def block_findings(
+    cells: Sequence[str | None], *, column: str, numbers: list[int], skip: Container[int]
+) -> Iterator[Finding]:
+    """The findings in a block of a column's cells (rows numbered by `numbers`), at most one per cell, leaving
+    out the cells at positions in `skip`: one regex pass over the block joined by NUL, which no pattern spans."""
+    try:
+        joined = "\x00".join(cells)  # type: ignore[arg-type]
+    except TypeError:  # the block has nulls
+        joined = "\x00".join(cell or "" for cell in cells)
+    last = -1
+    for match in ANY_PATTERN.finditer(joined):
+        position = joined.count("\x00", 0, match.start())
+        if position != last and position not in skip and match.lastgroup is not None:
+            last = position
+            yield Finding(match.lastgroup, column, numbers[position], mask(match.group()))
 
 
 def describe(finding: dict) -> str:

@@ -12,12 +12,13 @@ from django.db.models import Count, F, Field, Func, Prefetch, Q, QuerySet, TextF
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from psycopg import sql
 
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Forbidden, InvalidInput, NotFound
 from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import Domain, User
-from tinhso.opendata import lifecycle
+from tinhso.opendata import datastore, lifecycle, tables, tabular
 from tinhso.opendata.models import (
     AccessRequest,
     Dataset,
@@ -287,6 +288,7 @@ class Page:
 
 
 def _typed(value: Any, kind: str, column: str) -> Any:
+    """A filter's value as the column holds it (dates in ISO form); a clear refusal when it cannot be."""
     if value is None:
         return None
     try:
@@ -295,13 +297,35 @@ def _typed(value: Any, kind: str, column: str) -> Any:
         if kind == "number":
             number = float(value)
             return int(number) if number.is_integer() else number
+        if kind in ("date", "datetime"):
+            return tabular.convert(str(value).strip(), kind)
     except (TypeError, ValueError):
         raise InvalidInput.on(
             "filters",
-            _("Giá trị “%(value)s” của cột “%(column)s” phải là số."),
-            params={"value": value, "column": column},
+            _("Giá trị “%(value)s” của cột “%(column)s” phải là %(kind)s."),
+            params={"value": value, "column": column, "kind": datastore.KIND_WORDS[kind]},
         ) from None
     return str(value)
+
+
+@dataclass
+class _Query:
+    """A datastore_search asked of one version, its names checked against the version's fields."""
+
+    version: ResourceVersion
+    kinds: dict[str, str]
+    filters: dict[str, list[Any]]  # column ("_id" too) to the values any of which a row has
+    q: str | dict[str, str]
+    chosen: list[str]
+    ordering: list[str]  # "row" / "-row" / "col:<name>" / "-col:<name>"
+    limit: int
+    offset: int
+    after: int | None
+    include_total: bool
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.filters) or bool(self.q if isinstance(self.q, dict) else words(self.q))
 
 
 def datastore_page(
@@ -324,53 +348,121 @@ def datastore_page(
     if version is None:
         raise NotFound(_("Tài nguyên chưa có dữ liệu trong kho dữ liệu."), code="datastore_inactive")
     kinds = {field["name"]: field["type"] for field in version.fields}
-    limit = DATASTORE_DEFAULT if limit is None else max(0, min(limit, DATASTORE_MAX))
-    rows = DatastoreRow.objects.filter(version=version)
-    narrowed = False
-    for index, (column, value) in enumerate((filters or {}).items()):
-        items = value if isinstance(value, list) else [value]
-        if column == "_id":
-            rows = rows.filter(row__in=[_typed(item, "integer", column) for item in items])
-        elif column in kinds:
-            rows = _equal_to(rows, column, [_typed(item, kinds[column], column) for item in items], index)
-        else:
+    wanted: dict[str, list[Any]] = {}
+    for column, value in (filters or {}).items():
+        if column != "_id" and column not in kinds:
             raise InvalidInput.on("filters", _("Không có cột “%(column)s”."), params={"column": column})
-        narrowed = True
+        kind = "integer" if column == "_id" else kinds[column]
+        wanted[column] = [
+            _typed(item, kind, column) for item in (value if isinstance(value, list) else [value])
+        ]
     if isinstance(q, dict):
-        for index, (column, text) in enumerate(q.items()):
+        for column in q:
             if column not in kinds:
                 raise InvalidInput.on("q", _("Không có cột “%(column)s”."), params={"column": column})
+    query = _Query(
+        version, kinds, wanted, q, _fields(fields, kinds), _datastore_ordering(sort, kinds),
+        DATASTORE_DEFAULT if limit is None else max(0, min(limit, DATASTORE_MAX)), offset, after, include_total,
+    )  # fmt: skip
+    records, total = (_table_page if tables.used() else _json_page)(query)
+    if total is None and include_total and not query.narrowed:
+        total = version.rows  # every row: counted when loaded
+    shown = [{"id": "_id", "type": "int"}] + [
+        {"id": name, "type": _ckan_type(kinds[name])} for name in query.chosen
+    ]
+    last_row = records[-1]["_id"] if records else None
+    return Page(found, shown, records, query.limit, offset, total, last_row, query.ordering == ["row"])
+
+
+def _keyset(query: _Query) -> int | None:
+    """The `_id` a page starts after when it can seek there, else None (an OFFSET is needed)."""
+    if query.ordering != ["row"] or (query.after is None and query.narrowed):
+        return None
+    return query.after if query.after is not None else query.offset
+
+
+def _json_page(query: _Query) -> tuple[list[dict[str, Any]], int | None]:
+    """SQLite's store: rows as JSON, filtered and sorted by JSON paths."""
+    rows = DatastoreRow.objects.filter(version=query.version)
+    for index, (column, values) in enumerate(query.filters.items()):
+        rows = rows.filter(row__in=values) if column == "_id" else _equal_to(rows, column, values, index)
+    if isinstance(query.q, dict):
+        for index, (column, text) in enumerate(query.q.items()):
             alias = f"q_{index}"
             rows = rows.alias(**{alias: KeyTextTransform(column, "data")}).filter(
                 **{f"{alias}__icontains": text}
             )
-            narrowed = True
     else:
-        for word in words(q):
+        for word in words(query.q):
             rows = rows.filter(folded__contains=word)
-            narrowed = True
-    ordering = _datastore_ordering(sort, kinds)
-    keyset = ordering == ["row"] and (after is not None or not narrowed)
-    total = rows.count() if include_total else None
-    if keyset:
-        start = after if after is not None else offset
-        page_rows = rows.filter(row__gt=start).order_by("row")[:limit]
+    total = rows.count() if query.include_total and query.narrowed else None
+    start = _keyset(query)
+    if start is not None:
+        page_rows = rows.filter(row__gt=start).order_by("row")[: query.limit]
     else:
-        page_rows = rows.alias(**_sort_aliases(ordering)).order_by(*_sort_names(ordering), "row")[
-            offset : offset + limit
-        ]
-    chosen = _fields(fields, kinds)
+        ordered = rows.alias(**_sort_aliases(query.ordering)).order_by(*_sort_names(query.ordering), "row")
+        page_rows = ordered[query.offset : query.offset + query.limit]
     records = []
-    last_row = None
     for number, data in page_rows.values_list("row", "data"):
         record = {"_id": number}
-        record.update({name: data.get(name) for name in chosen})
+        record.update({name: data.get(name) for name in query.chosen})
         records.append(record)
-        last_row = number
-    shown = [{"id": "_id", "type": "int"}] + [
-        {"id": name, "type": _ckan_type(kinds[name])} for name in chosen
-    ]
-    return Page(found, shown, records, limit, offset, total, last_row, ordering == ["row"])
+    return records, total
+
+
+def _table_page(query: _Query) -> tuple[list[dict[str, Any]], int | None]:
+    """PostgreSQL's store: the version's typed table, each name mapped to its column `cN`."""
+    position = {name: index for index, name in enumerate(query.kinds)}
+    where: list[sql.Composable] = []
+    params: list[Any] = []
+    for column, values in query.filters.items():
+        target = sql.Identifier("_id") if column == "_id" else tables.column(position[column])
+        kind = "integer" if column == "_id" else query.kinds[column]
+        where.append(sql.SQL("{} = ANY(%s::{}[])").format(target, sql.SQL(tables.PG_TYPES[kind])))
+        params.append(values)
+    if isinstance(query.q, dict):
+        for column, text in query.q.items():
+            where.append(
+                sql.SQL("strpos(lower({}::text), lower(%s)) > 0").format(tables.column(position[column]))
+            )
+            params.append(text)
+    else:
+        for word in words(query.q):
+            where.append(sql.SQL("strpos({}, %s) > 0").format(tables.folded(len(position))))
+            params.append(word)
+    name = tables.table(query.version.pk)
+    condition: sql.Composable = sql.SQL(" AND ").join(where) if where else sql.SQL("true")
+    total = None
+    if query.include_total and query.narrowed:
+        counted = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(name, condition)
+        total = tables.execute(counted, params)[0][0]
+    start = _keyset(query)
+    if start is not None:
+        condition = sql.SQL("{} AND _id > %s").format(condition)
+        tail: sql.Composable = sql.SQL("ORDER BY _id LIMIT %s")
+        page_params = [*params, start, query.limit]
+    else:
+        tail = sql.SQL("ORDER BY {}, _id LIMIT %s OFFSET %s").format(_table_ordering(query, position))
+        page_params = [*params, query.limit, query.offset]
+    chosen = sql.SQL("").join(sql.SQL(", ") + tables.column(position[item]) for item in query.chosen)
+    statement = sql.SQL("SELECT _id{} FROM {} WHERE {} {}").format(chosen, name, condition, tail)
+    records = []
+    for row in tables.execute(statement, page_params):
+        record = {"_id": row[0]}
+        record.update({item: tables.value(cell) for item, cell in zip(query.chosen, row[1:], strict=True)})
+        records.append(record)
+    return records, total
+
+
+def _table_ordering(query: _Query, position: dict[str, int]) -> sql.Composable:
+    """The sort in SQL, nulls placed as JSON places them (before every value)."""
+    parts = []
+    for item in query.ordering:
+        descending = item.startswith("-")
+        name = item.lstrip("-")
+        target = sql.Identifier("_id") if name == "row" else tables.column(position[name[4:]])
+        parts.append(sql.SQL("{} DESC NULLS LAST" if descending else "{} ASC NULLS FIRST").format(target))
+    return sql.SQL(", ").join(parts)
 
 
 def _ckan_type(kind: str) -> str:
@@ -451,8 +543,7 @@ def all_rows(actor: Actor, resource_id: str) -> tuple[Resource, list[str], Any]:
     if found.current is None:
         raise NotFound(_("Tài nguyên chưa có dữ liệu trong kho dữ liệu."), code="datastore_inactive")
     columns = [field["name"] for field in found.current.fields]
-    rows = DatastoreRow.objects.filter(version=found.current).order_by("row").values_list("data", flat=True)
-    return found, columns, (([data.get(name) for name in columns]) for data in rows.iterator(chunk_size=2000))
+    return found, columns, datastore.rows(found.current.pk, found.current.fields)
 
 
 def job_of(version: ResourceVersion) -> LoadJob | None:

@@ -30,7 +30,6 @@ from tinhso.opendata.models import (
     AccessRequest,
     Dataset,
     DatasetTag,
-    DatastoreRow,
     Hit,
     LoadJob,
     Organization,
@@ -399,7 +398,7 @@ def finish_load(*, job_id: int, loaded: datastore.Loaded | None, error: str = ""
         job.bad_rows = loaded.bad_rows
     if error:
         job.status, job.error = LoadJob.Status.ERROR, error
-        DatastoreRow.objects.filter(version=version).delete()
+        datastore.discard(version.pk)
     else:
         assert loaded is not None
         job.status, job.rows_loaded = LoadJob.Status.DONE, loaded.rows
@@ -409,7 +408,7 @@ def finish_load(*, job_id: int, loaded: datastore.Loaded | None, error: str = ""
         resource.current = version
         resource.save(update_fields=["current", "modified_at"])
         if previous is not None:
-            DatastoreRow.objects.filter(version_id=previous).delete()  # the file stays; its rows are replaced
+            datastore.discard(previous)  # the file stays; its rows are replaced
     job.save()
     record_event(
         subject=f"opendata.dataset:{resource.dataset_id}",

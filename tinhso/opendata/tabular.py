@@ -7,9 +7,11 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,10 +27,23 @@ SAMPLE_BYTES = 64 * 1024
 csv.field_size_limit(1024 * 1024)
 
 INTEGER = re.compile(r"[+-]?(?:0|[1-9]\d{0,17})")
-NUMBER = re.compile(r"[+-]?(?:(?:0|[1-9]\d*)(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+# Bounded so every match is a finite double in Python and PostgreSQL alike (longer digits stay text).
+NUMBER = re.compile(r"[+-]?(?:(?:0|[1-9]\d{0,29})(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d{1,2})?")
 VN_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-VN_DATETIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?")
+VN_DATETIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?")
+# ISO forms without a zone: what PostgreSQL's date and timestamp read alike (no week dates, no offsets).
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?")
 TYPES = ("integer", "number", "date", "datetime", "string")
+# A block of a column's cells is matched as one string, cells joined by NUL (which no CSV cell holds).
+SEP = "\x00"
+# A cell that clean() would change: blank, a null word, or spaces at either end.
+DIRTY = re.compile(r"(?:\A|\x00)(?:\s|(?i:n/a|na|\#n/a|null|none|-|--|không\ có)?(?:\x00|\Z))|\s(?:\x00|\Z)")
+INTEGER_ALL = re.compile(f"(?:{INTEGER.pattern})(?:\x00(?:{INTEGER.pattern}))*")
+NUMBER_ALL = re.compile(f"(?:{NUMBER.pattern})(?:\x00(?:{NUMBER.pattern}))*")
+PADDED_ANY = re.compile(r"(?:\A|\x00)[+-]?0\d+(?=\x00|\Z)")
+# Only cells starting so can be a number, a date or a time; the rest of a block is text without a look.
+CANDIDATE = re.compile(r"(?:\A|(?<=\x00))[0-9+\-.,][^\x00]*")
 # Digits with a leading zero are a code ("00001", a commune; "0912…", a phone), never a quantity.
 PADDED = re.compile(r"[+-]?0\d+")
 # Headers that name an identifier: its digits are a code even without a leading zero (no sums, no averages).
@@ -101,14 +116,24 @@ def _cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return unicodedata.normalize("NFC", str(value))
+
+
+def _nfc_lines(stream: IO[str]) -> Iterator[str]:
+    """The stream's lines in NFC (as clean() gives a cell), a megabyte at a time: most files already are."""
+    while lines := stream.readlines(1 << 20):
+        text = "".join(lines)
+        if unicodedata.is_normalized("NFC", text):
+            yield from lines
+        else:
+            yield from io.StringIO(unicodedata.normalize("NFC", text), newline="").readlines()
 
 
 def _csv_rows(path: Path, source: Source) -> Iterator[tuple[int, list[str] | None, str]]:
     """(line number where the record starts, cells or None when it is broken, why) for each record after the
     header."""
     with _text(path, source.encoding) as stream:
-        reader = csv.reader(stream, delimiter=source.delimiter)
+        reader = csv.reader(_nfc_lines(stream), delimiter=source.delimiter)
         next(reader, None)
         while True:
             start = reader.line_num + 1
@@ -198,7 +223,7 @@ def _date(value: str) -> date | None:
     try:
         if match:
             return date(int(match[3]), int(match[2]), int(match[1]))
-        if len(value) == 10 and value[4] == "-":
+        if ISO_DATE.fullmatch(value):
             return date.fromisoformat(value)
     except ValueError:
         return None
@@ -212,7 +237,7 @@ def _datetime(value: str) -> datetime | None:
             return datetime(
                 int(match[3]), int(match[2]), int(match[1]), int(match[4]), int(match[5]), int(match[6] or 0)
             )
-        if len(value) >= 16 and value[4] == "-" and value[10] in "T ":
+        if ISO_DATETIME.fullmatch(value):
             return datetime.fromisoformat(value)
     except ValueError:
         return None
@@ -242,6 +267,14 @@ def convert(value: str, kind: str) -> Any:
     raise ValueError(value)
 
 
+def clean_cells(cells: Sequence[str]) -> Sequence[str | None]:
+    """A block of a column's cells cleaned: as they are (one regex over the block) unless one needs it."""
+    if DIRTY.search(SEP.join(cells)) is None:
+        return cells
+    return [clean(cell) for cell in cells]
+
+
+@lru_cache(maxsize=65536)
 def fits(value: str) -> tuple[bool, bool, bool, bool]:
     """Whether `value` fits integer, number, date and datetime."""
     integer = bool(INTEGER.fullmatch(value))
@@ -262,13 +295,29 @@ class Tally:
     fit: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
     padded: bool = False
 
-    def add(self, value: str) -> None:
-        self.values += 1
-        if not self.padded and PADDED.fullmatch(value):
+    def add_block(self, values: Sequence[str]) -> int:
+        """Counts a block of a column's cleaned values (nulls left out); returns the bits (1 << index in
+        TYPES) of the types every one of them fits, so a second pass checks cell by cell only elsewhere."""
+        count = len(values)
+        self.values += count
+        if not count:
+            return ALL_FIT
+        joined = SEP.join(values)
+        if not self.padded and PADDED_ANY.search(joined):
             self.padded = True
-        for index, fitted in enumerate(fits(value)):
-            if fitted:
-                self.fit[index] += 1
+        if INTEGER_ALL.fullmatch(joined):
+            fitted = [count, count, 0, 0]
+        elif NUMBER_ALL.fullmatch(joined):
+            fitted = [0, count, 0, 0]
+        else:
+            fitted = [0, 0, 0, 0]
+            for value, times in Counter(CANDIDATE.findall(joined)).items():
+                for index, fit in enumerate(fits(value)):
+                    if fit:
+                        fitted[index] += times
+        for index, times in enumerate(fitted):
+            self.fit[index] += times
+        return sum(1 << index for index, times in enumerate(fitted) if times == count)
 
     def kind(self) -> str:
         """The narrowest type all values fit, or nearly all of a long column (misfits become bad rows); a
@@ -280,3 +329,6 @@ class Tally:
             if fitted >= self.values - tolerated and fitted:
                 return kind
         return "string"
+
+
+ALL_FIT = (1 << len(TYPES)) - 1

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from tinhso.core.models import Domain, Role, User
-from tinhso.opendata import services
+from tinhso.opendata import datastore, services
 from tinhso.opendata.models import Dataset, LoadJob, ResourceVersion
 from tinhso.testing.factories import CONSTRUCTION, JUSTICE, official
 
@@ -62,6 +62,12 @@ def load(dataset: Dataset, content: bytes, filename: str = "bang.csv", **kwargs)
     services.run_load(job_id=version.job.pk)
     version.refresh_from_db()
     return version
+
+
+def rows_of(version: ResourceVersion) -> list[dict]:
+    """The version's rows as stored, from either store (typed table or JSON rows)."""
+    names = [field["name"] for field in version.fields]
+    return [dict(zip(names, values, strict=True)) for values in datastore.rows(version.pk, version.fields)]
 
 
 def job(version: ResourceVersion) -> LoadJob:

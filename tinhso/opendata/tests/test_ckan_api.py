@@ -132,3 +132,31 @@ def test_package_search_statements_do_not_grow_with_rows(reference_data, od, cli
         return len(captured)
 
     assert statements(1) == statements(12)
+
+
+def test_datastore_search_pages_a_larger_resource_alike_on_both_databases(catalogue, ckan):
+    lines = ["Mã hộ,Xã,Số nhân khẩu,Ngày"] + [
+        f"{n:05d},Xã {('Tân Lộc', 'Đầm Dơi', 'Năm Căn')[n % 3]},{n % 9 + 1},{n % 28 + 1:02d}/03/2026"
+        for n in range(1, 301)
+    ]
+    dataset = make_dataset("ho-gia-dinh", title="Hộ gia đình")
+    load(dataset, "\n".join(lines).encode())
+    publish(dataset)
+    resource_id = ckan.action.package_show(id="ho-gia-dinh")["resources"][0]["id"]
+    first = ckan.call_action("datastore_search", {"resource_id": resource_id})
+    assert first["total"] == 300 and len(first["records"]) == 100
+    assert first["records"][0] == {"_id": 1, "Mã hộ": "00001", "Xã": "Xã Đầm Dơi", "Số nhân khẩu": 2,
+                                   "Ngày": "2026-03-02"}  # fmt: skip
+    filtered = ckan.call_action(
+        "datastore_search", {"resource_id": resource_id, "filters": '{"Xã": "Xã Năm Căn", "Số nhân khẩu": 3}'}
+    )
+    assert filtered["total"] == 34 and [r["_id"] for r in filtered["records"]][:3] == [2, 11, 20]
+    deep = ckan.call_action("datastore_search", {"resource_id": resource_id, "after": 290, "limit": 5})
+    assert [r["Mã hộ"] for r in deep["records"]] == ["00291", "00292", "00293", "00294", "00295"]
+    assert "after=295" in deep["_links"]["next"]
+    dated = ckan.call_action(
+        "datastore_search", {"resource_id": resource_id, "filters": '{"Ngày": "05/03/2026"}'}
+    )
+    assert dated["total"] == 11 and dated["records"][0]["_id"] == 4
+    searched = ckan.call_action("datastore_search", {"resource_id": resource_id, "q": "dam doi 00004"})
+    assert [r["_id"] for r in searched["records"]] == [4]

@@ -8,15 +8,11 @@ import pytest
 from django.utils import timezone
 from openpyxl import Workbook
 
-from tinhso.opendata import services
-from tinhso.opendata.models import DatastoreRow, LoadJob, Resource
-from tinhso.opendata.tests.conftest import SCHOOLS, job, load, make_dataset, windows_1258
+from tinhso.opendata import datastore, services
+from tinhso.opendata.models import LoadJob, Resource
+from tinhso.opendata.tests.conftest import SCHOOLS, job, load, make_dataset, rows_of, windows_1258
 
 pytestmark = pytest.mark.django_db
-
-
-def rows_of(version) -> list[dict]:
-    return list(DatastoreRow.objects.filter(version=version).order_by("row").values_list("data", flat=True))
 
 
 def types_of(version) -> dict[str, str]:
@@ -104,7 +100,7 @@ def test_an_unreadable_file_ends_in_error_with_its_reason(od, content, reason):
     assert job(broken).status == LoadJob.Status.ERROR and reason in job(broken).error
     resource = Resource.objects.get(pk=first.resource_id)
     assert resource.current_id == first.pk  # the earlier version is still the one shown
-    assert not DatastoreRow.objects.filter(version=broken).exists()
+    assert not datastore.holds(broken.pk)
 
 
 def test_a_quoted_field_broken_to_the_end_is_one_bad_row_not_a_crash(od):
@@ -136,7 +132,7 @@ def test_a_new_version_replaces_the_rows_only_once_loaded(od):
     assert Resource.objects.get(pk=first.resource_id).current_id == first.pk  # queued: still the old rows
     services.run_load(job_id=second.job.pk)
     assert Resource.objects.get(pk=first.resource_id).current_id == second.pk
-    assert not DatastoreRow.objects.filter(version=first).exists()
+    assert not datastore.holds(first.pk)
     assert second.number == 2
 
 
@@ -171,3 +167,48 @@ def test_an_upload_too_large_or_of_another_kind_is_refused(od):
             actor=None, dataset_id=dataset.pk, content=BytesIO(b"x"), filename="a.pdf", size=1
         )
     assert refused.value.code == "unsupported_format"
+
+
+EVERY_TYPE = (
+    "Mã xã,Dân số,Tỷ lệ hộ nghèo,Ngày điều tra,Thời điểm,Ghi chú\n"
+    '00007,1200,"12,5",05/09/2026,05/09/2026 10:30,N/A\n'
+    "31001, 980 ,3,01/10/2026,2026-10-01T08:00:00,  Có   \n"
+    "31002,,-,,,Xã Đầm Dơi\n"
+)
+
+
+def test_each_type_is_stored_and_read_back_alike_on_both_databases(od):
+    version = load(make_dataset(), EVERY_TYPE.encode())
+    assert types_of(version) == {"Mã xã": "string", "Dân số": "integer", "Tỷ lệ hộ nghèo": "number",
+                                 "Ngày điều tra": "date", "Thời điểm": "datetime", "Ghi chú": "string"}  # fmt: skip
+    assert rows_of(version) == [
+        {"Mã xã": "00007", "Dân số": 1200, "Tỷ lệ hộ nghèo": 12.5, "Ngày điều tra": "2026-09-05",
+         "Thời điểm": "2026-09-05T10:30:00", "Ghi chú": None},
+        {"Mã xã": "31001", "Dân số": 980, "Tỷ lệ hộ nghèo": 3, "Ngày điều tra": "2026-10-01",
+         "Thời điểm": "2026-10-01T08:00:00", "Ghi chú": "Có"},
+        {"Mã xã": "31002", "Dân số": None, "Tỷ lệ hộ nghèo": None, "Ngày điều tra": None, "Thời điểm": None,
+         "Ghi chú": "Xã Đầm Dơi"},
+    ]  # fmt: skip
+
+
+def test_a_value_past_the_first_pass_refuses_the_whole_load_and_keeps_nothing(od, monkeypatch):
+    dataset = make_dataset()
+    first = load(dataset, SCHOOLS.encode())
+    monkeypatch.setattr(datastore, "_misfits", lambda *args: {})  # as if the first pass had let it through
+    lines = ["Huyện,Số hộ nghèo"] + [f"Xã {n},{n}" for n in range(1, 200)]
+    lines[120] = "Xã 120,không rõ"
+    broken = load(dataset, "\n".join(lines).encode(), resource_id=first.resource_id)
+    assert job(broken).status == LoadJob.Status.ERROR
+    assert (
+        job(broken).error
+        == "Dòng 121, cột “Số hộ nghèo”: “không rõ” không phải số nguyên. Chưa dòng nào được nạp."
+    )
+    assert not datastore.holds(broken.pk) and datastore.holds(first.pk)
+    assert Resource.objects.get(pk=first.resource_id).current_id == first.pk
+
+
+def test_deleting_a_resource_drops_its_rows(od):
+    version = load(make_dataset(), SCHOOLS.encode())
+    assert datastore.holds(version.pk)
+    Resource.objects.filter(pk=version.resource_id).delete()
+    assert not datastore.holds(version.pk)

@@ -7,17 +7,17 @@ import pytest
 from tinhso.core import selectors as core_selectors
 from tinhso.core.models import AdminUnit
 from tinhso.opendata import platform, selectors
-from tinhso.opendata.models import Dataset, DatastoreRow, State
+from tinhso.opendata.models import Dataset, State
+from tinhso.opendata.tests.conftest import rows_of
 from tinhso.testing.fieldreport_helpers import REPORTER_EMAIL, REPORTER_NAME, REPORTER_PHONE, file_report
 
 pytestmark = pytest.mark.django_db
 
 
 def rows(name: str) -> list[dict]:
-    resource = Dataset.objects.get(name=name).resources.get()
-    return list(
-        DatastoreRow.objects.filter(version=resource.current).order_by("row").values_list("data", flat=True)
-    )
+    version = Dataset.objects.get(name=name).resources.get().current
+    assert version is not None
+    return rows_of(version)
 
 
 def test_the_refresh_publishes_every_platform_dataset(procedures, categories):
