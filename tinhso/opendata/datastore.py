@@ -9,8 +9,10 @@ in chunks, each in its own transaction with the job's heartbeat, so a killed job
 half-loaded is shown: a version becomes the resource's current one only when `services.finish_load` commits,
 and a load that fails has its rows dropped there."""
 
+import gc
 import re
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -31,7 +33,7 @@ BLOCK = 5000  # rows whose columns are cleaned and typed together
 CHUNK = {"json": 5000, "table": 100_000}  # rows written in one transaction, with a heartbeat
 MAX_BAD_ROWS_KEPT = 1000  # the report keeps the first ones; the count is always whole
 FINDINGS_PER_KIND = 3
-COPY_PLACE = re.compile(r"line (\d+), column c(\d+)")
+COPY_PLACE = re.compile(r'line (\d+), column c(\d+)(?:: "(.*)")?')
 
 
 @dataclass
@@ -57,13 +59,35 @@ KIND_WORDS = {
     "datetime": gettext_lazy("thời điểm"),
     "string": gettext_lazy("văn bản"),
 }
-Block = tuple[list[int], list[Sequence[str]]]  # the rows' numbers in the file, the block's columns
+Block = tuple[Sequence[int], list[Sequence[str]]]  # the rows' numbers in the file, the block's columns
 
 
 def _blocks(
+    path: Path, *, format: str, loaded: Loaded | None, by_row: bool
+) -> tuple[tabular.Source, Iterator[Block]]:
+    """The file's columns and its good records, BLOCK at a time as columns; the others refused into `loaded`
+    if given. A CSV is read a block at a time unless `by_row` (see tabular.csv_blocks)."""
+    source, records = tabular.open_table(path, format=format)
+    width = len(source.columns)
+    if by_row or format != "CSV":
+        return source, _row_blocks(records, width, loaded)
+    return source, _csv_blocks(tabular.csv_blocks(path, source, BLOCK), width, loaded)
+
+
+def _csv_blocks(
+    blocks: Iterator[tuple[int, list[list[str]]]], width: int, loaded: Loaded | None
+) -> Iterator[Block]:
+    for first, records in blocks:
+        if set(map(len, records)) == {width}:
+            yield range(first, first + len(records)), list(zip(*records, strict=True))
+        else:  # blank lines (skipped) or records of another width (refused)
+            numbered = ((first + index, cells, "") for index, cells in enumerate(records) if cells)
+            yield from _row_blocks(numbered, width, loaded)
+
+
+def _row_blocks(
     records: Iterator[tuple[int, list[str] | None, str]], width: int, loaded: Loaded | None
 ) -> Iterator[Block]:
-    """The records of `width` cells, BLOCK at a time as columns; the others refused into `loaded` if given."""
     numbers: list[int] = []
     rows: list[list[str]] = []
     for number, cells, why in records:
@@ -86,41 +110,87 @@ def _broken(cells: list[str] | None, why: str, width: int) -> str:
     return _("Có %(found)s ô, cần %(expected)s.") % {"found": len(cells), "expected": width}
 
 
+# A block's column as the first pass leaves it: its cells joined by SEP when none needed cleaning (split only
+# where a cell must be looked at), else the cleaned cells.
+Column = str | Sequence[str | None]
+CACHE_CHARS = 150_000_000  # the first pass keeps the blocks up to this many characters; past it, reads again
+
+
 @dataclass
 class Plan:
-    """What the first pass learnt: the columns, their types, and per column and block the types all fit."""
+    """What the first pass learnt: the columns, their types, per column and block the types all fit, and the
+    blocks themselves when the file was small enough to keep."""
 
     source: tabular.Source
     kinds: list[str]
     fitted: list[list[int]]
+    by_row: bool
+    kept: list[tuple[Sequence[int], list[Column]]] | None
 
 
-def infer(path: Path, *, format: str) -> Plan:
-    """The columns and their types, from every value of the file."""
-    source, records = tabular.open_table(path, format=format)
+def infer(path: Path, *, format: str, loaded: Loaded | None = None) -> Plan:
+    """The columns and their types, from every value of the file; bad records refused into `loaded`."""
+    try:
+        return _infer(path, format=format, by_row=False, loaded=loaded)
+    except tabular.Irregular:
+        if loaded is not None:
+            loaded.bad_rows, loaded.bad_count = [], 0
+        return _infer(path, format=format, by_row=True, loaded=loaded)
+
+
+def _infer(path: Path, *, format: str, by_row: bool, loaded: Loaded | None) -> Plan:
+    source, blocks = _blocks(path, format=format, loaded=loaded, by_row=by_row)
     tallies = [tabular.Tally() for _ in source.columns]
     fitted: list[list[int]] = [[] for _ in source.columns]
-    for _numbers, columns in _blocks(records, len(source.columns), None):
+    kept: list[tuple[Sequence[int], list[Column]]] | None = []
+    size = 0
+    for numbers, columns in blocks:
+        block: list[Column] = []
         for tally, bits, cells in zip(tallies, fitted, columns, strict=True):
-            cleaned = tabular.clean_cells(cells)
-            values = cells if cleaned is cells else [value for value in cleaned if value is not None]
-            bits.append(tally.add_block(values))
+            joined, cleaned = tabular.clean_block(cells)
+            values = cleaned if joined is not None else [value for value in cleaned if value is not None]
+            bits.append(tally.add_block(values, joined=joined))
+            block.append(joined if joined is not None else cleaned)
+            size += len(joined) if joined is not None else 8 * len(cleaned)
+        if kept is not None:
+            kept = kept if size < CACHE_CHARS else None
+            if kept is not None:
+                kept.append((numbers, block))
     kinds = [
         "string" if tabular.names_a_code(column) else tally.kind()
         for column, tally in zip(source.columns, tallies, strict=True)
     ]
-    return Plan(source, kinds, fitted)
+    return Plan(source, kinds, fitted, by_row, kept)
 
 
-def _misfits(plan: Plan, block: int, columns: list[Sequence[str | None]]) -> dict[int, tuple[str, str]]:
+def _kept_blocks(plan: Plan, path: Path, format: str) -> Iterator[tuple[Sequence[int], list[Column]]]:
+    """The first pass's blocks again: as it kept them, or read and cleaned anew."""
+    if plan.kept is not None:
+        yield from plan.kept
+        plan.kept = None
+        return
+    _, blocks = _blocks(path, format=format, loaded=None, by_row=plan.by_row)
+    for numbers, columns in blocks:
+        block: list[Column] = []
+        for cells in columns:
+            joined, cleaned = tabular.clean_block(cells)
+            block.append(joined if joined is not None else cleaned)
+        yield numbers, block
+
+
+def cells(column: Column) -> Sequence[str | None]:
+    return column.split(tabular.SEP) if isinstance(column, str) else column
+
+
+def _misfits(plan: Plan, block: int, columns: list[Column]) -> dict[int, tuple[str, str]]:
     """The block's rows (by position) with a value that does not fit its column's type: (column, why), the
     first such column of the row. Only columns the first pass did not see fit whole are looked at cell by cell."""
     refused: dict[int, tuple[str, str]] = {}
-    for name, kind, bits, cells in zip(plan.source.columns, plan.kinds, plan.fitted, columns, strict=True):
+    for name, kind, bits, column in zip(plan.source.columns, plan.kinds, plan.fitted, columns, strict=True):
         fit = tabular.TYPES.index(kind)
         if kind == "string" or bits[block] & (1 << fit):
             continue
-        for position, value in enumerate(cells):
+        for position, value in enumerate(cells(column)):
             if value is not None and position not in refused and not tabular.fits(value)[fit]:
                 why = _("“%(value)s” không phải %(kind)s.") % {"value": value[:50], "kind": KIND_WORDS[kind]}
                 refused[position] = (name, why)
@@ -130,58 +200,71 @@ def _misfits(plan: Plan, block: int, columns: list[Sequence[str | None]]) -> dic
 def load(*, version_id: int, path: Path, format: str, heartbeat: Callable[[int], None]) -> Loaded:
     """Writes the version's rows (after removing any a killed attempt left); raises UnreadableFile, also for
     a value PostgreSQL refuses (then nothing of the version is kept)."""
-    plan = infer(path, format=format)
+    gc.disable()  # a block's many lists make the collector walk every live object again and again; no cycles
+    try:
+        return _load(version_id=version_id, path=path, format=format, heartbeat=heartbeat)
+    finally:
+        gc.enable()
+
+
+def _load(*, version_id: int, path: Path, format: str, heartbeat: Callable[[int], None]) -> Loaded:
+    loaded = Loaded(fields=[])
+    plan = infer(path, format=format, loaded=loaded)
     columns = plan.source.columns
-    loaded = Loaded(
-        fields=[{"name": name, "type": kind} for name, kind in zip(columns, plan.kinds, strict=True)],
-        encoding=plan.source.encoding,
-        delimiter=plan.source.delimiter,
-    )
+    loaded.fields = [{"name": name, "type": kind} for name, kind in zip(columns, plan.kinds, strict=True)]
+    loaded.encoding, loaded.delimiter = plan.source.encoding, plan.source.delimiter
     loaded.findings = [finding.as_dict() for finding in pii.column_findings(columns)]
     writer = (
         _Table(version_id, plan.kinds, columns) if tables.used() else _Json(version_id, plan.kinds, columns)
     )
-    found: dict[str, int] = {}
-    _, records = tabular.open_table(path, format=format)
-    rows: list[tuple] = []
-    numbers: list[int] = []
-    for index, (block_numbers, block) in enumerate(_blocks(records, len(columns), loaded)):
-        cleaned = [tabular.clean_cells(cells) for cells in block]
-        refused = _misfits(plan, index, cleaned)
-        for position, (name, why) in sorted(refused.items()):
-            loaded.refuse(block_numbers[position], name, why)
-        _find(loaded, found, plan, cleaned, block_numbers, refused)
-        writer.prepare(cleaned)
-        for position, row in enumerate(zip(*cleaned, strict=True)):
-            if position not in refused:
-                rows.append(row)
-                numbers.append(block_numbers[position])
-        if len(rows) >= writer.chunk:
-            writer.write(rows, numbers, heartbeat, loaded)
-            rows, numbers = [], []
-    writer.write(rows, numbers, heartbeat, loaded)
+    try:
+        _write(plan, loaded, writer, heartbeat, _kept_blocks(plan, path, format))
+    except BaseException as error:
+        writer.abort(error)
+        raise
     writer.finish()
     loaded.bad_rows.sort(key=lambda item: item["row"])
     return loaded
+
+
+def _write(
+    plan: Plan, loaded: Loaded, writer: "_Json | _Table", heartbeat: Callable[[int], None], blocks: Iterator
+) -> None:
+    found: dict[str, int] = {}
+    for index, (numbers, block) in enumerate(blocks):
+        refused = _misfits(plan, index, block)
+        for position, (name, why) in sorted(refused.items()):
+            loaded.refuse(numbers[position], name, why)
+        _find(loaded, found, plan, block, numbers, refused)
+        writer.add(numbers, block, refused)
+        if writer.waiting >= writer.chunk:
+            writer.write(heartbeat, loaded)
+    writer.write(heartbeat, loaded)
 
 
 def _find(
     loaded: Loaded,
     found: dict[str, int],
     plan: Plan,
-    columns: list[Sequence[str | None]],
-    numbers: list[int],
+    columns: list[Column],
+    numbers: Sequence[int],
     refused: dict[int, tuple[str, str]],
 ) -> None:
     """Personal data in the block's text columns, a few findings per column at most."""
-    for name, kind, cells in zip(plan.source.columns, plan.kinds, columns, strict=True):
+    for name, kind, column in zip(plan.source.columns, plan.kinds, columns, strict=True):
         if kind != "string" or found.get(name, 0) >= FINDINGS_PER_KIND:
             continue
-        for finding in pii.block_findings(cells, column=name, numbers=numbers, skip=refused):
+        if isinstance(column, str) and pii.CANDIDATE.search(column) is None:
+            continue  # nothing any pattern could match, seen without splitting the block
+        for finding in pii.block_findings(cells(column), column=name, numbers=numbers, skip=refused):
             loaded.findings.append(finding.as_dict())
             found[name] = found.get(name, 0) + 1
             if found[name] >= FINDINGS_PER_KIND:
                 break
+
+
+def _kept(rows: Iterator[tuple], refused: dict[int, tuple[str, str]]) -> Iterator[tuple]:
+    return (row for position, row in enumerate(rows) if position not in refused)
 
 
 class _Json:
@@ -191,28 +274,37 @@ class _Json:
 
     def __init__(self, version_id: int, kinds: list[str], columns: list[str]) -> None:
         self.version_id, self.kinds, self.columns = version_id, kinds, columns
+        self.written: list[tuple] = []
         DatastoreRow.objects.filter(version_id=version_id).delete()
 
-    def prepare(self, columns: list[Sequence[str | None]]) -> None:
-        """Nothing to do: cells are converted row by row in `write`."""
+    @property
+    def waiting(self) -> int:
+        return len(self.written)
 
-    def write(
-        self, rows: list[tuple], numbers: list[int], heartbeat: Callable[[int], None], loaded: Loaded
-    ) -> None:
-        written = []
-        for line, row in enumerate(rows):
-            loaded.rows += 1
+    def add(self, numbers: Sequence[int], block: list[Column], refused: dict[int, tuple[str, str]]) -> None:
+        rows = _kept(zip(numbers, *map(cells, block), strict=True), refused)
+        first = self.rows_before + len(self.written)
+        for line, (number, *row) in enumerate(rows, start=first + 1):
             data: dict[str, Any] = {}
             for name, kind, cell in zip(self.columns, self.kinds, row, strict=True):
                 try:
                     data[name] = None if cell is None else tabular.convert(cell, kind)
                 except ValueError:
-                    raise tabular.UnreadableFile(refusal(numbers[line], name, cell, kind)) from None
+                    raise tabular.UnreadableFile(refusal(number, name, cell, kind)) from None
             text = " ".join(_folded(str(value)) for value in data.values() if value is not None)
-            written.append((self.version_id, loaded.rows, canonical_json(data), text))
+            self.written.append((self.version_id, line, canonical_json(data), text))
+
+    rows_before = 0
+
+    def write(self, heartbeat: Callable[[int], None], loaded: Loaded) -> None:
+        loaded.rows += len(self.written)
         with transaction.atomic():
-            copy_rows(DatastoreRow._meta.db_table, ["version_id", "row", "data", "folded"], written)
+            copy_rows(DatastoreRow._meta.db_table, ["version_id", "row", "data", "folded"], self.written)
             heartbeat(loaded.rows)
+        self.rows_before, self.written = loaded.rows, []
+
+    def abort(self, error: BaseException) -> None:
+        """Nothing to do: rows are written in `write` alone."""
 
     def finish(self) -> None:
         """Nothing to do: the rows' key is kept up as they are written."""
@@ -223,43 +315,91 @@ def _folded(value: str) -> str:
     return fold(value)
 
 
+ESCAPES = re.compile(r"[\\\t\n\r]")
+ESCAPED = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+NULL = "\\N"  # COPY's text format
+
+
 class _Table:
-    """PostgreSQL's store: cells COPYed as text into the typed table, PostgreSQL converting them."""
+    """PostgreSQL's store: each block turned into COPY's text format by joins over whole columns, and
+    PostgreSQL converting the numbers and dates as it reads them."""
 
     chunk = CHUNK["table"]
 
     def __init__(self, version_id: int, kinds: list[str], columns: list[str]) -> None:
         self.version_id, self.kinds, self.columns = version_id, kinds, columns
+        self.numbers: list[int] = []
+        self.open: tuple[Any, Any, Any] | None = None  # the chunk's transaction, COPY and its stream
         with transaction.atomic():
             tables.create(version_id, kinds)
 
-    def prepare(self, columns: list[Sequence[str | None]]) -> None:
-        """Decimal commas to points, which PostgreSQL reads."""
-        for index, kind in enumerate(self.kinds):
-            cells = columns[index]
-            if kind == "number" and "," in tabular.SEP.join(cell or "" for cell in cells):
-                columns[index] = [None if cell is None else cell.replace(",", ".") for cell in cells]
+    @property
+    def waiting(self) -> int:
+        return len(self.numbers)
 
-    def write(
-        self, rows: list[tuple], numbers: list[int], heartbeat: Callable[[int], None], loaded: Loaded
-    ) -> None:
-        if not rows:
+    def _column(self, kind: str, column: Column) -> Sequence[str]:
+        if isinstance(column, str):
+            if kind == "number" and "," in column:
+                column = column.replace(",", ".")  # PostgreSQL reads decimal points
+            return (column.translate(ESCAPED) if ESCAPES.search(column) else column).split(tabular.SEP)
+        return [
+            NULL
+            if cell is None
+            else (cell.replace(",", ".") if kind == "number" else cell).translate(ESCAPED)
+            for cell in column
+        ]
+
+    def add(self, numbers: Sequence[int], block: list[Column], refused: dict[int, tuple[str, str]]) -> None:
+        columns = [self._column(kind, column) for kind, column in zip(self.kinds, block, strict=True)]
+        if refused:
+            columns = [[cell for at, cell in enumerate(column) if at not in refused] for column in columns]
+            numbers = [number for at, number in enumerate(numbers) if at not in refused]
+        first = self.rows_before + len(self.numbers) + 1
+        ids = map(str, range(first, first + len(numbers)))
+        if not numbers:
             return
-        try:
-            with transaction.atomic():
-                tables.copy(self.version_id, len(self.kinds), rows, first_id=loaded.rows + 1)
-                heartbeat(loaded.rows + len(rows))
-        except psycopg.DataError as error:
-            raise tabular.UnreadableFile(self._refused(error, rows, numbers)) from None
-        loaded.rows += len(rows)
+        if self.open is None:
+            chunk, copy = transaction.atomic(), tables.copying(self.version_id, len(self.kinds))
+            chunk.__enter__()
+            self.open = (chunk, copy, copy.__enter__())
+        self.open[2].write("\n".join(map("\t".join, zip(ids, *columns, strict=True))) + "\n")
+        self.numbers.extend(numbers)
 
-    def _refused(self, error: psycopg.DataError, rows: list[tuple], numbers: list[int]) -> str:
+    rows_before = 0
+
+    def write(self, heartbeat: Callable[[int], None], loaded: Loaded) -> None:
+        """Ends the chunk's COPY and commits it with the heartbeat (the chunk's rows were sent as they came)."""
+        if self.open is None:
+            return
+        (chunk, copy, _stream), self.open = self.open, None
+        try:
+            copy.__exit__(None, None, None)
+            heartbeat(loaded.rows + len(self.numbers))
+        except BaseException as error:
+            chunk.__exit__(type(error), error, error.__traceback__)
+            if isinstance(error, psycopg.DataError):
+                raise tabular.UnreadableFile(self._refused(error)) from None
+            raise
+        chunk.__exit__(None, None, None)
+        loaded.rows += len(self.numbers)
+        self.rows_before, self.numbers = loaded.rows, []
+
+    def abort(self, error: BaseException) -> None:
+        """Stops a chunk's COPY left open by an error elsewhere, rolling its transaction back."""
+        if self.open is None:
+            return
+        (chunk, copy, _stream), self.open = self.open, None
+        with suppress(Exception):  # the COPY's own complaint about being stopped; the first error is raised
+            copy.__exit__(type(error), error, error.__traceback__)
+        chunk.__exit__(type(error), error, error.__traceback__)
+
+    def _refused(self, error: psycopg.DataError) -> str:
         """PostgreSQL's refusal of a value, said with the row and column in the file."""
         place = COPY_PLACE.search(error.diag.context or "")
         if place is None:
             return _("Kho dữ liệu không nhận tệp: %(reason)s") % {"reason": error.diag.message_primary}
         line, index = int(place[1]) - 1, int(place[2]) - 1
-        return refusal(numbers[line], self.columns[index], str(rows[line][index]), self.kinds[index])
+        return refusal(self.numbers[line], self.columns[index], place[3] or "", self.kinds[index])
 
     def finish(self) -> None:
         with transaction.atomic():

@@ -3,7 +3,7 @@ Decree 356/2025's basic personal data). Column names are folded before matching;
 are text (a number with a leading zero, such as a citizen ID or a phone number, is loaded as text)."""
 
 import re
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Container, Sequence
 from dataclasses import asdict, dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +44,7 @@ KIND_NAMES = {
     "insurance": _("số bảo hiểm"),
     "plate": _("biển số xe"),
 }
+CANDIDATE = re.compile(r"\d\d|@")  # what every pattern above holds
 # A value that matched, kept in a finding only masked, so the finding itself holds no personal data.
 VALUES_KEPT = 20
 
@@ -79,20 +80,28 @@ def mask(value: str) -> str:
 
 
 def block_findings(
-    cells: Sequence[str | None], *, column: str, numbers: list[int], skip: Container[int]
-) -> Iterator[Finding]:
-    """The findings in a block of a column's cells (rows numbered by `numbers`), at most one per cell, leaving
-    out the cells at positions in `skip`: one regex pass over the block joined by NUL, which no pattern spans."""
-    try:
-        joined = "\x00".join(cells)  # type: ignore[arg-type]
-    except TypeError:  # the block has nulls
-        joined = "\x00".join(cell or "" for cell in cells)
+    cells: Sequence[str | None], *, column: str, numbers: Sequence[int], skip: Container[int]
+) -> list[Finding]:
+    """The findings in a block of a column's cells (rows numbered by `numbers`), at most one per distinct
+    value, at its first row not in `skip`: every pattern needs two digits or an "@", so a block without them
+    is passed over whole, and the others are searched joined by NUL, which no pattern spans."""
+    distinct = [value for value in set(cells) if value]
+    joined = "\x00".join(distinct)
+    if CANDIDATE.search(joined) is None:
+        return []
+    found = []
     last = -1
     for match in ANY_PATTERN.finditer(joined):
-        position = joined.count("\x00", 0, match.start())
-        if position != last and position not in skip and match.lastgroup is not None:
-            last = position
-            yield Finding(match.lastgroup, column, numbers[position], mask(match.group()))
+        index = joined.count("\x00", 0, match.start())
+        if index == last or match.lastgroup is None:
+            continue
+        last = index
+        positions = [at for at, cell in enumerate(cells) if cell == distinct[index] and at not in skip]
+        if positions:
+            found.append(
+                (positions[0], Finding(match.lastgroup, column, numbers[positions[0]], mask(match.group())))
+            )
+    return [finding for _, finding in sorted(found, key=lambda item: item[0])]
 
 
 def describe(finding: dict) -> str:

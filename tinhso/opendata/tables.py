@@ -6,11 +6,14 @@ order of `ResourceVersion.fields`, so no header reaches SQL (nor PostgreSQL's 63
 still quoted with psycopg.sql. SQLite (the embedded default) keeps a version's rows as JSON (`DatastoreRow`)."""
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
+import psycopg
 from django.db import connection
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 PG_TYPES = {
     "integer": "bigint",
@@ -75,15 +78,17 @@ def exists(version_id: int) -> bool:
     )
 
 
-def copy(version_id: int, width: int, rows: list[tuple], *, first_id: int) -> None:
-    """COPYs `rows` (cells as text or None) as `_id` first_id, first_id + 1...; dates are read day first."""
+@contextmanager
+def copying(version_id: int, width: int) -> Iterator[psycopg.Copy]:
+    """A COPY into the version's table in COPY's text format (`_id` first, then each column), sent by a
+    thread of psycopg's so PostgreSQL reads while the caller prepares more; dates are read day first."""
     names = sql.SQL(", ").join([sql.Identifier("_id")] + [column(index) for index in range(width)])
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(table(version_id), names)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL datestyle = 'ISO, DMY'")  # "05/09/1990" is 5 September
-        with cursor.cursor.copy(_text(statement)) as stream:
-            for number, row in enumerate(rows, start=first_id):
-                stream.write_row((number, *row))
+        raw = cursor.cursor
+        with raw.copy(_text(statement), writer=QueuedLibpqWriter(raw)) as stream:
+            yield stream
 
 
 def finish(version_id: int) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,13 +38,17 @@ ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6
 TYPES = ("integer", "number", "date", "datetime", "string")
 # A block of a column's cells is matched as one string, cells joined by NUL (which no CSV cell holds).
 SEP = "\x00"
-# A cell that clean() would change: blank, a null word, or spaces at either end.
-DIRTY = re.compile(r"(?:\A|\x00)(?:\s|(?i:n/a|na|\#n/a|null|none|-|--|không\ có)?(?:\x00|\Z))|\s(?:\x00|\Z)")
+# Patterns over a block bounded by NUL at both ends, each starting with that NUL, which re finds fast.
+# A cell that clean() would change: blank, a null word or spaces first (DIRTY), spaces last (DIRTY_END, over
+# the block reversed).
+DIRTY = re.compile(r"\x00(?:\s|(?i:n/a|na|\#n/a|null|none|-|--|không\ có)?\x00)")
+DIRTY_END = re.compile(r"\x00\s")
 INTEGER_ALL = re.compile(f"(?:{INTEGER.pattern})(?:\x00(?:{INTEGER.pattern}))*")
 NUMBER_ALL = re.compile(f"(?:{NUMBER.pattern})(?:\x00(?:{NUMBER.pattern}))*")
-PADDED_ANY = re.compile(r"(?:\A|\x00)[+-]?0\d+(?=\x00|\Z)")
+LONG_DIGITS = re.compile(r"\d{19}")
+PADDED_ANY = re.compile(r"\x00[+-]?0\d+\x00")
 # Only cells starting so can be a number, a date or a time; the rest of a block is text without a look.
-CANDIDATE = re.compile(r"(?:\A|(?<=\x00))[0-9+\-.,][^\x00]*")
+CANDIDATE = re.compile(r"\x00([0-9+\-.,][^\x00]*)")
 # Digits with a leading zero are a code ("00001", a commune; "0912…", a phone), never a quantity.
 PADDED = re.compile(r"[+-]?0\d+")
 # Headers that name an identifier: its digits are a code even without a leading zero (no sums, no averages).
@@ -121,12 +126,16 @@ def _cell(value: Any) -> str:
 
 def _nfc_lines(stream: IO[str]) -> Iterator[str]:
     """The stream's lines in NFC (as clean() gives a cell), a megabyte at a time: most files already are."""
+    return chain.from_iterable(_nfc_chunks(stream))
+
+
+def _nfc_chunks(stream: IO[str]) -> Iterator[list[str]]:
     while lines := stream.readlines(1 << 20):
         text = "".join(lines)
         if unicodedata.is_normalized("NFC", text):
-            yield from lines
+            yield lines
         else:
-            yield from io.StringIO(unicodedata.normalize("NFC", text), newline="").readlines()
+            yield io.StringIO(unicodedata.normalize("NFC", text), newline="").readlines()
 
 
 def _csv_rows(path: Path, source: Source) -> Iterator[tuple[int, list[str] | None, str]]:
@@ -151,6 +160,36 @@ def _csv_rows(path: Path, source: Source) -> Iterator[tuple[int, list[str] | Non
                 ) from None
             if cells:
                 yield start, cells, ""
+
+
+class Irregular(Exception):
+    """A CSV the block reader cannot follow (a record over several lines, or broken): read it record by
+    record instead."""
+
+
+def csv_blocks(path: Path, source: Source, size: int) -> Iterator[tuple[int, list[list[str]]]]:
+    """(line number of the first, records) for blocks of up to `size` records after the header, read by the
+    csv module's C code without a Python step per record. Raises Irregular unless each record is one line."""
+    with _text(path, source.encoding) as stream:
+        reader = csv.reader(_nfc_lines(stream), delimiter=source.delimiter)
+        next(reader, None)
+        line = reader.line_num
+        while True:
+            try:
+                records = list(islice(reader, size))
+            except csv.Error:
+                raise Irregular from None
+            except UnicodeDecodeError:
+                raise UnreadableFile(
+                    _("Tệp có đoạn không đọc được theo bảng mã %(encoding)s (dòng %(line)s).")
+                    % {"encoding": source.encoding, "line": reader.line_num + 1}
+                ) from None
+            if not records:
+                return
+            if reader.line_num - line != len(records):
+                raise Irregular
+            yield line + 1, records
+            line = reader.line_num
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
@@ -267,11 +306,16 @@ def convert(value: str, kind: str) -> Any:
     raise ValueError(value)
 
 
-def clean_cells(cells: Sequence[str]) -> Sequence[str | None]:
-    """A block of a column's cells cleaned: as they are (one regex over the block) unless one needs it."""
-    if DIRTY.search(SEP.join(cells)) is None:
-        return cells
-    return [clean(cell) for cell in cells]
+def clean_block(cells: Sequence[str]) -> tuple[str | None, Sequence[str | None]]:
+    """A block of a column's cells cleaned: (the cells joined by SEP, the cells) when none needs it (two
+    regexes over the block tell), else (None, the cells cleaned, each distinct value once: a column with
+    blanks usually repeats its values)."""
+    joined = SEP.join(cells)
+    bounded = SEP + joined + SEP
+    if DIRTY.search(bounded) is None and DIRTY_END.search(bounded[::-1]) is None:
+        return joined, cells
+    cleaned = {cell: clean(cell) for cell in set(cells)}
+    return None, list(map(cleaned.__getitem__, cells))
 
 
 @lru_cache(maxsize=65536)
@@ -295,23 +339,28 @@ class Tally:
     fit: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
     padded: bool = False
 
-    def add_block(self, values: Sequence[str]) -> int:
-        """Counts a block of a column's cleaned values (nulls left out); returns the bits (1 << index in
-        TYPES) of the types every one of them fits, so a second pass checks cell by cell only elsewhere."""
+    def add_block(self, values: Sequence[str | None], *, joined: str | None) -> int:
+        """Counts a block of a column's cleaned values (nulls left out unless `joined` is them joined by SEP);
+        returns the bits (1 << index in TYPES) of the types every one fits, so a second pass checks cell by
+        cell only elsewhere."""
         count = len(values)
         self.values += count
         if not count:
             return ALL_FIT
-        joined = SEP.join(values)
-        if not self.padded and PADDED_ANY.search(joined):
+        joined = SEP.join(values) if joined is None else joined  # type: ignore[arg-type]  # nulls left out
+        if not self.padded and PADDED_ANY.search(SEP + joined + SEP):
             self.padded = True
-        if INTEGER_ALL.fullmatch(joined):
+        digits = joined.replace(SEP, "")
+        # Plain digits of at most 18, or signed integers (leading zeros fit here but make the column text anyway).
+        if (
+            digits.isascii() and digits.isdigit() and not LONG_DIGITS.search(joined)
+        ) or INTEGER_ALL.fullmatch(joined):
             fitted = [count, count, 0, 0]
         elif NUMBER_ALL.fullmatch(joined):
             fitted = [0, count, 0, 0]
         else:
             fitted = [0, 0, 0, 0]
-            for value, times in Counter(CANDIDATE.findall(joined)).items():
+            for value, times in Counter(CANDIDATE.findall(SEP + joined)).items():
                 for index, fit in enumerate(fits(value)):
                     if fit:
                         fitted[index] += times
