@@ -460,7 +460,10 @@ def _table_ordering(query: _Query, position: dict[str, int]) -> sql.Composable:
     for item in query.ordering:
         descending = item.startswith("-")
         name = item.lstrip("-")
-        target = sql.Identifier("_id") if name == "row" else tables.column(position[name[4:]])
+        if name == "row":  # never null: plain, so the key's index gives the order
+            parts.append(sql.SQL("_id DESC" if descending else "_id"))
+            continue
+        target = tables.column(position[name[4:]])
         parts.append(sql.SQL("{} DESC NULLS LAST" if descending else "{} ASC NULLS FIRST").format(target))
     return sql.SQL(", ").join(parts)
 
