@@ -151,6 +151,11 @@ def test_datastore_search_pages_a_larger_resource_alike_on_both_databases(catalo
         "datastore_search", {"resource_id": resource_id, "filters": '{"Xã": "Xã Năm Căn", "Số nhân khẩu": 3}'}
     )
     assert filtered["total"] == 34 and [r["_id"] for r in filtered["records"]][:3] == [2, 11, 20]
+    backwards = ckan.call_action(
+        "datastore_search",
+        {"resource_id": resource_id, "filters": '{"Xã": "Xã Năm Căn"}', "sort": "_id desc"},
+    )
+    assert [r["_id"] for r in backwards["records"]][:2] == [299, 296]
     deep = ckan.call_action("datastore_search", {"resource_id": resource_id, "after": 290, "limit": 5})
     assert [r["Mã hộ"] for r in deep["records"]] == ["00291", "00292", "00293", "00294", "00295"]
     assert "after=295" in deep["_links"]["next"]
