@@ -138,7 +138,8 @@ class ResourceVersion(models.Model):
 
 
 class DatastoreRow(models.Model):
-    """One row of a loaded version; `row` is CKAN's `_id` (1, 2, 3... without gaps), so pages seek by it."""
+    """One row of a loaded version on SQLite (PostgreSQL keeps a typed table per version: `tables`); `row` is
+    CKAN's `_id` (1, 2, 3... without gaps), so pages seek by it."""
 
     id = models.BigAutoField(primary_key=True)
     version = models.ForeignKey(ResourceVersion, on_delete=models.CASCADE, related_name="+", db_index=False)
