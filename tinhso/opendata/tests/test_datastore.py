@@ -212,3 +212,13 @@ def test_deleting_a_resource_drops_its_rows(od):
     assert datastore.holds(version.pk)
     Resource.objects.filter(pk=version.resource_id).delete()
     assert not datastore.holds(version.pk)
+
+
+def test_a_file_too_large_to_keep_is_read_again_with_the_same_result(od, monkeypatch):
+    monkeypatch.setattr(datastore, "CACHE_CHARS", 0)  # the first pass keeps no block: the second reads again
+    monkeypatch.setattr(datastore, "BLOCK", 7)
+    version = load(
+        make_dataset(), EVERY_TYPE.encode() + "".join(f"3{n:04d},{n},,,,\n" for n in range(20)).encode()
+    )
+    assert rows_of(version)[1]["Tỷ lệ hộ nghèo"] == 3 and rows_of(version)[0]["Mã xã"] == "00007"
+    assert [row["Dân số"] for row in rows_of(version)[3:6]] == [0, 1, 2] and version.rows == 23
