@@ -456,7 +456,7 @@ def _table_page(query: _Query) -> tuple[list[dict[str, Any]], int | None]:
 
 def _table_ordering(query: _Query, position: dict[str, int]) -> sql.Composable:
     """The sort in SQL, nulls placed as JSON places them (before every value)."""
-    parts = []
+    parts: list[sql.Composable] = []
     for item in query.ordering:
         descending = item.startswith("-")
         name = item.lstrip("-")
