@@ -1,5 +1,6 @@
-"""Which events notify whom, and what the notification says. Recipients come from the event's payload
-or from the record the event belongs to; nothing here writes."""
+"""Which events notify whom, where the notification leads, and which template (texts.SPECS) writes it with
+which values. Recipients come from the event's payload or from the record the event belongs to; nothing here
+writes."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

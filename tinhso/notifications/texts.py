@@ -54,7 +54,7 @@ SPECS: dict[str, Spec] = {
         "Dossier {code} needs additional documents.",
     ),
     "dossier.payment_requested": Spec(
-        _("Hồ sơ cần nộp phí, lệ phí (có đường dẫn thanh toán)"),
+        _("Hồ sơ cần nộp phí, lệ phí"),
         "Hồ sơ {code} cần thực hiện nghĩa vụ tài chính.",
         "Fees or taxes are due for dossier {code}.",
     ),
