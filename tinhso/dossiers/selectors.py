@@ -2,18 +2,18 @@
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
-from django.db.models import Case, Count, F, Q, QuerySet, When, Window
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from unidecode import unidecode
 
-from tinhso.catalog.models import Procedure, ProcessStep
+from tinhso.catalog.models import Procedure, ProcessStep, RequiredDocument
 from tinhso.core import permissions
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import NotFound
@@ -23,7 +23,7 @@ from tinhso.core.models import AdminUnit, Domain, Event, Role, User
 from tinhso.core.paging import Page, cursor_of, keyset_page, parse_cursor
 from tinhso.core.working_time import local_zone, working_time_between
 from tinhso.dossiers import events, lifecycle
-from tinhso.dossiers.models import Channel, Dossier, Status
+from tinhso.dossiers.models import Channel, Dossier, DossierDocument, Status
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -503,6 +503,34 @@ def prefill(*, actor: User, procedure: Procedure) -> tuple[dict[str, Any], dict[
 def for_signing(*, code: str) -> Dossier | None:
     """The dossier whose result or form the platform's signing job signs (no actor: the platform itself)."""
     return Dossier.objects.select_related("procedure", "applicant").filter(code=code).first()
+
+
+@dataclass(frozen=True)
+class SubmittedDocument:
+    """A file attached to a dossier, known by the procedure's document it answers, not by its own name."""
+
+    pk: int
+    dossier_code: str
+    requirement: int | None
+    requirement_name: str
+
+
+def submitted_documents(*, dossier_ids: Collection[int]) -> dict[int, list[SubmittedDocument]]:
+    """The files attached to each dossier, in one query (no actor: for the platform's sync upward). The
+    uploaded file's own name is left out: it may carry personal data."""
+    named = RequiredDocument.objects.filter(
+        procedure_id=OuterRef("dossier__procedure_id"), order=OuterRef("requirement")
+    ).values("name")[:1]
+    rows = (
+        DossierDocument.objects.filter(dossier_id__in=dossier_ids)
+        .annotate(requirement_name=Subquery(named))
+        .order_by("dossier_id", "uploaded_at", "pk")
+        .values_list("dossier_id", "pk", "dossier__code", "requirement", "requirement_name")
+    )
+    documents: dict[int, list[SubmittedDocument]] = {}
+    for dossier_id, pk, code, requirement, name in rows:
+        documents.setdefault(dossier_id, []).append(SubmittedDocument(pk, code, requirement, name or ""))
+    return documents
 
 
 def result_is_electronic(dossier: Dossier) -> bool:

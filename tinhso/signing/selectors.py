@@ -1,5 +1,7 @@
 """Reads of the signing app. What a signed document is, told to anyone, carries no personal data."""
 
+from collections.abc import Collection
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +38,15 @@ def latest_of(*, subject: str, kind: str, part: str = "") -> SignedDocument | No
 
 def signed_result(*, dossier_code: str) -> SignedDocument | None:
     return latest_of(subject=dossier_code, kind=SignedDocument.Kind.RESULT)
+
+
+def signed_results(*, dossier_codes: Collection[str]) -> dict[str, SignedDocument]:
+    """The newest signed result of each dossier, in one query (for the platform's sync upward)."""
+    documents = SignedDocument.objects.filter(
+        subject__in=dossier_codes, kind=SignedDocument.Kind.RESULT, part=""
+    )
+    documents = documents.order_by("subject", "signed_at", "pk").only("subject", "code", "title")
+    return {document.subject: document for document in documents}  # the newest of a subject comes last
 
 
 def signed_form(*, dossier_code: str, form: str) -> SignedDocument | None:
