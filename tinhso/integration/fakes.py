@@ -20,6 +20,12 @@ from standardwebhooks import Webhook, WebhookVerificationError
 SESSION_REJECTED = "-1"
 SUCCESS = "00"
 INVALID_DATA = "02"
+# The items of DongBoHoSoMC's digitisation lists: the names OpenCPS recalls from the 2020 guide (both lists
+# optional there). The fake takes these keys and no other, so a file's contents could not slip in.
+DOCUMENT_ITEMS = {
+    "TaiLieuNop": {"TepDinhKemId", "TenTepDinhKem", "MaThanhPhanHoSo", "DuongDanTaiTepTin"},
+    "DanhSachGiayToKetQua": {"GiayToId", "TenGiayTo", "MaThanhPhanHoSo", "DuongDanTepTinKetQua"},
+}
 
 
 @dataclass
@@ -45,6 +51,11 @@ class FakePortal:
             for call in self.received
             if call["service"] == "DongBoHoSoMC" and call["data"][0]["MaHoSo"] == code
         ]
+
+    def documents(self, code: str) -> dict[str, list[dict[str, str]]]:
+        """The digitisation lists of the dossier's last DongBoHoSoMC."""
+        synced = self.dossiers.get(code, {})
+        return {name: synced.get(name, []) for name in DOCUMENT_ITEMS}
 
     def count(self, message_id: str) -> int:
         return sum(
@@ -96,12 +107,33 @@ class FakePortal:
             str(n) for n in range(1, 11)
         }:
             return 200, {"error_code": INVALID_DATA, "message": "TrangThaiHoSo không hợp lệ"}
+        if service == "DongBoHoSoMC" and (problem := _invalid_documents(data[0])):
+            return 200, {"error_code": INVALID_DATA, "message": problem}
         if (message_id, service) not in self.seen:  # the same message sent twice counts once
             self.seen.add((message_id, service))
             self.received.append({"message_id": message_id, "service": service} | request)
             if service == "DongBoHoSoMC":
                 self.dossiers[data[0]["MaHoSo"]] = data[0]
         return 200, {"error_code": SUCCESS, "message": "Thành công"}
+
+
+def _invalid_documents(dossier: dict[str, Any]) -> str:
+    """What is wrong with the dossier's digitisation lists ("" when nothing): each item a flat object of
+    the known keys, with a name and a link."""
+    for name, keys in DOCUMENT_ITEMS.items():
+        items = dossier.get(name, [])
+        if not isinstance(items, list):
+            return f"{name} phải là một danh sách"
+        for item in items:
+            if (
+                not isinstance(item, dict)
+                or set(item) - keys
+                or not all(isinstance(v, str) for v in item.values())
+            ):
+                return f"{name}: mục không hợp lệ"
+            if not all(item.get(key) for key in keys if key.startswith(("Ten", "DuongDan"))):
+                return f"{name}: thiếu tên hoặc đường dẫn"
+    return ""
 
 
 @dataclass

@@ -2,7 +2,9 @@
 status change writes a PortalMessage in the transaction that changed the dossier (a rollback sends nothing);
 the relay sends each dossier's messages in order (seq) with backoff, idempotently (the same message id on a
 resend), to the portal's adapter; what cannot go through lands on a dead-letter list with its reason; a
-nightly reconciliation resends what was never acknowledged.
+nightly reconciliation resends what was never acknowledged. Each message goes with the dossier's documents
+as they stand when it is sent (TaiLieuNop, DanhSachGiayToKetQua: references, never contents), read for the
+whole round at once, and is kept as sent.
 
 The adapter (settings.TINHSO_PORTAL_ADAPTER) sits behind `Adapter`, so the portal's current specification, or
 a transport through the national data platforms, replaces `DvcqgAdapter` without touching the outbox."""
@@ -11,20 +13,27 @@ import json
 import time
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 import requests
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from tinhso.core.models import Event
+from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.models import Dossier
 from tinhso.integration import exchange
 from tinhso.integration.models import ExchangeLog, PortalMessage, StatusMapping
+from tinhso.signing import selectors as signing_selectors
+from tinhso.signing import services as signing_services
+
+if TYPE_CHECKING:
+    from tinhso.signing.models import SignedDocument
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 CHAIN = "DVCQG"  # the exchange log's chain of calls to the portal
@@ -34,6 +43,9 @@ MAX_ATTEMPTS = 10
 FIRST_WAIT = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 DOSSIER_STREAM = "dossiers.dossier:"
+SUBMITTED, RESULTS = "TaiLieuNop", "DanhSachGiayToKetQua"  # the digitisation lists VPCP's index reads
+# The name sent for a file that answers none of the procedure's documents (data for the portal: Vietnamese).
+OTHER_DOCUMENT = "Tài liệu khác"
 
 
 class PortalError(Exception):
@@ -160,6 +172,8 @@ class DvcqgAdapter:
             "NgayHenTra": portal_time(body.get("NgayHenTra")),
             "NgayTra": portal_time(body.get("NgayTra")),
             "NgayKetThucXuLy": portal_time(body.get("NgayKetThucXuLy")),
+            SUBMITTED: body.get(SUBMITTED, []),
+            RESULTS: body.get(RESULTS, []),
         }
         self._call(message, "DongBoHoSoMC", {"isUpdating": "True" if found else "False", "data": [dossier]})
         progress = {
@@ -264,7 +278,7 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_WAIT * 2 ** max(0, attempts - 1), LONGEST_WAIT)
 
 
-def _head_messages(now: datetime, limit: int) -> list[int]:
+def _head_messages(now: datetime, limit: int) -> list[PortalMessage]:
     """The first unacknowledged message of each dossier, when it is pending and due, in one query: a dossier
     whose first one failed for good (dead) waits for it, so the portal never sees its statuses out of order."""
     first_waiting = (
@@ -276,9 +290,7 @@ def _head_messages(now: datetime, limit: int) -> list[int]:
     return list(
         PortalMessage.objects.filter(
             state=PortalMessage.State.PENDING, next_attempt_at__lte=now, seq=Subquery(first_waiting)
-        )
-        .order_by("dossier_id")
-        .values_list("pk", flat=True)[:limit]
+        ).order_by("dossier_id")[:limit]
     )
 
 
@@ -291,15 +303,63 @@ def relay(*, now: datetime | None = None, limit: int = 500, sender: Adapter | No
     while True:
         now_round = now or timezone.now()
         heads = _head_messages(now_round, limit)
-        sent = sum(_send(pk, sender=sender, mappings=mappings, now=now_round) for pk in heads)
+        documents = _documents(heads)
+        sent = sum(
+            _send(message, documents=documents, sender=sender, mappings=mappings, now=now_round)
+            for message in heads
+        )
         acknowledged += sent
         if not sent:
             return acknowledged
 
 
-def _send(pk: int, *, sender: Adapter, mappings: dict[int, int], now: datetime) -> int:
-    message = PortalMessage.objects.get(pk=pk)
-    national_code = mappings.get(message.status)
+def _documents(messages: list[PortalMessage]) -> dict[int, dict[str, list[dict[str, str]]]]:
+    """The digitisation lists of each message's dossier as they stand when it is sent (a result is signed
+    after the status change that recorded it), in two queries for the whole round: the files submitted and
+    the signed result. References only: no file contents, nor an uploaded file's own name."""
+    if not messages:
+        return {}
+    submitted = dossier_selectors.submitted_documents(dossier_ids={m.dossier_id for m in messages})
+    signed = signing_selectors.signed_results(dossier_codes={m.dossier_code for m in messages})
+    return {
+        message.dossier_id: {
+            SUBMITTED: [_submitted(document) for document in submitted.get(message.dossier_id, [])],
+            RESULTS: [_result(signed[message.dossier_code])] if message.dossier_code in signed else [],
+        }
+        for message in messages
+    }
+
+
+def _submitted(document: dossier_selectors.SubmittedDocument) -> dict[str, str]:
+    """One item of TaiLieuNop; its file is behind the platform's sign-in (only the dossier's officials)."""
+    link = reverse("dossiers:attachment", kwargs={"code": document.dossier_code, "pk": document.pk})
+    return {
+        "TepDinhKemId": str(document.pk),
+        "TenTepDinhKem": document.requirement_name or OTHER_DOCUMENT,
+        "MaThanhPhanHoSo": str(document.requirement or ""),
+        "DuongDanTaiTepTin": settings.TINHSO_PUBLIC_URL + link,
+    }
+
+
+def _result(document: "SignedDocument") -> dict[str, str]:
+    """One item of DanhSachGiayToKetQua: the signed result by its public verification page."""
+    return {
+        "GiayToId": document.code,
+        "TenGiayTo": document.title,
+        "DuongDanTepTinKetQua": signing_services.verification_url(document.code),
+    }
+
+
+def _send(
+    message: PortalMessage,
+    *,
+    documents: dict[int, dict[str, list[dict[str, str]]]],
+    sender: Adapter,
+    mappings: dict[int, int],
+    now: datetime,
+) -> int:
+    message.body = message.body | documents.get(message.dossier_id, {})
+    pk, national_code = message.pk, mappings.get(message.status)
     try:
         if national_code is None:
             raise PortalError(f"Trạng thái {message.status} chưa có mã trên Cổng DVCQG", final=True)
@@ -307,14 +367,19 @@ def _send(pk: int, *, sender: Adapter, mappings: dict[int, int], now: datetime) 
     except PortalError as failure:
         _failed(pk, reason=failure.reason, final=failure.final, now=now)
         return 0
-    acknowledge(pk, now=now)
+    acknowledge(pk, now=now, body=message.body)
     return 1
 
 
 @transaction.atomic
-def acknowledge(pk: int, *, now: datetime) -> None:
+def acknowledge(pk: int, *, now: datetime, body: dict[str, Any]) -> None:
+    """Records the answer, and the body as sent (its documents included): what the 766 self-check reads."""
     PortalMessage.objects.filter(pk=pk).update(
-        state=PortalMessage.State.ACKNOWLEDGED, acknowledged_at=now, attempts=F("attempts") + 1, last_error=""
+        state=PortalMessage.State.ACKNOWLEDGED,
+        acknowledged_at=now,
+        attempts=F("attempts") + 1,
+        last_error="",
+        body=body,
     )
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.models import User
 from tinhso.integration.models import ExchangeLog, PortalMessage, WebhookDelivery
+from tinhso.integration.portal import RESULTS, SUBMITTED
 from tinhso.integration.selectors import require_admin
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 ONLINE = "2"  # KenhThucHien: 1 in person, 2 online, 3 public postal service
 # Fields VPCP reads for "Số hóa hồ sơ" that the portal's 2020 guide carries in DongBoHoSoMC.
-DIGITISED_FIELDS = ("TaiLieuNop", "DanhSachGiayToKetQua")
+DIGITISED_FIELDS = (SUBMITTED, RESULTS)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ class SelfCheck:
 
 def self_check(*, actor: User, since: datetime, until: datetime) -> SelfCheck:
     """Each dossier as its newest outbox message describes it: received in the period (online or not),
-    finished in the period (by NgayHenTra or late), digitised when the digitisation fields were sent."""
+    finished in the period (by NgayHenTra or late), digitised when that message reached the portal carrying
+    both digitisation lists (the relay writes them into the message as it sends it)."""
     require_admin(actor)
     check = SelfCheck()
     for body, state in _last_messages().values_list("body", "state").iterator(chunk_size=2000):
@@ -111,7 +113,8 @@ def self_check(*, actor: User, since: datetime, until: datetime) -> SelfCheck:
         if in_period[0]:
             _count(check.online, body.get("KenhThucHien") == ONLINE)
         if in_period[1]:
-            _finished(check, body, finished)  # type: ignore[arg-type]
+            synced = state == PortalMessage.State.ACKNOWLEDGED
+            _finished(check, body, finished, synced=synced)  # type: ignore[arg-type]
     return check
 
 
@@ -122,13 +125,13 @@ def _last_messages() -> QuerySet[PortalMessage]:
     return PortalMessage.objects.filter(seq=Subquery(newest.values("m")))
 
 
-def _finished(check: SelfCheck, body: dict, finished: datetime) -> None:
+def _finished(check: SelfCheck, body: dict, finished: datetime, *, synced: bool) -> None:
     due = _instant(body.get("NgayHenTra"))
     if due is None:
         check.without_due_date += 1
     else:
         _count(check.on_time, finished <= due)
-    _count(check.digitised, all(body.get(name) for name in DIGITISED_FIELDS))
+    _count(check.digitised, synced and all(body.get(name) for name in DIGITISED_FIELDS))
 
 
 def _count(ratio: Ratio, hit: bool) -> None:

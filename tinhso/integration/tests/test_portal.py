@@ -75,7 +75,7 @@ def test_a_relay_killed_after_sending_resends_the_same_message_id_and_the_portal
     message = PortalMessage.objects.get()
     original = relay_module.acknowledge
 
-    def killed(pk, *, now):
+    def killed(pk, **_):
         monkeypatch.setattr(relay_module, "acknowledge", original)
         raise SystemExit("killed before recording the answer")
 

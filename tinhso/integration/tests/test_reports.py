@@ -14,10 +14,8 @@ from tinhso.testing.factories import bearer
 
 pytestmark = pytest.mark.django_db
 MARCH = {"since": "2026-03-01T00:00:00+07:00", "until": "2026-04-01T00:00:00+07:00"}
-DIGITISED = {
-    "TaiLieuNop": [{"TenTepDinhKem": "to-khai.pdf"}],
-    "DanhSachGiayToKetQua": [{"TenGiayTo": "kq.pdf"}],
-}
+SUBMITTED = {"TaiLieuNop": [{"TepDinhKemId": "7", "TenTepDinhKem": "Tờ khai", "DuongDanTaiTepTin": "/7/"}]}
+DIGITISED = SUBMITTED | {"DanhSachGiayToKetQua": [{"GiayToId": "KQ1", "TenGiayTo": "Phiếu"}]}
 
 
 def day(month: int, day: int) -> str:
@@ -47,10 +45,13 @@ def synced(cast):
     # Only the newest message of a dossier counts: this one said "in person".
     sent(first, 1, acknowledged, KenhThucHien="1", NgayTiepNhan=day(3, 2))
     sent(first, 3, acknowledged, KenhThucHien="2", NgayTiepNhan=day(3, 2), NgayHenTra=day(3, 12),
-         NgayKetThucXuLy=day(3, 10))  # fmt: skip  # online, on time
+         NgayKetThucXuLy=day(3, 10), **DIGITISED)  # fmt: skip  # online, on time, digitised
+    # Late; its lists have not reached the portal (unacknowledged): not counted digitised.
     sent(second, 2, pending, KenhThucHien="1", NgayTiepNhan=day(3, 5), NgayHenTra=day(3, 18),
-         NgayKetThucXuLy=day(3, 20), **DIGITISED)  # fmt: skip  # late, digitised, not acknowledged
-    sent(third, 4, acknowledged, KenhThucHien="2", NgayTiepNhan=day(2, 25), NgayKetThucXuLy=day(3, 3))
+         NgayKetThucXuLy=day(3, 20), **DIGITISED)  # fmt: skip
+    # The files it was submitted with, but no result: not digitised.
+    sent(third, 4, acknowledged, KenhThucHien="2", NgayTiepNhan=day(2, 25), NgayKetThucXuLy=day(3, 3),
+         **SUBMITTED)  # fmt: skip
     sent(fourth, 1, dead, KenhThucHien="2", NgayTiepNhan=day(3, 15))  # open, dead-lettered
     return first, second, third, fourth
 
@@ -60,7 +61,7 @@ def test_the_766_self_check_from_the_synced_data(client, admin, synced):
     check = answer.json()["self_check"]
     assert check["online"] == {"count": 2, "total": 3, "percent": 66.7}  # received in March: 1st, 2nd, 4th
     assert check["on_time"] == {"count": 1, "total": 2, "percent": 50.0}  # the 3rd has no due date
-    assert check["digitised"] == {"count": 1, "total": 3, "percent": 33.3}
+    assert check["digitised"] == {"count": 1, "total": 3, "percent": 33.3}  # only the 1st
     assert check["unacknowledged"] == 2 and check["without_due_date"] == 1
     assert answer.json()["portal_messages"] == {"acknowledged": 3, "dead": 1, "pending": 1}
     client.force_login(admin)
