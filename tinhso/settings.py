@@ -215,6 +215,13 @@ CACHES = {
         "LOCATION": "pages",
         "OPTIONS": {"MAX_ENTRIES": 100},
     },
+    # Kept public report pages, one per report read: apart, so readers browsing many reports never push the
+    # operations centre's renders out of "pages".
+    "report_pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "report_pages",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
 }
 
 REDIS_URL = env.text("REDIS_URL", "")
@@ -231,6 +238,11 @@ if REDIS_URL:
     # The IOC's kept renders and map points, shared by every web machine: one render per rollup state
     # (their keys name it) for the whole province instead of one per process.
     CACHES["pages"] = {"BACKEND": _shared[0], "LOCATION": REDIS_URL, "KEY_PREFIX": "tinhso-pages"}
+    CACHES["report_pages"] = {
+        "BACKEND": _shared[0],
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "tinhso-report-pages",
+    }
 # The header the reverse proxy sets to the client's address (e.g. X-Real-IP); empty: REMOTE_ADDR.
 TINHSO_CLIENT_IP_HEADER = env.text("TINHSO_CLIENT_IP_HEADER", "")
 HUEY = {

@@ -16,12 +16,13 @@ _NEEDS_ESCAPING = re.compile("[&<>\"']").search
 def escaped(value: object) -> str:
     """What format_html puts in a value's place: safe HTML (it has __html__) as it is, anything else escaped,
     a lazy translation translated first."""
-    kind = type(value)
-    if kind is str:  # most cells: checked first
+    if type(value) is str:  # most cells: checked first
         return html.escape(value) if _NEEDS_ESCAPING(value) else value
-    if kind is SafeString:  # a link or a cell written by format_html
+    if type(value) is SafeString:  # a link or a cell written by format_html
         return value
-    if kind is int or kind is float:  # a number's text holds no markup; hasattr would raise inside
+    if (
+        type(value) is int or type(value) is float
+    ):  # a number's text holds no markup; hasattr would raise inside
         return str(value)
     if isinstance(value, Promise):
         value = str(value)

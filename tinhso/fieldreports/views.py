@@ -311,7 +311,7 @@ def report_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
 
 # The parts of a report's page that are the same for every reader, kept per the report's state (its last
 # write, last event and followers, see selectors.public_report_state) and language.
-_REPORT_PAGES = caching.Shared("fieldreports.report_pages", alias="pages", seconds=PUBLIC_SECONDS)
+_REPORT_PAGES = caching.Shared("fieldreports.report_pages", alias="report_pages", seconds=PUBLIC_SECONDS)
 
 
 def _report_parts(tracking_code: str, *, followers: int) -> dict[str, str]:

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -305,6 +305,19 @@ def test_a_report_page_is_kept_until_the_report_changes_and_never_per_reader(cli
     anonymous = client.get(url).content.decode()
     assert 'id="rate"' in anonymous and 'name="contact"' in anonymous
     assert _kept_parts(anonymous) == _kept_parts(mine)
+
+
+def test_report_pages_are_kept_apart_from_the_operations_centres_renders(client, categories, settings):
+    """A reader browsing many reports must not push the IOC's kept dashboards out of the "pages" cache."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {**settings.CACHES["pages"], "OPTIONS": {"MAX_ENTRIES": 2}},
+    }
+    caches["pages"].set("ioc.dashboards:a-leaders-view", "kept render")
+    for report in [file_report(), file_report("ha-tang-den"), file_report()]:
+        assert client.get(f"/phan-anh/{report.tracking_code}/").status_code == 200
+    assert caches["pages"].get("ioc.dashboards:a-leaders-view") == "kept render"
+    assert len(caches["report_pages"]._cache) == 3  # what the local-memory cache holds
 
 
 def test_an_unknown_tracking_code_is_404(client, categories):
