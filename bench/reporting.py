@@ -3,8 +3,8 @@
    COPYing the same rows into a bare table (goal: at least 1/4 of the floor's rate);
 2. the province's total of one month read from the kept totals (one row) against recomputing it from every unit's
    approved values (goal: at least 100x faster, equal numbers);
-3. a data-entry save and an approval under 16 clients (threads with a connection each) against a transaction
-   of two inserts (goal: p99 within 2x of the floor's p99);
+3. a data-entry save and an approval under 16 clients (forked processes with a connection each) against a
+   transaction of two inserts, from as many processes (goal: p99 within 2x of the floor's p99);
 4. the same save and approval, and the roll-up of a large report, from one client in CPU time and queries.
 Drops and recreates the database `tinhso_bench_reporting` (only a name containing `bench` is dropped).
 Run: .venv/bin/python bench/reporting.py [--database-url postgres://.../tinhso_bench_reporting]"""
@@ -14,13 +14,13 @@ import json
 import os
 import statistics
 import sys
-import threading
 import time
 from decimal import Decimal
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import harness
+from bench.submit import ActivitySampler
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/tinhso_bench_reporting"
 BREAKDOWNS = 1400  # x the province's reporting units (~72) ≈ 100,000 cells
@@ -152,33 +152,65 @@ def aggregate_figures(data: dict) -> tuple[list[float], list[float], bool]:
     return read, recompute, answer == expected
 
 
-def _race(work, clients: int, rounds: int) -> list[float]:
-    from django.db import connection
+def _race(work, clients: int, rounds: int, database_url: str) -> dict[str, list[float]]:
+    """Runs `work(index, round)` `rounds` times in each of `clients` processes at once (forked after setup: one
+    interpreter and one connection each, as gunicorn's workers, so no client waits for another's GIL). `work`
+    answers the milliseconds of each step it names; each step's timings come back sorted."""
+    import multiprocessing
+    import traceback
 
-    timings: list[float] = []
-    lock = threading.Lock()
-    start = threading.Barrier(clients)
+    from django.db import connections
+
+    connections.close_all()  # each process opens its own
+    context = multiprocessing.get_context("fork")
+    start, results = context.Barrier(clients), context.Queue()
 
     def run(index: int) -> None:
+        timings: dict[str, list[float]] = {}
         try:
             start.wait()
+            began = time.process_time()
             for round_number in range(rounds):
-                began = time.perf_counter()
-                work(index, round_number)
-                with lock:
-                    timings.append((time.perf_counter() - began) * 1000)
+                for step, milliseconds in work(index, round_number).items():
+                    timings.setdefault(step, []).append(milliseconds)
+            timings["client CPU per round"] = [(time.process_time() - began) * 1000 / rounds]
+        except Exception:
+            traceback.print_exc()
+            timings = {"failed": []}
         finally:
-            connection.close()
+            connections.close_all()
+            results.put(timings)
 
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(timings)
+    processes = [context.Process(target=run, args=(index,)) for index in range(clients)]
+    sampler = ActivitySampler(database_url)
+    sampler.start()
+    for process in processes:
+        process.start()
+    merged: dict[str, list[float]] = {}
+    for _process in processes:
+        for step, milliseconds in results.get().items():
+            merged.setdefault(step, []).extend(milliseconds)
+    for process in processes:
+        process.join()
+    activity = sampler.stop()
+    cpu = statistics.mean(merged.pop("client CPU per round"))
+    waits = ", ".join(f"{query} {share:.1f}" for query, share in activity["lock_waits"].items()) or "none"
+    backends = activity["backends"]
+    print(f"   {clients} clients of {', '.join(merged)}: backends active {backends.get('active', 0):.1f}, "
+          f"waiting for a lock {backends.get('waiting for a lock', 0):.1f} ({waits}); client CPU per round "
+          f"{cpu:.1f} ms")  # fmt: skip
+    if "failed" in merged:
+        sys.exit("a client failed (traceback above)")
+    return {step: sorted(milliseconds) for step, milliseconds in merged.items()}
 
 
-def concurrency_figures(data: dict, rounds: int) -> dict[str, list[float]]:
+def _timed(call) -> float:
+    began = time.perf_counter()
+    call()
+    return (time.perf_counter() - began) * 1000
+
+
+def concurrency_figures(data: dict, rounds: int, database_url: str) -> dict[str, list[float]]:
     from django.db import connection, transaction
 
     from tinhso.core.models import User
@@ -193,7 +225,7 @@ def concurrency_figures(data: dict, rounds: int) -> dict[str, list[float]]:
             "CREATE TABLE IF NOT EXISTS bench_floor_b (id bigserial primary key, a bigint, body text)"
         )
 
-    def floor(index: int, round_number: int) -> None:
+    def two_inserts(index: int, round_number: int) -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO bench_floor_a (body) VALUES (%s) RETURNING id", [f"{index}:{round_number}"]
@@ -202,29 +234,34 @@ def concurrency_figures(data: dict, rounds: int) -> dict[str, list[float]]:
                 "INSERT INTO bench_floor_b (a, body) VALUES (%s, %s)", [cursor.fetchone()[0], "event"]
             )
 
-    def save(index: int, round_number: int) -> None:
-        services.save_values(actor=officer, regime_code="KTXH-THANG", period_id="2026M04", unit_code=units[index],
-                             cells=[services.Cell("BLHH", str(Decimal(400 + round_number)))])  # fmt: skip
+    def floor(index: int, round_number: int) -> dict[str, float]:
+        return {"floor (two inserts)": _timed(lambda: two_inserts(index, round_number))}
 
-    def approve(index: int, round_number: int) -> None:
+    def save(index: int, round_number: int) -> dict[str, float]:
+        cells = [services.Cell("BLHH", str(Decimal(400 + round_number)))]
+        return {"data-entry save": _timed(lambda: services.save_values(
+            actor=officer, regime_code="KTXH-THANG", period_id="2026M04", unit_code=units[index], cells=cells))}  # fmt: skip
+
+    def cycle(index: int, round_number: int) -> dict[str, float]:
+        """One report through submit, accept, approve and return: each action timed on its own."""
         submission = Submission.objects.get(
             regime__code="KTXH-THANG", period="2026M04", unit__code=units[index]
         )
+        steps = {}
         for action, actor, reason in (("submit", officer, "bench"), ("accept", leader, ""), ("approve", leader, ""),
                                       ("return", leader, "bench")):  # fmt: skip
-            submission = services.act(
-                actor=actor,
-                submission_id=submission.pk,
-                version=submission.version,
-                action=action,
-                reason=reason,
-            )
+            began = time.perf_counter()
+            submission = services.act(actor=actor, submission_id=submission.pk, version=submission.version,
+                                      action=action, reason=reason)  # fmt: skip
+            steps[action] = (time.perf_counter() - began) * 1000
+        steps["submit+accept+approve+return"] = sum(steps.values())
+        return steps
 
-    return {
-        "floor (two inserts)": _race(floor, CLIENTS, rounds),
-        "data-entry save": _race(save, CLIENTS, rounds),
-        "submit+accept+approve+return": _race(approve, CLIENTS, max(2, rounds // 4)),
-    }
+    return (
+        _race(floor, CLIENTS, rounds, database_url)
+        | _race(save, CLIENTS, rounds, database_url)
+        | _race(cycle, CLIENTS, max(2, rounds // 4), database_url)
+    )
 
 
 def cpu_figures(data: dict, rounds: int) -> dict[str, tuple[float, int]]:
@@ -297,7 +334,7 @@ def main() -> None:
         data = setup_data()
         imported, floor, count = import_figures(data)
         read, recompute, equal = aggregate_figures(data)
-        races = concurrency_figures(data, args.rounds)
+        races = concurrency_figures(data, args.rounds, args.database_url)
         cpu = cpu_figures(data, args.rounds)
     rate, floor_rate = count / imported, count / floor
     print(f"1. import {count:,} values via API: {imported:.2f} s ({rate:,.0f}/s); COPY floor {floor:.2f} s "

@@ -229,7 +229,7 @@ class ActivitySampler(threading.Thread):
     def run(self) -> None:
         while not self.finished.wait(0.05):
             rows = self.connection.execute(
-                "SELECT state, wait_event_type, left(query, 400) FROM pg_stat_activity WHERE datname = %s",
+                "SELECT state, wait_event_type, query FROM pg_stat_activity WHERE datname = %s",
                 [self.database],
             ).fetchall()
             self.samples += 1
