@@ -770,7 +770,11 @@ def save_narrative(
 
 @transaction.atomic
 def explain(*, actor: User, submission_id: int, subject: str, text: str) -> Explanation:
-    submission = Submission.objects.select_for_update().select_related("regime", "unit").get(pk=submission_id)
+    submission = (
+        Submission.objects.select_for_update(of=("self",))
+        .select_related("regime", "unit")
+        .get(pk=submission_id)
+    )
     selectors.require_entry(actor, submission.unit)
     if not text.strip():
         raise InvalidInput(
@@ -817,8 +821,10 @@ def _transition(
     *, actor: User, submission_id: int, version: int, action: str, reason: str = ""
 ) -> tuple[Submission, Transition]:
     """The report locked for this change, once the table allows `action` from its state for this actor."""
+    # Only the report's row: FOR UPDATE over the join would also lock the regime and the unit, so that every
+    # action on any report of the regime waited for every other to commit.
     submission = (
-        Submission.objects.select_for_update()
+        Submission.objects.select_for_update(of=("self",))
         .select_related("regime", "unit")
         .filter(pk=submission_id)
         .first()
@@ -1223,7 +1229,7 @@ def import_history(*, actor: User | None, regime_code: str, period_id: str, unit
 
 def _approved_report(actor: User, submission_id: int, *, lock: bool) -> Submission:
     """The approved report `actor` may send upward (locked when `lock`), or the refusal that says why not."""
-    found = Submission.objects.select_for_update() if lock else Submission.objects.all()
+    found = Submission.objects.select_for_update(of=("self",)) if lock else Submission.objects.all()
     submission = found.select_related("regime", "unit").filter(pk=submission_id).first()
     if submission is None:
         raise NotFound(_("Không tìm thấy báo cáo."), code="submission_not_found")

@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput
 from tinhso.core.models import AdminUnit, Event
@@ -143,6 +145,25 @@ def test_forbidden_transitions_and_stale_versions(regime, cast, clock):
         )  # must be accepted first
     assert [t.action for t in selectors.allowed_actions(cast.leader, sent)] == ["accept", "return"]
     assert selectors.allowed_actions(cast.finance, sent) == []
+
+
+def test_an_action_locks_its_report_alone_not_the_regime_all_reports_share(regime, cast, clock):
+    """FOR UPDATE over the join to the regime and the unit made each action on any report of the regime wait
+    for every other one's commit."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    submission = _fill(regime, cast.finance, FINANCE, HSTN="", HSTT="", HSDH="", PAHT="")
+    with CaptureQueriesContext(connection) as queries:
+        sent = services.submit(actor=cast.finance, submission_id=submission.pk, version=submission.version)
+        services.accept(actor=cast.leader, submission_id=sent.pk, version=sent.version)
+        services.explain(actor=cast.finance, submission_id=sent.pk, subject="DNMOI", text="Theo đăng ký")
+    locking = [
+        sql
+        for sql in (query["sql"] for query in queries.captured_queries)
+        if "FOR UPDATE" in sql and 'FROM "reporting_submission"' in sql
+    ]
+    assert len(locking) == 3
+    assert all('FOR UPDATE OF "reporting_submission"' in sql for sql in locking), locking
 
 
 def test_a_high_rule_blocks_submission_and_others_need_an_explanation(regime, cast, clock):
