@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -980,6 +980,9 @@ def roll_up(*, submission: Submission, sign: int) -> None:
     above = _levels_above(regime, submission.unit)
     if not own or not above:
         return
+    if connection.vendor == "postgresql":
+        _add_up(submission, versions, own, above, sign)
+        return
     # Approvals of one regime's units add to the same totals: they take turns (a lost addition is never kept),
     # from here on only: the report's own values, read above, are held by the caller's lock on the report.
     Regime.objects.select_for_update().filter(pk=regime.pk).exists()
@@ -1020,6 +1023,82 @@ def roll_up(*, submission: Submission, sign: int) -> None:
         update="value = excluded.value, children = excluded.children, computed_at = excluded.computed_at",
     )  # fmt: skip
     _keep_totals(submission, versions, above, written, emptied, now)
+
+
+# Each total changes by the report's value in place, rows in key order (two approvals lock shared totals in the
+# same order); a report's cell counts once: added only if not yet among the children, taken away only if there.
+ADD_UP = """
+INSERT INTO reporting_aggregate AS a
+    (regime_id, period, unit_id, indicator_version_id, disaggregation, value, children, computed_at)
+SELECT %(regime)s::bigint, %(period)s::varchar, t.unit, t.version, t.breakdown, t.amount,
+    jsonb_build_array(%(report)s::bigint), %(now)s::timestamptz
+FROM unnest(%(units)s::bigint[], %(versions)s::bigint[], %(breakdowns)s::text[], %(amounts)s::numeric[])
+    WITH ORDINALITY AS t(unit, version, breakdown, amount, n)
+WHERE %(sign)s::int > 0 OR EXISTS (
+    SELECT 1 FROM reporting_aggregate b WHERE b.regime_id = %(regime)s::bigint AND b.period = %(period)s::varchar
+    AND b.unit_id = t.unit AND b.indicator_version_id = t.version AND b.disaggregation = t.breakdown
+    AND b.children @> jsonb_build_array(%(report)s::bigint))
+ORDER BY t.n
+ON CONFLICT (regime_id, period, unit_id, indicator_version_id, disaggregation) DO UPDATE SET
+    value = a.value + excluded.value,
+    children = (SELECT coalesce(jsonb_agg(c ORDER BY c::bigint), '[]'::jsonb)
+                FROM jsonb_array_elements(a.children || excluded.children) AS c
+                WHERE %(sign)s::int > 0 OR c <> excluded.children -> 0),
+    computed_at = excluded.computed_at
+WHERE (a.children @> excluded.children) = (%(sign)s::int < 0)
+RETURNING a.id, a.unit_id, a.indicator_version_id, a.disaggregation, a.value, a.children
+"""
+# Each level's one-row totals take the changed cells; a null (a cell no report holds any more) removes its key.
+PATCH_TOTALS = """
+INSERT INTO reporting_kepttotals AS k (regime_id, period, unit_id, totals, computed_at)
+SELECT %(regime)s::bigint, %(period)s::varchar, t.unit, t.patch, %(now)s::timestamptz
+FROM unnest(%(units)s::bigint[], %(patches)s::text[]::jsonb[]) WITH ORDINALITY AS t(unit, patch, n) ORDER BY t.n
+ON CONFLICT (regime_id, period, unit_id) DO UPDATE SET
+    totals = jsonb_strip_nulls(k.totals || excluded.totals), computed_at = excluded.computed_at
+"""
+
+
+def _add_up(submission: Submission, versions: dict[int, IndicatorVersion], own: dict[tuple[int, str], Decimal],
+            above: list[AdminUnit], sign: int) -> None:  # fmt: skip
+    """roll_up on PostgreSQL: the totals change in place by the report's values, so approvals of other units
+    wait only for the rows they share, from that statement to their commit, not for a lock on the regime."""
+    regime, now = submission.regime, timezone.now()
+    cells = sorted((node.pk, version_id, breakdown, sign * value) for node in above
+                   for (version_id, breakdown), value in own.items())  # fmt: skip
+    params = {"regime": regime.pk, "period": submission.period, "report": submission.pk, "now": now, "sign": sign,
+              "units": [c[0] for c in cells], "versions": [c[1] for c in cells], "breakdowns": [c[2] for c in cells],
+              "amounts": [c[3] for c in cells]}  # fmt: skip
+    with connection.cursor() as cursor:
+        # Shared: approvals pass one another; rebuild_totals, which rewrites every total, waits for them.
+        cursor.execute("SELECT 1 FROM reporting_regime WHERE id = %s FOR SHARE", [regime.pk])
+        cursor.execute(ADD_UP, params)
+        rows = [
+            Aggregate(pk=key, regime=regime, period=submission.period, unit_id=unit, indicator_version_id=version,
+                      disaggregation=breakdown, value=value,
+                      children=json.loads(children) if isinstance(children, str) else children)
+            for key, unit, version, breakdown, value, children in cursor.fetchall()
+        ]  # fmt: skip
+        averaged = [row for row in rows if row.children and versions[row.indicator_version_id].aggregation
+                    == IndicatorVersion.Aggregation.AVERAGE]  # fmt: skip
+        _average(versions, averaged)
+        for row in averaged:
+            Aggregate.objects.filter(pk=row.pk).update(value=row.value)
+        emptied = [row.pk for row in rows if not row.children]
+        if emptied:
+            Aggregate.objects.filter(pk__in=emptied).delete()
+        patches: dict[int, dict[str, str | None]] = defaultdict(dict)
+        for row in rows:
+            key = cell_key(versions[row.indicator_version_id].indicator.code, row.disaggregation)
+            patches[row.unit_id][key] = _kept_text(row.value) if row.children else None
+        if not patches:
+            return
+        units = sorted(patches)
+        cursor.execute(PATCH_TOTALS, {"regime": regime.pk, "period": submission.period, "now": now, "units": units,
+                                      "patches": [json.dumps(patches[unit]) for unit in units]})  # fmt: skip
+        if emptied:
+            KeptTotals.objects.filter(
+                regime=regime, period=submission.period, unit_id__in=units, totals={}
+            ).delete()
 
 
 AGGREGATE_COLUMNS = ("regime_id", "period", "unit_id", "indicator_version_id", "disaggregation", "value", "children",

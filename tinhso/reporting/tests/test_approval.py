@@ -286,3 +286,12 @@ def test_totals_kept_by_difference_equal_a_rebuild_from_every_approved_value(reg
     assert by_difference[0]["BLHH"] == Decimal("250.5")  # the cell only justice has left
     services.rebuild_totals(regime=selectors.regime_by_code(regime), period_id="2026M03", unit=justice.unit)
     assert _kept_everywhere(regime) == by_difference
+    finance.refresh_from_db()
+    again = services.submit(
+        actor=cast.finance, submission_id=finance.pk, version=finance.version, reason="Đã sửa"
+    )
+    _approve(cast.leader, again)  # added back by difference onto the rebuilt totals
+    added_back = _kept_everywhere(regime)
+    assert added_back[0] == both
+    services.rebuild_totals(regime=selectors.regime_by_code(regime), period_id="2026M03", unit=justice.unit)
+    assert _kept_everywhere(regime) == added_back
