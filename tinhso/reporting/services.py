@@ -1065,9 +1065,11 @@ def _add_up(submission: Submission, versions: dict[int, IndicatorVersion], own: 
     regime, now = submission.regime, timezone.now()
     cells = sorted((node.pk, version_id, breakdown, sign * value) for node in above
                    for (version_id, breakdown), value in own.items())  # fmt: skip
-    params = {"regime": regime.pk, "period": submission.period, "report": submission.pk, "now": now, "sign": sign,
-              "units": [c[0] for c in cells], "versions": [c[1] for c in cells], "breakdowns": [c[2] for c in cells],
-              "amounts": [c[3] for c in cells]}  # fmt: skip
+    params: dict[str, Any] = {
+        "regime": regime.pk, "period": submission.period, "report": submission.pk, "now": now, "sign": sign,
+        "units": [c[0] for c in cells], "versions": [c[1] for c in cells], "breakdowns": [c[2] for c in cells],
+        "amounts": [c[3] for c in cells],
+    }  # fmt: skip
     with connection.cursor() as cursor:
         # Shared: approvals pass one another; rebuild_totals, which rewrites every total, waits for them.
         cursor.execute("SELECT 1 FROM reporting_regime WHERE id = %s FOR SHARE", [regime.pk])
