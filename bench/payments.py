@@ -81,9 +81,9 @@ def _orders(count: int) -> list[str]:
 
 
 def warm_up(args: argparse.Namespace, port: int, page: str) -> None:
-    """Loads `page` (it writes nothing) until every worker is past its first request, which imports the URLconf
-    and the API (seconds on a loaded machine): rounds of `--warmup` seconds until one is answered within
-    WARM_P95_MS at the 95th percentile, at most WARM_ROUNDS of them. Only steady workers are measured."""
+    """Loads `page` (it writes nothing) until every worker answers promptly: the socket accepts connections while
+    the workers still import the platform and its URLconf (seconds on a loaded machine). Rounds of `--warmup`
+    seconds until one is answered within WARM_P95_MS at the 95th percentile, at most WARM_ROUNDS of them."""
     for _ in range(WARM_ROUNDS):
         run = drive(port, [itertools.repeat(http_get(port, page))] * args.clients, args.warmup, 10**9)
         times = sorted(sample.latency * 1000 for sample in run.samples if sample.status == 200)
