@@ -64,7 +64,7 @@ def _finished_dossier(event: Event) -> Message | None:
     online = dossier_selectors.finished_dossier_online(_stream_pk(event))
     if online is None:
         return None
-    return _to_applicant("dossier.finished" if online else "dossier.finished.at_desk")(event)
+    return _to_applicant(dossier_events.FINISHED if online else "dossier.finished.at_desk")(event)
 
 
 def _entered_queue(key: str) -> Callable[[Event], Message | None]:
@@ -84,7 +84,7 @@ def _entered_queue(key: str) -> Callable[[Event], Message | None]:
 def _overdue_dossier(event: Event) -> Message:
     code = event.payload["code"]
     link = reverse("dossiers:detail", args=[code])
-    return Message(list(event.payload.get("notify", [])), "dossier.overdue", {"code": code}, link)
+    return Message(list(event.payload.get("notify", [])), dossier_events.OVERDUE, {"code": code}, link)
 
 
 def _escalated_report(event: Event) -> Message | None:
@@ -92,7 +92,7 @@ def _escalated_report(event: Event) -> Message | None:
     if code is None:
         return None
     link = reverse("fieldreports:staff-detail", args=[code])
-    return Message(list(event.payload.get("leaders", [])), "fieldreport.escalated", {"code": code}, link)
+    return Message(list(event.payload.get("leaders", [])), report_events.ESCALATED, {"code": code}, link)
 
 
 def _published_report(event: Event) -> Message | None:
@@ -101,7 +101,7 @@ def _published_report(event: Event) -> Message | None:
         return None
     recipients = report_selectors.people_to_tell(_stream_pk(event))
     link = reverse("fieldreports:report-detail", args=[code])
-    return Message(recipients, "fieldreport.published", {"code": code}, link)
+    return Message(recipients, report_events.PUBLISHED, {"code": code}, link)
 
 
 def _alert(event: Event) -> Message:
@@ -109,7 +109,7 @@ def _alert(event: Event) -> Message:
         event.payload
     )  # in the active language, as the operations centre says it
     notify = list(event.payload.get("notify", []))
-    return Message(notify, "ioc.alert_raised", {"alert": alert}, reverse("ioc:dashboard"))
+    return Message(notify, ioc_events.ALERT_RAISED, {"alert": alert}, reverse("ioc:dashboard"))
 
 
 def _report_due(event: Event) -> Message:
@@ -120,7 +120,7 @@ def _report_due(event: Event) -> Message:
         "due": form_value(event.payload.get("due", "")[:10]),  # 10/12/2026, not 2026-12-10
     }
     notify = list(event.payload.get("notify", []))
-    return Message(notify, "reporting.reminder_due", params, event.payload.get("link", ""))
+    return Message(notify, reporting_events.REMINDER_DUE, params, event.payload.get("link", ""))
 
 
 RULES: dict[str, Callable[[Event], Message | None]] = {

@@ -16,6 +16,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from unidecode import unidecode
 
+from tinhso.dossiers import events as dossier_events
+from tinhso.fieldreports import events as report_events
+from tinhso.ioc import events as ioc_events
+from tinhso.reporting import events as reporting_events
+
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 # What each placeholder holds, and the longest value expected (the SMS length check assumes it).
@@ -40,35 +45,35 @@ class Spec:
 
 
 SPECS: dict[str, Spec] = {
-    "dossier.accepted": Spec(
+    dossier_events.ACCEPTED: Spec(
         _("Hồ sơ được tiếp nhận"), "Hồ sơ {code} đã được tiếp nhận.", "Dossier {code} has been accepted."
     ),
-    "dossier.refused": Spec(
+    dossier_events.REFUSED: Spec(
         _("Hồ sơ không được tiếp nhận"),
         "Hồ sơ {code} không được tiếp nhận. Xem lý do trong hồ sơ.",
         "Dossier {code} was refused at reception. See the reason in the dossier.",
     ),
-    "dossier.supplement_requested": Spec(
+    dossier_events.SUPPLEMENT_REQUESTED: Spec(
         _("Hồ sơ cần bổ sung"),
         "Hồ sơ {code} cần bổ sung giấy tờ.",
         "Dossier {code} needs additional documents.",
     ),
-    "dossier.payment_requested": Spec(
+    dossier_events.PAYMENT_REQUESTED: Spec(
         _("Hồ sơ cần nộp phí, lệ phí"),
         "Hồ sơ {code} cần thực hiện nghĩa vụ tài chính.",
         "Fees or taxes are due for dossier {code}.",
     ),
-    "dossier.apologized": Spec(
+    dossier_events.APOLOGIZED: Spec(
         _("Hồ sơ được hẹn lại ngày trả, kèm thư xin lỗi"),
         "Hồ sơ {code} được hẹn lại ngày trả kết quả, kèm thư xin lỗi.",
         "Dossier {code} has a new promised return date, with a letter of apology.",
     ),
-    "dossier.stopped": Spec(
+    dossier_events.STOPPED: Spec(
         _("Hồ sơ dừng giải quyết"),
         "Hồ sơ {code} đã dừng giải quyết.",
         "Handling of dossier {code} has stopped.",
     ),
-    "dossier.finished": Spec(
+    dossier_events.FINISHED: Spec(
         _("Hồ sơ có kết quả điện tử"),
         "Hồ sơ {code} đã có kết quả điện tử; mời tải về.",
         "The electronic result of dossier {code} is ready to download.",
@@ -78,7 +83,7 @@ SPECS: dict[str, Spec] = {
         "Hồ sơ {code} đã giải quyết xong; nơi tiếp nhận sẽ trả kết quả cho bạn.",
         "Dossier {code} has been decided; the office that received it will hand the result over to you.",
     ),
-    "dossier.returned": Spec(
+    dossier_events.RETURNED: Spec(
         _("Hồ sơ đã trả kết quả"),
         "Hồ sơ {code} đã được trả kết quả.",
         "The result of dossier {code} has been returned.",
@@ -88,38 +93,38 @@ SPECS: dict[str, Spec] = {
         "Hồ sơ {code} đã được gửi đến cơ quan có thẩm quyền và đang chờ tiếp nhận.",
         "Dossier {code} has reached the competent authority and is waiting to be received.",
     ),
-    "dossier.overdue": Spec(
+    dossier_events.OVERDUE: Spec(
         _("Hồ sơ quá hạn (báo cán bộ)"),
         "Hồ sơ {code} đã quá hạn xử lý.",
         "Dossier {code} is past its handling deadline.",
     ),
-    "dossier.submitted": Spec(
+    dossier_events.SUBMITTED: Spec(
         _("Hồ sơ mới chờ tiếp nhận (báo cán bộ)"),
         "Hồ sơ mới {code} đang chờ anh/chị tiếp nhận.",
         "New dossier {code} is waiting for you to receive it.",
     ),
-    "dossier.forwarded": Spec(
+    dossier_events.FORWARDED: Spec(
         _("Hồ sơ chuyển đến bước xử lý (báo cán bộ)"),
         "Hồ sơ {code} đã chuyển đến bước xử lý của anh/chị.",
         "Dossier {code} has reached your processing step.",
     ),
-    "dossier.sent_back": Spec(
+    dossier_events.SENT_BACK: Spec(
         _("Hồ sơ chuyển lại bước xử lý (báo cán bộ)"),
         "Hồ sơ {code} được chuyển lại bước xử lý của anh/chị.",
         "Dossier {code} has been sent back to your processing step.",
     ),
-    "fieldreport.escalated": Spec(
+    report_events.ESCALATED: Spec(
         _("Phản ánh quá hạn, chuyển lãnh đạo"),
         "Phản ánh {code} đã quá hạn xử lý và được chuyển lãnh đạo đơn vị.",
         "Report {code} is past its handling deadline and has been escalated to the unit leader.",
     ),
-    "fieldreport.published": Spec(
+    report_events.PUBLISHED: Spec(
         _("Phản ánh hiện trường có kết quả"),
         "Phản ánh {code} đã có kết quả xử lý. Mời bạn xem và đánh giá.",
         "Report {code} has been resolved. Please take a look and rate the result.",
     ),
-    "ioc.alert_raised": Spec(_("Cảnh báo chỉ số (báo lãnh đạo)"), "{alert}", "{alert}", ("alert",)),
-    "reporting.reminder_due": Spec(
+    ioc_events.ALERT_RAISED: Spec(_("Cảnh báo chỉ số (báo lãnh đạo)"), "{alert}", "{alert}", ("alert",)),
+    reporting_events.REMINDER_DUE: Spec(
         _("Nhắc hạn gửi báo cáo"),
         "Nhắc hạn: báo cáo {regime} kỳ {period} của {unit} chưa gửi, hạn {due}.",
         "Reminder: report {regime} for {period} of {unit} not sent yet, due {due}.",
