@@ -8,6 +8,7 @@ still quoted with psycopg.sql. SQLite (the embedded default) keeps a version's r
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -89,6 +90,51 @@ def copying(version_id: int, width: int) -> Iterator[psycopg.Copy]:
         raw = cursor.cursor
         with raw.copy(_text(statement), writer=QueuedLibpqWriter(raw)) as stream:
             yield stream
+
+
+CASTS = {
+    "integer": "{}::bigint",
+    "number": "replace({}, ',', '.')::double precision",  # PostgreSQL reads decimal points
+    "date": "{}::date",
+    "datetime": "{}::timestamp",
+    "string": "{}",
+}
+
+
+def copy_csv(
+    version_id: int, path: Path, *, kinds: list[str], nulls: list[set[str]], delimiter: str, skip: int
+) -> int:
+    """The CSV file's bytes (after `skip` of them) read by PostgreSQL into a staging table of text, then into
+    the version's table in one statement: `nulls` (per column, the cells that mean null) to NULL, the text
+    cast to each column's type (dates day first). Returns the rows written."""
+    stage = sql.Identifier(f"opendata_stage_{int(version_id)}")
+    texts = [sql.Identifier(f"s{index + 1}") for index in range(len(kinds))]
+    values = [
+        sql.SQL(CASTS[kind]).format(_nulled(text, spellings))
+        for kind, text, spellings in zip(kinds, texts, nulls, strict=True)
+    ]
+    create = sql.SQL("CREATE TEMPORARY TABLE {} (_id bigint GENERATED ALWAYS AS IDENTITY, {}) ON COMMIT DROP")
+    copy = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, HEADER true, DELIMITER {}, ENCODING 'UTF8')")
+    insert = sql.SQL("INSERT INTO {} (_id, {}) SELECT _id, {} FROM {}")
+    execute(create.format(stage, sql.SQL(", ").join(sql.SQL("{} text").format(text) for text in texts)))
+    with connection.cursor() as cursor, open(path, "rb") as stream:
+        stream.seek(skip)
+        with cursor.cursor.copy(
+            _text(copy.format(stage, sql.SQL(", ").join(texts), sql.Literal(delimiter)))
+        ) as writing:
+            while chunk := stream.read(1 << 20):
+                writing.write(chunk)
+        cursor.execute("SET LOCAL datestyle = 'ISO, DMY'")  # "05/09/1990" is 5 September
+        names = sql.SQL(", ").join(column(index) for index in range(len(kinds)))
+        cursor.execute(_text(insert.format(table(version_id), names, sql.SQL(", ").join(values), stage)))
+        return cursor.rowcount
+
+
+def _nulled(text: sql.Identifier, spellings: set[str]) -> sql.Composable:
+    if not spellings:
+        return text
+    words = sql.SQL(", ").join(map(sql.Literal, sorted(spellings)))
+    return sql.SQL("CASE WHEN {} IN ({}) THEN NULL ELSE {} END").format(text, words, text)
 
 
 def finish(version_id: int) -> None:

@@ -77,6 +77,7 @@ class Source:
     columns: list[str]
     encoding: str = ""
     delimiter: str = ""
+    normalized: bool = True  # whether the text read so far was already NFC, byte for byte as in the file
 
 
 # ---- opening -------------------------------------------------------------------------------------------------
@@ -127,17 +128,18 @@ def _cell(value: Any) -> str:
     return unicodedata.normalize("NFC", str(value))
 
 
-def _nfc_lines(stream: IO[str]) -> Iterator[str]:
+def _nfc_lines(stream: IO[str], source: Source) -> Iterator[str]:
     """The stream's lines in NFC (as clean() gives a cell), a megabyte at a time: most files already are."""
-    return chain.from_iterable(_nfc_chunks(stream))
+    return chain.from_iterable(_nfc_chunks(stream, source))
 
 
-def _nfc_chunks(stream: IO[str]) -> Iterator[list[str]]:
+def _nfc_chunks(stream: IO[str], source: Source) -> Iterator[list[str]]:
     while lines := stream.readlines(1 << 20):
         text = "".join(lines)
         if unicodedata.is_normalized("NFC", text):
             yield lines
         else:
+            source.normalized = False
             yield io.StringIO(unicodedata.normalize("NFC", text), newline="").readlines()
 
 
@@ -145,7 +147,7 @@ def _csv_rows(path: Path, source: Source) -> Iterator[tuple[int, list[str] | Non
     """(line number where the record starts, cells or None when it is broken, why) for each record after the
     header."""
     with _text(path, source.encoding) as stream:
-        reader = csv.reader(_nfc_lines(stream), delimiter=source.delimiter)
+        reader = csv.reader(_nfc_lines(stream, source), delimiter=source.delimiter)
         next(reader, None)
         while True:
             start = reader.line_num + 1
@@ -174,7 +176,7 @@ def csv_blocks(path: Path, source: Source, size: int) -> Iterator[tuple[int, lis
     """(line number of the first, records) for blocks of up to `size` records after the header, read by the
     csv module's C code without a Python step per record. Raises Irregular unless each record is one line."""
     with _text(path, source.encoding) as stream:
-        reader = csv.reader(_nfc_lines(stream), delimiter=source.delimiter)
+        reader = csv.reader(_nfc_lines(stream, source), delimiter=source.delimiter)
         next(reader, None)
         line = reader.line_num
         while True:
@@ -309,10 +311,11 @@ def convert(value: str, kind: str) -> Any:
     raise ValueError(value)
 
 
-def clean_block(cells: Sequence[str]) -> tuple[str | None, Sequence[str | None]]:
+def clean_block(cells: Sequence[str]) -> tuple[str | None, Sequence[str | None], frozenset[str] | None]:
     """A block of a column's cells cleaned: (the cells joined by SEP, the cells) when none needs it (two
     regexes over the block tell), else (None, the cells cleaned, each distinct value once: a column with
-    blanks usually repeats its values)."""
+    blanks usually repeats its values). Third, the cells as written that became null when cleaning did
+    nothing else and no cell holds a quote (so PostgreSQL's CSV reader gives the same cells), else None."""
     joined = SEP.join(cells)
     bounded = SEP + joined + SEP
     if (
@@ -320,9 +323,12 @@ def clean_block(cells: Sequence[str]) -> tuple[str | None, Sequence[str | None]]
         and NULL_WORD.search(bounded) is None
         and BLANK.search(bounded[::-1]) is None
     ):
-        return joined, cells
+        return joined, cells, (None if '"' in joined else frozenset())
     cleaned = {cell: clean(cell) for cell in set(cells)}
-    return None, list(map(cleaned.__getitem__, cells))
+    as_written = all(value is None or value == cell for cell, value in cleaned.items())
+    quoted = any('"' in cell for cell in cleaned)
+    nulls = frozenset(cell for cell, value in cleaned.items() if value is None)
+    return None, list(map(cleaned.__getitem__, cells)), (nulls if as_written and not quoted else None)
 
 
 @lru_cache(maxsize=65536)

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import Workbook
 
-from tinhso.opendata import datastore, services
+from tinhso.opendata import datastore, services, tables
 from tinhso.opendata.models import LoadJob, Resource
 from tinhso.opendata.tests.conftest import SCHOOLS, job, load, make_dataset, rows_of, windows_1258
 
@@ -189,6 +189,29 @@ def test_each_type_is_stored_and_read_back_alike_on_both_databases(od):
         {"Mã xã": "31002", "Dân số": None, "Tỷ lệ hộ nghèo": None, "Ngày điều tra": None, "Thời điểm": None,
          "Ghi chú": "Xã Đầm Dơi"},
     ]  # fmt: skip
+
+
+def test_a_clean_csv_is_read_by_postgresql_itself_into_the_same_rows(od, monkeypatch):
+    if tables.used():  # PostgreSQL reads the file's bytes: Python's second pass must not run
+        monkeypatch.setattr(datastore, "_write", lambda *args: pytest.fail("the rows went through Python"))
+    clean = (
+        EVERY_TYPE.replace(" 980 ", "980")
+        .replace("  Có   ", "Có")
+        .replace("Xã Đầm Dơi", '"Xã Đầm Dơi, Cà Mau"')
+    )
+    version = load(make_dataset(), b"\xef\xbb\xbf" + clean.encode())
+    assert version.rows == 3 and [row["Dân số"] for row in rows_of(version)] == [1200, 980, None]
+    assert (
+        rows_of(version)[0]["Tỷ lệ hộ nghèo"] == 12.5
+        and rows_of(version)[0]["Thời điểm"] == "2026-09-05T10:30:00"
+    )
+    assert rows_of(version)[2] == {"Mã xã": "31002", "Dân số": None, "Tỷ lệ hộ nghèo": None, "Ngày điều tra": None,
+                                   "Thời điểm": None, "Ghi chú": "Xã Đầm Dơi, Cà Mau"}  # fmt: skip
+
+
+def test_a_quote_inside_a_cell_is_kept_as_pythons_csv_reads_it(od):
+    version = load(make_dataset(), 'Tên,Số\nTivi 5" màn hình,1\n"Tủ ""lạnh""",2\n'.encode())
+    assert [row["Tên"] for row in rows_of(version)] == ['Tivi 5" màn hình', 'Tủ "lạnh"']
 
 
 def test_a_value_past_the_first_pass_refuses_the_whole_load_and_keeps_nothing(od, monkeypatch):
