@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import harness
 
-GOAL_P95_MS = 150.0
+GOAL_P95_RATIO = 3.0  # x the JSON floor's p95, same run (issue 25)
 GOAL_WORKER_MB = 300.0
 OFFICIAL_PREFIX = "bench.canbo."
 
@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> bool:
             f"{args.clients} clients per page for {args.duration:g} s (after {args.warmup:g} s warm-up)"
         )
         load = harness.load_pages(
-            pages,
+            harness.with_floor(pages),
             clients=args.clients,
             seconds=args.duration,
             warmup=args.warmup,
@@ -151,7 +151,15 @@ def run(args: argparse.Namespace) -> bool:
     finally:
         harness.end_session(official_session)
         harness.end_session(citizen_session)
-    met = harness.show_load(load, GOAL_P95_MS)
+    met = harness.show_load(load)
+    floor = harness.floor_of(load)
+    print(f"== Against the JSON floor (p95 {floor.p95:.1f} ms, mean of its two runs)")
+    for result in load.pages[1:3]:
+        ratio = result.latency.p95 / floor.p95
+        met = (
+            harness.show_ratio(f"{result.page.name} / floor, p95", ratio, GOAL_P95_RATIO, at_least=False)
+            and met
+        )
     met = harness.show_memory(load, GOAL_WORKER_MB) and met
     print(f"== Goals {'all met' if met else 'NOT all met'}. Done in {time.perf_counter() - started:.0f} s.")
     return met
