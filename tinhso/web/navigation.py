@@ -45,7 +45,7 @@ PAYMENT_PLACE = Workplace(
 RECEIPT_PLACE = Workplace(
     _("Biên lai điện tử"), "receipts:collected", (Role.RECEPTIONIST, Role.UNIT_LEADER), "dossiers"
 )
-IOC_PLACE = Workplace(_("Điều hành"), "ioc:dashboard", LEADERS)
+IOC_PLACE = Workplace(_("Điều hành"), "ioc:dashboard", LEADERS, Domain.OPERATIONS)
 REPORTING_PLACE = Workplace(
     _("Báo cáo định kỳ"), "reporting:index", (Role.REPORTING_OFFICER, *LEADERS), "reporting"
 )

@@ -22,6 +22,8 @@ def _signed_in(client, user, *, official_page: bool = True):
         ([(Role.SPECIALIST, JUSTICE)], "/can-bo/ho-so/"),
         ([(Role.SPECIALIST, "96", Domain.FIELD_REPORTS)], "/can-bo/phan-anh/"),  # the field-report centre
         ([(Role.UNIT_LEADER, JUSTICE)], "/dieu-hanh/"),
+        # A commune's leader for field reports only: their reports, not the operations centre they may not open.
+        ([(Role.UNIT_LEADER, AN_XUYEN, Domain.FIELD_REPORTS)], "/can-bo/phan-anh/"),
         ([(Role.PROVINCE_LEADER, "96")], "/dieu-hanh/"),
         ([(Role.ADMINISTRATOR, "96")], "/admin/"),
         ([(Role.REPORTING_OFFICER, JUSTICE)], "/bao-cao/"),
@@ -32,6 +34,7 @@ def test_each_official_lands_on_the_page_of_their_role(client, roles, start):
     signed_in = _signed_in(client, user)
     assert signed_in.status_code == 302
     assert client.get(signed_in["Location"])["Location"] == start
+    assert client.get(start).status_code == 200
     assert f'href="{start}"' in client.get("/").content.decode()  # and the menu links to it
 
 
