@@ -1,14 +1,25 @@
 """Background jobs of the data core."""
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
+from django.db import connection, transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from tinhso.core import services
 
 logger = logging.getLogger(__name__)
+
+
+def once_after_commit(job: Callable[[], None]) -> None:
+    """Runs `job` once after the current transaction commits, however many of its writes ask for it; robust:
+    a job that fails is logged and the transaction stays committed (the periodic jobs catch up)."""
+    # Entries are (savepoint ids, callback, robust).
+    if any(entry[1] is job for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(job, robust=True)
 
 
 @db_periodic_task(crontab(minute=f"*/{settings.TINHSO_CHECKPOINT_MINUTES}"))

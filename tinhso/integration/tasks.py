@@ -4,10 +4,10 @@ the exchange log's daily digest and retention."""
 
 import logging
 
-from django.db import connection, transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from tinhso.core.tasks import once_after_commit
 from tinhso.integration import portal, sealing, webhooks
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,4 @@ def event_recorded(sender, instance, created: bool, **kwargs) -> None:
         return
     if portal.enqueue(instance) is None:
         return
-    if any(entry[1] is _queue_kick for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(_queue_kick, robust=True)
+    once_after_commit(_queue_kick)

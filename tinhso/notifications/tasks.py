@@ -4,10 +4,10 @@ and every minute (retries, held-back rates, a worker that died)."""
 
 import logging
 
-from django.db import connection, transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from tinhso.core.tasks import once_after_commit
 from tinhso.notifications import selectors, services
 from tinhso.notifications.rules import RULES
 
@@ -49,10 +49,7 @@ def event_recorded(sender, instance, created: bool, **kwargs) -> None:
     person is told within moments, not at the next minute)."""
     if not created or instance.action not in RULES:
         return
-    # Entries are (savepoint ids, callback, robust).
-    if any(entry[1] is _queue_delivery for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(_queue_delivery, robust=True)
+    once_after_commit(_queue_delivery)
 
 
 @db_periodic_task(crontab(hour="6", minute="0"))

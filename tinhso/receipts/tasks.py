@@ -4,10 +4,10 @@ payment a process commits in that second), and every minute to catch what a queu
 import logging
 import time
 
-from django.db import connection, transaction
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
+from tinhso.core.tasks import once_after_commit
 from tinhso.receipts import services
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,4 @@ def _queue_issuing() -> None:
 def event_recorded(sender, instance, created: bool, **kwargs) -> None:
     if not created or instance.action not in services.PAYMENTS:
         return
-    if any(entry[1] is _queue_issuing for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(_queue_issuing, robust=True)
+    once_after_commit(_queue_issuing)

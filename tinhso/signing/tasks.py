@@ -3,10 +3,10 @@ every minute to catch what a queued run missed or could not sign (the timestamp 
 
 import logging
 
-from django.db import connection, transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from tinhso.core.tasks import once_after_commit
 from tinhso.signing import services
 from tinhso.signing.rules import RULES
 
@@ -34,6 +34,4 @@ def event_recorded(sender, instance, created: bool, **kwargs) -> None:
     """Once per transaction that wrote an event a rule signs after, queue a signing run after commit."""
     if not created or instance.action not in RULES:
         return
-    if any(entry[1] is _queue_signing for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(_queue_signing, robust=True)
+    once_after_commit(_queue_signing)
