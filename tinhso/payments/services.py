@@ -6,28 +6,25 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Field, Model, QuerySet
+from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import idempotency
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, NotFound, invalid, required_text, text
-from tinhso.core.eventlog import GENESIS_HASH, stream_of
 from tinhso.core.lifecycle import Party, Transition
-from tinhso.core.models import Domain, Event, Role, User
+from tinhso.core.models import Domain, Role, User
 from tinhso.core.services import next_event, record_event
 from tinhso.core.sql import insert_new
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers.models import Dossier, Status
-from tinhso.payments import dvcqg, events, selectors, statements, vnpay
+from tinhso.payments import dvcqg, events, selectors, sql, statements, vnpay
 from tinhso.payments.lifecycle import BANK_STATEMENT, DESK, GATEWAY, LIFECYCLE, PAYER, SCHEDULER
 from tinhso.payments.models import (
     OPEN,
@@ -129,41 +126,10 @@ def _commit(
     Callback): the caller holds the order's row lock (_locked), which every writer of its chain takes."""
     order.status = row.target
     order.version += 1
-    head = _saved_with_head(order)
+    head = sql.saved_with_head(order, changing=CHANGING)
     event = next_event(head, action=row.event, actor=actor, payload=_payload(order, before=before) | payload)
     insert_new(event, *with_rows)
     return order
-
-
-def _saved_with_head(order: PaymentOrder) -> Event:
-    """`order.save(update_fields=CHANGING)` and the head of the order's chain (unsaved Event with its seq and
-    hash): on PostgreSQL one statement, UPDATE … RETURNING the head, built once per process. Its snapshot is
-    taken after the caller's row lock was granted, so it sees every event of the writers before."""
-    stream = stream_of(order)
-    if connection.vendor != "postgresql":
-        order.save(update_fields=CHANGING)
-        found = Event.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
-    else:
-        statement, fields = _update_statement()
-        values = [field.get_db_prep_save(getattr(order, field.attname), connection) for field in fields]
-        with connection.cursor() as cursor:
-            cursor.execute(statement, [*values, order.pk, stream, stream])
-            found = cursor.fetchone()
-    seq, digest = found if found and found[0] is not None else (0, GENESIS_HASH)
-    return Event(stream=stream, seq=seq, hash=digest)
-
-
-@cache
-def _update_statement() -> "tuple[str, list[Field[Any, Any]]]":
-    quote = connection.ops.quote_name
-    fields = [field for field in PaymentOrder._meta.concrete_fields if field.name in CHANGING]
-    columns = ", ".join(f"{quote(str(field.column))} = %s" for field in fields)
-    head = f"FROM {quote(Event._meta.db_table)} WHERE stream = %s ORDER BY seq DESC LIMIT 1"
-    statement = (
-        f"UPDATE {quote(PaymentOrder._meta.db_table)} SET {columns} WHERE id = %s "
-        f"RETURNING (SELECT seq {head}), (SELECT hash {head})"
-    )
-    return statement, fields
 
 
 def _locked(*, reference: str) -> PaymentOrder | None:
