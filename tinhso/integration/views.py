@@ -3,7 +3,6 @@ credentials, subscriptions and deliveries (/tich-hop/), and the administrators' 
 requests to answer, the exchange log and the national portal's outbox (/tich-hop/quan-tri/)."""
 
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from tinhso.core import caching
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import Forbidden, InvalidInput, answered_as_pages
 from tinhso.core.working_time import local_zone
@@ -174,12 +174,12 @@ def exchange_csv(request: SignedInRequest) -> HttpResponse:
 # --- Local fakes of outside parties (demo and trials; never in production) --------------------------------
 
 
-@lru_cache(maxsize=1)
+@caching.memo("integration.fake_portal", maxsize=1)
 def _fake_portal() -> FakePortal:
     return FakePortal(username=settings.TINHSO_PORTAL_USERNAME, password=settings.TINHSO_PORTAL_PASSWORD)
 
 
-@lru_cache(maxsize=1)
+@caching.memo("integration.fake_receiver", maxsize=1)
 def _receiver() -> WebhookReceiver:
     return WebhookReceiver(secret=(settings.VAR_DIR / demo.RECEIVER_SECRET_FILE).read_text().strip())
 

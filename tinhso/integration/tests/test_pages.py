@@ -41,9 +41,6 @@ def test_the_administrators_page_is_theirs_only(client, admin, partner, cast):
 
 
 def test_the_fake_portal_under_gia_lap_speaks_the_protocol(client, settings):
-    from tinhso.integration import views
-
-    views._fake_portal.cache_clear()
     login = client.post(
         "/gia-lap/dvcqg/auth",
         json.dumps(
