@@ -21,6 +21,9 @@ from tinhso.core import caching
 _DECLARED_DAYS = caching.Kept("core.declared_days", seconds=60.0, max_entries=64)
 # No real calendar has a year without working days; past this the calendar itself is wrong.
 _MAX_DAYS_SCANNED = 3 * 366
+# Working days a data owner has to answer a request to share data (Decree 194/2025 amending Decree 47/2020
+# Art. 35(3)): the shared-data register's access requests and the integration platform's grant requests.
+DATA_SHARING_ANSWER_DAYS = 2
 
 
 def local_zone() -> ZoneInfo:

@@ -18,7 +18,7 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, NotFound, invalid, required_text
 from tinhso.core.models import Role, User
 from tinhso.core.services import record_event
-from tinhso.core.working_time import add_working_time
+from tinhso.core.working_time import DATA_SHARING_ANSWER_DAYS, add_working_time
 from tinhso.fieldreports.models import ApiKey
 from tinhso.integration import events
 from tinhso.integration.lifecycle import GRANT, GRANT_REQUEST, PARTNER
@@ -41,8 +41,6 @@ OPEN311_SERVICE = "open311"
 OPEN311_SCOPE = "open311.requests.write"
 OPEN311_PURPOSE = "Gửi phản ánh hiện trường của người dân qua Open311"
 OPEN311_LEGAL_BASIS = "Khóa Open311 cấp trước khi có nền tảng tích hợp"
-# Working days the data owner has to answer a grant request (Decree 194/2025 amending Decree 47/2020 Art. 35(3)).
-ANSWER_WORKING_DAYS = 2
 # What a rotated credential keeps working for, unless the administrator says otherwise.
 DEFAULT_OVERLAP = timedelta(hours=24)
 
@@ -488,7 +486,7 @@ def request_grant(
         **terms,
         requested_by=actor,
         requested_at=asked,
-        due_at=add_working_time(asked, days=ANSWER_WORKING_DAYS),
+        due_at=add_working_time(asked, days=DATA_SHARING_ANSWER_DAYS),
     )
     record_event(
         subject=request,

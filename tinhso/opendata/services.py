@@ -24,7 +24,7 @@ from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.files import removed_on_failure
 from tinhso.core.models import User
 from tinhso.core.services import record_event
-from tinhso.core.working_time import add_working_time
+from tinhso.core.working_time import DATA_SHARING_ANSWER_DAYS, add_working_time
 from tinhso.opendata import datastore, events, lifecycle, pii, selectors, tabular
 from tinhso.opendata.models import (
     AccessRequest,
@@ -46,7 +46,6 @@ MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 UPLOAD_FORMATS = ("CSV", "XLSX")
 STUCK_AFTER = timedelta(minutes=10)  # a running load whose heartbeat is older is taken for dead
 MAX_ATTEMPTS = 3
-ANSWER_DAYS = 2  # working days to answer an access request (Decree 194/2025)
 DATASET_FIELDS = (
     "title", "notes", "license_id", "theme", "frequency", "temporal_start", "temporal_end", "spatial",
     "contact_name", "contact_email", "access_level", "tags",
@@ -571,7 +570,7 @@ def request_access(
     request = AccessRequest.objects.create(
         service=found, requester=unit, purpose=purpose.strip(), legal_basis=legal_basis.strip(),
         scopes=sorted(set(scopes)), requested_by=actor, requested_at=asked,
-        due_at=add_working_time(asked, days=ANSWER_DAYS),
+        due_at=add_working_time(asked, days=DATA_SHARING_ANSWER_DAYS),
     )  # fmt: skip
     record_event(
         subject=request,
