@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from tinhso.core.models import Event
+from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.models import Dossier
 from tinhso.integration import exchange
@@ -44,6 +45,10 @@ FIRST_WAIT = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 DOSSIER_STREAM = "dossiers.dossier:"
 SUBMITTED, RESULTS = "TaiLieuNop", "DanhSachGiayToKetQua"  # the digitisation lists VPCP's index reads
+# How long a finished dossier's message waits for the signing job to sign its result, so the portal hears of
+# the result once, digitised; past this it goes without (the signing job is down or the file cannot be signed).
+SIGNING_WAIT = timedelta(minutes=15)
+HELD_FOR = timedelta(minutes=1)
 # The name sent for a file that answers none of the procedure's documents (data for the portal: Vietnamese).
 OTHER_DOCUMENT = "Tài liệu khác"
 
@@ -304,6 +309,7 @@ def relay(*, now: datetime | None = None, limit: int = 500, sender: Adapter | No
         now_round = now or timezone.now()
         heads = _head_messages(now_round, limit)
         documents = _documents(heads)
+        heads = _not_held(heads, documents=documents, now=now_round)
         sent = sum(
             _send(message, documents=documents, sender=sender, mappings=mappings, now=now_round)
             for message in heads
@@ -328,6 +334,27 @@ def _documents(messages: list[PortalMessage]) -> dict[int, dict[str, list[dict[s
         }
         for message in messages
     }
+
+
+def _not_held(
+    messages: list[PortalMessage], *, documents: dict[int, dict[str, list[dict[str, str]]]], now: datetime
+) -> list[PortalMessage]:
+    """The messages to send now; a finished dossier (its result is always a file) whose result the signing job
+    has not signed yet is held a minute at a time, no attempt counted, for up to SIGNING_WAIT; its later
+    messages wait behind it."""
+    waiting = [
+        message
+        for message in messages
+        if message.body.get("NoiDungXuLy") == dossier_events.FINISHED
+        and not documents.get(message.dossier_id, {}).get(RESULTS)
+        and message.created_at > now - SIGNING_WAIT
+    ]
+    if not waiting or not signing_selectors.signs_results():
+        return messages
+    PortalMessage.objects.filter(pk__in=[message.pk for message in waiting]).update(
+        next_attempt_at=now + HELD_FOR
+    )
+    return [message for message in messages if message not in waiting]
 
 
 def _submitted(document: dossier_selectors.SubmittedDocument) -> dict[str, str]:

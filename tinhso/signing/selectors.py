@@ -11,6 +11,7 @@ from tinhso.core.models import User
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.lifecycle import LIFECYCLE
 from tinhso.receipts import selectors as receipt_selectors
+from tinhso.signing import profiles
 from tinhso.signing.models import SignedDocument
 
 
@@ -34,6 +35,11 @@ def latest_of(*, subject: str, kind: str, part: str = "") -> SignedDocument | No
     """The newest signed copy of a dossier's result or form (`part`), or of a receipt."""
     documents = SignedDocument.objects.filter(subject=subject, kind=kind, part=part)
     return documents.order_by("-signed_at", "-pk").first()
+
+
+def signs_results() -> bool:
+    """Whether the platform signs recorded results (its key is configured): then a result is worth waiting for."""
+    return profiles.usable(profiles.profile())
 
 
 def signed_result(*, dossier_code: str) -> SignedDocument | None:

@@ -144,3 +144,60 @@ def test_the_relay_reads_the_documents_of_a_round_at_once(cast, portal):
     documents = [sql for sql in reads_of_ten if "dossierdocument" in sql or "signeddocument" in sql]
     assert len(documents) == 2
     assert all(len(portal.documents(code)["TaiLieuNop"]) == 2 for code in portal.dossiers)
+
+
+@pytest.fixture
+def signing_key(settings, tmp_path):
+    """A signing key in place, as `tinhso signing init-demo-ca` or a province's own key leaves it."""
+    key = tmp_path / "signer.p12"
+    key.write_bytes(b"a key file")
+    settings.TINHSO_SIGNING_PROFILES = {
+        name: profile | {"key": str(key)} for name, profile in settings.TINHSO_SIGNING_PROFILES.items()
+    }
+
+
+def finished(cast, **kwargs):
+    dossier = with_files(cast)
+    dossier = advance(dossier, dossier_services.forward, cast.desk)
+    dossier = advance(dossier, dossier_services.forward, cast.specialist)
+    return advance(dossier, dossier_services.finish, cast.leader, **kwargs)
+
+
+def test_a_finished_dossier_waits_for_its_result_to_be_signed(cast, portal, signing_key):
+    from tinhso.dossiers import events as dossier_events
+
+    dossier = finished(cast, result_file=pdf())
+    dossier = advance(dossier, dossier_services.return_result, cast.desk)
+    relay_module.relay()
+    held = PortalMessage.objects.get(dossier=dossier, body__NoiDungXuLy=dossier_events.FINISHED)
+    assert held.state == PortalMessage.State.PENDING and held.attempts == 0
+    assert PortalMessage.objects.filter(dossier=dossier, seq__gt=held.seq, state="acknowledged").count() == 0
+    newest = signed_result(dossier, "KQ0000000009")  # the signing job's next run
+    relay_module.relay(now=timezone.now() + relay_module.HELD_FOR)
+    held.refresh_from_db()
+    assert held.state == PortalMessage.State.ACKNOWLEDGED
+    assert [item["GiayToId"] for item in held.body[relay_module.RESULTS]] == [newest.code]
+    assert PortalMessage.objects.filter(dossier=dossier).exclude(state="acknowledged").count() == 0
+
+
+def test_an_unsigned_result_goes_without_once_the_wait_is_over(cast, portal, signing_key):
+    from tinhso.dossiers import events as dossier_events
+
+    dossier = finished(cast, result_file=pdf())
+    relay_module.relay()
+    relay_module.relay(now=timezone.now() + relay_module.SIGNING_WAIT + timedelta(seconds=1))
+    message = PortalMessage.objects.get(dossier=dossier, body__NoiDungXuLy=dossier_events.FINISHED)
+    assert message.state == PortalMessage.State.ACKNOWLEDGED and message.body[relay_module.RESULTS] == []
+
+
+def test_nothing_waits_when_the_platform_signs_nothing(cast, portal, settings):
+    from tinhso.dossiers import events as dossier_events
+
+    settings.TINHSO_SIGNING_PROFILES = {
+        name: profile | {"key": "/nowhere/signer.p12"}
+        for name, profile in settings.TINHSO_SIGNING_PROFILES.items()
+    }
+    dossier = finished(cast, result_file=pdf())
+    relay_module.relay()
+    message = PortalMessage.objects.get(dossier=dossier, body__NoiDungXuLy=dossier_events.FINISHED)
+    assert message.state == PortalMessage.State.ACKNOWLEDGED
