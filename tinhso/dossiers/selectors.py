@@ -513,6 +513,7 @@ class SubmittedDocument:
     dossier_code: str
     requirement: int | None
     requirement_name: str
+    sha256: str
 
 
 def submitted_documents(*, dossier_ids: Collection[int]) -> dict[int, list[SubmittedDocument]]:
@@ -525,11 +526,13 @@ def submitted_documents(*, dossier_ids: Collection[int]) -> dict[int, list[Submi
         DossierDocument.objects.filter(dossier_id__in=dossier_ids)
         .annotate(requirement_name=Subquery(named))
         .order_by("dossier_id", "uploaded_at", "pk")
-        .values_list("dossier_id", "pk", "dossier__code", "requirement", "requirement_name")
+        .values_list("dossier_id", "pk", "dossier__code", "requirement", "requirement_name", "sha256")
     )
     documents: dict[int, list[SubmittedDocument]] = {}
-    for dossier_id, pk, code, requirement, name in rows:
-        documents.setdefault(dossier_id, []).append(SubmittedDocument(pk, code, requirement, name or ""))
+    for dossier_id, pk, code, requirement, name, sha256 in rows:
+        documents.setdefault(dossier_id, []).append(
+            SubmittedDocument(pk, code, requirement, name or "", sha256)
+        )
     return documents
 
 

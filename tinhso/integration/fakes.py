@@ -21,11 +21,16 @@ SESSION_REJECTED = "-1"
 SUCCESS = "00"
 INVALID_DATA = "02"
 # The items of DongBoHoSoMC's digitisation lists: the names OpenCPS recalls from the 2020 guide (both lists
-# optional there). The fake takes these keys and no other, so a file's contents could not slip in.
+# optional there), with the flags a later provider's sync adds (DuocSoHoa, DuocTaiSuDung). The fake takes these
+# keys and no other, so a file's contents could not slip in.
 DOCUMENT_ITEMS = {
-    "TaiLieuNop": {"TepDinhKemId", "TenTepDinhKem", "MaThanhPhanHoSo", "DuongDanTaiTepTin"},
+    "TaiLieuNop": {
+        "TepDinhKemId", "TenTepDinhKem", "MaThanhPhanHoSo", "DuongDanTaiTepTin", "DuocSoHoa", "DuocTaiSuDung",
+    },
     "DanhSachGiayToKetQua": {"GiayToId", "TenGiayTo", "MaThanhPhanHoSo", "DuongDanTepTinKetQua"},
-}
+}  # fmt: skip
+# The dossier's own flags the index reads, each "0" or "1" when sent.
+DOSSIER_FLAGS = ("HoSoCoThanhPhanSoHoa", "DuocThanhToanTrucTuyen")
 
 
 @dataclass
@@ -52,10 +57,12 @@ class FakePortal:
             if call["service"] == "DongBoHoSoMC" and call["data"][0]["MaHoSo"] == code
         ]
 
-    def documents(self, code: str) -> dict[str, list[dict[str, str]]]:
-        """The digitisation lists of the dossier's last DongBoHoSoMC."""
+    def documents(self, code: str) -> dict[str, Any]:
+        """The digitisation lists and flags of the dossier's last DongBoHoSoMC."""
         synced = self.dossiers.get(code, {})
-        return {name: synced.get(name, []) for name in DOCUMENT_ITEMS}
+        return {name: synced.get(name, []) for name in DOCUMENT_ITEMS} | {
+            flag: synced.get(flag) for flag in DOSSIER_FLAGS
+        }
 
     def count(self, message_id: str) -> int:
         return sum(
@@ -118,8 +125,11 @@ class FakePortal:
 
 
 def _invalid_documents(dossier: dict[str, Any]) -> str:
-    """What is wrong with the dossier's digitisation lists ("" when nothing): each item a flat object of
-    the known keys, with a name and a link."""
+    """What is wrong with the dossier's digitisation lists and flags ("" when nothing): each item a flat object
+    of the known keys, with a name and a link; each flag "0" or "1"."""
+    for flag in DOSSIER_FLAGS:
+        if dossier.get(flag, "0") not in ("0", "1"):
+            return f"{flag} phải là 0 hoặc 1"
     for name, keys in DOCUMENT_ITEMS.items():
         items = dossier.get(name, [])
         if not isinstance(items, list):

@@ -4,7 +4,9 @@ the relay sends each dossier's messages in order (seq) with backoff, idempotentl
 resend), to the portal's adapter; what cannot go through lands on a dead-letter list with its reason; a
 nightly reconciliation resends what was never acknowledged. Each message goes with the dossier's documents
 as they stand when it is sent (TaiLieuNop, DanhSachGiayToKetQua: references, never contents), read for the
-whole round at once, and is kept as sent.
+whole round at once, and is kept as sent, with the flags the national index reads (every file digital, a
+result reused from a data store, a fee paid online). The names are those of the 2020 guide as OpenCPS sends
+them, and the flags as a later provider's sync sends them: check both against VPCP's current specification.
 
 The adapter (settings.TINHSO_PORTAL_ADAPTER) sits behind `Adapter`, so the portal's current specification, or
 a transport through the national data platforms, replaces `DvcqgAdapter` without touching the outbox."""
@@ -30,6 +32,7 @@ from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.models import Dossier
 from tinhso.integration import exchange
 from tinhso.integration.models import ExchangeLog, PortalMessage, StatusMapping
+from tinhso.payments import selectors as payment_selectors
 from tinhso.signing import selectors as signing_selectors
 from tinhso.signing import services as signing_services
 
@@ -45,6 +48,8 @@ FIRST_WAIT = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=1)
 DOSSIER_STREAM = "dossiers.dossier:"
 SUBMITTED, RESULTS = "TaiLieuNop", "DanhSachGiayToKetQua"  # the digitisation lists VPCP's index reads
+# Flags of the dossier the index reads too ("0" / "1"): it has digitised components; a fee was paid online.
+HAS_DIGITISED, PAID_ONLINE = "HoSoCoThanhPhanSoHoa", "DuocThanhToanTrucTuyen"
 # How long a finished dossier's message waits for the signing job to sign its result, so the portal hears of
 # the result once, digitised; past this it goes without (the signing job is down or the file cannot be signed).
 SIGNING_WAIT = timedelta(minutes=15)
@@ -179,6 +184,8 @@ class DvcqgAdapter:
             "NgayKetThucXuLy": portal_time(body.get("NgayKetThucXuLy")),
             SUBMITTED: body.get(SUBMITTED, []),
             RESULTS: body.get(RESULTS, []),
+            HAS_DIGITISED: body.get(HAS_DIGITISED, "0"),
+            PAID_ONLINE: body.get(PAID_ONLINE, "0"),
         }
         self._call(message, "DongBoHoSoMC", {"isUpdating": "True" if found else "False", "data": [dossier]})
         progress = {
@@ -319,25 +326,38 @@ def relay(*, now: datetime | None = None, limit: int = 500, sender: Adapter | No
             return acknowledged
 
 
-def _documents(messages: list[PortalMessage]) -> dict[int, dict[str, list[dict[str, str]]]]:
-    """The digitisation lists of each message's dossier as they stand when it is sent (a result is signed
-    after the status change that recorded it), in two queries for the whole round: the files submitted and
-    the signed result. References only: no file contents, nor an uploaded file's own name."""
+def _documents(messages: list[PortalMessage]) -> dict[int, dict[str, Any]]:
+    """The digitisation lists and flags of each message's dossier as they stand when it is sent (a result is
+    signed after the status change that recorded it), in four queries for the whole round: the files
+    submitted, which of them are signed results reused from a data store, the signed result, the fees paid
+    online. References only: no file contents, nor an uploaded file's own name."""
     if not messages:
         return {}
-    submitted = dossier_selectors.submitted_documents(dossier_ids={m.dossier_id for m in messages})
+    dossier_ids = {message.dossier_id for message in messages}
+    submitted = dossier_selectors.submitted_documents(dossier_ids=dossier_ids)
+    reused = signing_selectors.results_among(
+        sha256s={document.sha256 for documents in submitted.values() for document in documents}
+    )
     signed = signing_selectors.signed_results(dossier_codes={m.dossier_code for m in messages})
-    return {
-        message.dossier_id: {
-            SUBMITTED: [_submitted(document) for document in submitted.get(message.dossier_id, [])],
+    paid_online = payment_selectors.paid_online(dossier_ids=dossier_ids)
+    lists = {}
+    for message in messages:
+        files = [_submitted(document, reused=reused) for document in submitted.get(message.dossier_id, [])]
+        lists[message.dossier_id] = {
+            SUBMITTED: files,
             RESULTS: [_result(signed[message.dossier_code])] if message.dossier_code in signed else [],
+            HAS_DIGITISED: _flag(bool(files)),
+            PAID_ONLINE: _flag(message.dossier_id in paid_online),
         }
-        for message in messages
-    }
+    return lists
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
 
 
 def _not_held(
-    messages: list[PortalMessage], *, documents: dict[int, dict[str, list[dict[str, str]]]], now: datetime
+    messages: list[PortalMessage], *, documents: dict[int, dict[str, Any]], now: datetime
 ) -> list[PortalMessage]:
     """The messages to send now; a finished dossier (its result is always a file) whose result the signing job
     has not signed yet is held a minute at a time, no attempt counted, for up to SIGNING_WAIT; its later
@@ -357,14 +377,17 @@ def _not_held(
     return [message for message in messages if message not in waiting]
 
 
-def _submitted(document: dossier_selectors.SubmittedDocument) -> dict[str, str]:
-    """One item of TaiLieuNop; its file is behind the platform's sign-in (only the dossier's officials)."""
+def _submitted(document: dossier_selectors.SubmittedDocument, *, reused: set[str]) -> dict[str, str]:
+    """One item of TaiLieuNop; its file is behind the platform's sign-in (only the dossier's officials).
+    Every file is digital (DuocSoHoa); a signed result taken from the citizen's data store is reused."""
     link = reverse("dossiers:attachment", kwargs={"code": document.dossier_code, "pk": document.pk})
     return {
         "TepDinhKemId": str(document.pk),
         "TenTepDinhKem": document.requirement_name or OTHER_DOCUMENT,
         "MaThanhPhanHoSo": str(document.requirement or ""),
         "DuongDanTaiTepTin": settings.TINHSO_PUBLIC_URL + link,
+        "DuocSoHoa": "1",
+        "DuocTaiSuDung": _flag(document.sha256 in reused),
     }
 
 
@@ -380,7 +403,7 @@ def _result(document: "SignedDocument") -> dict[str, str]:
 def _send(
     message: PortalMessage,
     *,
-    documents: dict[int, dict[str, list[dict[str, str]]]],
+    documents: dict[int, dict[str, Any]],
     sender: Adapter,
     mappings: dict[int, int],
     now: datetime,

@@ -1,7 +1,7 @@
 """Reads of the payment ledger, with the acting user's scope: a payer sees the orders of their own dossiers, an
 official those of the dossiers they may see."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -156,3 +156,10 @@ def order_by_reference(reference: str) -> PaymentOrder | None:
     """An order with its dossier, payer and fee lines (for the receipt issued once it is paid)."""
     orders = PaymentOrder.objects.select_related("dossier__applicant", "dossier__receiving_unit")
     return orders.prefetch_related("lines").filter(reference=reference).first()
+
+
+def paid_online(*, dossier_ids: Collection[int]) -> set[int]:
+    """Those of the dossiers with a fee paid online (every order is paid through a gateway or a transfer; cash
+    at the counter is recorded on the dossier, not as an order)."""
+    paid = PaymentOrder.objects.filter(dossier_id__in=dossier_ids, paid_at__isnull=False)
+    return set(paid.values_list("dossier_id", flat=True))

@@ -37,6 +37,13 @@ def latest_of(*, subject: str, kind: str, part: str = "") -> SignedDocument | No
     return documents.order_by("-signed_at", "-pk").first()
 
 
+def results_among(*, sha256s: Collection[str]) -> set[str]:
+    """Those of the files (by SHA-256) that are results the platform signed: a file reused from a citizen's
+    data store instead of an upload (once-only)."""
+    documents = SignedDocument.objects.filter(sha256__in=sha256s, kind=SignedDocument.Kind.RESULT)
+    return set(documents.values_list("sha256", flat=True))
+
+
 def signs_results() -> bool:
     """Whether the platform signs recorded results (its key is configured): then a result is worth waiting for."""
     return profiles.usable(profiles.profile())

@@ -2,10 +2,12 @@
 dossier was submitted with and its signed result, as references without contents or personal data, read for
 a whole round of messages at once; and the 766 self-check counting what reached the portal with them."""
 
+import hashlib
 import json
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -65,6 +67,10 @@ def test_a_dossier_with_files_and_a_signed_result_syncs_both_lists(cast, portal,
         relay_module.OTHER_DOCUMENT,
     ]
     assert [item["MaThanhPhanHoSo"] for item in at_reception["TaiLieuNop"]] == ["3", ""]
+    assert [(item["DuocSoHoa"], item["DuocTaiSuDung"]) for item in at_reception["TaiLieuNop"]] == [
+        ("1", "0")
+    ] * 2
+    assert (at_reception["HoSoCoThanhPhanSoHoa"], at_reception["DuocThanhToanTrucTuyen"]) == ("1", "0")
     first = dossier.documents.order_by("pk").first()
     assert at_reception["TaiLieuNop"][0]["DuongDanTaiTepTin"] == (
         f"{settings.TINHSO_PUBLIC_URL}/ho-so/{dossier.code}/giay-to/{first.pk}/"
@@ -141,8 +147,9 @@ def test_the_relay_reads_the_documents_of_a_round_at_once(cast, portal):
     (each_of_one, reads_of_one), (each_of_ten, reads_of_ten) = _reads(one), _reads(ten)
     assert len(reads_of_ten) == len(reads_of_one)  # however many messages, the same reads
     assert len(each_of_ten) == 10 * len(each_of_one)
-    documents = [sql for sql in reads_of_ten if "dossierdocument" in sql or "signeddocument" in sql]
-    assert len(documents) == 2
+    tables = ("dossierdocument", "signeddocument", "paymentorder")
+    documents = [sql for sql in reads_of_ten if any(table in sql for table in tables)]
+    assert len(documents) == 4  # files, reused results, signed results, fees paid online
     assert all(len(portal.documents(code)["TaiLieuNop"]) == 2 for code in portal.dossiers)
 
 
@@ -201,3 +208,37 @@ def test_nothing_waits_when_the_platform_signs_nothing(cast, portal, settings):
     relay_module.relay()
     message = PortalMessage.objects.get(dossier=dossier, body__NoiDungXuLy=dossier_events.FINISHED)
     assert message.state == PortalMessage.State.ACKNOWLEDGED
+
+
+def test_a_reused_result_and_a_fee_paid_online_reach_the_portal_flagged(cast, portal, client):
+    from tinhso.testing.dossier_flow import in_state
+    from tinhso.testing.payments import ipn, started_order
+
+    paid = in_state(cast, "payment")
+    order = started_order(cast.an, paid.code)
+    assert client.get("/thanh-toan/vnpay/ipn", ipn(order)).json()["RspCode"] == "00"
+    stored = signed_result(submitted(cast), "KQ0000000100")  # a result in the citizen's data store
+    reused = pdf()
+    SignedDocument.objects.filter(pk=stored.pk).update(sha256=hashlib.sha256(reused.read()).hexdigest())
+    dossier = submitted(cast)
+    for attachment in (pdf(), ContentFile(b"%PDF-1.7 another scan", name="scan.pdf")):
+        dossier = dossier_services.attach_documents(
+            actor=cast.an, code=dossier.code, version=dossier.version, attachments=[attachment]
+        )
+    dossier_services.accept(actor=cast.desk, code=dossier.code, version=dossier.version)
+    relay_module.relay()
+    with_files, with_fee = portal.documents(dossier.code), portal.documents(paid.code)
+    assert sorted(item["DuocTaiSuDung"] for item in with_files["TaiLieuNop"]) == ["0", "1"]
+    assert (with_files["HoSoCoThanhPhanSoHoa"], with_files["DuocThanhToanTrucTuyen"]) == ("1", "0")
+    assert (with_fee["HoSoCoThanhPhanSoHoa"], with_fee["DuocThanhToanTrucTuyen"]) == ("0", "1")
+
+
+def test_the_portal_refuses_a_flag_that_is_not_0_or_1(portal):
+    from tinhso.integration.fakes import SUCCESS
+
+    portal.sessions.add("s")
+    dossier = {"MaHoSo": "X", "TrangThaiHoSo": "2", "DuocThanhToanTrucTuyen": "1"}
+    request = {"session": "s", "service": "DongBoHoSoMC", "data": [dossier]}
+    assert portal.handle("/integration", json.dumps(request).encode(), {})[1]["error_code"] == SUCCESS
+    request["data"] = [dossier | {"DuocThanhToanTrucTuyen": "yes"}]
+    assert portal.handle("/integration", json.dumps(request).encode(), {})[1]["error_code"] == "02"
