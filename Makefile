@@ -64,11 +64,14 @@ messages: $(BIN)/tinhso
 
 # Browser tests drive Debian's Chromium; install it when missing and we may (root, as on CI machines).
 # GNU gettext's xgettext lets test_english find every marked text without English; installed likewise.
+# SoftHSM2 is the software token the PKCS#11 signing profile is tested against; installed likewise.
 browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null); } \
 	  || echo "Chromium is not installed and cannot be installed here: browser tests will be skipped."
 	@command -v xgettext >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq gettext >/dev/null); } \
 	  || echo "GNU gettext is not installed and cannot be installed here: the English catalogue check will be skipped."
+	@command -v softhsm2-util >/dev/null || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq softhsm2 >/dev/null); } \
+	  || echo "SoftHSM2 is not installed and cannot be installed here: the PKCS#11 signing tests will be skipped."
 
 clean:
 	rm -rf $(VENV) node_modules tinhso/web/static/web/dist var staticfiles

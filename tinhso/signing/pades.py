@@ -71,7 +71,7 @@ def sign_pdf(
     timestamp: bool = True,
 ) -> bytes:
     """The document signed as PAdES B-LT (B-B without a timestamp authority or when `timestamp` is off), its
-    stamp on the last page."""
+    stamp on the last page. A token that cannot sign now raises profiles.KeyUnavailable."""
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
         box = _box(writer)
@@ -86,20 +86,21 @@ def sign_pdf(
         embed_validation_info=True,
         validation_context=profiles.validation_context(),
     )
-    pdf_signer = signers.PdfSigner(
-        metadata,
-        signer=profiles.load_signer(profile),
-        timestamper=stamper,
-        stamp_style=_stamp_style(),
-        new_field_spec=fields.SigFieldSpec(field_name, on_page=-1, box=box),
-    )
     out = BytesIO()
     try:
-        outside_event_loop(
-            lambda: pdf_signer.sign_pdf(
-                writer, output=out, appearance_text_params={"url": stamp.url, "code": stamp.code}
+        with profiles.token_errors(profile):
+            pdf_signer = signers.PdfSigner(
+                metadata,
+                signer=profiles.load_signer(profile),
+                timestamper=stamper,
+                stamp_style=_stamp_style(),
+                new_field_spec=fields.SigFieldSpec(field_name, on_page=-1, box=box),
             )
-        )
+            outside_event_loop(
+                lambda: pdf_signer.sign_pdf(
+                    writer, output=out, appearance_text_params={"url": stamp.url, "code": stamp.code}
+                )
+            )
     except TimestampRequestError as error:
         raise TimestampUnavailable(str(error)) from None
     return out.getvalue()

@@ -2,12 +2,15 @@
 authority stamps, which roots are trusted and where revocation data comes from.
 
 A key is a PKCS#12 file, a PEM key with its certificate, or a PKCS#11 token (an HSM or a USB token, through
-python-pkcs11, installed where one is used). Trust roots are always the configured ones: the national roots in
+python-pkcs11: `pip install 'tinhso[pkcs11]'`). Trust roots are always the configured ones: the national roots in
 production, the demo root otherwise; never a certificate found in a PDF."""
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
@@ -16,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.sign import signers
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
@@ -23,6 +27,17 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from tinhso.core import caching
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+    from pyhanko.sign.pkcs11 import PKCS11Signer
+
+# A token's session, logged in once per process (PKCS#11 logs a whole process in, not one session).
+_tokens = caching.Kept("signing.pkcs11_tokens", max_entries=8)
+# Profiles whose PIN a token refused: never tried again by this process, as a token locks itself after a few
+# wrong PINs and the job runs every minute.
+_refused_pins = caching.Kept("signing.pkcs11_refused_pins", max_entries=8)
+_opening = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -33,7 +48,7 @@ class Profile:
     kind: str
     key: str
     cert: str
-    passphrase: str
+    passphrase: str = field(repr=False)  # the key's passphrase or the token's PIN: never in a log
     chain: tuple[str, ...]
     tsa_url: str
     pkcs11_token: str
@@ -116,16 +131,97 @@ class _KeptKeySigner(signers.SimpleSigner):
         return self._rsa_key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
 
 
-def _pkcs11_signer(chosen: Profile) -> signers.Signer:
-    """A key that never leaves its token: `key` is the PKCS#11 module's path, the passphrase the user PIN."""
-    from pyhanko.sign import pkcs11
+class KeyUnavailable(OSError):
+    """The profile's token cannot sign now (a wrong PIN, the token or its module missing): nothing was signed
+    and the same work can be tried again. An OSError, as a key file that cannot be read is one."""
 
-    session = pkcs11.open_pkcs11_session(
-        chosen.key,
-        token_criteria=pkcs11.TokenCriteria(label=chosen.pkcs11_token),
-        user_pin=chosen.passphrase,
-    )
-    return pkcs11.PKCS11Signer(session, key_label=chosen.pkcs11_key_label)
+    def __init__(self, message: "StrOrPromise") -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def _pkcs11_signer(chosen: Profile) -> "PKCS11Signer":
+    """A key that never leaves its token: `key` is the PKCS#11 module's path, the passphrase the user PIN.
+    The session is opened once per process and kept; a failed one is opened afresh by the next call."""
+    signer = _tokens.peek(chosen)
+    if signer is not None:
+        return signer
+    with _opening, token_errors(chosen):
+        signer = _tokens.peek(chosen) or _open_token(chosen)
+        _tokens.put(chosen, signer)
+    return signer
+
+
+def _open_token(chosen: Profile) -> "PKCS11Signer":
+    if _refused_pins.peek(chosen):
+        raise KeyUnavailable(_wrong_pin(chosen))
+    try:
+        import pkcs11
+        from pyhanko.sign.pkcs11 import PKCS11Signer
+    except ImportError:
+        raise KeyUnavailable(
+            _("Hồ sơ ký số PKCS#11 cần gói python-pkcs11 (pip install 'tinhso[pkcs11]').")
+        ) from None
+    if not Path(chosen.key).is_file():
+        raise KeyUnavailable(
+            _("Không có thư viện PKCS#11 %(module)s: kiểm tra TINHSO_SIGNING_KEY.") % {"module": chosen.key}
+        )
+    module = pkcs11.lib(chosen.key)
+    try:
+        session = module.get_token(token_label=chosen.pkcs11_token).open(user_pin=chosen.passphrase)
+    except (pkcs11.NoSuchToken, pkcs11.UserAlreadyLoggedIn):
+        # A token plugged in after the module loaded, or a login left by a session this process dropped:
+        # both need the module started afresh (which closes this process's other sessions on it).
+        _tokens.clear()
+        module.reinitialize()
+        session = module.get_token(token_label=chosen.pkcs11_token).open(user_pin=chosen.passphrase)
+    signer = PKCS11Signer(session, key_label=chosen.pkcs11_key_label)
+    signer.signing_cert  # noqa: B018 (finds the key and its certificate now: a missing one fails here)
+    return signer
+
+
+@contextmanager
+def token_errors(chosen: Profile) -> Iterator[None]:
+    """A token's failures as KeyUnavailable, said in Vietnamese; its session is dropped, so the next call
+    opens it afresh (the token was unplugged, the HSM restarted)."""
+    try:
+        import pkcs11
+    except ImportError:
+        yield
+        return
+    try:
+        yield
+    except (pkcs11.PinIncorrect, pkcs11.PinInvalid, pkcs11.PinLenRange):
+        _tokens.forget(chosen)
+        _refused_pins.put(chosen, True)
+        raise KeyUnavailable(_wrong_pin(chosen)) from None
+    except pkcs11.PinLocked:
+        _tokens.forget(chosen)
+        raise KeyUnavailable(
+            _("Mã PIN của thiết bị ký số “%(token)s” đã bị khóa: cần mở khóa bằng mã PIN quản trị (SO PIN).")
+            % {"token": chosen.pkcs11_token}
+        ) from None
+    except pkcs11.NoSuchToken:
+        _tokens.forget(chosen)
+        raise KeyUnavailable(
+            _("Không tìm thấy thiết bị ký số “%(token)s”: kiểm tra thiết bị đã được cắm và tên của nó.")
+            % {"token": chosen.pkcs11_token}
+        ) from None
+    except pkcs11.PKCS11Error as error:
+        _tokens.forget(chosen)
+        raise KeyUnavailable(
+            _("Thiết bị ký số “%(token)s” chưa ký được (%(error)s).")
+            % {"token": chosen.pkcs11_token, "error": str(error) or type(error).__name__}
+        ) from None
+
+
+def _wrong_pin(chosen: Profile) -> "StrOrPromise":
+    return _(
+        "Mã PIN của thiết bị ký số “%(token)s” không đúng: sửa TINHSO_SIGNING_PASSPHRASE rồi khởi động lại các tiến trình."
+    ) % {"token": chosen.pkcs11_token}
 
 
 def timestamper(chosen: Profile) -> TimeStamper | None:

@@ -149,8 +149,8 @@ def _keep(
 
 def sign_pending(*, now: datetime | None = None) -> int:
     """Signs what the rules ask for after the events written since the previous run (results, the desk's
-    forms); returns how many documents it signed. A failure (the timestamp authority down) stops the run
-    before the cursor moves, so the next run tries again."""
+    forms); returns how many documents it signed. A failure (the timestamp authority down, the token's PIN
+    refused or the token unplugged) stops the run before the cursor moves, so the next run tries again."""
     now = now or timezone.now()
     if not profiles.usable(profiles.profile()):
         logger.warning("The signing key is not configured: nothing is signed (tinhso signing init-demo-ca)")
@@ -188,6 +188,9 @@ def sign_pending(*, now: datetime | None = None) -> int:
             logger.warning(
                 "The timestamp authority did not answer (%s); signing waits for the next run", error
             )
+            return signed
+        except profiles.KeyUnavailable as error:  # a wrong PIN, the token unplugged: likewise
+            logger.warning("The signing key cannot be used (%s); signing waits for the next run", error)
             return signed
         signed += 1
     SigningCursor.objects.filter(pk=cursor.pk).update(last_run_at=now)
