@@ -74,7 +74,7 @@ class PublicReportOut(Schema):
 
     @staticmethod
     def resolve_photo_urls(report: Report) -> list[str]:
-        return [photo.image.url for photo in report.photos.all()]
+        return [photo.image.url for photo in selectors.shown_photos(report)]
 
 
 def _status_label(status: str) -> str:
@@ -172,7 +172,7 @@ def file_report(
     "/mine", response=list[PublicReportOut], auth=bearer_auth, summary="The signed-in citizen's reports"
 )
 def mine(request: SignedInRequest):
-    return selectors.reports_of_reporter(request.auth).prefetch_related("photos")
+    return selectors.reports_of_reporter(request.auth).prefetch_related(selectors.public_photos())
 
 
 def _own(request: SignedInRequest, tracking_code: str) -> Report:

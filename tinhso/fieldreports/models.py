@@ -247,17 +247,31 @@ class ReportPhoto(models.Model):
         REPORT = "report", _("Ảnh phản ánh")
         RESULT = "result", _("Ảnh kết quả xử lý")
 
+    class State(models.TextChoices):
+        PENDING = "pending", _("Đang xử lý ảnh")
+        PUBLIC = "public", _("Đã công bố")
+        REFUSED = "refused", _("Ảnh hỏng, không công bố")
+
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
     kind = models.CharField(max_length=6, choices=Kind.choices)
-    # The public copy is re-encoded without EXIF (no GPS, no camera serial); the original stays private.
-    image = models.FileField(upload_to=_photo_name)
+    # The public copy is re-encoded without EXIF (no GPS, no camera serial) by a job after the upload; only
+    # then is the photo shown. The original stays private.
+    image = models.FileField(upload_to=_photo_name, blank=True)
     original = models.FileField(upload_to=_photo_name, storage=private_storage, blank=True)
+    state = models.CharField(max_length=7, choices=State.choices, default=State.PENDING)
+    refusal = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["uploaded_at"], condition=models.Q(state="pending"), name="fieldreport_photo_waiting"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.report} {self.kind} {self.pk}"

@@ -156,7 +156,7 @@ def _status_notes(report: Report) -> str:
 
 def request_of(report: Report, request: HttpRequest) -> dict:
     """One service request: public fields only, never who filed it."""
-    photo = next((p for p in report.photos.all() if p.kind == "report"), None)
+    photo = next((p for p in selectors.shown_photos(report) if p.kind == "report"), None)
     return {
         "service_request_id": report.tracking_code,
         "status": "open" if report.is_open else "closed",

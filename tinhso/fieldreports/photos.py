@@ -1,4 +1,5 @@
-"""Checks uploaded photos by their content and makes the public copy without location metadata."""
+"""Checks uploaded photos by their headers in the request, and makes the public copy without location
+metadata in a job (`public_copy`): a phone's 12 MP photo costs half a second to decode and re-encode."""
 
 import io
 from dataclasses import dataclass
@@ -13,23 +14,34 @@ MAX_PHOTOS = 5
 # Larger images are refused before decoding, so a small "decompression bomb" cannot exhaust memory.
 # A JPEG is decoded already reduced (1/2 to 1/8, near the public copy's size), so a camera's largest pass;
 # PNG and WebP decode at full size only, hence their lower limits (WebP passes through RGBA twice);
-# figures in docs/benchmarks.md (bench/photo_memory.py).
+# figures in docs/benchmarks.md (bench/photo_memory.py). The job decodes one photo at a time.
 MAX_PIXELS = 40_000_000
 MAX_FULL_DECODE_PIXELS = {"PNG": 16_000_000, "WEBP": 8_000_000}
-# The pixels one request may decode in all, after the JPEG reduction: five camera photos of any size, but
-# not five PNGs at their limit.
-MAX_DECODED_PIXELS_PER_REQUEST = 60_000_000
 PUBLIC_MAX_SIDE = 2048
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
+# What a decoder may raise on a file whose header was sound: the photo is refused, not the report.
+UNREADABLE = (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError)
 
 
 @dataclass(frozen=True)
 class CheckedPhoto:
+    """An upload whose type and size were read from its header: the original's bytes, not yet decoded."""
+
     original: bytes
     extension: str
-    public: bytes
     width: int
     height: int
+
+
+@dataclass(frozen=True)
+class PublicCopy:
+    data: bytes
+    width: int
+    height: int
+
+
+class UnreadablePhoto(Exception):
+    """The job could not decode a photo the request accepted (its pixels are broken or truncated)."""
 
 
 def _refuse(message: str, field: str) -> InvalidInput:
@@ -37,14 +49,14 @@ def _refuse(message: str, field: str) -> InvalidInput:
 
 
 def check_photos(uploads: list[UploadedFile], *, field: str = "photos") -> list[CheckedPhoto]:
-    """Refuses too many photos, files too large and files that are not JPEG, PNG or WebP images."""
+    """Refuses too many photos, files too large, files that are not JPEG, PNG or WebP images by their
+    magic bytes and images with too many pixels by their header; decodes no pixel."""
     if len(uploads) > MAX_PHOTOS:
         raise _refuse(f"Chỉ gửi được tối đa {MAX_PHOTOS} ảnh.", field)
-    budget = [MAX_DECODED_PIXELS_PER_REQUEST]
-    return [_check_photo(upload, field, budget) for upload in uploads]
+    return [_check_photo(upload, field) for upload in uploads]
 
 
-def _check_photo(upload: UploadedFile, field: str, budget: list[int]) -> CheckedPhoto:
+def _check_photo(upload: UploadedFile, field: str) -> CheckedPhoto:
     name = upload.name or "ảnh"
     if upload.size is not None and upload.size > MAX_PHOTO_BYTES:
         raise _refuse(f"Ảnh “{name}” lớn hơn {MAX_PHOTO_BYTES // (1024 * 1024)} MB.", field)
@@ -53,34 +65,36 @@ def _check_photo(upload: UploadedFile, field: str, budget: list[int]) -> Checked
     if len(original) > MAX_PHOTO_BYTES:
         raise _refuse(f"Ảnh “{name}” lớn hơn {MAX_PHOTO_BYTES // (1024 * 1024)} MB.", field)
     try:
-        with Image.open(io.BytesIO(original)) as probe:
-            extension = (probe.format or "").lower().replace("jpeg", "jpg")
-            if probe.format not in ACCEPTED_FORMATS:
-                raise _refuse(f"Tệp “{name}” không phải ảnh JPEG, PNG hoặc WebP.", field)
-            if probe.width * probe.height > MAX_PIXELS:
-                raise _refuse(f"Ảnh “{name}” có kích thước điểm ảnh quá lớn.", field)
-            full_limit = MAX_FULL_DECODE_PIXELS.get(probe.format, MAX_PIXELS)
-            if probe.width * probe.height > full_limit:
-                message = f"Ảnh {probe.format} “{name}” quá lớn: tối đa {full_limit // 1_000_000} megapixel."
-                raise _refuse(message, field)
-            probe.verify()
-        with Image.open(io.BytesIO(original)) as image:
+        with Image.open(io.BytesIO(original), formats=ACCEPTED_FORMATS) as probe:
+            image_format, (width, height) = probe.format or "", probe.size
+    except UNREADABLE:
+        raise _refuse(f"Tệp “{name}” không phải ảnh JPEG, PNG hoặc WebP.", field) from None
+    if width * height > MAX_PIXELS:
+        raise _refuse(f"Ảnh “{name}” có kích thước điểm ảnh quá lớn.", field)
+    full_limit = MAX_FULL_DECODE_PIXELS.get(image_format, MAX_PIXELS)
+    if width * height > full_limit:
+        message = f"Ảnh {image_format} “{name}” quá lớn: tối đa {full_limit // 1_000_000} megapixel."
+        raise _refuse(message, field)
+    extension = image_format.lower().replace("jpeg", "jpg")
+    return CheckedPhoto(original=original, extension=extension, width=width, height=height)
+
+
+def public_copy(original: bytes) -> PublicCopy:
+    """The public copy of a checked photo: decoded (a JPEG already reduced), turned upright, re-encoded from
+    its pixels only; UnreadablePhoto when its pixels cannot be decoded."""
+    try:
+        with Image.open(io.BytesIO(original), formats=ACCEPTED_FORMATS) as image:
             # JPEG only: decodes at the smallest scale (1/2 to 1/8) still at least the public copy's size.
-            image.draft("RGB", _public_size(image.size))
-            budget[0] -= image.width * image.height
-            if budget[0] < 0:
-                raise _refuse(
-                    f"Các ảnh gửi cùng lúc quá lớn; hãy gửi ảnh “{name}” riêng hoặc nhỏ hơn.", field
-                )
-            public = _public_copy(image)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise _refuse(f"Tệp “{name}” không phải ảnh hợp lệ.", field) from None
-    with Image.open(io.BytesIO(public)) as result:
-        width, height = result.size
-    return CheckedPhoto(original=original, extension=extension, public=public, width=width, height=height)
+            image.draft("RGB", public_size(image.size))
+            data = _public_copy(image)
+        with Image.open(io.BytesIO(data)) as result:
+            width, height = result.size
+    except UNREADABLE as error:
+        raise UnreadablePhoto(str(error)) from None
+    return PublicCopy(data=data, width=width, height=height)
 
 
-def _public_size(size: tuple[int, int]) -> tuple[int, int]:
+def public_size(size: tuple[int, int]) -> tuple[int, int]:
     """The public copy's size: the longer side at most PUBLIC_MAX_SIDE, the same proportions."""
     width, height = size
     scale = min(1.0, PUBLIC_MAX_SIDE / max(width, height, 1))

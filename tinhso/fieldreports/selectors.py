@@ -17,6 +17,7 @@ from django.db.models import (
     FloatField,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -372,12 +373,17 @@ def nearby_open_reports(
     return list(islice(within, MAX_SUGGESTIONS))
 
 
+def public_photos() -> "Prefetch[str, QuerySet[ReportPhoto], str]":
+    """A report's photos whose public copy exists (never one waiting for the job or refused by it)."""
+    return Prefetch("photos", queryset=ReportPhoto.objects.filter(state=ReportPhoto.State.PUBLIC))
+
+
 def public_reports() -> QuerySet[Report]:
     """Reports anyone may see (rejected ones are not published); callers show public fields only."""
     return (
         Report.objects.exclude(status=Report.Status.REJECTED)
         .select_related("category", "category__parent", "commune", "responsible_unit", "merged_into")
-        .prefetch_related("photos")
+        .prefetch_related(public_photos())
     )
 
 
@@ -521,9 +527,14 @@ def communes() -> QuerySet[AdminUnit]:
     ).order_by("name")
 
 
+def shown_photos(report: Report) -> list[ReportPhoto]:
+    """The report's photos whose public copy exists (from `public_photos` when prefetched)."""
+    return [photo for photo in report.photos.all() if photo.state == ReportPhoto.State.PUBLIC]
+
+
 def photos_by_kind(report: Report) -> tuple[list[ReportPhoto], list[ReportPhoto]]:
     """The reporter's photos and the handling unit's result photos (from the prefetched photos)."""
-    photos = list(report.photos.all())
+    photos = shown_photos(report)
     reported = [photo for photo in photos if photo.kind == ReportPhoto.Kind.REPORT]
     return reported, [photo for photo in photos if photo.kind == ReportPhoto.Kind.RESULT]
 
@@ -602,7 +613,8 @@ def staff_open_page(user: User, *, cursor: str = "", size: int = PAGE_SIZE) -> P
     page = keyset_page(reports, field="due_at", cursor=cursor, size=size, newest_first=False)
     photos: dict[int, list[str]] = {row["pk"]: [] for row in page.items}
     if photos:
-        found = ReportPhoto.objects.filter(report_id__in=photos).order_by("uploaded_at", "pk")
+        found = ReportPhoto.objects.filter(report_id__in=photos, state=ReportPhoto.State.PUBLIC)
+        found = found.order_by("uploaded_at", "pk")
         for report_id, name in found.values_list("report_id", "image"):
             photos[report_id].append(name)
     for row in page.items:
@@ -706,7 +718,7 @@ def public_reports_by_codes(codes: list[str]) -> list[Report]:
     reports = (
         Report.objects.filter(tracking_code__in=codes)
         .select_related("category", "category__parent", "commune__parent", "responsible_unit", "merged_into")
-        .prefetch_related("photos")
+        .prefetch_related(public_photos())
     )
     return sorted(reports, key=lambda report: codes.index(report.tracking_code))
 

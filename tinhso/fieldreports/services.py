@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import CharField
+from django.db.models import CharField, F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +29,7 @@ from tinhso.core.models import AdminUnit, Domain, Role, User
 from tinhso.core.services import first_event, next_event, record_event
 from tinhso.core.sql import insert_new
 from tinhso.fieldreports import events, selectors
+from tinhso.fieldreports import photos as photo_files
 from tinhso.fieldreports.lifecycle import LIFECYCLE, WAITING_ON_UNIT
 from tinhso.fieldreports.models import (
     ApiKey,
@@ -347,16 +348,82 @@ def _check_contact(*, reporter: User | None, phone: str, email: str, partner: Ap
 
 
 def _store_photos(report: Report, photos: list[CheckedPhoto], kind: str) -> None:
+    """Keeps the originals privately and queues the job making their public copies after the commit: decoding
+    a phone's photo costs the request half a second (docs/benchmarks.md)."""
+    stored: list[int] = []
     for checked in photos:
-        photo = ReportPhoto(report=report, kind=kind, width=checked.width, height=checked.height)
-        # Unrelated names: the public copy's URL says nothing about where the original is kept.
-        photo.image.save(f"{uuid.uuid4().hex}.jpg", ContentFile(checked.public), save=False)
+        width, height = photo_files.public_size((checked.width, checked.height))
+        photo = ReportPhoto(report=report, kind=kind, width=width, height=height)
         photo.original.save(
             f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.original), save=False
         )
-        core_files.written(photo.image)
         core_files.written(photo.original)
         photo.save()
+        stored.append(photo.pk)
+    if stored:
+        from tinhso.fieldreports import tasks
+
+        # Not once_after_commit: the job carries these photos (a transaction stores photos once).
+        transaction.on_commit(partial(tasks.queue_processing, stored), robust=True)
+
+
+# A photo still waiting this long after its upload is queued again (its job was lost or killed); one whose
+# job was started this many times already is refused (it kills its job, e.g. out of memory).
+PHOTO_REQUEUE_AFTER = timedelta(minutes=5)
+PHOTO_ATTEMPTS = 3
+
+
+def process_photos(*, photo_ids: Iterable[int]) -> None:
+    """The job: each photo still waiting gets its public copy (no EXIF, at most 2,048 px) or is refused."""
+    for photo_id in photo_ids:
+        _process_photo(photo_id)
+
+
+def _process_photo(photo_id: int) -> None:
+    waiting = ReportPhoto.objects.filter(pk=photo_id, state=ReportPhoto.State.PENDING)
+    if not waiting.filter(attempts__lt=PHOTO_ATTEMPTS).update(attempts=F("attempts") + 1):
+        _refuse_photo(photo_id, reason=f"{PHOTO_ATTEMPTS} lần xử lý không xong")
+        return
+    photo = ReportPhoto.objects.get(pk=photo_id)
+    if not photo.original:  # erased with the reporter's data before its turn
+        _refuse_photo(photo_id, reason="ảnh gốc đã xóa")
+        return
+    try:
+        with photo.original.open("rb") as original:
+            public = photo_files.public_copy(original.read())
+    except photo_files.UnreadablePhoto as error:
+        _refuse_photo(photo_id, reason=str(error))
+        return
+    _publish_photo(photo, public)
+
+
+@core_files.removed_on_failure()
+@transaction.atomic
+def _publish_photo(photo: ReportPhoto, public: photo_files.PublicCopy) -> None:
+    # Unrelated names: the public copy's URL says nothing about where the original is kept.
+    photo.image.save(f"{uuid.uuid4().hex}.jpg", ContentFile(public.data), save=False)
+    core_files.written(photo.image)
+    published = ReportPhoto.objects.filter(pk=photo.pk, state=ReportPhoto.State.PENDING).update(
+        state=ReportPhoto.State.PUBLIC, image=photo.image.name, width=public.width, height=public.height
+    )
+    if not published:  # another run of the job published it first
+        photo.image.delete(save=False)
+        return
+    # The report's kept pages and lists change with its last write.
+    Report.objects.filter(pk=photo.report_id).update(updated_at=timezone.now())
+
+
+def _refuse_photo(photo_id: int, *, reason: str) -> None:
+    waiting = ReportPhoto.objects.filter(pk=photo_id, state=ReportPhoto.State.PENDING)
+    waiting.update(state=ReportPhoto.State.REFUSED, refusal=reason[:200])
+
+
+def unprocessed_photos(*, now: datetime, limit: int = 1000) -> list[int]:
+    """Photos waiting longer than PHOTO_REQUEUE_AFTER for their job, oldest first."""
+    waiting = ReportPhoto.objects.filter(
+        state=ReportPhoto.State.PENDING, uploaded_at__lt=now - PHOTO_REQUEUE_AFTER
+    )
+    return list(waiting.order_by("uploaded_at", "pk").values_list("pk", flat=True)[:limit])
 
 
 def _created(fields: dict[str, Any], *, key: str, fingerprint: str, now: datetime) -> Report:
