@@ -1,4 +1,5 @@
-"""Peak memory of checking one near-limit photo (issue 19, item 7): each case runs in a fresh process and
+"""Peak memory of checking one near-limit photo (issue 19, item 7) and, when the request accepts it, of the
+job making its public copy (issue 26): each case runs in a fresh process and
 prints its peak resident size (VmHWM, Linux) above the same process's size just before, setup and file read.
 
     .venv/bin/python bench/photo_memory.py
@@ -45,7 +46,7 @@ def _one(case: str, path: str) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from tinhso.core.errors import InvalidInput
-    from tinhso.fieldreports.photos import check_photos
+    from tinhso.fieldreports.photos import check_photos, public_copy
 
     fmt, _size = CASES[case]
     with open(path, "rb") as file:
@@ -56,7 +57,8 @@ def _one(case: str, path: str) -> dict:
     floor = _peak_kib()
     try:
         [checked] = check_photos([upload])
-        verdict = f"accepted, public copy {checked.width}x{checked.height}"
+        public = public_copy(checked.original)
+        verdict = f"accepted, public copy {public.width}x{public.height}"
     except InvalidInput as refusal:
         verdict = f"refused: {refusal.message}"
     return {
