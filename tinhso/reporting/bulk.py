@@ -55,9 +55,13 @@ def _copy(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[Any]
             [meta.db_table, pk.column, len(rows)],
         )
         keys = [key for (key,) in cursor.fetchall()]
-        with cursor.cursor.copy(
-            f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
-        ) as copy:
+        # The raw cursor's errors come out as Django's (a reference refused is an IntegrityError).
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(
+                f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+            ) as copy,
+        ):
             for key, row in zip(keys, rows, strict=True):
                 values = [key, *row, *constants]
                 for index in json:

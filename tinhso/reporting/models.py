@@ -200,8 +200,14 @@ class DataValue(models.Model):
         PERIOD = "period", _("Thực hiện kỳ báo cáo")
         PLAN = "plan", _("Kế hoạch năm")
 
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="values")
-    indicator_version = models.ForeignKey(IndicatorVersion, on_delete=models.PROTECT, related_name="values")
+    # Its references are checked once per statement by the triggers of migration 0003, not by a foreign key
+    # per row; the cell's unique constraint leads with the report, which serves as its index.
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="values", db_constraint=False, db_index=False
+    )
+    indicator_version = models.ForeignKey(
+        IndicatorVersion, on_delete=models.PROTECT, related_name="values", db_constraint=False
+    )
     disaggregation = models.CharField(max_length=40, blank=True)
     kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.PERIOD)
     value = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
@@ -211,7 +217,7 @@ class DataValue(models.Model):
     revision = models.PositiveIntegerField(default=1)
     changed_at = models.DateTimeField()
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
 
     class Meta:
@@ -229,7 +235,10 @@ class DataValue(models.Model):
 class ValueRevision(models.Model):
     """Every state a value has had, kept so that 'as published on date X' can be answered."""
 
-    data_value = models.ForeignKey(DataValue, on_delete=models.CASCADE, related_name="revisions")
+    # Checked per statement as DataValue's references are; (data_value, revision) is unique, so indexed.
+    data_value = models.ForeignKey(
+        DataValue, on_delete=models.CASCADE, related_name="revisions", db_constraint=False, db_index=False
+    )
     revision = models.PositiveIntegerField()
     value = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
     comment = models.TextField(blank=True)
@@ -238,7 +247,7 @@ class ValueRevision(models.Model):
     reason = models.TextField(blank=True)
     changed_at = models.DateTimeField()
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     event_seq = models.PositiveIntegerField(help_text="The submission's event that recorded it")
 

@@ -4,10 +4,11 @@ summary, conflicts with row indexes, all or nothing, idempotent) and locks that 
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from tinhso.core.errors import Conflict
 from tinhso.core.models import Event
-from tinhso.reporting import services, setup
+from tinhso.reporting import bulk, services, setup
 from tinhso.reporting.models import DataValue, FormRow, IndicatorVersion, Submission, ValueRevision
 
 from .conftest import AN_XUYEN, FINANCE, JUSTICE
@@ -201,3 +202,43 @@ def test_a_large_import_keeps_every_value_and_its_first_revision(cast, clock):
     again = services.import_values(actor=cast.justice, regime_code=setup.REGIME, values=values)
     assert (again.imported, again.updated, again.ignored) == (0, 1, 299)
     assert ValueRevision.objects.get(data_value=kept["x299"], revision=2).value == 1000
+
+
+def _one_value(cast) -> DataValue:
+    services.save_values(actor=cast.justice, regime_code=setup.REGIME, period_id="2026M03", unit_code=JUSTICE,
+                         cells=[services.Cell("DNMOI", "12")])  # fmt: skip
+    return DataValue.objects.get()
+
+
+@pytest.mark.parametrize("rows", [1, bulk.COPY_FROM])
+def test_a_value_or_revision_naming_a_missing_row_is_refused(regime, cast, rows):
+    """The references checked once per statement (triggers, not foreign keys) still refuse a dangling one,
+    one row or a COPY of many."""
+    value = _one_value(cast)
+    fresh = [[value.submission_id, value.indicator_version_id, f"x{n}", "period", 1, "", "A", value.changed_at,
+              cast.justice.pk] for n in range(rows)]  # fmt: skip
+    for column, missing in ((0, 10**9), (1, 10**9), (8, 10**9)):
+        bad = [list(row) for row in fresh]
+        bad[-1][column] = missing
+        with pytest.raises(IntegrityError), transaction.atomic():
+            bulk.insert_rows(DataValue, services.FRESH_VALUE, bad)
+    revisions = [
+        [value.pk, 2 + n, 1, "", "A", "api", "", value.changed_at, cast.justice.pk, 1] for n in range(rows)
+    ]
+    revisions[-1][0] = 10**9
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.insert_rows(ValueRevision, services.REVISION, revisions)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DataValue.objects.filter(pk=value.pk).update(submission_id=10**9)
+    assert bulk.insert_rows(DataValue, services.FRESH_VALUE, fresh)  # the same rows, whole, go in
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps Django's PROTECT only")
+def test_a_row_still_referred_to_cannot_be_deleted(regime, cast):
+    value = _one_value(cast)
+    for rows in (Submission.objects.filter(pk=value.submission_id), DataValue.objects.filter(pk=value.pk),
+                 IndicatorVersion.objects.filter(pk=value.indicator_version_id)):  # fmt: skip
+        with pytest.raises(IntegrityError), transaction.atomic():
+            rows._raw_delete(rows.db)
+    ValueRevision.objects.filter(data_value=value).delete()
+    DataValue.objects.filter(pk=value.pk).delete()  # once nothing refers to it
