@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from fontTools import ttLib
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from tinhso.core.models import Event
-from tinhso.signing import events, pki, services, verification
+from tinhso.signing import events, pades, pki, profiles, services, verification
 from tinhso.signing.models import SignedDocument
 from tinhso.testing.signing import sample_pdf
 
@@ -79,6 +80,31 @@ def test_the_stamp_speaks_vietnamese_and_carries_the_qr_code_of_the_verification
     assert url.endswith(f"/xac-thuc/{document.code}/")
     assert lines[0] == "Ký bởi: UBND Tỉnh Cà Mau"
     assert f"Mã xác thực: {document.code}" in lines and f"Tra cứu: {url}" in lines
+
+
+def _stamp_font(data: bytes) -> ttLib.TTFont:
+    reader = PdfReader(BytesIO(data))
+    widget = reader.trailer["/Root"]["/AcroForm"]["/Fields"][0].get_object()
+    font = widget["/AP"]["/N"].get_object()["/Resources"]["/Font"]["/F1"].get_object()
+    descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+    return ttLib.TTFont(BytesIO(descriptor["/FontFile2"].get_object().get_data()))
+
+
+def test_the_stamp_font_is_cut_once_to_the_vietnamese_alphabet_and_whole_for_a_rare_letter(signing_pki):
+    bare, _ = pades._cut_font()
+    drawn = ttLib.TTFont(BytesIO(bare)).getBestCmap()
+    assert {ord(character) for character in pades.REPERTOIRE if character.isprintable()} <= set(drawn)
+
+    def signed(url: str) -> bytes:
+        stamp = pades.Stamp(code="ABCDEFGHJKMN", url=url, reason="Ký số", location="Cà Mau")
+        return pades.sign_pdf(sample_pdf(), stamp=stamp, profile=profiles.profile(), timestamp=False)
+
+    usual = _stamp_font(signed("https://dichvucong.camau.gov.vn/xac-thuc/ABCDEFGHJKMN/"))
+    rare = _stamp_font(signed("https://dichvucong.camau.gov.vn/xac-thuc/ABCDEFGHJKMN/?ngôn-ngữ=español"))
+    assert usual["maxp"].numGlyphs <= ttLib.TTFont(BytesIO(bare))["maxp"].numGlyphs < rare["maxp"].numGlyphs
+    whole = ttLib.TTFont(str(pades.fontpkg.path(pades.FONT_FAMILY, 400)))
+    n_tilde = whole.getGlyphID(whole.getBestCmap()[ord("ñ")])  # drawn from the whole font, not a blank box
+    assert rare["glyf"][rare.getGlyphOrder()[n_tilde]].numberOfContours > 0
 
 
 def test_signing_keeps_the_copy_and_records_the_event(signing_pki):
