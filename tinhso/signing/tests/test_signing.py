@@ -6,6 +6,7 @@ import subprocess
 import sys
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -83,8 +84,8 @@ def test_the_stamp_speaks_vietnamese_and_carries_the_qr_code_of_the_verification
 
 
 def _stamp_font(data: bytes) -> ttLib.TTFont:
-    reader = PdfReader(BytesIO(data))
-    widget = reader.trailer["/Root"]["/AcroForm"]["/Fields"][0].get_object()
+    root: Any = PdfReader(BytesIO(data)).trailer["/Root"]  # pypdf's objects are untyped
+    widget = root["/AcroForm"]["/Fields"][0].get_object()
     font = widget["/AP"]["/N"].get_object()["/Resources"]["/Font"]["/F1"].get_object()
     descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
     return ttLib.TTFont(BytesIO(descriptor["/FontFile2"].get_object().get_data()))
