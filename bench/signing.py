@@ -2,7 +2,9 @@
 (issue 21), against a floor measured in the same run: one bare RSA-2048 signature over the document's SHA-256,
 the least any signature of it costs.
 
-    .venv/bin/python bench/signing.py [--documents 40]
+    .venv/bin/python bench/signing.py [--documents 40] [--pkcs11]
+
+--pkcs11 adds B-B signatures with the key on a SoftHSM2 token (Debian's softhsm2), through the pkcs11 profile.
 
 Everything runs in this process, one document after another on one thread, with the demo CA in a temporary
 folder; the timestamp authority is the platform's own (pyHanko's in-process TSA) behind a loopback HTTP server,
@@ -12,6 +14,7 @@ figures but much less these.
 """
 
 import argparse
+import dataclasses
 import hashlib
 import os
 import sys
@@ -47,11 +50,30 @@ def _measure(count: int, work: Callable[[int], object]) -> tuple[float, float]:
     return count / (time.perf_counter() - wall), count / (time.process_time() - cpu)
 
 
+def _token(ca: Path):
+    """A SoftHSM2 token holding the demo signer's key and certificate, as the PKCS#11 tests make it."""
+    import subprocess
+
+    from tinhso.signing import pki
+    from tinhso.testing.signing import SOFTHSM_MODULES, SoftToken, _put_on_token
+
+    module = next(path for path in SOFTHSM_MODULES if Path(path).is_file())
+    token = SoftToken(module=module, label="bench", key_label="ky-so-tinh", pin="246810")
+    initialise = ["softhsm2-util", "--init-token", "--free", "--label", token.label, "--pin", token.pin]
+    subprocess.run([*initialise, "--so-pin", "13579135"], check=True, capture_output=True)
+    _put_on_token(token, pki.load_identity(ca / pki.SIGNER))
+    return token
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, default=40)
+    parser.add_argument("--pkcs11", action="store_true", help="also sign with the key on a SoftHSM2 token")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-signing-"))
+    (folder / "tokens").mkdir()
+    (folder / "softhsm2.conf").write_text(f"directories.tokendir = {folder / 'tokens'}\nlog.level = ERROR\n")
+    os.environ["SOFTHSM2_CONF"] = str(folder / "softhsm2.conf")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Tsa)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     os.environ.update(
@@ -83,6 +105,13 @@ def main() -> None:
                         reason="Ký số kết quả", location="Tỉnh Cà Mau")  # fmt: skip
     signed = pades.sign_pdf(document, stamp=stamp, profile=profile)
 
+    if args.pkcs11:
+        token = _token(folder / "ca")
+        on_token = dataclasses.replace(
+            profile, kind="pkcs11", key=token.module, passphrase=token.pin,
+            pkcs11_token=token.label, pkcs11_key_label=token.key_label,
+        )  # fmt: skip
+        pades.sign_pdf(document, stamp=stamp, profile=on_token, timestamp=False)  # logs in once
     figures = {
         "floor: RSA-2048 signature of the SHA-256": _measure(
             args.documents * 10,
@@ -98,6 +127,11 @@ def main() -> None:
             args.documents, lambda _i: verification.verify_pdf(signed)
         ),
     }
+    if args.pkcs11:
+        figures["PAdES B-B, key on a SoftHSM2 token"] = _measure(
+            args.documents,
+            lambda _i: pades.sign_pdf(document, stamp=stamp, profile=on_token, timestamp=False),
+        )
     server.shutdown()
     floor_cpu = figures["floor: RSA-2048 signature of the SHA-256"][1]
     print(
