@@ -127,6 +127,7 @@ MIDDLEWARE = [
     "tinhso.integration.exchange.ExchangeLogMiddleware",
     "tinhso.web.machine_edge.MachineEdge",
     "tinhso.web.pages.security_headers",
+    "tinhso.payments.middleware.gateway_callbacks",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -5,6 +5,7 @@ Kept where the ORM costs more than the database's work on every request: measure
 (Python calls per submission, which do not vary with the machine's load) and bench/instructions.py --submit
 (docs/benchmarks.md, "Hand-written SQL")."""
 
+from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 from functools import cache
@@ -13,7 +14,8 @@ from typing import Any
 from django.db import connection, connections, transaction
 from django.db.models import Field, Model, signals
 
-from tinhso.core.models import ApiToken, User
+from tinhso.core.eventlog import GENESIS_HASH, stream_of
+from tinhso.core.models import ApiToken, Event, User
 
 
 @cache
@@ -72,6 +74,38 @@ def insert_new(*objs: Model) -> None:
         signals.post_save.send(
             sender=type(obj), instance=obj, created=True, update_fields=None, raw=False, using=using
         )
+
+
+def saved_with_head(obj: Model, *, changing: Sequence[str]) -> Event:
+    """`obj.save(update_fields=changing)` and the head of obj's event chain (an unsaved Event with its seq and
+    hash, for next_event): on PostgreSQL one statement, UPDATE … RETURNING the head, built once per process.
+    The caller holds obj's row lock, which every writer of its chain takes, taken by an earlier statement: this
+    one's snapshot, taken after the lock was granted, sees every event of the writers before."""
+    stream = stream_of(obj)
+    if connection.vendor != "postgresql":
+        obj.save(update_fields=changing)
+        found = Event.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
+    else:
+        statement, fields = _update_statement(type(obj), tuple(changing))
+        values = [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [*values, obj.pk, stream, stream])
+            found = cursor.fetchone()
+    seq, digest = found if found and found[0] is not None else (0, GENESIS_HASH)
+    return Event(stream=stream, seq=seq, hash=digest)
+
+
+@cache
+def _update_statement(model: type[Model], changing: tuple[str, ...]) -> "tuple[str, list[Field[Any, Any]]]":
+    quote = connection.ops.quote_name
+    fields = [field for field in model._meta.concrete_fields if field.name in changing]
+    columns = ", ".join(f"{quote(str(field.column))} = %s" for field in fields)
+    head = f"FROM {quote(Event._meta.db_table)} WHERE stream = %s ORDER BY seq DESC LIMIT 1"
+    statement = (
+        f"UPDATE {quote(model._meta.db_table)} SET {columns} WHERE {quote(model._meta.pk.column)} = %s "
+        f"RETURNING (SELECT seq {head}), (SELECT hash {head})"
+    )
+    return statement, fields
 
 
 def reserve_id(model: type[Model]) -> int:
@@ -135,6 +169,58 @@ def _token_holder_statement(vendor: str) -> tuple[str, list[str], list[tuple[int
         for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
             converters.append((index, column, convert))
     return statement, [field.attname for field in fields], converters
+
+
+# ---- rows read by a hand-written SELECT, as the ORM would give them ----------------------------------------
+# A shape is (model, the table's alias in the statement, the names of the fields read): the rest are deferred,
+# as with QuerySet.only(), and read on first use.
+Shape = tuple[type[Model], str, tuple[str, ...]]
+
+
+def select_list(*shapes: Shape) -> str:
+    """The columns of `shapes`, in the order from_row reads them."""
+    quote = connection.ops.quote_name
+    return ", ".join(
+        f"{alias}.{quote(field.column)}" for _, alias, fields in _read_plan(shapes) for field in fields
+    )
+
+
+def from_row(row: Sequence[Any], *shapes: Shape) -> list[Model]:
+    """One instance per shape from a row of select_list's columns, with the values converted as the ORM
+    converts them on this database."""
+    plan = _read_plan(shapes)
+    values = list(row)
+    for index, column, convert in _converters(shapes, connection.vendor):
+        values[index] = convert(values[index], column, connection)
+    instances, start = [], 0
+    for model, _alias, fields in plan:
+        end = start + len(fields)
+        instances.append(
+            model.from_db(connection.alias, [field.attname for field in fields], values[start:end])
+        )
+        start = end
+    return instances
+
+
+@cache
+def _read_plan(shapes: tuple[Shape, ...]) -> "list[tuple[type[Model], str, list[Field[Any, Any]]]]":
+    # from_db takes a partial row in the model's field order.
+    return [
+        (model, alias, [field for field in model._meta.concrete_fields if field.name in names])
+        for model, alias, names in shapes
+    ]
+
+
+@cache
+def _converters(shapes: tuple[Shape, ...], vendor: str) -> list[tuple[int, Any, Any]]:
+    converters, index = [], 0
+    for model, _alias, fields in _read_plan(shapes):
+        for field in fields:
+            column = field.get_col(model._meta.db_table)
+            for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+                converters.append((index, column, convert))
+            index += 1
+    return converters
 
 
 # ---- bulk writes for history loaders and rollups: COPY on PostgreSQL, executemany on SQLite ---------------

@@ -43,6 +43,14 @@ def _make_up_weekend_days(year: int) -> frozenset[date]:
     )
 
 
+def load_public_calendar(*, year: int) -> None:
+    """Builds this year's and next year's public holidays now: the first build in a process imports every
+    country of `holidays` (most of a second), which a worker should pay at start, not in a request."""
+    for each in (year, year + 1):
+        _public_holidays(each)
+        _make_up_weekend_days(each)
+
+
 def _declared_days(year: int) -> dict[date, str]:
     from tinhso.core.models import CalendarDay
 

@@ -20,9 +20,10 @@ from tinhso.core.errors import Conflict, InvalidInput, NotFound, required_text, 
 from tinhso.core.lifecycle import Transition
 from tinhso.core.models import Domain, Role, User
 from tinhso.core.money import checked_amount
-from tinhso.core.services import record_event
+from tinhso.core.services import next_event, record_event
+from tinhso.core.sql import insert_new, saved_with_head
 from tinhso.core.working_time import add_working_time, is_working_day, working_time_between
-from tinhso.dossiers import events, selectors, validation
+from tinhso.dossiers import events, selectors, sql, validation
 from tinhso.dossiers.lifecycle import BEFORE_RESULT, LIFECYCLE
 from tinhso.dossiers.models import Channel, Dossier, Rating, Status
 from tinhso.dossiers.submission import (
@@ -122,11 +123,19 @@ def _commit(
     actor: User | None,
     before: int,
     locked: bool = False,
+    changing: Sequence[str] | None = None,
     **payload: Any,
 ) -> Dossier:
     """Saves the change with the next version and appends the transition's event, in the caller's transaction
-    (`locked`: the caller holds the dossier's row lock, see record_event)."""
+    (`locked`: the caller holds the dossier's row lock, see record_event). `changing`: the caller holds the row
+    lock and changed only these fields; they are saved by a statement returning the chain's head, which the
+    event follows (core.sql.saved_with_head)."""
     dossier.version += 1
+    if changing is not None:
+        head = saved_with_head(dossier, changing=changing)
+        payload = event_payload(dossier, before=before) | payload
+        insert_new(next_event(head, action=row.event, actor=actor, payload=payload))
+        return dossier
     dossier.save()
     record_event(
         subject=dossier,
@@ -574,20 +583,23 @@ def confirm_payment(*, actor: User, code: str, version: int, receipt: str) -> Do
 def confirm_online_payment(*, code: str, reference: str) -> Dossier:
     """A verified gateway notice paid what status 6 asked for: the clock resumes at once, with no official
     (unchanged when the desk recorded a payment first). Lean, as the notice waits for it: the dossier's row
-    locked with the step and unit its event names read in the same statement, the event with no savepoint."""
-    dossier = (
-        Dossier.objects.select_for_update(of=("self",))
-        .select_related("current_step", "current_unit")
-        .get(code=code)
-    )
+    locked with the step and unit its event names read in the same statement, its change returning the head of
+    its chain, the event with no savepoint; each statement built once per process (dossiers.sql)."""
+    dossier = sql.locked_for_payment(code)
     if dossier.status != Status.PAYMENT:
         return dossier
     row = LIFECYCLE.check("confirm_payment", dossier.status, current=_state(dossier))
-    return _paid(dossier, row, actor=None, receipt=reference, method="online", locked=True)
+    return _paid(dossier, row, actor=None, receipt=reference, method="online", changing=sql.RESUMED_FIELDS)
 
 
 def _paid(
-    dossier: Dossier, row: Transition, *, actor: User | None, receipt: str, method: str, locked: bool = False
+    dossier: Dossier,
+    row: Transition,
+    *,
+    actor: User | None,
+    receipt: str,
+    method: str,
+    changing: Sequence[str] | None = None,
 ) -> Dossier:
     """Status 6 ends: the clock resumes and the payment is recorded with how it was made."""
     paused = _resume(dossier, timezone.now())
@@ -596,7 +608,7 @@ def _paid(
         row,
         actor=actor,
         before=Status.PAYMENT,
-        locked=locked,
+        changing=changing,
         receipt=receipt,
         paused_hours=round(_hours(paused), 2),
         method=method,

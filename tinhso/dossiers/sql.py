@@ -7,9 +7,9 @@ from functools import cache
 from django.db import connection
 
 from tinhso.catalog import sql as catalog_sql
-from tinhso.catalog.models import Procedure
+from tinhso.catalog.models import Procedure, ProcessStep
 from tinhso.core.models import AdminUnit
-from tinhso.core.sql import id_sequence_sql, reserve_id
+from tinhso.core.sql import from_row, id_sequence_sql, reserve_id, select_list
 from tinhso.dossiers.models import Dossier, DossierCounter
 
 
@@ -47,4 +47,54 @@ def _counter_upsert(vendor: str, *, own_commit: bool) -> str:
         f"INSERT INTO {table} (unit_id, {day}, {last}) SELECT %s, %s, 1 {source}"
         f"WHERE {catalog_sql.still_current_sql()} "
         f"ON CONFLICT (unit_id, {day}) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {returning}"
+    )
+
+
+# What a paid status-6 fee changes of the dossier (services._resume) and its event names (event_payload).
+RESUMED_FIELDS = (
+    "status",
+    "version",
+    "paused_at",
+    "paused_status",
+    "paused_total",
+    "acknowledge_due_at",
+    "promised_at",
+    "original_promised_at",
+    "step_due_at",
+    "overdue_flagged_at",
+)
+_RESUMING = (
+    (Dossier, "d", ("id", "code", "channel", "current_step", "current_unit", *RESUMED_FIELDS)),
+    (ProcessStep, "s", ("id", "order")),
+    (AdminUnit, "u", ("id", "code")),
+)
+
+
+def locked_for_payment(code: str) -> Dossier:
+    """`Dossier.objects.select_for_update(of=("self",)).select_related("current_step", "current_unit")
+    .get(code=code)` with only what a paid fee changes and its event names (the rest deferred), in a statement
+    built once per process: a gateway's notice runs it under the order's lock, and the ORM compiled it anew
+    each time. SQLite has no row locks (its writers queue for the whole database)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_resuming_statement(connection.vendor), [code])
+        row = cursor.fetchone()
+    if row is None:
+        raise Dossier.DoesNotExist(code)
+    dossier, step, unit = from_row(row, *_RESUMING)
+    assert isinstance(dossier, Dossier)
+    Dossier.current_step.field.set_cached_value(dossier, step if dossier.current_step_id else None)
+    Dossier.current_unit.field.set_cached_value(dossier, unit if dossier.current_unit_id else None)
+    return dossier
+
+
+@cache
+def _resuming_statement(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    step, unit = Dossier._meta.get_field("current_step"), Dossier._meta.get_field("current_unit")
+    lock = " FOR UPDATE OF d" if vendor == "postgresql" else ""
+    return (
+        f"SELECT {select_list(*_RESUMING)} FROM {quote(Dossier._meta.db_table)} d "
+        f"LEFT JOIN {quote(ProcessStep._meta.db_table)} s ON s.id = d.{quote(step.column)} "
+        f"LEFT JOIN {quote(AdminUnit._meta.db_table)} u ON u.id = d.{quote(unit.column)} "
+        f"WHERE d.code = %s{lock}"
     )

@@ -27,10 +27,11 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from tinhso.core.models import Event
+from tinhso.core.sql import insert_new
 from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.models import Dossier
-from tinhso.integration import exchange
+from tinhso.integration import exchange, sql
 from tinhso.integration.models import ExchangeLog, PortalMessage, StatusMapping
 from tinhso.payments import selectors as payment_selectors
 from tinhso.signing import selectors as signing_selectors
@@ -94,14 +95,10 @@ def enqueue(event: Event) -> PortalMessage | None:
     payload = event.payload if isinstance(event.payload, dict) else {}
     if payload.get("from") is None or payload.get("status") in (None, payload["from"]):
         return None
-    dossier = (
-        Dossier.objects.select_related("procedure", "applicant", "receiving_unit", "current_unit")
-        .filter(pk=int(event.stream.removeprefix(DOSSIER_STREAM)))
-        .first()
-    )
+    dossier = sql.dossier_for_snapshot(int(event.stream.removeprefix(DOSSIER_STREAM)))
     if dossier is None:
         return None
-    return PortalMessage.objects.create(
+    message = PortalMessage(
         message_id=uuid.uuid4().hex,
         dossier=dossier,
         dossier_code=dossier.code,
@@ -111,6 +108,8 @@ def enqueue(event: Event) -> PortalMessage | None:
         next_attempt_at=event.occurred_at,
         created_at=event.occurred_at,
     )
+    insert_new(message)  # its INSERT built once per process, as the dossier's read
+    return message
 
 
 def _snapshot(dossier: Dossier, event: Event) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from tinhso.core.errors import Conflict, Forbidden, NotFound, invalid, required_
 from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import Domain, Role, User
 from tinhso.core.services import next_event, record_event
-from tinhso.core.sql import insert_new
+from tinhso.core.sql import insert_new, saved_with_head
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers.models import Dossier, Status
@@ -126,7 +126,7 @@ def _commit(
     Callback): the caller holds the order's row lock (_locked), which every writer of its chain takes."""
     order.status = row.target
     order.version += 1
-    head = sql.saved_with_head(order, changing=CHANGING)
+    head = saved_with_head(order, changing=CHANGING)
     event = next_event(head, action=row.event, actor=actor, payload=_payload(order, before=before) | payload)
     insert_new(event, *with_rows)
     return order
@@ -392,7 +392,7 @@ def receive_vnpay_ipn(*, params: Mapping[str, str], remote_addr: str | None = No
 def _ipn_answer(params: Mapping[str, str], reference: str) -> tuple[str, PaymentOrder | None]:
     if not vnpay.verify(params, settings.TINHSO_VNPAY_HASH_SECRET):
         return BAD_SIGNATURE, None
-    order = _locked(reference=reference)
+    order = sql.locked_for_notice(reference)
     if order is None or params.get("vnp_TmnCode") != settings.TINHSO_VNPAY_TMN_CODE:
         return UNKNOWN_ORDER, None
     if not _vnpay_amount_matches(order, params):
@@ -412,7 +412,7 @@ def receive_dvcqg_confirm(*, message: Mapping[str, object], remote_addr: str | N
         message, dvcqg.VERSIONS[dvcqg.VERSION].confirm_fields, settings.TINHSO_DVCQG_HASH_KEY
     ):
         answer = BAD_SIGNATURE
-    elif (order := _locked(reference=reference)) is None:
+    elif (order := sql.locked_for_notice(reference)) is None:
         answer = UNKNOWN_ORDER
     elif str(message.get("SoTien", "")) != str(order.amount) or message.get("MaTienTe", "VND") != "VND":
         answer = WRONG_AMOUNT

@@ -1,45 +1,45 @@
 """The payments' hand-written SQL, each statement behind a named function that says which ORM calls it stands
 for and why it is written by hand. Kept because the VNPay IPN runs it under the order's row lock, where every
-statement saved shortens the lock (bench/payments.py; statements per IPN pinned by payments/tests/test_ipn.py,
-which runs on both databases: SQLite takes the ORM path, PostgreSQL this statement)."""
+statement saved shortens the lock, and every compilation saved is CPU for the next notice (bench/payments.py;
+statements per IPN pinned by payments/tests/test_ipn.py, which runs on both databases)."""
 
 from functools import cache
-from typing import Any
 
 from django.db import connection
-from django.db.models import Field
 
-from tinhso.core.eventlog import GENESIS_HASH, stream_of
-from tinhso.core.models import Event
+from tinhso.core.sql import from_row, select_list
+from tinhso.dossiers.models import Dossier
 from tinhso.payments.models import PaymentOrder
 
+# What a gateway's notice reads: the whole order, and of its dossier whether it waits for this payment.
+_NOTICE = (
+    (PaymentOrder, "o", tuple(field.name for field in PaymentOrder._meta.concrete_fields)),
+    (Dossier, "d", ("id", "code", "status")),
+)
 
-def saved_with_head(order: PaymentOrder, *, changing: list[str]) -> Event:
-    """`order.save(update_fields=changing)` and the head of the order's chain (unsaved Event with its seq and
-    hash): on PostgreSQL one statement, UPDATE … RETURNING the head, built once per process. Its snapshot is
-    taken after the caller's row lock was granted, so it sees every event of the writers before."""
-    stream = stream_of(order)
-    if connection.vendor != "postgresql":
-        order.save(update_fields=changing)
-        found = Event.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
-    else:
-        statement, fields = _update_statement(tuple(changing))
-        values = [field.get_db_prep_save(getattr(order, field.attname), connection) for field in fields]
-        with connection.cursor() as cursor:
-            cursor.execute(statement, [*values, order.pk, stream, stream])
-            found = cursor.fetchone()
-    seq, digest = found if found and found[0] is not None else (0, GENESIS_HASH)
-    return Event(stream=stream, seq=seq, hash=digest)
+
+def locked_for_notice(reference: str) -> PaymentOrder | None:
+    """`PaymentOrder.objects.select_for_update(no_key=True, of=("self",)).select_related("dossier")
+    .filter(reference=reference).first()` with only the dossier's id, code and status (the rest deferred), in a
+    statement built once per process: the ORM compiled it anew for every notice, about half of a notice's
+    Python. FOR NO KEY UPDATE of the order alone lets its callbacks be inserted meanwhile; SQLite has no row
+    locks (its writers queue for the whole database)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_notice_statement(connection.vendor), [reference])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    order, dossier = from_row(row, *_NOTICE)
+    PaymentOrder.dossier.field.set_cached_value(order, dossier)
+    return order  # type: ignore[return-value]
 
 
 @cache
-def _update_statement(changing: tuple[str, ...]) -> "tuple[str, list[Field[Any, Any]]]":
+def _notice_statement(vendor: str) -> str:
     quote = connection.ops.quote_name
-    fields = [field for field in PaymentOrder._meta.concrete_fields if field.name in changing]
-    columns = ", ".join(f"{quote(str(field.column))} = %s" for field in fields)
-    head = f"FROM {quote(Event._meta.db_table)} WHERE stream = %s ORDER BY seq DESC LIMIT 1"
-    statement = (
-        f"UPDATE {quote(PaymentOrder._meta.db_table)} SET {columns} WHERE id = %s "
-        f"RETURNING (SELECT seq {head}), (SELECT hash {head})"
+    lock = " FOR NO KEY UPDATE OF o" if vendor == "postgresql" else ""
+    return (
+        f"SELECT {select_list(*_NOTICE)} FROM {quote(PaymentOrder._meta.db_table)} o "
+        f"JOIN {quote(Dossier._meta.db_table)} d ON d.id = o.{quote(PaymentOrder.dossier.field.column)} "
+        f"WHERE o.reference = %s{lock}"
     )
-    return statement, fields

@@ -5,9 +5,10 @@ from tinhso.core.production import SANDBOX_PATH
 from tinhso.payments import dvcqg, sandbox, views, vnpay
 
 app_name = "payments"
+IPN_PATH = "/thanh-toan/vnpay/ipn"  # answered early by payments.middleware.gateway_callbacks
 urlpatterns = [
     path("thanh-toan/ho-so/<str:code>/", views.open_order, name="open"),
-    path("thanh-toan/vnpay/ipn", views.vnpay_ipn, name="vnpay-ipn"),
+    path(IPN_PATH.lstrip("/"), views.vnpay_ipn, name="vnpay-ipn"),
     path("thanh-toan/vnpay/tra-ve", views.vnpay_return, name="vnpay-return"),
     path("thanh-toan/dvcqg/xac-nhan", views.dvcqg_confirm, name="dvcqg-confirm"),
     path("can-bo/thanh-toan/", views.reconciliations, name="reconciliations"),

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tinhso.core import services
+from tinhso.core import services, working_time
 from tinhso.core.errors import Forbidden, InvalidInput
 from tinhso.core.models import CalendarDay, Event, Role, User
 from tinhso.core.working_time import (
@@ -353,3 +353,13 @@ def test_an_unknown_kind_or_a_missing_reason_is_refused(administrator):
     with pytest.raises(InvalidInput):
         services.declare_calendar_day(actor=administrator, day=date(2026, 1, 2), kind="day_off", reason="  ")
     assert not CalendarDay.objects.exists()
+
+
+def test_a_worker_builds_this_years_and_next_years_public_calendar_at_start():
+    working_time._public_holidays.cache_clear()
+    working_time._make_up_weekend_days.cache_clear()
+    working_time.load_public_calendar(year=2031)
+    kept = working_time._public_holidays.cache_info()
+    working_time.is_working_day(date(2031, 9, 2))  # National Day, built already
+    working_time.is_working_day(date(2032, 1, 1))
+    assert kept.currsize == 2 and working_time._public_holidays.cache_info().misses == kept.misses
