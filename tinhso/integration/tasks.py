@@ -1,11 +1,12 @@
-"""The platform's jobs: the relay to the national portal and the webhook deliveries, kicked after the commit
-of a change that concerns them and every minute to catch anything a kick missed; the nightly reconciliation;
+"""The platform's jobs: the relay to the national portal and the webhook deliveries, kicked a second after the
+commit of a change that concerns them (one kick per process per second) and every minute to catch anything a kick missed; the nightly reconciliation;
 the exchange log's daily digest and retention."""
 
 import logging
+import time
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
 
 from tinhso.core.tasks import once_after_commit
 from tinhso.integration import portal, sealing, webhooks
@@ -47,9 +48,23 @@ def kick() -> None:
         logger.info("integration jobs already running")
 
 
+# A process queues at most one kick per this many seconds, run that long after it is queued: it sends every
+# message the process commits meanwhile, so a burst of status changes (gateways' notices resuming dossiers)
+# costs one job write, not one each.
+KICK_DELAY = 1.0
+_queued_until = [0.0]  # monotonic time before which this process's last queued kick has not started
+
+
 def _queue_kick() -> None:
     try:
-        kick()
+        if HUEY.immediate:  # tests and the demo without a consumer: sent at once, nothing to wait for
+            kick()
+            return
+        now = time.monotonic()
+        if now < _queued_until[0]:
+            return
+        kick.schedule(delay=KICK_DELAY)
+        _queued_until[0] = now + KICK_DELAY
     except Exception:  # the change is committed; the periodic jobs send it
         logger.exception("Could not queue the integration jobs")
 
