@@ -59,7 +59,8 @@ KIND_WORDS = {
     "datetime": gettext_lazy("thời điểm"),
     "string": gettext_lazy("văn bản"),
 }
-Block = tuple[Sequence[int], list[Sequence[str]]]  # the rows' numbers in the file, the block's columns
+# The rows' numbers in the file, the block's columns, and its lines as read when each holds one of its rows.
+Block = tuple[Sequence[int], list[Sequence[str]], str | None]
 
 
 def _blocks(
@@ -74,12 +75,10 @@ def _blocks(
     return source, _csv_blocks(tabular.csv_blocks(path, source, BLOCK), width, loaded)
 
 
-def _csv_blocks(
-    blocks: Iterator[tuple[int, list[list[str]]]], width: int, loaded: Loaded | None
-) -> Iterator[Block]:
-    for first, records in blocks:
-        if set(map(len, records)) == {width}:
-            yield range(first, first + len(records)), list(zip(*records, strict=True))
+def _csv_blocks(blocks: Iterator[tabular.Lines], width: int, loaded: Loaded | None) -> Iterator[Block]:
+    for first, text, columns, records in blocks:
+        if columns is not None:
+            yield range(first, first + len(columns[0])), columns, text
         else:  # blank lines (skipped) or records of another width (refused)
             numbered = ((first + index, cells, "") for index, cells in enumerate(records) if cells)
             yield from _row_blocks(numbered, width, loaded)
@@ -98,10 +97,10 @@ def _row_blocks(
         numbers.append(number)
         rows.append(cells)
         if len(rows) == BLOCK:
-            yield numbers, list(zip(*rows, strict=True))
+            yield numbers, list(zip(*rows, strict=True)), None
             numbers, rows = [], []
     if rows:
-        yield numbers, list(zip(*rows, strict=True))
+        yield numbers, list(zip(*rows, strict=True)), None
 
 
 def _broken(cells: list[str] | None, why: str, width: int) -> str:
@@ -131,28 +130,40 @@ class Plan:
     last: int  # the line the last good record starts on
 
 
-def infer(path: Path, *, format: str, loaded: Loaded | None = None) -> Plan:
-    """The columns and their types, from every value of the file; bad records refused into `loaded`."""
+def infer(path: Path, *, format: str, loaded: Loaded | None = None, ahead: "_Ahead | None" = None) -> Plan:
+    """The columns and their types, from every value of the file; bad records refused into `loaded`; each
+    block handed to `ahead` as it is read."""
     try:
-        return _infer(path, format=format, by_row=False, loaded=loaded)
+        return _infer(path, format=format, by_row=False, loaded=loaded, ahead=ahead)
     except tabular.Irregular:
+        if ahead is not None:
+            ahead.stop()
         if loaded is not None:
             loaded.bad_rows, loaded.bad_count = [], 0
-        return _infer(path, format=format, by_row=True, loaded=loaded)
+        return _infer(path, format=format, by_row=True, loaded=loaded, ahead=None)
 
 
-def _infer(path: Path, *, format: str, by_row: bool, loaded: Loaded | None) -> Plan:
+def _kinds(columns: list[str], tallies: list[tabular.Tally]) -> list[str]:
+    return [
+        "string" if tabular.names_a_code(column) else tally.kind()
+        for column, tally in zip(columns, tallies, strict=True)
+    ]
+
+
+def _infer(path: Path, *, format: str, by_row: bool, loaded: Loaded | None, ahead: "_Ahead | None") -> Plan:
     source, blocks = _blocks(path, format=format, loaded=loaded, by_row=by_row)
     tallies = [tabular.Tally() for _ in source.columns]
     fitted: list[list[int]] = [[] for _ in source.columns]
     kept: list[tuple[Sequence[int], list[Column]]] | None = []
     nulls: list[set[str]] | None = [set() for _ in source.columns]
     size = rows = last = 0
-    for numbers, columns in blocks:
+    for numbers, columns, text in blocks:
         rows, last = rows + len(numbers), numbers[-1]
         block: list[Column] = []
+        spelled: list[frozenset[str] | None] = []
         for index, (tally, bits, cells) in enumerate(zip(tallies, fitted, columns, strict=True)):
             joined, cleaned, written = tabular.clean_block(cells)
+            spelled.append(written)
             if written is None:
                 nulls = None
             elif nulls is not None:
@@ -165,11 +176,10 @@ def _infer(path: Path, *, format: str, by_row: bool, loaded: Loaded | None) -> P
             kept = kept if size < CACHE_CHARS else None
             if kept is not None:
                 kept.append((numbers, block))
-    kinds = [
-        "string" if tabular.names_a_code(column) else tally.kind()
-        for column, tally in zip(source.columns, tallies, strict=True)
-    ]
-    return Plan(source, kinds, fitted, by_row, kept, nulls, rows, last)
+        if ahead is not None:
+            bad = loaded.bad_count if loaded is not None else 0
+            ahead.add(source, text, tallies, [bits[-1] for bits in fitted], spelled, bad)
+    return Plan(source, _kinds(source.columns, tallies), fitted, by_row, kept, nulls, rows, last)
 
 
 def _kept_blocks(plan: Plan, path: Path, format: str) -> Iterator[tuple[Sequence[int], list[Column]]]:
@@ -179,7 +189,7 @@ def _kept_blocks(plan: Plan, path: Path, format: str) -> Iterator[tuple[Sequence
         plan.kept = None
         return
     _, blocks = _blocks(path, format=format, loaded=None, by_row=plan.by_row)
-    for numbers, columns in blocks:
+    for numbers, columns, _lines in blocks:
         block: list[Column] = []
         for cells in columns:
             joined, cleaned, _ = tabular.clean_block(cells)
@@ -218,11 +228,19 @@ def load(*, version_id: int, path: Path, format: str, heartbeat: Callable[[int],
 
 def _load(*, version_id: int, path: Path, format: str, heartbeat: Callable[[int], None]) -> Loaded:
     loaded = Loaded(fields=[])
-    plan = infer(path, format=format, loaded=loaded)
-    columns = plan.source.columns
-    loaded.fields = [{"name": name, "type": kind} for name, kind in zip(columns, plan.kinds, strict=True)]
-    loaded.encoding, loaded.delimiter = plan.source.encoding, plan.source.delimiter
-    loaded.findings = [finding.as_dict() for finding in pii.column_findings(columns)]
+    ahead = _Ahead(version_id) if tables.used() and format == "CSV" else None
+    try:
+        plan = infer(path, format=format, loaded=loaded, ahead=ahead)
+        columns = plan.source.columns
+        loaded.fields = [{"name": name, "type": kind} for name, kind in zip(columns, plan.kinds, strict=True)]
+        loaded.encoding, loaded.delimiter = plan.source.encoding, plan.source.delimiter
+        loaded.findings = [finding.as_dict() for finding in pii.column_findings(columns)]
+        if ahead is not None and ahead.finish(plan, loaded, path, heartbeat):
+            return loaded
+    except BaseException as error:
+        if ahead is not None:
+            ahead.stop(error)
+        raise
     writer = (
         _Table(version_id, plan.kinds, columns) if tables.used() else _Json(version_id, plan.kinds, columns)
     )
@@ -285,10 +303,156 @@ def _copy_file(
     except (_Differs, DatabaseError, psycopg.Error):
         return False
     loaded.rows = count
-    found: dict[str, int] = {}
-    for numbers, block in _kept_blocks(plan, path, "CSV"):
-        _find(loaded, found, plan, block, numbers, {})
+    _scan(plan, loaded, path)
     return True
+
+
+def _scan(plan: Plan, loaded: Loaded, path: Path) -> None:
+    """Personal data in the text columns of the first pass's blocks (kept for a second pass if need be)."""
+    found: dict[str, int] = {}
+    for numbers, block in plan.kept if plan.kept is not None else _kept_blocks(plan, path, "CSV"):
+        _find(loaded, found, plan, block, numbers, {})
+
+
+PENDING_BLOCKS = 20  # blocks held back while a column has no value yet to tell its type
+
+
+class _Ahead:
+    """PostgreSQL filling the version's table while the first pass still reads the file: once every column
+    has a value, the types so far make the table, and each block's lines go to COPY as they were read (cells
+    written as a null word left empty). It is kept only if the whole file bears those types out with no bad
+    row and PostgreSQL reads as many rows; else it is rolled back (at the first block that disagrees) and the
+    load goes on from the first pass as if it had not run."""
+
+    def __init__(self, version_id: int) -> None:
+        self.version_id = version_id
+        self.kinds: list[str] | None = None
+        self.delimiter = ""
+        self.pending: list[tuple[str, list[int], list[frozenset[str]]]] = []
+        self.open: tuple[Any, Any, Any] | None = None  # the transaction, the COPY and its stream
+        self.stopped = False
+
+    def add(
+        self,
+        source: tabular.Source,
+        text: str | None,
+        tallies: list[tabular.Tally],
+        bits: list[int],
+        spelled: list[frozenset[str] | None],
+        bad: int,
+    ) -> None:
+        """Takes a block of the first pass: its text, the type bits its columns fit, each column's cells that
+        were null as written (None if cleaning changed any other), and the bad rows so far."""
+        nulls = [written for written in spelled if written is not None]
+        if self.stopped or text is None or bad or len(nulls) != len(spelled) or len(spelled) < 2:
+            self.stop()
+            return
+        self.pending.append((text, bits, nulls))
+        if self.kinds is None and (
+            all(tally.values for tally in tallies) or len(self.pending) >= PENDING_BLOCKS
+        ):
+            self._start(_kinds(source.columns, tallies), source.delimiter)
+        self._send()
+
+    def _start(self, kinds: list[str], delimiter: str) -> None:
+        self.kinds, self.delimiter = kinds, delimiter
+        chunk = transaction.atomic()
+        chunk.__enter__()
+        try:
+            tables.create(self.version_id, kinds, numbered=True)
+            copy = tables.copying_csv(self.version_id, len(kinds), delimiter)
+            self.open = (chunk, copy, copy.__enter__())
+        except BaseException as error:
+            chunk.__exit__(type(error), error, error.__traceback__)
+            raise
+
+    def _send(self) -> None:
+        if self.open is None:
+            return
+        for lines, bits, nulls in self.pending:
+            text = _blanked(lines, nulls, self.delimiter)
+            if text is None or not _fit(self.kinds or [], bits):
+                self.stop()
+                return
+            try:
+                self.open[2].stream.write(text.encode())
+            except (DatabaseError, psycopg.Error):
+                self.stop()
+                return
+        self.pending = []
+
+    def stop(self, error: BaseException | None = None) -> None:
+        """Gives up: the COPY stopped and its transaction rolled back (`error` is why, if any)."""
+        self.stopped, self.pending = True, []
+        if self.open is None:
+            return
+        (chunk, copy, _stream), self.open = self.open, None
+        error = error or _Differs()
+        with suppress(Exception):  # the COPY's own complaint about being stopped
+            copy.__exit__(type(error), error, error.__traceback__)
+        chunk.__exit__(type(error), error, error.__traceback__)
+
+    def finish(self, plan: Plan, loaded: Loaded, path: Path, heartbeat: Callable[[int], None]) -> bool:
+        """Whether the rows are in, as the first pass read them, with the personal-data scan done meanwhile."""
+        if not self.stopped and self.kinds is None:  # a short file: its types are known now
+            self._start(plan.kinds, plan.source.delimiter)
+            self._send()
+        if self.open is None:
+            return False
+        if plan.kinds != self.kinds or plan.by_row or loaded.bad_count or plan.last != plan.rows + 1:
+            self.stop()
+            return False
+        findings = len(loaded.findings)
+        _scan(plan, loaded, path)  # while PostgreSQL reads the last lines
+        (chunk, copy, stream), self.open = self.open, None
+        try:
+            copy.__exit__(None, None, None)
+            count = stream.rows
+            if count != plan.rows:
+                raise _Differs
+            tables.finish(self.version_id, numbered=True)
+            heartbeat(count)
+        except (_Differs, DatabaseError, psycopg.Error) as error:
+            chunk.__exit__(type(error), error, error.__traceback__)
+            del loaded.findings[findings:]
+            self.stopped = True
+            return False
+        except BaseException as error:
+            chunk.__exit__(type(error), error, error.__traceback__)
+            raise
+        chunk.__exit__(None, None, None)
+        loaded.rows = count
+        return True
+
+
+def _fit(kinds: list[str], bits: list[int]) -> bool:
+    """Whether each column's values of a block all fit its type."""
+    return all(
+        kind == "string" or bit & (1 << tabular.TYPES.index(kind))
+        for kind, bit in zip(kinds, bits, strict=True)
+    )
+
+
+def _blanked(text: str, nulls: list[frozenset[str]], delimiter: str) -> str | None:
+    """A block's lines with each cell written as a null word left empty (COPY reads an empty cell as null);
+    None when a quote leaves unclear where such a cell ends. `nulls`: per column, the spellings met."""
+    words = {word for spelled in nulls for word in spelled if word}
+    if not words:
+        return text
+    if '"' in text:
+        return None
+    last, cut = len(nulls) - 1, delimiter
+    for word in words:
+        at = {index for index, spelled in enumerate(nulls) if word in spelled}
+        if at - {0, last}:  # twice, for a null word beside another
+            text = text.replace(cut + word + cut, cut + cut).replace(cut + word + cut, cut + cut)
+        if last in at:
+            text = text.replace(cut + word + "\n", cut + "\n").replace(cut + word + "\r", cut + "\r")
+            text = text[: -len(word)] if text.endswith(cut + word) else text
+        if 0 in at:
+            text = "\n" + text
+            text = text.replace("\n" + word + cut, "\n" + cut).replace("\r" + word + cut, "\r" + cut)[1:]
+    return text
 
 
 def _write(

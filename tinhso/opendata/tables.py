@@ -7,6 +7,7 @@ still quoted with psycopg.sql. SQLite (the embedded default) keeps a version's r
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -55,15 +56,18 @@ def execute(statement: sql.Composable, params: Sequence[Any] = ()) -> list[tuple
         return cursor.fetchall() if cursor.description else []
 
 
-def create(version_id: int, kinds: list[str]) -> None:
-    """A fresh table for the version (a killed attempt's table is dropped first)."""
+def create(version_id: int, kinds: list[str], *, numbered: bool = False) -> None:
+    """A fresh table for the version (a killed attempt's table is dropped first); `numbered`, PostgreSQL gives
+    each row its `_id` in the order COPY reads them (see `finish`)."""
     columns = [
         sql.SQL("{} {}").format(column(index), sql.SQL(PG_TYPES[kind])) for index, kind in enumerate(kinds)
     ]
     drop(version_id)
     execute(
-        sql.SQL("CREATE TABLE {} (_id integer NOT NULL{})").format(
-            table(version_id), sql.SQL("").join(sql.SQL(", ") + item for item in columns)
+        sql.SQL("CREATE TABLE {} (_id integer {}{})").format(
+            table(version_id),
+            sql.SQL("GENERATED ALWAYS AS IDENTITY" if numbered else "NOT NULL"),
+            sql.SQL("").join(sql.SQL(", ") + item for item in columns),
         )
     )
 
@@ -90,6 +94,29 @@ def copying(version_id: int, width: int) -> Iterator[psycopg.Copy]:
         raw = cursor.cursor
         with raw.copy(_text(statement), writer=QueuedLibpqWriter(raw)) as stream:
             yield stream
+
+
+@dataclass
+class Copying:
+    stream: psycopg.Copy
+    rows: int = -1  # the rows PostgreSQL read, once the COPY ended
+
+
+@contextmanager
+def copying_csv(version_id: int, width: int, delimiter: str) -> Iterator[Copying]:
+    """A COPY into a `numbered` table of CSV lines without a header, in UTF-8: an empty cell, quoted or not, is
+    null; dates are read day first. Sent by a thread of psycopg's, as `copying`."""
+    names = sql.SQL(", ").join(column(index) for index in range(width))
+    statement = sql.SQL(
+        "COPY {} ({}) FROM STDIN (FORMAT csv, DELIMITER {}, FORCE_NULL ({}), ENCODING 'UTF8')"
+    ).format(table(version_id), names, sql.Literal(delimiter), names)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL datestyle = 'ISO, DMY'")  # "05/09/1990" is 5 September
+        raw = cursor.cursor
+        with raw.copy(_text(statement), writer=QueuedLibpqWriter(raw)) as stream:
+            copying = Copying(stream)
+            yield copying
+        copying.rows = raw.rowcount
 
 
 CASTS = {
@@ -137,9 +164,13 @@ def _nulled(text: sql.Identifier, spellings: set[str]) -> sql.Composable:
     return sql.SQL("CASE WHEN {} IN ({}) THEN NULL ELSE {} END").format(text, words, text)
 
 
-def finish(version_id: int) -> None:
-    """The key added once the rows are in (faster than keeping it up while COPY runs)."""
-    execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (_id)").format(table(version_id)))
+def finish(version_id: int, *, numbered: bool = False) -> None:
+    """The key added once the rows are in (faster than keeping it up while COPY runs); a `numbered` table's
+    `_id` becomes a plain column, as the others' is."""
+    key: sql.Composable = sql.SQL("ADD PRIMARY KEY (_id)")
+    if numbered:
+        key = sql.SQL("ALTER COLUMN _id DROP IDENTITY, ") + key
+    execute(sql.SQL("ALTER TABLE {} {}").format(table(version_id), key))
 
 
 def value(cell: Any) -> Any:

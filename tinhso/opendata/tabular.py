@@ -12,9 +12,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import chain, islice
+from itertools import chain, islice, repeat
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import charset_normalizer
 from django.utils.translation import gettext as _
@@ -172,29 +172,68 @@ class Irregular(Exception):
     record instead."""
 
 
-def csv_blocks(path: Path, source: Source, size: int) -> Iterator[tuple[int, list[list[str]]]]:
-    """(line number of the first, records) for blocks of up to `size` records after the header, read by the
-    csv module's C code without a Python step per record. Raises Irregular unless each record is one line."""
+class Lines(NamedTuple):
+    """A block of a CSV file's records, each on one line."""
+
+    first: int  # the line number of the first
+    text: str  # its lines as read
+    columns: list[Sequence[str]] | None  # the cells by column, when every record has the header's width
+    records: list[list[str]]  # else the cells by record
+
+
+def csv_blocks(path: Path, source: Source, size: int) -> Iterator[Lines]:
+    """The records after the header in blocks of up to `size`, split by the csv module's C code or, when no
+    quote can change where cells end, by splitting the text whole: no Python step per record. Raises
+    Irregular unless each record is one line."""
     with _text(path, source.encoding) as stream:
-        reader = csv.reader(_nfc_lines(stream, source), delimiter=source.delimiter)
-        next(reader, None)
-        line = reader.line_num
-        while True:
-            try:
-                records = list(islice(reader, size))
-            except csv.Error:
-                raise Irregular from None
-            except UnicodeDecodeError:
-                raise UnreadableFile(
-                    _("Tệp có đoạn không đọc được theo bảng mã %(encoding)s (dòng %(line)s).")
-                    % {"encoding": source.encoding, "line": reader.line_num + 1}
-                ) from None
-            if not records:
-                return
-            if reader.line_num - line != len(records):
-                raise Irregular
-            yield line + 1, records
-            line = reader.line_num
+        lines = _nfc_lines(stream, source)
+        line = 0
+        try:
+            header = csv.reader(lines, delimiter=source.delimiter)
+            next(header, None)
+            line = header.line_num
+            while block := list(islice(lines, size)):
+                yield _lines(line + 1, block, source.delimiter, len(source.columns))
+                line += len(block)
+        except csv.Error:
+            raise Irregular from None
+        except UnicodeDecodeError:
+            raise UnreadableFile(
+                _("Tệp có đoạn không đọc được theo bảng mã %(encoding)s (dòng %(line)s).")
+                % {"encoding": source.encoding, "line": line + 1}
+            ) from None
+
+
+def _lines(first: int, block: list[str], delimiter: str, width: int) -> Lines:
+    text = "".join(block)
+    columns = _split(text, len(block), delimiter, width)
+    if columns is not None:
+        return Lines(first, text, columns, [])
+    records = list(csv.reader(block, delimiter=delimiter))
+    # A record over several lines, or one whose quote the block's end left open (its last cell then holds
+    # the line break).
+    if len(records) != len(block) or any("\n" in cell or "\r" in cell for cell in records[-1]):
+        raise Irregular
+    if set(map(len, records)) == {width}:
+        return Lines(first, text, list(zip(*records, strict=True)), records)
+    return Lines(first, text, None, records)
+
+
+def _split(text: str, count: int, delimiter: str, width: int) -> list[Sequence[str]] | None:
+    """The cells of `count` lines by column as the csv module reads them, when no quote, NUL or lone carriage
+    return is in the way and every line has `width` cells (else None)."""
+    if width < 2 or '"' in text or SEP in text:
+        return None
+    end = "\r\n" if "\r" in text else "\n"
+    if end == "\r\n" and not text.count("\r") == text.count("\n") == text.count(end):
+        return None
+    lines = text.split(end)
+    if lines[-1] == "":
+        lines.pop()
+    if len(lines) != count or set(map(str.count, lines, repeat(delimiter))) != {width - 1}:
+        return None
+    cells = delimiter.join(lines).split(delimiter)
+    return [cells[index::width] for index in range(width)]
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:

@@ -2,13 +2,17 @@
 dialects, types inferred over the whole file, "N/A" as null, bad rows reported by row number, unreadable files
 refused with a reason, XLSX, the reaper of stuck loads, and a new version shown only once fully loaded."""
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from openpyxl import Workbook
+from psycopg import sql
 
-from tinhso.opendata import datastore, services, tables
+from tinhso.opendata import datastore, services, tables, tabular
 from tinhso.opendata.models import LoadJob, Resource
 from tinhso.opendata.tests.conftest import SCHOOLS, job, load, make_dataset, rows_of, windows_1258
 
@@ -245,3 +249,96 @@ def test_a_file_too_large_to_keep_is_read_again_with_the_same_result(od, monkeyp
     )
     assert rows_of(version)[1]["Tỷ lệ hộ nghèo"] == 3 and rows_of(version)[0]["Mã xã"] == "00007"
     assert [row["Dân số"] for row in rows_of(version)[3:6]] == [0, 1, 2] and version.rows == 23
+
+
+AS_READ = (
+    "Hộ,Xã,Ngày,Số người,Thu nhập,Ghi chú\n"
+    "1,Xã Tân Lộc,05/09/2026,4,12.5,N/A\n"
+    "N/A,-,2026-10-01,N/A,N/A,hộ nghèo\n"
+    "3,Xã Đầm Dơi,,,7.25,-"
+)
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_a_clean_csv_goes_to_postgresql_while_it_is_read(od, monkeypatch, end):
+    if tables.used():  # neither a second pass nor a staging table
+        monkeypatch.setattr(datastore, "_write", lambda *args: pytest.fail("the rows went through Python"))
+        monkeypatch.setattr(tables, "copy_csv", lambda *args, **kwargs: pytest.fail("a staging table"))
+    version = load(make_dataset(), AS_READ.replace("\n", end).encode())
+    assert types_of(version) == {"Hộ": "integer", "Xã": "string", "Ngày": "date", "Số người": "integer",
+                                 "Thu nhập": "number", "Ghi chú": "string"}  # fmt: skip
+    assert rows_of(version) == [
+        {"Hộ": 1, "Xã": "Xã Tân Lộc", "Ngày": "2026-09-05", "Số người": 4, "Thu nhập": 12.5, "Ghi chú": None},
+        {"Hộ": None, "Xã": None, "Ngày": "2026-10-01", "Số người": None, "Thu nhập": None, "Ghi chú": "hộ nghèo"},
+        {"Hộ": 3, "Xã": "Xã Đầm Dơi", "Ngày": None, "Số người": None, "Thu nhập": 7.25, "Ghi chú": None},
+    ]  # fmt: skip
+    if tables.used():  # the table as the other paths leave it: a plain `_id` as its key
+        assert tables.execute(sql.SQL("SELECT _id FROM {} WHERE _id = 2").format(tables.table(version.pk)))
+        with pytest.raises(IntegrityError), transaction.atomic():
+            tables.execute(sql.SQL("INSERT INTO {} (_id) VALUES (2)").format(tables.table(version.pk)))
+
+
+def test_quoted_cells_and_blanks_go_to_postgresql_while_it_is_read(od, monkeypatch):
+    if tables.used():
+        monkeypatch.setattr(datastore, "_write", lambda *args: pytest.fail("the rows went through Python"))
+        monkeypatch.setattr(tables, "copy_csv", lambda *args, **kwargs: pytest.fail("a staging table"))
+    version = load(make_dataset(), 'Xã,Số hộ\n"Xã Đầm Dơi, Cà Mau",""\n"",12\n'.encode())
+    assert rows_of(version) == [{"Xã": "Xã Đầm Dơi, Cà Mau", "Số hộ": None}, {"Xã": None, "Số hộ": 12}]
+
+
+def test_a_type_the_first_blocks_did_not_show_rolls_the_early_table_back(od, monkeypatch):
+    monkeypatch.setattr(datastore, "BLOCK", 2)  # the table is made after the first two rows, as integers
+    started = []
+    copying_csv = tables.copying_csv
+    monkeypatch.setattr(tables, "copying_csv", lambda *args: started.append(args) or copying_csv(*args))
+    lines = ["Xã,Số hộ"] + [f"Xã {n},{n}" for n in range(1, 8)]
+    lines[5] = "Xã 5,5.5"
+    version = load(make_dataset(), "\n".join(lines).encode())
+    assert len(started) == tables.used()
+    assert types_of(version) == {"Xã": "string", "Số hộ": "number"} and job(version).bad_rows == []
+    assert [row["Số hộ"] for row in rows_of(version)] == [1, 2, 3, 4, 5.5, 6, 7]
+
+
+def test_a_null_word_beside_a_quote_leaves_the_block_to_the_other_paths(od):
+    version = load(
+        make_dataset(), 'Xã,Số hộ,Ghi chú\n"Xã Đầm Dơi, Cà Mau",N/A,-\nXã Tân Lộc,3,"a ""b"""\n'.encode()
+    )
+    assert rows_of(version) == [{"Xã": "Xã Đầm Dơi, Cà Mau", "Số hộ": None, "Ghi chú": None},
+                                {"Xã": "Xã Tân Lộc", "Số hộ": 3, "Ghi chú": 'a "b"'}]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "blanked"),
+    [
+        ("N/A,N/A,N/A,N/A\n1,N/A,N/A,2\n", ",,,\n1,,,2\n"),
+        ("1,-,x,N/A\r\nN/A,2,-,-", "1,,x,\r\n,2,,"),
+        ("N/Ax,xN/A,N/A x,3\n", "N/Ax,xN/A,N/A x,3\n"),  # a null word inside a cell stays
+    ],
+)
+def test_null_words_are_blanked_whole_cells_only(text, blanked):
+    nulls = [frozenset({"N/A", "-"})] * 4
+    assert datastore._blanked(text, nulls, ",") == blanked
+    assert datastore._blanked('"a",' + text, nulls, ",") is None  # a quote: where cells end is unclear
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b,c\n1,2,3\n",
+        "a,b,c\r\n1,,3\r\n4,5,6",
+        "a,b,c\n1,2\n3,4,5,6\n",  # widths that add up
+        "a,b,c\n1,2,3\n\n4,5,6\n",  # a blank line
+        'a,b,c\n"1,2",3,4\n5,"",6\n',
+        "a,b,c\r\n1,2,3\n4,5,6\r",  # mixed line ends
+    ],
+)
+def test_blocks_are_split_as_the_csv_module_reads_them(tmp_path, text):
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode())
+    source = tabular.Source(columns=["a", "b", "c"], encoding="utf-8", delimiter=",")
+    records = [cells for cells in csv.reader(io.StringIO(text, newline=""))][1:]
+    for block in tabular.csv_blocks(path, source, 2):
+        got = [list(cells) for cells in zip(*block.columns, strict=True)] if block.columns else block.records
+        assert got == records[: len(got)] and block.text
+        records = records[len(got) :]
+    assert records == []
