@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tinhso.core import caching
 from tinhso.core.eventlog import canonical_json
 from tinhso.core.sql import copy_rows
 from tinhso.opendata import pii, tables, tabular
@@ -538,7 +538,7 @@ class _Json:
         """Nothing to do: the rows' key is kept up as they are written."""
 
 
-@lru_cache(maxsize=65536)
+@caching.memo("opendata.folded_values", maxsize=65536)
 def _folded(value: str) -> str:
     return fold(value)
 

@@ -11,7 +11,6 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from itertools import chain, islice, repeat
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -19,6 +18,8 @@ from typing import IO, Any, NamedTuple
 import charset_normalizer
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+
+from tinhso.core import caching
 
 NULLS = frozenset({"", "n/a", "na", "#n/a", "null", "none", "-", "--", "không có"})
 # A column keeps a narrower type when at most this share of its values do not fit it (those rows are reported).
@@ -370,7 +371,7 @@ def clean_block(cells: Sequence[str]) -> tuple[str | None, Sequence[str | None],
     return None, list(map(cleaned.__getitem__, cells)), (nulls if as_written and not quoted else None)
 
 
-@lru_cache(maxsize=65536)
+@caching.memo("opendata.type_fits", maxsize=65536)
 def fits(value: str) -> tuple[bool, bool, bool, bool]:
     """Whether `value` fits integer, number, date and datetime."""
     integer = bool(INTEGER.fullmatch(value))
