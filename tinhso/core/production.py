@@ -57,6 +57,9 @@ def _demo_signing(settings: Mapping[str, Any]) -> list[str]:
     profiles = settings.get("TINHSO_SIGNING_PROFILES", {}).values()
     if any(str(profile["key"]).startswith(demo) for profile in profiles):
         problems.append("TINHSO_SIGNING_KEY is the demo key: configure the province's key or token")
+    # The settings' default passphrase, never a token's PIN: each process would try it once and lock the token.
+    if any(profile["kind"] == "pkcs11" and profile["passphrase"] == "demo-signing" for profile in profiles):
+        problems.append("TINHSO_SIGNING_PASSPHRASE is unset for a PKCS#11 token: set the token's user PIN")
     return problems
 
 

@@ -121,6 +121,29 @@ def test_production_refuses_the_demo_signing_ca():
     assert "TINHSO_SIGNING_KEY is the demo key" in result.stderr
 
 
+def test_production_refuses_a_pkcs11_token_without_its_pin():
+    environ = {
+        "TINHSO_ENV": "production",
+        "SECRET_KEY": STRONG_KEY,
+        "ALLOWED_HOSTS": "tinhso.camau.gov.vn",
+        "TINHSO_LOG_KEY": STRONG_KEY[:40],
+        **GATEWAYS,
+        "TINHSO_SIGNING_KIND": "pkcs11",
+        "TINHSO_SIGNING_KEY": "/usr/lib/softhsm/libsofthsm2.so",
+        "TINHSO_SIGNING_PKCS11_TOKEN": "ubnd-ca-mau",
+        "TINHSO_SIGNING_PKCS11_KEY_LABEL": "ky-so",
+        "TINHSO_SIGNING_TRUST_ROOTS": "/etc/tinhso/roots/vn-root-ca.crt",
+    }
+
+    refused = run_settings(**environ)
+    started = run_settings(**environ, TINHSO_SIGNING_PASSPHRASE="824613")
+
+    assert (
+        refused.returncode != 0 and "TINHSO_SIGNING_PASSPHRASE is unset for a PKCS#11 token" in refused.stderr
+    )
+    assert started.returncode == 0, started.stderr
+
+
 def test_malformed_environment_variables_are_named_at_start():
     assert "DATABASE_URL='mysql//oops'" in run_settings(DATABASE_URL="mysql//oops").stderr
     assert "TINHSO_PROVINCE='H99'" in run_settings(TINHSO_PROVINCE="H99").stderr
