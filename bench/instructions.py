@@ -33,6 +33,14 @@ def arguments() -> argparse.Namespace:
         "on a database it prepared) instead of a page",
     )
     parser.add_argument(
+        "--as",
+        dest="person",
+        choices=("leader", "official", "citizen", "nobody"),
+        default="leader",
+        help="who asks: the IOC benchmark's province leader, bench/pages.py's official of the busiest unit or "
+        "its citizen with the most dossiers, or nobody signed in (the floor, /bench/read-floor)",
+    )
+    parser.add_argument(
         "--shared",
         action="store_true",
         help="ask the same address each time (default: a query parameter n of its own for each request, so no "
@@ -72,13 +80,11 @@ def request_pages(args: argparse.Namespace) -> None:
     django.setup()
     from django.test import Client
 
-    from bench.ioc import bench_leader
-
     if args.submit:
         count(args, submission(args.submit))
         return
-    headers, session_key = harness.signed_in(bench_leader())
-    client = Client(HTTP_COOKIE=headers["Cookie"])
+    headers, session_key = signed_in(args.person)
+    client = Client(HTTP_COOKIE=headers["Cookie"]) if headers else Client()
     separator = "&" if "?" in args.path else "?"
 
     def get(number: int) -> None:
@@ -90,7 +96,22 @@ def request_pages(args: argparse.Namespace) -> None:
     try:
         count(args, get)
     finally:
-        harness.end_session(session_key)
+        if session_key:
+            harness.end_session(session_key)
+
+
+def signed_in(person: str) -> tuple[dict[str, str], str]:
+    """The headers and session key of the person asking (none for nobody)."""
+    from bench.ioc import bench_leader
+    from bench.pages import bench_official, busiest_citizen, busiest_unit
+
+    if person == "nobody":
+        return {}, ""
+    if person == "official":
+        return harness.signed_in(bench_official(busiest_unit()))
+    if person == "citizen":
+        return harness.signed_in(busiest_citizen()[0])
+    return harness.signed_in(bench_leader())
 
 
 def submission(procedure: str) -> Callable[[int], None]:
