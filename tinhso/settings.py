@@ -135,7 +135,7 @@ MIDDLEWARE = [
     "tinhso.web.middleware.refuse_nul_characters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "tinhso.core.middleware.SessionDevice",
     "tinhso.core.middleware.second_factor_gate",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -275,6 +275,8 @@ LOGIN_URL = "core:citizen-login"
 LOGIN_REDIRECT_URL = "web:start"  # each role's own start page (tinhso.web.navigation)
 LOGOUT_REDIRECT_URL = "web:home"
 
+# Django's database sessions, read by one statement written once (tinhso.core.sessions).
+SESSION_ENGINE = "tinhso.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 3600

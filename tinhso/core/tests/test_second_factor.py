@@ -158,3 +158,33 @@ def test_the_api_asks_the_same_second_factor(client, clock):
     assert token(client, "lanhdao", app_code(leader, clock)).status_code == 200
     official("chuyenvien", (Role.SPECIALIST, JUSTICE))
     assert token(client, "chuyenvien").status_code == 200
+
+
+def test_a_removed_or_unconfirmed_device_holds_the_session_at_its_next_request(client, clock):
+    leader = official("lanhdao", (Role.UNIT_LEADER, JUSTICE))
+    sign_in(client, "lanhdao")
+    enrol(client, leader, clock)
+    assert client.get(PAGE).status_code == 200
+    TOTPDevice.objects.filter(user=leader).update(confirmed=False)
+    assert client.get(PAGE)["Location"].startswith(reverse("core:second-factor"))
+    TOTPDevice.objects.filter(user=leader).update(confirmed=True)
+    assert client.get(PAGE).status_code == 302  # the session forgot the device: a code is asked again
+    clock.now += 60  # a code is accepted once
+    right = client.post(reverse("core:second-factor"), {"code": app_code(leader, clock), "next": PAGE})
+    assert right["Location"] == PAGE and client.get(PAGE).status_code == 200
+    TOTPDevice.objects.filter(user=leader).delete()
+    assert client.get(PAGE)["Location"].startswith(reverse("core:second-factor"))
+
+
+def test_another_accounts_device_does_not_pass_the_second_factor(client, clock):
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    official("lanhdao", (Role.UNIT_LEADER, JUSTICE))
+    other = official("lanhdaokhac", (Role.UNIT_LEADER, JUSTICE))
+    device = TOTPDevice.objects.create(user=other, name="app", confirmed=True)
+    sign_in(client, "lanhdao")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    assert client.get(PAGE)["Location"].startswith(reverse("core:second-factor"))
+    assert DEVICE_ID_SESSION_KEY not in client.session
