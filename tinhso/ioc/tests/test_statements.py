@@ -9,14 +9,15 @@ from django.test.utils import CaptureQueriesContext
 from tinhso.core.models import AdminUnit
 from tinhso.ioc import periods, selectors, services
 
-# session, user, roles, the rollups' state with the newest event, counters of the period, trend, open field
-# reports, alerts, unread notifications (the units under the unit and the catalog are kept by the process)
-DASHBOARD_STATEMENTS = 9
-# session, user, roles, the rollups' state with the newest event, unread notifications
-RENDERED_DASHBOARD_STATEMENTS = 5
+# session, user (with its devices and unread notifications), roles, the rollups' state with the newest event,
+# counters of the period, trend, open field reports, alerts (the units under the unit and the catalog are kept by
+# the process)
+DASHBOARD_STATEMENTS = 8
+# session, user, roles, the rollups' state with the newest event
+RENDERED_DASHBOARD_STATEMENTS = 4
 # session, user, roles, the rollups' state with the newest event, the indicator's counters, facts, procedure
-# names, unread notifications (2.1 reads the rollups' horizon off the state read with the newest event)
-DRILL_STATEMENTS = 8
+# names (2.1 reads the rollups' horizon off the state read with the newest event)
+DRILL_STATEMENTS = 7
 
 
 def _statements(client, path: str, query: dict, *, rendered: bool = False) -> tuple[int, str]:
