@@ -342,3 +342,19 @@ def test_blocks_are_split_as_the_csv_module_reads_them(tmp_path, text):
         assert got == records[: len(got)] and block.text
         records = records[len(got) :]
     assert records == []
+
+
+def test_a_file_unreadable_past_the_early_table_ends_in_error_and_keeps_nothing(od, monkeypatch):
+    monkeypatch.setattr(datastore, "BLOCK", 1000)  # the early table is made long before the broken byte
+    dataset = make_dataset()
+    first = load(dataset, SCHOOLS.encode())
+    lines = "Xã,Số hộ\n" + "".join(f"Xã Tân Lộc {n},{n}\n" for n in range(60_000))  # read 1 MB at a time
+    started = []
+    copying_csv = tables.copying_csv
+    monkeypatch.setattr(tables, "copying_csv", lambda *args: started.append(args) or copying_csv(*args))
+    broken = load(dataset, lines.encode() + b"X\xe3 \xff,1\n", resource_id=first.resource_id)
+    assert len(started) == tables.used()
+    assert job(broken).status == LoadJob.Status.ERROR and "bảng mã" in job(broken).error
+    assert (
+        not datastore.holds(broken.pk) and Resource.objects.get(pk=first.resource_id).current_id == first.pk
+    )
