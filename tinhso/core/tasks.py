@@ -1,12 +1,14 @@
 """Background jobs of the data core."""
 
 import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection, transaction
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.api import TaskWrapper
+from huey.contrib.djhuey import HUEY, db_periodic_task
 
 from tinhso.core import services
 
@@ -20,6 +22,30 @@ def once_after_commit(job: Callable[[], None]) -> None:
     if any(entry[1] is job for entry in connection.run_on_commit):
         return
     transaction.on_commit(job, robust=True)
+
+
+class Coalesced:
+    """Queues `task` at most once per `delay` seconds in this process, to start `delay` after it is queued: one
+    job write then serves every change the process commits meanwhile (a burst of gateways' notices), and none
+    waits for the minute's periodic run. Without a consumer (tests, the demo) the task runs at once. A queue
+    that refuses is logged with `failure`: the change is committed and the periodic job catches up."""
+
+    def __init__(self, task: TaskWrapper, *, delay: float = 1.0, failure: str) -> None:
+        self.task, self.delay, self.failure = task, delay, failure
+        self.queued_until = 0.0  # monotonic time before which the last queued run has not started
+
+    def __call__(self) -> None:
+        try:
+            if HUEY.immediate:
+                self.task()
+                return
+            now = time.monotonic()
+            if now < self.queued_until:
+                return
+            self.task.schedule(delay=self.delay)
+            self.queued_until = now + self.delay
+        except Exception:
+            logger.exception(self.failure)
 
 
 @db_periodic_task(crontab(minute=f"*/{settings.TINHSO_CHECKPOINT_MINUTES}"))

@@ -3,12 +3,11 @@ commit of a change that concerns them (one kick per process per second) and ever
 the exchange log's daily digest and retention."""
 
 import logging
-import time
 
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
-from tinhso.core.tasks import once_after_commit
+from tinhso.core.tasks import Coalesced, once_after_commit
 from tinhso.integration import portal, sealing, webhooks
 
 logger = logging.getLogger(__name__)
@@ -48,25 +47,10 @@ def kick() -> None:
         logger.info("integration jobs already running")
 
 
-# A process queues at most one kick per this many seconds, run that long after it is queued: it sends every
-# message the process commits meanwhile, so a burst of status changes (gateways' notices resuming dossiers)
-# costs one job write, not one each.
-KICK_DELAY = 1.0
-_queued_until = [0.0]  # monotonic time before which this process's last queued kick has not started
-
-
-def _queue_kick() -> None:
-    try:
-        if HUEY.immediate:  # tests and the demo without a consumer: sent at once, nothing to wait for
-            kick()
-            return
-        now = time.monotonic()
-        if now < _queued_until[0]:
-            return
-        kick.schedule(delay=KICK_DELAY)
-        _queued_until[0] = now + KICK_DELAY
-    except Exception:  # the change is committed; the periodic jobs send it
-        logger.exception("Could not queue the integration jobs")
+# A burst of status changes (gateways' notices resuming dossiers) costs one job write, not one each.
+queue_kick = Coalesced(
+    kick, failure="Could not queue the integration jobs; the periodic jobs send the change"
+)
 
 
 def event_recorded(sender, instance, created: bool, **kwargs) -> None:
@@ -76,4 +60,4 @@ def event_recorded(sender, instance, created: bool, **kwargs) -> None:
         return
     if portal.enqueue(instance) is None:
         return
-    once_after_commit(_queue_kick)
+    once_after_commit(queue_kick)
