@@ -24,6 +24,7 @@ import io
 import json
 import os
 import random
+import subprocess
 import sys
 import time
 import uuid
@@ -156,14 +157,7 @@ def measure(args: argparse.Namespace, size: int) -> list[Figures]:
         ("file a report", lambda: [filing_requests(port, c.token, points, categories) for c in citizens]),
         ("floor again", lambda: [floor_requests(port)] * args.clients),
     ]  # fmt: skip
-    results = []
-    try:
-        settle(port, args)
-        for name, streams in endpoints:
-            drive(port, streams(), args.warmup, 10**9)
-            results.append(figures(name, drive(port, streams(), args.duration, 10**9)))
-    finally:
-        stop_server(server)
+    results = measured(port, server, endpoints, args)
     show(size, results)
     return results
 
@@ -176,6 +170,19 @@ def settle(port: int, args: argparse.Namespace, *, within: float = 60) -> None:
         run = drive(port, [floor_requests(port)] * args.clients, args.warmup, 10**9)
         if run.samples and max(sample.latency for sample in run.samples) < 1:
             return
+
+
+def measured(port: int, server: subprocess.Popen, endpoints: list, args: argparse.Namespace) -> list[Figures]:
+    """Each endpoint's figures once the server has settled, each run after a warm-up; the server stopped after."""
+    results = []
+    try:
+        settle(port, args)
+        for name, streams in endpoints:
+            drive(port, streams(), args.warmup, 10**9)
+            results.append(figures(name, drive(port, streams(), args.duration, 10**9)))
+    finally:
+        stop_server(server)
+    return results
 
 
 def floor_of(results: list[Figures]) -> float:
@@ -295,14 +302,7 @@ def measure_photo_filing(args: argparse.Namespace) -> None:
         endpoints.append((name, lambda data=data: [open311_requests(port, secret, points, categories, data)]
                           * args.clients))  # fmt: skip
     endpoints.append(("floor again", lambda: [floor_requests(port)] * args.clients))
-    results = []
-    try:
-        settle(port, args)
-        for name, streams in endpoints:
-            drive(port, streams(), args.warmup, 10**9)
-            results.append(figures(name, drive(port, streams(), args.duration, 10**9)))
-    finally:
-        stop_server(server)
+    results = measured(port, server, endpoints, args)
     floor, floor_p99 = (
         floor_of(results),
         sum(r.latency.p99 for r in results if r.name.startswith("floor")) / 2,

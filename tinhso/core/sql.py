@@ -169,14 +169,9 @@ def _token_holder_statement(vendor: str) -> tuple[str, list[str], list[tuple[int
 
 def _user_columns() -> tuple[str, list[str], list[tuple[int, Any, Any]]]:
     """The user's columns (table alias u), their field names and the converters the ORM applies to them."""
-    fields = User._meta.concrete_fields
-    columns = ", ".join(f"u.{connection.ops.quote_name(field.column)}" for field in fields)
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(User._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-            converters.append((index, column, convert))
-    return columns, [field.attname for field in fields], converters
+    shape = (User, "u", tuple(field.name for field in User._meta.concrete_fields))
+    fields = _read_plan((shape,))[0][2]
+    return select_list(shape), [field.attname for field in fields], _converters((shape,), connection.vendor)
 
 
 @dataclass(frozen=True)
