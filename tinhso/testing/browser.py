@@ -62,7 +62,10 @@ def page(browser, live_server, reference_data) -> Iterator:
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
-    context.close()
+    # Every context of the test (as_official's too): a page left open keeps a live-server thread, and its
+    # database connection, alive until the session ends, when the test database is being dropped.
+    for each in browser.contexts:
+        each.close()
 
 
 def sign_in(page, *, username: str, password: str, official: bool = False) -> None:
