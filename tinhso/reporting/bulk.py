@@ -68,3 +68,46 @@ def _copy(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[Any]
                     values[index + 1] = fields[index].get_db_prep_save(values[index + 1], connection)
                 copy.write_row(values)
     return keys
+
+
+def copy_rows(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Saves new rows of `model` given as the values of the fields `names` (attnames, in that order: the table
+    numbers them itself) straight by COPY on PostgreSQL, by bulk_create elsewhere or for a handful of rows."""
+    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
+        model._default_manager.bulk_create(
+            [model(**dict(zip(names, row, strict=True))) for row in rows], batch_size=1000
+        )
+        return
+    by_name = {field.attname: field.column for field in model._meta.concrete_fields}
+    columns = ", ".join(connection.ops.quote_name(by_name[name]) for name in names)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        write = copy.write_row
+        for row in rows:
+            write(row)
+
+
+# A revision row's columns, the import batch that recorded it last (None: the report's own event did).
+REVISION = ("data_value_id", "revision", "value", "comment", "obs_status", "channel", "reason", "changed_at",
+            "changed_by_id", "event_seq", "batch_id")  # fmt: skip
+BATCH_EVENT_SEQ = 1  # a batch's chain holds one event
+
+
+def first_revisions(values: Sequence[Any]) -> list[list[Any]]:
+    """The revision 1 rows of values an import created and that are about to change (DataValue instances or
+    rows with the same attribute names): until then their batch stood for it."""
+    from tinhso.reporting.models import ImportBatch
+
+    born = [value for value in values if value.batch_id is not None and value.revision == 1]
+    if not born:
+        return []
+    batches = ImportBatch.objects.in_bulk({value.batch_id for value in born})
+    return [
+        [value.id, 1, value.value, value.comment, value.obs_status, batches[value.batch_id].channel,
+         batches[value.batch_id].reason, value.changed_at, value.changed_by_id, BATCH_EVENT_SEQ, value.batch_id]
+        for value in born
+    ]  # fmt: skip

@@ -31,6 +31,21 @@ VALUES_SAVED = EventType(
     {"channel": "ui, api, xlsx or history", "changes": "[[indicator, breakdown, kind, old, new], ...]"}
     | REASON,
 )
+VALUES_IMPORTED = EventType(
+    "reporting.values_imported",
+    "An import wrote values (stream reporting.importbatch:<id>; the values it made carry the batch).",
+    {
+        "regime": "regime code",
+        "channel": "api",
+        "strategy": "CREATE, UPDATE or CREATE_AND_UPDATE",
+        "sha256": "SHA-256 of the values as sent",
+        "imported": "values made",
+        "updated": "values changed",
+        "ignored": "values left as they were",
+        "submissions": "ids of the reports it wrote into",
+    }
+    | REASON,
+)
 NARRATIVE_SAVED = EventType(
     "reporting.narrative_saved",
     "A narrative section of the outline changed.",

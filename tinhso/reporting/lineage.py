@@ -9,6 +9,7 @@ from decimal import Decimal
 from prov.model import ProvDocument
 
 from tinhso.core.models import AdminUnit
+from tinhso.reporting.bulk import BATCH_EVENT_SEQ
 from tinhso.reporting.models import Aggregate, DataValue, Derivation, Regime, Submission, ValueRevision
 
 NAMESPACE = "urn:tinhso:"
@@ -16,6 +17,30 @@ NAMESPACE = "urn:tinhso:"
 
 def _value_id(revision: ValueRevision) -> str:
     return f"tinhso:value/{revision.data_value_id}/r{revision.revision}"
+
+
+def _revisions(submission: Submission | None, at: datetime | None = None) -> list[ValueRevision]:
+    """Every revision of the report's values (made at or before `at`), in order: the rows kept, and for a value
+    an import made and nobody changed since, its revision 1 as its batch records it."""
+    kept = ValueRevision.objects.filter(data_value__submission=submission)
+    born = DataValue.objects.filter(submission=submission, batch__isnull=False, revision=1)
+    if at is not None:
+        kept, born = kept.filter(changed_at__lte=at), born.filter(changed_at__lte=at)
+    revisions = list(kept.select_related("data_value__indicator_version__indicator", "changed_by"))
+    revisions += [
+        _first(value) for value in born.select_related("indicator_version__indicator", "changed_by", "batch")
+    ]
+    return sorted(revisions, key=lambda revision: (revision.data_value_id, revision.revision))
+
+
+def _first(value: DataValue) -> ValueRevision:
+    """Revision 1 of a value an import made, as its batch records it (not stored until the value changes)."""
+    batch = value.batch
+    assert batch is not None
+    return ValueRevision(data_value=value, revision=1, value=value.value, comment=value.comment,
+                         obs_status=value.obs_status, channel=batch.channel, reason=batch.reason,
+                         changed_at=value.changed_at, changed_by=value.changed_by, event_seq=BATCH_EVENT_SEQ,
+                         batch=batch)  # fmt: skip
 
 
 def _cell(value: DataValue) -> str:
@@ -29,14 +54,9 @@ def document(*, regime: Regime, period_id: str, unit: AdminUnit) -> ProvDocument
     doc.add_namespace("tinhso", NAMESPACE)
     submission = Submission.objects.filter(regime=regime, period=period_id, unit=unit).first()
     stream = f"reporting.submission:{submission.pk if submission else 0}"
-    revisions = (
-        ValueRevision.objects.filter(data_value__submission=submission)
-        .select_related("data_value__indicator_version__indicator", "changed_by")
-        .order_by("data_value_id", "revision")
-    )
     agents: set[int] = set()
     previous: dict[int, str] = {}
-    for revision in revisions:
+    for revision in _revisions(submission):
         value = revision.data_value
         entity = doc.entity(
             _value_id(revision),
@@ -52,7 +72,9 @@ def document(*, regime: Regime, period_id: str, unit: AdminUnit) -> ProvDocument
             },
         )
         activity = doc.activity(
-            f"tinhso:event/{stream}/{revision.event_seq}",
+            # An import's revisions were recorded by its batch's event, the others by the report's.
+            f"tinhso:event/{f'reporting.importbatch:{revision.batch_id}' if revision.batch_id else stream}/"
+            f"{revision.event_seq}",
             revision.changed_at,
             revision.changed_at,
             {"prov:type": f"tinhso:entry-{revision.channel}", "tinhso:reason": revision.reason},
@@ -110,18 +132,17 @@ def _aggregates(doc: ProvDocument, regime: Regime, period_id: str, unit: AdminUn
                 "tinhso:value": _text(aggregate.value),
             },
         )
-        sources = ValueRevision.objects.filter(
-            data_value__submission_id__in=aggregate.children,
-            data_value__indicator_version=aggregate.indicator_version,
-            data_value__disaggregation=aggregate.disaggregation,
-            data_value__kind=DataValue.Kind.PERIOD,
-        ).order_by("data_value_id", "-revision")
-        latest: dict[int, ValueRevision] = {}
-        for revision in sources:
-            latest.setdefault(revision.data_value_id, revision)
-        for revision in latest.values():
-            doc.entity(_value_id(revision))
-            doc.wasDerivedFrom(entity, _value_id(revision), other_attributes={"prov:type": "tinhso:sum"})
+        # Each summed value as it stands: its latest revision.
+        sources = DataValue.objects.filter(
+            submission_id__in=aggregate.children,
+            indicator_version=aggregate.indicator_version,
+            disaggregation=aggregate.disaggregation,
+            kind=DataValue.Kind.PERIOD,
+        ).values_list("pk", "revision")
+        for pk, revision in sources:
+            source = f"tinhso:value/{pk}/r{revision}"
+            doc.entity(source)
+            doc.wasDerivedFrom(entity, source, other_attributes={"prov:type": "tinhso:sum"})
 
 
 def _text(value: Decimal | None) -> str:
@@ -131,12 +152,7 @@ def _text(value: Decimal | None) -> str:
 def as_of(submission: Submission, at: datetime) -> dict[str, tuple[Decimal | None, str, int]]:
     """The report's values as they stood at `at`: {cell: (value, obs status, revision)}."""
     out: dict[str, tuple[Decimal | None, str, int]] = {}
-    revisions = (
-        ValueRevision.objects.filter(data_value__submission=submission, changed_at__lte=at)
-        .select_related("data_value__indicator_version__indicator")
-        .order_by("data_value_id", "revision")
-    )
-    for revision in revisions:
+    for revision in _revisions(submission, at):
         value = revision.data_value
         key = _cell(value) if value.kind == DataValue.Kind.PERIOD else f"{_cell(value)}@{value.kind}"
         out[key] = (revision.value, revision.obs_status, revision.revision)

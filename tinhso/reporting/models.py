@@ -193,6 +193,26 @@ class ObsStatus(models.TextChoices):
     OFFICIAL = "A", _("Chính thức")
 
 
+class ImportBatch(models.Model):
+    """One import of values (dataValueSets): who, when, how, and the SHA-256 of what was sent. Values it
+    created carry it, and it stands for their first revision (no revision row each); its event, on the
+    batch's own chain, records it in the hash-chained log."""
+
+    regime = models.ForeignKey(Regime, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    channel = models.CharField(max_length=10, help_text="api")
+    strategy = models.CharField(max_length=20, help_text="CREATE, UPDATE or CREATE_AND_UPDATE")
+    reason = models.TextField(blank=True)
+    payload_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the values as sent")
+    imported = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    ignored = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.imported} new, {self.updated} changed)"
+
+
 class DataValue(models.Model):
     """A typed value (period value or annual plan) of one row of one unit's report."""
 
@@ -200,13 +220,14 @@ class DataValue(models.Model):
         PERIOD = "period", _("Thực hiện kỳ báo cáo")
         PLAN = "plan", _("Kế hoạch năm")
 
-    # Its references are checked once per statement by the triggers of migration 0003, not by a foreign key
-    # per row; the cell's unique constraint leads with the report, which serves as its index.
+    # Its references are checked once per statement by the triggers of migrations 0003 and 0004, not by a
+    # foreign key per row; the cell's unique constraint leads with the report and serves every read, so no
+    # other column is indexed (each index cost an import about as much as the table's own writes).
     submission = models.ForeignKey(
         Submission, on_delete=models.PROTECT, related_name="values", db_constraint=False, db_index=False
     )
     indicator_version = models.ForeignKey(
-        IndicatorVersion, on_delete=models.PROTECT, related_name="values", db_constraint=False
+        IndicatorVersion, on_delete=models.PROTECT, related_name="values", db_constraint=False, db_index=False
     )
     disaggregation = models.CharField(max_length=40, blank=True)
     kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.PERIOD)
@@ -217,7 +238,17 @@ class DataValue(models.Model):
     revision = models.PositiveIntegerField(default=1)
     changed_at = models.DateTimeField()
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+        db_index=False,
+    )  # fmt: skip
+    # The import that created it, whose row stands for its revision 1 until the value first changes.
+    batch = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:
@@ -233,7 +264,8 @@ class DataValue(models.Model):
 
 
 class ValueRevision(models.Model):
-    """Every state a value has had, kept so that 'as published on date X' can be answered."""
+    """Every state a value has had, kept so that 'as published on date X' can be answered; revision 1 of a
+    value an import created is its ImportBatch until the value changes, when this row is written for it."""
 
     # Checked per statement as DataValue's references are; (data_value, revision) is unique, so indexed.
     data_value = models.ForeignKey(
@@ -247,9 +279,20 @@ class ValueRevision(models.Model):
     reason = models.TextField(blank=True)
     changed_at = models.DateTimeField()
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False,
+        db_index=False,
+    )  # fmt: skip
+    event_seq = models.PositiveIntegerField(
+        help_text="The event that recorded it: the batch's if any, else the submission's"
     )
-    event_seq = models.PositiveIntegerField(help_text="The submission's event that recorded it")
+    batch = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["data_value", "revision"], name="value_revision")]

@@ -4,6 +4,7 @@ regime's, an indicator's, or a unit's report for a period (whose chain records e
 import json
 import logging
 from collections import defaultdict
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -477,6 +478,7 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
     changes: list[list[Any]] = []
     touched: list[DataValue] = []
     touched_keys: list[str] = []
+    born: list[DataValue] = []
     fresh: list[list[Any]] = []  # FRESH_VALUE columns
     actor_id = actor.pk if actor else None
     for cell, version, number in cells:
@@ -518,6 +520,10 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
             continue
         outcome.updated += 1
         changes.append([cell.indicator, cell.disaggregation, cell.kind, _text(current.value), _text(number)])
+        if current.batch_id is not None and current.revision == 1:
+            born.append(
+                copy(current)
+            )  # its import batch stood for revision 1: kept as a row before it changes
         current.value, current.comment, current.obs_status = number, comment, obs
         current.revision += 1
         current.changed_at, current.changed_by = now, actor
@@ -539,6 +545,7 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
         fresh_by_report[submission.pk] = (event.seq, fresh)
     revisions = [[value.pk, value.revision, value.value, value.comment, value.obs_status, channel, reason, now,
                   actor_id, event.seq] for value in touched]  # fmt: skip
+    bulk.insert_rows(ValueRevision, bulk.REVISION, bulk.first_revisions(born))
     bulk.insert_rows(ValueRevision, REVISION, revisions)
 
 
@@ -628,35 +635,6 @@ def cell_key(indicator: str, disaggregation: str = "", kind: str = DataValue.Kin
     """The name of a cell in pages, sheets and error lists: DNMOI, DNMOI.nn, BLHH@plan."""
     name = f"{indicator}.{disaggregation}" if disaggregation else indicator
     return name if kind == DataValue.Kind.PERIOD else f"{name}@{kind}"
-
-
-@transaction.atomic
-def import_values(*, actor: User, regime_code: str, values: list[dict[str, Any]], dry_run: bool = False,
-                  strategy: str = "CREATE_AND_UPDATE", reason: str = "") -> Outcome:  # fmt: skip
-    """DHIS2 dataValueSets in spirit: every row is checked first and, if any conflicts, nothing is written;
-    importing the same rows again changes nothing (they are counted as ignored)."""
-    if strategy not in ("CREATE", "UPDATE", "CREATE_AND_UPDATE"):
-        raise InvalidInput(
-            _("importStrategy “%(strategy)s” không hợp lệ."),
-            params={"strategy": strategy},
-            code="invalid_strategy",
-        )
-    rows = []
-    for index, item in enumerate(values):
-        cell = Cell(
-            indicator=str(item.get("indicator") or ""),
-            value=None if item.get("value") is None else str(item.get("value")),
-            disaggregation=str(item.get("disaggregation") or ""),
-            kind=str(item.get("kind") or DataValue.Kind.PERIOD),
-            comment=item.get("comment"),
-            obs_status=item.get("obs_status"),
-            index=index,
-        )
-        rows.append(
-            {"period": str(item.get("period") or ""), "unit": str(item.get("unit") or ""), "cell": cell}
-        )
-    return _import(actor=actor, regime_code=regime_code, rows=rows, channel="api", reason=reason,
-                   strategy=strategy, dry_run=dry_run)  # fmt: skip
 
 
 def _unit_for_entry(actor: User, unit: AdminUnit | None, code: str) -> tuple[Any, ...]:

@@ -1,12 +1,12 @@
-"""Reporting's hand-written SQL: an import's new values and their first revisions written by one COPY and one
-statement on PostgreSQL (bench/reporting.py, docs/benchmarks.md "Reporting")."""
+"""Reporting's hand-written SQL: a save's many new values (a sheet's) and their first revisions written by one
+COPY and one statement on PostgreSQL (bench/reporting.py, docs/benchmarks.md "Reporting")."""
 
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
 
-# An import's new values as they arrive: COPYed here, then moved into the real tables by one statement.
+# A save's new values as they arrive: COPYed here, then moved into the real tables by one statement.
 FRESH_TABLE = """
 CREATE TEMP TABLE IF NOT EXISTS reporting_fresh (
     submission_id bigint, indicator_version_id bigint, disaggregation varchar(40), kind varchar(6),

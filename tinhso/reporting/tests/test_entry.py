@@ -5,11 +5,20 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from tinhso.core.errors import Conflict
 from tinhso.core.models import Event
-from tinhso.reporting import bulk, services, setup
-from tinhso.reporting.models import DataValue, FormRow, IndicatorVersion, Submission, ValueRevision
+from tinhso.reporting import bulk, imports, services, setup
+from tinhso.reporting.models import (
+    DataValue,
+    FormRow,
+    ImportBatch,
+    IndicatorVersion,
+    Regime,
+    Submission,
+    ValueRevision,
+)
 
 from .conftest import AN_XUYEN, FINANCE, JUSTICE
 
@@ -23,21 +32,38 @@ def _rows(unit=JUSTICE, period="2026M03", **values):
 
 
 def test_import_summary_counts_imported_updated_ignored_and_is_idempotent(regime, cast):
-    first = services.import_values(
+    first = imports.import_values(
         actor=cast.justice, regime_code=regime, values=_rows(DNMOI="12", HSTN="340", HSTT="150")
     )
     assert (first.imported, first.updated, first.ignored, first.conflicts) == (3, 0, 0, [])
-    again = services.import_values(
+    again = imports.import_values(
         actor=cast.justice, regime_code=regime, values=_rows(DNMOI="12", HSTN="340", HSTT="150")
     )
     assert (again.imported, again.updated, again.ignored) == (0, 0, 3)
-    changed = services.import_values(
+    changed = imports.import_values(
         actor=cast.justice, regime_code=regime, values=_rows(DNMOI="13", HSTN="340")
     )
     assert (changed.imported, changed.updated, changed.ignored) == (0, 1, 1)
-    assert DataValue.objects.get(indicator_version__indicator__code="DNMOI").revision == 2
-    stream = f"reporting.submission:{Submission.objects.get().pk}"
-    assert Event.objects.filter(stream=stream, action="reporting.values_saved").count() == 2
+    value = DataValue.objects.get(indicator_version__indicator__code="DNMOI")
+    assert value.revision == 2
+    # Each import that wrote is one batch with one event on its own chain; the one that changed nothing, none.
+    batches = list(ImportBatch.objects.order_by("pk"))
+    assert [(batch.imported, batch.updated, batch.ignored) for batch in batches] == [(3, 0, 0), (0, 1, 1)]
+    assert value.batch == batches[0] and batches[1].payload_sha256 == imports._digest(
+        _rows(DNMOI="13", HSTN="340")
+    )
+    recorded = [Event.objects.get(stream=f"reporting.importbatch:{batch.pk}") for batch in batches]
+    assert [(event.seq, event.action) for event in recorded] == [(1, "reporting.values_imported")] * 2
+    assert recorded[1].payload["submissions"] == [Submission.objects.get().pk]
+    assert recorded[1].payload["sha256"] == batches[1].payload_sha256
+    assert not Event.objects.filter(action="reporting.values_saved").exists()
+    # The first value's revision 1 was its batch until it changed; then it was kept as a row beside revision 2.
+    kept = ValueRevision.objects.filter(data_value=value).order_by("revision")
+    assert [(r.revision, r.value, r.batch_id) for r in kept] == [
+        (1, 12, batches[0].pk),
+        (2, 13, batches[1].pk),
+    ]
+    assert ValueRevision.objects.count() == 2  # HSTN and HSTT have none: their batch stands for revision 1
 
 
 def test_re_saving_an_unchanged_value_records_nothing(regime, cast):
@@ -60,7 +86,7 @@ def test_re_saving_an_unchanged_value_records_nothing(regime, cast):
 
 
 def test_dry_run_reports_the_summary_and_writes_nothing(regime, cast):
-    outcome = services.import_values(
+    outcome = imports.import_values(
         actor=cast.justice, regime_code=regime, values=_rows(DNMOI="12"), dry_run=True
     )
     assert outcome.imported == 1
@@ -68,12 +94,12 @@ def test_dry_run_reports_the_summary_and_writes_nothing(regime, cast):
 
 
 def test_strategies_create_and_update(regime, cast):
-    services.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="12"))
-    create = services.import_values(
+    imports.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="12"))
+    create = imports.import_values(
         actor=cast.justice, regime_code=regime, values=_rows(DNMOI="13"), strategy="CREATE"
     )
     assert create.conflicts[0]["errorCode"] == "exists"
-    update = services.import_values(
+    update = imports.import_values(
         actor=cast.justice, regime_code=regime, values=_rows(HSTN="5"), strategy="UPDATE"
     )
     assert update.conflicts[0]["errorCode"] == "not_found"
@@ -99,14 +125,14 @@ def test_ten_thousand_values_with_one_bad_row_write_nothing_and_name_the_row(reg
     bad = 7321
     rows[bad]["value"] = "12 tỷ"
     actor = official_for_all(cast)
-    outcome = services.import_values(actor=actor, regime_code=regime, values=rows)
+    outcome = imports.import_values(actor=actor, regime_code=regime, values=rows)
     assert [(c["index"], c["errorCode"]) for c in outcome.conflicts] == [(bad, "not_a_number")]
     assert "12 tỷ" in outcome.conflicts[0]["message"]
     assert (
         not DataValue.objects.exists() and not Event.objects.filter(action="reporting.values_saved").exists()
     )
     rows[bad]["value"] = "7"
-    outcome = services.import_values(actor=actor, regime_code=regime, values=rows)
+    outcome = imports.import_values(actor=actor, regime_code=regime, values=rows)
     assert (outcome.imported, outcome.conflicts) == (10000, [])
     assert DataValue.objects.count() == 10000
 
@@ -135,25 +161,25 @@ def official_for_all(cast):
 )
 def test_each_bad_row_gets_a_conflict_naming_it(regime, cast, row, code):
     good = _rows(HSTN="10")[0]
-    outcome = services.import_values(actor=cast.justice, regime_code=regime, values=[good, {**good, **row}])
+    outcome = imports.import_values(actor=cast.justice, regime_code=regime, values=[good, {**good, **row}])
     assert [(c["index"], c["errorCode"]) for c in outcome.conflicts] == [(1, code)]
     assert not DataValue.objects.exists()
 
 
 def test_locks_state_their_reason(regime, cast, clock):
     clock.set(2026, 3, 10)  # before the cut-off of 2026M03 (14/03)
-    outcome = services.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="1"))
+    outcome = imports.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="1"))
     assert "chưa đến ngày chốt số liệu" in outcome.conflicts[0]["message"]
     clock.set(2026, 4, 10)  # deadline 17/03 + 10 days of grace passed
-    outcome = services.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="1"))
+    outcome = imports.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="1"))
     assert "quá thời hạn" in outcome.conflicts[0]["message"]
     services.grant_lock_exception(actor=cast.leader, regime_code=regime, period_id="2026M03", unit_code=JUSTICE,
                                   expires_at=clock.now + timedelta(days=2), reason="Sở bổ sung số liệu tháng 3")  # fmt: skip
     assert (
-        services.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="1")).imported == 1
+        imports.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="1")).imported == 1
     )
     clock.set(2026, 4, 13)
-    outcome = services.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="2"))
+    outcome = imports.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="2"))
     assert "mở khóa" in outcome.conflicts[0]["message"]
     with pytest.raises(Conflict) as refused:
         services.save_narrative(
@@ -190,18 +216,20 @@ def test_a_large_import_keeps_every_value_and_its_first_revision(cast, clock):
         }
         for n in range(300)
     ]
-    outcome = services.import_values(actor=cast.justice, regime_code=setup.REGIME, values=values)
+    outcome = imports.import_values(actor=cast.justice, regime_code=setup.REGIME, values=values)
     assert (outcome.imported, outcome.conflicts) == (300, [])
     kept = {value.disaggregation: value for value in DataValue.objects.filter(disaggregation__startswith="x")}
     assert len(kept) == 300 and kept["x299"].value == 299 and kept["x299"].revision == 1
-    assert ValueRevision.objects.filter(data_value__in=kept.values(), revision=1).count() == 300
-    first = ValueRevision.objects.get(data_value=kept["x150"], revision=1)  # each revision on its own value
-    assert (first.value, first.channel, first.changed_by) == (150, "api", cast.justice)
+    batch = ImportBatch.objects.get()
+    assert {value.batch_id for value in kept.values()} == {batch.pk} and not ValueRevision.objects.exists()
+    assert (kept["x150"].value, batch.channel, kept["x150"].changed_by) == (150, "api", cast.justice)
+    assert kept["x150"].changed_at == batch.created_at
     assert kept["x150"].public and kept["x150"].obs_status == "A"  # columns left to their defaults
     values[299]["value"] = "1000"
-    again = services.import_values(actor=cast.justice, regime_code=setup.REGIME, values=values)
+    again = imports.import_values(actor=cast.justice, regime_code=setup.REGIME, values=values)
     assert (again.imported, again.updated, again.ignored) == (0, 1, 299)
     assert ValueRevision.objects.get(data_value=kept["x299"], revision=2).value == 1000
+    assert ValueRevision.objects.get(data_value=kept["x299"], revision=1).value == 299
 
 
 def _one_value(cast) -> DataValue:
@@ -230,7 +258,25 @@ def test_a_value_or_revision_naming_a_missing_row_is_refused(regime, cast, rows)
         bulk.insert_rows(ValueRevision, services.REVISION, revisions)
     with pytest.raises(IntegrityError), transaction.atomic():
         DataValue.objects.filter(pk=value.pk).update(submission_id=10**9)
+    # An import's rows, written straight into the table, name their batch: a missing one is refused too.
+    batch = _batch(cast)
+    imported = [[*row[:7], True, 1, row[7], row[8], batch.pk] for row in fresh]
+    for column, missing in ((0, 10**9), (11, 10**9)):
+        bad = [list(row) for row in imported]
+        bad[-1][column] = missing
+        with pytest.raises(IntegrityError), transaction.atomic():
+            bulk.copy_rows(DataValue, imports.NEW_VALUE, bad)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.insert_rows(ValueRevision, bulk.REVISION, [[*row[:10], 10**9] for row in revisions[:1]])
     assert bulk.insert_rows(DataValue, services.FRESH_VALUE, fresh)  # the same rows, whole, go in
+    imported = [[*row[:2], f"y{n}", *row[3:]] for n, row in enumerate(imported)]
+    bulk.copy_rows(DataValue, imports.NEW_VALUE, imported)
+    assert DataValue.objects.filter(batch=batch).count() == rows
+
+
+def _batch(cast) -> ImportBatch:
+    return ImportBatch.objects.create(regime=Regime.objects.get(), actor=cast.justice, created_at=timezone.now(),
+                                      channel="api", strategy="CREATE", payload_sha256="0" * 64)  # fmt: skip
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps Django's PROTECT only")
@@ -242,3 +288,8 @@ def test_a_row_still_referred_to_cannot_be_deleted(regime, cast):
             rows._raw_delete(rows.db)
     ValueRevision.objects.filter(data_value=value).delete()
     DataValue.objects.filter(pk=value.pk).delete()  # once nothing refers to it
+    batch = _batch(cast)
+    DataValue.objects.filter(pk=_one_value(cast).pk).update(batch=batch)
+    batches = ImportBatch.objects.filter(pk=batch.pk)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        batches._raw_delete(batches.db)

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from prov.model import ProvDocument
 
-from tinhso.reporting import lineage, selectors, services
-from tinhso.reporting.models import DataValue, ObsStatus, Submission, ValueRevision
+from tinhso.reporting import imports, lineage, selectors, services
+from tinhso.reporting.models import DataValue, ImportBatch, ObsStatus, Submission, ValueRevision
 from tinhso.testing.factories import bearer
 
 from .conftest import FINANCE, JUSTICE
@@ -45,6 +45,43 @@ def test_estimate_preliminary_official_keeps_every_version_and_answers_as_of(reg
     assert DataValue.objects.get().obs_status == ObsStatus.OFFICIAL
     assert lineage.as_of(submission, at["P"] + timedelta(hours=1))["BLHH"][:2] == (412.5, "P")
     assert lineage.as_of(submission, at["E"] - timedelta(days=1)) == {}
+
+
+def test_an_imported_value_answers_as_of_and_lineage_from_its_batch_then_from_its_revisions(
+    regime, cast, clock
+):
+    """An import keeps no revision row per value: its batch stands for revision 1 until the value changes."""
+    imported_at = clock.set(2026, 3, 16)
+    rows = [{"indicator": "DNMOI", "period": "2026M03", "unit": JUSTICE, "value": "12", "obs_status": "P"}]
+    imports.import_values(actor=cast.justice, regime_code=regime, values=rows, reason="từ phần mềm cũ")
+    value, batch = DataValue.objects.get(), ImportBatch.objects.get()
+    submission = value.submission
+    assert not ValueRevision.objects.exists()
+    assert lineage.as_of(submission, imported_at) == {"DNMOI": (12, "P", 1)}
+    assert lineage.as_of(submission, imported_at - timedelta(seconds=1)) == {}
+
+    def prov():
+        doc = lineage.document(regime=submission.regime, period_id="2026M03", unit=submission.unit)
+        return json.loads(doc.serialize(format="json"))
+
+    first, made_by = f"tinhso:value/{value.pk}/r1", f"tinhso:event/reporting.importbatch:{batch.pk}/1"
+    data = prov()
+    assert data["entity"][first]["tinhso:value"] == "12"
+    assert data["activity"][made_by]["tinhso:reason"] == "từ phần mềm cũ"
+    assert any(
+        d["prov:entity"] == first and d["prov:activity"] == made_by for d in data["wasGeneratedBy"].values()
+    )
+    assert any(d["prov:entity"] == first and d["prov:agent"] == f"tinhso:user/{cast.justice.pk}"
+               for d in data["wasAttributedTo"].values())  # fmt: skip
+    saved_at = clock.set(2026, 3, 17)
+    _save(regime, cast.justice, JUSTICE, "A", DNMOI="13")
+    assert lineage.as_of(submission, imported_at) == {"DNMOI": (12, "P", 1)}  # as published before the change
+    assert lineage.as_of(submission, saved_at) == {"DNMOI": (13, "A", 2)}
+    data = prov()
+    assert data["entity"][first]["tinhso:value"] == "12" and first in {
+        d["prov:usedEntity"] for d in data["wasDerivedFrom"].values()
+    }
+    assert any(d["prov:activity"] == made_by for d in data["wasGeneratedBy"].values())
 
 
 def test_prov_json_round_trips_and_links_every_value(regime, cast, clock):

@@ -7,7 +7,7 @@ import pytest
 
 from tinhso.core.errors import Conflict, InvalidInput
 from tinhso.core.models import Event
-from tinhso.reporting import deadlines, periods, selectors, services, setup
+from tinhso.reporting import deadlines, imports, periods, selectors, services, setup
 from tinhso.reporting.models import DataValue, Regime
 
 from .conftest import FINANCE, JUSTICE, ZONE
@@ -104,6 +104,6 @@ def test_year_to_date_and_percentages_are_computed_never_typed(regime, cast, clo
         selectors.regime_by_code(regime), "2026M03", selectors.core_selectors.unit_by_code(FINANCE)
     )[("BLHH", "")]
     assert row["ytd"] == 331 and row["pct_prev"] == 110 and row["pct_plan"] == Decimal("8.28")
-    outcome = services.import_values(actor=cast.finance, regime_code=regime,
+    outcome = imports.import_values(actor=cast.finance, regime_code=regime,
                                      values=[{"indicator": "BLHH", "period": "2026M03", "unit": FINANCE, "kind": "ytd", "value": "331"}])  # fmt: skip
     assert outcome.conflicts[0]["errorCode"] == "computed_value"

@@ -1,0 +1,355 @@
+"""The dataValueSets import (DHIS2 in spirit): every row is checked first and, if any conflicts, nothing is
+written; importing the same rows again changes nothing. An import that writes is one ImportBatch row (who,
+when, how, the SHA-256 of what was sent) with one event on its own chain; its new values are COPYed straight
+into their table carrying the batch, which stands for their first revision, and only values it changes get
+revision rows (docs/benchmarks.md, "Reporting", issue 20's import)."""
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.core import selectors as core_selectors
+from tinhso.core.errors import Conflict, InvalidInput
+from tinhso.core.models import AdminUnit, Domain, User
+from tinhso.core.services import record_event
+from tinhso.reporting import bulk, events, periods, selectors, services
+from tinhso.reporting.models import (
+    DataValue,
+    ImportBatch,
+    IndicatorVersion,
+    ObsStatus,
+    Regime,
+    Submission,
+    ValueRevision,
+)
+
+STRATEGIES = ("CREATE", "UPDATE", "CREATE_AND_UPDATE")
+CHANNEL = "api"
+# The columns of a new value, in the order the import writes them.
+NEW_VALUE = ("submission_id", "indicator_version_id", "disaggregation", "kind", "value", "comment", "obs_status",
+             "public", "revision", "changed_at", "changed_by_id", "batch_id")  # fmt: skip
+# What an import reads of the values already in its reports (the attribute names bulk.first_revisions reads).
+CURRENT = ("submission_id", "indicator_version_id", "disaggregation", "kind", "id", "value", "comment",
+           "obs_status", "revision", "changed_at", "changed_by_id", "batch_id")  # fmt: skip
+
+
+@dataclass
+class Current:
+    submission_id: int
+    indicator_version_id: int
+    disaggregation: str
+    kind: str
+    id: int
+    value: Decimal | None
+    comment: str
+    obs_status: str
+    revision: int
+    changed_at: datetime
+    changed_by_id: int | None
+    batch_id: int | None
+
+
+@dataclass
+class Report:
+    """The checked rows of one unit's report for one period: (index, code, version, breakdown, kind, number,
+    comment or None, obs status or None) each."""
+
+    period: periods.Period
+    unit: AdminUnit
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    submission: Submission | None = None
+
+
+@transaction.atomic
+def import_values(*, actor: User, regime_code: str, values: Sequence[Mapping[str, Any]], dry_run: bool = False,
+                  strategy: str = "CREATE_AND_UPDATE", reason: str = "",
+                  payload_sha256: str | None = None) -> services.Outcome:  # fmt: skip
+    """Imports `values` ({indicator, period, unit, value, disaggregation, kind, comment, obs_status}); the
+    outcome counts imported, updated and ignored values, or lists every conflict with its row's index.
+    `payload_sha256`: the hash of the body as received (else that of `values` as canonical JSON)."""
+    if strategy not in STRATEGIES:
+        raise InvalidInput(
+            _("importStrategy “%(strategy)s” không hợp lệ."),
+            params={"strategy": strategy},
+            code="invalid_strategy",
+        )
+    regime = selectors.regime_by_code(regime_code)
+    if regime.state != Regime.State.ACTIVE:
+        raise Conflict(
+            _("Chế độ báo cáo %(code)s chưa được áp dụng."),
+            params={"code": regime.code},
+            code="regime_not_active",
+        )
+    outcome, now = services.Outcome(), timezone.now()
+    reports = _checked(actor, regime, values, outcome)
+    _lock(regime, reports, outcome, dry_run, now)
+    new: list[list[Any]] = []
+    changed: list[tuple[Current, Decimal | None, str, str]] = []
+    if not outcome.conflicts:
+        new, changed = _compare(reports, strategy, outcome, actor, now)
+    if outcome.conflicts:
+        transaction.set_rollback(True)  # reports created to be locked are not kept
+        outcome.conflicts.sort(key=lambda conflict: conflict["index"])
+        outcome.imported = outcome.updated = 0
+        return outcome
+    if dry_run or not (new or changed):
+        return outcome
+    digest = payload_sha256 or _digest(values)
+    batch = _record(actor, regime, reports, strategy, reason, digest, outcome, now)
+    for row in new:
+        row[-1] = batch.pk
+    bulk.copy_rows(DataValue, NEW_VALUE, new)
+    _update(changed, batch, actor, reason)
+    return outcome
+
+
+def _digest(values: Sequence[Mapping[str, Any]]) -> str:
+    canonical = json.dumps(
+        list(values), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _checked(
+    actor: User, regime: Regime, values: Sequence[Mapping[str, Any]], outcome: services.Outcome
+) -> dict[tuple[str, str], Report]:
+    """One pass over the rows: each refused one becomes a conflict naming its index, the others are grouped
+    by report. Rows that pass take a short path; a refused one is worked out again by services' checks, so
+    each refusal's words are written once."""
+    versions = selectors.row_versions(regime)
+    recipient = selectors.recipient_of(regime)
+    codes = {str(item.get("unit") or "") for item in values}
+    named = {recipient.code: recipient} | {
+        unit.code: unit for unit in regime.reporters.filter(code__in=codes)
+    }
+    # The actor's reporting roles read once (selectors.may_enter reads them for each unit it is asked about).
+    paths = tuple(
+        assignment.unit.path
+        for assignment in core_selectors.active_roles(actor, domain=Domain.REPORTING)
+        if assignment.role in selectors.REPORTERS
+    )
+    places: dict[tuple[str, str], Report | dict[str, Any]] = {}  # (period, unit): its report, or why refused
+    reports: dict[tuple[str, str], Report] = {}
+    seen: set[tuple[Any, ...]] = set()
+    numbers: dict[
+        tuple[int, Any], Decimal | bool | None
+    ] = {}  # (version, value as sent): number, False if bad
+    typed_kinds, statuses = services.TYPED_KINDS, services.OBS_STATUSES
+    for index, item in enumerate(values):
+        where = (item.get("period") or "", item.get("unit") or "")
+        place = places.get(where)
+        if place is None:
+            place = _place(actor, regime, named, paths, where)
+            if isinstance(place, Report):  # one per report, however its period and unit were written
+                place = reports.setdefault((place.period.id, place.unit.code), place)
+            places[where] = place
+        code = item.get("indicator") or ""
+        if not isinstance(place, Report):
+            outcome.conflicts.append({**place, "index": index, "object": code})
+            continue
+        breakdown, kind = item.get("disaggregation") or "", item.get("kind") or DataValue.Kind.PERIOD
+        key = (id(place), code, breakdown, kind)
+        if key in seen:
+            message = services._said(_("Ô này xuất hiện hai lần trong cùng lần nhập."))
+            outcome.conflicts.append(
+                {
+                    "index": index,
+                    "object": code,
+                    "property": "value",
+                    "errorCode": "duplicate",
+                    "message": message,
+                }
+            )
+            continue
+        seen.add(key)
+        version, raw, status = versions.get(code), item.get("value"), item.get("obs_status") or None
+        number: Decimal | bool | None = False
+        if (
+            version is not None
+            and kind in typed_kinds
+            and (not breakdown or breakdown in services._breakdowns(version))
+            and (status is None or status in statuses)
+        ):
+            number = numbers.get((version.pk, raw), False)
+            if number is False:
+                number = numbers[(version.pk, raw)] = _number(version, raw)
+        if number is False:
+            conflict = services._checked(_cell(item, index), versions)[2]
+            assert conflict is not None
+            outcome.conflicts.append(conflict)
+            continue
+        place.rows.append((index, code, version, breakdown, kind, number, item.get("comment"), status))
+    return reports
+
+
+def _place(actor: User, regime: Regime, named: dict[str, AdminUnit], paths: tuple[str, ...],
+           where: tuple[str, str]) -> Report | dict[str, Any]:  # fmt: skip
+    """The report rows naming this period and unit go to, or the conflict each of them gets (`paths`: the
+    units under which the actor may type values)."""
+    try:
+        period = selectors.period_of(regime, where[0])
+    except InvalidInput as error:
+        return {"property": "period", "errorCode": "invalid_period", "message": error.message}
+    unit = named.get(where[1])
+    if unit is None or not unit.path.startswith(paths):
+        refusal = services._unit_for_entry(actor, unit, where[1])[1]
+        return {"property": "unit", "errorCode": refusal[0], "message": refusal[1]}
+    return Report(period=period, unit=unit)
+
+
+def _number(version: IndicatorVersion, raw: Any) -> Decimal | bool | None:
+    """The value as a number within the version's decimals and range (None: no value), False when it is not."""
+    try:
+        number = services.parse_number(None if raw is None else str(raw))
+    except ValueError:
+        return False
+    if number is None:
+        return None
+    exponent = number.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -version.decimals:
+        return False
+    if (version.minimum is not None and number < version.minimum) or (
+        version.maximum is not None and number > version.maximum
+    ):
+        return False
+    return number
+
+
+def _cell(item: Mapping[str, Any], index: int) -> services.Cell:
+    value = item.get("value")
+    return services.Cell(
+        indicator=str(item.get("indicator") or ""),
+        value=None if value is None else str(value),
+        disaggregation=str(item.get("disaggregation") or ""),
+        kind=str(item.get("kind") or DataValue.Kind.PERIOD),
+        comment=item.get("comment"),
+        obs_status=item.get("obs_status"),
+        index=index,
+    )
+
+
+def _lock(regime: Regime, reports: dict[tuple[str, str], Report], outcome: services.Outcome, dry_run: bool,
+          now: datetime) -> None:  # fmt: skip
+    """Each report locked before its state and values are read (a concurrent save of it waits here), made
+    first if it has none; each row of a report whose entry is locked gets a conflict saying why."""
+    wanted = [report for report in reports.values() if report.rows]
+    if not wanted:
+        return
+    if not dry_run:
+        Submission.objects.bulk_create(
+            [Submission(regime=regime, period=report.period.id, unit=report.unit) for report in wanted],
+            ignore_conflicts=True,
+        )
+    which = Q()
+    for report in wanted:
+        which |= Q(period=report.period.id, unit=report.unit)
+    found = Submission.objects.filter(which, regime=regime).order_by("pk")  # locked in one order: no deadlock
+    held = {(submission.period, submission.unit_id): submission for submission in
+            (found if dry_run else found.select_for_update(of=("self",)))}  # fmt: skip
+    for report in wanted:
+        period, unit = report.period, report.unit
+        report.submission = held.get((period.id, unit.pk))
+        reason = selectors.entry_lock(regime, period, unit, report.submission, now)
+        if reason:
+            message = services._locked_message(reason, unit, period)
+            outcome.conflicts.extend(
+                {"index": row[0], "object": row[1], "property": "period", "errorCode": "entry_locked",
+                 "message": message, "lockReason": reason}
+                for row in report.rows
+            )  # fmt: skip
+
+
+def _compare(
+    reports: dict[tuple[str, str], Report],
+    strategy: str,
+    outcome: services.Outcome,
+    actor: User,
+    now: datetime,
+) -> tuple[list[list[Any]], list[tuple[Current, Decimal | None, str, str]]]:
+    """Each row against the value its cell holds: new values as NEW_VALUE rows (the batch's id last, to be
+    filled), changed ones with their new (number, comment, obs status); unchanged ones are ignored."""
+    held = [report.submission.pk for report in reports.values() if report.submission and report.submission.pk]
+    existing = {
+        (row[0], row[1], row[2], row[3]): Current(*row)
+        for row in (DataValue.objects.filter(submission_id__in=held).values_list(*CURRENT) if held else [])
+    }
+    new: list[list[Any]] = []
+    changed: list[tuple[Current, Decimal | None, str, str]] = []
+    actor_id, official = actor.pk, ObsStatus.OFFICIAL
+    for report in reports.values():
+        report_id = report.submission.pk if report.submission else None
+        for index, code, version, breakdown, kind, number, comment, status in report.rows:
+            current = existing.get((report_id, version.pk, breakdown, kind))
+            if current is None:
+                if strategy == "UPDATE":
+                    message = services._said(_("Chưa có giá trị để cập nhật (importStrategy=UPDATE)."))
+                    outcome.conflicts.append(_conflict(index, code, "not_found", message))
+                elif number is None and not comment:
+                    outcome.ignored += 1
+                else:
+                    outcome.imported += 1
+                    new.append([report_id, version.pk, breakdown, kind, number, comment or "", status or official,
+                                True, 1, now, actor_id, None])  # fmt: skip
+                continue
+            comment = current.comment if comment is None else comment
+            status = status or current.obs_status
+            if (current.value, current.comment, current.obs_status) == (number, comment, status):
+                outcome.ignored += 1
+            elif strategy == "CREATE":
+                message = services._said(_("Đã có giá trị (importStrategy=CREATE)."))
+                outcome.conflicts.append(_conflict(index, code, "exists", message))
+            else:
+                outcome.updated += 1
+                changed.append((current, number, comment, status))
+    return new, changed
+
+
+def _conflict(index: int, code: str, error: str, message: str) -> dict[str, Any]:
+    return {"index": index, "object": code, "property": "value", "errorCode": error, "message": message}
+
+
+def _record(actor: User, regime: Regime, reports: dict[tuple[str, str], Report], strategy: str, reason: str,
+            digest: str, outcome: services.Outcome, now: datetime) -> ImportBatch:  # fmt: skip
+    """The batch's row and its one event: what the import did, in the hash-chained log."""
+    batch = ImportBatch.objects.create(
+        regime=regime, actor=actor, created_at=now, channel=CHANNEL, strategy=strategy, reason=reason,
+        payload_sha256=digest, imported=outcome.imported, updated=outcome.updated, ignored=outcome.ignored,
+    )  # fmt: skip
+    touched = sorted(report.submission.pk for report in reports.values() if report.submission and report.rows)
+    payload = {"regime": regime.code, "channel": CHANNEL, "strategy": strategy, "reason": reason, "sha256": digest,
+               "imported": outcome.imported, "updated": outcome.updated, "ignored": outcome.ignored,
+               "submissions": touched}  # fmt: skip
+    # Nobody else can write the chain of a batch this transaction has just made: no savepoint needed.
+    event = record_event(
+        subject=batch, action=events.VALUES_IMPORTED, actor=actor, payload=payload, locked=True
+    )
+    assert event.seq == bulk.BATCH_EVENT_SEQ
+    return batch
+
+
+def _update(changed: list[tuple[Current, Decimal | None, str, str]], batch: ImportBatch, actor: User,
+            reason: str) -> None:  # fmt: skip
+    """Changed values in place, each with a revision row (and its first one, if its batch stood for it)."""
+    if not changed:
+        return
+    revisions = bulk.first_revisions([current for current, *_new in changed])
+    now = batch.created_at
+    rows = []
+    for current, number, comment, status in changed:
+        rows.append(DataValue(pk=current.id, value=number, comment=comment, obs_status=status,
+                              revision=current.revision + 1, changed_at=now, changed_by=actor))  # fmt: skip
+        revisions.append([current.id, current.revision + 1, number, comment, status, CHANNEL, reason, now, actor.pk,
+                          bulk.BATCH_EVENT_SEQ, batch.pk])  # fmt: skip
+    DataValue.objects.bulk_update(
+        rows, ["value", "comment", "obs_status", "revision", "changed_at", "changed_by"], batch_size=1000
+    )
+    bulk.insert_rows(ValueRevision, bulk.REVISION, revisions)
