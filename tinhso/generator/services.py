@@ -5,13 +5,15 @@ History is written day by day in batches; each batch is one transaction holding 
 and reports' rows, their hash-chained events, the IOC facts and counters, the dossier code counters and a
 checkpoint of the new chains, so an interrupted run leaves whole days behind, never half of one."""
 
+import gc
 import math
 import multiprocessing
 import random
 import secrets
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -360,6 +362,8 @@ class Batch:
         self.ids = ids
         self.replica = replica  # may skip the foreign-key triggers (see _may_skip_reference_checks)
         self.rows: dict[type[Model], list[tuple[Any, ...]]] = defaultdict(list)
+        # The events as COPY text lines on PostgreSQL (written once, here), as rows elsewhere.
+        self.event_lines: list[str] | None = [] if connection.vendor == "postgresql" else None
         self.heads: list[list[Any]] = []  # [stream, seq, hash] of each new stream's last event
         self.deltas: Counter[tuple[Any, ...]] = Counter()
         self.last_event_at: datetime | None = None
@@ -373,16 +377,23 @@ class Batch:
     ) -> list[Written]:
         """Hash-chains a new stream's events exactly as record_event does; returns them for the IOC."""
         previous, written = GENESIS_HASH, []
-        rows = self.rows[Event]
+        lines, rows, name = self.event_lines, self.rows[Event], copy_text(stream)
         for seq, (action, actor, payload, local) in enumerate(events, 1):
             at = local.astimezone(UTC)  # as the database returns it, so the IOC facts match the consumer's
             text, iso = canonical_json(payload), at.isoformat()
             digest = event_hash_at(stream, seq, action, actor, text, iso, previous)
-            rows.append((stream, seq, action, actor, text, at, previous, digest, iso))
+            if lines is None:
+                rows.append((stream, seq, action, actor, text, at, previous, digest))
+            else:
+                actor_text = COPY_NULL if actor is None else actor
+                lines.append(
+                    f"{name}\t{seq}\t{copy_text(action)}\t{actor_text}\t{copy_json(text)}\t{iso}\t{previous}\t{digest}\n"
+                )
             written.append(Written(action, payload, at, seq))
             previous = digest
-            if self.last_event_at is None or at > self.last_event_at:
-                self.last_event_at = at
+        latest = max(event.occurred_at for event in written)
+        if self.last_event_at is None or latest > self.last_event_at:
+            self.last_event_at = latest
         self.heads.append([stream, len(events), previous])
         return written
 
@@ -395,9 +406,8 @@ class Batch:
         _batch_settings(self.replica)
         for model in (User, PopulationRecord, Dossier, Report):
             core_sql.copy_rows(model._meta.db_table, columns_of(model), self.rows.get(model, []))
-        events = self.rows.get(Event, [])
-        _copy_events(events)
-        last_event_id = sql.last_id_written(table=Event._meta.db_table) if events else 0
+        _copy_events(self.event_lines, self.rows.get(Event, []))
+        last_event_id = sql.last_id_written(table=Event._meta.db_table) if self.heads else 0
         for fact in (DossierFact, ReportFact):
             core_sql.copy_rows(fact._meta.db_table, columns_of(fact), self.rows.get(fact, []))
         _save_code_counters(code_counters)
@@ -405,24 +415,19 @@ class Batch:
         if self.heads:
             core_services.checkpoint_heads(heads=sorted(self.heads), now=now)
         _advance_consumer(last_event_id, self.last_event_at)
-        return len(events)
+        return len(self.event_lines) if self.event_lines is not None else len(self.rows.get(Event, []))
 
 
 EVENT_COLUMNS = [column for column in columns_of(Event) if column != Event._meta.pk.column]
 
 
-def _copy_events(events: list[tuple[Any, ...]]) -> None:
-    """The events in EVENT_COLUMNS order (and the instant in ISO format), their ids from the table's own
-    sequence; on PostgreSQL as COPY text written here (strings, integers and instants: simple to format)."""
-    if connection.vendor != "postgresql":
-        core_sql.copy_rows(Event._meta.db_table, EVENT_COLUMNS, [row[:-1] for row in events])
-        return
-    lines = (
-        f"{copy_text(stream)}\t{seq}\t{copy_text(action)}\t{COPY_NULL if actor is None else actor}\t"
-        f"{copy_json(payload)}\t{iso}\t{prev_hash}\t{digest}\n"
-        for stream, seq, action, actor, payload, _at, prev_hash, digest, iso in events
-    )
-    sql.copy_lines(table=Event._meta.db_table, columns=EVENT_COLUMNS, lines=lines)
+def _copy_events(lines: list[str] | None, rows: list[tuple[Any, ...]]) -> None:
+    """The events in EVENT_COLUMNS order, their ids from the table's own sequence: on PostgreSQL the COPY text
+    lines Batch.chain wrote (strings, integers and instants: simple to format), elsewhere the rows."""
+    if lines is None:
+        core_sql.copy_rows(Event._meta.db_table, EVENT_COLUMNS, rows)
+    elif lines:
+        sql.copy_lines(table=Event._meta.db_table, columns=EVENT_COLUMNS, lines=lines)
 
 
 def _reserve(model: type[Model], count: int) -> int:
@@ -829,7 +834,7 @@ def generate(
     core_services.make_event_partitions(
         since=timezone.localdate(now) - timedelta(days=round(months * 30.44) + 31)
     )
-    with indexes.set_aside(deferring, workers=workers, log=log):
+    with indexes.set_aside(deferring, workers=workers, log=log), _fewer_collections():
         summary = Summary()
         wanted = max(20, (dossiers + reports) // DOSSIERS_PER_CITIZEN) if dossiers or reports else 0
         first = timezone.localdate(now) - timedelta(days=round(months * 30.44))
@@ -858,6 +863,18 @@ def generate(
     indexes.analyze(log=log)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A batch is millions of short-lived objects without reference cycles: collecting every 700 new objects
+    (the default) walks the batch's live rows again and again, for nothing."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 @dataclass(frozen=True)
