@@ -120,13 +120,23 @@ def leaf_tables(conn) -> dict[str, int]:
 
 
 def missing_partitions(source, target) -> list[str]:
-    """CREATE TABLE ... PARTITION OF for the partitions the run made (the event log's months)."""
+    """CREATE TABLE ... PARTITION OF for the partitions the run made (the event log's months), each with the
+    indexes of its own (tinhso.core.partitions gives every month a unique key on (stream, seq)), so the COPY
+    fills and builds the same indexes as the generator."""
     rows = source.execute(
         "SELECT c.relname, p.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
         "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE c.relkind = 'r'"
     ).fetchall()
     present = {name for (name,) in target.execute("SELECT relname FROM pg_class").fetchall()}
-    return [f'CREATE TABLE "{c}" PARTITION OF "{p}" {bound}' for c, p, bound in rows if c not in present]
+    missing = [(c, p, bound) for c, p, bound in rows if c not in present]
+    own_indexes = source.execute(
+        "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+        "WHERE t.relname = ANY(%s) AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)",
+        [[c for c, _, _ in missing]],
+    ).fetchall()
+    return [f'CREATE TABLE "{c}" PARTITION OF "{p}" {bound}' for c, p, bound in missing] + [
+        definition for (definition,) in own_indexes
+    ]
 
 
 def copy_rows(args: argparse.Namespace, base: str) -> tuple[float, float, int, int]:
