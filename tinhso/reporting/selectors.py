@@ -15,7 +15,7 @@ from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import AdminUnit, Domain, Role, User
-from tinhso.reporting import deadlines, lifecycle, periods, sdmx, validation
+from tinhso.reporting import deadlines, lifecycle, periods, sdmx, sql, validation
 from tinhso.reporting.models import (
     Aggregate,
     DataValue,
@@ -23,7 +23,6 @@ from tinhso.reporting.models import (
     Explanation,
     FormRow,
     IndicatorVersion,
-    KeptTotals,
     LockException,
     Regime,
     Status,
@@ -117,11 +116,13 @@ def children(regime: Regime, unit: AdminUnit) -> list[AdminUnit]:
 
 
 def holds(user: User, unit: AdminUnit, roles: tuple[str, ...]) -> bool:
-    return any(
-        unit.path.startswith(assignment.unit.path)
-        for assignment in core_selectors.active_roles(user, domain=Domain.REPORTING)
-        if assignment.role in roles
-    )
+    assignments = core_selectors.active_roles(user, domain=Domain.REPORTING)
+    return holds_among([(assignment.role, assignment.unit.path) for assignment in assignments], unit, roles)
+
+
+def holds_among(assignments: list[tuple[str, str]], unit: AdminUnit, roles: tuple[str, ...]) -> bool:
+    """holds() over the user's active (role, unit path) pairs in reporting, already read."""
+    return any(unit.path.startswith(path) for role, path in assignments if role in roles)
 
 
 def may_enter(user: User, unit: AdminUnit) -> bool:
@@ -245,12 +246,8 @@ def values_for(regime: Regime, period_id: str, unit: AdminUnit) -> validation.Va
 
 def kept_totals(regime: Regime, period_id: str, unit: AdminUnit) -> dict[str, Decimal]:
     """A level's totals of a period by cell key (DNMOI, DNMOI.nn), as kept on the last approval: one row."""
-    totals = (
-        KeptTotals.objects.filter(regime=regime, period=period_id, unit=unit)
-        .values_list("totals", flat=True)
-        .first()
-    )
-    return {key: Decimal(value) for key, value in (totals or {}).items()}
+    totals = sql.kept_totals(regime=regime.pk, period=period_id, unit=unit.pk)
+    return {key: Decimal(value) for key, value in totals.items()}
 
 
 # ---- checks ------------------------------------------------------------------------------------------------
@@ -335,13 +332,16 @@ def _compare(typed: Decimal | None, derived: Decimal | None, tolerance: Decimal)
     return "mismatch"
 
 
-def findings(submission: Submission) -> list[Finding]:
+def findings(
+    submission: Submission, kinds: tuple[str, ...] = ("rule", "outlier", "crosscheck")
+) -> list[Finding]:
+    """What the report must pass or explain, of the `kinds` asked (each outlier check reads the value's history)."""
     regime, unit = submission.regime, submission.unit
     period = period_of(regime, submission.period)
-    values = typed_values(submission)
+    values = typed_values(submission) if "rule" in kinds or "outlier" in kinds else {}
     explained = dict(Explanation.objects.filter(submission=submission).values_list("subject", "text"))
     out = []
-    for rule in regime.rules.order_by("code"):
+    for rule in regime.rules.order_by("code") if "rule" in kinds else []:
         violation = validation.check_rule(rule, values)
         if violation is None:
             continue
@@ -352,7 +352,7 @@ def findings(submission: Submission) -> list[Finding]:
         blocking = rule.importance == rule.Importance.HIGH
         out.append(Finding(subject, "rule", shown, blocking, explained.get(subject, "")))
     derived_rows = {code for code, version in row_versions(regime).items() if version.derivation}
-    for (code, disaggregation), value in values.items():
+    for (code, disaggregation), value in values.items() if "outlier" in kinds else []:
         if code in derived_rows:
             continue  # checked against the platform's own count instead, a stronger test than its history
         past = history(regime, unit, code, disaggregation, period)
@@ -364,7 +364,7 @@ def findings(submission: Submission) -> list[Finding]:
                 "value": f"{value:g}",
             }
             out.append(Finding(subject, "outlier", message, False, explained.get(subject, "")))
-    for check in crosschecks(submission):
+    for check in crosschecks(submission) if "crosscheck" in kinds else []:
         if check.status == "mismatch":
             subject = f"crosscheck:{check.code}"
             message = _("%(name)s: đơn vị nhập %(typed)s, nền tảng ghi nhận %(derived)s.") % {

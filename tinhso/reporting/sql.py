@@ -1,10 +1,16 @@
-"""Reporting's hand-written SQL: a save's many new values (a sheet's) and their first revisions written by one
-COPY and one statement on PostgreSQL (bench/reporting.py, docs/benchmarks.md "Reporting")."""
+"""Reporting's hand-written SQL on PostgreSQL: a save's many new values (a sheet's) and their first revisions written
+by one COPY and one statement; a page's save read in one statement and written in another (bench/reporting.py,
+docs/benchmarks.md "Reporting")."""
 
+import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from django.db import connection
+from django.db.models import signals
+
+from tinhso.core.models import Event
 
 # A save's new values as they arrive: COPYed here, then moved into the real tables by one statement.
 FRESH_TABLE = """
@@ -50,3 +56,123 @@ def insert_fresh_values(*, rows: Sequence[Sequence[Any]], channel: str, reason: 
         cursor.execute(MOVE_FRESH, {"channel": channel, "reason": reason, "submissions": submissions,
                                     "seqs": [events[key] for key in submissions]})  # fmt: skip
         cursor.execute("DELETE FROM reporting_fresh")  # a second import in the same transaction starts empty
+
+
+# A save's report (locked), what the writer needs to know about it and the cells' current values, in one read
+# (services._save_at_once). One row per current value named (at least one row when the unit takes part).
+REPORT_FOR_ENTRY = """
+SELECT r.id, r.state, r.cutoff_mode, r.frequency, r.deadline_rules, r.expiry_days, r.recipient_id,
+    u.id, u.name, u.path,
+    ARRAY(SELECT ARRAY[a.role, p.path] FROM core_roleassignment a JOIN core_adminunit p ON p.id = a.unit_id
+          WHERE a.user_id = %(actor)s AND (a.valid_to IS NULL OR a.valid_to >= %(today)s)
+          AND a.domain = ANY(%(domains)s::text[])),
+    s.id, s.status, h.seq, h.hash,
+    v.id, v.indicator_version_id, v.disaggregation, v.kind, v.value, v.comment, v.obs_status, v.revision, v.batch_id
+FROM reporting_regime r
+JOIN core_adminunit u ON u.code = %(unit)s
+LEFT JOIN LATERAL (
+    SELECT id, status FROM reporting_submission
+    WHERE regime_id = r.id AND period = %(period)s AND unit_id = u.id FOR UPDATE
+) s ON true
+LEFT JOIN LATERAL (
+    SELECT seq, hash FROM core_event WHERE stream = %(streams)s || s.id::text ORDER BY seq DESC LIMIT 1
+) h ON true
+LEFT JOIN LATERAL (
+    SELECT v.* FROM unnest(%(codes)s::text[], %(breakdowns)s::text[], %(kinds)s::text[]) AS c(code, breakdown, kind)
+    JOIN reporting_indicator i ON i.code = c.code
+    JOIN reporting_indicatorversion iv ON iv.indicator_id = i.id
+    JOIN reporting_datavalue v ON v.submission_id = s.id AND v.indicator_version_id = iv.id
+        AND v.disaggregation = c.breakdown AND v.kind = c.kind
+) v ON true
+WHERE r.code = %(regime)s AND (u.id = r.recipient_id OR EXISTS (
+    SELECT 1 FROM reporting_regime_reporters m WHERE m.regime_id = r.id AND m.adminunit_id = u.id))
+"""
+
+
+def report_for_entry(*, regime: str, period: str, unit: str, actor: int, today: date, domains: Sequence[str],
+                     cells: Sequence[tuple[str, str, str]]) -> list[tuple[Any, ...]]:  # fmt: skip
+    """Stands for selectors.regime_by_code, the reporters' lookup, active_roles, services._report (the report
+    locked FOR UPDATE), the chain head record_event reads and the report's values of `cells` (indicator code,
+    breakdown, kind): the rows of REPORT_FOR_ENTRY, none when the regime or the unit taking part is unknown.
+    Its snapshot may predate the lock: SAVE_VALUES writes only if the chain head it read is still the head."""
+    with connection.cursor() as cursor:
+        cursor.execute(REPORT_FOR_ENTRY, {
+            "regime": regime, "period": period, "unit": unit, "actor": actor, "today": today,
+            "domains": list(domains), "streams": "reporting.submission:", "codes": [cell[0] for cell in cells],
+            "breakdowns": [cell[1] for cell in cells], "kinds": [cell[2] for cell in cells],
+        })  # fmt: skip
+        return cursor.fetchall()
+
+
+# The save's event, its values changed and new, and a revision each, in one statement, written only when the chain
+# head is still the one the event follows: a report read before its lock was granted is then written by nobody.
+SAVE_VALUES = """
+WITH event AS (
+    INSERT INTO core_event (stream, seq, action, actor_id, payload, occurred_at, prev_hash, hash)
+    SELECT %(stream)s::varchar, %(seq)s::integer, %(action)s::varchar, %(actor)s::bigint, %(payload)s::jsonb, %(now)s::timestamptz, %(prev_hash)s::varchar, %(hash)s::varchar
+    WHERE coalesce((SELECT max(seq) FROM core_event WHERE stream = %(stream)s::varchar), 0) = %(seq)s::integer - 1
+    RETURNING id
+), updated AS (
+    UPDATE reporting_datavalue v SET value = c.value, comment = c.comment, obs_status = c.obs,
+        revision = c.revision, changed_at = %(now)s::timestamptz, changed_by_id = %(actor)s::bigint
+    FROM unnest(%(ids)s::bigint[], %(values)s::numeric[], %(comments)s::text[], %(statuses)s::text[],
+        %(revisions)s::integer[]) AS c(id, value, comment, obs, revision)
+    WHERE v.id = c.id AND EXISTS (SELECT 1 FROM event)
+    RETURNING v.id, v.revision, v.value, v.comment, v.obs_status
+), inserted AS (
+    INSERT INTO reporting_datavalue (submission_id, indicator_version_id, disaggregation, kind, value, comment,
+        obs_status, public, revision, changed_at, changed_by_id)
+    SELECT %(report)s::bigint, c.version, c.breakdown, c.kind, c.value, c.comment, c.obs, true, 1, %(now)s::timestamptz, %(actor)s::bigint
+    FROM unnest(%(new_versions)s::bigint[], %(new_breakdowns)s::text[], %(new_kinds)s::text[],
+        %(new_values)s::numeric[], %(new_comments)s::text[], %(new_statuses)s::text[])
+        AS c(version, breakdown, kind, value, comment, obs)
+    WHERE EXISTS (SELECT 1 FROM event)
+    RETURNING id, revision, value, comment, obs_status
+)
+INSERT INTO reporting_valuerevision (data_value_id, revision, value, comment, obs_status, channel, reason,
+    changed_at, changed_by_id, event_seq)
+SELECT w.id, w.revision, w.value, w.comment, w.obs_status, %(channel)s::varchar, %(reason)s::text, %(now)s::timestamptz, %(actor)s::bigint, %(seq)s::integer
+FROM (SELECT * FROM updated UNION ALL SELECT * FROM inserted) AS w
+RETURNING (SELECT id FROM event)
+"""
+
+
+def save_values(*, event: Event, report: int, changed: Sequence[Sequence[Any]], fresh: Sequence[Sequence[Any]],
+                channel: str, reason: str) -> bool:  # fmt: skip
+    """Stands for record_event(locked=True) of `event` (built by next_event), saving the `changed` values
+    [id, value, comment, obs_status, revision], inserting the `fresh` ones [indicator version, breakdown, kind,
+    value, comment, obs_status] and a revision of each: False, with nothing written, when `event` no longer
+    follows the head of its chain (the caller reads again). post_save is sent for the event, as save() would."""
+    with connection.cursor() as cursor:
+        cursor.execute(SAVE_VALUES, {
+            "stream": event.stream, "seq": event.seq, "action": event.action, "actor": event.actor_id,
+            "payload": json.dumps(event.payload), "now": event.occurred_at, "prev_hash": event.prev_hash,
+            "hash": event.hash, "report": report, "channel": channel, "reason": reason,
+            **dict(zip(("ids", "values", "comments", "statuses", "revisions"), _columns(changed, 5), strict=True)),
+            **dict(zip(("new_versions", "new_breakdowns", "new_kinds", "new_values", "new_comments", "new_statuses"),
+                       _columns(fresh, 6), strict=True)),
+        })  # fmt: skip
+        written = cursor.fetchall()
+    if not written:
+        return False
+    event.pk = written[0][0]
+    event._state.adding, event._state.db = False, connection.alias
+    signals.post_save.send(sender=Event, instance=event, created=True, update_fields=None, raw=False,
+                           using=connection.alias)  # fmt: skip
+    return True
+
+
+def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    return [[row[index] for row in rows] for index in range(width)]
+
+
+def kept_totals(*, regime: int, period: str, unit: int) -> dict[str, str]:
+    """Stands for `KeptTotals.objects.filter(regime=, period=, unit=).values_list("totals", flat=True).first()`
+    (or {}): building that statement cost the province's month read as much as decoding its 1,400 totals."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT totals FROM reporting_kepttotals WHERE regime_id = %s AND period = %s AND unit_id = %s",
+            [regime, period, unit],
+        )
+        row = cursor.fetchone()
+    return {} if row is None else json.loads(row[0])

@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from tinhso.core.errors import Conflict
 from tinhso.core.models import Event
-from tinhso.reporting import bulk, imports, services, setup
+from tinhso.core.selectors import verify_event_log
+from tinhso.core.services import next_event
+from tinhso.reporting import bulk, imports, services, setup, sql
 from tinhso.reporting.models import (
     DataValue,
     FormRow,
@@ -83,6 +85,43 @@ def test_re_saving_an_unchanged_value_records_nothing(regime, cast):
         cells=[services.Cell("DNMOI", "12,0")],
     )
     assert (Event.objects.count(), ValueRevision.objects.count()) == (events, revisions)
+
+
+def test_each_saved_change_is_one_event_on_the_chain_with_its_revision(regime, cast):
+    for typed in ("12", "13", "13", "14"):
+        services.save_values(actor=cast.justice, regime_code=regime, period_id="2026M03", unit_code=JUSTICE,
+                             cells=[services.Cell("DNMOI", typed), services.Cell("HSTN", "340")])  # fmt: skip
+    submission = Submission.objects.get()
+    saved = list(Event.objects.filter(stream=f"reporting.submission:{submission.pk}", action="reporting.values_saved")
+                 .order_by("seq").values_list("seq", "payload"))  # fmt: skip
+    assert [payload["changes"] for _seq, payload in saved] == [
+        [["DNMOI", "", "period", None, "12"], ["HSTN", "", "period", None, "340"]],
+        [["DNMOI", "", "period", "12", "13"]],
+        [["DNMOI", "", "period", "13", "14"]],
+    ]
+    revisions = ValueRevision.objects.filter(data_value__indicator_version__indicator__code="DNMOI")
+    assert list(revisions.order_by("revision").values_list("revision", "value", "event_seq")) == [
+        (1, 12, saved[0][0]), (2, 13, saved[1][0]), (3, 14, saved[2][0]),
+    ]  # fmt: skip
+    assert DataValue.objects.get(indicator_version__indicator__code="DNMOI").revision == 3
+    assert not verify_event_log()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite saves through the ORM alone")
+def test_a_save_read_before_another_writer_committed_writes_nothing(regime, cast):
+    services.save_values(actor=cast.justice, regime_code=regime, period_id="2026M03", unit_code=JUSTICE,
+                         cells=[services.Cell("DNMOI", "12")])  # fmt: skip
+    value = DataValue.objects.get()
+    head = Event.objects.filter(stream=f"reporting.submission:{value.submission_id}").order_by("-seq").first()
+    # Built on the head's predecessor, as a read taken before the head was committed would build it.
+    stale = next_event(Event(stream=head.stream, seq=head.seq - 1, hash=head.prev_hash), action="reporting.values_saved",
+                       actor=cast.justice, payload={"changes": []})  # fmt: skip
+    with transaction.atomic():
+        written = sql.save_values(event=stale, report=value.submission_id, changed=[[value.pk, 99, "", "A", 2]],
+                                  fresh=[], channel="ui", reason="")  # fmt: skip
+    assert not written
+    assert (Event.objects.filter(stream=head.stream).count(), ValueRevision.objects.count()) == (head.seq, 1)
+    assert DataValue.objects.get().value == 12
 
 
 def test_dry_run_reports_the_summary_and_writes_nothing(regime, cast):
