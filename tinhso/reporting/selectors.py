@@ -339,7 +339,6 @@ def findings(
     regime, unit = submission.regime, submission.unit
     period = period_of(regime, submission.period)
     values = typed_values(submission) if "rule" in kinds or "outlier" in kinds else {}
-    explained = dict(Explanation.objects.filter(submission=submission).values_list("subject", "text"))
     out = []
     for rule in regime.rules.order_by("code") if "rule" in kinds else []:
         violation = validation.check_rule(rule, values)
@@ -350,7 +349,7 @@ def findings(
         if violation.left is not None:
             shown += f" ({violation.left:g} {rule.operator} {violation.right:g})"
         blocking = rule.importance == rule.Importance.HIGH
-        out.append(Finding(subject, "rule", shown, blocking, explained.get(subject, "")))
+        out.append(Finding(subject, "rule", shown, blocking))
     derived_rows = {code for code, version in row_versions(regime).items() if version.derivation}
     for (code, disaggregation), value in values.items() if "outlier" in kinds else []:
         if code in derived_rows:
@@ -363,7 +362,7 @@ def findings(
                 "code": code,
                 "value": f"{value:g}",
             }
-            out.append(Finding(subject, "outlier", message, False, explained.get(subject, "")))
+            out.append(Finding(subject, "outlier", message, False))
     for check in crosschecks(submission) if "crosscheck" in kinds else []:
         if check.status == "mismatch":
             subject = f"crosscheck:{check.code}"
@@ -372,8 +371,11 @@ def findings(
                 "typed": _shown(check.typed),
                 "derived": _shown(check.derived),
             }
-            out.append(Finding(subject, "crosscheck", message, False, explained.get(subject, "")))
-    return out
+            out.append(Finding(subject, "crosscheck", message, False))
+    if not out:
+        return out  # nothing to explain: the explanations are not read
+    explained = dict(Explanation.objects.filter(submission=submission).values_list("subject", "text"))
+    return [replace(finding, explanation=explained.get(finding.subject, "")) for finding in out]
 
 
 def _shown(value: Decimal | None) -> str:

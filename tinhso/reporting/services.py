@@ -1163,6 +1163,25 @@ ON CONFLICT (regime_id, period, unit_id) DO UPDATE SET
 """
 
 
+# ADD_UP and PATCH_TOTALS in one statement, when no total is an average (worked out again in Python): the
+# province's shared rows are then held from one statement to the commit, not across two and the Python between.
+ADD_UP_AND_PATCH = f"""
+WITH added AS ({ADD_UP}), patched AS (
+    INSERT INTO reporting_kepttotals AS k (regime_id, period, unit_id, totals, computed_at)
+    SELECT %(regime)s::bigint, %(period)s::varchar, added.unit_id, jsonb_object_agg(
+        CASE WHEN added.disaggregation = '' THEN c.code ELSE c.code || '.' || added.disaggregation END,
+        CASE WHEN jsonb_array_length(added.children) > 0 THEN to_jsonb(trim_scale(added.value)::text) END),
+        %(now)s::timestamptz
+    FROM added JOIN unnest(%(coded)s::bigint[], %(codes)s::text[]) AS c(version, code)
+        ON c.version = added.indicator_version_id
+    GROUP BY added.unit_id ORDER BY added.unit_id
+    ON CONFLICT (regime_id, period, unit_id) DO UPDATE SET
+        totals = jsonb_strip_nulls(k.totals || excluded.totals), computed_at = excluded.computed_at
+)
+SELECT * FROM added
+"""
+
+
 def _add_up(submission: Submission, versions: dict[int, IndicatorVersion], own: dict[tuple[int, str], Decimal],
             above: list[AdminUnit], sign: int) -> None:  # fmt: skip
     """roll_up on PostgreSQL: the totals change in place by the report's values, so approvals of other units
@@ -1178,7 +1197,13 @@ def _add_up(submission: Submission, versions: dict[int, IndicatorVersion], own: 
     with connection.cursor() as cursor:
         # Shared: approvals pass one another; rebuild_totals, which rewrites every total, waits for them.
         cursor.execute("SELECT 1 FROM reporting_regime WHERE id = %s FOR SHARE", [regime.pk])
-        cursor.execute(ADD_UP, params)
+        at_once = all(
+            versions[version].aggregation != IndicatorVersion.Aggregation.AVERAGE for version, _b in own
+        )
+        if at_once:
+            coded = sorted({version for version, _b in own})
+            params |= {"coded": coded, "codes": [versions[version].indicator.code for version in coded]}
+        cursor.execute(ADD_UP_AND_PATCH if at_once else ADD_UP, params)
         rows = [
             Aggregate(pk=key, regime=regime, period=submission.period, unit_id=unit, indicator_version_id=version,
                       disaggregation=breakdown, value=value,
@@ -1193,6 +1218,13 @@ def _add_up(submission: Submission, versions: dict[int, IndicatorVersion], own: 
         emptied = [row.pk for row in rows if not row.children]
         if emptied:
             Aggregate.objects.filter(pk__in=emptied).delete()
+        if at_once:
+            if emptied:
+                levels = {row.unit_id for row in rows}
+                KeptTotals.objects.filter(
+                    regime=regime, period=submission.period, unit_id__in=levels, totals={}
+                ).delete()
+            return
         patches: dict[int, dict[str, str | None]] = defaultdict(dict)
         for row in rows:
             key = cell_key(versions[row.indicator_version_id].indicator.code, row.disaggregation)
