@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from tinhso.core import caching
 from tinhso.core.eventlog import canonical_json
 from tinhso.core.sql import copy_rows
-from tinhso.opendata import pii, tables, tabular
+from tinhso.opendata import columnar, pii, tables, tabular
 from tinhso.opendata.models import DatastoreRow
 from tinhso.opendata.text import fold
 
@@ -128,11 +128,17 @@ class Plan:
     nulls: list[set[str]] | None  # per column, the cells as written that are null (see tabular.clean_block)
     rows: int  # the good records
     last: int  # the line the last good record starts on
+    cells: columnar.Kept | None = None  # the cells as Arrow read them, when it did (then `kept` is None)
 
 
 def infer(path: Path, *, format: str, loaded: Loaded | None = None, ahead: "_Ahead | None" = None) -> Plan:
     """The columns and their types, from every value of the file; bad records refused into `loaded`; each
-    block handed to `ahead` as it is read."""
+    block handed to `ahead` as it is read. A CSV bound for PostgreSQL is read by Arrow when it can be."""
+    if ahead is not None and format == "CSV":
+        try:
+            return _infer_columns(path, ahead)
+        except columnar.Unsuited:
+            ahead.restart()
     try:
         return _infer(path, format=format, by_row=False, loaded=loaded, ahead=ahead)
     except tabular.Irregular:
@@ -178,8 +184,30 @@ def _infer(path: Path, *, format: str, by_row: bool, loaded: Loaded | None, ahea
                 kept.append((numbers, block))
         if ahead is not None:
             bad = loaded.bad_count if loaded is not None else 0
-            ahead.add(source, text, tallies, [bits[-1] for bits in fitted], spelled, bad)
+            lines = text.encode() if text is not None else None
+            ahead.add(source, lines, tallies, [bits[-1] for bits in fitted], spelled, bad)
     return Plan(source, _kinds(source.columns, tallies), fitted, by_row, kept, nulls, rows, last)
+
+
+def _infer_columns(path: Path, ahead: "_Ahead") -> Plan:
+    source, _records = tabular.open_table(path, format="CSV")
+    tallies = [tabular.Tally() for _ in source.columns]
+    fitted: list[list[int]] = [[] for _ in source.columns]
+    nulls: list[set[str]] | None = [set() for _ in source.columns]
+    cells = columnar.Kept(BLOCK)
+    rows = 0
+    for block in columnar.blocks(path, source, tallies, cells):
+        rows += block.count
+        for bits, column in zip(block.bits, fitted, strict=True):
+            column.append(bits)
+        for known, spelled in zip(nulls or [], block.nulls, strict=False):
+            if spelled is None:
+                nulls = None
+                break
+            known |= spelled
+        ahead.add(source, block.text, tallies, block.bits, block.nulls, 0)
+    kinds = _kinds(source.columns, tallies)
+    return Plan(source, kinds, fitted, False, None, nulls, rows, rows + 1 if rows else 0, cells)
 
 
 def _kept_blocks(plan: Plan, path: Path, format: str) -> Iterator[tuple[Sequence[int], list[Column]]]:
@@ -309,6 +337,9 @@ def _copy_file(
 
 def _scan(plan: Plan, loaded: Loaded, path: Path) -> None:
     """Personal data in the text columns of the first pass's blocks (kept for a second pass if need be)."""
+    if plan.cells is not None:
+        loaded.findings += plan.cells.findings(plan.source.columns, plan.kinds, FINDINGS_PER_KIND)
+        return
     found: dict[str, int] = {}
     for numbers, block in plan.kept if plan.kept is not None else _kept_blocks(plan, path, "CSV"):
         _find(loaded, found, plan, block, numbers, {})
@@ -328,14 +359,14 @@ class _Ahead:
         self.version_id = version_id
         self.kinds: list[str] | None = None
         self.delimiter = ""
-        self.pending: list[tuple[str, list[int], list[frozenset[str]]]] = []
+        self.pending: list[tuple[bytes, list[int], list[frozenset[str]]]] = []
         self.open: tuple[Any, Any, Any] | None = None  # the transaction, the COPY and its stream
         self.stopped = False
 
     def add(
         self,
         source: tabular.Source,
-        text: str | None,
+        text: bytes | None,
         tallies: list[tabular.Tally],
         bits: list[int],
         spelled: list[frozenset[str] | None],
@@ -375,11 +406,16 @@ class _Ahead:
                 self.stop()
                 return
             try:
-                self.open[2].stream.write(text.encode())
+                self.open[2].stream.write(text)
             except (DatabaseError, psycopg.Error):
                 self.stop()
                 return
         self.pending = []
+
+    def restart(self) -> None:
+        """Stops, to take the file again from its first block."""
+        self.stop()
+        self.stopped, self.kinds = False, None
 
     def stop(self, error: BaseException | None = None) -> None:
         """Gives up: the COPY stopped and its transaction rolled back (`error` is why, if any)."""
@@ -433,25 +469,27 @@ def _fit(kinds: list[str], bits: list[int]) -> bool:
     )
 
 
-def _blanked(text: str, nulls: list[frozenset[str]], delimiter: str) -> str | None:
+def _blanked(text: bytes, nulls: list[frozenset[str]], delimiter: str) -> bytes | None:
     """A block's lines with each cell written as a null word left empty (COPY reads an empty cell as null);
     None when a quote leaves unclear where such a cell ends. `nulls`: per column, the spellings met."""
     words = {word for spelled in nulls for word in spelled if word}
     if not words:
         return text
-    if '"' in text:
+    if b'"' in text:
         return None
-    last, cut = len(nulls) - 1, delimiter
+    last, cut = len(nulls) - 1, delimiter.encode()
     for word in words:
         at = {index for index, spelled in enumerate(nulls) if word in spelled}
+        null = word.encode()
         if at - {0, last}:  # twice, for a null word beside another
-            text = text.replace(cut + word + cut, cut + cut).replace(cut + word + cut, cut + cut)
+            text = text.replace(cut + null + cut, cut + cut).replace(cut + null + cut, cut + cut)
         if last in at:
-            text = text.replace(cut + word + "\n", cut + "\n").replace(cut + word + "\r", cut + "\r")
-            text = text[: -len(word)] if text.endswith(cut + word) else text
+            text = text.replace(cut + null + b"\n", cut + b"\n")
+            text = text.replace(cut + null + b"\r", cut + b"\r") if b"\r" in text else text
+            text = text[: -len(null)] if text.endswith(cut + null) else text
         if 0 in at:
-            text = "\n" + text
-            text = text.replace("\n" + word + cut, "\n" + cut).replace("\r" + word + cut, "\r" + cut)[1:]
+            text = b"\n" + text
+            text = text.replace(b"\n" + null + cut, b"\n" + cut).replace(b"\r" + null + cut, b"\r" + cut)[1:]
     return text
 
 

@@ -297,6 +297,16 @@ def open_table(path: Path, *, format: str) -> tuple[Source, Iterator[tuple[int, 
 # ---- types ---------------------------------------------------------------------------------------------------
 
 
+def needs_cleaning(cell: str) -> bool:
+    """Whether clean_block looks at the cell: blank, spaces first or last, or a null word."""
+    return (
+        not cell
+        or cell[0].isspace()
+        or cell[-1].isspace()
+        or NULL_WORD.fullmatch(SEP + cell + SEP) is not None
+    )
+
+
 def clean(value: str) -> str | None:
     value = value.strip() if value.isascii() else unicodedata.normalize("NFC", value).strip()
     return None if len(value) < 9 and value.lower() in NULLS else value
@@ -422,6 +432,26 @@ class Tally:
             self.fit[index] += times
         return sum(1 << index for index, times in enumerate(fitted) if times == count)
 
+    def add_counted(self, seen: dict[str, int]) -> int:
+        """`add_block` over a block's cleaned values given as each distinct value and its count."""
+        count = sum(seen.values())
+        self.values += count
+        if not count:
+            return ALL_FIT
+        self.padded = self.padded or any(PADDED.fullmatch(value) for value in seen)
+        if all(_digits(value) for value in seen) or all(INTEGER.fullmatch(value) for value in seen):
+            fitted = [count, count, 0, 0]
+        elif all(NUMBER.fullmatch(value) for value in seen):
+            fitted = [sum(times for value, times in seen.items() if INTEGER.fullmatch(value)), count, 0, 0]
+        else:
+            fitted = [0, 0, 0, 0]
+            for value, times in seen.items():
+                for index, fit in enumerate(fits(value) if value[:1] in STARTS else ()):
+                    fitted[index] += times if fit else 0
+        for index, times in enumerate(fitted):
+            self.fit[index] += times
+        return sum(1 << index for index, times in enumerate(fitted) if times == count)
+
     def kind(self) -> str:
         """The narrowest type all values fit, or nearly all of a long column (misfits become bad rows); a
         column with a zero-padded value holds codes, which stay text whole."""
@@ -435,3 +465,9 @@ class Tally:
 
 
 ALL_FIT = (1 << len(TYPES)) - 1
+STARTS = frozenset("0123456789+-.,")  # the first characters CANDIDATE takes
+
+
+def _digits(value: str) -> bool:
+    """Plain ASCII digits, at most 18 (add_block's first test, per value)."""
+    return value.isascii() and value.isdigit() and len(value) < 19

@@ -12,7 +12,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from psycopg import sql
 
-from tinhso.opendata import datastore, services, tables, tabular
+from tinhso.opendata import columnar, datastore, services, tables, tabular
 from tinhso.opendata.models import LoadJob, Resource
 from tinhso.opendata.tests.conftest import SCHOOLS, job, load, make_dataset, rows_of, windows_1258
 
@@ -317,8 +317,10 @@ def test_a_null_word_beside_a_quote_leaves_the_block_to_the_other_paths(od):
 )
 def test_null_words_are_blanked_whole_cells_only(text, blanked):
     nulls = [frozenset({"N/A", "-"})] * 4
-    assert datastore._blanked(text, nulls, ",") == blanked
-    assert datastore._blanked('"a",' + text, nulls, ",") is None  # a quote: where cells end is unclear
+    assert datastore._blanked(text.encode(), nulls, ",") == blanked.encode()
+    assert (
+        datastore._blanked(('"a",' + text).encode(), nulls, ",") is None
+    )  # a quote: where cells end is unclear
 
 
 @pytest.mark.parametrize(
@@ -358,3 +360,136 @@ def test_a_file_unreadable_past_the_early_table_ends_in_error_and_keeps_nothing(
     assert (
         not datastore.holds(broken.pk) and Resource.objects.get(pk=first.resource_id).current_id == first.pk
     )
+
+
+POOLS = {
+    "integer": ["1", "42", "-7", "+3", "0", "123456789012345678", "1234567890123456789"],
+    "padded": ["007", "01", "0"],
+    "number": ["1.5", "2,25", ".5", "1e3", "-0.0", "3", "12.75"],
+    "date": ["05/09/2026", "2026-10-01", "31/02/2026", "2026-13-01", "1/1/2026"],
+    "datetime": ["05/09/2026 10:30", "2026-10-01T08:00:00", "2026-10-01 08:00"],
+    "text": ["Xã Tân Lộc", "hộ nghèo", "abc", "Đầm Dơi", "1 2", "+", ".", "-5-", "1..2", "Ấp 3"],
+    "null": ["", "N/A", "n/a", "-", "--", "null", "NONE", "không có", "KHÔNG CÓ", "#N/A"],
+    "spaced": [" 12", "12 ", " N/A ", "\u00a0x", "x\u3000", "  ", "\t7"],
+    "personal": [
+        "0912345678",
+        "123456789",
+        "a@b.vn",
+        "079123456789",
+        "51F-123.45",
+        "0123456789-001",
+        "Gọi 0987654321",
+    ],
+    "digits": ["١٢", "٣", "12", "٣.٥"],
+}
+
+
+def _random_csv(seed: int, rows: int) -> str:
+    """A table of columns each drawn mostly from one pool, now and then from another."""
+    import random
+
+    rng = random.Random(seed)
+    styles = [rng.choice(list(POOLS)) for _ in range(rng.randint(2, 5))]
+    lines = ["|".join(f"Cột {index}" for index in range(len(styles)))]
+    for _ in range(rows):
+        cells = [
+            rng.choice(POOLS[style if rng.random() < 0.85 else rng.choice(list(POOLS))]) for style in styles
+        ]
+        lines.append("|".join(cells))
+    return "\n".join(lines) + rng.choice(["", "\n"])
+
+
+class _Nowhere:
+    def add(self, *args) -> None:
+        """The early COPY is not under test here."""
+
+
+@pytest.mark.parametrize("few", [0, 1000])
+@pytest.mark.parametrize("seed", range(30))
+def test_arrows_first_pass_learns_what_the_csv_modules_does(tmp_path, monkeypatch, seed, few):
+    """Types, per-block fits, null spellings and personal-data findings are the same whichever reads."""
+    monkeypatch.setattr(datastore, "BLOCK", 7)
+    monkeypatch.setattr(columnar, "FEW", few)  # 0: every block through Arrow's kernels
+    path = tmp_path / "t.csv"
+    path.write_bytes(_random_csv(seed, 45).encode())
+    arrow = datastore._infer_columns(path, _Nowhere())
+    assert arrow.source.delimiter == "|"
+    loaded = datastore.Loaded(fields=[])
+    python = datastore._infer(path, format="CSV", by_row=False, loaded=loaded, ahead=None)
+    assert loaded.bad_count == 0 and arrow.kept is None and python.cells is None
+    assert (arrow.kinds, arrow.fitted, arrow.nulls) == (python.kinds, python.fitted, python.nulls)
+    assert (arrow.rows, arrow.last) == (python.rows, python.last) == (45, 46)
+    found_by_arrow, found_by_python = datastore.Loaded(fields=[]), datastore.Loaded(fields=[])
+    datastore._scan(arrow, found_by_arrow, path)
+    datastore._scan(python, found_by_python, path)
+    assert found_by_arrow.findings == found_by_python.findings
+
+
+def test_arrows_patterns_mean_what_pythons_do():
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    characters = [chr(code) for code in range(0x110000) if not 0xD800 <= code < 0xE000]
+    spaces = pc.match_substring_regex(pa.array(characters), f"^{columnar.SPACE}$").to_pylist()
+    assert spaces == [character.isspace() for character in characters]
+    values = ["0", "7", "-0", "+12", "007", "-01", "1.", ".5", ",5", "1,5", "1e5", "1E+05", "1e123", "e5", "+", "",
+              "123456789012345678", "1234567890123456789", "1" * 31, "1" * 30 + ".5", "0.0", "12a", " 1", "1 "]  # fmt: skip
+    for pattern, python in [
+        (columnar.INTEGER, tabular.INTEGER),
+        (columnar.NUMBER, tabular.NUMBER),
+        (columnar.DIGITS, columnar.ASCII_DIGITS),
+    ]:
+        matched = pc.match_substring_regex(pa.array(values), pattern).to_pylist()
+        assert matched == [python.fullmatch(value) is not None for value in values], pattern
+    cleaned = pc.match_substring_regex(
+        pa.array(POOLS["null"] + POOLS["spaced"] + ["x", "N/Ax"]), columnar.CLEAN
+    )
+    assert cleaned.to_pylist() == [
+        tabular.needs_cleaning(cell) for cell in POOLS["null"] + POOLS["spaced"] + ["x", "N/Ax"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a,b\n1,"2"\n',  # a quote
+        '"a",b\n1,2\n',  # a quoted header
+        "a,b\n1,2\n\n3,4\n",  # a blank line
+        "a,b\r\n1,2\r\n\r\n3,4\r\n",
+        "a,b\n1,2\r3,4\n",  # a lone carriage return
+        "a,b\r\n1,2\n3,4\r\n",  # line ends mixed
+        "a,b\n1,2,3\n",  # another width
+        "a,b\n1\n",
+        "a\n1\n",  # one column: a blank line would be a null
+    ],
+)
+def test_arrow_leaves_to_the_csv_module_what_it_might_split_otherwise(tmp_path, text):
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode())
+    with pytest.raises(columnar.Unsuited):
+        datastore._infer_columns(path, _Nowhere())
+
+
+def test_a_quote_past_arrows_first_blocks_starts_the_load_again_with_the_csv_module(od, monkeypatch):
+    monkeypatch.setattr(datastore, "BLOCK", 2)
+    monkeypatch.setattr(columnar, "CHUNK_BYTES", 16)  # Arrow reads two lines at a time
+    started = []
+    copying_csv = tables.copying_csv
+    monkeypatch.setattr(tables, "copying_csv", lambda *args: started.append(args) or copying_csv(*args))
+    if tables.used():  # the csv module's reading still sends the rows to PostgreSQL as it reads them
+        monkeypatch.setattr(datastore, "_write", lambda *args: pytest.fail("the rows went through Python"))
+    lines = ["Xã,Số hộ"] + [f"Xã {n},{n}" for n in range(1, 9)]
+    lines[7] = '"Xã 7, Cà Mau",7'
+    version = load(make_dataset(), "\n".join(lines).encode())
+    assert len(started) == 2 * tables.used()  # Arrow's attempt rolled back, then the csv module's
+    assert [row["Xã"] for row in rows_of(version)][5:8] == ["Xã 6", "Xã 7, Cà Mau", "Xã 8"]
+    assert [row["Số hộ"] for row in rows_of(version)] == list(range(1, 9)) and job(version).bad_rows == []
+
+
+def test_a_clean_csv_is_read_by_arrow_not_the_csv_module(od, monkeypatch):
+    if tables.used():
+        monkeypatch.setattr(
+            datastore, "_infer", lambda *args, **kwargs: pytest.fail("the csv module read it")
+        )
+    version = load(make_dataset(), AS_READ.encode())
+    assert version.rows == 3 and rows_of(version)[1]["Ghi chú"] == "hộ nghèo"
