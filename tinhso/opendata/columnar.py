@@ -43,7 +43,13 @@ PERSONAL = r"@|[0-9\p{Nd}]{9}|[0-9\p{Nd}]{2}[A-Z]"
 
 
 class Unsuited(Exception):
-    """The file needs the csv module's reading."""
+    """The file needs the csv module's reading. `early`: whether PostgreSQL may still read its rows while the
+    csv module does (a quote, text not in NFC), rather than stop again at the record or line that stopped this
+    reading."""
+
+    def __init__(self, *, early: bool) -> None:
+        super().__init__()
+        self.early = early
 
 
 def _any(values: Any, pattern: str) -> bool:
@@ -180,21 +186,22 @@ class Kept:
         found: list[tuple[int, int, pii.Finding]] = []
         for first, table in self.chunks:
             column = table.column(index)
-            hits: dict[int, list[int]] = {}  # block: the rows in the chunk that may hold personal data
-            for row in pc.indices_nonzero(pc.match_substring_regex(column, PERSONAL)).to_pylist():
-                hits.setdefault((first + row) // self.block, []).append(row)
-            ours = range(
-                first // self.block, -(-(first + len(table)) // self.block)
-            )  # chunks hold whole blocks
-            cleaned = {block for block, at in self.cleaned if at == index and block in ours}
-            for block in sorted(hits.keys() | cleaned):
+            maybe = pc.match_substring_regex(column, PERSONAL)
+            for offset in range(0, len(column), self.block):
+                block = (first + offset) // self.block  # chunks hold whole blocks
+                cells: Sequence[str | None]
                 numbers: Sequence[int]
-                if block in cleaned:
+                if (block, index) in self.cleaned:
                     cells = self.cleaned[block, index]
-                    numbers = range(block * self.block + 2, block * self.block + 2 + len(cells))
+                    numbers = range(
+                        first + offset + 2, first + offset + 2 + len(cells)
+                    )  # the header is line 1
                 else:
-                    cells = pc.take(column, pa.array(hits[block])).to_pylist()
-                    numbers = [first + row + 2 for row in hits[block]]  # the header is line 1
+                    hits = maybe.slice(offset, self.block)
+                    if not pc.any(hits).as_py():
+                        continue
+                    cells = column.slice(offset, self.block).filter(hits).to_pylist()
+                    numbers = [first + offset + 2 + row for row in pc.indices_nonzero(hits).to_pylist()]
                 for finding in pii.block_findings(cells, column=name, numbers=numbers, skip=()):
                     found.append((block, index, finding))
                     if len(found) >= most:
@@ -207,12 +214,12 @@ def blocks(path: Path, source: tabular.Source, tallies: list[tabular.Tally], kep
     Unsuited for a file this reading does not fit, UnreadableFile for bytes that are not UTF-8."""
     width = len(source.columns)
     if source.encoding not in ("utf-8", "utf-8-sig") or width < 2 or len(source.delimiter) != 1:
-        raise Unsuited
+        raise Unsuited(early=True)
     with open(path, "rb") as stream:
         if source.encoding == "utf-8-sig":
             stream.read(3)
         if b'"' in stream.readline():  # a quoted header may span lines
-            raise Unsuited
+            raise Unsuited(early=True)
         rows = 0
         for data in _chunks(stream, kept.block):
             table = _split(data, source, rows)
@@ -253,16 +260,12 @@ def _chunks(stream: BinaryIO, block: int) -> Iterator[bytes]:
 
 def _split(data: bytes, source: tabular.Source, rows: int) -> pa.Table:
     """A chunk's records by column, once it is known to split as the csv module would."""
-    if (
-        b'"' in data
-        or b"\x00" in data
-        or b"\n\n" in data
-        or b"\n\r\n" in data
-        or data.startswith((b"\n", b"\r"))
-    ):
-        raise Unsuited
+    if b'"' in data:
+        raise Unsuited(early=True)
+    if b"\x00" in data or b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r")):
+        raise Unsuited(early=False)
     if b"\r" in data and not data.count(b"\r") == data.count(b"\r\n") == data.count(b"\n"):
-        raise Unsuited  # a lone carriage return, or line ends mixed
+        raise Unsuited(early=False)  # a lone carriage return, or line ends mixed
     if not data.isascii():
         try:
             text = data.decode("utf-8")
@@ -272,7 +275,7 @@ def _split(data: bytes, source: tabular.Source, rows: int) -> pa.Table:
                 % {"encoding": source.encoding, "line": rows + 2 + data.count(b"\n", 0, error.start)}
             ) from None
         if not unicodedata.is_normalized("NFC", text):
-            raise Unsuited
+            raise Unsuited(early=True)
     names = [f"c{index}" for index in range(len(source.columns))]
     try:
         return arrow_csv.read_csv(
@@ -286,18 +289,20 @@ def _split(data: bytes, source: tabular.Source, rows: int) -> pa.Table:
             ),
         ).combine_chunks()
     except pa.ArrowInvalid:  # a record of another width
-        raise Unsuited from None
+        raise Unsuited(early=False) from None
 
 
 def _line_ends(table: pa.Table, width: int, size: int, crlf: bool, block: int) -> list[int]:
     """Where each block's last line ends in the chunk, from the bytes of its records' cells, delimiters and
     line ends (the file's last line may have no end)."""
-    lengths: Any = pa.scalar(width - 1 + (2 if crlf else 1), pa.int64())
+    per_line = width - 1 + (2 if crlf else 1)
+    cells: Any = None
     for column in table.columns:
-        lengths = pc.add(lengths, pc.cast(pc.binary_length(column), pa.int64()))
-    ends = pc.cumulative_sum(lengths)
-    last = [min(table.num_rows, offset + block) - 1 for offset in range(0, table.num_rows, block)]
-    picked = pc.take(ends, pa.array(last, pa.int64())).to_pylist() if last else []
+        length = pc.cast(pc.binary_length(column), pa.int64())
+        cells = length if cells is None else pc.add(cells, length)
+    ends = pc.cumulative_sum(cells)
+    lasts = [min(table.num_rows, offset + block) for offset in range(0, table.num_rows, block)]
+    picked = [ends[last - 1].as_py() + last * per_line for last in lasts]
     if picked and picked[-1] not in (size, size + (2 if crlf else 1)):
-        raise Unsuited
+        raise Unsuited(early=False)
     return [min(end, size) for end in picked]

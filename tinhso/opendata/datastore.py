@@ -137,8 +137,12 @@ def infer(path: Path, *, format: str, loaded: Loaded | None = None, ahead: "_Ahe
     if ahead is not None and format == "CSV":
         try:
             return _infer_columns(path, ahead)
-        except columnar.Unsuited:
-            ahead.restart()
+        except columnar.Unsuited as unsuited:
+            if unsuited.early:
+                ahead.restart()
+            else:  # PostgreSQL would stop again where Arrow did
+                ahead.stop()
+                ahead = None
     try:
         return _infer(path, format=format, by_row=False, loaded=loaded, ahead=ahead)
     except tabular.Irregular:
