@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.files.base import File
 from django.db import transaction
-from django.db.models import Field
+from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -124,18 +124,20 @@ def _commit(
     before: int,
     locked: bool = False,
     changing: Sequence[str] | None = None,
+    with_rows: Sequence[Model] = (),
     **payload: Any,
 ) -> Dossier:
     """Saves the change with the next version and appends the transition's event, in the caller's transaction
     (`locked`: the caller holds the dossier's row lock, see record_event). `changing`: the caller holds the row
     lock and changed only these fields; they are saved by a statement returning the chain's head, which the
-    event follows (core.sql.saved_with_head)."""
+    event follows (core.sql.saved_with_head), inserted in one statement after `with_rows`."""
     dossier.version += 1
     if changing is not None:
         head = saved_with_head(dossier, changing=changing)
         payload = event_payload(dossier, before=before) | payload
-        insert_new(next_event(head, action=row.event, actor=actor, payload=payload))
+        insert_new(*with_rows, next_event(head, action=row.event, actor=actor, payload=payload))
         return dossier
+    assert not with_rows, "rows ride only with a change saved by saved_with_head"
     dossier.save()
     record_event(
         subject=dossier,
@@ -580,16 +582,27 @@ def confirm_payment(*, actor: User, code: str, version: int, receipt: str) -> Do
 
 # No savepoint: inside the gateway notice's transaction, a failure here fails the whole notice anyway.
 @transaction.atomic(savepoint=False)
-def confirm_online_payment(*, code: str, reference: str) -> Dossier:
+def confirm_online_payment(*, code: str, reference: str, with_rows: Sequence[Model] = ()) -> Dossier:
     """A verified gateway notice paid what status 6 asked for: the clock resumes at once, with no official
     (unchanged when the desk recorded a payment first). Lean, as the notice waits for it: the dossier's row
     locked with the step and unit its event names read in the same statement, its change returning the head of
-    its chain, the event with no savepoint; each statement built once per process (dossiers.sql)."""
+    its chain, the event with no savepoint, inserted in one statement with `with_rows` (the order's event and
+    the notice); each statement built once per process (dossiers.sql)."""
     dossier = sql.locked_for_payment(code)
     if dossier.status != Status.PAYMENT:
+        if with_rows:
+            insert_new(*with_rows)
         return dossier
     row = LIFECYCLE.check("confirm_payment", dossier.status, current=_state(dossier))
-    return _paid(dossier, row, actor=None, receipt=reference, method="online", changing=sql.RESUMED_FIELDS)
+    return _paid(
+        dossier,
+        row,
+        actor=None,
+        receipt=reference,
+        method="online",
+        changing=sql.RESUMED_FIELDS,
+        with_rows=with_rows,
+    )
 
 
 def _paid(
@@ -600,6 +613,7 @@ def _paid(
     receipt: str,
     method: str,
     changing: Sequence[str] | None = None,
+    with_rows: Sequence[Model] = (),
 ) -> Dossier:
     """Status 6 ends: the clock resumes and the payment is recorded with how it was made."""
     paused = _resume(dossier, timezone.now())
@@ -609,6 +623,7 @@ def _paid(
         actor=actor,
         before=Status.PAYMENT,
         changing=changing,
+        with_rows=with_rows,
         receipt=receipt,
         paused_hours=round(_hours(paused), 2),
         method=method,

@@ -12,7 +12,7 @@ from tinhso.core.models import Event
 from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers.models import Status
-from tinhso.payments import events, services
+from tinhso.payments import events, services, sql
 from tinhso.payments.models import Callback, OrderStatus, PaymentOrder
 from tinhso.testing.dossier_flow import in_state, submitted
 from tinhso.testing.payments import ipn, started_order
@@ -47,6 +47,31 @@ def test_paying_what_status_6_asked_for_resumes_the_clock_at_once(client, cast):
     assert confirmed.action == dossier_events.PAYMENT_CONFIRMED
     assert confirmed.actor is None
     assert confirmed.payload["method"] == "online" and confirmed.payload["receipt"] == order.reference
+
+
+def test_a_notice_that_read_the_dossier_before_the_desk_recorded_cash_still_pays_and_keeps_itself(
+    client, cast, monkeypatch
+):
+    dossier = in_state(cast, "payment")
+    order = started_order(cast.an, dossier.code)
+    read = sql.locked_for_notice
+
+    def read_then_the_desk_records_cash(reference: str) -> PaymentOrder | None:
+        found = read(reference)  # the dossier still waits for its fee here...
+        dossier_services.confirm_payment(  # ...and the desk records cash before the notice locks it
+            actor=cast.desk, code=dossier.code, version=dossier.version, receipt="BL 0013"
+        )
+        return found
+
+    monkeypatch.setattr(sql, "locked_for_notice", read_then_the_desk_records_cash)
+    assert _answer(client, ipn(order))["RspCode"] == "00"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert _actions(order)[-1] == events.ORDER_PAID
+    assert list(Callback.objects.filter(order=order).values_list("answer", flat=True)) == ["00"]
+    confirmed = Event.objects.filter(stream=stream_of(dossier), action=dossier_events.PAYMENT_CONFIRMED)
+    assert [event.payload["method"] for event in confirmed] == ["counter"]
+    assert list(mismatches()) == []
 
 
 def test_the_desk_still_records_cash_marked_as_such(cast):
@@ -231,10 +256,15 @@ def test_a_paid_status_6_fee_resumes_the_dossier_in_a_lean_transaction(client, c
     with CaptureQueriesContext(connection) as captured:
         assert _answer(client, ipn(order))["RspCode"] == "00"
     statements = _statements(captured.captured_queries)
-    # The order's 3 (above, 5 on SQLite); the dossier locked with its step and unit, its change returning its
-    # chain's head (saved, then the head read, on SQLite), its event, and the portal's outbox message with the
-    # dossier it reads (integration.portal).
-    assert len(statements) == (8 if connection.vendor == "postgresql" else 11), statements
+    # PostgreSQL: the order locked and its change returning the chain's head; the dossier locked with its step
+    # and unit, its change returning its chain's head; the order's event, the notice and the dossier's event in
+    # one statement; the portal's outbox message with the dossier it reads (integration.portal). SQLite: each
+    # head read after its save, each row inserted on its own.
+    assert len(statements) == (7 if connection.vendor == "postgresql" else 11), statements
+    if connection.vendor == "postgresql":
+        inserts = statements[4]
+        assert inserts.startswith("WITH") and inserts.count('INSERT INTO "core_event"') == 2, inserts
+        assert 'INSERT INTO "payments_callback"' in inserts, inserts
     savepoints = [query for query in captured.captured_queries if query["sql"].startswith("SAVEPOINT")]
     assert len(savepoints) == 1  # the notice's own transaction, nested in the test's: none inside it
     assert _actions(dossier)[-1] == dossier_events.PAYMENT_CONFIRMED
