@@ -1,7 +1,8 @@
 """Throughput of VNPay's IPN (GET /thanh-toan/vnpay/ipn) on PostgreSQL against the two-insert floor measured in
 the same run, at 16 concurrent clients. Every IPN is a first, correctly signed notice of its own order, so each
 one does the full work: check the signature, lock the order, keep the callback, pay the order and append its
-event; for orders of dossiers in status 6 (every other one) also resume the dossier and append its event.
+event; for orders of dossiers in status 6 (one in four) also resume the dossier and append its event. One server
+answers both; its workers are warmed up on each kind by the same rule, then the two are measured by turns.
 Run: .venv/bin/python bench/payments.py  (see bench/README.md)."""
 
 import argparse
@@ -10,6 +11,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -18,11 +20,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench.harness import (  # noqa: E402 (the repository root goes on the path first)
     add_server_options,
+    database_name,
     drive,
     free_port,
     http_get,
     http_request,
     latency,
+    maintenance_url,
     run_and_exit,
     server_options,
     server_setup,
@@ -35,11 +39,12 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tinhso_bench_payments
 GOAL_RATIO = 0.5
 WARM_ROUNDS = 10
 WARM_P95_MS = 500
+WARM_REQUESTS = 20  # per client and round: each worker has answered its kind of request a few dozen times
 
 
-def prepare(orders: int) -> list[str]:
+def prepare(orders: int) -> None:
     """Migrates, loads the demo catalog, and opens `orders` VNPay orders (one in four for a dossier waiting in
-    status 6); returns the signed IPN query of each."""
+    status 6)."""
     import django
 
     django.setup()
@@ -54,20 +59,21 @@ def prepare(orders: int) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(FLOOR_TABLE_SQL)
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        return _orders(orders)
+        _orders(orders)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
-def _orders(count: int) -> list[str]:
+def _orders(count: int) -> None:
     from tinhso.core.models import Role
     from tinhso.dossiers import services as dossiers
     from tinhso.testing.dossiers import RECORD, RECORD_FORM
     from tinhso.testing.factories import CENTRE, JUSTICE, citizen, official
-    from tinhso.testing.payments import ipn, started_order
+    from tinhso.testing.payments import started_order
 
     payer = citizen("096090001234")
     desk = official("bench.motcua", (Role.RECEPTIONIST, CENTRE))
     specialist = official("bench.chuyenvien", (Role.SPECIALIST, JUSTICE))
-    queries = []
     for number in range(count):
         dossier, _ = dossiers.submit_dossier(actor=payer, procedure_code=RECORD, form_data=RECORD_FORM)
         if number % 4 == 0:
@@ -76,45 +82,84 @@ def _orders(count: int) -> list[str]:
             dossier = dossiers.request_payment(
                 actor=specialist, code=dossier.code, version=dossier.version, amount=200_000
             )
-        queries.append(urlencode(ipn(started_order(payer, dossier.code))))
-    return queries
+        started_order(payer, dossier.code)
 
 
-def warm_up(args: argparse.Namespace, port: int, page: str) -> None:
-    """Loads `page` (it writes nothing) until every worker answers promptly: the socket accepts connections while
-    the workers still import the platform and its URLconf (seconds on a loaded machine). Rounds of `--warmup`
-    seconds until one is answered within WARM_P95_MS at the 95th percentile, at most WARM_ROUNDS of them."""
+def notices() -> list[str]:
+    """The signed IPN query of every order waiting for its gateway, in the order they were opened."""
+    from tinhso.payments.models import OrderStatus, PaymentOrder
+    from tinhso.testing.payments import ipn
+
+    waiting = PaymentOrder.objects.filter(status=OrderStatus.PENDING).select_related("dossier").order_by("id")
+    return [urlencode(ipn(order)) for order in waiting]
+
+
+def prepared(args: argparse.Namespace) -> None:
+    """Recreates the database with `--orders` orders; with --reuse, clones those an earlier --reuse run kept
+    (database <name>_prepared) and keeps them for the next one."""
+    import psycopg
+    from psycopg import sql
+
+    name = database_name(args.database_url)
+    kept = f"{name}_prepared"
+    with psycopg.connect(maintenance_url(args.database_url), autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [kept]).fetchone()
+    if not (args.reuse and found):
+        recreate_database(args.database_url)
+        prepare(args.orders)
+        if not args.reuse:
+            return
+        from django.db import connections
+
+        connections.close_all()
+    with psycopg.connect(maintenance_url(args.database_url), autocommit=True) as conn:
+        source, target = (name, kept) if not found else (kept, name)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(target)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(target), sql.Identifier(source))
+        )
+    if found:
+        import django
+
+        django.setup()
+
+
+def warm_up(args: argparse.Namespace, port: int, requests, *, left: Callable[[], int]) -> None:
+    """Sends the measured kind of request until every worker answers promptly: the socket accepts connections
+    while the workers still import the platform (seconds on a loaded machine), and a worker's first requests
+    build its caches and prepare its statements. Rounds of at most `--warmup` seconds and WARM_REQUESTS per
+    client until one is answered within WARM_P95_MS at the 95th percentile, at most WARM_ROUNDS of them."""
     for _ in range(WARM_ROUNDS):
-        run = drive(port, [itertools.repeat(http_get(port, page))] * args.clients, args.warmup, 10**9)
-        times = sorted(sample.latency * 1000 for sample in run.samples if sample.status == 200)
+        run = drive(port, [requests] * args.clients, args.warmup, min(WARM_REQUESTS * args.clients, left()))
+        times = sorted(sample.latency * 1000 for sample in run.samples if sample.status in (200, 201))
         if times and len(times) == len(run.samples) and times[int(len(times) * 0.95)] < WARM_P95_MS:
             return
     print(f"   (still slow after {WARM_ROUNDS} warm-up rounds)")
 
 
-def measure(
-    args: argparse.Namespace, title: str, requests, budget: int, warm_page: str
-) -> tuple[float, int, object]:
-    """Serves the platform, warms every worker up on a page that writes nothing, then drives `requests`."""
-    port = free_port()
-    server = start_server(port=port, **server_options(args))
-    try:
-        warm_up(args, port, warm_page)
-        run = drive(port, [requests(port)] * args.clients, args.duration, budget)
-    finally:
-        stop_server(server)
-    ok = [sample for sample in run.samples if sample.status == 200 or sample.status == 201]
-    errors = len(run.samples) - len(ok) + sum(run.transport_errors.values())
-    throughput = len(ok) / run.seconds if run.seconds else 0.0
+def report(title: str, runs: list) -> tuple[float, int]:
+    """Prints a kind of request's figures over its phases; returns its answers per second and its errors."""
+    samples = [sample for run in runs for sample in run.samples]
+    ok = [sample for sample in samples if sample.status in (200, 201)]
+    errors = len(samples) - len(ok) + sum(sum(run.transport_errors.values()) for run in runs)
+    seconds = sum(run.seconds for run in runs)
+    throughput = len(ok) / seconds if seconds else 0.0
     figures = latency([sample.latency * 1000 for sample in ok])
+    cpu = latency([sample.timing.get("cpu", 0.0) for sample in ok])
+    statements = sum(sample.timing.get("sql_count", 0.0) for sample in ok) / max(len(ok), 1)
     print(f"== {title}\n   {throughput:.0f} answers/s, {errors} errors; {figures}")
-    return throughput, errors, figures
+    print(f"   worker CPU per answer p50 {cpu.p50:.1f} ms, p95 {cpu.p95:.1f} ms; {statements:.1f} statements")
+    return throughput, errors
+
+
+def rate(run) -> float:
+    return sum(sample.status in (200, 201) for sample in run.samples) / run.seconds if run.seconds else 0.0
 
 
 def run(args: argparse.Namespace) -> bool:
     started = time.perf_counter()
-    recreate_database(args.database_url)
-    queries = prepare(args.orders)
+    prepared(args)
+    queries = notices()
     from django.db import connections
     from django.db.models import Count
 
@@ -122,28 +167,33 @@ def run(args: argparse.Namespace) -> bool:
 
     connections.close_all()
     print(
-        f"{args.orders} orders ready in {time.perf_counter() - started:.0f} s. Server: {server_setup(args)}; "
-        f"{args.clients} clients for at most {args.duration:g} s each."
+        f"{len(queries)} orders ready in {time.perf_counter() - started:.0f} s. Server: {server_setup(args)}; "
+        f"{args.clients} clients; {args.rounds} rounds of {args.duration / args.rounds:g} s per kind."
     )
-    # The return page of an order, genuinely signed: read only, it answers 200 (no "Bad Request" warnings).
-    warm_page = f"/thanh-toan/vnpay/tra-ve?{queries[0]}"
     body = json.dumps({"vnp_TxnRef": "TS", "vnp_Amount": "20000000"}).encode()
     headers = {"Content-Type": "application/json"}
-    floor, _, _ = measure(
-        args,
-        "Floor: POST /bench/floor (two rows, one transaction)",
-        lambda port: itertools.repeat(http_request(port, "POST", "/bench/floor", headers=headers, body=body)),
-        budget=10**9,
-        warm_page=warm_page,
-    )
-    shared = iter(queries)  # each order's IPN once, whichever client takes it
-    ipn, errors, _ = measure(
-        args,
-        "IPN: GET /thanh-toan/vnpay/ipn (first notice of each order)",
-        lambda port: (http_get(port, f"/thanh-toan/vnpay/ipn?{query}") for query in shared),
-        budget=len(queries),
-        warm_page=warm_page,
-    )
+    sent = [0]
+
+    def notices_once(port: int):  # each order's IPN once, whichever client takes it (warm-up included)
+        for query in queries:
+            sent[0] += 1
+            yield http_get(port, f"/thanh-toan/vnpay/ipn?{query}")
+
+    port = free_port()
+    server = start_server(port=port, **server_options(args))
+    try:
+        floor_requests = itertools.repeat(
+            http_request(port, "POST", "/bench/floor", headers=headers, body=body)
+        )
+        floors, ipns = interleaved(
+            args, port, floor_requests, notices_once(port), left=lambda: len(queries) - sent[0]
+        )
+    finally:
+        stop_server(server)
+    floor, _ = report("Floor: POST /bench/floor (two rows, one transaction)", floors)
+    ipn, errors = report("IPN: GET /thanh-toan/vnpay/ipn (first notice of each order)", ipns)
+    pairs = [rate(i) / rate(f) for f, i in zip(floors, ipns, strict=True) if rate(f) and i.seconds]
+    print("   ratio per round: " + ", ".join(f"{pair:.2f}" for pair in pairs))
     paid = PaymentOrder.objects.filter(status=OrderStatus.PAID).count()
     answered = dict(Callback.objects.values_list("answer").annotate(n=Count("id")))
     print(f"   orders paid {paid}, callbacks by answer {answered}")
@@ -155,13 +205,41 @@ def run(args: argparse.Namespace) -> bool:
     return met
 
 
+def interleaved(
+    args: argparse.Namespace, port: int, floor_requests, ipn_requests, *, left: Callable[[], int]
+):
+    """Warms the workers up on both kinds, then measures them in `--rounds` pairs of phases, floor then IPN and
+    IPN then floor by turns: on a machine whose load from others moves by the second, each IPN phase is
+    measured next to a floor phase, not a minute away from it."""
+    warm_up(args, port, floor_requests, left=lambda: 10**9)
+    warm_up(args, port, ipn_requests, left=left)
+    seconds = args.duration / args.rounds
+    floors, ipns = [], []
+    for number in range(args.rounds):
+        for kind in ("floor", "ipn") if number % 2 == 0 else ("ipn", "floor"):
+            if kind == "floor":
+                floors.append(drive(port, [floor_requests] * args.clients, seconds, 10**9))
+            else:
+                ipns.append(drive(port, [ipn_requests] * args.clients, seconds, left()))
+    return floors, ipns
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--duration", type=float, default=10, help="seconds measured per endpoint at most")
+    parser.add_argument(
+        "--duration", type=float, default=10, help="seconds measured per kind of request at most"
+    )
+    parser.add_argument("--rounds", type=int, default=4, help="phases per kind, floor and IPN by turns")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of load before measuring")
-    parser.add_argument("--orders", type=int, default=1000, help="orders opened, one IPN each")
+    parser.add_argument("--orders", type=int, default=4000, help="orders opened, one IPN each")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="clone the orders an earlier --reuse run kept (<database>_prepared), made anew if missing; "
+        "drop that database after a change of migrations or of --orders",
+    )
     add_server_options(parser)
     run_and_exit(run, parser.parse_args())
 
