@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from tinhso.core.errors import Conflict
+from tinhso.core.errors import Conflict, InvalidInput
 from tinhso.core.models import Event
 from tinhso.core.selectors import verify_event_log
 from tinhso.core.services import next_event
@@ -332,3 +332,19 @@ def test_a_row_still_referred_to_cannot_be_deleted(regime, cast):
     batches = ImportBatch.objects.filter(pk=batch.pk)
     with pytest.raises(IntegrityError), transaction.atomic():
         batches._raw_delete(batches.db)
+
+
+def test_an_import_runs_with_the_cyclic_collector_off_and_turns_it_back_on(regime, cast, monkeypatch):
+    import gc
+
+    seen = []
+    checked = imports._checked
+    monkeypatch.setattr(imports, "_checked", lambda *args: seen.append(gc.isenabled()) or checked(*args))
+    assert (
+        imports.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="12")).imported == 1
+    )
+    with pytest.raises(InvalidInput):
+        imports.import_values(
+            actor=cast.justice, regime_code=regime, values=_rows(DNMOI="x"), strategy="MERGE"
+        )
+    assert seen == [False] and gc.isenabled()
