@@ -2,6 +2,7 @@
 public tracking. Each page calls the same services and selectors as the API."""
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol, TypedDict
 
@@ -195,9 +196,36 @@ def submit_bundle(request: SignedInRequest, code: str) -> HttpResponse:
 def my_dossiers(request: SignedInRequest) -> HttpResponse:
     page = selectors.citizen_dossier_page(actor=request.user, cursor=request.GET.get("sau", ""))
     owing = payment_selectors.owing(actor=request.user, dossiers=page.items)
-    return render(
-        request, "dossiers/my_dossiers.html", {"dossiers": page.items, "page": page, "owing": owing}
-    )
+    return render(request, "dossiers/my_dossiers.html", {"lines": _my_lines(page.items, owing), "page": page})
+
+
+class MyLine(TypedDict):
+    code: str
+    url: str
+    procedure: str
+    submitted: str
+    status: str
+    promised: str
+    owing: bool
+
+
+def _my_lines(dossiers: list[Dossier], owing: Collection[int]) -> list[MyLine]:
+    """What each card of a citizen's list shows, as text, as the queue's rows are (`_queue_lines`): the status
+    labels translated once a page instead of once a card."""
+    statuses = {value: str(label) for value, label in Status.choices}
+    detail = url_of("dossiers:detail")
+    return [
+        MyLine(
+            code=dossier.code,
+            url=detail(dossier.code),
+            procedure=dossier.procedure.name,
+            submitted=day_and_time(dossier.submitted_at, ""),
+            status=statuses[dossier.status],
+            promised=day_and_time(dossier.promised_at, ""),
+            owing=dossier.pk in owing,
+        )
+        for dossier in dossiers
+    ]
 
 
 @official_required
