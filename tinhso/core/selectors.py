@@ -60,6 +60,12 @@ def active_roles(user: User, *, domain: str | None = None) -> QuerySet[RoleAssig
     return roles if domain is None else roles.filter(domain__in=(domain, Domain.ALL))
 
 
+def roles_in_force(user: User, *, domain: str | None = None) -> list[RoleAssignment]:
+    """active_roles(user, domain=domain) with each role's unit, read on the primary by a statement built once:
+    for the pages that check rights on every request."""
+    return sql.roles_in_force(user.pk, domain=domain, today=timezone.localdate())
+
+
 def units_where(user: User, *roles: str, domain: str) -> QuerySet[AdminUnit]:
     """Units (with their subtrees) over which the user holds any of the roles in `domain`; empty for
     citizens."""

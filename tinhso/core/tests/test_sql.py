@@ -120,6 +120,36 @@ def test_the_token_statement_finds_what_the_orm_query_finds():
     assert token_holder(digest, now=now) is None and _by_orm(digest, now) is None
 
 
+def test_the_roles_statement_finds_what_active_roles_finds_with_their_units():
+    from django.utils import timezone
+
+    from tinhso.core import selectors
+    from tinhso.core.models import Domain, Role, RoleAssignment
+    from tinhso.testing.factories import CENTRE, JUSTICE, official
+
+    person = official("vaitro", (Role.RECEPTIONIST, CENTRE), (Role.SPECIALIST, JUSTICE, Domain.FIELD_REPORTS))
+    services.assign_role(actor=None, user=person, role=Role.UNIT_LEADER, unit_code=JUSTICE, domain=Domain.ALL)
+    ended = services.assign_role(actor=None, user=person, role=Role.SPECIALIST, unit_code=CENTRE)
+    today = timezone.localdate()
+    RoleAssignment.objects.filter(pk=ended.pk).update(valid_to=today - timedelta(days=1))
+    last_day = services.assign_role(actor=None, user=person, role=Role.REPORTING_OFFICER, unit_code=CENTRE)
+    RoleAssignment.objects.filter(pk=last_day.pk).update(valid_to=today)
+    official("khac", (Role.RECEPTIONIST, CENTRE))
+
+    def described(roles) -> list[tuple]:
+        return sorted(((_fields(role), _fields(role.unit)) for role in roles), key=lambda pair: pair[0]["id"])
+
+    for domain in (None, Domain.DOSSIERS, Domain.FIELD_REPORTS, Domain.OPERATIONS):
+        found = selectors.roles_in_force(person, domain=domain)
+        assert described(found) == described(selectors.active_roles(person, domain=domain)), domain
+        assert all(role._state.db == "default" and not role._state.adding for role in found)
+    assert len(selectors.roles_in_force(person)) == 4
+    assert {role.role for role in selectors.roles_in_force(person, domain=Domain.FIELD_REPORTS)} == {
+        Role.SPECIALIST,
+        Role.UNIT_LEADER,
+    }
+
+
 def test_copied_rows_read_back_as_bulk_create_writes_them():
     from tinhso.core.models import CalendarDay
     from tinhso.core.sql import copy_rows

@@ -30,10 +30,8 @@ def root_units(user: User) -> list[AdminUnit]:
     """The highest units the user leads (the province for a province leader)."""
     if not user.is_authenticated:
         raise Forbidden(gettext_lazy("Cần đăng nhập bằng tài khoản lãnh đạo."), code="ioc_forbidden")
-    units = sorted(
-        {a.unit for a in core_selectors.active_roles(user, domain=Domain.OPERATIONS) if a.role in IOC_ROLES},
-        key=lambda unit: unit.path,
-    )
+    roles = core_selectors.roles_in_force(user, domain=Domain.OPERATIONS)
+    units = sorted({a.unit for a in roles if a.role in IOC_ROLES}, key=lambda unit: unit.path)
     roots = [
         unit
         for unit in units
