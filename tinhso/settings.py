@@ -159,7 +159,7 @@ TEMPLATES = [
                 "tinhso.notifications.context_processors.unread_notifications",
             ],
             # Dates, money and numbers written one way everywhere (tinhso.core.formats).
-            "builtins": ["tinhso.web.templatetags.formats"],
+            "builtins": ["tinhso.web.templatetags.formats", "tinhso.web.templatetags.links"],
         },
     },
 ]

@@ -4,12 +4,12 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import caching, selectors
+from tinhso.core.display import page_url
 from tinhso.core.errors import NotFound
 from tinhso.web.navigation import workplaces
 
@@ -78,9 +78,8 @@ def _is_current(request: HttpRequest, url: str) -> bool:
 def main_navigation(request: HttpRequest) -> list[NavItem]:
     items = []
     for label, url_name, description in MAIN_NAVIGATION:
-        try:
-            url = reverse(url_name)
-        except NoReverseMatch:
+        url = page_url(url_name)
+        if not url:  # the app that owns the page is not installed
             continue
         items.append(
             NavItem(

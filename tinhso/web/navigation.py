@@ -6,11 +6,12 @@ One table for the menu and the redirect after sign-in, so a role never lands on 
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import selectors as core_selectors
+from tinhso.core.display import page_url
 from tinhso.core.models import AdminUnit, Domain, Role, User
 
 
@@ -56,13 +57,6 @@ ADMIN_PLACE = Workplace(_("Quản trị"), "admin:index", (Role.ADMINISTRATOR,))
 INTEGRATION_PLACE = Workplace(_("Tích hợp, chia sẻ dữ liệu"), "integration:admin", (Role.ADMINISTRATOR,))
 
 
-def _reversed(url_name: str) -> str:
-    try:
-        return reverse(url_name)
-    except NoReverseMatch:  # the app that owns the page is not installed
-        return ""
-
-
 def _covers(assignment, place: Workplace) -> bool:
     if assignment.role not in place.roles:
         return False
@@ -86,7 +80,7 @@ MENU_SECONDS = 60
 
 
 def _official_places(user: User) -> list[Workplace]:
-    assignments = list(core_selectors.active_roles(user))
+    assignments = core_selectors.roles_in_force(user)
     places = [place for place in OFFICIAL_PLACES if any(_covers(a, place) for a in assignments)]
     if ADMIN_PLACE in places and not user.is_staff:
         places.remove(ADMIN_PLACE)
@@ -113,7 +107,7 @@ def workplaces(user: User, *, fresh: bool = False) -> list[tuple[str, str]]:
     if not user.is_authenticated:
         return []
     return [
-        (str(place.label), url) for place in _places(user, fresh=fresh) if (url := _reversed(place.url_name))
+        (str(place.label), url) for place in _places(user, fresh=fresh) if (url := page_url(place.url_name))
     ]
 
 

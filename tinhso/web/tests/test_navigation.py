@@ -2,6 +2,7 @@
 403 page, the same way everywhere."""
 
 import pytest
+from django.urls import set_script_prefix
 
 from tinhso.core.models import Domain, Role
 from tinhso.testing.factories import AN_XUYEN, CENTRE, JUSTICE, citizen, official
@@ -100,3 +101,18 @@ def test_the_readme_lists_every_demo_account_with_what_it_handles():
     listed = set(re.findall(r"^\| `([\w.]+)`", readme, flags=re.M))
     accounts = {name for name, *_ in (*DEMO_OFFICIALS, *COMMUNE_OFFICIALS, *REPORT_OFFICIALS)} | {"congdan"}
     assert accounts - listed == set()
+
+
+def test_the_links_every_page_shows_follow_the_address_the_portal_is_served_under(client):
+    """The menus' and the header's links are reversed once per process, for each prefix a server gives (as
+    Django's WSGI handler sets it from SCRIPT_NAME, which the test client does not)."""
+    client.force_login(citizen())
+    at_root = client.get("/").content.decode()
+    set_script_prefix("/cong/")
+    try:
+        under = client.get("/").content.decode()
+    finally:
+        set_script_prefix("/")
+    for link in ('href="/ho-so/cua-toi/"', 'href="/thu-tuc/"', 'href="/thong-bao/"', 'action="/dang-xuat/"'):
+        assert link in at_root and link.replace('="/', '="/cong/') in under
+    assert 'href="/ho-so/cua-toi/"' in client.get("/").content.decode()
