@@ -129,7 +129,7 @@ def _units_per_role(actor: User) -> dict[str, list[int]]:
 
 
 def _read_units_per_role(actor: User) -> dict[str, list[int]]:
-    assignments = list(core_selectors.active_roles(actor, domain=Domain.DOSSIERS))
+    assignments = core_selectors.roles_in_force(actor, domain=Domain.DOSSIERS)
     if not assignments:
         return {}
     condition = Q()
@@ -160,7 +160,15 @@ def _queue_conditions(actor: User) -> tuple[Q, Q]:
 
 def _queue(actor: User) -> "QuerySet[Queued]":
     """The actor's queue with each dossier's due time for them: the acknowledgement clock for a new one, the
-    consultation's for a consulted agency, otherwise the step's."""
+    consultation's for a consulted agency, otherwise the step's. Built once per actor's object (one request's),
+    as its units are: the queue page reads it twice (its rows and its filter's choices)."""
+    known: QuerySet[Queued] | None = actor.__dict__.get("_dossier_queue")
+    if known is None:
+        known = actor.__dict__["_dossier_queue"] = _build_queue(actor)
+    return known.all()
+
+
+def _build_queue(actor: User) -> "QuerySet[Queued]":
     waiting, holds_step = _queue_conditions(actor)
     due = Case(
         When(Q(consulted_unit__isnull=False) & ~holds_step, then=F("consult_due_at")),
