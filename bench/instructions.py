@@ -1,11 +1,14 @@
 """Instructions a page costs the web process, counted by callgrind: unlike times, the count comes out the same run
 after run on a machine whose speed drifts, so it compares two versions of a page's code. PostgreSQL's own work
-is not counted. Reads the database; signs in the IOC benchmark's province leader (bench/ioc.py).
+is not counted; --python-calls counts Python calls (cProfile) instead, in seconds. Reads the database; signs in
+the IOC benchmark's province leader (bench/ioc.py) or --as another.
 Run: .venv/bin/python bench/instructions.py --database-url postgres://...  (see bench/README.md)."""
 
 import argparse
+import cProfile
 import gc
 import os
+import pstats
 import re
 import subprocess
 import sys
@@ -45,6 +48,11 @@ def arguments() -> argparse.Namespace:
         action="store_true",
         help="ask the same address each time (default: a query parameter n of its own for each request, so no "
         "render kept for an earlier request serves it)",
+    )
+    parser.add_argument(
+        "--python-calls",
+        action="store_true",
+        help="count the Python calls a request makes (cProfile, in this process) instead of instructions",
     )
     return harness.parse_for_existing_database(parser)
 
@@ -136,13 +144,21 @@ def submission(procedure: str) -> Callable[[int], None]:
 
 
 def count(args: argparse.Namespace, request: Callable[[int], None]) -> None:
-    """Warms up, then counts `args.requests` requests between the two callgrind_control calls."""
+    """Warms up, then counts `args.requests` requests between the two callgrind_control calls (or, with
+    --python-calls, under cProfile)."""
     for number in range(args.warmup):
         request(number)
     # As a worker does once started (tinhso/wsgi.py): what is loaded stays out of the collector's full passes,
     # so whether one falls inside the counted requests no longer swings the count.
     gc.collect()
     gc.freeze()
+    if args.python_calls:
+        profile = cProfile.Profile()
+        for number in range(args.warmup, args.warmup + args.requests):
+            profile.runcall(request, number)
+        calls = pstats.Stats(profile).total_calls / args.requests
+        print(f"{args.path}: {calls:,.0f} Python calls per request, {args.requests} counted")
+        return
     subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
     for number in range(args.warmup, args.warmup + args.requests):
         request(number)
@@ -151,7 +167,7 @@ def count(args: argparse.Namespace, request: Callable[[int], None]) -> None:
 
 def main() -> None:
     args = arguments()
-    if not os.environ.get(UNDER_CALLGRIND):
+    if not (args.python_calls or os.environ.get(UNDER_CALLGRIND)):
         count_under_callgrind(args)
         return
     with tempfile.TemporaryDirectory(prefix="tinhso-bench-") as var_dir:
