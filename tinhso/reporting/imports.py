@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import selectors as core_selectors
-from tinhso.core.errors import Conflict, InvalidInput
+from tinhso.core.errors import InvalidInput
 from tinhso.core.models import AdminUnit, Domain, User
 from tinhso.core.services import record_event
 from tinhso.reporting import bulk, events, periods, selectors, services
@@ -99,13 +99,7 @@ def import_values(*, actor: User, regime_code: str, values: Sequence[Mapping[str
             params={"strategy": strategy},
             code="invalid_strategy",
         )
-    regime = selectors.regime_by_code(regime_code)
-    if regime.state != Regime.State.ACTIVE:
-        raise Conflict(
-            _("Chế độ báo cáo %(code)s chưa được áp dụng."),
-            params={"code": regime.code},
-            code="regime_not_active",
-        )
+    regime = services.active_regime(code=regime_code)
     outcome, now = services.Outcome(), timezone.now()
     reports = _checked(actor, regime, values, outcome)
     _lock(regime, reports, outcome, dry_run, now)

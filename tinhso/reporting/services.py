@@ -742,15 +742,21 @@ def _unit_for_entry(actor: User, unit: AdminUnit | None, code: str) -> tuple[Any
     return unit, None
 
 
-def _import(*, actor: User, regime_code: str, rows: list[dict[str, Any]], channel: str, reason: str, strategy: str,
-            dry_run: bool) -> Outcome:  # fmt: skip
-    regime = selectors.regime_by_code(regime_code)
+def active_regime(*, code: str) -> Regime:
+    """The regime `code`, which takes figures only while it is in force (a save's and an import's first check)."""
+    regime = selectors.regime_by_code(code)
     if regime.state != Regime.State.ACTIVE:
         raise Conflict(
             _("Chế độ báo cáo %(code)s chưa được áp dụng."),
             params={"code": regime.code},
             code="regime_not_active",
         )
+    return regime
+
+
+def _import(*, actor: User, regime_code: str, rows: list[dict[str, Any]], channel: str, reason: str, strategy: str,
+            dry_run: bool) -> Outcome:  # fmt: skip
+    regime = active_regime(code=regime_code)
     versions = selectors.row_versions(regime)
     outcome, now = Outcome(), timezone.now()
     units: dict[str, tuple[Any, ...]] = {}
