@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from django.db import DatabaseError, transaction
@@ -25,9 +25,12 @@ from django.utils.translation import gettext_lazy
 from tinhso.core import caching
 from tinhso.core.eventlog import canonical_json
 from tinhso.core.sql import copy_rows
-from tinhso.opendata import columnar, pii, tables, tabular
+from tinhso.opendata import pii, tables, tabular
 from tinhso.opendata.models import DatastoreRow
 from tinhso.opendata.text import fold
+
+if TYPE_CHECKING:  # columnar loads pyarrow (~50 MB): imported by the loading job, never by a web worker
+    from tinhso.opendata import columnar
 
 BLOCK = 5000  # rows whose columns are cleaned and typed together
 CHUNK = {"json": 5000, "table": 100_000}  # rows written in one transaction, with a heartbeat
@@ -128,13 +131,15 @@ class Plan:
     nulls: list[set[str]] | None  # per column, the cells as written that are null (see tabular.clean_block)
     rows: int  # the good records
     last: int  # the line the last good record starts on
-    cells: columnar.Kept | None = None  # the cells as Arrow read them, when it did (then `kept` is None)
+    cells: "columnar.Kept | None" = None  # the cells as Arrow read them, when it did (then `kept` is None)
 
 
 def infer(path: Path, *, format: str, loaded: Loaded | None = None, ahead: "_Ahead | None" = None) -> Plan:
     """The columns and their types, from every value of the file; bad records refused into `loaded`; each
     block handed to `ahead` as it is read. A CSV bound for PostgreSQL is read by Arrow when it can be."""
     if ahead is not None and format == "CSV":
+        from tinhso.opendata import columnar
+
         try:
             return _infer_columns(path, ahead)
         except columnar.Unsuited as unsuited:
@@ -194,6 +199,8 @@ def _infer(path: Path, *, format: str, by_row: bool, loaded: Loaded | None, ahea
 
 
 def _infer_columns(path: Path, ahead: "_Ahead") -> Plan:
+    from tinhso.opendata import columnar
+
     source, _records = tabular.open_table(path, format="CSV")
     tallies = [tabular.Tally() for _ in source.columns]
     fitted: list[list[int]] = [[] for _ in source.columns]

@@ -4,6 +4,8 @@ refused with a reason, XLSX, the reaper of stuck loads, and a new version shown 
 
 import csv
 import io
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -493,3 +495,13 @@ def test_a_clean_csv_is_read_by_arrow_not_the_csv_module(od, monkeypatch):
         )
     version = load(make_dataset(), AS_READ.encode())
     assert version.rows == 3 and rows_of(version)[1]["Ghi chú"] == "hộ nghèo"
+
+
+def test_a_web_worker_does_not_load_arrow():
+    """pyarrow (~50 MB a process) serves only the loading job: a starting web worker imports the datastore
+    but not its Arrow half."""
+    names = ("tinhso.opendata.datastore", "tinhso.opendata.columnar", "pyarrow")
+    code = f"import sys, tinhso.wsgi; print(*[name in sys.modules for name in {names!r}])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "False", "False"]
