@@ -186,6 +186,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.f
     # skips planning it, most of an IOC counter query's cost (docs/benchmarks.md). Off behind a pooler that
     # hands one connection to many clients per transaction (PgBouncer's transaction mode).
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+if TINHSO_ENV == "test":
+    # A live-server thread closes its connection after each request: a keep-alive client (ckanapi, sdmx1, a
+    # browser) would otherwise keep it open until the test database is dropped under it.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A streaming replica of the primary (issue 25; tinhso.core.routers): the operations centre, exports, open data,
 # SDMX and verify-log read there; writes, and a browser's reads just after its write, go to the primary.
