@@ -302,8 +302,10 @@ def _compare(
             current = existing.get((report_id, version.pk, breakdown, kind))
             if current is None:
                 if strategy == "UPDATE":
-                    message = services._said(_("Chưa có giá trị để cập nhật (importStrategy=UPDATE)."))
-                    outcome.conflicts.append(_conflict(index, code, "not_found", message))
+                    message = services._said(services.NOTHING_TO_UPDATE)
+                    outcome.conflicts.append(
+                        services.conflict(index=index, indicator=code, code="not_found", message=message)
+                    )
                 elif number is None and not comment:
                     outcome.ignored += 1
                 else:
@@ -316,16 +318,14 @@ def _compare(
             if (current.value, current.comment, current.obs_status) == (number, comment, status):
                 outcome.ignored += 1
             elif strategy == "CREATE":
-                message = services._said(_("Đã có giá trị (importStrategy=CREATE)."))
-                outcome.conflicts.append(_conflict(index, code, "exists", message))
+                message = services._said(services.ALREADY_HELD)
+                outcome.conflicts.append(
+                    services.conflict(index=index, indicator=code, code="exists", message=message)
+                )
             else:
                 outcome.updated += 1
                 changed.append((current, number, comment, status))
     return new, changed
-
-
-def _conflict(index: int, code: str, error: str, message: str) -> dict[str, Any]:
-    return {"index": index, "object": code, "property": "value", "errorCode": error, "message": message}
 
 
 def _record(actor: User, regime: Regime, reports: dict[tuple[str, str], Report], strategy: str, reason: str,

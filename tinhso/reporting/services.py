@@ -77,6 +77,11 @@ TYPED_KINDS = frozenset(DataValue.Kind.values)
 OBS_STATUSES = frozenset(ObsStatus.values)
 
 
+# What importStrategy UPDATE and CREATE refuse, for a save's cells and an import's rows alike.
+NOTHING_TO_UPDATE = _("Chưa có giá trị để cập nhật (importStrategy=UPDATE).")
+ALREADY_HELD = _("Đã có giá trị (importStrategy=CREATE).")
+
+
 def _said(message: "StrOrPromise", **params: Any) -> str:
     """`message` in the active language with its placeholders filled: for texts kept in answers (conflicts)."""
     return str(message) % params if params else str(message)
@@ -351,13 +356,14 @@ def parse_number(text: str | None) -> Decimal | None:
 
 
 def _conflict(cell: Cell, code: str, message: str, prop: str = "value") -> dict[str, Any]:
-    return {
-        "index": cell.index,
-        "object": cell.indicator,
-        "property": prop,
-        "errorCode": code,
-        "message": message,
-    }
+    return conflict(index=cell.index, indicator=cell.indicator, code=code, message=message, prop=prop)
+
+
+def conflict(
+    *, index: int | None, indicator: str, code: str, message: str, prop: str = "value"
+) -> dict[str, Any]:
+    """One conflict of an import's summary, as DHIS2's dataValueSets lists them (a save's and an import's)."""
+    return {"index": index, "object": indicator, "property": prop, "errorCode": code, "message": message}
 
 
 def _breakdowns(version: IndicatorVersion) -> set[str]:
@@ -489,11 +495,7 @@ def _plan(*, actor: User | None, submission: Submission, cells: list[tuple[Cell,
         obs = cell.obs_status or (current.obs_status if current else ObsStatus.OFFICIAL)
         if current is None:
             if strategy == "UPDATE":
-                outcome.conflicts.append(
-                    _conflict(
-                        cell, "not_found", _said(_("Chưa có giá trị để cập nhật (importStrategy=UPDATE)."))
-                    )
-                )
+                outcome.conflicts.append(_conflict(cell, "not_found", _said(NOTHING_TO_UPDATE)))
             elif number is None and not comment:
                 outcome.ignored += 1
             else:
@@ -515,9 +517,7 @@ def _plan(*, actor: User | None, submission: Submission, cells: list[tuple[Cell,
                 outcome.conflicts.append(_stale(cell, current))
             continue
         if strategy == "CREATE":
-            outcome.conflicts.append(
-                _conflict(cell, "exists", _said(_("Đã có giá trị (importStrategy=CREATE).")))
-            )
+            outcome.conflicts.append(_conflict(cell, "exists", _said(ALREADY_HELD)))
             continue
         outcome.updated += 1
         plan.changes.append(
