@@ -1,11 +1,18 @@
 """Each role lands on its own page after sign-in and has its own menu; pages a role may not open answer the
 403 page, the same way everywhere."""
 
+import re
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.urls import set_script_prefix
 
+from tinhso.core.display import page_url
 from tinhso.core.models import Domain, Role
 from tinhso.testing.factories import AN_XUYEN, CENTRE, JUSTICE, citizen, official
+from tinhso.web.context_processors import MAIN_NAVIGATION
+from tinhso.web.navigation import CITIZEN_PLACES, OFFICIAL_PLACES
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Camau@2026"
@@ -88,11 +95,6 @@ def test_the_home_page_promises_only_the_desks_the_forms_offer(client):
 
 
 def test_the_readme_lists_every_demo_account_with_what_it_handles():
-    import re
-    from pathlib import Path
-
-    from django.conf import settings
-
     from tinhso.catalog.demo import COMMUNE_OFFICIALS
     from tinhso.core.demo import DEMO_OFFICIALS
     from tinhso.fieldreports.demo import DEMO_OFFICIALS as REPORT_OFFICIALS
@@ -116,3 +118,19 @@ def test_the_links_every_page_shows_follow_the_address_the_portal_is_served_unde
     for link in ('href="/ho-so/cua-toi/"', 'href="/thu-tuc/"', 'href="/thong-bao/"', 'action="/dang-xuat/"'):
         assert link in at_root and link.replace('="/', '="/cong/') in under
     assert 'href="/ho-so/cua-toi/"' in client.get("/").content.decode()
+
+
+def test_every_page_the_menus_and_templates_link_by_name_exists():
+    """page_url answers "" for a page whose app is not installed; with every app installed, a name it cannot
+    reverse is a typo that would silently drop a link from every page."""
+    templates = Path(settings.BASE_DIR) / "tinhso"
+    tagged = {
+        name
+        for template in templates.rglob("*.html")
+        for name in re.findall(r"{% page_url ['\"]([^'\"]+)['\"]", template.read_text())
+    }
+    places = {place.url_name for place in (*CITIZEN_PLACES, *OFFICIAL_PLACES)}
+    menu = {url_name for _label, url_name, _description in MAIN_NAVIGATION}
+    names = tagged | places | menu
+    assert len(tagged) >= 5 and len(places) >= 10
+    assert {name for name in names if not page_url(name)} == set()
