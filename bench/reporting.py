@@ -6,10 +6,13 @@
 3. a data-entry save and an approval under 16 clients (forked processes with a connection each) against a
    transaction of two inserts, from as many processes (goal: p99 within 2x of the floor's p99);
 4. the same save and approval, and the roll-up of a large report, from one client in CPU time and queries.
+`--part blocks`: section 1 on the storage decided in docs/benchmarks.md (issue 20) before it is built: the
+API's parsing and the import's checks and locks, the values written as one jsonb block per report.
 Drops and recreates the database `tinhso_bench_reporting` (only a name containing `bench` is dropped).
 Run: .venv/bin/python bench/reporting.py [--database-url postgres://.../tinhso_bench_reporting]"""
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -84,7 +87,6 @@ def rows(units: list[str], period: str) -> list[dict]:
 
 
 def import_figures(data: dict, period: str = "2026M03") -> tuple[float, float, int, float]:
-    from django.db import connection
     from django.test import Client
 
     from tinhso.testing.factories import bearer
@@ -101,6 +103,13 @@ def import_figures(data: dict, period: str = "2026M03") -> tuple[float, float, i
         summary = reply.json()
         assert reply.status_code == 200 and summary["status"] == "SUCCESS", summary
     imported = time.perf_counter() - started
+    return imported, import_figures_floor(values), len(values), own_writes(values, period)
+
+
+def import_figures_floor(values: list[dict]) -> float:
+    """Seconds to COPY the values into a bare unlogged table of five text columns: the import's floor."""
+    from django.db import connection
+
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE UNLOGGED TABLE IF NOT EXISTS bench_floor_values (unit text, indicator text, breakdown text, period text, value numeric)"
@@ -114,8 +123,7 @@ def import_figures(data: dict, period: str = "2026M03") -> tuple[float, float, i
                 (item["unit"], item["indicator"], item["disaggregation"], item["period"], item["value"])
             )
     raw.commit()
-    floor = time.perf_counter() - started
-    return imported, floor, len(values), own_writes(values, period)
+    return time.perf_counter() - started
 
 
 def own_writes(values: list[dict], period: str) -> float:
@@ -143,6 +151,65 @@ def own_writes(values: list[dict], period: str) -> float:
         elapsed = time.perf_counter() - started
         transaction.set_rollback(True)
     return elapsed
+
+
+BLOCKS = """CREATE TABLE IF NOT EXISTS bench_value_blocks (submission_id bigint NOT NULL, indicator_version_id bigint NOT NULL,
+kind varchar(6) NOT NULL, cells jsonb NOT NULL, obs_status varchar(1) NOT NULL, public boolean NOT NULL,
+revision integer NOT NULL, changed_at timestamptz NOT NULL, changed_by_id bigint, batch_id bigint,
+PRIMARY KEY (submission_id, indicator_version_id, kind));
+CREATE OR REPLACE TRIGGER bench_value_blocks_refs AFTER INSERT ON bench_value_blocks REFERENCING NEW TABLE AS
+new_rows FOR EACH STATEMENT EXECUTE FUNCTION reporting_value_refs()"""
+
+
+def block_figures(data: dict, period: str) -> tuple[float, float, float, int]:
+    """The storage decided in docs/benchmarks.md (issue 20), before it is built: the same 10 bodies parsed by the
+    API's schema and checked, grouped and locked by the import's own code, then written as one jsonb block per
+    report, indicator version and kind (`bench_value_blocks`, logged, its references checked per statement;
+    COPYed into a temporary table, then inserted or merged by one statement).
+    Left out: the comparison with values already held (none in a fresh month), the batch and its event (about
+    0.02 s per 100,000 values today). Returns wall and process CPU seconds, and the COPY floor's seconds."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from tinhso.core.models import User
+    from tinhso.reporting import api, imports, selectors, services
+
+    values = rows(data["units"], period)
+    bodies = [json.dumps({"regime": "KTXH-THANG", "dataValues": values[first : first + BATCH]}).encode()
+              for first in range(0, len(values), BATCH)]  # fmt: skip
+    actor, regime = User.objects.get(username="bench.baocao"), selectors.regime_by_code("KTXH-THANG")
+    with connection.cursor() as cursor:
+        cursor.execute(BLOCKS)
+    started, cpu = time.perf_counter(), time.process_time()
+    for body in bodies:
+        with imports._collector_paused(), transaction.atomic():
+            digest = hashlib.sha256(body).hexdigest()
+            items = api.DataValueSetIn.model_validate(json.loads(body)).dataValues
+            outcome, now = services.Outcome(), timezone.now()
+            reports = imports._checked(actor, regime, items, outcome)
+            imports._lock(regime, reports, outcome, False, now)
+            assert not outcome.conflicts and digest, outcome.conflicts
+            blocks: dict[tuple[int, int, str], dict[str, str | None]] = {}
+            for report in reports.values():
+                submission = report.submission.pk  # type: ignore[union-attr]
+                for _index, _code, version, breakdown, kind, number, _comment, _status in report.rows:
+                    cells = blocks.setdefault((submission, version.pk, kind), {})
+                    cells[breakdown] = None if number is None else str(number)
+            # A report's values may come in two calls: new blocks inserted, those already there merged.
+            with connection.cursor() as cursor:
+                cursor.execute("CREATE TEMPORARY TABLE arriving (LIKE bench_value_blocks) ON COMMIT DROP")
+                with cursor.cursor.copy("COPY arriving FROM STDIN") as copy:
+                    for (submission, version, kind), cells in blocks.items():
+                        copy.write_row(
+                            (submission, version, kind, json.dumps(cells), "A", True, 1, now, actor.pk, None)
+                        )
+                cursor.execute(
+                    "INSERT INTO bench_value_blocks SELECT * FROM arriving ON CONFLICT (submission_id, "
+                    "indicator_version_id, kind) DO UPDATE SET cells = bench_value_blocks.cells || excluded.cells"
+                )
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    floor = import_figures_floor(values)
+    return elapsed, cpu, floor, len(values)
 
 
 def aggregate_figures(data: dict) -> tuple[list[float], list[float], bool]:
@@ -346,11 +413,22 @@ def print_import(imported: float, floor: float, count: int, writes: float) -> No
           f"{floor / writes:.3f}x the bare table's rate; the API {writes / imported:.2f}x of that")  # fmt: skip
 
 
+def print_blocks(elapsed: float, cpu: float, floor: float, count: int) -> None:
+    print(f"1. {count:,} values parsed, checked, locked and written as jsonb blocks: {elapsed:.2f} s "
+          f"({cpu:.2f} s of the process's CPU); COPY floor {floor:.2f} s; ratio {floor / elapsed:.3f} (goal >= 0.25), "
+          f"{elapsed / floor:.2f}x the floor's time")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--rounds", type=int, default=20, help="saves per client")
-    parser.add_argument("--part", choices=("all", "import"), default="all", help="import: section 1 only")
+    parser.add_argument(
+        "--part",
+        choices=("all", "import", "blocks"),
+        default="all",
+        help="import: section 1 only; blocks: section 1 on the storage decided, not yet built",
+    )
     parser.add_argument(
         "--imports", type=int, default=1, help="section 1 repeated, a month earlier each time"
     )
@@ -373,6 +451,12 @@ def main() -> None:
     now = Period(2026, 5, 1).end.astimezone(ZoneInfo("UTC")).replace(day=16)
     with mock.patch.object(timezone, "now", lambda: now):
         data = setup_data()
+        if args.part == "blocks":
+            for month in range(args.imports):
+                print_blocks(
+                    *block_figures(data, f"2026M{3 - month:02d}" if month < 3 else f"2025M{15 - month:02d}")
+                )
+            return
         for month in range(args.imports - 1, 0, -1):  # each into its own month, so each writes new values
             print_import(
                 *import_figures(data, f"2026M{3 - month:02d}" if month < 3 else f"2025M{15 - month:02d}")
