@@ -129,13 +129,24 @@ def add_working_time(start: datetime, *, days: int = 0, hours: float | Decimal =
         for _ in range(int(days)):
             last_day = next(working_days)
         return office_periods(last_day)[-1][1]
-    remaining = timedelta(hours=float(hours))
+    return _office_time_reached(local_start, timedelta(hours=float(hours)), latest=False)
+
+
+def latest_within(start: datetime, *, office_time: timedelta) -> datetime:
+    """The latest instant with at most `office_time` of office time after `start`: the same instant as
+    add_working_time when office hours go on, else the next opening. `t <= latest_within(start, office_time=d)`
+    tells `working_time_between(start, t) <= d` for any later `t` without walking the days to each."""
+    _require_aware(start)
+    return _office_time_reached(start.astimezone(local_zone()), office_time, latest=True)
+
+
+def _office_time_reached(local_start: datetime, remaining: timedelta, *, latest: bool) -> datetime:
     for day in _working_days_from(local_start.date()):
         for opens, closes in office_periods(day):
             begin = max(opens, local_start)
             if begin >= closes:
                 continue
-            if remaining <= closes - begin:
+            if remaining < closes - begin or (remaining == closes - begin and not latest):
                 return begin + remaining
             remaining -= closes - begin
     raise AssertionError("unreachable: _working_days_from is unbounded until it raises")

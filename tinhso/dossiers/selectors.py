@@ -21,7 +21,7 @@ from tinhso.core.eventlog import stream_of
 from tinhso.core.lifecycle import Party, Transition
 from tinhso.core.models import AdminUnit, Domain, Event, Role, User
 from tinhso.core.paging import Page, cursor_of, keyset_page, parse_cursor
-from tinhso.core.working_time import local_zone, working_time_between
+from tinhso.core.working_time import latest_within, local_zone
 from tinhso.dossiers import events, lifecycle
 from tinhso.dossiers.models import Channel, Dossier, DossierDocument, Status
 
@@ -265,7 +265,9 @@ def _queue_page(
     else:  # the first page counts the whole queue in the same statement instead of reading it twice
         with_total: QuerySet[Counted] = columns(queue).annotate(queue_total=Window(Count("pk")))
         counted = list(with_total.order_by(*_QUEUE_ORDER)[: size + 1])
-        items = [_queue_item(dossier, now=timezone.now()) for dossier in counted]
+        now = timezone.now()
+        near_until = latest_within(now, office_time=NEAR_DUE)
+        items = [_queue_item(dossier, now=now, near_until=near_until) for dossier in counted]
         total = counted[0].queue_total if counted else 0
     last = items[size - 1] if len(items) > size else None
     return Page(items[:size], cursor_of(last.due_at, last.dossier.pk) if last else None, total)
@@ -295,13 +297,18 @@ def _queue_items(
         else:
             dossiers = dossiers.filter(Q(due__gt=due_at) | Q(due=due_at, pk__gt=pk) | Q(due=None))
     dossiers = dossiers.order_by(*_QUEUE_ORDER)
-    return [_queue_item(dossier, now=now) for dossier in (dossiers[:size] if size else dossiers)]
+    near_until = latest_within(now, office_time=NEAR_DUE)
+    return [
+        _queue_item(dossier, now=now, near_until=near_until)
+        for dossier in (dossiers[:size] if size else dossiers)
+    ]
 
 
-def _queue_item(dossier: "Queued", *, now: datetime) -> QueueItem:
+def _queue_item(dossier: "Queued", *, now: datetime, near_until: datetime) -> QueueItem:
+    """`near_until` is latest_within(now, office_time=NEAR_DUE), worked out once for every row."""
     due_at = dossier.due
     overdue = due_at is not None and now > due_at
-    near_due = due_at is not None and not overdue and working_time_between(now, due_at) <= NEAR_DUE
+    near_due = due_at is not None and not overdue and due_at <= near_until
     return QueueItem(dossier=dossier, due_at=due_at, overdue=overdue, near_due=near_due)
 
 

@@ -18,6 +18,7 @@ from tinhso.core.working_time import (
     add_working_time,
     forget_calendar,
     is_working_day,
+    latest_within,
     working_day_length,
     working_time_between,
 )
@@ -280,6 +281,41 @@ def test_adding_office_hours_then_measuring_them_gives_them_back(day, minute_of_
     start = datetime(day.year, day.month, day.day, tzinfo=HCM) + timedelta(minutes=minute_of_day)
     deadline = add_working_time(start, hours=minutes / 60)
     assert working_time_between(start, deadline) == timedelta(minutes=minutes)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    day=st.dates(min_value=date(2026, 4, 20), max_value=date(2026, 5, 10)),
+    half_hours=st.integers(min_value=0, max_value=47),
+    minutes=st.integers(min_value=1, max_value=4 * 24 * 60),
+)
+def test_the_latest_instant_within_office_time_bounds_exactly_the_instants_within_it(
+    day, half_hours, minutes
+):
+    """Around the 30 April / 1 May holidays and weekends, from starts on the half hour (so that four office
+    hours often end at a closing): every instant up to it is within them, any instant after it beyond."""
+    start = datetime(day.year, day.month, day.day, tzinfo=HCM) + timedelta(minutes=30 * half_hours)
+    limit = latest_within(start, office_time=hours(4))
+    later = start + timedelta(minutes=minutes)
+    assert (later <= limit) == (working_time_between(start, later) <= hours(4))
+    assert working_time_between(start, limit) == hours(4)
+    assert working_time_between(start, limit + timedelta(seconds=1)) > hours(4)
+
+
+@pytest.mark.parametrize(
+    ("start", "limit"),
+    [
+        (
+            at(2026, 3, 2, 7, 30),
+            at(2026, 3, 2, 13, 30),
+        ),  # the morning's 4 h end at 11:30: the afternoon's opening
+        (at(2026, 3, 2, 8, 0), at(2026, 3, 2, 14, 0)),  # 3.5 h, then half an hour after 13:30
+        (at(2026, 3, 2, 14, 0), at(2026, 3, 3, 8, 30)),  # 3 h to 17:00, then 1 h on Tuesday
+        (at(2026, 3, 6, 11, 0), at(2026, 3, 9, 7, 30)),  # Friday's 4 h end at closing: Monday's opening
+    ],
+)
+def test_the_latest_instant_within_office_time_waits_for_the_next_opening(start, limit):
+    assert latest_within(start, office_time=hours(4)) == limit
 
 
 # --- declared days ------------------------------------------------------------------------------------
