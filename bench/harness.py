@@ -286,6 +286,57 @@ def memory_of(pid: int) -> dict[str, int]:
     return found
 
 
+def processes_named(name: str) -> list[int]:
+    """The pids of the processes whose command is `name` (e.g. redis-server)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+class CpuMeter:
+    """CPU seconds spent by the server's workers, the benchmark database's PostgreSQL backends, this process
+    (the load generator) and Redis (shared with whoever else uses it) between two readings: what a request
+    costs the machine, which a loaded machine hides from throughput."""
+
+    def __init__(self, server_pid: int) -> None:
+        import psycopg
+
+        self.server_pid = server_pid
+        self.database = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+        self.monitor = psycopg.connect(maintenance_url(os.environ["DATABASE_URL"]), autocommit=True)
+
+    def _pids(self) -> dict[str, list[int]]:
+        rows = self.monitor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [self.database]
+        )
+        return {
+            "server": children_of(self.server_pid),
+            "postgres": [pid for (pid,) in rows],
+            "redis": processes_named("redis-server") if os.environ.get("REDIS_URL") else [],
+        }
+
+    def read(self) -> dict[str, dict[int, float]]:
+        readings = {part: {pid: process_cpu(pid) for pid in pids} for part, pids in self._pids().items()}
+        return readings | {"client": {0: sum(os.times()[:2])}}
+
+    @staticmethod
+    def spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+        """Seconds per part between two readings (a process started meanwhile counts from its start)."""
+        return {
+            part: sum(cpu - before[part].get(pid, 0.0) for pid, cpu in readings.items())
+            for part, readings in after.items()
+        }
+
+    def close(self) -> None:
+        self.monitor.close()
+
+
 class MemorySampler(threading.Thread):
     """Reads the resident memory of a server's worker processes 20 times a second while the load runs;
     the peak is the larger of the highest sample and the kernel's own high-water mark (VmHWM)."""
@@ -387,6 +438,7 @@ class PageFigures:
     app_ms: float
     sql_ms: float
     sql_count: float
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # per answered request, by process kind
 
 
 @dataclass
@@ -399,7 +451,7 @@ class LoadFigures:
         return max(self.worker_peaks.values(), default=0)
 
 
-def _page_figures(page: Page, run: Run) -> PageFigures:
+def _page_figures(page: Page, run: Run, cpu: dict[str, float]) -> PageFigures:
     ok = [sample for sample in run.samples if sample.status == 200]
     errors = Counter(f"HTTP {sample.status}" for sample in run.samples if sample.status != 200)
     errors.update(run.transport_errors)
@@ -415,6 +467,7 @@ def _page_figures(page: Page, run: Run) -> PageFigures:
         app_ms=mean["app"],
         sql_ms=mean["sql"],
         sql_count=mean["sql_count"],
+        cpu_ms={part: seconds * 1000 / max(len(ok), 1) for part, seconds in cpu.items()},
     )
 
 
@@ -443,13 +496,16 @@ def load_pages(
     server = start_server(port=port, workers=workers, threads=threads, worker_class=worker_class)
     sampler = MemorySampler(server.pid)
     sampler.start()
+    meter = CpuMeter(server.pid)
     results = []
     try:
         for page in pages:
             drive(port, _streams(port, page, clients), warmup, max_requests)
+            before = meter.read()
             run = drive(port, _streams(port, page, clients), seconds, max_requests)
-            results.append(_page_figures(page, run))
+            results.append(_page_figures(page, run, meter.spent(before, meter.read())))
     finally:
+        meter.close()
         peaks = sampler.stop()
         stop_server(server)
     return LoadFigures(results, peaks)
@@ -470,6 +526,9 @@ def show_load(figures: LoadFigures, goal_ms: float | None = None) -> bool:
             f"   in Django per request: {result.app_ms:.1f} ms wall, {result.sql_ms:.1f} ms in "
             f"{result.sql_count:.1f} SQL statements{goal}"
         )
+        if result.cpu_ms:
+            parts = " + ".join(f"{part} {ms:.2f}" for part, ms in result.cpu_ms.items())
+            print(f"   CPU per request: {parts} = {sum(result.cpu_ms.values()):.2f} ms")
     return met
 
 
