@@ -233,7 +233,7 @@ REDIS_URL = env.text("REDIS_URL", "")
 # Shared by every worker process: counts of sign-in attempts and anonymous filings (tinhso.core.throttle).
 # Redis at scale; a folder of this machine for the demo; each test process its own memory.
 if REDIS_URL:
-    _shared = ("django.core.cache.backends.redis.RedisCache", REDIS_URL)
+    _shared = ("tinhso.core.rediscache.RedisCache", REDIS_URL)  # Django's, a client per pool kept
 elif TINHSO_ENV == "test":
     _shared = ("django.core.cache.backends.locmem.LocMemCache", "shared")
 else:

@@ -26,7 +26,7 @@ def pages_backend(**environ: str) -> str:
 
 def test_the_pages_are_kept_per_process_by_default_and_on_redis_with_redis_url(tmp_path):
     assert pages_backend(TINHSO_VAR_DIR=str(tmp_path)).strip().endswith("LocMemCache")
-    assert pages_backend(REDIS_URL=REDIS_PAGES).strip() == "django.core.cache.backends.redis.RedisCache"
+    assert pages_backend(REDIS_URL=REDIS_PAGES).strip() == "tinhso.core.rediscache.RedisCache"
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def redis_pages(settings):
     settings.CACHES = {
         **settings.CACHES,
         "pages": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tinhso.core.rediscache.RedisCache",
             "LOCATION": REDIS_PAGES,
             "KEY_PREFIX": "tinhso-pages",
         },
