@@ -135,5 +135,12 @@ class Shared:
     def get(self, key: str, compute: Callable[[], T]) -> T:
         return cast(T, self.backend.get_or_set(f"{self.name}:{key}", compute, self.seconds))
 
+    def peek(self, key: str) -> Any:
+        """The value kept for `key`, None when there is none."""
+        return self.backend.get(f"{self.name}:{key}")
+
+    def put(self, key: str, value: Any) -> None:
+        self.backend.set(f"{self.name}:{key}", value, self.seconds)
+
     def clear(self) -> None:
         caches[self.alias].clear()

@@ -233,6 +233,12 @@ def _signed_in_statement(vendor: str) -> tuple[str, list[str], list[tuple[int, A
     return statement, names, converters, [model.model_label() for model in devices]
 
 
+def signed_in_statement(vendor: str) -> str:
+    """signed_in_user's statement (its one parameter the user's id), for a statement that reads the account with
+    more beside it."""
+    return _signed_in_statement(vendor)[0]
+
+
 def session_row(session_key: str, *, now: datetime) -> tuple[str, datetime] | None:
     """The data and expiry of the unexpired session `session_key`: what Django's database session store reads,
     `Session.objects.get(session_key=..., expire_date__gt=now)`, as a statement written once (the ORM built it

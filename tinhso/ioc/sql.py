@@ -4,16 +4,19 @@ ORM query it stands for and compares the rows. Each is kept because its saving s
 (docs/benchmarks.md); one that does not goes back to the ORM."""
 
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
-from django.db import connection
+from django.contrib.sessions.models import Session
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, Collate
 
 from tinhso.catalog.models import Procedure
 from tinhso.core import caching
 from tinhso.core import selectors as core_selectors
-from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Event
+from tinhso.core import sql as core_sql
+from tinhso.core.models import PATH_SEPARATOR, AdminUnit, Event, RoleAssignment
 from tinhso.ioc.models import OUR_STREAMS, STATE_NAME, ConsumerState, Counter, CounterTotal
 
 Statement = tuple[str, tuple[Any, ...]]
@@ -51,6 +54,65 @@ def state_and_newest(vendor: str) -> Statement:
     times running it."""
     statement: Statement = state_and_newest_query().query.sql_with_params()
     return statement
+
+
+# ---- who may see a kept dashboard, and for which rollup state -------------------------------------------
+
+# (last event id applied, horizon, updated at, newest event id) of the rollups; None where they have no state
+RollupState = tuple[Any, Any, Any, Any]
+
+
+def session_access(
+    *, session_key: str, user_id: Any, now: datetime, today: date
+) -> tuple[tuple[Any, ...], RollupState]:
+    """In one statement on the primary, what decides who asks and what they may see: the session's data while
+    it is unexpired (None once signed out), the account as the session reads it (core.sql.signed_in_user: with
+    its confirmed devices and unread count), the ids, roles, domains and units of its roles in force; then where
+    the rollups stand (state_and_newest). What a kept dashboard checks on every request instead of the session,
+    the account, the roles and the rollups' four statements: the first tuple equal to the one read when the
+    page was rendered means the same person, with the same rights, passing the same second factor."""
+    database = connections[DEFAULT_DB_ALIAS]
+    statement, params = _session_access_statement(database.vendor)
+    with database.cursor() as cursor:
+        cursor.execute(
+            statement,
+            [
+                session_key,
+                database.ops.adapt_datetimefield_value(now),
+                user_id,
+                database.ops.adapt_datefield_value(today),
+                user_id,
+                *params,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return (), (None, None, None, None)
+    facts, state = tuple(row[:-4]), row[-4:]
+    return facts, (state[0], state[1], state[2], state[3])
+
+
+@caching.memo("ioc.sql.session_access", maxsize=4)
+def _session_access_statement(vendor: str) -> Statement:
+    quote = connection.ops.quote_name
+    account = core_sql.signed_in_statement(vendor)
+    state, params = state_and_newest(vendor)
+    role = (
+        "concat_ws(':', r.id, r.role, r.domain, r.unit_id)"
+        if vendor == "postgresql"
+        else "r.id || ':' || r.role || ':' || r.domain || ':' || r.unit_id"
+    )
+    roles = "string_agg(role, ',')" if vendor == "postgresql" else "group_concat(role, ',')"
+    statement = (
+        "SELECT account.*, "
+        f"(SELECT s.session_data FROM {quote(Session._meta.db_table)} s "
+        "WHERE s.session_key = %s AND s.expire_date > %s), "
+        f"(SELECT {roles} FROM (SELECT {role} AS role FROM {quote(RoleAssignment._meta.db_table)} r "
+        "WHERE r.user_id = %s AND (r.valid_to IS NULL OR r.valid_to >= %s) ORDER BY r.id) roles), "
+        "state.last_event_id, state.horizon, state.updated_at, state.newest "
+        f"FROM ({account}) account LEFT JOIN ({state}) state ON 1 = 1"
+    )
+    return statement, params
 
 
 # ---- counter sums ----------------------------------------------------------------------------------

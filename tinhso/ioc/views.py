@@ -27,6 +27,7 @@ from tinhso.core.errors import DomainError, Forbidden, NotFound
 from tinhso.core.models import AdminUnit, User
 from tinhso.core.parsing import BIGINT_MAX, whole_number
 from tinhso.ioc import exports, periods, rules, selectors, services
+from tinhso.ioc import middleware as kept_dashboard
 from tinhso.ioc.models import Alert, ConsumerState
 
 logger = logging.getLogger(__name__)
@@ -243,6 +244,8 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
     parts = _DASHBOARDS.get(
         _dashboard_key(request, roots, current, lag), lambda: _dashboard_parts(request, roots, current, lag)
     )
+    if current is not None:
+        kept_dashboard.remember(request, current)
     if request.headers.get("HX-Request"):
         return HttpResponse(parts["live"])
     return render(request, "ioc/dashboard.html", {**parts, "may_see_ioc": True})

@@ -11,10 +11,10 @@ from tinhso.ioc import periods, selectors, services
 
 # session, user (with its devices and unread notifications), roles, the rollups' state with the newest event,
 # counters of the period, trend, open field reports, alerts (the units under the unit and the catalog are kept by
-# the process)
-DASHBOARD_STATEMENTS = 8
-# session, user, roles, the rollups' state with the newest event
-RENDERED_DASHBOARD_STATEMENTS = 4
+# the process), and what a kept page is checked against (ioc.middleware: session_access, read once)
+DASHBOARD_STATEMENTS = 9
+# session_access: the session, the account, its roles and the rollups' state, in one statement
+RENDERED_DASHBOARD_STATEMENTS = 1
 # session, user, roles, the rollups' state with the newest event, the indicator's counters, facts, procedure
 # names (2.1 reads the rollups' horizon off the state read with the newest event)
 DRILL_STATEMENTS = 7
