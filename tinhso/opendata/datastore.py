@@ -9,6 +9,7 @@ in chunks, each in its own transaction with the job's heartbeat, so a killed job
 half-loaded is shown: a version becomes the resource's current one only when `services.finish_load` commits,
 and a load that fails has its rows dropped there."""
 
+import functools
 import gc
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -193,8 +194,8 @@ def _infer(path: Path, *, format: str, by_row: bool, loaded: Loaded | None, ahea
                 kept.append((numbers, block))
         if ahead is not None:
             bad = loaded.bad_count if loaded is not None else 0
-            lines = text.encode() if text is not None else None
-            ahead.add(source, lines, tallies, [bits[-1] for bits in fitted], spelled, bad)
+            lines = functools.partial(_copy_lines, text.encode()) if text is not None else None
+            ahead.add(source, len(numbers), lines, tallies, [bits[-1] for bits in fitted], spelled, bad)
     return Plan(source, _kinds(source.columns, tallies), fitted, by_row, kept, nulls, rows, last)
 
 
@@ -216,7 +217,8 @@ def _infer_columns(path: Path, ahead: "_Ahead") -> Plan:
                 nulls = None
                 break
             known |= spelled
-        ahead.add(source, block.text, tallies, block.bits, block.nulls, 0)
+        lines = functools.partial(columnar.copy_lines, block.cells)
+        ahead.add(source, block.count, lines, tallies, block.bits, block.nulls, 0)
     kinds = _kinds(source.columns, tallies)
     return Plan(source, kinds, fitted, False, None, nulls, rows, rows + 1 if rows else 0, cells)
 
@@ -356,40 +358,49 @@ def _scan(plan: Plan, loaded: Loaded, path: Path) -> None:
         _find(loaded, found, plan, block, numbers, {})
 
 
+# A block's records written as COPY reads them (CSV), from the first `_id` given, its columns' null
+# spellings and the delimiter; None when it cannot be.
+CopyLines = Callable[[int, list[frozenset[str]], str], bytes | None]
+
+
 PENDING_BLOCKS = 20  # blocks held back while a column has no value yet to tell its type
 
 
 class _Ahead:
     """PostgreSQL filling the version's table while the first pass still reads the file: once every column
-    has a value, the types so far make the table, and each block's lines go to COPY as they were read (cells
-    written as a null word left empty). It is kept only if the whole file bears those types out with no bad
-    row and PostgreSQL reads as many rows; else it is rolled back (at the first block that disagrees) and the
-    load goes on from the first pass as if it had not run."""
+    has a value, the types so far make the table, and each block's records go to COPY as they were read, each
+    after its `_id` (its number in the file's order; cells written as a null word left empty). It is kept only
+    if the whole file bears those types out with no bad row and PostgreSQL reads as many rows; else it is
+    rolled back (at the first block that disagrees) and the load goes on from the first pass as if it had not
+    run."""
 
     def __init__(self, version_id: int) -> None:
         self.version_id = version_id
         self.kinds: list[str] | None = None
         self.delimiter = ""
-        self.pending: list[tuple[bytes, list[int], list[frozenset[str]]]] = []
+        self.pending: list[tuple[int, CopyLines, list[int], list[frozenset[str]]]] = []
+        self.sent = 0  # the rows sent to COPY
         self.open: tuple[Any, Any, Any] | None = None  # the transaction, the COPY and its stream
         self.stopped = False
 
     def add(
         self,
         source: tabular.Source,
-        text: bytes | None,
+        count: int,
+        lines: CopyLines | None,
         tallies: list[tabular.Tally],
         bits: list[int],
         spelled: list[frozenset[str] | None],
         bad: int,
     ) -> None:
-        """Takes a block of the first pass: its text, the type bits its columns fit, each column's cells that
-        were null as written (None if cleaning changed any other), and the bad rows so far."""
+        """Takes a block of the first pass: its rows, how to write them for COPY, the type bits its columns fit,
+        each column's cells that were null as written (None if cleaning changed any other), and the bad rows so
+        far."""
         nulls = [written for written in spelled if written is not None]
-        if self.stopped or text is None or bad or len(nulls) != len(spelled) or len(spelled) < 2:
+        if self.stopped or lines is None or bad or len(nulls) != len(spelled) or len(spelled) < 2:
             self.stop()
             return
-        self.pending.append((text, bits, nulls))
+        self.pending.append((count, lines, bits, nulls))
         if self.kinds is None and (
             all(tally.values for tally in tallies) or len(self.pending) >= PENDING_BLOCKS
         ):
@@ -401,7 +412,7 @@ class _Ahead:
         chunk = transaction.atomic()
         chunk.__enter__()
         try:
-            tables.create(self.version_id, kinds, numbered=True)
+            tables.create(self.version_id, kinds)
             copy = tables.copying_csv(self.version_id, len(kinds), delimiter)
             self.open = (chunk, copy, copy.__enter__())
         except BaseException as error:
@@ -411,8 +422,8 @@ class _Ahead:
     def _send(self) -> None:
         if self.open is None:
             return
-        for lines, bits, nulls in self.pending:
-            text = _blanked(lines, nulls, self.delimiter)
+        for count, lines, bits, nulls in self.pending:
+            text = lines(self.sent + 1, nulls, self.delimiter)
             if text is None or not _fit(self.kinds or [], bits):
                 self.stop()
                 return
@@ -421,12 +432,13 @@ class _Ahead:
             except (DatabaseError, psycopg.Error):
                 self.stop()
                 return
+            self.sent += count
         self.pending = []
 
     def restart(self) -> None:
         """Stops, to take the file again from its first block."""
         self.stop()
-        self.stopped, self.kinds = False, None
+        self.stopped, self.kinds, self.sent = False, None, 0
 
     def stop(self, error: BaseException | None = None) -> None:
         """Gives up: the COPY stopped and its transaction rolled back (`error` is why, if any)."""
@@ -457,7 +469,7 @@ class _Ahead:
             count = stream.rows
             if count != plan.rows:
                 raise _Differs
-            tables.finish(self.version_id, numbered=True)
+            tables.finish(self.version_id)
             heartbeat(count)
         except (_Differs, DatabaseError, psycopg.Error) as error:
             chunk.__exit__(type(error), error, error.__traceback__)
@@ -477,6 +489,18 @@ def _fit(kinds: list[str], bits: list[int]) -> bool:
     return all(
         kind == "string" or bit & (1 << tabular.TYPES.index(kind))
         for kind, bit in zip(kinds, bits, strict=True)
+    )
+
+
+def _copy_lines(text: bytes, first: int, nulls: list[frozenset[str]], delimiter: str) -> bytes | None:
+    """A block's lines as read by the csv module, blanked (see _blanked), each after its `_id`."""
+    blanked = _blanked(text, nulls, delimiter)
+    if blanked is None:
+        return None
+    cut = delimiter.encode()
+    return b"".join(
+        b"%d%b%b" % (number, cut, line)
+        for number, line in enumerate(blanked.splitlines(keepends=True), first)
     )
 
 

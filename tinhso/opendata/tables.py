@@ -56,17 +56,15 @@ def execute(statement: sql.Composable, params: Sequence[Any] = ()) -> list[tuple
         return cursor.fetchall() if cursor.description else []
 
 
-def create(version_id: int, kinds: list[str], *, numbered: bool = False) -> None:
-    """A fresh table for the version (a killed attempt's table is dropped first); `numbered`, PostgreSQL gives
-    each row its `_id` in the order COPY reads them (see `finish`)."""
+def create(version_id: int, kinds: list[str]) -> None:
+    """A fresh table for the version (a killed attempt's table is dropped first)."""
     columns = [
         sql.SQL("{} {}").format(column(index), sql.SQL(PG_TYPES[kind])) for index, kind in enumerate(kinds)
     ]
     drop(version_id)
     execute(
-        sql.SQL("CREATE TABLE {} (_id integer {}{})").format(
+        sql.SQL("CREATE TABLE {} (_id integer NOT NULL{})").format(
             table(version_id),
-            sql.SQL("GENERATED ALWAYS AS IDENTITY" if numbered else "NOT NULL"),
             sql.SQL("").join(sql.SQL(", ") + item for item in columns),
         )
     )
@@ -104,11 +102,11 @@ class Copying:
 
 @contextmanager
 def copying_csv(version_id: int, width: int, delimiter: str) -> Iterator[Copying]:
-    """A COPY into a `numbered` table of CSV lines without a header, in UTF-8: an empty cell, quoted or not, is
-    null; dates are read day first. Sent by a thread of psycopg's, as `copying`."""
+    """A COPY into the version's table of CSV lines without a header, in UTF-8, `_id` first: an empty cell,
+    quoted or not, is null; dates are read day first. Sent by a thread of psycopg's, as `copying`."""
     names = sql.SQL(", ").join(column(index) for index in range(width))
     statement = sql.SQL(
-        "COPY {} ({}) FROM STDIN (FORMAT csv, DELIMITER {}, FORCE_NULL ({}), ENCODING 'UTF8')"
+        "COPY {} (_id, {}) FROM STDIN (FORMAT csv, DELIMITER {}, FORCE_NULL ({}), ENCODING 'UTF8')"
     ).format(table(version_id), names, sql.Literal(delimiter), names)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL datestyle = 'ISO, DMY'")  # "05/09/1990" is 5 September
@@ -164,13 +162,9 @@ def _nulled(text: sql.Identifier, spellings: set[str]) -> sql.Composable:
     return sql.SQL("CASE WHEN {} IN ({}) THEN NULL ELSE {} END").format(text, words, text)
 
 
-def finish(version_id: int, *, numbered: bool = False) -> None:
-    """The key added once the rows are in (faster than keeping it up while COPY runs); a `numbered` table's
-    `_id` becomes a plain column, as the others' is."""
-    key: sql.Composable = sql.SQL("ADD PRIMARY KEY (_id)")
-    if numbered:
-        key = sql.SQL("ALTER COLUMN _id DROP IDENTITY, ") + key
-    execute(sql.SQL("ALTER TABLE {} {}").format(table(version_id), key))
+def finish(version_id: int) -> None:
+    """The key added once the rows are in (faster than keeping it up while COPY runs)."""
+    execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (_id)").format(table(version_id)))
 
 
 def value(cell: Any) -> Any:

@@ -263,6 +263,7 @@ AS_READ = (
 
 @pytest.mark.parametrize("end", ["\n", "\r\n"])
 def test_a_clean_csv_goes_to_postgresql_while_it_is_read(od, monkeypatch, end):
+    monkeypatch.setattr(datastore, "BLOCK", 2)  # `_id` goes on from block to block
     if tables.used():  # neither a second pass nor a staging table
         monkeypatch.setattr(datastore, "_write", lambda *args: pytest.fail("the rows went through Python"))
         monkeypatch.setattr(tables, "copy_csv", lambda *args, **kwargs: pytest.fail("a staging table"))
@@ -274,8 +275,8 @@ def test_a_clean_csv_goes_to_postgresql_while_it_is_read(od, monkeypatch, end):
         {"Hộ": None, "Xã": None, "Ngày": "2026-10-01", "Số người": None, "Thu nhập": None, "Ghi chú": "hộ nghèo"},
         {"Hộ": 3, "Xã": "Xã Đầm Dơi", "Ngày": None, "Số người": None, "Thu nhập": 7.25, "Ghi chú": None},
     ]  # fmt: skip
-    if tables.used():  # the table as the other paths leave it: a plain `_id` as its key
-        assert tables.execute(sql.SQL("SELECT _id FROM {} WHERE _id = 2").format(tables.table(version.pk)))
+    if tables.used():  # the table as the other paths leave it: a plain `_id` as its key, in the file's order
+        assert ids_and_first_cells(version) == [(1, 1), (2, None), (3, 3)]
         with pytest.raises(IntegrityError), transaction.atomic():
             tables.execute(sql.SQL("INSERT INTO {} (_id) VALUES (2)").format(tables.table(version.pk)))
 
@@ -286,6 +287,12 @@ def test_quoted_cells_and_blanks_go_to_postgresql_while_it_is_read(od, monkeypat
         monkeypatch.setattr(tables, "copy_csv", lambda *args, **kwargs: pytest.fail("a staging table"))
     version = load(make_dataset(), 'Xã,Số hộ\n"Xã Đầm Dơi, Cà Mau",""\n"",12\n'.encode())
     assert rows_of(version) == [{"Xã": "Xã Đầm Dơi, Cà Mau", "Số hộ": None}, {"Xã": None, "Số hộ": 12}]
+    if tables.used():
+        assert ids_and_first_cells(version) == [(1, "Xã Đầm Dơi, Cà Mau"), (2, None)]
+
+
+def ids_and_first_cells(version):
+    return tables.execute(sql.SQL("SELECT _id, c1 FROM {} ORDER BY _id").format(tables.table(version.pk)))
 
 
 def test_a_type_the_first_blocks_did_not_show_rolls_the_early_table_back(od, monkeypatch):
@@ -425,6 +432,14 @@ def test_arrows_first_pass_learns_what_the_csv_modules_does(tmp_path, monkeypatc
     datastore._scan(arrow, found_by_arrow, path)
     datastore._scan(python, found_by_python, path)
     assert found_by_arrow.findings == found_by_python.findings
+
+
+def test_arrow_writes_a_blocks_records_for_copy_after_their_ids():
+    import pyarrow as pa
+
+    table = pa.table({"a": ["1", "N/A", "x", " ", "2"], "b": ["", "y", "N/A", "z", "-"]}).slice(1, 3)
+    nulls = [frozenset({"N/A", " "}), frozenset({"", "N/A", "-"})]
+    assert columnar.copy_lines(table.columns, 7, nulls, ";") == b"7;;y\n8;x;\n9;;z\n"
 
 
 def test_arrows_patterns_mean_what_pythons_do():
