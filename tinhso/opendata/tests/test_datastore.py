@@ -442,6 +442,20 @@ def test_arrow_writes_a_blocks_records_for_copy_after_their_ids():
     assert columnar.copy_lines(table.columns, 7, nulls, ";") == b"7;;y\n8;x;\n9;;z\n"
 
 
+@pytest.mark.parametrize("size", [10, 20_000])
+def test_the_personal_data_filter_matches_what_its_pattern_does(size):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ascii = ["0912345678", "a@b.vn", "12A", "abc", "1"]
+    for pool in (POOLS["personal"] + POOLS["text"] + POOLS["digits"], POOLS["text"], POOLS["null"], ascii):
+        few = pa.chunked_array([[pool[number % len(pool)] for number in range(size)]])
+        many = pa.chunked_array([[f"{pool[number % len(pool)]} {number}" for number in range(size)]])
+        for cells in (few, many):
+            expected = pc.match_substring_regex(cells, columnar.PERSONAL).to_pylist()
+            assert columnar._personal(cells).to_pylist() == expected
+
+
 def test_arrows_patterns_mean_what_pythons_do():
     import pyarrow as pa
     import pyarrow.compute as pc
