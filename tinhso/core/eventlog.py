@@ -28,6 +28,11 @@ def stream_name(model: type[Model], pk: int) -> str:
     return f"{model._meta.label_lower}:{pk}"
 
 
+def stream_sql(model: type[Model], column: str) -> str:
+    """stream_name as an SQL expression, for the rows whose id is in `column`."""
+    return f"'{model._meta.label_lower}:' || CAST({column} AS text)"
+
+
 def built_encoder(encoder: json.JSONEncoder) -> Callable[[Any], str]:
     """`encoder.encode` with what it builds on every call for a dict or a list built once: every event's
     payload is encoded, millions of them by bulk writers. No cycle check: payloads are plain data."""

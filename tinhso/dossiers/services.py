@@ -125,19 +125,23 @@ def _commit(
     locked: bool = False,
     changing: Sequence[str] | None = None,
     with_rows: Sequence[Model] = (),
+    saving: tuple[Model, Sequence[str]] | None = None,
     **payload: Any,
 ) -> Dossier:
     """Saves the change with the next version and appends the transition's event, in the caller's transaction
     (`locked`: the caller holds the dossier's row lock, see record_event). `changing`: the caller holds the row
     lock and changed only these fields; they are saved by a statement returning the chain's head, which the
-    event follows (core.sql.saved_with_head), inserted in one statement after `with_rows`."""
+    event follows (core.sql.saved_with_head), inserted in one statement after `with_rows`, with `saving`
+    (core.sql.insert_new)."""
     dossier.version += 1
     if changing is not None:
         head = saved_with_head(dossier, changing=changing)
         payload = event_payload(dossier, before=before) | payload
-        insert_new(*with_rows, next_event(head, action=row.event, actor=actor, payload=payload))
+        insert_new(
+            *with_rows, next_event(head, action=row.event, actor=actor, payload=payload), saving=saving
+        )
         return dossier
-    assert not with_rows, "rows ride only with a change saved by saved_with_head"
+    assert not with_rows and not saving, "rows ride only with a change saved by saved_with_head"
     dossier.save()
     record_event(
         subject=dossier,
@@ -582,16 +586,23 @@ def confirm_payment(*, actor: User, code: str, version: int, receipt: str) -> Do
 
 # No savepoint: inside the gateway notice's transaction, a failure here fails the whole notice anyway.
 @transaction.atomic(savepoint=False)
-def confirm_online_payment(*, code: str, reference: str, with_rows: Sequence[Model] = ()) -> Dossier:
+def confirm_online_payment(
+    *,
+    code: str,
+    reference: str,
+    with_rows: Sequence[Model] = (),
+    saving: tuple[Model, Sequence[str]] | None = None,
+) -> Dossier:
     """A verified gateway notice paid what status 6 asked for: the clock resumes at once, with no official
     (unchanged when the desk recorded a payment first). Lean, as the notice waits for it: the dossier's row
     locked with the step and unit its event names read in the same statement, its change returning the head of
     its chain, the event with no savepoint, inserted in one statement with `with_rows` (the order's event and
-    the notice); each statement built once per process (dossiers.sql)."""
+    the notice) and `saving` (the order's change, see core.sql.insert_new); each statement built once per
+    process (dossiers.sql)."""
     dossier = sql.locked_for_payment(code)
     if dossier.status != Status.PAYMENT:
-        if with_rows:
-            insert_new(*with_rows)
+        if with_rows or saving:
+            insert_new(*with_rows, saving=saving)
         return dossier
     row = LIFECYCLE.check("confirm_payment", dossier.status, current=_state(dossier))
     return _paid(
@@ -602,6 +613,7 @@ def confirm_online_payment(*, code: str, reference: str, with_rows: Sequence[Mod
         method="online",
         changing=sql.RESUMED_FIELDS,
         with_rows=with_rows,
+        saving=saving,
     )
 
 
@@ -614,6 +626,7 @@ def _paid(
     method: str,
     changing: Sequence[str] | None = None,
     with_rows: Sequence[Model] = (),
+    saving: tuple[Model, Sequence[str]] | None = None,
 ) -> Dossier:
     """Status 6 ends: the clock resumes and the payment is recorded with how it was made."""
     paused = _resume(dossier, timezone.now())
@@ -624,6 +637,7 @@ def _paid(
         before=Status.PAYMENT,
         changing=changing,
         with_rows=with_rows,
+        saving=saving,
         receipt=receipt,
         paused_hours=round(_hours(paused), 2),
         method=method,

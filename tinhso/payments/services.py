@@ -120,22 +120,39 @@ def _commit(
     actor: User | None,
     before: str,
     with_rows: Sequence[Model] = (),
+    head: Event | None = None,
     **payload: object,
 ) -> PaymentOrder:
     """Saves the transition and appends its event, inserted in one statement with `with_rows` (the notice's
-    Callback): the caller holds the order's row lock (_locked), which every writer of its chain takes."""
-    insert_new(_saved(order, row, actor=actor, before=before, **payload), *with_rows)
+    Callback): the caller holds the order's row lock (_locked), which every writer of its chain takes. `head`:
+    the chain's head read with the lock (sql.locked_for_notice), so the order is saved in that statement too."""
+    event = _saved(order, row, actor=actor, before=before, head=head, **payload)
+    insert_new(event, *with_rows, saving=_saving(order, head))
     return order
 
 
 def _saved(
-    order: PaymentOrder, row: Transition, *, actor: User | None, before: str, **payload: object
+    order: PaymentOrder,
+    row: Transition,
+    *,
+    actor: User | None,
+    before: str,
+    head: Event | None = None,
+    **payload: object,
 ) -> Event:
-    """Saves the transition with the next version; returns its event, unsaved, for the caller to insert."""
+    """The transition with the next version and its event, unsaved, for the caller to insert. The order is
+    saved here, returning its chain's head, unless that `head` is known: then the caller saves it with the
+    event (insert_new's `saving=_saving(order, head)`)."""
     order.status = row.target
     order.version += 1
-    head = saved_with_head(order, changing=CHANGING)
+    if head is None:
+        head = saved_with_head(order, changing=CHANGING)
     return next_event(head, action=row.event, actor=actor, payload=_payload(order, before=before) | payload)
+
+
+def _saving(order: PaymentOrder, head: Event | None) -> tuple[PaymentOrder, Sequence[str]] | None:
+    """What insert_new still saves of the order after _saved (nothing when _saved saved it)."""
+    return None if head is None else (order, CHANGING)
 
 
 def _locked(*, reference: str) -> PaymentOrder | None:
@@ -293,10 +310,11 @@ def _settle(
     source: str,
     actor: User | None = None,
     with_rows: Sequence[Model] = (),
+    head: Event | None = None,
 ) -> PaymentOrder:
     """Pays or fails the order as the verified notice (or, with `actor`, the bank statement they imported)
     says, its event inserted with `with_rows`; a paid status-6 fee resumes the dossier's clock, and both go
-    into the dossier event's INSERT (one statement fewer under the locks)."""
+    into the dossier event's INSERT (one statement fewer under the locks). `head`: as for _commit."""
     before = order.status
     if not settlement.paid:
         row = _allowed(None, order, "fail")
@@ -306,6 +324,7 @@ def _settle(
             actor=None,
             before=before,
             with_rows=with_rows,
+            head=head,
             response_code=settlement.response_code,
             source=source,
         )
@@ -318,6 +337,7 @@ def _settle(
         row,
         actor=actor,
         before=before,
+        head=head,
         transaction_no=order.transaction_no,
         bank_code=order.bank_code,
         paid_at=order.paid_at.isoformat(),
@@ -326,10 +346,13 @@ def _settle(
     )
     if order.purpose == Purpose.REQUESTED and order.dossier.status == Status.PAYMENT:
         dossier_services.confirm_online_payment(
-            code=order.dossier.code, reference=order.reference, with_rows=(event, *with_rows)
+            code=order.dossier.code,
+            reference=order.reference,
+            with_rows=(event, *with_rows),
+            saving=_saving(order, head),
         )
     else:
-        insert_new(event, *with_rows)
+        insert_new(event, *with_rows, saving=_saving(order, head))
     return order
 
 
@@ -381,7 +404,7 @@ def receive_vnpay_ipn(*, params: Mapping[str, str], remote_addr: str | None = No
     kept with what we made of it, in the statement that appends the order's event when it settles one. A
     replay or a retry after a lost answer finds the order settled: 02, and only its notice is kept."""
     reference = str(params.get("vnp_TxnRef", ""))
-    answer, order = _ipn_answer(params, reference)
+    answer, order, head = _ipn_answer(params, reference)
     callback = _callback(
         order=order,
         provider=Provider.VNPAY,
@@ -393,23 +416,25 @@ def receive_vnpay_ipn(*, params: Mapping[str, str], remote_addr: str | None = No
         remote_addr=remote_addr,
     )
     if answer == CONFIRMED and order is not None:
-        _settle(order, vnpay_settlement(params), source="ipn", with_rows=(callback,))
+        _settle(order, vnpay_settlement(params), source="ipn", with_rows=(callback,), head=head)
     else:
         insert_new(callback)
     return answer
 
 
-def _ipn_answer(params: Mapping[str, str], reference: str) -> tuple[str, PaymentOrder | None]:
+def _ipn_answer(params: Mapping[str, str], reference: str) -> tuple[str, PaymentOrder | None, Event | None]:
+    """The answer, the order locked and the head of its chain (sql.locked_for_notice)."""
     if not vnpay.verify(params, settings.TINHSO_VNPAY_HASH_SECRET):
-        return BAD_SIGNATURE, None
-    order = sql.locked_for_notice(reference)
-    if order is None or params.get("vnp_TmnCode") != settings.TINHSO_VNPAY_TMN_CODE:
-        return UNKNOWN_ORDER, None
+        return BAD_SIGNATURE, None, None
+    found = sql.locked_for_notice(reference)
+    if found is None or params.get("vnp_TmnCode") != settings.TINHSO_VNPAY_TMN_CODE:
+        return UNKNOWN_ORDER, None, None
+    order, head = found
     if not _vnpay_amount_matches(order, params):
-        return WRONG_AMOUNT, order
+        return WRONG_AMOUNT, order, None
     if order.status not in OPEN:
-        return ALREADY_CONFIRMED, order
-    return CONFIRMED, order  # the caller settles it
+        return ALREADY_CONFIRMED, order, None
+    return CONFIRMED, order, head  # the caller settles it
 
 
 @transaction.atomic
@@ -417,12 +442,13 @@ def receive_dvcqg_confirm(*, message: Mapping[str, object], remote_addr: str | N
     """The national payment platform's confirm callback, checked like VNPay's IPN (97, 01, 04, 02, 00); the
     platform is answered 00 for 00 and 02 (recorded), 99 otherwise."""
     reference = str(message.get("MaThamChieu", ""))
-    order: PaymentOrder | None = None
-    if not dvcqg.verified(
+    verified = dvcqg.verified(
         message, dvcqg.VERSIONS[dvcqg.VERSION].confirm_fields, settings.TINHSO_DVCQG_HASH_KEY
-    ):
+    )
+    order, head = (verified and sql.locked_for_notice(reference)) or (None, None)
+    if not verified:
         answer = BAD_SIGNATURE
-    elif (order := sql.locked_for_notice(reference)) is None:
+    elif order is None:
         answer = UNKNOWN_ORDER
     elif str(message.get("SoTien", "")) != str(order.amount) or message.get("MaTienTe", "VND") != "VND":
         answer = WRONG_AMOUNT
@@ -438,7 +464,7 @@ def receive_dvcqg_confirm(*, message: Mapping[str, object], remote_addr: str | N
             paid_at=vnpay.parse_gateway_time(when) if when.isdigit() and len(when) == 14 else None,
             response_code=str(message.get("MaLoi", "")),
         )
-        _settle(order, settlement, source="callback")
+        _settle(order, settlement, source="callback", head=head)
         answer = CONFIRMED
     insert_new(
         _callback(

@@ -7,6 +7,8 @@ from functools import cache
 
 from django.db import connection
 
+from tinhso.core.eventlog import stream_of, stream_sql
+from tinhso.core.models import Event
 from tinhso.core.sql import from_row, select_list
 from tinhso.dossiers.models import Dossier
 from tinhso.payments.models import PaymentOrder
@@ -18,28 +20,41 @@ _NOTICE = (
 )
 
 
-def locked_for_notice(reference: str) -> PaymentOrder | None:
+def locked_for_notice(reference: str) -> tuple[PaymentOrder, Event | None] | None:
     """`PaymentOrder.objects.select_for_update(no_key=True, of=("self",)).select_related("dossier")
     .filter(reference=reference).first()` with only the dossier's id, code and status (the rest deferred), in a
     statement built once per process: the ORM compiled it anew for every notice, about half of a notice's
     Python. FOR NO KEY UPDATE of the order alone lets its callbacks be inserted meanwhile; SQLite has no row
-    locks (its writers queue for the whole database)."""
+    locks (its writers queue for the whole database).
+
+    With the order, the head of its event chain (an unsaved Event with its seq and hash, for next_event), read
+    in the same statement, or None when it may not be the head: the statement's snapshot is taken before the
+    lock is granted, so a writer that committed meanwhile is seen in the order's row but not in its events.
+    Every event of an order's chain comes with a version bump (payments.services), so the head is the one
+    read exactly when its seq is the order's version."""
     with connection.cursor() as cursor:
         cursor.execute(_notice_statement(connection.vendor), [reference])
         row = cursor.fetchone()
     if row is None:
         return None
-    order, dossier = from_row(row, *_NOTICE)
+    order, dossier = from_row(row[:-2], *_NOTICE)
+    assert isinstance(order, PaymentOrder)
     PaymentOrder.dossier.field.set_cached_value(order, dossier)
-    return order  # type: ignore[return-value]
+    seq, digest = row[-2:]
+    if seq != order.version:
+        return order, None
+    return order, Event(stream=stream_of(order), seq=seq, hash=digest)
 
 
 @cache
 def _notice_statement(vendor: str) -> str:
     quote = connection.ops.quote_name
     lock = " FOR NO KEY UPDATE OF o" if vendor == "postgresql" else ""
+    events = f"FROM {quote(Event._meta.db_table)} e WHERE e.stream = {stream_sql(PaymentOrder, 'o.id')}"
+    head = f"{events} ORDER BY e.seq DESC LIMIT 1"
     return (
-        f"SELECT {select_list(*_NOTICE)} FROM {quote(PaymentOrder._meta.db_table)} o "
+        f"SELECT {select_list(*_NOTICE)}, (SELECT e.seq {head}), (SELECT e.hash {head}) "
+        f"FROM {quote(PaymentOrder._meta.db_table)} o "
         f"JOIN {quote(Dossier._meta.db_table)} d ON d.id = o.{quote(PaymentOrder.dossier.field.column)} "
         f"WHERE o.reference = %s{lock}"
     )

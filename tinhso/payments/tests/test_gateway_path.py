@@ -5,6 +5,8 @@ import pytest
 from django.db import transaction
 from django.urls import resolve
 
+from tinhso.core.eventlog import stream_of
+from tinhso.core.models import Event
 from tinhso.payments import sql, views
 from tinhso.payments.models import PaymentOrder
 from tinhso.payments.urls import IPN_PATH
@@ -23,8 +25,12 @@ def test_the_notices_locking_read_gives_what_the_orm_gives(cast):
         order = started_order(cast.an, dossier.code)
         orm = PaymentOrder.objects.select_related("dossier").get(reference=order.reference)
         with transaction.atomic():
-            read = sql.locked_for_notice(order.reference)
-        assert read is not None and _fields(read) == _fields(orm)
+            found = sql.locked_for_notice(order.reference)
+        assert found is not None
+        read, head = found
+        assert _fields(read) == _fields(orm)
+        last = Event.objects.filter(stream=stream_of(orm)).latest("seq")
+        assert head is not None and (head.stream, head.seq, head.hash) == (last.stream, last.seq, last.hash)
         assert (read.dossier.pk, read.dossier.code, read.dossier.status) == (
             orm.dossier.pk,
             orm.dossier.code,

@@ -238,10 +238,11 @@ def test_a_first_notice_is_kept_with_the_orders_event_and_a_retry_only_keeps_its
     with CaptureQueriesContext(connection) as first:
         assert _answer(client, notice)["RspCode"] == "00"
     statements = _statements(first.captured_queries)
-    # PostgreSQL: the order locked; its change returning the chain's head; its event and the notice together.
-    assert len(statements) == (3 if connection.vendor == "postgresql" else 5), statements
+    # PostgreSQL: the order locked with its chain's head; its change, its event and the notice in one statement.
+    assert len(statements) == (2 if connection.vendor == "postgresql" else 4), statements
     if connection.vendor == "postgresql":  # the order's row only, and its callbacks may still be inserted
         assert statements[0].endswith("FOR NO KEY UPDATE OF o"), statements[0]  # o: the order
+        assert statements[1].startswith('WITH u AS (UPDATE "payments_paymentorder"'), statements[1]
     with CaptureQueriesContext(connection) as retry:
         assert _answer(client, notice)["RspCode"] == "02"
     statements = _statements(retry.captured_queries)
@@ -256,14 +257,15 @@ def test_a_paid_status_6_fee_resumes_the_dossier_in_a_lean_transaction(client, c
     with CaptureQueriesContext(connection) as captured:
         assert _answer(client, ipn(order))["RspCode"] == "00"
     statements = _statements(captured.captured_queries)
-    # PostgreSQL: the order locked and its change returning the chain's head; the dossier locked with its step
-    # and unit, its change returning its chain's head; the order's event, the notice and the dossier's event in
-    # one statement; the portal's outbox message with the dossier it reads (integration.portal). SQLite: each
-    # head read after its save, each row inserted on its own.
-    assert len(statements) == (7 if connection.vendor == "postgresql" else 11), statements
+    # PostgreSQL: the order locked with its chain's head; the dossier locked with its step and unit, its change
+    # returning its chain's head; the order's change, its event, the notice and the dossier's event in one
+    # statement; the portal's outbox message with the dossier it reads (integration.portal). SQLite: the
+    # dossier's head read after its save, each row written on its own.
+    assert len(statements) == (6 if connection.vendor == "postgresql" else 10), statements
     if connection.vendor == "postgresql":
-        inserts = statements[4]
-        assert inserts.startswith("WITH") and inserts.count('INSERT INTO "core_event"') == 2, inserts
+        inserts = statements[3]
+        assert inserts.startswith('WITH u AS (UPDATE "payments_paymentorder"'), inserts
+        assert inserts.count('INSERT INTO "core_event"') == 2, inserts
         assert 'INSERT INTO "payments_callback"' in inserts, inserts
     savepoints = [query for query in captured.captured_queries if query["sql"].startswith("SAVEPOINT")]
     assert len(savepoints) == 1  # the notice's own transaction, nested in the test's: none inside it
