@@ -84,6 +84,10 @@ def plain(text: str, *, limit: int = 255) -> str:
     return " ".join(_UNSAFE_FOR_GATEWAY.sub(" ", unidecode(text)).split())[:limit]
 
 
+# What PHP's urlencode leaves as it is, in full.
+_KEPT = re.compile(r"[A-Za-z0-9_.\-]*\Z")
+
+
 def signing_text(params: Mapping[str, str]) -> str:
     """The sorted, form-encoded `vnp_*` parameters (empty ones and the signature itself left out)."""
     fields = sorted(
@@ -95,6 +99,8 @@ def signing_text(params: Mapping[str, str]) -> str:
 
 
 def _urlencode(text: str) -> str:
+    if _KEPT.match(text):  # most values (codes, amounts, dates): quote_plus would return them as they are
+        return text
     return quote_plus(text).replace("~", "%7E")  # as PHP urlencode, which VNPay follows
 
 

@@ -3,8 +3,10 @@
 import hashlib
 import hmac
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from tinhso.payments import vnpay
 
@@ -110,3 +112,14 @@ def test_querydr_and_refund_sign_their_fields_joined_by_pipes():
 
 def test_order_info_keeps_only_what_both_sides_encode_alike():
     assert vnpay.plain("Lệ phí hồ sơ #12 & “bản sao”~") == "Le phi ho so 12 ban sao"
+
+
+@pytest.mark.parametrize(
+    "value", ["", "NCB", "20260101120000", "a.b-c_d", "a~b", "a b", "x\n", "Lê Văn/1&2=3"]
+)
+def test_every_value_is_form_encoded_as_php_does_plain_ones_included(value):
+    assert vnpay.signing_text({"vnp_X": value}) == ("" if not value else f"vnp_X={php_urlencode(value)}")
+
+
+def php_urlencode(text: str) -> str:
+    return quote_plus(text).replace("~", "%7E")
