@@ -9,9 +9,11 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -20,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.harness import (  # noqa: E402 (the repository root goes on the path first)
     add_server_options,
+    children_of,
     database_name,
     drive,
     free_port,
@@ -27,6 +30,7 @@ from bench.harness import (  # noqa: E402 (the repository root goes on the path 
     http_request,
     latency,
     maintenance_url,
+    process_cpu,
     run_and_exit,
     server_options,
     server_setup,
@@ -137,7 +141,49 @@ def warm_up(args: argparse.Namespace, port: int, requests, *, left: Callable[[],
     print(f"   (still slow after {WARM_ROUNDS} warm-up rounds)")
 
 
-def report(title: str, runs: list) -> tuple[float, int]:
+@dataclass
+class Cpu:
+    """CPU seconds spent during phases: the server's workers, the database's backends, this client."""
+
+    workers: float = 0.0
+    database: float = 0.0
+    client: float = 0.0
+
+
+class CpuMeter:
+    """The CPU each side spends in a phase, from /proc: on a machine shared with others the throughput hides
+    it, and the ratio on a quiet machine follows it. A backend that ends within a phase is not counted."""
+
+    def __init__(self, server_pid: int, database_url: str) -> None:
+        import psycopg
+
+        self.server_pid = server_pid
+        self.name = database_name(database_url)
+        self.conn = psycopg.connect(maintenance_url(database_url), autocommit=True)
+
+    def _now(self) -> tuple[dict[int, float], dict[int, float], float]:
+        backends = self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.name]
+        ).fetchall()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return (
+            {pid: process_cpu(pid) for pid in children_of(self.server_pid)},
+            {pid: process_cpu(pid) for (pid,) in backends},
+            usage.ru_utime + usage.ru_stime,
+        )
+
+    def drive(self, into: Cpu, *args):
+        """bench.harness.drive(*args), its CPU added `into`."""
+        workers, backends, client = self._now()
+        result = drive(*args)
+        workers_after, backends_after, client_after = self._now()
+        into.workers += sum(cpu - workers.get(pid, 0.0) for pid, cpu in workers_after.items())
+        into.database += sum(cpu - backends.get(pid, 0.0) for pid, cpu in backends_after.items())
+        into.client += client_after - client
+        return result
+
+
+def report(title: str, runs: list, cpu: Cpu) -> tuple[float, int]:
     """Prints a kind of request's figures over its phases; returns its answers per second and its errors."""
     samples = [sample for run in runs for sample in run.samples]
     ok = [sample for sample in samples if sample.status in (200, 201)]
@@ -145,10 +191,17 @@ def report(title: str, runs: list) -> tuple[float, int]:
     seconds = sum(run.seconds for run in runs)
     throughput = len(ok) / seconds if seconds else 0.0
     figures = latency([sample.latency * 1000 for sample in ok])
-    cpu = latency([sample.timing.get("cpu", 0.0) for sample in ok])
+    timed = latency([sample.timing.get("cpu", 0.0) for sample in ok])
     statements = sum(sample.timing.get("sql_count", 0.0) for sample in ok) / max(len(ok), 1)
     print(f"== {title}\n   {throughput:.0f} answers/s, {errors} errors; {figures}")
-    print(f"   worker CPU per answer p50 {cpu.p50:.1f} ms, p95 {cpu.p95:.1f} ms; {statements:.1f} statements")
+    print(
+        f"   worker CPU per answer p50 {timed.p50:.1f} ms, p95 {timed.p95:.1f} ms; {statements:.1f} statements"
+    )
+    each = 1000 / max(len(ok), 1)
+    print(
+        f"   CPU per answer from /proc: workers {cpu.workers * each:.2f} ms, PostgreSQL {cpu.database * each:.2f} "
+        f"ms, client {cpu.client * each:.2f} ms, total {(cpu.workers + cpu.database + cpu.client) * each:.2f} ms"
+    )
     return throughput, errors
 
 
@@ -181,17 +234,24 @@ def run(args: argparse.Namespace) -> bool:
 
     port = free_port()
     server = start_server(port=port, **server_options(args))
+    cpu = {"floor": Cpu(), "ipn": Cpu()}
     try:
         floor_requests = itertools.repeat(
             http_request(port, "POST", "/bench/floor", headers=headers, body=body)
         )
         floors, ipns = interleaved(
-            args, port, floor_requests, notices_once(port), left=lambda: len(queries) - sent[0]
+            args,
+            port,
+            floor_requests,
+            notices_once(port),
+            left=lambda: len(queries) - sent[0],
+            meter=CpuMeter(server.pid, args.database_url),
+            cpu=cpu,
         )
     finally:
         stop_server(server)
-    floor, _ = report("Floor: POST /bench/floor (two rows, one transaction)", floors)
-    ipn, errors = report("IPN: GET /thanh-toan/vnpay/ipn (first notice of each order)", ipns)
+    floor, _ = report("Floor: POST /bench/floor (two rows, one transaction)", floors, cpu["floor"])
+    ipn, errors = report("IPN: GET /thanh-toan/vnpay/ipn (first notice of each order)", ipns, cpu["ipn"])
     pairs = [rate(i) / rate(f) for f, i in zip(floors, ipns, strict=True) if rate(f) and i.seconds]
     print("   ratio per round: " + ", ".join(f"{pair:.2f}" for pair in pairs))
     paid = PaymentOrder.objects.filter(status=OrderStatus.PAID).count()
@@ -206,7 +266,14 @@ def run(args: argparse.Namespace) -> bool:
 
 
 def interleaved(
-    args: argparse.Namespace, port: int, floor_requests, ipn_requests, *, left: Callable[[], int]
+    args: argparse.Namespace,
+    port: int,
+    floor_requests,
+    ipn_requests,
+    *,
+    left: Callable[[], int],
+    meter: CpuMeter,
+    cpu: dict[str, Cpu],
 ):
     """Warms the workers up on both kinds, then measures them in `--rounds` pairs of phases, floor then IPN and
     IPN then floor by turns: on a machine whose load from others moves by the second, each IPN phase is
@@ -218,9 +285,9 @@ def interleaved(
     for number in range(args.rounds):
         for kind in ("floor", "ipn") if number % 2 == 0 else ("ipn", "floor"):
             if kind == "floor":
-                floors.append(drive(port, [floor_requests] * args.clients, seconds, 10**9))
+                floors.append(meter.drive(cpu[kind], port, [floor_requests] * args.clients, seconds, 10**9))
             else:
-                ipns.append(drive(port, [ipn_requests] * args.clients, seconds, left()))
+                ipns.append(meter.drive(cpu[kind], port, [ipn_requests] * args.clients, seconds, left()))
     return floors, ipns
 
 
