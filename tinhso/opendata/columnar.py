@@ -42,7 +42,7 @@ ASCII_DIGITS = re.compile(r"[0-9]{1,18}")
 # Every pattern of the personal-data guard holds an "@", nine digits in a row or two digits and a capital.
 PERSONAL = r"@|[0-9\p{Nd}]{9}|[0-9\p{Nd}]{2}[A-Z]"
 ASCII_PERSONAL = r"@|[0-9]{9}|[0-9]{2}[A-Z]"  # the same in ASCII text, matched faster
-SAMPLE = 5000  # cells whose distinct values tell whether a column has few
+SAMPLE = 500  # cells whose distinct values tell whether a column has few
 
 
 class Unsuited(Exception):
@@ -74,9 +74,10 @@ def count_block(
         numbers = _numbers(cells, first)  # then nothing to clean either
         if numbers is not None:
             return _bits(counts, len(cells), *numbers), frozenset(), None
-    if not _any(cells, SPECIAL):  # text with nothing to clean
+    seen = pc.value_counts(cells) if _few(cells) else None  # then matched once a distinct value
+    if not _any(cells if seen is None else seen.field("values"), SPECIAL):  # text with nothing to clean
         return _bits(counts, len(cells), [0, 0, 0, 0], False), frozenset(), None
-    seen = pc.value_counts(cells)
+    seen = pc.value_counts(cells) if seen is None else seen
     if len(seen) > FEW:
         values, nulls, cleaned = clean(cells)
         return tally(counts, values), nulls, cleaned
@@ -212,10 +213,15 @@ class Kept:
         return found
 
 
+def _few(cells: Any) -> bool:
+    """Whether a sample of the cells shows few distinct values (then matching each one once is cheaper)."""
+    return len(pc.unique(cells.slice(0, SAMPLE))) * 4 <= min(len(cells), SAMPLE)
+
+
 def _personal(cells: Any) -> Any:
     """Which cells PERSONAL matches (Arrow booleans). When a sample shows few distinct values, each distinct
     value is matched once; else each cell, without Unicode's digits when all are ASCII."""
-    if len(pc.unique(cells.slice(0, SAMPLE))) * 4 <= min(len(cells), SAMPLE):
+    if _few(cells):
         distinct = pc.unique(cells)
         return pc.is_in(cells, value_set=distinct.filter(pc.match_substring_regex(distinct, PERSONAL)))
     ascii = pc.all(pc.string_is_ascii(cells)).as_py()

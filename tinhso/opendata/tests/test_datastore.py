@@ -413,12 +413,14 @@ class _Nowhere:
         """The early COPY is not under test here."""
 
 
+@pytest.mark.parametrize("distinct", [False, True])
 @pytest.mark.parametrize("few", [0, 1000])
 @pytest.mark.parametrize("seed", range(30))
-def test_arrows_first_pass_learns_what_the_csv_modules_does(tmp_path, monkeypatch, seed, few):
+def test_arrows_first_pass_learns_what_the_csv_modules_does(tmp_path, monkeypatch, seed, few, distinct):
     """Types, per-block fits, null spellings and personal-data findings are the same whichever reads."""
     monkeypatch.setattr(datastore, "BLOCK", 7)
     monkeypatch.setattr(columnar, "FEW", few)  # 0: every block through Arrow's kernels
+    monkeypatch.setattr(columnar, "_few", lambda cells: distinct)  # patterns per distinct value, or not
     path = tmp_path / "t.csv"
     path.write_bytes(_random_csv(seed, 45).encode())
     arrow = datastore._infer_columns(path, _Nowhere())
