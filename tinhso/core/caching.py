@@ -122,10 +122,13 @@ def memo(
 
 class Shared:
     """Values every process shares through the Django cache `alias`, which this cache owns (clearing it
-    clears the alias), each kept `seconds`."""
+    clears the alias), each kept `seconds`. With `read_here`, a process also keeps up to that many of the
+    values it read by `peek` (their keys must name everything they depend on), each no longer than the alias
+    keeps it: the next requests need not ask the alias (Redis) again."""
 
-    def __init__(self, name: str, *, alias: str, seconds: float) -> None:
+    def __init__(self, name: str, *, alias: str, seconds: float, read_here: int = 0) -> None:
         self.name, self.alias, self.seconds = name, alias, seconds
+        self._here = Kept(f"{name}.read_here", max_entries=read_here) if read_here else None
         _register(self)
 
     @property
@@ -136,11 +139,29 @@ class Shared:
         return cast(T, self.backend.get_or_set(f"{self.name}:{key}", compute, self.seconds))
 
     def peek(self, key: str) -> Any:
-        """The value kept for `key`, None when there is none."""
-        return self.backend.get(f"{self.name}:{key}")
+        """The value `put` for `key` less than `seconds` ago, None when there is none."""
+        kept = self._here.peek(key) if self._here is not None else None
+        if kept is None or time.time() - kept[0] >= self.seconds:
+            kept = self.backend.get(f"{self.name}:{key}")
+            if kept is None:
+                return None
+            if self._here is not None:
+                self._here.put(key, kept)
+        return kept[1]
 
     def put(self, key: str, value: Any) -> None:
-        self.backend.set(f"{self.name}:{key}", value, self.seconds)
+        self.backend.set(f"{self.name}:{key}", (time.time(), value), self.seconds)
 
     def clear(self) -> None:
         caches[self.alias].clear()
+        if self._here is not None:
+            self._here.clear()
+
+
+def clear_shared(alias: str) -> None:
+    """Empties the Django cache `alias` and what each process-side copy of it kept (as after the values'
+    sources moved on)."""
+    caches[alias].clear()
+    for cache in _REGISTRY.values():
+        if isinstance(cache, Shared) and cache.alias == alias:
+            cache.clear()

@@ -45,7 +45,8 @@ class Access:
 
 # Per process: every request checks the facts anew in the database, so a process may keep them for good.
 _ACCESS = caching.Kept("ioc.kept_access", max_entries=10_000)
-_PAGES = caching.Shared("ioc.kept_pages", alias="pages", seconds=KEPT_SECONDS)
+# Their keys name everything their bytes depend on: a copy a process read is as fresh as the shared one.
+_PAGES = caching.Shared("ioc.kept_pages", alias="pages", seconds=KEPT_SECONDS, read_here=64)
 
 
 def _page_key(request: HttpRequest, access: Access, state: sql.RollupState) -> str:

@@ -4,10 +4,12 @@ once: a signed-out or expired session, a revoked role, a new password, a deactiv
 factor. New figures, a new notification and another leader get a page of their own."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,8 +18,9 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tinhso.core import caching
 from tinhso.core.models import Event, Role, RoleAssignment
-from tinhso.ioc import services
+from tinhso.ioc import middleware, services
 from tinhso.ioc.tests.helpers import submit
 from tinhso.notifications.models import Notification
 from tinhso.testing.factories import official
@@ -134,3 +137,13 @@ def test_each_leader_and_each_view_has_a_page_of_its_own(leader_client, march):
     assert "lanhdaotinh" not in theirs.content.decode()
     march_figures, statements = fetch(leader_client, {"period": "2026-02"})
     assert statements > 1 and march_figures.status_code == 200
+
+
+def test_a_page_read_by_this_process_lives_no_longer_than_the_shared_one(leader_client, monkeypatch):
+    kept(leader_client)
+    caches["pages"].clear()  # as when the shared copy expires
+    assert fetch(leader_client)[1] == 1  # the copy this process read, rendered less than a minute ago
+    later = time.time() + middleware.KEPT_SECONDS
+    monkeypatch.setattr(caching.time, "time", lambda: later)
+    page, statements = fetch(leader_client)
+    assert page.status_code == 200 and statements > 1

@@ -8,6 +8,7 @@ import sys
 import pytest
 from django.core.cache import caches
 
+from tinhso.core import caching
 from tinhso.core.models import Role
 from tinhso.core.tests.test_jobs import redis_answers
 from tinhso.ioc import services
@@ -39,9 +40,9 @@ def redis_pages(settings):
             "KEY_PREFIX": "tinhso-pages",
         },
     }
-    caches["pages"].clear()
+    caching.clear_shared("pages")
     yield caches["pages"]
-    caches["pages"].clear()
+    caching.clear_shared("pages")
 
 
 def dashboards(cache) -> set[str]:

@@ -2,10 +2,10 @@
 not grow with the number of units, tiles or records (each used to re-read the leader's roles, the catalog
 and the rollups' state; the dashboard ran 37 statements)."""
 
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tinhso.core import caching
 from tinhso.core.models import AdminUnit
 from tinhso.ioc import periods, selectors, services
 
@@ -24,7 +24,7 @@ def _statements(client, path: str, query: dict, *, rendered: bool = False) -> tu
     """Statements of a page built afresh, or (`rendered`) of a dashboard another leader's request rendered."""
     client.get(path, query)  # what a process reads once (the province's name in the header) is read
     if not rendered:
-        caches["pages"].clear()
+        caching.clear_shared("pages")
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, query)
     assert response.status_code == 200
