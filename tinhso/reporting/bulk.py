@@ -98,8 +98,8 @@ BATCH_EVENT_SEQ = 1  # a batch's chain holds one event
 
 
 def first_revisions(values: Sequence[Any]) -> list[list[Any]]:
-    """The revision 1 rows of values an import created and that are about to change (DataValue instances or
-    rows with the same attribute names): until then their batch stood for it."""
+    """The revision 1 rows of values an import created and that are about to change (selectors.HeldCell or
+    anything with the same attribute names): until then their batch stood for it."""
     from tinhso.reporting.models import ImportBatch
 
     born = [value for value in values if value.batch_id is not None and value.revision == 1]

@@ -39,25 +39,6 @@ CHANNEL = "api"
 # The columns of a new value, in the order the import writes them.
 NEW_VALUE = ("submission_id", "indicator_version_id", "disaggregation", "kind", "value", "comment", "obs_status",
              "public", "revision", "changed_at", "changed_by_id", "batch_id")  # fmt: skip
-# What an import reads of the values already in its reports (the attribute names bulk.first_revisions reads).
-CURRENT = ("submission_id", "indicator_version_id", "disaggregation", "kind", "id", "value", "comment",
-           "obs_status", "revision", "changed_at", "changed_by_id", "batch_id")  # fmt: skip
-
-
-@dataclass
-class Current:
-    submission_id: int
-    indicator_version_id: int
-    disaggregation: str
-    kind: str
-    id: int
-    value: Decimal | None
-    comment: str
-    obs_status: str
-    revision: int
-    changed_at: datetime
-    changed_by_id: int | None
-    batch_id: int | None
 
 
 @dataclass
@@ -104,7 +85,7 @@ def import_values(*, actor: User, regime_code: str, values: Sequence[Mapping[str
     reports = _checked(actor, regime, values, outcome)
     _lock(regime, reports, outcome, dry_run, now)
     new: list[list[Any]] = []
-    changed: list[tuple[Current, Decimal | None, str, str]] = []
+    changed: list[tuple[selectors.HeldCell, Decimal | None, str, str]] = []
     if not outcome.conflicts:
         new, changed = _compare(reports, strategy, outcome, actor, now)
     if outcome.conflicts:
@@ -285,16 +266,16 @@ def _compare(
     outcome: services.Outcome,
     actor: User,
     now: datetime,
-) -> tuple[list[list[Any]], list[tuple[Current, Decimal | None, str, str]]]:
+) -> tuple[list[list[Any]], list[tuple[selectors.HeldCell, Decimal | None, str, str]]]:
     """Each row against the value its cell holds: new values as NEW_VALUE rows (the batch's id last, to be
     filled), changed ones with their new (number, comment, obs status); unchanged ones are ignored."""
     held = [report.submission.pk for report in reports.values() if report.submission and report.submission.pk]
-    existing = {
-        (row[0], row[1], row[2], row[3]): Current(*row)
-        for row in (DataValue.objects.filter(submission_id__in=held).values_list(*CURRENT) if held else [])
+    existing: dict[tuple[Any, ...], selectors.HeldCell] = {
+        (cell.submission_id, cell.indicator_version_id, cell.disaggregation, cell.kind): cell
+        for cell in (selectors.held_cells(submissions=held) if held else [])
     }
     new: list[list[Any]] = []
-    changed: list[tuple[Current, Decimal | None, str, str]] = []
+    changed: list[tuple[selectors.HeldCell, Decimal | None, str, str]] = []
     actor_id, official = actor.pk, ObsStatus.OFFICIAL
     for report in reports.values():
         report_id = report.submission.pk if report.submission else None
@@ -347,7 +328,7 @@ def _record(actor: User, regime: Regime, reports: dict[tuple[str, str], Report],
     return batch
 
 
-def _update(changed: list[tuple[Current, Decimal | None, str, str]], batch: ImportBatch, actor: User,
+def _update(changed: list[tuple[selectors.HeldCell, Decimal | None, str, str]], batch: ImportBatch, actor: User,
             reason: str) -> None:  # fmt: skip
     """Changed values in place, each with a revision row (and its first one, if its batch stood for it)."""
     if not changed:

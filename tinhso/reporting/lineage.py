@@ -9,8 +9,18 @@ from decimal import Decimal
 from prov.model import ProvDocument
 
 from tinhso.core.models import AdminUnit
+from tinhso.reporting import selectors
 from tinhso.reporting.bulk import BATCH_EVENT_SEQ
-from tinhso.reporting.models import Aggregate, DataValue, Derivation, Regime, Submission, ValueRevision
+from tinhso.reporting.models import (
+    Aggregate,
+    DataValue,
+    Derivation,
+    ImportBatch,
+    IndicatorVersion,
+    Regime,
+    Submission,
+    ValueRevision,
+)
 
 NAMESPACE = "urn:tinhso:"
 
@@ -19,33 +29,38 @@ def _value_id(revision: ValueRevision) -> str:
     return f"tinhso:value/{revision.data_value_id}/r{revision.revision}"
 
 
-def _revisions(submission: Submission | None, at: datetime | None = None) -> list[ValueRevision]:
-    """Every revision of the report's values (made at or before `at`), in order: the rows kept, and for a value
-    an import made and nobody changed since, its revision 1 as its batch records it."""
-    kept = ValueRevision.objects.filter(data_value__submission=submission)
-    born = DataValue.objects.filter(submission=submission, batch__isnull=False, revision=1)
+def _revisions(
+    submission: Submission | None, at: datetime | None = None
+) -> list[tuple[selectors.HeldCell, ValueRevision]]:
+    """Every revision of the report's values (made at or before `at`) with the cell it is of, in order: the rows
+    kept, and for a value an import made and nobody changed since, its revision 1 as its batch records it."""
+    cells = {cell.id: cell for cell in selectors.held_cells(submission=submission.pk)} if submission else {}
+    if not cells:
+        return []
+    kept = ValueRevision.objects.filter(data_value_id__in=list(cells))
     if at is not None:
-        kept, born = kept.filter(changed_at__lte=at), born.filter(changed_at__lte=at)
-    revisions = list(kept.select_related("data_value__indicator_version__indicator", "changed_by"))
-    revisions += [
-        _first(value) for value in born.select_related("indicator_version__indicator", "changed_by", "batch")
-    ]
-    return sorted(revisions, key=lambda revision: (revision.data_value_id, revision.revision))
+        kept = kept.filter(changed_at__lte=at)
+    revisions = [(cells[revision.data_value_id], revision) for revision in kept.select_related("changed_by")]
+    born = [cell for cell in cells.values() if cell.batch_id is not None and cell.revision == 1
+            and (at is None or cell.changed_at <= at)]  # fmt: skip
+    # Until a value an import made changes, the importer is its author: its batch's actor.
+    batches = (
+        ImportBatch.objects.select_related("actor").in_bulk({cell.batch_id for cell in born}) if born else {}
+    )
+    revisions += [(cell, _first(cell, batches[cell.batch_id])) for cell in born if cell.batch_id is not None]
+    return sorted(revisions, key=lambda pair: (pair[1].data_value_id, pair[1].revision))
 
 
-def _first(value: DataValue) -> ValueRevision:
+def _first(cell: selectors.HeldCell, batch: ImportBatch) -> ValueRevision:
     """Revision 1 of a value an import made, as its batch records it (not stored until the value changes)."""
-    batch = value.batch
-    assert batch is not None
-    return ValueRevision(data_value=value, revision=1, value=value.value, comment=value.comment,
-                         obs_status=value.obs_status, channel=batch.channel, reason=batch.reason,
-                         changed_at=value.changed_at, changed_by=value.changed_by, event_seq=BATCH_EVENT_SEQ,
+    return ValueRevision(data_value_id=cell.id, revision=1, value=cell.value, comment=cell.comment,
+                         obs_status=cell.obs_status, channel=batch.channel, reason=batch.reason,
+                         changed_at=cell.changed_at, changed_by=batch.actor, event_seq=BATCH_EVENT_SEQ,
                          batch=batch)  # fmt: skip
 
 
-def _cell(value: DataValue) -> str:
-    code = value.indicator_version.indicator.code
-    return f"{code}.{value.disaggregation}" if value.disaggregation else code
+def _cell(cell: selectors.HeldCell) -> str:
+    return f"{cell.code}.{cell.disaggregation}" if cell.disaggregation else cell.code
 
 
 def document(*, regime: Regime, period_id: str, unit: AdminUnit) -> ProvDocument:
@@ -56,8 +71,9 @@ def document(*, regime: Regime, period_id: str, unit: AdminUnit) -> ProvDocument
     stream = f"reporting.submission:{submission.pk if submission else 0}"
     agents: set[int] = set()
     previous: dict[int, str] = {}
-    for revision in _revisions(submission):
-        value = revision.data_value
+    revisions = _revisions(submission)
+    numbers = _version_numbers(regime, {cell.indicator_version_id for cell, _revision in revisions})
+    for value, revision in revisions:
         entity = doc.entity(
             _value_id(revision),
             {
@@ -68,7 +84,7 @@ def document(*, regime: Regime, period_id: str, unit: AdminUnit) -> ProvDocument
                 "tinhso:obsStatus": revision.obs_status,
                 "tinhso:period": period_id,
                 "tinhso:unit": unit.code,
-                "tinhso:indicatorVersion": value.indicator_version.version,
+                "tinhso:indicatorVersion": numbers[value.indicator_version_id],
             },
         )
         activity = doc.activity(
@@ -88,12 +104,24 @@ def document(*, regime: Regime, period_id: str, unit: AdminUnit) -> ProvDocument
                 agents.add(official.pk)
             doc.wasAttributedTo(entity, agent)
             doc.wasAssociatedWith(activity, agent)
-        if value.pk in previous:
-            doc.wasDerivedFrom(entity, previous[value.pk])
-        previous[value.pk] = _value_id(revision)
+        if value.id in previous:
+            doc.wasDerivedFrom(entity, previous[value.id])
+        previous[value.id] = _value_id(revision)
     _derivations(doc, regime, period_id, unit)
     _aggregates(doc, regime, period_id, unit)
     return doc
+
+
+def _version_numbers(regime: Regime, ids: set[int]) -> dict[int, int]:
+    """The version number of each indicator version id: from the regime's form rows (kept per process once it is
+    in force), read only for versions the forms no longer name."""
+    if not ids:
+        return {}
+    numbers = {row.indicator_version_id: row.indicator_version.version for row in selectors.form_rows(regime)}
+    missing = ids - numbers.keys()
+    if missing:
+        numbers |= dict(IndicatorVersion.objects.filter(pk__in=missing).values_list("pk", "version"))
+    return numbers
 
 
 def _derivations(doc: ProvDocument, regime: Regime, period_id: str, unit: AdminUnit) -> None:
@@ -133,14 +161,14 @@ def _aggregates(doc: ProvDocument, regime: Regime, period_id: str, unit: AdminUn
             },
         )
         # Each summed value as it stands: its latest revision.
-        sources = DataValue.objects.filter(
-            submission_id__in=aggregate.children,
-            indicator_version=aggregate.indicator_version,
+        sources = selectors.held_cells(
+            submissions=aggregate.children,
+            versions=[aggregate.indicator_version_id],
             disaggregation=aggregate.disaggregation,
             kind=DataValue.Kind.PERIOD,
-        ).values_list("pk", "revision")
-        for pk, revision in sources:
-            source = f"tinhso:value/{pk}/r{revision}"
+        )
+        for source_cell in sources:
+            source = f"tinhso:value/{source_cell.id}/r{source_cell.revision}"
             doc.entity(source)
             doc.wasDerivedFrom(entity, source, other_attributes={"prov:type": "tinhso:sum"})
 
@@ -152,8 +180,7 @@ def _text(value: Decimal | None) -> str:
 def as_of(submission: Submission, at: datetime) -> dict[str, tuple[Decimal | None, str, int]]:
     """The report's values as they stood at `at`: {cell: (value, obs status, revision)}."""
     out: dict[str, tuple[Decimal | None, str, int]] = {}
-    for revision in _revisions(submission, at):
-        value = revision.data_value
+    for value, revision in _revisions(submission, at):
         key = _cell(value) if value.kind == DataValue.Kind.PERIOD else f"{_cell(value)}@{value.kind}"
         out[key] = (revision.value, revision.obs_status, revision.revision)
     return out

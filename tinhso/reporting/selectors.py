@@ -1,10 +1,11 @@
 """Reads of the reporting app, with the caller's scope applied: who a unit reports to, whether entry is
 locked and why, the checks a report must pass, computed value kinds, cross-checks, completeness."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -223,11 +224,63 @@ def row_versions(regime: Regime) -> dict[str, IndicatorVersion]:
     return {row.indicator_version.indicator.code: row.indicator_version for row in form_rows(regime)}
 
 
+class HeldCell(NamedTuple):
+    """One value a report holds, as every reader of the values sees it (held_cells), whatever the storage."""
+
+    id: int  # the stored value's key: lineage names a value's revisions by it
+    submission_id: int
+    period: str  # the report's
+    unit_code: str  # the report's
+    indicator_version_id: int
+    code: str  # the indicator's
+    disaggregation: str
+    kind: str
+    value: Decimal | None
+    comment: str
+    obs_status: str
+    public: bool
+    revision: int
+    changed_at: datetime
+    changed_by_id: int | None
+    batch_id: int | None  # the import that made it, whose row stands for its revision 1 until it changes
+
+
+# HeldCell's fields as the ORM names them on the value's row, in the same order.
+HELD_COLUMNS = ("id", "submission_id", "submission__period", "submission__unit__code", "indicator_version_id",
+                "indicator_version__indicator__code", "disaggregation", "kind", "value", "comment", "obs_status",
+                "public", "revision", "changed_at", "changed_by_id", "batch_id")  # fmt: skip
+
+
+def held_cells(*, submission: int | None = None, submissions: Collection[int] | None = None,
+               regime: Regime | None = None, period: str | None = None, periods_in: Collection[str] | None = None,
+               unit: AdminUnit | None = None, approved: bool = False, versions: Collection[int] | None = None,
+               code: str | None = None, disaggregation: str | None = None, kind: str | None = None,
+               public: bool | None = None, with_value: bool = False) -> list[HeldCell]:  # fmt: skip
+    """The values reports hold, in one statement: the one reader of the values' storage (every other read of
+    them goes through it). Reports by id (`submission`, `submissions`) or by `regime` with `period` or
+    `periods_in`, `unit` and `approved` status; then cells by indicator `versions` or `code`, `disaggregation`,
+    `kind`, `public`, and only those with a value (`with_value`)."""
+    where: dict[str, Any] = {}
+    for name, wanted in (("submission_id", submission), ("submission_id__in", submissions),
+                         ("submission__regime", regime), ("submission__period", period),
+                         ("submission__period__in", periods_in), ("submission__unit", unit),
+                         ("indicator_version_id__in", versions), ("indicator_version__indicator__code", code),
+                         ("disaggregation", disaggregation), ("kind", kind), ("public", public)):  # fmt: skip
+        if wanted is not None:
+            where[name] = wanted
+    if approved:
+        where["submission__status"] = Status.APPROVED
+    if with_value:
+        where["value__isnull"] = False
+    return list(map(HeldCell._make, DataValue.objects.filter(**where).values_list(*HELD_COLUMNS)))
+
+
 def typed_values(submission: Submission, kind: str = DataValue.Kind.PERIOD) -> validation.Values:
-    rows = DataValue.objects.filter(submission=submission, kind=kind, value__isnull=False).values_list(
-        "indicator_version__indicator__code", "disaggregation", "value"
-    )
-    return {(code, disaggregation): value for code, disaggregation, value in rows if value is not None}
+    return {
+        (cell.code, cell.disaggregation): cell.value
+        for cell in held_cells(submission=submission.pk, kind=kind, with_value=True)
+        if cell.value is not None
+    }
 
 
 def values_for(regime: Regime, period_id: str, unit: AdminUnit) -> validation.Values:
@@ -281,16 +334,9 @@ def history(
     for _step in range(count):
         period = period.previous()
         ids.append(period.id)
-    rows = DataValue.objects.filter(
-        submission__regime=regime,
-        submission__unit=unit,
-        submission__period__in=ids,
-        indicator_version__indicator__code=code,
-        disaggregation=disaggregation,
-        kind=DataValue.Kind.PERIOD,
-        value__isnull=False,
-    ).values_list("submission__period", "value")
-    return {period: value for period, value in rows if value is not None}
+    cells = held_cells(regime=regime, unit=unit, periods_in=ids, code=code, disaggregation=disaggregation,
+                       kind=DataValue.Kind.PERIOD, with_value=True)  # fmt: skip
+    return {cell.period: cell.value for cell in cells if cell.value is not None}
 
 
 def crosschecks(submission: Submission) -> list[CrossCheck]:
@@ -685,11 +731,10 @@ def published(regime_code: str, *, key: list[set[str]], start: str = "", end: st
     low, high = _bound(start, end=False), _bound(end, end=True)
     versions = {version.pk: version for version in row_versions(regime).values()}
     rows: list[tuple[Any, ...]] = []
-    values = DataValue.objects.filter(
-        submission__regime=regime, submission__status=Status.APPROVED, kind=DataValue.Kind.PERIOD,
-        public=True, value__isnull=False, indicator_version_id__in=versions,
-    ).values_list("submission__unit__code", "indicator_version_id", "disaggregation", "submission__period", "value", "obs_status", "changed_at")  # fmt: skip
-    rows.extend(values)
+    cells = held_cells(regime=regime, approved=True, kind=DataValue.Kind.PERIOD, public=True, with_value=True,
+                       versions=versions)  # fmt: skip
+    rows.extend((cell.unit_code, cell.indicator_version_id, cell.disaggregation, cell.period, cell.value,
+                 cell.obs_status, cell.changed_at) for cell in cells)  # fmt: skip
     kept = Aggregate.objects.filter(regime=regime, indicator_version_id__in=versions).values_list(
         "unit__code", "indicator_version_id", "disaggregation", "period", "value", "computed_at"
     )

@@ -4,7 +4,6 @@ regime's, an indicator's, or a unit's report for a period (whose chain records e
 import json
 import logging
 from collections import defaultdict
-from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -477,14 +476,16 @@ class _Plan:
     """What a save changes in one report: the event's changes, the values updated and the new ones."""
 
     changes: list[list[Any]] = field(default_factory=list)  # [[indicator, breakdown, kind, old, new], ...]
-    touched: list[DataValue] = field(default_factory=list)
+    touched: list[selectors.HeldCell] = field(default_factory=list)  # as they are to be
     touched_keys: list[str] = field(default_factory=list)
-    born: list[DataValue] = field(default_factory=list)  # imported values changing: revision 1 kept as a row
+    # Imported values about to change: their revision 1 is kept as a row first.
+    born: list[selectors.HeldCell] = field(default_factory=list)
     fresh: list[list[Any]] = field(default_factory=list)  # FRESH_VALUE columns
 
 
 def _plan(*, actor: User | None, submission: Submission, cells: list[tuple[Cell, IndicatorVersion, Decimal | None]],
-          existing: dict[tuple[int, str, str], DataValue], strategy: str, outcome: Outcome, now: datetime) -> _Plan:  # fmt: skip
+          existing: dict[tuple[int, str, str], selectors.HeldCell], strategy: str, outcome: Outcome,
+          now: datetime) -> _Plan:  # fmt: skip
     """Decides what each checked cell does to the report's `existing` values; unchanged values record nothing."""
     plan = _Plan()
     actor_id = actor.pk if actor else None
@@ -524,13 +525,10 @@ def _plan(*, actor: User | None, submission: Submission, cells: list[tuple[Cell,
             [cell.indicator, cell.disaggregation, cell.kind, _text(current.value), _text(number)]
         )
         if current.batch_id is not None and current.revision == 1:
-            plan.born.append(
-                copy(current)
-            )  # its import batch stood for revision 1: kept as a row before it changes
-        current.value, current.comment, current.obs_status = number, comment, obs
-        current.revision += 1
-        current.changed_at, current.changed_by_id = now, actor_id
-        plan.touched.append(current)
+            # Its import batch stood for revision 1: kept as a row before it changes.
+            plan.born.append(current)
+        plan.touched.append(current._replace(value=number, comment=comment, obs_status=obs,
+                                             revision=current.revision + 1, changed_at=now, changed_by_id=actor_id))  # fmt: skip
         plan.touched_keys.append(key)
     return plan
 
@@ -543,7 +541,7 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
     now = timezone.now()
     existing = {
         (value.indicator_version_id, value.disaggregation, value.kind): value
-        for value in (DataValue.objects.filter(submission=submission) if submission.pk else [])
+        for value in (selectors.held_cells(submission=submission.pk) if submission.pk else [])
     }
     plan = _plan(actor=actor, submission=submission, cells=cells, existing=existing, strategy=strategy,
                  outcome=outcome, now=now)  # fmt: skip
@@ -555,14 +553,17 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
     event = record_event(subject=submission, action=events.VALUES_SAVED, actor=actor, locked=True,
                          payload={"channel": channel, "reason": reason, "changes": plan.changes})  # fmt: skip
     changed_fields = ["value", "comment", "obs_status", "revision", "changed_at", "changed_by"]
-    if len(touched) <= FEW:  # a page's save: bulk_update's CASE statement costs more than a few UPDATEs
-        for value in touched:
-            value.save(update_fields=changed_fields)
+    rows = [DataValue(pk=value.id, value=value.value, comment=value.comment, obs_status=value.obs_status,
+                      revision=value.revision, changed_at=value.changed_at, changed_by_id=value.changed_by_id)
+            for value in touched]  # fmt: skip
+    if len(rows) <= FEW:  # a page's save: bulk_update's CASE statement costs more than a few UPDATEs
+        for row in rows:
+            row.save(update_fields=changed_fields)
     else:
-        DataValue.objects.bulk_update(touched, changed_fields, batch_size=1000)
+        DataValue.objects.bulk_update(rows, changed_fields, batch_size=1000)
     if plan.fresh:
         fresh_by_report[submission.pk] = (event.seq, plan.fresh)
-    revisions = [[value.pk, value.revision, value.value, value.comment, value.obs_status, channel, reason, now,
+    revisions = [[value.id, value.revision, value.value, value.comment, value.obs_status, channel, reason, now,
                   value.changed_by_id, event.seq] for value in touched]  # fmt: skip
     bulk.insert_rows(ValueRevision, bulk.REVISION, bulk.first_revisions(plan.born))
     bulk.insert_rows(ValueRevision, REVISION, revisions)
@@ -591,17 +592,18 @@ REVISION = ("data_value_id", "revision", "value", "comment", "obs_status", "chan
             "changed_by_id", "event_seq")  # fmt: skip
 
 
-def _as_seen(current: DataValue, revision: int) -> tuple[Decimal | None, str]:
+def _as_seen(current: selectors.HeldCell, revision: int) -> tuple[Decimal | None, str]:
     """The (value, comment) a cell had at `revision` (0: before any value was saved)."""
     if revision <= 0:
         return None, ""
-    seen = ValueRevision.objects.filter(data_value=current, revision=revision).first()
+    seen = ValueRevision.objects.filter(data_value_id=current.id, revision=revision).first()
     return (seen.value, seen.comment) if seen else (current.value, current.comment)
 
 
-def _stale(cell: Cell, current: DataValue) -> dict[str, Any]:
+def _stale(cell: Cell, current: selectors.HeldCell) -> dict[str, Any]:
     """Another writer saved this cell after the writer loaded it: their value is kept, this one refused."""
-    who = current.changed_by.display_name if current.changed_by else ""
+    writer = User.objects.filter(pk=current.changed_by_id).first() if current.changed_by_id else None
+    who = writer.display_name if writer else ""
     shown = _text(current.value) or ""
     message = _said(
         _(
@@ -695,13 +697,9 @@ def _save_at_once(*, actor: User, regime_code: str, period_id: str, unit_code: s
                 return None
             checked.append((cell, version, number))
         existing = {
-            (row[16], row[17], row[18]): DataValue(
-                pk=row[15], submission_id=report_id, indicator_version_id=row[16], disaggregation=row[17],
-                kind=row[18], value=row[19], comment=row[20], obs_status=row[21], revision=row[22], batch_id=row[23],
-            )
-            for row in rows
-            if row[15] is not None
-        }  # fmt: skip
+            (cell.indicator_version_id, cell.disaggregation, cell.kind): cell
+            for cell in (selectors.HeldCell._make(row[15:]) for row in rows if row[15] is not None)
+        }
         outcome = Outcome()
         plan = _plan(actor=actor, submission=submission, cells=checked, existing=existing,
                      strategy="CREATE_AND_UPDATE", outcome=outcome, now=now)  # fmt: skip
@@ -713,7 +711,7 @@ def _save_at_once(*, actor: User, regime_code: str, period_id: str, unit_code: s
         event = next_event(head, action=events.VALUES_SAVED, actor=actor,
                            payload={"channel": channel, "reason": reason, "changes": plan.changes})  # fmt: skip
         changed = [
-            [value.pk, value.value, value.comment, value.obs_status, value.revision] for value in plan.touched
+            [value.id, value.value, value.comment, value.obs_status, value.revision] for value in plan.touched
         ]
         fresh = [row[1:7] for row in plan.fresh]  # FRESH_VALUE without the report, the time and the writer
         if sql.save_values(
@@ -1080,13 +1078,13 @@ def roll_up(*, submission: Submission, sign: int) -> None:
     regime = submission.regime
     versions = {row.indicator_version_id: row.indicator_version for row in selectors.form_rows(regime)}
     own = {
-        (version_id, disaggregation): value
-        for version_id, disaggregation, value in DataValue.objects.filter(
-            submission=submission, kind=DataValue.Kind.PERIOD
-        ).values_list("indicator_version_id", "disaggregation", "value")
-        if value is not None
-        and version_id in versions
-        and versions[version_id].aggregation != IndicatorVersion.Aggregation.NONE
+        (cell.indicator_version_id, cell.disaggregation): cell.value
+        for cell in selectors.held_cells(
+            submission=submission.pk, kind=DataValue.Kind.PERIOD, with_value=True
+        )
+        if cell.value is not None
+        and cell.indicator_version_id in versions
+        and versions[cell.indicator_version_id].aggregation != IndicatorVersion.Aggregation.NONE
     }
     above = _levels_above(regime, submission.unit)
     if not own or not above:
@@ -1256,12 +1254,12 @@ def _average(versions: dict[int, IndicatorVersion], rows: list[Aggregate]) -> No
         if versions[row.indicator_version_id].aggregation != IndicatorVersion.Aggregation.AVERAGE:
             continue
         values = [
-            value
-            for value in DataValue.objects.filter(
-                submission_id__in=row.children, indicator_version_id=row.indicator_version_id,
-                disaggregation=row.disaggregation, kind=DataValue.Kind.PERIOD,
-            ).values_list("value", flat=True)
-            if value is not None
+            cell.value
+            for cell in selectors.held_cells(
+                submissions=row.children, versions=[row.indicator_version_id], disaggregation=row.disaggregation,
+                kind=DataValue.Kind.PERIOD, with_value=True,
+            )
+            if cell.value is not None
         ]  # fmt: skip
         row.value = sum(values, Decimal(0)) / len(values)
 
@@ -1301,20 +1299,17 @@ def rebuild_totals(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
     Regime.objects.select_for_update().filter(pk=regime.pk).exists()
     above = _levels_above(regime, unit)
     versions = {row.indicator_version_id: row.indicator_version for row in selectors.form_rows(regime)}
-    approved = list(
-        DataValue.objects.filter(
-            submission__regime=regime,
-            submission__period=period_id,
-            submission__status=Status.APPROVED,
-            kind=DataValue.Kind.PERIOD,
-            value__isnull=False,
-        ).select_related("submission__unit__successor")
+    approved = selectors.held_cells(
+        regime=regime, period=period_id, approved=True, kind=DataValue.Kind.PERIOD, with_value=True
+    )
+    owners = AdminUnit.objects.select_related("successor").in_bulk(
+        {cell.unit_code for cell in approved}, field_name="code"
     )
     now = timezone.now()
     for node in above:
         sums: dict[tuple[int, str], list[Any]] = defaultdict(list[Any])
         for value in approved:
-            owner = value.submission.unit
+            owner = owners[value.unit_code]
             if owner.pk == node.pk or not selectors.effective_unit(owner).path.startswith(node.path):
                 continue
             sums[(value.indicator_version_id, value.disaggregation)].append(value)
@@ -1425,7 +1420,7 @@ def import_history(*, actor: User | None, regime_code: str, period_id: str, unit
             code="period_not_closed",
         )
     submission = _report(regime, period, unit)
-    if submission.status != Status.DRAFT or submission.values.exists():
+    if submission.status != Status.DRAFT or selectors.held_cells(submission=submission.pk):
         raise Conflict(
             _("%(unit)s đã có báo cáo kỳ %(period)s."), params={"unit": unit.name, "period": period.id},
             code="report_exists",

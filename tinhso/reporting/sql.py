@@ -59,7 +59,8 @@ def insert_fresh_values(*, rows: Sequence[Sequence[Any]], channel: str, reason: 
 
 
 # A save's report (locked), what the writer needs to know about it and the cells' current values, in one read
-# (services._save_at_once). One row per current value named (at least one row when the unit takes part).
+# (services._save_at_once). One row per current value named (at least one row when the unit takes part); from
+# the 16th column on, the value as selectors.HeldCell's fields, in their order (held_cells reads all others).
 REPORT_FOR_ENTRY = """
 SELECT r.id, r.state, r.cutoff_mode, r.frequency, r.deadline_rules, r.expiry_days, r.recipient_id,
     u.id, u.name, u.path,
@@ -67,7 +68,8 @@ SELECT r.id, r.state, r.cutoff_mode, r.frequency, r.deadline_rules, r.expiry_day
           WHERE a.user_id = %(actor)s AND (a.valid_to IS NULL OR a.valid_to >= %(today)s)
           AND a.domain = ANY(%(domains)s::text[])),
     s.id, s.status, h.seq, h.hash,
-    v.id, v.indicator_version_id, v.disaggregation, v.kind, v.value, v.comment, v.obs_status, v.revision, v.batch_id
+    v.id, v.submission_id, %(period)s::varchar, u.code, v.indicator_version_id, v.code, v.disaggregation, v.kind,
+    v.value, v.comment, v.obs_status, v.public, v.revision, v.changed_at, v.changed_by_id, v.batch_id
 FROM reporting_regime r
 JOIN core_adminunit u ON u.code = %(unit)s
 LEFT JOIN LATERAL (
@@ -78,7 +80,7 @@ LEFT JOIN LATERAL (
     SELECT seq, hash FROM core_event WHERE stream = %(streams)s || s.id::text ORDER BY seq DESC LIMIT 1
 ) h ON true
 LEFT JOIN LATERAL (
-    SELECT v.* FROM unnest(%(codes)s::text[], %(breakdowns)s::text[], %(kinds)s::text[]) AS c(code, breakdown, kind)
+    SELECT v.*, c.code FROM unnest(%(codes)s::text[], %(breakdowns)s::text[], %(kinds)s::text[]) AS c(code, breakdown, kind)
     JOIN reporting_indicator i ON i.code = c.code
     JOIN reporting_indicatorversion iv ON iv.indicator_id = i.id
     JOIN reporting_datavalue v ON v.submission_id = s.id AND v.indicator_version_id = iv.id

@@ -19,7 +19,8 @@ from django.utils.module_loading import import_string
 from fpdf import FPDF
 
 from tinhso.core.eventlog import canonical_json
-from tinhso.reporting.models import Aggregate, DataValue, Submission
+from tinhso.reporting import selectors
+from tinhso.reporting.models import Aggregate, Submission
 from tinhso.reporting.selectors import period_of
 
 FONT = "BeVietnamPro"
@@ -77,17 +78,16 @@ def document_of(submission: Submission) -> dict:
     period = period_of(regime, submission.period)
     values = [
         {
-            "indicator": code,
-            "breakdown": part,
-            "kind": kind,
-            "value": _number(value),
-            "obs_status": status,
+            "indicator": cell.code,
+            "breakdown": cell.disaggregation,
+            "kind": cell.kind,
+            "value": _number(cell.value),
+            "obs_status": cell.obs_status,
         }
-        for code, part, kind, value, status in DataValue.objects.filter(
-            submission=submission, value__isnull=False
+        for cell in sorted(
+            selectors.held_cells(submission=submission.pk, with_value=True),
+            key=lambda cell: (cell.code, cell.disaggregation, cell.kind),
         )
-        .order_by("indicator_version__indicator__code", "disaggregation", "kind")
-        .values_list("indicator_version__indicator__code", "disaggregation", "kind", "value", "obs_status")
     ]
     if not values:
         values = [

@@ -18,7 +18,7 @@ from tinhso.core.errors import DomainError, Forbidden, InvalidInput, NotFound, a
 from tinhso.core.models import Domain
 from tinhso.core.parsing import whole_number
 from tinhso.reporting import sdmx, selectors, services, xlsx
-from tinhso.reporting.models import DataValue, Form, Status
+from tinhso.reporting.models import Form, Status
 
 
 @login_required
@@ -42,12 +42,10 @@ def _context(request: SignedInRequest, regime_code: str, period_id: str, unit_co
     if not (may_enter or acting or watching):
         raise Forbidden(_("Bạn không xem được báo cáo này."), code="not_allowed")
     lock = selectors.entry_lock(regime, period, unit, submission, timezone.now())
-    typed = {}
-    if submission:
-        for value in DataValue.objects.filter(submission=submission).select_related(
-            "indicator_version__indicator"
-        ):
-            typed[(value.indicator_version.indicator.code, value.disaggregation, value.kind)] = value
+    typed = {
+        (cell.code, cell.disaggregation, cell.kind): cell
+        for cell in (selectors.held_cells(submission=submission.pk) if submission else [])
+    }
     computed = selectors.computed(regime, period_id, unit)
     lines = []
     for row in selectors.form_rows(regime):

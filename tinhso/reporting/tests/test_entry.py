@@ -8,10 +8,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tinhso.core.errors import Conflict, InvalidInput
-from tinhso.core.models import Event
+from tinhso.core.models import Domain, Event
 from tinhso.core.selectors import verify_event_log
 from tinhso.core.services import next_event
-from tinhso.reporting import bulk, imports, services, setup, sql
+from tinhso.reporting import bulk, imports, selectors, services, setup, sql
 from tinhso.reporting.models import (
     DataValue,
     FormRow,
@@ -122,6 +122,23 @@ def test_a_save_read_before_another_writer_committed_writes_nothing(regime, cast
     assert not written
     assert (Event.objects.filter(stream=head.stream).count(), ValueRevision.objects.count()) == (head.seq, 1)
     assert DataValue.objects.get().value == 12
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the save's one read is PostgreSQL's")
+def test_the_saves_one_read_gives_each_cell_as_held_cells_does(regime, cast):
+    """The save's statement reads the cells itself: in selectors.HeldCell's shape, field for field."""
+    imports.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="12"))
+    services.save_values(actor=cast.justice, regime_code=regime, period_id="2026M03", unit_code=JUSTICE,
+                         cells=[services.Cell("HSTN", "340", comment="theo sổ", obs_status="P")])  # fmt: skip
+    rows = sql.report_for_entry(regime=regime, period="2026M03", unit=JUSTICE, actor=cast.justice.pk,
+                                today=timezone.localdate(), domains=(Domain.REPORTING, Domain.ALL),
+                                cells=[("DNMOI", "", "period"), ("HSTN", "", "period")])  # fmt: skip
+    read = sorted((selectors.HeldCell._make(row[15:]) for row in rows), key=lambda cell: cell.id)
+    held = selectors.held_cells(submission=Submission.objects.get().pk)
+    assert read == sorted(held, key=lambda cell: cell.id)
+    assert [(cell.code, cell.comment, cell.obs_status, bool(cell.batch_id)) for cell in read] == [
+        ("DNMOI", "", "A", True), ("HSTN", "theo sổ", "P", False),
+    ]  # fmt: skip
 
 
 def test_dry_run_reports_the_summary_and_writes_nothing(regime, cast):
