@@ -69,7 +69,7 @@ SELECT r.id, r.state, r.cutoff_mode, r.frequency, r.deadline_rules, r.expiry_day
           AND a.domain = ANY(%(domains)s::text[])),
     s.id, s.status, h.seq, h.hash,
     v.id, v.submission_id, %(period)s::varchar, u.code, v.indicator_version_id, v.code, v.disaggregation, v.kind,
-    v.value, v.comment, v.obs_status, v.public, v.revision, v.changed_at, v.changed_by_id, v.batch_id
+    v.value, v.comment, v.obs_status, v.public, v.revision, v.changed_by_id, v.batch_id, v.changed_at
 FROM reporting_regime r
 JOIN core_adminunit u ON u.code = %(unit)s
 LEFT JOIN LATERAL (
