@@ -28,7 +28,6 @@ from tinhso.reporting.models import (
     DataValue,
     ImportBatch,
     IndicatorVersion,
-    ObsStatus,
     Regime,
     Submission,
     ValueRevision,
@@ -276,36 +275,28 @@ def _compare(
     }
     new: list[list[Any]] = []
     changed: list[tuple[selectors.HeldCell, Decimal | None, str, str]] = []
-    actor_id, official = actor.pk, ObsStatus.OFFICIAL
+    actor_id = actor.pk
     for report in reports.values():
         report_id = report.submission.pk if report.submission else None
         for index, code, version, breakdown, kind, number, comment, status in report.rows:
             current = existing.get((report_id, version.pk, breakdown, kind))
-            if current is None:
-                if strategy == "UPDATE":
-                    message = services._said(services.NOTHING_TO_UPDATE)
-                    outcome.conflicts.append(
-                        services.conflict(index=index, indicator=code, code="not_found", message=message)
-                    )
-                elif number is None and not comment:
-                    outcome.ignored += 1
-                else:
-                    outcome.imported += 1
-                    new.append([report_id, version.pk, breakdown, kind, number, comment or "", status or official,
-                                True, 1, now, actor_id, None])  # fmt: skip
-                continue
-            comment = current.comment if comment is None else comment
-            status = status or current.obs_status
-            if (current.value, current.comment, current.obs_status) == (number, comment, status):
-                outcome.ignored += 1
-            elif strategy == "CREATE":
-                message = services._said(services.ALREADY_HELD)
-                outcome.conflicts.append(
-                    services.conflict(index=index, indicator=code, code="exists", message=message)
-                )
-            else:
+            does, comment, status = services.verdict(current=current, number=number, comment=comment,
+                                                     obs_status=status, strategy=strategy)  # fmt: skip
+            if does == services.NEW:
+                outcome.imported += 1
+                new.append([report_id, version.pk, breakdown, kind, number, comment, status, True, 1, now, actor_id,
+                            None])  # fmt: skip
+            elif does == services.UPDATE:
+                assert current is not None
                 outcome.updated += 1
                 changed.append((current, number, comment, status))
+            elif does in services.REFUSALS:
+                message = services._said(services.REFUSALS[does])
+                outcome.conflicts.append(
+                    services.conflict(index=index, indicator=code, code=does, message=message)
+                )
+            else:  # IGNORED, UNCHANGED
+                outcome.ignored += 1
     return new, changed
 
 

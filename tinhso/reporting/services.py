@@ -79,6 +79,7 @@ OBS_STATUSES = frozenset(ObsStatus.values)
 # What importStrategy UPDATE and CREATE refuse, for a save's cells and an import's rows alike.
 NOTHING_TO_UPDATE = _("Chưa có giá trị để cập nhật (importStrategy=UPDATE).")
 ALREADY_HELD = _("Đã có giá trị (importStrategy=CREATE).")
+REFUSALS = {"not_found": NOTHING_TO_UPDATE, "exists": ALREADY_HELD}  # by the conflicts' errorCode
 
 
 def _said(message: "StrOrPromise", **params: Any) -> str:
@@ -471,6 +472,30 @@ def _locked_message(reason: str, unit: AdminUnit, period: periods.Period) -> str
     )
 
 
+# What a value given for a cell does to the value the cell holds (verdict).
+NEW, UPDATE, UNCHANGED, IGNORED, STALE = "new", "update", "unchanged", "ignored", "stale"
+
+
+def verdict(*, current: selectors.HeldCell | None, number: Decimal | None, comment: str | None,
+            obs_status: str | None, strategy: str, base_revision: int | None = None) -> tuple[str, str, str]:  # fmt: skip
+    """What a checked value does to the value its cell holds (`current`, None: none), for a page's save and an
+    import alike: NEW, UPDATE, UNCHANGED, IGNORED (an empty cell given nothing), STALE (changed since the
+    writer's `base_revision`) or a key of REFUSALS; with the comment and status the value is to have (a comment
+    or status not given keeps the one held)."""
+    if current is None:
+        comment, obs = comment or "", obs_status or ObsStatus.OFFICIAL
+        if strategy == "UPDATE":
+            return "not_found", comment, obs
+        return (IGNORED if number is None and not comment else NEW), comment, obs
+    comment = current.comment if comment is None else comment
+    obs = obs_status or current.obs_status
+    if (current.value, current.comment, current.obs_status) == (number, comment, obs):
+        return UNCHANGED, comment, obs
+    if base_revision is not None and base_revision != current.revision:
+        return STALE, comment, obs
+    return ("exists" if strategy == "CREATE" else UPDATE), comment, obs
+
+
 @dataclass
 class _Plan:
     """What a save changes in one report: the event's changes, the values updated and the new ones."""
@@ -492,33 +517,31 @@ def _plan(*, actor: User | None, submission: Submission, cells: list[tuple[Cell,
     for cell, version, number in cells:
         key = cell_key(cell.indicator, cell.disaggregation, cell.kind)
         current = existing.get((version.pk, cell.disaggregation, cell.kind))
-        comment = cell.comment if cell.comment is not None else (current.comment if current else "")
-        obs = cell.obs_status or (current.obs_status if current else ObsStatus.OFFICIAL)
-        if current is None:
-            if strategy == "UPDATE":
-                outcome.conflicts.append(_conflict(cell, "not_found", _said(NOTHING_TO_UPDATE)))
-            elif number is None and not comment:
-                outcome.ignored += 1
-            else:
-                outcome.imported += 1
-                outcome.revisions[key] = 1
-                plan.changes.append([cell.indicator, cell.disaggregation, cell.kind, None, _text(number)])
-                plan.fresh.append([submission.pk, version.pk, cell.disaggregation, cell.kind, number, comment, obs,
-                                   now, actor_id])  # fmt: skip
+        does, comment, obs = verdict(current=current, number=number, comment=cell.comment,
+                                     obs_status=cell.obs_status, strategy=strategy, base_revision=cell.base_revision)  # fmt: skip
+        if does in REFUSALS:
+            outcome.conflicts.append(_conflict(cell, does, _said(REFUSALS[does])))
             continue
-        if (current.value, current.comment, current.obs_status) == (number, comment, obs):
+        if does == IGNORED:
+            outcome.ignored += 1
+            continue
+        if current is None:  # NEW
+            outcome.imported += 1
+            outcome.revisions[key] = 1
+            plan.changes.append([cell.indicator, cell.disaggregation, cell.kind, None, _text(number)])
+            plan.fresh.append([submission.pk, version.pk, cell.disaggregation, cell.kind, number, comment, obs,
+                               now, actor_id])  # fmt: skip
+            continue
+        if does == UNCHANGED:
             outcome.ignored += 1
             outcome.revisions[key] = current.revision
             continue
-        if cell.base_revision is not None and cell.base_revision != current.revision:
-            if _as_seen(current, cell.base_revision) == (number, comment):
+        if does == STALE:
+            if _as_seen(current, cell.base_revision or 0) == (number, comment):
                 outcome.ignored += 1  # left as it was seen: the newer value someone else saved stands
                 outcome.revisions[key] = current.revision
             else:
                 outcome.conflicts.append(_stale(cell, current))
-            continue
-        if strategy == "CREATE":
-            outcome.conflicts.append(_conflict(cell, "exists", _said(ALREADY_HELD)))
             continue
         outcome.updated += 1
         plan.changes.append(
@@ -667,18 +690,21 @@ def _save_at_once(*, actor: User, regime_code: str, period_id: str, unit_code: s
         return None
     # A read after the one that took the lock sees the chain's head; a report made here is read on the next turn.
     for _attempt in range(3):
-        rows = sql.report_for_entry(regime=regime_code, period=period_id, unit=unit_code, actor=actor.pk,
-                                    today=timezone.localdate(), domains=(Domain.REPORTING, Domain.ALL), cells=wanted)  # fmt: skip
-        if not rows:  # an unknown regime or unit, or one not taking part
+        found = sql.report_for_entry(regime=regime_code, period=period_id, unit=unit_code, actor=actor.pk,
+                                     today=timezone.localdate(), domains=(Domain.REPORTING, Domain.ALL), cells=wanted)  # fmt: skip
+        if found is None:  # an unknown regime or unit, or one not taking part
             return None
-        (regime_id, state, cutoff_mode, frequency, rules, expiry_days, recipient_id, unit_id, unit_name, unit_path,
-         roles, report_id, status, head_seq, head_hash) = rows[0][:15]  # fmt: skip
-        regime = Regime(pk=regime_id, code=regime_code, state=state, cutoff_mode=cutoff_mode, frequency=frequency,
-                        deadline_rules=json.loads(rules), expiry_days=expiry_days, recipient_id=recipient_id)  # fmt: skip
-        unit = AdminUnit(pk=unit_id, code=unit_code, name=unit_name, path=unit_path)
+        place, held = found
+        report_id = place.report_id
+        regime = Regime(pk=place.regime_id, code=regime_code, state=place.state, cutoff_mode=place.cutoff_mode,
+                        frequency=place.frequency, deadline_rules=json.loads(place.deadline_rules),
+                        expiry_days=place.expiry_days, recipient_id=place.recipient_id)  # fmt: skip
+        unit = AdminUnit(pk=place.unit_id, code=unit_code, name=place.unit_name, path=place.unit_path)
         submission = Submission(pk=report_id, regime=regime, period=period_id, unit=unit,
-                                status=status or Status.DRAFT)  # fmt: skip
-        if state != Regime.State.ACTIVE or not selectors.holds_among(roles, unit, selectors.REPORTERS):
+                                status=place.status or Status.DRAFT)  # fmt: skip
+        if place.state != Regime.State.ACTIVE or not selectors.holds_among(
+            place.roles, unit, selectors.REPORTERS
+        ):
             return None
         try:
             period = selectors.period_of(regime, period_id)
@@ -698,7 +724,7 @@ def _save_at_once(*, actor: User, regime_code: str, period_id: str, unit_code: s
             checked.append((cell, version, number))
         existing = {
             (cell.indicator_version_id, cell.disaggregation, cell.kind): cell
-            for cell in (selectors.HeldCell._make(row[15:]) for row in rows if row[15] is not None)
+            for cell in map(selectors.HeldCell._make, held)
         }
         outcome = Outcome()
         plan = _plan(actor=actor, submission=submission, cells=checked, existing=existing,
@@ -707,7 +733,9 @@ def _save_at_once(*, actor: User, regime_code: str, period_id: str, unit_code: s
             return None
         if not plan.changes:
             return outcome
-        head = Event(stream=stream_of(submission), seq=head_seq or 0, hash=head_hash or GENESIS_HASH)
+        head = Event(
+            stream=stream_of(submission), seq=place.head_seq or 0, hash=place.head_hash or GENESIS_HASH
+        )
         event = next_event(head, action=events.VALUES_SAVED, actor=actor,
                            payload={"channel": channel, "reason": reason, "changes": plan.changes})  # fmt: skip
         changed = [

@@ -5,7 +5,7 @@ docs/benchmarks.md "Reporting")."""
 import json
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import signals
@@ -91,11 +91,33 @@ WHERE r.code = %(regime)s AND (u.id = r.recipient_id OR EXISTS (
 """
 
 
+class EntryPlace(NamedTuple):
+    """REPORT_FOR_ENTRY's first columns: the regime, the unit, the writer's roles there, the report and its chain's
+    head (the report's and the head's None when the unit has no report yet)."""
+
+    regime_id: int
+    state: str
+    cutoff_mode: str
+    frequency: str
+    deadline_rules: str  # JSON
+    expiry_days: int
+    recipient_id: int | None
+    unit_id: int
+    unit_name: str
+    unit_path: str
+    roles: list[tuple[str, str]]  # (role, unit path) of each active assignment in reporting
+    report_id: int | None
+    status: str | None
+    head_seq: int | None
+    head_hash: str | None
+
+
 def report_for_entry(*, regime: str, period: str, unit: str, actor: int, today: date, domains: Sequence[str],
-                     cells: Sequence[tuple[str, str, str]]) -> list[tuple[Any, ...]]:  # fmt: skip
+                     cells: Sequence[tuple[str, str, str]]) -> tuple[EntryPlace, list[tuple[Any, ...]]] | None:  # fmt: skip
     """Stands for selectors.regime_by_code, the reporters' lookup, active_roles, services._report (the report
     locked FOR UPDATE), the chain head record_event reads and the report's values of `cells` (indicator code,
-    breakdown, kind): the rows of REPORT_FOR_ENTRY, none when the regime or the unit taking part is unknown.
+    breakdown, kind): the place and the values held as selectors.HeldCell's fields, None when the regime or
+    the unit taking part is unknown.
     Its snapshot may predate the lock: SAVE_VALUES writes only if the chain head it read is still the head."""
     with connection.cursor() as cursor:
         cursor.execute(REPORT_FOR_ENTRY, {
@@ -103,7 +125,11 @@ def report_for_entry(*, regime: str, period: str, unit: str, actor: int, today: 
             "domains": list(domains), "streams": "reporting.submission:", "codes": [cell[0] for cell in cells],
             "breakdowns": [cell[1] for cell in cells], "kinds": [cell[2] for cell in cells],
         })  # fmt: skip
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    width = len(EntryPlace._fields)
+    return EntryPlace._make(rows[0][:width]), [row[width:] for row in rows if row[width] is not None]
 
 
 # The save's event, its values changed and new, and a revision each, in one statement, written only when the chain

@@ -130,11 +130,13 @@ def test_the_saves_one_read_gives_each_cell_as_held_cells_does(regime, cast):
     imports.import_values(actor=cast.justice, regime_code=regime, values=_rows(DNMOI="12"))
     services.save_values(actor=cast.justice, regime_code=regime, period_id="2026M03", unit_code=JUSTICE,
                          cells=[services.Cell("HSTN", "340", comment="theo sổ", obs_status="P")])  # fmt: skip
-    rows = sql.report_for_entry(regime=regime, period="2026M03", unit=JUSTICE, actor=cast.justice.pk,
-                                today=timezone.localdate(), domains=(Domain.REPORTING, Domain.ALL),
-                                cells=[("DNMOI", "", "period"), ("HSTN", "", "period")])  # fmt: skip
-    read = sorted((selectors.HeldCell._make(row[15:]) for row in rows), key=lambda cell: cell.id)
-    held = selectors.held_cells(submission=Submission.objects.get().pk)
+    found = sql.report_for_entry(regime=regime, period="2026M03", unit=JUSTICE, actor=cast.justice.pk,
+                                 today=timezone.localdate(), domains=(Domain.REPORTING, Domain.ALL),
+                                 cells=[("DNMOI", "", "period"), ("HSTN", "", "period")])  # fmt: skip
+    report = Submission.objects.get()
+    assert found is not None and (found[0].report_id, found[0].status) == (report.pk, report.status)
+    read = sorted(map(selectors.HeldCell._make, found[1]), key=lambda cell: cell.id)
+    held = selectors.held_cells(submission=report.pk)
     assert read == sorted(held, key=lambda cell: cell.id)
     assert [(cell.code, cell.comment, cell.obs_status, bool(cell.batch_id)) for cell in read] == [
         ("DNMOI", "", "A", True), ("HSTN", "theo sổ", "P", False),
