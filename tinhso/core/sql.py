@@ -118,12 +118,13 @@ def saved_with_head(obj: Model, *, changing: Sequence[str]) -> Event:
     The caller holds obj's row lock, which every writer of its chain takes, taken by an earlier statement: this
     one's snapshot, taken after the lock was granted, sees every event of the writers before."""
     stream = stream_of(obj)
-    if connection.vendor != "postgresql":
+    database = connections[DEFAULT_DB_ALIAS]  # as `connection`, looked up once, not by each field's value
+    if database.vendor != "postgresql":
         obj.save(update_fields=changing)
         found = Event.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
     else:
-        values = _update_values(obj, tuple(changing), connection)
-        with connection.cursor() as cursor:
+        values = _update_values(obj, tuple(changing), database)
+        with database.cursor() as cursor:
             cursor.execute(_update_statement(type(obj), tuple(changing)), [*values, stream, stream])
             found = cursor.fetchone()
     seq, digest = found if found and found[0] is not None else (0, GENESIS_HASH)
@@ -364,14 +365,15 @@ def from_row(row: Sequence[Any], *shapes: Shape) -> list[Model]:
     """One instance per shape from a row of select_list's columns, with the values converted as the ORM
     converts them on this database."""
     plan = _read_plan(shapes)
+    database = connections[DEFAULT_DB_ALIAS]  # as `connection`, looked up once
     values = list(row)
-    for index, column, convert in _converters(shapes, connection.vendor):
-        values[index] = convert(values[index], column, connection)
+    for index, column, convert in _converters(shapes, database.vendor):
+        values[index] = convert(values[index], column, database)
     instances, start = [], 0
     for model, _alias, fields in plan:
         end = start + len(fields)
         instances.append(
-            model.from_db(connection.alias, [field.attname for field in fields], values[start:end])
+            model.from_db(DEFAULT_DB_ALIAS, [field.attname for field in fields], values[start:end])
         )
         start = end
     return instances

@@ -5,7 +5,7 @@ statements per IPN pinned by payments/tests/test_ipn.py, which runs on both data
 
 from functools import cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from tinhso.core.eventlog import stream_of, stream_sql
 from tinhso.core.models import Event
@@ -18,6 +18,7 @@ _NOTICE = (
     (PaymentOrder, "o", tuple(field.name for field in PaymentOrder._meta.concrete_fields)),
     (Dossier, "d", ("id", "code", "status")),
 )
+_HEAD = ("stream", "seq", "hash")
 
 
 def locked_for_notice(reference: str) -> tuple[PaymentOrder, Event | None] | None:
@@ -27,13 +28,14 @@ def locked_for_notice(reference: str) -> tuple[PaymentOrder, Event | None] | Non
     Python. FOR NO KEY UPDATE of the order alone lets its callbacks be inserted meanwhile; SQLite has no row
     locks (its writers queue for the whole database).
 
-    With the order, the head of its event chain (an unsaved Event with its seq and hash, for next_event), read
-    in the same statement, or None when it may not be the head: the statement's snapshot is taken before the
-    lock is granted, so a writer that committed meanwhile is seen in the order's row but not in its events.
-    Every event of an order's chain comes with a version bump (payments.services), so the head is the one
-    read exactly when its seq is the order's version."""
-    with connection.cursor() as cursor:
-        cursor.execute(_notice_statement(connection.vendor), [reference])
+    With the order, the head of its event chain (an Event with only its stream, seq and hash, for
+    next_event), read in the same statement, or None when it may not be the head: the statement's snapshot is
+    taken before the lock is granted, so a writer that committed meanwhile is seen in the order's row but not
+    in its events. Every event of an order's chain comes with a version bump (payments.services), so the head
+    is the one read exactly when its seq is the order's version."""
+    database = connections[DEFAULT_DB_ALIAS]  # as `connection`, looked up once
+    with database.cursor() as cursor:
+        cursor.execute(_notice_statement(database.vendor), [reference])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -43,7 +45,8 @@ def locked_for_notice(reference: str) -> tuple[PaymentOrder, Event | None] | Non
     seq, digest = row[-2:]
     if seq != order.version:
         return order, None
-    return order, Event(stream=stream_of(order), seq=seq, hash=digest)
+    # Built as the ORM builds a partial row it read (the rest deferred): cheaper than Event(stream=..., ...).
+    return order, Event.from_db(DEFAULT_DB_ALIAS, _HEAD, [stream_of(order), seq, digest])
 
 
 @cache
