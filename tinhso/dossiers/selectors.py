@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
@@ -265,9 +265,7 @@ def _queue_page(
     else:  # the first page counts the whole queue in the same statement instead of reading it twice
         with_total: QuerySet[Counted] = columns(queue).annotate(queue_total=Window(Count("pk")))
         counted = list(with_total.order_by(*_QUEUE_ORDER)[: size + 1])
-        now = timezone.now()
-        near_until = latest_within(now, office_time=NEAR_DUE)
-        items = [_queue_item(dossier, now=now, near_until=near_until) for dossier in counted]
+        items = _queue_rows(counted, now=timezone.now())
         total = counted[0].queue_total if counted else 0
     last = items[size - 1] if len(items) > size else None
     return Page(items[:size], cursor_of(last.due_at, last.dossier.pk) if last else None, total)
@@ -297,15 +295,16 @@ def _queue_items(
         else:
             dossiers = dossiers.filter(Q(due__gt=due_at) | Q(due=due_at, pk__gt=pk) | Q(due=None))
     dossiers = dossiers.order_by(*_QUEUE_ORDER)
+    return _queue_rows(dossiers[:size] if size else dossiers, now=now)
+
+
+def _queue_rows(dossiers: "Iterable[Queued]", *, now: datetime) -> list[QueueItem]:
+    """Each dossier with its due time and flags; the near-due limit worked out once for every row."""
     near_until = latest_within(now, office_time=NEAR_DUE)
-    return [
-        _queue_item(dossier, now=now, near_until=near_until)
-        for dossier in (dossiers[:size] if size else dossiers)
-    ]
+    return [_queue_item(dossier, now=now, near_until=near_until) for dossier in dossiers]
 
 
 def _queue_item(dossier: "Queued", *, now: datetime, near_until: datetime) -> QueueItem:
-    """`near_until` is latest_within(now, office_time=NEAR_DUE), worked out once for every row."""
     due_at = dossier.due
     overdue = due_at is not None and now > due_at
     near_due = due_at is not None and not overdue and due_at <= near_until
