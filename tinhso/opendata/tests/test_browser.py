@@ -1,6 +1,7 @@
 """End to end in headless Chromium: search without accents, open a dataset, see its preview, download CSV."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tinhso.opendata import services
 from tinhso.opendata.tests.conftest import SCHOOLS, load, make_dataset, publish
@@ -18,8 +19,9 @@ def test_search_preview_and_download(page, tmp_path):
     page.fill("#q", "truong hoc")
     page.click("form[role=search] button")
     page.click("text=Danh sách trường học")
-    assert page.locator("#preview tbody tr").count() == 3
-    assert "Trường THCS Nguyễn Văn Trỗi" in page.locator("#preview").inner_text()
+    # expect() waits for the dataset page the click opened; count() would read the page mid-load
+    expect(page.locator("#preview tbody tr")).to_have_count(3)
+    expect(page.locator("#preview")).to_contain_text("Trường THCS Nguyễn Văn Trỗi")
     with page.expect_download() as download:
         page.click("a[download]:text-is('CSV')")
     saved = tmp_path / "truong-hoc.csv"
