@@ -154,6 +154,10 @@ class Shared:
 
     def clear(self) -> None:
         caches[self.alias].clear()
+        self.forget_here()
+
+    def forget_here(self) -> None:
+        """Drops this process's copies only; the alias keeps its values."""
         if self._here is not None:
             self._here.clear()
 
@@ -164,4 +168,4 @@ def clear_shared(alias: str) -> None:
     caches[alias].clear()
     for cache in _REGISTRY.values():
         if isinstance(cache, Shared) and cache.alias == alias:
-            cache.clear()
+            cache.forget_here()
