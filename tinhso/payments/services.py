@@ -445,7 +445,8 @@ def receive_dvcqg_confirm(*, message: Mapping[str, object], remote_addr: str | N
     verified = dvcqg.verified(
         message, dvcqg.VERSIONS[dvcqg.VERSION].confirm_fields, settings.TINHSO_DVCQG_HASH_KEY
     )
-    order, head = (verified and sql.locked_for_notice(reference)) or (None, None)
+    found = sql.locked_for_notice(reference) if verified else None
+    order, head = found if found is not None else (None, None)
     if not verified:
         answer = BAD_SIGNATURE
     elif order is None:
