@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
@@ -937,21 +937,32 @@ def grant_lock_exception(*, actor: User, regime_code: str, period_id: str, unit_
 
 def _transition(
     *, actor: User, submission_id: int, version: int, action: str, reason: str = ""
-) -> tuple[Submission, Transition]:
-    """The report locked for this change, once the table allows `action` from its state for this actor."""
-    # Only the report's row: FOR UPDATE over the join would also lock the regime and the unit, so that every
-    # action on any report of the regime waited for every other to commit.
-    # The recipient and the unit's parent come along: the level above and the roll-up ask for them.
-    submission = (
-        Submission.objects.select_for_update(of=("self",))
-        .select_related("regime__recipient", "unit__parent")
-        .filter(pk=submission_id)
-        .first()
-    )
-    if submission is None:
-        raise NotFound(_("Không tìm thấy báo cáo."), code="submission_not_found")
+) -> tuple[Submission, Transition, "_Place | None"]:
+    """The report locked for this change, once the table allows `action` from its state for this actor; with
+    what the lean read gave on PostgreSQL (None where the general reads answered)."""
+    place = _place(actor, submission_id) if connection.vendor == "postgresql" else None
+    if place is not None:
+        submission = place.submission
+    else:
+        # Only the report's row: FOR UPDATE over the join would also lock the regime and the unit, so that every
+        # action on any report of the regime waited for every other to commit.
+        # The recipient and the unit's parent come along: the level above and the roll-up ask for them.
+        found = (
+            Submission.objects.select_for_update(of=("self",))
+            .select_related("regime__recipient", "unit__parent")
+            .filter(pk=submission_id)
+            .first()
+        )
+        if found is None:
+            raise NotFound(_("Không tìm thấy báo cáo."), code="submission_not_found")
+        submission = found
     transitions = lifecycle.LIFECYCLE.rows(action)
-    lifecycle.LIFECYCLE.authorize(transitions[0], lambda party: selectors.is_party(actor, submission, party))
+    lifecycle.LIFECYCLE.authorize(
+        transitions[0],
+        (lambda party: place.is_party(party))
+        if place is not None
+        else (lambda party: selectors.is_party(actor, submission, party)),
+    )
     if submission.version != version:
         raise Conflict(_("Báo cáo vừa được người khác cập nhật; vui lòng tải lại."), code="stale_version",
                        current={"status": submission.status, "version": submission.version})  # fmt: skip
@@ -960,7 +971,116 @@ def _transition(
         raise InvalidInput(
             _("Cần ghi lý do."), code="reason_required", errors={"reason": [_("Cần ghi lý do.")]}
         )
-    return submission, transition
+    return submission, transition, place
+
+
+# The report locked (its row alone: the regime's and the unit's stay free), with what deciding an action on it
+# needs, in one read: its regime and recipient, its unit and that unit's parent, the actor's roles in
+# reporting, the regime's reporting units (own and effective paths) and whether the platform froze any figure
+# of the report (no frozen figure: no mismatch to explain). The ORM's reads of the same cost an action most of
+# its CPU (bench/reporting.py, docs/benchmarks.md, issue 20).
+ACTION_PLACE = """
+SELECT s.status, s.version, s.revision, s.period, s.submitted_at, s.submitted_by_id, s.decided_at,
+    s.decided_by_id, s.return_reason,
+    r.id, r.code, r.state, r.cutoff_mode, r.frequency, r.recipient_id, rp.path,
+    u.id, u.code, u.name, u.path, u.parent_id, u.successor_id, us.path, us.successor_id,
+    p.code, p.name, p.path, p.parent_id, p.successor_id,
+    ARRAY(SELECT ARRAY[a.role, ap.path] FROM core_roleassignment a JOIN core_adminunit ap ON ap.id = a.unit_id
+          WHERE a.user_id = %(actor)s AND (a.valid_to IS NULL OR a.valid_to >= %(today)s)
+          AND a.domain = ANY(%(domains)s::text[])),
+    ARRAY(SELECT ARRAY[m.adminunit_id::text, mu.path, coalesce(ms.path, mu.path), mu.name,
+                       (ms.successor_id IS NOT NULL)::text]
+          FROM reporting_regime_reporters m JOIN core_adminunit mu ON mu.id = m.adminunit_id
+          LEFT JOIN core_adminunit ms ON ms.id = mu.successor_id WHERE m.regime_id = r.id ORDER BY mu.path),
+    EXISTS (SELECT 1 FROM reporting_derivation d
+            WHERE d.regime_id = r.id AND d.period = s.period AND d.unit_id = s.unit_id)
+FROM reporting_submission s
+JOIN reporting_regime r ON r.id = s.regime_id
+LEFT JOIN core_adminunit rp ON rp.id = r.recipient_id
+JOIN core_adminunit u ON u.id = s.unit_id
+LEFT JOIN core_adminunit us ON us.id = u.successor_id
+LEFT JOIN core_adminunit p ON p.id = u.parent_id
+WHERE s.id = %(report)s
+FOR UPDATE OF s
+"""
+
+
+class _Reporter(NamedTuple):
+    id: int
+    path: str
+    effective: str  # its successor's path when merged
+    name: str
+
+
+@dataclass
+class _Place:
+    """ACTION_PLACE's answer: the report (regime, unit and parent attached), the actor's (role, unit path) pairs,
+    the regime's reporting units and whether any platform figure of the report was frozen."""
+
+    submission: Submission
+    roles: list[tuple[str, str]]
+    reporters: list[_Reporter]
+    recipient_path: str
+    effective: str  # the unit's effective path
+    derived: bool
+
+    def above(self, unit_id: int, path: str, effective: str) -> tuple[int, str]:
+        """selectors.reports_to over the rows read: (id, path) of the level a unit reports to."""
+        recipient = self.submission.regime.recipient_id
+        if unit_id == recipient:
+            return unit_id, path
+        candidates = [
+            (r.id, r.path) for r in self.reporters if effective.startswith(r.path) and r.path != effective
+        ]
+        candidates.append((recipient or 0, self.recipient_path))
+        return max(candidates, key=lambda candidate: len(candidate[1]))
+
+    def is_party(self, party: Any) -> bool:
+        """selectors.is_party over the roles read."""
+        unit = self.submission.unit
+        if party == lifecycle.UNIT:
+            return selectors.holds_among(self.roles, unit, selectors.SUBMITTERS)
+        _id, path = self.above(unit.pk, unit.path, self.effective)
+        return selectors.holds_among(self.roles, AdminUnit(path=path), selectors.APPROVERS)
+
+    def children(self) -> list[_Reporter]:
+        """selectors.children over the rows read: the units reporting to this report's unit directly."""
+        unit = self.submission.unit
+        inside = self.reporters if unit.pk == self.submission.regime.recipient_id else [
+            r for r in self.reporters if r.effective.startswith(unit.path)
+        ]  # fmt: skip
+        return [r for r in inside if r.id != unit.pk and self.above(r.id, r.path, r.effective)[0] == unit.pk]
+
+
+def _place(actor: User, submission_id: int) -> _Place | None:
+    """ACTION_PLACE read (the report locked); None, nothing decided, where a merged unit's successor was merged
+    again (selectors.effective_unit follows such chains: the general reads answer)."""
+    with connection.cursor() as cursor:
+        cursor.execute(ACTION_PLACE, {"report": submission_id, "actor": actor.pk, "today": timezone.localdate(),
+                                      "domains": [Domain.REPORTING, Domain.ALL]})  # fmt: skip
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound(_("Không tìm thấy báo cáo."), code="submission_not_found")
+    (status, version, revision, period, submitted_at, submitted_by, decided_at, decided_by, return_reason,
+     regime_id, code, state, cutoff_mode, frequency, recipient_id, recipient_path,
+     unit_id, unit_code, unit_name, unit_path, parent_id, successor_id, successor_path, successor_successor,
+     parent_code, parent_name, parent_path, parent_parent, parent_successor, roles, reporters, derived) = row  # fmt: skip
+    if successor_successor is not None or any(flag == "true" for *_r, flag in reporters):
+        return None
+    regime = Regime(pk=regime_id, code=code, state=state, cutoff_mode=cutoff_mode, frequency=frequency,
+                    recipient_id=recipient_id)  # fmt: skip
+    unit = AdminUnit(pk=unit_id, code=unit_code, name=unit_name, path=unit_path, parent_id=parent_id,
+                     successor_id=successor_id)  # fmt: skip
+    if parent_id is not None:
+        unit.parent = AdminUnit(pk=parent_id, code=parent_code, name=parent_name, path=parent_path,
+                                parent_id=parent_parent, successor_id=parent_successor)  # fmt: skip
+    submission = Submission(pk=submission_id, regime=regime, unit=unit, period=period, status=status, version=version,
+                            revision=revision, submitted_at=submitted_at, submitted_by_id=submitted_by,
+                            decided_at=decided_at, decided_by_id=decided_by, return_reason=return_reason)  # fmt: skip
+    submission._state.adding, submission._state.db = False, connection.alias
+    return _Place(submission=submission, roles=[(role, path) for role, path in roles],
+                  reporters=[_Reporter(int(key), path, effective, name) for key, path, effective, name, _f in reporters],
+                  recipient_path=recipient_path or "", effective=successor_path or unit_path, derived=derived)  # fmt: skip
 
 
 def _apply(
@@ -994,7 +1114,7 @@ DECIDED = (
 def submit(*, actor: User, submission_id: int, version: int, reason: str = "") -> Submission:
     """Sends the report up: a HIGH rule broken blocks it; every other finding needs an explanation.
     A report sent again after being returned is a new revision and says why."""
-    submission, transition = _transition(
+    submission, transition, _place_read = _transition(
         actor=actor, submission_id=submission_id, version=version, action="submit"
     )
     if submission.revision and not reason.strip():
@@ -1003,7 +1123,9 @@ def submit(*, actor: User, submission_id: int, version: int, reason: str = "") -
             code="reason_required",
             errors={"reason": [_("Cần ghi lý do.")]},
         )
-    found = selectors.findings(submission)  # read once: each reading runs every rule and outlier query
+    # Read once (each reading runs every rule and outlier query); a mismatch with the platform is explained
+    # before approval, not here: the cross-checks are not read.
+    found = selectors.findings(submission, kinds=("rule", "outlier"))
     blocking = [finding for finding in found if finding.blocking]
     if blocking:
         raise Conflict(
@@ -1012,7 +1134,7 @@ def submit(*, actor: User, submission_id: int, version: int, reason: str = "") -
             code="validation_failed",
             findings=[f.subject for f in blocking],
         )
-    unexplained = [f for f in found if f.kind != "crosscheck" and not f.explanation]
+    unexplained = [f for f in found if not f.explanation]
     if unexplained:
         raise Conflict(
             _("Cần giải trình trước khi gửi: %(findings)s"),
@@ -1028,7 +1150,7 @@ def submit(*, actor: User, submission_id: int, version: int, reason: str = "") -
 
 @transaction.atomic
 def accept(*, actor: User, submission_id: int, version: int) -> Submission:
-    submission, transition = _transition(
+    submission, transition, _place_read = _transition(
         actor=actor, submission_id=submission_id, version=version, action="accept"
     )
     return _apply(submission, transition, actor, {})
@@ -1038,22 +1160,26 @@ def accept(*, actor: User, submission_id: int, version: int) -> Submission:
 def approve(*, actor: User, submission_id: int, version: int) -> Submission:
     """Approves a report: every unit reporting to it must be approved first, every mismatch with the
     platform's own figures explained. The approved values then roll up the tree."""
-    submission, transition = _transition(
+    submission, transition, place = _transition(
         actor=actor, submission_id=submission_id, version=version, action="approve"
     )
     regime = submission.regime
-    below = selectors.children(regime, submission.unit)
-    approved = set(
-        Submission.objects.filter(
-            regime=regime, period=submission.period, unit__in=below, status=Status.APPROVED
-        ).values_list("unit_id", flat=True)
-    )
-    waiting = [unit.name for unit in below if unit.pk not in approved]
+    below = [(unit.id, unit.name) for unit in place.children()] if place else [
+        (unit.pk, unit.name) for unit in selectors.children(regime, submission.unit)
+    ]  # fmt: skip
+    approved = _approved_units(regime, submission.period, [key for key, _name in below])
+    waiting = [name for key, name in below if key not in approved]
     if waiting:
         raise Conflict(_("Chưa phê duyệt được: còn đơn vị cấp dưới chưa được phê duyệt (%(units)s)."),
                        params={"units": ", ".join(waiting)}, code="children_not_approved", units=waiting)  # fmt: skip
     # Rules and outliers were settled at submission; only the cross-checks stand between acceptance and approval.
-    mismatches = [f for f in selectors.findings(submission, kinds=("crosscheck",)) if not f.explanation]
+    # A mismatch needs a figure the platform froze for this report: none, nothing to read.
+    frozen = place is None or place.derived
+    mismatches = (
+        [f for f in selectors.findings(submission, kinds=("crosscheck",)) if not f.explanation]
+        if frozen
+        else []
+    )
     if mismatches:
         raise Conflict(_("Số liệu khác số liệu nền tảng ghi nhận mà chưa giải trình: %(findings)s"),
                        params={"findings": "; ".join(f.message for f in mismatches)}, code="mismatch_unexplained", findings=[f.subject for f in mismatches])  # fmt: skip
@@ -1062,9 +1188,26 @@ def approve(*, actor: User, submission_id: int, version: int) -> Submission:
     return submission
 
 
+def _approved_units(regime: Regime, period: str, units: list[int]) -> set[int]:
+    """Which of `units` have their report of the period approved (read after the approver's lock was granted)."""
+    if not units:
+        return set()
+    if connection.vendor != "postgresql":
+        found = Submission.objects.filter(
+            regime=regime, period=period, unit__in=units, status=Status.APPROVED
+        )
+        return set(found.values_list("unit_id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT unit_id FROM reporting_submission WHERE regime_id = %s AND period = %s AND status = %s"
+            " AND unit_id = ANY(%s)", [regime.pk, period, Status.APPROVED, units],
+        )  # fmt: skip
+        return {key for (key,) in cursor.fetchall()}
+
+
 @transaction.atomic
 def return_report(*, actor: User, submission_id: int, version: int, reason: str) -> Submission:
-    submission, transition = _transition(
+    submission, transition, _place_read = _transition(
         actor=actor, submission_id=submission_id, version=version, action="return", reason=reason
     )
     was_approved = submission.status == Status.APPROVED
