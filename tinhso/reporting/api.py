@@ -16,7 +16,7 @@ from tinhso.core.errors import NotFound
 from tinhso.core.models import AdminUnit
 from tinhso.core.schema_types import FreeText, Instant, Version, column_length
 from tinhso.reporting import imports, lineage, selectors, services
-from tinhso.reporting.models import DataValue, Explanation, Indicator, Regime, Submission
+from tinhso.reporting.models import Explanation, Indicator, Regime, Submission, ValueRevision
 
 router = Router(tags=["reporting"], auth=bearer_auth)
 
@@ -25,7 +25,7 @@ router = Router(tags=["reporting"], auth=bearer_auth)
 IndicatorCode = Annotated[str, StringConstraints(max_length=column_length(Indicator, "code"))]
 PeriodId = Annotated[str, StringConstraints(max_length=column_length(Submission, "period"))]
 UnitCode = Annotated[str, StringConstraints(max_length=column_length(AdminUnit, "code"))]
-Breakdown = Annotated[str, StringConstraints(max_length=column_length(DataValue, "disaggregation"))]
+Breakdown = Annotated[str, StringConstraints(max_length=column_length(ValueRevision, "disaggregation"))]
 ValueKind = Annotated[
     str, StringConstraints(max_length=16)
 ]  # long enough to name a computed kind, refused by name

@@ -3,7 +3,9 @@ time building bulk_create's INSERT statements, then building model instances); e
 rows, bulk_create does."""
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Model
@@ -92,14 +94,103 @@ def copy_rows(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[
 
 
 # A revision row's columns, the import batch that recorded it last (None: the report's own event did).
-REVISION = ("data_value_id", "revision", "value", "comment", "obs_status", "channel", "reason", "changed_at",
-            "changed_by_id", "event_seq", "batch_id")  # fmt: skip
+REVISION = ("block_id", "disaggregation", "revision", "value", "comment", "obs_status", "channel", "reason",
+            "changed_at", "changed_by_id", "event_seq", "batch_id")  # fmt: skip
 BATCH_EVENT_SEQ = 1  # a batch's chain holds one event
 
 
+class Written(NamedTuple):
+    """A cell as a writer leaves it in its block (the block: the report's, of this indicator version and kind)."""
+
+    indicator_version_id: int
+    kind: str
+    disaggregation: str
+    value: Decimal | None
+    comment: str
+    obs_status: str
+    revision: int
+    batch_id: int | None = None  # the import that made it
+
+
+def number_text(value: Decimal) -> str:
+    """A number as a block keeps it: a JSON string (SQLite's JSON numbers are doubles) with the four decimals
+    the value's column had."""
+    return format(value.quantize(FOUR_DECIMALS), "f")
+
+
+FOUR_DECIMALS = Decimal("0.0001")
+
+
+def patches(cells: Sequence[Written], *, at: datetime, author: int | None) -> dict[tuple[int, str], tuple[dict[str, str], dict[str, dict[str, Any]]]]:  # fmt: skip
+    """What writing `cells` does to each block {(indicator version, kind): (numbers, cells)}: a cell given a
+    number takes it, every cell written takes its whole metadata (the block's own columns may be another
+    writer's), so a cell leaves `values` unless given a number again."""
+    out: dict[tuple[int, str], tuple[dict[str, str], dict[str, dict[str, Any]]]] = {}
+    when = at.isoformat()
+    for cell in cells:
+        numbers, metas = out.setdefault((cell.indicator_version_id, cell.kind), ({}, {}))
+        if cell.value is not None:
+            numbers[cell.disaggregation] = number_text(cell.value)
+        metas[cell.disaggregation] = {"c": cell.comment, "s": cell.obs_status, "r": cell.revision, "t": when,
+                                      "u": author, "b": cell.batch_id}  # fmt: skip
+    return out
+
+
+def write_cells(*, report: int, cells: Sequence[Written], at: datetime, author: int | None,
+                batch: int | None = None) -> dict[tuple[int, str], int]:  # fmt: skip
+    """Writes `cells` into the report's blocks, making those it has none of (their cells then carry only what
+    differs from the block's columns): the caller holds the report's lock, so the blocks are read, changed and
+    written back. Returns each block's key by (indicator version, kind)."""
+    from tinhso.reporting.models import ValueBlock
+
+    changes = patches(cells, at=at, author=author)
+    blocks = {
+        (block.indicator_version_id, block.kind): block
+        for block in ValueBlock.objects.filter(
+            submission_id=report, indicator_version_id__in={version for version, _kind in changes}
+        )
+    }
+    made, changed = [], []
+    for key, (numbers, metas) in changes.items():
+        block = blocks.get(key)
+        if block is None:
+            block = blocks[key] = ValueBlock(submission_id=report, indicator_version_id=key[0], kind=key[1],
+                                             values=numbers, cells={}, changed_at=at, changed_by_id=author,
+                                             batch_id=batch)  # fmt: skip
+            for name, meta in metas.items():
+                sparse = _sparse(meta, block)
+                if sparse or name not in numbers:
+                    block.cells[name] = sparse
+            made.append(block)
+            continue
+        for name in metas:
+            block.values.pop(name, None)
+        block.values.update(numbers)
+        block.cells.update(metas)
+        changed.append(block)
+    ValueBlock.objects.bulk_create(made)
+    ValueBlock.objects.bulk_update(changed, ["values", "cells"])
+    return {key: block.pk for key, block in blocks.items() if key in changes}
+
+
+def _sparse(meta: dict[str, Any], block: Any) -> dict[str, Any]:
+    """A cell's metadata less what its block's columns already say."""
+    return {name: value for name, value in meta.items() if value != DEFAULTS[name](block)}
+
+
+DEFAULTS = {
+    "c": lambda block: "",
+    "s": lambda block: block.obs_status,
+    "r": lambda block: 1,
+    "t": lambda block: block.changed_at.isoformat(),
+    "u": lambda block: block.changed_by_id,
+    "b": lambda block: block.batch_id,
+}
+
+
 def first_revisions(values: Sequence[Any]) -> list[list[Any]]:
-    """The revision 1 rows of values an import created and that are about to change (selectors.HeldCell or
-    anything with the same attribute names): until then their batch stood for it."""
+    """The revision 1 rows (REVISION's columns) of values an import created and that are about to change
+    (selectors.HeldCell or anything with the same attribute names): until then their batch stood for it."""
     from tinhso.reporting.models import ImportBatch
 
     born = [value for value in values if value.batch_id is not None and value.revision == 1]
@@ -107,7 +198,8 @@ def first_revisions(values: Sequence[Any]) -> list[list[Any]]:
         return []
     batches = ImportBatch.objects.in_bulk({value.batch_id for value in born})
     return [
-        [value.id, 1, value.value, value.comment, value.obs_status, batches[value.batch_id].channel,
-         batches[value.batch_id].reason, value.changed_at, value.changed_by_id, BATCH_EVENT_SEQ, value.batch_id]
+        [value.block_id, value.disaggregation, 1, value.value, value.comment, value.obs_status,
+         batches[value.batch_id].channel, batches[value.batch_id].reason, value.changed_at, value.changed_by_id,
+         BATCH_EVENT_SEQ, value.batch_id]
         for value in born
     ]  # fmt: skip

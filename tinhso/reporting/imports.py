@@ -1,8 +1,8 @@
 """The dataValueSets import (DHIS2 in spirit): every row is checked first and, if any conflicts, nothing is
 written; importing the same rows again changes nothing. An import that writes is one ImportBatch row (who,
-when, how, the SHA-256 of what was sent) with one event on its own chain; its new values are COPYed straight
-into their table carrying the batch, which stands for their first revision, and only values it changes get
-revision rows (docs/benchmarks.md, "Reporting", issue 20's import)."""
+when, how, the SHA-256 of what was sent) with one event on its own chain; its new values go into new blocks
+(one per report, indicator version and kind) carrying the batch, which stands for their first revision, and
+only values it changes get revision rows (docs/benchmarks.md, "Reporting", issue 20's import)."""
 
 import gc
 import hashlib
@@ -25,19 +25,20 @@ from tinhso.core.models import AdminUnit, Domain, User
 from tinhso.core.services import record_event
 from tinhso.reporting import bulk, events, periods, selectors, services
 from tinhso.reporting.models import (
-    DataValue,
     ImportBatch,
     IndicatorVersion,
+    ObsStatus,
     Regime,
     Submission,
+    ValueBlock,
     ValueRevision,
 )
 
 STRATEGIES = ("CREATE", "UPDATE", "CREATE_AND_UPDATE")
 CHANNEL = "api"
-# The columns of a new value, in the order the import writes them.
-NEW_VALUE = ("submission_id", "indicator_version_id", "disaggregation", "kind", "value", "comment", "obs_status",
-             "public", "revision", "changed_at", "changed_by_id", "batch_id")  # fmt: skip
+# The columns of a new block, in the order the import writes them.
+NEW_BLOCK = ("submission_id", "indicator_version_id", "kind", "values", "cells", "obs_status", "public", "changed_at",
+             "changed_by_id", "batch_id")  # fmt: skip
 
 
 @dataclass
@@ -83,10 +84,11 @@ def import_values(*, actor: User, regime_code: str, values: Sequence[Mapping[str
     outcome, now = services.Outcome(), timezone.now()
     reports = _checked(actor, regime, values, outcome)
     _lock(regime, reports, outcome, dry_run, now)
-    new: list[list[Any]] = []
-    changed: list[tuple[selectors.HeldCell, Decimal | None, str, str]] = []
+    new: dict[tuple[int, int, str], Block] = {}
+    changed: dict[int, list[bulk.Written]] = {}
+    before: list[selectors.HeldCell] = []
     if not outcome.conflicts:
-        new, changed = _compare(reports, strategy, outcome, actor, now)
+        new, changed, before = _compare(reports, strategy, outcome)
     if outcome.conflicts:
         transaction.set_rollback(True)  # reports created to be locked are not kept
         outcome.conflicts.sort(key=lambda conflict: conflict["index"])
@@ -96,10 +98,11 @@ def import_values(*, actor: User, regime_code: str, values: Sequence[Mapping[str
         return outcome
     digest = payload_sha256 or _digest(values)
     batch = _record(actor, regime, reports, strategy, reason, digest, outcome, now)
-    for row in new:
-        row[-1] = batch.pk
-    bulk.copy_rows(DataValue, NEW_VALUE, new)
-    _update(changed, batch, actor, reason)
+    bulk.insert_rows(ValueBlock, NEW_BLOCK, [
+        [report, version, kind, block.values, block.cells, ObsStatus.OFFICIAL, True, now, actor.pk, batch.pk]
+        for (report, version, kind), block in new.items()
+    ])  # fmt: skip
+    _update(changed, before, batch, reason)
     return outcome
 
 
@@ -147,7 +150,7 @@ def _checked(
         if not isinstance(place, Report):
             outcome.conflicts.append({**place, "index": index, "object": code})
             continue
-        breakdown, kind = item.get("disaggregation") or "", item.get("kind") or DataValue.Kind.PERIOD
+        breakdown, kind = item.get("disaggregation") or "", item.get("kind") or ValueBlock.Kind.PERIOD
         key = (id(place), code, breakdown, kind)
         if key in seen:
             message = services._said(_("Ô này xuất hiện hai lần trong cùng lần nhập."))
@@ -221,7 +224,7 @@ def _cell(item: Mapping[str, Any], index: int) -> services.Cell:
         indicator=str(item.get("indicator") or ""),
         value=None if value is None else str(value),
         disaggregation=str(item.get("disaggregation") or ""),
-        kind=str(item.get("kind") or DataValue.Kind.PERIOD),
+        kind=str(item.get("kind") or ValueBlock.Kind.PERIOD),
         comment=item.get("comment"),
         obs_status=item.get("obs_status"),
         index=index,
@@ -259,37 +262,60 @@ def _lock(regime: Regime, reports: dict[tuple[str, str], Report], outcome: servi
             )  # fmt: skip
 
 
+@dataclass
+class Block:
+    """A new block an import makes: its numbers and its cells' differences from the block's columns."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    cells: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
 def _compare(
-    reports: dict[tuple[str, str], Report],
-    strategy: str,
-    outcome: services.Outcome,
-    actor: User,
-    now: datetime,
-) -> tuple[list[list[Any]], list[tuple[selectors.HeldCell, Decimal | None, str, str]]]:
-    """Each row against the value its cell holds: new values as NEW_VALUE rows (the batch's id last, to be
-    filled), changed ones with their new (number, comment, obs status); unchanged ones are ignored."""
+    reports: dict[tuple[str, str], Report], strategy: str, outcome: services.Outcome
+) -> tuple[dict[tuple[int, int, str], Block], dict[int, list[bulk.Written]], list[selectors.HeldCell]]:
+    """Each row against the value its cell holds: new values go into new blocks {(report, version, kind): Block}
+    when their row has none yet, the others (new in an existing block, or changed) are the cells to write into
+    each report's blocks {report: cells}, then the values held of the changed cells; unchanged ones are ignored."""
     held = [report.submission.pk for report in reports.values() if report.submission and report.submission.pk]
-    existing: dict[tuple[Any, ...], selectors.HeldCell] = {
-        (cell.submission_id, cell.indicator_version_id, cell.disaggregation, cell.kind): cell
-        for cell in (selectors.held_cells(submissions=held) if held else [])
-    }
-    new: list[list[Any]] = []
-    changed: list[tuple[selectors.HeldCell, Decimal | None, str, str]] = []
-    actor_id = actor.pk
+    existing: dict[tuple[Any, ...], selectors.HeldCell] = {}
+    blocks: set[tuple[int, int, str]] = set()
+    for cell in selectors.held_cells(submissions=held) if held else []:
+        existing[(cell.submission_id, cell.indicator_version_id, cell.disaggregation, cell.kind)] = cell
+        blocks.add((cell.submission_id, cell.indicator_version_id, cell.kind))
+    new: dict[tuple[int, int, str], Block] = {}
+    changed: dict[int, list[bulk.Written]] = {}
+    held_before: dict[int, list[selectors.HeldCell]] = {}
     for report in reports.values():
-        report_id = report.submission.pk if report.submission else None
+        report_id = report.submission.pk if report.submission else 0  # 0: a dry run's report not made
         for index, code, version, breakdown, kind, number, comment, status in report.rows:
             current = existing.get((report_id, version.pk, breakdown, kind))
             does, comment, status = services.verdict(current=current, number=number, comment=comment,
                                                      obs_status=status, strategy=strategy)  # fmt: skip
             if does == services.NEW:
                 outcome.imported += 1
-                new.append([report_id, version.pk, breakdown, kind, number, comment, status, True, 1, now, actor_id,
-                            None])  # fmt: skip
+                key = (report_id, version.pk, kind)
+                if key in blocks:  # a new cell of a block already there: written with every column of its own
+                    changed.setdefault(report_id, []).append(
+                        bulk.Written(
+                            version.pk, kind, breakdown, number, comment, status, 1
+                        )  # batch set by _update
+                    )
+                    continue
+                block = new.get(key) or new.setdefault(key, Block())
+                if number is not None:
+                    block.values[breakdown] = bulk.number_text(number)
+                meta = {"c": comment} if comment else {}
+                if status != ObsStatus.OFFICIAL:
+                    meta["s"] = status
+                if meta or number is None:
+                    block.cells[breakdown] = meta
             elif does == services.UPDATE:
                 assert current is not None
                 outcome.updated += 1
-                changed.append((current, number, comment, status))
+                changed.setdefault(report_id, []).append(bulk.Written(
+                    version.pk, kind, breakdown, number, comment, status, current.revision + 1, current.batch_id
+                ))  # fmt: skip
+                held_before.setdefault(report_id, []).append(current)
             elif does in services.REFUSALS:
                 message = services._said(services.REFUSALS[does])
                 outcome.conflicts.append(
@@ -297,7 +323,7 @@ def _compare(
                 )
             else:  # IGNORED, UNCHANGED
                 outcome.ignored += 1
-    return new, changed
+    return new, changed, [cell for cells in held_before.values() for cell in cells]
 
 
 def _record(actor: User, regime: Regime, reports: dict[tuple[str, str], Report], strategy: str, reason: str,
@@ -319,20 +345,20 @@ def _record(actor: User, regime: Regime, reports: dict[tuple[str, str], Report],
     return batch
 
 
-def _update(changed: list[tuple[selectors.HeldCell, Decimal | None, str, str]], batch: ImportBatch, actor: User,
+def _update(changed: dict[int, list[bulk.Written]], before: list[selectors.HeldCell], batch: ImportBatch,
             reason: str) -> None:  # fmt: skip
-    """Changed values in place, each with a revision row (and its first one, if its batch stood for it)."""
+    """Cells written into blocks already there: the new ones carry the batch, the changed ones a revision row
+    each (and their first one, if its batch stood for it)."""
     if not changed:
         return
-    revisions = bulk.first_revisions([current for current, *_new in changed])
-    now = batch.created_at
-    rows = []
-    for current, number, comment, status in changed:
-        rows.append(DataValue(pk=current.id, value=number, comment=comment, obs_status=status,
-                              revision=current.revision + 1, changed_at=now, changed_by=actor))  # fmt: skip
-        revisions.append([current.id, current.revision + 1, number, comment, status, CHANNEL, reason, now, actor.pk,
-                          bulk.BATCH_EVENT_SEQ, batch.pk])  # fmt: skip
-    DataValue.objects.bulk_update(
-        rows, ["value", "comment", "obs_status", "revision", "changed_at", "changed_by"], batch_size=1000
-    )
+    revisions = bulk.first_revisions(before)
+    now, actor = batch.created_at, batch.actor_id
+    for report, cells in changed.items():
+        cells = [cell if cell.revision > 1 else cell._replace(batch_id=batch.pk) for cell in cells]
+        blocks = bulk.write_cells(report=report, cells=cells, at=now, author=actor, batch=batch.pk)
+        revisions += [
+            [blocks[(cell.indicator_version_id, cell.kind)], cell.disaggregation, cell.revision, cell.value,
+             cell.comment, cell.obs_status, CHANNEL, reason, now, actor, bulk.BATCH_EVENT_SEQ, batch.pk]
+            for cell in cells if cell.revision > 1
+        ]  # fmt: skip
     bulk.insert_rows(ValueRevision, bulk.REVISION, revisions)

@@ -13,12 +13,12 @@ from tinhso.reporting import selectors
 from tinhso.reporting.bulk import BATCH_EVENT_SEQ
 from tinhso.reporting.models import (
     Aggregate,
-    DataValue,
     Derivation,
     ImportBatch,
     IndicatorVersion,
     Regime,
     Submission,
+    ValueBlock,
     ValueRevision,
 )
 
@@ -26,7 +26,9 @@ NAMESPACE = "urn:tinhso:"
 
 
 def _value_id(revision: ValueRevision) -> str:
-    return f"tinhso:value/{revision.data_value_id}/r{revision.revision}"
+    return (
+        f"tinhso:value/{selectors.cell_id(revision.block_id, revision.disaggregation)}/r{revision.revision}"
+    )
 
 
 def _revisions(
@@ -34,13 +36,20 @@ def _revisions(
 ) -> list[tuple[selectors.HeldCell, ValueRevision]]:
     """Every revision of the report's values (made at or before `at`) with the cell it is of, in order: the rows
     kept, and for a value an import made and nobody changed since, its revision 1 as its batch records it."""
-    cells = {cell.id: cell for cell in selectors.held_cells(submission=submission.pk)} if submission else {}
+    cells = {
+        (cell.block_id, cell.disaggregation): cell
+        for cell in (selectors.held_cells(submission=submission.pk) if submission else [])
+    }
     if not cells:
         return []
-    kept = ValueRevision.objects.filter(data_value_id__in=list(cells))
+    kept = ValueRevision.objects.filter(block_id__in={block for block, _breakdown in cells})
     if at is not None:
         kept = kept.filter(changed_at__lte=at)
-    revisions = [(cells[revision.data_value_id], revision) for revision in kept.select_related("changed_by")]
+    revisions = [
+        (cells[(revision.block_id, revision.disaggregation)], revision)
+        for revision in kept.select_related("changed_by")
+        if (revision.block_id, revision.disaggregation) in cells
+    ]
     born = [cell for cell in cells.values() if cell.batch_id is not None and cell.revision == 1
             and (at is None or cell.changed_at <= at)]  # fmt: skip
     # Until a value an import made changes, the importer is its author: its batch's actor.
@@ -48,12 +57,12 @@ def _revisions(
         ImportBatch.objects.select_related("actor").in_bulk({cell.batch_id for cell in born}) if born else {}
     )
     revisions += [(cell, _first(cell, batches[cell.batch_id])) for cell in born if cell.batch_id is not None]
-    return sorted(revisions, key=lambda pair: (pair[1].data_value_id, pair[1].revision))
+    return sorted(revisions, key=lambda pair: (pair[0].block_id, pair[0].disaggregation, pair[1].revision))
 
 
 def _first(cell: selectors.HeldCell, batch: ImportBatch) -> ValueRevision:
     """Revision 1 of a value an import made, as its batch records it (not stored until the value changes)."""
-    return ValueRevision(data_value_id=cell.id, revision=1, value=cell.value, comment=cell.comment,
+    return ValueRevision(block_id=cell.block_id, disaggregation=cell.disaggregation, revision=1, value=cell.value, comment=cell.comment,
                          obs_status=cell.obs_status, channel=batch.channel, reason=batch.reason,
                          changed_at=cell.changed_at, changed_by=batch.actor, event_seq=BATCH_EVENT_SEQ,
                          batch=batch)  # fmt: skip
@@ -70,7 +79,7 @@ def document(*, regime: Regime, period_id: str, unit: AdminUnit) -> ProvDocument
     submission = Submission.objects.filter(regime=regime, period=period_id, unit=unit).first()
     stream = f"reporting.submission:{submission.pk if submission else 0}"
     agents: set[int] = set()
-    previous: dict[int, str] = {}
+    previous: dict[str, str] = {}
     revisions = _revisions(submission)
     numbers = _version_numbers(regime, {cell.indicator_version_id for cell, _revision in revisions})
     for value, revision in revisions:
@@ -165,7 +174,7 @@ def _aggregates(doc: ProvDocument, regime: Regime, period_id: str, unit: AdminUn
             submissions=aggregate.children,
             versions=[aggregate.indicator_version_id],
             disaggregation=aggregate.disaggregation,
-            kind=DataValue.Kind.PERIOD,
+            kind=ValueBlock.Kind.PERIOD,
         )
         for source_cell in sources:
             source = f"tinhso:value/{source_cell.id}/r{source_cell.revision}"
@@ -181,6 +190,6 @@ def as_of(submission: Submission, at: datetime) -> dict[str, tuple[Decimal | Non
     """The report's values as they stood at `at`: {cell: (value, obs status, revision)}."""
     out: dict[str, tuple[Decimal | None, str, int]] = {}
     for value, revision in _revisions(submission, at):
-        key = _cell(value) if value.kind == DataValue.Kind.PERIOD else f"{_cell(value)}@{value.kind}"
+        key = _cell(value) if value.kind == ValueBlock.Kind.PERIOD else f"{_cell(value)}@{value.kind}"
         out[key] = (revision.value, revision.obs_status, revision.revision)
     return out

@@ -213,64 +213,55 @@ class ImportBatch(models.Model):
         return f"import {self.pk} ({self.imported} new, {self.updated} changed)"
 
 
-class DataValue(models.Model):
-    """A typed value (period value or annual plan) of one row of one unit's report."""
+class ValueBlock(models.Model):
+    """The typed values (period values or annual plan) of one row of one unit's report, as one block: the cells'
+    numbers in `values`, what sets a cell apart from the block in `cells` (docs/benchmarks.md, issue 20: a row
+    per value cost an import 4x a COPY of bare text before the API did anything, a block 0.75-0.98x)."""
 
     class Kind(models.TextChoices):
         PERIOD = "period", _("Thực hiện kỳ báo cáo")
         PLAN = "plan", _("Kế hoạch năm")
 
-    # Its references are checked once per statement by the triggers of migrations 0003 and 0004, not by a
-    # foreign key per row; the cell's unique constraint leads with the report and serves every read, so no
-    # other column is indexed (each index cost an import about as much as the table's own writes).
     submission = models.ForeignKey(
-        Submission, on_delete=models.PROTECT, related_name="values", db_constraint=False, db_index=False
+        Submission, on_delete=models.PROTECT, related_name="blocks", db_index=False
     )
-    indicator_version = models.ForeignKey(
-        IndicatorVersion, on_delete=models.PROTECT, related_name="values", db_constraint=False, db_index=False
-    )
-    disaggregation = models.CharField(max_length=40, blank=True)
+    indicator_version = models.ForeignKey(IndicatorVersion, on_delete=models.PROTECT, related_name="blocks")
     kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.PERIOD)
-    value = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
-    comment = models.TextField(blank=True)
+    # {breakdown or "": number as text}: JSON strings, since SQLite's JSON numbers are doubles; a cell without
+    # a value has no key here (PostgreSQL's || keeps a null that SQLite's json_patch would delete).
+    values = models.JSONField(default=dict)
+    # {breakdown: {"c": comment, "s": obs status, "r": revision, "t": time, "u": author, "b": batch}}, only for
+    # cells that differ from the block's columns below (every cell a save or a later import wrote, a comment...),
+    # and for every cell without a value: a cell is a key of `values` or of `cells`.
+    cells = models.JSONField(default=dict)
     obs_status = models.CharField(max_length=1, choices=ObsStatus.choices, default=ObsStatus.OFFICIAL)
     public = models.BooleanField(default=True, help_text="SDMX CONF_STATUS F (free) when true")
-    revision = models.PositiveIntegerField(default=1)
     changed_at = models.DateTimeField()
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False,
-        db_index=False,
-    )  # fmt: skip
-    # The import that created it, whose row stands for its revision 1 until the value first changes.
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # The import that made the block, whose row stands for its cells' revision 1 until each first changes.
     batch = models.ForeignKey(
-        ImportBatch,
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
+        ImportBatch, null=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["submission", "indicator_version", "disaggregation", "kind"],
-                name="one_value_per_cell",
+                fields=["submission", "indicator_version", "kind"], name="one_block_per_row"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.submission_id} {self.indicator_version_id}{self.disaggregation} = {self.value}"
+        return f"{self.submission_id} {self.indicator_version_id}@{self.kind}: {len(self.values)} values"
 
 
 class ValueRevision(models.Model):
-    """Every state a value has had, kept so that 'as published on date X' can be answered; revision 1 of a
-    value an import created is its ImportBatch until the value changes, when this row is written for it."""
+    """Every state a cell has had, kept so that 'as published on date X' can be answered; revision 1 of a
+    cell an import made is its ImportBatch until the cell changes, when this row is written for it."""
 
-    # Checked per statement as DataValue's references are; (data_value, revision) is unique, so indexed.
-    data_value = models.ForeignKey(
-        DataValue, on_delete=models.CASCADE, related_name="revisions", db_constraint=False, db_index=False
-    )
+    block = models.ForeignKey(ValueBlock, on_delete=models.CASCADE, related_name="revisions", db_index=False)
+    disaggregation = models.CharField(max_length=40, blank=True)
     revision = models.PositiveIntegerField()
     value = models.DecimalField(max_digits=24, decimal_places=4, null=True, blank=True)
     comment = models.TextField(blank=True)
@@ -279,26 +270,22 @@ class ValueRevision(models.Model):
     reason = models.TextField(blank=True)
     changed_at = models.DateTimeField()
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_constraint=False,
-        db_index=False,
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     event_seq = models.PositiveIntegerField(
         help_text="The event that recorded it: the batch's if any, else the submission's"
     )
     batch = models.ForeignKey(
-        ImportBatch,
-        null=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
+        ImportBatch, null=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["data_value", "revision"], name="value_revision")]
+        constraints = [
+            models.UniqueConstraint(fields=["block", "disaggregation", "revision"], name="cell_revision")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.data_value_id} r{self.revision}"
+        return f"{self.block_id}.{self.disaggregation} r{self.revision}"
 
 
 class Explanation(models.Model):

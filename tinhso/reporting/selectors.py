@@ -7,9 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db import connection
-from django.db.models import QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +19,6 @@ from tinhso.core.models import AdminUnit, Domain, Role, User
 from tinhso.reporting import deadlines, lifecycle, periods, sdmx, sql, validation
 from tinhso.reporting.models import (
     Aggregate,
-    DataValue,
     Derivation,
     Explanation,
     FormRow,
@@ -30,6 +27,7 @@ from tinhso.reporting.models import (
     Regime,
     Status,
     Submission,
+    ValueBlock,
 )
 
 REPORTERS = (Role.REPORTING_OFFICER,)
@@ -229,7 +227,7 @@ def row_versions(regime: Regime) -> dict[str, IndicatorVersion]:
 class HeldCell(NamedTuple):
     """One value a report holds, as every reader of the values sees it (held_cells), whatever the storage."""
 
-    id: int  # the stored value's key: lineage names a value's revisions by it
+    block_id: int  # the block holding it: with the breakdown, the key its revisions name
     submission_id: int
     period: str  # the report's
     unit_code: str  # the report's
@@ -246,11 +244,20 @@ class HeldCell(NamedTuple):
     batch_id: int | None  # the import that made it, whose row stands for its revision 1 until it changes
     changed_at: datetime
 
+    @property
+    def id(self) -> str:
+        """The cell's stable name: lineage names its revisions by it (tinhso:value/<id>/r<n>)."""
+        return cell_id(self.block_id, self.disaggregation)
 
-# HeldCell's fields as the ORM names them on the value's row, in the same order.
-HELD_COLUMNS = ("id", "submission_id", "submission__period", "submission__unit__code", "indicator_version_id",
-                "indicator_version__indicator__code", "disaggregation", "kind", "value", "comment", "obs_status",
-                "public", "revision", "changed_by_id", "batch_id", "changed_at")  # fmt: skip
+
+def cell_id(block_id: int, disaggregation: str) -> str:
+    return f"{block_id}.{disaggregation}" if disaggregation else str(block_id)
+
+
+# The block's columns held_cells reads, in this order.
+BLOCK_COLUMNS = ("id", "submission_id", "submission__period", "submission__unit__code", "indicator_version_id",
+                 "indicator_version__indicator__code", "kind", "values", "cells", "obs_status", "public",
+                 "changed_by_id", "batch_id", "changed_at")  # fmt: skip
 
 
 def held_cells(*, submission: int | None = None, submissions: Collection[int] | None = None,
@@ -261,32 +268,59 @@ def held_cells(*, submission: int | None = None, submissions: Collection[int] | 
     """The values reports hold, in one statement: the one reader of the values' storage (every other read of
     them goes through it). Reports by id (`submission`, `submissions`) or by `regime` with `period` or
     `periods_in`, `unit` and `approved` status; then cells by indicator `versions` or `code`, `disaggregation`,
-    `kind`, `public`, and only those with a value (`with_value`)."""
+    `kind`, `public`, and only those with a value (`with_value`). The blocks are read whole and their cells
+    worked out here (a block's jsonb decodes faster than a row per cell would)."""
     where: dict[str, Any] = {}
     for name, wanted in (("submission_id", submission), ("submission_id__in", submissions),
                          ("submission__regime", regime), ("submission__period", period),
                          ("submission__period__in", periods_in), ("submission__unit", unit),
                          ("indicator_version_id__in", versions), ("indicator_version__indicator__code", code),
-                         ("disaggregation", disaggregation), ("kind", kind), ("public", public)):  # fmt: skip
+                         ("kind", kind), ("public", public)):  # fmt: skip
         if wanted is not None:
             where[name] = wanted
     if approved:
         where["submission__status"] = Status.APPROVED
-    if with_value:
-        where["value__isnull"] = False
-    found = DataValue.objects.filter(**where)
-    if connection.vendor != "postgresql":
-        return list(map(HeldCell._make, found.values_list(*HELD_COLUMNS)))
-    # psycopg's decoding of a timestamptz cost a big report's read more than the rest of its columns together
-    # (docs/benchmarks.md, issue 20): the time comes as text, parsed here in C.
-    rows = found.annotate(changed_text=Cast("changed_at", TextField())).values_list(
-        *HELD_COLUMNS[:-1], "changed_text"
-    )
-    make, instant = HeldCell._make, datetime.fromisoformat
-    return [make((*row[:-1], instant(row[-1]))) for row in rows]
+    found = ValueBlock.objects.filter(**where).order_by("pk")
+    cells: list[HeldCell] = []
+    add, make, number, instant = cells.append, HeldCell, Decimal, datetime.fromisoformat
+    for (
+        key,
+        report,
+        period_id,
+        unit_code,
+        version,
+        indicator,
+        kind_,
+        values,
+        metas,
+        obs,
+        public_,
+        author,
+        batch,
+        at,
+    ) in found.values_list(*BLOCK_COLUMNS):
+        if disaggregation is not None:
+            names: Collection[str] = (
+                [disaggregation]
+                if disaggregation in values or (not with_value and disaggregation in metas)
+                else []
+            )
+        else:
+            names = values if with_value or not metas else values.keys() | metas.keys()
+        for name in names:
+            text, meta = values.get(name), metas.get(name)
+            if meta is None:
+                add(make(key, report, period_id, unit_code, version, indicator, name, kind_,
+                         None if text is None else number(text), "", obs, public_, 1, author, batch, at))  # fmt: skip
+                continue
+            add(make(key, report, period_id, unit_code, version, indicator, name, kind_,
+                     None if text is None else number(text), meta.get("c", ""), meta.get("s", obs), public_,
+                     meta.get("r", 1), meta.get("u", author), meta.get("b", batch),
+                     instant(meta["t"]) if "t" in meta else at))  # fmt: skip
+    return cells
 
 
-def typed_values(submission: Submission, kind: str = DataValue.Kind.PERIOD) -> validation.Values:
+def typed_values(submission: Submission, kind: str = ValueBlock.Kind.PERIOD) -> validation.Values:
     return {
         (cell.code, cell.disaggregation): cell.value
         for cell in held_cells(submission=submission.pk, kind=kind, with_value=True)
@@ -346,7 +380,7 @@ def history(
         period = period.previous()
         ids.append(period.id)
     cells = held_cells(regime=regime, unit=unit, periods_in=ids, code=code, disaggregation=disaggregation,
-                       kind=DataValue.Kind.PERIOD, with_value=True)  # fmt: skip
+                       kind=ValueBlock.Kind.PERIOD, with_value=True)  # fmt: skip
     return {cell.period: cell.value for cell in cells if cell.value is not None}
 
 
@@ -454,7 +488,7 @@ def computed(
     months = [values_for(regime, month.id, unit) for month in _to_date(period)]
     months_last_year = [values_for(regime, month.id, unit) for month in _to_date(period.year_before())]
     submission = submission_of(regime, period_id, unit)
-    plans = typed_values(submission, DataValue.Kind.PLAN) if submission else {}
+    plans = typed_values(submission, ValueBlock.Kind.PLAN) if submission else {}
     out = {}
     for key, value in current.items():
         version = versions.get(key[0])
@@ -742,7 +776,7 @@ def published(regime_code: str, *, key: list[set[str]], start: str = "", end: st
     low, high = _bound(start, end=False), _bound(end, end=True)
     versions = {version.pk: version for version in row_versions(regime).values()}
     rows: list[tuple[Any, ...]] = []
-    cells = held_cells(regime=regime, approved=True, kind=DataValue.Kind.PERIOD, public=True, with_value=True,
+    cells = held_cells(regime=regime, approved=True, kind=ValueBlock.Kind.PERIOD, public=True, with_value=True,
                        versions=versions)  # fmt: skip
     rows.extend((cell.unit_code, cell.indicator_version_id, cell.disaggregation, cell.period, cell.value,
                  cell.obs_status, cell.changed_at) for cell in cells)  # fmt: skip

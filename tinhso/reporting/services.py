@@ -24,7 +24,6 @@ from tinhso.core.services import next_event, record_event
 from tinhso.reporting import bulk, deadlines, derived, events, lifecycle, periods, selectors, sql, validation
 from tinhso.reporting.models import (
     Aggregate,
-    DataValue,
     Derivation,
     Explanation,
     Form,
@@ -38,6 +37,7 @@ from tinhso.reporting.models import (
     Status,
     Submission,
     ValidationRule,
+    ValueBlock,
     ValueRevision,
 )
 
@@ -72,7 +72,7 @@ INDICATOR_FIELDS = (
     "disaggregations", "decimals", "minimum", "maximum", "tolerance",
 )  # fmt: skip
 COMPUTED_KINDS = ("ytd", "pct_prev", "pct_yoy", "pct_plan")
-TYPED_KINDS = frozenset(DataValue.Kind.values)
+TYPED_KINDS = frozenset(ValueBlock.Kind.values)
 OBS_STATUSES = frozenset(ObsStatus.values)
 
 
@@ -317,7 +317,7 @@ class Cell:
     indicator: str
     value: str | None
     disaggregation: str = ""
-    kind: str = DataValue.Kind.PERIOD
+    kind: str = ValueBlock.Kind.PERIOD
     comment: str | None = None
     obs_status: str | None = None
     index: int = 0
@@ -505,7 +505,15 @@ class _Plan:
     touched_keys: list[str] = field(default_factory=list)
     # Imported values about to change: their revision 1 is kept as a row first.
     born: list[selectors.HeldCell] = field(default_factory=list)
-    fresh: list[list[Any]] = field(default_factory=list)  # FRESH_VALUE columns
+    fresh: list[bulk.Written] = field(default_factory=list)
+
+    def written(self) -> list[bulk.Written]:
+        """Every cell the save writes, changed and new, as its block is to hold it."""
+        return [
+            bulk.Written(value.indicator_version_id, value.kind, value.disaggregation, value.value, value.comment,
+                         value.obs_status, value.revision, value.batch_id)
+            for value in self.touched
+        ] + self.fresh  # fmt: skip
 
 
 def _plan(*, actor: User | None, submission: Submission, cells: list[tuple[Cell, IndicatorVersion, Decimal | None]],
@@ -529,8 +537,9 @@ def _plan(*, actor: User | None, submission: Submission, cells: list[tuple[Cell,
             outcome.imported += 1
             outcome.revisions[key] = 1
             plan.changes.append([cell.indicator, cell.disaggregation, cell.kind, None, _text(number)])
-            plan.fresh.append([submission.pk, version.pk, cell.disaggregation, cell.kind, number, comment, obs,
-                               now, actor_id])  # fmt: skip
+            plan.fresh.append(
+                bulk.Written(version.pk, cell.kind, cell.disaggregation, number, comment, obs, 1)
+            )
             continue
         if does == UNCHANGED:
             outcome.ignored += 1
@@ -557,10 +566,8 @@ def _plan(*, actor: User | None, submission: Submission, cells: list[tuple[Cell,
 
 
 def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell, IndicatorVersion, Decimal | None]],
-           channel: str, reason: str, strategy: str, outcome: Outcome, dry_run: bool,
-           fresh_by_report: dict[int, tuple[int, list[list[Any]]]]) -> None:  # fmt: skip
-    """Applies checked cells to one report; unchanged values record nothing. New values are left in
-    `fresh` {report id: (event seq, FRESH_VALUE rows)} for _insert_fresh, which writes every report's at once."""
+           channel: str, reason: str, strategy: str, outcome: Outcome, dry_run: bool) -> None:  # fmt: skip
+    """Applies checked cells to one report; unchanged values record nothing."""
     now = timezone.now()
     existing = {
         (value.indicator_version_id, value.disaggregation, value.kind): value
@@ -575,51 +582,22 @@ def _write(*, actor: User | None, submission: Submission, cells: list[tuple[Cell
     # Every writer of a report's chain holds its row lock (_report here), so the event needs no savepoint.
     event = record_event(subject=submission, action=events.VALUES_SAVED, actor=actor, locked=True,
                          payload={"channel": channel, "reason": reason, "changes": plan.changes})  # fmt: skip
-    changed_fields = ["value", "comment", "obs_status", "revision", "changed_at", "changed_by"]
-    rows = [DataValue(pk=value.id, value=value.value, comment=value.comment, obs_status=value.obs_status,
-                      revision=value.revision, changed_at=value.changed_at, changed_by_id=value.changed_by_id)
-            for value in touched]  # fmt: skip
-    if len(rows) <= FEW:  # a page's save: bulk_update's CASE statement costs more than a few UPDATEs
-        for row in rows:
-            row.save(update_fields=changed_fields)
-    else:
-        DataValue.objects.bulk_update(rows, changed_fields, batch_size=1000)
-    if plan.fresh:
-        fresh_by_report[submission.pk] = (event.seq, plan.fresh)
-    revisions = [[value.id, value.revision, value.value, value.comment, value.obs_status, channel, reason, now,
-                  value.changed_by_id, event.seq] for value in touched]  # fmt: skip
-    bulk.insert_rows(ValueRevision, bulk.REVISION, bulk.first_revisions(plan.born))
-    bulk.insert_rows(ValueRevision, REVISION, revisions)
-
-
-def _insert_fresh(fresh_by_report: dict[int, tuple[int, list[list[Any]]]], channel: str, reason: str) -> None:
-    """New values with their first revisions: many by one COPY and one statement on PostgreSQL."""
-    if (
-        connection.vendor == "postgresql"
-        and sum(len(rows) for _s, rows in fresh_by_report.values()) >= bulk.COPY_FROM
-    ):
-        sql.insert_fresh_values(rows=[row for _s, rows in fresh_by_report.values() for row in rows], channel=channel,
-                                reason=reason, events={report: seq for report, (seq, _r) in fresh_by_report.items()})  # fmt: skip
-        return
-    for seq, fresh in fresh_by_report.values():
-        keys = bulk.insert_rows(DataValue, FRESH_VALUE, fresh)
-        bulk.insert_rows(ValueRevision, REVISION, [[key, 1, row[4], row[5], row[6], channel, reason, row[7], row[8],
-                                                    seq] for key, row in zip(keys, fresh, strict=True)])  # fmt: skip
-
-
-FEW = 5  # values _write updates one by one
-# The columns _write gives new DataValue and ValueRevision rows (the others take their defaults).
-FRESH_VALUE = ("submission_id", "indicator_version_id", "disaggregation", "kind", "value", "comment", "obs_status",
-               "changed_at", "changed_by_id")  # fmt: skip
-REVISION = ("data_value_id", "revision", "value", "comment", "obs_status", "channel", "reason", "changed_at",
-            "changed_by_id", "event_seq")  # fmt: skip
+    written = plan.written()
+    actor_id = actor.pk if actor else None
+    blocks = bulk.write_cells(report=submission.pk, cells=written, at=now, author=actor_id)
+    revisions = [[blocks[(cell.indicator_version_id, cell.kind)], cell.disaggregation, cell.revision, cell.value,
+                  cell.comment, cell.obs_status, channel, reason, now, actor_id, event.seq, None]
+                 for cell in written]  # fmt: skip
+    bulk.insert_rows(ValueRevision, bulk.REVISION, bulk.first_revisions(plan.born) + revisions)
 
 
 def _as_seen(current: selectors.HeldCell, revision: int) -> tuple[Decimal | None, str]:
     """The (value, comment) a cell had at `revision` (0: before any value was saved)."""
     if revision <= 0:
         return None, ""
-    seen = ValueRevision.objects.filter(data_value_id=current.id, revision=revision).first()
+    seen = ValueRevision.objects.filter(
+        block_id=current.block_id, disaggregation=current.disaggregation, revision=revision
+    ).first()
     return (seen.value, seen.comment) if seen else (current.value, current.comment)
 
 
@@ -738,12 +716,8 @@ def _save_at_once(*, actor: User, regime_code: str, period_id: str, unit_code: s
         )
         event = next_event(head, action=events.VALUES_SAVED, actor=actor,
                            payload={"channel": channel, "reason": reason, "changes": plan.changes})  # fmt: skip
-        changed = [
-            [value.id, value.value, value.comment, value.obs_status, value.revision] for value in plan.touched
-        ]
-        fresh = [row[1:7] for row in plan.fresh]  # FRESH_VALUE without the report, the time and the writer
         if sql.save_values(
-            event=event, report=report_id, changed=changed, fresh=fresh, channel=channel, reason=reason
+            event=event, report=report_id, cells=plan.written(), channel=channel, reason=reason
         ):
             outcome.revisions.update(
                 zip(plan.touched_keys, (value.revision for value in plan.touched), strict=True)
@@ -752,10 +726,10 @@ def _save_at_once(*, actor: User, regime_code: str, period_id: str, unit_code: s
     return None
 
 
-def cell_key(indicator: str, disaggregation: str = "", kind: str = DataValue.Kind.PERIOD) -> str:
+def cell_key(indicator: str, disaggregation: str = "", kind: str = ValueBlock.Kind.PERIOD) -> str:
     """The name of a cell in pages, sheets and error lists: DNMOI, DNMOI.nn, BLHH@plan."""
     name = f"{indicator}.{disaggregation}" if disaggregation else indicator
-    return name if kind == DataValue.Kind.PERIOD else f"{name}@{kind}"
+    return name if kind == ValueBlock.Kind.PERIOD else f"{name}@{kind}"
 
 
 def _unit_for_entry(actor: User, unit: AdminUnit | None, code: str) -> tuple[Any, ...]:
@@ -841,16 +815,14 @@ def _import(*, actor: User, regime_code: str, rows: list[dict[str, Any]], channe
         transaction.set_rollback(True)  # reports created above to be locked are not kept
         outcome.conflicts.sort(key=lambda conflict: conflict["index"])
         return outcome
-    fresh_by_report: dict[int, tuple[int, list[list[Any]]]] = {}
     for submission, items in zip(submissions, reports.values(), strict=True):
         cells = [(cell, version, number) for cell, version, number, _p, _u in items]
         _write(actor=actor, submission=submission, cells=cells, channel=channel, reason=reason, strategy=strategy,
-               outcome=outcome, dry_run=dry_run, fresh_by_report=fresh_by_report)  # fmt: skip
+               outcome=outcome, dry_run=dry_run)  # fmt: skip
     if outcome.conflicts:
         transaction.set_rollback(True)
         outcome.imported = outcome.updated = 0
         return outcome
-    _insert_fresh(fresh_by_report, channel, reason)
     return outcome
 
 
@@ -1251,7 +1223,7 @@ def roll_up(*, submission: Submission, sign: int) -> None:
     own = {
         (cell.indicator_version_id, cell.disaggregation): cell.value
         for cell in selectors.held_cells(
-            submission=submission.pk, kind=DataValue.Kind.PERIOD, with_value=True
+            submission=submission.pk, kind=ValueBlock.Kind.PERIOD, with_value=True
         )
         if cell.value is not None
         and cell.indicator_version_id in versions
@@ -1428,7 +1400,7 @@ def _average(versions: dict[int, IndicatorVersion], rows: list[Aggregate]) -> No
             cell.value
             for cell in selectors.held_cells(
                 submissions=row.children, versions=[row.indicator_version_id], disaggregation=row.disaggregation,
-                kind=DataValue.Kind.PERIOD, with_value=True,
+                kind=ValueBlock.Kind.PERIOD, with_value=True,
             )
             if cell.value is not None
         ]  # fmt: skip
@@ -1471,7 +1443,7 @@ def rebuild_totals(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
     above = _levels_above(regime, unit)
     versions = {row.indicator_version_id: row.indicator_version for row in selectors.form_rows(regime)}
     approved = selectors.held_cells(
-        regime=regime, period=period_id, approved=True, kind=DataValue.Kind.PERIOD, with_value=True
+        regime=regime, period=period_id, approved=True, kind=ValueBlock.Kind.PERIOD, with_value=True
     )
     owners = AdminUnit.objects.select_related("successor").in_bulk(
         {cell.unit_code for cell in approved}, field_name="code"
@@ -1607,10 +1579,8 @@ def import_history(*, actor: User | None, regime_code: str, period_id: str, unit
                 code=conflict["errorCode"] if conflict else "invalid",
             )
         cells.append((cell, version, number))
-    fresh_by_report: dict[int, tuple[int, list[list[Any]]]] = {}
     _write(actor=actor, submission=submission, cells=cells, channel="history", reason=reason, strategy="CREATE",
-           outcome=Outcome(), dry_run=False, fresh_by_report=fresh_by_report)  # fmt: skip
-    _insert_fresh(fresh_by_report, "history", reason)
+           outcome=Outcome(), dry_run=False)  # fmt: skip
     submission.status, submission.revision, submission.version = Status.APPROVED, 1, submission.version + 1
     submission.submitted_at = submission.decided_at = period.end
     submission.save()

@@ -1,5 +1,4 @@
-"""Reporting's hand-written SQL on PostgreSQL: a save's many new values (a sheet's) and their first revisions written
-by one COPY and one statement; a page's save read in one statement and written in another (bench/reporting.py,
+"""Reporting's hand-written SQL on PostgreSQL: a page's save read in one statement and written in another (bench/reporting.py,
 docs/benchmarks.md "Reporting")."""
 
 import json
@@ -11,52 +10,7 @@ from django.db import connection
 from django.db.models import signals
 
 from tinhso.core.models import Event
-
-# A save's new values as they arrive: COPYed here, then moved into the real tables by one statement.
-FRESH_TABLE = """
-CREATE TEMP TABLE IF NOT EXISTS reporting_fresh (
-    submission_id bigint, indicator_version_id bigint, disaggregation varchar(40), kind varchar(6),
-    value numeric(24, 4), comment text, obs_status varchar(1), changed_at timestamptz, changed_by_id bigint
-) ON COMMIT DELETE ROWS
-"""
-FRESH_COLUMNS = ("submission_id", "indicator_version_id", "disaggregation", "kind", "value", "comment", "obs_status",
-                 "changed_at", "changed_by_id")  # fmt: skip
-# Each value and its first revision, in one statement: the keys never travel to Python and back.
-MOVE_FRESH = """
-WITH inserted AS (
-    INSERT INTO reporting_datavalue (submission_id, indicator_version_id, disaggregation, kind, value, comment,
-        obs_status, public, revision, changed_at, changed_by_id)
-    SELECT submission_id, indicator_version_id, disaggregation, kind, value, comment, obs_status, true, 1,
-        changed_at, changed_by_id
-    FROM reporting_fresh
-    RETURNING id, submission_id, value, comment, obs_status, changed_at, changed_by_id
-)
-INSERT INTO reporting_valuerevision (data_value_id, revision, value, comment, obs_status, channel, reason,
-    changed_at, changed_by_id, event_seq)
-SELECT inserted.id, 1, inserted.value, inserted.comment, inserted.obs_status, %(channel)s, %(reason)s,
-    inserted.changed_at, inserted.changed_by_id, recorded.seq
-FROM inserted JOIN unnest(%(submissions)s::bigint[], %(seqs)s::integer[]) AS recorded(submission_id, seq)
-    USING (submission_id)
-"""
-
-
-def insert_fresh_values(*, rows: Sequence[Sequence[Any]], channel: str, reason: str,
-                        events: dict[int, int]) -> None:  # fmt: skip
-    """Stands for bulk.insert_rows of DataValue (`rows` in FRESH_COLUMNS' order) and then of one
-    ValueRevision each, recorded by `events` {submission id: event seq}; PostgreSQL only."""
-    with connection.cursor() as cursor:
-        cursor.execute(FRESH_TABLE)
-        with (
-            connection.wrap_database_errors,
-            cursor.cursor.copy(f"COPY reporting_fresh ({', '.join(FRESH_COLUMNS)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        submissions = sorted(events)
-        cursor.execute(MOVE_FRESH, {"channel": channel, "reason": reason, "submissions": submissions,
-                                    "seqs": [events[key] for key in submissions]})  # fmt: skip
-        cursor.execute("DELETE FROM reporting_fresh")  # a second import in the same transaction starts empty
-
+from tinhso.reporting import bulk
 
 # A save's report (locked), what the writer needs to know about it and the cells' current values, in one read
 # (services._save_at_once). One row per current value named (at least one row when the unit takes part); from
@@ -68,8 +22,11 @@ SELECT r.id, r.state, r.cutoff_mode, r.frequency, r.deadline_rules, r.expiry_day
           WHERE a.user_id = %(actor)s AND (a.valid_to IS NULL OR a.valid_to >= %(today)s)
           AND a.domain = ANY(%(domains)s::text[])),
     s.id, s.status, h.seq, h.hash,
-    v.id, v.submission_id, %(period)s::varchar, u.code, v.indicator_version_id, v.code, v.disaggregation, v.kind,
-    v.value, v.comment, v.obs_status, v.public, v.revision, v.changed_by_id, v.batch_id, v.changed_at
+    v.id, v.submission_id, %(period)s::varchar, u.code, v.indicator_version_id, v.code, v.breakdown, v.kind,
+    v.value::numeric, coalesce(v.meta ->> 'c', ''), coalesce(v.meta ->> 's', v.obs_status), v.public,
+    coalesce((v.meta ->> 'r')::integer, 1), CASE WHEN v.meta ? 'u' THEN (v.meta ->> 'u')::bigint ELSE v.changed_by_id END,
+    CASE WHEN v.meta ? 'b' THEN (v.meta ->> 'b')::bigint ELSE v.batch_id END,
+    CASE WHEN v.meta ? 't' THEN (v.meta ->> 't')::timestamptz ELSE v.changed_at END
 FROM reporting_regime r
 JOIN core_adminunit u ON u.code = %(unit)s
 LEFT JOIN LATERAL (
@@ -80,11 +37,13 @@ LEFT JOIN LATERAL (
     SELECT seq, hash FROM core_event WHERE stream = %(streams)s || s.id::text ORDER BY seq DESC LIMIT 1
 ) h ON true
 LEFT JOIN LATERAL (
-    SELECT v.*, c.code FROM unnest(%(codes)s::text[], %(breakdowns)s::text[], %(kinds)s::text[]) AS c(code, breakdown, kind)
+    SELECT b.id, b.submission_id, b.indicator_version_id, c.code, c.breakdown, b.kind, b."values" ->> c.breakdown AS value,
+        b.cells -> c.breakdown AS meta, b.obs_status, b.public, b.changed_by_id, b.batch_id, b.changed_at
+    FROM unnest(%(codes)s::text[], %(breakdowns)s::text[], %(kinds)s::text[]) AS c(code, breakdown, kind)
     JOIN reporting_indicator i ON i.code = c.code
     JOIN reporting_indicatorversion iv ON iv.indicator_id = i.id
-    JOIN reporting_datavalue v ON v.submission_id = s.id AND v.indicator_version_id = iv.id
-        AND v.disaggregation = c.breakdown AND v.kind = c.kind
+    JOIN reporting_valueblock b ON b.submission_id = s.id AND b.indicator_version_id = iv.id AND b.kind = c.kind
+    WHERE b."values" ? c.breakdown OR b.cells ? c.breakdown
 ) v ON true
 WHERE r.code = %(regime)s AND (u.id = r.recipient_id OR EXISTS (
     SELECT 1 FROM reporting_regime_reporters m WHERE m.regime_id = r.id AND m.adminunit_id = u.id))
@@ -132,53 +91,56 @@ def report_for_entry(*, regime: str, period: str, unit: str, actor: int, today: 
     return EntryPlace._make(rows[0][:width]), [row[width:] for row in rows if row[width] is not None]
 
 
-# The save's event, its values changed and new, and a revision each, in one statement, written only when the chain
-# head is still the one the event follows: a report read before its lock was granted is then written by nobody.
+# The save's event, its cells written into their blocks (a block made if the row has none) and a revision each, in
+# one statement, written only when the chain head is still the one the event follows: a report read before its
+# lock was granted is then written by nobody. A cell written leaves `values` unless given a number again.
 SAVE_VALUES = """
 WITH event AS (
     INSERT INTO core_event (stream, seq, action, actor_id, payload, occurred_at, prev_hash, hash)
     SELECT %(stream)s::varchar, %(seq)s::integer, %(action)s::varchar, %(actor)s::bigint, %(payload)s::jsonb, %(now)s::timestamptz, %(prev_hash)s::varchar, %(hash)s::varchar
     WHERE coalesce((SELECT max(seq) FROM core_event WHERE stream = %(stream)s::varchar), 0) = %(seq)s::integer - 1
     RETURNING id
-), updated AS (
-    UPDATE reporting_datavalue v SET value = c.value, comment = c.comment, obs_status = c.obs,
-        revision = c.revision, changed_at = %(now)s::timestamptz, changed_by_id = %(actor)s::bigint
-    FROM unnest(%(ids)s::bigint[], %(values)s::numeric[], %(comments)s::text[], %(statuses)s::text[],
-        %(revisions)s::integer[]) AS c(id, value, comment, obs, revision)
-    WHERE v.id = c.id AND EXISTS (SELECT 1 FROM event)
-    RETURNING v.id, v.revision, v.value, v.comment, v.obs_status
-), inserted AS (
-    INSERT INTO reporting_datavalue (submission_id, indicator_version_id, disaggregation, kind, value, comment,
-        obs_status, public, revision, changed_at, changed_by_id)
-    SELECT %(report)s::bigint, c.version, c.breakdown, c.kind, c.value, c.comment, c.obs, true, 1, %(now)s::timestamptz, %(actor)s::bigint
-    FROM unnest(%(new_versions)s::bigint[], %(new_breakdowns)s::text[], %(new_kinds)s::text[],
-        %(new_values)s::numeric[], %(new_comments)s::text[], %(new_statuses)s::text[])
-        AS c(version, breakdown, kind, value, comment, obs)
+), blocks AS (
+    INSERT INTO reporting_valueblock AS b (submission_id, indicator_version_id, kind, "values", cells, obs_status,
+        public, changed_at, changed_by_id)
+    SELECT %(report)s::bigint, c.version, c.kind, c.numbers, c.cells, 'A', true, %(now)s::timestamptz, %(actor)s::bigint
+    FROM unnest(%(versions)s::bigint[], %(kinds)s::text[], %(numbers)s::text[]::jsonb[], %(cells)s::text[]::jsonb[])
+        AS c(version, kind, numbers, cells)
     WHERE EXISTS (SELECT 1 FROM event)
-    RETURNING id, revision, value, comment, obs_status
+    ON CONFLICT (submission_id, indicator_version_id, kind) DO UPDATE SET
+        "values" = (b."values" - ARRAY(SELECT jsonb_object_keys(excluded.cells))) || excluded."values",
+        cells = b.cells || excluded.cells
+    RETURNING b.id, b.indicator_version_id, b.kind
 )
-INSERT INTO reporting_valuerevision (data_value_id, revision, value, comment, obs_status, channel, reason,
+INSERT INTO reporting_valuerevision (block_id, disaggregation, revision, value, comment, obs_status, channel, reason,
     changed_at, changed_by_id, event_seq)
-SELECT w.id, w.revision, w.value, w.comment, w.obs_status, %(channel)s::varchar, %(reason)s::text, %(now)s::timestamptz, %(actor)s::bigint, %(seq)s::integer
-FROM (SELECT * FROM updated UNION ALL SELECT * FROM inserted) AS w
+SELECT blocks.id, r.breakdown, r.revision, r.value, r.comment, r.obs, %(channel)s::varchar, %(reason)s::text,
+    %(now)s::timestamptz, %(actor)s::bigint, %(seq)s::integer
+FROM unnest(%(r_versions)s::bigint[], %(r_kinds)s::text[], %(r_breakdowns)s::text[], %(r_revisions)s::integer[],
+    %(r_values)s::numeric[], %(r_comments)s::text[], %(r_statuses)s::text[])
+    AS r(version, kind, breakdown, revision, value, comment, obs)
+JOIN blocks ON blocks.indicator_version_id = r.version AND blocks.kind = r.kind
 RETURNING (SELECT id FROM event)
 """
 
 
-def save_values(*, event: Event, report: int, changed: Sequence[Sequence[Any]], fresh: Sequence[Sequence[Any]],
-                channel: str, reason: str) -> bool:  # fmt: skip
-    """Stands for record_event(locked=True) of `event` (built by next_event), saving the `changed` values
-    [id, value, comment, obs_status, revision], inserting the `fresh` ones [indicator version, breakdown, kind,
-    value, comment, obs_status] and a revision of each: False, with nothing written, when `event` no longer
-    follows the head of its chain (the caller reads again). post_save is sent for the event, as save() would."""
+def save_values(
+    *, event: Event, report: int, cells: Sequence[bulk.Written], channel: str, reason: str
+) -> bool:
+    """Stands for record_event(locked=True) of `event` (built by next_event) and writing the `cells` into the
+    report's blocks with a revision each: False, with nothing written, when `event` no longer follows the head
+    of its chain (the caller reads again). post_save is sent for the event, as save() would."""
+    blocks = bulk.patches(cells, at=event.occurred_at, author=event.actor_id)
     with connection.cursor() as cursor:
         cursor.execute(SAVE_VALUES, {
             "stream": event.stream, "seq": event.seq, "action": event.action, "actor": event.actor_id,
             "payload": json.dumps(event.payload), "now": event.occurred_at, "prev_hash": event.prev_hash,
             "hash": event.hash, "report": report, "channel": channel, "reason": reason,
-            **dict(zip(("ids", "values", "comments", "statuses", "revisions"), _columns(changed, 5), strict=True)),
-            **dict(zip(("new_versions", "new_breakdowns", "new_kinds", "new_values", "new_comments", "new_statuses"),
-                       _columns(fresh, 6), strict=True)),
+            "versions": [key[0] for key in blocks], "kinds": [key[1] for key in blocks],
+            "numbers": [json.dumps(numbers) for numbers, _cells in blocks.values()],
+            "cells": [json.dumps(metas) for _numbers, metas in blocks.values()],
+            **dict(zip(("r_versions", "r_kinds", "r_breakdowns", "r_values", "r_comments", "r_statuses", "r_revisions"),
+                       _columns(cells, 7), strict=True)),
         })  # fmt: skip
         written = cursor.fetchall()
     if not written:

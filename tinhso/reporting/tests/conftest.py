@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from tinhso.core.models import Role, User
-from tinhso.reporting import setup
+from tinhso.reporting import selectors, setup
 from tinhso.testing.factories import official
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -62,3 +62,13 @@ def cast(db) -> Cast:
 def regime(cast, clock):
     setup.define_monthly_report(reporters=[JUSTICE, FINANCE, AN_XUYEN])
     return setup.REGIME
+
+
+def cells(**filters) -> list[selectors.HeldCell]:
+    """The values held, as every reader sees them (selectors.held_cells' filters; none: every report's)."""
+    return selectors.held_cells(**filters)
+
+
+def one_cell(**filters) -> selectors.HeldCell:
+    (cell,) = selectors.held_cells(**filters)
+    return cell

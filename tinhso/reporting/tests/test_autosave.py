@@ -7,10 +7,9 @@ import pytest
 from tinhso.core.errors import InvalidInput
 from tinhso.core.models import Role
 from tinhso.reporting import services
-from tinhso.reporting.models import DataValue
 from tinhso.testing.factories import official
 
-from .conftest import JUSTICE
+from .conftest import JUSTICE, cells, one_cell
 
 pytestmark = pytest.mark.django_db
 PAGE = f"/bao-cao/KTXH-THANG/2026M03/{JUSTICE}/"
@@ -29,7 +28,7 @@ def _save(actor, regime, *cells):
 
 
 def _value(code):
-    return DataValue.objects.get(indicator_version__indicator__code=code)
+    return one_cell(code=code)
 
 
 def test_a_figure_typed_over_a_newer_save_is_refused_with_the_newer_value(regime, cast, colleague):
@@ -79,7 +78,7 @@ def test_autosave_is_refused_to_whoever_may_not_enter(client, regime, cast):
     client.force_login(cast.finance)
     reply = client.post(AUTOSAVE, {"v:DNMOI": "12", "r:DNMOI": "0"})
     assert reply.status_code == 422 and reply.json()["errors"]["DNMOI"]
-    assert not DataValue.objects.exists()
+    assert not cells()
 
 
 def test_the_page_refused_for_a_newer_save_keeps_the_figure_and_names_it_in_the_banner(

@@ -11,11 +11,11 @@ from playwright.sync_api import expect
 
 from tinhso.core.models import Role
 from tinhso.reporting import services
-from tinhso.reporting.models import DataValue, Status, Submission
+from tinhso.reporting.models import Status, Submission
 from tinhso.testing.browser import sign_in
 from tinhso.testing.factories import official
 
-from .conftest import JUSTICE, ZONE
+from .conftest import JUSTICE, ZONE, cells
 from .test_approval import _dossier
 
 pytestmark = pytest.mark.browser
@@ -76,13 +76,14 @@ def test_entry_submission_mismatch_explained_and_approval_above(
     leader.context.close()
     submission = Submission.objects.get(unit__code=JUSTICE)
     assert submission.status == Status.APPROVED
-    assert {(v.indicator_version.indicator.code, str(v.value.normalize())) for v in submission.values.all()} >= {
+    assert {(v.code, str(v.value.normalize())) for v in cells(submission=submission.pk)} >= {
         ("IIP", "104.5"), ("HSTN", "4"), ("DNMOI", "12"),
     }  # fmt: skip
 
 
 def _value(code):
-    return DataValue.objects.filter(indicator_version__indicator__code=code).first()
+    found = cells(code=code)
+    return found[0] if found else None
 
 
 def test_figures_save_as_they_are_typed_and_survive_a_lost_connection(page, live_server, regime, cast, clock):

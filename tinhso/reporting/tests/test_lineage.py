@@ -7,10 +7,10 @@ import pytest
 from prov.model import ProvDocument
 
 from tinhso.reporting import imports, lineage, selectors, services
-from tinhso.reporting.models import DataValue, ImportBatch, ObsStatus, Submission, ValueRevision
+from tinhso.reporting.models import ImportBatch, ObsStatus, Submission, ValueRevision
 from tinhso.testing.factories import bearer
 
-from .conftest import FINANCE, JUSTICE
+from .conftest import FINANCE, JUSTICE, one_cell
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +36,13 @@ def test_estimate_preliminary_official_keeps_every_version_and_answers_as_of(reg
         clock.set(2026, 3, day)
         submission = _save(regime, cast.finance, FINANCE, status, BLHH=value)
         at[status] = clock.now
-    revisions = ValueRevision.objects.filter(data_value__submission=submission).order_by("revision")
+    revisions = ValueRevision.objects.filter(block__submission=submission).order_by("revision")
     assert [(r.obs_status, format(r.value.normalize(), "f")) for r in revisions] == [
         ("E", "400"),
         ("P", "412.5"),
         ("A", "415"),
     ]
-    assert DataValue.objects.get().obs_status == ObsStatus.OFFICIAL
+    assert one_cell().obs_status == ObsStatus.OFFICIAL
     assert lineage.as_of(submission, at["P"] + timedelta(hours=1))["BLHH"][:2] == (412.5, "P")
     assert lineage.as_of(submission, at["E"] - timedelta(days=1)) == {}
 
@@ -54,8 +54,8 @@ def test_an_imported_value_answers_as_of_and_lineage_from_its_batch_then_from_it
     imported_at = clock.set(2026, 3, 16)
     rows = [{"indicator": "DNMOI", "period": "2026M03", "unit": JUSTICE, "value": "12", "obs_status": "P"}]
     imports.import_values(actor=cast.justice, regime_code=regime, values=rows, reason="từ phần mềm cũ")
-    value, batch = DataValue.objects.get(), ImportBatch.objects.get()
-    submission = value.submission
+    value, batch = one_cell(), ImportBatch.objects.get()
+    submission = Submission.objects.get(pk=value.submission_id)
     assert not ValueRevision.objects.exists()
     assert lineage.as_of(submission, imported_at) == {"DNMOI": (12, "P", 1)}
     assert lineage.as_of(submission, imported_at - timedelta(seconds=1)) == {}
@@ -64,7 +64,7 @@ def test_an_imported_value_answers_as_of_and_lineage_from_its_batch_then_from_it
         doc = lineage.document(regime=submission.regime, period_id="2026M03", unit=submission.unit)
         return json.loads(doc.serialize(format="json"))
 
-    first, made_by = f"tinhso:value/{value.pk}/r1", f"tinhso:event/reporting.importbatch:{batch.pk}/1"
+    first, made_by = f"tinhso:value/{value.id}/r1", f"tinhso:event/reporting.importbatch:{batch.pk}/1"
     data = prov()
     assert data["entity"][first]["tinhso:value"] == "12"
     assert data["activity"][made_by]["tinhso:reason"] == "từ phần mềm cũ"
@@ -96,11 +96,11 @@ def test_prov_json_round_trips_and_links_every_value(regime, cast, clock):
     back = ProvDocument.deserialize(content=doc.serialize(format="json"), format="json")
     assert back == doc
     data = json.loads(doc.serialize(format="json"))
-    value = DataValue.objects.get(submission=justice)
-    second = f"tinhso:value/{value.pk}/r2"
+    value = one_cell(submission=justice.pk)
+    second = f"tinhso:value/{value.id}/r2"
     assert data["entity"][second]["tinhso:value"] == "3"
     assert any(
-        d["prov:generatedEntity"] == second and d["prov:usedEntity"] == f"tinhso:value/{value.pk}/r1"
+        d["prov:generatedEntity"] == second and d["prov:usedEntity"] == f"tinhso:value/{value.id}/r1"
         for d in data["wasDerivedFrom"].values()
     )
     assert any(

@@ -6,9 +6,9 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from tinhso.reporting.models import DataValue, Status, Submission
+from tinhso.reporting.models import Status, Submission
 
-from .conftest import FINANCE, JUSTICE
+from .conftest import FINANCE, JUSTICE, cells, one_cell
 
 pytestmark = pytest.mark.django_db
 PAGE = f"/bao-cao/KTXH-THANG/2026M03/{JUSTICE}/"
@@ -27,7 +27,7 @@ def test_entry_grid_saves_values_and_narrative(justice, regime):
         PAGE, {"v:DNMOI": "12", "v:BLHH": "1.250,5", "c:BLHH": "Ước tính", "n:1": "Ổn định."}
     )
     assert reply.status_code == 302
-    assert DataValue.objects.get(indicator_version__indicator__code="BLHH").value == 1250.5
+    assert one_cell(code="BLHH").value == 1250.5
     assert Submission.objects.get().narrative["1"] == "Ổn định."
 
 
@@ -35,7 +35,7 @@ def test_a_bad_value_is_shown_beside_its_cell_and_nothing_is_saved(justice, regi
     reply = justice.post(PAGE, {"v:DNMOI": "mười hai", "v:BLHH": "5"})
     html = reply.content.decode()
     assert reply.status_code == 422 and 'id="e-DNMOI"' in html and "không phải là số" in html
-    assert not DataValue.objects.exists()
+    assert not cells()
 
 
 def test_xlsx_template_round_trip_with_errors_per_row_and_cell(justice, regime):
@@ -51,13 +51,13 @@ def test_xlsx_template_round_trip_with_errors_per_row_and_cell(justice, regime):
     out.name = "bieu.xlsx"
     reply = justice.post(PAGE + "bieu/01/KTXH-T/tai-len/", {"file": out}, follow=True)
     line = rows["BLHH"][5].row
-    assert f"Dòng {line}, ô F{line}" in reply.content.decode() and not DataValue.objects.exists()
+    assert f"Dòng {line}, ô F{line}" in reply.content.decode() and not cells()
     rows["BLHH"][5].value = 250.5
     out = BytesIO()
     book.save(out)
     out.seek(0)
     justice.post(PAGE + "bieu/01/KTXH-T/tai-len/", {"file": out})
-    assert DataValue.objects.filter(indicator_version__indicator__code="DNMOI").get().value == 14
+    assert one_cell(code="DNMOI").value == 14
 
 
 def test_an_upload_that_is_not_the_form_is_refused_by_name(justice, regime):

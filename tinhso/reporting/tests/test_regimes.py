@@ -8,9 +8,9 @@ import pytest
 from tinhso.core.errors import Conflict, InvalidInput
 from tinhso.core.models import Event
 from tinhso.reporting import deadlines, imports, periods, selectors, services, setup
-from tinhso.reporting.models import DataValue, Regime
+from tinhso.reporting.models import IndicatorVersion, Regime
 
-from .conftest import FINANCE, JUSTICE, ZONE
+from .conftest import FINANCE, JUSTICE, ZONE, one_cell
 
 pytestmark = pytest.mark.django_db
 
@@ -80,9 +80,10 @@ def test_changing_a_published_indicator_makes_a_new_version_and_old_values_stay(
         actor=None, code="DNMOI", disaggregations=[["nn", "Nhà nước"], ["tn", "Tư nhân"]]
     )
     assert (first.version, second.version) == (1, 2)
-    value = DataValue.objects.get(indicator_version__indicator__code="DNMOI")
-    assert value.indicator_version.version == 1 and value.value == 12
-    assert value.indicator_version.disaggregations == []
+    value = one_cell(code="DNMOI")
+    held_version = IndicatorVersion.objects.get(pk=value.indicator_version_id)
+    assert held_version.version == 1 and value.value == 12
+    assert held_version.disaggregations == []
     assert Event.objects.filter(
         action="reporting.indicator_versioned", payload__changed=["disaggregations"]
     ).exists()

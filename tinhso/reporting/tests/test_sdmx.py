@@ -6,7 +6,7 @@ import sdmx
 from django.utils import timezone
 
 from tinhso.reporting import services
-from tinhso.reporting.models import DataValue, Submission
+from tinhso.reporting.models import Submission, ValueBlock
 
 from .conftest import FINANCE, JUSTICE
 
@@ -39,7 +39,7 @@ def published(regime, cast, clock):
     # Submitted but not approved, and approved but not public: neither is published.
     services.save_values(actor=cast.commune, regime_code=regime, period_id="2026M03", unit_code="32002.H12",
                          cells=[services.Cell("DNMOI", "99")])  # fmt: skip
-    DataValue.objects.filter(submission__unit__code=JUSTICE).update(public=False)
+    ValueBlock.objects.filter(submission__unit__code=JUSTICE).update(public=False)
     return regime
 
 
