@@ -5,6 +5,7 @@ History is written day by day in batches; each batch is one transaction holding 
 and reports' rows, their hash-chained events, the IOC facts and counters, the dossier code counters and a
 checkpoint of the new chains, so an interrupted run leaves whole days behind, never half of one."""
 
+import functools
 import gc
 import math
 import multiprocessing
@@ -17,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from hashlib import sha256
+from json.encoder import encode_basestring as json_string
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -30,7 +33,7 @@ from tinhso.core import events as core_events
 from tinhso.core import services as core_services
 from tinhso.core import sql as core_sql
 from tinhso.core.errors import InvalidInput
-from tinhso.core.eventlog import GENESIS_HASH, canonical_json, event_hash_at, stream_name
+from tinhso.core.eventlog import GENESIS_HASH, stream_name
 from tinhso.core.models import AdminUnit, Event, PopulationRecord, Role, User
 from tinhso.dossiers.models import Channel, Dossier, DossierCounter, Status
 from tinhso.dossiers.services import ACKNOWLEDGE_HOURS
@@ -55,7 +58,9 @@ from tinhso.generator.writer import (
     copy_json,
     copy_text,
     dumps,
+    jsonb_text,
     next_id,
+    payload_json,
 )
 from tinhso.ioc import periods
 from tinhso.ioc import services as ioc_services
@@ -327,6 +332,7 @@ class _Layout(NamedTuple):
     values: Callable[[object], tuple[Any, ...]]  # the attributes in column order
     json: tuple[int, ...]  # positions of JSON columns
     files: tuple[int, ...]  # positions of file columns
+    dumps: Callable[[object], str]  # JSON values to text
 
 
 _layouts: dict[type[Model], _Layout] = {}
@@ -338,6 +344,7 @@ def _layout(model: type[Model]) -> _Layout:
         attrgetter(*(field.attname for field in fields)),
         tuple(i for i, field in enumerate(fields) if isinstance(field, JSONField)),
         tuple(i for i, field in enumerate(fields) if isinstance(field, FileField)),
+        jsonb_text if connection.vendor == "postgresql" else dumps,
     )
 
 
@@ -349,10 +356,15 @@ def _row(model: type[Model], instance: object) -> tuple[Any, ...]:
         return values
     converted = list(values)
     for index in layout.json:
-        converted[index] = dumps(converted[index])
+        converted[index] = layout.dumps(converted[index])
     for index in layout.files:
         converted[index] = getattr(converted[index], "name", converted[index]) or ""
     return tuple(converted)
+
+
+@functools.cache
+def _action_json(action: str) -> str:
+    return json_string(action)
 
 
 class Batch:
@@ -375,19 +387,22 @@ class Batch:
     def chain(
         self, stream: str, events: list[tuple[str, int | None, dict[str, Any], datetime]]
     ) -> list[Written]:
-        """Hash-chains a new stream's events exactly as record_event does; returns them for the IOC."""
+        """Hash-chains a new stream's events exactly as record_event does (event_hash_at's text, written out
+        here with the stream's and the actions' JSON strings made once); returns them for the IOC."""
         previous, written = GENESIS_HASH, []
-        lines, rows, name = self.event_lines, self.rows[Event], copy_text(stream)
+        lines, rows, name, quoted = self.event_lines, self.rows[Event], copy_text(stream), json_string(stream)
         for seq, (action, actor, payload, local) in enumerate(events, 1):
             at = local.astimezone(UTC)  # as the database returns it, so the IOC facts match the consumer's
-            text, iso = canonical_json(payload), at.isoformat()
-            digest = event_hash_at(stream, seq, action, actor, text, iso, previous)
+            text, iso = payload_json(payload).decode(), at.isoformat()
+            actor_text = "null" if actor is None else f"{actor:d}"
+            hashed = f'[{quoted},{seq:d},{_action_json(action)},{actor_text},"{iso}",{text},"{previous}"]'
+            digest = sha256(hashed.encode()).hexdigest()
             if lines is None:
                 rows.append((stream, seq, action, actor, text, at, previous, digest))
             else:
-                actor_text = COPY_NULL if actor is None else actor
+                actor_text = COPY_NULL if actor is None else actor_text
                 lines.append(
-                    f"{name}\t{seq}\t{copy_text(action)}\t{actor_text}\t{copy_json(text)}\t{iso}\t{previous}\t{digest}\n"
+                    f"{name}\t{seq:d}\t{copy_text(action)}\t{actor_text}\t{copy_json(text)}\t{iso}\t{previous}\t{digest}\n"
                 )
             written.append(Written(action, payload, at, seq))
             previous = digest

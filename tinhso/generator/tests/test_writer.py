@@ -20,6 +20,20 @@ def test_dumps_matches_the_standard_encoder() -> None:
         assert writer.dumps(payload) == json.dumps(payload, ensure_ascii=False)
 
 
+def test_payloads_are_encoded_as_canonical_json() -> None:
+    for payload in (
+        *PAYLOADS,
+        {"hours": 0.01, "paused_hours": 1234.56, "lat": 10.654321},
+        {"ä": 1, "B": 2, "a": 3},
+    ):
+        assert writer.payload_json(payload).decode() == canonical_json(payload)
+
+
+def test_jsonb_text_holds_the_same_value() -> None:
+    for payload in (*PAYLOADS, [[3406, "Chứng thực", "2024-Q4", "received"]]):
+        assert json.loads(writer.jsonb_text(payload)) == payload
+
+
 def test_copy_text_escapes_what_copy_reads_as_special() -> None:
     assert writer.copy_text('{"a":"x\\\\ny"}') == '{"a":"x\\\\\\\\ny"}'
     assert writer.copy_text("a\tb\nc\rd") == "a\\tb\\nc\\rd"
