@@ -4,7 +4,7 @@ which people act (whole minutes in office hours)."""
 
 import random
 from bisect import bisect_left, bisect_right
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from tinhso.core import caching, working_time
@@ -29,9 +29,11 @@ class Calendar:
         self.closes: list[int] = []
         self.before: list[int] = []  # office time before each period
         self.through: list[int] = []  # office time up to each period's close
+        self.days: list[date] = []  # the working days, in order
         total, day = 0, first
         while day <= last:
             if working_time.is_working_day(day):
+                self.days.append(day)
                 for opens, closes in working_time.office_periods(day):
                     start, end = self._wall(opens), self._wall(closes)
                     self.opens.append(start)
@@ -79,7 +81,6 @@ def prepare(first: date, last: date) -> None:
     """Reads the calendar from `first` to `last` for this run (the core functions answer outside it)."""
     global _calendar
     _calendar = Calendar(first, last)
-    add_days.cache_clear()
     _amount.cache_clear()
 
 
@@ -98,9 +99,38 @@ def add_hours(start: datetime, hours: Decimal | float) -> datetime:
     return working_time.add_working_time(start, hours=hours)
 
 
-@caching.memo("generator.added_days", maxsize=CACHE_SIZE)
 def add_days(start: datetime, days: int) -> datetime:
-    return working_time.add_working_time(start, days=days)
+    """add_working_time(start, days=…): when office hours close on the `days`-th working day after start's."""
+    return _close_of_working_day(
+        start.astimezone(local_zone()).date(), days
+    ) or working_time.add_working_time(start, days=days)
+
+
+def _close_of_working_day(after: date, days: int) -> datetime | None:
+    """The close of the `days`-th working day after the day `after`, as add_working_time gives it; None
+    outside the calendar."""
+    calendar = _calendar
+    if calendar is None or days < 1 or not calendar.days or not calendar.days[0] <= after:
+        return None
+    index = bisect_right(calendar.days, after) + days - 1
+    if index >= len(calendar.days):
+        return None
+    return working_time.office_periods(calendar.days[index])[-1][1]
+
+
+def promised_by_days(accepted_at: datetime, *, days: int, cutoff: time | None) -> datetime:
+    """dossiers.services.promised_date for a procedure counted in `days`: accepted on a working day before
+    the cut-off, that day counts as the first."""
+    local = accepted_at.astimezone(local_zone())
+    day = local.date()
+    counted_from = day
+    if cutoff is not None and local.time() < cutoff and working_time.is_working_day(day):
+        counted_from = day - timedelta(days=1)
+    promised = _close_of_working_day(counted_from, days)
+    if promised is None:
+        start = accepted_at - timedelta(days=1) if counted_from != day else accepted_at
+        return working_time.add_working_time(start, days=days)
+    return promised
 
 
 def add_minutes(start: datetime, minutes: int) -> datetime:

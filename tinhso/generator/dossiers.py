@@ -175,7 +175,9 @@ def _promised(procedure: ProcedureInfo, accepted_at: datetime) -> datetime:
     local = accepted_at.astimezone(clock.local_zone())
     cutoff = procedure.cutoff_time
     key = (procedure.pk, local.date(), cutoff is not None and local.time() < cutoff)
-    return _PROMISED_BY_DAY.get(key, lambda: promised_date(procedure, accepted_at))
+    return _PROMISED_BY_DAY.get(
+        key, lambda: clock.promised_by_days(accepted_at, days=procedure.processing_days, cutoff=cutoff)
+    )
 
 
 @caching.memo("generator.promised_at", maxsize=clock.CACHE_SIZE)

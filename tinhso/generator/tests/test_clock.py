@@ -1,8 +1,9 @@
-"""The generator's calendar of office periods answers exactly as tinhso.core.working_time, across Tết and
-weekends, at any instant of the day (not only office hours)."""
+"""The generator's calendar of office periods answers exactly as tinhso.core.working_time (and promised dates
+as tinhso.dossiers.services), across Tết and weekends, at any instant of the day (not only office hours)."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from tinhso.core import working_time
 from tinhso.core.working_time import local_zone
+from tinhso.dossiers.services import promised_date
 from tinhso.generator import clock
 
 pytestmark = pytest.mark.django_db
@@ -36,3 +38,23 @@ def test_office_hours_added_and_measured_as_the_core_does(day, minute_of_day, qu
     assert clock.add_hours(start, hours) == expected
     assert clock.add_minutes(start, quarter_hours * 15) == expected.replace(second=0, microsecond=0)
     assert clock.working_time_between(start, expected) == working_time.working_time_between(start, expected)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    day=st.dates(min_value=FIRST - timedelta(days=5), max_value=LAST),
+    minute_of_day=st.integers(min_value=0, max_value=24 * 60 - 1),
+    days=st.integers(min_value=1, max_value=40),
+    cutoff=st.sampled_from([None, time(10, 0), time(15, 30)]),
+)
+def test_promised_dates_counted_in_days_as_the_services_give_them(day, minute_of_day, days, cutoff):
+    accepted_at = datetime(day.year, day.month, day.day, tzinfo=local_zone()) + timedelta(
+        minutes=minute_of_day
+    )
+    procedure = SimpleNamespace(processing_hours=Decimal(0), processing_days=days, cutoff_time=cutoff)
+    promised = clock.promised_by_days(accepted_at, days=days, cutoff=cutoff)
+    expected = promised_date(procedure, accepted_at)
+    assert (promised, promised.isoformat()) == (expected, expected.isoformat())
+    added = clock.add_days(accepted_at, days)
+    core = working_time.add_working_time(accepted_at, days=days)
+    assert (added, added.isoformat()) == (core, core.isoformat())
