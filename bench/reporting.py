@@ -18,6 +18,8 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -94,16 +96,65 @@ def import_figures(data: dict, period: str = "2026M03") -> tuple[float, float, i
     values = rows(data["units"], period)
     client = Client()
     headers = bearer("bench.baocao", "Bench-2026-reporting")
-    started = time.perf_counter()
-    for first in range(0, len(values), BATCH):
-        body = {"regime": "KTXH-THANG", "dataValues": values[first : first + BATCH]}
-        reply = client.post(
-            "/api/v1/reporting/dataValueSets", json.dumps(body), content_type="application/json", **headers
-        )
-        summary = reply.json()
-        assert reply.status_code == 200 and summary["status"] == "SUCCESS", summary
-    imported = time.perf_counter() - started
+    with import_phases() as phases:
+        started = time.perf_counter()
+        for first in range(0, len(values), BATCH):
+            body = json.dumps({"regime": "KTXH-THANG", "dataValues": values[first : first + BATCH]})
+            began = time.process_time()
+            reply = client.post(
+                "/api/v1/reporting/dataValueSets", body, content_type="application/json", **headers
+            )
+            phases["call"] += time.process_time() - began
+            summary = reply.json()
+            assert reply.status_code == 200 and summary["status"] == "SUCCESS", summary
+        imported = time.perf_counter() - started
+    per = 100_000 / len(values)
+    call, whole = phases["call"] * per, phases["import_values"] * per
+    check = (phases["_checked"] + phases["_lock"] + phases["_compare"]) * per
+    print(f"   CPU per 100,000 values: web process {call:.3f} s = parse and HTTP {call - whole:.3f} + checks "
+          f"{check:.3f} (_checked {phases['_checked'] * per:.3f}, _lock {phases['_lock'] * per:.3f}, _compare "
+          f"{phases['_compare'] * per:.3f}) + write and record {whole - check:.3f}; PostgreSQL backend "
+          f"{phases['backend'] * per:.3f} s")  # fmt: skip
     return imported, import_figures_floor(values), len(values), own_writes(values, period)
+
+
+@contextmanager
+def import_phases() -> Iterator[dict[str, float]]:
+    """The process CPU seconds spent in the import and in each of its steps (by wrapping them, for this run
+    only), and the PostgreSQL backend's CPU seconds over the whole block."""
+    from collections import defaultdict
+    from unittest import mock
+
+    from django.db import connection
+
+    from tinhso.reporting import imports
+
+    phases: dict[str, float] = defaultdict(float)
+
+    def timed(name: str, work):
+        def run(*args, **kwargs):
+            began = time.process_time()
+            try:
+                return work(*args, **kwargs)
+            finally:
+                phases[name] += time.process_time() - began
+
+        return run
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    steps = [mock.patch.object(imports, name, timed(name, getattr(imports, name)))
+             for name in ("import_values", "_checked", "_lock", "_compare")]  # fmt: skip
+    for step in steps:
+        step.start()
+    before = harness.process_cpu(backend)
+    try:
+        yield phases
+    finally:
+        phases["backend"] = harness.process_cpu(backend) - before
+        for step in steps:
+            step.stop()
 
 
 def import_figures_floor(values: list[dict]) -> float:

@@ -2,6 +2,7 @@
 time building bulk_create's INSERT statements, then building model instances); elsewhere, and for a handful of
 rows, bulk_create does."""
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -72,17 +73,23 @@ def _copy(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[Any]
     return keys
 
 
-def copy_rows(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def copy_rows(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[Any]], *,
+              copy_from: int = COPY_FROM) -> None:  # fmt: skip
     """Saves new rows of `model` given as the values of the fields `names` (attnames, in that order: the table
-    numbers them itself) straight by COPY on PostgreSQL, by bulk_create elsewhere or for a handful of rows."""
-    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
+    numbers them itself) straight by COPY on PostgreSQL, by bulk_create elsewhere or for fewer than `copy_from`
+    rows. A JSON field's value goes to COPY as its text: bulk_create's arrays of it escaped each of a big
+    document's quotes by a regular expression (0.3 s of a 10,000-value import's 0.6 s of CPU)."""
+    if connection.vendor != "postgresql" or len(rows) < copy_from:
         model._default_manager.bulk_create(
             [model(**dict(zip(names, row, strict=True))) for row in rows], batch_size=1000
         )
         return
-    by_name = {field.attname: field.column for field in model._meta.concrete_fields}
-    columns = ", ".join(connection.ops.quote_name(by_name[name]) for name in names)
+    by_name = {field.attname: field for field in model._meta.concrete_fields}
+    columns = ", ".join(connection.ops.quote_name(by_name[name].column) for name in names)
     table = connection.ops.quote_name(model._meta.db_table)
+    documents = [
+        index for index, name in enumerate(names) if by_name[name].get_internal_type() == "JSONField"
+    ]
     with (
         connection.cursor() as cursor,
         connection.wrap_database_errors,
@@ -90,6 +97,10 @@ def copy_rows(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[
     ):
         write = copy.write_row
         for row in rows:
+            if documents:
+                row = list(row)
+                for index in documents:
+                    row[index] = json.dumps(row[index])
             write(row)
 
 

@@ -41,15 +41,37 @@ NEW_BLOCK = ("submission_id", "indicator_version_id", "kind", "values", "cells",
              "changed_by_id", "batch_id")  # fmt: skip
 
 
+SLOW = (-1, None)  # a lane's cell whose row went the full checks' way (in Report.rows)
+
+
+@dataclass
+class Lane:
+    """The plain values of one form row and kind of a report, each straight into its block's dict
+    {breakdown: (index, number as kept or None)}, and the numbers already worked out for its version."""
+
+    version: IndicatorVersion
+    allowed: set[str]
+    numbers: dict[Any, Any]
+    cells: dict[str, tuple[int, str | None]] = field(default_factory=dict)
+
+
 @dataclass
 class Report:
-    """The checked rows of one unit's report for one period: (index, code, version, breakdown, kind, number,
-    comment or None, obs status or None) each."""
+    """The checked values of one unit's report for one period: plain ones by lane {(code, kind): Lane}, the
+    others as rows (index, code, version, breakdown, kind, number, comment or None, obs status or None)."""
 
     period: periods.Period
     unit: AdminUnit
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+    lanes: dict[tuple[str, str], Lane | None] = field(default_factory=dict)
     submission: Submission | None = None
+
+    def indexes(self) -> list[tuple[int, str]]:
+        """Every value's (index, indicator code) in the body."""
+        return [(row[0], row[1]) for row in self.rows] + [
+            (cell[0], code) for (code, _kind), lane in self.lanes.items() if lane
+            for cell in lane.cells.values() if cell is not SLOW
+        ]  # fmt: skip
 
 
 @contextmanager
@@ -98,7 +120,7 @@ def import_values(*, actor: User, regime_code: str, values: Sequence[Mapping[str
         return outcome
     digest = payload_sha256 or _digest(values)
     batch = _record(actor, regime, reports, strategy, reason, digest, outcome, now)
-    bulk.insert_rows(ValueBlock, NEW_BLOCK, [
+    bulk.copy_rows(ValueBlock, NEW_BLOCK, copy_from=1, rows=[
         [report, version, kind, block.values, block.cells, ObsStatus.OFFICIAL, True, now, actor.pk, batch.pk]
         for (report, version, kind), block in new.items()
     ])  # fmt: skip
@@ -119,7 +141,7 @@ def _checked(
     """One pass over the rows: each refused one becomes a conflict naming its index, the others are grouped
     by report. Rows that pass take a short path; a refused one is worked out again by services' checks, so
     each refusal's words are written once."""
-    versions = selectors.row_versions(regime)
+    versions, statuses = selectors.row_versions(regime), services.OBS_STATUSES
     recipient = selectors.recipient_of(regime)
     codes = {str(item.get("unit") or "") for item in values}
     named = {recipient.code: recipient} | {
@@ -133,56 +155,71 @@ def _checked(
     )
     places: dict[tuple[str, str], Report | dict[str, Any]] = {}  # (period, unit): its report, or why refused
     reports: dict[tuple[str, str], Report] = {}
-    seen: set[tuple[Any, ...]] = set()
-    numbers: dict[
-        tuple[int, Any], Decimal | bool | None
-    ] = {}  # (version, value as sent): number, False if bad
-    typed_kinds, statuses = services.TYPED_KINDS, services.OBS_STATUSES
+    seen: set[tuple[Any, ...]] = set()  # rows of no lane (refused): a duplicate is named as such first
+    numbers: dict[int, dict[Any, str | bool | None]] = {}  # version: {value as sent: as kept, False if bad}
     for index, item in enumerate(values):
-        where = (item.get("period") or "", item.get("unit") or "")
+        get = item.get
+        where = (get("period") or "", get("unit") or "")
         place = places.get(where)
         if place is None:
             place = _place(actor, regime, named, paths, where)
             if isinstance(place, Report):  # one per report, however its period and unit were written
                 place = reports.setdefault((place.period.id, place.unit.code), place)
             places[where] = place
-        code = item.get("indicator") or ""
+        code = get("indicator") or ""
         if not isinstance(place, Report):
             outcome.conflicts.append({**place, "index": index, "object": code})
             continue
-        breakdown, kind = item.get("disaggregation") or "", item.get("kind") or ValueBlock.Kind.PERIOD
+        breakdown, kind = get("disaggregation") or "", get("kind") or ValueBlock.Kind.PERIOD
+        lane = place.lanes.get((code, kind))
+        if lane is None:
+            lane = _lane(place, versions, numbers, code, kind)
+        # The short path: a plain value of a row and kind of the form, each cell once; anything else is
+        # worked out by the full checks below.
+        if lane and breakdown in lane.allowed and breakdown not in lane.cells and get("comment") is None and (
+            get("obs_status") is None
+        ):  # fmt: skip
+            raw = get("value")
+            text = lane.numbers.get(raw, False)
+            if text is False:
+                number = _number(lane.version, raw)
+                text = lane.numbers[raw] = bulk.number_text(number) if isinstance(number, Decimal) else number
+            if text is not False:
+                lane.cells[breakdown] = (index, text)
+                continue
         key = (id(place), code, breakdown, kind)
-        if key in seen:
+        if (lane and breakdown in lane.cells) or key in seen:
             message = services._said(_("Ô này xuất hiện hai lần trong cùng lần nhập."))
-            outcome.conflicts.append(
-                {
-                    "index": index,
-                    "object": code,
-                    "property": "value",
-                    "errorCode": "duplicate",
-                    "message": message,
-                }
-            )
+            outcome.conflicts.append({"index": index, "object": code, "property": "value", "errorCode": "duplicate",
+                                      "message": message})  # fmt: skip
             continue
-        seen.add(key)
-        version, raw, status = versions.get(code), item.get("value"), item.get("obs_status") or None
-        number: Decimal | bool | None = False
-        if (
-            version is not None
-            and kind in typed_kinds
-            and (not breakdown or breakdown in services._breakdowns(version))
-            and (status is None or status in statuses)
-        ):
-            number = numbers.get((version.pk, raw), False)
-            if number is False:
-                number = numbers[(version.pk, raw)] = _number(version, raw)
-        if number is False:
+        if lane:
+            lane.cells[breakdown] = SLOW
+        else:
+            seen.add(key)
+        version, raw, status = versions.get(code), get("value"), get("obs_status") or None
+        checked: Decimal | bool | None = False
+        if lane and breakdown in lane.allowed and (status is None or status in statuses):
+            checked = _number(lane.version, raw)
+        if checked is False:
             conflict = services._checked(_cell(item, index), versions)[2]
             assert conflict is not None
             outcome.conflicts.append(conflict)
             continue
-        place.rows.append((index, code, version, breakdown, kind, number, item.get("comment"), status))
+        place.rows.append((index, code, version, breakdown, kind, checked, get("comment"), status))
     return reports
+
+
+def _lane(place: Report, versions: dict[str, IndicatorVersion], numbers: dict[int, dict[Any, Any]], code: str,
+          kind: str) -> Lane | None:  # fmt: skip
+    """The report's block for the form's row `code` and a typed `kind`, made on its first value (None: no such
+    row or kind, each of its values then refused by the full checks)."""
+    version = versions.get(code)
+    if version is None or kind not in services.TYPED_KINDS:
+        return None
+    lane = place.lanes[(code, kind)] = Lane(version=version, allowed=services._breakdowns(version) | {""},
+                                            numbers=numbers.setdefault(version.pk, {}))  # fmt: skip
+    return lane
 
 
 def _place(actor: User, regime: Regime, named: dict[str, AdminUnit], paths: tuple[str, ...],
@@ -235,7 +272,7 @@ def _lock(regime: Regime, reports: dict[tuple[str, str], Report], outcome: servi
           now: datetime) -> None:  # fmt: skip
     """Each report locked before its state and values are read (a concurrent save of it waits here), made
     first if it has none; each row of a report whose entry is locked gets a conflict saying why."""
-    wanted = [report for report in reports.values() if report.rows]
+    wanted = [report for report in reports.values() if report.rows or report.lanes]
     if not wanted:
         return
     if not dry_run:
@@ -256,9 +293,9 @@ def _lock(regime: Regime, reports: dict[tuple[str, str], Report], outcome: servi
         if reason:
             message = services._locked_message(reason, unit, period)
             outcome.conflicts.extend(
-                {"index": row[0], "object": row[1], "property": "period", "errorCode": "entry_locked",
+                {"index": index, "object": code, "property": "period", "errorCode": "entry_locked",
                  "message": message, "lockReason": reason}
-                for row in report.rows
+                for index, code in report.indexes()
             )  # fmt: skip
 
 
@@ -287,6 +324,7 @@ def _compare(
     held_before: dict[int, list[selectors.HeldCell]] = {}
     for report in reports.values():
         report_id = report.submission.pk if report.submission else 0  # 0: a dry run's report not made
+        _plain(report, report_id, blocks, strategy, new, outcome)
         for index, code, version, breakdown, kind, number, comment, status in report.rows:
             current = existing.get((report_id, version.pk, breakdown, kind))
             does, comment, status = services.verdict(current=current, number=number, comment=comment,
@@ -326,6 +364,29 @@ def _compare(
     return new, changed, [cell for cells in held_before.values() for cell in cells]
 
 
+def _plain(report: Report, report_id: int, blocks: set[tuple[int, int, str]], strategy: str,
+           new: dict[tuple[int, int, str], "Block"], outcome: services.Outcome) -> None:  # fmt: skip
+    """A lane's plain values go into a new block as they are when its row has none yet; otherwise they join the
+    report's rows, each to be compared with the value its cell holds."""
+    for (code, kind), lane in report.lanes.items():
+        if lane is None:
+            continue
+        key = (report_id, lane.version.pk, kind)
+        if key in blocks or strategy == "UPDATE":
+            report.rows += [
+                (index, code, lane.version, breakdown, kind, None if text is None else Decimal(text), None, None)
+                for breakdown, (index, text) in lane.cells.items() if index >= 0
+            ]  # fmt: skip
+            continue
+        numbers = (new.get(key) or new.setdefault(key, Block())).values
+        for breakdown, (index, text) in lane.cells.items():
+            if text is not None:
+                numbers[breakdown] = text
+            elif index >= 0:
+                outcome.ignored += 1  # an empty cell given nothing
+        outcome.imported += len(lane.cells) - sum(1 for index, text in lane.cells.values() if text is None)
+
+
 def _record(actor: User, regime: Regime, reports: dict[tuple[str, str], Report], strategy: str, reason: str,
             digest: str, outcome: services.Outcome, now: datetime) -> ImportBatch:  # fmt: skip
     """The batch's row and its one event: what the import did, in the hash-chained log."""
@@ -333,7 +394,8 @@ def _record(actor: User, regime: Regime, reports: dict[tuple[str, str], Report],
         regime=regime, actor=actor, created_at=now, channel=CHANNEL, strategy=strategy, reason=reason,
         payload_sha256=digest, imported=outcome.imported, updated=outcome.updated, ignored=outcome.ignored,
     )  # fmt: skip
-    touched = sorted(report.submission.pk for report in reports.values() if report.submission and report.rows)
+    touched = sorted(report.submission.pk for report in reports.values()
+                     if report.submission and (report.rows or report.lanes))  # fmt: skip
     payload = {"regime": regime.code, "channel": CHANNEL, "strategy": strategy, "reason": reason, "sha256": digest,
                "imported": outcome.imported, "updated": outcome.updated, "ignored": outcome.ignored,
                "submissions": touched}  # fmt: skip
