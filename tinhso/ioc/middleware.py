@@ -24,7 +24,7 @@ from django.utils.translation import get_language
 from tinhso.core import caching, routers
 from tinhso.core.display import page_url
 from tinhso.ioc import sql
-from tinhso.ioc.models import ConsumerState
+from tinhso.ioc.models import STATE_NAME, ConsumerState
 
 KEPT_SECONDS = 60  # as the dashboard's parts (views.DASHBOARD_SECONDS): a kept page never outlives them
 # The CSRF token in a kept page: each answer gets a token of its own, masked anew, as a rendered page does.
@@ -97,6 +97,18 @@ def remember(request: HttpRequest, rendered_for: ConsumerState) -> None:
     access = Access(user_id=request.user.pk, facts=facts, digest=caching.key_of(facts))
     _ACCESS.put(session_key, access)
     setattr(request, _KEEP, _page_key(request, access, state))
+
+
+def rollups_read(request: HttpRequest) -> ConsumerState | None:
+    """Where the rollups stood when this request's way in read them caught up with the log (the page it asked
+    was not kept): the dashboard need not read them again; None when they were not read so."""
+    checked = getattr(request, _CHECKED, None)
+    if checked is None or not _caught_up(checked[1]):
+        return None
+    last_event_id, horizon, updated_at, _newest = checked[1]
+    return ConsumerState(
+        name=STATE_NAME, last_event_id=last_event_id, horizon=horizon, updated_at=_instant(updated_at)
+    )
 
 
 def _kept(request: HttpRequest) -> HttpResponse | None:

@@ -4,9 +4,6 @@ and the live feed (server-sent events) that tells an open dashboard to refresh."
 import json
 import logging
 import time
-from datetime import datetime, timedelta
-from typing import TypedDict
-from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,19 +11,19 @@ from django.db import close_old_connections
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import json_script
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from tinhso.core import caching, formats
+from tinhso.core import caching
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import DomainError, Forbidden, NotFound
 from tinhso.core.models import AdminUnit, User
 from tinhso.core.parsing import BIGINT_MAX, whole_number
-from tinhso.ioc import exports, periods, rules, selectors, services
+from tinhso.ioc import exports, figures, periods, rules, selectors, services
 from tinhso.ioc import middleware as kept_dashboard
 from tinhso.ioc.models import Alert, ConsumerState
 
@@ -58,124 +55,26 @@ def _guarded(call, *args, **kwargs):
         raise Http404(error.message) from None
 
 
-def _period_choices(now: datetime, selected: periods.Period) -> list[tuple[str, str]]:
-    current = periods.of(now)
-    months = current.previous_months(12)[::-1]
-    quarters = [periods.of(now, "quarter")]
-    for _step in range(3):
-        quarters.append(periods.of(quarters[-1].start - timedelta(days=1), "quarter"))
-    years = [periods.of(now, "year"), periods.Period(now.year - 1, 1, 12)]
-    choices = months + quarters + years
-    if selected not in choices:
-        choices.insert(0, selected)
-    return [(p.key, p.label()) for p in choices]
-
-
-class IndicatorRow(TypedDict):
-    value: rules.Value
-    url: str  # the records behind the figures, "" when none are listed
-
-
-class Section(TypedDict):
-    id: str  # "" for the indicators outside the score
-    title: str  # "" for the indicators outside the score, whose title is translated in the template
-    rows: list[IndicatorRow]
-
-
-def _sections(card: selectors.Scorecard) -> list[Section]:
-    """The scorecard's groups, then the indicators followed outside the score, with their records' links."""
-    records_url = reverse("ioc:records")
-    tail = _query_tail(unit=card.unit.code, period=card.period.key, sector=card.sector)
-
-    def rows(values: list[rules.Value]) -> list[IndicatorRow]:
-        return [
-            {
-                "value": value,
-                "url": f"{records_url}?{urlencode({'indicator': value.indicator.code})}{tail}"
-                if value.indicator.drill
-                else "",
-            }
-            for value in values
-        ]
-
-    sections: list[Section] = [
-        {
-            "id": f"group-{group.code}",
-            "title": f"{group.name} ({formats.figure(group.score)} / {formats.figure(group.points)})",
-            "rows": rows(group.values),
-        }
-        for group in card.groups
-    ]
-    return [*sections, {"id": "", "title": "", "rows": rows(card.extra)}]
-
-
-def _query_tail(**params: str) -> str:
-    """`&key=value` for each filter given, as urlencode writes it: what follows the first one in a row's links."""
-    query = urlencode({key: value for key, value in params.items() if value})
-    return "&" + query if query else ""
-
-
-class RankingLine(TypedDict):
-    row: selectors.RankRow
-    rank: int | None  # None for a unit without records in the period: listed apart, not ranked
-    url: str
-    on_time_url: str
-
-
-class Ranking(TypedDict):
-    ranked: list[RankingLine]
-    without_data: list[RankingLine]
-
-
-def _ranking(rows: list[selectors.RankRow], card: selectors.Scorecard) -> Ranking:
-    """The ranked units, best first, then those without records in the period, by name."""
-    dashboard_url, records_url = reverse("ioc:dashboard"), reverse("ioc:records")
-    tail = _query_tail(period=card.period.key, sector=card.sector)
-    ranking: Ranking = {"ranked": [], "without_data": []}
-    for row in rows:
-        unit = urlencode({"unit": row.unit.code})
-        lines = ranking["ranked"] if row.has_data else ranking["without_data"]
-        lines.append(
-            {
-                "row": row,
-                "rank": len(lines) + 1 if row.has_data else None,
-                "url": f"{dashboard_url}?{unit}{tail}",
-                "on_time_url": f"{records_url}?indicator=2.1&{unit}{tail}",
-            }
-        )
-    return ranking
-
-
-# Every open dashboard refetches its figures when the rollups move; leaders watching the same view share one
-# render per worker and rollup state. Catalog indicators change without an event: they may lag this long.
+# Every open dashboard refetches its figures when the rollups move; leaders watching the same view share its
+# figures (each request lays them out anew) per rollup state. Catalog indicators change without an event: they
+# may lag this long. Each process keeps a copy of the figures it read, as long as the shared cache does.
 DASHBOARD_SECONDS = 60
-_DASHBOARDS = caching.Shared("ioc.dashboards", alias="pages", seconds=DASHBOARD_SECONDS)
+_FIGURES = caching.Shared("ioc.dashboard_figures", alias="pages", seconds=DASHBOARD_SECONDS, read_here=32)
 _REPORT_POINTS = caching.Shared("ioc.report_points", alias="pages", seconds=DASHBOARD_SECONDS)
 _OPEN_ALERTS = caching.Shared("ioc.open_alerts", alias="pages", seconds=DASHBOARD_SECONDS)
 
 
-class DashboardParts(TypedDict):
-    heading: str  # title, breadcrumb and filters, rendered
-    live: str  # the figures the live feed refreshes, rendered
-
-
 def _rendered_key(current: ConsumerState | None, *view: object) -> str:
     """A key for something rendered from the rollups: their state and what else it depends on."""
-    state = (current.last_event_id, current.horizon, current.updated_at) if current else None
+    state = None
+    if current is not None:
+        # The time as text: read by the ORM or by a cursor (ioc.middleware), its time zone is written alike.
+        updated_at = current.updated_at.isoformat() if current.updated_at else None
+        state = (current.last_event_id, current.horizon, updated_at)
     return caching.key_of(state, *view)
 
 
-def _dashboard_key(
-    request: HttpRequest, roots: list[AdminUnit], current: ConsumerState | None, replica_lag: int | None
-) -> str:
-    """What the rendered dashboard depends on: the rollups' state, the view asked for, whose units (the
-    leader's top units decide what they may see), the language, the day (the period choices) and the
-    replica's lag shown beside the data's time."""
-    view = (request.GET.urlencode(), [root.pk for root in roots], get_language(), timezone.localdate())
-    return _rendered_key(current, *view, replica_lag)
-
-
-def _report_points(unit: AdminUnit, period: periods.Period, current: ConsumerState | None) -> str:
+def _report_points(unit: AdminUnit, period: periods.Period, current: ConsumerState | None) -> SafeString:
     """The map's open reports as a JSON script (up to 2,000, most of a page's weight): whatever the sector
     or the map's indicator, so every view of a unit and period shares one per rollup state."""
     return _REPORT_POINTS.get(
@@ -193,62 +92,68 @@ def _open_alerts(user: User, roots: list[AdminUnit], current: ConsumerState | No
     )
 
 
-def _dashboard_parts(
-    request: SignedInRequest, roots: list[AdminUnit], current: ConsumerState | None, replica_lag: int | None
-) -> DashboardParts:
-    filters = _filters(request)
+def _map_kpi(request: HttpRequest) -> str:
+    """The indicator the map is coloured by: one with a rate, 2.1 unless another is asked."""
     map_kpi = request.GET.get("map", "2.1")
-    if map_kpi not in rules.ALL or not rules.ALL[map_kpi].denominator:
-        map_kpi = "2.1"
-    page = _guarded(
-        selectors.dashboard,
-        actor=request.user,
-        roots=roots,
-        map_indicator=map_kpi,
-        as_of=current.updated_at if current else None,
-        report_points=False,
-        **filters,
-    )
-    context = {
-        "card": page.card,
-        "filters": filters,
-        "query": request.GET.urlencode(),
-        "sections": _sections(page.card),
-        "agencies": _ranking(page.agencies, page.card),
-        "communes": _ranking(page.communes, page.card),
-        "trend": page.trend,
-        "map": page.map,
-        "map_reports": _report_points(page.card.unit, page.card.period, current),
-        "map_kpi": map_kpi,
-        "map_options": [(code, f"{code} · {i.name}") for code, i in rules.ALL.items() if i.denominator],
-        "alerts": _open_alerts(request.user, roots, current),
-        "sector_options": [(sector, sector) for sector in page.sectors],
-        "period_options": _period_choices(timezone.localtime(), page.card.period),
-        "unit_options": [(unit.code, unit.name) for unit in page.unit_choices],
-        "ancestors": page.ancestors,
-        "last_event_id": current.last_event_id if current else 0,
-        "replica_lag": replica_lag,
-    }
-    return {
-        "heading": render_to_string("ioc/_heading.html", context),
-        "live": render_to_string("ioc/_live.html", context),
-    }
+    return map_kpi if map_kpi in rules.ALL and rules.ALL[map_kpi].denominator else "2.1"
+
+
+def _figures(
+    request: SignedInRequest,
+    roots: list[AdminUnit],
+    current: ConsumerState | None,
+    filters: dict,
+    map_kpi: str,
+) -> figures.Figures:
+    """The dashboard's figures for the view asked (whatever else its address holds), built once per rollup
+    state, view, leader's units (what they may see), language and day (the period choices)."""
+    view = (filters["unit_code"], filters["period"].key, filters["sector"], map_kpi)
+    key = _rendered_key(current, *view, [root.pk for root in roots], get_language(), timezone.localdate())
+    kept = _FIGURES.peek(key)
+    if kept is None:
+        page = _guarded(
+            selectors.dashboard,
+            actor=request.user,
+            roots=roots,
+            map_indicator=map_kpi,
+            as_of=current.updated_at if current else None,
+            report_points=False,
+            **filters,
+        )
+        kept = figures.of(
+            page,
+            map_indicator=map_kpi,
+            map_reports=_report_points(page.card.unit, page.card.period, current),
+            alerts=_open_alerts(request.user, roots, current),
+            now=timezone.localtime(),
+        )
+        _FIGURES.put(key, kept)
+    return kept
 
 
 @login_required
 @require_GET
 def dashboard(request: SignedInRequest) -> HttpResponse:
     roots = _guarded(selectors.root_units, request.user)
-    _, current = services.catch_up()
-    lag = selectors.replica_lag()
-    parts = _DASHBOARDS.get(
-        _dashboard_key(request, roots, current, lag), lambda: _dashboard_parts(request, roots, current, lag)
-    )
+    current = kept_dashboard.rollups_read(request)
+    if current is None:
+        _, current = services.catch_up()
+    filters, map_kpi = _filters(request), _map_kpi(request)
+    context = {
+        **_figures(request, roots, current, filters, map_kpi),
+        "filters": filters,
+        "map_kpi": map_kpi,
+        "query": request.GET.urlencode(),
+        "last_event_id": current.last_event_id if current else 0,
+        "replica_lag": selectors.replica_lag(),
+    }
     if current is not None:
         kept_dashboard.remember(request, current)
+    live = render_to_string("ioc/_live.html", context)
     if request.headers.get("HX-Request"):
-        return HttpResponse(parts["live"])
-    return render(request, "ioc/dashboard.html", {**parts, "may_see_ioc": True})
+        return HttpResponse(live)
+    heading = render_to_string("ioc/_heading.html", context)
+    return render(request, "ioc/dashboard.html", {"heading": heading, "live": live, "may_see_ioc": True})
 
 
 @login_required

@@ -1,19 +1,22 @@
 """Formatting for the IOC pages: rates as Vietnamese percentages, links carrying the filters."""
 
 from datetime import datetime
-from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django import template
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tinhso.core import caching, display, formats
-from tinhso.core.markup import format_html, format_html_join
-from tinhso.ioc import rules
+from tinhso.core.display import page_url
+from tinhso.core.markup import escaped, format_html_join
+
+if TYPE_CHECKING:  # ioc.figures writes its links with ioc_url
+    from tinhso.ioc import figures
 
 register = template.Library()
 
@@ -26,7 +29,7 @@ register.filter("number", formats.figure)
 def ioc_url(name: str, **params) -> str:
     """A page of the IOC with the given filters (empty ones left out), so every view has its own URL."""
     query = {key: value for key, value in params.items() if value not in ("", None)}
-    return reverse(f"ioc:{name}") + ("?" + urlencode(query) if query else "")
+    return page_url(f"ioc:{name}") + ("?" + urlencode(query) if query else "")
 
 
 @register.filter
@@ -35,96 +38,132 @@ def day_and_time(instant: datetime | None, empty: str = "—") -> str:
     return display.day_and_time(instant, empty)
 
 
-# The dashboard's tables are written one tag per table: an include or a template loop per row cost a lookup,
-# an escape and a render per cell, nearly doubling a fresh render. core.markup escapes every value, as the
-# template did; the indicator's first cell is the same on every page of a language, so it is kept.
+# The dashboard's tiles and tables are written one tag each: an include or a template loop per row cost a
+# lookup, an escape and a render per cell, and a translation per label. Their cells come escaped (ioc.figures).
 
-
-@caching.memo("ioc.indicator_about", maxsize=256)
-def _indicator_about(code: str, language: str | None) -> SafeString:
-    """The first cell of an indicator's row in a language: its code, name, formula and scoring rule."""
-    i = rules.ALL[code]
-    about = format_html("<strong>{}</strong> {}", i.code, i.name)
-    if i.formula:
-        rule = ""
-        if i.points:
-            full = {"points": formats.figure(i.points), "full": formats.percent(i.full_at)}
-            rule = "; " + _("điểm = %(points)s × min(1, tỷ lệ ÷ %(full)s)") % full
-        about += format_html('<br><span class="ioc-formula">{}{}</span>', i.formula, rule)
-    if i.source == "none":
-        about += format_html('<br><span class="ioc-formula">{} {}</span>', _("Chưa tính được:"), i.reason)
-    return about
-
-
-# One format per row, each cell with its label.
-_FIGURES = '<td class="num" data-label="{}">{}</td>' * 4
-
-
-def _indicator_figures(value: rules.Value, url: str, labels: tuple[str, ...]) -> SafeString:
-    i = value.indicator
-    if not value.computable:
-        cells = ["—", "—", "—", format_html("{} / {}", _("không tính được"), formats.figure(i.points))]
-    else:
-        numerator, denominator = formats.figure(value.numerator), formats.figure(value.denominator)
-        if url:
-            numerator = format_html('<a href="{}" data-testid="numerator-{}">{}</a>', url, i.code, numerator)
-            if value.denominator is not None:
-                denominator = format_html('<a href="{}">{}</a>', url, denominator)
-        points = f"{formats.figure(value.points)} / {formats.figure(i.points)}" if i.points else "—"
-        cells = [numerator, denominator, formats.percent(value.rate), points]
-    return format_html(_FIGURES, *chain.from_iterable(zip(labels, cells, strict=True)))
+_TILE = (
+    '\n  <div class="ioc-tile">\n    <h2>{}</h2>\n    <p class="big"><a href="#group-{}">{}</a><small> / {}</small></p>'
+    '\n    {}\n    <p class="ioc-asof">{}</p>\n  </div>\n  '
+)
 
 
 @register.simple_tag
-def indicator_rows(rows: list[dict[str, Any]]) -> SafeString:
-    """The rows of one section of the indicators' table: what is counted, then the figures."""
-    labels = (_("Tử số"), _("Mẫu số"), _("Tỷ lệ"), _("Điểm"))
-    language = get_language()
-    return format_html_join(
-        "\n",
-        "<tr><td>{}</td>{}</tr>",
-        (
-            (
-                _indicator_about(row["value"].indicator.code, language),
-                _indicator_figures(row["value"], row["url"], labels),
+def group_tiles(tiles: "list[figures.Tile]", as_of_note: str) -> SafeString:
+    """A tile per group of the index: its score, its points and how many of them have data."""
+    return SafeString(
+        "".join(
+            _TILE.format(
+                name, code, score, points, f'<p class="muted">{note}</p>' if note else "", as_of_note
             )
-            for row in rows
-        ),
+            for code, name, score, points, note in tiles
+        )
     )
 
 
-def _ranking_row(line: dict[str, Any]) -> SafeString:
-    row, rank = line["row"], line["rank"]
-    opening = '<tr class="ioc-unranked">' if rank is None else "<tr>"
-    return format_html(
-        opening + '<td>{}</td><td><a href="{}">{}</a></td><td class="num">{}</td>'
-        '<td class="num"><a href="{}">{}</a></td><td class="num">{}</td><td class="num">{}</td>'
-        '<td class="num">{}</td></tr>',
-        "—" if rank is None else rank,
-        line["url"],
-        row.unit.name,
-        "—" if rank is None else formats.figure(row.score),
-        line["on_time_url"],
-        formats.percent(row.on_time.rate),
-        formats.percent(row.online.rate),
-        formats.percent(row.reports_on_time.rate),
-        formats.figure(row.received),
+# One format per row, each figure with its label.
+_INDICATOR_ROW = "<tr><td>{}</td>" + '<td class="num" data-label="{}">{}</td>' * 4 + "</tr>"
+_SECTION = (
+    '\n    <tbody{}>\n      <tr><th colspan="5" scope="rowgroup">{}</th></tr>\n      {}\n    </tbody>\n    '
+)
+
+
+@register.simple_tag
+def indicator_sections(sections: "list[figures.Section]") -> SafeString:
+    """The indicators' table's sections (a group each, then those outside the score): what each indicator
+    counts, then its figures."""
+    labels = escaped(_("Tử số")), escaped(_("Mẫu số")), escaped(_("Tỷ lệ")), escaped(_("Điểm"))
+    numerator, denominator, rate, points = labels
+    return SafeString(
+        "".join(
+            _SECTION.format(
+                f' id="{section["id"]}"' if section["id"] else "",
+                section["title"],
+                "\n".join(
+                    _INDICATOR_ROW.format(about, numerator, n, denominator, d, rate, r, points, p)
+                    for about, n, d, r, p in section["rows"]
+                ),
+            )
+            for section in sections
+        )
+    )
+
+
+_RANKING_ROW = (
+    '{}<td>{}</td><td><a href="{}">{}</a></td><td class="num">{}</td>'
+    '<td class="num"><a href="{}">{}</a></td><td class="num">{}</td><td class="num">{}</td>'
+    '<td class="num">{}</td></tr>'
+)
+_RANKING = (
+    '\n<p class="ioc-exports">{download} <a href="{csv}?{query}&amp;kind={kind}">CSV</a>'
+    '<a href="{xlsx}?{query}&amp;kind={kind}">Excel</a></p>\n<div class="ioc-scroll">\n'
+    '<table class="ioc-table ioc-ranking">\n  <thead><tr><th scope="col">#</th>{head}</tr></thead>\n'
+    "  <tbody>\n  {ranked}\n  {none_ranked}\n  </tbody>\n  {unranked}\n</table>\n</div>\n"
+    '<p class="ioc-asof">{as_of_note}</p>\n'
+)
+_UNRANKED = '\n  <tbody class="ioc-unranked">\n  <tr><th colspan="7" scope="rowgroup">{}</th></tr>\n  {}\n  </tbody>\n  '
+
+
+@register.simple_tag
+def ranking_table(ranking: "figures.Ranking", kind: str, query: str, as_of_note: str) -> SafeString:
+    """A ranking with its downloads: rank, unit, score and the figures behind it, the units without records
+    in the period apart."""
+    columns = (
+        _("Đơn vị"),
+        _("Điểm"),
+        _("Đúng hạn (2.1)"),
+        _("Trực tuyến (3.2)"),
+        _("Phản ánh đúng hạn"),
+        _("Hồ sơ tiếp nhận"),
+    )
+    unranked = ranking["without_data"]
+    count = len(unranked)
+    title = ngettext(
+        "%(units)s đơn vị chưa có hồ sơ trong kỳ (không xếp hạng)",
+        "%(units)s đơn vị chưa có hồ sơ trong kỳ (không xếp hạng)",
+        count,
+    ) % {"units": count}  # the translation unescaped, as blocktranslate writes it
+    rows = "\n".join(_RANKING_ROW.format(*row) for row in ranking["ranked"])
+    return SafeString(
+        _RANKING.format(
+            download=escaped(_("Tải bảng:")),
+            csv=export_url("ioc:ranking-export", "csv"),
+            xlsx=export_url("ioc:ranking-export", "xlsx"),
+            query=escaped(query),
+            kind=escaped(kind),
+            head="".join(f'<th scope="col">{escaped(column)}</th>' for column in columns),
+            ranked=rows,
+            none_ranked=""
+            if rows
+            else f'<tr><td colspan="7">{escaped(_("Không có đơn vị nào có hồ sơ trong kỳ."))}</td></tr>',
+            unranked=_UNRANKED.format(title, "\n".join(_RANKING_ROW.format(*row) for row in unranked))
+            if unranked
+            else "",
+            as_of_note=as_of_note,
+        )
     )
 
 
 @register.simple_tag
-def ranking_rows(lines: list[dict[str, Any]]) -> SafeString:
-    """The rows of a ranking: rank, unit, score and the figures behind it."""
-    return format_html_join("\n", "{}", ((_ranking_row(line),) for line in lines))
+def export_url(name: str, fmt: str) -> str:
+    """reverse(name, args=[fmt]) of a download, reversed once per process (see core.display.page_url)."""
+    return _export_url(name, fmt, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+@caching.memo("ioc.export_url", maxsize=64)
+def _export_url(name: str, fmt: str, urlconf: str, prefix: str) -> str:
+    return reverse(name, args=[fmt], urlconf=urlconf)
 
 
 @register.simple_tag
-def options(choices: list[tuple[Any, Any]], selected: Any) -> SafeString:
-    """A filter's <option>s from (value, label) pairs, the selected one marked."""
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((value, " selected" if value == selected else "", label) for value, label in choices),
+def options(choices: "list[figures.Option]", selected: str) -> SafeString:
+    """A filter's <option>s, the selected one marked."""
+    return SafeString(
+        "".join(
+            f'<option value="{value}" selected>{label}</option>'
+            if raw == selected
+            else f'<option value="{value}">{label}</option>'
+            for raw, value, label in choices
+        )
     )
 
 

@@ -159,6 +159,28 @@ def test_leaders_share_a_rendered_dashboard_until_the_rollups_move(client, cast,
     assert reads > 0 and 'data-testid="numerator-3.2">2<' in moved
 
 
+def test_another_address_of_a_view_is_laid_out_anew_from_its_kept_figures(client, march, province_leader):
+    """Issue 25: a view's figures are built once per rollup state; an address that asks the same view with
+    anything else in it (here `n`) gets a page rendered for it, with its own links, without reading a counter,
+    the rollups' state (read on the way in, ioc.middleware) or the leader's alerts again."""
+    client.force_login(province_leader)
+    first = client.get("/dieu-hanh/", {"period": "2026-03", "n": "1"}).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/dieu-hanh/", {"period": "2026-03", "n": "2"}).content.decode()
+    read = [query["sql"] for query in queries.captured_queries]
+    assert not any("ioc_counter" in sql or "ioc_alert" in sql for sql in read)
+    # The rollups' state, read with the session by the kept page's check, which the page then uses
+    assert sum("ioc_consumerstate" in sql for sql in read) == 1
+    assert 'href="/dieu-hanh/chi-so.csv?period=2026-03&amp;n=2"' in again
+    assert 'href="/dieu-hanh/xep-hang.xlsx?period=2026-03&amp;n=2&amp;kind=communes"' in again
+    assert again.replace("n=2", "n=1") == first.replace(_token(first), _token(again))
+    assert 'data-testid="numerator-3.2">2<' in again and 'data-testid="score">' in again
+
+
+def _token(page: str) -> str:
+    return page.split('"X-CSRFToken": "')[1].split('"')[0]
+
+
 def test_a_rendered_dashboard_serves_only_the_same_view_units_and_language(
     client, march, cast, province_leader
 ):

@@ -46,12 +46,15 @@ def redis_pages(settings):
 
 
 def dashboards(cache) -> set[str]:
+    """The keys of the dashboard's figures kept on Redis."""
     client = cache._cache.get_client()
-    return {key.decode() for key in client.keys("tinhso-pages:*ioc.dashboards*")}
+    return {key.decode() for key in client.keys("tinhso-pages:*ioc.dashboard_figures*")}
 
 
 @pytest.mark.skipif(not redis_answers(), reason="needs Redis on 127.0.0.1:6379")
-def test_one_render_per_rollup_state_is_shared_through_redis(redis_pages, client, reference_data):
+def test_the_figures_are_built_once_per_rollup_state_and_shared_through_redis(
+    redis_pages, client, reference_data
+):
     leader = official("lanhdaotinh", (Role.PROVINCE_LEADER, "96"))
     client.force_login(leader)
 
