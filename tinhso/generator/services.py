@@ -582,6 +582,7 @@ class DossierMaker(_Maker):
             )
         }
         self.code_counters: dict[tuple[int, date], int] = {}
+        self.prefixes: dict[tuple[int, date], str] = {}  # each desk's day's code before its number
 
     def arrivals(self, day: date, count: int, online_share: dict[bool, float]) -> list[tuple[Any, ...]]:
         rng, world = self.rng, self.world
@@ -613,8 +614,11 @@ class DossierMaker(_Maker):
 
     def _code(self, unit: Unit, day: date) -> str:
         key = (unit.pk, day)
-        self.numbered[key] = self.code_counters[key] = self.numbered.get(key, 0) + 1
-        return f"{self.agency_codes[unit.pk]}-{day:%y%m%d}-{self.numbered[key]:04d}"
+        number = self.numbered[key] = self.code_counters[key] = self.numbered.get(key, 0) + 1
+        prefix = self.prefixes.get(key)
+        if prefix is None:
+            prefix = self.prefixes[key] = f"{self.agency_codes[unit.pk]}-{day:%y%m%d}-"
+        return f"{prefix}{number:04d}"
 
     def make(self, batch: Batch, arrival: tuple[Any, ...]) -> None:
         instant, procedure, channel, citizen = arrival
