@@ -31,8 +31,9 @@ class Card(TypedDict):
     unit: Unit
     period: dict[str, str]  # key, label
     sector: str
-    score: float
-    computable_points: float
+    score: str
+    computable_points: str
+    score_note: str  # the period and the points the score is over
 
 
 # A group's tile: its code, name, score, points and how many of them have data ("" when all have).
@@ -128,12 +129,18 @@ def _unit(unit: AdminUnit) -> Unit:
 
 
 def _card(card: selectors.Scorecard) -> Card:
+    computable = formats.figure(card.computable_points)
     return {
         "unit": _unit(card.unit),
         "period": {"key": card.period.key, "label": card.period.label()},
         "sector": card.sector,
-        "score": card.score,
-        "computable_points": card.computable_points,
+        "score": escaped(formats.figure(card.score)),
+        "computable_points": escaped(computable),
+        # The translation unescaped, as blocktranslate writes it
+        "score_note": _(
+            "%(period)s; trên %(points)s điểm của các chỉ số có dữ liệu (đủ dữ liệu thì tối đa 100 điểm)."
+        )
+        % {"period": escaped(card.period.label()), "points": escaped(computable)},
     }
 
 

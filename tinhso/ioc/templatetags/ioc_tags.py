@@ -41,6 +41,11 @@ def day_and_time(instant: datetime | None, empty: str = "—") -> str:
 # The dashboard's tiles and tables are written one tag each: an include or a template loop per row cost a
 # lookup, an escape and a render per cell, and a translation per label. Their cells come escaped (ioc.figures).
 
+_SCORE_TILE = (
+    '\n  <div class="ioc-tile" id="ioc-score">\n    <h2>{}</h2>\n    <p class="big"><a href="#ioc-groups" '
+    'data-testid="score">{}</a><small> / {}</small></p>\n    <p class="muted">{}</p>\n'
+    '    <p class="ioc-asof">{}</p>\n  </div>\n  '
+)
 _TILE = (
     '\n  <div class="ioc-tile">\n    <h2>{}</h2>\n    <p class="big"><a href="#group-{}">{}</a><small> / {}</small></p>'
     '\n    {}\n    <p class="ioc-asof">{}</p>\n  </div>\n  '
@@ -48,10 +53,14 @@ _TILE = (
 
 
 @register.simple_tag
-def group_tiles(tiles: "list[figures.Tile]", as_of_note: str) -> SafeString:
-    """A tile per group of the index: its score, its points and how many of them have data."""
+def score_tiles(card: "figures.Card", tiles: "list[figures.Tile]", as_of_note: str) -> SafeString:
+    """The index's score, then a tile per group: its score, its points and how many of them have data."""
+    index = _SCORE_TILE.format(
+        escaped(_("Điểm Bộ chỉ số")), card["score"], card["computable_points"], card["score_note"], as_of_note
+    )
     return SafeString(
-        "".join(
+        index
+        + "".join(
             _TILE.format(
                 name, code, score, points, f'<p class="muted">{note}</p>' if note else "", as_of_note
             )
@@ -67,25 +76,30 @@ _SECTION = (
 )
 
 
+_INDICATORS = (
+    '<table class="ioc-table ioc-indicators">\n    <thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+    '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead>\n    {}\n  </table>'
+)
+
+
 @register.simple_tag
-def indicator_sections(sections: "list[figures.Section]") -> SafeString:
-    """The indicators' table's sections (a group each, then those outside the score): what each indicator
+def indicator_table(sections: "list[figures.Section]") -> SafeString:
+    """The indicators' table, a section per group and one for those outside the score: what each indicator
     counts, then its figures."""
     labels = escaped(_("Tử số")), escaped(_("Mẫu số")), escaped(_("Tỷ lệ")), escaped(_("Điểm"))
     numerator, denominator, rate, points = labels
-    return SafeString(
-        "".join(
-            _SECTION.format(
-                f' id="{section["id"]}"' if section["id"] else "",
-                section["title"],
-                "\n".join(
-                    _INDICATOR_ROW.format(about, numerator, n, denominator, d, rate, r, points, p)
-                    for about, n, d, r, p in section["rows"]
-                ),
-            )
-            for section in sections
+    body = "".join(
+        _SECTION.format(
+            f' id="{section["id"]}"' if section["id"] else "",
+            section["title"],
+            "\n".join(
+                _INDICATOR_ROW.format(about, numerator, n, denominator, d, rate, r, points, p)
+                for about, n, d, r, p in section["rows"]
+            ),
         )
+        for section in sections
     )
+    return SafeString(_INDICATORS.format(escaped(_("Chỉ số")), *labels, body))
 
 
 _RANKING_ROW = (
