@@ -39,3 +39,9 @@ def _page_url(name: str, urlconf: str, prefix: str) -> str:
 def day_and_time(instant: datetime | None, empty: str) -> str:
     """As the `date:"d/m/Y H:i"` filter writes it, in the current time zone, at a fraction of its cost."""
     return timezone.localtime(instant).strftime("%d/%m/%Y %H:%M") if instant else empty
+
+
+def day_and_time_here() -> Callable[[datetime | None, str], str]:
+    """day_and_time for many instants at the cost of one: the current time zone looked up once."""
+    zone = timezone.get_current_timezone()
+    return lambda instant, empty: instant.astimezone(zone).strftime("%d/%m/%Y %H:%M") if instant else empty

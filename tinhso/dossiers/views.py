@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tinhso.catalog import selectors as catalog_selectors
 from tinhso.catalog.models import Procedure
 from tinhso.core.auth import SignedInRequest
-from tinhso.core.display import day_and_time, url_of
+from tinhso.core.display import day_and_time, day_and_time_here, url_of
 from tinhso.core.errors import DomainError, InvalidInput, NotFound
 from tinhso.core.files import private_file_response
 from tinhso.core.models import User
@@ -214,14 +214,15 @@ def _my_lines(dossiers: list[Dossier], owing: Collection[int]) -> list[MyLine]:
     labels translated once a page instead of once a card."""
     statuses = {value: str(label) for value, label in Status.choices}
     detail = url_of("dossiers:detail")
+    when = day_and_time_here()
     return [
         MyLine(
             code=dossier.code,
             url=detail(dossier.code),
             procedure=dossier.procedure.name,
-            submitted=day_and_time(dossier.submitted_at, ""),
+            submitted=when(dossier.submitted_at, ""),
             status=statuses[dossier.status],
-            promised=day_and_time(dossier.promised_at, ""),
+            promised=when(dossier.promised_at, ""),
             owing=dossier.pk in owing,
         )
         for dossier in dossiers
@@ -234,13 +235,14 @@ def queue(request: SignedInRequest) -> HttpResponse:
     filters, errors = queue_filter(request.GET)
     cursor = request.GET.get("sau", "")
     page = selectors.official_queue_page(actor=request.user, cursor=cursor, filters=filters)
+    whole = page.items if not (filters or cursor or page.next_cursor) else None
     context = {
         "lines": _queue_lines(page.items),
         "page": page,
         "filters": filters,
         "errors": errors,
         "cursor": cursor,
-        "procedures": selectors.queue_procedures(actor=request.user),
+        "procedures": selectors.queue_procedures(actor=request.user, whole_queue=whole),
         "statuses": [(value, label) for value, label in Status.choices if value in QUEUE_STATUSES],
     }
     return render(request, "dossiers/queue.html", context)
@@ -260,29 +262,24 @@ class QueueLine(TypedDict):
     near_due: bool
 
 
-def _queue_lines(items: list[selectors.QueueItem]) -> list[QueueLine]:
+def _queue_lines(rows: list[selectors.QueueRow]) -> list[QueueLine]:
     """What each row of the queue shows, as text: the status labels translated once a page instead of once a
     row, one reverse() for every link, dates by strftime (the template's lookups cost more than the queries)."""
     statuses = {value: str(label) for value, label in Status.choices}
     detail = url_of("dossiers:detail")
-    lines = []
-    for item in items:
-        dossier = item.dossier
-        step = dossier.current_step
-        lines.append(
-            QueueLine(
-                code=dossier.code,
-                url=detail(dossier.code),
-                procedure=dossier.procedure.name,
-                state=f"{statuses[dossier.status]} · {step.display_name}"
-                if step
-                else statuses[dossier.status],
-                due=day_and_time(item.due_at, ""),
-                overdue=item.overdue,
-                near_due=item.near_due,
-            )
+    when = day_and_time_here()
+    return [
+        QueueLine(
+            code=row.code,
+            url=detail(row.code),
+            procedure=row.procedure_name,
+            state=f"{statuses[row.status]} · {row.step_name}" if row.step_name else statuses[row.status],
+            due=when(row.due_at, ""),
+            overdue=row.overdue,
+            near_due=row.near_due,
         )
-    return lines
+        for row in rows
+    ]
 
 
 # The printable forms of Circular 03/2025 (dossiers.lifecycle.FORMS): each exists once the transition that

@@ -32,12 +32,25 @@ def test_the_queue_puts_the_soonest_due_first_and_pages_cover_it_once(cast, cloc
     seen, cursor = [], ""
     for _ in range(3):
         page = selectors.official_queue_page(actor=cast.desk, cursor=cursor, size=2)
-        seen += [item.dossier for item in page.items]
+        seen += [item.code for item in page.items]
         assert page.total == 5
         cursor = page.next_cursor
         if cursor is None:
             break
-    assert seen == soonest_first and cursor is None
+    assert seen == [dossier.code for dossier in soonest_first] and cursor is None
+
+
+def test_the_first_page_read_by_its_kept_statement_is_the_orms_with_its_procedures(cast, clock):
+    _lodged(cast, clock, [12, 10, 11])
+    clock.set(2026, 3, 11, 17)
+    for size in (2, 50):
+        first = selectors.official_queue_page(actor=cast.desk, size=size)
+        assert first == selectors._queue_page(cast.desk, "", size, selectors._read_listed)
+        assert [row.overdue for row in first.items][:2] == [True, False] and first.total == 3
+    # The whole queue is on the page: the filter's procedures come from its rows, as from their own statement.
+    assert first.next_cursor is None
+    procedures = selectors.queue_procedures(actor=cast.desk, whole_queue=first.items)
+    assert procedures == selectors.queue_procedures(actor=cast.desk) != []
 
 
 def test_a_consulted_agency_is_due_at_the_consultation_and_the_handler_at_the_step(cast):
