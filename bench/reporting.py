@@ -5,6 +5,7 @@
    approved values (goal: at least 100x faster, equal numbers);
 3. a data-entry save and an approval under 16 clients (forked processes with a connection each) against a
    transaction of two inserts, from as many processes (goal: p99 within 2x of the floor's p99);
+   the kept totals are folded after the approvals by a job: one client runs it after each of its cycles;
 4. the same save and approval, and the roll-up of a large report, from one client in CPU time and queries.
 `--part blocks`: section 1 on the storage decided in docs/benchmarks.md (issue 20) before it is built: the
 API's parsing and the import's checks and locks, the values written as one jsonb block per report.
@@ -412,6 +413,10 @@ def concurrency_figures(data: dict, rounds: int, database_url: str) -> dict[str,
                                       action=action, reason=reason)  # fmt: skip
             steps[action] = (time.perf_counter() - began) * 1000
         steps["submit+accept+approve+return"] = sum(steps.values())
+        if index == 0:  # the job the approvals' commits queue, racing the others' actions from one process
+            began = time.perf_counter()
+            services.fold_totals()
+            steps["fold of the totals (one client)"] = (time.perf_counter() - began) * 1000
         return steps
 
     return (

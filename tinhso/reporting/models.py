@@ -421,3 +421,28 @@ class KeptTotals(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.period}: {len(self.totals)} totals"
+
+
+class Contribution(models.Model):
+    """What one report's approved values add to the kept totals now, folded in after its approval or return
+    by services.fold_totals (the approval records its state and event only, and never waits on the totals it
+    shares with every other unit): `pending` until the fold has caught up with its last action."""
+
+    submission = models.OneToOneField(
+        Submission, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # {"<indicator version id>:<breakdown>": "value"}: the amounts the totals hold of this report, taken away as
+    # they were added even if its values changed after a return.
+    # None: a report approved before shares were kept, counted as its values stand (locked while approved).
+    cells = models.JSONField(null=True, blank=True)
+    pending = models.BooleanField(default=True)
+    changed_at = models.DateTimeField(help_text="When its last approval or return asked for a fold")
+    folded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["changed_at"], condition=models.Q(pending=True), name="contribution_pending")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}: {len(self.cells or {})} cells{' (pending)' if self.pending else ''}"

@@ -24,6 +24,7 @@ from tinhso.core.services import next_event, record_event
 from tinhso.reporting import bulk, deadlines, derived, events, lifecycle, periods, selectors, sql, validation
 from tinhso.reporting.models import (
     Aggregate,
+    Contribution,
     Derivation,
     Explanation,
     Form,
@@ -1156,7 +1157,7 @@ def approve(*, actor: User, submission_id: int, version: int) -> Submission:
         raise Conflict(_("Số liệu khác số liệu nền tảng ghi nhận mà chưa giải trình: %(findings)s"),
                        params={"findings": "; ".join(f.message for f in mismatches)}, code="mismatch_unexplained", findings=[f.subject for f in mismatches])  # fmt: skip
     _apply(submission, transition, actor, {"children": sorted(approved)})
-    roll_up(submission=submission, sign=1)
+    _ask_fold(submission)
     return submission
 
 
@@ -1186,7 +1187,7 @@ def return_report(*, actor: User, submission_id: int, version: int, reason: str)
     submission.return_reason = reason.strip()
     _apply(submission, transition, actor, {"reason": reason.strip()})
     if was_approved:
-        roll_up(submission=submission, sign=-1)
+        _ask_fold(submission)
     return submission
 
 
@@ -1215,20 +1216,13 @@ def _kept_text(total: Decimal) -> str:
 # Within its caller's transaction (every caller has one), without a savepoint: the province's shared totals it
 # writes stay locked until the commit, one round trip fewer.
 @transaction.atomic(savepoint=False)
-def roll_up(*, submission: Submission, sign: int) -> None:
-    """Adds a report's approved values to the kept totals of every level above its unit (sign 1), or takes them
-    away when it is returned (sign -1): only the cells it has values in change, by the difference."""
+def roll_up(*, submission: Submission, sign: int, own: dict[tuple[int, str], Decimal] | None = None) -> None:
+    """Adds a report's approved values (or `own`, {(indicator version id, breakdown): value}) to the kept totals
+    of every level above its unit (sign 1), or takes them away (sign -1): only the cells it has values in change,
+    by the difference; a cell already counted (or already taken away) is left as it is."""
     regime = submission.regime
-    versions = {row.indicator_version_id: row.indicator_version for row in selectors.form_rows(regime)}
-    own = {
-        (cell.indicator_version_id, cell.disaggregation): cell.value
-        for cell in selectors.held_cells(
-            submission=submission.pk, kind=ValueBlock.Kind.PERIOD, with_value=True
-        )
-        if cell.value is not None
-        and cell.indicator_version_id in versions
-        and versions[cell.indicator_version_id].aggregation != IndicatorVersion.Aggregation.NONE
-    }
+    versions = _versions(regime)
+    own = _own_cells(submission, versions) if own is None else own
     above = _levels_above(regime, submission.unit)
     if not own or not above:
         return
@@ -1387,6 +1381,129 @@ def _add_up(submission: Submission, versions: dict[int, IndicatorVersion], own: 
             ).delete()
 
 
+def _versions(regime: Regime) -> dict[int, IndicatorVersion]:
+    return {row.indicator_version_id: row.indicator_version for row in selectors.form_rows(regime)}
+
+
+def _own_cells(
+    submission: Submission, versions: dict[int, IndicatorVersion]
+) -> dict[tuple[int, str], Decimal]:
+    """The report's values that count in the totals above it: {(indicator version id, breakdown): value}."""
+    return {
+        (cell.indicator_version_id, cell.disaggregation): cell.value
+        for cell in selectors.held_cells(
+            submission=submission.pk, kind=ValueBlock.Kind.PERIOD, with_value=True
+        )
+        if cell.value is not None
+        and cell.indicator_version_id in versions
+        and versions[cell.indicator_version_id].aggregation != IndicatorVersion.Aggregation.NONE
+    }
+
+
+# ---- the kept totals, folded after the approvals ------------------------------------------------------------
+# An approval (or the return of an approved report) records its state and event and marks its report's share of
+# the totals for the fold: one row of its own, so approvals of different units never wait for one another; the
+# fold (a job queued on commit, every minute, and before a report is sent upward) brings the totals up to date.
+
+# The share marked for the fold; whether it was never recorded (approved before shares were kept).
+ASK_FOLD = """
+INSERT INTO reporting_contribution (submission_id, cells, pending, changed_at) VALUES (%s, '{}', true, %s)
+ON CONFLICT (submission_id) DO UPDATE SET pending = true, changed_at = excluded.changed_at
+RETURNING cells IS NULL
+"""
+FOLD_BATCH = 20  # reports folded per transaction: an approval marking one of them waits for its commit
+FOLD_LOCK = 202_0020  # PostgreSQL advisory lock: folds take turns (see _fold_batch)
+
+
+def _ask_fold(submission: Submission, *, at_once: bool = False) -> None:
+    """Marks the report's share of the totals for the fold, queued once this transaction commits; folded in this
+    transaction when `at_once`, or when its share was never recorded: its values are still those counted."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(ASK_FOLD, [submission.pk, now])
+            (unknown,) = cursor.fetchone()
+    else:
+        share, made = Contribution.objects.get_or_create(
+            submission_id=submission.pk, defaults={"cells": {}, "changed_at": now}
+        )
+        if not made:
+            share.pending, share.changed_at = True, now
+            share.save(update_fields=["pending", "changed_at"])
+        unknown = share.cells is None
+    if at_once or unknown:
+        shares = Contribution.objects.select_for_update(of=("self",)).select_related(*SHARE_RELATED)
+        _fold(shares.get(pk=submission.pk), now)
+        return
+    from tinhso.reporting import tasks
+
+    if not any(entry[1] is tasks.kick for entry in connection.run_on_commit):
+        transaction.on_commit(tasks.kick, robust=True)
+
+
+SHARE_RELATED = ("submission__regime__recipient", "submission__unit__parent")
+
+
+def fold_totals(*, limit: int = FOLD_BATCH) -> int:
+    """Brings the kept totals up to every approval and return committed: each marked report's share is taken
+    away as it was counted and added as its approved values stand now, with its share's row in the same
+    transaction, so a fold killed halfway leaves its reports marked for the next one. Returns how many reports
+    were folded."""
+    folded = 0
+    while True:
+        done = _fold_batch(limit=limit)
+        folded += done
+        if done < limit:
+            return folded
+
+
+@transaction.atomic
+def _fold_batch(*, limit: int) -> int:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Two folds adding into the same province rows over several statements could deadlock: they take turns.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
+    # The shares' rows alone are locked, and those an approval or return is marking now skipped (its commit
+    # queues the next fold): every change of a report to or from approved marks its share in the same
+    # transaction, so none commits while its share is folded, and an approved report's values stay as read.
+    shares = list(
+        Contribution.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pending=True)
+        .select_related(*SHARE_RELATED)
+        .order_by("changed_at", "submission_id")[:limit]
+    )
+    now = timezone.now()
+    for share in shares:
+        _fold(share, now)
+    return len(shares)
+
+
+def _fold(share: Contribution, now: datetime) -> None:
+    """One report's share brought to what it is to count now: nothing unless approved (the caller holds the
+    share's row)."""
+    submission = share.submission
+    versions = _versions(submission.regime)
+    approved = submission.status == Status.APPROVED
+    target = _own_cells(submission, versions) if approved else {}
+    if share.cells is None:  # approved before shares were kept: counted as its values stand
+        counted = target if approved else _own_cells(submission, versions)
+    else:
+        counted = {_share_cell(key): Decimal(value) for key, value in share.cells.items()}
+    if counted != target:
+        if counted:
+            roll_up(submission=submission, sign=-1, own=counted)
+        if target:
+            roll_up(submission=submission, sign=1, own=target)
+    share.cells = {f"{version}:{breakdown}": str(value) for (version, breakdown), value in target.items()}
+    share.pending, share.folded_at = False, now
+    share.save(update_fields=["cells", "pending", "folded_at"])
+
+
+def _share_cell(key: str) -> tuple[int, str]:
+    version, _colon, breakdown = key.partition(":")
+    return int(version), breakdown
+
+
 AGGREGATE_COLUMNS = ("regime_id", "period", "unit_id", "indicator_version_id", "disaggregation", "value", "children",
                      "computed_at")  # fmt: skip
 
@@ -1480,6 +1597,20 @@ def rebuild_totals(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
             KeptTotals.objects.create(
                 regime=regime, period=period_id, unit=node, totals=totals, computed_at=now
             )
+    # Every report's share as the rebuild counted it: nothing left for the fold.
+    shares: dict[int, dict[str, str]] = {}
+    for value in approved:
+        version = versions.get(value.indicator_version_id)
+        if version is not None and version.aggregation != IndicatorVersion.Aggregation.NONE:
+            shares.setdefault(value.submission_id, {})[f"{version.pk}:{value.disaggregation}"] = str(
+                value.value
+            )
+    reports = Submission.objects.filter(regime=regime, period=period_id)
+    Contribution.objects.filter(submission__in=reports).delete()
+    Contribution.objects.bulk_create(
+        Contribution(submission_id=key, cells=cells, pending=False, changed_at=now, folded_at=now)
+        for key, cells in shares.items()
+    )
 
 
 # ---- the platform's own figures ----------------------------------------------------------------------------
@@ -1585,7 +1716,7 @@ def import_history(*, actor: User | None, regime_code: str, period_id: str, unit
     submission.submitted_at = submission.decided_at = period.end
     submission.save()
     record_event(subject=submission, action=events.HISTORY_IMPORTED, actor=actor, payload={"reason": reason})
-    roll_up(submission=submission, sign=1)
+    _ask_fold(submission, at_once=True)  # an administrator's migration, one report at a time: counted now
     return submission
 
 
@@ -1612,6 +1743,7 @@ def send_upward(*, actor: User, submission_id: int) -> tuple[str, str]:
     from tinhso.signing.models import SignedDocument
 
     submission = _approved_report(actor, submission_id, lock=False)
+    fold_totals()  # a level's package carries the totals of every approval committed before it
     unavailable = Conflict(
         _("Chưa ký số được gói báo cáo, vui lòng thử lại sau."), code="signing_unavailable"
     )

@@ -13,7 +13,7 @@ from tinhso.core.models import AdminUnit, Event
 from tinhso.core.selectors import unit_by_code
 from tinhso.ioc.models import DossierFact
 from tinhso.reporting import lifecycle, selectors, services
-from tinhso.reporting.models import Aggregate, Status, Submission
+from tinhso.reporting.models import Aggregate, Contribution, Status, Submission
 
 from .conftest import AN_XUYEN, FINANCE, JUSTICE, ZONE
 
@@ -32,9 +32,13 @@ def _send(regime, actor, unit, **values):
     return services.submit(actor=actor, submission_id=submission.pk, version=submission.version)
 
 
-def _approve(leader, submission):
+def _approve(leader, submission, fold=True):
+    """Accepted and approved, then folded into the totals as the job queued by the approval's commit does."""
     accepted = services.accept(actor=leader, submission_id=submission.pk, version=submission.version)
-    return services.approve(actor=leader, submission_id=accepted.pk, version=accepted.version)
+    approved = services.approve(actor=leader, submission_id=accepted.pk, version=accepted.version)
+    if fold:
+        services.fold_totals()
+    return approved
 
 
 def _dossier(number, unit_code, submitted, online=False, **fields):
@@ -90,7 +94,11 @@ def test_the_full_path_up_the_tree_with_a_mismatch_explained(regime, cast, clock
                      text="Một hồ sơ tiếp nhận giấy ngày 14/3 chưa được số hóa lên hệ thống.")  # fmt: skip
     approved = services.approve(actor=cast.leader, submission_id=accepted.pk, version=accepted.version)
     assert approved.status == Status.APPROVED
-    _approve(cast.leader, finance)
+    _approve(cast.leader, finance, fold=False)
+    assert (
+        not Aggregate.objects.exists()
+    )  # the approvals recorded their state and event; the fold adds them up
+    assert services.fold_totals() == 2 and services.fold_totals() == 0
     province = Aggregate.objects.get(
         unit__code="96", period="2026M03", indicator_version__indicator__code="DNMOI"
     )
@@ -115,6 +123,8 @@ def test_approved_values_are_locked_and_a_return_reopens_them_with_a_reason(regi
         )
     returned = services.return_report(actor=cast.leader, submission_id=finance.pk, version=finance.version,
                                       reason="Số doanh nghiệp mới chưa khớp với Sở Tài chính")  # fmt: skip
+    assert Aggregate.objects.filter(unit__code="96", period="2026M03").exists()  # until the fold
+    assert services.fold_totals() == 1
     assert not Aggregate.objects.filter(unit__code="96", period="2026M03").exists()
     assert selectors.kept_totals(finance.regime, "2026M03", AdminUnit.objects.get(code="96")) == {}
     clock.set(2026, 5, 1)  # long after the deadline: a returned report is still open to correct
@@ -286,6 +296,7 @@ def test_totals_kept_by_difference_equal_a_rebuild_from_every_approved_value(reg
     assert both["DNMOI"] == 12 and both["CPI"] == Decimal("100.875")  # CPI is averaged, not summed
     services.return_report(actor=cast.leader, submission_id=finance.pk, version=finance.version,
                            reason="Số doanh nghiệp mới chưa khớp")  # fmt: skip
+    services.fold_totals()
     by_difference = _kept_everywhere(regime)
     assert by_difference[0]["DNMOI"] == 5 and by_difference[0]["CPI"] == Decimal("101.25")
     assert by_difference[0]["BLHH"] == Decimal("250.5")  # the cell only justice has left
@@ -330,3 +341,70 @@ def test_an_actions_one_read_decides_parties_and_children_as_the_selectors_do(re
     assert any(
         place.children() for place in [services._place(cast.leader, s.pk) for s in Submission.objects.all()]
     )
+
+
+def test_a_returned_report_is_taken_away_as_it_was_counted_even_if_changed_before_the_fold(
+    regime, cast, clock
+):
+    """The fold takes a report's share away as it added it, not as its values stand: a return, a correction,
+    a new submission and approval may all come before the fold, which counts each report once."""
+    blank = {"HSTN": "", "HSTT": "", "HSDH": "", "PAHT": "", "CPI": "", "BLHH": ""}
+    finance = _approve(cast.leader, _send(regime, cast.finance, FINANCE, DNMOI="7", **blank))
+    _approve(cast.leader, _send(regime, cast.justice, JUSTICE, DNMOI="5", **blank))
+    province = AdminUnit.objects.get(code="96")
+    assert selectors.kept_totals(finance.regime, "2026M03", province) == {"DNMOI": 12}
+    returned = services.return_report(actor=cast.leader, submission_id=finance.pk, version=finance.version,
+                                      reason="Chưa khớp đăng ký kinh doanh")  # fmt: skip
+    services.save_values(actor=cast.finance, regime_code=regime, period_id="2026M03", unit_code=FINANCE,
+                         cells=[services.Cell("DNMOI", "13")])  # fmt: skip
+    assert selectors.kept_totals(finance.regime, "2026M03", province) == {"DNMOI": 12}  # as of the last fold
+    assert services.fold_totals() == 1
+    assert selectors.kept_totals(finance.regime, "2026M03", province) == {"DNMOI": 5}
+    returned.refresh_from_db()
+    again = services.submit(
+        actor=cast.finance, submission_id=returned.pk, version=returned.version, reason="Đã sửa"
+    )
+    approved = _approve(cast.leader, again, fold=False)
+    services.return_report(
+        actor=cast.leader, submission_id=approved.pk, version=approved.version, reason="Xem lại"
+    )
+    services.save_values(actor=cast.finance, regime_code=regime, period_id="2026M03", unit_code=FINANCE,
+                         cells=[services.Cell("DNMOI", "21")])  # fmt: skip
+    approved.refresh_from_db()
+    third = services.submit(
+        actor=cast.finance, submission_id=approved.pk, version=approved.version, reason="Lần 3"
+    )
+    _approve(cast.leader, third, fold=False)
+    assert services.fold_totals() == 1
+    assert selectors.kept_totals(finance.regime, "2026M03", province) == {"DNMOI": 26}
+    folded = _kept_everywhere(regime)
+    services.rebuild_totals(
+        regime=selectors.regime_by_code(regime), period_id="2026M03", unit=unit_by_code(JUSTICE)
+    )
+    assert _kept_everywhere(regime) == folded
+    assert not Contribution.objects.filter(pending=True).exists()
+
+
+def test_a_fold_that_fails_halfway_leaves_its_reports_marked_and_the_next_counts_them_once(
+    regime, cast, clock
+):
+    blank = {"HSTN": "", "HSTT": "", "HSDH": "", "PAHT": "", "CPI": "", "BLHH": ""}
+    _approve(cast.leader, _send(regime, cast.finance, FINANCE, DNMOI="7", **blank), fold=False)
+    _approve(cast.leader, _send(regime, cast.justice, JUSTICE, DNMOI="5", **blank), fold=False)
+    original, folded = services._fold, []
+
+    def dies_on_the_second(share, now):
+        if folded:
+            raise RuntimeError("killed")
+        folded.append(share.pk)
+        original(share, now)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services, "_fold", dies_on_the_second)
+        with pytest.raises(RuntimeError):
+            services.fold_totals()
+    assert folded and not Aggregate.objects.exists()
+    assert Contribution.objects.filter(pending=True).count() == 2
+    assert services.fold_totals() == 2 and services.fold_totals() == 0
+    province = AdminUnit.objects.get(code="96")
+    assert selectors.kept_totals(selectors.regime_by_code(regime), "2026M03", province) == {"DNMOI": 12}

@@ -21,7 +21,9 @@ def _approved(regime, cast, unit, officer, period, **values):
     submission = Submission.objects.get(unit__code=unit, period=period)
     submission = services.submit(actor=officer, submission_id=submission.pk, version=submission.version)
     submission = services.accept(actor=cast.leader, submission_id=submission.pk, version=submission.version)
-    return services.approve(actor=cast.leader, submission_id=submission.pk, version=submission.version)
+    approved = services.approve(actor=cast.leader, submission_id=submission.pk, version=submission.version)
+    services.fold_totals()  # as the job queued by the approval's commit
+    return approved
 
 
 @pytest.fixture(autouse=True)

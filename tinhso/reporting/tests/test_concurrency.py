@@ -1,0 +1,71 @@
+"""Approvals, returns and folds of the kept totals racing one another on PostgreSQL, one connection per thread:
+each approved report counted once, every share folded, the totals equal to a rebuild from every approved value.
+SQLite serialises every writer, so there is nothing to race there."""
+
+import pytest
+
+from tinhso.core.selectors import unit_by_code
+from tinhso.reporting import selectors, services
+from tinhso.reporting.models import Aggregate, Contribution, Status, Submission
+from tinhso.testing.concurrency import POSTGRES_RACES, run_together
+
+from .conftest import AN_XUYEN, FINANCE, JUSTICE
+
+pytestmark = POSTGRES_RACES
+BLANK = {"HSTN": "", "HSTT": "", "HSDH": "", "PAHT": "", "CPI": "", "BLHH": ""}
+
+
+@pytest.fixture(autouse=True)
+def _units(reference_data):
+    """The database is emptied after each of these tests: the units come back first."""
+
+
+def _accepted(regime, cast, officer, unit, number):
+    cells = [services.Cell(code, value) for code, value in {**BLANK, "DNMOI": str(number)}.items()]
+    services.save_values(actor=officer, regime_code=regime, period_id="2026M03", unit_code=unit, cells=cells)
+    report = Submission.objects.get(unit__code=unit, period="2026M03")
+    report = services.submit(actor=officer, submission_id=report.pk, version=report.version)
+    return services.accept(actor=cast.leader, submission_id=report.pk, version=report.version)
+
+
+def _kept(regime):
+    rows = Aggregate.objects.filter(period="2026M03").values_list(
+        "unit_id", "indicator_version_id", "disaggregation", "value", "children"
+    )
+    found = selectors.regime_by_code(regime)
+    return selectors.kept_totals(found, "2026M03", found.recipient), sorted(rows)
+
+
+def test_approvals_and_returns_racing_folds_count_each_approved_report_once(regime, cast, clock):
+    reports = [
+        _accepted(regime, cast, officer, unit, number)
+        for officer, unit, number in ((cast.justice, JUSTICE, 5), (cast.finance, FINANCE, 7), (cast.commune, AN_XUYEN, 11))
+    ]  # fmt: skip
+
+    def approve(report):
+        return lambda: services.approve(actor=cast.leader, submission_id=report.pk, version=report.version)
+
+    approved = run_together(
+        *[approve(report) for report in reports], services.fold_totals, services.fold_totals
+    )
+    assert all(not isinstance(outcome, Exception) for outcome in approved), approved
+    services.fold_totals()  # what the folds racing the approvals left, as the job queued by their commits does
+    assert not Contribution.objects.filter(pending=True).exists()
+    totals, rows = _kept(regime)
+    assert totals["DNMOI"] == 5 + 7 + 11
+    services.rebuild_totals(
+        regime=selectors.regime_by_code(regime), period_id="2026M03", unit=unit_by_code(JUSTICE)
+    )
+    assert _kept(regime) == (totals, rows)
+
+    def send_back(report):
+        return lambda: services.return_report(
+            actor=cast.leader, submission_id=report.pk, version=report.version, reason="Xem lại"
+        )
+
+    done = [outcome for outcome in approved[:3]]
+    returned = run_together(*[send_back(report) for report in done[:2]], services.fold_totals)
+    assert all(not isinstance(outcome, Exception) for outcome in returned), returned
+    services.fold_totals()
+    assert _kept(regime)[0]["DNMOI"] == 11
+    assert Submission.objects.filter(status=Status.APPROVED).count() == 1
