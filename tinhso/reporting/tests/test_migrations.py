@@ -25,6 +25,14 @@ def _units(reference_data):
     """A transactional test runs after others' flushes: the units their data migrations made are loaded again."""
 
 
+@pytest.fixture(autouse=True)
+def _latest_after():
+    """Each test here leaves the schema at its latest migration, where the tests after it expect it."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def _migrate(target: tuple[str, str]):
     executor = MigrationExecutor(connection)
     executor.migrate([target])
