@@ -37,7 +37,9 @@ def test_an_official_sees_and_acts_only_within_their_units(cast):
     dossier = commune_dossier(cast)
     assert selectors.dossier_for(actor=cast.commune_desk, code=dossier.code) == dossier
     # The queue page's first page is read by a statement each process keeps: one for each desk's units.
-    assert [row.code for row in selectors.official_queue_page(actor=cast.commune_desk).items] == [dossier.code]
+    assert [row.code for row in selectors.official_queue_page(actor=cast.commune_desk).items] == [
+        dossier.code
+    ]
     for outsider in (cast.other_commune_desk, cast.other_commune_specialist, cast.desk, cast.specialist):
         assert selectors.official_queue_page(actor=outsider).items == []
         with pytest.raises(NotFound):
