@@ -182,6 +182,19 @@ class Event(models.Model):
         return f"{self.stream}#{self.seq} {self.action}"
 
 
+class StreamHead(models.Model):
+    """The last event of one chain (tinhso.core.heads): read by primary key under the aggregate's lock to number
+    and chain the next event; written only by the log's own trigger (and by bulk loaders that skip triggers)."""
+
+    stream = models.CharField(max_length=120, primary_key=True)
+    seq = models.PositiveIntegerField()
+    hash = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.stream}#{self.seq}"
+
+
 class Checkpoint(models.Model):
     """The heads of the chains touched since the previous checkpoint, hashed onto that checkpoint."""
 

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 
+from tinhso.core import heads
 from tinhso.core.logmonths import month_start, months_between, next_month
 
 TABLE = "core_event"
@@ -110,6 +111,7 @@ def partition(database: BaseDatabaseWrapper, *, today: date, ahead: int) -> None
         cursor.execute(ACTOR_KEY)
         cursor.execute(f"CREATE UNIQUE INDEX {DEFAULT}_stream_seq ON {DEFAULT} (stream, seq)")
     make_months(months_to_make(since=oldest.date() if oldest else None, today=today, ahead=ahead), database)
+    _keep_heads(database)
 
 
 def unpartition(database: BaseDatabaseWrapper) -> None:
@@ -129,6 +131,14 @@ def unpartition(database: BaseDatabaseWrapper) -> None:
         for name, columns in INDEXES:
             cursor.execute(f"CREATE INDEX {name} ON {TABLE} {columns}")
         cursor.execute(ACTOR_KEY)
+    _keep_heads(database)
+
+
+def _keep_heads(database: BaseDatabaseWrapper) -> None:
+    """The trigger keeping the chains' heads went with the old table: the new one gets it (the rows are the same
+    events, so the heads stay right)."""
+    if heads.kept(database):
+        heads.install(database)
 
 
 def _move_rows(cursor: CursorWrapper, *, source: str, target: str) -> None:

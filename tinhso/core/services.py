@@ -40,6 +40,7 @@ from tinhso.core.models import (
     SealedMonth,
     User,
 )
+from tinhso.core.sql import chain_head
 
 
 def _event(
@@ -103,8 +104,8 @@ def record_event(
     if not connection.in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change it records")
     stream = subject if isinstance(subject, str) else stream_of(subject)
-    previous = Event.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
-    seq, prev_hash = (previous[0] + 1, previous[1]) if previous else (1, GENESIS_HASH)
+    head, prev_hash = chain_head(stream)
+    seq = head + 1
     event = _event(
         stream=stream, seq=seq, prev_hash=prev_hash, action=action, actor=actor, payload=payload or {}
     )

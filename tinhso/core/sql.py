@@ -16,6 +16,7 @@ from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Field, Model, signals
 
+from tinhso.core import heads
 from tinhso.core.eventlog import GENESIS_HASH, stream_of
 from tinhso.core.models import AdminUnit, ApiToken, Domain, Event, RoleAssignment, User
 
@@ -114,28 +115,44 @@ def _write(objs: Sequence[Model], updated: Model | None, changing: tuple[str, ..
 
 def saved_with_head(obj: Model, *, changing: Sequence[str]) -> Event:
     """`obj.save(update_fields=changing)` and the head of obj's event chain (an unsaved Event with its seq and
-    hash, for next_event): on PostgreSQL one statement, UPDATE … RETURNING the head, built once per process.
+    hash, for next_event): on PostgreSQL one statement, UPDATE … then the head's row, built once per process.
     The caller holds obj's row lock, which every writer of its chain takes, taken by an earlier statement: this
     one's snapshot, taken after the lock was granted, sees every event of the writers before."""
     stream = stream_of(obj)
     database = connections[DEFAULT_DB_ALIAS]  # as `connection`, looked up once, not by each field's value
     if database.vendor != "postgresql":
         obj.save(update_fields=changing)
-        found = Event.objects.filter(stream=stream).order_by("-seq").values_list("seq", "hash").first()
+        seq, digest = chain_head(stream)
     else:
         values = _update_values(obj, tuple(changing), database)
         with database.cursor() as cursor:
-            cursor.execute(_update_statement(type(obj), tuple(changing)), [*values, stream, stream])
+            cursor.execute(_update_statement(type(obj), tuple(changing)), [*values, stream])
             found = cursor.fetchone()
-    seq, digest = found if found and found[0] is not None else (0, GENESIS_HASH)
+        seq, digest = found if found and found[0] is not None else (0, GENESIS_HASH)
     return Event(stream=stream, seq=seq, hash=digest)
+
+
+def chain_head(stream: str) -> tuple[int, str]:
+    """(seq, hash) of the last event of `stream`, (0, GENESIS_HASH) before its first: its row in the heads
+    (tinhso.core.heads), one primary-key probe, where the log's own index is probed in every month kept. Read
+    under the lock of the aggregate whose chain it is, or by a writer ready for a Conflict."""
+    database = connections[DEFAULT_DB_ALIAS]
+    with database.cursor() as cursor:
+        cursor.execute(_HEAD, [stream])
+        found = cursor.fetchone()
+    return (found[0], found[1]) if found else (0, GENESIS_HASH)
+
+
+_HEAD = f"SELECT seq, hash FROM {heads.TABLE} WHERE stream = %s"
 
 
 @cache
 def _update_statement(model: type[Model], changing: tuple[str, ...]) -> str:
-    quote = connection.ops.quote_name
-    head = f"FROM {quote(Event._meta.db_table)} WHERE stream = %s ORDER BY seq DESC LIMIT 1"
-    return f"{_update_sql(model, changing)} RETURNING (SELECT seq {head}), (SELECT hash {head})"
+    # The head's row joined to the update's: none when no row was updated, as RETURNING gives.
+    return (
+        f"WITH u AS ({_update_sql(model, changing)} RETURNING 1) "
+        f"SELECT h.seq, h.hash FROM u LEFT JOIN {heads.TABLE} h ON h.stream = %s"
+    )
 
 
 @cache

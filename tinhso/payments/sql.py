@@ -7,6 +7,7 @@ from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
+from tinhso.core import heads
 from tinhso.core.eventlog import stream_of, stream_sql
 from tinhso.core.models import Event
 from tinhso.core.sql import from_row, select_list
@@ -52,19 +53,12 @@ def locked_for_notice(reference: str) -> tuple[PaymentOrder, Event | None] | Non
 @cache
 def _notice_statement(vendor: str) -> str:
     quote = connection.ops.quote_name
-    events = f"FROM {quote(Event._meta.db_table)} e WHERE e.stream = {stream_sql(PaymentOrder, 'o.id')}"
-    head = f"{events} ORDER BY e.seq DESC LIMIT 1"
     order = f"{quote(PaymentOrder._meta.db_table)} o"
-    if vendor == "postgresql":  # one walk down the index of each of the log's partitions, not two
-        columns, tables = (
-            "h.seq, h.hash",
-            f"{order} LEFT JOIN LATERAL (SELECT e.seq, e.hash {head}) h ON true",
-        )
-    else:
-        columns, tables = f"(SELECT e.seq {head}), (SELECT e.hash {head})", order
+    # The head's row (tinhso.core.heads), one primary-key probe, not the log's index in every month kept.
+    head = f"LEFT JOIN {heads.TABLE} h ON h.stream = {stream_sql(PaymentOrder, 'o.id')}"
     lock = " FOR NO KEY UPDATE OF o" if vendor == "postgresql" else ""
     return (
-        f"SELECT {select_list(*_NOTICE)}, {columns} FROM {tables} "
+        f"SELECT {select_list(*_NOTICE)}, h.seq, h.hash FROM {order} {head} "
         f"JOIN {quote(Dossier._meta.db_table)} d ON d.id = o.{quote(PaymentOrder.dossier.field.column)} "
         f"WHERE o.reference = %s{lock}"
     )

@@ -58,9 +58,17 @@ def test_a_new_row_is_stored_field_by_field_and_announced_like_a_save():
 
 
 def _event(stream: str, seq: int) -> Event:
+    """Chained as the log's trigger asks: each event's prev_hash is its predecessor's hash."""
     at = datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
+    prev_hash = "" if seq == 1 else f"{seq - 1:064x}"
     return Event(
-        stream=stream, seq=seq, action="test.done", payload={}, occurred_at=at, prev_hash="", hash="cd" * 32
+        stream=stream,
+        seq=seq,
+        action="test.done",
+        payload={},
+        occurred_at=at,
+        prev_hash=prev_hash,
+        hash=f"{seq:064x}",
     )
 
 
