@@ -34,7 +34,7 @@ from tinhso.core import services as core_services
 from tinhso.core import sql as core_sql
 from tinhso.core.errors import InvalidInput
 from tinhso.core.eventlog import GENESIS_HASH, stream_name
-from tinhso.core.models import AdminUnit, Event, PopulationRecord, Role, User
+from tinhso.core.models import AdminUnit, Event, PopulationRecord, Role, StreamHead, User
 from tinhso.dossiers.models import Channel, Dossier, DossierCounter, Status
 from tinhso.dossiers.services import ACKNOWLEDGE_HOURS
 from tinhso.fieldreports import selectors as fieldreport_selectors
@@ -377,6 +377,7 @@ class Batch:
         # The events as COPY text lines on PostgreSQL (written once, here), as rows elsewhere.
         self.event_lines: list[str] | None = [] if connection.vendor == "postgresql" else None
         self.heads: list[list[Any]] = []  # [stream, seq, hash] of each new stream's last event
+        self.head_rows: list[tuple[Any, ...]] = []  # the same with its time, a row of the heads (core.heads)
         self.deltas: Counter[tuple[Any, ...]] = Counter()
         self.last_event_at: datetime | None = None
 
@@ -410,6 +411,7 @@ class Batch:
         if self.last_event_at is None or latest > self.last_event_at:
             self.last_event_at = latest
         self.heads.append([stream, len(events), previous])
+        self.head_rows.append((stream, len(events), previous, written[-1].occurred_at))
         return written
 
     def count(self, contributions: list[list[Any]]) -> None:
@@ -422,6 +424,10 @@ class Batch:
         for model in (User, PopulationRecord, Dossier, Report):
             core_sql.copy_rows(model._meta.db_table, columns_of(model), self.rows.get(model, []))
         _copy_events(self.event_lines, self.rows.get(Event, []))
+        if self.replica:  # the log's trigger, which keeps the heads, was skipped with the foreign keys'
+            core_sql.copy_rows(
+                StreamHead._meta.db_table, ["stream", "seq", "hash", "occurred_at"], self.head_rows
+            )
         last_event_id = sql.last_id_written(table=Event._meta.db_table) if self.heads else 0
         for fact in (DossierFact, ReportFact):
             core_sql.copy_rows(fact._meta.db_table, columns_of(fact), self.rows.get(fact, []))
