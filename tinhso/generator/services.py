@@ -436,6 +436,8 @@ class Batch:
         if self.heads:
             core_services.checkpoint_heads(heads=sorted(self.heads), now=now)
         _advance_consumer(last_event_id, self.last_event_at)
+        if self.replica:
+            sql.triggers_back()
         return len(self.event_lines) if self.event_lines is not None else len(self.rows.get(Event, []))
 
 

@@ -106,6 +106,13 @@ def loading_settings(*, skip_triggers: bool) -> None:
         cursor.execute(statement)
 
 
+def triggers_back() -> None:
+    """Triggers fire again for the rest of the transaction (a caller's outer one may write on after the batch):
+    the log's trigger keeps the chains' heads (tinhso.core.heads)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
+
+
 def copy_lines(*, table: str, columns: list[str], lines: Iterable[str], chunk: int = 5000) -> None:
     """COPY of lines already in PostgreSQL's text format (PostgreSQL only)."""
     target = f"{_quote(table)} ({', '.join(_quote(column) for column in columns)})"
