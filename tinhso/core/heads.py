@@ -42,8 +42,8 @@ _SQLITE = (
     SELECT RAISE(ABORT, 'the event does not follow the head of its chain')
     WHERE NEW.seq <> coalesce((SELECT seq FROM {TABLE} WHERE stream = NEW.stream), 0) + 1
        OR NEW.prev_hash <> coalesce((SELECT hash FROM {TABLE} WHERE stream = NEW.stream), '');
-    INSERT OR REPLACE INTO {TABLE} (stream, seq, hash, occurred_at)
-    VALUES (NEW.stream, NEW.seq, NEW.hash, NEW.occurred_at);
+    INSERT INTO {TABLE} (stream, seq, hash, occurred_at) VALUES (NEW.stream, NEW.seq, NEW.hash, NEW.occurred_at)
+    ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, occurred_at = excluded.occurred_at;
 END""",
 )
 
