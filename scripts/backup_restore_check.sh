@@ -86,6 +86,23 @@ if ! diff -u "$WORK/rows-original.txt" "$WORK/rows-restored.txt"; then
 fi
 echo "$(wc -l <"$WORK/rows-original.txt") tables, $(awk '{s += $2} END {print s}' "$WORK/rows-original.txt") rows: same counts"
 
+# Each chain's head row (core_streamhead) must name its chain's last event, and the log's trigger that keeps them
+# must be back, or the first write after a restore would be refused (or number its event wrongly).
+step "chain heads of the restored log"
+heads_check=$(psql -XAtq "$SERVER/$RESTORED" -c "
+  SELECT count(*) FILTER (WHERE h.seq IS DISTINCT FROM l.seq OR h.hash IS DISTINCT FROM l.hash), count(*),
+         (SELECT count(*) FROM pg_trigger WHERE tgname = 'core_event_follows_head'
+            AND tgrelid = 'core_event'::regclass)
+  FROM core_streamhead h
+  FULL JOIN (SELECT DISTINCT ON (stream) stream, seq, hash FROM core_event ORDER BY stream, seq DESC) l
+    USING (stream)")
+IFS='|' read -r heads_wrong heads_all heads_trigger <<<"$heads_check"
+if [ "$heads_wrong" != 0 ] || [ "$heads_trigger" != 1 ]; then
+  echo "FAILED: $heads_wrong of $heads_all chain heads differ from the log, trigger present: $heads_trigger" >&2
+  exit 1
+fi
+echo "$heads_all chains: each head at its last event, kept by the log's trigger"
+
 # After the counts: verify-log seals the closed months it reads (a row per month, not in the original).
 step "verify-log --full on the restored database"
 DATABASE_URL="$SERVER/$RESTORED" MEDIA_ROOT="$WORK/restored/media" \

@@ -31,4 +31,5 @@ def test_a_backup_of_the_demo_database_restores_and_passes_verify_log(tmp_path):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "Nhật ký sự kiện nguyên vẹn" in run.stdout
     assert "same counts" in run.stdout and "backup restored and verified" in run.stdout
+    assert "each head at its last event, kept by the log's trigger" in run.stdout
     assert not [line for line in run.stdout.splitlines() if line.startswith("kept:")]
