@@ -34,7 +34,7 @@ LEFT JOIN LATERAL (
     WHERE regime_id = r.id AND period = %(period)s AND unit_id = u.id FOR UPDATE
 ) s ON true
 LEFT JOIN LATERAL (
-    SELECT seq, hash FROM core_event WHERE stream = %(streams)s || s.id::text ORDER BY seq DESC LIMIT 1
+    SELECT seq, hash FROM core_streamhead WHERE stream = %(streams)s || s.id::text
 ) h ON true
 LEFT JOIN LATERAL (
     SELECT b.id, b.submission_id, b.indicator_version_id, c.code, c.breakdown, b.kind, b."values" ->> c.breakdown AS value,
@@ -98,7 +98,7 @@ SAVE_VALUES = """
 WITH event AS (
     INSERT INTO core_event (stream, seq, action, actor_id, payload, occurred_at, prev_hash, hash)
     SELECT %(stream)s::varchar, %(seq)s::integer, %(action)s::varchar, %(actor)s::bigint, %(payload)s::jsonb, %(now)s::timestamptz, %(prev_hash)s::varchar, %(hash)s::varchar
-    WHERE coalesce((SELECT max(seq) FROM core_event WHERE stream = %(stream)s::varchar), 0) = %(seq)s::integer - 1
+    WHERE coalesce((SELECT seq FROM core_streamhead WHERE stream = %(stream)s::varchar), 0) = %(seq)s::integer - 1
     RETURNING id
 ), blocks AS (
     INSERT INTO reporting_valueblock AS b (submission_id, indicator_version_id, kind, "values", cells, obs_status,
