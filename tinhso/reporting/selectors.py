@@ -344,8 +344,7 @@ def values_for(regime: Regime, period_id: str, unit: AdminUnit) -> validation.Va
 
 def kept_totals(regime: Regime, period_id: str, unit: AdminUnit) -> dict[str, Decimal]:
     """A level's totals of a period by cell key (DNMOI, DNMOI.nn), as kept on the last approval: one row."""
-    totals = sql.kept_totals(regime=regime.pk, period=period_id, unit=unit.pk)
-    return {key: Decimal(value) for key, value in totals.items()}
+    return sql.kept_totals(regime=regime.pk, period=period_id, unit=unit.pk)
 
 
 # ---- checks ------------------------------------------------------------------------------------------------

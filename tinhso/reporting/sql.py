@@ -4,8 +4,10 @@ docs/benchmarks.md "Reporting")."""
 import json
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any, NamedTuple
 
+import msgspec
 from django.db import connection
 from django.db.models import signals
 
@@ -156,13 +158,17 @@ def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
     return [[row[index] for row in rows] for index in range(width)]
 
 
-def kept_totals(*, regime: int, period: str, unit: int) -> dict[str, str]:
+def kept_totals(*, regime: int, period: str, unit: int) -> dict[str, Decimal]:
     """Stands for `KeptTotals.objects.filter(regime=, period=, unit=).values_list("totals", flat=True).first()`
-    (or {}): building that statement cost the province's month read as much as decoding its 1,400 totals."""
+    (or {}) with each total a Decimal: building that statement cost the province's month read as much as
+    decoding its 1,400 totals, and msgspec decodes them straight into Decimals in one pass."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT totals FROM reporting_kepttotals WHERE regime_id = %s AND period = %s AND unit_id = %s",
             [regime, period, unit],
         )
         row = cursor.fetchone()
-    return {} if row is None else json.loads(row[0])
+    return {} if row is None else _TOTALS.decode(row[0])
+
+
+_TOTALS = msgspec.json.Decoder(dict[str, Decimal])
