@@ -21,6 +21,7 @@ from tinhso.core.eventlog import GENESIS_HASH, stream_of
 from tinhso.core.lifecycle import Transition
 from tinhso.core.models import AdminUnit, Domain, Event, Role, User
 from tinhso.core.services import next_event, record_event
+from tinhso.core.tasks import once_after_commit
 from tinhso.reporting import bulk, deadlines, derived, events, lifecycle, periods, selectors, sql, validation
 from tinhso.reporting.models import (
     Aggregate,
@@ -1437,8 +1438,7 @@ def _ask_fold(submission: Submission, *, at_once: bool = False) -> None:
         return
     from tinhso.reporting import tasks
 
-    if not any(entry[1] is tasks.kick for entry in connection.run_on_commit):
-        transaction.on_commit(tasks.kick, robust=True)
+    once_after_commit(tasks.kick)
 
 
 SHARE_RELATED = ("submission__regime__recipient", "submission__unit__parent")
