@@ -1,17 +1,14 @@
-"""The delivery jobs: new events become inbox entries and outbox messages right after the transaction that
-wrote them commits, and every minute to catch anything a queued run missed; the outbox is sent then too,
-and every minute (retries, held-back rates, a worker that died)."""
-
-import logging
+"""The delivery jobs: new events become inbox entries and outbox messages a second after the transaction that
+wrote them commits (one run for every event a process commits in that second), and every minute to catch
+anything a queued run missed; the outbox is sent then too, and every minute (retries, held-back rates, a
+worker that died)."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from tinhso.core.tasks import once_after_commit
+from tinhso.core.tasks import Coalesced, once_after_commit
 from tinhso.notifications import selectors, services
 from tinhso.notifications.rules import RULES
-
-logger = logging.getLogger(__name__)
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -37,19 +34,18 @@ def send_outbox() -> None:
         send_outbox()
 
 
-def _queue_delivery() -> None:
-    try:
-        deliver_now()
-    except Exception:  # the change that wrote the event is committed; the periodic job delivers it
-        logger.exception("Could not queue the notification delivery")
+# One run serves every event a process commits in a second: a job write per event made every submission wait
+# its turn on the job queue, and the person is told within moments all the same.
+queue_delivery = Coalesced(
+    deliver_now, failure="Could not queue the notification delivery; the periodic job delivers it"
+)
 
 
 def event_recorded(sender, instance, created: bool, **kwargs) -> None:
-    """Once per transaction that wrote an event someone is told of, queue a delivery after commit (the
-    person is told within moments, not at the next minute)."""
+    """Once per transaction that wrote an event someone is told of, queue a delivery after commit."""
     if not created or instance.action not in RULES:
         return
-    once_after_commit(_queue_delivery)
+    once_after_commit(queue_delivery)
 
 
 @db_periodic_task(crontab(hour="6", minute="0"))

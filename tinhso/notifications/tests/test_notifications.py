@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tinhso.core.models import Event, Role
 from tinhso.core.services import record_event
-from tinhso.notifications import selectors, services
+from tinhso.notifications import selectors, services, tasks
 from tinhso.notifications.models import Notification
 from tinhso.testing.factories import citizen, official
 
@@ -98,8 +98,13 @@ def test_a_notification_is_delivered_when_its_event_commits_not_a_minute_later(
         overdue_event([specialist.pk])
         overdue_event([specialist.pk], code="000.00.15.H12-260310-0002")
     # one delivery per transaction, however many events it wrote (the IOC queues its own consumer)
-    assert [callback.__name__ for callback in queued].count("_queue_delivery") == 1
+    assert queued.count(tasks.queue_delivery) == 1
     assert selectors.unread_count(specialist) == 2  # nobody ran the periodic job
+
+
+def test_the_delivery_is_queued_once_per_second_by_a_process():
+    # a burst of submissions costs one job write a second, not one each (core.tasks.Coalesced)
+    assert (tasks.queue_delivery.task, tasks.queue_delivery.delay) == (tasks.deliver_now, 1.0)
 
 
 def test_every_notification_can_be_marked_read_at_once(client):
