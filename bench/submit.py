@@ -470,6 +470,15 @@ def analyse_one(args: argparse.Namespace, citizen: Citizen) -> None:
     for number in range(rounds):
         submit(number)
     wall, cpu = (time.perf_counter() - start) / rounds * 1000, (time.process_time() - cpu) / rounds * 1000
+    for name, request in (
+        ("floor", lambda number: post_floor(client, args.procedure, citizen, number)),
+        ("submission", submit),
+    ):
+        process, backend = in_process_cpu(request, rounds)
+        print(
+            f"   {rounds} {name} requests in a row, CPU per request: this process {process:.2f} ms, its PostgreSQL "
+            f"backend {backend:.2f} ms (steadier than HTTP throughput on a loaded machine)"
+        )
     timer = StatementTimer()
     with connection.execute_wrapper(timer):
         for number in range(rounds):
@@ -502,6 +511,20 @@ def analyse_one(args: argparse.Namespace, citizen: Citizen) -> None:
     )[:10]:
         where = "/".join(Path(filename).parts[-2:])
         print(f"   {own / rounds * 1000:6.2f} ms  {calls / rounds:6.1f}x  {where}:{line} {function}")
+
+
+def in_process_cpu(request, rounds: int) -> tuple[float, float]:
+    """CPU milliseconds per request of this process and of its PostgreSQL backend (when on this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    before, backend_before = time.process_time(), process_cpu(backend)
+    for number in range(rounds):
+        request(number)
+    process = (time.process_time() - before) / rounds * 1000
+    return process, (process_cpu(backend) - backend_before) / rounds * 1000
 
 
 def post_floor(client, procedure: str, citizen: Citizen, number: int) -> None:
@@ -554,12 +577,15 @@ def arguments() -> argparse.Namespace:
 
 
 def queued_jobs(var_dir: str) -> int | None:
-    """Jobs waiting in Huey's SQLite queue (None when the jobs go elsewhere, e.g. REDIS_URL)."""
+    """Jobs waiting in Huey's SQLite queue, to run now or later (a coalesced run is scheduled a second ahead);
+    None when the jobs go elsewhere, e.g. REDIS_URL."""
     path = Path(var_dir) / "jobs.sqlite3"
     if os.environ.get("REDIS_URL") or not path.exists():
         return None
     with contextlib.closing(sqlite3.connect(path)) as jobs:
-        return jobs.execute("SELECT count(*) FROM task").fetchone()[0]
+        return jobs.execute(
+            "SELECT (SELECT count(*) FROM task) + (SELECT count(*) FROM schedule)"
+        ).fetchone()[0]
 
 
 def main() -> None:
@@ -602,7 +628,8 @@ def run(args: argparse.Namespace, var_dir: str) -> bool:
     jobs = queued_jobs(var_dir)
     if jobs is not None:
         print(
-            f"   background jobs queued in Huey's SQLite file: {jobs - jobs_before} (no consumer runs meanwhile)"
+            f"   background jobs queued in Huey's SQLite file: {jobs - jobs_before} for {submission.requests} "
+            "submissions (no consumer runs meanwhile)"
         )
     ratio = submission.throughput / floor.throughput if floor.throughput else 0.0
     ratio_met = ratio >= GOAL_RATIO
