@@ -2,6 +2,8 @@
 their revisions, report submissions with their approval state, validation rules, and the platform's own
 figures snapshotted at the cut-off."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -415,6 +417,9 @@ class KeptTotals(models.Model):
     unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+")
     totals = models.JSONField()
     computed_at = models.DateTimeField()
+    # New on every write of `totals`: a process keeps the decoded totals under it (sql.kept_totals). Random, not
+    # a counter: a write rolled back after a reader saw it must not have its version given again to other totals.
+    version = models.UUIDField(default=uuid.uuid4)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["regime", "period", "unit"], name="one_kept_totals")]

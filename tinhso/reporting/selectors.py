@@ -1,7 +1,7 @@
 """Reads of the reporting app, with the caller's scope applied: who a unit reports to, whether entry is
 locked and why, the checks a report must pass, computed value kinds, cross-checks, completeness."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,10 +19,12 @@ from tinhso.core.models import AdminUnit, Domain, Role, User
 from tinhso.reporting import deadlines, lifecycle, periods, sdmx, sql, validation
 from tinhso.reporting.models import (
     Aggregate,
+    Contribution,
     Derivation,
     Explanation,
     FormRow,
     IndicatorVersion,
+    KeptTotals,
     LockException,
     Regime,
     Status,
@@ -342,9 +344,40 @@ def values_for(regime: Regime, period_id: str, unit: AdminUnit) -> validation.Va
     }
 
 
-def kept_totals(regime: Regime, period_id: str, unit: AdminUnit) -> dict[str, Decimal]:
-    """A level's totals of a period by cell key (DNMOI, DNMOI.nn), as kept on the last approval: one row."""
+def kept_totals(regime: Regime, period_id: str, unit: AdminUnit) -> Mapping[str, Decimal]:
+    """A level's totals of a period by cell key (DNMOI, DNMOI.nn), as of the last fold (kept_state says when),
+    read-only: one row, decoded once per version of it by each process."""
     return sql.kept_totals(regime=regime.pk, period=period_id, unit=unit.pk)
+
+
+@dataclass(frozen=True)
+class KeptState:
+    """What a level's kept totals of a period are as of."""
+
+    computed_at: datetime | None  # the fold that last wrote them; None when the level keeps none yet
+    pending: int  # reports under it approved or returned since, not yet brought in by the fold
+
+
+def kept_state(regime: Regime, period_id: str, unit: AdminUnit) -> KeptState | None:
+    """When the level's totals were last folded and how many reports under it wait for the fold; None for a
+    unit that keeps no totals and has none waiting (a unit no report adds to)."""
+    computed_at = (
+        KeptTotals.objects.filter(regime=regime, period=period_id, unit=unit)
+        .values_list("computed_at", flat=True)
+        .first()
+    )
+    shares = Contribution.objects.filter(
+        pending=True, submission__regime=regime, submission__period=period_id
+    ).select_related("submission__unit__successor")
+    pending = sum(1 for share in shares if _adds_to(share.submission.unit, unit))
+    if computed_at is None and not pending:
+        return None
+    return KeptState(computed_at, pending)
+
+
+def _adds_to(owner: AdminUnit, level: AdminUnit) -> bool:
+    """Whether a report of `owner` counts in the totals of `level` (services.roll_up's levels above it)."""
+    return owner.pk != level.pk and effective_unit(owner).path.startswith(level.path)
 
 
 # ---- checks ------------------------------------------------------------------------------------------------

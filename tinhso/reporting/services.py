@@ -3,6 +3,7 @@ regime's, an indicator's, or a unit's report for a period (whose chain records e
 
 import json
 import logging
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -1297,11 +1298,12 @@ RETURNING a.id, a.unit_id, a.indicator_version_id, a.disaggregation, a.value, a.
 """
 # Each level's one-row totals take the changed cells; a null (a cell no report holds any more) removes its key.
 PATCH_TOTALS = """
-INSERT INTO reporting_kepttotals AS k (regime_id, period, unit_id, totals, computed_at)
-SELECT %(regime)s::bigint, %(period)s::varchar, t.unit, t.patch, %(now)s::timestamptz
+INSERT INTO reporting_kepttotals AS k (regime_id, period, unit_id, totals, computed_at, version)
+SELECT %(regime)s::bigint, %(period)s::varchar, t.unit, t.patch, %(now)s::timestamptz, gen_random_uuid()
 FROM unnest(%(units)s::bigint[], %(patches)s::text[]::jsonb[]) WITH ORDINALITY AS t(unit, patch, n) ORDER BY t.n
 ON CONFLICT (regime_id, period, unit_id) DO UPDATE SET
-    totals = jsonb_strip_nulls(k.totals || excluded.totals), computed_at = excluded.computed_at
+    totals = jsonb_strip_nulls(k.totals || excluded.totals), computed_at = excluded.computed_at,
+    version = excluded.version
 """
 
 
@@ -1309,16 +1311,17 @@ ON CONFLICT (regime_id, period, unit_id) DO UPDATE SET
 # province's shared rows are then held from one statement to the commit, not across two and the Python between.
 ADD_UP_AND_PATCH = f"""
 WITH added AS ({ADD_UP}), patched AS (
-    INSERT INTO reporting_kepttotals AS k (regime_id, period, unit_id, totals, computed_at)
+    INSERT INTO reporting_kepttotals AS k (regime_id, period, unit_id, totals, computed_at, version)
     SELECT %(regime)s::bigint, %(period)s::varchar, added.unit_id, jsonb_object_agg(
         CASE WHEN added.disaggregation = '' THEN c.code ELSE c.code || '.' || added.disaggregation END,
         CASE WHEN jsonb_array_length(added.children) > 0 THEN to_jsonb(trim_scale(added.value)::text) END),
-        %(now)s::timestamptz
+        %(now)s::timestamptz, gen_random_uuid()
     FROM added JOIN unnest(%(coded)s::bigint[], %(codes)s::text[]) AS c(version, code)
         ON c.version = added.indicator_version_id
     GROUP BY added.unit_id ORDER BY added.unit_id
     ON CONFLICT (regime_id, period, unit_id) DO UPDATE SET
-        totals = jsonb_strip_nulls(k.totals || excluded.totals), computed_at = excluded.computed_at
+        totals = jsonb_strip_nulls(k.totals || excluded.totals), computed_at = excluded.computed_at,
+        version = excluded.version
 )
 SELECT * FROM added
 """
@@ -1545,7 +1548,7 @@ def _keep_totals(submission: Submission, versions: dict[int, IndicatorVersion], 
                 row.totals[key] = _kept_text(aggregate.value)
             else:
                 row.totals.pop(key, None)
-        row.computed_at = now
+        row.computed_at, row.version = now, uuid.uuid4()
         if row.totals:
             row.save()
         elif row.pk:

@@ -78,6 +78,7 @@ def _context(request: SignedInRequest, regime_code: str, period_id: str, unit_co
         "crosschecks": selectors.crosschecks(submission) if submission else [],
         "actions": selectors.allowed_actions(request.user, submission) if submission else [],
         "deadline": selectors.level_deadline(regime, period, unit),
+        "kept": selectors.kept_state(regime, period_id, unit),
         "forms": Form.objects.filter(regime=regime),
     }
 

@@ -13,7 +13,7 @@ from tinhso.core.models import AdminUnit, Event
 from tinhso.core.selectors import unit_by_code
 from tinhso.ioc.models import DossierFact
 from tinhso.reporting import lifecycle, selectors, services
-from tinhso.reporting.models import Aggregate, Contribution, Status, Submission
+from tinhso.reporting.models import Aggregate, Contribution, KeptTotals, Status, Submission
 
 from .conftest import AN_XUYEN, FINANCE, JUSTICE, ZONE
 
@@ -408,3 +408,33 @@ def test_a_fold_that_fails_halfway_leaves_its_reports_marked_and_the_next_counts
     assert services.fold_totals() == 2 and services.fold_totals() == 0
     province = AdminUnit.objects.get(code="96")
     assert selectors.kept_totals(selectors.regime_by_code(regime), "2026M03", province) == {"DNMOI": 12}
+
+
+def test_the_kept_totals_a_process_keeps_are_never_those_of_a_write_rolled_back(regime, cast, clock):
+    """A reader keeps the totals it decoded under their row's version: a fold rolled back after the reader saw
+    its totals, then another fold committing other totals, must not be answered from what the reader kept."""
+    from django.db import transaction
+
+    blank = {"HSTN": "", "HSTT": "", "HSDH": "", "PAHT": "", "CPI": "", "BLHH": ""}
+    province = AdminUnit.objects.get(code="96")
+    finance = _approve(cast.leader, _send(regime, cast.finance, FINANCE, DNMOI="7", **blank))
+    assert selectors.kept_totals(finance.regime, "2026M03", province) == {"DNMOI": 7}
+    justice = _approve(cast.leader, _send(regime, cast.justice, JUSTICE, DNMOI="5", **blank), fold=False)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.fold_totals()
+        assert selectors.kept_totals(finance.regime, "2026M03", province) == {"DNMOI": 12}
+        raise RuntimeError("rolled back")
+    assert KeptTotals.objects.get(unit=province).totals == {"DNMOI": "7"}  # read past what the process keeps
+    services.return_report(
+        actor=cast.leader, submission_id=justice.pk, version=justice.version, reason="Xem lại"
+    )
+    services.save_values(actor=cast.justice, regime_code=regime, period_id="2026M03", unit_code=JUSTICE,
+                         cells=[services.Cell("DNMOI", "6")])  # fmt: skip
+    again = Submission.objects.get(pk=justice.pk)
+    again = services.submit(
+        actor=cast.justice, submission_id=again.pk, version=again.version, reason="Đã sửa"
+    )
+    _approve(cast.leader, again)
+    assert selectors.kept_totals(finance.regime, "2026M03", province) == {"DNMOI": 13}
+    with pytest.raises(TypeError):
+        selectors.kept_totals(finance.regime, "2026M03", province)["DNMOI"] = Decimal(0)  # type: ignore[index]

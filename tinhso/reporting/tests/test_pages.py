@@ -105,3 +105,30 @@ def test_the_records_behind_the_platforms_number(client, regime, cast, clock):
         3, JUSTICE, datetime(2026, 3, 2, 9, tzinfo=ZONE)
     )  # arrives late: the snapshot holds, the page says so
     assert "đã thay đổi sau khi chốt" in client.get(PAGE + "doi-chieu/HSTN/").content.decode()
+
+
+def test_the_province_page_says_what_its_totals_are_as_of_and_what_waits_for_the_fold(
+    client, regime, cast, clock
+):
+    from django.conf import settings
+
+    from tinhso.reporting import services
+
+    from .test_approval import _approve, _send
+
+    _approve(cast.leader, _send(regime, cast.justice, JUSTICE, DNMOI="5"))  # folded at 16/03/2026 09:00
+    clock.set(2026, 3, 17, 14, 5)
+    _approve(cast.leader, _send(regime, cast.finance, FINANCE, DNMOI="7"), fold=False)
+    client.force_login(cast.leader)
+    province = "/bao-cao/KTXH-THANG/2026M03/96/"
+    html = client.get(province).content.decode()
+    assert "Số liệu tổng hợp tính đến 16/03/2026 09:00." in html
+    assert "1 báo cáo vừa phê duyệt hoặc trả lại chưa được tính vào." in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(province).content.decode()
+    assert "Totals as of 16/03/2026 09:00." in html
+    assert "1 report approved or returned since is not counted in them yet." in html
+    services.fold_totals()
+    html = client.get(province).content.decode()
+    assert "Totals as of 17/03/2026 14:05." in html and "not counted" not in html
+    assert 'id="kept-as-of"' not in client.get(PAGE).content.decode()  # a unit no report adds to
