@@ -1,5 +1,7 @@
 """Migration 0005: a database holding values as rows (typed, imported, revised, a comment without a value, a
-breakdown, a plan) reads the same through held_cells once they are blocks, revisions included, and back."""
+breakdown, a plan) reads the same through held_cells once they are blocks, revisions included, and back.
+Migration 0006: reports approved before shares of the totals were kept are marked for the fold, which records
+their share as counted (their approval had added it) without adding it twice."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -10,14 +12,23 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from tinhso.core import selectors as core_selectors
-from tinhso.reporting import lineage, selectors
-from tinhso.reporting.models import ImportBatch, IndicatorVersion, Regime, Submission, ValueRevision
+from tinhso.reporting import lineage, selectors, services
+from tinhso.reporting.models import (
+    Contribution,
+    ImportBatch,
+    IndicatorVersion,
+    Regime,
+    Status,
+    Submission,
+    ValueRevision,
+)
 
 from .conftest import FINANCE, JUSTICE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROWS = ("reporting", "0004_import_batches")
 BLOCKS = ("reporting", "0005_value_blocks")
+CONTRIBUTIONS = ("reporting", "0006_contributions")
 
 
 @pytest.fixture(autouse=True)
@@ -119,3 +130,33 @@ def test_rows_become_blocks_read_the_same_with_their_revisions_and_back(regime, 
     assert sorted(back.values_list("revision", flat=True)) == [1, 2]
     _migrate(BLOCKS)
     assert len(selectors.held_cells()) == 6
+
+
+def test_reports_approved_before_shares_were_kept_are_marked_for_the_fold_and_counted_once(regime, cast):
+    for actor, unit, number in ((cast.justice, JUSTICE, "5"), (cast.finance, FINANCE, "7")):
+        services.save_values(actor=actor, regime_code=regime, period_id="2026M03", unit_code=unit,
+                             cells=[services.Cell("DNMOI", number)])  # fmt: skip
+    approved = Submission.objects.get(unit__code=JUSTICE)
+    Submission.objects.filter(pk=approved.pk).update(status=Status.APPROVED)
+    found = Regime.objects.get(code=regime)
+    province = core_selectors.unit_by_code("96")
+    # Its approval added it to the totals, as every approval did before 0006.
+    services.rebuild_totals(regime=found, period_id="2026M03", unit=approved.unit)
+    _migrate(BLOCKS)
+
+    marked = _migrate(CONTRIBUTIONS).get_model("reporting", "Contribution").objects
+    assert list(marked.values_list("submission_id", "cells", "pending")) == [(approved.pk, None, True)]
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert services.fold_totals() == 1 and services.fold_totals() == 0
+    assert selectors.kept_totals(found, "2026M03", province) == {"DNMOI": 5}  # not added twice
+    version = IndicatorVersion.objects.get(indicator__code="DNMOI").pk
+    ((share, pending),) = Contribution.objects.values_list("cells", "pending")
+    assert ({key: Decimal(value) for key, value in share.items()}, pending) == ({f"{version}:": 5}, False)
+    approved.refresh_from_db()
+    services.return_report(
+        actor=cast.leader, submission_id=approved.pk, version=approved.version, reason="Sai"
+    )
+    services.fold_totals()  # as the job queued by the return's commit (if the return did not fold it at once)
+    assert selectors.kept_totals(found, "2026M03", province) == {}  # taken away as the fold recorded it
