@@ -2,19 +2,21 @@
 row index), a report's state, checks and computed values, and the lifecycle's actions."""
 
 import hashlib
-from typing import Annotated, Literal, NotRequired
+import re
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
+import msgspec
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
-from pydantic import Field, StringConstraints
-from typing_extensions import TypedDict
+from ninja.errors import HttpError, ValidationError
+from pydantic import StringConstraints
 
 from tinhso.core.api import bearer_auth
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import NotFound
 from tinhso.core.models import AdminUnit
-from tinhso.core.schema_types import FreeText, Instant, Version, column_length
+from tinhso.core.schema_types import FREE_TEXT_MAX, FreeText, Instant, Version, column_length
 from tinhso.reporting import imports, lineage, selectors, services
 from tinhso.reporting.models import Explanation, Indicator, Regime, Submission, ValueRevision
 
@@ -22,21 +24,23 @@ router = Router(tags=["reporting"], auth=bearer_auth)
 
 
 # Each input as wide as the column that keeps it: a longer one is refused at the edge with 422 naming it.
-IndicatorCode = Annotated[str, StringConstraints(max_length=column_length(Indicator, "code"))]
-PeriodId = Annotated[str, StringConstraints(max_length=column_length(Submission, "period"))]
-UnitCode = Annotated[str, StringConstraints(max_length=column_length(AdminUnit, "code"))]
-Breakdown = Annotated[str, StringConstraints(max_length=column_length(ValueRevision, "disaggregation"))]
+IndicatorCode = Annotated[str, msgspec.Meta(max_length=column_length(Indicator, "code"))]
+PeriodId = Annotated[str, msgspec.Meta(max_length=column_length(Submission, "period"))]
+UnitCode = Annotated[str, msgspec.Meta(max_length=column_length(AdminUnit, "code"))]
+Breakdown = Annotated[str, msgspec.Meta(max_length=column_length(ValueRevision, "disaggregation"))]
 ValueKind = Annotated[
-    str, StringConstraints(max_length=16)
+    str, msgspec.Meta(max_length=16)
 ]  # long enough to name a computed kind, refused by name
-ObsStatusCode = Annotated[str, StringConstraints(max_length=8)]
-TypedValue = Annotated[str, StringConstraints(max_length=40)]  # 1e19 is refused anyway: 24 digits suffice
+ObsStatusCode = Annotated[str, msgspec.Meta(max_length=8)]
+TypedValue = Annotated[str, msgspec.Meta(max_length=40)]  # 1e19 is refused anyway: 24 digits suffice
+Comment = Annotated[str, msgspec.Meta(max_length=FREE_TEXT_MAX)]
+RegimeCode = Annotated[str, msgspec.Meta(max_length=column_length(Regime, "code"))]
 MAX_VALUES = 10_000  # values in one import call; a larger set goes in several calls
 
 
-# A TypedDict: each value is checked and comes out as the dict the import reads (a model per value, then its
-# dump, were most of a 10,000-value call's parsing). Left out: no value, no breakdown, a period value, no
-# comment (the one kept), the status kept or official.
+# The import's body is read by msgspec straight into these dicts, the rows the import reads (pydantic's
+# validation of 10,000 rows was most of a call's parsing: docs/benchmarks.md, issue 20's import). Left out:
+# no value, no breakdown, a period value, no comment (the one kept), the status kept or official.
 class DataValueIn(TypedDict):
     indicator: IndicatorCode
     period: PeriodId
@@ -44,13 +48,59 @@ class DataValueIn(TypedDict):
     value: NotRequired[TypedValue | float | int | None]
     disaggregation: NotRequired[Breakdown]
     kind: NotRequired[ValueKind]
-    comment: NotRequired[FreeText | None]
+    comment: NotRequired[Comment | None]
     obs_status: NotRequired[ObsStatusCode | None]
 
 
-class DataValueSetIn(Schema):
-    regime: Annotated[str, StringConstraints(max_length=column_length(Regime, "code"))]
-    dataValues: Annotated[list[DataValueIn], Field(max_length=MAX_VALUES)]
+class DataValueSetIn(msgspec.Struct):
+    regime: RegimeCode
+    dataValues: Annotated[list[DataValueIn], msgspec.Meta(max_length=MAX_VALUES)]
+
+
+_DATA_VALUE_SET = msgspec.json.Decoder(DataValueSetIn)  # built once per process, on import
+
+
+def _inlined(schema: Any, components: dict[str, Any]) -> Any:
+    """A JSON Schema with its references to `components` replaced by the schemas they name."""
+    if isinstance(schema, list):
+        return [_inlined(item, components) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        return _inlined(components[schema["$ref"].rsplit("/", 1)[-1]], components)
+    return {key: _inlined(value, components) for key, value in schema.items()}
+
+
+# The body as the OpenAPI document states it, from the same types msgspec reads it with.
+(_BODY,), _BODY_PARTS = msgspec.json.schema_components([DataValueSetIn])
+DATA_VALUE_SET_SCHEMA = _inlined(_BODY, _BODY_PARTS)
+
+
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")  # one step of msgspec's path, `$.dataValues[0].period`
+_MISSING = re.compile(r"Object missing required field `([^`]+)`")
+
+
+def data_value_set(body: bytes) -> DataValueSetIn:
+    """The body read and checked, or the refusal ninja gave before: 400 for a body that does not read, 422 for
+    one that does not fit its schema, naming the field as `dataValues.0.period` (msgspec names the first)."""
+    if not body:
+        raise ValidationError([{"loc": ("body", "body"), "msg": "Field required"}])
+    try:
+        return _DATA_VALUE_SET.decode(body)
+    except msgspec.ValidationError as error:
+        raise ValidationError([_located(str(error))]) from None
+    except msgspec.DecodeError as error:
+        raise HttpError(400, "Cannot parse request body") from error
+
+
+def _located(said: str) -> dict[str, Any]:
+    """msgspec's message as ninja's error: {"loc": ("body", "dataValues", 0, "period"), "msg": ...}."""
+    message, _at, path = said.partition(" - at `$")
+    where: list[str | int] = [name or int(index) for name, index in _STEP.findall(path.rstrip("`"))]
+    if missing := _MISSING.fullmatch(message):
+        where.append(missing.group(1))
+        message = "Field required"
+    return {"loc": ("body", *where), "msg": message}
 
 
 class ImportCount(Schema):
@@ -68,13 +118,20 @@ class ImportSummary(Schema):
     rejectedIndexes: list[int]
 
 
-@router.post("/dataValueSets", response=ImportSummary, summary="Import values (all or none)")
+@router.post(
+    "/dataValueSets",
+    response=ImportSummary,
+    summary="Import values (all or none)",
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"schema": DATA_VALUE_SET_SCHEMA}}, "required": True}
+    },
+)
 def import_data_values(
     request: SignedInRequest,
-    body: DataValueSetIn,
     dryRun: bool = False,
     importStrategy: Literal["CREATE", "UPDATE", "CREATE_AND_UPDATE"] = "CREATE_AND_UPDATE",
 ) -> dict:
+    body = data_value_set(request.body)
     outcome = imports.import_values(
         actor=request.auth,
         regime_code=body.regime,

@@ -82,3 +82,36 @@ def test_inputs_past_what_a_column_keeps_are_refused_by_name(client, regime, cas
 
 def test_an_unknown_import_strategy_is_refused_at_the_edge(client, regime, cast):
     assert _post(client, cast.justice, URL, _values(DNMOI="1"), importStrategy="MERGE").status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "errors"),
+    [
+        (b"", 422, {"body": ["Field required"]}),
+        (b'{"regime": "KTXH-THANG", "dataValues": [', 400, None),
+        (b'{"regime": "KTXH-THANG"}', 422, {"dataValues": ["Field required"]}),
+        (b'{"regime": "KTXH-THANG", "dataValues": [{"indicator": "DNMOI", "period": "2026M03"}]}', 422,
+         {"dataValues.0.unit": ["Field required"]}),
+        (b'{"regime": "KTXH-THANG", "dataValues": [{"indicator": "DNMOI", "period": "2026M03", "unit": "1", '
+         b'"value": true}]}', 422, {"dataValues.0.value": ["Expected `int | float | str | null`, got `bool`"]}),
+    ],
+)  # fmt: skip
+def test_a_body_that_does_not_read_or_fit_is_refused_naming_the_field(
+    client, regime, cast, body, status, errors
+):
+    reply = client.post(URL, body, content_type="application/json", **bearer(cast.justice.username))
+    assert reply.status_code == status and reply["Content-Type"] == "application/problem+json"
+    assert reply.json().get("errors") == errors
+
+
+def test_the_published_document_states_the_import_body(client):
+    document = client.get("/api/v1/openapi.json").json()
+    body = document["paths"][URL]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert (
+        body["required"] == ["regime", "dataValues"]
+        and body["properties"]["dataValues"]["maxItems"] == 10_000
+    )
+    row = body["properties"]["dataValues"]["items"]
+    assert (
+        row["required"] == ["indicator", "period", "unit"] and row["properties"]["period"]["maxLength"] == 8
+    )
