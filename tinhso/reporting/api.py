@@ -3,7 +3,7 @@ row index), a report's state, checks and computed values, and the lifecycle's ac
 
 import hashlib
 import re
-from typing import Annotated, Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal
 
 import msgspec
 from django.http import HttpResponse
@@ -15,46 +15,21 @@ from pydantic import StringConstraints
 from tinhso.core.api import bearer_auth
 from tinhso.core.auth import SignedInRequest
 from tinhso.core.errors import NotFound
-from tinhso.core.models import AdminUnit
-from tinhso.core.schema_types import FREE_TEXT_MAX, FreeText, Instant, Version, column_length
+from tinhso.core.schema_types import FreeText, Instant, Version, column_length
 from tinhso.reporting import imports, lineage, selectors, services
-from tinhso.reporting.models import Explanation, Indicator, Regime, Submission, ValueRevision
+from tinhso.reporting.models import Explanation, Regime
 
 router = Router(tags=["reporting"], auth=bearer_auth)
 
 
-# Each input as wide as the column that keeps it: a longer one is refused at the edge with 422 naming it.
-IndicatorCode = Annotated[str, msgspec.Meta(max_length=column_length(Indicator, "code"))]
-PeriodId = Annotated[str, msgspec.Meta(max_length=column_length(Submission, "period"))]
-UnitCode = Annotated[str, msgspec.Meta(max_length=column_length(AdminUnit, "code"))]
-Breakdown = Annotated[str, msgspec.Meta(max_length=column_length(ValueRevision, "disaggregation"))]
-ValueKind = Annotated[
-    str, msgspec.Meta(max_length=16)
-]  # long enough to name a computed kind, refused by name
-ObsStatusCode = Annotated[str, msgspec.Meta(max_length=8)]
-TypedValue = Annotated[str, msgspec.Meta(max_length=40)]  # 1e19 is refused anyway: 24 digits suffice
-Comment = Annotated[str, msgspec.Meta(max_length=FREE_TEXT_MAX)]
-RegimeCode = Annotated[str, msgspec.Meta(max_length=column_length(Regime, "code"))]
 MAX_VALUES = 10_000  # values in one import call; a larger set goes in several calls
 
 
-# The import's body is read by msgspec straight into these dicts, the rows the import reads (pydantic's
-# validation of 10,000 rows was most of a call's parsing: docs/benchmarks.md, issue 20's import). Left out:
-# no value, no breakdown, a period value, no comment (the one kept), the status kept or official.
-class DataValueIn(TypedDict):
-    indicator: IndicatorCode
-    period: PeriodId
-    unit: UnitCode
-    value: NotRequired[TypedValue | float | int | None]
-    disaggregation: NotRequired[Breakdown]
-    kind: NotRequired[ValueKind]
-    comment: NotRequired[Comment | None]
-    obs_status: NotRequired[ObsStatusCode | None]
-
-
+# The body is read by msgspec straight into the rows the import reads (pydantic's validation of 10,000 rows
+# was most of a call's parsing: docs/benchmarks.md, issue 20's import).
 class DataValueSetIn(msgspec.Struct):
-    regime: RegimeCode
-    dataValues: Annotated[list[DataValueIn], msgspec.Meta(max_length=MAX_VALUES)]
+    regime: Annotated[str, msgspec.Meta(max_length=column_length(Regime, "code"))]
+    dataValues: Annotated[list[imports.DataValue], msgspec.Meta(max_length=MAX_VALUES)]
 
 
 _DATA_VALUE_SET = msgspec.json.Decoder(DataValueSetIn)  # built once per process, on import

@@ -12,8 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -22,10 +23,12 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.core import selectors as core_selectors
 from tinhso.core.errors import InvalidInput
 from tinhso.core.models import AdminUnit, Domain, User
+from tinhso.core.schema_types import FREE_TEXT_MAX, column_length
 from tinhso.core.services import record_event
 from tinhso.reporting import bulk, events, periods, selectors, services
 from tinhso.reporting.models import (
     ImportBatch,
+    Indicator,
     IndicatorVersion,
     ObsStatus,
     Regime,
@@ -42,6 +45,26 @@ NEW_BLOCK = ("submission_id", "indicator_version_id", "kind", "values", "cells",
 
 
 SLOW = (-1, None)  # a lane's cell whose row went the full checks' way (in Report.rows)
+PERIOD = ValueBlock.Kind.PERIOD.value
+
+
+def _text(max_length: int) -> msgspec.Meta:
+    return msgspec.Meta(max_length=max_length)
+
+
+class DataValue(msgspec.Struct, gc=False, omit_defaults=True):
+    """One value to import, as the API's body is read (msgspec, straight from the JSON): each text as wide as
+    the column that keeps it, else refused at the edge. Left out: no value, no breakdown, a period value, no
+    comment (the one kept), the status kept or official. Not tracked by the cyclic collector: no cycles."""
+
+    indicator: Annotated[str, _text(column_length(Indicator, "code"))]
+    period: Annotated[str, _text(column_length(Submission, "period"))]
+    unit: Annotated[str, _text(column_length(AdminUnit, "code"))]
+    value: Annotated[str, _text(40)] | float | int | None = None  # 1e19 is refused anyway: 24 digits suffice
+    disaggregation: Annotated[str, _text(column_length(ValueRevision, "disaggregation"))] = ""
+    kind: Annotated[str, _text(16)] = PERIOD  # long enough to name a computed kind, refused by name
+    comment: Annotated[str, _text(FREE_TEXT_MAX)] | None = None
+    obs_status: Annotated[str, _text(8)] | None = None
 
 
 @dataclass
@@ -90,11 +113,11 @@ def _collector_paused() -> Iterator[None]:
 
 @_collector_paused()
 @transaction.atomic
-def import_values(*, actor: User, regime_code: str, values: Sequence[Mapping[str, Any]], dry_run: bool = False,
-                  strategy: str = "CREATE_AND_UPDATE", reason: str = "",
+def import_values(*, actor: User, regime_code: str, values: Sequence[DataValue] | Sequence[Mapping[str, Any]],
+                  dry_run: bool = False, strategy: str = "CREATE_AND_UPDATE", reason: str = "",
                   payload_sha256: str | None = None) -> services.Outcome:  # fmt: skip
-    """Imports `values` ({indicator, period, unit, value, disaggregation, kind, comment, obs_status}); the
-    outcome counts imported, updated and ignored values, or lists every conflict with its row's index.
+    """Imports `values` (DataValue, or dicts of its fields); the outcome counts imported, updated and ignored
+    values, or lists every conflict with its row's index.
     `payload_sha256`: the hash of the body as received (else that of `values` as canonical JSON)."""
     if strategy not in STRATEGIES:
         raise InvalidInput(
@@ -104,7 +127,7 @@ def import_values(*, actor: User, regime_code: str, values: Sequence[Mapping[str
         )
     regime = services.active_regime(code=regime_code)
     outcome, now = services.Outcome(), timezone.now()
-    reports = _checked(actor, regime, values, outcome)
+    reports = _checked(actor, regime, _data_values(values), outcome)
     _lock(regime, reports, outcome, dry_run, now)
     new: dict[tuple[int, int, str], Block] = {}
     changed: dict[int, list[bulk.Written]] = {}
@@ -128,22 +151,37 @@ def import_values(*, actor: User, regime_code: str, values: Sequence[Mapping[str
     return outcome
 
 
-def _digest(values: Sequence[Mapping[str, Any]]) -> str:
+def _digest(values: Sequence[DataValue] | Sequence[Mapping[str, Any]]) -> str:
     canonical = json.dumps(
-        list(values), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+        msgspec.to_builtins(list(values)),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _data_values(values: Sequence[DataValue] | Sequence[Mapping[str, Any]]) -> Sequence[DataValue]:
+    """The values as DataValue: the API's already are; dicts (callers in Python) are read by msgspec alike."""
+    if all(isinstance(value, DataValue) for value in values):
+        return values  # type: ignore[return-value]
+    try:
+        return msgspec.convert(values, list[DataValue])
+    except msgspec.ValidationError as error:
+        raise InvalidInput(_("Dữ liệu gửi lên không hợp lệ."), code="validation_error", errors={
+            "dataValues": [str(error)]}) from None  # fmt: skip
+
+
 def _checked(
-    actor: User, regime: Regime, values: Sequence[Mapping[str, Any]], outcome: services.Outcome
+    actor: User, regime: Regime, values: Sequence[DataValue], outcome: services.Outcome
 ) -> dict[tuple[str, str], Report]:
     """One pass over the rows: each refused one becomes a conflict naming its index, the others are grouped
     by report. Rows that pass take a short path; a refused one is worked out again by services' checks, so
     each refusal's words are written once."""
     versions, statuses = selectors.row_versions(regime), services.OBS_STATUSES
     recipient = selectors.recipient_of(regime)
-    codes = {str(item.get("unit") or "") for item in values}
+    codes = {item.unit for item in values}
     named = {recipient.code: recipient} | {
         unit.code: unit for unit in regime.reporters.filter(code__in=codes)
     }
@@ -157,29 +195,28 @@ def _checked(
     reports: dict[tuple[str, str], Report] = {}
     seen: set[tuple[Any, ...]] = set()  # rows of no lane (refused): a duplicate is named as such first
     numbers: dict[int, dict[Any, str | bool | None]] = {}  # version: {value as sent: as kept, False if bad}
+    last: tuple[str, ...] = ()  # the previous row's period, unit, indicator and kind: most rows share them
+    place: Report | dict[str, Any] = {}
+    lane: Lane | None = None
     for index, item in enumerate(values):
-        get = item.get
-        where = (get("period") or "", get("unit") or "")
-        place = places.get(where)
-        if place is None:
-            place = _place(actor, regime, named, paths, where)
-            if isinstance(place, Report):  # one per report, however its period and unit were written
-                place = reports.setdefault((place.period.id, place.unit.code), place)
-            places[where] = place
-        code = get("indicator") or ""
+        key = (item.period, item.unit, item.indicator, item.kind)
+        if key != last:
+            last, place, lane = key, _report_of(actor, regime, named, paths, places, reports, key[:2]), None
+            if isinstance(place, Report):
+                kind = item.kind or PERIOD
+                lane = place.lanes.get((item.indicator, kind)) or _lane(
+                    place, versions, numbers, item.indicator, kind
+                )
         if not isinstance(place, Report):
-            outcome.conflicts.append({**place, "index": index, "object": code})
+            outcome.conflicts.append({**place, "index": index, "object": item.indicator})
             continue
-        breakdown, kind = get("disaggregation") or "", get("kind") or ValueBlock.Kind.PERIOD
-        lane = place.lanes.get((code, kind))
-        if lane is None:
-            lane = _lane(place, versions, numbers, code, kind)
+        breakdown = item.disaggregation
         # The short path: a plain value of a row and kind of the form, each cell once; anything else is
         # worked out by the full checks below.
-        if lane and breakdown in lane.allowed and breakdown not in lane.cells and get("comment") is None and (
-            get("obs_status") is None
+        if lane and breakdown in lane.allowed and breakdown not in lane.cells and item.comment is None and (
+            item.obs_status is None
         ):  # fmt: skip
-            raw = get("value")
+            raw = item.value
             text = lane.numbers.get(raw, False)
             if text is False:
                 number = _number(lane.version, raw)
@@ -187,27 +224,48 @@ def _checked(
             if text is not False:
                 lane.cells[breakdown] = (index, text)
                 continue
-        key = (id(place), code, breakdown, kind)
-        if (lane and breakdown in lane.cells) or key in seen:
-            message = services._said(_("Ô này xuất hiện hai lần trong cùng lần nhập."))
-            outcome.conflicts.append({"index": index, "object": code, "property": "value", "errorCode": "duplicate",
-                                      "message": message})  # fmt: skip
-            continue
-        if lane:
-            lane.cells[breakdown] = SLOW
-        else:
-            seen.add(key)
-        version, raw, status = versions.get(code), get("value"), get("obs_status") or None
-        checked: Decimal | bool | None = False
-        if lane and breakdown in lane.allowed and (status is None or status in statuses):
-            checked = _number(lane.version, raw)
-        if checked is False:
-            conflict = services._checked(_cell(item, index), versions)[2]
-            assert conflict is not None
-            outcome.conflicts.append(conflict)
-            continue
-        place.rows.append((index, code, version, breakdown, kind, checked, get("comment"), status))
+        _full_checks(place, lane, item, index, versions, statuses, seen, outcome)
     return reports
+
+
+def _report_of(actor: User, regime: Regime, named: dict[str, AdminUnit], paths: tuple[str, ...],
+               places: dict[tuple[str, str], Report | dict[str, Any]], reports: dict[tuple[str, str], Report],
+               where: tuple[str, str]) -> Report | dict[str, Any]:  # fmt: skip
+    """The report of this period and unit, one however they were written, or why its rows are refused."""
+    place = places.get(where)
+    if place is None:
+        place = _place(actor, regime, named, paths, where)
+        if isinstance(place, Report):
+            place = reports.setdefault((place.period.id, place.unit.code), place)
+        places[where] = place
+    return place
+
+
+def _full_checks(place: Report, lane: Lane | None, item: DataValue, index: int,
+                 versions: dict[str, IndicatorVersion], statuses: frozenset[str], seen: set[tuple[Any, ...]],
+                 outcome: services.Outcome) -> None:  # fmt: skip
+    """A row off the short path: a conflict naming it (a duplicate first), or one of the report's rows."""
+    code, breakdown, kind = item.indicator, item.disaggregation, item.kind or PERIOD
+    key = (id(place), code, breakdown, kind)
+    if (lane and breakdown in lane.cells) or key in seen:
+        message = services._said(_("Ô này xuất hiện hai lần trong cùng lần nhập."))
+        outcome.conflicts.append({"index": index, "object": code, "property": "value", "errorCode": "duplicate",
+                                  "message": message})  # fmt: skip
+        return
+    if lane:
+        lane.cells[breakdown] = SLOW
+    else:
+        seen.add(key)
+    status = item.obs_status or None
+    checked: Decimal | bool | None = False
+    if lane and breakdown in lane.allowed and (status is None or status in statuses):
+        checked = _number(lane.version, item.value)
+    if checked is False:
+        conflict = services._checked(_cell(item, index), versions)[2]
+        assert conflict is not None
+        outcome.conflicts.append(conflict)
+        return
+    place.rows.append((index, code, versions.get(code), breakdown, kind, checked, item.comment, status))
 
 
 def _lane(place: Report, versions: dict[str, IndicatorVersion], numbers: dict[int, dict[Any, Any]], code: str,
@@ -255,15 +313,14 @@ def _number(version: IndicatorVersion, raw: Any) -> Decimal | bool | None:
     return number
 
 
-def _cell(item: Mapping[str, Any], index: int) -> services.Cell:
-    value = item.get("value")
+def _cell(item: DataValue, index: int) -> services.Cell:
     return services.Cell(
-        indicator=str(item.get("indicator") or ""),
-        value=None if value is None else str(value),
-        disaggregation=str(item.get("disaggregation") or ""),
-        kind=str(item.get("kind") or ValueBlock.Kind.PERIOD),
-        comment=item.get("comment"),
-        obs_status=item.get("obs_status"),
+        indicator=item.indicator,
+        value=None if item.value is None else str(item.value),
+        disaggregation=item.disaggregation,
+        kind=item.kind or PERIOD,
+        comment=item.comment,
+        obs_status=item.obs_status,
         index=index,
     )
 
