@@ -1,6 +1,7 @@
 """Reporting on PostgreSQL, each figure against a floor measured in the same run:
 1. importing 100,000 values through the dataValueSets API (Django's test client, 10 calls of 10,000) against
-   COPYing the same rows into a bare table (goal: at least 1/4 of the floor's rate);
+   COPYing the same rows into a bare table (goal: at least 1/4 of the floor's rate), in a process started as a
+   deployed worker is (`tinhso/wsgi.py`: every view loaded, the start-up heap frozen);
 2. the province's total of one month read from the kept totals (one row) against recomputing it from every unit's
    approved values (goal: at least 100x faster, equal numbers);
 3. a data-entry save and an approval under 16 clients (forked processes with a connection each) against a
