@@ -1,17 +1,20 @@
-"""Values every page needs: the province the portal serves and the main navigation."""
+"""Values every page needs: the province the portal serves, the portal's name and the menus. Each is worked out
+once per process for what it depends on (the language, the menu's pages, the page it is on): pages ask for them
+on every request."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import caching, selectors
 from tinhso.core.display import page_url
 from tinhso.core.errors import NotFound
-from tinhso.web.navigation import workplaces
+from tinhso.web.navigation import Workplace, menu_places
 
 # Main menu entries as (label, URL name, one-line description for the home page). An entry shows only once
 # the app that owns its URL name is installed, so the menu never links to a page that does not exist.
@@ -66,52 +69,78 @@ def province_label() -> str:
         category, name = _province()
     except NotFound:  # administrative units not imported yet: name the platform only
         return ""
+    return _province_label(category, name, get_language())
+
+
+@caching.memo("web.province_label", maxsize=16)
+def _province_label(category: str, name: str, language: str) -> str:
     if category == "Thành phố":
         return gettext("thành phố %(name)s") % {"name": name}
     return gettext("tỉnh %(name)s") % {"name": name}
 
 
-def _is_current(request: HttpRequest, url: str) -> bool:
-    return request.path == url if url == "/" else request.path.startswith(url)
+@caching.memo("web.portal_name", maxsize=16)
+def portal_name(province: str, language: str) -> str:
+    """The portal's name in the header, the footer and every page's title."""
+    if province:
+        return gettext("Cổng dịch vụ công %(province)s") % {"province": province}
+    return gettext("Cổng dịch vụ công")
 
 
-def main_navigation(request: HttpRequest) -> list[NavItem]:
-    items = []
-    for label, url_name, description in MAIN_NAVIGATION:
-        url = page_url(url_name)
-        if not url:  # the app that owns the page is not installed
-            continue
-        items.append(
-            NavItem(
-                label=str(label), url=url, description=str(description), current=_is_current(request, url)
-            )
-        )
-    return items
+@dataclass(frozen=True)
+class Menus:
+    main: tuple[NavItem, ...]
+    work: tuple[NavItem, ...]
 
 
-def work_navigation(request: HttpRequest) -> list[NavItem]:
-    """The signed-in person's own pages (their dossiers and reports, or the back-office pages of their roles)."""
+@caching.memo("web.menu_entries", maxsize=256)
+def _entries(
+    places: tuple[Workplace, ...], language: str, urlconf: str, prefix: str
+) -> tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, str], ...]]:
+    """(label, URL, description) of the main menu's entries and (label, URL) of the person's own pages, in
+    `language`. An entry shows only once the app that owns its URL name is installed."""
+    main = tuple(
+        (str(label), url, str(description))
+        for label, url_name, description in MAIN_NAVIGATION
+        if (url := page_url(url_name))
+    )
+    return main, tuple((str(place.label), url) for place in places if (url := page_url(place.url_name)))
+
+
+@caching.memo("web.menus", maxsize=1_024)
+def _menus(places: tuple[Workplace, ...], language: str, urlconf: str, prefix: str, current: str) -> Menus:
+    main, work = _entries(places, language, urlconf, prefix)
+    return Menus(
+        main=tuple(NavItem(label, url, description, url == current) for label, url, description in main),
+        work=tuple(NavItem(label, url, "", url == current) for label, url in work),
+    )
+
+
+def _is_under(path: str, url: str) -> bool:
+    return path == url if url == "/" else path.startswith(url)
+
+
+def menus(request: HttpRequest) -> Menus:
+    """The main menu and the signed-in person's own pages (their dossiers and reports, or the back-office pages
+    of their roles). One entry is current: the longest URL the page is under ("Phản ánh của tôi", not
+    "Phản ánh")."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return []
-    return [
-        NavItem(label=label, url=url, description="", current=_is_current(request, url))
-        for label, url in workplaces(user)
-    ]
-
-
-def _only_closest_current(*menus: list[NavItem]) -> list[list[NavItem]]:
-    """One entry is current: the longest URL the page is under ("Phản ánh của tôi", not "Phản ánh")."""
-    current = max((item.url for menu in menus for item in menu if item.current), key=len, default=None)
-    return [[replace(item, current=item.url == current) for item in menu] for menu in menus]
+    places = menu_places(user) if user is not None else ()
+    key = (places, get_language(), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    main, work = _entries(*key)
+    path = request.path
+    under = [url for _, url, *_ in (*main, *work) if _is_under(path, url)]
+    return _menus(*key, max(under, key=len, default=""))
 
 
 def platform(request: HttpRequest) -> dict:
-    main, work = _only_closest_current(main_navigation(request), work_navigation(request))
+    province = province_label()
+    menu = menus(request)
     return {
         "TINHSO_DEMO": settings.TINHSO_DEMO,
         "TINHSO_PROVINCE": settings.TINHSO_PROVINCE,
-        "province_label": province_label(),
-        "main_navigation": main,
-        "work_navigation": work,
+        "province_label": province,
+        "portal_name": portal_name(province, get_language()),
+        "main_navigation": menu.main,
+        "work_navigation": menu.work,
     }

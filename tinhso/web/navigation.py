@@ -15,7 +15,8 @@ from tinhso.core.display import page_url
 from tinhso.core.models import AdminUnit, Domain, Role, User
 
 
-@dataclass(frozen=True)
+# Compared and hashed as themselves (each is one of the constants below): a menu is kept per set of places.
+@dataclass(frozen=True, eq=False)
 class Workplace:
     label: Promise
     url_name: str
@@ -100,6 +101,13 @@ def _places(user: User, *, fresh: bool) -> list[Workplace]:
         kept = [OFFICIAL_PLACES.index(place) for place in _official_places(user)]
         cache.set(key, kept, MENU_SECONDS)
     return [OFFICIAL_PLACES[index] for index in kept]
+
+
+def menu_places(user: User) -> tuple[Workplace, ...]:
+    """The pages of the person's menu, their start page first (an official's kept a minute)."""
+    if not user.is_authenticated:
+        return ()
+    return tuple(_places(user, fresh=False))
 
 
 def workplaces(user: User, *, fresh: bool = False) -> list[tuple[str, str]]:
