@@ -5,6 +5,7 @@ import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast
 
 from django.db import connection, connections, router
@@ -92,21 +93,63 @@ def citizen_dossiers(*, actor: User) -> QuerySet[Dossier]:
     )
 
 
+@dataclass(frozen=True)
+class CitizenRow:
+    """What a citizen's list shows of one of their dossiers, and what says whether a fee is owed, read as
+    values instead of a dossier and its procedure."""
+
+    pk: int
+    code: str
+    status: int
+    submitted_at: datetime | None
+    promised_at: datetime | None
+    applicant_id: int
+    procedure_code: str
+    procedure_name: str
+    procedure_fee: Decimal | None
+
+
+_CITIZEN_LISTED = (
+    "pk",
+    "code",
+    "status",
+    "submitted_at",
+    "promised_at",
+    "applicant_id",
+    "procedure__code",
+    "procedure__name",
+    "procedure__fee",
+)
+
+
 def citizen_dossier_page(*, actor: User, cursor: str = "", size: int = PAGE_SIZE) -> Page:
-    """The citizen's dossiers newest first, `size` at a time after `cursor` (keyset: submission time, id),
-    with the columns their list shows (and those that say whether a fee is owed)."""
-    dossiers = citizen_dossiers(actor=actor).select_related(None).select_related("procedure")
-    dossiers = dossiers.only(
-        "code",
-        "status",
-        "submitted_at",
-        "promised_at",
-        "applicant",
-        "procedure__name",
-        "procedure__code",
-        "procedure__fee",
+    """The citizen's dossiers newest first, `size` at a time after `cursor` (keyset: submission time, id), a
+    CitizenRow each. The first page, the one every visit opens, is read on PostgreSQL by its statement compiled
+    once per process (the ORM compiling it and making 32 instances cost the page about a quarter of its Python
+    calls); PostgreSQL's rows need none of the ORM's converters."""
+    if not cursor and connection.vendor == "postgresql":
+        with connections[router.db_for_read(Dossier)].cursor() as rows:
+            rows.execute(_citizen_first_page_statement(size + 1), (actor.pk,))
+            found = [CitizenRow(*row) for row in rows.fetchall()]
+        last = found[size - 1] if len(found) > size else None
+        return Page(found[:size], cursor_of(last.submitted_at, last.pk) if last else None)
+    listed = citizen_dossiers(actor=actor).values(*_CITIZEN_LISTED)
+    page = keyset_page(listed, field="submitted_at", cursor=cursor, size=size, newest_first=True)
+    return Page(
+        [CitizenRow(*(row[name] for name in _CITIZEN_LISTED)) for row in page.items], page.next_cursor
     )
-    return keyset_page(dossiers, field="submitted_at", cursor=cursor, size=size, newest_first=True)
+
+
+@caching.memo("dossiers.citizen_first_page_statement", maxsize=8)
+def _citizen_first_page_statement(limit: int) -> str:
+    """The first page's statement, its only parameter the citizen's id."""
+    rows = (
+        Dossier.objects.filter(applicant_id=0).order_by("-submitted_at", "-pk").values_list(*_CITIZEN_LISTED)
+    )
+    statement, params = rows[:limit].query.sql_with_params()
+    if tuple(params) != (0,):
+        raise AssertionError(f"the citizen's first page has parameters {params!r}, not only their id")
+    return statement
 
 
 @dataclass(frozen=True)

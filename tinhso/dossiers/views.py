@@ -209,7 +209,7 @@ class MyLine(TypedDict):
     owing: bool
 
 
-def _my_lines(dossiers: list[Dossier], owing: Collection[int]) -> list[MyLine]:
+def _my_lines(rows: list[selectors.CitizenRow], owing: Collection[int]) -> list[MyLine]:
     """What each card of a citizen's list shows, as text, as the queue's rows are (`_queue_lines`): the status
     labels translated once a page instead of once a card."""
     statuses = {value: str(label) for value, label in Status.choices}
@@ -217,15 +217,15 @@ def _my_lines(dossiers: list[Dossier], owing: Collection[int]) -> list[MyLine]:
     when = day_and_time_here()
     return [
         MyLine(
-            code=dossier.code,
-            url=detail(dossier.code),
-            procedure=dossier.procedure.name,
-            submitted=when(dossier.submitted_at, ""),
-            status=statuses[dossier.status],
-            promised=when(dossier.promised_at, ""),
-            owing=dossier.pk in owing,
+            code=row.code,
+            url=detail(row.code),
+            procedure=row.procedure_name,
+            submitted=when(row.submitted_at, ""),
+            status=statuses[row.status],
+            promised=when(row.promised_at, ""),
+            owing=row.pk in owing,
         )
-        for dossier in dossiers
+        for row in rows
     ]
 
 

@@ -4,17 +4,19 @@ official those of the dossiers they may see."""
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 
 from tinhso.catalog.models import Procedure
 from tinhso.core import selectors as core_selectors
-from tinhso.core.eventlog import stream_of
+from tinhso.core.eventlog import stream_name
 from tinhso.core.models import AdminUnit, Event, User
 from tinhso.dossiers import events as dossier_events
 from tinhso.dossiers import selectors as dossier_selectors
 from tinhso.dossiers.models import Dossier, Status
+from tinhso.dossiers.selectors import CitizenRow
 from tinhso.payments import events
 from tinhso.payments.models import HOLDS_THE_FEE, FeeKind, OrderStatus, PaymentOrder, Purpose, Reconciliation
 
@@ -47,41 +49,57 @@ class Due:
 
 def due(dossier: Dossier) -> Due | None:
     """The fee the applicant may pay online now: what status 6 asked for, else the procedure's fee."""
-    return _due_of(dossier, _last_requests([dossier]).get(dossier.pk))
+    requests = _last_requests([dossier.pk] if dossier.status == Status.PAYMENT else [])
+    procedure = dossier.procedure
+    return _due_of(
+        status=dossier.status,
+        code=procedure.code,
+        name=procedure.name,
+        fee=procedure.fee,
+        request=requests.get(dossier.pk),
+    )
 
 
-def _due_of(dossier: Dossier, request: Event | None) -> Due | None:
-    """`due` given the dossier's last payment request (read beforehand, for one dossier or a page of them)."""
-    if dossier.status == Status.PAYMENT:
+def _due_of(*, status: int, code: str, name: str, fee: Decimal | None, request: Event | None) -> Due | None:
+    """`due` of a dossier in `status` of the procedure (`code`, `name`, `fee`), given its last payment request
+    (read beforehand, for one dossier or a page of them)."""
+    if status == Status.PAYMENT:
         if request is None:
             return None
-        name = request.payload.get("note") or "Nghĩa vụ tài chính theo yêu cầu của cơ quan giải quyết"
-        line = Line(FeeKind.CHARGE, dossier.procedure.code, name[:300], int(request.payload["amount"]))
+        note = request.payload.get("note") or "Nghĩa vụ tài chính theo yêu cầu của cơ quan giải quyết"
+        line = Line(FeeKind.CHARGE, code, note[:300], int(request.payload["amount"]))
         return Due(f"requested:{request.pk}", Purpose.REQUESTED, (line,))
-    fee = dossier.procedure.fee
-    if dossier.status in SUBMISSION_FEE_STATES and fee:
-        line = Line(FeeKind.LEVY, dossier.procedure.code, dossier.procedure.name[:300], int(fee))
-        return Due("submission", Purpose.SUBMISSION, (line,))
+    if status in SUBMISSION_FEE_STATES and fee:
+        return Due("submission", Purpose.SUBMISSION, (Line(FeeKind.LEVY, code, name[:300], int(fee)),))
     return None
 
 
-def _last_requests(dossiers: Sequence[Dossier]) -> dict[int, Event]:
-    """The last payment request of each status-6 dossier, by dossier id: one statement for all of them."""
-    streams = {stream_of(dossier): dossier.pk for dossier in dossiers if dossier.status == Status.PAYMENT}
+def _last_requests(payment_dossiers: Collection[int]) -> dict[int, Event]:
+    """The last payment request of each status-6 dossier (their ids), by dossier id: one statement for all."""
+    streams = {stream_name(Dossier, pk): pk for pk in payment_dossiers}
     requests = Event.objects.filter(stream__in=streams, action=dossier_events.PAYMENT_REQUESTED).order_by(
         "seq"
     )
     return {streams[request.stream]: request for request in requests} if streams else {}
 
 
-def owing(*, actor: User, dossiers: Sequence[Dossier]) -> set[int]:
-    """The ids of the actor's dossiers with a fee to pay online now (`due`, less the fees an order settled):
-    two statements for a page of dossiers, however long."""
-    requests = _last_requests(dossiers)
+def owing(*, actor: User, dossiers: Sequence[CitizenRow]) -> set[int]:
+    """The ids of the actor's dossiers (as their list reads them) with a fee to pay online now (`due`, less
+    the fees an order settled): two statements for a page of dossiers, however long."""
+    requests = _last_requests([row.pk for row in dossiers if row.status == Status.PAYMENT])
     owed = {
-        dossier.pk: found
-        for dossier in dossiers
-        if dossier.applicant_id == actor.pk and (found := _due_of(dossier, requests.get(dossier.pk)))
+        row.pk: found
+        for row in dossiers
+        if row.applicant_id == actor.pk
+        and (
+            found := _due_of(
+                status=row.status,
+                code=row.procedure_code,
+                name=row.procedure_name,
+                fee=row.procedure_fee,
+                request=requests.get(row.pk),
+            )
+        )
     }
     settled = PaymentOrder.objects.filter(dossier__in=list(owed), status__in=SETTLED).values_list(
         "dossier", "due_key"

@@ -74,8 +74,20 @@ def test_a_citizens_dossiers_come_newest_first_a_page_at_a_time(cast, clock):
     newest_first = sorted(lodged, key=lambda dossier: (dossier.submitted_at, dossier.pk), reverse=True)
     first = selectors.citizen_dossier_page(actor=cast.an, size=3)
     second = selectors.citizen_dossier_page(actor=cast.an, cursor=first.next_cursor, size=3)
-    assert first.items + second.items == newest_first
+    assert [row.pk for row in first.items + second.items] == [dossier.pk for dossier in newest_first]
     assert second.next_cursor is None
+    newest = newest_first[0]
+    assert first.items[0] == selectors.CitizenRow(
+        pk=newest.pk,
+        code=newest.code,
+        status=newest.status,
+        submitted_at=newest.submitted_at,
+        promised_at=newest.promised_at,
+        applicant_id=cast.an.pk,
+        procedure_code=newest.procedure.code,
+        procedure_name=newest.procedure.name,
+        procedure_fee=newest.procedure.fee,
+    )
     for tampered in ("not-a-cursor", "~5", f"2026-03-02T09:00:00+07:00~{'9' * 30}", "2026-03-02~²"):
         assert selectors.citizen_dossier_page(actor=cast.an, cursor=tampered, size=3).items == first.items
     queue = selectors.official_queue_page(actor=cast.desk, cursor=f"~{'9' * 30}", size=3)
