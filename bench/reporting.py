@@ -5,7 +5,8 @@
 2. the province's total of one month read from the kept totals (one row) against recomputing it from every unit's
    approved values (goal: at least 100x faster, equal numbers);
 3. a data-entry save and an approval under 16 clients (forked processes with a connection each) against a
-   transaction of two inserts, from as many processes (goal: p99 within 2x of the floor's p99);
+   transaction of two inserts, from as many processes (goal: p99 within 2x of the floor's p99); each process makes
+   one call before the timed rounds, as a server's worker has served a request (its first call is shown apart);
    the kept totals are folded after the approvals by a job: one client runs it after each of its cycles;
 4. the same save and approval, and the roll-up of a large report, from one client in CPU time and queries.
 `--part blocks`: section 1 on the storage decided in docs/benchmarks.md (issue 20) before it is built: the
@@ -354,14 +355,19 @@ def _race(work, clients: int, rounds: int, database_url: str) -> dict[str, list[
     def run(index: int) -> None:
         timings: dict[str, list[float]] = {}
         try:
-            # Connected before its first call, as a server's worker is.
+            # Connected and warm before its first timed call, as a server's worker is after its first request
+            # (per-process caches, prepared statements, a save's report made): the first call is timed apart.
             connections["default"].ensure_connection()
+            first = work(index, -1)
             start.wait()
-            began = time.process_time()
+            began, backend = time.process_time(), _backend_cpu()
             for round_number in range(rounds):
                 for step, milliseconds in work(index, round_number).items():
                     timings.setdefault(step, []).append(milliseconds)
             timings["client CPU per round"] = [(time.process_time() - began) * 1000 / rounds]
+            timings["backend CPU per round"] = [(_backend_cpu() - backend) / rounds]
+            for step, milliseconds in first.items():
+                timings.setdefault(f"{step}, a process's first call", []).append(milliseconds)
         except Exception:
             traceback.print_exc()
             timings = {"failed": []}
@@ -382,14 +388,24 @@ def _race(work, clients: int, rounds: int, database_url: str) -> dict[str, list[
         process.join()
     activity = sampler.stop()
     cpu = statistics.mean(merged.pop("client CPU per round"))
+    backend_cpu = statistics.mean(merged.pop("backend CPU per round"))
     waits = ", ".join(f"{query} {share:.1f}" for query, share in activity["lock_waits"].items()) or "none"
     backends = activity["backends"]
     print(f"   {clients} clients of {', '.join(merged)}: backends active {backends.get('active', 0):.1f}, "
-          f"waiting for a lock {backends.get('waiting for a lock', 0):.1f} ({waits}); client CPU per round "
-          f"{cpu:.1f} ms")  # fmt: skip
+          f"waiting for a lock {backends.get('waiting for a lock', 0):.1f} ({waits}); CPU per round: client "
+          f"{cpu:.1f} ms, its PostgreSQL backend {backend_cpu:.1f} ms")  # fmt: skip
     if "failed" in merged:
         sys.exit("a client failed (traceback above)")
     return {step: sorted(milliseconds) for step, milliseconds in merged.items()}
+
+
+def _backend_cpu() -> float:
+    """CPU milliseconds this process's PostgreSQL backend has used (/proc: the database runs on this machine)."""
+    from django.db import connection
+
+    with open(f"/proc/{connection.connection.info.backend_pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / harness.CLOCK_TICKS
 
 
 def _timed(call) -> float:
