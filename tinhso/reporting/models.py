@@ -429,9 +429,8 @@ class KeptTotals(models.Model):
 
 
 class Contribution(models.Model):
-    """What one report's approved values add to the kept totals now, folded in after its approval or return
-    by services.fold_totals (the approval records its state and event only, and never waits on the totals it
-    shares with every other unit): `pending` until the fold has caught up with its last action."""
+    """What one report's approved values add to the kept totals now, written by services.fold_totals alone (an
+    approval or return only appends a FoldMark, and never waits on a share the fold holds)."""
 
     submission = models.OneToOneField(
         Submission, primary_key=True, on_delete=models.CASCADE, related_name="+"
@@ -440,14 +439,18 @@ class Contribution(models.Model):
     # they were added even if its values changed after a return.
     # None: a report approved before shares were kept, counted as its values stand (locked while approved).
     cells = models.JSONField(null=True, blank=True)
-    pending = models.BooleanField(default=True)
-    changed_at = models.DateTimeField(help_text="When its last approval or return asked for a fold")
     folded_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        indexes = [
-            models.Index(fields=["changed_at"], condition=models.Q(pending=True), name="contribution_pending")
-        ]
+    def __str__(self) -> str:
+        return f"{self.submission_id}: {len(self.cells or {})} cells"
+
+
+class FoldMark(models.Model):
+    """A report approved, or returned after approval, since the fold last brought its share in: appended by the
+    action (a row of its own, so no action waits for a fold), deleted by the fold that read it."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"{self.submission_id}: {len(self.cells or {})} cells{' (pending)' if self.pending else ''}"
+        return f"{self.submission_id} at {self.marked_at:%Y-%m-%d %H:%M:%S}"

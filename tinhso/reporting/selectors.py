@@ -19,9 +19,9 @@ from tinhso.core.models import AdminUnit, Domain, Role, User
 from tinhso.reporting import deadlines, lifecycle, periods, sdmx, sql, validation
 from tinhso.reporting.models import (
     Aggregate,
-    Contribution,
     Derivation,
     Explanation,
+    FoldMark,
     FormRow,
     IndicatorVersion,
     KeptTotals,
@@ -366,10 +366,10 @@ def kept_state(regime: Regime, period_id: str, unit: AdminUnit) -> KeptState | N
         .values_list("computed_at", flat=True)
         .first()
     )
-    shares = Contribution.objects.filter(
-        pending=True, submission__regime=regime, submission__period=period_id
-    ).select_related("submission__unit__successor")
-    pending = sum(1 for share in shares if _adds_to(share.submission.unit, unit))
+    marked = Submission.objects.filter(
+        regime=regime, period=period_id, pk__in=FoldMark.objects.values("submission_id")
+    ).select_related("unit__successor")
+    pending = sum(1 for report in marked if _adds_to(report.unit, unit))
     if computed_at is None and not pending:
         return None
     return KeptState(computed_at, pending)

@@ -29,6 +29,7 @@ from tinhso.reporting.models import (
     Contribution,
     Derivation,
     Explanation,
+    FoldMark,
     Form,
     FormRow,
     Indicator,
@@ -1390,13 +1391,14 @@ def _versions(regime: Regime) -> dict[int, IndicatorVersion]:
 
 
 def _own_cells(
-    submission: Submission, versions: dict[int, IndicatorVersion]
+    submission: Submission, versions: dict[int, IndicatorVersion], *, approved: bool = False
 ) -> dict[tuple[int, str], Decimal]:
-    """The report's values that count in the totals above it: {(indicator version id, breakdown): value}."""
+    """The report's values that count in the totals above it: {(indicator version id, breakdown): value}; with
+    `approved`, none unless the report is approved (its status read with its values, in one statement)."""
     return {
         (cell.indicator_version_id, cell.disaggregation): cell.value
         for cell in selectors.held_cells(
-            submission=submission.pk, kind=ValueBlock.Kind.PERIOD, with_value=True
+            submission=submission.pk, kind=ValueBlock.Kind.PERIOD, with_value=True, approved=approved
         )
         if cell.value is not None
         and cell.indicator_version_id in versions
@@ -1405,39 +1407,35 @@ def _own_cells(
 
 
 # ---- the kept totals, folded after the approvals ------------------------------------------------------------
-# An approval (or the return of an approved report) records its state and event and marks its report's share of
-# the totals for the fold: one row of its own, so approvals of different units never wait for one another; the
-# fold (a job queued on commit, every minute, and before a report is sent upward) brings the totals up to date.
+# An approval (or the return of an approved report) records its state and event and appends a mark for the fold:
+# a row of its own, so no action waits for another or for a fold; the fold (a job queued on commit, every minute,
+# and before a report is sent upward) brings each marked report's share of the totals up to date.
 
-# The share marked for the fold; whether it was never recorded (approved before shares were kept).
+# The mark appended; whether the report's share was never recorded (approved before shares were kept).
 ASK_FOLD = """
-INSERT INTO reporting_contribution (submission_id, cells, pending, changed_at) VALUES (%s, '{}', true, %s)
-ON CONFLICT (submission_id) DO UPDATE SET pending = true, changed_at = excluded.changed_at
-RETURNING cells IS NULL
+INSERT INTO reporting_foldmark (submission_id, marked_at) VALUES (%(report)s, %(now)s)
+RETURNING EXISTS (SELECT 1 FROM reporting_contribution WHERE submission_id = %(report)s AND cells IS NULL)
 """
-FOLD_BATCH = 20  # reports folded per transaction: an approval marking one of them waits for its commit
+FOLD_BATCH = 20  # reports folded per transaction
+FOLD_MARKS = 4 * FOLD_BATCH  # marks read per transaction, oldest first
 FOLD_LOCK = 202_0020  # PostgreSQL advisory lock: folds take turns (see _fold_batch)
 
 
 def _ask_fold(submission: Submission, *, at_once: bool = False) -> None:
-    """Marks the report's share of the totals for the fold, queued once this transaction commits; folded in this
-    transaction when `at_once`, or when its share was never recorded: its values are still those counted."""
+    """Marks the report for the fold, queued once this transaction commits; folded in this transaction when
+    `at_once`, or when its share was never recorded: its values are still those counted."""
     now = timezone.now()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(ASK_FOLD, [submission.pk, now])
+            cursor.execute(ASK_FOLD, {"report": submission.pk, "now": now})
             (unknown,) = cursor.fetchone()
     else:
-        share, made = Contribution.objects.get_or_create(
-            submission_id=submission.pk, defaults={"cells": {}, "changed_at": now}
-        )
-        if not made:
-            share.pending, share.changed_at = True, now
-            share.save(update_fields=["pending", "changed_at"])
-        unknown = share.cells is None
+        FoldMark.objects.create(submission_id=submission.pk, marked_at=now)
+        unknown = Contribution.objects.filter(submission_id=submission.pk, cells__isnull=True).exists()
     if at_once or unknown:
-        shares = Contribution.objects.select_for_update(of=("self",)).select_related(*SHARE_RELATED)
-        _fold(shares.get(pk=submission.pk), now)
+        _take_fold_turn()
+        _fold(_shares([submission.pk])[0], now)
+        FoldMark.objects.filter(submission_id=submission.pk).delete()  # no fold runs meanwhile: all are seen
         return
     from tinhso.reporting import tasks
 
@@ -1449,47 +1447,59 @@ SHARE_RELATED = ("submission__regime__recipient", "submission__unit__parent")
 
 def fold_totals(*, limit: int = FOLD_BATCH) -> int:
     """Brings the kept totals up to every approval and return committed: each marked report's share is taken
-    away as it was counted and added as its approved values stand now, with its share's row in the same
-    transaction, so a fold killed halfway leaves its reports marked for the next one. Returns how many reports
-    were folded."""
+    away as it was counted and added as its approved values stand now, and the marks read are deleted in the
+    same transaction, so a fold killed halfway leaves its reports marked for the next one. Returns how many
+    reports were folded."""
     folded = 0
     while True:
-        done = _fold_batch(limit=limit)
+        done, more = _fold_batch(limit=limit)
         folded += done
-        if done < limit:
+        if not more:
             return folded
 
 
-@transaction.atomic
-def _fold_batch(*, limit: int) -> int:
+def _take_fold_turn() -> None:
+    """Folds take turns until their commit: two adding into the same province rows over several statements
+    could deadlock, and a share is written by one fold at a time (SQLite serialises writers anyway)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # Two folds adding into the same province rows over several statements could deadlock: they take turns.
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
-    # The shares' rows alone are locked, and those an approval or return is marking now skipped (its commit
-    # queues the next fold): every change of a report to or from approved marks its share in the same
-    # transaction, so none commits while its share is folded, and an approved report's values stay as read.
-    shares = list(
-        Contribution.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(pending=True)
-        .select_related(*SHARE_RELATED)
-        .order_by("changed_at", "submission_id")[:limit]
+
+
+def _shares(reports: list[int]) -> list[Contribution]:
+    """The reports' shares, locked, made empty where none was kept yet (only folds write them)."""
+    Contribution.objects.bulk_create(
+        [Contribution(submission_id=key, cells={}) for key in reports], ignore_conflicts=True
     )
+    found = Contribution.objects.select_for_update(of=("self",)).select_related(*SHARE_RELATED)
+    by_report = {share.pk: share for share in found.filter(submission_id__in=reports)}
+    return [by_report[key] for key in reports]
+
+
+@transaction.atomic
+def _fold_batch(*, limit: int) -> tuple[int, bool]:
+    """Folds the reports of the oldest marks (at most `limit`) and deletes the marks it read, only those: a mark
+    committed later stays for the next fold. Each report's approved values are read with its status in one
+    statement, so a return committing meanwhile is never half seen. (reports folded, whether marks remain)."""
+    _take_fold_turn()
+    marks = list(FoldMark.objects.order_by("pk").values_list("pk", "submission_id")[:FOLD_MARKS])
+    reports = list(dict.fromkeys(report for _key, report in marks))[:limit]
     now = timezone.now()
-    for share in shares:
+    for share in _shares(reports):
         _fold(share, now)
-    return len(shares)
+    chosen = set(reports)
+    FoldMark.objects.filter(pk__in=[key for key, report in marks if report in chosen]).delete()
+    return len(reports), len(marks) == FOLD_MARKS or len(reports) == limit
 
 
 def _fold(share: Contribution, now: datetime) -> None:
-    """One report's share brought to what it is to count now: nothing unless approved (the caller holds the
-    share's row)."""
+    """One report's share brought to what it is to count now: its values if approved, else nothing (the caller
+    holds the fold's turn)."""
     submission = share.submission
     versions = _versions(submission.regime)
-    approved = submission.status == Status.APPROVED
-    target = _own_cells(submission, versions) if approved else {}
+    target = _own_cells(submission, versions, approved=True)
     if share.cells is None:  # approved before shares were kept: counted as its values stand
-        counted = target if approved else _own_cells(submission, versions)
+        counted = _own_cells(submission, versions)
     else:
         counted = {_share_cell(key): Decimal(value) for key, value in share.cells.items()}
     if counted != target:
@@ -1498,8 +1508,8 @@ def _fold(share: Contribution, now: datetime) -> None:
         if target:
             roll_up(submission=submission, sign=1, own=target)
     share.cells = {f"{version}:{breakdown}": str(value) for (version, breakdown), value in target.items()}
-    share.pending, share.folded_at = False, now
-    share.save(update_fields=["cells", "pending", "folded_at"])
+    share.folded_at = now
+    share.save(update_fields=["cells", "folded_at"])
 
 
 def _share_cell(key: str) -> tuple[int, str]:
@@ -1559,6 +1569,7 @@ def _keep_totals(submission: Submission, versions: dict[int, IndicatorVersion], 
 def rebuild_totals(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
     """Works out again, from every approved value, the kept totals of each level above `unit`: for figures
     approved outside the lifecycle (the benchmark) and to check that roll_up's differences add up."""
+    _take_fold_turn()  # the shares it rewrites are the folds' own
     Regime.objects.select_for_update().filter(pk=regime.pk).exists()
     above = _levels_above(regime, unit)
     versions = {row.indicator_version_id: row.indicator_version for row in selectors.form_rows(regime)}
@@ -1600,7 +1611,7 @@ def rebuild_totals(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
             KeptTotals.objects.create(
                 regime=regime, period=period_id, unit=node, totals=totals, computed_at=now
             )
-    # Every report's share as the rebuild counted it: nothing left for the fold.
+    # Every report's share as the rebuild counted it: a mark left finds its report's share already counted.
     shares: dict[int, dict[str, str]] = {}
     for value in approved:
         version = versions.get(value.indicator_version_id)
@@ -1611,8 +1622,7 @@ def rebuild_totals(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
     reports = Submission.objects.filter(regime=regime, period=period_id)
     Contribution.objects.filter(submission__in=reports).delete()
     Contribution.objects.bulk_create(
-        Contribution(submission_id=key, cells=cells, pending=False, changed_at=now, folded_at=now)
-        for key, cells in shares.items()
+        Contribution(submission_id=key, cells=cells, folded_at=now) for key, cells in shares.items()
     )
 
 

@@ -13,7 +13,7 @@ from tinhso.core.models import AdminUnit, Event
 from tinhso.core.selectors import unit_by_code
 from tinhso.ioc.models import DossierFact
 from tinhso.reporting import lifecycle, selectors, services
-from tinhso.reporting.models import Aggregate, Contribution, KeptTotals, Status, Submission
+from tinhso.reporting.models import Aggregate, FoldMark, KeptTotals, Status, Submission
 
 from .conftest import AN_XUYEN, FINANCE, JUSTICE, ZONE
 
@@ -382,7 +382,7 @@ def test_a_returned_report_is_taken_away_as_it_was_counted_even_if_changed_befor
         regime=selectors.regime_by_code(regime), period_id="2026M03", unit=unit_by_code(JUSTICE)
     )
     assert _kept_everywhere(regime) == folded
-    assert not Contribution.objects.filter(pending=True).exists()
+    assert not FoldMark.objects.exists()
 
 
 def test_a_fold_that_fails_halfway_leaves_its_reports_marked_and_the_next_counts_them_once(
@@ -404,7 +404,7 @@ def test_a_fold_that_fails_halfway_leaves_its_reports_marked_and_the_next_counts
         with pytest.raises(RuntimeError):
             services.fold_totals()
     assert folded and not Aggregate.objects.exists()
-    assert Contribution.objects.filter(pending=True).count() == 2
+    assert len(set(FoldMark.objects.values_list("submission_id", flat=True))) == 2  # both still marked
     assert services.fold_totals() == 2 and services.fold_totals() == 0
     province = AdminUnit.objects.get(code="96")
     assert selectors.kept_totals(selectors.regime_by_code(regime), "2026M03", province) == {"DNMOI": 12}

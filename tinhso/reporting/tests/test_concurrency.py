@@ -2,12 +2,14 @@
 each approved report counted once, every share folded, the totals equal to a rebuild from every approved value.
 SQLite serialises every writer, so there is nothing to race there."""
 
+import threading
+
 import pytest
 
 from tinhso.core.selectors import unit_by_code
-from tinhso.reporting import selectors, services
-from tinhso.reporting.models import Aggregate, Contribution, Status, Submission
-from tinhso.testing.concurrency import POSTGRES_RACES, run_together
+from tinhso.reporting import selectors, services, tasks
+from tinhso.reporting.models import Aggregate, FoldMark, Status, Submission
+from tinhso.testing.concurrency import POSTGRES_RACES, run_together, settle
 
 from .conftest import AN_XUYEN, FINANCE, JUSTICE
 
@@ -50,7 +52,7 @@ def test_approvals_and_returns_racing_folds_count_each_approved_report_once(regi
     )
     assert all(not isinstance(outcome, Exception) for outcome in approved), approved
     services.fold_totals()  # what the folds racing the approvals left, as the job queued by their commits does
-    assert not Contribution.objects.filter(pending=True).exists()
+    assert not FoldMark.objects.exists()
     totals, rows = _kept(regime)
     assert totals["DNMOI"] == 5 + 7 + 11
     services.rebuild_totals(
@@ -69,3 +71,33 @@ def test_approvals_and_returns_racing_folds_count_each_approved_report_once(regi
     services.fold_totals()
     assert _kept(regime)[0]["DNMOI"] == 11
     assert Submission.objects.filter(status=Status.APPROVED).count() == 1
+
+
+def test_a_return_is_not_held_up_by_a_fold_holding_its_report(regime, cast, clock):
+    """An approval or return marks its report with a row of its own: it commits while a fold holds the report's
+    share, and the next fold takes the report away."""
+    report = _accepted(regime, cast, cast.finance, FINANCE, 7)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tasks, "kick", lambda: None)  # no fold queued by the commits: the racing one alone
+        approved = services.approve(actor=cast.leader, submission_id=report.pk, version=report.version)
+        original, holding, seen = services._fold, threading.Event(), []
+
+        def held(share, now):
+            original(share, now)
+            holding.set()
+            settle()  # the return races while this fold holds the report's share, uncommitted
+            seen.append(Submission.objects.get(pk=share.pk).status)
+
+        def send_back():
+            holding.wait()
+            return services.return_report(
+                actor=cast.leader, submission_id=approved.pk, version=approved.version, reason="Xem lại"
+            )
+
+        patch.setattr(services, "_fold", held)
+        outcomes = run_together(services.fold_totals, send_back)
+    assert all(not isinstance(outcome, Exception) for outcome in outcomes), outcomes
+    assert seen == [Status.RETURNED]  # committed while the fold still held the share
+    assert _kept(regime)[0]["DNMOI"] == 7  # as of that fold, which read the report approved
+    assert services.fold_totals() == 1
+    assert "DNMOI" not in _kept(regime)[0] and not FoldMark.objects.exists()
