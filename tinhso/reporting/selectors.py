@@ -1,6 +1,7 @@
 """Reads of the reporting app, with the caller's scope applied: who a unit reports to, whether entry is
 locked and why, the checks a report must pass, computed value kinds, cross-checks, completeness."""
 
+from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -404,16 +405,22 @@ class CrossCheck:
     derivation: Derivation | None
 
 
-def history(
-    regime: Regime, unit: AdminUnit, code: str, disaggregation: str, before: periods.Period, count: int = 24
-) -> dict[str, Decimal]:
+def histories(
+    regime: Regime, unit: AdminUnit, before: periods.Period, count: int = 24
+) -> dict[tuple[str, str], dict[str, Decimal]]:
+    """Every value the unit held in the `count` periods before `before`, {(code, breakdown): {period id: value}}:
+    one read for a whole report's outlier checks, not one per value."""
     period, ids = before, []
     for _step in range(count):
         period = period.previous()
         ids.append(period.id)
-    cells = held_cells(regime=regime, unit=unit, periods_in=ids, code=code, disaggregation=disaggregation,
-                       kind=ValueBlock.Kind.PERIOD, with_value=True)  # fmt: skip
-    return {cell.period: cell.value for cell in cells if cell.value is not None}
+    out: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
+    for cell in held_cells(
+        regime=regime, unit=unit, periods_in=ids, kind=ValueBlock.Kind.PERIOD, with_value=True
+    ):
+        if cell.value is not None:
+            out[(cell.code, cell.disaggregation)][cell.period] = cell.value
+    return out
 
 
 def crosschecks(submission: Submission) -> list[CrossCheck]:
@@ -474,10 +481,15 @@ def findings(
         blocking = rule.importance == rule.Importance.HIGH
         out.append(Finding(subject, "rule", shown, blocking))
     derived_rows = {code for code, version in row_versions(regime).items() if version.derivation}
-    for (code, disaggregation), value in values.items() if "outlier" in kinds else []:
-        if code in derived_rows:
-            continue  # checked against the platform's own count instead, a stronger test than its history
-        past = history(regime, unit, code, disaggregation, period)
+    checked = (
+        {key: value for key, value in values.items() if key[0] not in derived_rows}
+        if "outlier" in kinds
+        else {}
+    )
+    pasts = histories(regime, unit, period) if checked else {}
+    for (code, disaggregation), value in checked.items():
+        # A platform-derived row is checked against the platform's own count instead, a stronger test.
+        past = pasts.get((code, disaggregation), {})
         year_before = past.get(period.year_before().id)
         if validation.is_outlier(value, list(past.values()), year_before):
             subject = f"outlier:{code}{'.' + disaggregation if disaggregation else ''}"

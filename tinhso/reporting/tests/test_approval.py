@@ -203,6 +203,25 @@ def test_a_high_rule_blocks_submission_and_others_need_an_explanation(regime, ca
     )
 
 
+def test_an_outlier_needs_an_explanation_and_the_history_is_read_once_per_report(regime, cast, clock):
+    months = [f"2025M{month:02d}" for month in range(3, 13)] + ["2026M01", "2026M02"]
+    for number, period in enumerate(months):
+        services.import_history(actor=None, regime_code=regime, period_id=period, unit_code=JUSTICE,
+                                values={"DNMOI": str(10 + number % 3), "BLHH": str(240 + number)},
+                                reason="Hệ thống báo cáo cũ")  # fmt: skip
+    submission = _fill(regime, cast.justice, JUSTICE, DNMOI="120", BLHH="251")  # a tenfold jump; a usual rise
+    with CaptureQueriesContext(connection) as queries:
+        found = selectors.findings(submission, kinds=("outlier",))
+    assert [finding.subject for finding in found] == ["outlier:DNMOI"]
+    reads = [query["sql"] for query in queries.captured_queries if "reporting_valueblock" in query["sql"]]
+    assert len(reads) == 2  # the report's values, then every value's history at once
+    with pytest.raises(Conflict) as refused:
+        services.submit(actor=cast.justice, submission_id=submission.pk, version=submission.version)
+    assert refused.value.code == "explanation_required" and refused.value.extra["findings"] == [
+        "outlier:DNMOI"
+    ]
+
+
 def test_a_level_approves_only_when_every_unit_under_it_has(regime, cast, clock):
     province = _send(regime, cast.leader, "96", HSTN="", HSTT="", HSDH="", PAHT="")
     accepted = services.accept(actor=cast.leader, submission_id=province.pk, version=province.version)
