@@ -400,12 +400,10 @@ def _race(work, clients: int, rounds: int, database_url: str) -> dict[str, list[
 
 
 def _backend_cpu() -> float:
-    """CPU milliseconds this process's PostgreSQL backend has used (/proc: the database runs on this machine)."""
+    """CPU milliseconds this process's PostgreSQL backend has used (the database runs on this machine)."""
     from django.db import connection
 
-    with open(f"/proc/{connection.connection.info.backend_pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / harness.CLOCK_TICKS
+    return harness.process_cpu(connection.connection.info.backend_pid) * 1000
 
 
 def _timed(call) -> float:
