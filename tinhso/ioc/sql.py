@@ -48,6 +48,24 @@ def state_and_newest_query() -> QuerySet[ConsumerState]:
     return ConsumerState.objects.filter(name=STATE_NAME).annotate(newest=newest)
 
 
+@caching.memo("ioc.sql.newest", maxsize=4)
+def newest_statement(vendor: str) -> Statement:
+    """newest_events()' first id compiled once."""
+    statement: Statement = newest_events().values("pk")[:1].query.sql_with_params()
+    return statement
+
+
+def log_given(vendor: str) -> str:
+    """An expression for the highest id the event log has handed out, committed or not (None on PostgreSQL
+    while its sequence was set but not used since). None or a value past the rollups' cursor says only that
+    an event may have come; at or below it, none did. PostgreSQL reads the sequence, one row: the newest
+    dossier or report event itself is a backward index scan in each of the log's monthly partitions."""
+    table, column = Event._meta.db_table, Event._meta.pk.column
+    if vendor == "postgresql":
+        return f"pg_sequence_last_value(pg_get_serial_sequence('{table}', '{column}')::regclass)"
+    return f"(SELECT max({column}) FROM {connection.ops.quote_name(table)})"  # SQLite: its rowid's last entry
+
+
 @caching.memo("ioc.sql.state_and_newest", maxsize=4)
 def state_and_newest(vendor: str) -> Statement:
     """state_and_newest_query() compiled once: every IOC page asks it (catch_up), and building it cost four
@@ -58,7 +76,9 @@ def state_and_newest(vendor: str) -> Statement:
 
 # ---- who may see a kept dashboard, and for which rollup state -------------------------------------------
 
-# (last event id applied, horizon, updated at, newest event id) of the rollups; None where they have no state
+# (last event id applied, horizon, updated at, newest event id) of the rollups; None where they have no state.
+# The newest id is the log's highest when that is not past the cursor (no event came since), else the newest
+# dossier, report or payment event's.
 RollupState = tuple[Any, Any, Any, Any]
 
 
@@ -68,9 +88,10 @@ def session_access(
     """In one statement on the primary, what decides who asks and what they may see: the session's data while
     it is unexpired (None once signed out), the account as the session reads it (core.sql.signed_in_user: with
     its confirmed devices and unread count), the ids, roles, domains and units of its roles in force; then where
-    the rollups stand (state_and_newest). What a kept dashboard checks on every request instead of the session,
-    the account, the roles and the rollups' four statements: the first tuple equal to the one read when the
-    page was rendered means the same person, with the same rights, passing the same second factor."""
+    the rollups stand, with the newest of our events only when the log moved past them (a second statement).
+    What a kept dashboard checks on every request instead of the session, the account, the roles and the
+    rollups' four statements: the first tuple equal to the one read when the page was rendered means the same
+    person, with the same rights, passing the same second factor."""
     database = connections[DEFAULT_DB_ALIAS]
     statement, params = _session_access_statement(database.vendor)
     with database.cursor() as cursor:
@@ -86,17 +107,21 @@ def session_access(
             ],
         )
         row = cursor.fetchone()
-    if row is None:
-        return (), (None, None, None, None)
-    facts, state = tuple(row[:-4]), row[-4:]
-    return facts, (state[0], state[1], state[2], state[3])
+        if row is None:
+            return (), (None, None, None, None)
+        facts, (last_event_id, horizon, updated_at, given) = tuple(row[:-4]), row[-4:]
+        newest_id = given
+        if last_event_id is not None and (given is None or given > last_event_id):
+            cursor.execute(*newest_statement(database.vendor))  # some event came since: is it one of ours?
+            found = cursor.fetchone()
+            newest_id = found[0] if found else None
+    return facts, (last_event_id, horizon, updated_at, newest_id)
 
 
 @caching.memo("ioc.sql.session_access", maxsize=4)
 def _session_access_statement(vendor: str) -> Statement:
     quote = connection.ops.quote_name
     account = core_sql.signed_in_statement(vendor)
-    state, params = state_and_newest(vendor)
     role = (
         "concat_ws(':', r.id, r.role, r.domain, r.unit_id)"
         if vendor == "postgresql"
@@ -109,10 +134,10 @@ def _session_access_statement(vendor: str) -> Statement:
         "WHERE s.session_key = %s AND s.expire_date > %s), "
         f"(SELECT {roles} FROM (SELECT {role} AS role FROM {quote(RoleAssignment._meta.db_table)} r "
         "WHERE r.user_id = %s AND (r.valid_to IS NULL OR r.valid_to >= %s) ORDER BY r.id) roles), "
-        "state.last_event_id, state.horizon, state.updated_at, state.newest "
-        f"FROM ({account}) account LEFT JOIN ({state}) state ON 1 = 1"
+        f"state.last_event_id, state.horizon, state.updated_at, {log_given(vendor)} "
+        f"FROM ({account}) account LEFT JOIN {quote(ConsumerState._meta.db_table)} state ON state.name = %s"
     )
-    return statement, params
+    return statement, (STATE_NAME,)
 
 
 # ---- counter sums ----------------------------------------------------------------------------------

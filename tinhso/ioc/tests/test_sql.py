@@ -2,14 +2,17 @@
 run on the same data, both give the same rows."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from tinhso.core import selectors as core_selectors
-from tinhso.core.models import AdminUnit
+from tinhso.core.models import AdminUnit, Event
+from tinhso.core.services import record_event
 from tinhso.ioc import services, sql
 from tinhso.ioc.models import ConsumerState, Counter, CounterTotal
 from tinhso.ioc.selectors.catalog import _catalog_conditions
+from tinhso.ioc.tests.helpers import submit
 
 
 def test_the_state_and_newest_statement_reads_what_its_query_reads(march):
@@ -18,6 +21,38 @@ def test_the_state_and_newest_statement_reads_what_its_query_reads(march):
     read = [(state.pk, state.last_event_id, getattr(state, "newest", None)) for state in kept]
     assert read == list(sql.state_and_newest_query().values_list("pk", "last_event_id", "newest"))
     assert read[0][2] == newest > 0
+
+
+def access(user) -> sql.RollupState:
+    return sql.session_access(
+        session_key="", user_id=user.pk, now=timezone.now(), today=timezone.localdate()
+    )[1]
+
+
+def test_session_access_reads_the_newest_of_our_events_only_once_the_log_moved_past_the_rollups(
+    march, cast, province_leader
+):
+    services.consume_events()  # past the leader's own events
+    caught_up = access(province_leader)
+    assert caught_up[0] == Event.objects.order_by("pk").last().pk == caught_up[3]  # the log's highest
+    with transaction.atomic():
+        record_event(subject=province_leader, action="viewed", actor=province_leader)
+    assert access(province_leader)[3] == sql.newest_events().first().pk <= caught_up[0]
+    dossier = submit(cast)
+    newest = sql.newest_events().first()
+    assert newest.stream == f"dossiers.dossier:{dossier.pk}" and access(province_leader)[3] == newest.pk
+    services.consume_events()
+    assert access(province_leader)[3] == access(province_leader)[0] == Event.objects.order_by("pk").last().pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's sequence")
+def test_a_sequence_set_but_not_used_since_reads_the_newest_of_our_events(march, province_leader):
+    with connection.cursor() as cursor:  # as the log's partitioning leaves it (tinhso.core.partitions)
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('core_event', 'id'), max(id) + 1, false) FROM core_event"
+        )
+    state = access(province_leader)
+    assert state[3] == sql.newest_events().first().pk <= state[0]
 
 
 @pytest.fixture
