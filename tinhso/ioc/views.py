@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, Stream
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import json_script
+from django.utils.html import escape, json_script
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -56,10 +56,15 @@ def _guarded(call, *args, **kwargs):
 
 
 # Every open dashboard refetches its figures when the rollups move; leaders watching the same view share its
-# figures (each request lays them out anew) per rollup state. Catalog indicators change without an event: they
-# may lag this long. Each process keeps a copy of the figures it read, as long as the shared cache does.
+# parts, laid out once per rollup state, which each request puts into a page of its own. Catalog indicators
+# change without an event: they may lag this long. Each process keeps a copy of the parts it read, as long as
+# the shared cache does.
 DASHBOARD_SECONDS = 60
-_FIGURES = caching.Shared("ioc.dashboard_figures", alias="pages", seconds=DASHBOARD_SECONDS, read_here=32)
+_PARTS = caching.Shared("ioc.dashboard_parts", alias="pages", seconds=DASHBOARD_SECONDS, read_here=32)
+# Where each request writes its own address (the downloads' links) and the replica's lag into the kept parts:
+# the address's mark reads the same escaped.
+QUERY_MARK = "ioc-query-of-this-request"
+LAG_MARK = "<!-- ioc: the replica's lag -->"
 _REPORT_POINTS = caching.Shared("ioc.report_points", alias="pages", seconds=DASHBOARD_SECONDS)
 _OPEN_ALERTS = caching.Shared("ioc.open_alerts", alias="pages", seconds=DASHBOARD_SECONDS)
 
@@ -105,30 +110,59 @@ def _figures(
     filters: dict,
     map_kpi: str,
 ) -> figures.Figures:
-    """The dashboard's figures for the view asked (whatever else its address holds), built once per rollup
-    state, view, leader's units (what they may see), language and day (the period choices)."""
+    page = _guarded(
+        selectors.dashboard,
+        actor=request.user,
+        roots=roots,
+        map_indicator=map_kpi,
+        as_of=current.updated_at if current else None,
+        report_points=False,
+        **filters,
+    )
+    return figures.of(
+        page,
+        map_indicator=map_kpi,
+        map_reports=_report_points(page.card.unit, page.card.period, current),
+        alerts=_open_alerts(request.user, roots, current),
+        now=timezone.localtime(),
+    )
+
+
+def _parts(
+    request: SignedInRequest,
+    roots: list[AdminUnit],
+    current: ConsumerState | None,
+    filters: dict,
+    map_kpi: str,
+) -> dict[str, SafeString]:
+    """The dashboard's heading and figures laid out for the view asked (whatever else its address holds), once
+    per rollup state, view, leader's units (what they may see), language and day (the period choices)."""
     view = (filters["unit_code"], filters["period"].key, filters["sector"], map_kpi)
     key = _rendered_key(current, *view, [root.pk for root in roots], get_language(), timezone.localdate())
-    kept = _FIGURES.peek(key)
+    kept = _PARTS.peek(key)
     if kept is None:
-        page = _guarded(
-            selectors.dashboard,
-            actor=request.user,
-            roots=roots,
-            map_indicator=map_kpi,
-            as_of=current.updated_at if current else None,
-            report_points=False,
-            **filters,
-        )
-        kept = figures.of(
-            page,
-            map_indicator=map_kpi,
-            map_reports=_report_points(page.card.unit, page.card.period, current),
-            alerts=_open_alerts(request.user, roots, current),
-            now=timezone.localtime(),
-        )
-        _FIGURES.put(key, kept)
+        context = {
+            **_figures(request, roots, current, filters, map_kpi),
+            "filters": filters,
+            "map_kpi": map_kpi,
+            "query": QUERY_MARK,
+            "last_event_id": current.last_event_id if current else 0,
+            "replica_lag_note": SafeString(LAG_MARK),
+        }
+        kept = {
+            "heading": render_to_string("ioc/_heading.html", context),
+            "live": render_to_string("ioc/_live.html", context),
+        }
+        _PARTS.put(key, kept)
     return kept
+
+
+def _live(parts: dict[str, SafeString], request: HttpRequest) -> SafeString:
+    """The kept figures with this request's address in their links and the replica's lag, if read there."""
+    lag = selectors.replica_lag()
+    note = "" if lag is None else render_to_string("ioc/_replica_lag.html", {"replica_lag": lag})
+    live = parts["live"].replace(QUERY_MARK, escape(request.GET.urlencode())).replace(LAG_MARK, note)
+    return SafeString(live)
 
 
 @login_required
@@ -138,22 +172,15 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
     current = kept_dashboard.rollups_read(request)
     if current is None:
         _, current = services.catch_up()
-    filters, map_kpi = _filters(request), _map_kpi(request)
-    context = {
-        **_figures(request, roots, current, filters, map_kpi),
-        "filters": filters,
-        "map_kpi": map_kpi,
-        "query": request.GET.urlencode(),
-        "last_event_id": current.last_event_id if current else 0,
-        "replica_lag": selectors.replica_lag(),
-    }
+    parts = _parts(request, roots, current, _filters(request), _map_kpi(request))
     if current is not None:
         kept_dashboard.remember(request, current)
-    live = render_to_string("ioc/_live.html", context)
+    live = _live(parts, request)
     if request.headers.get("HX-Request"):
         return HttpResponse(live)
-    heading = render_to_string("ioc/_heading.html", context)
-    return render(request, "ioc/dashboard.html", {"heading": heading, "live": live, "may_see_ioc": True})
+    return render(
+        request, "ioc/dashboard.html", {"heading": parts["heading"], "live": live, "may_see_ioc": True}
+    )
 
 
 @login_required

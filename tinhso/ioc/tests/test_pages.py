@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 from django.db import connection
@@ -10,7 +11,7 @@ from django.utils.dateformat import format
 from django.utils.timezone import localtime
 from openpyxl import load_workbook
 
-from tinhso.core import routers
+from tinhso.core import caching, routers
 from tinhso.core.models import Event, Role
 from tinhso.dossiers.models import Dossier
 from tinhso.ioc import services
@@ -34,6 +35,23 @@ def test_dashboard_shows_score_groups_rankings_and_charts(client, march, provinc
     assert '<option value="000.00.15.H12">Sở Tư pháp tỉnh Cà Mau</option>' in html  # the unit filter
     partial = client.get("/dieu-hanh/", {"period": "2026-03"}, HTTP_HX_REQUEST="true").content.decode()
     assert partial.startswith('\n<div id="ioc-live"') or partial.lstrip().startswith('<div id="ioc-live"')
+
+
+def test_each_address_writes_itself_into_the_figures_laid_out_once_per_view(client, march, province_leader):
+    """The heading and the figures are laid out once per view and rollup state; each address asked writes its
+    own query into the downloads' links, so a page made from the kept parts is the page laid out afresh."""
+    client.force_login(province_leader)
+
+    def page(number: int) -> str:
+        html = client.get("/dieu-hanh/", {"period": "2026-03", "n": number}).content.decode()
+        return re.sub(r"[A-Za-z0-9]{64}", "", html)  # the CSRF tokens, masked anew for each answer
+
+    caching.clear_shared("pages")
+    page(1)
+    from_kept_parts = page(2)
+    caching.clear_shared("pages")
+    assert from_kept_parts == page(2)
+    assert "?period=2026-03&amp;n=2&amp;kind=agencies" in from_kept_parts and "n=1" not in from_kept_parts
 
 
 def test_other_pages_do_not_load_echarts_nor_show_the_menu(client, march, cast):

@@ -46,9 +46,9 @@ def redis_pages(settings):
 
 
 def dashboards(cache) -> set[str]:
-    """The keys of the dashboard's figures kept on Redis."""
+    """The keys of the dashboard's laid-out figures kept on Redis."""
     client = cache._cache.get_client()
-    return {key.decode() for key in client.keys("tinhso-pages:*ioc.dashboard_figures*")}
+    return {key.decode() for key in client.keys("tinhso-pages:*ioc.dashboard_parts*")}
 
 
 @pytest.mark.skipif(not redis_answers(), reason="needs Redis on 127.0.0.1:6379")
