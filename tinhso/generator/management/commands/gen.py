@@ -9,6 +9,8 @@ from tinhso.generator.services import generate
 
 
 class Command(BaseCommand):
+    # The run follows `migrate`, which checked the project: the checks' imports and walks are a fixed cost here.
+    requires_system_checks: list[str] = []
     help = (
         "Sinh lịch sử hồ sơ, phản ánh hiện trường và sự kiện giống như khi các dịch vụ ghi (cần `tinhso load-demo` "
         "trước). Fills the database with realistic history written in bulk."
