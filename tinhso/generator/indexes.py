@@ -79,16 +79,20 @@ def rebuild(*, workers: int = 1, log: Callable[[str], None] = lambda line: None)
     if not pending:
         return 0
     log(f"Dựng lại {len(pending)} chỉ mục đã tạm gỡ để nạp nhanh…")
-    with ThreadPoolExecutor(max(1, workers)) as pool:
-        for _ in pool.map(_rebuild_one, pending):
+    shares = [pending[first :: max(1, workers)] for first in range(min(max(1, workers), len(pending)))]
+    with ThreadPoolExecutor(len(shares)) as pool:
+        for _ in pool.map(_rebuild_share, shares):
             pass
     return len(pending)
 
 
-def _rebuild_one(index: DeferredIndex) -> None:
+def _rebuild_share(share: list[DeferredIndex]) -> None:
+    """Rebuilds its indexes in turn on one connection of its own: a database session started once, not once
+    per index."""
     try:
-        with transaction.atomic():
-            sql.rebuild_index(statement=index.rebuild, memory=BUILD_MEMORY)
-            DeferredIndex.objects.filter(pk=index.pk).delete()
+        for index in share:
+            with transaction.atomic():
+                sql.rebuild_index(statement=index.rebuild, memory=BUILD_MEMORY)
+                DeferredIndex.objects.filter(pk=index.pk).delete()
     finally:
         connection.close()  # this thread's own connection
