@@ -534,7 +534,8 @@ def _register(world: World, registry: People, batch: Batch, today: date, registe
     index = registry.rng.randrange(len(world.communes))
     commune = world.communes[index]
     address = f"{person.street}, {commune.name}, {world.province.name}"
-    record = PopulationRecord(
+    record = Record(
+        PopulationRecord,
         id=batch.take("population"),
         citizen_id=person.citizen_id,
         full_name=person.full_name,
@@ -543,7 +544,8 @@ def _register(world: World, registry: People, batch: Batch, today: date, registe
         permanent_address=address,
         permanent_commune_id=commune.pk,
     )
-    user = User(
+    user = Record(
+        User,
         id=batch.take("user"),
         password="!",  # no password until the citizen signs in through the national identity service
         username=person.citizen_id,
@@ -555,9 +557,9 @@ def _register(world: World, registry: People, batch: Batch, today: date, registe
     batch.rows[PopulationRecord].append(_row(PopulationRecord, record))
     batch.rows[User].append(_row(User, user))
     event = (core_events.CITIZEN_REGISTERED, None, {"citizen_id": person.citizen_id}, registered_at)
-    batch.chain(stream_name(User, user.pk), [event])
+    batch.chain(stream_name(User, user.id), [event])
     return Citizen(
-        user.pk, Person(person.citizen_id, person.full_name, person.birth_date, person.sex, address), index
+        user.id, Person(person.citizen_id, person.full_name, person.birth_date, person.sex, address), index
     )
 
 
