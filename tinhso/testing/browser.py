@@ -32,6 +32,10 @@ CHROMIUM_ARGS = [
 ]
 
 
+# The operations centre's event stream (ioc.views.live), polling the log until its browser is gone.
+LIVE_STREAM = "/dieu-hanh/truc-tiep/"
+
+
 @pytest.fixture(scope="session")
 def browser(live_server):
     """One headless Chromium per test process; skipped when Debian's chromium package is not installed.
@@ -61,7 +65,12 @@ def page(browser, live_server, reference_data) -> Iterator:
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
+    streams: list[str] = []
+    page.on("request", lambda request: streams.append(request.url) if LIVE_STREAM in request.url else None)
     yield page
+    if streams:  # the server ends a stream at its next heartbeat; before it, the stream still reads the log
+        page.goto("about:blank")
+        page.wait_for_timeout(2500)
     # Every context of the test (as_official's too): a page left open keeps a live-server thread, and its
     # database connection, alive until the session ends, when the test database is being dropped.
     for each in browser.contexts:

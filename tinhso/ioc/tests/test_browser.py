@@ -37,7 +37,6 @@ def test_drill_down_from_the_score_to_a_dossier(page, march, province_leader):
     row.get_by_role("link", name=late).click()
     expect(page).to_have_url(re.compile(rf"/ho-so/{re.escape(late)}/$"))
     expect(page.locator("main")).to_contain_text(late)
-    leave(page)
 
 
 def test_an_open_dashboard_shows_a_new_dossier_within_two_seconds(page, march, cast, province_leader):
@@ -49,13 +48,6 @@ def test_an_open_dashboard_shows_a_new_dossier_within_two_seconds(page, march, c
     submit(cast)  # a citizen submits online, elsewhere
     expect(page.get_by_test_id("numerator-3.2")).to_have_text("3", timeout=2000)
     expect(page.locator("#ioc-connection")).to_have_text("Đang cập nhật trực tiếp.")
-    leave(page)
-
-
-def leave(page) -> None:
-    """Closes the event stream and gives the server two heartbeats to notice, before the database goes."""
-    page.goto("about:blank")
-    page.wait_for_timeout(2500)
 
 
 def test_when_the_stream_drops_the_dashboard_falls_back_to_polling(page, march, cast, province_leader):
@@ -65,7 +57,6 @@ def test_when_the_stream_drops_the_dashboard_falls_back_to_polling(page, march, 
     expect(page.locator("#ioc-connection")).to_contain_text("cập nhật định kỳ")
     submit(cast)
     expect(page.get_by_test_id("numerator-3.2")).to_have_text("3", timeout=7000)
-    leave(page)
 
 
 def test_the_indicator_table_reads_on_a_phone(page, march, province_leader):
