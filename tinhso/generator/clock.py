@@ -190,4 +190,11 @@ def any_instant(rng: random.Random, day: date) -> datetime:
     return datetime(day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=local_zone())
 
 
+def earlier_today(rng: random.Random, *, now: datetime) -> datetime:
+    """An instant up to three hours before `now` but on its local day: a day's dossiers are numbered by the
+    worker that makes that day, so one moved into the day before would take that day's numbers again."""
+    midnight = datetime.combine(now.astimezone(local_zone()).date(), time(), tzinfo=local_zone())
+    return max(midnight, now - timedelta(minutes=rng.randint(1, 180)))
+
+
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 4, 8, 12, 12, 11, 9, 5, 6, 10, 11, 10, 8, 6, 7, 8, 7, 4, 2)

@@ -606,7 +606,7 @@ class DossierMaker(_Maker):
                 channel = Channel.POSTAL if rng.random() < POSTAL else Channel.IN_PERSON
                 instant = clock.office_instant(rng, day)
             if instant > self.now:
-                instant = self.now - timedelta(minutes=rng.randint(1, 180))
+                instant = clock.earlier_today(rng, now=self.now)
             out.append((instant, procedure, channel, rng.choice(self.citizens)))
         out.sort(key=lambda arrival: arrival[0])
         return out
@@ -745,7 +745,7 @@ class ReportMaker(_Maker):
         angle, distance = rng.uniform(0, 2 * math.pi), radius * math.sqrt(rng.random())
         instant = clock.any_instant(rng, day)
         if instant > self.now:
-            instant = self.now - timedelta(minutes=rng.randint(1, 180))
+            instant = clock.earlier_today(rng, now=self.now)
         unit = world.routes[(category.pk, commune.pk)]
         citizen = rng.choice(self.citizens) if rng.random() < 0.7 else None
         due = deadline_for(world.category_models[category.pk], instant)
