@@ -110,6 +110,7 @@ def _figures(
     filters: dict,
     map_kpi: str,
 ) -> figures.Figures:
+    """The dashboard's figures for the view asked, read from the rollups (what `_parts` lays out and keeps)."""
     page = _guarded(
         selectors.dashboard,
         actor=request.user,
