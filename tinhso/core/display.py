@@ -22,10 +22,15 @@ def url_of(name: str) -> Callable[[str], str]:
     return lambda code: pattern.replace(_MARKER, iri_to_uri(quote(code, safe=RFC3986_SUBDELIMS + "/~:@")))
 
 
+def url_setting() -> tuple[str, str]:
+    """What a reversed URL varies with in this thread: the URL configuration and the script prefix."""
+    return get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+
+
 def page_url(name: str) -> str:
     """reverse(name) of a page without arguments, "" when no installed app has it: every page's menus link the
     same pages, and reverse() cost about 40 Python calls each time."""
-    return _page_url(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    return _page_url(name, *url_setting())
 
 
 @caching.memo("core.page_url", maxsize=512)
@@ -38,7 +43,7 @@ def _page_url(name: str, urlconf: str, prefix: str) -> str:
 
 def day_and_time(instant: datetime | None, empty: str) -> str:
     """As the `date:"d/m/Y H:i"` filter writes it, in the current time zone, at a fraction of its cost."""
-    return timezone.localtime(instant).strftime("%d/%m/%Y %H:%M") if instant else empty
+    return day_and_time_here()(instant, empty)
 
 
 def day_and_time_here() -> Callable[[datetime | None, str], str]:

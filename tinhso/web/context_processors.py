@@ -6,13 +6,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import get_script_prefix, get_urlconf
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import caching, selectors
-from tinhso.core.display import page_url
+from tinhso.core.display import page_url, url_setting
 from tinhso.core.errors import NotFound
 from tinhso.web.navigation import Workplace, menu_places
 
@@ -126,7 +125,7 @@ def menus(request: HttpRequest) -> Menus:
     "Phản ánh")."""
     user = getattr(request, "user", None)
     places = menu_places(user) if user is not None else ()
-    key = (places, get_language(), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    key = (places, get_language(), *url_setting())
     main, work = _entries(*key)
     path = request.path
     under = [url for _, url, *_ in (*main, *work) if _is_under(path, url)]

@@ -5,14 +5,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django import template
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tinhso.core import caching, display, formats
-from tinhso.core.display import page_url
+from tinhso.core.display import page_url, url_setting
 from tinhso.core.markup import escaped, format_html_join
 
 if TYPE_CHECKING:  # ioc.figures writes its links with ioc_url
@@ -160,7 +159,7 @@ def ranking_table(ranking: "figures.Ranking", kind: str, query: str, as_of_note:
 @register.simple_tag
 def export_url(name: str, fmt: str) -> str:
     """reverse(name, args=[fmt]) of a download, reversed once per process (see core.display.page_url)."""
-    return _export_url(name, fmt, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    return _export_url(name, fmt, *url_setting())
 
 
 @caching.memo("ioc.export_url", maxsize=64)

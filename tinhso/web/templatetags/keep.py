@@ -11,11 +11,11 @@ from collections.abc import Hashable
 from django import template
 from django.template.base import FilterExpression, Parser, Token
 from django.template.context import Context
-from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from tinhso.core import caching
+from tinhso.core.display import url_setting
 
 register = template.Library()
 
@@ -37,7 +37,7 @@ def _page_key(context: Context) -> Hashable:
     """What every kept stretch varies with, read once a render."""
     known = context.render_context.get(_RENDER_KEY)
     if known is None:
-        known = context.render_context[_RENDER_KEY] = (get_language(), get_urlconf(), get_script_prefix())
+        known = context.render_context[_RENDER_KEY] = (get_language(), *url_setting())
     return known
 
 
