@@ -26,11 +26,12 @@ def _insert_statement(
     shapes: tuple[tuple[type[Model], bool], ...],
     vendor: str,
     update: "tuple[type[Model], tuple[str, ...]] | None",
-) -> "tuple[list[str], list[list[Field[Any, Any]]]]":
+) -> "tuple[list[str], list[list[tuple[Field[Any, Any], bool]]]]":
     """The INSERTs of rows of these (model, id chosen) shapes, returning their ids, and the fields each row
-    writes: on PostgreSQL one statement (data-modifying WITH), which commits or fails as a whole without
-    BEGIN and COMMIT round trips. With `update` (a model and the fields changed), that statement first updates
-    one row of it by its id (its values before the rows', its id last); elsewhere the caller saves it."""
+    writes, each with whether it stores None as NULL unconverted: on PostgreSQL one statement (data-modifying
+    WITH), which commits or fails as a whole without BEGIN and COMMIT round trips. With `update` (a model and
+    the fields changed), that statement first updates one row of it by its id (its values before the rows',
+    its id last); elsewhere the caller saves it."""
     quote = connection.ops.quote_name
     inserts, fields_per_row = [], []
     for model, chosen_pk in shapes:
@@ -39,7 +40,7 @@ def _insert_statement(
         placeholders = ", ".join(["%s"] * len(fields))
         table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
         inserts.append(f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {pk}")
-        fields_per_row.append(fields)
+        fields_per_row.append([(field, field.get_db_prep_save(None, connection) is None) for field in fields])
     if vendor != "postgresql" or (len(inserts) == 1 and update is None):
         return inserts, fields_per_row
     parts = ", ".join(f"r{number} AS ({insert})" for number, insert in enumerate(inserts))
@@ -82,7 +83,12 @@ def _write(objs: Sequence[Model], updated: Model | None, changing: tuple[str, ..
         values.append(_update_values(updated, changing, database))
     for obj, fields in zip(objs, fields_per_row, strict=True):
         signals.pre_save.send(sender=type(obj), instance=obj, raw=False, using=using, update_fields=None)
-        values.append([field.get_db_prep_save(field.pre_save(obj, True), database) for field in fields])
+        row = []
+        for field, none_is_null in fields:
+            value = field.pre_save(obj, True)
+            # Most columns of a new row are still empty, and converting None through the field gives NULL.
+            row.append(None if value is None and none_is_null else field.get_db_prep_save(value, database))
+        values.append(row)
     with (
         transaction.atomic(using, savepoint=False) if len(statements) > 1 else nullcontext(),
         database.cursor() as cursor,
