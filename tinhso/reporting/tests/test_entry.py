@@ -291,6 +291,41 @@ def test_a_large_import_keeps_every_value_and_its_first_revision(cast, clock):
     assert one_cell(code="DNMOI", disaggregation="x299").revision == 2
 
 
+def test_a_report_sent_in_two_calls_adds_the_second_calls_cells_to_its_blocks(cast, clock):
+    """The second call's values land in the blocks the first made: new cells carry their own batch, a cell
+    already held is compared, an empty one is ignored; a later change keeps the second batch as revision 1."""
+    services.define_indicator(
+        actor=None, code="DNMOI", disaggregations=[[f"x{n}", f"Nhóm {n}"] for n in range(300)]
+    )
+    setup.define_monthly_report(reporters=[JUSTICE, FINANCE, AN_XUYEN])
+    values = [{"indicator": "DNMOI", "disaggregation": f"x{n}", "period": "2026M03", "unit": JUSTICE,
+               "value": str(n)} for n in range(300)]  # fmt: skip
+    first = imports.import_values(actor=cast.justice, regime_code=setup.REGIME, values=values[:100])
+    clock.set(2026, 3, 16, 9, 5)
+    rest = [{**values[50], "value": "5000"}, values[60], *values[100:299], {**values[299], "value": None}]
+    second = imports.import_values(actor=cast.justice, regime_code=setup.REGIME, values=rest)
+    assert (first.imported, second.imported, second.updated, second.ignored) == (100, 199, 1, 2)
+    batches = list(ImportBatch.objects.order_by("pk"))
+    kept = {cell.disaggregation: cell for cell in cells(code="DNMOI")}
+    assert len(kept) == 299 and ValueBlock.objects.count() == 1 and "x299" not in kept
+    assert [(kept[name].value, kept[name].revision, kept[name].batch_id) for name in ("x10", "x50", "x150")] == [
+        (10, 1, batches[0].pk), (5000, 2, batches[0].pk), (150, 1, batches[1].pk),
+    ]  # fmt: skip
+    assert (kept["x150"].changed_at, kept["x150"].changed_by_id) == (batches[1].created_at, cast.justice.pk)
+    assert (kept["x150"].comment, kept["x150"].obs_status, kept["x150"].public) == ("", "A", True)
+    assert kept["x10"].changed_at == batches[0].created_at != batches[1].created_at
+    again = imports.import_values(actor=cast.justice, regime_code=setup.REGIME, values=rest)
+    assert (again.imported, again.updated, again.ignored) == (0, 0, 202)
+    clock.set(2026, 3, 16, 9, 10)
+    changed = imports.import_values(actor=cast.justice, regime_code=setup.REGIME,
+                                    values=[{**values[150], "value": "7"}])  # fmt: skip
+    assert changed.updated == 1
+    revised = ValueRevision.objects.filter(disaggregation="x150").order_by("revision")
+    assert [(r.revision, r.value, r.batch_id, r.changed_at) for r in revised] == [
+        (1, 150, batches[1].pk, batches[1].created_at), (2, 7, ImportBatch.objects.latest("pk").pk, timezone.now()),
+    ]  # fmt: skip
+
+
 def _one_value(cast) -> selectors.HeldCell:
     services.save_values(actor=cast.justice, regime_code=setup.REGIME, period_id="2026M03", unit_code=JUSTICE,
                          cells=[services.Cell("DNMOI", "12")])  # fmt: skip
@@ -324,6 +359,19 @@ def test_a_block_or_revision_naming_a_missing_row_is_refused(regime, cast):
 def _batch(cast) -> ImportBatch:
     return ImportBatch.objects.create(regime=Regime.objects.get(), actor=cast.justice, created_at=timezone.now(),
                                       channel="api", strategy="CREATE", payload_sha256="0" * 64)  # fmt: skip
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL column's compression")
+def test_blocks_are_compressed_by_lz4_where_the_server_has_it(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        if not cursor.fetchone()[0]:
+            pytest.skip("this server has no lz4")
+        cursor.execute("SELECT attname, attcompression FROM pg_attribute WHERE attrelid = "
+                       "'reporting_valueblock'::regclass AND attname IN ('values', 'cells') ORDER BY attname")  # fmt: skip
+        assert cursor.fetchall() == [("cells", "l"), ("values", "l")]
 
 
 def test_a_row_still_referred_to_cannot_be_deleted(regime, cast):
