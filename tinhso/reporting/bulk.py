@@ -8,9 +8,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+import msgspec
 from django.db import connection
 from django.db.models import Model
 
+_DOCUMENT = msgspec.json.Encoder()
 COPY_FROM = 200  # rows: below this, bulk_create's one statement costs less than a COPY round trip
 
 
@@ -100,7 +102,7 @@ def copy_rows(model: type[Model], names: Sequence[str], rows: Sequence[Sequence[
             if documents:
                 row = list(row)
                 for index in documents:
-                    row[index] = json.dumps(row[index])
+                    row[index] = _DOCUMENT.encode(row[index]).decode()  # json.dumps took several times longer
             write(row)
 
 
@@ -216,12 +218,11 @@ def first_revisions(values: Sequence[Any]) -> list[list[Any]]:
     ]  # fmt: skip
 
 
-# New cells added to blocks already there: their numbers merged in, each cell given the same metadata.
+# New cells added to a block already there: its numbers merged in, each cell given the same metadata.
 MERGE_CELLS = """
-UPDATE reporting_valueblock AS b SET "values" = b."values" || n.numbers,
-    cells = b.cells || coalesce((SELECT jsonb_object_agg(name, %(meta)s::jsonb) FROM jsonb_object_keys(n.numbers) AS name), '{}')
-FROM unnest(%(blocks)s::bigint[], %(numbers)s::text[]::jsonb[]) AS n(block, numbers)
-WHERE b.id = n.block
+UPDATE reporting_valueblock SET "values" = "values" || %(numbers)s::jsonb,
+    cells = cells || coalesce((SELECT jsonb_object_agg(name, %(meta)s::jsonb) FROM jsonb_object_keys(%(numbers)s::jsonb) AS name), '{}')
+WHERE id = %(block)s
 """
 
 
@@ -232,9 +233,10 @@ def merge_cells(*, numbers: Mapping[int, dict[str, str]], meta: dict[str, Any]) 
     if not numbers:
         return
     if connection.vendor == "postgresql":
+        # One statement per block: psycopg escaped each quote of the documents in an array of them.
         with connection.cursor() as cursor:
-            cursor.execute(MERGE_CELLS, {"meta": json.dumps(meta), "blocks": list(numbers),
-                                         "numbers": [json.dumps(cells) for cells in numbers.values()]})  # fmt: skip
+            cursor.executemany(MERGE_CELLS, [{"meta": json.dumps(meta), "block": block, "numbers": json.dumps(cells)}
+                                             for block, cells in numbers.items()])  # fmt: skip
         return
     from tinhso.reporting.models import ValueBlock
 

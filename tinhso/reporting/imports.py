@@ -7,11 +7,12 @@ only values it changes get revision rows (docs/benchmarks.md, "Reporting", issue
 import gc
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Annotated, Any
 
 import msgspec
@@ -184,7 +185,7 @@ def _checked(
     each refusal's words are written once."""
     versions, statuses = selectors.row_versions(regime), services.OBS_STATUSES
     recipient = selectors.recipient_of(regime)
-    codes = {item.unit for item in values}
+    codes = set(map(attrgetter("unit"), values))
     named = {recipient.code: recipient} | {
         unit.code: unit for unit in regime.reporters.filter(code__in=codes)
     }
@@ -199,35 +200,47 @@ def _checked(
     seen: set[tuple[Any, ...]] = set()  # rows of no lane (refused): a duplicate is named as such first
     numbers: dict[int, dict[Any, str | bool | None]] = {}  # version: {value as sent: as kept, False if bad}
     last: tuple[str, ...] = ()  # the previous row's period, unit, indicator and kind: most rows share them
-    place: Report | dict[str, Any] = {}
+    report: Report | None = None
+    refusal: dict[str, Any] | None = None  # why the run's rows are refused, if they are
     lane: Lane | None = None
+    # The run's lane as locals, read once per run rather than once per row (none: nothing takes the short path).
+    allowed: Collection[str] = ()
+    cells: dict[str, tuple[int, str | None]] = {}
+    known: dict[Any, Any] = {}
     for index, item in enumerate(values):
         key = (item.period, item.unit, item.indicator, item.kind)
         if key != last:
-            last, place, lane = key, _report_of(actor, regime, named, paths, places, reports, key[:2]), None
-            if isinstance(place, Report):
+            last, lane = key, None
+            place = _report_of(actor, regime, named, paths, places, reports, key[:2])
+            report, refusal = (place, None) if isinstance(place, Report) else (None, place)
+            if report:
                 kind = item.kind or PERIOD
-                lane = place.lanes.get((item.indicator, kind)) or _lane(
-                    place, versions, numbers, item.indicator, kind
+                lane = report.lanes.get((item.indicator, kind)) or _lane(
+                    report, versions, numbers, item.indicator, kind
                 )
-        if not isinstance(place, Report):
-            outcome.conflicts.append({**place, "index": index, "object": item.indicator})
+            allowed, cells, known = (lane.allowed, lane.cells, lane.numbers) if lane else ((), {}, {})
+        if refusal is not None:
+            outcome.conflicts.append({**refusal, "index": index, "object": item.indicator})
             continue
         breakdown = item.disaggregation
         # The short path: a plain value of a row and kind of the form, each cell once; anything else is
         # worked out by the full checks below.
-        if lane and breakdown in lane.allowed and breakdown not in lane.cells and item.comment is None and (
-            item.obs_status is None
-        ):  # fmt: skip
+        if (
+            breakdown in allowed
+            and breakdown not in cells
+            and item.comment is None
+            and item.obs_status is None
+        ):
             raw = item.value
-            text = lane.numbers.get(raw, False)
+            text = known.get(raw, False)
             if text is False:
-                number = _number(lane.version, raw)
-                text = lane.numbers[raw] = bulk.number_text(number) if isinstance(number, Decimal) else number
+                number = _number(lane.version, raw)  # type: ignore[union-attr]  # allowed is a lane's
+                text = known[raw] = bulk.number_text(number) if isinstance(number, Decimal) else number
             if text is not False:
-                lane.cells[breakdown] = (index, text)
+                cells[breakdown] = (index, text)
                 continue
-        _full_checks(place, lane, item, index, versions, statuses, seen, outcome)
+        assert report is not None  # a run is either refused or of a report
+        _full_checks(report, lane, item, index, versions, statuses, seen, outcome)
     return reports
 
 
