@@ -952,9 +952,14 @@ def _transition(
 
 # The report locked (its row alone: the regime's and the unit's stay free), with what deciding an action on it
 # needs, in one read: its regime and recipient, its unit and that unit's parent, the actor's roles in
-# reporting, the regime's reporting units (own and effective paths) and whether the platform froze any figure
-# of the report (no frozen figure: no mismatch to explain). The ORM's reads of the same cost an action most of
-# its CPU (bench/reporting.py, docs/benchmarks.md, issue 20).
+# reporting, the regime's reporting units that can matter (own and effective paths), whether any of them was
+# merged into a unit merged again, and whether the platform froze any figure of the report (no frozen figure:
+# no mismatch to explain). The ORM's reads of the same cost an action most of its CPU (bench/reporting.py,
+# docs/benchmarks.md, issue 20).
+# The units that can matter, so that a commune's action decodes a few rows and not every unit of the regime:
+# those above the unit (by its own or its effective path), for the level it reports to, and those inside its
+# subtree (by either path), for its children and the levels they report to; every unit for the recipient, to
+# which a unit outside its subtree may report.
 ACTION_PLACE = """
 SELECT s.status, s.version, s.revision, s.period, s.submitted_at, s.submitted_by_id, s.decided_at,
     s.decided_by_id, s.return_reason,
@@ -963,11 +968,8 @@ SELECT s.status, s.version, s.revision, s.period, s.submitted_at, s.submitted_by
     p.code, p.name, p.path, p.parent_id, p.successor_id,
     ARRAY(SELECT ARRAY[a.role, ap.path] FROM core_roleassignment a JOIN core_adminunit ap ON ap.id = a.unit_id
           WHERE a.user_id = %(actor)s AND (a.valid_to IS NULL OR a.valid_to >= %(today)s)
-          AND a.domain = ANY(%(domains)s::text[])),
-    ARRAY(SELECT ARRAY[m.adminunit_id::text, mu.path, coalesce(ms.path, mu.path), mu.name,
-                       (ms.successor_id IS NOT NULL)::text]
-          FROM reporting_regime_reporters m JOIN core_adminunit mu ON mu.id = m.adminunit_id
-          LEFT JOIN core_adminunit ms ON ms.id = mu.successor_id WHERE m.regime_id = r.id ORDER BY mu.path),
+          AND a.domain IN (%(domain)s, %(all_domains)s)),
+    coalesce(m.reporters, '{}'), m.merged_twice,
     EXISTS (SELECT 1 FROM reporting_derivation d
             WHERE d.regime_id = r.id AND d.period = s.period AND d.unit_id = s.unit_id)
 FROM reporting_submission s
@@ -976,6 +978,16 @@ LEFT JOIN core_adminunit rp ON rp.id = r.recipient_id
 JOIN core_adminunit u ON u.id = s.unit_id
 LEFT JOIN core_adminunit us ON us.id = u.successor_id
 LEFT JOIN core_adminunit p ON p.id = u.parent_id
+CROSS JOIN LATERAL (
+    SELECT array_agg(ARRAY[m.adminunit_id::text, mu.path, coalesce(ms.path, mu.path), mu.name] ORDER BY mu.path)
+            FILTER (WHERE u.id = r.recipient_id OR starts_with(u.path, mu.path)
+                OR starts_with(coalesce(us.path, u.path), mu.path) OR starts_with(mu.path, u.path)
+                OR starts_with(coalesce(ms.path, mu.path), u.path)) AS reporters,
+        coalesce(bool_or(ms.successor_id IS NOT NULL), false) AS merged_twice
+    FROM reporting_regime_reporters m JOIN core_adminunit mu ON mu.id = m.adminunit_id
+    LEFT JOIN core_adminunit ms ON ms.id = mu.successor_id
+    WHERE m.regime_id = r.id
+) m
 WHERE s.id = %(report)s
 FOR UPDATE OF s
 """
@@ -991,7 +1003,8 @@ class _Reporter(NamedTuple):
 @dataclass
 class _Place:
     """ACTION_PLACE's answer: the report (regime, unit and parent attached), the actor's (role, unit path) pairs,
-    the regime's reporting units and whether any platform figure of the report was frozen."""
+    the regime's reporting units above and below the report's unit and whether any platform figure of the report
+    was frozen."""
 
     submission: Submission
     roles: list[tuple[str, str]]
@@ -1033,15 +1046,16 @@ def _place(actor: User, submission_id: int) -> _Place | None:
     again (selectors.effective_unit follows such chains: the general reads answer)."""
     with connection.cursor() as cursor:
         cursor.execute(ACTION_PLACE, {"report": submission_id, "actor": actor.pk, "today": timezone.localdate(),
-                                      "domains": [Domain.REPORTING, Domain.ALL]})  # fmt: skip
+                                      "domain": Domain.REPORTING, "all_domains": Domain.ALL})  # fmt: skip
         row = cursor.fetchone()
     if row is None:
         raise NotFound(_("Không tìm thấy báo cáo."), code="submission_not_found")
     (status, version, revision, period, submitted_at, submitted_by, decided_at, decided_by, return_reason,
      regime_id, code, state, cutoff_mode, frequency, recipient_id, recipient_path,
      unit_id, unit_code, unit_name, unit_path, parent_id, successor_id, successor_path, successor_successor,
-     parent_code, parent_name, parent_path, parent_parent, parent_successor, roles, reporters, derived) = row  # fmt: skip
-    if successor_successor is not None or any(flag == "true" for *_r, flag in reporters):
+     parent_code, parent_name, parent_path, parent_parent, parent_successor, roles, reporters, merged_twice,
+     derived) = row  # fmt: skip
+    if successor_successor is not None or merged_twice:
         return None
     regime = Regime(pk=regime_id, code=code, state=state, cutoff_mode=cutoff_mode, frequency=frequency,
                     recipient_id=recipient_id)  # fmt: skip
@@ -1055,7 +1069,7 @@ def _place(actor: User, submission_id: int) -> _Place | None:
                             decided_at=decided_at, decided_by_id=decided_by, return_reason=return_reason)  # fmt: skip
     submission._state.adding, submission._state.db = False, connection.alias
     return _Place(submission=submission, roles=[(role, path) for role, path in roles],
-                  reporters=[_Reporter(int(key), path, effective, name) for key, path, effective, name, _f in reporters],
+                  reporters=[_Reporter(int(key), path, effective, name) for key, path, effective, name in reporters],
                   recipient_path=recipient_path or "", effective=successor_path or unit_path, derived=derived)  # fmt: skip
 
 
