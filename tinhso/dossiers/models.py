@@ -109,9 +109,19 @@ class Dossier(models.Model):
         indexes = [
             models.Index(fields=["status", "current_unit"]),
             models.Index(fields=["applicant", "submitted_at"]),
-            # A desk's new dossiers, without walking every dossier the desk ever received.
+            # The official's queue (`queue_sql`) read from open dossiers only, soonest due first, without the
+            # table: a desk's new dossiers, and the dossiers at a step in a unit.
             models.Index(
-                fields=["receiving_unit"], condition=models.Q(status=Status.NEW), name="dossier_new_at_desk"
+                fields=["receiving_unit", "acknowledge_due_at"],
+                include=["id", "procedure"],
+                condition=models.Q(status=Status.NEW),
+                name="dossier_new_by_due",
+            ),
+            models.Index(
+                fields=["current_unit", "step_due_at"],
+                include=["id", "current_step", "procedure"],
+                condition=models.Q(status__in=[Status.ACCEPTED, Status.PROCESSING, Status.FINISHED]),
+                name="dossier_open_at_step",
             ),
         ]
 

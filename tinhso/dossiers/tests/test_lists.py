@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from tinhso.core.models import Role
 from tinhso.dossiers import selectors, services
 from tinhso.testing.dossier_flow import in_state, submitted
-from tinhso.testing.factories import CONSTRUCTION, bearer, official
+from tinhso.testing.factories import CENTRE, CONSTRUCTION, JUSTICE, bearer, official
 from tinhso.testing.payments import ipn, started_order
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +51,34 @@ def test_the_first_page_read_by_its_kept_statement_is_the_orms_with_its_procedur
     assert first.next_cursor is None
     procedures = selectors.queue_procedures(actor=cast.desk, whole_queue=first.items)
     assert procedures == selectors.queue_procedures(actor=cast.desk) != []
+
+
+def test_the_first_page_read_from_open_dossiers_is_the_orms_for_every_kind_of_wait(cast, clock):
+    clock.set(2026, 3, 10, 9)
+    for state in ("new", "accepted", "at_last_step", "finished", "returned", "refused", "processing"):
+        dossier = in_state(cast, state)
+    services.consult(
+        actor=cast.specialist,
+        code=dossier.code,
+        version=dossier.version,
+        unit_code=CONSTRUCTION,
+        question="Công trình có vi phạm trật tự xây dựng không?",
+    )
+    clock.set(2026, 3, 12, 9)
+    _lodged(cast, clock, [12, 13])
+    builder = official("xaydung", (Role.SPECIALIST, CONSTRUCTION))
+    # Every kind at once: new at the desk, at a step held, consulted, and a step held over the consulted unit.
+    everyone = official(
+        "tonghop", (Role.RECEPTIONIST, CENTRE), (Role.SPECIALIST, JUSTICE), (Role.SPECIALIST, CONSTRUCTION)
+    )
+    for actor in (cast.desk, cast.specialist, cast.leader, builder, everyone, cast.commune_desk):
+        orm_procedures = selectors._queue(actor).values_list("procedure__code", "procedure__name").distinct()
+        assert selectors.queue_procedures(actor=actor) == sorted(set(orm_procedures), key=lambda row: row[1])
+        for size in (1, 2, 50):
+            first = selectors.official_queue_page(actor=actor, size=size)
+            assert first == selectors._queue_page(actor, "", size, selectors._read_listed)
+    assert selectors.official_queue_page(actor=everyone).total == 6
+    assert selectors.official_queue_page(actor=builder).total == 1
 
 
 def test_a_consulted_agency_is_due_at_the_consultation_and_the_handler_at_the_step(cast):
