@@ -341,17 +341,29 @@ def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return _guarded(exports.table_response, fmt=fmt, name=name, title="Xếp hạng", header=header, rows=rows)
 
 
+def _polled(last_seen: int, current: ConsumerState | None) -> tuple[int, ConsumerState | None]:
+    """The newest dossier or report event and where the rollups stand, caught up; while the log has handed out
+    no id past the rollups' cursor, nothing came since the last poll, which one row of the log's sequence
+    tells instead of a read of the newest event in each of its partitions."""
+    if current is not None:
+        given = selectors.log_given()
+        if given is not None and given <= current.last_event_id:
+            return last_seen, current
+    return services.catch_up()
+
+
 def _stream(last_seen: int):
     """Sends `update` as soon as a dossier or report event is in the rollups, then ends after a while.
 
     A comment line goes out every second: writing to a closed connection is how a departed browser shows."""
     deadline = time.monotonic() + LIVE_SECONDS
     beat = time.monotonic()
+    current = None  # where the last catch-up left the rollups
     try:
         yield "retry: 1000\n\n"
         while time.monotonic() < deadline:
             try:
-                newest, current = services.catch_up()
+                newest, current = _polled(last_seen, current)
             except Exception:  # the database went away (restart, shutdown): end; the browser reconnects
                 logger.warning("IOC live stream ended by a database error", exc_info=True)
                 return

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils.translation import gettext_lazy
 
 from tinhso.core import caching, permissions, routers
@@ -99,6 +99,16 @@ def replica_lag() -> int | None:
 def newest_event_id() -> int:
     """The id of the newest dossier or report event, 0 when there is none."""
     return sql.newest_events().values_list("pk", flat=True).first() or 0
+
+
+def log_given() -> int | None:
+    """The highest id the event log has handed out, read on the primary (ioc.sql.log_given): at or below the
+    rollups' cursor, no event came since they last moved."""
+    database = connections[DEFAULT_DB_ALIAS]
+    with database.cursor() as cursor:
+        cursor.execute(f"SELECT {sql.log_given(database.vendor)}")
+        given: int | None = cursor.fetchone()[0]
+    return given
 
 
 def state_and_newest() -> tuple[ConsumerState | None, int]:

@@ -18,7 +18,7 @@ def _only_the_server_applies_events(monkeypatch):
     """On SQLite the live server shares the test's connection, so a consumer run inline in the test thread would
     race the server's with no isolation at all; in production every consumer has its own connection and the
     consumer state row lock serialises them."""
-    monkeypatch.setattr(tasks, "_kick", lambda: None)
+    monkeypatch.setattr(tasks, "queue_rollups", lambda: None)
 
 
 def test_drill_down_from_the_score_to_a_dossier(page, march, province_leader):
