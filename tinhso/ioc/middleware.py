@@ -7,15 +7,16 @@ change (signed out, expired, a role revoked, a new password, a removed device, a
 notification) sends the request through the whole page, which checks it as every page does."""
 
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, get_token
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
@@ -49,17 +50,16 @@ _ACCESS = caching.Kept("ioc.kept_access", max_entries=10_000)
 _PAGES = caching.Shared("ioc.kept_pages", alias="pages", seconds=KEPT_SECONDS, read_here=64)
 
 
-def _page_key(request: HttpRequest, access: Access, state: sql.RollupState) -> str:
+def _page_key(request: HttpRequest, access: Access, state: sql.RollupState, today: date) -> str:
     """The page's bytes depend on who asks (their name, menu, unread count: in the facts), the rollups' state,
     the address asked, the language, the day (the period choices) and whether htmx asks for the figures only."""
-    view = (request.get_full_path(), get_language(), timezone.localdate(), "HX-Request" in request.headers)
-    return caching.key_of(access.digest, state[:3], *view)
+    # The address and the htmx header as the request brings them: parsing them anew costs more than the key.
+    asked = (request.path, request.META.get("QUERY_STRING", ""), "HTTP_HX_REQUEST" in request.META)
+    return caching.key_of(access.digest, state[:3], *asked, get_language(), today)
 
 
-def _checked(session_key: str, user_id: Any) -> tuple[tuple[Any, ...], sql.RollupState]:
-    return sql.session_access(
-        session_key=session_key, user_id=user_id, now=timezone.now(), today=timezone.localdate()
-    )
+def _checked(session_key: str, user_id: Any, today: date) -> tuple[tuple[Any, ...], sql.RollupState]:
+    return sql.session_access(session_key=session_key, user_id=user_id, now=timezone.now(), today=today)
 
 
 def _caught_up(state: sql.RollupState) -> bool:
@@ -90,13 +90,14 @@ def remember(request: HttpRequest, rendered_for: ConsumerState) -> None:
     if not session_key or not _may_keep(request) or request.session.get("_messages"):
         return
     checked = getattr(request, _CHECKED, None)  # by this request on its way in, when no page was kept yet
-    facts, state = checked if checked is not None else _checked(session_key, request.user.pk)
+    today = timezone.localdate()
+    facts, state = checked if checked is not None else _checked(session_key, request.user.pk, today)
     rollups = (rendered_for.last_event_id, rendered_for.horizon, rendered_for.updated_at)
     if not facts or not _caught_up(state) or (state[0], state[1], _instant(state[2])) != rollups:
         return
     access = Access(user_id=request.user.pk, facts=facts, digest=caching.key_of(facts))
     _ACCESS.put(session_key, access)
-    setattr(request, _KEEP, _page_key(request, access, state))
+    setattr(request, _KEEP, _page_key(request, access, state, today))
 
 
 def rollups_read(request: HttpRequest) -> ConsumerState | None:
@@ -111,20 +112,53 @@ def rollups_read(request: HttpRequest) -> ConsumerState | None:
     )
 
 
+# A kept page's token is masked as Django masks it (a mask of random allowed characters, added to the secret
+# character by character), its mask drawn from the system's random bytes in one call where Django draws each
+# character alone: most of a kept page's own work. Bytes past the last whole run of the alphabet are dropped,
+# so every character stays equally likely.
+_INDEX = {char: index for index, char in enumerate(CSRF_ALLOWED_CHARS)}
+_EVEN = 256 - 256 % len(CSRF_ALLOWED_CHARS)
+_AS_CHARS = bytes.maketrans(
+    bytes(range(_EVEN)), (CSRF_ALLOWED_CHARS * (_EVEN // len(CSRF_ALLOWED_CHARS))).encode()
+)
+_UNEVEN = bytes(range(_EVEN, 256))
+
+
+def _random_chars(count: int) -> str:
+    drawn = b""
+    while len(drawn) < count:
+        drawn += secrets.token_bytes(count).translate(_AS_CHARS, _UNEVEN)
+    return drawn[:count].decode()
+
+
+def _token(request: HttpRequest) -> str:
+    """What django.middleware.csrf.get_token answers: the browser's secret masked anew, its cookie renewed on
+    the way out; a browser without one (its first page) gets one from Django."""
+    secret = request.META.get("CSRF_COOKIE")
+    if secret is None:
+        return get_token(request)
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    mask = _random_chars(len(secret))
+    size = len(CSRF_ALLOWED_CHARS)
+    pairs = zip(secret, mask, strict=True)
+    return mask + "".join(CSRF_ALLOWED_CHARS[(_INDEX[char] + _INDEX[by]) % size] for char, by in pairs)
+
+
 def _kept(request: HttpRequest) -> HttpResponse | None:
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
     access = _ACCESS.peek(session_key) if session_key else None
     if access is None:
         return None
-    facts, state = _checked(session_key, access.user_id)
+    today = timezone.localdate()
+    facts, state = _checked(session_key, access.user_id, today)
     if facts != access.facts or not _caught_up(state):
         return None
-    page = _PAGES.peek(_page_key(request, access, state))
+    page = _PAGES.peek(_page_key(request, access, state, today))
     if page is None:
         setattr(request, _CHECKED, (facts, state))
         return None
     headers, body = page
-    response = HttpResponse(body.replace(TOKEN_MARK, get_token(request).encode()))
+    response = HttpResponse(body.replace(TOKEN_MARK, _token(request).encode()))
     for name, value in headers:
         response[name] = value
     patch_vary_headers(response, ("Cookie",))  # Django's session adds it to the pages that read the session

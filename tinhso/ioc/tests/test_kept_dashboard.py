@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.db import connection, transaction
@@ -69,6 +70,17 @@ def test_a_kept_page_is_the_rendered_page_with_a_token_of_its_own(march, provinc
     assert (
         client.post("/i18n/setlang/", {"language": "en", "csrfmiddlewaretoken": "x" * 64}).status_code == 403
     )
+
+
+def test_a_kept_page_gives_a_browser_without_a_csrf_cookie_one_and_a_token_for_it(march, province_leader):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(province_leader)
+    kept(client)
+    del client.cookies[settings.CSRF_COOKIE_NAME]
+    again, statements = fetch(client)
+    assert statements == 1 and settings.CSRF_COOKIE_NAME in again.cookies
+    token = TOKEN.search(again.content.decode()).group(1)
+    assert client.post("/i18n/setlang/", {"language": "en", "csrfmiddlewaretoken": token}).status_code == 302
 
 
 def test_a_signed_out_or_expired_session_is_refused_at_once(leader_client):
