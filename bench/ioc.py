@@ -102,6 +102,17 @@ def rollups_behind() -> int:
     return Event.objects.filter(ours, pk__gt=cursor).count()
 
 
+def with_csrf_cookie(headers: dict[str, str]) -> dict[str, str]:
+    """The leader's requests carry a CSRF cookie, as a browser that signed in through the sign-in form does:
+    without it every page would make a new secret and its cookie, which no signed-in browser asks for."""
+    from django.conf import settings
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.utils.crypto import get_random_string
+
+    secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    return headers | {"Cookie": f"{headers['Cookie']}; {settings.CSRF_COOKIE_NAME}={secret}"}
+
+
 # ---- the same KPIs, straight from the dossier table ------------------------------------------------
 
 
@@ -432,6 +443,7 @@ def run(args: argparse.Namespace) -> bool:
     # As the job run every minute leaves them: past every event, the leader's own (its account and role) too.
     ioc_services.consume_events(alerts=False)
     headers, session_key = harness.signed_in(leader)
+    headers = with_csrf_cookie(headers)
     try:
         met, medians = (True, {}) if args.dashboard_only else in_process(args, leader, province, month)
         dashboard_page(args, headers, month)
