@@ -2,12 +2,13 @@
 locked and why, the checks a report must pass, computed value kinds, cross-checks, completeness."""
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,7 @@ from tinhso.reporting.models import (
     Regime,
     Status,
     Submission,
+    ValidationRule,
     ValueBlock,
 )
 
@@ -405,22 +407,60 @@ class CrossCheck:
     derivation: Derivation | None
 
 
-def histories(
-    regime: Regime, unit: AdminUnit, before: periods.Period, count: int = 24
-) -> dict[tuple[str, str], dict[str, Decimal]]:
-    """Every value the unit held in the `count` periods before `before`, {(code, breakdown): {period id: value}}:
-    one read for a whole report's outlier checks, not one per value."""
-    period, ids = before, []
-    for _step in range(count):
-        period = period.previous()
-        ids.append(period.id)
-    out: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
-    for cell in held_cells(
-        regime=regime, unit=unit, periods_in=ids, kind=ValueBlock.Kind.PERIOD, with_value=True
-    ):
-        if cell.value is not None:
-            out[(cell.code, cell.disaggregation)][cell.period] = cell.value
-    return out
+HISTORY = 24  # periods before a report whose values its outlier checks judge it by
+
+
+class CheckInputs(NamedTuple):
+    """What a report's rule and outlier checks read, at once: its typed period values, the unit's values of the
+    HISTORY periods before it {(code, breakdown): {period id: value}}, the regime's rules by code and the
+    report's explanations by subject."""
+
+    values: validation.Values
+    pasts: dict[tuple[str, str], dict[str, Decimal]]
+    rules: list[validation.Rule]
+    explained: dict[str, str]
+
+
+def check_inputs(submission: Submission, period: periods.Period) -> CheckInputs:
+    """One statement on PostgreSQL (sql.check_inputs), three reads elsewhere; the values of the report and of
+    its history in the same read either way, not one read per value."""
+    regime, wanted, before = submission.regime, [period.id], period
+    for _step in range(HISTORY):
+        before = before.previous()
+        wanted.append(before.id)
+    if connection.vendor == "postgresql":
+        rules, explained, blocks = sql.check_inputs(regime=regime.pk, report=submission.pk, unit=submission.unit_id,
+                                                    periods=wanted, kind=ValueBlock.Kind.PERIOD)  # fmt: skip
+        cells = ((period_id, code, breakdown, value)
+                 for period_id, code, numbers in blocks for breakdown, value in numbers.items())  # fmt: skip
+        return _split(period.id, cells, [validation.Rule(*rule) for rule in rules], dict(explained))
+    fields = validation.Rule._fields
+    held = held_cells(regime=regime, unit=submission.unit, periods_in=wanted, kind=ValueBlock.Kind.PERIOD,
+                      with_value=True)  # fmt: skip
+    return _split(
+        period.id,
+        ((cell.period, cell.code, cell.disaggregation, cell.value) for cell in held),
+        [validation.Rule(*rule) for rule in regime.rules.order_by("code").values_list(*fields)],
+        dict(Explanation.objects.filter(submission=submission).values_list("subject", "text")),
+    )
+
+
+def _split(
+    own: str,
+    cells: Iterable[tuple[str, str, str, Decimal | None]],
+    rules: list[validation.Rule],
+    explained: dict[str, str],
+) -> CheckInputs:
+    values: validation.Values = {}
+    pasts: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
+    for period_id, code, breakdown, value in cells:
+        if value is None:
+            continue
+        if period_id == own:
+            values[(code, breakdown)] = value
+        else:
+            pasts[(code, breakdown)][period_id] = value
+    return CheckInputs(values, pasts, rules, explained)
 
 
 def crosschecks(submission: Submission) -> list[CrossCheck]:
@@ -465,52 +505,69 @@ def _compare(typed: Decimal | None, derived: Decimal | None, tolerance: Decimal)
 def findings(
     submission: Submission, kinds: tuple[str, ...] = ("rule", "outlier", "crosscheck")
 ) -> list[Finding]:
-    """What the report must pass or explain, of the `kinds` asked (each outlier check reads the value's history)."""
-    regime, unit = submission.regime, submission.unit
-    period = period_of(regime, submission.period)
-    values = typed_values(submission) if "rule" in kinds or "outlier" in kinds else {}
+    """What the report must pass or explain, of the `kinds` asked (rules and outliers from one read)."""
+    period = period_of(submission.regime, submission.period)
+    read = check_inputs(submission, period) if "rule" in kinds or "outlier" in kinds else None
     out = []
-    for rule in regime.rules.order_by("code") if "rule" in kinds else []:
+    if read is not None and "rule" in kinds:
+        out += _broken_rules(read.rules, read.values)
+    if read is not None and "outlier" in kinds:
+        out += _outliers(submission.regime, period, read)
+    if "crosscheck" in kinds:
+        out += _mismatches(submission)
+    if not out:
+        return out  # nothing to explain
+    explained = (
+        read.explained
+        if read is not None
+        else dict(Explanation.objects.filter(submission=submission).values_list("subject", "text"))
+    )
+    return [replace(finding, explanation=explained.get(finding.subject, "")) for finding in out]
+
+
+def _broken_rules(rules: list[validation.Rule], values: validation.Values) -> list[Finding]:
+    out = []
+    for rule in rules:
         violation = validation.check_rule(rule, values)
         if violation is None:
             continue
-        subject = f"rule:{rule.code}"
         shown = f"{rule.name}: {rule.left} {rule.operator} {rule.right}"
         if violation.left is not None:
             shown += f" ({violation.left:g} {rule.operator} {violation.right:g})"
-        blocking = rule.importance == rule.Importance.HIGH
-        out.append(Finding(subject, "rule", shown, blocking))
+        blocking = rule.importance == ValidationRule.Importance.HIGH
+        out.append(Finding(f"rule:{rule.code}", "rule", shown, blocking))
+    return out
+
+
+def _outliers(regime: Regime, period: periods.Period, read: CheckInputs) -> list[Finding]:
+    # A platform-derived row is checked against the platform's own count instead, a stronger test.
     derived_rows = {code for code, version in row_versions(regime).items() if version.derivation}
-    checked = (
-        {key: value for key, value in values.items() if key[0] not in derived_rows}
-        if "outlier" in kinds
-        else {}
-    )
-    pasts = histories(regime, unit, period) if checked else {}
-    for (code, disaggregation), value in checked.items():
-        # A platform-derived row is checked against the platform's own count instead, a stronger test.
-        past = pasts.get((code, disaggregation), {})
-        year_before = past.get(period.year_before().id)
-        if validation.is_outlier(value, list(past.values()), year_before):
+    year_before, out = period.year_before().id, []
+    for (code, disaggregation), value in read.values.items():
+        if code in derived_rows:
+            continue
+        past = read.pasts.get((code, disaggregation), {})
+        if validation.is_outlier(value, list(past.values()), past.get(year_before)):
             subject = f"outlier:{code}{'.' + disaggregation if disaggregation else ''}"
             message = _("%(code)s: %(value)s khác thường so với các kỳ trước của đơn vị.") % {
                 "code": code,
                 "value": f"{value:g}",
             }
             out.append(Finding(subject, "outlier", message, False))
-    for check in crosschecks(submission) if "crosscheck" in kinds else []:
+    return out
+
+
+def _mismatches(submission: Submission) -> list[Finding]:
+    out = []
+    for check in crosschecks(submission):
         if check.status == "mismatch":
-            subject = f"crosscheck:{check.code}"
             message = _("%(name)s: đơn vị nhập %(typed)s, nền tảng ghi nhận %(derived)s.") % {
                 "name": check.name,
                 "typed": _shown(check.typed),
                 "derived": _shown(check.derived),
             }
-            out.append(Finding(subject, "crosscheck", message, False))
-    if not out:
-        return out  # nothing to explain: the explanations are not read
-    explained = dict(Explanation.objects.filter(submission=submission).values_list("subject", "text"))
-    return [replace(finding, explanation=explained.get(finding.subject, "")) for finding in out]
+            out.append(Finding(f"crosscheck:{check.code}", "crosscheck", message, False))
+    return out
 
 
 def _shown(value: Decimal | None) -> str:

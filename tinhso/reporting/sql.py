@@ -186,3 +186,34 @@ def kept_totals(*, regime: int, period: str, unit: int) -> Mapping[str, Decimal]
 
 _TOTALS = msgspec.json.Decoder(dict[str, Decimal])
 _NONE: Mapping[str, Decimal] = MappingProxyType({})
+
+
+# What a report's checks read, in one statement (selectors.check_inputs): the regime's rules, the report's
+# explanations, and the period values of the unit's reports of `periods` (the report's own and those before
+# it, for the outlier checks) as one JSON array of [period, indicator code, {breakdown: number}] by block.
+CHECK_INPUTS = """
+SELECT
+    ARRAY(SELECT ARRAY[code, name, "left", operator, "right", importance, missing]
+          FROM reporting_validationrule WHERE regime_id = %(regime)s ORDER BY code),
+    ARRAY(SELECT ARRAY[subject, text] FROM reporting_explanation WHERE submission_id = %(report)s),
+    (SELECT coalesce(json_agg(json_build_array(s.period, i.code, b."values") ORDER BY b.id), '[]')::text
+     FROM reporting_submission s
+     JOIN reporting_valueblock b ON b.submission_id = s.id AND b.kind = %(kind)s
+     JOIN reporting_indicatorversion iv ON iv.id = b.indicator_version_id
+     JOIN reporting_indicator i ON i.id = iv.indicator_id
+     WHERE s.regime_id = %(regime)s AND s.unit_id = %(unit)s AND s.period = ANY(%(periods)s::text[]))
+"""
+_BLOCKS = msgspec.json.Decoder(list[tuple[str, str, dict[str, Decimal | None]]])
+
+
+def check_inputs(*, regime: int, report: int, unit: int, periods: Sequence[str], kind: str) -> tuple[
+    list[list[str]], list[list[str]], list[tuple[str, str, dict[str, Decimal | None]]]
+]:  # fmt: skip
+    """Stands for the regime's rules (ordered by code) as rows of their seven text columns, the report's
+    explanations as (subject, text) and held_cells(regime=, unit=, periods_in=, kind=) as blocks of numbers,
+    decoded by msgspec in one pass."""
+    with connection.cursor() as cursor:
+        cursor.execute(CHECK_INPUTS, {"regime": regime, "report": report, "unit": unit, "periods": list(periods),
+                                      "kind": kind})  # fmt: skip
+        rules, explained, blocks = cursor.fetchone()
+    return rules, explained, _BLOCKS.decode(blocks)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from statistics import median
-from typing import cast
+from typing import NamedTuple, cast
 
 from django.utils.translation import gettext_lazy as _
 
@@ -85,6 +85,18 @@ def _evaluate(expression: str, values: dict[tuple[str, str], Decimal | None]) ->
         return walk(_tree(expression))
     except (ZeroDivisionError, InvalidOperation):
         return None
+
+
+class Rule(NamedTuple):
+    """What the checks read of a ValidationRule, its fields in this order (plain values: no model instance)."""
+
+    code: str
+    name: str
+    left: str
+    operator: str
+    right: str
+    importance: str
+    missing: str
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ values (merged units under their successor); cross-checks against the platform's
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -12,8 +13,8 @@ from tinhso.core.errors import Conflict, Forbidden, InvalidInput
 from tinhso.core.models import AdminUnit, Event
 from tinhso.core.selectors import unit_by_code
 from tinhso.ioc.models import DossierFact
-from tinhso.reporting import lifecycle, selectors, services
-from tinhso.reporting.models import Aggregate, FoldMark, KeptTotals, Status, Submission
+from tinhso.reporting import lifecycle, selectors, services, validation
+from tinhso.reporting.models import Aggregate, FoldMark, KeptTotals, Status, Submission, ValidationRule
 
 from .conftest import AN_XUYEN, FINANCE, JUSTICE, ZONE
 
@@ -203,7 +204,7 @@ def test_a_high_rule_blocks_submission_and_others_need_an_explanation(regime, ca
     )
 
 
-def test_an_outlier_needs_an_explanation_and_the_history_is_read_once_per_report(regime, cast, clock):
+def test_an_outlier_needs_an_explanation_and_values_and_history_are_read_at_once(regime, cast, clock):
     months = [f"2025M{month:02d}" for month in range(3, 13)] + ["2026M01", "2026M02"]
     for number, period in enumerate(months):
         services.import_history(actor=None, regime_code=regime, period_id=period, unit_code=JUSTICE,
@@ -214,12 +215,41 @@ def test_an_outlier_needs_an_explanation_and_the_history_is_read_once_per_report
         found = selectors.findings(submission, kinds=("outlier",))
     assert [finding.subject for finding in found] == ["outlier:DNMOI"]
     reads = [query["sql"] for query in queries.captured_queries if "reporting_valueblock" in query["sql"]]
-    assert len(reads) == 2  # the report's values, then every value's history at once
+    assert len(reads) == 1  # the report's values with every value's history
     with pytest.raises(Conflict) as refused:
         services.submit(actor=cast.justice, submission_id=submission.pk, version=submission.version)
     assert refused.value.code == "explanation_required" and refused.value.extra["findings"] == [
         "outlier:DNMOI"
     ]
+
+
+def test_a_reports_checks_read_its_values_history_rules_and_explanations_as_the_general_reads_do(
+    regime, cast, clock
+):
+    months = [f"2024M{month:02d}" for month in range(2, 13)] + [f"2025M{month:02d}" for month in range(1, 13)]
+    months += ["2026M01", "2026M02"]  # 2024M02 is the 25th period before 2026M03: outside the history
+    for number, period in enumerate(months):
+        services.import_history(actor=None, regime_code=regime, period_id=period, unit_code=JUSTICE,
+                                values={"BLHH": str(240 + number)}, reason="Hệ thống báo cáo cũ")  # fmt: skip
+    services.import_history(actor=None, regime_code=regime, period_id="2026M02", unit_code=FINANCE,
+                            values={"BLHH": "999"}, reason="Hệ thống báo cáo cũ")  # fmt: skip
+    submission = _fill(regime, cast.justice, JUSTICE, BLHH="251")
+    services.explain(
+        actor=cast.justice, submission_id=submission.pk, subject="outlier:BLHH", text="Mùa cao điểm."
+    )
+    submission = Submission.objects.select_related("regime", "unit").get(pk=submission.pk)
+    period = selectors.period_of(submission.regime, submission.period)
+    read = selectors.check_inputs(submission, period)
+    assert read.values == selectors.typed_values(submission) and read.values[("BLHH", "")] == Decimal("251")
+    assert read.pasts == {("BLHH", ""): {month: Decimal(240 + number) for number, month in enumerate(months)
+                                         if month != "2024M02"}}  # fmt: skip
+    fields = validation.Rule._fields
+    assert read.rules == [validation.Rule(*rule) for rule in
+                          ValidationRule.objects.filter(regime=submission.regime).order_by("code").values_list(*fields)]  # fmt: skip
+    assert [rule.code for rule in read.rules] == ["R01", "R02"]
+    assert read.explained == {"outlier:BLHH": "Mùa cao điểm."}
+    with mock.patch.object(connection, "vendor", "sqlite"):  # the general reads, on either database
+        assert selectors.check_inputs(submission, period) == read
 
 
 def test_a_level_approves_only_when_every_unit_under_it_has(regime, cast, clock):
