@@ -4,6 +4,7 @@ another app's tests."""
 
 import importlib
 
+import hypothesis
 import pytest
 from django.apps import apps
 from django.conf import settings
@@ -20,6 +21,12 @@ pytest_plugins = [
     "tinhso.testing.signing",
     "tinhso.testing.notifications",
 ]
+
+# Hypothesis's timing checks judge the machine, not the code: a loaded CI runner must not fail a property.
+hypothesis.settings.register_profile(
+    "tinhso", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("tinhso")
 
 
 # Rows a data migration seeds, which a transactional test's flush removes: (model, migration module).
