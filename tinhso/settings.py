@@ -192,6 +192,8 @@ if TINHSO_ENV == "test":
     # browser) would otherwise keep it open until the test database is dropped under it.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The queue's covering indexes name columns only PostgreSQL keeps in the index; SQLite's plain index serves alike.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # A streaming replica of the primary (issue 25; tinhso.core.routers): the operations centre, exports, open data,
 # SDMX and verify-log read there; writes, and a browser's reads just after its write, go to the primary.
 DATABASE_REPLICA_URL = env.text("DATABASE_REPLICA_URL", "")
