@@ -441,8 +441,13 @@ def check_inputs(submission: Submission, period: periods.Period) -> CheckInputs:
         period.id,
         ((cell.period, cell.code, cell.disaggregation, cell.value) for cell in held),
         [validation.Rule(*rule) for rule in regime.rules.order_by("code").values_list(*fields)],
-        dict(Explanation.objects.filter(submission=submission).values_list("subject", "text")),
+        explanations(submission),
     )
+
+
+def explanations(submission: Submission) -> dict[str, str]:
+    """The report's written explanations by subject (a rule, an outlier or a cross-check)."""
+    return dict(Explanation.objects.filter(submission=submission).values_list("subject", "text"))
 
 
 def _split(
@@ -517,11 +522,7 @@ def findings(
         out += _mismatches(submission)
     if not out:
         return out  # nothing to explain
-    explained = (
-        read.explained
-        if read is not None
-        else dict(Explanation.objects.filter(submission=submission).values_list("subject", "text"))
-    )
+    explained = read.explained if read is not None else explanations(submission)
     return [replace(finding, explanation=explained.get(finding.subject, "")) for finding in out]
 
 
