@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Annotated, Any
 
 import msgspec
@@ -192,7 +192,7 @@ def _checked(
     # The actor's reporting roles read once (selectors.may_enter reads them for each unit it is asked about).
     paths = tuple(
         assignment.unit.path
-        for assignment in core_selectors.active_roles(actor, domain=Domain.REPORTING)
+        for assignment in core_selectors.roles_in_force(actor, domain=Domain.REPORTING)
         if assignment.role in selectors.REPORTERS
     )
     places: dict[tuple[str, str], Report | dict[str, Any]] = {}  # (period, unit): its report, or why refused
@@ -234,8 +234,7 @@ def _checked(
             raw = item.value
             text = known.get(raw, False)
             if text is False:
-                number = _number(lane.version, raw)  # type: ignore[union-attr]  # allowed is a lane's
-                text = known[raw] = bulk.number_text(number) if isinstance(number, Decimal) else number
+                text = known[raw] = _kept(lane.version, raw)  # type: ignore[union-attr]  # allowed is a lane's
             if text is not False:
                 cells[breakdown] = (index, text)
                 continue
@@ -329,6 +328,19 @@ def _number(version: IndicatorVersion, raw: Any) -> Decimal | bool | None:
     return number
 
 
+def _kept(version: IndicatorVersion, raw: Any) -> str | bool | None:
+    """The value as its block keeps it (bulk.number_text; None: no value), False when the version refuses it."""
+    if type(raw) is str and raw.isascii() and raw.isdigit() and len(raw) < 19:  # a whole number: most values
+        whole = int(raw)
+        if (version.minimum is not None and whole < version.minimum) or (
+            version.maximum is not None and whole > version.maximum
+        ):
+            return False
+        return f"{whole}.0000"
+    number = _number(version, raw)
+    return bulk.number_text(number) if isinstance(number, Decimal) else number
+
+
 def _cell(item: DataValue, index: int) -> services.Cell:
     return services.Cell(
         indicator=item.indicator,
@@ -353,9 +365,12 @@ def _lock(regime: Regime, reports: dict[tuple[str, str], Report], outcome: servi
             [Submission(regime=regime, period=report.period.id, unit=report.unit) for report in wanted],
             ignore_conflicts=True,
         )
-    which = Q()
+    units: dict[str, list[AdminUnit]] = {}  # by period: one condition each (an import names one or two)
     for report in wanted:
-        which |= Q(period=report.period.id, unit=report.unit)
+        units.setdefault(report.period.id, []).append(report.unit)
+    which = Q()
+    for period_id, named in units.items():
+        which |= Q(period=period_id, unit__in=named)
     found = Submission.objects.filter(which, regime=regime).order_by("pk")  # locked in one order: no deadlock
     held = {(submission.period, submission.unit_id): submission for submission in
             (found if dry_run else found.select_for_update(of=("self",)))}  # fmt: skip
@@ -465,12 +480,16 @@ def _plain(report: Report, report_id: int, blocks: dict[tuple[int, int, str], in
             )
             continue
         numbers = (new.get(key) or new.setdefault(key, Block())).values
-        for breakdown, (index, text) in lane.cells.items():
+        texts = list(map(itemgetter(1), lane.cells.values()))
+        empty = texts.count(None)  # cells given nothing, and those of the full checks' rows (SLOW)
+        if not empty:
+            numbers.update(zip(lane.cells, texts, strict=True))  # the common case, in C
+        for breakdown, (index, text) in lane.cells.items() if empty else ():
             if text is not None:
                 numbers[breakdown] = text
             elif index >= 0:
                 outcome.ignored += 1  # an empty cell given nothing
-        outcome.imported += len(lane.cells) - sum(1 for index, text in lane.cells.values() if text is None)
+        outcome.imported += len(texts) - empty
 
 
 def _into_held_block(report: Report, report_id: int, lane: Lane, code: str, kind: str,

@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tinhso.core.errors import Conflict, InvalidInput
 from tinhso.core.models import Domain, Event
@@ -401,3 +403,16 @@ def test_an_import_runs_with_the_cyclic_collector_off_and_turns_it_back_on(regim
             actor=cast.justice, regime_code=regime, values=_rows(DNMOI="x"), strategy="MERGE"
         )
     assert seen == [False] and gc.isenabled()
+
+
+@given(
+    raw=st.from_regex(r"[0-9]{1,22}", fullmatch=True)
+    | st.sampled_from(["", " 12", "+7", "1.5", "1,5", "١٢"]),
+    bound=st.none() | st.integers(min_value=0, max_value=10**6),
+)
+def test_a_whole_number_is_kept_as_the_general_parsing_keeps_it(raw, bound):
+    """The import's short cut for whole numbers: the same text, the same refusal, as the number parsed."""
+    version = IndicatorVersion(decimals=0, minimum=bound, maximum=None if bound is None else bound * 2)
+    number = imports._number(version, raw)
+    expected = bulk.number_text(number) if isinstance(number, Decimal) else number
+    assert imports._kept(version, raw) == expected
