@@ -118,7 +118,28 @@ def import_figures(data: dict, period: str = "2026M03") -> tuple[float, float, i
           f"{check:.3f} (_checked {phases['_checked'] * per:.3f}, _lock {phases['_lock'] * per:.3f}, _compare "
           f"{phases['_compare'] * per:.3f}) + write and record {whole - check:.3f}; PostgreSQL backend "
           f"{phases['backend'] * per:.3f} s")  # fmt: skip
-    return imported, import_figures_floor(values), len(values), own_writes(values, period)
+    floor = import_figures_floor(values)
+    with floor_cpu() as spent:
+        import_figures_floor(values)
+    # CPU seconds do not wait for a core: the ratio a loaded machine's wall times blur.
+    print(f"   CPU, web process and backend: import {call + phases['backend'] * per:.3f} s, the floor's COPY "
+          f"{spent['cpu'] * per:.3f} s (a second COPY, client and backend); CPU ratio "
+          f"{spent['cpu'] / (phases['call'] + phases['backend']):.3f}")  # fmt: skip
+    return imported, floor, len(values), own_writes(values, period)
+
+
+@contextmanager
+def floor_cpu() -> Iterator[dict[str, float]]:
+    """The CPU seconds of this process and of its PostgreSQL backend over the block."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    spent: dict[str, float] = {}
+    began, backend_began = time.process_time(), harness.process_cpu(backend)
+    yield spent
+    spent["cpu"] = time.process_time() - began + harness.process_cpu(backend) - backend_began
 
 
 @contextmanager
