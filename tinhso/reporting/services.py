@@ -1448,15 +1448,12 @@ def _ask_fold(submission: Submission, *, at_once: bool = False) -> None:
         unknown = Contribution.objects.filter(submission_id=submission.pk, cells__isnull=True).exists()
     if at_once or unknown:
         _take_fold_turn()
-        _fold(_shares([submission.pk])[0], now)
+        _fold(reports=[submission.pk], now=now)
         FoldMark.objects.filter(submission_id=submission.pk).delete()  # no fold runs meanwhile: all are seen
         return
     from tinhso.reporting import tasks
 
     once_after_commit(tasks.kick)
-
-
-SHARE_RELATED = ("submission__regime__recipient", "submission__unit__parent")
 
 
 def fold_totals(*, limit: int = FOLD_BATCH) -> int:
@@ -1480,16 +1477,6 @@ def _take_fold_turn() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
 
 
-def _shares(reports: list[int]) -> list[Contribution]:
-    """The reports' shares, locked, made empty where none was kept yet (only folds write them)."""
-    Contribution.objects.bulk_create(
-        [Contribution(submission_id=key, cells={}) for key in reports], ignore_conflicts=True
-    )
-    found = Contribution.objects.select_for_update(of=("self",)).select_related(*SHARE_RELATED)
-    by_report = {share.pk: share for share in found.filter(submission_id__in=reports)}
-    return [by_report[key] for key in reports]
-
-
 @transaction.atomic
 def _fold_batch(*, limit: int) -> tuple[int, bool]:
     """Folds the reports of the oldest marks (at most `limit`) and deletes the marks it read, only those: a mark
@@ -1498,32 +1485,59 @@ def _fold_batch(*, limit: int) -> tuple[int, bool]:
     _take_fold_turn()
     marks = list(FoldMark.objects.order_by("pk").values_list("pk", "submission_id")[:FOLD_MARKS])
     reports = list(dict.fromkeys(report for _key, report in marks))[:limit]
-    now = timezone.now()
-    for share in _shares(reports):
-        _fold(share, now)
+    _fold(reports=reports, now=timezone.now())
     chosen = set(reports)
     FoldMark.objects.filter(pk__in=[key for key, report in marks if report in chosen]).delete()
     return len(reports), len(marks) == FOLD_MARKS or len(reports) == limit
 
 
-def _fold(share: Contribution, now: datetime) -> None:
-    """One report's share brought to what it is to count now: its values if approved, else nothing (the caller
-    holds the fold's turn)."""
-    submission = share.submission
-    versions = _versions(submission.regime)
-    target = _own_cells(submission, versions, approved=True)
-    if share.cells is None:  # approved before shares were kept: counted as its values stand
-        counted = _own_cells(submission, versions)
-    else:
-        counted = {_share_cell(key): Decimal(value) for key, value in share.cells.items()}
-    if counted != target:
+def _fold(*, reports: list[int], now: datetime) -> None:
+    """Brings the reports' shares to what they are to count now: each report's values if approved, else nothing
+    (the caller holds the fold's turn). Three reads and one write for the whole batch; only a report whose share
+    changes is read whole and rolled up (a report approved then returned before the fold costs no more)."""
+    kept = dict(Contribution.objects.filter(submission_id__in=reports).values_list("submission_id", "cells"))
+    regimes = {key: Regime(pk=regime, state=state) for key, regime, state in
+               Submission.objects.filter(pk__in=reports).values_list("pk", "regime_id", "regime__state")}  # fmt: skip
+    approved: dict[int, list[tuple[int, dict[str, str | None]]]] = defaultdict(list)
+    # The values with their report's status, in one statement: a return committing meanwhile is never half seen.
+    for report, version, values in (
+        ValueBlock.objects.filter(submission_id__in=reports, kind=ValueBlock.Kind.PERIOD, submission__status=Status.APPROVED)
+        .order_by("pk")
+        .values_list("submission_id", "indicator_version_id", "values")
+    ):  # fmt: skip
+        approved[report].append((version, values))
+    shares, changed = [], []
+    for report in reports:
+        versions = _versions(regimes[report])
+        target = {
+            (version, breakdown): Decimal(text)
+            for version, values in approved[report]
+            if version in versions and versions[version].aggregation != IndicatorVersion.Aggregation.NONE
+            for breakdown, text in values.items()
+            if text is not None
+        }
+        cells = kept.get(report, {})
+        if cells is None:  # approved before shares were kept: counted as its values stand
+            counted = _own_cells(Submission(pk=report), versions)
+        else:
+            counted = {_share_cell(key): Decimal(value) for key, value in cells.items()}
+        if counted != target:
+            changed.append((report, counted, target))
+        shares.append(Contribution(
+            submission_id=report, folded_at=now,
+            cells={f"{version}:{breakdown}": str(value) for (version, breakdown), value in target.items()},
+        ))  # fmt: skip
+    whole = Submission.objects.select_related("regime__recipient", "unit__parent").in_bulk(
+        [report for report, _counted, _target in changed]
+    )
+    for report, counted, target in changed:
         if counted:
-            roll_up(submission=submission, sign=-1, own=counted)
+            roll_up(submission=whole[report], sign=-1, own=counted)
         if target:
-            roll_up(submission=submission, sign=1, own=target)
-    share.cells = {f"{version}:{breakdown}": str(value) for (version, breakdown), value in target.items()}
-    share.folded_at = now
-    share.save(update_fields=["cells", "folded_at"])
+            roll_up(submission=whole[report], sign=1, own=target)
+    Contribution.objects.bulk_create(
+        shares, update_conflicts=True, unique_fields=["submission"], update_fields=["cells", "folded_at"]
+    )
 
 
 def _share_cell(key: str) -> tuple[int, str]:

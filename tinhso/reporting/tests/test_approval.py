@@ -440,19 +440,19 @@ def test_a_fold_that_fails_halfway_leaves_its_reports_marked_and_the_next_counts
     blank = {"HSTN": "", "HSTT": "", "HSDH": "", "PAHT": "", "CPI": "", "BLHH": ""}
     _approve(cast.leader, _send(regime, cast.finance, FINANCE, DNMOI="7", **blank), fold=False)
     _approve(cast.leader, _send(regime, cast.justice, JUSTICE, DNMOI="5", **blank), fold=False)
-    original, folded = services._fold, []
+    original, rolled = services.roll_up, []
 
-    def dies_on_the_second(share, now):
-        if folded:
+    def dies_on_the_second(*, submission, sign, own=None):
+        if rolled:
             raise RuntimeError("killed")
-        folded.append(share.pk)
-        original(share, now)
+        rolled.append(submission.pk)
+        original(submission=submission, sign=sign, own=own)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services, "_fold", dies_on_the_second)
+        patch.setattr(services, "roll_up", dies_on_the_second)
         with pytest.raises(RuntimeError):
             services.fold_totals()
-    assert folded and not Aggregate.objects.exists()
+    assert rolled and not Aggregate.objects.exists()
     assert len(set(FoldMark.objects.values_list("submission_id", flat=True))) == 2  # both still marked
     assert services.fold_totals() == 2 and services.fold_totals() == 0
     province = AdminUnit.objects.get(code="96")

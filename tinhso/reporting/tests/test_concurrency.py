@@ -82,11 +82,11 @@ def test_a_return_is_not_held_up_by_a_fold_holding_its_report(regime, cast, cloc
         approved = services.approve(actor=cast.leader, submission_id=report.pk, version=report.version)
         original, holding, seen = services._fold, threading.Event(), []
 
-        def held(share, now):
-            original(share, now)
+        def held(*, reports, now):
+            original(reports=reports, now=now)
             holding.set()
             settle()  # the return races while this fold holds the report's share, uncommitted
-            seen.append(Submission.objects.get(pk=share.pk).status)
+            seen.append(Submission.objects.get(pk=reports[0]).status)
 
         def send_back():
             holding.wait()
