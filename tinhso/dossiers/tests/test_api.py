@@ -105,6 +105,8 @@ def test_the_answer_to_a_submission_is_the_dossier_as_the_api_reads_it(client, c
         assert submitted.status_code == 201
         read = client.get(f"{API}/{submitted.json()['code']}", **an)
         assert _instants(submitted.json()) == _instants(read.json())
+        assert submitted["Content-Type"] == read["Content-Type"]
+        assert list(submitted.json()) == list(read.json())  # the schema's order of fields
 
 
 def test_a_bad_form_is_a_422_problem_with_errors_per_field(client, cast):
