@@ -57,19 +57,26 @@ def _waiting(per_role: PerRole) -> tuple[str, list[Any]]:
 def first_page(*, per_role: PerRole, limit: int) -> tuple[str, tuple[Any, ...]]:
     """The first `limit` waiting dossiers soonest due first (a dossier without a due time last, the id breaking
     ties), each as (id, code, status, procedure code and name, step name and its English, due time, the queue's
-    size): what the page shows, read for those rows only. Without a role it reads nothing (no rows)."""
+    size): what the page shows, read for those rows only. After them, with every other column NULL, the code and
+    name of each procedure of the whole queue, once (the filter's choices): read here from the same queue, since
+    as a statement of its own PostgreSQL planned it anew at every request (a custom plan for its arrays) and
+    read the queue's indexes again. Without a role it reads nothing (no rows)."""
     waiting, params = _waiting(per_role)
     if not waiting:
         return "SELECT 1 WHERE false", ()
     statement = (
         f"WITH queue AS MATERIALIZED ({waiting}), "
         "page AS (SELECT id, due FROM queue ORDER BY due, id LIMIT %s) "
+        "SELECT * FROM ("
         "SELECT d.id, d.code, d.status, p.code, p.name, s.name, s.name_en, page.due, "
         "(SELECT count(*) FROM queue) "
         "FROM page JOIN dossiers_dossier d ON d.id = page.id "
         "JOIN catalog_procedure p ON p.id = d.procedure_id "
         "LEFT JOIN catalog_processstep s ON s.id = d.current_step_id "
-        "ORDER BY page.due, page.id"
+        "UNION ALL SELECT NULL, NULL, NULL, p.code, p.name, NULL, NULL, NULL, NULL FROM catalog_procedure p "
+        "WHERE p.id IN (SELECT procedure_id FROM queue)"
+        ") AS listed (id, code, status, procedure_code, procedure_name, step, step_en, due, total) "
+        "ORDER BY id IS NULL, due, id"
     )
     return statement, (*params, limit)
 

@@ -324,7 +324,12 @@ def queue_procedures(*, actor: User, whole_queue: list[QueueRow] | None = None) 
             rows = cursor.fetchall()
     else:
         rows = _queue(actor).order_by().values_list("procedure__code", "procedure__name").distinct()
-    return sorted(set(rows), key=lambda row: row[1])
+    return _choices(rows)
+
+
+def _choices(procedures: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(code, name) of procedures each once, by name, as the filter lists them."""
+    return sorted(set(procedures), key=lambda row: row[1])
 
 
 def official_queue_page(
@@ -333,19 +338,34 @@ def official_queue_page(
     """A page of the queue (narrowed by `filters`), and how many dossiers it holds: a QueueRow for each, with
     what the queue page shows (code, status, procedure and step names, due time)."""
     if not (cursor or filters) and connection.vendor == "postgresql":
-        return _first_page(actor, size)
+        return _first_page(actor, size)[0]
     return _queue_page(actor, cursor, size, _read_listed, filters)
 
 
-def _first_page(actor: User, size: int) -> Page:
-    """The unfiltered first page, the one every visit opens, read from the indexes of open dossiers by a
-    statement written once per process for the same units of each role (`queue_sql`): the ORM's read every
-    waiting dossier with its procedure and step to count and sort them. On PostgreSQL only."""
+def queue_page_and_procedures(
+    *, actor: User, cursor: str = "", filters: QueueFilter | None = None
+) -> tuple[Page, list[tuple[str, str]]]:
+    """What the queue page reads: a page of the queue (`official_queue_page`, PAGE_SIZE rows) and the procedures
+    of the whole queue for its filter (`queue_procedures`); the unfiltered first page on PostgreSQL reads both
+    by one statement."""
+    if not (cursor or filters) and connection.vendor == "postgresql":
+        return _first_page(actor, PAGE_SIZE)
+    page = official_queue_page(actor=actor, cursor=cursor, size=PAGE_SIZE, filters=filters)
+    whole = page.items if not (filters or cursor or page.next_cursor) else None
+    return page, queue_procedures(actor=actor, whole_queue=whole)
+
+
+def _first_page(actor: User, size: int) -> tuple[Page, list[tuple[str, str]]]:
+    """The unfiltered first page, the one every visit opens, and the queue's procedures, read from the indexes
+    of open dossiers by a statement written once per process for the same units of each role (`queue_sql`):
+    the ORM's read every waiting dossier with its procedure and step to count and sort them. On PostgreSQL."""
     statement, params = queue_sql.first_page(per_role=_per_role(actor), limit=size + 1)
     with connections[router.db_for_read(Dossier)].cursor() as cursor:
         cursor.execute(statement, params)
         found = cursor.fetchall()
-    return _page(*_listed_rows(found, now=timezone.now(), counted=True), size=size)
+    dossiers = [row for row in found if row[0] is not None]
+    procedures = _choices((row[3], row[4]) for row in found if row[0] is None)
+    return _page(*_listed_rows(dossiers, now=timezone.now(), counted=True), size=size), procedures
 
 
 def official_queue_page_in_full(*, actor: User, cursor: str = "", size: int = PAGE_SIZE) -> Page:

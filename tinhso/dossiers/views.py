@@ -234,15 +234,14 @@ def _my_lines(rows: list[selectors.CitizenRow], owing: Collection[int]) -> list[
 def queue(request: SignedInRequest) -> HttpResponse:
     filters, errors = queue_filter(request.GET)
     cursor = request.GET.get("sau", "")
-    page = selectors.official_queue_page(actor=request.user, cursor=cursor, filters=filters)
-    whole = page.items if not (filters or cursor or page.next_cursor) else None
+    page, procedures = selectors.queue_page_and_procedures(actor=request.user, cursor=cursor, filters=filters)
     context = {
         "lines": _queue_lines(page.items),
         "page": page,
         "filters": filters,
         "errors": errors,
         "cursor": cursor,
-        "procedures": selectors.queue_procedures(actor=request.user, whole_queue=whole),
+        "procedures": procedures,
         "statuses": [(value, label) for value, label in Status.choices if value in QUEUE_STATUSES],
     }
     return render(request, "dossiers/queue.html", context)

@@ -53,7 +53,7 @@ def test_the_first_page_read_by_its_kept_statement_is_the_orms_with_its_procedur
     assert procedures == selectors.queue_procedures(actor=cast.desk) != []
 
 
-def test_the_first_page_read_from_open_dossiers_is_the_orms_for_every_kind_of_wait(cast, clock):
+def test_the_first_page_read_from_open_dossiers_is_the_orms_for_every_kind_of_wait(cast, clock, monkeypatch):
     clock.set(2026, 3, 10, 9)
     for state in ("new", "accepted", "at_last_step", "finished", "returned", "refused", "processing"):
         dossier = in_state(cast, state)
@@ -77,6 +77,10 @@ def test_the_first_page_read_from_open_dossiers_is_the_orms_for_every_kind_of_wa
         for size in (1, 2, 50):
             first = selectors.official_queue_page(actor=actor, size=size)
             assert first == selectors._queue_page(actor, "", size, selectors._read_listed)
+            # The page's own read (one statement on PostgreSQL) brings the whole queue's procedures with it.
+            monkeypatch.setattr(selectors, "PAGE_SIZE", size)
+            page, procedures = selectors.queue_page_and_procedures(actor=actor)
+            assert (page, procedures) == (first, selectors.queue_procedures(actor=actor))
     assert selectors.official_queue_page(actor=everyone).total == 6
     assert selectors.official_queue_page(actor=builder).total == 1
 
@@ -126,9 +130,6 @@ def test_a_citizens_dossiers_come_newest_first_a_page_at_a_time(cast, clock):
 def test_the_pages_link_to_the_next_page(client, cast, clock, monkeypatch):
     monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
     monkeypatch.setattr(selectors.citizen_dossier_page, "__kwdefaults__", {"cursor": "", "size": 2})
-    monkeypatch.setattr(
-        selectors.official_queue_page, "__kwdefaults__", {"cursor": "", "size": 2, "filters": None}
-    )
     lodged = _lodged(cast, clock, [9, 10, 11])
     for user, url in ((cast.an, "/ho-so/cua-toi/"), (cast.desk, "/can-bo/ho-so/")):
         client.force_login(user)

@@ -43,9 +43,7 @@ def rows(page):
 @pytest.mark.browser
 def test_the_desk_searches_filters_pages_and_previews_its_queue(page, cast, clock, monkeypatch):
     birth, residence, _other = lodged(cast, clock)
-    monkeypatch.setattr(
-        selectors.official_queue_page, "__kwdefaults__", {"cursor": "", "size": 2, "filters": None}
-    )
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
     sign_in(page, username="motcua.anxuyen", password="Camau@2026", official=True)
     page.goto("/can-bo/ho-so/")
     expect(page.locator("main")).to_contain_text("3 hồ sơ đang chờ.")
