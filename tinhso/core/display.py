@@ -1,5 +1,6 @@
 """What list pages show of many records, at the cost of one: links by code and dates as the pages write them."""
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
@@ -15,11 +16,19 @@ from tinhso.core import caching
 _MARKER = "0record0"
 
 
+# Characters that quote() and iri_to_uri() leave as they are: a code made of them only is its own quoting.
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
 def url_of(name: str) -> Callable[[str], str]:
     """reverse(name, args=[code]) for many codes at the cost of one: the pattern's only argument is a
     plain string, which reverse quotes like this."""
     pattern = reverse(name, args=[_MARKER])
-    return lambda code: pattern.replace(_MARKER, iri_to_uri(quote(code, safe=RFC3986_SUBDELIMS + "/~:@")))
+    return lambda code: pattern.replace(_MARKER, code if _PLAIN(code) else _quoted(code))
+
+
+def _quoted(code: str) -> str:
+    return iri_to_uri(quote(code, safe=RFC3986_SUBDELIMS + "/~:@"))
 
 
 def url_setting() -> tuple[str, str]:

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypedDict, cast
 
 from django.db import connection, connections, router
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When, Window
@@ -93,10 +93,10 @@ def citizen_dossiers(*, actor: User) -> QuerySet[Dossier]:
     )
 
 
-@dataclass(frozen=True)
-class CitizenRow:
+class CitizenRow(NamedTuple):
     """What a citizen's list shows of one of their dossiers, and what says whether a fee is owed, read as
-    values instead of a dossier and its procedure."""
+    values instead of a dossier and its procedure (a tuple: a frozen dataclass sets each field through
+    object.__setattr__)."""
 
     pk: int
     code: str
@@ -164,9 +164,9 @@ class QueueItem:
         return self.dossier.pk
 
 
-@dataclass(frozen=True)
-class QueueRow:
-    """What the queue page shows of a waiting dossier, read as values instead of a model instance."""
+class QueueRow(NamedTuple):
+    """What the queue page shows of a waiting dossier, read as values instead of a model instance (a tuple, as
+    CitizenRow)."""
 
     pk: int
     code: str
