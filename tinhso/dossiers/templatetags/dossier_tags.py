@@ -37,6 +37,17 @@ def queue_rows(lines: Sequence[Mapping[str, object]]) -> SafeString:
 
 
 @register.simple_tag
+def options(choices: Sequence[tuple[object, object]], chosen: object) -> SafeString:
+    """The <option>s of one of the queue filter's lists (procedures, statuses), the chosen value selected."""
+    selected = SafeString(" selected")
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, selected if value == chosen else "", label) for value, label in choices),
+    )
+
+
+@register.simple_tag
 def my_cards(lines: Sequence[Mapping[str, object]]) -> SafeString:
     """The citizen's cards (dossiers.views.MyLine): procedure and link, code and submission time, status, the
     promised day and the link to pay a fee owed."""
