@@ -11,6 +11,7 @@ from collections.abc import Hashable
 from django import template
 from django.template.base import FilterExpression, Parser, Token
 from django.template.context import Context
+from django.template.loader_tags import BlockNode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -25,6 +26,10 @@ _RENDER_KEY = "tinhso.web.keep"
 
 
 class KeptNode(template.Node):
+    # `{% extends %}` looks for the base page's blocks through every node at each render: not in here, where
+    # a block is refused (`keep`).
+    child_nodelists = ()
+
     def __init__(self, nodelist: template.NodeList, values: list[FilterExpression]) -> None:
         self.nodelist, self.values = nodelist, values
 
@@ -46,4 +51,8 @@ def keep(parser: Parser, token: Token) -> KeptNode:
     values = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
     nodelist = parser.parse(("endkeep",))
     parser.delete_first_token()
+    if nodelist.get_nodes_by_type(
+        BlockNode
+    ):  # kept once for every page, it would show the first page's block
+        raise template.TemplateSyntaxError("A {% keep %} stretch cannot hold a {% block %}.")
     return KeptNode(nodelist, values)

@@ -1,6 +1,7 @@
 """A kept stretch of a template ({% keep %}) is rendered once per language and values named, and only then."""
 
-from django.template import engines
+import pytest
+from django.template import TemplateSyntaxError, engines
 from django.utils import translation
 
 from tinhso.core import caching
@@ -49,3 +50,9 @@ def test_the_header_names_whoever_is_signed_in(client, db):
     client.force_login(second)
     page = client.get("/").content.decode()
     assert "Trần Văn Hai" in page and "Nguyễn Thị Một" not in page
+
+
+def test_a_kept_stretch_cannot_hold_a_block():
+    # Kept once for every page extending the template, it would show the first page's block on all of them.
+    with pytest.raises(TemplateSyntaxError, match="block"):
+        engines["django"].from_string("{% load keep %}{% keep %}{% block title %}{% endblock %}{% endkeep %}")
