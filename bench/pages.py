@@ -13,6 +13,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import harness
+from bench.ioc import with_csrf_cookie
 
 GOAL_P95_RATIO = 3.0  # x the JSON floor's p95, same run (issue 25)
 GOAL_WORKER_MB = 300.0
@@ -131,6 +132,8 @@ def run(args: argparse.Namespace) -> bool:
     in_process(args, official, citizen)
     official_headers, official_session = harness.signed_in(official)
     citizen_headers, citizen_session = harness.signed_in(citizen)
+    # Each carries a CSRF cookie, as a browser that signed in through the sign-in form does (bench/ioc.py).
+    official_headers, citizen_headers = with_csrf_cookie(official_headers), with_csrf_cookie(citizen_headers)
     connections.close_all()
     try:
         pages = [
