@@ -3,7 +3,9 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
+from tinhso.core.display import url_of
 from tinhso.core.models import Role
 from tinhso.dossiers import selectors, services
 from tinhso.testing.dossier_flow import in_state, submitted
@@ -217,3 +219,9 @@ def test_the_citizens_list_reads_the_same_statements_for_one_fee_owed_or_many(cl
     many, response = _statements(client, "/ho-so/cua-toi/")
     assert _with_pay_links(response.content.decode()) >= {dossier.code for dossier in lodged}
     assert many == few
+
+
+def test_the_lists_link_each_dossier_as_reverse_does():
+    detail = url_of("dossiers:detail")
+    for code in ("000.00.01.H12-261206-0005", "Mã hồ sơ & 'số' 2"):  # plain, and quoted
+        assert detail(code) == reverse("dossiers:detail", args=[code])
