@@ -1405,14 +1405,13 @@ def _versions(regime: Regime) -> dict[int, IndicatorVersion]:
 
 
 def _own_cells(
-    submission: Submission, versions: dict[int, IndicatorVersion], *, approved: bool = False
+    submission: Submission, versions: dict[int, IndicatorVersion]
 ) -> dict[tuple[int, str], Decimal]:
-    """The report's values that count in the totals above it: {(indicator version id, breakdown): value}; with
-    `approved`, none unless the report is approved (its status read with its values, in one statement)."""
+    """The report's values that count in the totals above it: {(indicator version id, breakdown): value}."""
     return {
         (cell.indicator_version_id, cell.disaggregation): cell.value
         for cell in selectors.held_cells(
-            submission=submission.pk, kind=ValueBlock.Kind.PERIOD, with_value=True, approved=approved
+            submission=submission.pk, kind=ValueBlock.Kind.PERIOD, with_value=True
         )
         if cell.value is not None
         and cell.indicator_version_id in versions
