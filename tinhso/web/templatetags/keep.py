@@ -51,8 +51,7 @@ def keep(parser: Parser, token: Token) -> KeptNode:
     values = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
     nodelist = parser.parse(("endkeep",))
     parser.delete_first_token()
-    if nodelist.get_nodes_by_type(
-        BlockNode
-    ):  # kept once for every page, it would show the first page's block
+    # Kept once for every page, a block would show the first page's block on all of them.
+    if nodelist.get_nodes_by_type(BlockNode):
         raise template.TemplateSyntaxError("A {% keep %} stretch cannot hold a {% block %}.")
     return KeptNode(nodelist, values)
