@@ -49,8 +49,14 @@ class Calendar:
     def local_wall(self, instant: datetime) -> int:
         return (instant.astimezone(self.zone) - self.epoch) // MICROSECOND
 
-    def instant(self, wall: int) -> datetime:
-        return self.epoch + timedelta(microseconds=wall)
+    def after(self, start: datetime, amount: int, *, to_minute: bool = False) -> datetime | None:
+        """add_working_time(start, hours=…) for `amount` microseconds of office time, optionally floored to
+        the minute; None outside the calendar (the caller asks the core function). One call per step."""
+        local = start.astimezone(self.zone)
+        wall = self.add((local - self.epoch) // MICROSECOND, amount)
+        if wall is None:
+            return None
+        return self.epoch + timedelta(microseconds=wall - wall % MINUTE if to_minute else wall)
 
     def add(self, wall: int, amount: int) -> int | None:
         """add_working_time(hours=…) on wall-clock microseconds; None outside the calendar."""
@@ -82,6 +88,7 @@ def prepare(first: date, last: date) -> None:
     global _calendar
     _calendar = Calendar(first, last)
     _amount.cache_clear()
+    _minute_amount.cache_clear()
 
 
 @caching.memo("generator.office_amounts", maxsize=4096)
@@ -93,9 +100,9 @@ def _amount(hours: Decimal | float) -> int:
 def add_hours(start: datetime, hours: Decimal | float) -> datetime:
     calendar, amount = _calendar, _amount(hours)
     if calendar is not None and amount > 0:
-        wall = calendar.add(calendar.local_wall(start), amount)
-        if wall is not None:
-            return calendar.instant(wall)
+        reached = calendar.after(start, amount)
+        if reached is not None:
+            return reached
     return working_time.add_working_time(start, hours=hours)
 
 
@@ -135,18 +142,23 @@ def promised_by_days(accepted_at: datetime, *, days: int, cutoff: time | None) -
 
 def add_minutes(start: datetime, minutes: int) -> datetime:
     """`minutes` of office time after `start`, to the minute."""
-    hours = _minute_hours(minutes)
-    calendar, amount = _calendar, _amount(hours)
+    calendar, amount = _calendar, _minute_amount(minutes)
     if calendar is not None and amount > 0:
-        wall = calendar.add(calendar.local_wall(start), amount)
-        if wall is not None:
-            return calendar.instant(wall - wall % MINUTE)
+        reached = calendar.after(start, amount, to_minute=True)
+        if reached is not None:
+            return reached
+    hours = _minute_hours(minutes)
     return working_time.add_working_time(start, hours=hours).replace(second=0, microsecond=0)
 
 
-@caching.memo("generator.minute_hours", maxsize=8192)
 def _minute_hours(minutes: int) -> Decimal:
     return Decimal(minutes) / 60
+
+
+@caching.memo("generator.minute_amounts", maxsize=8192)
+def _minute_amount(minutes: int) -> int:
+    """`minutes` of office time as add_working_time counts them (through hours), in microseconds."""
+    return _amount(_minute_hours(minutes))
 
 
 def working_time_between(start: datetime, end: datetime) -> timedelta:
@@ -165,6 +177,22 @@ def first_flag_after(instant: datetime) -> datetime:
     """When a quarter-hourly overdue job first sees `instant` passed (in UTC, as it records it)."""
     utc = instant.astimezone(UTC)
     return utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0) + OVERDUE_JOB_EVERY
+
+
+_UTC_DAYS: dict[date, str] = {}
+_UTC_MINUTES = [f"T{hour:02d}:{minute:02d}:00+00:00" for hour in range(24) for minute in range(60)]
+
+
+def iso_text(instant: datetime) -> str:
+    """instant.isoformat(); a whole minute in UTC (most of the events' times) from texts made once, as
+    datetime's own formatting costs more than the hash of the event it goes into."""
+    if instant.tzinfo is not UTC or instant.second or instant.microsecond:
+        return instant.isoformat()
+    day = instant.date()
+    prefix = _UTC_DAYS.get(day)
+    if prefix is None:
+        prefix = _UTC_DAYS[day] = day.isoformat()
+    return prefix + _UTC_MINUTES[instant.hour * 60 + instant.minute]
 
 
 def working_days(first: date, last: date) -> list[date]:

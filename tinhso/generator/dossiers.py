@@ -200,7 +200,9 @@ class Lifecycle:
     def __init__(
         self, *, procedure: ProcedureInfo, officials: Officials, now: datetime, rng: random.Random
     ) -> None:
-        self.procedure, self.officials, self.now, self.rng = procedure, officials, now, rng
+        self.procedure, self.officials, self.rng = procedure, officials, rng
+        # In the zone of the clock's instants: comparing datetimes of one zone skips two offset look-ups.
+        self.now = now.astimezone(clock.local_zone())
 
     # ---- the moves, each mirroring a service ------------------------------------------------------
 
@@ -241,8 +243,11 @@ class Lifecycle:
         dossier = self.dossier
         if due is None or dossier.overdue_flagged_at is not None:
             return
+        limit = min(until, self.now)
+        if due >= limit:  # the job flags after `due`, so not by `limit` either
+            return
         flagged_at = clock.first_flag_after(due)
-        if flagged_at > min(until, self.now):
+        if flagged_at > limit:
             return
         dossier.overdue_flagged_at = flagged_at
         payload = {
@@ -250,7 +255,7 @@ class Lifecycle:
             "status": dossier.status,
             "step": dossier.current_step.order if dossier.current_step else None,
             "unit": unit.code,
-            "due_at": due.isoformat(),
+            "due_at": clock.iso_text(due),
             "notify": [self.officials(role, unit)],
         }
         self._record(events.OVERDUE, None, payload, flagged_at)

@@ -122,7 +122,7 @@ class ReportStory:
             (
                 report_events.OVERDUE,
                 None,
-                {"due_at": due.astimezone(UTC).isoformat(), "unit": unit.code},
+                {"due_at": clock.iso_text(due.astimezone(UTC)), "unit": unit.code},
                 flagged,
             )
         )

@@ -363,8 +363,9 @@ def _row(model: type[Model], instance: object) -> tuple[Any, ...]:
 
 
 @functools.cache
-def _action_json(action: str) -> str:
-    return json_string(action)
+def _action_texts(action: str) -> tuple[str, str]:
+    """An action as the hashed text (JSON) and the COPY line write it."""
+    return json_string(action), copy_text(action)
 
 
 class Batch:
@@ -394,16 +395,17 @@ class Batch:
         lines, rows, name, quoted = self.event_lines, self.rows[Event], copy_text(stream), json_string(stream)
         for seq, (action, actor, payload, local) in enumerate(events, 1):
             at = local.astimezone(UTC)  # as the database returns it, so the IOC facts match the consumer's
-            text, iso = payload_json(payload).decode(), at.isoformat()
+            text, iso = payload_json(payload).decode(), clock.iso_text(at)
             actor_text = "null" if actor is None else f"{actor:d}"
-            hashed = f'[{quoted},{seq:d},{_action_json(action)},{actor_text},"{iso}",{text},"{previous}"]'
+            action_json, action_copy = _action_texts(action)
+            hashed = f'[{quoted},{seq:d},{action_json},{actor_text},"{iso}",{text},"{previous}"]'
             digest = sha256(hashed.encode()).hexdigest()
             if lines is None:
                 rows.append((stream, seq, action, actor, text, at, previous, digest))
             else:
                 actor_text = COPY_NULL if actor is None else actor_text
                 lines.append(
-                    f"{name}\t{seq:d}\t{copy_text(action)}\t{actor_text}\t{copy_json(text)}\t{iso}\t{previous}\t{digest}\n"
+                    f"{name}\t{seq:d}\t{action_copy}\t{actor_text}\t{copy_json(text)}\t{iso}\t{previous}\t{digest}\n"
                 )
             written.append(Written(action, payload, at, seq))
             previous = digest
