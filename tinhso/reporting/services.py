@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeGuard
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
@@ -1413,10 +1413,13 @@ def _own_cells(
         for cell in selectors.held_cells(
             submission=submission.pk, kind=ValueBlock.Kind.PERIOD, with_value=True
         )
-        if cell.value is not None
-        and cell.indicator_version_id in versions
-        and versions[cell.indicator_version_id].aggregation != IndicatorVersion.Aggregation.NONE
+        if cell.value is not None and _adds_up(versions.get(cell.indicator_version_id))
     }
+
+
+def _adds_up(version: IndicatorVersion | None) -> TypeGuard[IndicatorVersion]:
+    """Whether the version's values count in the totals above a report (a version of the form, aggregated)."""
+    return version is not None and version.aggregation != IndicatorVersion.Aggregation.NONE
 
 
 # ---- the kept totals, folded after the approvals ------------------------------------------------------------
@@ -1511,7 +1514,7 @@ def _fold(*, reports: list[int], now: datetime) -> None:
         target = {
             (version, breakdown): Decimal(text)
             for version, values in approved[report]
-            if version in versions and versions[version].aggregation != IndicatorVersion.Aggregation.NONE
+            if _adds_up(versions.get(version))
             for breakdown, text in values.items()
             if text is not None
         }
@@ -1618,7 +1621,7 @@ def rebuild_totals(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
         rows = []
         for (version_id, disaggregation), values in sums.items():
             version = versions.get(version_id)
-            if version is None or version.aggregation == IndicatorVersion.Aggregation.NONE:
+            if version is None or not _adds_up(version):
                 continue
             total = sum((value.value for value in values), Decimal(0))
             if version.aggregation == IndicatorVersion.Aggregation.AVERAGE:
@@ -1642,7 +1645,7 @@ def rebuild_totals(*, regime: Regime, period_id: str, unit: AdminUnit) -> None:
     shares: dict[int, dict[str, str]] = {}
     for value in approved:
         version = versions.get(value.indicator_version_id)
-        if version is not None and version.aggregation != IndicatorVersion.Aggregation.NONE:
+        if _adds_up(version):
             shares.setdefault(value.submission_id, {})[f"{version.pk}:{value.disaggregation}"] = str(
                 value.value
             )
