@@ -52,8 +52,7 @@ class Calendar:
     def after(self, start: datetime, amount: int, *, to_minute: bool = False) -> datetime | None:
         """add_working_time(start, hours=…) for `amount` microseconds of office time, optionally floored to
         the minute; None outside the calendar (the caller asks the core function). One call per step."""
-        local = start.astimezone(self.zone)
-        wall = self.add((local - self.epoch) // MICROSECOND, amount)
+        wall = self.add(self.local_wall(start), amount)
         if wall is None:
             return None
         return self.epoch + timedelta(microseconds=wall - wall % MINUTE if to_minute else wall)
